@@ -1,0 +1,136 @@
+"""One exception family for everything that can go wrong talking to Mava.
+
+Each error carries `user_message`: a sentence fit to show a Slack user, which names
+what happened and what to do, and never contains a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+class MavaError(Exception):
+    """Base of every Mava failure. `user_message` is safe to show in Slack."""
+
+    user_message: str = "Mava could not complete the request."
+
+    def __init__(self, user_message: str | None = None, *, status: int | None = None) -> None:
+        if user_message is not None:
+            self.user_message = user_message
+        self.status = status
+        super().__init__(self.user_message)
+
+
+class MavaAuthError(MavaError):
+    user_message = "Mava rejected the API key (401). Check MAVA_API_TOKEN."
+
+
+class MavaRateLimited(MavaError):
+    user_message = "Mava is rate limiting us (429). Try again in a minute."
+
+    def __init__(self, user_message: str | None = None, *, retry_after: float | None = None):
+        super().__init__(user_message, status=429)
+        self.retry_after = retry_after
+
+
+class MavaServerError(MavaError):
+    user_message = "Mava had an internal error. Try again in a moment."
+
+
+class MavaUnavailable(MavaError):
+    """Timeouts and connection failures."""
+
+    user_message = "Mava could not be reached. Try again in a moment."
+
+
+class MavaOutcomeUnknown(MavaError):
+    """A write timed out or hit a 5xx after it was sent: it may have taken effect."""
+
+    user_message = (
+        "Mava did not confirm the change (it timed out or failed mid-way). It may or may "
+        "not have been applied: check the ticket in Mava before trying again."
+    )
+
+
+class MavaProtocolError(MavaError):
+    user_message = "Mava sent a response we could not read. Try again, or check MAVA_API_URL."
+
+
+class MavaBadRequest(MavaError):
+    """A 400 with Mava's error code in `code`."""
+
+    def __init__(self, code: str, user_message: str | None = None) -> None:
+        self.code = code
+        super().__init__(user_message or f"Mava rejected the request: {code}.", status=400)
+
+
+class TicketNotFound(MavaBadRequest):
+    def __init__(self, ticket_id: str | None = None) -> None:
+        shown = f"Ticket {ticket_id}" if ticket_id else "The ticket"
+        super().__init__(
+            "Ticket not found",
+            f"{shown} was not found in Mava. Check the id, or paste the ticket's dashboard link.",
+        )
+        self.ticket_id = ticket_id
+
+
+class CategoryNotFound(MavaBadRequest):
+    def __init__(self) -> None:
+        super().__init__(
+            "Category not found",
+            "Mava does not know that category, or it is archived. "
+            "Use `/mava categories` to see the active ones.",
+        )
+
+
+class AssigneeNotFound(MavaBadRequest):
+    def __init__(self) -> None:
+        super().__init__(
+            "Assignee not found",
+            "Mava does not know that agent. Check that they are an agent in your Mava workspace.",
+        )
+
+
+class InvalidStatusOrPriority(MavaBadRequest):
+    def __init__(self) -> None:
+        super().__init__(
+            "Invalid status or priority",
+            "Mava rejected the status or priority. Valid statuses: open, pending, waiting, "
+            "resolved; priorities: low, medium, high.",
+        )
+
+
+class EmptyMessage(MavaBadRequest):
+    def __init__(self) -> None:
+        super().__init__(
+            "Content or attachments are required",
+            "The message is empty: Mava needs text or an attachment.",
+        )
+
+
+_BAD_REQUESTS: dict[str, Callable[[], MavaBadRequest]] = {
+    "Category not found": CategoryNotFound,
+    "Assignee not found": AssigneeNotFound,
+    "Invalid status or priority": InvalidStatusOrPriority,
+    "Content or attachments are required": EmptyMessage,
+}
+
+_QUERY_CODES = {
+    "MISSING_DATE_RANGE": "the ticket search had no date range",
+    "INVALID_DATE_RANGE": "the ticket search date range was invalid (at most one year)",
+    "INVALID_LIMIT": "the page size was not between 1 and 100",
+    "INVALID_SKIP": "the page offset was negative",
+    "UNSUPPORTED_SORT_FIELD": "the sort field is not supported",
+    "UNSUPPORTED_SORT_ORDER": "the sort order must be asc or desc",
+}
+
+
+def bad_request(code: str, ticket_id: str | None = None) -> MavaBadRequest:
+    """Map Mava's 400 error body to the matching exception."""
+    if code == "Ticket not found":
+        return TicketNotFound(ticket_id)
+    if code in _BAD_REQUESTS:
+        return _BAD_REQUESTS[code]()
+    if code in _QUERY_CODES:
+        return MavaBadRequest(code, f"Mava rejected the ticket search: {_QUERY_CODES[code]}.")
+    return MavaBadRequest(code)

@@ -1,0 +1,248 @@
+"""Typed shapes of the Mava API.
+
+Responses are parsed leniently (unknown fields kept, nulls tolerated, unknown enum
+values kept as plain strings) because Mava adds fields over time; request bodies are
+built from strict models so we never send Mava something it does not document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class Status(StrEnum):
+    OPEN = "Open"
+    PENDING = "Pending"
+    WAITING = "Waiting"
+    RESOLVED = "Resolved"
+
+
+class Priority(IntEnum):
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.capitalize()
+
+
+class Origin(StrEnum):
+    WEB = "web"
+    DISCORD = "discord"
+    TELEGRAM = "telegram"
+    TELEGRAM_GROUP = "telegram-group"
+    EMAIL = "email"
+
+
+class MessageType(StrEnum):
+    EXTERNAL = "ExternalMessage"
+    INTERNAL_NOTE = "InternalNote"
+
+
+class SenderType(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class SortBy(StrEnum):
+    CREATED_AT = "createdAt"
+    STATUS = "status"
+    PRIORITY = "priority"
+    SOURCE_TYPE = "sourceType"
+    ASSIGNED_TO = "assignedTo"
+    CATEGORY = "category"
+    RESOLUTION_TIME = "resolutionTime"
+
+
+class SortOrder(StrEnum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+UNASSIGNED = "Unassigned"  # the assignedTo filter value Mava uses for "nobody"
+
+E = TypeVar("E", StrEnum, IntEnum)
+
+
+def _lenient(enum: type[E]) -> Callable[[Any], Any]:
+    """Map a known value to the enum member and keep an unknown one as it came."""
+
+    def convert(value: Any) -> Any:
+        try:
+            return enum(value)
+        except ValueError:
+            return value
+
+    return convert
+
+
+LenientStatus = Annotated[Status | str, BeforeValidator(_lenient(Status))]
+LenientPriority = Annotated[Priority | int | str | None, BeforeValidator(_lenient(Priority))]
+LenientOrigin = Annotated[Origin | str, BeforeValidator(_lenient(Origin))]
+LenientMessageType = Annotated[MessageType | str, BeforeValidator(_lenient(MessageType))]
+LenientSenderType = Annotated[SenderType | str, BeforeValidator(_lenient(SenderType))]
+
+
+class MavaModel(BaseModel):
+    """Base for response shapes: camelCase on the wire, unknown fields kept."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+
+
+class Category(MavaModel):
+    id: str = Field(alias="_id")
+    name: str
+
+
+class Agent(MavaModel):
+    id: str  # `id`, not `_id`, on this endpoint
+    email: str | None = None
+    username: str | None = None
+    wallet_address: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.username or self.email or self.id
+
+
+class AssignedAgent(MavaModel):
+    id: str = Field(alias="_id")
+    name: str | None = None
+
+
+class Tag(MavaModel):
+    id: str = Field(alias="_id")
+    name: str
+
+
+class Attribute(MavaModel):
+    attribute_id: str | None = None
+    name: str | None = None
+    content: str | None = None
+
+
+class Customer(MavaModel):
+    id: str = Field(alias="_id")
+    email: str | None = None
+    name: str | None = None
+    attributes: list[Attribute] = Field(default_factory=list)
+
+
+class DiscordUser(MavaModel):
+    discord_author_id: str | None = None
+    name: str | None = None
+
+
+class Csat(MavaModel):
+    value: int | None = None
+
+
+class Message(MavaModel):
+    id: str = Field(alias="_id")
+    content: str | None = None
+    sender_type: LenientSenderType | None = None
+    sender_name: str | None = None
+    message_type: LenientMessageType | None = None
+    created_at: datetime | None = None
+    attachments: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Ticket(MavaModel):
+    id: str = Field(alias="_id")
+    created_at: datetime
+    updated_at: datetime | None = None
+    status: LenientStatus
+    priority: LenientPriority = None
+    source_type: LenientOrigin | None = None
+    resolution_time: int | None = None
+    assigned_to: AssignedAgent | None = None
+    category: Category | None = None
+    tags: list[Tag] = Field(default_factory=list)
+    csat: Csat | None = None
+    ai_status: str | None = None
+    discord_users: list[DiscordUser] = Field(default_factory=list)
+    attributes: list[Attribute] = Field(default_factory=list)
+    customer: Customer | None = None
+    messages: list[Message] | None = None  # only with includeMessages=true
+
+    @property
+    def priority_level(self) -> Priority | None:
+        return self.priority if isinstance(self.priority, Priority) else None
+
+    def first_customer_message(self) -> Message | None:
+        for message in self.messages or []:
+            if message.sender_type == SenderType.CUSTOMER:
+                return message
+        return None
+
+
+class Pagination(MavaModel):
+    limit: int
+    skip: int
+    has_more: bool
+
+
+class TicketPage(MavaModel):
+    tickets: list[Ticket]
+    count: int
+    pagination: Pagination
+
+
+# --- What we send: strict, no extra fields --------------------------------------
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+class Attachment(RequestModel):
+    file_name: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    file_type: str = Field(min_length=1)
+
+
+class CustomAttribute(RequestModel):
+    label: str = Field(min_length=1)
+    value: str
+
+
+class NewCustomer(RequestModel):
+    name: str | None = None
+    email: str | None = None
+    wallet_address: str | None = None
+    attributes: list[CustomAttribute] | None = None
+
+
+class NewMessage(RequestModel):
+    content: str = Field(max_length=10_000)
+    attachments: list[Attachment] | None = Field(default=None, max_length=10)
+
+
+class NewTicket(RequestModel):
+    """Body of POST /api/ticket: exactly one of customer_id / customer."""
+
+    customer_id: str | None = None
+    customer: NewCustomer | None = None
+    status: Status | None = None
+    priority: Priority | None = None
+    source_type: Origin | None = None
+    assigned_to: str | None = None
+    category: str | None = None
+    tags: list[str] | None = Field(default=None, max_length=20)
+    attributes: list[CustomAttribute] | None = Field(default=None, max_length=30)
+    message: NewMessage | None = None
+
+    def model_post_init(self, __context: Any) -> None:
+        if (self.customer_id is None) == (self.customer is None):
+            raise ValueError("give exactly one of customer_id or customer")

@@ -1,0 +1,173 @@
+"""Database tables. Every schema change goes through an Alembic migration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite hands back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class AuditEntry(Base):
+    """Who did what to which ticket, and how it went."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    slack_user_name: Mapped[str | None] = mapped_column(String(255))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    ticket_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(32))  # ok | error | unknown | refused
+
+
+class IdempotencyKey(Base):
+    """A Mava write we started; a second delivery of the same submission finds it here."""
+
+    __tablename__ = "idempotency_keys"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    state: Mapped[str] = mapped_column(String(16), default="started")  # started | done | failed
+    result: Mapped[str | None] = mapped_column(Text)
+
+
+class SlackUser(Base):
+    """Cached users.info answers, shared by replicas."""
+
+    __tablename__ = "slack_users"
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column()
+    fetched_at: Mapped[datetime] = mapped_column()
+
+
+class Subscription(Base):
+    """What a channel gets: a digest on a schedule, or alerts."""
+
+    __tablename__ = "subscriptions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # digest | alerts
+    cron: Mapped[str | None] = mapped_column(String(64))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_delivery_at: Mapped[datetime | None] = mapped_column()
+    last_outcome: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertDelivery(Base):
+    """A ticket alerted in a channel. The unique key makes a second post impossible."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (UniqueConstraint("channel_id", "ticket_id", name="uq_alert_channel_ticket"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | posted
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column()
+
+
+class DigestRun(Base):
+    """One scheduled digest firing; unique so two leaders cannot both post it."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("run_key", name="uq_digest_run_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(128))  # channel + scheduled fire time
+    channel_id: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | posted | failed
+    ticket_count: Mapped[int] = mapped_column(Integer, default=0)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column()
+
+
+class PollWatermark(Base):
+    """Up to when a poll query has seen tickets; moved only after a successful poll."""
+
+    __tablename__ = "poll_watermarks"
+    query_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    seen_until: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LeaderLease(Base):
+    """Which replica runs the scheduler, until when."""
+
+    __tablename__ = "leader_lease"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class DefaultSubscriptionStatus(Base):
+    """Last delivery of a subscription defined by settings (DIGEST_CHANNEL, ALERT_CHANNEL).
+
+    Those have no `subscriptions` row, so their outcome lives here, keyed like
+    `settings:digest:C123`.
+    """
+
+    __tablename__ = "default_subscription_status"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    last_delivery_at: Mapped[datetime | None] = mapped_column()
+    last_outcome: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+Index("ix_alert_deliveries_state", AlertDelivery.state)
+# The "Add as private note" shortcut looks up an alert's ticket by its message.
+Index("ix_alert_deliveries_channel_ts", AlertDelivery.channel_id, AlertDelivery.message_ts)
