@@ -1,0 +1,1 @@
+"""Local stand-ins for the outside world: a Mava API server (demo, tests, benchmarks)."""
