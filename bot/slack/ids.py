@@ -1,0 +1,60 @@
+"""Ids shared by the Block Kit builders and the listeners that handle what they emit.
+
+Renaming one of these breaks buttons on messages already posted, so treat them as a
+stable interface. Shortcut callback ids must match `manifest.yml`.
+"""
+
+from __future__ import annotations
+
+# Buttons. Each button's `value` is the Mava ticket id.
+ACTION_REPLY = "ticket_reply"
+ACTION_NOTE = "ticket_note"
+ACTION_ASSIGN_ME = "ticket_assign_me"
+ACTION_RESOLVE = "ticket_resolve"
+# A link button: Slack opens the URL and still sends an action that must be acked.
+ACTION_OPEN_IN_MAVA = "ticket_open"
+
+TICKET_ACTIONS = (ACTION_REPLY, ACTION_NOTE, ACTION_ASSIGN_ME, ACTION_RESOLVE)
+
+# View (modal) callback ids.
+VIEW_REPLY = "reply_modal"
+VIEW_NOTE = "note_modal"
+VIEW_SHORTCUT_NOTE = "shortcut_note_modal"
+VIEW_SHORTCUT_REPLY = "shortcut_reply_modal"
+VIEW_SHORTCUT_REPLY_CONFIRM = "shortcut_reply_confirm"
+
+# Message shortcut callback ids (manifest.yml).
+SHORTCUT_ADD_NOTE = "add_private_note"
+SHORTCUT_REPLY = "reply_to_customer"
+
+# Modal inputs: view.state.values[BLOCK_x][INPUT_x]["value"].
+BLOCK_TICKET = "ticket"
+INPUT_TICKET = "ticket_input"
+BLOCK_TEXT = "text"
+INPUT_TEXT = "text_input"
+
+# Block ids of one digest/alert item, so a button can find and replace its item.
+_ITEM_PREFIXES = ("ticket:", "actions:", "state:")
+
+
+def item_block_id(ticket_id: str) -> str:
+    """The block id of an item's section."""
+    return f"ticket:{ticket_id}"
+
+
+def actions_block_id(ticket_id: str) -> str:
+    """The block id of an item's buttons."""
+    return f"actions:{ticket_id}"
+
+
+def state_block_id(ticket_id: str) -> str:
+    """The block id of an item's state line ("Resolved by @ann")."""
+    return f"state:{ticket_id}"
+
+
+def ticket_id_of_block(block_id: str) -> str | None:
+    """The ticket id an item block belongs to, or None for any other block."""
+    for prefix in _ITEM_PREFIXES:
+        if block_id.startswith(prefix):
+            return block_id[len(prefix) :] or None
+    return None

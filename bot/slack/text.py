@@ -1,0 +1,216 @@
+"""Text helpers for Slack: escaping, Slack's size limits, truncation, ages.
+
+Untrusted text (customer messages, names, anything a Slack user typed) goes through
+`escape` before it enters a mrkdwn string, so `<!channel>`, `<@U123>` or a forged
+`<http://evil|your bank>` stays inert text. Slack only parses `&`, `<` and `>` as
+control characters; markdown characters (`*`, `_`, `~`, backtick) cannot be escaped
+in mrkdwn, so a customer can still make their own text bold or turn it into code.
+That is cosmetic and cannot ping anyone or forge a link, so we leave it (stripping
+the characters would change what agents read). Builders also mark mrkdwn objects
+`verbatim` so Slack does not auto-parse a bare `@channel` or channel name.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+# --- Slack limits (characters unless noted) ---------------------------------------
+# https://docs.slack.dev/reference/block-kit : kept as names so builders say which
+# limit they respect.
+SECTION_TEXT = 3000
+SECTION_FIELD_TEXT = 2000
+SECTION_FIELDS = 10  # fields per section
+HEADER_TEXT = 150
+CONTEXT_TEXT = 2000  # per context element (a safe bound)
+CONTEXT_ELEMENTS = 10
+ACTIONS_ELEMENTS = 25
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+BUTTON_URL = 3000
+ACTION_ID = 255
+BLOCK_ID = 255
+MESSAGE_BLOCKS = 50
+MODAL_BLOCKS = 100
+MODAL_TITLE = 24
+MODAL_BUTTON = 24  # submit / close labels
+PRIVATE_METADATA = 3000
+INPUT_LABEL = 2000
+INPUT_PLACEHOLDER = 150
+PLAIN_TEXT_INPUT = 3000  # max_length of a plain_text_input (and its initial_value)
+MESSAGE_TEXT = 40000  # Slack's hard limit for a message's `text`
+FALLBACK_TEXT = 3000  # what we allow ourselves for a notification fallback `text`
+OPTION_TEXT = 75
+SELECT_OPTIONS = 100
+
+ELLIPSIS = "…"
+
+_ENTITY_START = "&"
+
+
+def escape(text: str) -> str:
+    """Escape `&`, `<`, `>` so Slack shows the text as typed and parses nothing in it.
+
+    `&` first, so an already escaped `&amp;` becomes `&amp;amp;` and still reads
+    `&amp;` on screen: we escape what people wrote, not what they meant.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of `&`, `<`, `>` (as in slash command and message text)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _cut_escaped(escaped: str, size: int) -> str:
+    """The first `size` characters of escaped text, never ending inside an entity.
+
+    Every `&` in escaped text starts an entity (`&amp;`, `&lt;`, `&gt;`), so if the
+    last `&` kept has no `;` after it, the cut fell inside that entity: drop it.
+    """
+    if size <= 0:
+        return ""
+    cut = escaped[:size]
+    amp = cut.rfind(_ENTITY_START)
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` characters, ending with "…" when it was cut.
+
+    For plain text; for mrkdwn use `escape_and_truncate`, which never splits `&amp;`.
+    """
+    if len(text) <= limit:
+        return text
+    if limit <= 0:
+        return ""
+    return text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def escape_and_truncate(text: str, limit: int) -> str:
+    """Escape for mrkdwn, then cut to `limit` characters without splitting an entity."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    if limit <= 0:
+        return ""
+    return _cut_escaped(escaped, limit - 1).rstrip() + ELLIPSIS
+
+
+def plain(text: str, limit: int, *, empty: str = "-") -> str:
+    """Text for a `plain_text` object: no escaping (Slack does not parse it), truncated.
+
+    Slack rejects an empty plain_text object, so blank text becomes `empty`.
+    """
+    if not text.strip():
+        return truncate(empty, limit)
+    return truncate(text, limit)
+
+
+def one_line(text: str) -> str:
+    """Collapse all whitespace (newlines included) to single spaces, for excerpts."""
+    return " ".join(text.split())
+
+
+def excerpt(text: str, limit: int) -> str:
+    """A one-line, escaped excerpt of at most `limit` characters for mrkdwn."""
+    return escape_and_truncate(one_line(text), limit)
+
+
+def quote(text: str, limit: int, *, max_lines: int | None = None) -> str:
+    """Show `text` as a mrkdwn block quote: escaped, every line prefixed with `>`.
+
+    The result, quote markers included, is at most `limit` characters; when the text
+    does not fit (or has more than `max_lines` lines) it ends with "…".
+    """
+    if limit <= 0:
+        return ""
+    lines = escape(text.strip("\n")).split("\n")
+    cut = max_lines is not None and len(lines) > max_lines
+    if max_lines is not None:
+        lines = lines[: max(max_lines, 1)]
+    # The `>` markers are raw and the text is escaped, so `_cut_escaped` still knows
+    # that every `&` starts an entity.
+    out = "\n".join("> " + line for line in lines)
+    if len(out) <= limit and not cut:
+        return out
+    if len(out) < limit:
+        return out + ELLIPSIS
+    return _cut_escaped(out, limit - 1).rstrip() + ELLIPSIS
+
+
+def age(since: datetime, now: datetime) -> str:
+    """How long ago `since` was, compactly: "just now", "5 min", "3 h", "2 d", "5 w".
+
+    A naive datetime is taken as UTC (Mava sends UTC) so mixing never raises.
+    """
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    seconds = int((now - since).total_seconds())
+    if seconds < 60:  # also clock skew: a time slightly in the future
+        return "just now"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 24:
+        return f"{hours} h"
+    days = hours // 24
+    if days < 7:
+        return f"{days} d"
+    return f"{days // 7} w"
+
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def mention(user_id: str) -> str:
+    """A Slack user mention `<@U123>`; anything that is not a user id stays inert text."""
+    if _USER_ID.match(user_id):
+        return f"<@{user_id}>"
+    return escape(user_id)
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link with an escaped label; `|` and `>` in the URL cannot end it early."""
+    safe_url = escape(url).replace("|", "%7C")
+    return f"<{safe_url}|{escape(label)}>"
+
+
+_SLACK_TOKEN = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def _strip_scheme(url: str) -> str:
+    return re.sub(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:(?://)?)", "", url).rstrip("/")
+
+
+def _plain_token(match: re.Match[str]) -> str:
+    target, label = match.group(1), match.group(2)
+    if target.startswith("@"):  # user: <@U123|name>
+        return "@" + (label or target[1:])
+    if target.startswith("#"):  # channel: <#C123|general>
+        return "#" + (label or target[1:])
+    if target.startswith("!"):  # <!here>, <!subteam^S1|@team>, <!date^...|fallback>
+        if label:
+            return label
+        return "@" + target[1:].split("^", 1)[0]
+    if target.lower().startswith("mailto:"):
+        return label or target[len("mailto:") :]
+    if not label or label == target or _strip_scheme(label) == _strip_scheme(target):
+        return target
+    return f"{label} ({target})"
+
+
+def slack_to_plain(text: str) -> str:
+    """Turn Slack message text (as Slack sends it) into plain text for Mava.
+
+    `<@U1|bob>` -> `@bob`, `<!here>` -> `@here`, `<mailto:a@b.c|a@b.c>` -> `a@b.c`,
+    `<http://x.io|x.io>` -> `http://x.io`, `<http://x.io|docs>` -> `docs (http://x.io)`,
+    then `&lt;` `&gt;` `&amp;` back to characters. Apply it exactly once to text that
+    came from a slash command or a message; modal inputs arrive unescaped already.
+    """
+    return unescape(_SLACK_TOKEN.sub(_plain_token, text))

@@ -1,0 +1,412 @@
+"""The `/mava` grammar: every subcommand's good and bad forms, and no input ever raises."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from apscheduler.triggers.cron import CronTrigger
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.mava.models import Origin, Priority, Status, Ticket
+from bot.slack.parser import (
+    HELP_ENTRIES,
+    SUBCOMMANDS,
+    USAGE,
+    Assign,
+    AssignMe,
+    AssignUser,
+    DigestNow,
+    Filters,
+    Help,
+    Identify,
+    ListCategories,
+    ListSubscriptions,
+    ListTickets,
+    Note,
+    Reply,
+    Schedule,
+    SetCategory,
+    SetPriority,
+    SetStatus,
+    Show,
+    SubscribeAlerts,
+    SubscribeDigest,
+    Unassign,
+    Unsubscribe,
+    Usage,
+    normalize_cron,
+    parse,
+)
+
+ID = "6650a1b2c3d4e5f678901234"
+LINK = f"https://dashboard.mava.app/dashboard/ticket?id={ID}"
+WEEKDAYS = Schedule("weekdays", "0 9 * * mon-fri")
+DIGEST_DEFAULT = Filters(unassigned_only=True)
+
+GOOD = [
+    ("", Help()),
+    ("   ", Help()),
+    ("help", Help()),
+    ("HELP me", Help()),
+    # reply / note: text keeps its inner spacing; Slack escaping is undone once
+    (f"reply {ID} Thanks!", Reply(ID, "Thanks!")),
+    (f"Reply {ID.upper()}   line one\n  line two  ", Reply(ID, "line one\n  line two")),
+    (f"reply {ID}", Reply(ID, None)),
+    (f"reply {ID}   ", Reply(ID, None)),
+    (f"reply {LINK} hi", Reply(ID, "hi")),
+    (f"reply <{LINK}> hi", Reply(ID, "hi")),
+    (f"reply <{LINK}|Ticket from Bob Smith> hi", Reply(ID, "hi")),
+    (
+        f"reply <https://dashboard.mava.app/t?tab=2&amp;id={ID}> hi",
+        Reply(ID, "hi"),
+    ),
+    (f"reply {ID} a &lt;b&gt; &amp; <@U1|ann>", Reply(ID, "a <b> & @ann")),
+    (f"note {ID} VIP customer", Note(ID, "VIP customer")),
+    (f"note {ID}", Note(ID, None)),
+    # status and its shortcuts
+    (f"status {ID} open", SetStatus(ID, Status.OPEN)),
+    (f"status {ID} PENDING", SetStatus(ID, Status.PENDING)),
+    (f"status {ID} waiting", SetStatus(ID, Status.WAITING)),
+    (f"status {ID} resolved", SetStatus(ID, Status.RESOLVED)),
+    (f"resolve {ID}", SetStatus(ID, Status.RESOLVED)),
+    (f"close {LINK}", SetStatus(ID, Status.RESOLVED)),
+    (f"reopen {ID}", SetStatus(ID, Status.OPEN)),
+    # priority
+    (f"priority {ID} low", SetPriority(ID, Priority.LOW)),
+    (f"priority {ID} Medium", SetPriority(ID, Priority.MEDIUM)),
+    (f"priority {ID} 3", SetPriority(ID, Priority.HIGH)),
+    # category
+    (f"category {ID} Billing", SetCategory(ID, "Billing")),
+    (f"category {ID} Billing issues", SetCategory(ID, "Billing issues")),
+    (f'category {ID} "Billing issues"', SetCategory(ID, "Billing issues")),
+    (f"category {ID} “R&amp;D”", SetCategory(ID, "R&D")),
+    (f"category {ID} Customer's bug", SetCategory(ID, "Customer's bug")),
+    ("categories", ListCategories()),
+    # assign
+    (f"assign {ID} me", Assign(ID, AssignMe())),
+    (f"assign {ID} none", Assign(ID, Unassign())),
+    (f"assign {ID} nobody", Assign(ID, Unassign())),
+    (f"assign {ID} unassign", Assign(ID, Unassign())),
+    (f"assign {ID} <@U123ABC>", Assign(ID, AssignUser("U123ABC"))),
+    (f"assign {ID} <@U123ABC|ann.lee>", Assign(ID, AssignUser("U123ABC"))),
+    (f"assign {ID} <@W9|Ann Lee>", Assign(ID, AssignUser("W9"))),
+    # show
+    (f"show {ID}", Show(ID)),
+    (f"show <{LINK}|link>", Show(ID)),
+    # tickets
+    ("tickets", ListTickets()),
+    (
+        "tickets high Discord open unassigned pending email",
+        ListTickets(
+            (Status.OPEN, Status.PENDING),
+            "unassigned",
+            (Origin.DISCORD, Origin.EMAIL),
+            True,
+        ),
+    ),
+    ("tickets mine telegram-group", ListTickets((), "mine", (Origin.TELEGRAM_GROUP,))),
+    ("tickets open open", ListTickets((Status.OPEN,))),
+    # identify
+    (
+        'identify jane@example.com plan="Gold plus" company=Acme',
+        Identify("jane@example.com", (("plan", "Gold plus"), ("company", "Acme"))),
+    ),
+    (
+        "identify <mailto:jane@example.com|jane@example.com> tier='x y'",
+        Identify("jane@example.com", (("tier", "x y"),)),
+    ),
+    ("identify a@b.co note=", Identify("a@b.co", (("note", ""),))),
+    ("identify a@b.co url=a=b", Identify("a@b.co", (("url", "a=b"),))),
+    # subscriptions
+    ("subscribe digest", SubscribeDigest(WEEKDAYS, DIGEST_DEFAULT)),
+    (
+        "subscribe digest daily 09:30",
+        SubscribeDigest(Schedule("daily", "30 9 * * *"), DIGEST_DEFAULT),
+    ),
+    (
+        "subscribe digest weekdays at 7:05 all high",
+        SubscribeDigest(
+            Schedule("weekdays", "5 7 * * mon-fri"), Filters(min_priority=Priority.HIGH)
+        ),
+    ),
+    (
+        'subscribe digest cron "30 9 * * 1-5" discord email',
+        SubscribeDigest(
+            Schedule("cron", "30 9 * * mon-fri"),
+            Filters(unassigned_only=True, origins=(Origin.DISCORD, Origin.EMAIL)),
+        ),
+    ),
+    (
+        "subscribe digest cron */15 8-18 * * 0,6",
+        SubscribeDigest(Schedule("cron", "*/15 8-18 * * sat,sun"), DIGEST_DEFAULT),
+    ),
+    (
+        'subscribe digest category "VIP support" origin telegram',
+        SubscribeDigest(
+            WEEKDAYS,
+            Filters(
+                unassigned_only=True,
+                origins=(Origin.TELEGRAM,),
+                categories=("VIP support",),
+            ),
+        ),
+    ),
+    ("subscribe alerts", SubscribeAlerts(Filters(min_priority=Priority.HIGH))),
+    ("subscribe alerts unassigned", SubscribeAlerts(Filters(unassigned_only=True))),
+    (
+        "subscribe alerts high unassigned",
+        SubscribeAlerts(Filters(min_priority=Priority.HIGH, unassigned_only=True)),
+    ),
+    (
+        "subscribe alerts medium origin discord telegram category Billing",
+        SubscribeAlerts(
+            Filters(
+                min_priority=Priority.MEDIUM,
+                origins=(Origin.DISCORD, Origin.TELEGRAM),
+                categories=("Billing",),
+            )
+        ),
+    ),
+    ("subscribe alerts email", SubscribeAlerts(Filters(Priority.HIGH, origins=(Origin.EMAIL,)))),
+    ("subscriptions", ListSubscriptions()),
+    ("unsubscribe 7", Unsubscribe(7)),
+    ("unsubscribe #12", Unsubscribe(12)),
+    ("digest", DigestNow()),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), GOOD, ids=[g[0][:50] for g in GOOD])
+def test_parses(text: str, expected: object) -> None:
+    assert parse(text) == expected
+
+
+BAD = [
+    # (text, subcommand, words the message must contain)
+    ("frobnicate", None, ["frobnicate", "reply", "subscribe"]),
+    ("reply", "reply", ["Which ticket", "Usage: `/mava reply", "Example:"]),
+    ("reply 12345 hi", "reply", ["'12345' is not a Mava ticket id"]),
+    ("reply http://[broken hi", "reply", ["is not a Mava ticket id"]),
+    ("note https://dashboard.mava.app/x?id=nope", "note", ["is not a Mava ticket id"]),
+    (f"status {ID}", "status", ["Which status"]),
+    (f"status {ID} closed", "status", ["'closed' is not a status"]),
+    (f"status {ID} open now", "status", ["did not expect 'now'"]),
+    (f"resolve {ID} please", "resolve", ["did not expect"]),
+    (f"close {ID} please", "resolve", ["did not expect"]),
+    (f"priority {ID} urgent", "priority", ["'urgent' is not a priority"]),
+    (f"priority {ID}", "priority", ["Which priority"]),
+    (f"category {ID}", "category", ["Which category"]),
+    (f'category {ID} ""', "category", ["Which category"]),
+    ("categories all", "categories", ["did not expect 'all'"]),
+    (f"assign {ID}", "assign", ["Assign to whom"]),
+    (f"assign {ID} @ann", "assign", ["autocomplete"]),
+    (f"assign {ID} ann", "assign", ["'ann' is not a user"]),
+    (f"assign {ID} me now", "assign", ["did not expect"]),
+    ("show", "show", ["Which ticket"]),
+    (f"show {ID} {ID}", "show", ["did not expect"]),
+    ("tickets urgent", "tickets", ["'urgent'"]),
+    ("tickets mine unassigned", "tickets", ["not both"]),
+    ("identify", "identify", ["email"]),
+    ("identify jane plan=gold", "identify", ["does not look like an email"]),
+    ("identify jane@example.com", "identify", ["at least one attribute"]),
+    ("identify jane@example.com plan", "identify", ["'plan' is not label=value"]),
+    ("identify jane@example.com =x", "identify", ["is not label=value"]),
+    ('identify jane@example.com plan="Gold', "identify", ["quote is not closed"]),
+    ("identify jane@example.com name=O'Brien", "identify", ["quote is not closed"]),
+    ("identify jane@example.com a=1 A=2", "identify", ["given twice"]),
+    ("subscribe", "subscribe", ["Subscribe to what", "subscribe digest", "subscribe alerts"]),
+    ("subscribe news", "subscribe", ["not 'news'"]),
+    ('subscribe digest "daily', "subscribe", ["quote is not closed"]),
+    ("subscribe digest daily 25:00", "subscribe digest", ["'25:00' is not a time"]),
+    ("subscribe digest daily 9.30", "subscribe digest", ["'9.30' is not a time"]),
+    ("subscribe digest daily 09:00 weekdays", "subscribe digest", ["one schedule"]),
+    ('subscribe digest cron "30 9 * *"', "subscribe digest", ["5 fields", "has 4"]),
+    ('subscribe digest cron "61 9 * * *"', "subscribe digest", ["between 0 and 59"]),
+    ('subscribe digest cron "0 9 * * 5-1"', "subscribe digest", ["backwards"]),
+    ('subscribe digest cron "0 9 * * */0"', "subscribe digest", ["at least 1"]),
+    ('subscribe digest cron "0 9 * * L"', "subscribe digest", ["'l' is not valid"]),
+    ('subscribe digest cron "0 9 * 3/10 *"', "subscribe digest", ["larger than its range"]),
+    ('subscribe digest cron "0 */24 * * *"', "subscribe digest", ["larger than its range"]),
+    ('subscribe digest cron "0 9 1 * mon"', "subscribe digest", ["not both"]),
+    ("subscribe digest all unassigned", "subscribe digest", ["not both"]),
+    ("subscribe digest high medium", "subscribe digest", ["one priority"]),
+    ("subscribe digest category", "subscribe digest", ["Name the category"]),
+    ("subscribe digest origin", "subscribe digest", ["Name an origin"]),
+    ("subscribe alerts all", "subscribe alerts", ["'all'"]),
+    ("subscribe alerts daily 09:00", "subscribe alerts", ["'daily'"]),
+    ("subscribe alerts category VIP support", "subscribe alerts", ["'support'", "Quote"]),
+    ("unsubscribe", "unsubscribe", ["Which subscription"]),
+    ("unsubscribe 0", "unsubscribe", ["'0' is not a subscription id"]),
+    ("unsubscribe -3", "unsubscribe", ["not a subscription id"]),
+    ("unsubscribe ٣", "unsubscribe", ["not a subscription id"]),
+    ("unsubscribe 3 4", "unsubscribe", ["did not expect"]),
+    ("digest now", "digest", ["did not expect"]),
+    ("subscriptions x", "subscriptions", ["did not expect"]),
+]
+
+
+@pytest.mark.parametrize(("text", "subcommand", "words"), BAD, ids=[b[0][:50] for b in BAD])
+def test_usage(text: str, subcommand: str | None, words: list[str]) -> None:
+    result = parse(text)
+    assert isinstance(result, Usage), result
+    assert result.subcommand == subcommand
+    for word in words:
+        assert word in result.message
+
+
+def test_usage_shows_the_subcommand_line_and_example() -> None:
+    result = parse(f"priority {ID} urgent")
+    assert isinstance(result, Usage)
+    problem, usage, example = result.message.split("\n")
+    assert problem == "'urgent' is not a priority."
+    assert usage == "Usage: `/mava priority TICKET low|medium|high`"
+    assert example.startswith("Example: `/mava priority ")
+
+
+def test_usage_echo_cannot_break_out_of_code() -> None:
+    result = parse(f"status {ID} `x`" + "y" * 100)
+    assert isinstance(result, Usage)
+    problem = result.message.split("\n")[0]
+    assert "`" not in problem and len(problem) < 100
+
+
+def test_usage_table_covers_every_subcommand() -> None:
+    names = {entry.name.split()[0] for entry in HELP_ENTRIES}
+    assert names == set(SUBCOMMANDS) - {"close"}
+    for line in USAGE.values():
+        assert line.startswith("`/mava ") and "Example: `/mava" in line
+
+
+@pytest.mark.parametrize(
+    ("schedule", "described"),
+    [
+        (Schedule.daily(9, 30), "daily at 09:30"),
+        (Schedule.weekdays(7, 5), "weekdays at 07:05"),
+        (Schedule.from_cron("0  8 * *   1"), "on cron schedule 0 8 * * mon"),
+    ],
+)
+def test_schedule_describe(schedule: Schedule, described: str) -> None:
+    assert schedule.describe() == described
+
+
+@pytest.mark.parametrize(
+    ("expr", "normal"),
+    [
+        ("30 9 * * 1-5", "30 9 * * mon-fri"),
+        ("0 9 * * 0", "0 9 * * sun"),
+        ("0 9 * * 7", "0 9 * * sun"),
+        ("0 9 * * 0-6", "0 9 * * *"),
+        ("0 9 * * */2", "0 9 * * tue,thu,sat,sun"),
+        ("0 9 * * 1,3,5", "0 9 * * mon,wed,fri"),
+        ("0 9 * * 1-5,0", "0 9 * * mon-fri,sun"),
+        ("0 9 * * MON-FRI", "0 9 * * mon-fri"),
+        ("0 9 1,15 jan-jun *", "0 9 1,15 1-6 *"),
+        ("0 9 * jan-dec/3 *", "0 9 * 1-12/3 *"),
+        ("5/10 * * * *", "5/10 * * * *"),
+    ],
+)
+def test_normalize_cron(expr: str, normal: str) -> None:
+    assert normalize_cron(expr) == normal
+    CronTrigger.from_crontab(normal)  # the scheduler accepts what we store
+
+
+def test_weekdays_fire_monday_to_friday_in_apscheduler() -> None:
+    # APScheduler 3 reads weekday numbers with 0 = Monday; `1-5` there would run
+    # Tuesday to Saturday. Names avoid that.
+    trigger = CronTrigger.from_crontab(Schedule.weekdays(9, 0).cron, timezone=UTC)
+    moment = datetime(2026, 3, 13, 12, tzinfo=UTC)  # a Friday
+    days = []
+    for _ in range(7):
+        fire = trigger.get_next_fire_time(None, moment)
+        assert fire is not None
+        days.append(fire.strftime("%a"))
+        moment = fire + timedelta(seconds=1)
+    assert days == ["Mon", "Tue", "Wed", "Thu", "Fri", "Mon", "Tue"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "described"),
+    [
+        (Filters(), "all tickets"),
+        (Filters(unassigned_only=True), "unassigned tickets"),
+        (Filters(min_priority=Priority.HIGH), "High-priority tickets"),
+        (
+            Filters(Priority.MEDIUM, True, (Origin.DISCORD, Origin.EMAIL), ("Billing", "Bugs")),
+            "unassigned Medium or High priority tickets from Discord or Email "
+            "in category Billing or Bugs",
+        ),
+    ],
+)
+def test_filters_describe(filters: Filters, described: str) -> None:
+    assert filters.describe() == described
+
+
+def _ticket(**fields: object) -> Ticket:
+    data: dict[str, object] = {
+        "_id": ID,
+        "createdAt": "2026-03-15T10:30:00.000Z",
+        "status": "Open",
+        "priority": 3,
+        "sourceType": "discord",
+        "category": {"_id": "6650c3d4e5f678901234567a", "name": "Billing"},
+    }
+    data.update(fields)
+    return Ticket.model_validate(data)
+
+
+def test_filters_match() -> None:
+    high = Filters(min_priority=Priority.HIGH)
+    assert high.matches(_ticket())
+    assert not high.matches(_ticket(priority=2))
+    assert not high.matches(_ticket(priority=None))
+    unassigned = Filters(unassigned_only=True)
+    assert unassigned.matches(_ticket())
+    assert not unassigned.matches(_ticket(assignedTo={"_id": "x", "name": "Jane"}))
+    assert Filters(origins=(Origin.DISCORD,)).matches(_ticket())
+    assert not Filters(origins=(Origin.EMAIL,)).matches(_ticket())
+    assert Filters(categories=("billing",)).matches(_ticket())
+    assert not Filters(categories=("Bugs",)).matches(_ticket())
+    assert not Filters(categories=("Bugs",)).matches(_ticket(category=None))
+
+
+# --- Nothing raises ---------------------------------------------------------------
+
+slackish = st.text(
+    alphabet=st.sampled_from(list(" \n\t<>|@!#&;:=\"'“”`*/-,0123456789abcdefhilmnoprstuwxyAU"))
+    | st.characters(),
+    max_size=120,
+)
+prefixes = st.sampled_from(
+    [
+        *SUBCOMMANDS,
+        f"reply {ID}",
+        f"status {ID}",
+        f"priority {ID}",
+        f"assign {ID}",
+        f"category {ID}",
+        "subscribe digest",
+        "subscribe alerts",
+        "subscribe digest cron",
+        "subscribe digest daily",
+        "identify a@b.co",
+        f"show <{LINK}",
+    ]
+)
+
+
+@settings(max_examples=400)
+@given(slackish)
+def test_any_text_parses(text: str) -> None:
+    result = parse(text)
+    assert result is not None
+
+
+@settings(max_examples=1500)
+@given(prefixes, slackish)
+def test_any_text_after_a_subcommand_parses(prefix: str, text: str) -> None:
+    result = parse(f"{prefix} {text}")
+    if isinstance(result, Usage):
+        assert result.message
+    if isinstance(result, SubscribeDigest):
+        CronTrigger.from_crontab(result.schedule.cron)  # what we accept, the scheduler does
