@@ -1,0 +1,58 @@
+# syntax=docker/dockerfile:1
+# Mava <-> Slack bridge. Build: docker build -t mava-bot .
+# Run (Socket Mode): docker run --env-file .env -v mava-data:/data mava-bot
+# Run (HTTP mode):   docker run --env-file .env -v mava-data:/data -p 3000:3000 mava-bot
+
+# --- builder: resolve and install everything into a self-contained venv -----------------
+FROM python:3.11-slim AS builder
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONDONTWRITEBYTECODE=1
+
+RUN python -m venv /opt/venv
+ENV PATH="/opt/venv/bin:$PATH"
+
+WORKDIR /src
+
+# Runtime dependencies first (not the dev extra), in their own layer, so a code change
+# does not reinstall them.
+COPY pyproject.toml README.md ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
+    && pip install -r requirements.txt
+
+# Then the bot itself, as a regular (non-editable) install, migrations included.
+COPY bot ./bot
+RUN pip install --no-deps . \
+    && python -m compileall -q /opt/venv
+
+# --- final: the venv on a clean slim image, run as a non-root user ---------------------
+FROM python:3.11-slim
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PATH="/opt/venv/bin:$PATH" \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    DATABASE_URL=sqlite+aiosqlite:////data/mava-bot.db
+
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /app --create-home app \
+    && mkdir /data \
+    && chown app:app /data
+
+COPY --from=builder /opt/venv /opt/venv
+
+USER app
+WORKDIR /app
+
+# SQLite lives in /data: mount a volume there (or set DATABASE_URL to PostgreSQL).
+# /healthz and /metrics are served on PORT in both Socket Mode and HTTP mode.
+EXPOSE 3000
+
+# No curl in slim images: ask Python. Any non-200 answer (503 while a check fails or
+# during shutdown) or no answer marks the container unhealthy.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, sys, urllib.request; r = urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4); sys.exit(0 if r.status == 200 else 1)"]
+
+CMD ["mava-bot", "run"]

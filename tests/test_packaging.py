@@ -1,0 +1,397 @@
+"""The Dockerfile, .dockerignore and Slack manifest say what the code needs.
+
+No Docker engine runs in CI, so the Dockerfile is read with a small line parser; its
+HEALTHCHECK command is run for real against a served /healthz.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import json
+import os
+import re
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from bot.observability.health import health_routes
+from bot.observability.metrics import Metrics
+from bot.slack import ids
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCKERFILE = ROOT / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+MANIFEST = ROOT / "manifest.yml"
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+# --- Dockerfile -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Instruction:
+    keyword: str  # upper case
+    args: str
+
+
+def parse_dockerfile(text: str) -> list[list[Instruction]]:
+    """Instructions grouped by stage (each FROM starts one); continuations joined."""
+    stages: list[list[Instruction]] = []
+    pending = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if pending and line.startswith("#"):
+            continue  # comment lines inside a continued instruction are dropped
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        full = (pending + line).strip()
+        pending = ""
+        keyword, _, args = full.partition(" ")
+        instruction = Instruction(keyword.upper(), args.strip())
+        if instruction.keyword == "FROM":
+            stages.append([])
+        assert stages, f"instruction before FROM: {full}"
+        stages[-1].append(instruction)
+    assert not pending, "Dockerfile ends inside a continued line"
+    return stages
+
+
+def env_of(stage: list[Instruction]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for item in stage:
+        if item.keyword == "ENV":
+            for key, value in re.findall(r'(\w+)=("[^"]*"|\S+)', item.args):
+                env[key] = value.strip('"')
+    return env
+
+
+def exec_form(args: str) -> list[str]:
+    value = json.loads(args)
+    assert isinstance(value, list) and all(isinstance(part, str) for part in value)
+    return value
+
+
+@pytest.fixture(scope="module")
+def stages() -> list[list[Instruction]]:
+    return parse_dockerfile(DOCKERFILE.read_text())
+
+
+def of(stage: list[Instruction], keyword: str) -> list[str]:
+    return [item.args for item in stage if item.keyword == keyword]
+
+
+def test_parser_handles_continuations_and_comments() -> None:
+    parsed = parse_dockerfile("# c\nFROM a AS b\nRUN x \\\n  # note\n  && y\nFROM c\nUSER z\n")
+    assert parsed == [
+        [Instruction("FROM", "a AS b"), Instruction("RUN", "x  && y")],
+        [Instruction("FROM", "c"), Instruction("USER", "z")],
+    ]
+
+
+def test_two_stages_on_the_python_version_we_support(stages: list[list[Instruction]]) -> None:
+    assert len(stages) == 2
+    builder, final = stages
+    assert re.fullmatch(r"python:3\.11-slim AS builder", builder[0].args, re.IGNORECASE)
+    assert final[0].args == "python:3.11-slim"
+    assert PYPROJECT["project"]["requires-python"] == ">=3.11"
+
+
+def test_builder_installs_runtime_dependencies_into_a_venv(
+    stages: list[list[Instruction]],
+) -> None:
+    builder = stages[0]
+    runs = " ".join(of(builder, "RUN"))
+    assert "python -m venv /opt/venv" in runs
+    assert "['project']['dependencies']" in runs  # runtime dependencies, from pyproject
+    assert "pip install --no-deps ." in runs
+    everything = DOCKERFILE.read_text()
+    assert "[dev]" not in everything and "optional-dependencies" not in everything
+    assert "-e ." not in everything and "--editable" not in everything
+    for args in of(builder, "COPY"):
+        for source in args.split()[:-1]:
+            assert (ROOT / source).exists(), source
+            assert not ignored(source), f"{source} is excluded by .dockerignore"
+
+
+def test_final_stage_copies_only_the_venv_and_runs_as_app(
+    stages: list[list[Instruction]],
+) -> None:
+    final = stages[1]
+    assert of(final, "COPY") == ["--from=builder /opt/venv /opt/venv"]
+    assert not any("pip install" in args for args in of(final, "RUN"))
+    assert "useradd" in " ".join(of(final, "RUN"))
+    assert of(final, "USER")[-1] == "app"
+    # USER comes before anything that runs the bot.
+    keywords = [item.keyword for item in final]
+    assert keywords.index("USER") < keywords.index("CMD")
+
+
+def test_final_stage_environment(stages: list[list[Instruction]]) -> None:
+    env = env_of(stages[1])
+    assert env["PYTHONUNBUFFERED"] == "1"
+    assert env["PATH"].startswith("/opt/venv/bin:")
+    assert env["PORT"] == "3000"
+    assert env["DATABASE_URL"].startswith("sqlite+aiosqlite:////data/")
+    assert of(stages[1], "EXPOSE") == ["3000"]
+
+
+def test_cmd_runs_the_console_script(stages: list[list[Instruction]]) -> None:
+    (cmd,) = of(stages[1], "CMD")
+    assert exec_form(cmd) == ["mava-bot", "run"]
+    assert "mava-bot" in PYPROJECT["project"]["scripts"]
+
+
+def healthcheck_command(stages: list[list[Instruction]]) -> list[str]:
+    (check,) = of(stages[1], "HEALTHCHECK")
+    options, _, command = check.partition("CMD ")
+    assert "--timeout=" in options and "--interval=" in options
+    return exec_form(command)
+
+
+def test_healthcheck_uses_python_not_curl(stages: list[list[Instruction]]) -> None:
+    command = healthcheck_command(stages)
+    assert command[:2] == ["python", "-c"]
+    assert "/healthz" in command[2]
+    assert "curl" not in DOCKERFILE.read_text().split("HEALTHCHECK", 1)[1]
+    compile(command[2], "<healthcheck>", "exec")
+
+
+@pytest.mark.parametrize(("healthy", "exit_ok"), [(True, True), (False, False)])
+async def test_healthcheck_command_really_probes_healthz(
+    stages: list[list[Instruction]], healthy: bool, exit_ok: bool
+) -> None:
+    async def check() -> None:
+        if not healthy:
+            raise RuntimeError("database down")
+
+    app = web.Application()
+    app.add_routes(health_routes({"database": check}, Metrics(), is_shutting_down=lambda: False))
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        code = healthcheck_command(stages)[2]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            code,
+            env={**os.environ, "PORT": str(server.port)},
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        returncode = await asyncio.wait_for(process.wait(), 20)
+    finally:
+        await server.close()
+    assert (returncode == 0) is exit_ok
+
+
+# --- .dockerignore --------------------------------------------------------------------
+
+
+def ignore_patterns() -> list[str]:
+    lines = DOCKERIGNORE.read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def ignored(path: str) -> bool:
+    """An approximation of Docker's matching, enough for the simple patterns we use."""
+    parts = Path(path).parts
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    for pattern in ignore_patterns():
+        bare = pattern.removeprefix("**/")
+        for prefix in prefixes:
+            name = prefix.rsplit("/", 1)[-1]
+            if fnmatch.fnmatch(prefix, pattern) or (
+                pattern.startswith("**/") and fnmatch.fnmatch(name, bare)
+            ):
+                return True
+    return False
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".git/config",
+        ".venv/bin/python",
+        "venv/lib",
+        "tests/test_packaging.py",
+        "bot/__pycache__/cli.cpython-311.pyc",
+        ".pytest_cache/v",
+        ".mypy_cache/x",
+        ".ruff_cache/x",
+        ".hypothesis/examples",
+        "mava-bot.db",
+        "mava-bot.db-wal",
+        ".env",
+        ".env.production",
+        "bench/results.json",
+    ],
+)
+def test_dockerignore_keeps_local_state_and_secrets_out(path: str) -> None:
+    assert ignored(path), path
+
+
+@pytest.mark.parametrize(
+    "path", ["pyproject.toml", "README.md", "bot/cli.py", "bot/store/migrations/env.py"]
+)
+def test_dockerignore_keeps_what_the_build_needs(path: str) -> None:
+    assert not ignored(path), path
+
+
+# --- manifest.yml ---------------------------------------------------------------------
+
+# Web API methods the bot may call -> the bot scopes that allow it (any one; () = none).
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "api_test": (),
+    "auth_test": (),
+    "chat_postMessage": ("chat:write",),
+    "chat_postEphemeral": ("chat:write",),
+    "chat_update": ("chat:write",),
+    "chat_delete": ("chat:write",),
+    "chat_getPermalink": (),
+    "views_open": (),
+    "views_push": (),
+    "views_update": (),
+    "views_publish": (),
+    "users_info": ("users:read",),
+    "users_list": ("users:read",),
+    "users_lookupByEmail": ("users:read.email",),
+    "usergroups_list": ("usergroups:read",),
+    "usergroups_users_list": ("usergroups:read",),
+    "conversations_open": ("im:write",),
+    "conversations_info": ("channels:read", "groups:read"),
+    "conversations_members": ("channels:read", "groups:read"),
+    "conversations_history": ("channels:history", "groups:history"),
+    "conversations_replies": ("channels:history", "groups:history"),
+    "reactions_add": ("reactions:write",),
+    "files_info": ("files:read",),
+}
+_API_CALL = re.compile(
+    r"\.((?:api|auth|chat|conversations|files|reactions|usergroups|users|views)_[A-Za-z_]+)\("
+)
+# Bolt's say() posts with chat.postMessage.
+_SAY = re.compile(r"\bawait say\(")
+_EMAIL = re.compile(r"""["']email["']|\.email\b""")
+
+
+def bot_sources() -> dict[Path, str]:
+    """Our code that talks to Slack: everything under bot/ except the local sandbox."""
+    return {
+        path: path.read_text()
+        for path in (ROOT / "bot").rglob("*.py")
+        if "sandbox" not in path.relative_to(ROOT).parts
+    }
+
+
+def methods_called() -> dict[str, list[str]]:
+    calls: dict[str, list[str]] = {}
+    for path, text in bot_sources().items():
+        where = str(path.relative_to(ROOT))
+        for method in _API_CALL.findall(text):
+            calls.setdefault(method, []).append(where)
+        if _SAY.search(text):
+            calls.setdefault("chat_postMessage", []).append(where)
+    return calls
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    yaml = pytest.importorskip("yaml", reason="PyYAML (dev extra) reads manifest.yml")
+    data = yaml.safe_load(MANIFEST.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def bot_scopes(manifest: dict[str, Any]) -> list[str]:
+    scopes = manifest["oauth_config"]["scopes"]
+    assert set(scopes) == {"bot"}, "no user scopes: the bot acts as itself"
+    return list(scopes["bot"])
+
+
+def test_manifest_has_the_mava_command(manifest: dict[str, Any]) -> None:
+    assert len(manifest["display_information"]["name"]) <= 35
+    assert len(manifest["display_information"]["description"]) <= 140
+    assert manifest["features"]["bot_user"]["display_name"]
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == "/mava"
+    assert command["should_escape"] is True
+    assert command["description"] and command["usage_hint"]
+    assert "url" not in command  # Socket Mode by default; HTTP mode URL is commented
+
+
+def test_manifest_shortcuts_match_the_listeners(manifest: dict[str, Any]) -> None:
+    shortcuts = {item["callback_id"]: item for item in manifest["features"]["shortcuts"]}
+    assert set(shortcuts) == {ids.SHORTCUT_ADD_NOTE, ids.SHORTCUT_REPLY}
+    assert shortcuts[ids.SHORTCUT_ADD_NOTE]["name"] == "Add as private note"
+    assert shortcuts[ids.SHORTCUT_REPLY]["name"] == "Reply to customer"
+    for item in shortcuts.values():
+        assert item["type"] == "message"
+        assert item["description"]
+
+
+def test_manifest_settings(manifest: dict[str, Any]) -> None:
+    settings = manifest["settings"]
+    assert settings["socket_mode_enabled"] is True
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["org_deploy_enabled"] is False
+    assert settings["token_rotation_enabled"] is False
+    assert "event_subscriptions" not in settings  # nothing listens to events
+
+
+def test_manifest_http_mode_urls_are_commented_and_valid_when_uncommented() -> None:
+    yaml = pytest.importorskip("yaml", reason="PyYAML (dev extra) reads manifest.yml")
+    text = MANIFEST.read_text()
+    url = "https://YOUR-HOST/slack/events"
+    assert f"# HTTP mode: url: {url}" in text
+    assert f"# HTTP mode: request_url: {url}" in text
+    http = yaml.safe_load(
+        text.replace("# HTTP mode: url:", "url:").replace(
+            "# HTTP mode: request_url:", "request_url:"
+        )
+    )
+    assert http["features"]["slash_commands"][0]["url"] == url
+    assert http["settings"]["interactivity"]["request_url"] == url
+
+
+def test_every_scope_is_used(manifest: dict[str, Any]) -> None:
+    scopes = bot_scopes(manifest)
+    assert len(scopes) == len(set(scopes))
+    calls = methods_called()
+    sources = bot_sources()
+    unused = []
+    for scope in scopes:
+        if scope == "commands":
+            used = bool(manifest["features"].get("slash_commands")) or bool(
+                manifest["features"].get("shortcuts")
+            )
+        elif scope == "users:read.email":
+            # users.info only fills profile.email with this scope.
+            used = "users_info" in calls and any(_EMAIL.search(t) for t in sources.values())
+        else:
+            used = any(scope in METHOD_SCOPES.get(method, ()) for method in calls)
+        if not used:
+            unused.append(scope)
+    assert not unused, f"scopes nothing in bot/ needs: {unused}"
+    assert "chat:write.public" not in scopes  # the bot posts only where it was invited
+
+
+def test_every_method_called_has_its_scope(manifest: dict[str, Any]) -> None:
+    scopes = set(bot_scopes(manifest))
+    calls = methods_called()
+    unknown = {method: where for method, where in calls.items() if method not in METHOD_SCOPES}
+    assert not unknown, f"add these Web API methods to METHOD_SCOPES: {unknown}"
+    missing = {
+        method: (METHOD_SCOPES[method], where)
+        for method, where in calls.items()
+        if METHOD_SCOPES[method] and not scopes & set(METHOD_SCOPES[method])
+    }
+    assert not missing, f"manifest.yml lacks the scope these calls need: {missing}"
