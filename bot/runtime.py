@@ -1,0 +1,160 @@
+"""Wiring: settings -> database -> Mava client -> Slack client -> services -> Bolt app.
+
+`Runtime` is the one place the pieces are put together, so `mava-bot run`, the demo,
+the tests and the benchmarks all run the same assembly.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.digest import DigestRuntime, create_digest_runtime, ticket_for_thread
+from bot.mava.client import MavaClient
+from bot.observability.health import health_routes
+from bot.observability.metrics import Metrics
+from bot.settings import Settings
+from bot.slack.app import build_deps, create_app, slack_client
+from bot.slack.deps import Deps
+from bot.store.db import Database
+
+log = logging.getLogger("bot.runtime")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    mava: MavaClient
+    slack: AsyncWebClient
+    metrics: Metrics
+    deps: Deps
+    app: AsyncApp
+    digest: DigestRuntime
+
+    @classmethod
+    async def build(
+        cls,
+        settings: Settings,
+        *,
+        metrics: Metrics | None = None,
+        migrate: bool = True,
+        **deps_overrides: Any,
+    ) -> Runtime:
+        metrics = metrics or Metrics()
+        db = Database(settings.database_url)
+        if migrate:
+            await db.migrate()
+        mava = mava_client(settings, metrics)
+        slack = slack_client(settings)
+        digest = create_digest_runtime(settings, mava, db, slack)
+
+        async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
+            return await ticket_for_thread(db, channel_id, thread_ts)
+
+        deps = build_deps(
+            settings,
+            mava,
+            db,
+            slack,
+            metrics=metrics,
+            subscriptions=digest.subscriptions,
+            digests=digest.digests,
+            thread_ticket=thread_ticket,
+            **deps_overrides,
+        )
+        app = create_app(settings, mava, db, client=slack, deps=deps)
+        return cls(settings, db, mava, slack, metrics, deps, app, digest)
+
+    async def start_background(self) -> None:
+        """Start the digest and alert scheduler (jobs rebuilt from the database)."""
+        await self.digest.scheduler.start()
+
+    async def stop_background(self) -> None:
+        await self.digest.scheduler.shutdown()
+
+    def describe_deliveries(self) -> str:
+        s = self.settings
+        digest = (
+            f"digest to {s.digest_channel} at '{s.digest_schedule}' {s.digest_timezone}"
+            if s.digest_channel
+            else "no default digest (DIGEST_CHANNEL unset)"
+        )
+        alerts = (
+            f"alerts to {s.alert_channel} (priority >= {s.alert_min_priority}"
+            + (", or unassigned)" if s.alert_unassigned else ")")
+            if s.alert_channel
+            else "no default alerts (ALERT_CHANNEL unset)"
+        )
+        return f"{digest}; {alerts}; per-channel subscriptions from the database"
+
+    def web_app(self) -> web.Application:
+        """HTTP mode: Slack's requests, health and metrics."""
+        application = web.Application()
+        application.router.add_post("/slack/events", self._slack_events)
+        application.add_routes(
+            health_routes(
+                {"database": self.db.ping},
+                self.metrics,
+                is_shutting_down=lambda: self.deps.inflight.closing,
+            )
+        )
+        return application
+
+    async def _slack_events(self, request: web.Request) -> web.Response:
+        if self.deps.inflight.closing:
+            # Slack retries a request that fails; another replica (or we, after restart)
+            # takes it.
+            return web.Response(status=503, text="shutting down")
+        started = time.monotonic()
+        bolt_request = await to_bolt_request(request)
+        bolt_response = await self.app.async_dispatch(bolt_request)
+        self.metrics.slack_ack_seconds.observe(time.monotonic() - started)
+        return await to_aiohttp_response(bolt_response)
+
+    async def serve_http(self, host: str, port: int) -> tuple[web.AppRunner, int]:
+        """Start serving; returns the runner and the bound port (port 0 picks one)."""
+        runner = web.AppRunner(self.web_app(), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        bound = sockets[0].getsockname()[1] if sockets else port
+        return runner, int(bound)
+
+    async def drain(self, grace: float) -> bool:
+        """Stop taking new work and wait (bounded) for handlers in flight."""
+        self.deps.inflight.closing = True
+        return await self.deps.inflight.wait_idle(grace)
+
+    async def close(self) -> None:
+        await self.mava.aclose()
+        await self.db.dispose()
+        session = getattr(self.slack, "session", None)
+        if session is not None and not session.closed:
+            await session.close()
+
+
+def mava_client(settings: Settings, metrics: Metrics | None = None) -> MavaClient:
+    token = settings.mava_api_token
+    if token is None:
+        raise ValueError("MAVA_API_TOKEN is not set")
+    limiter = MavaClient.shared_limiter(
+        token, settings.mava_rate_limit, settings.mava_rate_window_seconds
+    )
+    return MavaClient(
+        str(settings.mava_api_url),
+        token,
+        timeout=settings.mava_timeout_seconds,
+        limiter=limiter,
+        observer=metrics.mava_observer if metrics else None,
+        wait_observer=metrics.observe_ratelimit_wait if metrics else None,
+    )

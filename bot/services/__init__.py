@@ -1,0 +1,1 @@
+"""The actions a support agent takes, free of Slack and HTTP details."""

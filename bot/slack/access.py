@@ -1,0 +1,154 @@
+"""Who may act on tickets from Slack.
+
+Refused always, for anything that changes or reveals ticket data: guests (restricted and
+ultra-restricted), people from another workspace (Slack Connect) and bots. Then, if
+ALLOWED_SLACK_USER_IDS or ALLOWED_SLACK_USERGROUP_IDS is set, only those people.
+users.info answers are cached in the database (shared by replicas) for a TTL.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot.store.db import Database
+from bot.store.tables import SlackUser
+
+
+class Denied(Exception):
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+@dataclass(frozen=True)
+class SlackPerson:
+    id: str
+    name: str
+    email: str | None
+    team_id: str | None
+    is_bot: bool
+    is_guest: bool
+    deleted: bool
+
+    @classmethod
+    def from_api(cls, user: dict[str, Any]) -> SlackPerson:
+        profile = user.get("profile") or {}
+        name = (
+            profile.get("display_name")
+            or profile.get("real_name")
+            or user.get("real_name")
+            or user.get("name")
+            or user.get("id", "someone")
+        )
+        return cls(
+            id=str(user.get("id", "")),
+            name=str(name),
+            email=profile.get("email"),
+            team_id=user.get("team_id"),
+            is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
+            is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
+            deleted=bool(user.get("deleted")),
+        )
+
+
+class AccessControl:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        db: Database,
+        *,
+        allowed_users: Sequence[str] = (),
+        allowed_groups: Sequence[str] = (),
+        ttl_seconds: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.db = db
+        self.allowed_users = frozenset(allowed_users)
+        self.allowed_groups = tuple(allowed_groups)
+        self.ttl = timedelta(seconds=ttl_seconds)
+        self._clock = clock
+        self._team: str | None = None
+        self._groups: tuple[float, frozenset[str]] | None = None
+
+    async def require(self, user_id: str) -> SlackPerson:
+        """The person, if they may act; otherwise `Denied` with the reason."""
+        person = await self.person(user_id)
+        if person.is_bot:
+            raise Denied("Bots can't act on Mava tickets.")
+        if person.deleted:
+            raise Denied("This Slack account is deactivated.")
+        if person.is_guest:
+            raise Denied(
+                "Guests can't act on Mava tickets. Ask a workspace admin if you need access."
+            )
+        home = await self.home_team()
+        if person.team_id and home and person.team_id != home:
+            raise Denied(
+                "People from another workspace (Slack Connect) can't act on Mava tickets here."
+            )
+        if (self.allowed_users or self.allowed_groups) and not await self._listed(person.id):
+            raise Denied(
+                "You are not on the list of people allowed to use /mava. Ask an admin to add "
+                "you to ALLOWED_SLACK_USER_IDS or one of ALLOWED_SLACK_USERGROUP_IDS."
+            )
+        return person
+
+    async def person(self, user_id: str) -> SlackPerson:
+        now = datetime.now(UTC)
+        async with self.db.session() as session:
+            cached = await session.get(SlackUser, user_id)
+        if cached is not None and now - cached.fetched_at < self.ttl:
+            return SlackPerson.from_api(cached.data)
+        try:
+            response = await self.client.users_info(user=user_id)
+        except SlackApiError as exc:
+            raise Denied(
+                "Your Slack profile could not be looked up "
+                f"({exc.response.get('error', 'error')}), so the action was not taken."
+            ) from exc
+        user: dict[str, Any] = response["user"]
+        await self._store(user_id, user, now)
+        return SlackPerson.from_api(user)
+
+    async def home_team(self) -> str | None:
+        if self._team is None:
+            response = await self.client.auth_test()
+            self._team = response.get("team_id")
+        return self._team
+
+    async def _listed(self, user_id: str) -> bool:
+        if user_id in self.allowed_users:
+            return True
+        return user_id in await self._group_members()
+
+    async def _group_members(self) -> frozenset[str]:
+        if self._groups is not None and self._clock() - self._groups[0] < self.ttl.total_seconds():
+            return self._groups[1]
+        members: set[str] = set()
+        for group in self.allowed_groups:
+            try:
+                response = await self.client.usergroups_users_list(usergroup=group)
+            except SlackApiError:
+                continue  # an unknown group grants nobody; the others still count
+            members.update(response.get("users") or [])
+        self._groups = (self._clock(), frozenset(members))
+        return self._groups[1]
+
+    async def _store(self, user_id: str, data: dict[str, Any], now: datetime) -> None:
+        insert = sqlite_insert if self.db.is_sqlite else pg_insert
+        statement = insert(SlackUser).values(user_id=user_id, data=data, fetched_at=now)
+        statement = statement.on_conflict_do_update(
+            index_elements=[SlackUser.user_id], set_={"data": data, "fetched_at": now}
+        )
+        async with self.db.session() as session, session.begin():
+            await session.execute(statement)

@@ -1,0 +1,93 @@
+"""The Bolt app factory: `create_app(settings, mava, store)`; no module globals."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.mava.client import MavaClient
+from bot.services.tickets import TicketService
+from bot.settings import Settings
+from bot.slack.access import AccessControl
+from bot.slack.deps import Deps
+from bot.slack.listeners import actions, commands, shortcuts, views
+from bot.store.audit import AuditLog
+from bot.store.db import Database
+from bot.store.idempotency import IdempotencyStore
+
+log = logging.getLogger("bot.slack")
+
+
+def slack_client(settings: Settings) -> AsyncWebClient:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(
+        token=token,
+        base_url=str(settings.slack_api_url),
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=1),
+        ],
+    )
+
+
+def build_deps(
+    settings: Settings,
+    mava: MavaClient,
+    store: Database,
+    client: AsyncWebClient,
+    **overrides: Any,
+) -> Deps:
+    defaults: dict[str, Any] = {
+        "settings": settings,
+        "tickets": TicketService(mava),
+        "access": AccessControl(
+            client,
+            store,
+            allowed_users=settings.allowed_slack_user_ids,
+            allowed_groups=settings.allowed_slack_usergroup_ids,
+            ttl_seconds=settings.user_cache_ttl_seconds,
+        ),
+        "audit": AuditLog(store),
+        "idempotency": IdempotencyStore(store, settings.idempotency_window_seconds),
+    }
+    defaults.update(overrides)
+    return Deps(**defaults)
+
+
+def create_app(
+    settings: Settings,
+    mava: MavaClient,
+    store: Database,
+    *,
+    client: AsyncWebClient | None = None,
+    deps: Deps | None = None,
+    **overrides: Any,
+) -> AsyncApp:
+    """The Bolt app with every listener registered.
+
+    Pass `deps` (from `build_deps`) when the caller needs the services too, e.g. the
+    runtime's scheduler and shutdown; keyword overrides replace single fields.
+    """
+    client = client or slack_client(settings)
+    deps = deps or build_deps(settings, mava, store, client, **overrides)
+    signing_secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        # Socket Mode has no request signatures to check.
+        request_verification_enabled=not settings.socket_mode,
+        process_before_response=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    for module in (commands, shortcuts, actions, views):
+        module.register(app, deps)
+    return app

@@ -1,0 +1,166 @@
+"""Buttons on ticket cards, digest items and alerts: reply, note, assign to me, resolve.
+
+Assign and Resolve act on one ticket and redraw only that item of the message, so the
+other tickets of a digest keep their state.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.mava.models import Status
+from bot.slack import blocks as b
+from bot.slack import parser as p
+from bot.slack import text as t
+from bot.slack.deps import Deps
+from bot.slack.execution import Outcome, run_action
+from bot.slack.ids import (
+    ACTION_ASSIGN_ME,
+    ACTION_NOTE,
+    ACTION_OPEN_IN_MAVA,
+    ACTION_REPLY,
+    ACTION_RESOLVE,
+    item_block_id,
+)
+from bot.slack.listeners.commands import open_compose
+from bot.slack.listeners.common import problem, say_error
+
+log = logging.getLogger("bot.slack.actions")
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.action(ACTION_OPEN_IN_MAVA)
+    async def open_in_mava(ack: AsyncAck) -> None:
+        await ack()  # Slack opens the URL itself; the click still needs an ack
+
+    @app.action(ACTION_REPLY)
+    @app.action(ACTION_NOTE)
+    async def compose(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        action = body["actions"][0]
+        async with deps.inflight.track():
+            try:
+                await deps.access.require(body["user"]["id"])
+            except Exception as exc:
+                await _refuse(respond, exc)
+                return
+            ticket_id = action["value"]
+            command = (
+                p.Note(ticket_id, None)
+                if action["action_id"] == ACTION_NOTE
+                else p.Reply(ticket_id, None)
+            )
+            channel_id = (body.get("channel") or {}).get("id")
+            await open_compose(deps, client, body["trigger_id"], command, channel_id)
+
+    @app.action(ACTION_ASSIGN_ME)
+    @app.action(ACTION_RESOLVE)
+    async def act(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        async with deps.inflight.track():
+            try:
+                await act_in_place(deps, body, respond, client)
+            except Exception as exc:
+                await _refuse(respond, exc)
+
+
+async def _refuse(respond: AsyncRespond, exc: Exception) -> None:
+    sentence = problem(exc)
+    if sentence is None:
+        log.exception("button failed")
+        sentence = "Something went wrong on our side; nothing more was done."
+    await say_error(respond, sentence)
+
+
+async def act_in_place(
+    deps: Deps, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+) -> None:
+    action = body["actions"][0]
+    ticket_id: str = action["value"]
+    resolve = action["action_id"] == ACTION_RESOLVE
+    person = await deps.access.require(body["user"]["id"])
+    message: dict[str, Any] = body.get("message") or {}
+    channel_id = (body.get("channel") or {}).get("id")
+    where = message.get("ts") or (body.get("container") or {}).get("message_ts") or ""
+
+    if resolve:
+
+        async def write() -> str:
+            await deps.tickets.set_status(ticket_id, Status.RESOLVED)
+            return f"Ticket {ticket_id} resolved."
+
+        name, summary, dedupe = "resolve", "status -> Resolved", (where,)
+    else:
+        agent = await deps.tickets.agent_for_email(person.email, who="You")
+
+        async def write() -> str:
+            await deps.tickets.assign(ticket_id, agent)
+            return f"Ticket {ticket_id} assigned to {agent.display_name}."
+
+        name, summary, dedupe = "assign", f"assign -> {agent.display_name}", (where,)
+
+    outcome = await run_action(
+        deps,
+        client,
+        person=person,
+        channel_id=channel_id,
+        action=name,
+        ticket_id=ticket_id,
+        summary=summary,
+        dedupe=dedupe,
+        write=write,
+    )
+    if deps.metrics:
+        deps.metrics.observe_slack_request("action", name, outcome.kind)
+    await redraw(deps, body, respond, client, ticket_id, outcome, resolve, person.id)
+
+
+async def redraw(
+    deps: Deps,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    ticket_id: str,
+    outcome: Outcome,
+    resolve: bool,
+    user_id: str,
+) -> None:
+    if outcome.kind == "error":
+        await say_error(respond, outcome.message)
+        return
+    if outcome.kind == "duplicate":
+        return  # the first click redraws the item
+    ticket = await deps.tickets.ticket(ticket_id)
+    if outcome.kind == "unknown":
+        state = f":warning: {t.escape(outcome.message)}"
+    elif resolve:
+        state = f":white_check_mark: Resolved by <@{user_id}>"
+    else:
+        state = f":bust_in_silhouette: Assigned to <@{user_id}>"
+    message: dict[str, Any] = body.get("message") or {}
+    container: dict[str, Any] = body.get("container") or {}
+    old_blocks: list[dict[str, Any]] = message.get("blocks") or []
+    in_item = any(block.get("block_id") == item_block_id(ticket_id) for block in old_blocks)
+    now = deps.clock()
+    if container.get("is_ephemeral") or not in_item:
+        # An ephemeral ticket card can only be replaced through the response URL.
+        blocks = b.ticket_card(ticket, ticket_url=deps.link(ticket_id), now=now)
+        await respond(text=b.ticket_card_text(ticket), blocks=blocks, replace_original=True)
+        return
+    item = b.digest_item(ticket, link=deps.link, now=now, state_line=state)
+    await client.chat_update(
+        channel=body["channel"]["id"],
+        ts=message["ts"],
+        text=message.get("text") or b.ticket_card_text(ticket),
+        blocks=b.replace_item(old_blocks, ticket_id, item),
+    )

@@ -1,0 +1,275 @@
+"""The `/mava` slash command: parse, check who is asking, call a service, answer."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.mava.models import Agent, Priority
+from bot.services.errors import ServiceError
+from bot.services.tickets import list_filter, match_category
+from bot.slack import blocks as b
+from bot.slack import parser as p
+from bot.slack.access import SlackPerson
+from bot.slack.deps import Deps
+from bot.slack.execution import run_action
+from bot.slack.ids import VIEW_NOTE, VIEW_REPLY
+from bot.slack.listeners.common import (
+    metadata,
+    open_loading_modal,
+    problem,
+    say_error,
+    say_outcome,
+    ticket_mention,
+)
+
+log = logging.getLogger("bot.slack.commands")
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.command("/mava")
+    async def mava(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        command = p.parse(body.get("text") or "")
+        name = type(command).__name__
+        outcome = "ok"
+        async with deps.inflight.track():
+            try:
+                await handle(deps, command, body, respond, client)
+            except Exception as exc:
+                sentence = problem(exc)
+                outcome = "refused" if sentence and "can't" in sentence else "error"
+                if sentence is None:
+                    log.exception("command failed", extra={"command": name})
+                    sentence = "Something went wrong on our side; nothing more was done."
+                await say_error(respond, sentence)
+            finally:
+                if deps.metrics:
+                    deps.metrics.observe_slack_request("command", name, outcome)
+
+
+async def handle(
+    deps: Deps,
+    command: p.Command | p.Usage,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+) -> None:
+    if isinstance(command, p.Usage):
+        await respond(text=b.usage_text(command), blocks=b.usage_blocks(command))
+        return
+    if isinstance(command, p.Help):
+        await respond(text=b.help_text(), blocks=b.help_blocks())
+        return
+    person = await deps.access.require(body["user_id"])
+    channel_id: str | None = body.get("channel_id")
+    if isinstance(command, p.Reply | p.Note) and command.text is None:
+        await open_compose(deps, client, body["trigger_id"], command, channel_id)
+        return
+    if isinstance(command, p.Show):
+        ticket = await deps.tickets.ticket(command.ticket)
+        await respond(
+            text=b.ticket_card_text(ticket),
+            blocks=b.ticket_card(ticket, ticket_url=deps.link(ticket.id), now=deps.clock()),
+        )
+        return
+    if isinstance(command, p.ListTickets):
+        await list_tickets(deps, command, person, respond)
+        return
+    if isinstance(command, p.ListCategories):
+        categories = await deps.tickets.categories(fresh=True)
+        await respond(text=b.categories_text(categories), blocks=b.categories_list(categories))
+        return
+    if isinstance(
+        command,
+        p.SubscribeDigest | p.SubscribeAlerts | p.ListSubscriptions | p.Unsubscribe | p.DigestNow,
+    ):
+        from bot.slack.listeners.subscriptions import handle_subscription
+
+        await handle_subscription(deps, command, person, channel_id, respond, client)
+        return
+    await write_command(deps, command, body, person, channel_id, respond, client)
+
+
+async def write_command(
+    deps: Deps,
+    command: p.Command,
+    body: dict[str, Any],
+    person: SlackPerson,
+    channel_id: str | None,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+) -> None:
+    """Commands that change something in Mava: once, audited."""
+    tickets = deps.tickets
+    ticket_id: str | None = getattr(command, "ticket", None)
+    dedupe: tuple[str, ...]
+    link = ticket_mention(deps, ticket_id) if ticket_id else ""
+
+    if isinstance(command, p.Reply) and command.text is not None:
+        text = command.text
+
+        async def write() -> str:
+            await tickets.reply(ticket_id or "", text)
+            return f"Sent to the customer on ticket {link}."
+
+        action, summary, dedupe = "reply", text, (text,)
+    elif isinstance(command, p.Note) and command.text is not None:
+        note_text = command.text
+
+        async def write() -> str:
+            await tickets.note(ticket_id or "", note_text, author=person.name)
+            return f"Private note added to ticket {link}."
+
+        action, summary, dedupe = "note", note_text, (note_text,)
+    elif isinstance(command, p.SetStatus):
+        status = command.status
+
+        async def write() -> str:
+            await tickets.set_status(ticket_id or "", status)
+            return f"Ticket {link} is now {status.value}."
+
+        action, summary, dedupe = "status", f"status -> {status.value}", (status.value,)
+    elif isinstance(command, p.SetPriority):
+        priority = command.priority
+
+        async def write() -> str:
+            await tickets.set_priority(ticket_id or "", priority)
+            return f"Ticket {link} now has {Priority(priority).label} priority."
+
+        action, summary, dedupe = "priority", f"priority -> {priority.label}", (str(priority),)
+    elif isinstance(command, p.SetCategory):
+        wanted = command.name
+        # Match before claiming, so a typo gets the list of names without a write.
+        category = match_category(wanted, await tickets.categories(fresh=True))
+
+        async def write() -> str:
+            await tickets.mava.update_ticket(ticket_id or "", category_id=category.id)
+            return f"Ticket {link} is now in category {category.name}."
+
+        action, summary, dedupe = "category", f"category -> {category.name}", (category.id,)
+    elif isinstance(command, p.Assign):
+        agent, who = await resolve_assignee(deps, command.target, person)
+
+        async def write() -> str:
+            await tickets.assign(ticket_id or "", agent)
+            if agent is None:
+                return f"Ticket {link} is now unassigned."
+            return f"Ticket {link} is now assigned to {who}."
+
+        target = agent.id if agent else "none"
+        action, summary, dedupe = "assign", f"assign -> {who}", (target,)
+    elif isinstance(command, p.Identify):
+        email, attributes = command.email, command.attributes
+
+        async def write() -> str:
+            await tickets.identify(email, attributes)
+            labels = ", ".join(label for label, _ in attributes)
+            return f"Updated {len(attributes)} attribute(s) ({labels}) for {email}."
+
+        pairs = "; ".join(f"{k}={v}" for k, v in attributes)
+        action, summary, dedupe = "identify", f"{email}: {pairs}", (email, pairs)
+    else:  # pragma: no cover - the parser only produces the commands handled above
+        raise AssertionError(f"unhandled command {command!r}")
+
+    outcome = await run_action(
+        deps,
+        client,
+        person=person,
+        channel_id=channel_id,
+        action=action,
+        ticket_id=ticket_id,
+        summary=summary,
+        dedupe=dedupe,
+        write=write,
+        # Setting a status/priority/category/assignee twice is harmless (Mava ignores a
+        # value it already has), and "resolve, reopen, resolve" must not look like a repeat.
+        repeatable=isinstance(command, p.SetStatus | p.SetPriority | p.SetCategory | p.Assign),
+    )
+    await say_outcome(respond, outcome)
+
+
+async def resolve_assignee(
+    deps: Deps, target: p.AssignTarget, person: SlackPerson
+) -> tuple[Agent | None, str]:
+    """(Mava agent or None, a name to show) for `me`, `@user` or `none`."""
+    if isinstance(target, p.Unassign):
+        return None, "nobody"
+    if isinstance(target, p.AssignMe):
+        who = person
+    else:
+        who = await deps.access.person(target.user_id)
+        if who.is_bot:
+            raise ServiceError("Bots can't be assigned tickets.")
+    agent = await deps.tickets.agent_for_email(who.email, who=who.name)
+    return agent, agent.display_name
+
+
+async def list_tickets(
+    deps: Deps, command: p.ListTickets, person: SlackPerson, respond: AsyncRespond
+) -> None:
+    mine = None
+    if command.assignee == "mine":
+        mine = await deps.tickets.agent_for_email(person.email, who="You")
+    wanted = list_filter(
+        command.statuses, command.assignee, command.origins, command.high_only, mine
+    )
+    listing = await deps.tickets.list_tickets(wanted)
+    words = [s.value.lower() for s in wanted.statuses]
+    if command.assignee != "any":
+        words.append(command.assignee)
+    words += [str(o) for o in command.origins]
+    if command.high_only:
+        words.append("high priority")
+    description = " · ".join(words)
+    await respond(
+        text=b.ticket_list_text(listing.total, description),
+        blocks=b.ticket_list(
+            listing.tickets,
+            total=listing.total,
+            description=description,
+            link=deps.link,
+            now=deps.clock(),
+        ),
+    )
+
+
+async def open_compose(
+    deps: Deps,
+    client: AsyncWebClient,
+    trigger_id: str,
+    command: p.Reply | p.Note,
+    channel_id: str | None,
+) -> None:
+    """`/mava reply TICKET` with no text: a modal with the ticket and a text box."""
+    is_note = isinstance(command, p.Note)
+    title = "Add a private note" if is_note else "Reply to customer"
+    view_id = await open_loading_modal(client, trigger_id, title)
+    if view_id is None:
+        return
+    try:
+        ticket = await deps.tickets.ticket(command.ticket)
+    except Exception as exc:
+        sentence = problem(exc) or "Something went wrong loading the ticket."
+        await client.views_update(view_id=view_id, view=b.result_modal(title, sentence))
+        if problem(exc) is None:
+            raise
+        return
+    view = b.compose_modal(
+        callback_id=VIEW_NOTE if is_note else VIEW_REPLY,
+        title=title,
+        ticket=ticket,
+        ticket_id=ticket.id,
+        ticket_editable=False,
+        private_metadata=metadata(ticket=ticket.id, channel=channel_id),
+        submit_label="Add note" if is_note else "Send",
+        now=deps.clock(),
+    )
+    await client.views_update(view_id=view_id, view=view)

@@ -1,0 +1,109 @@
+"""Message shortcuts: "Add as private note" and "Reply to customer"."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.mava.ids import find_ticket_ref
+from bot.slack import blocks as b
+from bot.slack import text as t
+from bot.slack.deps import Deps
+from bot.slack.ids import (
+    SHORTCUT_ADD_NOTE,
+    SHORTCUT_REPLY,
+    VIEW_SHORTCUT_NOTE,
+    VIEW_SHORTCUT_REPLY,
+)
+from bot.slack.listeners.common import metadata, problem
+
+log = logging.getLogger("bot.slack.shortcuts")
+
+_TITLES = {SHORTCUT_ADD_NOTE: "Add as private note", SHORTCUT_REPLY: "Reply to customer"}
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    async def shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        callback_id = body["callback_id"]
+        if deps.metrics:
+            deps.metrics.observe_slack_request("shortcut", callback_id, "received")
+        async with deps.inflight.track():
+            await open_shortcut_modal(deps, client, body, callback_id)
+
+    app.shortcut(SHORTCUT_ADD_NOTE)(shortcut)
+    app.shortcut(SHORTCUT_REPLY)(shortcut)
+
+
+async def open_shortcut_modal(
+    deps: Deps, client: AsyncWebClient, body: dict[str, Any], callback_id: str
+) -> None:
+    title = _TITLES[callback_id]
+    trigger_id = body["trigger_id"]
+    message: dict[str, Any] = body.get("message") or {}
+    channel_id = (body.get("channel") or {}).get("id")
+    try:
+        await deps.access.require(body["user"]["id"])
+    except Exception as exc:
+        sentence = problem(exc)
+        if sentence is None:
+            raise
+        await client.views_open(trigger_id=trigger_id, view=b.result_modal(title, sentence))
+        return
+    if message.get("bot_id") or message.get("subtype") == "bot_message":
+        await client.views_open(
+            trigger_id=trigger_id,
+            view=b.result_modal(
+                title,
+                "That message was posted by an app, not a person. Use the shortcut on a "
+                "message someone wrote, or type the text with /mava note.",
+            ),
+        )
+        return
+    raw = message.get("text") or ""
+    text = t.slack_to_plain(raw).strip()
+    if not text:
+        await client.views_open(
+            trigger_id=trigger_id,
+            view=b.result_modal(
+                title,
+                "That message has no text (only files), and Mava notes and replies need "
+                "text. Describe the file in a message, or attach it in Mava.",
+            ),
+        )
+        return
+    ticket_id = await ticket_for_message(deps, channel_id, message, raw)
+    is_note = callback_id == SHORTCUT_ADD_NOTE
+    view = b.compose_modal(
+        callback_id=VIEW_SHORTCUT_NOTE if is_note else VIEW_SHORTCUT_REPLY,
+        title=title,
+        ticket=None,
+        ticket_id=ticket_id,
+        initial_text=text,
+        ticket_editable=True,
+        private_metadata=metadata(
+            channel=channel_id, ts=message.get("ts"), author=message.get("user")
+        ),
+        submit_label="Add note" if is_note else "Review",
+        context_lines=[]
+        if is_note
+        else ["Next you will see exactly what the customer receives, before it is sent."],
+    )
+    await client.views_open(trigger_id=trigger_id, view=view)
+
+
+async def ticket_for_message(
+    deps: Deps, channel_id: str | None, message: dict[str, Any], raw: str
+) -> str | None:
+    """The ticket a message is about: its alert thread, or an id/link in its text."""
+    if deps.thread_ticket is not None and channel_id:
+        for ts in (message.get("thread_ts"), message.get("ts")):
+            if ts:
+                found = await deps.thread_ticket(channel_id, ts)
+                if found:
+                    return found
+    return find_ticket_ref(raw)

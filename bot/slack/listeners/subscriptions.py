@@ -1,0 +1,85 @@
+"""`/mava subscribe | subscriptions | unsubscribe | digest`: what a channel gets."""
+
+from __future__ import annotations
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.digest.subscriptions import SubscriptionError
+from bot.services.errors import ServiceError
+from bot.slack import blocks as b
+from bot.slack import parser as p
+from bot.slack import text as t
+from bot.slack.access import SlackPerson
+from bot.slack.deps import Deps
+from bot.slack.execution import audit
+
+SubscriptionCommand = (
+    p.SubscribeDigest | p.SubscribeAlerts | p.ListSubscriptions | p.Unsubscribe | p.DigestNow
+)
+
+
+async def handle_subscription(
+    deps: Deps,
+    command: SubscriptionCommand,
+    person: SlackPerson,
+    channel_id: str | None,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+) -> None:
+    if deps.subscriptions is None or deps.digests is None or not channel_id:
+        raise ServiceError("Digests and alerts are not available in this process.")
+    subs = deps.subscriptions
+    if isinstance(command, p.ListSubscriptions):
+        views = await subs.list_for_channel(channel_id)
+        if not views:
+            sentence = (
+                "This channel gets no digests or alerts. Add one with "
+                "`/mava subscribe digest` or `/mava subscribe alerts`."
+            )
+            await respond(text=sentence, blocks=[_section(t.escape(sentence))])
+            return
+        lines = [f"• {t.escape(view.describe())}" for view in views]
+        header = f"*This channel gets {len(views)} subscription(s):*"
+        await respond(text=header, blocks=[_section("\n".join([header, *lines]))])
+        return
+    if isinstance(command, p.DigestNow):
+        result = await deps.digests.post(channel_id)
+        sentence = f"Digest {result.describe()}."
+        if not result.ok:
+            raise ServiceError(sentence)
+        await audit(deps, client, person, channel_id, "digest", None, sentence, "ok")
+        await respond(text=sentence, blocks=b.success_blocks(sentence))
+        return
+    try:
+        if isinstance(command, p.SubscribeDigest):
+            row = await subs.add_digest(channel_id, command.schedule, command.filters, person.id)
+            sentence = (
+                f"Subscribed: this channel gets a digest {command.schedule.describe()} "
+                f"({row.timezone}) of {command.filters.describe()}. "
+                f"Remove it with /mava unsubscribe {row.id}."
+            )
+            action, summary = "subscribe", f"digest #{row.id}: {command.schedule.cron}"
+        elif isinstance(command, p.SubscribeAlerts):
+            row = await subs.add_alerts(channel_id, command.filters, person.id)
+            sentence = (
+                f"Subscribed: this channel gets alerts for new {command.filters.describe()}. "
+                f"Remove it with /mava unsubscribe {row.id}."
+            )
+            action, summary = "subscribe", f"alerts #{row.id}: {command.filters.describe()}"
+        else:
+            if not await subs.remove(channel_id, command.id):
+                raise ServiceError(
+                    f"This channel has no subscription #{command.id}. "
+                    "`/mava subscriptions` lists them."
+                )
+            sentence = f"Unsubscribed #{command.id}."
+            action, summary = "unsubscribe", f"#{command.id}"
+    except SubscriptionError as exc:
+        raise ServiceError(str(exc)) from exc
+    await audit(deps, client, person, channel_id, action, None, summary, "ok")
+    await respond(text=sentence, blocks=b.success_blocks(sentence))
+
+
+def _section(mrkdwn: str) -> dict[str, object]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn[:3000]}}

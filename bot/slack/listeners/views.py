@@ -1,0 +1,218 @@
+"""Modal submissions: compose (reply / note), shortcut note, shortcut reply and its confirm.
+
+Checks that need no network (empty text, a malformed ticket id) answer inline at once.
+Whether a typed ticket exists can only be known from Mava, so for modals where the
+ticket was typed by hand we ask Mava with a short time budget before acking, to show
+"not found" inline on the field (Slack only accepts inline errors in the ack).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.mava.errors import MavaError
+from bot.mava.ids import InvalidTicketRef, parse_ticket_ref
+from bot.mava.models import Ticket
+from bot.slack import blocks as b
+from bot.slack.access import SlackPerson
+from bot.slack.deps import Deps
+from bot.slack.execution import Outcome, run_action
+from bot.slack.ids import (
+    BLOCK_TEXT,
+    BLOCK_TICKET,
+    INPUT_TEXT,
+    INPUT_TICKET,
+    VIEW_NOTE,
+    VIEW_REPLY,
+    VIEW_SHORTCUT_NOTE,
+    VIEW_SHORTCUT_REPLY,
+    VIEW_SHORTCUT_REPLY_CONFIRM,
+)
+from bot.slack.listeners.common import problem, read_metadata, ticket_mention
+
+log = logging.getLogger("bot.slack.views")
+
+LOOKUP_BUDGET = 2.0  # seconds; Slack gives 3 for the ack
+PRIVATE_METADATA_LIMIT = 3000
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.view(VIEW_REPLY)
+    @app.view(VIEW_NOTE)
+    async def compose(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body["view"]
+        is_note = view["callback_id"] == VIEW_NOTE
+        text = field(view, BLOCK_TEXT, INPUT_TEXT)
+        if not text.strip():
+            await ack(response_action="errors", errors={BLOCK_TEXT: "Write the message first."})
+            return
+        title = "Add a private note" if is_note else "Reply to customer"
+        await ack(response_action="update", view=b.result_modal(title, "Sending to Mava…"))
+        ticket_id = read_metadata(view).get("ticket", "")
+        async with deps.inflight.track():
+            await submit_write(deps, client, body, title, ticket_id, text, note=is_note)
+
+    @app.view(VIEW_SHORTCUT_NOTE)
+    @app.view(VIEW_SHORTCUT_REPLY)
+    async def shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body["view"]
+        text = field(view, BLOCK_TEXT, INPUT_TEXT)
+        errors: dict[str, str] = {}
+        ticket_id = None
+        try:
+            ticket_id = parse_ticket_ref(field(view, BLOCK_TICKET, INPUT_TICKET))
+        except InvalidTicketRef as exc:
+            errors[BLOCK_TICKET] = str(exc)
+        if not text.strip():
+            errors[BLOCK_TEXT] = "Write the message first."
+        ticket: Ticket | None = None
+        if ticket_id and not errors:
+            ticket, problem_text = await lookup(deps, ticket_id)
+            if problem_text:
+                errors[BLOCK_TICKET] = problem_text
+        is_note = view["callback_id"] == VIEW_SHORTCUT_NOTE
+        meta = read_metadata(view)
+        if not is_note and ticket is not None and not errors:
+            meta.update(ticket=ticket.id, text=text)
+            packed = json.dumps(meta, separators=(",", ":"))
+            if len(packed) > PRIVATE_METADATA_LIMIT:
+                errors[BLOCK_TEXT] = (
+                    "This is too long to confirm here. Shorten it, or send it with "
+                    "/mava reply TICKET text."
+                )
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        assert ticket is not None
+        if not is_note:
+            await ack(
+                response_action="update",
+                view=b.confirm_reply_modal(ticket=ticket, text=text, private_metadata=packed),
+            )
+            return
+        await ack(
+            response_action="update",
+            view=b.result_modal("Add as private note", "Adding the note in Mava…"),
+        )
+        async with deps.inflight.track():
+            source = await original_message(deps, client, meta)
+            await submit_write(
+                deps, client, body, "Add as private note", ticket.id, text, note=True, source=source
+            )
+
+    @app.view(VIEW_SHORTCUT_REPLY_CONFIRM)
+    async def confirm(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack(
+            response_action="update",
+            view=b.result_modal("Reply to customer", "Sending to the customer…"),
+        )
+        meta = read_metadata(body["view"])
+        async with deps.inflight.track():
+            await submit_write(
+                deps,
+                client,
+                body,
+                "Reply to customer",
+                meta.get("ticket", ""),
+                meta.get("text", ""),
+                note=False,
+            )
+
+
+def field(view: dict[str, Any], block_id: str, action_id: str) -> str:
+    values = (view.get("state") or {}).get("values") or {}
+    value = (values.get(block_id) or {}).get(action_id) or {}
+    return str(value.get("value") or "")
+
+
+async def lookup(deps: Deps, ticket_id: str) -> tuple[Ticket | None, str | None]:
+    """The ticket, or a sentence for the ticket field."""
+    try:
+        return await asyncio.wait_for(deps.tickets.ticket(ticket_id), LOOKUP_BUDGET), None
+    except TimeoutError:
+        return None, "Mava did not answer in time. Submit again in a moment."
+    except MavaError as exc:
+        return None, exc.user_message
+
+
+async def original_message(deps: Deps, client: AsyncWebClient, meta: dict[str, str]) -> str:
+    """ "Originally posted by NAME in Slack: PERMALINK" for a shortcut note."""
+    parts = []
+    author = meta.get("author")
+    if author:
+        try:
+            parts.append(f"Originally posted by {(await deps.access.person(author)).name}")
+        except Exception:  # a deleted or unknown author must not lose the note
+            parts.append("Originally posted")
+    channel, ts = meta.get("channel"), meta.get("ts")
+    if channel and ts:
+        try:
+            response = await client.chat_getPermalink(channel=channel, message_ts=ts)
+            parts.append(f"in Slack: {response['permalink']}")
+        except Exception:
+            log.warning("permalink lookup failed", extra={"channel": channel})
+    return " ".join(parts)
+
+
+async def submit_write(
+    deps: Deps,
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    title: str,
+    ticket_id: str,
+    text: str,
+    *,
+    note: bool,
+    source: str = "",
+) -> Outcome:
+    view = body["view"]
+    outcome: Outcome
+    try:
+        person: SlackPerson = await deps.access.require(body["user"]["id"])
+    except Exception as exc:
+        sentence = problem(exc)
+        if sentence is None:
+            raise
+        outcome = Outcome("error", sentence)
+    else:
+        link = ticket_mention(deps, ticket_id)
+
+        async def write() -> str:
+            if note:
+                await deps.tickets.note(ticket_id, text, author=person.name, source=source)
+                return f"Private note added to ticket {link}."
+            await deps.tickets.reply(ticket_id, text)
+            return f"Sent to the customer on ticket {link}."
+
+        outcome = await run_action(
+            deps,
+            client,
+            person=person,
+            channel_id=read_metadata(view).get("channel"),
+            action="note" if note else "reply",
+            ticket_id=ticket_id,
+            summary=text,
+            dedupe=(view["id"],),  # a resubmitted modal is the same submission
+            write=write,
+        )
+    if deps.metrics:
+        deps.metrics.observe_slack_request("view", view["callback_id"], outcome.kind)
+    icon = ":white_check_mark:" if outcome.ok else ":warning:"
+    try:
+        await client.views_update(
+            view_id=view["id"],
+            view=b.result_modal(title, f"{icon} {outcome.message}"),
+        )
+    except SlackApiError as exc:
+        # Typically the modal was closed meanwhile. The outcome stands (and is audited);
+        # raising here, right after ack(), would make Bolt answer Slack with a 404.
+        log.warning("views.update failed", extra={"error": exc.response.get("error")})
+    return outcome
