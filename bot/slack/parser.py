@@ -388,7 +388,7 @@ HELP_ENTRIES: tuple[UsageEntry, ...] = (
     UsageEntry(
         "digest",
         "/mava digest",
-        "Show the digest now, just to you.",
+        "Post this channel's digest now.",
         "/mava digest",
     ),
     UsageEntry(
