@@ -118,10 +118,10 @@ class Settings(BaseSettings):
     @field_validator("digest_schedule")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
+        from bot.digest.schedules import digest_trigger  # crontab rules, 0/7 = Sunday
 
         try:
-            CronTrigger.from_crontab(value)
+            digest_trigger(value, "UTC")
         except ValueError as exc:
             raise ValueError(f"not a valid crontab: {exc}") from exc
         return value

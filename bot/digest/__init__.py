@@ -1,0 +1,98 @@
+"""Digests and alerts: scheduled jobs that poll Mava and post each ticket once.
+
+- `subscriptions`: what each channel gets (from `/mava subscribe` and settings).
+- `digest`: build and post a channel's digest; `alerts`: the poller for new tickets.
+- `posting`: paced, retried Slack posts; `ledger`: claim-then-post-then-mark and the
+  exact windows where a duplicate or a delay can happen.
+- `scheduler`: the APScheduler jobs; `schedules`: crontab -> trigger, DST-proof.
+
+`create_digest_runtime` wires them together sharing one `SlackPoster`, so posts to a
+channel are paced across digests and alerts alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.digest.alerts import AlertPoller, PollReport
+from bot.digest.digest import DeliveryResult, DigestPreview, DigestService
+from bot.digest.ledger import ticket_for_thread
+from bot.digest.posting import DeliveryFailed, SlackPoster
+from bot.digest.scheduler import BotScheduler, ShouldRun, always_run
+from bot.digest.subscriptions import (
+    ActiveSubscription,
+    Clock,
+    SubscriptionError,
+    SubscriptionService,
+    SubscriptionView,
+    utcnow,
+)
+from bot.mava.client import MavaClient
+from bot.settings import Settings
+from bot.store.db import Database
+
+
+@dataclass(frozen=True)
+class DigestRuntime:
+    subscriptions: SubscriptionService
+    digests: DigestService
+    poller: AlertPoller
+    scheduler: BotScheduler
+    poster: SlackPoster
+
+
+def create_digest_runtime(
+    settings: Settings,
+    mava: MavaClient,
+    db: Database,
+    slack_client: AsyncWebClient,
+    *,
+    link: Callable[[str], str] | None = None,
+    should_run: ShouldRun = always_run,
+    clock: Clock = utcnow,
+    poster: SlackPoster | None = None,
+    poll_interval: float | None = None,
+) -> DigestRuntime:
+    """Every digest/alert component, sharing one poster and one subscription service.
+    Call `runtime.scheduler.start()` inside the running event loop."""
+    link = link or settings.ticket_url
+    poster = poster or SlackPoster(slack_client)
+    subscriptions = SubscriptionService(db, settings, clock=clock)
+    digests = DigestService(
+        mava, db, slack_client, settings, link, clock, poster=poster, subscriptions=subscriptions
+    )
+    poller = AlertPoller(
+        mava, db, slack_client, settings, link, clock, poster=poster, subscriptions=subscriptions
+    )
+    scheduler = BotScheduler(
+        settings,
+        subscriptions,
+        digests,
+        poller,
+        should_run,
+        clock=clock,
+        poll_interval=poll_interval,
+    )
+    return DigestRuntime(subscriptions, digests, poller, scheduler, poster)
+
+
+__all__ = [
+    "ActiveSubscription",
+    "AlertPoller",
+    "BotScheduler",
+    "DeliveryFailed",
+    "DeliveryResult",
+    "DigestPreview",
+    "DigestRuntime",
+    "DigestService",
+    "PollReport",
+    "SlackPoster",
+    "SubscriptionError",
+    "SubscriptionService",
+    "SubscriptionView",
+    "create_digest_runtime",
+    "ticket_for_thread",
+]

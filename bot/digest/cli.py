@@ -1,0 +1,84 @@
+"""`mava-bot digest --preview`: see the digest before Slack does.
+
+It runs the same search and the same Block Kit builders as the scheduled digest and
+prints the result (a readable summary, or the blocks as JSON to paste into Slack's
+Block Kit Builder), posting nothing. Only MAVA_API_TOKEN is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.digest.digest import DigestPreview, DigestService
+from bot.mava.errors import MavaError
+from bot.settings import Settings, fail, load_settings
+from bot.slack import text as t
+from bot.store.db import Database
+
+
+def summary_lines(preview: DigestPreview, now: datetime) -> list[str]:
+    """One line per ticket, in digest order, as plain text."""
+    parts = len(preview.messages)
+    lines = [
+        f"{len(preview.tickets)} ticket(s); posted as 1 message"
+        + (f" + {parts - 1} thread repl{'y' if parts == 2 else 'ies'}" if parts > 1 else "")
+    ]
+    for ticket in preview.tickets:
+        level = ticket.priority_level
+        first = ticket.first_customer_message()
+        said = t.one_line(first.content or "")[:80] if first else ""
+        origin = ticket.source_type or "?"
+        lines.append(
+            f"  {level.label if level else '-':<6} {ticket.status!s:<8} {origin!s:<14} "
+            f"{t.age(ticket.created_at, now):>7}  {ticket.id}  {said}"
+        )
+    return lines
+
+
+async def preview(settings: Settings, channel: str | None, as_json: bool) -> int:
+    from bot.runtime import mava_client
+
+    db = Database(settings.database_url)
+    mava = mava_client(settings)
+    try:
+        if channel is not None:
+            await db.migrate()
+        service = DigestService(mava, db, AsyncWebClient(), settings, settings.ticket_url)
+        try:
+            result = await service.preview(channel)
+        except MavaError as exc:
+            print(f"mava-bot digest: {exc.user_message}", file=sys.stderr)
+            return 1
+        if as_json:
+            print(json.dumps([{"blocks": blocks} for blocks in result.messages], indent=2))
+        else:
+            print("\n".join(summary_lines(result, datetime.now(UTC))))
+        return 0
+    finally:
+        await mava.aclose()
+        await db.dispose()
+
+
+def digest_cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="mava-bot digest",
+        description="Print the digest that would be posted now (nothing is posted).",
+    )
+    parser.add_argument(
+        "--preview", action="store_true", help="print the digest (the only mode, for clarity)"
+    )
+    parser.add_argument(
+        "--channel", help="the digest of this channel id (default: the DIGEST_* settings)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the Block Kit messages")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    if settings.mava_api_token is None:
+        fail(["MAVA_API_TOKEN: is not set; create an API key in the Mava dashboard."])
+    return asyncio.run(preview(settings, args.channel, args.json))

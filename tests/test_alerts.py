@@ -1,0 +1,388 @@
+"""The alert poller against the Mava sandbox and the Slack stub, over loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+
+from bot.digest import ledger
+from bot.digest.alerts import AlertPoller, PollReport, ticket_for_thread
+from bot.digest.posting import SlackPoster
+from bot.digest.subscriptions import SubscriptionService
+from bot.mava.client import MavaClient, RetryPolicy
+from bot.mava.models import Origin, Priority
+from bot.mava.ratelimit import RateLimiter
+from bot.sandbox.mava_server import RunningSandbox
+from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+from bot.settings import Settings
+from bot.slack.parser import Filters
+from bot.store.db import Database
+from bot.store.tables import AlertDelivery
+
+ALERTS = "C0ALERTS"
+
+
+async def _no_sleep(_seconds: float) -> None:
+    return None
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    await database.migrate()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[SlackStub]:
+    async with running_slack_stub() as running:
+        yield running
+
+
+@pytest.fixture
+async def mava(mava_sandbox: RunningSandbox) -> AsyncIterator[MavaClient]:
+    client = MavaClient(
+        mava_sandbox.url,
+        mava_sandbox.api_key,
+        limiter=RateLimiter(1000, 1.0),
+        retry=RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.01),
+        sleep=_no_sleep,
+    )
+    yield client
+    await client.aclose()
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {"alert_channel": ALERTS, "alert_min_priority": "high"}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+PollerFactory = Callable[..., AlertPoller]
+
+
+@pytest.fixture
+def make_poller(db: Database, stub: SlackStub, mava: MavaClient) -> PollerFactory:
+    """A new poller each call: a new process as far as the poller can tell."""
+
+    def build(
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] | None = None,
+        **poster_options: Any,
+    ) -> AlertPoller:
+        settings = settings or make_settings()
+        client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
+        options: dict[str, Any] = {"min_interval": 0.0, "base_delay": 0.001, "sleep": _no_sleep}
+        options.update(poster_options)
+        poster = SlackPoster(client, **options)
+        return AlertPoller(
+            mava,
+            db,
+            client,
+            settings,
+            settings.ticket_url,
+            clock or (lambda: datetime.now(UTC)),
+            poster=poster,
+        )
+
+    return build
+
+
+def ticket_searches(running: RunningSandbox) -> int:
+    return sum(1 for r in running.sandbox.requests if r.path == "/api/tickets")
+
+
+def alerted_ids(stub: SlackStub, channel: str = ALERTS) -> list[str]:
+    """Ticket ids of the alert messages in `channel`, in posting order."""
+    found = []
+    for message in stub.messages(channel):
+        for block in message.get("blocks") or []:
+            block_id = str(block.get("block_id", ""))
+            if block_id.startswith("ticket:"):
+                found.append(block_id.removeprefix("ticket:"))
+    return found
+
+
+def add_open(running: RunningSandbox, **fields: Any) -> str:
+    fields.setdefault("priority", 3)
+    fields.setdefault("status", "Open")
+    return str(running.sandbox.add_ticket(**fields)["_id"])
+
+
+async def test_new_high_ticket_alerted_once(
+    make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox, db: Database
+) -> None:
+    poller = make_poller()
+    first = await poller.poll_once()
+    # The sandbox holds open high-priority tickets already: known, never posted.
+    assert first.baselined > 0
+    assert first.alerted == 0
+    assert stub.messages(ALERTS) == []
+
+    ticket_id = add_open(mava_sandbox, messages=["Site is down <!channel> & <b>"])
+    second = await poller.poll_once()
+    assert second.alerted == 1
+    assert alerted_ids(stub) == [ticket_id]
+    message = stub.messages(ALERTS)[0]
+    assert "New High-priority ticket" in message["text"]
+    # Customer text is escaped, so it cannot ping the channel.
+    shown = str(message["blocks"])
+    assert "<!channel>" not in shown
+    assert "&lt;!channel&gt;" in shown
+    # The alert is the ticket's thread in Slack.
+    assert await ticket_for_thread(db, ALERTS, message["ts"]) == ticket_id
+    assert await ticket_for_thread(db, ALERTS, "1.000") is None
+
+    third = await poller.poll_once()
+    assert third.alerted == 0
+    assert len(stub.messages(ALERTS)) == 1
+
+
+async def test_old_tickets_are_not_alerted(
+    make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox
+) -> None:
+    poller = make_poller()
+    await poller.poll_once()
+    await poller.poll_once()
+    assert stub.messages(ALERTS) == []
+
+
+async def test_ticket_raised_to_high_is_alerted(
+    make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox
+) -> None:
+    poller = make_poller()
+    medium = add_open(mava_sandbox, priority=2, createdAt=datetime.now(UTC) - timedelta(days=3))
+    await poller.poll_once()
+    assert await poller.poll_once() == PollReport(searches=1, queries=1)
+
+    mava_sandbox.sandbox.update(medium, priority=3)
+    report = await poller.poll_once()
+    assert report.alerted == 1
+    assert alerted_ids(stub) == [medium]
+    assert "raised to High priority" in stub.messages(ALERTS)[0]["text"]
+    assert (await poller.poll_once()).alerted == 0
+
+
+async def test_unassigned_alerts(
+    make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox, db: Database
+) -> None:
+    settings = make_settings(alert_channel=None)
+    subscriptions = SubscriptionService(db, settings)
+    await subscriptions.add_alerts("C0UNASSIGNED", Filters(unassigned_only=True), "U0JANE")
+    poller = make_poller(settings)
+    agent = mava_sandbox.sandbox.agent_id("Jane Smith")
+    # Created after the subscription: alerted even on its first poll.
+    unassigned = add_open(mava_sandbox, priority=1)
+    add_open(mava_sandbox, priority=3, assignedTo=agent)
+    report = await poller.poll_once()
+    assert report.alerted == 1
+    assert alerted_ids(stub, "C0UNASSIGNED") == [unassigned]
+    assert "New unassigned Low-priority ticket" in stub.messages("C0UNASSIGNED")[0]["text"]
+    assert (await poller.poll_once()).alerted == 0
+
+
+async def test_filters_by_origin_and_category(
+    make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox, db: Database
+) -> None:
+    settings = make_settings(alert_channel=None)
+    subscriptions = SubscriptionService(db, settings)
+    high = Priority.HIGH
+    await subscriptions.add_alerts("C0DISCORD", Filters(high, origins=(Origin.DISCORD,)), "U1")
+    await subscriptions.add_alerts("C0BILLING", Filters(high, categories=("billing",)), "U1")
+    poller = make_poller(settings)
+    await poller.poll_once()  # baseline (nothing new yet)
+
+    billing = mava_sandbox.sandbox.category_id("Billing")
+    technical = mava_sandbox.sandbox.category_id("Technical")
+    from_discord = add_open(mava_sandbox, sourceType="discord", category=technical)
+    about_billing = add_open(mava_sandbox, sourceType="email", category=billing)
+    add_open(mava_sandbox, sourceType="email", category=technical)  # neither
+    add_open(mava_sandbox, sourceType="discord", priority=2, category=billing)  # too low
+    report = await poller.poll_once()
+    assert report.alerted == 2
+    assert alerted_ids(stub, "C0DISCORD") == [from_discord]
+    assert alerted_ids(stub, "C0BILLING") == [about_billing]
+
+
+async def test_channels_sharing_a_filter_share_one_search(
+    make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox, db: Database
+) -> None:
+    settings = make_settings()  # ALERT_CHANNEL: high priority
+    subscriptions = SubscriptionService(db, settings)
+    await subscriptions.add_alerts("C0TWO", Filters(Priority.HIGH), "U1")
+    await subscriptions.add_alerts("C0THREE", Filters(Priority.HIGH), "U1")
+    await subscriptions.add_alerts("C0NEWBIES", Filters(unassigned_only=True), "U1")
+    poller = make_poller(settings)
+    await poller.poll_once()
+
+    mava_sandbox.sandbox.reset_requests()
+    quiet = await poller.poll_once()
+    # No new tickets: one request per distinct filter (high; unassigned), nothing else.
+    assert ticket_searches(mava_sandbox) == 2
+    assert quiet == PollReport(searches=2, queries=2)
+
+    ticket_id = add_open(mava_sandbox)
+    mava_sandbox.sandbox.reset_requests()
+    report = await poller.poll_once()
+    assert ticket_searches(mava_sandbox) == 2
+    assert report.alerted == 4
+    for channel in (ALERTS, "C0TWO", "C0THREE", "C0NEWBIES"):
+        assert alerted_ids(stub, channel) == [ticket_id]
+
+
+async def test_restart_posts_nothing_twice(
+    make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox
+) -> None:
+    await make_poller().poll_once()
+    first = add_open(mava_sandbox)
+    assert (await make_poller().poll_once()).alerted == 1
+    second = add_open(mava_sandbox)
+    # A "restarted" process: new poller, poster and Slack client on the same database.
+    assert (await make_poller().poll_once()).alerted == 1
+    assert (await make_poller().poll_once()).alerted == 0
+    assert alerted_ids(stub) == [first, second]
+
+
+async def test_stale_claim_is_released_and_posted_once(
+    make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox, db: Database
+) -> None:
+    poller = make_poller()
+    await poller.poll_once()
+    ticket_id = add_open(mava_sandbox)
+    # A process claimed the ticket and died before posting, 20 minutes ago.
+    crashed_at = datetime.now(UTC) - timedelta(minutes=20)
+    assert await ledger.claim_alert(db, ALERTS, ticket_id, "new", crashed_at)
+
+    restarted = make_poller()
+    assert await restarted.release_stale_claims() == 1
+    assert (await restarted.poll_once()).alerted == 1
+    assert (await restarted.poll_once()).alerted == 0
+    assert alerted_ids(stub) == [ticket_id]
+
+
+async def test_fresh_claim_elsewhere_is_left_alone(
+    make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox, db: Database
+) -> None:
+    poller = make_poller()
+    await poller.poll_once()
+    ticket_id = add_open(mava_sandbox)
+    # Another leader is posting it right now.
+    assert await ledger.claim_alert(db, ALERTS, ticket_id, "new", datetime.now(UTC))
+    report = await poller.poll_once()
+    assert report.alerted == 0
+    assert report.skipped == 1
+    assert stub.messages(ALERTS) == []
+
+
+async def test_slack_429_and_500_lose_nothing(
+    make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox
+) -> None:
+    poller = make_poller(retries=2)
+    await poller.poll_once()
+    a = add_open(mava_sandbox)
+    b = add_open(mava_sandbox)
+    stub.rate_limit("chat.postMessage", times=2, retry_after=1)
+    assert (await poller.poll_once()).alerted == 2  # retried within the poll
+
+    c = add_open(mava_sandbox)
+    stub.http_error("chat.postMessage", 500, times=None)  # longer than the retries
+    down = await poller.poll_once()
+    assert down.alerted == 0
+    assert down.slack_errors == 1
+    stub.clear_faults()
+    assert (await poller.poll_once()).alerted == 1
+    assert alerted_ids(stub) == [a, b, c]
+
+
+async def test_channel_not_found_is_recorded(
+    make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox, db: Database
+) -> None:
+    settings = make_settings(alert_channel=None)
+    subscriptions = SubscriptionService(db, settings)
+    await subscriptions.add_alerts("C0GONE", Filters(Priority.HIGH), "U0JANE")
+    poller = make_poller(settings)
+    stub.channels_not_found.add("C0GONE")
+    ticket_id = add_open(mava_sandbox)
+    report = await poller.poll_once()
+    assert report.alerted == 0
+    assert report.slack_errors == 1
+    [view] = await subscriptions.list_for_channel("C0GONE")
+    assert view.last_outcome is not None
+    assert "channel_not_found" in view.last_outcome
+    assert view.last_delivery_at is not None
+    async with db.session() as session:
+        states = (await session.scalars(select(AlertDelivery.state))).all()
+    assert ledger.CLAIMED not in states  # the failed claim was released
+    assert ledger.POSTED not in states
+
+    stub.channels_not_found.discard("C0GONE")  # someone fixed it
+    assert (await poller.poll_once()).alerted == 1
+    assert alerted_ids(stub, "C0GONE") == [ticket_id]
+    [view] = await subscriptions.list_for_channel("C0GONE")
+    assert view.last_outcome == "posted 1 alert"
+
+
+@pytest.mark.parametrize("fault", ["status", "disconnect"])
+async def test_mava_outage_loses_nothing(
+    make_poller: PollerFactory,
+    stub: SlackStub,
+    mava_sandbox: RunningSandbox,
+    db: Database,
+    fault: str,
+) -> None:
+    poller = make_poller()
+    await poller.poll_once()
+    key = f"alerts:settings:alerts:{ALERTS}:"
+    marks_before = await _marks(db, key)
+    ticket_id = add_open(mava_sandbox)
+
+    mava_sandbox.sandbox.inject(fault, times=None, path="/api/tickets")  # type: ignore[arg-type]
+    report = await poller.poll_once()
+    assert report.mava_errors == 1
+    assert report.alerted == 0
+    assert await _marks(db, key) == marks_before  # the watermark did not move
+
+    mava_sandbox.sandbox.clear_faults()
+    assert (await poller.poll_once()).alerted == 1
+    assert alerted_ids(stub) == [ticket_id]
+    assert await _marks(db, key) != marks_before
+
+
+async def test_watermark_waits_for_failed_posts_of_creation_time_searches(
+    make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox, db: Database
+) -> None:
+    """Without a priority threshold the search starts at the watermark (less a few
+    minutes), so a ticket whose post failed must hold the watermark back until posted,
+    however long that takes."""
+    settings = make_settings(alert_channel=None)
+    subscriptions = SubscriptionService(db, settings)
+    await subscriptions.add_alerts("C0NEW", Filters(unassigned_only=True), "U1")
+    polls = iter(range(100))
+
+    def clock() -> datetime:  # every look at the clock is 10 minutes after the last
+        return datetime.now(UTC) + timedelta(minutes=10 * next(polls))
+
+    poller = make_poller(settings, clock)
+    await poller.poll_once()
+    ticket_id = add_open(mava_sandbox)
+    stub.channels_not_found.add("C0NEW")
+    for _ in range(3):
+        assert (await poller.poll_once()).alerted == 0
+    stub.channels_not_found.clear()
+    assert (await poller.poll_once()).alerted == 1
+    assert alerted_ids(stub, "C0NEW") == [ticket_id]
+
+
+async def _marks(db: Database, prefix: str) -> dict[str, datetime]:
+    from bot.store.tables import PollWatermark
+
+    async with db.session() as session:
+        rows = (await session.scalars(select(PollWatermark))).all()
+    return {row.query_key: row.seen_until for row in rows if row.query_key.startswith(prefix)}

@@ -1,0 +1,317 @@
+"""Schedules (crontab meaning, time zones, DST) and the APScheduler jobs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.digest import create_digest_runtime, ledger
+from bot.digest.posting import SlackPoster
+from bot.digest.scheduler import BotScheduler
+from bot.digest.schedules import crontab_weekdays, digest_trigger, next_fire_times
+from bot.mava.client import MavaClient, RetryPolicy
+from bot.mava.ratelimit import RateLimiter
+from bot.sandbox.mava_server import RunningSandbox
+from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+from bot.settings import Settings
+from bot.slack.parser import Filters, Schedule
+from bot.store.db import Database
+
+BERLIN = ZoneInfo("Europe/Berlin")
+DIGESTS = "C0DIGEST"
+
+# --- crontab weekdays ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("crontab", "expected"),
+    [
+        ("1-5", "mon-fri"),
+        ("0", "sun"),
+        ("7", "sun"),
+        ("0,6", "sat,sun"),
+        ("6,0", "sat,sun"),
+        ("5-7", "fri-sun"),
+        ("0-2", "mon,tue,sun"),
+        ("*/2", "tue,thu,sat,sun"),
+        ("1-5/2", "mon,wed,fri"),
+        ("mon-fri", "mon-fri"),
+        ("SUN", "sun"),
+        ("0-7", "*"),
+        ("*", "*"),
+    ],
+)
+def test_crontab_weekdays_become_names(crontab: str, expected: str) -> None:
+    assert crontab_weekdays(crontab) == expected
+
+
+@pytest.mark.parametrize("bad", ["8", "5-1", "x", "1/0"])
+def test_bad_weekdays_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        crontab_weekdays(bad)
+
+
+def test_default_schedule_means_monday_to_friday() -> None:
+    trigger = digest_trigger("0 9 * * 1-5", "UTC")
+    friday_noon = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
+    fires = next_fire_times(trigger, friday_noon, 6)
+    assert [f.strftime("%a %H:%M") for f in fires] == [
+        "Mon 09:00",
+        "Tue 09:00",
+        "Wed 09:00",
+        "Thu 09:00",
+        "Fri 09:00",
+        "Mon 09:00",
+    ]
+
+
+def test_sunday_zero_means_sunday() -> None:
+    fires = next_fire_times(
+        digest_trigger("30 8 * * 0", "UTC"), datetime(2026, 3, 2, tzinfo=UTC), 2
+    )
+    assert [f.strftime("%a %d %H:%M") for f in fires] == ["Sun 08 08:30", "Sun 15 08:30"]
+
+
+def test_day_of_month_or_weekday_as_crontab_does() -> None:
+    # crontab: the 1st of the month OR any Monday.
+    trigger = digest_trigger("0 9 1 * 1", "UTC")
+    fires = next_fire_times(trigger, datetime(2026, 5, 26, tzinfo=UTC), 3)
+    assert [f.date().isoformat() for f in fires] == ["2026-06-01", "2026-06-08", "2026-06-15"]
+    fires = next_fire_times(trigger, datetime(2026, 6, 27, tzinfo=UTC), 2)
+    assert [f.date().isoformat() for f in fires] == ["2026-06-29", "2026-07-01"]
+
+
+@pytest.mark.parametrize(
+    ("start", "utc_hours"),
+    [
+        # Summer time starts Sunday 29 March 2026: 09:00 is 08:00 UTC before, 07:00 after.
+        (datetime(2026, 3, 26, 10, tzinfo=BERLIN), [8, 8, 7, 7]),
+        # It ends Sunday 25 October 2026: 07:00 UTC before, 08:00 after.
+        (datetime(2026, 10, 22, 10, tzinfo=BERLIN), [7, 7, 8, 8]),
+    ],
+)
+def test_digest_time_stays_local_across_dst(start: datetime, utc_hours: list[int]) -> None:
+    trigger = digest_trigger("0 9 * * *", "Europe/Berlin")
+    fires = next_fire_times(trigger, start, 4)
+    assert [f.astimezone(BERLIN).strftime("%H:%M") for f in fires] == ["09:00"] * 4
+    assert [f.astimezone(UTC).hour for f in fires] == utc_hours
+    assert [(f - start).days for f in fires] == [0, 1, 2, 3]
+
+
+def test_nonexistent_local_time_does_not_break_the_schedule() -> None:
+    # 02:30 does not exist in Berlin on 29 March 2026; the days around it still fire.
+    trigger = digest_trigger("30 2 * * *", "Europe/Berlin")
+    fires = next_fire_times(trigger, datetime(2026, 3, 27, 12, tzinfo=BERLIN), 3)
+    days = [f.astimezone(BERLIN).day for f in fires]
+    assert days == [28, 29, 30]  # once a day, the 29th at the first valid moment
+
+
+# --- the scheduler ----------------------------------------------------------------------
+
+
+async def _no_sleep(_seconds: float) -> None:
+    return None
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    await database.migrate()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[SlackStub]:
+    async with running_slack_stub() as running:
+        yield running
+
+
+@pytest.fixture
+async def mava(mava_sandbox: RunningSandbox) -> AsyncIterator[MavaClient]:
+    client = MavaClient(
+        mava_sandbox.url,
+        mava_sandbox.api_key,
+        limiter=RateLimiter(1000, 1.0),
+        retry=RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.01),
+        sleep=_no_sleep,
+    )
+    yield client
+    await client.aclose()
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "digest_channel": DIGESTS,
+        "digest_timezone": "Europe/Berlin",
+        "digest_schedule": "0 9 * * 1-5",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+SchedulerFactory = Callable[..., BotScheduler]
+
+
+@pytest.fixture
+def make_scheduler(db: Database, stub: SlackStub, mava: MavaClient) -> SchedulerFactory:
+    def build(
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        should_run: Callable[[], Any] | None = None,
+        poll_interval: float | None = None,
+    ) -> BotScheduler:
+        settings = settings or make_settings()
+        client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
+        poster = SlackPoster(client, min_interval=0.0, base_delay=0.001, sleep=_no_sleep)
+        options: dict[str, Any] = {
+            "clock": clock,
+            "poster": poster,
+            "poll_interval": poll_interval,
+        }
+        if should_run is not None:
+            options["should_run"] = should_run
+        return create_digest_runtime(settings, mava, db, client, **options).scheduler
+
+    return build
+
+
+def top_messages(stub: SlackStub, channel: str) -> list[dict[str, Any]]:
+    return [m for m in stub.messages(channel) if m.get("thread_ts", m["ts"]) == m["ts"]]
+
+
+async def test_next_digest_time_is_local_and_skips_the_weekend(
+    make_scheduler: SchedulerFactory,
+) -> None:
+    clock = Clock(datetime(2026, 3, 27, 10, 0, tzinfo=BERLIN))  # a Friday, after 09:00
+    scheduler = make_scheduler(clock=clock)
+    await scheduler.rebuild()
+    [(key, fire)] = scheduler.next_digest_times().items()
+    assert key == f"settings:digest:{DIGESTS}"
+    # Monday after the switch to summer time: 09:00 in Berlin is 07:00 UTC.
+    assert fire.astimezone(BERLIN) == datetime(2026, 3, 30, 9, 0, tzinfo=BERLIN)
+    assert fire.astimezone(UTC).hour == 7
+
+
+async def test_digest_job_posts_each_run_once(
+    make_scheduler: SchedulerFactory, stub: SlackStub
+) -> None:
+    clock = Clock(datetime(2026, 3, 30, 9, 0, 1, tzinfo=BERLIN))  # just after the fire time
+    scheduler = make_scheduler(clock=clock)
+    await scheduler.rebuild()
+    key = f"settings:digest:{DIGESTS}"
+    result = await scheduler.run_digest(key)
+    assert result is not None and result.status == "posted"
+    clock.now += timedelta(seconds=30)  # the same run, fired again (or by a second leader)
+    again = await make_scheduler(clock=clock).run_digest(key)
+    assert again is not None and again.status == "duplicate"
+    assert len(top_messages(stub, DIGESTS)) == 1
+    clock.now += timedelta(days=1)  # the next day is a new run
+    assert (await scheduler.run_digest(key)) is not None
+    assert len(top_messages(stub, DIGESTS)) == 2
+
+
+async def test_jobs_ask_should_run_first(
+    make_scheduler: SchedulerFactory, stub: SlackStub, mava_sandbox: RunningSandbox
+) -> None:
+    asked: list[bool] = []
+
+    async def not_leader() -> bool:
+        asked.append(False)
+        return False
+
+    settings = make_settings(alert_channel="C0ALERTS")
+    scheduler = make_scheduler(settings, should_run=not_leader)
+    await scheduler.rebuild()
+    assert await scheduler.run_poll() is None
+    assert await scheduler.run_digest(f"settings:digest:{DIGESTS}") is None
+    assert asked == [False, False]
+    assert mava_sandbox.sandbox.requests == []
+    assert stub.calls() == []
+
+
+async def test_running_scheduler_polls_and_follows_subscription_changes(
+    make_scheduler: SchedulerFactory, stub: SlackStub, mava_sandbox: RunningSandbox, db: Database
+) -> None:
+    settings = make_settings(alert_channel="C0ALERTS", digest_channel=None)
+    scheduler = make_scheduler(settings, poll_interval=0.2)
+    await scheduler.start()
+    try:
+        # The first poll runs at once and takes the baseline; the next one alerts.
+        await _until(lambda: any(r.path == "/api/tickets" for r in mava_sandbox.sandbox.requests))
+        await asyncio.sleep(0.1)
+        ticket = mava_sandbox.sandbox.add_ticket(priority=3, status="Open")
+        await stub.wait_for("chat.postMessage", timeout=5)
+        assert f"ticket:{ticket['_id']}" in str(stub.messages("C0ALERTS")[0]["blocks"])
+
+        assert scheduler.scheduler is not None
+        subscriptions = scheduler.subscriptions
+        sub = await subscriptions.add_digest(
+            "C0TEAM", Schedule.daily(8, 0), Filters(unassigned_only=True), "U0JANE"
+        )
+        assert scheduler.scheduler.get_job(f"digest:sub:{sub.id}") is not None
+        assert await subscriptions.remove("C0TEAM", sub.id)
+        assert scheduler.scheduler.get_job(f"digest:sub:{sub.id}") is None
+    finally:
+        await scheduler.shutdown()
+    assert scheduler.scheduler is None
+
+
+async def test_start_catches_up_a_missed_digest_once(
+    make_scheduler: SchedulerFactory, stub: SlackStub, db: Database
+) -> None:
+    # The bot died at 09:00 on Monday after claiming the run, and comes back at 09:20.
+    clock = Clock(datetime(2026, 3, 30, 9, 20, tzinfo=BERLIN))
+    run = f"settings:digest:{DIGESTS}@2026-03-30T07:00Z"
+    assert await ledger.claim_digest_run(db, run, DIGESTS, clock.now - timedelta(minutes=20))
+    scheduler = make_scheduler(clock=clock)
+    await scheduler.start()
+    try:
+        await stub.wait_for("chat.postMessage", timeout=5)
+    finally:
+        await scheduler.shutdown()
+    assert len(top_messages(stub, DIGESTS)) == 1
+
+    restarted = make_scheduler(clock=clock)  # a second restart: already posted
+    await restarted.start()
+    await asyncio.sleep(0.3)
+    await restarted.shutdown()
+    assert len(top_messages(stub, DIGESTS)) == 1
+    assert await ledger.digest_run_state(db, run) == ledger.POSTED
+
+
+async def test_jobs_planned_before_start_are_scheduled(make_scheduler: SchedulerFactory) -> None:
+    clock = Clock(datetime(2026, 3, 27, 10, 0, tzinfo=BERLIN))
+    scheduler = make_scheduler(clock=clock)
+    await scheduler.rebuild()
+    await scheduler.start()
+    try:
+        assert scheduler.scheduler is not None
+        job = scheduler.scheduler.get_job(f"digest:settings:digest:{DIGESTS}")
+        assert job is not None
+        assert job.trigger.timezone == BERLIN
+    finally:
+        await scheduler.shutdown()
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(500):  # up to 5 s
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise TimeoutError("condition not met in 5 s")
