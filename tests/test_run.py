@@ -1,0 +1,202 @@
+"""`mava-bot run` and `mava-bot check` as a team would run them: real processes, real ports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from bot.sandbox.slack_requests import DEFAULT_SIGNING_SECRET, SlackEventSender
+from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+
+MAVA_KEY = "mava-key-that-must-stay-secret-0001"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def services() -> AsyncIterator[tuple[RunningSandbox, SlackStub]]:
+    async with (
+        running_mava_sandbox(api_key=MAVA_KEY, rate_limit=None) as mava,
+        running_slack_stub() as slack,
+    ):
+        yield mava, slack
+
+
+def bot_env(mava: RunningSandbox, slack: SlackStub, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MAVA_"))}
+    env.update(
+        SLACK_BOT_TOKEN=DEFAULT_BOT_TOKEN,
+        SLACK_SIGNING_SECRET=DEFAULT_SIGNING_SECRET,
+        SLACK_API_URL=slack.api_url,
+        MAVA_API_TOKEN=mava.api_key,
+        MAVA_API_URL=mava.url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        HOST="127.0.0.1",
+        LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+async def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def wait_healthy(url: str, deadline: float = 20.0) -> httpx.Response:
+    started = time.monotonic()
+    async with httpx.AsyncClient() as client:
+        while True:
+            try:
+                response = await client.get(url)
+                if response.status_code == 200:
+                    return response
+            except httpx.TransportError:
+                pass
+            if time.monotonic() - started > deadline:
+                raise AssertionError(f"{url} never became healthy")
+            await asyncio.sleep(0.1)
+
+
+async def test_run_serves_slack_health_and_metrics_then_stops_cleanly_on_sigterm(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    mava, slack = services
+    port = free_port()
+    env = bot_env(mava, slack, tmp_path, PORT=str(port), ALERT_CHANNEL="C0ALERTS")
+    log_path = tmp_path / "bot.log"
+    with log_path.open("w") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            cwd=tmp_path,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            health = await wait_healthy(f"{base}/healthz")
+            assert health.json() == {"status": "ok", "checks": {"database": "ok"}}
+
+            ticket = next(t for t in reversed(mava.sandbox.tickets) if t["status"] == "Open")
+            before = len(ticket["messages"])
+            async with SlackEventSender(f"{base}/slack/events", stub=slack) as sender:
+                ack = await sender.command(
+                    f"reply {ticket['_id']} Thanks, looking now", user_id="U0JANE"
+                )
+                assert ack.status_code == 200
+                await slack.wait_for("response_url", timeout=10)
+            assert len(ticket["messages"]) == before + 1
+
+            async with httpx.AsyncClient() as client:
+                metrics = (await client.get(f"{base}/metrics")).text
+            assert 'slack_requests_total{kind="command",name="Reply",outcome="ok"} 1.0' in metrics
+            assert "slack_ack_seconds_count" in metrics
+            assert 'mava_requests_total{endpoint="/api/message",status="200"}' in metrics
+
+            process.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(process.wait(), 30) == 0
+        finally:
+            if process.returncode is None:
+                process.kill()
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    ready = [line for line in lines if line["message"].startswith("mava-bot ready")]
+    assert len(ready) == 1
+    assert "HTTP mode" in ready[0]["message"]
+    assert "alerts to C0ALERTS" in ready[0]["message"]
+    assert any(line["message"] == "stopped" for line in lines)
+    assert any(line.get("action") == "reply" and line.get("outcome") == "ok" for line in lines)
+    # No secret reaches a log line.
+    text = log_path.read_text()
+    for secret in (MAVA_KEY, DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET):
+        assert secret not in text
+
+
+async def test_healthz_reports_a_database_outage(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    from bot.runtime import Runtime
+    from bot.sandbox.stack import stack_settings
+
+    mava, slack = services
+    settings = stack_settings(mava, slack, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    runtime = await Runtime.build(settings)
+    runner, port = await runtime.serve_http("127.0.0.1", 0)
+    try:
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
+            (tmp_path / "bot.db").unlink()
+            (tmp_path / "bot.db").mkdir()  # the file is gone and cannot be recreated
+            await runtime.db.engine.dispose()
+            outage = await client.get(f"http://127.0.0.1:{port}/healthz")
+            assert outage.status_code == 503
+            assert outage.json()["checks"]["database"].startswith("error")
+            await runtime.drain(1.0)
+            closing = await client.get(f"http://127.0.0.1:{port}/healthz")
+            assert closing.json() == {"status": "shutting_down"}
+    finally:
+        await runner.cleanup()
+        await runtime.close()
+
+
+async def test_run_without_tokens_lists_each_missing_setting(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MAVA_"))}
+    code, _out, err = await run_cli("run", env=env, cwd=tmp_path)
+    assert code == 2
+    assert "SLACK_BOT_TOKEN: is not set" in err
+    assert "MAVA_API_TOKEN: is not set" in err
+    assert "Traceback" not in err
+
+
+async def test_check_passes_against_the_sandbox_and_stub(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    mava, slack = services
+    code, out, _ = await run_cli("check", env=bot_env(mava, slack, tmp_path), cwd=tmp_path)
+    assert code == 0, out
+    assert [line.split()[0] for line in out.splitlines()] == ["OK"] * 4
+    assert "slack: auth.test as" in out
+
+
+async def test_check_fails_with_the_fix_for_a_wrong_mava_key_and_slack_token(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    mava, slack = services
+    env = bot_env(
+        mava, slack, tmp_path, MAVA_API_TOKEN="wrong-key", SLACK_BOT_TOKEN="xoxb-wrong-token"
+    )
+    code, out, _ = await run_cli("check", env=env, cwd=tmp_path)
+    assert code == 1
+    assert "FAIL  mava: Mava rejected the API key (401). Check MAVA_API_TOKEN." in out
+    assert "FAIL  slack: invalid_auth: SLACK_BOT_TOKEN is not a valid bot token" in out
+    assert "OK    database" in out
+    assert "wrong-key" not in out and "xoxb-wrong-token" not in out
