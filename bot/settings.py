@@ -28,13 +28,22 @@ FIXES: dict[str, str] = {
     "MAVA_API_TOKEN": "create an API key in the Mava dashboard (Admin > API keys)",
     "MAVA_API_URL": "leave unset for https://gateway.mava.app",
     "MAVA_DASHBOARD_URL": "leave unset for https://dashboard.mava.app",
-    "MAVA_TICKET_URL_TEMPLATE": "use a URL containing {ticket_id}",
+    "MAVA_TICKET_URL_TEMPLATE": "use a URL containing {ticket_id} (and optionally {dashboard})",
     "DATABASE_URL": "e.g. sqlite+aiosqlite:///./mava-bot.db or postgresql+asyncpg://user@host/db",
     "PORT": "a port number between 1 and 65535 (0 picks a free one)",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "DIGEST_SCHEDULE": 'a 5-field crontab, e.g. "0 9 * * 1-5" for weekdays at 09:00',
     "DIGEST_TIMEZONE": "an IANA time zone name such as Europe/Berlin",
     "ALERT_MIN_PRIORITY": "low, medium or high",
+    "MAVA_TIMEOUT_SECONDS": "seconds to wait for Mava, more than 0 and at most 120 (default 10)",
+    "MAVA_RATE_LIMIT": "requests per window allowed by Mava, at least 1 (default 90)",
+    "MAVA_RATE_WINDOW_SECONDS": "the rate-limit window in seconds, more than 0 (default 30)",
+    "USER_CACHE_TTL_SECONDS": "seconds to cache Slack user lookups, 0 or more (default 300)",
+    "IDEMPOTENCY_WINDOW_SECONDS": "seconds a repeated submission counts as a duplicate, at "
+    "least 1 (default 120)",
+    "POLL_INTERVAL_SECONDS": "seconds between alert polls, at least 1 (default 60)",
+    "DIGEST_SKIP_EMPTY": "true or false",
+    "ALERT_UNASSIGNED": "true or false",
 }
 
 
@@ -131,6 +140,10 @@ class Settings(BaseSettings):
     def _has_placeholder(cls, value: str) -> str:
         if "{ticket_id}" not in value:
             raise ValueError("must contain {ticket_id}")
+        try:  # other placeholders or stray braces would fail on every ticket link
+            value.format(dashboard="https://dashboard.mava.app", ticket_id="0" * 24)
+        except (KeyError, IndexError, AttributeError, ValueError) as exc:
+            raise ValueError("may only use the placeholders {dashboard} and {ticket_id}") from exc
         return value
 
     # --- derived values -----------------------------------------------------------

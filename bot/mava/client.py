@@ -136,6 +136,7 @@ class MavaClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         observer: RequestObserver | None = None,
+        wait_observer: Callable[[float], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         secret = token if isinstance(token, SecretStr) else SecretStr(token)
@@ -143,6 +144,7 @@ class MavaClient:
         self._limiter = limiter or RateLimiter()
         self._retry = retry or RetryPolicy()
         self._observer = observer
+        self._wait_observer = wait_observer
         self._sleep = sleep
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -309,12 +311,16 @@ class MavaClient:
         ticket: str | None = None,
     ) -> dict[str, Any]:
         response = await self._send(method, path, params, json_body, idempotent, ticket)
+        # An unreadable success answer to a write: it took effect, so "try again" would
+        # repeat it (a customer would get the message twice).
+        safe = method == "GET" if idempotent is None else idempotent
+        unreadable = errors.MavaProtocolError if safe else errors.MavaOutcomeUnknown
         try:
             data = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise errors.MavaProtocolError() from exc
+            raise unreadable() from exc
         if not isinstance(data, dict):
-            raise errors.MavaProtocolError()
+            raise unreadable()
         return data
 
     async def _send(
@@ -330,7 +336,9 @@ class MavaClient:
         headers = {"x-auth-token": self._token.get_secret_value()}
         attempt = 0
         while True:
-            await self._limiter.acquire()
+            waited = await self._limiter.acquire()
+            if self._wait_observer is not None:
+                self._wait_observer(waited)
             started = time.monotonic()
             try:
                 response = await self._http.request(

@@ -1,1 +1,1 @@
-"""Local stand-ins for the outside world: a Mava API server (demo, tests, benchmarks)."""
+"""Local stand-ins for the outside world (Mava API server, Slack stub) for demo and tests."""

@@ -1,0 +1,321 @@
+"""Settings: defaults, parsing, and a config mistake reported as one readable line per
+problem (variable, what is wrong, how to fix it), never a traceback or a secret."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.mava.models import Priority
+from bot.settings import FIXES, Settings, describe_errors, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "xoxb-super-secret-token-4711"
+MAVA_SECRET = "mava-secret-key-0815"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No setting from the outer environment or a `.env` in the working directory."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+def settings_from(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return Settings()
+
+
+def problems(monkeypatch: pytest.MonkeyPatch, **env: str) -> list[str]:
+    with pytest.raises(ValidationError) as info:
+        settings_from(monkeypatch, **env)
+    return describe_errors(info.value)
+
+
+# --- Defaults and parsing ---------------------------------------------------------
+
+
+def test_defaults() -> None:
+    settings = Settings()
+    assert settings.slack_bot_token is None
+    assert settings.slack_signing_secret is None
+    assert settings.slack_app_token is None
+    assert str(settings.slack_api_url) == "https://slack.com/api/"
+    assert settings.mava_api_token is None
+    assert str(settings.mava_api_url).rstrip("/") == "https://gateway.mava.app"
+    assert str(settings.mava_dashboard_url).rstrip("/") == "https://dashboard.mava.app"
+    assert settings.mava_timeout_seconds == 10.0
+    assert (settings.mava_rate_limit, settings.mava_rate_window_seconds) == (90, 30.0)
+    assert settings.database_url == "sqlite+aiosqlite:///./mava-bot.db"
+    assert (settings.host, settings.port, settings.log_level) == ("0.0.0.0", 3000, "INFO")
+    assert settings.allowed_slack_user_ids == ()
+    assert settings.allowed_slack_usergroup_ids == ()
+    assert settings.idempotency_window_seconds == 120.0
+    assert settings.digest_channel is None and settings.alert_channel is None
+    assert settings.digest_schedule == "0 9 * * 1-5"
+    assert settings.digest_timezone == "UTC"
+    assert settings.digest_skip_empty is False
+    assert settings.alert_min_priority == "high"
+    assert settings.alert_priority is Priority.HIGH
+    assert settings.alert_unassigned is False
+    assert settings.poll_interval_seconds == 60.0
+    assert settings.socket_mode is False
+
+
+@pytest.mark.parametrize(
+    ("raw", "parsed"),
+    [
+        ("U1", ("U1",)),
+        ("U1,U2", ("U1", "U2")),
+        (" U1 , U2 ,, U3 ,", ("U1", "U2", "U3")),
+        ("", ()),
+        (" , ", ()),
+    ],
+)
+def test_comma_lists(monkeypatch: pytest.MonkeyPatch, raw: str, parsed: tuple[str, ...]) -> None:
+    settings = settings_from(
+        monkeypatch, ALLOWED_SLACK_USER_IDS=raw, ALLOWED_SLACK_USERGROUP_IDS=raw
+    )
+    assert settings.allowed_slack_user_ids == parsed
+    assert settings.allowed_slack_usergroup_ids == parsed
+
+
+def test_values_are_read_case_insensitively(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_from(
+        monkeypatch,
+        LOG_LEVEL="debug",
+        ALERT_MIN_PRIORITY="Medium",
+        DIGEST_SKIP_EMPTY="true",
+        ALERT_UNASSIGNED="1",
+        PORT="0",
+        DIGEST_TIMEZONE="Europe/Berlin",
+        DIGEST_SCHEDULE="30 8 * * *",
+        DATABASE_URL="postgresql+asyncpg://bot@db/mava",
+        SLACK_APP_TOKEN="xapp-1",
+        mava_api_token="lower-case-name",
+    )
+    assert settings.log_level == "DEBUG"
+    assert settings.alert_priority is Priority.MEDIUM
+    assert settings.digest_skip_empty is True and settings.alert_unassigned is True
+    assert settings.port == 0
+    assert settings.socket_mode is True
+    assert settings.mava_api_token is not None
+    assert settings.mava_api_token.get_secret_value() == "lower-case-name"
+
+
+def test_secrets_are_hidden_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_from(monkeypatch, SLACK_BOT_TOKEN=SECRET, MAVA_API_TOKEN=MAVA_SECRET)
+    for text in (repr(settings), str(settings), str(settings.model_dump())):
+        assert SECRET not in text and MAVA_SECRET not in text
+
+
+def test_dotenv_is_read_from_the_working_directory(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("PORT=4321\nALLOWED_SLACK_USER_IDS=U9, U8\n")
+    settings = Settings()
+    assert settings.port == 4321
+    assert settings.allowed_slack_user_ids == ("U9", "U8")
+
+
+# --- Ticket links ---------------------------------------------------------------------
+
+
+def test_ticket_url_default_template() -> None:
+    assert Settings().ticket_url("6650a1b2c3d4e5f678901234") == (
+        "https://dashboard.mava.app/dashboard/ticket?id=6650a1b2c3d4e5f678901234"
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"MAVA_DASHBOARD_URL": "https://help.example.com/"},
+            "https://help.example.com/dashboard/ticket?id=abc",
+        ),
+        (
+            {"MAVA_TICKET_URL_TEMPLATE": "{dashboard}/t/{ticket_id}"},
+            "https://dashboard.mava.app/t/abc",
+        ),
+        (
+            {"MAVA_TICKET_URL_TEMPLATE": "https://mava.example/tickets/{ticket_id}?ref=slack"},
+            "https://mava.example/tickets/abc?ref=slack",
+        ),
+    ],
+)
+def test_ticket_url_template(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: str
+) -> None:
+    assert settings_from(monkeypatch, **env).ticket_url("abc") == expected
+
+
+# --- Invalid values -------------------------------------------------------------------
+
+INVALID = [
+    ("PORT", "abc"),
+    ("PORT", "70000"),
+    ("PORT", "-1"),
+    ("LOG_LEVEL", "loud"),
+    ("DATABASE_URL", "mysql://bot:hunter2-pw@db/mava"),
+    ("DIGEST_SCHEDULE", "every morning"),
+    ("DIGEST_TIMEZONE", "Mars/Olympus_Mons"),
+    ("ALERT_MIN_PRIORITY", "urgent"),
+    ("MAVA_API_URL", "gateway-without-scheme"),
+    ("MAVA_DASHBOARD_URL", "ftp://dashboard.mava.app"),
+    ("SLACK_API_URL", "not a url"),
+    ("MAVA_TICKET_URL_TEMPLATE", "https://dashboard.mava.app/ticket"),
+    ("MAVA_TICKET_URL_TEMPLATE", "{dashboard}/t/{ticket_id}/{tab}"),
+    ("MAVA_TICKET_URL_TEMPLATE", "{dashboard}/t/{ticket_id}/{"),
+    ("MAVA_TICKET_URL_TEMPLATE", "{dashboard}/t/{ticket_id.hex}{ticket_id}"),
+    ("MAVA_TIMEOUT_SECONDS", "0"),
+    ("MAVA_TIMEOUT_SECONDS", "soon"),
+    ("MAVA_RATE_LIMIT", "0"),
+    ("MAVA_RATE_WINDOW_SECONDS", "-5"),
+    ("USER_CACHE_TTL_SECONDS", "-1"),
+    ("IDEMPOTENCY_WINDOW_SECONDS", "0"),
+    ("POLL_INTERVAL_SECONDS", "0.5"),
+    ("DIGEST_SKIP_EMPTY", "perhaps"),
+    ("ALERT_UNASSIGNED", "perhaps"),
+]
+# The time zone and crontab are named back to help spot a typo; they are not secrets.
+ECHO_ALLOWED = {"DIGEST_TIMEZONE", "DIGEST_SCHEDULE"}
+
+
+@pytest.mark.parametrize(("name", "value"), INVALID)
+def test_each_invalid_value_gives_one_line_with_a_fix(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    (line,) = problems(monkeypatch, **{name: value})
+    assert line.startswith(f"{name}: ")
+    assert name in FIXES, f"{name} has no fix to show"
+    assert line.endswith(f"; {FIXES[name]}.")
+    assert "\n" not in line
+    if name not in ECHO_ALLOWED and len(value) > 3:  # "0" may well be in the advice
+        assert value not in line
+
+
+def test_several_problems_are_all_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = problems(
+        monkeypatch,
+        PORT="x",
+        LOG_LEVEL="chatty",
+        DATABASE_URL="oracle://scott:tiger@db",
+        SLACK_BOT_TOKEN=SECRET,
+    )
+    assert sorted(line.split(":")[0] for line in lines) == ["DATABASE_URL", "LOG_LEVEL", "PORT"]
+    assert not any("tiger" in line or SECRET in line for line in lines)
+
+
+def test_load_settings_exits_2_with_the_lines(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PORT", "eighty")
+    monkeypatch.setenv("MAVA_API_TOKEN", MAVA_SECRET)
+    with pytest.raises(SystemExit) as info:
+        load_settings()
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "the configuration has problems" in err
+    assert "  - PORT: Input should be a valid integer" in err
+    assert MAVA_SECRET not in err
+
+
+# --- Tokens needed to run -------------------------------------------------------------
+
+
+def test_missing_tokens_for_run_are_listed_with_fixes(monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = Settings().missing_for_run()
+    assert [line.split(":")[0] for line in missing] == [
+        "SLACK_BOT_TOKEN",
+        "MAVA_API_TOKEN",
+        "SLACK_SIGNING_SECRET",
+    ]
+    for line in missing:
+        name = line.split(":")[0]
+        assert line == f"{name}: is not set; {FIXES[name]}."
+
+    empty = settings_from(monkeypatch, SLACK_BOT_TOKEN="", MAVA_API_TOKEN=MAVA_SECRET)
+    assert [line.split(":")[0] for line in empty.missing_for_run()] == [
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+    ]
+
+
+def test_socket_mode_needs_no_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_from(
+        monkeypatch, SLACK_BOT_TOKEN=SECRET, MAVA_API_TOKEN=MAVA_SECRET, SLACK_APP_TOKEN="xapp-1"
+    )
+    assert settings.missing_for_run() == []
+    http = settings_from(monkeypatch, SLACK_APP_TOKEN="", SLACK_SIGNING_SECRET="s3cr3t")
+    assert http.missing_for_run() == []
+
+
+# --- The commands, as a user runs them ------------------------------------------------
+
+
+def run_bot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {
+        key: os.environ[key] for key in ("PATH", "HOME", "LANG", "SYSTEMROOT") if key in os.environ
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env={**base, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_run_with_a_bad_port_exits_2_with_one_line_and_no_secret(tmp_path: Path) -> None:
+    result = run_bot(
+        tmp_path,
+        "run",
+        PORT="http",
+        SLACK_BOT_TOKEN=SECRET,
+        SLACK_SIGNING_SECRET="signing-secret-abc",
+        MAVA_API_TOKEN=MAVA_SECRET,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    problem_lines = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+    assert len(problem_lines) == 1
+    assert problem_lines[0].startswith("  - PORT: ")
+    assert FIXES["PORT"] in problem_lines[0]
+    for secret in (SECRET, MAVA_SECRET, "signing-secret-abc"):
+        assert secret not in result.stderr + result.stdout
+
+
+def test_run_without_tokens_lists_them(tmp_path: Path) -> None:
+    result = run_bot(tmp_path, "run")
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    for name in ("SLACK_BOT_TOKEN", "MAVA_API_TOKEN", "SLACK_SIGNING_SECRET"):
+        assert f"  - {name}: is not set; {FIXES[name]}." in result.stderr
+
+
+def test_check_reports_bad_settings_one_line_each(tmp_path: Path) -> None:
+    result = run_bot(
+        tmp_path,
+        "check",
+        PORT="99999",
+        DATABASE_URL="mysql://bot:hunter2-pw@db/mava",
+        MAVA_API_TOKEN=MAVA_SECRET,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert len(failed) == 2
+    assert any("PORT: " in line and FIXES["PORT"] in line for line in failed)
+    assert any("DATABASE_URL: " in line for line in failed)
+    assert "hunter2-pw" not in result.stdout + result.stderr
+    assert MAVA_SECRET not in result.stdout + result.stderr
