@@ -1,12 +1,18 @@
-"""Shared fixtures. `mava_sandbox`: a seeded Mava sandbox served on loopback."""
+"""Shared fixtures: a seeded Mava sandbox on loopback (`mava_sandbox`), a fast client for
+it (`mava`), the Slack stub (`stub`) and a migrated SQLite database (`db`)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
+from bot.mava.client import MavaClient, RetryPolicy
+from bot.mava.ratelimit import RateLimiter
 from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from bot.sandbox.slack_stub import SlackStub, running_slack_stub
+from bot.store.db import Database
 
 
 @pytest.fixture
@@ -18,3 +24,35 @@ async def mava_sandbox() -> AsyncIterator[RunningSandbox]:
     """
     async with running_mava_sandbox(api_key="test-mava-key", rate_limit=None) as running:
         yield running
+
+
+async def _no_sleep(_seconds: float) -> None:
+    return None
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    await database.migrate()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[SlackStub]:
+    async with running_slack_stub() as running:
+        yield running
+
+
+@pytest.fixture
+async def mava(mava_sandbox: RunningSandbox) -> AsyncIterator[MavaClient]:
+    """A client with a private limiter and near-zero backoff, so tests stay fast."""
+    client = MavaClient(
+        mava_sandbox.url,
+        mava_sandbox.api_key,
+        limiter=RateLimiter(1000, 1.0),
+        retry=RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.01),
+        sleep=_no_sleep,
+    )
+    yield client
+    await client.aclose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,11 +12,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.digest.digest import DigestService
 from bot.digest.posting import SlackPoster
 from bot.digest.subscriptions import SubscriptionError, SubscriptionService, schedule_from_cron
-from bot.mava.client import MavaClient, RetryPolicy
+from bot.mava.client import MavaClient
 from bot.mava.models import Origin, Priority
-from bot.mava.ratelimit import RateLimiter
 from bot.sandbox.mava_server import RunningSandbox
-from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 from bot.settings import Settings
 from bot.slack.parser import Filters, Schedule
 from bot.store.db import Database
@@ -27,33 +25,6 @@ DIGESTS = "C0DIGEST"
 
 async def _no_sleep(_seconds: float) -> None:
     return None
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
-    await database.migrate()
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[SlackStub]:
-    async with running_slack_stub() as running:
-        yield running
-
-
-@pytest.fixture
-async def mava(mava_sandbox: RunningSandbox) -> AsyncIterator[MavaClient]:
-    client = MavaClient(
-        mava_sandbox.url,
-        mava_sandbox.api_key,
-        limiter=RateLimiter(1000, 1.0),
-        retry=RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.01),
-        sleep=_no_sleep,
-    )
-    yield client
-    await client.aclose()
 
 
 def make_settings(**overrides: Any) -> Settings:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,10 +15,9 @@ from bot.digest import create_digest_runtime, ledger
 from bot.digest.posting import SlackPoster
 from bot.digest.scheduler import BotScheduler
 from bot.digest.schedules import crontab_weekdays, digest_trigger, next_fire_times
-from bot.mava.client import MavaClient, RetryPolicy
-from bot.mava.ratelimit import RateLimiter
+from bot.mava.client import MavaClient
 from bot.sandbox.mava_server import RunningSandbox
-from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 from bot.settings import Settings
 from bot.slack.parser import Filters, Schedule
 from bot.store.db import Database
@@ -126,33 +124,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
-    await database.migrate()
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[SlackStub]:
-    async with running_slack_stub() as running:
-        yield running
-
-
-@pytest.fixture
-async def mava(mava_sandbox: RunningSandbox) -> AsyncIterator[MavaClient]:
-    client = MavaClient(
-        mava_sandbox.url,
-        mava_sandbox.api_key,
-        limiter=RateLimiter(1000, 1.0),
-        retry=RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.01),
-        sleep=_no_sleep,
-    )
-    yield client
-    await client.aclose()
 
 
 def make_settings(**overrides: Any) -> Settings:
