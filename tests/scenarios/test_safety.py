@@ -128,7 +128,8 @@ async def test_guests_external_people_and_bots_are_refused(
     assert agent_messages(stack, ticket) == []
     assert mava_ticket(stack, ticket)["status"] == "Open"
     assert writes(stack, "/api/message") == writes(stack, "/api/ticket") == []
-    assert [r for r in await audit_rows(stack, ticket) if r.outcome != "refused"] == []
+    rows = await audit_rows(stack, ticket)
+    assert [(r.slack_user_id, r.action, r.outcome) for r in rows] == [(user_id, "reply", "refused")]
 
 
 async def test_a_refused_person_cannot_send_a_confirm_view(stack: Stack) -> None:

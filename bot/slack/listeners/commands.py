@@ -15,7 +15,7 @@ from bot.services.errors import ServiceError
 from bot.services.tickets import list_filter, match_category
 from bot.slack import blocks as b
 from bot.slack import parser as p
-from bot.slack.access import SlackPerson
+from bot.slack.access import Denied, SlackPerson
 from bot.slack.deps import Deps
 from bot.slack.execution import run_action
 from bot.slack.ids import VIEW_NOTE, VIEW_REPLY
@@ -27,6 +27,7 @@ from bot.slack.listeners.common import (
     say_outcome,
     ticket_mention,
 )
+from bot.store.audit import AuditRecord
 
 log = logging.getLogger("bot.slack.commands")
 
@@ -43,9 +44,23 @@ def register(app: AsyncApp, deps: Deps) -> None:
         async with deps.inflight.track():
             try:
                 await handle(deps, command, body, respond, client)
+            except Denied as exc:
+                outcome = "refused"
+                await deps.audit.record(
+                    AuditRecord(
+                        slack_user_id=body.get("user_id", ""),
+                        slack_user_name=body.get("user_name"),
+                        channel_id=body.get("channel_id"),
+                        ticket_id=getattr(command, "ticket", None),
+                        action=name.lower(),
+                        summary=exc.user_message,
+                        outcome=outcome,
+                    )
+                )
+                await say_error(respond, exc.user_message)
             except Exception as exc:
                 sentence = problem(exc)
-                outcome = "refused" if sentence and "can't" in sentence else "error"
+                outcome = "error"
                 if sentence is None:
                     log.exception("command failed", extra={"command": name})
                     sentence = "Something went wrong on our side; nothing more was done."
