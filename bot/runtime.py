@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.slack.app import build_deps, create_app, slack_client
 from bot.slack.deps import Deps
 from bot.store.db import Database
+from bot.store.leader import Leadership
 
 log = logging.getLogger("bot.runtime")
 
@@ -38,6 +39,7 @@ class Runtime:
     deps: Deps
     app: AsyncApp
     digest: DigestRuntime
+    leadership: Leadership
 
     @classmethod
     async def build(
@@ -54,7 +56,8 @@ class Runtime:
             await db.migrate()
         mava = mava_client(settings, metrics)
         slack = slack_client(settings)
-        digest = create_digest_runtime(settings, mava, db, slack)
+        leadership = Leadership(db, check_seconds=settings.leader_check_seconds)
+        digest = create_digest_runtime(settings, mava, db, slack, should_run=leadership.is_leader)
 
         async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
             return await ticket_for_thread(db, channel_id, thread_ts)
@@ -71,14 +74,19 @@ class Runtime:
             **deps_overrides,
         )
         app = create_app(settings, mava, db, client=slack, deps=deps)
-        return cls(settings, db, mava, slack, metrics, deps, app, digest)
+        return cls(settings, db, mava, slack, metrics, deps, app, digest, leadership)
 
     async def start_background(self) -> None:
-        """Start the digest and alert scheduler (jobs rebuilt from the database)."""
+        """Start the leader election, then the digest and alert scheduler (jobs rebuilt
+        from the database; they only run on the leader)."""
+        await self.leadership.start()
         await self.digest.scheduler.start()
 
     async def stop_background(self) -> None:
-        await self.digest.scheduler.shutdown()
+        try:
+            await self.digest.scheduler.shutdown()
+        finally:
+            await self.leadership.stop()  # after the jobs in flight, so no overlap
 
     def describe_deliveries(self) -> str:
         s = self.settings

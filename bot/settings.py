@@ -42,6 +42,7 @@ FIXES: dict[str, str] = {
     "IDEMPOTENCY_WINDOW_SECONDS": "seconds a repeated submission counts as a duplicate, at "
     "least 1 (default 120)",
     "POLL_INTERVAL_SECONDS": "seconds between alert polls, at least 1 (default 60)",
+    "LEADER_CHECK_SECONDS": "seconds between leader checks on PostgreSQL, at least 0.5 (default 5)",
     "DIGEST_SKIP_EMPTY": "true or false",
     "ALERT_UNASSIGNED": "true or false",
 }
@@ -90,6 +91,8 @@ class Settings(BaseSettings):
     alert_min_priority: Literal["low", "medium", "high"] = "high"
     alert_unassigned: bool = False
     poll_interval_seconds: float = Field(default=60.0, ge=1)
+    # PostgreSQL: how often replicas check which one runs the poller and digests.
+    leader_check_seconds: float = Field(default=5.0, ge=0.5)
 
     @field_validator("allowed_slack_user_ids", "allowed_slack_usergroup_ids", mode="before")
     @classmethod

@@ -1,0 +1,199 @@
+"""Scale-out on PostgreSQL: three `mava-bot run` replicas share one database, one of them
+(the leader) polls Mava; when it is SIGKILLed mid-poll another takes over, and every new
+high-priority ticket is alerted exactly once.
+
+Runs in a database of its own (created and dropped here), so the leader lock and the
+tables are not shared with anything else. Skipped without TEST_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from test_run import bot_env, free_port, wait_healthy
+
+from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from bot.sandbox.slack_stub import SlackStub, running_slack_stub
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+pytestmark = pytest.mark.skipif(
+    not PG_URL,
+    reason="TEST_DATABASE_URL is not set (e.g. postgresql+asyncpg://postgres@127.0.0.1/test)",
+)
+ALERTS = "C0ALERTS"
+REPLICAS = 3
+
+
+def _dsn(database: str) -> str:
+    url = make_url(PG_URL).set(drivername="postgresql", database=database)
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+async def replica_db() -> AsyncIterator[str]:
+    """A fresh database for this run; yields its SQLAlchemy URL."""
+    name = f"mava_replicas_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(_dsn("postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def services() -> AsyncIterator[tuple[RunningSandbox, SlackStub]]:
+    async with (
+        running_mava_sandbox(api_key="replica-mava-key", rate_limit=None, tickets=40) as mava,
+        running_slack_stub() as slack,
+    ):
+        yield mava, slack
+
+
+class Replica:
+    def __init__(self, index: int, process: asyncio.subprocess.Process, log: Path, port: int):
+        self.index = index
+        self.process = process
+        self.log = log
+        self.port = port
+
+    def lines(self) -> list[dict[str, Any]]:
+        found = []
+        for line in self.log.read_text().splitlines():
+            if line.strip().startswith("{"):
+                found.append(json.loads(line))
+        return found
+
+    def said(self, message: str) -> int:
+        return sum(1 for line in self.lines() if line.get("message") == message)
+
+
+async def wait_for(check: Callable[[], Any], within: float, what: str) -> Any:
+    deadline = time.monotonic() + within
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def ticket_polls(mava: RunningSandbox) -> int:
+    return sum(1 for r in mava.sandbox.requests if r.path.startswith("/api/tickets"))
+
+
+def alert_counts(slack: SlackStub, ticket_ids: list[str]) -> dict[str, int]:
+    posted = [json.dumps(message) for message in slack.messages(ALERTS)]
+    return {tid: sum(tid in text for text in posted) for tid in ticket_ids}
+
+
+async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
+    replica_db: str, services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    mava, slack = services
+    replicas: list[Replica] = []
+    files = []
+    try:
+        for index in range(REPLICAS):
+            port = free_port()
+            env = bot_env(
+                mava,
+                slack,
+                tmp_path,
+                DATABASE_URL=replica_db,
+                PORT=str(port),
+                ALERT_CHANNEL=ALERTS,
+                POLL_INTERVAL_SECONDS="1",
+                LEADER_CHECK_SECONDS="0.5",
+            )
+            log = tmp_path / f"replica-{index}.log"
+            files.append(log.open("w"))
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                env=env,
+                cwd=tmp_path,
+                stdout=files[-1],
+                stderr=subprocess.STDOUT,
+            )
+            replicas.append(Replica(index, process, log, port))
+        for replica in replicas:
+            await wait_healthy(f"http://127.0.0.1:{replica.port}/healthz", deadline=30)
+
+        leaders = await wait_for(
+            lambda: [r for r in replicas if r.said("leadership gained")], 10, "a leader"
+        )
+        assert len(leaders) == 1
+        leader = leaders[0]
+        # Two polls started: the first (the baseline of what already matched) is done.
+        await wait_for(lambda: ticket_polls(mava) >= 2, 10, "the baseline poll")
+
+        first = [
+            mava.sandbox.add_ticket(priority=3, status="Open", messages=[f"before crash {n}"])[
+                "_id"
+            ]
+            for n in range(3)
+        ]
+        await wait_for(lambda: all(alert_counts(slack, first).values()), 10, "the first alerts")
+
+        # SIGKILL the leader in the middle of a poll (its Mava search has just arrived;
+        # nothing is left to post, so it holds no alert claim that would wait to go stale).
+        polls = ticket_polls(mava)
+        await wait_for(lambda: ticket_polls(mava) > polls, 5, "the next poll")
+        leader.process.send_signal(signal.SIGKILL)
+        await leader.process.wait()
+        killed_at = time.monotonic()
+
+        second = [
+            mava.sandbox.add_ticket(priority=3, status="Open", messages=[f"after crash {n}"])["_id"]
+            for n in range(3)
+        ]
+        survivors = [r for r in replicas if r is not leader]
+        successor = await wait_for(
+            lambda: [r for r in survivors if r.said("leadership gained")], 10, "a new leader"
+        )
+        assert len(successor) == 1
+        await wait_for(
+            lambda: all(alert_counts(slack, second).values()), 15, "the alerts after the crash"
+        )
+        took_over = time.monotonic() - killed_at
+        assert took_over < 10, took_over
+
+        await asyncio.sleep(2.5)  # a few more polls: nothing is posted twice
+        counts = alert_counts(slack, first + second)
+        assert counts == dict.fromkeys(first + second, 1), counts
+        assert len(slack.messages(ALERTS)) == len(first + second)
+
+        for replica in survivors:
+            replica.process.send_signal(signal.SIGTERM)
+        for replica in survivors:
+            assert await asyncio.wait_for(replica.process.wait(), 20) == 0
+        # Exactly one replica led before the crash and one after; the other never did.
+        assert sorted(r.said("leadership gained") for r in replicas) == [0, 1, 1]
+        assert successor[0].said("leadership released") == 1
+    finally:
+        for replica in replicas:
+            if replica.process.returncode is None:
+                replica.process.kill()
+                await replica.process.wait()
+        for file in files:
+            file.close()
