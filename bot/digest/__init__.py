@@ -28,11 +28,11 @@ from bot.digest.subscriptions import (
     SubscriptionError,
     SubscriptionService,
     SubscriptionView,
-    utcnow,
 )
 from bot.mava.client import MavaClient
 from bot.settings import Settings
 from bot.store.db import Database
+from bot.store.tables import utcnow
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,6 @@ from bot.digest.subscriptions import (
     Clock,
     SubscriptionService,
     record_outcome,
-    utcnow,
 )
 from bot.mava.client import MavaClient, TicketQuery
 from bot.mava.errors import MavaError
@@ -55,6 +54,7 @@ from bot.settings import Settings
 from bot.slack.blocks.digest import alert_message, alert_text
 from bot.slack.parser import Filters
 from bot.store.db import Database
+from bot.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 

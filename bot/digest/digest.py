@@ -26,7 +26,6 @@ from bot.digest.subscriptions import (
     Clock,
     SubscriptionService,
     record_outcome,
-    utcnow,
 )
 from bot.mava.client import MavaClient
 from bot.mava.errors import MavaError
@@ -43,6 +42,7 @@ from bot.slack.blocks.digest import (
 )
 from bot.slack.parser import Filters
 from bot.store.db import Database
+from bot.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 

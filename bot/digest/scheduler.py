@@ -32,9 +32,10 @@ from bot.digest.alerts import AlertPoller, PollReport
 from bot.digest.digest import DeliveryResult, DigestService
 from bot.digest.queries import fingerprint
 from bot.digest.schedules import digest_trigger, last_fire_time
-from bot.digest.subscriptions import ActiveSubscription, Clock, SubscriptionService, utcnow
+from bot.digest.subscriptions import ActiveSubscription, Clock, SubscriptionService
 from bot.mava.ratelimit import background
 from bot.settings import Settings
+from bot.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 

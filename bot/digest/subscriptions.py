@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final, Literal
 
 from sqlalchemy import delete, select, update
@@ -27,7 +27,7 @@ from bot.digest.schedules import crontab_weekdays, digest_trigger
 from bot.settings import Settings
 from bot.slack.parser import Filters, Schedule
 from bot.store.db import Database
-from bot.store.tables import DefaultSubscriptionStatus, Subscription
+from bot.store.tables import DefaultSubscriptionStatus, Subscription, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +37,6 @@ ChangeListener = Callable[[], Awaitable[None]]
 
 MAX_PER_CHANNEL: Final = 20
 _OUTCOME_LIMIT: Final = 500
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class SubscriptionError(ValueError):

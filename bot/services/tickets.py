@@ -113,10 +113,12 @@ class TicketService:
     async def set_priority(self, ticket_id: str, priority: Priority) -> None:
         await self.mava.update_ticket(ticket_id, priority=priority)
 
-    async def set_category(self, ticket_id: str, name: str) -> Category:
-        category = match_category(name, await self.categories(fresh=True))
+    async def category_named(self, name: str) -> Category:
+        """The active category `name` means (see `match_category`), from a fresh list."""
+        return match_category(name, await self.categories(fresh=True))
+
+    async def set_category(self, ticket_id: str, category: Category) -> None:
         await self.mava.update_ticket(ticket_id, category_id=category.id)
-        return category
 
     async def assign(self, ticket_id: str, agent: Agent | None) -> None:
         await self.mava.update_ticket(ticket_id, assigned_to=agent.id if agent else None)

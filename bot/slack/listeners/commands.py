@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.mava.models import Agent, Priority
 from bot.services.errors import ServiceError
-from bot.services.tickets import list_filter, match_category
+from bot.services.tickets import list_filter
 from bot.slack import blocks as b
 from bot.slack import parser as p
 from bot.slack.access import Denied, SlackPerson
@@ -163,10 +163,10 @@ async def write_command(
     elif isinstance(command, p.SetCategory):
         wanted = command.name
         # Match before claiming, so a typo gets the list of names without a write.
-        category = match_category(wanted, await tickets.categories(fresh=True))
+        category = await tickets.category_named(wanted)
 
         async def write() -> str:
-            await tickets.mava.update_ticket(ticket_id or "", category_id=category.id)
+            await tickets.set_category(ticket_id or "", category)
             return f"Ticket {link} is now in category {category.name}."
 
         action, summary, dedupe = "category", f"category -> {category.name}", (category.id,)

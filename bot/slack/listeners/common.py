@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.mava.errors import MavaError
 from bot.services.errors import ServiceError
 from bot.slack import blocks as b
-from bot.slack.access import Denied, SlackPerson
+from bot.slack.access import Denied
 from bot.slack.deps import Deps
 from bot.slack.execution import Outcome
 
@@ -42,10 +42,6 @@ def problem(exc: BaseException) -> str | None:
     if isinstance(exc, MavaError | ServiceError | Denied):
         return exc.user_message
     return None
-
-
-async def require(deps: Deps, user_id: str) -> SlackPerson:
-    return await deps.access.require(user_id)
 
 
 async def open_loading_modal(client: AsyncWebClient, trigger_id: str, title: str) -> str | None:
