@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.mava.errors import MavaError
 from bot.runtime import mava_client
 from bot.settings import Settings, describe_errors
-from bot.slack.app import slack_client
+from bot.slack.web import slack_client
 from bot.store.db import Database
 
 SLACK_FIXES = {

@@ -6,14 +6,17 @@ the tests and the benchmarks all run the same assembly.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.digest import DigestRuntime, create_digest_runtime, ticket_for_thread
@@ -21,12 +24,15 @@ from bot.mava.client import MavaClient
 from bot.observability.health import health_routes
 from bot.observability.metrics import Metrics
 from bot.settings import Settings
-from bot.slack.app import build_deps, create_app, slack_client
+from bot.slack.app import build_deps, create_app
 from bot.slack.deps import Deps
+from bot.slack.web import slack_client
 from bot.store.db import Database
 from bot.store.leader import Leadership
 
 log = logging.getLogger("bot.runtime")
+
+WARM_UP_SECONDS = 5.0
 
 
 @dataclass
@@ -55,7 +61,7 @@ class Runtime:
         if migrate:
             await db.migrate()
         mava = mava_client(settings, metrics)
-        slack = slack_client(settings)
+        slack = slack_client(settings, aiohttp.ClientSession())
         leadership = Leadership(db, check_seconds=settings.leader_check_seconds)
         digest = create_digest_runtime(settings, mava, db, slack, should_run=leadership.is_leader)
 
@@ -75,6 +81,17 @@ class Runtime:
         )
         app = create_app(settings, mava, db, client=slack, deps=deps)
         return cls(settings, db, mava, slack, metrics, deps, app, digest, leadership)
+
+    async def warm_up(self) -> None:
+        """Ask Slack who the bot is before taking requests (see bot.slack.identity)."""
+        try:
+            await asyncio.wait_for(self.deps.identity.auth_test(), WARM_UP_SECONDS)
+        except Exception as exc:  # not fatal: the first request asks again
+            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else None
+            log.warning(
+                "Slack auth.test failed at start (%s); requests will ask again",
+                reason or type(exc).__name__,
+            )
 
     async def start_background(self) -> None:
         """Start the leader election, then the digest and alert scheduler (jobs rebuilt
@@ -122,6 +139,7 @@ class Runtime:
             # takes it.
             return web.Response(status=503, text="shutting down")
         started = time.monotonic()
+        self.deps.inflight.request_arrived()
         bolt_request = await to_bolt_request(request)
         bolt_response = await self.app.async_dispatch(bolt_request)
         self.metrics.slack_ack_seconds.observe(time.monotonic() - started)

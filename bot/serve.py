@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from bot.observability.logs import configure_logging, secrets_from_settings
 from bot.runtime import Runtime
@@ -33,6 +35,11 @@ async def serve(
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
             loop.add_signal_handler(sig, stop.set)
     runtime = await Runtime.build(settings)
+    await runtime.warm_up()
+    # What start-up built (modules, Bolt, SQLAlchemy) lives as long as the process;
+    # frozen, it is not walked by every full collection again (those took ~90 ms,
+    # stalling acks, under bench/ack_latency.py's bursts).
+    gc.freeze()
     socket_handler = None
     runner, port = await runtime.serve_http(settings.host, settings.port)
     try:
@@ -84,4 +91,14 @@ def run_cli(argv: list[str]) -> int:
     if problems:
         fail(problems)
     configure_logging(settings.log_level, secrets=secrets_from_settings(settings))
-    return asyncio.run(serve(settings))
+    return run_loop(serve(settings))
+
+
+def run_loop(main: Coroutine[Any, Any, int]) -> int:
+    """asyncio.run on uvloop where it exists (not on Windows): it halves the loop's own
+    cost per request, which is most of the time to ack a burst (bench/ack_latency.py)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)

@@ -25,6 +25,8 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.web import twin_client
+
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -132,21 +134,7 @@ def without_retry_handlers(client: AsyncWebClient) -> AsyncWebClient:
     ]
     if len(kept) == len(handlers):
         return client
-    twin = AsyncWebClient(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=client.timeout,
-        ssl=client.ssl,
-        proxy=client.proxy,
-        session=client.session,
-        trust_env_in_session=client.trust_env_in_session,
-        headers={k: v for k, v in client.headers.items() if k != "User-Agent"},
-        logger=client.logger,
-        retry_handlers=kept,
-    )
-    twin.headers["User-Agent"] = client.headers.get("User-Agent", twin.headers["User-Agent"])
-    twin.default_params = dict(client.default_params)
-    return twin
+    return twin_client(client, token=client.token, retry_handlers=kept)
 
 
 class SlackPoster:

@@ -279,6 +279,7 @@ class SlackStub:
         self._views: dict[str, JSON] = {}
         self._home_views: dict[str, str] = {}  # user id -> view id of their App Home
         self._faults: dict[str, list[_Fault]] = {}
+        self._slow: dict[str, float] = {}
         self._response_targets: dict[str, _ResponseTarget] = {}
         self._last_ts_us = 0
         self._ids = itertools.count(1)
@@ -488,8 +489,14 @@ class SlackStub:
         "internal_error"}`` (so `e.response["error"]` works); pass a str for a text/plain one."""
         self._add_fault(method, _Fault("http", times, status=status, body=body))
 
+    def slow_down(self, method: str, seconds: float) -> None:
+        """Answer every `method` call `seconds` late (stamped with its arrival time), until
+        clear_faults(): lets a test hold many callers inside one call at once."""
+        self._slow[method] = seconds
+
     def clear_faults(self) -> None:
         self._faults.clear()
+        self._slow.clear()
 
     def _add_fault(self, method: str, fault: _Fault) -> None:
         if fault.remaining is not None and fault.remaining < 1:
@@ -607,6 +614,8 @@ class SlackStub:
             self._record(SlackCall(method, params, token, now, status, body))
             return body
 
+        if method in self._slow:
+            await asyncio.sleep(self._slow[method])
         if method not in self._methods:
             body = answer({"ok": False, "error": "unknown_method", "req_method": method})
             return web.json_response(body)

@@ -8,6 +8,7 @@ users.info answers are cached in the database (shared by replicas) for a TTL.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.slack.identity import BotIdentity
 from bot.store.db import Database
 from bot.store.tables import SlackUser
 
@@ -65,6 +67,7 @@ class AccessControl:
         self,
         client: AsyncWebClient,
         db: Database,
+        identity: BotIdentity,
         *,
         allowed_users: Sequence[str] = (),
         allowed_groups: Sequence[str] = (),
@@ -77,7 +80,8 @@ class AccessControl:
         self.allowed_groups = tuple(allowed_groups)
         self.ttl = timedelta(seconds=ttl_seconds)
         self._clock = clock
-        self._team: str | None = None
+        self.identity = identity
+        self._lookups: dict[str, asyncio.Future[SlackPerson]] = {}
         self._groups: tuple[float, frozenset[str]] | None = None
 
     async def require(self, user_id: str) -> SlackPerson:
@@ -91,7 +95,7 @@ class AccessControl:
             raise Denied(
                 "Guests can't act on Mava tickets. Ask a workspace admin if you need access."
             )
-        home = await self.home_team()
+        home = await self.identity.team_id()
         if person.team_id and home and person.team_id != home:
             raise Denied(
                 "People from another workspace (Slack Connect) can't act on Mava tickets here."
@@ -109,6 +113,16 @@ class AccessControl:
             cached = await session.get(SlackUser, user_id)
         if cached is not None and now - cached.fetched_at < self.ttl:
             return SlackPerson.from_api(cached.data)
+        # One users.info per person at a time: a burst of clicks or commands by one
+        # person shares it (Slack rate-limits users.info).
+        lookup = self._lookups.get(user_id)
+        if lookup is None:
+            lookup = asyncio.ensure_future(self._look_up(user_id, now))
+            self._lookups[user_id] = lookup
+            lookup.add_done_callback(lambda _done: self._lookups.pop(user_id, None))
+        return await asyncio.shield(lookup)
+
+    async def _look_up(self, user_id: str, now: datetime) -> SlackPerson:
         try:
             response = await self.client.users_info(user=user_id)
         except SlackApiError as exc:
@@ -119,12 +133,6 @@ class AccessControl:
         user: dict[str, Any] = response["user"]
         await self._store(user_id, user, now)
         return SlackPerson.from_api(user)
-
-    async def home_team(self) -> str | None:
-        if self._team is None:
-            response = await self.client.auth_test()
-            self._team = response.get("team_id")
-        return self._team
 
     async def _listed(self, user_id: str) -> bool:
         if user_id in self.allowed_users:

@@ -6,10 +6,7 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.mava.client import MavaClient
@@ -17,24 +14,14 @@ from bot.services.tickets import TicketService
 from bot.settings import Settings
 from bot.slack.access import AccessControl
 from bot.slack.deps import Deps
+from bot.slack.identity import BotIdentity
 from bot.slack.listeners import actions, commands, shortcuts, views
+from bot.slack.web import slack_client, twin_client
 from bot.store.audit import AuditLog
 from bot.store.db import Database
 from bot.store.idempotency import IdempotencyStore
 
 log = logging.getLogger("bot.slack")
-
-
-def slack_client(settings: Settings) -> AsyncWebClient:
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return AsyncWebClient(
-        token=token,
-        base_url=str(settings.slack_api_url),
-        retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-            AsyncServerErrorRetryHandler(max_retry_count=1),
-        ],
-    )
 
 
 def build_deps(
@@ -44,12 +31,15 @@ def build_deps(
     client: AsyncWebClient,
     **overrides: Any,
 ) -> Deps:
+    identity = overrides.pop("identity", None) or BotIdentity(client)
     defaults: dict[str, Any] = {
         "settings": settings,
         "tickets": TicketService(mava),
+        "identity": identity,
         "access": AccessControl(
             client,
             store,
+            identity,
             allowed_users=settings.allowed_slack_user_ids,
             allowed_groups=settings.allowed_slack_usergroup_ids,
             ttl_seconds=settings.user_cache_ttl_seconds,
@@ -80,12 +70,23 @@ def create_app(
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
+    # Bolt takes the token from `authorize` (one shared auth.test), so its own client
+    # carries none; it still shares the bot client's connections and retry handlers.
+    bolt_client = twin_client(client, token=None, retry_handlers=client.retry_handlers)
+    identity = deps.identity
+
+    async def authorize() -> AuthorizeResult:  # Bolt passes arguments by name: none here
+        return await identity.authorize()
+
     app = AsyncApp(
-        client=client,
+        client=bolt_client,
+        authorize=authorize,
         signing_secret=signing_secret,
         # Socket Mode has no request signatures to check.
         request_verification_enabled=not settings.socket_mode,
-        process_before_response=False,
+        # Listeners ack, hand the rest to `deps.inflight` and return, so Bolt answers as
+        # soon as they return; Bolt's own background mode polls for the ack every 10 ms.
+        process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
     for module in (commands, shortcuts, actions, views):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings
 from bot.slack.access import AccessControl
+from bot.slack.identity import BotIdentity
 from bot.store.audit import AuditLog
 from bot.store.idempotency import IdempotencyStore
 
@@ -20,25 +21,66 @@ if TYPE_CHECKING:
     from bot.services.tickets import TicketService
 
 
+log = logging.getLogger("bot.slack")
+
+
+# Work handed off after an ack starts once Slack's requests pause for QUIET_SECONDS (a
+# burst is acked first), but never more than MAX_DEFER_SECONDS after it was handed off.
+QUIET_SECONDS = 0.005
+MAX_DEFER_SECONDS = 0.1
+
+
 class InFlight:
-    """Counts running handlers so shutdown can wait for them (Bolt runs them as tasks)."""
+    """The work listeners hand off after their ack, counted so shutdown can wait for it.
+
+    Listeners ack first and return, so Bolt answers Slack at once; what follows (Mava
+    calls, database, replies) runs here as tasks the drain can wait for. Acks come
+    first: under a burst, the handed-off work of early requests would otherwise take the
+    event loop from the acks of later ones (bench/ack_latency.py).
+    """
 
     def __init__(self) -> None:
         self._count = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._tasks: set[asyncio.Task[Any]] = set()  # strong refs: the loop keeps weak ones
+        self._last_request = float("-inf")
         self.closing = False
 
-    @contextlib.asynccontextmanager
-    async def track(self) -> AsyncIterator[None]:
+    def request_arrived(self) -> None:
+        """Called by the HTTP layer for each Slack request, before it is acked."""
+        self._last_request = asyncio.get_running_loop().time()
+
+    def spawn(self, work: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        """Run `work` in the background; counted from now, so a drain cannot miss it."""
         self._count += 1
         self._idle.clear()
+        task = asyncio.create_task(self._after_acks(work), name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    async def _after_acks(self, work: Coroutine[Any, Any, Any]) -> Any:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + MAX_DEFER_SECONDS
         try:
-            yield
-        finally:
-            self._count -= 1
-            if self._count == 0:
-                self._idle.set()
+            while (now := loop.time()) < deadline:
+                quiet_for = now - self._last_request
+                if quiet_for >= QUIET_SECONDS:
+                    break
+                await asyncio.sleep(QUIET_SECONDS - quiet_for)
+        except asyncio.CancelledError:
+            work.close()  # never started: close it rather than leave it un-awaited
+            raise
+        return await work
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        self._count -= 1
+        if self._count == 0:
+            self._idle.set()
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("handler failed", exc_info=error, extra={"handler": task.get_name()})
 
     @property
     def count(self) -> int:
@@ -56,6 +98,7 @@ class InFlight:
 class Deps:
     settings: Settings
     tickets: TicketService
+    identity: BotIdentity
     access: AccessControl
     audit: AuditLog
     idempotency: IdempotencyStore

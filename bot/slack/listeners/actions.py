@@ -45,21 +45,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        action = body["actions"][0]
-        async with deps.inflight.track():
-            try:
-                await deps.access.require(body["user"]["id"])
-            except Exception as exc:
-                await _refuse(respond, exc)
-                return
-            ticket_id = action["value"]
-            command = (
-                p.Note(ticket_id, None)
-                if action["action_id"] == ACTION_NOTE
-                else p.Reply(ticket_id, None)
-            )
-            channel_id = (body.get("channel") or {}).get("id")
-            await open_compose(deps, client, body["trigger_id"], command, channel_id)
+        deps.inflight.spawn(open_compose_for(deps, body, respond, client), name="action")
 
     @app.action(ACTION_ASSIGN_ME)
     @app.action(ACTION_RESOLVE)
@@ -67,11 +53,33 @@ def register(app: AsyncApp, deps: Deps) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        async with deps.inflight.track():
-            try:
-                await act_in_place(deps, body, respond, client)
-            except Exception as exc:
-                await _refuse(respond, exc)
+        deps.inflight.spawn(act_or_refuse(deps, body, respond, client), name="action")
+
+
+async def open_compose_for(
+    deps: Deps, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+) -> None:
+    action = body["actions"][0]
+    try:
+        await deps.access.require(body["user"]["id"])
+    except Exception as exc:
+        await _refuse(respond, exc)
+        return
+    ticket_id = action["value"]
+    command = (
+        p.Note(ticket_id, None) if action["action_id"] == ACTION_NOTE else p.Reply(ticket_id, None)
+    )
+    channel_id = (body.get("channel") or {}).get("id")
+    await open_compose(deps, client, body["trigger_id"], command, channel_id)
+
+
+async def act_or_refuse(
+    deps: Deps, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+) -> None:
+    try:
+        await act_in_place(deps, body, respond, client)
+    except Exception as exc:
+        await _refuse(respond, exc)
 
 
 async def _refuse(respond: AsyncRespond, exc: Exception) -> None:

@@ -38,36 +38,41 @@ def register(app: AsyncApp, deps: Deps) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        command = p.parse(body.get("text") or "")
-        name = type(command).__name__
-        outcome = "ok"
-        async with deps.inflight.track():
-            try:
-                await handle(deps, command, body, respond, client)
-            except Denied as exc:
-                outcome = "refused"
-                await deps.audit.record(
-                    AuditRecord(
-                        slack_user_id=body.get("user_id", ""),
-                        slack_user_name=body.get("user_name"),
-                        channel_id=body.get("channel_id"),
-                        ticket_id=getattr(command, "ticket", None),
-                        action=name.lower(),
-                        summary=exc.user_message,
-                        outcome=outcome,
-                    )
-                )
-                await say_error(respond, exc.user_message)
-            except Exception as exc:
-                sentence = problem(exc)
-                outcome = "error"
-                if sentence is None:
-                    log.exception("command failed", extra={"command": name})
-                    sentence = "Something went wrong on our side; nothing more was done."
-                await say_error(respond, sentence)
-            finally:
-                if deps.metrics:
-                    deps.metrics.observe_slack_request("command", name, outcome)
+        deps.inflight.spawn(run_command(deps, body, respond, client), name="command")
+
+
+async def run_command(
+    deps: Deps, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+) -> None:
+    command = p.parse(body.get("text") or "")
+    name = type(command).__name__
+    outcome = "ok"
+    try:
+        await handle(deps, command, body, respond, client)
+    except Denied as exc:
+        outcome = "refused"
+        await deps.audit.record(
+            AuditRecord(
+                slack_user_id=body.get("user_id", ""),
+                slack_user_name=body.get("user_name"),
+                channel_id=body.get("channel_id"),
+                ticket_id=getattr(command, "ticket", None),
+                action=name.lower(),
+                summary=exc.user_message,
+                outcome=outcome,
+            )
+        )
+        await say_error(respond, exc.user_message)
+    except Exception as exc:
+        sentence = problem(exc)
+        outcome = "error"
+        if sentence is None:
+            log.exception("command failed", extra={"command": name})
+            sentence = "Something went wrong on our side; nothing more was done."
+        await say_error(respond, sentence)
+    finally:
+        if deps.metrics:
+            deps.metrics.observe_slack_request("command", name, outcome)
 
 
 async def handle(

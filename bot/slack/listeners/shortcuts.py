@@ -32,8 +32,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         callback_id = body["callback_id"]
         if deps.metrics:
             deps.metrics.observe_slack_request("shortcut", callback_id, "received")
-        async with deps.inflight.track():
-            await open_shortcut_modal(deps, client, body, callback_id)
+        deps.inflight.spawn(open_shortcut_modal(deps, client, body, callback_id), name="shortcut")
 
     app.shortcut(SHORTCUT_ADD_NOTE)(shortcut)
     app.shortcut(SHORTCUT_REPLY)(shortcut)

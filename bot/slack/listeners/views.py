@@ -57,8 +57,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
         title = "Add a private note" if is_note else "Reply to customer"
         await ack(response_action="update", view=b.result_modal(title, "Sending to Mava…"))
         ticket_id = read_metadata(view).get("ticket", "")
-        async with deps.inflight.track():
-            await submit_write(deps, client, body, title, ticket_id, text, note=is_note)
+        deps.inflight.spawn(
+            submit_write(deps, client, body, title, ticket_id, text, note=is_note), name="view"
+        )
 
     @app.view(VIEW_SHORTCUT_NOTE)
     @app.view(VIEW_SHORTCUT_REPLY)
@@ -102,11 +103,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             response_action="update",
             view=b.result_modal("Add as private note", "Adding the note in Mava…"),
         )
-        async with deps.inflight.track():
-            source = await original_message(deps, client, meta)
-            await submit_write(
-                deps, client, body, "Add as private note", ticket.id, text, note=True, source=source
-            )
+        deps.inflight.spawn(shortcut_note(deps, client, body, meta, ticket.id, text), name="view")
 
     @app.view(VIEW_SHORTCUT_REPLY_CONFIRM)
     async def confirm(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -115,16 +112,24 @@ def register(app: AsyncApp, deps: Deps) -> None:
             view=b.result_modal("Reply to customer", "Sending to the customer…"),
         )
         meta = read_metadata(body["view"])
-        async with deps.inflight.track():
-            await submit_write(
-                deps,
-                client,
-                body,
-                "Reply to customer",
-                meta.get("ticket", ""),
-                meta.get("text", ""),
-                note=False,
-            )
+        ticket_id, text = meta.get("ticket", ""), meta.get("text", "")
+        deps.inflight.spawn(
+            submit_write(deps, client, body, "Reply to customer", ticket_id, text, note=False),
+            name="view",
+        )
+
+
+async def shortcut_note(
+    deps: Deps,
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    meta: dict[str, str],
+    ticket_id: str,
+    text: str,
+) -> None:
+    source = await original_message(deps, client, meta)
+    title = "Add as private note"
+    await submit_write(deps, client, body, title, ticket_id, text, note=True, source=source)
 
 
 def field(view: dict[str, Any], block_id: str, action_id: str) -> str:
@@ -212,7 +217,6 @@ async def submit_write(
             view=b.result_modal(title, f"{icon} {outcome.message}"),
         )
     except SlackApiError as exc:
-        # Typically the modal was closed meanwhile. The outcome stands (and is audited);
-        # raising here, right after ack(), would make Bolt answer Slack with a 404.
+        # Typically the modal was closed meanwhile. The outcome stands (and is audited).
         log.warning("views.update failed", extra={"error": exc.response.get("error")})
     return outcome
