@@ -63,7 +63,9 @@ class Runtime:
         mava = mava_client(settings, metrics)
         slack = slack_client(settings, aiohttp.ClientSession())
         leadership = Leadership(db, check_seconds=settings.leader_check_seconds)
-        digest = create_digest_runtime(settings, mava, db, slack, should_run=leadership.is_leader)
+        digest = create_digest_runtime(
+            settings, mava, db, slack, should_run=leadership.is_leader, owner=leadership.name
+        )
 
         async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
             return await ticket_for_thread(db, channel_id, thread_ts)

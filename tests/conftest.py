@@ -1,5 +1,6 @@
 """Shared fixtures: a seeded Mava sandbox on loopback (`mava_sandbox`), a fast client for
-it (`mava`), the Slack stub (`stub`) and a migrated SQLite database (`db`)."""
+it (`mava`), the Slack stub (`stub`), a migrated SQLite database (`db`) and `backend`:
+SQLite, and PostgreSQL in a schema of its own when TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from backends import Backend, backend_for, needs_postgres
 
 from bot.mava.client import MavaClient, RetryPolicy
 from bot.mava.ratelimit import RateLimiter
@@ -56,3 +58,9 @@ async def mava(mava_sandbox: RunningSandbox) -> AsyncIterator[MavaClient]:
     )
     yield client
     await client.aclose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+    async with backend_for(request.param, tmp_path) as found:
+        yield found

@@ -357,3 +357,21 @@ async def _marks(db: Database, prefix: str) -> dict[str, datetime]:
     async with db.session() as session:
         rows = (await session.scalars(select(PollWatermark))).all()
     return {row.query_key: row.seen_until for row in rows if row.query_key.startswith(prefix)}
+
+
+async def test_a_claim_left_by_a_dead_leader_is_posted_by_the_next_at_once(
+    make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox, db: Database
+) -> None:
+    await make_poller().poll_once()
+    ticket_id = add_open(mava_sandbox)
+    # The old leader claimed the ticket a moment ago and died before posting it.
+    assert await ledger.claim_alert(db, ALERTS, ticket_id, "new", datetime.now(UTC), "old:1:aa")
+    # Claims of its own are not the new leader's to take.
+    mine = add_open(mava_sandbox)
+    assert await ledger.claim_alert(db, ALERTS, mine, "new", datetime.now(UTC), "new:1:bb")
+
+    assert await ledger.take_over_claims(db, "new:1:bb") == (1, 0)
+    report = await make_poller().poll_once()
+    assert report.alerted == 1  # not 15 minutes later
+    assert alerted_ids(stub) == [ticket_id]
+    assert (await make_poller().poll_once()).alerted == 0

@@ -1,6 +1,6 @@
 """Scale-out on PostgreSQL: three `mava-bot run` replicas share one database, one of them
-(the leader) polls Mava; when it is SIGKILLed mid-poll another takes over, and every new
-high-priority ticket is alerted exactly once.
+(the leader) polls Mava and posts the digest; when it is SIGKILLed mid-poll another takes
+over, every new high-priority ticket is alerted exactly once and the digest posted once.
 
 Runs in a database of its own (created and dropped here), so the leader lock and the
 tables are not shared with anything else. Skipped without TEST_DATABASE_URL.
@@ -16,14 +16,14 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
+from running import bot_env, digest_schedule_fired, free_port, wait_for, wait_healthy
 from sqlalchemy.engine import make_url
-from test_run import bot_env, free_port, wait_healthy
 
 from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from bot.sandbox.slack_stub import SlackStub, running_slack_stub
@@ -34,6 +34,7 @@ pytestmark = pytest.mark.skipif(
     reason="TEST_DATABASE_URL is not set (e.g. postgresql+asyncpg://postgres@127.0.0.1/test)",
 )
 ALERTS = "C0ALERTS"
+DIGESTS = "C0DIGEST"
 REPLICAS = 3
 
 
@@ -84,17 +85,6 @@ class Replica:
         return sum(1 for line in self.lines() if line.get("message") == message)
 
 
-async def wait_for(check: Callable[[], Any], within: float, what: str) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within} s waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 def ticket_polls(mava: RunningSandbox) -> int:
     return sum(1 for r in mava.sandbox.requests if r.path.startswith("/api/tickets"))
 
@@ -110,6 +100,7 @@ async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
     mava, slack = services
     replicas: list[Replica] = []
     files = []
+    schedule = digest_schedule_fired(minutes_ago=2)
     try:
         for index in range(REPLICAS):
             port = free_port()
@@ -120,6 +111,9 @@ async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
                 DATABASE_URL=replica_db,
                 PORT=str(port),
                 ALERT_CHANNEL=ALERTS,
+                DIGEST_CHANNEL=DIGESTS,
+                DIGEST_SCHEDULE=schedule,
+                DIGEST_TIMEZONE="UTC",
                 POLL_INTERVAL_SECONDS="1",
                 LEADER_CHECK_SECONDS="0.5",
             )
@@ -182,6 +176,8 @@ async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
         counts = alert_counts(slack, first + second)
         assert counts == dict.fromkeys(first + second, 1), counts
         assert len(slack.messages(ALERTS)) == len(first + second)
+        digests = [m for m in slack.messages(DIGESTS) if m.get("thread_ts", m["ts"]) == m["ts"]]
+        assert len(digests) == 1, digests  # the scheduled digest, once across the crash
 
         for replica in survivors:
             replica.process.send_signal(signal.SIGTERM)

@@ -6,27 +6,20 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from running import bot_env, free_port, wait_healthy
 
 from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from bot.sandbox.slack_requests import DEFAULT_SIGNING_SECRET, SlackEventSender
 from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
 
 MAVA_KEY = "mava-key-that-must-stay-secret-0001"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -36,22 +29,6 @@ async def services() -> AsyncIterator[tuple[RunningSandbox, SlackStub]]:
         running_slack_stub() as slack,
     ):
         yield mava, slack
-
-
-def bot_env(mava: RunningSandbox, slack: SlackStub, tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MAVA_"))}
-    env.update(
-        SLACK_BOT_TOKEN=DEFAULT_BOT_TOKEN,
-        SLACK_SIGNING_SECRET=DEFAULT_SIGNING_SECRET,
-        SLACK_API_URL=slack.api_url,
-        MAVA_API_TOKEN=mava.api_key,
-        MAVA_API_URL=mava.url,
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-        HOST="127.0.0.1",
-        LOG_LEVEL="INFO",
-    )
-    env.update(extra)
-    return env
 
 
 async def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
@@ -67,21 +44,6 @@ async def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str,
     )
     out, err = await asyncio.wait_for(process.communicate(), 60)
     return process.returncode or 0, out.decode(), err.decode()
-
-
-async def wait_healthy(url: str, deadline: float = 20.0) -> httpx.Response:
-    started = time.monotonic()
-    async with httpx.AsyncClient() as client:
-        while True:
-            try:
-                response = await client.get(url)
-                if response.status_code == 200:
-                    return response
-            except httpx.TransportError:
-                pass
-            if time.monotonic() - started > deadline:
-                raise AssertionError(f"{url} never became healthy")
-            await asyncio.sleep(0.1)
 
 
 async def test_run_serves_slack_health_and_metrics_then_stops_cleanly_on_sigterm(

@@ -4,12 +4,8 @@ TEST_DATABASE_URL is set) on PostgreSQL, in a schema of its own that is dropped 
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,66 +13,15 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from backends import Backend, needs_postgres
 from sqlalchemy import Connection, inspect, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store.db import Database, alembic_config
 from bot.store.idempotency import IdempotencyStore, make_key
 from bot.store.tables import AuditEntry, Base, IdempotencyKey
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-needs_postgres = pytest.mark.skipif(
-    not PG_URL,
-    reason="TEST_DATABASE_URL is not set (e.g. postgresql+asyncpg://postgres@127.0.0.1/test)",
-)
 T0 = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 WINDOW = 120.0
-
-
-@dataclass
-class Backend:
-    """Makes `Database`s on one fresh database: each is like another replica."""
-
-    name: str
-    url: str
-    options: dict[str, Any] = field(default_factory=dict)
-    schema: str | None = None
-    made: list[Database] = field(default_factory=list)
-
-    def database(self) -> Database:
-        db = Database(self.url, **self.options)
-        self.made.append(db)
-        return db
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    if request.param == "sqlite":
-        found = Backend("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
-        yield found
-        for db in found.made:
-            await db.dispose()
-        return
-
-    # PostgreSQL: a schema of our own, so other users of the database are not touched.
-    schema = f"mava_test_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    found = Backend(
-        "postgresql",
-        PG_URL,
-        {"connect_args": {"server_settings": {"search_path": schema}}},
-        schema,
-    )
-    try:
-        yield found
-    finally:
-        for db in found.made:
-            await db.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
 
 
 def head_revision() -> str:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.digest.alerts import AlertPoller, PollReport
 from bot.digest.digest import DeliveryResult, DigestPreview, DigestService
-from bot.digest.ledger import ticket_for_thread
+from bot.digest.ledger import take_over_claims, ticket_for_thread
 from bot.digest.posting import DeliveryFailed, SlackPoster
 from bot.digest.scheduler import BotScheduler, ShouldRun, always_run
 from bot.digest.subscriptions import (
@@ -32,6 +33,7 @@ from bot.digest.subscriptions import (
 from bot.mava.client import MavaClient
 from bot.settings import Settings
 from bot.store.db import Database
+from bot.store.leader import replica_name
 from bot.store.tables import utcnow
 
 
@@ -55,18 +57,22 @@ def create_digest_runtime(
     clock: Clock = utcnow,
     poster: SlackPoster | None = None,
     poll_interval: float | None = None,
+    owner: str | None = None,
 ) -> DigestRuntime:
     """Every digest/alert component, sharing one poster and one subscription service.
+    `owner` names this process on the claims it makes (default: a fresh `replica_name`).
     Call `runtime.scheduler.start()` inside the running event loop."""
     link = link or settings.ticket_url
+    me = owner or replica_name()
     poster = poster or SlackPoster(slack_client)
     subscriptions = SubscriptionService(db, settings, clock=clock)
-    digests = DigestService(
-        mava, db, slack_client, settings, link, clock, poster=poster, subscriptions=subscriptions
-    )
-    poller = AlertPoller(
-        mava, db, slack_client, settings, link, clock, poster=poster, subscriptions=subscriptions
-    )
+    shared: dict[str, Any] = {"poster": poster, "subscriptions": subscriptions, "owner": me}
+    digests = DigestService(mava, db, slack_client, settings, link, clock, **shared)
+    poller = AlertPoller(mava, db, slack_client, settings, link, clock, **shared)
+
+    async def take_over() -> tuple[int, int]:
+        return await take_over_claims(db, me)
+
     scheduler = BotScheduler(
         settings,
         subscriptions,
@@ -75,6 +81,7 @@ def create_digest_runtime(
         should_run,
         clock=clock,
         poll_interval=poll_interval,
+        take_over=take_over,
     )
     return DigestRuntime(subscriptions, digests, poller, scheduler, poster)
 

@@ -116,7 +116,9 @@ class AlertPoller:
         *,
         poster: SlackPoster | None = None,
         subscriptions: SubscriptionService | None = None,
+        owner: str | None = None,
     ) -> None:
+        self._owner = owner  # who holds the claims this poller makes (Leadership.name)
         self._mava = mava
         self._db = db
         self._settings = settings
@@ -279,7 +281,7 @@ class AlertPoller:
     ) -> DeliveryFailed | None:
         """Claim, post, mark. Returns the failure, or None once posted (or not ours)."""
         channel = sub.channel_id
-        if not await ledger.claim_alert(self._db, channel, ticket.id, reason, now):
+        if not await ledger.claim_alert(self._db, channel, ticket.id, reason, now, self._owner):
             report.skipped += 1  # claimed elsewhere between our read and our claim
             return None
         said = reason_text(reason, ticket, sub.filters)

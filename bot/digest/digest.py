@@ -37,7 +37,9 @@ from bot.slack.blocks.common import Block, context
 from bot.slack.blocks.digest import (
     digest_messages,
     digest_text,
+    digest_thread_messages,
     digest_thread_text,
+    listed_tickets,
     sort_for_digest,
 )
 from bot.slack.parser import Filters
@@ -107,8 +109,10 @@ class DigestService:
         poster: SlackPoster | None = None,
         subscriptions: SubscriptionService | None = None,
         max_messages: int = MAX_MESSAGES,
+        owner: str | None = None,
     ) -> None:
         self._max_messages = max(2, max_messages)
+        self._owner = owner  # who holds the runs this service claims (Leadership.name)
         self._mava = mava
         self._db = db
         self._settings = settings
@@ -183,15 +187,19 @@ class DigestService:
             or self._settings.digest_timezone
         )
         now = self._clock()
-        if run_key is not None and not await ledger.claim_digest_run(
-            self._db, run_key, channel_id, now
-        ):
-            log.info("digest run already taken", extra={"run_key": run_key})
-            return DeliveryResult(channel_id, "duplicate")
-
-        result = await self._deliver(channel_id, filters, zone, run_key is not None)
+        claim: ledger.DigestClaim | None = None
         if run_key is not None:
-            await self._finish(run_key, result)
+            claim = await ledger.claim_digest_run(self._db, run_key, channel_id, now, self._owner)
+            if claim is None:
+                log.info("digest run already taken", extra={"run_key": run_key})
+                return DeliveryResult(channel_id, "duplicate")
+
+        if claim is not None and claim.message_ts:
+            result = await self._finish_thread(channel_id, filters, claim, claim.message_ts)
+        else:
+            result = await self._deliver(channel_id, filters, zone, claim)
+        if claim is not None:
+            await self._finish(claim, result)
         if subscription is not None and result.status != "duplicate":
             try:
                 await record_outcome(self._db, subscription, result.describe(), self._clock())
@@ -212,14 +220,14 @@ class DigestService:
         return sentence
 
     async def _deliver(
-        self, channel_id: str, filters: Filters, zone: str, scheduled: bool
+        self, channel_id: str, filters: Filters, zone: str, claim: ledger.DigestClaim | None
     ) -> DeliveryResult:
         try:
             tickets = await self.collect(filters)
         except MavaError as exc:
             log.warning("digest: Mava search failed", extra={"error": exc.user_message})
             return DeliveryResult(channel_id, "failed", error=exc.user_message, retryable=True)
-        if not tickets and scheduled and self._settings.digest_skip_empty:
+        if not tickets and claim is not None and self._settings.digest_skip_empty:
             return DeliveryResult(channel_id, "skipped_empty")
         messages = self.render(tickets, filters, zone)
         description = describe_filters(filters)
@@ -236,23 +244,9 @@ class DigestService:
                 error=failure.describe(),
                 retryable=failure.retryable,
             )
-        replies, problem = 0, None
-        for part, blocks in enumerate(messages[1:], start=2):
-            try:
-                await self._poster.post(
-                    channel_id,
-                    digest_thread_text(part, len(messages)),
-                    blocks,
-                    thread_ts=ts,
-                )
-                replies += 1
-            except DeliveryFailed as failure:
-                # The digest is out; posting it again would repeat the top. Say so.
-                missing = len(messages) - 1 - replies
-                problem = f"{missing} thread repl{'y' if missing == 1 else 'ies'} missing: "
-                problem += failure.describe()
-                log.warning("digest thread incomplete", extra={"channel": channel_id})
-                break
+        listed = listed_tickets(messages[0])
+        await self._progress(claim, ts, listed)
+        replies, problem = await self._post_thread(channel_id, ts, messages[1:], claim, listed)
         return DeliveryResult(
             channel_id,
             "posted",
@@ -262,11 +256,83 @@ class DigestService:
             error=problem,
         )
 
-    async def _finish(self, run_key: str, result: DeliveryResult) -> None:
+    async def _finish_thread(
+        self, channel_id: str, filters: Filters, claim: ledger.DigestClaim, ts: str
+    ) -> DeliveryResult:
+        """Finish a run whose channel message went out before its holder stopped: list
+        the tickets it had not listed yet (as they are now) in the same thread."""
+        try:
+            tickets = await self.collect(filters)
+        except MavaError as exc:
+            log.warning("digest: Mava search failed", extra={"error": exc.user_message})
+            return DeliveryResult(
+                channel_id, "failed", message_ts=ts, error=exc.user_message, retryable=True
+            )
+        listed = list(claim.listed)
+        rest = [ticket for ticket in tickets if ticket.id not in claim.listed]
+        messages = digest_thread_messages(rest, link=self._link, now=self._clock())
+        log.info(
+            "digest: finishing an interrupted thread",
+            extra={"channel": channel_id, "listed": len(listed), "rest": len(rest)},
+        )
+        replies, problem = await self._post_thread(
+            channel_id, ts, messages[: self._max_messages - 1], claim, listed
+        )
+        return DeliveryResult(
+            channel_id,
+            "posted",
+            ticket_count=len(claim.listed) + len(rest),
+            message_ts=ts,
+            replies=replies,
+            error=problem,
+        )
+
+    async def _post_thread(
+        self,
+        channel_id: str,
+        ts: str,
+        messages: list[list[Block]],
+        claim: ledger.DigestClaim | None,
+        listed: list[str],
+    ) -> tuple[int, str | None]:
+        """Post `messages` as replies to `ts`, recording progress; (replies, problem)."""
+        replies = 0
+        for part, blocks in enumerate(messages, start=2):
+            try:
+                await self._poster.post(
+                    channel_id,
+                    digest_thread_text(part, len(messages) + 1),
+                    blocks,
+                    thread_ts=ts,
+                )
+            except DeliveryFailed as failure:
+                # The digest is out; posting it again would repeat the top. Say so.
+                missing = len(messages) - replies
+                problem = f"{missing} thread repl{'y' if missing == 1 else 'ies'} missing: "
+                log.warning("digest thread incomplete", extra={"channel": channel_id})
+                return replies, problem + failure.describe()
+            replies += 1
+            listed = [*listed, *listed_tickets(blocks)]
+            await self._progress(claim, ts, listed)
+        return replies, None
+
+    async def _progress(self, claim: ledger.DigestClaim | None, ts: str, listed: list[str]) -> None:
+        if claim is None:
+            return  # `/mava digest` now: not a scheduled run, nothing to resume
+        try:
+            await ledger.record_digest_progress(self._db, claim, ts, listed)
+        except SQLAlchemyError:
+            log.exception("digest progress not recorded", extra={"run_key": claim.run_key})
+
+    async def _finish(self, claim: ledger.DigestClaim, result: DeliveryResult) -> None:
         state = {
             "posted": ledger.POSTED,
             "skipped_empty": ledger.SKIPPED,
         }.get(result.status, ledger.FAILED)
+        run_key = claim.run_key
+        if result.status == "failed" and result.message_ts:
+            # The channel message is out: leave the run to be finished, never reposted.
+            state = ledger.CLAIMED
         try:
             await ledger.finish_digest_run(
                 self._db,

@@ -19,33 +19,43 @@ past a ticket that is not yet `posted` or `baseline` (see `bot.digest.alerts`): 
 Mava error, a crash or a failed post leaves it behind, and the next poll sees the
 ticket again. Nothing is missed.
 
+Every claim names its holder (`claimed_by`, the process's `Leadership.name`). Only the
+leader claims, so when a process becomes the leader (at start-up, or when the leader
+before it died) every claim held by another process is a leftover, and it takes them
+over at once (`take_over_claims`): alert claims are dropped so the next poll posts
+those tickets; digest runs that got nothing out are dropped so the catch-up posts
+them; a digest run whose channel message went out is finished: its progress
+(`message_ts`, and `listed`, the tickets its messages listed, recorded after each
+message) lets the catch-up post only the tickets not listed yet, in the same thread.
+
 Where a duplicate or a delay can still happen, precisely:
 
 - **Duplicate**: the process dies (or the database write fails) after Slack accepted
-  the post and before step 3 committed. The row stays `claimed`; once it is older
-  than `STALE_CLAIM` (15 minutes) it is released, at start-up and at every poll, and
-  the ticket is posted again. The same holds for a post whose request reached Slack
-  but whose answer never came back (timeout, dropped connection): it is retried.
-  This window is milliseconds wide for a crash, and as long as the HTTP timeout for a
-  lost answer.
-- **Delay, no duplicate**: the process dies after the claim and before the post.
-  The ticket waits until its claim turns stale (at most `STALE_CLAIM` plus one poll
-  interval), then is posted. A task cancelled mid-request (hard stop) is this case or,
-  if the request had already reached Slack, the duplicate case above.
-  The same when the claim cannot be released after Slack refused a post (database
-  down). A clean shutdown (`BotScheduler.shutdown`) lets the post in flight finish
-  first (up to its `shutdown_grace`, 30 s), so a clean restart neither duplicates nor
-  delays anything.
-- A digest run whose claim went stale is only posted again if the run is still within
-  its catch-up window (`DIGEST_GRACE`, see `bot.digest.scheduler`); after that the
-  next scheduled run covers the same tickets. A digest whose thread replies fail after
-  its channel message went out counts as posted (reposting would repeat the top); the
+  a post and before it was recorded (step 3 for an alert or a digest's channel
+  message, the progress record for a thread reply). The next leader posts that
+  ticket, that digest or those replies again. The same holds for a post whose
+  request reached Slack but whose answer never came back (timeout, dropped
+  connection): it is retried. This window is milliseconds wide for a crash, and as
+  long as the HTTP timeout for a lost answer. Two leaders at once (one cut off from
+  the database, still posting) can also repeat what the cut-off one posts meanwhile.
+- **Delay, no duplicate**: nothing is delayed by a crash any more than the time a new
+  leader takes to lead (start-up, or `LEADER_CHECK_SECONDS` plus one poll). The
+  `STALE_CLAIM` (15 minutes) release, at start-up and at every poll, remains for
+  claims nobody took over (a database error during the take-over, or a claim a
+  failed post could not release because the database was down). A clean shutdown
+  (`BotScheduler.shutdown`) lets the post in flight finish first (up to its
+  `shutdown_grace`, 30 s), so a clean restart neither duplicates nor delays anything.
+- A digest run is only posted or finished while still within its catch-up window
+  (`DIGEST_GRACE`, see `bot.digest.scheduler`); after that the next scheduled run
+  covers the same tickets. A digest whose thread replies Slack refused after its
+  channel message went out counts as posted (reposting would repeat the top); the
   missing replies are named in the subscription's outcome.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -88,9 +98,15 @@ async def delivered_states(
 
 
 async def claim_alert(
-    db: Database, channel_id: str, ticket_id: str, reason: str, now: datetime
+    db: Database,
+    channel_id: str,
+    ticket_id: str,
+    reason: str,
+    now: datetime,
+    owner: str | None = None,
 ) -> bool:
-    """Insert the `claimed` row; False if this channel already has one for the ticket."""
+    """Insert the `claimed` row (held by `owner`); False if this channel already has one
+    for the ticket."""
     try:
         async with db.session() as session, session.begin():
             session.add(
@@ -100,6 +116,7 @@ async def claim_alert(
                     reason=reason,
                     state=CLAIMED,
                     claimed_at=now,
+                    claimed_by=owner,
                 )
             )
     except IntegrityError:
@@ -179,26 +196,47 @@ async def release_stale_alert_claims(db: Database, now: datetime) -> int:
 # --- digest runs ------------------------------------------------------------------------
 
 
-async def claim_digest_run(db: Database, run_key: str, channel_id: str, now: datetime) -> bool:
-    """Claim a scheduled run. A run already posted, skipped or freshly claimed by
-    someone else gives False; a failed or stale claim is taken over."""
+@dataclass(frozen=True)
+class DigestClaim:
+    """A claimed run. `message_ts` set: an earlier holder posted the channel message and
+    the thread replies listing `listed`, then stopped; finish it rather than repost."""
+
+    run_key: str
+    owner: str | None
+    message_ts: str | None = None
+    listed: frozenset[str] = frozenset()
+
+
+async def claim_digest_run(
+    db: Database, run_key: str, channel_id: str, now: datetime, owner: str | None = None
+) -> DigestClaim | None:
+    """Claim a scheduled run for `owner`. A run already posted, skipped or claimed by a
+    live holder gives None; a failed run, a stale claim or one whose holder is gone
+    (`claimed_by` cleared by `take_over_claims`) is taken over."""
     try:
         async with db.session() as session, session.begin():
             session.add(
-                DigestRun(run_key=run_key, channel_id=channel_id, state=CLAIMED, claimed_at=now)
+                DigestRun(
+                    run_key=run_key,
+                    channel_id=channel_id,
+                    state=CLAIMED,
+                    claimed_at=now,
+                    claimed_by=owner,
+                )
             )
-        return True
+        return DigestClaim(run_key, owner)
     except IntegrityError:
         pass
     async with db.session() as session, session.begin():
         existing = await session.scalar(select(DigestRun).where(DigestRun.run_key == run_key))
         if existing is None:
-            return False  # deleted meanwhile; the next fire will tell
+            return None  # deleted meanwhile; the next fire will tell
         takeover = existing.state == FAILED or (
-            existing.state == CLAIMED and existing.claimed_at < now - STALE_CLAIM
+            existing.state == CLAIMED
+            and (existing.claimed_by is None or existing.claimed_at < now - STALE_CLAIM)
         )
         if not takeover:
-            return False
+            return None
         # Compare-and-set on the old claim time: of two takers, one wins.
         result = await session.execute(
             update(DigestRun)
@@ -207,9 +245,30 @@ async def claim_digest_run(db: Database, run_key: str, channel_id: str, now: dat
                 DigestRun.state == existing.state,
                 DigestRun.claimed_at == existing.claimed_at,
             )
-            .values(state=CLAIMED, claimed_at=now)
+            .values(state=CLAIMED, claimed_at=now, claimed_by=owner)
         )
-        return bool(getattr(result, "rowcount", 0))
+        if not getattr(result, "rowcount", 0):
+            return None
+        if existing.state == FAILED:  # nothing went out: start afresh
+            return DigestClaim(run_key, owner)
+        return DigestClaim(run_key, owner, existing.message_ts, frozenset(existing.listed or ()))
+
+
+async def record_digest_progress(
+    db: Database, claim: DigestClaim, message_ts: str, listed: Iterable[str]
+) -> None:
+    """After each message of a run reached Slack: its ts and every ticket listed so far.
+    Only while `claim.owner` still holds the run."""
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(DigestRun)
+            .where(
+                DigestRun.run_key == claim.run_key,
+                DigestRun.state == CLAIMED,
+                _held_by(DigestRun.claimed_by, claim.owner),
+            )
+            .values(message_ts=message_ts, listed=sorted(set(listed)))
+        )
 
 
 async def finish_digest_run(
@@ -221,17 +280,19 @@ async def finish_digest_run(
     ticket_count: int = 0,
     ts: str | None = None,
 ) -> None:
+    """Record how a run ended. `state` CLAIMED: its channel message is out but the thread
+    could not be finished now; the run is left without a holder, to be finished by the
+    next attempt (a retry, or the catch-up at start-up)."""
+    values: dict[str, Any] = {
+        "state": state,
+        "ticket_count": ticket_count,
+        "message_ts": ts,
+        "posted_at": now if state in (POSTED, SKIPPED) else None,
+    }
+    if state == CLAIMED:
+        values["claimed_by"] = None
     async with db.session() as session, session.begin():
-        await session.execute(
-            update(DigestRun)
-            .where(DigestRun.run_key == run_key)
-            .values(
-                state=state,
-                ticket_count=ticket_count,
-                message_ts=ts,
-                posted_at=now if state in (POSTED, SKIPPED) else None,
-            )
-        )
+        await session.execute(update(DigestRun).where(DigestRun.run_key == run_key).values(values))
 
 
 async def digest_run_state(db: Database, run_key: str) -> str | None:
@@ -247,6 +308,43 @@ async def release_stale_digest_claims(db: Database, now: datetime) -> int:
             )
         )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- taking over from a process that is gone -------------------------------------------
+
+
+async def take_over_claims(db: Database, owner: str) -> tuple[int, int]:
+    """Called by a process that has just become the leader: every claim held by another
+    process is a leftover of a leader that died (only the leader claims). Alert claims
+    are dropped, so the next poll posts those tickets; digest runs that posted nothing
+    are dropped, so the catch-up posts them; runs that got their channel message out are
+    kept, their holder cleared, so the catch-up finishes their thread.
+    Returns (alert claims, digest runs) taken over."""
+    async with db.session() as session, session.begin():
+        alerts = await session.execute(
+            delete(AlertDelivery).where(
+                AlertDelivery.state == CLAIMED, _not_held_by(AlertDelivery.claimed_by, owner)
+            )
+        )
+        others = (DigestRun.state == CLAIMED) & _not_held_by(DigestRun.claimed_by, owner)
+        fresh = await session.execute(
+            delete(DigestRun).where(others, DigestRun.message_ts.is_(None))
+        )
+        started = await session.execute(
+            update(DigestRun)
+            .where(others, DigestRun.message_ts.is_not(None), DigestRun.claimed_by.is_not(None))
+            .values(claimed_by=None)
+        )
+    count = int(getattr(fresh, "rowcount", 0) or 0) + int(getattr(started, "rowcount", 0) or 0)
+    return int(getattr(alerts, "rowcount", 0) or 0), count
+
+
+def _not_held_by(column: Any, owner: str) -> Any:
+    return (column != owner) | column.is_(None)
+
+
+def _held_by(column: Any, owner: str | None) -> Any:
+    return column.is_(None) if owner is None else column == owner
 
 
 # --- watermarks ---------------------------------------------------------------------------

@@ -40,6 +40,8 @@ from bot.store.tables import utcnow
 log = logging.getLogger(__name__)
 
 ShouldRun = Callable[[], Awaitable[bool]]
+# Takes over the claims of other processes: (alert claims, digest runs) taken.
+TakeOver = Callable[[], Awaitable[tuple[int, int]]]
 
 DIGEST_GRACE: Final = timedelta(hours=1)
 DIGEST_RETRY_DELAY: Final = timedelta(minutes=5)
@@ -69,8 +71,12 @@ class BotScheduler:
         clock: Clock = utcnow,
         poll_interval: float | None = None,
         shutdown_grace: float = 30.0,
+        take_over: TakeOver | None = None,
     ) -> None:
         self._settings = settings
+        self._take_over = take_over
+        self._took_over = False
+        self._take_over_lock = asyncio.Lock()
         self._subs = subscriptions
         self._digests = digests
         self._poller = poller
@@ -200,7 +206,7 @@ class BotScheduler:
     async def run_poll(self) -> PollReport | None:
         """The poll job: one alert poll if this process should run it."""
         with self._tracked():
-            if not await self._should_run():
+            if not await self._leading():
                 return None
             try:
                 await self.rebuild()
@@ -216,13 +222,42 @@ class BotScheduler:
         """The digest job for subscription `key`, for the run at `fire_time` (default:
         the latest fire time up to now, which is the one a late job stands for)."""
         with self._tracked():
-            if not await self._should_run():
+            if not await self._leading():
                 return None
             try:
                 return await self._run_digest(key, fire_time)
             except Exception:
                 log.exception("digest job failed", extra={"sub": key})
                 return None
+
+    async def _leading(self) -> bool:
+        """`should_run`; on becoming the leader (at start-up, or when another replica
+        died), first take over what the previous leader left claimed, so its alerts and
+        digests go out now rather than after STALE_CLAIM (see bot.digest.ledger)."""
+        if not await self._should_run():
+            self._took_over = False
+            return False
+        if not self._took_over:
+            async with self._take_over_lock:  # jobs starting together wait for it
+                if not self._took_over:
+                    await self._take_over_claims()
+                    self._took_over = True
+        return True
+
+    async def _take_over_claims(self) -> None:
+        if self._take_over is None:
+            return
+        try:
+            alerts, runs = await self._take_over()
+        except Exception:
+            log.exception("could not take over earlier claims; they wait for STALE_CLAIM")
+            return
+        if alerts or runs:
+            log.warning(
+                "took over claims a previous process left",
+                extra={"alert_claims": alerts, "digest_runs": runs},
+            )
+            await self._catch_up()
 
     async def _run_digest(self, key: str, fire_time: datetime | None) -> DeliveryResult | None:
         sub = await self._subs.get(key)

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import socket
 from typing import Final
 
@@ -32,7 +33,9 @@ LEADER_LOCK_ID: Final = 0x6D61764C
 
 
 def replica_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process, unlike any other ever: host and pid repeat (pid 1 in every
+    container), so a random part tells a restarted process from the one before."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class Leadership:

@@ -118,6 +118,8 @@ class AlertDelivery(Base):
     state: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | posted
     message_ts: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The process holding a claim (Leadership.name); None: its holder is gone.
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
     posted_at: Mapped[datetime | None] = mapped_column()
 
 
@@ -133,6 +135,10 @@ class DigestRun(Base):
     ticket_count: Mapped[int] = mapped_column(Integer, default=0)
     message_ts: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    # Ticket ids already listed in the channel message and thread replies (JSON list),
+    # so a run interrupted mid-thread is finished without repeating any of them.
+    listed: Mapped[list[str] | None] = mapped_column(JSON)
     posted_at: Mapped[datetime | None] = mapped_column()
 
 
@@ -143,15 +149,6 @@ class PollWatermark(Base):
     query_key: Mapped[str] = mapped_column(String(255), primary_key=True)
     seen_until: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class LeaderLease(Base):
-    """Which replica runs the scheduler, until when."""
-
-    __tablename__ = "leader_lease"
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(128))
-    expires_at: Mapped[datetime] = mapped_column()
 
 
 class DefaultSubscriptionStatus(Base):

@@ -134,10 +134,43 @@ def digest_messages(
     ordered = sort_for_digest(tickets)
     if not ordered:
         return [empty_digest(now, description, tz_name)]
-    per_message = max(1, max_items_per_message)
-    counts = {g: sum(1 for tk in ordered if _group(tk) == g) for g in _GROUPS}
+    first = digest_header(len(ordered), now, tz_name, description)
+    messages = _pack(_units(ordered, link, now), max_items_per_message, first)
+    if len(messages) > 1:
+        shown = len(listed_tickets(first))
+        rest = len(ordered) - shown
+        first.append(context(f":thread: {rest} more in the thread."))
+    return messages
 
-    # A unit is one item, led by its group's label when it opens the group.
+
+def digest_thread_messages(
+    tickets: Sequence[Ticket],
+    *,
+    link: LinkFor,
+    now: datetime,
+    max_items_per_message: int = DEFAULT_ITEMS_PER_MESSAGE,
+) -> list[list[Block]]:
+    """Thread replies only (no channel message): the rest of a digest whose posting was
+    interrupted after its channel message went out."""
+    ordered = sort_for_digest(tickets)
+    if not ordered:
+        return []
+    return _pack(_units(ordered, link, now), max_items_per_message, [])
+
+
+def listed_tickets(message: Sequence[Block]) -> list[str]:
+    """The ids of the tickets a digest message lists."""
+    prefix = item_block_id("")
+    return [
+        str(block["block_id"])[len(prefix) :]
+        for block in message
+        if str(block.get("block_id", "")).startswith(prefix)
+    ]
+
+
+def _units(ordered: Sequence[Ticket], link: LinkFor, now: datetime) -> list[list[Block]]:
+    """One unit per item, led by its group's label when it opens the group."""
+    counts = {g: sum(1 for tk in ordered if _group(tk) == g) for g in _GROUPS}
     units: list[list[Block]] = []
     previous: object = object()
     for ticket in ordered:
@@ -149,24 +182,26 @@ def digest_messages(
             previous = group
         unit.extend(digest_item(ticket, link=link, now=now))
         units.append(unit)
+    return units
 
-    first = digest_header(len(ordered), now, tz_name, description)
+
+def _pack(
+    units: Sequence[list[Block]], max_items_per_message: int, first: list[Block]
+) -> list[list[Block]]:
+    """Units into messages after `first` (a header, or [] for thread replies only)."""
+    per_message = max(1, max_items_per_message)
     messages: list[list[Block]] = [first]
     items_in_current = 0
     for unit in units:
         current = messages[-1]
-        # The first message keeps one block free for the "more in the thread" note.
-        room = t.MESSAGE_BLOCKS - (1 if current is first else 0)
+        # A channel message keeps one block free for the "more in the thread" note.
+        room = t.MESSAGE_BLOCKS - (1 if first and current is first else 0)
         if items_in_current >= per_message or len(current) + len(unit) > room:
             messages.append([])
             items_in_current = 0
         messages[-1].extend(unit)
         items_in_current += 1
-    if len(messages) > 1:
-        shown = sum(1 for b in first if str(b.get("block_id", "")).startswith("ticket:"))
-        rest = len(ordered) - shown
-        first.append(context(f":thread: {rest} more in the thread."))
-    return messages
+    return [message for message in messages if message]
 
 
 def digest_text(count: int, description: str) -> str:

@@ -1,0 +1,73 @@
+"""Helpers for tests that run `mava-bot run` as a process: ports, environment, waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.sandbox.mava_server import RunningSandbox
+from bot.sandbox.slack_requests import DEFAULT_SIGNING_SECRET
+from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def bot_env(mava: RunningSandbox, slack: SlackStub, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MAVA_"))}
+    env.update(
+        SLACK_BOT_TOKEN=DEFAULT_BOT_TOKEN,
+        SLACK_SIGNING_SECRET=DEFAULT_SIGNING_SECRET,
+        SLACK_API_URL=slack.api_url,
+        MAVA_API_TOKEN=mava.api_key,
+        MAVA_API_URL=mava.url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        HOST="127.0.0.1",
+        LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+async def wait_healthy(url: str, deadline: float = 20.0) -> httpx.Response:
+    started = time.monotonic()
+    async with httpx.AsyncClient() as client:
+        while True:
+            try:
+                response = await client.get(url)
+                if response.status_code == 200:
+                    return response
+            except httpx.TransportError:
+                pass
+            if time.monotonic() - started > deadline:
+                raise AssertionError(f"{url} never became healthy")
+            await asyncio.sleep(0.1)
+
+
+async def wait_for(check: Callable[[], Any], within: float, what: str) -> Any:
+    deadline = time.monotonic() + within
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def digest_schedule_fired(minutes_ago: int) -> str:
+    """A daily crontab whose latest fire time was `minutes_ago` minutes ago (UTC), so the
+    start-up catch-up posts it at once."""
+    fired = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    return f"{fired.minute} {fired.hour} * * *"
