@@ -66,8 +66,8 @@ async def wait_for(check: Callable[[], Any], within: float, what: str) -> Any:
         await asyncio.sleep(0.05)
 
 
-def digest_schedule_fired(minutes_ago: int) -> str:
-    """A daily crontab whose latest fire time was `minutes_ago` minutes ago (UTC), so the
-    start-up catch-up posts it at once."""
-    fired = datetime.now(UTC) - timedelta(minutes=minutes_ago)
-    return f"{fired.minute} {fired.hour} * * *"
+def daily_cron_that_fired(minutes_ago: int) -> tuple[str, datetime]:
+    """A daily crontab (UTC) whose latest fire time was `minutes_ago` minutes ago, and
+    that fire time: the start-up catch-up posts that digest at once."""
+    fire = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).replace(second=0, microsecond=0)
+    return f"{fire.minute} {fire.hour} * * *", fire

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from running import bot_env, digest_schedule_fired, free_port, wait_for, wait_healthy
+from running import bot_env, daily_cron_that_fired, free_port, wait_for, wait_healthy
 
 from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from bot.sandbox.slack_stub import SlackStub, running_slack_stub
@@ -64,7 +64,7 @@ async def test_sigkill_mid_digest_then_restart_finishes_the_thread_listing_each_
         tmp_path,
         PORT=str(port),
         DIGEST_CHANNEL=DIGESTS,
-        DIGEST_SCHEDULE=digest_schedule_fired(minutes_ago=2),
+        DIGEST_SCHEDULE=daily_cron_that_fired(minutes_ago=2)[0],
         DIGEST_TIMEZONE="UTC",
         POLL_INTERVAL_SECONDS="3600",
     )

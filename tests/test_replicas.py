@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from running import bot_env, digest_schedule_fired, free_port, wait_for, wait_healthy
+from running import bot_env, daily_cron_that_fired, free_port, wait_for, wait_healthy
 from sqlalchemy.engine import make_url
 
 from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
@@ -100,7 +100,7 @@ async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
     mava, slack = services
     replicas: list[Replica] = []
     files = []
-    schedule = digest_schedule_fired(minutes_ago=2)
+    schedule = daily_cron_that_fired(minutes_ago=2)[0]
     try:
         for index in range(REPLICAS):
             port = free_port()

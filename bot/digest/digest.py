@@ -309,7 +309,16 @@ class DigestService:
                 # The digest is out; posting it again would repeat the top. Say so.
                 missing = len(messages) - replies
                 problem = f"{missing} thread repl{'y' if missing == 1 else 'ies'} missing: "
-                log.warning("digest thread incomplete", extra={"channel": channel_id})
+                log.warning(
+                    "digest thread incomplete",
+                    extra={
+                        "channel": channel_id,
+                        "run_key": claim.run_key if claim else None,
+                        "missing": missing,
+                        "error": failure.error,
+                        "retryable": failure.retryable,
+                    },
+                )
                 return replies, problem + failure.describe()
             replies += 1
             listed = [*listed, *listed_tickets(blocks)]

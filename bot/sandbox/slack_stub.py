@@ -495,8 +495,10 @@ class SlackStub:
         self._slow[method] = seconds
 
     def clear_faults(self) -> None:
+        """Forget injected faults, slow methods and revoked tokens."""
         self._faults.clear()
         self._slow.clear()
+        self.revoked.clear()
 
     def _add_fault(self, method: str, fault: _Fault) -> None:
         if fault.remaining is not None and fault.remaining < 1:

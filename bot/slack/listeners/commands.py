@@ -27,6 +27,7 @@ from bot.slack.listeners.common import (
     say_outcome,
     ticket_mention,
 )
+from bot.slack.listeners.subscriptions import handle_subscription, list_subscriptions
 from bot.store.audit import AuditRecord
 
 log = logging.getLogger("bot.slack.commands")
@@ -88,6 +89,11 @@ async def handle(
     if isinstance(command, p.Help):
         await respond(text=b.help_text(), blocks=b.help_blocks())
         return
+    if isinstance(command, p.ListSubscriptions):
+        # No access check: it changes nothing and shows no ticket data, and it is where
+        # people look when Slack refuses the bot, when profile lookups fail too.
+        await list_subscriptions(deps, body.get("channel_id"), respond)
+        return
     person = await deps.access.require(body["user_id"])
     channel_id: str | None = body.get("channel_id")
     if isinstance(command, p.Reply | p.Note) and command.text is None:
@@ -111,8 +117,6 @@ async def handle(
         command,
         p.SubscribeDigest | p.SubscribeAlerts | p.ListSubscriptions | p.Unsubscribe | p.DigestNow,
     ):
-        from bot.slack.listeners.subscriptions import handle_subscription
-
         await handle_subscription(deps, command, person, channel_id, respond, client)
         return
     await write_command(deps, command, body, person, channel_id, respond, client)

@@ -31,17 +31,7 @@ async def handle_subscription(
         raise ServiceError("Digests and alerts are not available in this process.")
     subs = deps.subscriptions
     if isinstance(command, p.ListSubscriptions):
-        views = await subs.list_for_channel(channel_id)
-        if not views:
-            sentence = (
-                "This channel gets no digests or alerts. Add one with "
-                "`/mava subscribe digest` or `/mava subscribe alerts`."
-            )
-            await respond(text=sentence, blocks=[_section(t.escape(sentence))])
-            return
-        lines = [f"• {t.escape(view.describe())}" for view in views]
-        header = f"*This channel gets {len(views)} subscription(s):*"
-        await respond(text=header, blocks=[_section("\n".join([header, *lines]))])
+        await list_subscriptions(deps, channel_id, respond)
         return
     if isinstance(command, p.DigestNow):
         result = await deps.digests.post(channel_id)
@@ -79,6 +69,23 @@ async def handle_subscription(
         raise ServiceError(str(exc)) from exc
     await audit(deps, client, person, channel_id, action, None, summary, "ok")
     await respond(text=sentence, blocks=b.success_blocks(sentence))
+
+
+async def list_subscriptions(deps: Deps, channel_id: str | None, respond: AsyncRespond) -> None:
+    """`/mava subscriptions`: what this channel gets, and how its last delivery went."""
+    if deps.subscriptions is None or not channel_id:
+        raise ServiceError("Digests and alerts are not available in this process.")
+    views = await deps.subscriptions.list_for_channel(channel_id)
+    if not views:
+        sentence = (
+            "This channel gets no digests or alerts. Add one with "
+            "`/mava subscribe digest` or `/mava subscribe alerts`."
+        )
+        await respond(text=sentence, blocks=[_section(t.escape(sentence))])
+        return
+    lines = [f"• {t.escape(view.describe())}" for view in views]
+    header = f"*This channel gets {len(views)} subscription(s):*"
+    await respond(text=header, blocks=[_section("\n".join([header, *lines]))])
 
 
 def _section(mrkdwn: str) -> dict[str, object]:
