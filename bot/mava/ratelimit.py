@@ -3,7 +3,14 @@
 `WindowScheduler` is the pure decision logic: who may send, and when to look again.
 It takes the time as an argument, so it can be proven with a fake clock.
 `RateLimiter` drives it on the asyncio loop. Requests made for a Slack user who is
-waiting (`INTERACTIVE`) go ahead of queued background work (`BACKGROUND`, the poller).
+waiting (`INTERACTIVE`) go ahead of queued background work (`BACKGROUND`: the alert
+poller, scheduled digests). Going first is not enough when background work has already
+filled the window, so part of every window is kept for people: background sends may
+take at most `limit - reserve` slots of any window, interactive sends all `limit` (the
+reserve defaults to a tenth, 9 of 90). A person then waits only when other people's
+sends have used up the reserve, or during a pause after a 429.
+`limiter_for` widens the window by `ARRIVAL_MARGIN`, because Mava counts a request when
+it arrives, a little (and a varying amount) after we let it go.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from enum import IntEnum
+from typing import Final
 
 
 class Lane(IntEnum):
@@ -43,19 +51,34 @@ def background() -> Iterator[None]:
         current_lane.reset(token)
 
 
-class WindowScheduler:
-    """Grants sends so that no `window`-second span ever holds more than `limit`."""
+def default_reserve(limit: int) -> int:
+    """Slots of each window kept for interactive sends: a tenth (9 of 90; 0 below 10)."""
+    return limit // 10
 
-    def __init__(self, limit: int, window: float) -> None:
+
+class WindowScheduler:
+    """Grants sends so that no `window`-second span ever holds more than `limit`, and
+    background sends are granted only while the span holds fewer than `limit - reserve`
+    (so background work alone never fills more than that share of any window)."""
+
+    def __init__(self, limit: int, window: float, reserve: int | None = None) -> None:
         if limit < 1 or window <= 0:
             raise ValueError("limit must be >= 1 and window > 0")
+        reserve = default_reserve(limit) if reserve is None else reserve
+        if not 0 <= reserve < limit:
+            raise ValueError("reserve must be >= 0 and below limit")
         self.limit = limit
         self.window = window
+        self.reserve = reserve
         self._sent: deque[float] = deque()  # grant times still inside the window
         self._queue: list[tuple[int, int]] = []  # (lane, ticket) heap
         self._cancelled: set[int] = set()
         self._tickets = itertools.count()
         self._paused_until = float("-inf")
+
+    def cap(self, lane: Lane) -> int:
+        """A `lane` request is granted only while the window holds fewer sends than this."""
+        return self.limit if lane is Lane.INTERACTIVE else self.limit - self.reserve
 
     def enqueue(self, lane: Lane) -> int:
         ticket = next(self._tickets)
@@ -79,20 +102,23 @@ class WindowScheduler:
         while self._sent and self._sent[0] + self.window <= now:
             self._sent.popleft()
         granted: list[int] = []
-        while self._queue and now >= self._paused_until and len(self._sent) < self.limit:
-            _, ticket = heapq.heappop(self._queue)
-            if ticket in self._cancelled:
-                self._cancelled.discard(ticket)
-                continue
-            self._sent.append(now)
-            granted.append(ticket)
         self._drop_cancelled_head()
+        if now >= self._paused_until:
+            # The heap serves every interactive request before any background one, so
+            # the head's cap decides: a blocked background head leaves nothing behind it
+            # that could go.
+            while self._queue and len(self._sent) < self.cap(Lane(self._queue[0][0])):
+                granted.append(heapq.heappop(self._queue)[1])
+                self._sent.append(now)
+                self._drop_cancelled_head()
         if not self._queue:
             return granted, None
         if now < self._paused_until:
             return granted, self._paused_until
-        # A slot frees when the oldest send leaves the window.
-        return granted, self._sent[0] + self.window
+        # The head may go once the window holds fewer than its cap: when the send at
+        # index len - cap leaves it (the oldest, for an interactive head at the limit).
+        cap = self.cap(Lane(self._queue[0][0]))
+        return granted, self._sent[len(self._sent) - cap] + self.window
 
     def _drop_cancelled_head(self) -> None:
         while self._queue and self._queue[0][1] in self._cancelled:
@@ -103,9 +129,14 @@ class RateLimiter:
     """Asyncio driver for `WindowScheduler`: `await acquire()` before each request."""
 
     def __init__(
-        self, limit: int = 90, window: float = 30.0, clock: Callable[[], float] = time.monotonic
+        self,
+        limit: int = 90,
+        window: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        reserve: int | None = None,
     ) -> None:
-        self._core = WindowScheduler(limit, window)
+        self._core = WindowScheduler(limit, window, reserve)
         self._clock = clock
         self._waiters: dict[int, asyncio.Future[None]] = {}
         self._timer: asyncio.TimerHandle | None = None
@@ -113,6 +144,14 @@ class RateLimiter:
     @property
     def waiting(self) -> int:
         return self._core.waiting
+
+    @property
+    def window(self) -> float:
+        return self._core.window
+
+    @property
+    def reserve(self) -> int:
+        return self._core.reserve
 
     async def acquire(self, lane: Lane | None = None) -> float:
         """Wait for a slot; returns the seconds waited."""
@@ -124,8 +163,10 @@ class RateLimiter:
         try:
             await future
         except asyncio.CancelledError:
-            self._core.cancel(ticket)
-            self._waiters.pop(ticket, None)
+            # Still in `_waiters` means not granted yet: give the turn away. (A granted
+            # slot stays counted: the request may not go, but the window is unharmed.)
+            if self._waiters.pop(ticket, None) is not None:
+                self._core.cancel(ticket)
             raise
         return self._clock() - started
 
@@ -147,13 +188,20 @@ class RateLimiter:
             self._timer = asyncio.get_running_loop().call_later(delay, self._pump)
 
 
+# Mava counts a request when it arrives, a varying few milliseconds (more when our loop
+# is busy) after we granted it: a slot freed at exactly t + window could land inside
+# Mava's window of the send at t. Waiting this much longer keeps us one short of a 429.
+ARRIVAL_MARGIN: Final = 0.5
+
 _limiters: dict[tuple[str, int, float], RateLimiter] = {}
 
 
 def limiter_for(api_key: str, limit: int, window: float) -> RateLimiter:
-    """One limiter per API key per process, so every client sharing a key shares a budget."""
+    """One limiter per API key per process, so every client sharing a key shares a budget.
+
+    Its window is Mava's `window` plus `ARRIVAL_MARGIN`; the reserve is the default."""
     digest = hashlib.sha256(api_key.encode()).hexdigest()  # don't keep the key itself
     key = (digest, limit, window)
     if key not in _limiters:
-        _limiters[key] = RateLimiter(limit, window)
+        _limiters[key] = RateLimiter(limit, window + ARRIVAL_MARGIN)
     return _limiters[key]
