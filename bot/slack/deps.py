@@ -26,8 +26,11 @@ log = logging.getLogger("bot.slack")
 
 # Work handed off after an ack starts once Slack's requests pause for QUIET_SECONDS (a
 # burst is acked first), but never more than MAX_DEFER_SECONDS after it was handed off.
-QUIET_SECONDS = 0.005
-MAX_DEFER_SECONDS = 0.1
+# The pause is longer than a garbage collection or a preemption of the process, which
+# would otherwise release a burst's work halfway through its acks; the cap is far
+# below anything a person would notice.
+QUIET_SECONDS = 0.02
+MAX_DEFER_SECONDS = 1.0
 
 
 class InFlight:
