@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,8 +15,9 @@ from bot.digest import ledger
 from bot.digest.alerts import AlertPoller, PollReport, ticket_for_thread
 from bot.digest.posting import SlackPoster
 from bot.digest.subscriptions import SubscriptionService
-from bot.mava.client import MavaClient
+from bot.mava.client import MavaClient, RetryPolicy
 from bot.mava.models import Origin, Priority
+from bot.mava.ratelimit import RateLimiter
 from bot.sandbox.mava_server import RunningSandbox
 from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 from bot.settings import Settings
@@ -46,6 +48,7 @@ def make_poller(db: Database, stub: SlackStub, mava: MavaClient) -> PollerFactor
     def build(
         settings: Settings | None = None,
         clock: Callable[[], datetime] | None = None,
+        mava_client: MavaClient | None = None,
         **poster_options: Any,
     ) -> AlertPoller:
         settings = settings or make_settings()
@@ -54,7 +57,7 @@ def make_poller(db: Database, stub: SlackStub, mava: MavaClient) -> PollerFactor
         options.update(poster_options)
         poster = SlackPoster(client, **options)
         return AlertPoller(
-            mava,
+            mava_client or mava,
             db,
             client,
             settings,
@@ -324,6 +327,46 @@ async def test_mava_outage_loses_nothing(
     assert (await poller.poll_once()).alerted == 1
     assert alerted_ids(stub) == [ticket_id]
     assert await _marks(db, key) != marks_before
+
+
+@pytest.mark.parametrize("fault", ["timeout", "malformed", "429 storm", "refused"])
+async def test_every_kind_of_mava_failure_during_a_poll_loses_nothing(
+    make_poller: PollerFactory,
+    stub: SlackStub,
+    mava_sandbox: RunningSandbox,
+    db: Database,
+    fault: str,
+) -> None:
+    await make_poller().poll_once()
+    ticket_id = add_open(mava_sandbox)
+    url = mava_sandbox.url
+    if fault == "refused":
+        with socket.socket() as sock:  # a port nothing listens on
+            sock.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    elif fault == "429 storm":
+        mava_sandbox.sandbox.inject("status", status=429, times=None, path="/api/tickets")
+    else:
+        kind = "timeout" if fault == "timeout" else "malformed"
+        mava_sandbox.sandbox.inject(kind, times=None, path="/api/tickets", delay=2.0)
+    impatient = MavaClient(
+        url,
+        mava_sandbox.api_key,
+        timeout=0.3,
+        limiter=RateLimiter(1000, 1.0),
+        retry=RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.01, max_retry_after=0.01),
+        sleep=_no_sleep,
+    )
+    try:
+        report = await make_poller(mava_client=impatient).poll_once()
+    finally:
+        await impatient.aclose()
+    assert (report.mava_errors, report.alerted) == (1, 0)
+    assert stub.messages(ALERTS) == []
+
+    mava_sandbox.sandbox.clear_faults()
+    assert (await make_poller().poll_once()).alerted == 1
+    assert alerted_ids(stub) == [ticket_id]
 
 
 async def test_watermark_waits_for_failed_posts_of_creation_time_searches(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from typing import Any
 
 import pytest
@@ -459,6 +460,27 @@ async def test_mava_unreachable_is_a_plain_sentence(stack: Stack) -> None:
     assert mava_ticket(stack, ticket)["status"] == "Open"
     [row] = await audit_rows(stack, ticket)
     assert row.outcome == "error"
+
+
+async def test_mava_unreadable_answer_is_a_plain_sentence(stack: Stack) -> None:
+    ticket = new_ticket(stack)
+    stack.mava.sandbox.inject("malformed", times=None)
+    message = flat(shown(await run(stack, f"show {ticket}")))
+    assert message == (
+        ":warning: Mava sent a response we could not read. Try again, or check MAVA_API_URL."
+    )
+
+
+async def test_mava_refusing_connections_is_a_plain_sentence() -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    async with scenario_stack(mava_api_url=closed) as stack:
+        ticket = new_ticket(stack)
+        for text in (f"show {ticket}", f"reply {ticket} hello"):
+            message = flat(shown(await run(stack, text)))
+            assert message == ":warning: Mava could not be reached. Try again in a moment."
+        assert len(messages(stack, ticket)) == 1  # nothing was sent
 
 
 async def test_outcome_unknown_reply_is_never_sent_twice(stack: Stack) -> None:
