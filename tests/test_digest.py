@@ -107,7 +107,8 @@ async def test_large_backlog_goes_to_the_thread(
 async def test_past_max_messages_the_rest_is_a_link(
     mava: MavaClient, db: Database, stub: SlackStub, mava_sandbox: RunningSandbox
 ) -> None:
-    service = make_service(mava, db, stub, make_settings(), max_messages=2)
+    service = make_service(mava, db, stub, make_settings())
+    service.max_messages = 2
     result = await service.post(DIGESTS)
     messages = stub.messages(DIGESTS)
     assert len(messages) == 2

@@ -23,16 +23,15 @@ matched it; a ticket in a channel's baseline counts as known for all of them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.digest import ledger
+from bot.digest.deliverer import Deliverer
 from bot.digest.ledger import ticket_for_thread
-from bot.digest.posting import DeliveryFailed, SlackPoster
+from bot.digest.posting import DeliveryFailed
 from bot.digest.queries import (
     ALERT_LOOKBACK,
     CLOCK_SKEW,
@@ -42,19 +41,14 @@ from bot.digest.queries import (
 )
 from bot.digest.subscriptions import (
     ActiveSubscription,
-    Clock,
-    SubscriptionService,
     record_outcome,
 )
-from bot.mava.client import MavaClient, TicketQuery
+from bot.mava.client import TicketQuery
 from bot.mava.errors import MavaError
 from bot.mava.models import Priority, SortBy, Ticket
 from bot.mava.ratelimit import background
-from bot.settings import Settings
 from bot.slack.blocks.digest import alert_message, alert_text
 from bot.slack.parser import Filters
-from bot.store.db import Database
-from bot.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -102,30 +96,8 @@ def _rank(ticket: Ticket) -> int | None:
     return None
 
 
-class AlertPoller:
+class AlertPoller(Deliverer):
     """One `poll_once` per interval, called by the scheduler (or a test, or the CLI)."""
-
-    def __init__(
-        self,
-        mava: MavaClient,
-        db: Database,
-        slack_client: AsyncWebClient,
-        settings: Settings,
-        link: Callable[[str], str],
-        clock: Clock = utcnow,
-        *,
-        poster: SlackPoster | None = None,
-        subscriptions: SubscriptionService | None = None,
-        owner: str | None = None,
-    ) -> None:
-        self._owner = owner  # who holds the claims this poller makes (Leadership.name)
-        self._mava = mava
-        self._db = db
-        self._settings = settings
-        self._link = link
-        self._clock = clock
-        self._poster = poster or SlackPoster(slack_client)
-        self._subs = subscriptions or SubscriptionService(db, settings, clock=clock)
 
     async def release_stale_claims(self) -> int:
         released = await ledger.release_stale_alert_claims(self._db, self._clock())

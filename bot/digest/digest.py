@@ -11,27 +11,22 @@ overlap (see `bot.digest.ledger`). `/mava digest` posts without one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Literal, NamedTuple
 
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.digest import ledger
-from bot.digest.posting import DeliveryFailed, SlackPoster
+from bot.digest.deliverer import Deliverer
+from bot.digest.posting import DeliveryFailed
 from bot.digest.queries import DEFAULT_DIGEST_FILTERS, digest_query
 from bot.digest.subscriptions import (
     ActiveSubscription,
-    Clock,
-    SubscriptionService,
     record_outcome,
 )
-from bot.mava.client import MavaClient
 from bot.mava.errors import MavaError
 from bot.mava.models import Ticket
 from bot.services.errors import ServiceError
-from bot.settings import Settings
 from bot.slack import text as t
 from bot.slack.blocks.common import Block, context
 from bot.slack.blocks.digest import (
@@ -43,8 +38,6 @@ from bot.slack.blocks.digest import (
     sort_for_digest,
 )
 from bot.slack.parser import Filters
-from bot.store.db import Database
-from bot.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -96,30 +89,13 @@ def describe_filters(filters: Filters) -> str:
     return "open " + text
 
 
-class DigestService:
-    def __init__(
-        self,
-        mava: MavaClient,
-        db: Database,
-        slack_client: AsyncWebClient,
-        settings: Settings,
-        link: Callable[[str], str],
-        clock: Clock = utcnow,
-        *,
-        poster: SlackPoster | None = None,
-        subscriptions: SubscriptionService | None = None,
-        max_messages: int = MAX_MESSAGES,
-        owner: str | None = None,
-    ) -> None:
-        self._max_messages = max(2, max_messages)
-        self._owner = owner  # who holds the runs this service claims (Leadership.name)
-        self._mava = mava
-        self._db = db
-        self._settings = settings
-        self._link = link
-        self._clock = clock
-        self._poster = poster or SlackPoster(slack_client)
-        self._subs = subscriptions or SubscriptionService(db, settings, clock=clock)
+class DigestService(Deliverer):
+    # Messages one digest may take (at least 2: the channel message and one reply).
+    max_messages: int = MAX_MESSAGES
+
+    @property
+    def _message_limit(self) -> int:
+        return max(2, self.max_messages)
 
     async def collect(self, filters: Filters | None = None) -> list[Ticket]:
         """Open tickets matching `filters` (default: unassigned), with messages, every
@@ -149,9 +125,9 @@ class DigestService:
             description=describe_filters(filters),
             tz_name=tz_name,
         )
-        if len(messages) <= self._max_messages:
+        if len(messages) <= self._message_limit:
             return messages
-        kept = messages[: self._max_messages - 1]
+        kept = messages[: self._message_limit - 1]
         shown = sum(
             1
             for message in kept
@@ -194,10 +170,19 @@ class DigestService:
                 log.info("digest run already taken", extra={"run_key": run_key})
                 return DeliveryResult(channel_id, "duplicate")
 
-        if claim is not None and claim.message_ts:
-            result = await self._finish_thread(channel_id, filters, claim, claim.message_ts)
+        started = claim.message_ts if claim is not None else None
+        try:
+            tickets = await self.collect(filters)
+        except MavaError as exc:
+            log.warning("digest: Mava search failed", extra={"error": exc.user_message})
+            result = DeliveryResult(
+                channel_id, "failed", message_ts=started, error=exc.user_message, retryable=True
+            )
         else:
-            result = await self._deliver(channel_id, filters, zone, claim)
+            if claim is not None and started:
+                result = await self._finish_thread(channel_id, tickets, claim, started)
+            else:
+                result = await self._deliver(channel_id, tickets, filters, zone, claim)
         if claim is not None:
             await self._finish(claim, result)
         if subscription is not None and result.status != "duplicate":
@@ -220,13 +205,13 @@ class DigestService:
         return sentence
 
     async def _deliver(
-        self, channel_id: str, filters: Filters, zone: str, claim: ledger.DigestClaim | None
+        self,
+        channel_id: str,
+        tickets: list[Ticket],
+        filters: Filters,
+        zone: str,
+        claim: ledger.DigestClaim | None,
     ) -> DeliveryResult:
-        try:
-            tickets = await self.collect(filters)
-        except MavaError as exc:
-            log.warning("digest: Mava search failed", extra={"error": exc.user_message})
-            return DeliveryResult(channel_id, "failed", error=exc.user_message, retryable=True)
         if not tickets and claim is not None and self._settings.digest_skip_empty:
             return DeliveryResult(channel_id, "skipped_empty")
         messages = self.render(tickets, filters, zone)
@@ -257,17 +242,10 @@ class DigestService:
         )
 
     async def _finish_thread(
-        self, channel_id: str, filters: Filters, claim: ledger.DigestClaim, ts: str
+        self, channel_id: str, tickets: list[Ticket], claim: ledger.DigestClaim, ts: str
     ) -> DeliveryResult:
         """Finish a run whose channel message went out before its holder stopped: list
         the tickets it had not listed yet (as they are now) in the same thread."""
-        try:
-            tickets = await self.collect(filters)
-        except MavaError as exc:
-            log.warning("digest: Mava search failed", extra={"error": exc.user_message})
-            return DeliveryResult(
-                channel_id, "failed", message_ts=ts, error=exc.user_message, retryable=True
-            )
         listed = list(claim.listed)
         rest = [ticket for ticket in tickets if ticket.id not in claim.listed]
         messages = digest_thread_messages(rest, link=self._link, now=self._clock())
@@ -276,7 +254,7 @@ class DigestService:
             extra={"channel": channel_id, "listed": len(listed), "rest": len(rest)},
         )
         replies, problem = await self._post_thread(
-            channel_id, ts, messages[: self._max_messages - 1], claim, listed
+            channel_id, ts, messages[: self._message_limit - 1], claim, listed
         )
         return DeliveryResult(
             channel_id,

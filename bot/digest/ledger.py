@@ -184,12 +184,21 @@ async def ticket_for_thread(db: Database, channel_id: str, thread_ts: str) -> st
 
 async def release_stale_alert_claims(db: Database, now: datetime) -> int:
     """Delete `claimed` rows older than STALE_CLAIM; returns how many."""
+    return await _release_stale(db, AlertDelivery, now)
+
+
+async def _release_stale(
+    db: Database, table: type[AlertDelivery] | type[DigestRun], now: datetime
+) -> int:
     async with db.session() as session, session.begin():
         result = await session.execute(
-            delete(AlertDelivery).where(
-                AlertDelivery.state == CLAIMED, AlertDelivery.claimed_at < now - STALE_CLAIM
-            )
+            delete(table).where(table.state == CLAIMED, table.claimed_at < now - STALE_CLAIM)
         )
+    return _rows(result)
+
+
+def _rows(result: Any) -> int:
+    """How many rows a DELETE or UPDATE touched."""
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -247,7 +256,7 @@ async def claim_digest_run(
             )
             .values(state=CLAIMED, claimed_at=now, claimed_by=owner)
         )
-        if not getattr(result, "rowcount", 0):
+        if not _rows(result):
             return None
         if existing.state == FAILED:  # nothing went out: start afresh
             return DigestClaim(run_key, owner)
@@ -301,13 +310,8 @@ async def digest_run_state(db: Database, run_key: str) -> str | None:
 
 
 async def release_stale_digest_claims(db: Database, now: datetime) -> int:
-    async with db.session() as session, session.begin():
-        result = await session.execute(
-            delete(DigestRun).where(
-                DigestRun.state == CLAIMED, DigestRun.claimed_at < now - STALE_CLAIM
-            )
-        )
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Delete `claimed` runs older than STALE_CLAIM; returns how many."""
+    return await _release_stale(db, DigestRun, now)
 
 
 # --- taking over from a process that is gone -------------------------------------------
@@ -335,8 +339,7 @@ async def take_over_claims(db: Database, owner: str) -> tuple[int, int]:
             .where(others, DigestRun.message_ts.is_not(None), DigestRun.claimed_by.is_not(None))
             .values(claimed_by=None)
         )
-    count = int(getattr(fresh, "rowcount", 0) or 0) + int(getattr(started, "rowcount", 0) or 0)
-    return int(getattr(alerts, "rowcount", 0) or 0), count
+    return _rows(alerts), _rows(fresh) + _rows(started)
 
 
 def _not_held_by(column: Any, owner: str) -> Any:
