@@ -35,7 +35,8 @@ def machine() -> str:
 
 
 def write_section(name: str, body: str) -> None:
-    """Replace (or append) the `## name` section of bench/RESULTS.md."""
+    """Print `body`, and replace (or append) the `## name` section of bench/RESULTS.md."""
+    print(body)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = (
         f"## {name}\n\n"

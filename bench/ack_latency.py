@@ -137,7 +137,6 @@ async def main() -> None:
         f"Result: **{verdict}**",
     ]
     body = "\n".join(lines)
-    print(body)
     write_section("ack_latency", body)
 
 

@@ -344,7 +344,6 @@ async def main() -> None:
         f"Whole run: {time.monotonic() - began:.0f} s.",
     ]
     body = "\n".join(lines)
-    print(body)
     write_section("burst", body)
 
 

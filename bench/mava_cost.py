@@ -51,7 +51,6 @@ async def main() -> None:
         )
     body = "Requests counted in the sandbox during `DigestService.post` (default digest).\n\n"
     body += "\n".join(rows)
-    print(body)
     write_section("mava_cost", body)
 
 

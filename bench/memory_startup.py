@@ -65,7 +65,6 @@ async def main() -> None:
         f" RSS **{'PASS' if rss_ok else 'MISS'}**",
     ]
     body = "\n".join(lines)
-    print(body)
     write_section("memory_startup", body)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -71,3 +72,11 @@ def daily_cron_that_fired(minutes_ago: int) -> tuple[str, datetime]:
     that fire time: the start-up catch-up posts that digest at once."""
     fire = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).replace(second=0, microsecond=0)
     return f"{fire.minute} {fire.hour} * * *", fire
+
+
+async def start_bot(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subprocess.Process:
+    """`python -m bot run` with `env`, its output (JSON log lines) appended to `log`."""
+    with log.open("a") as out:  # the child keeps its own copy of the file
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=cwd, stdout=out, stderr=out
+        )

@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from running import bot_env, daily_cron_that_fired, free_port, wait_for, wait_healthy
+from running import bot_env, daily_cron_that_fired, free_port, start_bot, wait_for, wait_healthy
 
 from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from bot.sandbox.slack_stub import SlackStub, running_slack_stub
@@ -46,13 +45,6 @@ def listed(messages: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-async def start(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subprocess.Process:
-    with log.open("a") as out:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=cwd, stdout=out, stderr=out
-        )
-
-
 async def test_sigkill_mid_digest_then_restart_finishes_the_thread_listing_each_once(
     services: tuple[RunningSandbox, SlackStub], tmp_path: Path
 ) -> None:
@@ -71,7 +63,7 @@ async def test_sigkill_mid_digest_then_restart_finishes_the_thread_listing_each_
     log = tmp_path / "bot.log"
     expected = sorted(str(t["_id"]) for t in mava.sandbox.tickets)
 
-    first = await start(env, tmp_path, log)
+    first = await start_bot(env, tmp_path, log)
     try:
         # The channel message and one thread reply are out: kill it mid-thread.
         await wait_for(lambda: len(slack.messages(DIGESTS)) >= 2, 30, "the digest to start")
@@ -84,7 +76,7 @@ async def test_sigkill_mid_digest_then_restart_finishes_the_thread_listing_each_
     assert 2 <= len(before) < 5, "the kill should land mid-thread"
     assert len(set(listed(before))) < TICKETS
 
-    second = await start(env, tmp_path, log)
+    second = await start_bot(env, tmp_path, log)
     try:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         await wait_for(lambda: len(listed(slack.messages(DIGESTS))) >= TICKETS, 30, "the rest")

@@ -12,8 +12,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -22,7 +20,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from running import bot_env, daily_cron_that_fired, free_port, wait_for, wait_healthy
+from running import bot_env, daily_cron_that_fired, free_port, start_bot, wait_for, wait_healthy
 from sqlalchemy.engine import make_url
 
 from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
@@ -99,7 +97,6 @@ async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
 ) -> None:
     mava, slack = services
     replicas: list[Replica] = []
-    files = []
     schedule = daily_cron_that_fired(minutes_ago=2)[0]
     try:
         for index in range(REPLICAS):
@@ -118,17 +115,7 @@ async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
                 LEADER_CHECK_SECONDS="0.5",
             )
             log = tmp_path / f"replica-{index}.log"
-            files.append(log.open("w"))
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                env=env,
-                cwd=tmp_path,
-                stdout=files[-1],
-                stderr=subprocess.STDOUT,
-            )
+            process = await start_bot(env, tmp_path, log)
             replicas.append(Replica(index, process, log, port))
         for replica in replicas:
             await wait_healthy(f"http://127.0.0.1:{replica.port}/healthz", deadline=30)
@@ -191,5 +178,3 @@ async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
             if replica.process.returncode is None:
                 replica.process.kill()
                 await replica.process.wait()
-        for file in files:
-            file.close()

@@ -6,14 +6,13 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from running import bot_env, free_port, wait_healthy
+from running import bot_env, free_port, start_bot, wait_healthy
 
 from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from bot.sandbox.slack_requests import DEFAULT_SIGNING_SECRET, SlackEventSender
@@ -53,43 +52,33 @@ async def test_run_serves_slack_health_and_metrics_then_stops_cleanly_on_sigterm
     port = free_port()
     env = bot_env(mava, slack, tmp_path, PORT=str(port), ALERT_CHANNEL="C0ALERTS")
     log_path = tmp_path / "bot.log"
-    with log_path.open("w") as log_file:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            env=env,
-            cwd=tmp_path,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            health = await wait_healthy(f"{base}/healthz")
-            assert health.json() == {"status": "ok", "checks": {"database": "ok"}}
+    process = await start_bot(env, tmp_path, log_path)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        health = await wait_healthy(f"{base}/healthz")
+        assert health.json() == {"status": "ok", "checks": {"database": "ok"}}
 
-            ticket = next(t for t in reversed(mava.sandbox.tickets) if t["status"] == "Open")
-            before = len(ticket["messages"])
-            async with SlackEventSender(f"{base}/slack/events", stub=slack) as sender:
-                ack = await sender.command(
-                    f"reply {ticket['_id']} Thanks, looking now", user_id="U0JANE"
-                )
-                assert ack.status_code == 200
-                await slack.wait_for("response_url", timeout=10)
-            assert len(ticket["messages"]) == before + 1
+        ticket = next(t for t in reversed(mava.sandbox.tickets) if t["status"] == "Open")
+        before = len(ticket["messages"])
+        async with SlackEventSender(f"{base}/slack/events", stub=slack) as sender:
+            ack = await sender.command(
+                f"reply {ticket['_id']} Thanks, looking now", user_id="U0JANE"
+            )
+            assert ack.status_code == 200
+            await slack.wait_for("response_url", timeout=10)
+        assert len(ticket["messages"]) == before + 1
 
-            async with httpx.AsyncClient() as client:
-                metrics = (await client.get(f"{base}/metrics")).text
-            assert 'slack_requests_total{kind="command",name="Reply",outcome="ok"} 1.0' in metrics
-            assert "slack_ack_seconds_count" in metrics
-            assert 'mava_requests_total{endpoint="/api/message",status="200"}' in metrics
+        async with httpx.AsyncClient() as client:
+            metrics = (await client.get(f"{base}/metrics")).text
+        assert 'slack_requests_total{kind="command",name="Reply",outcome="ok"} 1.0' in metrics
+        assert "slack_ack_seconds_count" in metrics
+        assert 'mava_requests_total{endpoint="/api/message",status="200"}' in metrics
 
-            process.send_signal(signal.SIGTERM)
-            assert await asyncio.wait_for(process.wait(), 30) == 0
-        finally:
-            if process.returncode is None:
-                process.kill()
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
     ready = [line for line in lines if line["message"].startswith("mava-bot ready")]
     assert len(ready) == 1
