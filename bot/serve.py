@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.observability.logs import configure_logging, secrets_from_settings
 from bot.runtime import Runtime
-from bot.settings import Settings, fail, load_settings
+from bot.settings import FOR_RUN, Settings, load_settings
 
 log = logging.getLogger("bot.serve")
 
@@ -86,10 +86,7 @@ def run_cli(argv: list[str]) -> int:
         "mode on HOST:PORT (POST /slack/events, GET /healthz, GET /metrics).",
     )
     parser.parse_args(argv)
-    settings = load_settings()
-    problems = settings.missing_for_run()
-    if problems:
-        fail(problems)
+    settings = load_settings(FOR_RUN)  # bad values and missing tokens, all in one pass
     configure_logging(settings.log_level, secrets=secrets_from_settings(settings))
     return run_loop(serve(settings))
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from datetime import UTC, datetime
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.digest.digest import DigestPreview, DigestService
+from bot.digest.subscriptions import SubscriptionService
 from bot.mava.errors import MavaError
-from bot.settings import Settings, fail, load_settings
+from bot.settings import FOR_MAVA, Settings, load_settings
 from bot.slack import text as t
 from bot.store.db import Database
 
@@ -41,15 +43,37 @@ def summary_lines(preview: DigestPreview, now: datetime) -> list[str]:
     return lines
 
 
+def no_digest_sentence(channel: str) -> str:
+    """Why `--channel` has nothing to preview, and what to do instead."""
+    hint = (
+        " Give the channel id (C…), not its name: open the channel's details in Slack, "
+        "the id is at the bottom."
+        if channel.startswith("#")
+        else ""
+    )
+    return (
+        f"mava-bot digest: channel {channel} gets no digest: it is not DIGEST_CHANNEL and "
+        "has no `/mava subscribe digest`. Leave out --channel to preview the default "
+        f"digest.{hint}"
+    )
+
+
 async def preview(settings: Settings, channel: str | None, as_json: bool) -> int:
     from bot.runtime import mava_client
 
     db = Database(settings.database_url)
     mava = mava_client(settings)
     try:
+        subscriptions = SubscriptionService(db, settings)
         if channel is not None:
             await db.migrate()
-        service = DigestService(mava, db, AsyncWebClient(), settings, settings.ticket_url)
+            digests = await subscriptions.active("digest")
+            if not any(sub.channel_id == channel for sub in digests):
+                print(no_digest_sentence(channel), file=sys.stderr)
+                return 1
+        service = DigestService(
+            mava, db, AsyncWebClient(), settings, settings.ticket_url, subscriptions=subscriptions
+        )
         try:
             result = await service.preview(channel)
         except MavaError as exc:
@@ -78,7 +102,5 @@ def digest_cli(argv: list[str]) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print the Block Kit messages")
     args = parser.parse_args(argv)
-    settings = load_settings()
-    if settings.mava_api_token is None:
-        fail(["MAVA_API_TOKEN: is not set; create an API key in the Mava dashboard."])
+    settings = load_settings(FOR_MAVA)
     return asyncio.run(preview(settings, args.channel, args.json))
