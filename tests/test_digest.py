@@ -288,5 +288,5 @@ async def test_cli_preview_prints_without_posting(
     expected = open_unassigned(mava_sandbox)
     assert out.startswith(f"{len(expected)} ticket(s)")
     assert all(ticket_id in out for ticket_id in expected)
-    assert await preview(settings, "C0ANY", as_json=True) == 0
+    assert await preview(settings, DIGESTS, as_json=True) == 0  # DIGEST_CHANNEL
     assert '"blocks"' in capsys.readouterr().out

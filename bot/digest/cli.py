@@ -2,7 +2,9 @@
 
 It runs the same search and the same Block Kit builders as the scheduled digest and
 prints the result (a readable summary, or the blocks as JSON to paste into Slack's
-Block Kit Builder), posting nothing. Only MAVA_API_TOKEN is needed.
+Block Kit Builder), posting nothing. Only MAVA_API_TOKEN is needed. `--channel` previews
+a channel that gets a digest (DIGEST_CHANNEL or `/mava subscribe digest`); any other
+channel is told so.
 """
 
 from __future__ import annotations
@@ -103,4 +105,13 @@ def digest_cli(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print the Block Kit messages")
     args = parser.parse_args(argv)
     settings = load_settings(FOR_MAVA)
-    return asyncio.run(preview(settings, args.channel, args.json))
+    try:
+        code = asyncio.run(preview(settings, args.channel, args.json))
+        sys.stdout.flush()  # inside the try: a closed pipe shows up here, not at exit
+    except BrokenPipeError:
+        # The reader left early (`| head`). As the Python docs' note on SIGPIPE advises,
+        # point stdout at devnull so the interpreter's final flush cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    return code
