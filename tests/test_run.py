@@ -147,7 +147,10 @@ async def test_check_fails_with_the_fix_for_a_wrong_mava_key_and_slack_token(
     )
     code, out, _ = await run_cli("check", env=env, cwd=tmp_path)
     assert code == 1
-    assert "FAIL  mava: Mava rejected the API key (401). Check MAVA_API_TOKEN." in out
+    assert (
+        f"FAIL  mava: GET {mava.url}/api/categories: Mava rejected the API key (401). "
+        "Check MAVA_API_TOKEN." in out
+    )
     assert "FAIL  slack: invalid_auth: SLACK_BOT_TOKEN is not a valid bot token" in out
     assert "OK    database" in out
     assert "wrong-key" not in out and "xoxb-wrong-token" not in out

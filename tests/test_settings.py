@@ -519,7 +519,19 @@ def test_check_reports_bad_settings_one_line_each(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "Traceback" not in result.stderr + result.stdout
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
-    assert len(failed) == 2
+    # All at once: the bad values and the tokens still missing.
+    assert [line.split(":")[0] for line in failed] == [
+        "FAIL  settings",
+        "FAIL  settings",
+        "FAIL  settings",
+        "FAIL  settings",
+    ]
+    assert [line.split(": ")[1].split(":")[0] for line in failed] == [
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "DATABASE_URL",
+        "PORT",
+    ]
     assert any("PORT: " in line and FIXES["PORT"] in line for line in failed)
     assert any("DATABASE_URL: " in line for line in failed)
     assert "hunter2-pw" not in result.stdout + result.stderr

@@ -1,0 +1,298 @@
+"""`mava-bot check` as a new user runs it: against the Mava sandbox and the Slack stub,
+it says whether the bot can post where the settings send it, what Mava answered (the URL
+and the cause on failure) and where the database schema stands. It changes nothing:
+no database file, no migration, no Slack post."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from running import bot_env, free_port
+
+from bot.check import check_channels, check_database, check_mava, run_checks
+from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+from bot.sandbox.stack import stack_settings
+from bot.settings import Settings
+from bot.store.db import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+async def services() -> AsyncIterator[tuple[RunningSandbox, SlackStub]]:
+    async with (
+        running_mava_sandbox(api_key="check-mava-key", rate_limit=None) as mava,
+        running_slack_stub() as slack,
+    ):
+        yield mava, slack
+
+
+def settings_for(
+    services: tuple[RunningSandbox, SlackStub],
+    tmp_path: Path,
+    database_url: str | None = None,
+    **overrides: object,
+) -> Settings:
+    mava, slack = services
+    url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    return stack_settings(mava, slack, url, **overrides)
+
+
+def entries(folder: Path) -> list[Path]:
+    return list(folder.iterdir())
+
+
+def make_read_only_folder(path: Path) -> None:
+    path.mkdir(mode=0o555)
+
+
+async def run_check(env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "check",
+        env={**env, "PYTHONPATH": str(ROOT)},
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, out.decode()
+
+
+# --- Channels -------------------------------------------------------------------------
+
+
+async def test_channel_membership_is_checked_without_posting(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    _, slack = services
+    slack.add_channel("C0DIGEST", name="support-digest", is_member=True)
+    slack.add_channel("C0ALERTS", name="support-alerts", is_member=False)
+    slack.channels_not_found.add("G0AUDIT")  # private, bot not in it: Slack says not found
+    settings = settings_for(
+        services,
+        tmp_path,
+        digest_channel="C0DIGEST",
+        alert_channel="C0ALERTS",
+        audit_channel="G0AUDIT",
+    )
+    lines = [result.line() for result in await check_channels(settings)]
+    assert lines == [
+        "OK    channel C0DIGEST (DIGEST_CHANNEL): #support-digest: the bot is a member",
+        "FAIL  channel C0ALERTS (ALERT_CHANNEL): the bot is not a member of #support-alerts: "
+        "type /invite @mava there",
+        "FAIL  channel G0AUDIT (AUDIT_CHANNEL): channel_not_found: no such channel, or a private "
+        "one the bot is not in: check the id, and /invite the bot there",
+    ]
+    asked = [call.params.get("channel") for call in slack.calls("conversations.info")]
+    assert asked == ["C0DIGEST", "C0ALERTS", "G0AUDIT"]
+    assert slack.calls("chat.postMessage") == [] and slack.calls("chat.postEphemeral") == []
+
+
+async def test_one_channel_for_several_settings_is_asked_once(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    _, slack = services
+    slack.add_channel("C0SUPPORT", name="support")
+    settings = settings_for(
+        services, tmp_path, digest_channel="C0SUPPORT", alert_channel="C0SUPPORT"
+    )
+    (result,) = await check_channels(settings)
+    assert result.ok
+    assert result.line() == (
+        "OK    channel C0SUPPORT (DIGEST_CHANNEL, ALERT_CHANNEL): #support: the bot is a member"
+    )
+    assert len(slack.calls("conversations.info")) == 1
+
+
+async def test_an_archived_channel_or_a_missing_scope_fails_with_the_fix(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    _, slack = services
+    slack.add_channel("C0OLD", name="old-support", is_archived=True)
+    slack.fail("conversations.info", "missing_scope")  # the first call: C0DIGEST
+    settings = settings_for(services, tmp_path, digest_channel="C0DIGEST", audit_channel="C0OLD")
+    lines = [result.line() for result in await check_channels(settings)]
+    assert lines == [
+        "FAIL  channel C0DIGEST (DIGEST_CHANNEL): missing_scope: the app lacks "
+        "channels:read/groups:read: reinstall it from manifest.yml",
+        "FAIL  channel C0OLD (AUDIT_CHANNEL): #old-support is archived: pick another",
+    ]
+
+
+async def test_no_channel_set_means_no_channel_check(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    _, slack = services
+    assert await check_channels(settings_for(services, tmp_path)) == []
+    assert slack.calls() == []
+
+
+async def test_channels_are_not_asked_with_a_rejected_token(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    _, slack = services
+    slack.revoke(DEFAULT_BOT_TOKEN)
+    results = await run_checks(settings_for(services, tmp_path, digest_channel="C0DIGEST"))
+    failed = [result.line() for result in results if not result.ok]
+    assert failed == [
+        "FAIL  slack: token_revoked: SLACK_BOT_TOKEN was revoked: reinstall the app and copy "
+        "the new token"
+    ]
+    assert slack.calls("conversations.info") == []
+
+
+# --- Mava -----------------------------------------------------------------------------
+
+
+async def test_an_unreachable_mava_names_the_url_and_the_cause(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    result = await check_mava(settings_for(services, tmp_path, mava_api_url=closed))
+    assert not result.ok
+    assert result.line().startswith(
+        f"FAIL  mava: GET {closed}/api/categories: Mava could not be reached. "
+        "Try again in a moment. (cause: ConnectError"
+    )
+    assert "check-mava-key" not in result.line()
+
+
+async def test_a_working_mava_names_the_url(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    mava, _ = services
+    result = await check_mava(settings_for(services, tmp_path))
+    assert result.ok
+    assert result.detail.startswith(f"GET {mava.url}/api/categories answered (")
+
+
+# --- Database: read, never written --------------------------------------------------------
+
+
+async def test_a_new_sqlite_database_is_not_created(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    result = await check_database(settings_for(services, tmp_path))
+    assert result.ok
+    assert result.detail == (
+        f"{tmp_path / 'bot.db'} does not exist yet; `mava-bot run` will create it and 3 migrations"
+    )
+    assert entries(tmp_path) == []
+
+
+def stamp(path: Path, revision: str) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+
+
+def stamped(path: Path) -> str:
+    with sqlite3.connect(path) as conn:
+        return str(conn.execute("SELECT version_num FROM alembic_version").fetchone()[0])
+
+
+async def test_the_schema_revision_is_reported_and_left_alone(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    settings = settings_for(services, tmp_path)
+    db = Database(settings.database_url)
+    await db.migrate()
+    await db.dispose()
+    path = tmp_path / "bot.db"
+
+    latest = await check_database(settings)
+    assert (latest.ok, latest.detail) == (True, "reachable, schema at revision 0003 (the latest)")
+
+    stamp(path, "0002")  # as an older release left it
+    due = await check_database(settings)
+    assert (due.ok, due.detail) == (
+        True,
+        "reachable, schema at revision 0002: 1 migration due, which `mava-bot run` applies "
+        "at start (to 0003)",
+    )
+    assert stamped(path) == "0002"  # check migrated nothing
+
+    stamp(path, "0099")  # as a newer release left it
+    unknown = await check_database(settings)
+    assert not unknown.ok
+    assert unknown.detail == (
+        "schema revision 0099 is unknown to this version (a newer mava-bot migrated it?): "
+        "run that version, or upgrade this one"
+    )
+    assert stamped(path) == "0099"
+
+
+async def test_an_empty_database_file_is_reported_as_empty(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    (tmp_path / "bot.db").touch()
+    result = await check_database(settings_for(services, tmp_path))
+    assert (result.ok, result.detail) == (
+        True,
+        "reachable, empty: `mava-bot run` will create the tables (3 migrations)",
+    )
+    with sqlite3.connect(tmp_path / "bot.db") as conn:
+        assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []
+
+
+async def test_a_missing_folder_is_reported(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'no-such-dir' / 'bot.db'}"
+    result = await check_database(settings_for(services, tmp_path, database_url=url))
+    assert not result.ok
+    assert result.detail == (
+        f"the folder {tmp_path / 'no-such-dir'} does not exist: `mava-bot run` could not use it"
+    )
+    assert not (tmp_path / "no-such-dir").exists()
+
+
+async def test_a_folder_the_bot_cannot_write_is_reported(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    """As with a root-owned Docker volume and a non-root process."""
+    if os.geteuid() == 0:
+        pytest.skip("root may write to any folder: run the tests as another user for this one")
+    mava, slack = services
+    data = tmp_path / "data"
+    make_read_only_folder(data)
+    env = bot_env(mava, slack, tmp_path, DATABASE_URL=f"sqlite+aiosqlite:///{data / 'bot.db'}")
+    code, out = await run_check(env, tmp_path)
+    assert code == 1, out
+    assert (
+        f"FAIL  database: the folder {data} is not writable by this user (uid {os.getuid()}): "
+        "`mava-bot run` could not use it"
+    ) in out.splitlines()
+    assert entries(data) == []
+
+
+# --- The command ------------------------------------------------------------------------
+
+
+async def test_check_passes_and_leaves_no_trace(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    mava, slack = services
+    slack.add_channel("C0DIGEST", name="digest")
+    env = bot_env(mava, slack, tmp_path, DIGEST_CHANNEL="C0DIGEST", ALERT_CHANNEL="C0DIGEST")
+    code, out = await run_check(env, tmp_path)
+    assert code == 0, out
+    assert [line.split(":")[0] for line in out.splitlines()] == [
+        "OK    settings",
+        "OK    database",
+        "OK    slack",
+        "OK    mava",
+        "OK    channel C0DIGEST (DIGEST_CHANNEL, ALERT_CHANNEL)",
+    ]
+    assert entries(tmp_path) == []  # no database file
+    assert slack.calls("chat.postMessage") == []
+    assert [(r.method, r.path) for r in mava.sandbox.requests] == [("GET", "/api/categories")]
