@@ -17,7 +17,6 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -28,6 +27,7 @@ from bot.observability.metrics import Metrics
 from bot.settings import Settings
 from bot.slack.app import build_deps, create_app
 from bot.slack.deps import Deps
+from bot.slack.errors import slack_error
 from bot.slack.web import slack_client
 from bot.store.db import Database
 from bot.store.leader import Leadership
@@ -91,10 +91,8 @@ class Runtime:
         try:
             await asyncio.wait_for(self.deps.identity.auth_test(), WARM_UP_SECONDS)
         except Exception as exc:  # not fatal: the first request asks again
-            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else None
             log.warning(
-                "Slack auth.test failed at start (%s); requests will ask again",
-                reason or type(exc).__name__,
+                "Slack auth.test failed at start (%s); requests will ask again", slack_error(exc)
             )
 
     async def start_background(self) -> None:

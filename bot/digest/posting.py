@@ -25,6 +25,7 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.errors import error_code, http_status
 from bot.slack.web import twin_client
 
 log = logging.getLogger(__name__)
@@ -90,22 +91,6 @@ class DeliveryFailed(Exception):
         elif self.retryable:
             text += " (will retry)"
         return text
-
-
-def _status(response: Any) -> int | None:
-    """HTTP status of a SlackApiError's response (an AsyncSlackResponse or aiohttp's)."""
-    for name in ("status_code", "status"):
-        value = getattr(response, name, None)
-        if isinstance(value, int):
-            return value
-    return None
-
-
-def _error_code(response: Any) -> str:
-    data = getattr(response, "data", None)
-    if isinstance(data, dict) and isinstance(data.get("error"), str):
-        return str(data["error"])
-    return "unexpected_response"
 
 
 def _retry_after(response: Any) -> float | None:
@@ -212,7 +197,8 @@ class SlackPoster:
                     unfurl_media=False,
                 )
             except SlackApiError as exc:
-                status, error = _status(exc.response), _error_code(exc.response)
+                status = http_status(exc.response)
+                error = error_code(exc.response) or "unexpected_response"
                 if status == 429 or error == "ratelimited":
                     wait = _retry_after(exc.response)
                     delay = self._backoff(attempt) if wait is None else wait

@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.slack.errors import slack_error
 from bot.slack.identity import BotIdentity
 from bot.store.db import Database
 from bot.store.tables import SlackUser
@@ -125,10 +126,10 @@ class AccessControl:
     async def _look_up(self, user_id: str, now: datetime) -> SlackPerson:
         try:
             response = await self.client.users_info(user=user_id)
-        except SlackApiError as exc:
+        except Exception as exc:  # Slack's error, an HTML 502, a timeout: all told alike
             raise Denied(
-                "Your Slack profile could not be looked up "
-                f"({exc.response.get('error', 'error')}), so the action was not taken."
+                f"Your Slack profile could not be looked up ({slack_error(exc)}), "
+                "so the action was not taken. Try again in a moment."
             ) from exc
         user: dict[str, Any] = response["user"]
         await self._store(user_id, user, now)

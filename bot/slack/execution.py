@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.mava.errors import MavaError, MavaOutcomeUnknown
 from bot.services.errors import ServiceError
 from bot.slack import text as t
-from bot.slack.access import SlackPerson
+from bot.slack.access import Denied, SlackPerson
 from bot.slack.deps import Deps
+from bot.slack.errors import slack_error
 from bot.store.audit import AuditRecord
 from bot.store.idempotency import make_key
 
 log = logging.getLogger("bot.actions")
+
+# A Slack user id; anything else from a request is shown as text, never as a mention.
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 Kind = Literal["ok", "error", "unknown", "duplicate"]
 
@@ -97,6 +101,43 @@ async def run_action(
     return outcome
 
 
+async def admit(
+    deps: Deps,
+    client: AsyncWebClient,
+    *,
+    user_id: str,
+    channel_id: str | None,
+    action: str,
+    ticket_id: str | None,
+    via: str,
+    user_name: str | None = None,
+) -> SlackPerson:
+    """The person, if they may act; otherwise the refusal is audited and `Denied` raised.
+
+    Every door (command, button, shortcut, modal submission) checks here, so every
+    refused attempt leaves one audit row. `via` names the door in the row's summary.
+    """
+    try:
+        return await deps.access.require(user_id)
+    except Denied as exc:
+        record = AuditRecord(
+            user_id,
+            user_name,
+            channel_id,
+            ticket_id,
+            action,
+            f"{via}: {exc.user_message}",
+            "refused",
+        )
+        await _record(deps, client, record)
+        log.info(
+            "action %s refused",
+            action,
+            extra={"action": action, "outcome": "refused", "slack_user": user_id, "via": via},
+        )
+        raise
+
+
 async def audit(
     deps: Deps,
     client: AsyncWebClient,
@@ -108,17 +149,24 @@ async def audit(
     outcome: str,
 ) -> None:
     record = AuditRecord(person.id, person.name, channel_id, ticket_id, action, summary, outcome)
+    await _record(deps, client, record)
+
+
+async def _record(deps: Deps, client: AsyncWebClient, record: AuditRecord) -> None:
     await deps.audit.record(record)
     channel = deps.settings.audit_channel
     if not channel:
         return
+    channel_id = record.channel_id
     where = f" in <#{channel_id}>" if channel_id and channel_id.startswith("C") else ""
-    ticket = f" `{ticket_id}`" if ticket_id else ""
+    ticket = f" `{record.ticket_id}`" if record.ticket_id else ""
+    user = record.slack_user_id
+    who = f"<@{user}>" if _USER_ID.fullmatch(user) else t.escape(user[:40])
     line = (
-        f"<@{person.id}> {t.escape(action)}{ticket}{where}: "
-        f"{t.escape_and_truncate(t.one_line(summary), 300)} ({outcome})"
+        f"{who} {t.escape(record.action)}{ticket}{where}: "
+        f"{t.escape_and_truncate(t.one_line(record.summary), 300)} ({record.outcome})"
     )
     try:
         await client.chat_postMessage(channel=channel, text=line, unfurl_links=False)
-    except SlackApiError as exc:  # the database record stands; the channel is a mirror
-        log.warning("audit channel post failed", extra={"error": exc.response.get("error")})
+    except Exception as exc:  # the database record stands; the channel is a mirror
+        log.warning("audit channel post failed", extra={"error": slack_error(exc)})

@@ -123,13 +123,18 @@ async def test_guests_external_people_and_bots_are_refused(
         )
     )
     await stack.slack.wait_for("views.open")
-    assert sentence in flat(shown(views_opened(stack)[-1]))
+    # The modal opens at once ("Loading…"), then says why not.
+    assert sentence in flat(shown(await view_update(stack, views_opened(stack)[-1]["id"])))
 
     assert agent_messages(stack, ticket) == []
     assert mava_ticket(stack, ticket)["status"] == "Open"
     assert writes(stack, "/api/message") == writes(stack, "/api/ticket") == []
     rows = await audit_rows(stack, ticket)
-    assert [(r.slack_user_id, r.action, r.outcome) for r in rows] == [(user_id, "reply", "refused")]
+    assert [(r.slack_user_id, r.action, r.outcome, r.summary.split(":")[0]) for r in rows] == [
+        (user_id, "reply", "refused", "/mava"),
+        (user_id, "resolve", "refused", "button"),
+        (user_id, "reply", "refused", "shortcut"),
+    ]
 
 
 async def test_a_refused_person_cannot_send_a_confirm_view(stack: Stack) -> None:
@@ -143,12 +148,13 @@ async def test_a_refused_person_cannot_send_a_confirm_view(stack: Stack) -> None
     )
     await stack.slack.wait_for("views.open")
     refusal = views_opened(stack)[0]
+    await view_update(stack, refusal["id"])  # "Loading…", then the refusal
     meta = json.dumps({"ticket": ticket, "text": "sneaky", "channel": CHANNEL})
     response = await stack.sender.submit_view(
         "shortcut_reply_confirm", {}, user_id=GUEST, private_metadata=meta, view=refusal
     )
     assert ack_json(response)["response_action"] == "update"
-    done = await view_update(stack, refusal["id"])
+    done = await view_update(stack, refusal["id"], 2)
     assert "Guests can't act on Mava tickets." in flat(shown(done))
     assert agent_messages(stack, ticket) == []
 
@@ -226,6 +232,7 @@ async def test_the_same_confirm_view_twice_sends_once(stack: Stack) -> None:
         )
     )
     await stack.slack.wait_for("views.open")
+    await view_update(stack, views_opened(stack)[0]["id"])  # "Loading…", then the editor
     view = stack.slack.view(views_opened(stack)[0]["id"])
     assert view is not None
     review = ack_json(
@@ -242,12 +249,13 @@ async def test_the_same_confirm_view_twice_sends_once(stack: Stack) -> None:
     )
     for response in acks:
         assert ack_json(response)["response_action"] == "update"
-    await view_update(stack, view["id"], 2)
+    await view_update(stack, view["id"], 3)
     results = sorted(
         flat(shown(c.params["view"]))
-        for c in stack.slack.calls("views.update")
+        for c in stack.slack.calls("views.update")[1:]  # after the editor's own
         if c.params.get("view_id") == view["id"]
     )
+    assert len(results) == 2
     assert results[0].startswith(":warning: That was already submitted")
     assert results[1].startswith(":white_check_mark: Sent to the customer")
     assert [m["content"] for m in agent_messages(stack, ticket)] == ["All fixed, sorry!"]

@@ -37,12 +37,15 @@ def _input(view: JSON, block_id: str) -> JSON:
 
 
 async def open_shortcut(stack: Stack, callback_id: str, message: JSON) -> JSON:
-    """Run the shortcut on `message`; return the modal the bot opened (as the stub has it)."""
+    """Run the shortcut on `message`; return the modal the bot opened (as the stub has it)
+    once filled in: it opens at once with "Loading…", then views.update shows the editor."""
     assert_ack(await stack.sender.shortcut(callback_id, message=message))
     [call] = await stack.slack.wait_for("views.open")
     assert call.ok, call.response
     assert call.response is not None
-    view = stack.slack.view(call.response["view"]["id"])
+    view_id = call.response["view"]["id"]
+    await view_update(stack, view_id)
+    view = stack.slack.view(view_id)
     assert view is not None
     return view
 
@@ -72,7 +75,7 @@ async def test_add_as_private_note(stack: Stack) -> None:
         LOOKUP_ACK_SECONDS,
     )
     assert ack["response_action"] == "update"
-    done = await view_update(stack, view["id"])
+    done = await view_update(stack, view["id"], 2)
     assert "Private note added" in shown(done)
 
     [note] = messages(stack, ticket, "InternalNote")
@@ -104,7 +107,7 @@ async def test_note_shortcut_on_a_message_without_a_ticket_id(stack: Stack) -> N
         LOOKUP_ACK_SECONDS,
     )
     assert ack["response_action"] == "update"
-    await view_update(stack, view["id"])
+    await view_update(stack, view["id"], 2)
     [note] = messages(stack, ticket, "InternalNote")
     assert note["content"].startswith("Note from Jane via Slack: No id here\n\n")
 
@@ -154,7 +157,7 @@ async def test_note_shortcut_inline_errors(stack: Stack) -> None:
     assert empty == {"response_action": "errors", "errors": {"text": "Write the message first."}}
 
     assert messages(stack, ticket, "InternalNote") == []
-    assert stack.slack.calls("views.update") == []
+    assert len(stack.slack.calls("views.update")) == 1  # the editor, shown after "Loading…"
     assert await audit_rows(stack, ticket) == []
 
 
@@ -197,7 +200,7 @@ async def test_reply_to_customer_reviews_then_sends_exactly_once(stack: Stack) -
         )
     )
     assert ack["response_action"] == "update"
-    done = await view_update(stack, view["id"])
+    done = await view_update(stack, view["id"], 2)
     assert "Sent to the customer" in shown(done)
 
     sent = [m for m in messages(stack, ticket, "ExternalMessage") if m["senderType"] == "agent"]

@@ -18,8 +18,10 @@ from bot.mava.models import Status
 from bot.slack import blocks as b
 from bot.slack import parser as p
 from bot.slack import text as t
+from bot.slack.answer import Answer
 from bot.slack.deps import Deps
-from bot.slack.execution import Outcome, run_action
+from bot.slack.errors import slack_error
+from bot.slack.execution import Outcome, admit, run_action
 from bot.slack.ids import (
     ACTION_ASSIGN_ME,
     ACTION_NOTE,
@@ -29,7 +31,7 @@ from bot.slack.ids import (
     item_block_id,
 )
 from bot.slack.listeners.commands import open_compose
-from bot.slack.listeners.common import problem, say_error
+from bot.slack.listeners.common import answer_for, problem, say_error, say_outcome
 
 log = logging.getLogger("bot.slack.actions")
 
@@ -45,7 +47,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        deps.inflight.spawn(open_compose_for(deps, body, respond, client), name="action")
+        answer = answer_for(client, body, respond)
+        deps.inflight.spawn(open_compose_for(deps, body, answer, client), name="action")
 
     @app.action(ACTION_ASSIGN_ME)
     @app.action(ACTION_RESOLVE)
@@ -53,52 +56,54 @@ def register(app: AsyncApp, deps: Deps) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        deps.inflight.spawn(act_or_refuse(deps, body, respond, client), name="action")
+        answer = answer_for(client, body, respond)
+        deps.inflight.spawn(act_or_refuse(deps, body, answer, client), name="action")
 
 
 async def open_compose_for(
-    deps: Deps, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
 ) -> None:
     action = body["actions"][0]
-    try:
-        await deps.access.require(body["user"]["id"])
-    except Exception as exc:
-        await _refuse(respond, exc)
-        return
     ticket_id = action["value"]
     command = (
         p.Note(ticket_id, None) if action["action_id"] == ACTION_NOTE else p.Reply(ticket_id, None)
     )
-    channel_id = (body.get("channel") or {}).get("id")
-    await open_compose(deps, client, body["trigger_id"], command, channel_id)
+    await open_compose(
+        deps, client, answer, body["trigger_id"], command, answer.channel_id, "button"
+    )
 
 
 async def act_or_refuse(
-    deps: Deps, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
 ) -> None:
     try:
-        await act_in_place(deps, body, respond, client)
+        await act_in_place(deps, body, answer, client)
     except Exception as exc:
-        await _refuse(respond, exc)
-
-
-async def _refuse(respond: AsyncRespond, exc: Exception) -> None:
-    sentence = problem(exc)
-    if sentence is None:
-        log.exception("button failed")
-        sentence = "Something went wrong on our side; nothing more was done."
-    await say_error(respond, sentence)
+        sentence = problem(exc)
+        if sentence is None:
+            log.exception("button failed")
+            sentence = "Something went wrong on our side; nothing more was done."
+        await say_error(answer, sentence)
 
 
 async def act_in_place(
-    deps: Deps, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
 ) -> None:
     action = body["actions"][0]
     ticket_id: str = action["value"]
     resolve = action["action_id"] == ACTION_RESOLVE
-    person = await deps.access.require(body["user"]["id"])
     message: dict[str, Any] = body.get("message") or {}
-    channel_id = (body.get("channel") or {}).get("id")
+    channel_id = answer.channel_id
+    person = await admit(
+        deps,
+        client,
+        user_id=answer.user_id,
+        user_name=(body.get("user") or {}).get("username"),
+        channel_id=channel_id,
+        action="resolve" if resolve else "assign",
+        ticket_id=ticket_id,
+        via="button",
+    )
     where = message.get("ts") or (body.get("container") or {}).get("message_ts") or ""
 
     if resolve:
@@ -130,13 +135,13 @@ async def act_in_place(
     )
     if deps.metrics:
         deps.metrics.observe_slack_request("action", name, outcome.kind)
-    await redraw(deps, body, respond, client, ticket_id, outcome, resolve, person.id)
+    await redraw(deps, body, answer, client, ticket_id, outcome, resolve, person.id)
 
 
 async def redraw(
     deps: Deps,
     body: dict[str, Any],
-    respond: AsyncRespond,
+    answer: Answer,
     client: AsyncWebClient,
     ticket_id: str,
     outcome: Outcome,
@@ -144,11 +149,17 @@ async def redraw(
     user_id: str,
 ) -> None:
     if outcome.kind == "error":
-        await say_error(respond, outcome.message)
+        await say_error(answer, outcome.message)
         return
     if outcome.kind == "duplicate":
         return  # the first click redraws the item
-    ticket = await deps.tickets.ticket(ticket_id)
+    try:
+        ticket = await deps.tickets.ticket(ticket_id)
+    except Exception as exc:
+        # The write is done; without the ticket to redraw, say what happened instead.
+        log.warning("ticket reload for redraw failed", extra={"error": type(exc).__name__})
+        await say_outcome(answer, outcome)
+        return
     if outcome.kind == "unknown":
         state = f":warning: {t.escape(outcome.message)}"
     elif resolve:
@@ -163,12 +174,17 @@ async def redraw(
     if container.get("is_ephemeral") or not in_item:
         # An ephemeral ticket card can only be replaced through the response URL.
         blocks = b.ticket_card(ticket, ticket_url=deps.link(ticket_id), now=now)
-        await respond(text=b.ticket_card_text(ticket), blocks=blocks, replace_original=True)
+        await answer(text=b.ticket_card_text(ticket), blocks=blocks, replace_original=True)
         return
     item = b.digest_item(ticket, link=deps.link, now=now, state_line=state)
-    await client.chat_update(
-        channel=body["channel"]["id"],
-        ts=message["ts"],
-        text=message.get("text") or b.ticket_card_text(ticket),
-        blocks=b.replace_item(old_blocks, ticket_id, item),
-    )
+    try:
+        await client.chat_update(
+            channel=body["channel"]["id"],
+            ts=message["ts"],
+            text=message.get("text") or b.ticket_card_text(ticket),
+            blocks=b.replace_item(old_blocks, ticket_id, item),
+        )
+    except Exception as exc:
+        error = slack_error(exc)
+        log.warning("chat.update failed (%s)", error, extra={"error": error})
+        await say_outcome(answer, outcome)

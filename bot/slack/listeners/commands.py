@@ -16,19 +16,20 @@ from bot.services.tickets import list_filter
 from bot.slack import blocks as b
 from bot.slack import parser as p
 from bot.slack.access import Denied, SlackPerson
+from bot.slack.answer import Answer
 from bot.slack.deps import Deps
-from bot.slack.execution import run_action
+from bot.slack.execution import admit, run_action
 from bot.slack.ids import VIEW_NOTE, VIEW_REPLY
 from bot.slack.listeners.common import (
+    answer_for,
     metadata,
-    open_loading_modal,
     problem,
     say_error,
     say_outcome,
     ticket_mention,
 )
+from bot.slack.listeners.modal import LoadingModal
 from bot.slack.listeners.subscriptions import handle_subscription, list_subscriptions
-from bot.store.audit import AuditRecord
 
 log = logging.getLogger("bot.slack.commands")
 
@@ -39,38 +40,28 @@ def register(app: AsyncApp, deps: Deps) -> None:
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
-        deps.inflight.spawn(run_command(deps, body, respond, client), name="command")
+        answer = answer_for(client, body, respond)
+        deps.inflight.spawn(run_command(deps, body, answer, client), name="command")
 
 
 async def run_command(
-    deps: Deps, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
 ) -> None:
     command = p.parse(body.get("text") or "")
     name = type(command).__name__
     outcome = "ok"
     try:
-        await handle(deps, command, body, respond, client)
+        await handle(deps, command, body, answer, client)
     except Denied as exc:
-        outcome = "refused"
-        await deps.audit.record(
-            AuditRecord(
-                slack_user_id=body.get("user_id", ""),
-                slack_user_name=body.get("user_name"),
-                channel_id=body.get("channel_id"),
-                ticket_id=getattr(command, "ticket", None),
-                action=name.lower(),
-                summary=exc.user_message,
-                outcome=outcome,
-            )
-        )
-        await say_error(respond, exc.user_message)
+        outcome = "refused"  # audited where it was refused (`admit`)
+        await say_error(answer, exc.user_message)
     except Exception as exc:
         sentence = problem(exc)
         outcome = "error"
         if sentence is None:
             log.exception("command failed", extra={"command": name})
             sentence = "Something went wrong on our side; nothing more was done."
-        await say_error(respond, sentence)
+        await say_error(answer, sentence)
     finally:
         if deps.metrics:
             deps.metrics.observe_slack_request("command", name, outcome)
@@ -80,46 +71,57 @@ async def handle(
     deps: Deps,
     command: p.Command | p.Usage,
     body: dict[str, Any],
-    respond: AsyncRespond,
+    answer: Answer,
     client: AsyncWebClient,
 ) -> None:
     if isinstance(command, p.Usage):
-        await respond(text=b.usage_text(command), blocks=b.usage_blocks(command))
+        await answer(text=b.usage_text(command), blocks=b.usage_blocks(command))
         return
     if isinstance(command, p.Help):
-        await respond(text=b.help_text(), blocks=b.help_blocks())
+        await answer(text=b.help_text(), blocks=b.help_blocks())
         return
     if isinstance(command, p.ListSubscriptions):
         # No access check: it changes nothing and shows no ticket data, and it is where
         # people look when Slack refuses the bot, when profile lookups fail too.
-        await list_subscriptions(deps, body.get("channel_id"), respond)
+        await list_subscriptions(deps, body.get("channel_id"), answer)
         return
-    person = await deps.access.require(body["user_id"])
     channel_id: str | None = body.get("channel_id")
     if isinstance(command, p.Reply | p.Note) and command.text is None:
-        await open_compose(deps, client, body["trigger_id"], command, channel_id)
+        # The editor opens before the access check: a slow users.info must not let
+        # the trigger id expire. It checks access itself before showing the ticket.
+        await open_compose(deps, client, answer, body["trigger_id"], command, channel_id, "/mava")
         return
+    person = await admit(
+        deps,
+        client,
+        user_id=body["user_id"],
+        user_name=body.get("user_name"),
+        channel_id=channel_id,
+        action=type(command).__name__.lower(),
+        ticket_id=getattr(command, "ticket", None),
+        via="/mava",
+    )
     if isinstance(command, p.Show):
         ticket = await deps.tickets.ticket(command.ticket)
-        await respond(
+        await answer(
             text=b.ticket_card_text(ticket),
             blocks=b.ticket_card(ticket, ticket_url=deps.link(ticket.id), now=deps.clock()),
         )
         return
     if isinstance(command, p.ListTickets):
-        await list_tickets(deps, command, person, respond)
+        await list_tickets(deps, command, person, answer)
         return
     if isinstance(command, p.ListCategories):
         categories = await deps.tickets.categories(fresh=True)
-        await respond(text=b.categories_text(categories), blocks=b.categories_list(categories))
+        await answer(text=b.categories_text(categories), blocks=b.categories_list(categories))
         return
     if isinstance(
         command,
         p.SubscribeDigest | p.SubscribeAlerts | p.ListSubscriptions | p.Unsubscribe | p.DigestNow,
     ):
-        await handle_subscription(deps, command, person, channel_id, respond, client)
+        await handle_subscription(deps, command, person, channel_id, answer, client)
         return
-    await write_command(deps, command, body, person, channel_id, respond, client)
+    await write_command(deps, command, body, person, channel_id, answer, client)
 
 
 async def write_command(
@@ -128,7 +130,7 @@ async def write_command(
     body: dict[str, Any],
     person: SlackPerson,
     channel_id: str | None,
-    respond: AsyncRespond,
+    answer: Answer,
     client: AsyncWebClient,
 ) -> None:
     """Commands that change something in Mava: once, audited."""
@@ -217,7 +219,7 @@ async def write_command(
         # value it already has), and "resolve, reopen, resolve" must not look like a repeat.
         repeatable=isinstance(command, p.SetStatus | p.SetPriority | p.SetCategory | p.Assign),
     )
-    await say_outcome(respond, outcome)
+    await say_outcome(answer, outcome)
 
 
 async def resolve_assignee(
@@ -237,7 +239,7 @@ async def resolve_assignee(
 
 
 async def list_tickets(
-    deps: Deps, command: p.ListTickets, person: SlackPerson, respond: AsyncRespond
+    deps: Deps, command: p.ListTickets, person: SlackPerson, answer: Answer
 ) -> None:
     mine = None
     if command.assignee == "mine":
@@ -253,7 +255,7 @@ async def list_tickets(
     if command.high_only:
         words.append("high priority")
     description = " · ".join(words)
-    await respond(
+    await answer(
         text=b.ticket_list_text(listing.total, description),
         blocks=b.ticket_list(
             listing.tickets,
@@ -268,22 +270,35 @@ async def list_tickets(
 async def open_compose(
     deps: Deps,
     client: AsyncWebClient,
+    answer: Answer,
     trigger_id: str,
     command: p.Reply | p.Note,
     channel_id: str | None,
+    via: str,
 ) -> None:
-    """`/mava reply TICKET` with no text: a modal with the ticket and a text box."""
+    """`/mava reply TICKET` with no text (or a Reply / Add note button): an editor
+    showing the ticket. Opened first, then access is checked and the ticket loaded."""
     is_note = isinstance(command, p.Note)
+    verb = "note" if is_note else "reply"
     title = "Add a private note" if is_note else "Reply to customer"
-    view_id = await open_loading_modal(client, trigger_id, title)
-    if view_id is None:
+    modal = LoadingModal(client, answer, title, f"/mava {verb} {command.ticket} your text")
+    if not await modal.open(trigger_id):
         return
     try:
+        await admit(
+            deps,
+            client,
+            user_id=answer.user_id,
+            channel_id=channel_id,
+            action=verb,
+            ticket_id=command.ticket,
+            via=via,
+        )
         ticket = await deps.tickets.ticket(command.ticket)
     except Exception as exc:
-        sentence = problem(exc) or "Something went wrong loading the ticket."
-        await client.views_update(view_id=view_id, view=b.result_modal(title, sentence))
-        if problem(exc) is None:
+        sentence = problem(exc)
+        await modal.finish(sentence or "Something went wrong loading the ticket.")
+        if sentence is None:
             raise
         return
     view = b.compose_modal(
@@ -296,4 +311,4 @@ async def open_compose(
         submit_label="Add note" if is_note else "Send",
         now=deps.clock(),
     )
-    await client.views_update(view_id=view_id, view=view)
+    await modal.show(view)

@@ -7,34 +7,37 @@ import logging
 from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.mava.errors import MavaError
 from bot.services.errors import ServiceError
 from bot.slack import blocks as b
 from bot.slack.access import Denied
+from bot.slack.answer import Answer
 from bot.slack.deps import Deps
 from bot.slack.execution import Outcome
 
 log = logging.getLogger("bot.slack")
 
 
-async def say_error(respond: AsyncRespond, sentence: str) -> None:
+def answer_for(
+    client: AsyncWebClient, body: dict[str, Any], respond: AsyncRespond | None = None
+) -> Answer:
+    """Where to tell whoever sent `body` (a slash command or an interaction payload)."""
+    user = body.get("user_id") or (body.get("user") or {}).get("id") or ""
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+    return Answer(client, str(user), str(channel) if channel else None, respond)
+
+
+async def say_error(answer: Answer, sentence: str) -> None:
     """An ephemeral error; `sentence` is plain text (escaped here)."""
-    await respond(
-        text=b.error_text(sentence), blocks=b.error_blocks(sentence), replace_original=False
-    )
+    await answer(text=b.error_text(sentence), blocks=b.error_blocks(sentence))
 
 
-async def say_outcome(respond: AsyncRespond, outcome: Outcome) -> None:
+async def say_outcome(answer: Answer, outcome: Outcome) -> None:
     builder = b.success_blocks if outcome.ok else b.error_blocks
     fallback = b.success_text if outcome.ok else b.error_text
-    await respond(
-        text=fallback(outcome.message),
-        blocks=builder(outcome.message),
-        replace_original=False,
-    )
+    await answer(text=fallback(outcome.message), blocks=builder(outcome.message))
 
 
 def problem(exc: BaseException) -> str | None:
@@ -42,19 +45,6 @@ def problem(exc: BaseException) -> str | None:
     if isinstance(exc, MavaError | ServiceError | Denied):
         return exc.user_message
     return None
-
-
-async def open_loading_modal(client: AsyncWebClient, trigger_id: str, title: str) -> str | None:
-    """Open a modal at once (trigger ids expire in 3 s); fill it in after Mava answers."""
-    try:
-        response = await client.views_open(
-            trigger_id=trigger_id, view=b.result_modal(title, "Loading the ticket from Mava…")
-        )
-    except SlackApiError as exc:
-        log.warning("views.open failed", extra={"error": exc.response.get("error")})
-        return None
-    view: dict[str, Any] = response["view"]
-    return str(view["id"])
 
 
 def metadata(**values: str | None) -> str:

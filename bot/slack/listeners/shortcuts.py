@@ -7,19 +7,23 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.mava.ids import find_ticket_ref
 from bot.slack import blocks as b
 from bot.slack import text as t
+from bot.slack.answer import Answer
 from bot.slack.deps import Deps
+from bot.slack.execution import admit
 from bot.slack.ids import (
     SHORTCUT_ADD_NOTE,
     SHORTCUT_REPLY,
     VIEW_SHORTCUT_NOTE,
     VIEW_SHORTCUT_REPLY,
 )
-from bot.slack.listeners.common import metadata, problem
+from bot.slack.listeners.common import answer_for, metadata, problem
+from bot.slack.listeners.modal import LoadingModal
 
 log = logging.getLogger("bot.slack.shortcuts")
 
@@ -27,59 +31,83 @@ _TITLES = {SHORTCUT_ADD_NOTE: "Add as private note", SHORTCUT_REPLY: "Reply to c
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def shortcut(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
         callback_id = body["callback_id"]
         if deps.metrics:
             deps.metrics.observe_slack_request("shortcut", callback_id, "received")
-        deps.inflight.spawn(open_shortcut_modal(deps, client, body, callback_id), name="shortcut")
+        answer = answer_for(client, body, respond)
+        deps.inflight.spawn(
+            open_shortcut_modal(deps, client, body, answer, callback_id), name="shortcut"
+        )
 
     app.shortcut(SHORTCUT_ADD_NOTE)(shortcut)
     app.shortcut(SHORTCUT_REPLY)(shortcut)
 
 
 async def open_shortcut_modal(
-    deps: Deps, client: AsyncWebClient, body: dict[str, Any], callback_id: str
+    deps: Deps, client: AsyncWebClient, body: dict[str, Any], answer: Answer, callback_id: str
 ) -> None:
+    """Open a loading modal at once, then check access and fill in the editor."""
+    is_note = callback_id == SHORTCUT_ADD_NOTE
+    verb = "note" if is_note else "reply"
     title = _TITLES[callback_id]
-    trigger_id = body["trigger_id"]
     message: dict[str, Any] = body.get("message") or {}
-    channel_id = (body.get("channel") or {}).get("id")
+    typed_ticket = find_ticket_ref(message.get("text") or "")
+    modal = LoadingModal(
+        client, answer, title, f"/mava {verb} {typed_ticket or 'TICKET'} your text"
+    )
+    if not await modal.open(body["trigger_id"]):
+        return
     try:
-        await deps.access.require(body["user"]["id"])
+        view = await editor(deps, body, answer, callback_id, typed_ticket)
     except Exception as exc:
         sentence = problem(exc)
+        await modal.finish(sentence or "Something went wrong on our side; nothing was done.")
         if sentence is None:
             raise
-        await client.views_open(trigger_id=trigger_id, view=b.result_modal(title, sentence))
         return
+    if isinstance(view, str):
+        await modal.finish(view)
+    else:
+        await modal.show(view)
+
+
+async def editor(
+    deps: Deps, body: dict[str, Any], answer: Answer, callback_id: str, typed_ticket: str | None
+) -> dict[str, Any] | str:
+    """The compose view for this shortcut, or a sentence saying why there is none."""
+    is_note = callback_id == SHORTCUT_ADD_NOTE
+    message: dict[str, Any] = body.get("message") or {}
+    channel_id = answer.channel_id
+    await admit(
+        deps,
+        answer.client,
+        user_id=answer.user_id,
+        user_name=(body.get("user") or {}).get("username"),
+        channel_id=channel_id,
+        action="note" if is_note else "reply",
+        ticket_id=typed_ticket,
+        via="shortcut",
+    )
     if message.get("bot_id") or message.get("subtype") == "bot_message":
-        await client.views_open(
-            trigger_id=trigger_id,
-            view=b.result_modal(
-                title,
-                "That message was posted by an app, not a person. Use the shortcut on a "
-                "message someone wrote, or type the text with /mava note.",
-            ),
+        return (
+            "That message was posted by an app, not a person. Use the shortcut on a "
+            "message someone wrote, or type the text with /mava note."
         )
-        return
     raw = message.get("text") or ""
     text = t.slack_to_plain(raw).strip()
     if not text:
-        await client.views_open(
-            trigger_id=trigger_id,
-            view=b.result_modal(
-                title,
-                "That message has no text (only files), and Mava notes and replies need "
-                "text. Describe the file in a message, or attach it in Mava.",
-            ),
+        return (
+            "That message has no text (only files), and Mava notes and replies need "
+            "text. Describe the file in a message, or attach it in Mava."
         )
-        return
     ticket_id = await ticket_for_message(deps, channel_id, message, raw)
-    is_note = callback_id == SHORTCUT_ADD_NOTE
-    view = b.compose_modal(
+    return b.compose_modal(
         callback_id=VIEW_SHORTCUT_NOTE if is_note else VIEW_SHORTCUT_REPLY,
-        title=title,
+        title=_TITLES[callback_id],
         ticket=None,
         ticket_id=ticket_id,
         initial_text=text,
@@ -92,7 +120,6 @@ async def open_shortcut_modal(
         if is_note
         else ["Next you will see exactly what the customer receives, before it is sent."],
     )
-    await client.views_open(trigger_id=trigger_id, view=view)
 
 
 async def ticket_for_message(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.digest.subscriptions import SubscriptionError
@@ -11,6 +10,7 @@ from bot.slack import blocks as b
 from bot.slack import parser as p
 from bot.slack import text as t
 from bot.slack.access import SlackPerson
+from bot.slack.answer import Answer
 from bot.slack.deps import Deps
 from bot.slack.execution import audit
 
@@ -24,14 +24,14 @@ async def handle_subscription(
     command: SubscriptionCommand,
     person: SlackPerson,
     channel_id: str | None,
-    respond: AsyncRespond,
+    answer: Answer,
     client: AsyncWebClient,
 ) -> None:
     if deps.subscriptions is None or deps.digests is None or not channel_id:
         raise ServiceError("Digests and alerts are not available in this process.")
     subs = deps.subscriptions
     if isinstance(command, p.ListSubscriptions):
-        await list_subscriptions(deps, channel_id, respond)
+        await list_subscriptions(deps, channel_id, answer)
         return
     if isinstance(command, p.DigestNow):
         result = await deps.digests.post(channel_id)
@@ -39,7 +39,7 @@ async def handle_subscription(
         if not result.ok:
             raise ServiceError(sentence)
         await audit(deps, client, person, channel_id, "digest", None, sentence, "ok")
-        await respond(text=sentence, blocks=b.success_blocks(sentence))
+        await answer(text=sentence, blocks=b.success_blocks(sentence))
         return
     try:
         if isinstance(command, p.SubscribeDigest):
@@ -68,10 +68,10 @@ async def handle_subscription(
     except SubscriptionError as exc:
         raise ServiceError(str(exc)) from exc
     await audit(deps, client, person, channel_id, action, None, summary, "ok")
-    await respond(text=sentence, blocks=b.success_blocks(sentence))
+    await answer(text=sentence, blocks=b.success_blocks(sentence))
 
 
-async def list_subscriptions(deps: Deps, channel_id: str | None, respond: AsyncRespond) -> None:
+async def list_subscriptions(deps: Deps, channel_id: str | None, answer: Answer) -> None:
     """`/mava subscriptions`: what this channel gets, and how its last delivery went."""
     if deps.subscriptions is None or not channel_id:
         raise ServiceError("Digests and alerts are not available in this process.")
@@ -81,11 +81,11 @@ async def list_subscriptions(deps: Deps, channel_id: str | None, respond: AsyncR
             "This channel gets no digests or alerts. Add one with "
             "`/mava subscribe digest` or `/mava subscribe alerts`."
         )
-        await respond(text=sentence, blocks=[_section(t.escape(sentence))])
+        await answer(text=sentence, blocks=[_section(t.escape(sentence))])
         return
     lines = [f"• {t.escape(view.describe())}" for view in views]
     header = f"*This channel gets {len(views)} subscription(s):*"
-    await respond(text=header, blocks=[_section("\n".join([header, *lines]))])
+    await answer(text=header, blocks=[_section("\n".join([header, *lines]))])
 
 
 def _section(mrkdwn: str) -> dict[str, object]:

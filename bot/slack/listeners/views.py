@@ -15,16 +15,17 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.mava.errors import MavaError
 from bot.mava.ids import InvalidTicketRef, parse_ticket_ref
 from bot.mava.models import Ticket
 from bot.slack import blocks as b
-from bot.slack.access import SlackPerson
+from bot.slack.access import Denied, SlackPerson
+from bot.slack.answer import Answer
 from bot.slack.deps import Deps
-from bot.slack.execution import Outcome, run_action
+from bot.slack.errors import slack_error
+from bot.slack.execution import Outcome, admit, run_action
 from bot.slack.ids import (
     BLOCK_TEXT,
     BLOCK_TICKET,
@@ -36,7 +37,7 @@ from bot.slack.ids import (
     VIEW_SHORTCUT_REPLY,
     VIEW_SHORTCUT_REPLY_CONFIRM,
 )
-from bot.slack.listeners.common import problem, read_metadata, ticket_mention
+from bot.slack.listeners.common import problem, read_metadata, say_outcome, ticket_mention
 
 log = logging.getLogger("bot.slack.views")
 
@@ -65,21 +66,32 @@ def register(app: AsyncApp, deps: Deps) -> None:
     @app.view(VIEW_SHORTCUT_REPLY)
     async def shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         view = body["view"]
-        text = field(view, BLOCK_TEXT, INPUT_TEXT)
+        is_note = view["callback_id"] == VIEW_SHORTCUT_NOTE
+        title = "Add as private note" if is_note else "Reply to customer"
+        deadline = asyncio.get_running_loop().time() + LOOKUP_BUDGET
+        # Access again before anything from Mava (the confirm step shows the customer):
+        # the person may have become a guest, or left the allow-list, since the modal
+        # opened; or the submission was made by hand.
         errors: dict[str, str] = {}
         ticket_id = None
         try:
             ticket_id = parse_ticket_ref(field(view, BLOCK_TICKET, INPUT_TICKET))
         except InvalidTicketRef as exc:
             errors[BLOCK_TICKET] = str(exc)
+        action = "note" if is_note else "reply"
+        refusal = await still_allowed(deps, client, body, action, ticket_id)
+        if refusal is not None:
+            await ack(response_action="update", view=b.result_modal(title, refusal))
+            return
+        text = field(view, BLOCK_TEXT, INPUT_TEXT)
         if not text.strip():
             errors[BLOCK_TEXT] = "Write the message first."
         ticket: Ticket | None = None
         if ticket_id and not errors:
-            ticket, problem_text = await lookup(deps, ticket_id)
+            budget = deadline - asyncio.get_running_loop().time()
+            ticket, problem_text = await lookup(deps, ticket_id, budget)
             if problem_text:
                 errors[BLOCK_TICKET] = problem_text
-        is_note = view["callback_id"] == VIEW_SHORTCUT_NOTE
         meta = read_metadata(view)
         if not is_note and ticket is not None and not errors:
             meta.update(ticket=ticket.id, text=text)
@@ -99,10 +111,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 view=b.confirm_reply_modal(ticket=ticket, text=text, private_metadata=packed),
             )
             return
-        await ack(
-            response_action="update",
-            view=b.result_modal("Add as private note", "Adding the note in Mava…"),
-        )
+        await ack(response_action="update", view=b.result_modal(title, "Adding the note in Mava…"))
         deps.inflight.spawn(shortcut_note(deps, client, body, meta, ticket.id, text), name="view")
 
     @app.view(VIEW_SHORTCUT_REPLY_CONFIRM)
@@ -138,10 +147,42 @@ def field(view: dict[str, Any], block_id: str, action_id: str) -> str:
     return str(value.get("value") or "")
 
 
-async def lookup(deps: Deps, ticket_id: str) -> tuple[Ticket | None, str | None]:
+async def still_allowed(
+    deps: Deps, client: AsyncWebClient, body: dict[str, Any], action: str, ticket_id: str | None
+) -> str | None:
+    """None if the submitter may act; else why not (the refusal is audited). Bounded
+    by LOOKUP_BUDGET, since the ack waits for it (usually a cached profile: a DB read)."""
+    user = body.get("user") or {}
+    try:
+        await asyncio.wait_for(
+            admit(
+                deps,
+                client,
+                user_id=str(user.get("id") or ""),
+                user_name=user.get("username"),
+                channel_id=read_metadata(body["view"]).get("channel"),
+                action=action,
+                ticket_id=ticket_id,
+                via="modal",
+            ),
+            LOOKUP_BUDGET,
+        )
+    except Denied as exc:
+        return exc.user_message
+    except TimeoutError:
+        return "Slack did not tell us in time who you are, so nothing was done. Submit again."
+    except Exception:
+        log.exception("access check failed")
+        return "Something went wrong on our side; nothing was done."
+    return None
+
+
+async def lookup(
+    deps: Deps, ticket_id: str, budget: float = LOOKUP_BUDGET
+) -> tuple[Ticket | None, str | None]:
     """The ticket, or a sentence for the ticket field."""
     try:
-        return await asyncio.wait_for(deps.tickets.ticket(ticket_id), LOOKUP_BUDGET), None
+        return await asyncio.wait_for(deps.tickets.ticket(ticket_id), max(budget, 0.1)), None
     except TimeoutError:
         return None, "Mava did not answer in time. Submit again in a moment."
     except MavaError as exc:
@@ -179,9 +220,20 @@ async def submit_write(
     source: str = "",
 ) -> Outcome:
     view = body["view"]
+    user = body.get("user") or {}
+    channel_id = read_metadata(view).get("channel")
     outcome: Outcome
     try:
-        person: SlackPerson = await deps.access.require(body["user"]["id"])
+        person: SlackPerson = await admit(
+            deps,
+            client,
+            user_id=str(user.get("id") or ""),
+            user_name=user.get("username"),
+            channel_id=channel_id,
+            action="note" if note else "reply",
+            ticket_id=ticket_id or None,
+            via="modal",
+        )
     except Exception as exc:
         sentence = problem(exc)
         if sentence is None:
@@ -201,7 +253,7 @@ async def submit_write(
             deps,
             client,
             person=person,
-            channel_id=read_metadata(view).get("channel"),
+            channel_id=channel_id,
             action="note" if note else "reply",
             ticket_id=ticket_id,
             summary=text,
@@ -216,7 +268,10 @@ async def submit_write(
             view_id=view["id"],
             view=b.result_modal(title, f"{icon} {outcome.message}"),
         )
-    except SlackApiError as exc:
-        # Typically the modal was closed meanwhile. The outcome stands (and is audited).
-        log.warning("views.update failed", extra={"error": exc.response.get("error")})
+    except Exception as exc:
+        # Typically the modal was closed meanwhile. The outcome stands (and is audited),
+        # and the person must still learn it, or they would send it again.
+        error = slack_error(exc)
+        log.warning("views.update failed (%s)", error, extra={"error": error})
+        await say_outcome(Answer(client, str(user.get("id") or ""), channel_id), outcome)
     return outcome
