@@ -28,6 +28,7 @@ from bot.settings import Settings
 from bot.slack.app import build_deps, create_app
 from bot.slack.deps import Deps
 from bot.slack.errors import slack_error
+from bot.slack.socket_mode import SocketMode
 from bot.slack.web import slack_client
 from bot.store.db import Database
 from bot.store.leader import Leadership
@@ -48,6 +49,7 @@ class Runtime:
     app: AsyncApp
     digest: DigestRuntime
     leadership: Leadership
+    socket_mode: SocketMode | None = None  # set when SLACK_APP_TOKEN is; started by serve
 
     @classmethod
     async def build(
@@ -84,7 +86,16 @@ class Runtime:
             **deps_overrides,
         )
         app = create_app(settings, mava, db, client=slack, deps=deps)
-        return cls(settings, db, mava, slack, metrics, deps, app, digest, leadership)
+        socket_mode = None
+        if settings.slack_app_token is not None:
+            socket_mode = SocketMode(
+                app,
+                settings.slack_app_token.get_secret_value(),
+                unhealthy_after=settings.socket_mode_unhealthy_seconds,
+                metrics=metrics,
+                inflight=deps.inflight,
+            )
+        return cls(settings, db, mava, slack, metrics, deps, app, digest, leadership, socket_mode)
 
     async def warm_up(self) -> None:
         """Ask Slack who the bot is before taking requests (see bot.slack.identity)."""
@@ -128,7 +139,8 @@ class Runtime:
         application.router.add_post("/slack/events", self._slack_events)
         application.add_routes(
             health_routes(
-                {"database": self.db.ping},
+                {"database": self.db.ping}
+                | ({"slack_socket": self.socket_mode.check} if self.socket_mode else {}),
                 self.metrics,
                 is_shutting_down=lambda: self.deps.inflight.closing,
             )
@@ -183,6 +195,8 @@ class Runtime:
         return await self.deps.inflight.wait_idle(grace)
 
     async def close(self) -> None:
+        if self.socket_mode is not None:
+            await self.socket_mode.close()
         await self.mava.aclose()
         await self.db.dispose()
         session = getattr(self.slack, "session", None)

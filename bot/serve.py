@@ -1,7 +1,9 @@
 """`mava-bot run`: serve Slack (Socket Mode or HTTP), run the scheduler, stop cleanly.
 
-On SIGTERM/SIGINT: stop taking new work (HTTP answers 503, the socket closes), let
-handlers in flight finish (bounded), stop the scheduler, close clients, exit 0.
+On SIGTERM/SIGINT, in any state (also while Slack cannot be reached): stop taking new
+work (HTTP answers 503; the Socket Mode connection closes and no new one is opened), let
+handlers in flight finish (bounded by DRAIN_SECONDS), stop the scheduler, close clients,
+exit 0.
 """
 
 from __future__ import annotations
@@ -35,46 +37,56 @@ async def serve(
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
             loop.add_signal_handler(sig, stop.set)
     runtime = await Runtime.build(settings)
-    await runtime.warm_up()
+    # A signal during start-up ends the wait for Slack at once (it may be unreachable).
+    await until_stopped(runtime.warm_up(), stop)
     # What start-up built (modules, Bolt, SQLAlchemy) lives as long as the process;
     # frozen, it is not walked by every full collection again (those took ~90 ms,
     # stalling acks, under bench/ack_latency.py's bursts).
     gc.freeze()
-    socket_handler = None
     runner, port = await runtime.serve_http(settings.host, settings.port)
     try:
-        if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-            assert settings.slack_app_token is not None
-            socket_handler = AsyncSocketModeHandler(
-                runtime.app, settings.slack_app_token.get_secret_value()
-            )
-            await socket_handler.connect_async()
+        if runtime.socket_mode is not None and not stop.is_set():
+            # In the background: nothing waits for Slack; /healthz tells whether it is up.
+            await runtime.socket_mode.start()
         await runtime.start_background()
         log.info(
             "mava-bot ready: %s; %s; Mava at %s",
-            "Socket Mode" if settings.socket_mode else f"HTTP mode on {settings.host}:{port}",
+            "Socket Mode (connecting to Slack)"
+            if settings.socket_mode
+            else f"HTTP mode on {settings.host}:{port}",
             runtime.describe_deliveries(),
             settings.mava_api_url,
             extra={"mode": "socket" if settings.socket_mode else "http", "port": port},
         )
         if ready is not None:
-            await ready(runtime, port)
+            await until_stopped(ready(runtime, port), stop)
         await stop.wait()
         log.info("shutting down: finishing work in flight")
-        if socket_handler is not None:
-            await socket_handler.disconnect_async()
+        if runtime.socket_mode is not None:
+            await runtime.socket_mode.stop()  # no new socket from here on
         if not await runtime.drain(DRAIN_SECONDS):
             log.warning("some handlers were still running after %.0f s", DRAIN_SECONDS)
     finally:
         await runtime.stop_background()
         await runner.cleanup()
-        if socket_handler is not None:
-            await socket_handler.close_async()
         await runtime.close()
     log.info("stopped")
     return 0
+
+
+async def until_stopped(work: Awaitable[Any], stop: asyncio.Event) -> None:
+    """Await `work` unless `stop` is set first (then `work` is cancelled)."""
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (task, stopping):
+            pending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        with contextlib.suppress(asyncio.CancelledError):
+            await stopping
 
 
 def run_cli(argv: list[str]) -> int:

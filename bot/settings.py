@@ -8,6 +8,7 @@ value echoed unless it is a secret.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Collection
@@ -81,6 +82,8 @@ FIXES: dict[str, str] = {
     "least 1 (default 120)",
     "POLL_INTERVAL_SECONDS": "seconds between alert polls, at least 1 (default 60)",
     "LEADER_CHECK_SECONDS": "seconds between leader checks on PostgreSQL, at least 0.5 (default 5)",
+    "SOCKET_MODE_UNHEALTHY_SECONDS": "seconds without a Socket Mode connection before "
+    "/healthz answers 503, more than 0 (default 30)",
     "DIGEST_SKIP_EMPTY": "true or false",
     "ALERT_UNASSIGNED": "true or false",
     "AUDIT_CHANNEL": FIND_CHANNEL_ID,
@@ -156,6 +159,8 @@ class Settings(BaseSettings):
     poll_interval_seconds: float = Field(default=60.0, ge=1)
     # PostgreSQL: how often replicas check which one runs the poller and digests.
     leader_check_seconds: float = Field(default=5.0, ge=0.5)
+    # Socket Mode: /healthz answers 503 once no connection has been up for this long.
+    socket_mode_unhealthy_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator(*WANTED_PREFIX, "slack_signing_secret", "mava_api_token", mode="before")
     @classmethod
@@ -388,6 +393,16 @@ def load_settings(required: Collection[str] = (), **overrides: Any) -> Settings:
     if settings is None or problems:
         fail(problems)
     return settings
+
+
+def drop_secrets_from_environment() -> None:
+    """Once read into Settings, the secrets leave os.environ, so that no library picks up
+    a copy of its own (Bolt's AsyncApp falls back to SLACK_BOT_TOKEN when given no token,
+    then warns "As you gave `client` as well, `token` will be unused") and no child
+    process inherits them."""
+    names = {field.upper() for field in SECRETS}
+    for key in [key for key in os.environ if key.upper() in names]:
+        del os.environ[key]
 
 
 def fail(problems: list[str]) -> NoReturn:

@@ -40,6 +40,8 @@ from aiohttp import web
 JSON = dict[str, Any]
 
 DEFAULT_BOT_TOKEN: Final = "xoxb-test-token"
+# The app-level token (Socket Mode): only apps.connections.open takes it.
+DEFAULT_APP_TOKEN: Final = "xapp-1-A0MAVABOT-1-test-app-token"
 DEFAULT_TEAM_ID: Final = "T0001"
 DEFAULT_TEAM_NAME: Final = "Example"
 DEFAULT_TEAM_DOMAIN: Final = "example"
@@ -50,6 +52,8 @@ STUB_BOT_ID: Final = "B0MAVABOT"
 STUB_APP_ID: Final = "A0MAVABOT"
 # Pseudo method name under which response_url posts are recorded (and faults injected).
 RESPONSE_URL: Final = "response_url"
+# How long a trigger id opens a modal, as on Slack.
+TRIGGER_TTL_SECONDS: Final = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +206,7 @@ class _Fault:
     retry_after: int = 1
     status: int = 500
     body: JSON | str | None = None
+    content_type: str = "text/plain"
 
 
 @dataclass(slots=True)
@@ -238,6 +243,7 @@ class SlackStub:
         self,
         *,
         tokens: Iterable[str] = (DEFAULT_BOT_TOKEN,),
+        app_tokens: Iterable[str] = (DEFAULT_APP_TOKEN,),
         users: Iterable[StubUser] = DEFAULT_USERS,
         usergroups: Mapping[str, Iterable[str]] = DEFAULT_USERGROUPS,
         team_id: str = DEFAULT_TEAM_ID,
@@ -251,6 +257,9 @@ class SlackStub:
         """`strict_users`: refuse DMs/ephemerals to ids missing from the directory, as Slack
         would. Off by default so tests may use ad-hoc user ids without seeding them."""
         self.tokens: set[str] = set(tokens)
+        self.app_tokens: set[str] = set(app_tokens)
+        # Set by SocketModeServer.attach(): hands out a fresh wss URL per apps.connections.open.
+        self.socket_mode_url: Callable[[], str] | None = None
         self.revoked: set[str] = set()
         self.team_id = team_id
         self.team_name = team_name
@@ -261,6 +270,8 @@ class SlackStub:
         self.strict_users = strict_users
         # Posting to (or reading) any of these answers channel_not_found.
         self.channels_not_found: set[str] = set()
+        # views.open/push answer expired_trigger_id this long after the click.
+        self.trigger_ttl = TRIGGER_TTL_SECONDS
 
         self._users: dict[str, StubUser] = {}
         for user in users:
@@ -288,6 +299,7 @@ class SlackStub:
 
         self._methods: dict[str, MethodHandler] = {
             "api.test": self._api_test,
+            "apps.connections.open": self._apps_connections_open,
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -484,10 +496,13 @@ class SlackStub:
         status: int = 500,
         times: int | None = 1,
         body: JSON | str | None = None,
+        content_type: str = "text/plain",
     ) -> None:
         """Answer HTTP `status`. The default body is JSON ``{"ok": false, "error":
-        "internal_error"}`` (so `e.response["error"]` works); pass a str for a text/plain one."""
-        self._add_fault(method, _Fault("http", times, status=status, body=body))
+        "internal_error"}``; pass a str for a non-JSON one (a proxy's HTML 502:
+        ``body="<html>…", content_type="text/html"``), which slack_sdk cannot parse."""
+        fault = _Fault("http", times, status=status, body=body, content_type=content_type)
+        self._add_fault(method, fault)
 
     def slow_down(self, method: str, seconds: float) -> None:
         """Answer every `method` call `seconds` late (stamped with its arrival time), until
@@ -626,7 +641,7 @@ class SlackStub:
         if infra is not None:
             return self._fault_response(infra, answer)
 
-        auth_error = self._auth_error(token)
+        auth_error = self._auth_error(token, method)
         if auth_error is not None:
             return web.json_response(answer({"ok": False, "error": auth_error}))
 
@@ -668,16 +683,23 @@ class SlackStub:
             return web.json_response(body, status=429, headers=headers)
         if isinstance(fault.body, str):
             answer({"ok": False, "error": fault.body}, fault.status)
-            return web.Response(status=fault.status, text=fault.body, content_type="text/plain")
+            return web.Response(
+                status=fault.status, text=fault.body, content_type=fault.content_type
+            )
         body = fault.body if fault.body is not None else {"ok": False, "error": "internal_error"}
         return web.json_response(answer(body, fault.status), status=fault.status)
 
-    def _auth_error(self, token: str | None) -> str | None:
+    def _auth_error(self, token: str | None, method: str = "") -> str | None:
         if not token:
             return "not_authed"
         if token in self.revoked:
             return "token_revoked"
-        if token not in self.tokens:
+        # apps.connections.open takes only an app-level token (xapp-), every other method
+        # only the others.
+        app_method = method == "apps.connections.open"
+        if token.startswith("xapp-") != app_method:
+            return "not_allowed_token_type"
+        if token not in (self.app_tokens if app_method else self.tokens):
             return "invalid_auth"
         return None
 
@@ -826,6 +848,11 @@ class SlackStub:
         return user
 
     # ------------------------------------------------------------------ methods: auth/chat
+
+    def _apps_connections_open(self, params: JSON) -> JSON:
+        if self.socket_mode_url is None:  # no SocketModeServer attached: Socket Mode is off
+            raise SlackApiFailure("internal_error")
+        return {"ok": True, "url": self.socket_mode_url()}
 
     def _api_test(self, params: JSON) -> JSON:
         return {"ok": True, "args": params} if params else {"ok": True}
@@ -1015,14 +1042,22 @@ class SlackStub:
                     return view
         return None
 
-    def _views_open(self, params: JSON) -> JSON:
-        if not params.get("trigger_id"):
+    def _check_trigger(self, trigger_id: Any) -> None:
+        if not trigger_id:
             raise SlackApiFailure("invalid_arguments")
+        # Slack's trigger ids work for 3 s. Ours (slack_requests.new_trigger_id) start
+        # with the millisecond they were issued; other shapes never expire.
+        head = str(trigger_id).split(".", 1)[0]
+        issued_ms = int(head) if head.isdigit() else 0
+        if issued_ms > 10**12 and time.time() - issued_ms / 1000 > self.trigger_ttl:
+            raise SlackApiFailure("expired_trigger_id")
+
+    def _views_open(self, params: JSON) -> JSON:
+        self._check_trigger(params.get("trigger_id"))
         return {"ok": True, "view": copy.deepcopy(self._new_view(params.get("view")))}
 
     def _views_push(self, params: JSON) -> JSON:
-        if not params.get("trigger_id"):
-            raise SlackApiFailure("invalid_arguments")
+        self._check_trigger(params.get("trigger_id"))
         # The stack's top is not knowable from a trigger id; the last opened view stands in.
         previous = next(reversed(self._views), None)
         view = self._new_view(params.get("view"), previous_view_id=previous)
@@ -1306,6 +1341,7 @@ def _element_problems(element: Any, where: str) -> list[str]:
 
 
 __all__ = [
+    "DEFAULT_APP_TOKEN",
     "DEFAULT_BOT_TOKEN",
     "DEFAULT_TEAM_DOMAIN",
     "DEFAULT_TEAM_ID",
