@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.observability.logs import configure_logging, secrets_from_settings
 from bot.runtime import Runtime
-from bot.settings import FOR_RUN, Settings, load_settings
+from bot.settings import FOR_RUN, Settings, drop_secrets_from_environment, load_settings
 
 log = logging.getLogger("bot.serve")
 
@@ -99,6 +99,7 @@ def run_cli(argv: list[str]) -> int:
     )
     parser.parse_args(argv)
     settings = load_settings(FOR_RUN)  # bad values and missing tokens, all in one pass
+    drop_secrets_from_environment()
     configure_logging(settings.log_level, secrets=secrets_from_settings(settings))
     return run_loop(serve(settings))
 

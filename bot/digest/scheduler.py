@@ -117,6 +117,9 @@ class BotScheduler:
                 "misfire_grace_time": max(1, round(self._interval)),
             },
         )
+        # Started before any job is added: a job added to a stopped scheduler is queued
+        # with an INFO line ("Adding job tentatively") per job, on every start.
+        self._scheduler.start()
         self._scheduler.add_job(
             self.run_poll,
             IntervalTrigger(seconds=self._interval),
@@ -128,7 +131,6 @@ class BotScheduler:
         if not self._listening:
             self._subs.on_change(self.rebuild)
             self._listening = True
-        self._scheduler.start()
         await self._catch_up()
         log.info(
             "scheduler started",
