@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from bot.mava.models import Priority
 from bot.sandbox.slack_requests import DEFAULT_SIGNING_SECRET
-from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN
+from bot.sandbox.slack_stub import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN
 from bot.settings import (
     FIXES,
     FOR_MAVA,
@@ -434,9 +434,10 @@ def test_the_sandbox_tokens_have_real_shapes() -> None:
         _env_file=None,
         slack_bot_token=DEFAULT_BOT_TOKEN,
         slack_signing_secret=DEFAULT_SIGNING_SECRET,
+        slack_app_token=DEFAULT_APP_TOKEN,
         mava_api_token="mava-sandbox-demo-key",
     )
-    assert lines == [] and settings is not None
+    assert lines == [] and settings is not None and settings.socket_mode
 
 
 # --- The commands, as a user runs them ------------------------------------------------
