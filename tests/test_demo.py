@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +16,9 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from bot.demo.cli import run_demo_cli
-from bot.demo.render import mrkdwn_to_text, render_blocks, render_modal
-from bot.demo.session import open_demo, run_demo
+from bot.demo.emoji import EMOJI
+from bot.demo.render import mrkdwn_to_text, render_blocks, render_modal, text_object
+from bot.demo.session import open_demo, run_demo, snapshot
 from bot.sandbox.mava_server import MavaSandbox
 from bot.sandbox.slack_stub import RESPONSE_URL
 
@@ -188,6 +190,99 @@ def test_module_entry_point_reads_piped_stdin() -> None:
     assert "\x1b[" not in done.stdout  # a pipe gets plain text
 
 
+def test_legend_and_try_line_follow_the_opening_digest_and_end_help() -> None:
+    console, out = plain_console()
+    result = asyncio.run(run_demo(["help"], console, seed=7, tickets=60))
+    opening, helped = out.getvalue().split("mava> help")
+
+    # What follows the opening digest fits on a screen: every sample id and the Try line.
+    after_digest = opening[opening.rindex("What changed in Mava") :]
+    assert len(after_digest.splitlines()) <= 15, after_digest
+    for name, ticket_id in result.samples.placeholders().items():
+        assert f"{name}" in after_digest and ticket_id in after_digest
+    assert "Try: /mava show $T1" in after_digest
+    assert f"/mava show …{result.samples.high_unassigned[-6:]}" in " ".join(after_digest.split())
+
+    # `help` shows them again, at its end, so they are on screen when it returns.
+    end = "\n".join(helped.rstrip().splitlines()[-12:])
+    assert "$HIGH" in end and result.samples.high_unassigned in end and "Try:" in end
+    assert "shortcut note [TEXT]" in helped and "/mava subscribe digest" in helped
+
+    # The digest's emoji codes are drawn as emoji.
+    assert "🔴 High" in opening and "✅ Digest posted" in opening
+    assert ":red_circle:" not in opening and ":white_check_mark:" not in opening
+
+
+def test_short_ids_from_a_list_work_in_commands_and_clicks() -> None:
+    async def scenario() -> tuple[MavaSandbox, list[str], str, str]:
+        console, out = plain_console()
+        async with open_demo(console, seed=7, tickets=60) as session:
+            await session.start()  # the digest: Assign to me on every unassigned ticket
+            mark = len(out.getvalue())
+            await session.run_line("/mava tickets unassigned high")
+            tails = re.findall(r"…([0-9a-f]{6}) ·", out.getvalue()[mark:])
+            first, second, third = tails[:3]
+            await session.run_line(f"/mava resolve …{first}")
+            await session.run_line(f"/mava priority {second.upper()} low")  # no "…", any case
+            await session.run_line(f"click Assign to me …{third}")
+            before = snapshot(session.sandbox)
+            mark = len(out.getvalue())
+            await session.run_line("/mava resolve …ffffff")  # no ticket ends so
+            assert snapshot(session.sandbox) == before
+            return session.sandbox, tails, out.getvalue(), out.getvalue()[mark:]
+
+    sandbox, tails, text, unknown = asyncio.run(scenario())
+    by_tail = {t["_id"][-6:]: t for t in sandbox.tickets}
+    assert by_tail[tails[0]]["status"] == "Resolved"
+    assert by_tail[tails[1]]["priority"] == 1
+    assert by_tail[tails[2]]["assignedTo"] == sandbox.agent_id("jane@example.com")
+    assert f"(…{tails[0]} is ticket {by_tail[tails[0]]['_id']})" in text
+    assert "is not a Mava ticket id" in unknown and "What changed in Mava: nothing." in unknown
+
+
+STALE = """/mava show $T1
+click Resolve $T1
+click Resolve $T1
+click Assign to me $HIGH
+click Assign to me $HIGH
+click Resolve abcdef
+click Frobnicate
+"""
+
+
+def test_a_button_no_longer_on_screen_is_refused_at_once() -> None:
+    console, out = plain_console()
+    result = asyncio.run(run_demo(STALE.splitlines(), console, seed=7, tickets=60))
+    text = out.getvalue()
+    t1, high = result.samples.open_tickets[0], result.samples.high_unassigned
+
+    # The card's Resolve was replaced by the bot's answer; the digest item was redrawn.
+    assert (
+        f"That [ Resolve ] button for ticket {t1} is no longer on screen: the bot has "
+        "replaced that message since. Slack would not offer it, so nothing was sent."
+    ) in " ".join(text.split())
+    assert (
+        f"That [ Assign to me ] button for ticket {high} is no longer on screen: the bot "
+        "has updated that message since."
+    ) in " ".join(text.split())
+    # A ticket with no such button is not swapped for another ticket's button.
+    assert "There is no [ Resolve ] button for ticket abcdef on screen; nothing was sent." in (
+        " ".join(text.split())
+    )
+    assert "No button 'Frobnicate' on screen. Buttons:" in text
+    assert "no answer" not in text
+
+    # Only the two buttons on screen reached the bot: one resolve, one assignment.
+    assert text.count("@Jane presses [") == 2
+    ticket = result.sandbox.get(t1)
+    assert ticket is not None and ticket["status"] == "Resolved"
+    changes = [m for m in ticket["messages"] if "Resolved" in str(m.get("content"))]
+    assert len(changes) == 1
+    assigned = result.sandbox.get(high)
+    assert assigned is not None
+    assert assigned["assignedTo"] == result.sandbox.agent_id("jane@example.com")
+
+
 # --- The renderer -------------------------------------------------------------------------
 
 USERS = {"U0JANE": "Jane"}.get
@@ -200,7 +295,7 @@ def test_mrkdwn_styles_links_mentions_and_entities() -> None:
         USERS,
     )
     assert text.plain == (
-        "Ticket now old id Open in Mava @Jane @U0NOBODY a < b && c > d :tada: @here #general"
+        "Ticket now old id Open in Mava @Jane @U0NOBODY a < b && c > d 🎉 @here #general"
     )
 
     def style_of(word: str) -> str:
@@ -315,3 +410,37 @@ def test_render_blocks_handles_each_block_shape() -> None:
 @pytest.mark.parametrize("blocks", [None, [], [{}]])
 def test_render_blocks_tolerates_empty_input(blocks: Any) -> None:
     assert isinstance(rendered(render_blocks(blocks)), str)
+
+
+def test_emoji_codes_render_as_emoji_and_unknown_ones_stay() -> None:
+    text = mrkdwn_to_text(":white_check_mark: Done :no_such_code: `:tada:` 10:00:01 *:lock:*")
+    assert text.plain == "✅ Done :no_such_code: :tada: 10:00:01 🔒"  # code spans stay verbatim
+    assert text_object({"type": "plain_text", "text": ":warning: hi"}).plain == "⚠ hi"
+    # Customer text goes out with emoji off: Slack shows the code as typed.
+    raw = {"type": "plain_text", "text": ":warning: hi", "emoji": False}
+    assert text_object(raw).plain == ":warning: hi"
+    rich = {
+        "type": "rich_text",
+        "elements": [
+            {
+                "type": "rich_text_section",
+                "elements": [
+                    {"type": "emoji", "name": "tada", "unicode": "1f389"},
+                    {"type": "emoji", "name": "thumbsup"},
+                    {"type": "emoji", "name": "partyparrot"},
+                    {"type": "emoji", "name": "broken", "unicode": "zz"},
+                ],
+            }
+        ],
+    }
+    assert rendered(render_blocks([rich])).strip() == "🎉👍:partyparrot::broken:"
+
+
+def test_every_emoji_code_the_bot_sends_is_drawn() -> None:
+    used: set[str] = set()
+    for folder in ("slack", "digest", "services"):
+        for path in (ROOT / "bot" / folder).rglob("*.py"):
+            source = path.read_text(encoding="utf-8")
+            used.update(re.findall(r"(?<![\w:/]):([a-z][a-z0-9_+-]*):(?![\w:/])", source))
+    assert {"white_check_mark", "warning", "red_circle"} <= used  # the scan finds them
+    assert used - set(EMOJI) == set()

@@ -81,7 +81,8 @@ def quiet_logging(level: int = logging.WARNING) -> Iterator[None]:
 
 
 def make_console(stdout: TextIO, *, no_color: bool) -> Console:
-    """Plain text when not a terminal (pipes, tests); emoji codes stay as typed."""
+    """Plain text when not a terminal (pipes, tests). rich's own `:code:` and markup
+    parsing is off: Slack's text is drawn by bot.demo.render, emoji included."""
     is_tty = stdout.isatty()
     return Console(
         file=stdout,

@@ -7,6 +7,7 @@ and tests can render them into plain text. Nothing here talks to the network.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from rich.rule import Rule
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
+
+from bot.demo.emoji import emojize
 
 JSON = dict[str, Any]
 # Slack user id -> the name Slack shows for them (None when unknown).
@@ -76,7 +79,7 @@ def _inline(text: str, users: UserNames | None, style: Style) -> Text:
     position = 0
     for match in _INLINE.finditer(text):
         if match.start() > position:
-            out.append(unescape(text[position : match.start()]), style)
+            out.append(emojize(unescape(text[position : match.start()])), style)
         position = match.end()
         if match.group("code") is not None:
             out.append(unescape(match.group("code")[1:-1]), style + CODE)
@@ -89,14 +92,15 @@ def _inline(text: str, users: UserNames | None, style: Style) -> Text:
         else:
             out.append_text(_inline(match.group("strike"), users, style + Style(strike=True)))
     if position < len(text):
-        out.append(unescape(text[position:]), style)
+        out.append(emojize(unescape(text[position:])), style)
     return out
 
 
 def mrkdwn_to_text(text: str, users: UserNames | None = None, style: Style | str = "") -> Text:
     """Slack mrkdwn as rich Text: `*bold*`, `_italic_`, `~strike~`, `` `code` ``,
     ```` ```blocks``` ````, `> quotes`, `<url|label>` (label, underlined), `<@U1>` (@name),
-    and `&lt;&gt;&amp;` as characters. Emoji codes stay as typed (`:tada:`)."""
+    `&lt;&gt;&amp;` as characters, and known emoji codes as emoji (`:tada:` → 🎉; not
+    inside code, as in Slack)."""
     base = Style.parse(style) if isinstance(style, str) else style
     out = Text()
     for index, chunk in enumerate(text.split(_FENCE)):
@@ -124,7 +128,8 @@ def text_object(obj: Any, users: UserNames | None = None, style: Style | str = "
     raw = str(obj.get("text") or "")
     if obj.get("type") == "mrkdwn":
         return mrkdwn_to_text(raw, users, style)
-    return Text(raw, style)  # plain_text shows exactly what it says
+    # plain_text shows exactly what it says, emoji codes drawn unless `"emoji": false`.
+    return Text(raw if obj.get("emoji") is False else emojize(raw), style)
 
 
 # --- Blocks ------------------------------------------------------------------------
@@ -268,10 +273,19 @@ def _rich_text_run(elements: Iterable[Any], users: UserNames | None) -> Text:
         elif kind == "channel":
             out.append("#" + str(element.get("channel_id") or ""), MENTION)
         elif kind == "emoji":
-            out.append(f":{element.get('name')}:", style)
+            out.append(_rich_text_emoji(element), style)
         elif kind in ("broadcast", "usergroup"):
             out.append("@" + str(element.get("range") or element.get("usergroup_id")), MENTION)
     return out
+
+
+def _rich_text_emoji(element: Mapping[str, Any]) -> str:
+    """Slack sends the code point(s) with the name (`"unicode": "1f389"`)."""
+    with contextlib.suppress(ValueError, OverflowError):
+        code = str(element.get("unicode") or "")
+        if code:
+            return "".join(chr(int(part, 16)) for part in code.split("-"))
+    return emojize(f":{element.get('name')}:")
 
 
 def _rich_text(block: Mapping[str, Any], users: UserNames | None) -> RenderableType:

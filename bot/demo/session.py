@@ -78,6 +78,23 @@ ANSWER_METHODS: Final = frozenset(
 SHORTCUTS: Final = {"note": SHORTCUT_ADD_NOTE, "reply": SHORTCUT_REPLY}
 OPEN_STATUSES: Final = ("Open", "Pending", "Waiting")
 _TICKET_ID = re.compile(r"^[0-9a-fA-F]{6,24}$")
+_SHORT_ID = re.compile(r"^[0-9a-f]{4,23}$", re.IGNORECASE)  # a tail of an id, as lists show it
+# /mava subcommands whose first argument is a ticket.
+TICKET_COMMANDS: Final = frozenset(
+    {
+        "show",
+        "reply",
+        "note",
+        "status",
+        "resolve",
+        "close",
+        "reopen",
+        "priority",
+        "category",
+        "assign",
+    }
+)
+_SURFACES_KEPT: Final = 40  # messages and modals `click` looks through, newest first
 
 # The demo's own lines: (syntax, what it does).
 DEMO_LINES: Final = (
@@ -89,9 +106,12 @@ DEMO_LINES: Final = (
     ("quit", "leave (Ctrl-D works too)"),
 )
 HELP_NOTES: Final = (
-    "$T1 $T2 $T3 $HIGH stand for the sample tickets. When the bot opens a modal you are "
-    "asked whether to submit it; in a script it is submitted as filled in, with TEXT "
-    "(when given) in its text box. Lines starting with # are comments."
+    "$T1 $T2 $T3 $HIGH stand for the sample tickets (below). A ticket's short id as lists "
+    "show it (…562460, or just 562460) works in commands and clicks too. A button works "
+    "while it is on screen; one the bot has since replaced is refused, as Slack no longer "
+    "shows it. When the bot opens a modal you are asked whether to submit it; in a script "
+    "it is submitted as filled in, with TEXT (when given) in its text box. Lines starting "
+    "with # are comments."
 )
 
 
@@ -289,6 +309,17 @@ class _Surface:
     channel: str | None = None
     ts: str | None = None
     view: JSON | None = None
+    # Why Slack no longer shows it (None while it does): a click on it is refused, as
+    # Slack offers no such button, instead of sending what the bot would ignore.
+    gone: str | None = None
+
+    def same_place(self, other: _Surface) -> bool:
+        """Both are versions of one message or one modal."""
+        if self.kind != other.kind or self.kind == "ephemeral":
+            return False
+        if self.kind == "message":
+            return (self.channel, self.ts) == (other.channel, other.ts)
+        return (self.view or {}).get("id") == (other.view or {}).get("id")
 
 
 @dataclass(frozen=True)
@@ -340,6 +371,8 @@ class DemoSession:
         self.lines_run = 0
         self._shown: list[RenderableType] = []
         self._surfaces: list[_Surface] = []
+        # response_url name -> the ephemeral whose button gave it (see `_show_call`).
+        self._answers_to: dict[str, _Surface] = {}
 
     # --- output -------------------------------------------------------------------
 
@@ -378,22 +411,6 @@ class DemoSession:
 
     def banner(self) -> RenderableType:
         sandbox = self.sandbox
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold cyan")
-        grid.add_column()
-        grid.add_column(style="dim")
-        for name, ticket_id in self.samples.placeholders().items():
-            ticket = sandbox.get(ticket_id) or {}
-            agent = sandbox.agents.get(ticket.get("assignedTo") or "")
-            facts = " · ".join(
-                [
-                    str(ticket.get("status")),
-                    PRIORITY_LABELS.get(ticket.get("priority") or 0, "no") + " priority",
-                    agent.name if agent else "Unassigned",
-                    str(ticket.get("sourceType")),
-                ]
-            )
-            grid.add_row(Text(name), Text(ticket_id), Text(facts))
         intro = Text.assemble(
             ("Mava ↔ Slack demo", "bold"),
             ": a Mava sandbox ",
@@ -411,19 +428,55 @@ class DemoSession:
             users=self.user_name,
             title="#support · the message the shortcuts act on",
         )
-        agents = {a.email for a in sandbox.agents.values()}
-        members = [f"@{u.name}" for u in self.directory if u.email in agents and u.id != USER]
+        people = Text.assemble(
+            ("Mava agents in this Slack: ", "bold"), ", ".join(["@jane (you)", *self._members()])
+        )
+        return Group(intro, Text(""), people, sample)
+
+    def _members(self) -> list[str]:
+        """`@name` of the other Slack members who are Mava agents."""
+        agents = {a.email for a in self.sandbox.agents.values()}
+        return [f"@{u.name}" for u in self.directory if u.email in agents and u.id != USER]
+
+    def legend(self) -> RenderableType:
+        """The sample tickets and what to try. Printed last at start (after the digest,
+        so it is on screen at the first prompt) and at the end of `help`."""
+        sandbox = self.sandbox
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold cyan")
+        grid.add_column()
+        grid.add_column(style="dim")
+        for name, ticket_id in self.samples.placeholders().items():
+            ticket = sandbox.get(ticket_id) or {}
+            agent = sandbox.agents.get(ticket.get("assignedTo") or "")
+            facts = " · ".join(
+                [
+                    str(ticket.get("status")),
+                    PRIORITY_LABELS.get(ticket.get("priority") or 0, "no") + " priority",
+                    agent.name if agent else "Unassigned",
+                    str(ticket.get("sourceType")),
+                ]
+            )
+            grid.add_row(Text(name), Text(ticket_id), Text(facts))
+        other = (self._members() or ["@jane"])[0]
         tips = Text.assemble(
             ("Try: ", "bold"),
             "/mava show $T1 · /mava reply $T1 Thanks, on it! · /mava note $T1 Gold plan · "
-            f"/mava assign $HIGH me · /mava assign $T2 {(members or ['@jane'])[0]} · "
-            "/mava resolve $T3 · /mava tickets unassigned high · shortcut note · "
-            "click Resolve $T1 · help · quit",
+            f"click Resolve $T1 · click Assign to me $HIGH · /mava assign $T2 {other} · "
+            f"/mava tickets unassigned high · /mava show …{self.samples.high_unassigned[-6:]} · "
+            "shortcut note · help · quit",
         )
-        people = Text.assemble(
-            ("Mava agents in this Slack: ", "bold"), ", ".join(["@jane (you)", *members])
+        return Group(
+            Text.assemble(
+                ("Sample tickets: ", "bold"),
+                (
+                    "type $T1 for the first id; a short id as lists show it (…a1b2c3) works too",
+                    "dim",
+                ),
+            ),
+            grid,
+            tips,
         )
-        return Group(intro, Text(""), Text("Sample tickets:", "bold"), grid, people, sample, tips)
 
     async def start(self, *, digest: bool = True) -> list[RenderableType]:
         """The banner, then `/mava digest` in #support so there is a digest to look at."""
@@ -432,6 +485,7 @@ class DemoSession:
         if digest:
             self.echo("/mava digest")
             await self._command("digest")
+        self.show(self.legend())
         return self._shown
 
     # --- lines --------------------------------------------------------------------
@@ -452,7 +506,9 @@ class DemoSession:
         elif word in ("help", "?"):
             self.show(self.help())
         elif word == "/mava":
-            await self._command(rest)
+            command = self._full_ticket_id(rest)
+            if command is not None:
+                await self._command(command)
         elif word == "mava":
             self.show(render_notice("Commands start with a slash: /mava " + rest, "yellow"))
         elif word == "shortcut":
@@ -462,6 +518,32 @@ class DemoSession:
         else:
             self.show(render_notice(f"I don't know '{word}'. Type help for what works.", "yellow"))
         return self._shown
+
+    def _full_ticket_id(self, rest: str) -> str | None:
+        """`show …562460` → `show 6b07…562460`: lists show a ticket's last 6 characters (in
+        Slack they link to it, so copying gives the whole id); here the tail works as
+        typed. None when the tail fits several tickets (the user is told)."""
+        match = re.match(r"(\S+)(\s+)(\S+)(.*)$", rest, re.DOTALL)
+        if match is None or match.group(1).lower() not in TICKET_COMMANDS:
+            return rest
+        tail = _strip_ellipsis(match.group(3))
+        if not _SHORT_ID.match(tail):
+            return rest
+        found = [t["_id"] for t in self.sandbox.tickets if t["_id"].endswith(tail.lower())]
+        if len(found) > 1:
+            listed = ", ".join(found[:5]) + (", …" if len(found) > 5 else "")
+            self.show(
+                render_notice(
+                    f"{match.group(3)} fits {len(found)} tickets ({listed}): give more of "
+                    "the id. Nothing was sent.",
+                    "yellow",
+                )
+            )
+            return None
+        if not found:
+            return rest  # the bot says it is not a ticket id
+        self.show(render_notice(f"({match.group(3)} is ticket {found[0]})"))
+        return "".join((match.group(1), match.group(2), found[0], match.group(4)))
 
     def help(self) -> RenderableType:
         def grid(rows: Iterable[tuple[str, str]]) -> Table:
@@ -479,6 +561,8 @@ class DemoSession:
             Text(""),
             Text("/mava commands:", "bold"),
             grid((entry.syntax, entry.summary) for entry in HELP_ENTRIES),
+            Text(""),
+            self.legend(),
         )
 
     async def _command(self, text: str) -> None:
@@ -519,12 +603,11 @@ class DemoSession:
         self._show_diff(before)
 
     async def _click(self, rest: str) -> None:
-        chosen, remainder = self._find_button(rest)
-        if chosen is None:
-            labels = sorted({b.label for s in self._surfaces for b in _buttons(s)})
-            hint = ", ".join(labels) if labels else "none yet (try /mava show $T1)"
-            self.show(render_notice(f"No button '{rest}' on screen. Buttons: {hint}.", "yellow"))
+        found = self._find_button(rest)
+        if isinstance(found, str):
+            self.show(render_notice(found, "yellow"))
             return
+        chosen, remainder = found
         surface = chosen.surface
         self.show(
             render_notice(
@@ -557,6 +640,9 @@ class DemoSession:
                 channel_id=surface.channel or CHANNEL,
                 user_id=USER,
             )
+        if sender.last_response_url and surface.kind == "ephemeral":
+            # An answer to this click's response_url with replace_original replaces it.
+            self._answers_to[sender.last_response_url.rpartition("/")[2]] = surface
         if response.status_code != 200:
             self.show(render_notice(f"The bot answered HTTP {response.status_code}.", "red"))
         if chosen.url:
@@ -567,29 +653,56 @@ class DemoSession:
             await self._drive_modal(form, remainder or None)
         self._show_diff(before)
 
-    def _find_button(self, rest: str) -> tuple[_Button | None, str]:
-        """The newest button whose label starts `rest` (longest label wins); a ticket id
-        (or its tail) right after the label picks among same-labelled buttons."""
+    def _find_button(self, rest: str) -> tuple[_Button, str] | str:
+        """The newest button on screen whose label starts `rest` (longest label wins) and
+        the text after it; a ticket id (or its tail, `…562460`) right after the label
+        picks among same-labelled buttons. Else a sentence saying why nothing is pressed:
+        no such label, no such button for that ticket, or a button Slack no longer shows."""
+        self._refresh_messages()
         wanted = rest.strip()
-        best: list[_Button] = []
-        best_len = -1
-        for surface in reversed(self._surfaces):
-            for button in _buttons(surface):
-                label = button.label.lower()
-                fits = wanted.lower() == label or wanted.lower().startswith(label + " ")
-                if label and fits and len(label) >= best_len:
-                    if len(label) > best_len:
-                        best, best_len = [], len(label)
-                    best.append(button)
-        if not best:
-            return None, ""
-        remainder = wanted[best_len:].strip()
+        every = [b for surface in reversed(self._surfaces) for b in _buttons(surface)]
+        fits = [
+            b
+            for b in every
+            if b.label
+            and (
+                wanted.lower() == b.label.lower()
+                or wanted.lower().startswith(b.label.lower() + " ")
+            )
+        ]
+        if not fits:
+            labels = sorted({b.label for b in every if b.surface.gone is None})
+            hint = ", ".join(labels) if labels else "none yet (try /mava show $T1)"
+            return f"No button '{rest}' on screen. Buttons: {hint}."
+        length = max(len(b.label) for b in fits)
+        same = [b for b in fits if len(b.label) == length]
+        label = same[0].label
+        remainder = wanted[length:].strip()
         first, _, after = remainder.partition(" ")
-        if _TICKET_ID.match(first):
-            matching = [b for b in best if (b.value or "").lower().endswith(first.lower())]
-            if matching:
-                return matching[0], after.strip()
-        return best[0], remainder
+        tail = _strip_ellipsis(first)
+        ticket = ""
+        if _TICKET_ID.match(tail):
+            ticket, remainder = tail, after.strip()
+            for_ticket = [b for b in same if (b.value or "").lower().endswith(tail.lower())]
+        else:
+            for_ticket = same
+        shown = [b for b in for_ticket if b.surface.gone is None]
+        if shown:
+            return shown[0], remainder
+        which = f"[ {label} ] button" + (f" for ticket {ticket}" if ticket else "")
+        if for_ticket:
+            return (
+                f"That {which} is no longer on screen: {for_ticket[0].surface.gone}. "
+                "Slack would not offer it, so nothing was sent."
+            )
+        others = list(
+            dict.fromkeys(f"…{b.value[-6:]}" for b in same if b.value and b.surface.gone is None)
+        )
+        listed = f" It is shown for {', '.join(others[:4])}" if others else ""
+        if len(others) > 4:
+            listed += f" and {len(others) - 4} more tickets"
+        listed += "." if others else ""
+        return f"There is no {which} on screen; nothing was sent.{listed}"
 
     # --- modals -------------------------------------------------------------------
 
@@ -647,6 +760,7 @@ class DemoSession:
             if self.ask is not None:
                 if not await self._decide(view, values):
                     self.show(render_notice("Closed the modal; nothing was sent."))
+                    self._retire(_Surface("modal", [], view=view), "that modal was closed")
                     return
             else:
                 self.show(render_notice(f"(script) @Jane presses [ {submit} ]"))
@@ -679,8 +793,10 @@ class DemoSession:
                 # Slack swaps the modal's content in place: same view id.
                 next_view = {**ack["view"], "id": view.get("id"), "hash": view.get("hash")}
                 self.show(render_modal(next_view, users=self.user_name, heading="Modal updated"))
+                self._remember(_Surface("modal", _blocks(next_view), view=next_view))
             elif action == "clear" or not action:
                 self.show(render_notice("The modal closes."))
+                self._retire(_Surface("modal", [], view=view), "that modal was closed")
             follow_up = next_view is not None and isinstance(next_view.get("submit"), dict)
             settled = await self._settle(mark, expect_answer=not follow_up and bool(next_view))
             form = self._show_calls(settled)
@@ -738,6 +854,10 @@ class DemoSession:
         response: JSON = call.response or {}
         if call.method == RESPONSE_URL:
             body = call.params
+            origin = self._answers_to.get(call.target or "")
+            if body.get("delete_original") or body.get("replace_original"):
+                what = "deleted" if body.get("delete_original") else "replaced"
+                self._retire(origin, f"the bot has {what} that message since")
             if body.get("delete_original"):
                 self.show(render_notice("The bot deleted the message the button was on."))
             elif body.get("response_type") == "in_channel":
@@ -782,12 +902,50 @@ class DemoSession:
         return None
 
     def _remember(self, surface: _Surface) -> None:
+        """Keep what has buttons; a new version of a message or modal retires the old
+        one (its buttons are then refused, saying why)."""
+        replaced = (
+            "the bot has updated that message since"
+            if surface.kind == "message"
+            else "the bot has changed that modal since"
+        )
+        for old in self._surfaces:
+            if old.gone is None and old.same_place(surface):
+                if old.blocks == surface.blocks:
+                    return
+                old.gone = replaced
         if _buttons(surface):
             self._surfaces.append(surface)
-            del self._surfaces[:-20]
+        del self._surfaces[:-_SURFACES_KEPT]
+
+    def _retire(self, surface: _Surface | None, why: str) -> None:
+        """`surface` (and any version of it) is no longer shown."""
+        if surface is None:
+            return
+        for old in self._surfaces:
+            if old is surface or (old.gone is None and old.same_place(surface)):
+                old.gone = old.gone or why
+
+    def _refresh_messages(self) -> None:
+        """Channel messages as Slack shows them now: the bot may have edited or deleted
+        one since it was drawn (chat.update, a response_url replace)."""
+        for surface in list(self._surfaces):
+            if surface.kind != "message" or surface.gone is not None:
+                continue
+            current = self.stub.message(surface.channel or CHANNEL, surface.ts or "")
+            if current is None:
+                surface.gone = "the bot has deleted that message"
+            else:
+                fresh = _Surface("message", _blocks(current), surface.channel, surface.ts)
+                self._remember(fresh)
 
     def _show_diff(self, before: Snapshot) -> None:
         self.show(render_changes(diff(self.sandbox, before, snapshot(self.sandbox))))
+
+
+def _strip_ellipsis(token: str) -> str:
+    """`…562460` (as lists show a ticket) or `...562460` → `562460`."""
+    return token.removeprefix("…").removeprefix("...")
 
 
 def _blocks(payload: Mapping[str, Any]) -> list[JSON]:
