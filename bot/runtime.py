@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.digest import DigestRuntime, create_digest_runtime, ticket_for_thread
@@ -25,6 +21,7 @@ from bot.mava.client import MavaClient
 from bot.observability.health import health_routes
 from bot.observability.metrics import Metrics
 from bot.settings import Settings
+from bot.slack import http_route
 from bot.slack.app import build_deps, create_app
 from bot.slack.deps import Deps
 from bot.slack.errors import slack_error
@@ -134,9 +131,19 @@ class Runtime:
         return f"{digest}; {alerts}; per-channel subscriptions from the database"
 
     def web_app(self) -> web.Application:
-        """HTTP mode: Slack's requests, health and metrics."""
-        application = web.Application()
-        application.router.add_post("/slack/events", self._slack_events)
+        """Health and metrics; in HTTP mode also Slack's requests, through one door
+        (bot.slack.http_route). In Socket Mode Slack's requests come over the socket, so
+        `/slack/events` is not served: an unsigned POST there gets 404, not a listener."""
+        application = web.Application(client_max_size=http_route.MAX_BODY_BYTES)
+        if not self.settings.socket_mode:
+            secret = self.settings.slack_signing_secret
+            route = http_route.SlackEventsRoute(
+                self.app,
+                signing_secret=secret.get_secret_value() if secret is not None else None,
+                inflight=self.deps.inflight,
+                metrics=self.metrics,
+            )
+            application.router.add_post("/slack/events", route.handle)
         application.add_routes(
             health_routes(
                 {"database": self.db.ping}
@@ -147,40 +154,17 @@ class Runtime:
         )
         return application
 
-    async def _slack_events(self, request: web.Request) -> web.Response:
-        if self.deps.inflight.closing:
-            # Slack retries a request that fails; another replica (or we, after restart)
-            # takes it.
-            return web.Response(status=503, text="shutting down")
-        started = time.monotonic()
-        self.deps.inflight.request_arrived()
-        bolt_request = await to_bolt_request(request)
-        if self._is_signed_slash_command(bolt_request):
-            # A slash command's ack is an empty 200 (`/mava` answers on its
-            # response_url), so send it now and let Bolt run the command after it:
-            # under a burst, Bolt's middleware before each ack was most of the time to
-            # ack the last one (bench/ack_latency.py).
-            self.deps.inflight.spawn(self.app.async_dispatch(bolt_request), name="command")
-            self.metrics.slack_ack_seconds.observe(time.monotonic() - started)
-            return web.Response(status=200)
-        bolt_response = await self.app.async_dispatch(bolt_request)
-        self.metrics.slack_ack_seconds.observe(time.monotonic() - started)
-        return await to_aiohttp_response(bolt_response)
-
-    def _is_signed_slash_command(self, request: AsyncBoltRequest) -> bool:
-        """A slash command with a valid signature (anything else goes to Bolt first,
-        which answers a bad signature with 401)."""
-        body = request.body
-        secret = self.settings.slack_signing_secret
-        signing_secret = secret.get_secret_value() if secret is not None else ""
-        if not body.get("command") or "payload" in body or not signing_secret:
-            return False
-        headers = {name: values[0] for name, values in request.headers.items() if values}
-        return SignatureVerifier(signing_secret).is_valid_request(request.raw_body, headers)
-
     async def serve_http(self, host: str, port: int) -> tuple[web.AppRunner, int]:
         """Start serving; returns the runner and the bound port (port 0 picks one)."""
-        runner = web.AppRunner(self.web_app(), access_log=None)
+        runner = web.AppRunner(
+            self.web_app(),
+            access_log=None,
+            # aiohttp's keep-alive timer also closes a connection whose request line and
+            # headers never finish (its only header-read bound; 3630 s by default).
+            keepalive_timeout=http_route.READ_TIMEOUT_SECONDS,
+            # After an early answer (413, 408) read what is left for at most this long.
+            lingering_time=2.0,
+        )
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()

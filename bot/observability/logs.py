@@ -67,6 +67,14 @@ _RECORD_ATTRS: Final = frozenset(
 # Keys the JSON formatter writes itself; an extra field of the same name gets a prefix.
 _JSON_KEYS: Final = frozenset({"time", "level", "logger", "message", "exception", "stack"})
 
+# Size bounds (characters), so one log line stays a few KB whatever a library or a
+# request puts in it: a message, each extra field, and the end of a traceback (where
+# it failed). A line is at most about MAX_MESSAGE + MAX_TRACE + the extra fields.
+MAX_MESSAGE: Final = 2000
+MAX_FIELD: Final = 500
+MAX_TRACE: Final = 4000
+MAX_EXTRA_FIELDS: Final = 20
+
 
 class Redactor:
     """Replaces registered secret values and token-shaped strings with `[redacted]`."""
@@ -202,25 +210,58 @@ def _timestamp(record: logging.LogRecord) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def cut(text: str, limit: int) -> str:
+    """The start of `text`, at most `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit} more characters]"
+
+
+def cut_start(text: str, limit: int) -> str:
+    """The end of `text` (a traceback's last frames and the error itself)."""
+    if len(text) <= limit:
+        return text
+    return f"[{len(text) - limit} characters before] …{text[-limit:]}"
+
+
+def _field(value: Any) -> Any:
+    """An extra field's value, kept as is when short, else cut as JSON text."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return cut(value, MAX_FIELD)
+    text = jsonlib.dumps(value, ensure_ascii=False, default=str)
+    return value if len(text) <= MAX_FIELD else cut(text, MAX_FIELD)
+
+
+def _bounded_extras(record: logging.LogRecord) -> list[tuple[str, Any]]:
+    keys = _extra_keys(record)
+    fields = [(key, _field(getattr(record, key))) for key in keys[:MAX_EXTRA_FIELDS]]
+    if len(keys) > MAX_EXTRA_FIELDS:
+        fields.append(("extra_fields_left_out", len(keys) - MAX_EXTRA_FIELDS))
+    return fields
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, then every extra field."""
+    """One JSON object per line: time, level, logger, message, then every extra field,
+    each bounded (see MAX_MESSAGE)."""
 
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
             "time": _timestamp(record),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": cut(record.getMessage(), MAX_MESSAGE),
         }
-        for key in _extra_keys(record):
+        for key, value in _bounded_extras(record):
             name = f"extra_{key}" if key in _JSON_KEYS else key
-            data[name] = getattr(record, key)
+            data[name] = value
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
-            data["exception"] = record.exc_text
+            data["exception"] = cut_start(record.exc_text, MAX_TRACE)
         if record.stack_info:
-            data["stack"] = record.stack_info
+            data["stack"] = cut_start(record.stack_info, MAX_FIELD)
         return jsonlib.dumps(data, ensure_ascii=False, default=str)
 
 
@@ -245,15 +286,15 @@ class ConsoleFormatter(logging.Formatter):
         level = f"{record.levelname:<7}"
         if self.colour:
             level = f"{_COLOURS.get(record.levelname, '')}{level}\x1b[0m"
-        parts = [clock, level, record.name, record.getMessage()]
-        parts += [f"{key}={_console_value(getattr(record, key))}" for key in _extra_keys(record)]
+        parts = [clock, level, record.name, cut(record.getMessage(), MAX_MESSAGE)]
+        parts += [f"{key}={_console_value(value)}" for key, value in _bounded_extras(record)]
         line = " ".join(parts)
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
-            line += "\n" + record.exc_text
+            line += "\n" + cut_start(record.exc_text, MAX_TRACE)
         if record.stack_info:
-            line += "\n" + record.stack_info
+            line += "\n" + cut_start(record.stack_info, MAX_FIELD)
         return line
 
 
