@@ -229,7 +229,15 @@ def test_short_ids_from_a_list_work_in_commands_and_clicks() -> None:
             mark = len(out.getvalue())
             await session.run_line("/mava resolve …ffffff")  # no ticket ends so
             assert snapshot(session.sandbox) == before
-            return session.sandbox, tails, out.getvalue(), out.getvalue()[mark:]
+            unknown = out.getvalue()[mark:]
+            # Subscriptions are listed as #N, and #N is what unsubscribe takes.
+            await session.run_line("/mava subscribe alerts high")
+            mark = len(out.getvalue())
+            await session.run_line("/mava subscriptions")
+            [number] = re.findall(r"• (#\d+) · alerts", out.getvalue()[mark:])
+            await session.run_line(f"/mava unsubscribe {number}")
+            assert f"Unsubscribed {number}." in out.getvalue()
+            return session.sandbox, tails, out.getvalue(), unknown
 
     sandbox, tails, text, unknown = asyncio.run(scenario())
     by_tail = {t["_id"][-6:]: t for t in sandbox.tickets}
