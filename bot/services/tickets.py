@@ -23,6 +23,10 @@ from bot.services.errors import ServiceError
 
 OPEN_STATUSES = (Status.OPEN, Status.PENDING, Status.WAITING)
 LIST_LIMIT = 20
+# The most characters Mava stores in one message or note (it answers 400 beyond; the
+# sandbox does the same). Every write through this service is checked against it
+# before Mava is called, so a long text is refused with its length, never cut.
+MESSAGE_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -97,13 +101,15 @@ class TicketService:
     # --- writes ---------------------------------------------------------------------
 
     async def reply(self, ticket_id: str, text: str) -> None:
-        await self.mava.send_message(ticket_id, _required(text), message_type=MessageType.EXTERNAL)
+        _check_length(_required(text))
+        await self.mava.send_message(ticket_id, text, message_type=MessageType.EXTERNAL)
 
     async def note(self, ticket_id: str, text: str, *, author: str, source: str = "") -> str:
         """Add an attributed private note; returns the text stored in Mava."""
         body = f"Note from {author} via Slack: {_required(text)}"
         if source:
             body += f"\n\n{source}"
+        _check_length(body, note=True)
         await self.mava.send_message(ticket_id, body, message_type=MessageType.INTERNAL_NOTE)
         return body
 
@@ -185,6 +191,28 @@ def list_filter(
         origins=tuple(origins),
         high_only=high_only,
     )
+
+
+def too_long(text: str, *, note: bool = False) -> str | None:
+    """Why Mava would refuse `text` for its length (None when it fits)."""
+    if len(text) <= MESSAGE_LIMIT:
+        return None
+    what = (
+        'The note (with the "Note from … via Slack" line and any link to the original) is'
+        if note
+        else "The message is"
+    )
+    over = len(text) - MESSAGE_LIMIT
+    return (
+        f"{what} {len(text):,} characters; Mava accepts at most {MESSAGE_LIMIT:,} per "
+        f"message. Shorten it by {over:,} characters, or send it in parts. Nothing was sent."
+    )
+
+
+def _check_length(text: str, *, note: bool = False) -> None:
+    refusal = too_long(text, note=note)
+    if refusal is not None:
+        raise ServiceError(refusal)
 
 
 def _required(text: str) -> str:

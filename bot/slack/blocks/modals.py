@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.mava.models import Ticket
+from bot.services.tickets import MESSAGE_LIMIT
 from bot.slack import text as t
 from bot.slack.blocks.common import (
     Block,
@@ -34,8 +35,9 @@ View = dict[str, Any]
 
 MAX_CONTEXT_LINES = 10
 SUMMARY_MESSAGES = 3
-MAVA_MESSAGE_LIMIT = 10_000  # Mava's documented max message length
 _NOTE_VIEWS = (VIEW_NOTE, VIEW_SHORTCUT_NOTE)
+# A ticket id is 24 characters, a dashboard link about 80; Slack stops typing beyond.
+TICKET_INPUT_LENGTH = 300
 
 
 def _view(
@@ -116,6 +118,7 @@ def compose_modal(
         ticket_input: dict[str, Any] = {
             "type": "plain_text_input",
             "action_id": INPUT_TICKET,
+            "max_length": TICKET_INPUT_LENGTH,
             "placeholder": plain_text("Ticket id or dashboard link", t.INPUT_PLACEHOLDER),
         }
         if ticket_id:
@@ -194,8 +197,8 @@ def confirm_reply_modal(*, ticket: Ticket, text: str, private_metadata: str) -> 
     if len(pieces) > room:
         blocks.append(context(":warning: The message is too long to show in full here."))
     blocks.append(divider())
-    if len(text) > MAVA_MESSAGE_LIMIT:
-        blocks.append(context(f":warning: Mava accepts at most {MAVA_MESSAGE_LIMIT:,} characters."))
+    if len(text) > MESSAGE_LIMIT:
+        blocks.append(context(f":warning: Mava accepts at most {MESSAGE_LIMIT:,} characters."))
     return _view(
         title="Send to customer?",
         blocks=blocks,

@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.mava.errors import MavaError
 from bot.mava.ids import InvalidTicketRef, parse_ticket_ref
 from bot.mava.models import Ticket
+from bot.services.tickets import too_long
 from bot.slack import blocks as b
 from bot.slack.access import Denied, SlackPerson
 from bot.slack.answer import Answer
@@ -55,6 +56,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
         if not text.strip():
             await ack(response_action="errors", errors={BLOCK_TEXT: "Write the message first."})
             return
+        if (refusal := too_long(text)) is not None:  # Slack caps the input; a forged one
+            await ack(response_action="errors", errors={BLOCK_TEXT: refusal})
+            return
         title = "Add a private note" if is_note else "Reply to customer"
         await ack(response_action="update", view=b.result_modal(title, "Sending to Mava…"))
         ticket_id = read_metadata(view).get("ticket", "")
@@ -86,6 +90,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         text = field(view, BLOCK_TEXT, INPUT_TEXT)
         if not text.strip():
             errors[BLOCK_TEXT] = "Write the message first."
+        elif (refusal := too_long(text)) is not None:
+            errors[BLOCK_TEXT] = refusal
         ticket: Ticket | None = None
         if ticket_id and not errors:
             budget = deadline - asyncio.get_running_loop().time()
