@@ -16,17 +16,18 @@ ENV PATH="/opt/venv/bin:$PATH"
 WORKDIR /src
 
 # Runtime dependencies first (not the dev extra), in their own layer, so a code change
-# does not reinstall them.
-COPY pyproject.toml README.md ./
+# does not reinstall them. Pinned by constraints.txt (the versions the tests ran with;
+# see .ci/lock), so an image built later installs the same versions.
+COPY pyproject.toml README.md constraints.txt ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
-    && pip install -r requirements.txt
+    && pip install -r requirements.txt -c constraints.txt
 
 # Then the bot itself, as a regular (non-editable) install, migrations included.
 COPY bot ./bot
 RUN pip install --no-deps . \
     && python -m compileall -q /opt/venv
 
-# --- final: the venv on a clean slim image, run as a non-root user ---------------------
+# --- final: the venv on a clean slim image; the bot runs as the non-root user `app` -----
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
@@ -43,16 +44,19 @@ RUN groupadd --system --gid 10001 app \
 
 COPY --from=builder /opt/venv /opt/venv
 
-USER app
 WORKDIR /app
 
 # SQLite lives in /data: mount a volume there (or set DATABASE_URL to PostgreSQL).
 # /healthz and /metrics are served on PORT in both Socket Mode and HTTP mode.
 EXPOSE 3000
 
-# No curl in slim images: ask Python. Any non-200 answer (503 while a check fails or
-# during shutdown) or no answer marks the container unhealthy.
+# No curl in slim images: ask Python. Any non-200 answer (503 while a check fails, while
+# Socket Mode has had no connection for SOCKET_MODE_UNHEALTHY_SECONDS, or during
+# shutdown) or no answer marks the container unhealthy.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request; r = urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4); sys.exit(0 if r.status == 200 else 1)"]
 
+# The entrypoint starts as root only to hand /data to the app user (a volume or host
+# folder is often root-owned), then runs the command as `app` (bot/container.py).
+ENTRYPOINT ["python", "-m", "bot.container"]
 CMD ["mava-bot", "run"]

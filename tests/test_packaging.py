@@ -11,24 +11,34 @@ import fnmatch
 import json
 import os
 import re
+import signal
 import sys
 import tomllib
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from running import bot_env, free_port, start_bot, wait_healthy
 
+from bot import container
 from bot.observability.health import health_routes
 from bot.observability.metrics import Metrics
+from bot.sandbox.mava_server import running_mava_sandbox
+from bot.sandbox.slack_stub import DEFAULT_APP_TOKEN, running_slack_stub
+from bot.sandbox.socket_mode_server import running_socket_mode_server
 from bot.slack import ids
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 MANIFEST = ROOT / "manifest.yml"
+CONSTRAINTS = ROOT / "constraints.txt"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
@@ -113,6 +123,8 @@ def test_builder_installs_runtime_dependencies_into_a_venv(
     runs = " ".join(of(builder, "RUN"))
     assert "python -m venv /opt/venv" in runs
     assert "['project']['dependencies']" in runs  # runtime dependencies, from pyproject
+    # ... at the versions the tests ran with.
+    assert "pip install -r requirements.txt -c constraints.txt" in runs
     assert "pip install --no-deps ." in runs
     everything = DOCKERFILE.read_text()
     assert "[dev]" not in everything and "optional-dependencies" not in everything
@@ -129,11 +141,13 @@ def test_final_stage_copies_only_the_venv_and_runs_as_app(
     final = stages[1]
     assert of(final, "COPY") == ["--from=builder /opt/venv /opt/venv"]
     assert not any("pip install" in args for args in of(final, "RUN"))
-    assert "useradd" in " ".join(of(final, "RUN"))
-    assert of(final, "USER")[-1] == "app"
-    # USER comes before anything that runs the bot.
-    keywords = [item.keyword for item in final]
-    assert keywords.index("USER") < keywords.index("CMD")
+    assert "useradd --system --uid 10001 --gid app" in " ".join(of(final, "RUN"))
+    # The entrypoint starts as root to hand /data to `app`, then runs CMD as `app`
+    # (tests/test_container.py runs it); no USER would leave it unable to.
+    assert of(final, "USER") == []
+    (entrypoint,) = of(final, "ENTRYPOINT")
+    assert exec_form(entrypoint) == ["python", "-m", "bot.container"]
+    assert (container.APP_USER, str(container.DATA)) == ("app", "/data")
 
 
 def test_final_stage_environment(stages: list[list[Instruction]]) -> None:
@@ -192,6 +206,119 @@ async def test_healthcheck_command_really_probes_healthz(
     finally:
         await server.close()
     assert (returncode == 0) is exit_ok
+
+
+async def healthcheck_exit(stages: list[list[Instruction]], port: int) -> int:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        healthcheck_command(stages)[2],
+        env={**os.environ, "PORT": str(port)},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    return await asyncio.wait_for(process.wait(), 20)
+
+
+async def test_healthcheck_fails_while_socket_mode_has_no_connection(
+    stages: list[list[Instruction]], tmp_path: Path
+) -> None:
+    """`mava-bot run` in Socket Mode: healthy while connected, unhealthy (so Docker
+    restarts it) once Slack's socket has been gone for SOCKET_MODE_UNHEALTHY_SECONDS."""
+    async with (
+        running_mava_sandbox(rate_limit=None) as mava,
+        running_slack_stub() as slack,
+        running_socket_mode_server(slack) as socket,
+    ):
+        port = free_port()
+        env = bot_env(
+            mava,
+            slack,
+            tmp_path,
+            PORT=str(port),
+            SLACK_APP_TOKEN=DEFAULT_APP_TOKEN,
+            SOCKET_MODE_UNHEALTHY_SECONDS="1",
+        )
+        process = await start_bot(env, tmp_path, tmp_path / "bot.log")
+        try:
+            await socket.wait_for_connection(1, timeout=30)
+            await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+            assert await healthcheck_exit(stages, port) == 0
+            await socket.refuse_connections()
+            socket.drop()
+            deadline = asyncio.get_running_loop().time() + 15
+            while await healthcheck_exit(stages, port) == 0:
+                assert asyncio.get_running_loop().time() < deadline, "never unhealthy"
+                await asyncio.sleep(0.3)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), 30)
+
+
+# --- constraints.txt ------------------------------------------------------------------
+
+
+def pins() -> dict[str, str]:
+    """constraints.txt as {canonical name: version}."""
+    found = {}
+    for line in CONSTRAINTS.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"not an exact pin: {line}"
+            found[canonicalize_name(name)] = version.strip()
+    return found
+
+
+def runtime_requirements() -> list[Requirement]:
+    return [Requirement(spec) for spec in PYPROJECT["project"]["dependencies"]]
+
+
+def test_constraints_pin_every_runtime_dependency_within_pyproject() -> None:
+    pinned = pins()
+    for requirement in runtime_requirements():
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        name = canonicalize_name(requirement.name)
+        assert name in pinned, f"{name} is not in constraints.txt: run .ci/lock"
+        assert requirement.specifier.contains(pinned[name], prereleases=True), (
+            f"constraints.txt pins {name}=={pinned[name]}, outside pyproject's "
+            f"{requirement.specifier}: run .ci/lock"
+        )
+    assert "pytest" not in pinned and "mypy" not in pinned  # the image gets no dev tools
+
+
+def test_constraints_cover_the_whole_closure_and_are_what_the_tests_run_on() -> None:
+    """Every package the runtime dependencies pull in (through their extras too) is
+    pinned, and pinned at the version installed here: the tested one."""
+    pinned = pins()
+    queue = [(req.name, frozenset(req.extras)) for req in runtime_requirements()]
+    seen: set[tuple[str, frozenset[str]]] = set()
+    while queue:
+        name, extras = queue.pop()
+        if (canonicalize_name(name), extras) in seen:
+            continue
+        seen.add((canonicalize_name(name), extras))
+        dist = metadata.distribution(name)
+        assert canonicalize_name(name) in pinned, f"{name} is not pinned: run .ci/lock"
+        assert dist.version == pinned[canonicalize_name(name)], (
+            f"{name} {dist.version} is installed, constraints.txt pins "
+            f"{pinned[canonicalize_name(name)]}: install with -c constraints.txt"
+        )
+        for spec in dist.requires or []:
+            requirement = Requirement(spec)
+            wanted = [{"extra": extra} for extra in extras] or [{"extra": ""}]
+            if requirement.marker is None or any(requirement.marker.evaluate(e) for e in wanted):
+                queue.append((requirement.name, frozenset(requirement.extras)))
+    closure = {name for name, _ in seen}
+    assert closure <= set(pinned)
+    # Nothing pinned that the runtime does not need (uvloop is skipped on Windows only).
+    assert set(pinned) - closure == set()
+
+
+def test_the_lock_script_says_how_to_regenerate() -> None:
+    header = [line for line in CONSTRAINTS.read_text().splitlines() if line.startswith("#")]
+    assert any("regenerate with .ci/lock" in line for line in header)
+    assert os.access(ROOT / ".ci" / "lock", os.X_OK)
 
 
 # --- .dockerignore --------------------------------------------------------------------
