@@ -291,6 +291,21 @@ def test_a_button_no_longer_on_screen_is_refused_at_once() -> None:
     assert assigned["assignedTo"] == result.sandbox.agent_id("jane@example.com")
 
 
+def test_output_into_head_ends_quietly(tmp_path: Path) -> None:
+    # head leaves after the banner's first lines, long before the digest is printed.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+    line = (
+        f"echo '/mava tickets' | {sys.executable} -m bot demo --tickets 20 2>err.txt"
+        ' | head -n 3; echo "demo=${PIPESTATUS[1]}"'
+    )
+    done = subprocess.run(
+        ["bash", "-c", line], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60
+    )
+    shown = done.stdout.splitlines()
+    assert shown[0].startswith("Mava ↔ Slack demo") and shown[3] == "demo=1"
+    assert (tmp_path / "err.txt").read_text() == ""  # no BrokenPipeError traceback
+
+
 # --- The renderer -------------------------------------------------------------------------
 
 USERS = {"U0JANE": "Jane"}.get

@@ -82,7 +82,9 @@ def quiet_logging(level: int = logging.WARNING) -> Iterator[None]:
 
 def make_console(stdout: TextIO, *, no_color: bool) -> Console:
     """Plain text when not a terminal (pipes, tests). rich's own `:code:` and markup
-    parsing is off: Slack's text is drawn by bot.demo.render, emoji included."""
+    parsing is off: Slack's text is drawn by bot.demo.render, emoji included. A reader
+    that leaves early (`| head`) ends the demo quietly with exit code 1: rich's
+    `Console.on_broken_pipe` does what the Python docs' note on SIGPIPE advises."""
     is_tty = stdout.isatty()
     return Console(
         file=stdout,
