@@ -8,7 +8,10 @@ quiet, then renders the new Slack records and the sandbox diff.
 
 Lines (see `DEMO_LINES`): `/mava ...`, `shortcut note|reply [TEXT]`, `click LABEL [TICKET]
 [TEXT]`, `help`, `quit`/`exit`; blank lines and `# comments` are skipped. `$T1`, `$T2`,
-`$T3` and `$HIGH` stand for the sample tickets, so scripts work whatever the ids.
+`$T3` and `$HIGH` stand for the sample tickets, so scripts work whatever the ids; a
+ticket's tail as lists show it (`…562460`) stands for the whole id. `click` presses only
+buttons Slack would still show: one on a message or modal the bot has since replaced is
+refused with the reason, as is a ticket that has no such button.
 """
 
 from __future__ import annotations
