@@ -4,8 +4,10 @@ state, health while Slack cannot be reached, the app token checked."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import signal
+import statistics
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -96,6 +98,46 @@ async def test_sigterm_finishes_the_write_in_flight_and_opens_no_new_socket(
     assert len(services.stub.calls("apps.connections.open")) == asked
     assert socket.open_connections() == []
     assert any(line["message"] == "stopped" for line in log_lines(log))
+
+
+async def test_a_running_process_acks_a_hundred_envelopes_at_once(
+    services: Slack, tmp_path: Path
+) -> None:
+    env = bot_env(
+        services.mava,
+        services.stub,
+        tmp_path,
+        PORT=str(free_port()),
+        SLACK_APP_TOKEN=DEFAULT_APP_TOKEN,
+        MAVA_RATE_LIMIT="100000",
+    )
+    process = await start_bot(env, tmp_path, tmp_path / "bot.log")
+    try:
+        await services.socket.wait_for_connection(1, timeout=30)
+        sandbox = services.mava.sandbox
+        tickets = [str(sandbox.add_ticket(status="Open")["_id"]) for _ in range(100)]
+        bodies = [
+            slash_command(f"reply {t} Burst {t}", response_url=services.stub.response_url())
+            for t in tickets
+        ]
+        gc.collect()  # this process's own pauses are not the bot's
+        sent = await asyncio.gather(*(services.socket.send_request(b) for b in bodies))
+        acks = await asyncio.gather(*(e.acked(timeout=5) for e in sent))
+        await wait_for(lambda: len(services.stub.responses()) >= 100, 30, "100 answers")
+        took = await stop_within_bound(process)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    seconds = sorted(a.seconds for a in acks)
+    p50, p99 = statistics.median(seconds), seconds[98]
+    print(
+        f"\n`mava-bot run`, 100 envelopes at once: ack p50 {p50 * 1000:.1f} ms, "
+        f"p99 {p99 * 1000:.1f} ms, max {seconds[-1] * 1000:.1f} ms"
+    )
+    assert seconds[-1] < 3.0
+    written = [r for r in sandbox.requests if r.method == "PUT" and r.path == "/api/message"]
+    assert sorted(r.body["ticketId"] for r in written) == sorted(tickets)  # each once
+    assert took < EXIT_LIMIT
 
 
 @pytest.mark.parametrize("unreachable", ["web api", "websocket"])

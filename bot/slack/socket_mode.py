@@ -251,7 +251,18 @@ class SocketMode:
         started = time.monotonic()
         if self.inflight is not None:
             self.inflight.request_arrived()
+            if request.type == "slash_commands":
+                # As the HTTP door does: `/mava` acks with nothing (it answers on its
+                # response_url), so ack now and let Bolt run it after the acks of a
+                # burst; Bolt's own ack then has nothing left to say.
+                await client.send_socket_mode_response({"envelope_id": request.envelope_id})
+                self._acked(started)
+                self.inflight.spawn(run_async_bolt_app(self.app, request), name="command")
+                return
         response = await run_async_bolt_app(self.app, request)
         await send_async_response(client, request, response, started)
+        self._acked(started)
+
+    def _acked(self, started: float) -> None:
         if self.metrics is not None:
             self.metrics.slack_ack_seconds.observe(time.monotonic() - started)
