@@ -3,7 +3,8 @@
 `/healthz` answers 200 only while the process serves and every dependency check passes
 within a short timeout; during shutdown it answers 503 at once, so a load balancer stops
 sending Slack requests to a replica that is draining. Failure reasons are short and
-redacted: the endpoint may be reachable from the internet in HTTP mode.
+redacted: the endpoint may be reachable from the internet in HTTP mode. In Socket Mode
+the runtime adds a `slack_socket` check (bot.slack.socket_mode.SocketMode.check).
 """
 
 from __future__ import annotations
@@ -44,7 +45,14 @@ async def run_check(name: str, check: HealthCheck, limit: float) -> str:
         log.warning("health check timed out", extra={"check": name, "limit_s": limit})
         return f"error: timed out after {limit:g} s"
     except Exception as exc:
-        log.warning("health check failed", extra={"check": name}, exc_info=True)
+        # The reason names the error; a traceback on every probe (Docker asks every 30 s
+        # while Slack is unreachable) only at DEBUG.
+        log.warning(
+            "health check failed: %s",
+            failure_reason(exc),
+            extra={"check": name},
+            exc_info=log.isEnabledFor(logging.DEBUG),
+        )
         return f"error: {failure_reason(exc)}"
     return "ok"
 
