@@ -522,3 +522,94 @@ def test_every_method_called_has_its_scope(manifest: dict[str, Any]) -> None:
         if METHOD_SCOPES[method] and not scopes & set(METHOD_SCOPES[method])
     }
     assert not missing, f"manifest.yml lacks the scope these calls need: {missing}"
+
+
+# --- README, LICENSE ------------------------------------------------------------------
+
+README = ROOT / "README.md"
+_LINK = re.compile(r"\]\(([^)\s]+)[^)]*\)|<([^>\s]+)>")
+
+
+def bad_links(path: Path, text: str) -> list[str]:
+    """Relative links in `text` (a document at `path`) that leave the repository or
+    point at nothing."""
+    found = []
+    for a, b in _LINK.findall(text):
+        link = a or b
+        if re.match(r"[a-z][a-z0-9+.-]*:", link) or link.startswith("#"):
+            continue  # a URL or an anchor on the same page
+        target = (path.parent / link.split("#")[0]).resolve()
+        if not target.is_relative_to(ROOT) or not target.exists():
+            found.append(link)
+    return found
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/ARCHITECTURE.md"])
+def test_no_link_leaves_the_repository(document: str) -> None:
+    path = ROOT / document
+    assert bad_links(path, path.read_text()) == []
+
+
+def test_the_link_check_finds_what_the_readme_once_had() -> None:
+    old = "See [ARCHITECTURE](../shared/docs/ARCHITECTURE.md), [gone](docs/NOPE.md)."
+    kept = "[manifest](manifest.yml), <https://api.slack.com/apps>, [top](#mava-slack-bridge)"
+    assert bad_links(README, old + kept) == ["../shared/docs/ARCHITECTURE.md", "docs/NOPE.md"]
+
+
+def readme_block(language: str, containing: str) -> str:
+    blocks = re.findall(rf"```{language}\n(.*?)```", README.read_text(), re.DOTALL)
+    (found,) = [block for block in blocks if containing in block]
+    return "\n".join(line.strip() for line in found.splitlines())
+
+
+def test_the_readme_env_example_works_pasted_into_dotenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read as pydantic-settings reads `.env` (python-dotenv), the example gives each
+    variable its own value, and the settings it makes are complete and valid."""
+    from dotenv import dotenv_values
+
+    from bot.settings import FOR_RUN, Settings, read_settings
+
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(readme_block("dotenv", "SLACK_BOT_TOKEN=") + "\n")
+    values = dotenv_values(tmp_path / ".env")
+    assert sorted(values) == [
+        "ALERT_CHANNEL",
+        "DIGEST_CHANNEL",
+        "MAVA_API_TOKEN",
+        "SLACK_APP_TOKEN",
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+    ]
+    assert all(value and " " not in value for value in values.values())
+    settings, problems = read_settings(FOR_RUN)
+    assert problems == [] and settings is not None
+    assert settings.socket_mode
+    assert settings.slack_bot_token is not None
+    assert settings.slack_bot_token.get_secret_value() == values["SLACK_BOT_TOKEN"]
+    assert (settings.digest_channel, settings.alert_channel) == (
+        values["DIGEST_CHANNEL"],
+        values["ALERT_CHANNEL"],
+    )
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    command = readme_block("bash", "pytest")
+    install = re.search(r"pip install (-e '\.\[dev\]'[^&]*?)\s*&&", command)
+    assert install is not None and "-c constraints.txt" in install.group(1)
+    assert command.rstrip().endswith("&& pytest")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert f"pip install -q {install.group(1)}\n" in ci
+    assert ci.rstrip().endswith("\npytest")
+
+
+def test_python_version_and_license_are_stated() -> None:
+    assert PYPROJECT["project"]["requires-python"] == ">=3.11"
+    assert "You need Python 3.11 or newer" in README.read_text()
+    assert PYPROJECT["project"]["license"] == "MIT"
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License\n")
+    assert "Copyright (c) 2026 mava-slack bridge contributors" in text
