@@ -16,7 +16,8 @@ It speaks the protocol slack_sdk's Socket Mode client speaks with Slack:
 
 Tests drive it: `send` envelopes and await their `Ack` (with its time), `refresh`,
 `drop` a connection abruptly, make one `go_silent` (a dead socket: no pongs, nothing
-read), `refuse_connections` (Slack unreachable) and count `connections_opened`.
+read), `refuse_connections` (Slack unreachable), answer handshakes 401
+(`reject_handshakes`: a spent URL) and count `connections_opened`.
 
 Usage::
 
@@ -115,6 +116,8 @@ class SocketModeServer:
         self.connections: list[Connection] = []
         self.envelopes: dict[str, list[Envelope]] = {}
         self._tickets: set[str] = set()
+        # Handshakes still to refuse with 401, as Slack does for a spent or expired URL.
+        self.reject_handshakes = 0
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._site: web.SockSite | None = None
@@ -297,7 +300,9 @@ class SocketModeServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         ticket = request.query.get("ticket", "")
-        if ticket not in self._tickets:
+        if ticket not in self._tickets or self.reject_handshakes > 0:
+            self.reject_handshakes = max(0, self.reject_handshakes - 1)
+            self._tickets.discard(ticket)
             return web.Response(status=401, text="invalid or used ticket")
         self._tickets.discard(ticket)
         ws = web.WebSocketResponse(autoping=False)  # pongs are ours to give, or withhold

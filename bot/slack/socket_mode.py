@@ -37,6 +37,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.observability.metrics import Metrics
 from bot.slack.deps import InFlight
+from bot.slack.errors import slack_error
 
 log = logging.getLogger("bot.socket_mode")
 
@@ -54,7 +55,7 @@ class SocketModeDown(Exception):
 def describe(exc: BaseException) -> str:
     """A short, secret-free reason for a failed connection attempt."""
     if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or "error")
+        return slack_error(exc)
     if isinstance(exc, aiohttp.ClientConnectorError):
         code = exc.os_error.errno
         why = os.strerror(code).lower() if code else type(exc.os_error).__name__

@@ -205,7 +205,7 @@ async def test_refresh_requested_reconnects_and_loses_nothing(stack: Stack) -> N
     started = time.monotonic()
     old = await server(stack).refresh()
     took = await reconnect_seconds(stack, started)
-    print(f"\nreconnected after refresh_requested in {took:.2f} s")
+    print(f"\nreconnected after refresh_requested in {took:.3f} s")
     assert took < RECONNECT_LIMIT
     assert (await before.acked()).envelope_id == before.envelope_id
     await command(stack, f"reply {ticket} After refresh")
@@ -218,7 +218,7 @@ async def test_an_abrupt_drop_is_reconnected_within_seconds(stack: Stack) -> Non
     started = time.monotonic()
     server(stack).drop()
     took = await reconnect_seconds(stack, started)
-    print(f"\nreconnected after an abrupt drop in {took:.2f} s")
+    print(f"\nreconnected after an abrupt drop in {took:.3f} s")
     assert took < RECONNECT_LIMIT
     assert (await healthz(stack)).status_code == 200  # a short gap is within the bound
     ticket = new_ticket(stack)
@@ -230,12 +230,27 @@ async def test_a_silent_dead_socket_is_replaced_within_seconds(stack: Stack) -> 
     started = time.monotonic()
     dead = server(stack).go_silent()
     took = await reconnect_seconds(stack, started)
-    print(f"\nreconnected after the socket went silent in {took:.2f} s")
+    print(f"\nreconnected after the socket went silent in {took:.3f} s")
     assert took < RECONNECT_LIMIT
     assert server(stack).current() is not dead
     ticket = new_ticket(stack)
     await command(stack, f"reply {ticket} After the silence")
     assert len(writes(stack, "/api/message")) == 1
+
+
+async def test_a_refused_handshake_gets_a_fresh_url_not_the_spent_one(stack: Stack) -> None:
+    asked = len(stack.slack.calls("apps.connections.open"))
+    server(stack).reject_handshakes = 2
+    started = time.monotonic()
+    server(stack).drop()
+    took = await reconnect_seconds(stack, started)
+    print(f"\nreconnected after two refused handshakes in {took:.3f} s")
+    assert took < 15  # two failed attempts back off: 2 s, then 4 s
+    # One URL per attempt: the SDK alone would retry the refused URL forever.
+    assert len(stack.slack.calls("apps.connections.open")) == asked + 3
+    ticket = new_ticket(stack)
+    await command(stack, f"reply {ticket} After the refusals")
+    assert replies(stack, ticket) == ["After the refusals"]
 
 
 async def test_unsigned_post_to_slack_events_is_404_in_socket_mode(stack: Stack) -> None:
