@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.mava.errors import MavaError
 from bot.runtime import mava_client
 from bot.settings import FOR_RUN, Settings, read_settings
+from bot.slack.errors import slack_error
 from bot.slack.web import slack_client
 from bot.store.schema import UnknownRevision, schema_state, sqlite_file, sqlite_problem
 
@@ -44,7 +45,7 @@ async def check_slack(settings: Settings) -> CheckResult:
     try:
         response = await client.auth_test()
     except SlackApiError as exc:
-        error = str(exc.response.get("error", "error"))
+        error = slack_error(exc)
         return CheckResult("slack", False, f"{error}: {SLACK_FIXES.get(error, 'see Slack docs')}")
     except Exception as exc:
         return CheckResult(
@@ -79,7 +80,7 @@ async def check_socket_mode(settings: Settings) -> CheckResult:
     try:
         await client.apps_connections_open(app_token=settings.slack_app_token.get_secret_value())
     except SlackApiError as exc:
-        error = str(exc.response.get("error", "error"))
+        error = slack_error(exc)
         fix = APP_TOKEN_FIXES.get(error, "see Slack's apps.connections.open docs")
         return CheckResult("socket mode", False, f"apps.connections.open: {error}: {fix}")
     except Exception as exc:

@@ -9,6 +9,7 @@ users.info answers are cached in the database (shared by replicas) for a TTL.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,10 +21,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.slack.errors import slack_error
+from bot.slack.errors import error_code, http_status, slack_error
 from bot.slack.identity import BotIdentity
 from bot.store.db import Database
 from bot.store.tables import SlackUser
+
+log = logging.getLogger("bot.slack.access")
+
+# Slack errors that say "not now" rather than "no such group".
+_TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
 
 
 class Denied(Exception):
@@ -138,20 +146,36 @@ class AccessControl:
     async def _listed(self, user_id: str) -> bool:
         if user_id in self.allowed_users:
             return True
-        return user_id in await self._group_members()
+        members, failure = await self._group_members()
+        if user_id in members:
+            return True
+        if failure is not None:  # maybe in the group Slack could not list: don't guess
+            raise Denied(
+                f"Slack could not list the allowed user groups ({failure}), so the action "
+                "was not taken. Try again in a moment."
+            )
+        return False
 
-    async def _group_members(self) -> frozenset[str]:
+    async def _group_members(self) -> tuple[frozenset[str], str | None]:
+        """Members of the allowed groups, and the error if Slack failed to list one
+        (then the answer is not cached)."""
         if self._groups is not None and self._clock() - self._groups[0] < self.ttl.total_seconds():
-            return self._groups[1]
+            return self._groups[1], None
         members: set[str] = set()
+        failure = None
         for group in self.allowed_groups:
             try:
                 response = await self.client.usergroups_users_list(usergroup=group)
-            except SlackApiError:
-                continue  # an unknown group grants nobody; the others still count
+            except Exception as exc:
+                if _group_refused(exc):
+                    log.warning("allowed user group %s: %s", group, slack_error(exc))
+                    continue  # an unknown group grants nobody; the others still count
+                failure = slack_error(exc)
+                continue
             members.update(response.get("users") or [])
-        self._groups = (self._clock(), frozenset(members))
-        return self._groups[1]
+        if failure is None:
+            self._groups = (self._clock(), frozenset(members))
+        return frozenset(members), failure
 
     async def _store(self, user_id: str, data: dict[str, Any], now: datetime) -> None:
         insert = sqlite_insert if self.db.is_sqlite else pg_insert
@@ -161,3 +185,13 @@ class AccessControl:
         )
         async with self.db.session() as session, session.begin():
             await session.execute(statement)
+
+
+def _group_refused(exc: BaseException) -> bool:
+    """Slack said no about the group itself (no_such_subteam, missing_scope), as opposed
+    to not answering properly (a 5xx, HTML, a timeout): only the latter is worth a retry."""
+    if not isinstance(exc, SlackApiError):
+        return False
+    code = error_code(exc.response)
+    status = http_status(exc.response)
+    return code is not None and code not in _TRANSIENT and (status is None or status < 500)

@@ -28,6 +28,7 @@ from .conftest import (
     flat,
     messages,
     new_ticket,
+    run,
     scenario_stack,
     send,
     shown,
@@ -451,3 +452,22 @@ async def test_leaving_the_allow_list_before_submitting_shows_no_customer_data()
         assert [(r.slack_user_id, r.action, r.outcome, r.summary.split(":")[0]) for r in rows] == [
             (JANE, "reply", "refused", "modal")
         ]
+
+
+async def test_a_group_list_answering_html_is_told_and_not_cached() -> None:
+    """ALLOWED_SLACK_USERGROUP_IDS: a 502 listing the group is neither "you are not on
+    the list" nor remembered; the next try, with Slack back, works."""
+    async with scenario_stack(allowed_slack_usergroup_ids="S0SUPPORT") as stack:
+        ticket = new_ticket(stack)
+        stack.slack.http_error(
+            "usergroups.users.list", 502, times=None, body=HTML_502, content_type="text/html"
+        )
+        refused = flat(shown(await run(stack, f"note {ticket} first try")))
+        assert refused == (
+            ":warning: Slack could not list the allowed user groups (HTTP 502), so the action "
+            "was not taken. Try again in a moment."
+        )
+        stack.slack.clear_faults()
+        done = flat(shown(await run(stack, f"note {ticket} second try")))
+        assert done == f":white_check_mark: Private note added to ticket {ticket}."
+        assert notes(stack, ticket) == ["Note from Jane via Slack: second try"]
