@@ -253,6 +253,20 @@ async def test_a_refused_handshake_gets_a_fresh_url_not_the_spent_one(stack: Sta
     assert replies(stack, ticket) == ["After the refusals"]
 
 
+async def test_after_stop_no_url_is_asked_for_and_no_socket_opened(stack: Stack) -> None:
+    async with scenario_stack(socket_mode=True) as own:
+        socket = server(own)
+        asked = len(own.slack.calls("apps.connections.open"))
+        assert own.runtime.socket_mode is not None
+        await own.runtime.socket_mode.stop()
+        await asyncio.sleep(0.2)
+        assert socket.open_connections() == []
+        # Longer than the SDK's monitor needs to notice the closed socket and reconnect.
+        await asyncio.sleep(3 * own.runtime.socket_mode.client.ping_interval)
+        assert socket.connections_opened == 1
+        assert len(own.slack.calls("apps.connections.open")) == asked
+
+
 async def test_unsigned_post_to_slack_events_is_404_in_socket_mode(stack: Stack) -> None:
     # Helper C's change: in Socket Mode `/slack/events` is not served at all.
     ticket = new_ticket(stack)
