@@ -3,7 +3,10 @@
 Refused always, for anything that changes or reveals ticket data: guests (restricted and
 ultra-restricted), people from another workspace (Slack Connect) and bots. Then, if
 ALLOWED_SLACK_USER_IDS or ALLOWED_SLACK_USERGROUP_IDS is set, only those people.
-users.info answers are cached in the database (shared by replicas) for a TTL.
+users.info answers are cached in the database (shared by replicas) for a TTL, and in
+memory until the same moment, so a burst of commands costs no database round trip per
+command. The database cache is only a cache: when it cannot be read or written (a pool
+exhausted by a burst, a database restart) the check asks Slack and goes on.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack.errors import error_code, http_status, slack_error
 from bot.slack.identity import BotIdentity
@@ -27,6 +31,9 @@ from bot.store.db import Database
 from bot.store.tables import SlackUser
 
 log = logging.getLogger("bot.slack.access")
+
+# People remembered in memory per process (a few hundred bytes each).
+MAX_REMEMBERED = 10_000
 
 # Slack errors that say "not now" rather than "no such group".
 _TRANSIENT = frozenset(
@@ -92,6 +99,8 @@ class AccessControl:
         self.identity = identity
         self._lookups: dict[str, asyncio.Future[SlackPerson]] = {}
         self._groups: tuple[float, frozenset[str]] | None = None
+        # user id -> (when the profile was fetched from Slack, the person)
+        self._people: dict[str, tuple[datetime, SlackPerson]] = {}
 
     async def require(self, user_id: str) -> SlackPerson:
         """The person, if they may act; otherwise `Denied` with the reason."""
@@ -118,10 +127,14 @@ class AccessControl:
 
     async def person(self, user_id: str) -> SlackPerson:
         now = datetime.now(UTC)
-        async with self.db.session() as session:
-            cached = await session.get(SlackUser, user_id)
+        remembered = self._people.get(user_id)
+        if remembered is not None and now - remembered[0] < self.ttl:
+            return remembered[1]
+        cached = await self._cached(user_id)
         if cached is not None and now - cached.fetched_at < self.ttl:
-            return SlackPerson.from_api(cached.data)
+            person = SlackPerson.from_api(cached.data)
+            self._remember(user_id, cached.fetched_at, person)
+            return person
         # One users.info per person at a time: a burst of clicks or commands by one
         # person shares it (Slack rate-limits users.info).
         lookup = self._lookups.get(user_id)
@@ -140,8 +153,24 @@ class AccessControl:
                 "so the action was not taken. Try again in a moment."
             ) from exc
         user: dict[str, Any] = response["user"]
+        person = SlackPerson.from_api(user)
+        self._remember(user_id, now, person)
         await self._store(user_id, user, now)
-        return SlackPerson.from_api(user)
+        return person
+
+    def _remember(self, user_id: str, fetched_at: datetime, person: SlackPerson) -> None:
+        self._people.pop(user_id, None)
+        self._people[user_id] = (fetched_at, person)
+        while len(self._people) > MAX_REMEMBERED:  # oldest first (dicts keep order)
+            self._people.pop(next(iter(self._people)))
+
+    async def _cached(self, user_id: str) -> SlackUser | None:
+        try:
+            async with self.db.session() as session:
+                return await session.get(SlackUser, user_id)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("profile cache not read (%s); asking Slack", type(exc).__name__)
+            return None
 
     async def _listed(self, user_id: str) -> bool:
         if user_id in self.allowed_users:
@@ -183,8 +212,11 @@ class AccessControl:
         statement = statement.on_conflict_do_update(
             index_elements=[SlackUser.user_id], set_={"data": data, "fetched_at": now}
         )
-        async with self.db.session() as session, session.begin():
-            await session.execute(statement)
+        try:
+            async with self.db.session() as session, session.begin():
+                await session.execute(statement)
+        except (SQLAlchemyError, OSError) as exc:  # the next look-up asks Slack again
+            log.warning("profile cache not written (%s)", type(exc).__name__)
 
 
 def _group_refused(exc: BaseException) -> bool:

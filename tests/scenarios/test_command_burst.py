@@ -1,0 +1,119 @@
+"""500 commands in about a second: every one acked and answered, none lost to the
+database connection pool, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.sandbox.slack_requests import DEFAULT_SIGNING_SECRET, sign, slash_command
+from bot.sandbox.slack_stub import RESPONSE_URL
+from bot.sandbox.stack import Stack
+
+from .conftest import flat, new_ticket, run, scenario_stack, shown, target_of
+from .log_capture import captured_logs
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+needs_postgres = pytest.mark.skipif(
+    not PG_URL,
+    reason="TEST_DATABASE_URL is not set (e.g. postgresql+asyncpg://postgres@127.0.0.1/test)",
+)
+
+COMMANDS = 500
+PEOPLE = 500  # one command each: no profile cached, the most database work
+SPREAD_SECONDS = 1.0
+
+
+@pytest.fixture
+async def database_url(request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
+    """None (the stack's own SQLite file), or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield None
+        return
+    name = f"mava_burst_{uuid.uuid4().hex[:12]}"
+    dsn = make_url(PG_URL).set(drivername="postgresql", database="postgres")
+    admin = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def burst(stack: Stack, ticket: str) -> list[tuple[str, str, httpx.Response]]:
+    """Send COMMANDS signed `/mava show` spread evenly over SPREAD_SECONDS."""
+    people = [f"U0BURST{i:03d}" for i in range(PEOPLE)]
+    for person in people:
+        stack.slack.add_user(person, name=person.lower(), email=f"{person.lower()}@example.com")
+    limits = httpx.Limits(max_connections=COMMANDS, max_keepalive_connections=COMMANDS)
+    async with httpx.AsyncClient(timeout=30.0, limits=limits) as client:
+
+        async def one(index: int) -> tuple[str, str, httpx.Response]:
+            await asyncio.sleep(index * SPREAD_SECONDS / COMMANDS)
+            person = people[index % PEOPLE]
+            url = stack.slack.response_url()
+            body = slash_command(f"show {ticket}", user_id=person, response_url=url)
+            response = await client.post(
+                stack.url, content=body, headers=sign(DEFAULT_SIGNING_SECRET, body)
+            )
+            return person, target_of(url), response
+
+        return await asyncio.gather(*(one(i) for i in range(COMMANDS)))
+
+
+@pytest.mark.parametrize(
+    "database_url", ["sqlite", pytest.param("postgresql", marks=needs_postgres)], indirect=True
+)
+async def test_500_commands_in_a_second_are_all_answered(database_url: str | None) -> None:
+    async with scenario_stack(database_url=database_url) as stack:
+        ticket = new_ticket(stack, messages=["Where is my order?"])
+        with captured_logs() as logs:
+            started = time.monotonic()
+            sent = await burst(stack, ticket)
+            sending = time.monotonic() - started
+            answers = await stack.slack.wait_for(RESPONSE_URL, COMMANDS, timeout=90.0)
+            answered = time.monotonic() - started
+        by_target = {call.target: call.params for call in answers}
+        acked = sum(1 for _, _, response in sent if response.status_code == 200)
+        slowest_ack = max(response.elapsed.total_seconds() for _, _, response in sent)
+        print(
+            f"\n{COMMANDS} commands from {PEOPLE} people sent in {sending:.2f} s; "
+            f"{acked} acked (slowest {slowest_ack * 1000:.0f} ms); all answered after "
+            f"{answered:.1f} s"
+        )
+        assert acked == COMMANDS
+        for person, target, _ in sent:
+            card = flat(shown(by_target[target]))
+            assert "Where is my order?" in card, (person, card)
+        assert logs.errors() == [], logs.errors()[:2]
+        assert not [r for r in logs.records() if "QueuePool" in r.get("message", "")]
+
+
+async def test_a_profile_cache_the_database_cannot_serve_refuses_nobody() -> None:
+    """The database cache of Slack profiles is a cache: when it fails (here its table is
+    gone), the access check asks Slack instead, and each person is remembered in memory."""
+    async with scenario_stack() as stack:
+        ticket = new_ticket(stack, messages=["Is anyone there?"])
+        async with stack.runtime.db.engine.begin() as conn:
+            await conn.execute(text("DROP TABLE slack_users"))
+        with captured_logs() as logs:
+            for _ in range(3):
+                card = flat(shown(await run(stack, f"show {ticket}")))
+                assert "Is anyone there?" in card, card
+        assert logs.errors() == []
+        warnings = [r["message"] for r in logs.records() if r["level"] == "WARNING"]
+        assert any("profile cache not read" in m for m in warnings), warnings
+        # Asked once; the next two commands found the person in memory.
+        assert len(stack.slack.calls("users.info")) == 1
