@@ -423,13 +423,35 @@ async def test_a_guest_is_refused_and_audited_at_every_door(stack: Stack) -> Non
 # --- 5. access before data ----------------------------------------------------------------
 
 
-async def test_leaving_the_allow_list_before_submitting_shows_no_customer_data() -> None:
-    """Jane opens "Reply to customer", is then removed from the allowed user group, and
-    submits: the confirm step (which shows the customer) is not shown, Mava not asked."""
+def leave_the_group(stack: Stack) -> None:
+    stack.slack.add_usergroup("S0SUPPORT", [SAM])
+
+
+def become_a_guest(stack: Stack) -> None:
+    stack.slack.add_user(JANE, name="jane", real_name="Jane Smith", is_restricted=True)
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        (None, None),
+        (leave_the_group, "You are not on the list of people allowed to use /mava."),
+        (become_a_guest, "Guests can't act on Mava tickets."),
+    ],
+    ids=["still-allowed", "left-the-group", "became-a-guest"],
+)
+async def test_access_is_checked_again_before_the_confirm_step_shows_the_customer(
+    change: Fault | None, refusal: str | None
+) -> None:
+    """Jane opens "Reply to customer"; before she submits, she leaves the allowed user
+    group or becomes a guest. The confirm step (it shows the customer's email) is not
+    shown and Mava is not asked. Unchanged, she sees it: the check is what stops it."""
     async with scenario_stack(
         allowed_slack_usergroup_ids="S0SUPPORT", user_cache_ttl_seconds=0
     ) as stack:
-        ticket = new_ticket(stack, customer={"name": "Kim", "email": "kim@customer.example"})
+        email = "kim@customer.example"
+        customer = stack.mava.sandbox.add_customer(name="Kim", email=email)
+        ticket = new_ticket(stack, customer=customer.id)
         message = {"user": SAM, "ts": "1767225600.000700", "text": f"About {ticket}"}
         assert_ack(await stack.sender.shortcut("reply_to_customer", message=message))
         await stack.slack.wait_for("views.open")
@@ -438,17 +460,23 @@ async def test_leaving_the_allow_list_before_submitting_shows_no_customer_data()
         editor = stack.slack.view(view_id)
         assert editor is not None and editor["callback_id"] == "shortcut_reply_modal"
 
-        stack.slack.add_usergroup("S0SUPPORT", [SAM])  # Jane is no longer allowed
+        if change is not None:
+            change(stack)
         stack.mava.sandbox.reset_requests()
         response = await stack.sender.submit_view(
             "shortcut_reply_modal", {"ticket": ticket, "text": "Hello Kim"}, view=editor
         )
         ack = ack_json(response, LOOKUP_ACK_SECONDS)
         assert ack["response_action"] == "update"
-        assert "not on the list of people allowed" in flat(shown(ack["view"]))
-        assert "kim@customer.example" not in json.dumps(ack)
-        assert stack.mava.sandbox.requests == []
         rows = await audit_rows(stack, ticket)
+        if refusal is None:
+            assert ack["view"]["callback_id"] == "shortcut_reply_confirm"
+            assert email in flat(shown(ack["view"]))
+            assert rows == []
+            return
+        assert refusal in flat(shown(ack["view"]))
+        assert email not in json.dumps(ack)
+        assert stack.mava.sandbox.requests == []
         assert [(r.slack_user_id, r.action, r.outcome, r.summary.split(":")[0]) for r in rows] == [
             (JANE, "reply", "refused", "modal")
         ]
