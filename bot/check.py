@@ -173,8 +173,7 @@ async def check_channels(settings: Settings) -> list[CheckResult]:
             try:
                 response = await client.conversations_info(channel=channel)
             except SlackApiError as exc:
-                data = exc.response.data if isinstance(exc.response.data, dict) else {}
-                error = str(data.get("error", f"HTTP {exc.response.status_code}"))
+                error = slack_error(exc)
                 fix = CHANNEL_FIXES.get(error, "see Slack's conversations.info docs")
                 results.append(CheckResult(label, False, f"{error}: {fix}"))
                 continue
