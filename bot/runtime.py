@@ -166,7 +166,9 @@ class Runtime:
             lingering_time=2.0,
         )
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        # Slack opens many connections at once in a burst; aiohttp's default listen
+        # backlog of 128 lets the kernel reset the rest before we can accept them.
+        site = web.TCPSite(runner, host, port, backlog=http_route.LISTEN_BACKLOG)
         await site.start()
         server = site._server
         sockets = getattr(server, "sockets", None) or []

@@ -40,6 +40,8 @@ log = logging.getLogger("bot.slack.http")
 READ_TIMEOUT_SECONDS: Final = 5.0
 # Slack's bodies are a few KB (a modal submission with long text: tens of KB).
 MAX_BODY_BYTES: Final = 1024 * 1024
+# Connections waiting to be accepted (the kernel caps it at net.core.somaxconn).
+LISTEN_BACKLOG: Final = 2048
 # Slack's documented replay window for X-Slack-Request-Timestamp.
 SIGNATURE_MAX_AGE_SECONDS: Final = 300
 
