@@ -253,6 +253,10 @@ def test_slack_token_shapes_are_redacted_without_registration(leak: str) -> None
         ("x-auth-token=abc123def&x=1", "x-auth-token=[redacted]&x=1"),
         ("Authorization: Bearer sometoken", "Authorization: Bearer [redacted]"),
         ("no secrets here: x-auth header", "no secrets here: x-auth header"),
+        (
+            "Failed to connect (url: wss://wss-primary.slack.com/link/?ticket=9f1c-77&app_id=A1)",
+            "Failed to connect (url: wss://wss-primary.slack.com/link/?ticket=[redacted]&app_id=A1)",
+        ),
     ],
 )
 def test_auth_header_values_are_redacted(text: str, expected: str) -> None:

@@ -54,6 +54,9 @@ _PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
         ),
         rf"\g<1>{REDACTED}",
     ),
+    # A Socket Mode URL (wss://wss-primary.slack.com/link/?ticket=...) is a one-time
+    # credential: slack_sdk names it when a connection attempt fails.
+    (re.compile(r"(?i)(\bticket=)[^&\s'\"]+"), rf"\g<1>{REDACTED}"),
 )
 
 # Mapping keys (and extra field names) whose values are secret whatever they look like.
