@@ -22,8 +22,9 @@ COPY pyproject.toml README.md constraints.txt ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
     && pip install -r requirements.txt -c constraints.txt
 
-# Then the bot itself, as a regular (non-editable) install, migrations included.
-COPY bot ./bot
+# Then the runtime package itself, as a regular (non-editable) install, migrations
+# included. Only src/ (mava_bridge): the sandbox and the demo stay out of the image.
+COPY src ./src
 RUN pip install --no-deps . \
     && python -m compileall -q /opt/venv
 
@@ -57,6 +58,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request; r = urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4); sys.exit(0 if r.status == 200 else 1)"]
 
 # The entrypoint starts as root only to hand /data to the app user (a volume or host
-# folder is often root-owned), then runs the command as `app` (bot/container.py).
-ENTRYPOINT ["python", "-m", "bot.container"]
+# folder is often root-owned), then runs the command as `app` (src/mava_bridge/container.py).
+ENTRYPOINT ["python", "-m", "mava_bridge.container"]
 CMD ["mava-bot", "run"]

@@ -20,9 +20,9 @@ from pathlib import Path
 import httpx
 from _common import ROOT
 
-from bot.sandbox.mava_server import RunningSandbox
-from bot.sandbox.slack_requests import DEFAULT_SIGNING_SECRET
-from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
+from mava_sandbox.mava_server import RunningSandbox
+from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET
+from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
 
 @dataclass

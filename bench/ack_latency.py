@@ -21,9 +21,9 @@ from _bot import running_bot
 from _common import percentile, write_section
 from _loadgen import fire_in_subprocess, http_post
 
-from bot.sandbox.mava_server import MavaSandbox, running_mava_sandbox
-from bot.sandbox.slack_requests import DEFAULT_SIGNING_SECRET, sign, slash_command
-from bot.sandbox.slack_stub import RESPONSE_URL, running_slack_stub
+from mava_sandbox.mava_server import MavaSandbox, running_mava_sandbox
+from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET, sign, slash_command
+from mava_sandbox.slack_stub import RESPONSE_URL, running_slack_stub
 
 REQUESTS = 200
 ROUNDS = 3

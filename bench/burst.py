@@ -30,9 +30,9 @@ from _bot import running_bot
 from _common import write_section
 from _loadgen import fire_in_subprocess, http_post
 
-from bot.sandbox.mava_server import MavaSandbox, RequestRecord, running_mava_sandbox
-from bot.sandbox.slack_requests import DEFAULT_SIGNING_SECRET, sign, slash_command
-from bot.sandbox.slack_stub import RESPONSE_URL, SlackStub, running_slack_stub
+from mava_sandbox.mava_server import MavaSandbox, RequestRecord, running_mava_sandbox
+from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET, sign, slash_command
+from mava_sandbox.slack_stub import RESPONSE_URL, SlackStub, running_slack_stub
 
 LIMIT, WINDOW = 90, 30.0  # Mava's, enforced by the sandbox
 RESERVE = LIMIT // 10  # the limiter's default reserve for people

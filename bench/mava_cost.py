@@ -15,7 +15,7 @@ import time
 
 from _common import write_section
 
-from bot.sandbox.stack import running_stack
+from mava_sandbox.stack import running_stack
 
 SIZES = (0, 250, 5_000)
 CHANNEL = "C0DIGEST"

@@ -14,9 +14,9 @@ import time
 from _bot import running_bot
 from _common import write_section
 
-from bot.sandbox.mava_server import running_mava_sandbox
-from bot.sandbox.slack_requests import SlackEventSender
-from bot.sandbox.slack_stub import RESPONSE_URL, running_slack_stub
+from mava_sandbox.mava_server import running_mava_sandbox
+from mava_sandbox.slack_requests import SlackEventSender
+from mava_sandbox.slack_stub import RESPONSE_URL, running_slack_stub
 
 TICKETS = 5_000
 CHANNEL = "C0DIGEST"

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.store.db import Database
+from mava_bridge.store.db import Database
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 needs_postgres = pytest.mark.skipif(

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from backends import Backend, backend_for, needs_postgres
 
-from bot.mava.client import MavaClient, RetryPolicy
-from bot.mava.ratelimit import RateLimiter
-from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
-from bot.sandbox.slack_stub import SlackStub, running_slack_stub
-from bot.store.db import Database
+from mava_bridge.mava.client import MavaClient, RetryPolicy
+from mava_bridge.mava.ratelimit import RateLimiter
+from mava_bridge.store.db import Database
+from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.slack_stub import SlackStub, running_slack_stub
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 
-from bot.sandbox.mava_server import RunningSandbox
-from bot.sandbox.slack_requests import DEFAULT_SIGNING_SECRET
-from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
+from mava_sandbox.mava_server import RunningSandbox
+from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET
+from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
 
 def free_port() -> int:
@@ -75,8 +75,8 @@ def daily_cron_that_fired(minutes_ago: int) -> tuple[str, datetime]:
 
 
 async def start_bot(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subprocess.Process:
-    """`python -m bot run` with `env`, its output (JSON log lines) appended to `log`."""
+    """`python -m mava_bridge run` with `env`, its output (JSON log lines) appended to `log`."""
     with log.open("a") as out:  # the child keeps its own copy of the file
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=cwd, stdout=out, stderr=out
+            sys.executable, "-m", "mava_bridge", "run", env=env, cwd=cwd, stdout=out, stderr=out
         )

@@ -11,19 +11,19 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
-from bot.digest import ledger
-from bot.digest.alerts import AlertPoller, PollReport, ticket_for_thread
-from bot.digest.posting import SlackPoster
-from bot.digest.subscriptions import SubscriptionService
-from bot.mava.client import MavaClient, RetryPolicy
-from bot.mava.models import Origin, Priority
-from bot.mava.ratelimit import RateLimiter
-from bot.sandbox.mava_server import RunningSandbox
-from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
-from bot.settings import Settings
-from bot.slack.parser import Filters
-from bot.store.db import Database
-from bot.store.tables import AlertDelivery
+from mava_bridge.digest import ledger
+from mava_bridge.digest.alerts import AlertPoller, PollReport, ticket_for_thread
+from mava_bridge.digest.posting import SlackPoster
+from mava_bridge.digest.subscriptions import SubscriptionService
+from mava_bridge.mava.client import MavaClient, RetryPolicy
+from mava_bridge.mava.models import Origin, Priority
+from mava_bridge.mava.ratelimit import RateLimiter
+from mava_bridge.settings import Settings
+from mava_bridge.slack.parser import Filters
+from mava_bridge.store.db import Database
+from mava_bridge.store.tables import AlertDelivery
+from mava_sandbox.mava_server import RunningSandbox
+from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
 ALERTS = "C0ALERTS"
 
@@ -395,7 +395,7 @@ async def test_watermark_waits_for_failed_posts_of_creation_time_searches(
 
 
 async def _marks(db: Database, prefix: str) -> dict[str, datetime]:
-    from bot.store.tables import PollWatermark
+    from mava_bridge.store.tables import PollWatermark
 
     async with db.session() as session:
         rows = (await session.scalars(select(PollWatermark))).all()

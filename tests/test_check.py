@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from running import bot_env, free_port
 
-from bot.check import check_channels, check_database, check_mava, run_checks
-from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
-from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
-from bot.sandbox.stack import stack_settings
-from bot.settings import Settings
-from bot.store.db import Database
+from mava_bridge.check import check_channels, check_database, check_mava, run_checks
+from mava_bridge.settings import Settings
+from mava_bridge.store.db import Database
+from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+from mava_sandbox.stack import stack_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +57,7 @@ async def run_check(env: dict[str, str], cwd: Path) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot",
+        "mava_bridge",
         "check",
         env={**env, "PYTHONPATH": str(ROOT)},
         cwd=cwd,

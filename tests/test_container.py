@@ -1,5 +1,5 @@
-"""The Docker entrypoint (bot/container.py): a root-owned /data is handed to the app user
-before the bot runs as that user; started as a non-root user it changes nothing and says
+"""The Docker entrypoint (mava_bridge/container.py): a root-owned /data is handed to the
+app user before the bot runs as that user; started as a non-root user it changes nothing and says
 why /data will not work. Run for real: processes change owners and users here (as root,
 like the container's start), with the stock `nobody` account standing in for `app`."""
 
@@ -48,7 +48,7 @@ def test_a_root_owned_volume_is_handed_to_the_app_user(volume: Path) -> None:
     nobody = pwd.getpwnam("nobody")
     script = f"id -u; id -g; touch {volume}/bot.db"
     result = entrypoint(
-        "from pathlib import Path; from bot.container import run; "
+        "from pathlib import Path; from mava_bridge.container import run; "
         f"run(['/bin/sh', '-c', {script!r}], Path({str(volume)!r}), 'nobody')"
     )
     assert result.returncode == 0, result.stderr
@@ -63,7 +63,7 @@ def test_a_root_owned_volume_is_handed_to_the_app_user(volume: Path) -> None:
 def test_started_as_another_user_it_changes_nothing_and_says_why(volume: Path) -> None:
     nobody = pwd.getpwnam("nobody")
     result = entrypoint(
-        "from pathlib import Path; from bot.container import drop_to, run; "
+        "from pathlib import Path; from mava_bridge.container import drop_to, run; "
         f"drop_to({nobody.pw_uid}, {nobody.pw_gid}, '/'); "
         f"run(['/bin/sh', '-c', 'id -u'], Path({str(volume)!r}))"
     )

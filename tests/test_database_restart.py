@@ -20,11 +20,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.runtime import Runtime
-from bot.sandbox.mava_server import RunningSandbox
-from bot.sandbox.slack_requests import SlackEventSender
-from bot.sandbox.slack_stub import SlackStub
-from bot.sandbox.stack import stack_settings
+from mava_bridge.runtime import Runtime
+from mava_sandbox.mava_server import RunningSandbox
+from mava_sandbox.slack_requests import SlackEventSender
+from mava_sandbox.slack_stub import SlackStub
+from mava_sandbox.stack import stack_settings
 
 PG_CTL = shutil.which("pg_ctl")
 INITDB = shutil.which("initdb")

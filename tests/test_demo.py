@@ -15,12 +15,12 @@ import pytest
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from bot.demo.cli import run_demo_cli
-from bot.demo.emoji import EMOJI
-from bot.demo.render import mrkdwn_to_text, render_blocks, render_modal, text_object
-from bot.demo.session import open_demo, run_demo, snapshot
-from bot.sandbox.mava_server import MavaSandbox
-from bot.sandbox.slack_stub import RESPONSE_URL
+from mava_sandbox.demo.cli import run_demo_cli
+from mava_sandbox.demo.emoji import EMOJI
+from mava_sandbox.demo.render import mrkdwn_to_text, render_blocks, render_modal, text_object
+from mava_sandbox.demo.session import open_demo, run_demo, snapshot
+from mava_sandbox.mava_server import MavaSandbox
+from mava_sandbox.slack_stub import RESPONSE_URL
 
 ROOT = Path(__file__).resolve().parents[1]
 SUPPORT = "C0SUPPORT"
@@ -175,7 +175,7 @@ def test_script_file_and_bad_arguments(tmp_path: Path) -> None:
 def test_module_entry_point_reads_piped_stdin() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.demo.cli", "--tickets", "10", "--no-color"],
+        [sys.executable, "-m", "mava_sandbox.demo.cli", "--tickets", "10", "--no-color"],
         input="/mava show $T1\nhelp\n",
         capture_output=True,
         text=True,
@@ -295,7 +295,7 @@ def test_output_into_head_ends_quietly(tmp_path: Path) -> None:
     # head leaves after the banner's first lines, long before the digest is printed.
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
     line = (
-        f"echo '/mava tickets' | {sys.executable} -m bot demo --tickets 20 2>err.txt"
+        f"echo '/mava tickets' | {sys.executable} -m mava_bridge demo --tickets 20 2>err.txt"
         ' | head -n 3; echo "demo=${PIPESTATUS[1]}"'
     )
     done = subprocess.run(
@@ -462,7 +462,7 @@ def test_emoji_codes_render_as_emoji_and_unknown_ones_stay() -> None:
 def test_every_emoji_code_the_bot_sends_is_drawn() -> None:
     used: set[str] = set()
     for folder in ("slack", "digest", "services"):
-        for path in (ROOT / "bot" / folder).rglob("*.py"):
+        for path in (ROOT / "src" / "mava_bridge" / folder).rglob("*.py"):
             source = path.read_text(encoding="utf-8")
             used.update(re.findall(r"(?<![\w:/]):([a-z][a-z0-9_+-]*):(?![\w:/])", source))
     assert {"white_check_mark", "warning", "red_circle"} <= used  # the scan finds them

@@ -9,16 +9,20 @@ from typing import Any
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.digest.digest import DigestService
-from bot.digest.posting import SlackPoster
-from bot.digest.subscriptions import SubscriptionError, SubscriptionService, schedule_from_cron
-from bot.mava.client import MavaClient
-from bot.mava.models import Origin, Priority
-from bot.sandbox.mava_server import RunningSandbox
-from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
-from bot.settings import Settings
-from bot.slack.parser import Filters, Schedule
-from bot.store.db import Database
+from mava_bridge.digest.digest import DigestService
+from mava_bridge.digest.posting import SlackPoster
+from mava_bridge.digest.subscriptions import (
+    SubscriptionError,
+    SubscriptionService,
+    schedule_from_cron,
+)
+from mava_bridge.mava.client import MavaClient
+from mava_bridge.mava.models import Origin, Priority
+from mava_bridge.settings import Settings
+from mava_bridge.slack.parser import Filters, Schedule
+from mava_bridge.store.db import Database
+from mava_sandbox.mava_server import RunningSandbox
+from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
 DIGESTS = "C0DIGEST"
 
@@ -263,7 +267,7 @@ def test_configured_crontab_becomes_a_schedule() -> None:
 async def test_post_now_answers_with_a_sentence(
     mava: MavaClient, db: Database, stub: SlackStub, mava_sandbox: RunningSandbox
 ) -> None:
-    from bot.services.errors import ServiceError
+    from mava_bridge.services.errors import ServiceError
 
     service = make_service(mava, db, stub, make_settings())
     count = len(open_unassigned(mava_sandbox))
@@ -276,7 +280,7 @@ async def test_post_now_answers_with_a_sentence(
 async def test_cli_preview_prints_without_posting(
     mava_sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.digest.cli import preview
+    from mava_bridge.digest.cli import preview
 
     settings = make_settings(
         mava_api_url=mava_sandbox.url,

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.digest.subscriptions import SubscriptionService, schedule_from_cron
-from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
-from bot.settings import Settings
-from bot.slack.parser import Filters
-from bot.store.db import Database
+from mava_bridge.digest.subscriptions import SubscriptionService, schedule_from_cron
+from mava_bridge.settings import Settings
+from mava_bridge.slack.parser import Filters
+from mava_bridge.store.db import Database
+from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,7 +65,7 @@ async def run(
     return process.returncode, out.decode(), err.decode()
 
 
-DIGEST = [sys.executable, "-m", "bot", "digest", "--preview"]
+DIGEST = [sys.executable, "-m", "mava_bridge", "digest", "--preview"]
 
 
 async def test_channel_without_a_digest_says_so(

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from bot.sandbox.stack import running_stack
-from bot.slack.deps import MAX_DEFER_SECONDS, InFlight
+from mava_bridge.slack.deps import MAX_DEFER_SECONDS, InFlight
+from mava_sandbox.stack import running_stack
 
 
 def agent_messages(ticket: dict[str, object]) -> list[dict[str, object]]:
@@ -53,7 +53,7 @@ async def test_a_failing_handler_is_logged_and_does_not_keep_the_drain_waiting(
     inflight.spawn(slow(), name="command")
     inflight.spawn(broken(), name="view")
     assert inflight.count == 2
-    with caplog.at_level(logging.ERROR, logger="bot.slack"):
+    with caplog.at_level(logging.ERROR, logger="mava_bridge.slack"):
         assert await inflight.wait_idle(0.05) is False  # `slow` is still running
         release.set()
         assert await inflight.wait_idle(1.0) is True

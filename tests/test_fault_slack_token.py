@@ -25,12 +25,12 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from running import daily_cron_that_fired
 from scenarios.conftest import CHANNEL, SAM, flat, new_ticket, run, scenario_stack, shown
 
-from bot.digest import ledger
-from bot.digest.scheduler import DIGEST_GRACE, run_key
-from bot.digest.subscriptions import ActiveSubscription
-from bot.observability.logs import JsonFormatter
-from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN
-from bot.sandbox.stack import Stack
+from mava_bridge.digest import ledger
+from mava_bridge.digest.scheduler import DIGEST_GRACE, run_key
+from mava_bridge.digest.subscriptions import ActiveSubscription
+from mava_bridge.observability.logs import JsonFormatter
+from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN
+from mava_sandbox.stack import Stack
 
 TOKEN = DEFAULT_BOT_TOKEN
 # What `DeliveryFailed("token_revoked", ...).describe()` says, pinned word for word:
@@ -146,7 +146,7 @@ async def test_alert_with_a_revoked_token_is_reported_and_posted_once_the_token_
             # The claim was dropped, so the ticket is free for the next poll.
             assert await ledger.delivered_states(stack.runtime.db, CHANNEL, [ticket]) == {}
 
-        [logged, *_] = warnings_from(caplog, "bot.digest.alerts", "alert not posted")
+        [logged, *_] = warnings_from(caplog, "mava_bridge.digest.alerts", "alert not posted")
         assert (logged.channel, logged.ticket) == (CHANNEL, ticket)  # type: ignore[attr-defined]
         assert logged.error == "token_revoked"  # type: ignore[attr-defined]
         assert logged.retryable is False  # type: ignore[attr-defined]
@@ -223,7 +223,7 @@ async def test_scheduled_digest_with_a_revoked_token_fails_visibly_and_is_caught
         assert await ledger.digest_run_state(db, key) == ledger.FAILED
         assert posts(stack) == [(False, "token_revoked")]
         assert stack.slack.messages(CHANNEL) == []
-        [logged] = warnings_from(caplog, "bot.digest.digest", "digest not posted")
+        [logged] = warnings_from(caplog, "mava_bridge.digest.digest", "digest not posted")
         assert logged.error == "token_revoked"  # type: ignore[attr-defined]
         assert logged.channel == CHANNEL  # type: ignore[attr-defined]
         assert await outcome(stack) == f"failed: {SENTENCE}"
@@ -294,11 +294,11 @@ async def test_token_revoked_mid_digest_counts_as_posted_and_names_the_missing_r
         [top] = stack.slack.messages(CHANNEL)
         assert result.message_ts == top["ts"] and "thread_ts" not in top
         assert "*19 tickets*" in str(top["blocks"])
-        # Documented (bot.digest.ledger): the run counts as posted, since reposting would
+        # Documented (mava_bridge.digest.ledger): the run counts as posted, since reposting would
         # repeat the top; the missing reply is named in the subscription's outcome.
         assert await ledger.digest_run_state(stack.runtime.db, key) == ledger.POSTED
         assert await outcome(stack) == f"posted (19 tickets); {missing}"
-        assert warnings_from(caplog, "bot.digest.digest", "digest thread incomplete")
+        assert warnings_from(caplog, "mava_bridge.digest.digest", "digest thread incomplete")
         # The asker was looked up before the revocation: the listing says what is missing.
         assert f"posted (19 tickets); {missing}" in await listing(stack)
 
@@ -315,6 +315,6 @@ async def test_token_revoked_mid_digest_is_named_in_the_log(
 ) -> None:
     async with digest_cut_mid_thread(caplog) as (_stack, _key, _fire, result):
         assert result is not None and result.status == "posted"
-        [logged] = warnings_from(caplog, "bot.digest.digest", "digest thread incomplete")
+        [logged] = warnings_from(caplog, "mava_bridge.digest.digest", "digest thread incomplete")
         assert logged.channel == CHANNEL  # type: ignore[attr-defined]
         assert getattr(logged, "error", None) == "token_revoked"

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.store.db import Database
-from bot.store.leader import Leadership
+from mava_bridge.store.db import Database
+from mava_bridge.store.leader import Leadership
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 needs_postgres = pytest.mark.skipif(
@@ -65,7 +65,7 @@ async def test_sqlite_is_always_the_leader(tmp_path: Path) -> None:
 async def test_exactly_one_of_two_replicas_leads_and_the_other_takes_over(
     pg: Database, key: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.store.leader")
+    caplog.set_level(logging.INFO, logger="mava_bridge.store.leader")
     a = Leadership(pg, check_seconds=CHECK, key=key, name="a")
     b = Leadership(pg, check_seconds=CHECK, key=key, name="b")
     assert not await a.is_leader()  # not started: never assumes it leads

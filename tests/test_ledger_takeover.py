@@ -1,4 +1,4 @@
-"""Taking over the claims of a process that is gone (bot.digest.ledger)."""
+"""Taking over the claims of a process that is gone (mava_bridge.digest.ledger)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from backends import Backend
 from sqlalchemy import select
 
-from bot.digest import ledger
-from bot.store.db import Database
-from bot.store.tables import DigestRun
+from mava_bridge.digest import ledger
+from mava_bridge.store.db import Database
+from mava_bridge.store.tables import DigestRun
 
 OLD, NEW = "host:1:dead", "host:1:live"
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.observability import logs
-from bot.observability.logs import MAX_MESSAGE, MAX_TRACE, configure_logging
+from mava_bridge.observability import logs
+from mava_bridge.observability.logs import MAX_MESSAGE, MAX_TRACE, configure_logging
 
 FEW_KB = 8 * 1024
 
@@ -41,7 +41,7 @@ def test_a_megabyte_message_field_and_traceback_make_a_short_line(
     stream: io.StringIO, use_json: bool
 ) -> None:
     configure_logging("INFO", json=use_json, stream=stream)
-    log = logging.getLogger("bot.test")
+    log = logging.getLogger("mava_bridge.test")
     body = "payload=" + "x" * 1_000_000
     log.info("unhandled request (%s)", body, extra={"body": body, "nested": {"b": body}})
     try:
@@ -69,7 +69,7 @@ def test_secrets_are_redacted_before_a_line_is_cut(stream: io.StringIO) -> None:
     configure_logging("INFO", json=True, stream=stream, secrets=[secret])
     # The secret straddles the cut point: redaction sees the whole text first.
     message = "a" * (MAX_MESSAGE - 10) + secret + "b" * 10
-    logging.getLogger("bot.test").warning(message)
+    logging.getLogger("mava_bridge.test").warning(message)
     line = stream.getvalue()
     assert secret[:10] not in line
     assert "[redacted]" in line or "more characters]" in line
@@ -78,7 +78,7 @@ def test_secrets_are_redacted_before_a_line_is_cut(stream: io.StringIO) -> None:
 def test_many_extra_fields_are_bounded(stream: io.StringIO) -> None:
     configure_logging("INFO", json=True, stream=stream)
     extra = {f"field{i}": "v" * 1000 for i in range(200)}
-    logging.getLogger("bot.test").info("many", extra=extra)
+    logging.getLogger("mava_bridge.test").info("many", extra=extra)
     record = json.loads(stream.getvalue())
     assert len(stream.getvalue()) < 16 * 1024
     assert record["extra_fields_left_out"] == 200 - logs.MAX_EXTRA_FIELDS

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.observability import logs
-from bot.observability.logs import (
+from mava_bridge.observability import logs
+from mava_bridge.observability.logs import (
     QUIET_LOGGERS,
     configure_logging,
     database_password,
@@ -21,7 +21,7 @@ from bot.observability.logs import (
     register_secret,
     secrets_from_settings,
 )
-from bot.settings import Settings
+from mava_bridge.settings import Settings
 
 BOT_TOKEN = "xoxb-1111-2222-AbCdEfGhIjKl"
 SIGNING = "8f14e45fceea167a5a36dedd4bea2543"
@@ -70,7 +70,7 @@ def json_logs(**options: Any) -> io.StringIO:
 
 def test_json_line_has_core_fields_and_every_extra_field() -> None:
     stream = json_logs()
-    logging.getLogger("bot.test").info(
+    logging.getLogger("mava_bridge.test").info(
         "posted %d items", 3, extra={"channel": "C1", "items": [1, 2], "ok": True}
     )
 
@@ -78,7 +78,7 @@ def test_json_line_has_core_fields_and_every_extra_field() -> None:
     assert record == {
         "time": record["time"],
         "level": "INFO",
-        "logger": "bot.test",
+        "logger": "mava_bridge.test",
         "message": "posted 3 items",
         "channel": "C1",
         "items": [1, 2],
@@ -89,7 +89,7 @@ def test_json_line_has_core_fields_and_every_extra_field() -> None:
 
 def test_json_is_one_object_per_line_even_for_multiline_messages_and_tracebacks() -> None:
     stream = json_logs()
-    log = logging.getLogger("bot.test")
+    log = logging.getLogger("mava_bridge.test")
     log.warning("first\nsecond")
     try:
         raise ValueError("boom")
@@ -106,7 +106,7 @@ def test_json_is_one_object_per_line_even_for_multiline_messages_and_tracebacks(
 
 def test_extra_fields_that_clash_with_core_keys_keep_both() -> None:
     stream = json_logs()
-    logging.getLogger("bot.test").info("hi", extra={"time": "later", "level": 3})
+    logging.getLogger("mava_bridge.test").info("hi", extra={"time": "later", "level": 3})
     (record,) = records(stream)
     assert record["level"] == "INFO"
     assert record["extra_time"] == "later"
@@ -119,32 +119,34 @@ def test_unserialisable_extra_values_become_text() -> None:
             return "a thing"
 
     stream = json_logs()
-    logging.getLogger("bot.test").info("hi", extra={"thing": Thing()})
+    logging.getLogger("mava_bridge.test").info("hi", extra={"thing": Thing()})
     assert records(stream)[0]["thing"] == "a thing"
 
 
 def test_terminal_gets_readable_key_value_lines() -> None:
     terminal = Terminal()
     configure_logging("INFO", stream=terminal)
-    logging.getLogger("bot.test").info("posted", extra={"channel": "C1", "text": "two words"})
+    logging.getLogger("mava_bridge.test").info(
+        "posted", extra={"channel": "C1", "text": "two words"}
+    )
 
     (line,) = lines(terminal)
     assert not line.startswith("{")
     assert re.match(r"\d\d:\d\d:\d\d ", line)
     assert "INFO" in line
-    assert "bot.test posted" in line
+    assert "mava_bridge.test posted" in line
     assert line.endswith('channel=C1 text="two words"')
 
 
 def test_json_flag_overrides_the_terminal_check() -> None:
     terminal = Terminal()
     configure_logging("INFO", json=True, stream=terminal)
-    logging.getLogger("bot.test").info("hi")
+    logging.getLogger("mava_bridge.test").info("hi")
     assert records(terminal)[0]["message"] == "hi"
 
     plain = io.StringIO()
     configure_logging("INFO", json=False, stream=plain)
-    logging.getLogger("bot.test").info("hi")
+    logging.getLogger("mava_bridge.test").info("hi")
     (line,) = lines(plain)
     assert not line.startswith("{")
     assert "\x1b[" not in line  # colours only on a real terminal
@@ -152,7 +154,7 @@ def test_json_flag_overrides_the_terminal_check() -> None:
 
 def test_level_applies_and_noisy_libraries_are_quiet() -> None:
     stream = json_logs()
-    logging.getLogger("bot.test").debug("hidden")
+    logging.getLogger("mava_bridge.test").debug("hidden")
     logging.getLogger("httpx").info("HTTP Request: GET https://gateway.mava.app/api/tickets")
     logging.getLogger("httpx").warning("kept")
     assert [r["message"] for r in records(stream)] == ["kept"]
@@ -164,7 +166,7 @@ def test_reconfiguring_replaces_our_handler_only() -> None:
     logging.getLogger().addHandler(other)
     first = json_logs()
     second = json_logs()
-    logging.getLogger("bot.test").info("once")
+    logging.getLogger("mava_bridge.test").info("once")
     assert lines(first) == []
     assert len(lines(second)) == 1
     assert other in logging.getLogger().handlers
@@ -176,7 +178,7 @@ def test_reconfiguring_replaces_our_handler_only() -> None:
 
 def test_registered_secrets_are_redacted_in_message_args_and_extra() -> None:
     stream = json_logs(secrets=[SIGNING, MAVA_KEY])
-    log = logging.getLogger("bot.test")
+    log = logging.getLogger("mava_bridge.test")
     log.info(f"signing secret is {SIGNING}")
     log.info("key %s and %r", MAVA_KEY, {"nested": MAVA_KEY})
     log.info("extra", extra={"key": MAVA_KEY, "deep": {"list": [f"x{SIGNING}y"]}})
@@ -194,7 +196,7 @@ def test_registered_secrets_are_redacted_in_message_args_and_extra() -> None:
 def test_secrets_registered_later_are_redacted_too() -> None:
     stream = json_logs()
     register_secret("rotated-secret-value")
-    logging.getLogger("bot.test").info("got rotated-secret-value")
+    logging.getLogger("mava_bridge.test").info("got rotated-secret-value")
     assert records(stream)[0]["message"] == "got [redacted]"
 
 
@@ -203,7 +205,7 @@ def test_exception_text_is_redacted() -> None:
     try:
         raise RuntimeError(f"could not connect with {DB_PASSWORD} using {BOT_TOKEN}")
     except RuntimeError:
-        logging.getLogger("bot.test").exception("database down")
+        logging.getLogger("mava_bridge.test").exception("database down")
 
     (record,) = records(stream)
     assert DB_PASSWORD not in stream.getvalue()
@@ -217,7 +219,7 @@ def test_exception_text_is_redacted_on_the_terminal_as_well() -> None:
     try:
         raise RuntimeError(SIGNING)
     except RuntimeError:
-        logging.getLogger("bot.test").exception("failed", extra={"secret": SIGNING})
+        logging.getLogger("mava_bridge.test").exception("failed", extra={"secret": SIGNING})
     assert SIGNING not in terminal.getvalue()
     assert "RuntimeError: [redacted]" in terminal.getvalue()
 
@@ -235,7 +237,7 @@ def test_exception_text_is_redacted_on_the_terminal_as_well() -> None:
 )
 def test_slack_token_shapes_are_redacted_without_registration(leak: str) -> None:
     stream = json_logs()
-    logging.getLogger("bot.test").warning("token %s leaked", leak, extra={"header": leak})
+    logging.getLogger("mava_bridge.test").warning("token %s leaked", leak, extra={"header": leak})
     (record,) = records(stream)
     assert leak not in stream.getvalue()
     assert record["message"] == "token [redacted] leaked"
@@ -265,7 +267,7 @@ def test_auth_header_values_are_redacted(text: str, expected: str) -> None:
 
 def test_values_under_secret_looking_keys_are_redacted() -> None:
     stream = json_logs()
-    logging.getLogger("bot.test").info(
+    logging.getLogger("mava_bridge.test").info(
         "request",
         extra={
             "headers": {"x-auth-token": "opaque-value", "Accept": "application/json"},
@@ -312,7 +314,7 @@ def test_secrets_from_settings_include_the_database_password() -> None:
 
 def test_log_action_writes_one_line_with_outcome_and_duration() -> None:
     stream = json_logs()
-    log = logging.getLogger("bot.slack")
+    log = logging.getLogger("mava_bridge.slack")
     log_action(log, "reply", outcome="ok", duration=0.0423, ticket="t-1", user="U1")
     log_action(log, "resolve", outcome="error", duration=1.5, name="clash", error="MavaError")
 
@@ -330,5 +332,7 @@ def test_log_action_writes_one_line_with_outcome_and_duration() -> None:
 
 def test_log_action_fields_are_redacted() -> None:
     stream = json_logs()
-    log_action(logging.getLogger("bot"), "identify", outcome="ok", duration=0.1, raw=BOT_TOKEN)
+    log_action(
+        logging.getLogger("mava_bridge"), "identify", outcome="ok", duration=0.1, raw=BOT_TOKEN
+    )
     assert BOT_TOKEN not in stream.getvalue()

@@ -19,9 +19,9 @@ from typing import Any, TypeVar, cast
 import httpx
 import pytest
 
-from bot.mava import errors
-from bot.mava.client import MavaClient, RetryPolicy, TicketQuery
-from bot.mava.models import (
+from mava_bridge.mava import errors
+from mava_bridge.mava.client import MavaClient, RetryPolicy, TicketQuery
+from mava_bridge.mava.models import (
     UNASSIGNED,
     Agent,
     Attachment,
@@ -40,15 +40,15 @@ from bot.mava.models import (
     Ticket,
     TicketPage,
 )
-from bot.mava.ratelimit import RateLimiter
-from bot.sandbox.mava_seed import TicketRecord
-from bot.sandbox.mava_server import (
+from mava_bridge.mava.ratelimit import RateLimiter
+from mava_sandbox.mava_seed import TicketRecord
+from mava_sandbox.mava_server import (
     MavaSandbox,
     RequestRecord,
     RunningSandbox,
     running_mava_sandbox,
 )
-from bot.sandbox.mava_server import TicketQuery as SandboxQuery
+from mava_sandbox.mava_server import TicketQuery as SandboxQuery
 
 E = TypeVar("E", bound=BaseException)
 

@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.mava.models import Agent, Category, Ticket, TicketPage
-from bot.sandbox.mava_seed import STATUSES, IdFactory, build_seed
-from bot.sandbox.mava_server import (
+from mava_bridge.mava.models import Agent, Category, Ticket, TicketPage
+from mava_sandbox.mava_seed import STATUSES, IdFactory, build_seed
+from mava_sandbox.mava_server import (
     DEMO_API_KEY,
     SORT_FIELDS,
     MavaSandbox,
@@ -933,8 +933,8 @@ async def test_admin_endpoints(api: Api) -> None:
 
 
 def start_cli(*args: str, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    """Start `python -m bot.sandbox.mava_server` and return it with its first line."""
-    command = [sys.executable, "-m", "bot.sandbox.mava_server", "--port", "0", *args]
+    """Start `python -m mava_sandbox.mava_server` and return it with its first line."""
+    command = [sys.executable, "-m", "mava_sandbox.mava_server", "--port", "0", *args]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], 10)  # never hang the suite

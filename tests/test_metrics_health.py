@@ -12,12 +12,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.mava.client import MavaClient
-from bot.mava.ratelimit import RateLimiter
-from bot.observability.health import HealthCheck, failure_reason, health_routes
-from bot.observability.metrics import Metrics, endpoint_label
-from bot.sandbox.mava_server import RunningSandbox
-from bot.store.db import Database
+from mava_bridge.mava.client import MavaClient
+from mava_bridge.mava.ratelimit import RateLimiter
+from mava_bridge.observability.health import HealthCheck, failure_reason, health_routes
+from mava_bridge.observability.metrics import Metrics, endpoint_label
+from mava_bridge.store.db import Database
+from mava_sandbox.mava_server import RunningSandbox
 
 
 def sample(metrics: Metrics, name: str, **labels: str) -> float | None:

@@ -11,9 +11,12 @@ import fnmatch
 import json
 import os
 import re
+import shutil
 import signal
+import subprocess
 import sys
 import tomllib
+import zipfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -26,13 +29,13 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from running import bot_env, free_port, start_bot, wait_healthy
 
-from bot import container
-from bot.observability.health import health_routes
-from bot.observability.metrics import Metrics
-from bot.sandbox.mava_server import running_mava_sandbox
-from bot.sandbox.slack_stub import DEFAULT_APP_TOKEN, running_slack_stub
-from bot.sandbox.socket_mode_server import running_socket_mode_server
-from bot.slack import ids
+from mava_bridge import container
+from mava_bridge.observability.health import health_routes
+from mava_bridge.observability.metrics import Metrics
+from mava_bridge.slack import ids
+from mava_sandbox.mava_server import running_mava_sandbox
+from mava_sandbox.slack_stub import DEFAULT_APP_TOKEN, running_slack_stub
+from mava_sandbox.socket_mode_server import running_socket_mode_server
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -146,7 +149,7 @@ def test_final_stage_copies_only_the_venv_and_runs_as_app(
     # (tests/test_container.py runs it); no USER would leave it unable to.
     assert of(final, "USER") == []
     (entrypoint,) = of(final, "ENTRYPOINT")
-    assert exec_form(entrypoint) == ["python", "-m", "bot.container"]
+    assert exec_form(entrypoint) == ["python", "-m", "mava_bridge.container"]
     assert (container.APP_USER, str(container.DATA)) == ("app", "/data")
 
 
@@ -351,7 +354,7 @@ def ignored(path: str) -> bool:
         ".venv/bin/python",
         "venv/lib",
         "tests/test_packaging.py",
-        "bot/__pycache__/cli.cpython-311.pyc",
+        "src/mava_bridge/__pycache__/cli.cpython-311.pyc",
         ".pytest_cache/v",
         ".mypy_cache/x",
         ".ruff_cache/x",
@@ -368,10 +371,52 @@ def test_dockerignore_keeps_local_state_and_secrets_out(path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["pyproject.toml", "README.md", "bot/cli.py", "bot/store/migrations/env.py"]
+    "path",
+    [
+        "pyproject.toml",
+        "README.md",
+        "src/mava_bridge/cli.py",
+        "src/mava_bridge/store/migrations/env.py",
+    ],
 )
 def test_dockerignore_keeps_what_the_build_needs(path: str) -> None:
     assert not ignored(path), path
+
+
+def test_the_image_carries_the_runtime_package_only(
+    stages: list[list[Instruction]], tmp_path: Path
+) -> None:
+    """The sandbox and the demo are a package apart: not copied into the image, not in
+    the runtime wheel, and none of their dependencies among the runtime's."""
+    copied = [source for args in of(stages[0], "COPY") for source in args.split()[:-1]]
+    assert "src" in copied and not any(s.startswith("sandbox") for s in copied)
+    assert ignored("sandbox/src/mava_sandbox/stack.py")
+    # Built from a copy holding what the Dockerfile copies, so no stale build/ of the
+    # working tree can add to it.
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, project / name)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "-w",
+            str(tmp_path),
+            str(project),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("mava_slack_bridge-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(name.startswith("mava_bridge/store/migrations/versions/") for name in names)
+    assert not [name for name in names if not name.startswith(("mava_bridge/", "mava_slack"))]
+    assert "rich" not in {req.name for req in runtime_requirements()}
 
 
 # --- manifest.yml ---------------------------------------------------------------------
@@ -411,12 +456,8 @@ _EMAIL = re.compile(r"""["']email["']|\.email\b""")
 
 
 def bot_sources() -> dict[Path, str]:
-    """Our code that talks to Slack: everything under bot/ except the local sandbox."""
-    return {
-        path: path.read_text()
-        for path in (ROOT / "bot").rglob("*.py")
-        if "sandbox" not in path.relative_to(ROOT).parts
-    }
+    """Our code that talks to Slack: the runtime package (the sandbox is a package apart)."""
+    return {path: path.read_text() for path in (ROOT / "src" / "mava_bridge").rglob("*.py")}
 
 
 def methods_called() -> dict[str, list[str]]:
@@ -569,7 +610,7 @@ def test_the_readme_env_example_works_pasted_into_dotenv(
     variable its own value, and the settings it makes are complete and valid."""
     from dotenv import dotenv_values
 
-    from bot.settings import FOR_RUN, Settings, read_settings
+    from mava_bridge.settings import FOR_RUN, Settings, read_settings
 
     for name in Settings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)

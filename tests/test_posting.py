@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.digest.posting import DeliveryFailed, SlackPoster
-from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+from mava_bridge.digest.posting import DeliveryFailed, SlackPoster
+from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
 
 CHANNEL = "C0POST"
 

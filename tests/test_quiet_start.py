@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from running import bot_env, free_port, start_bot, wait_for, wait_healthy
 
-from bot.sandbox.mava_server import running_mava_sandbox
-from bot.sandbox.slack_stub import DEFAULT_APP_TOKEN, running_slack_stub
-from bot.sandbox.socket_mode_server import running_socket_mode_server
+from mava_sandbox.mava_server import running_mava_sandbox
+from mava_sandbox.slack_stub import DEFAULT_APP_TOKEN, running_slack_stub
+from mava_sandbox.socket_mode_server import running_socket_mode_server
 
 NOISE = ("will be unused", "Adding job tentatively")
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.mava.ratelimit import (
+from mava_bridge.mava.ratelimit import (
     ARRIVAL_MARGIN,
     Lane,
     RateLimiter,

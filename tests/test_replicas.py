@@ -23,8 +23,8 @@ import pytest
 from running import bot_env, daily_cron_that_fired, free_port, start_bot, wait_for, wait_healthy
 from sqlalchemy.engine import make_url
 
-from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
-from bot.sandbox.slack_stub import SlackStub, running_slack_stub
+from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.slack_stub import SlackStub, running_slack_stub
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 pytestmark = pytest.mark.skipif(

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from running import bot_env, free_port, start_bot, wait_healthy
 
-from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
-from bot.sandbox.slack_requests import DEFAULT_SIGNING_SECRET, SlackEventSender
-from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET, SlackEventSender
+from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
 
 MAVA_KEY = "mava-key-that-must-stay-secret-0001"
 
@@ -34,7 +34,7 @@ async def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str,
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot",
+        "mava_bridge",
         *args,
         env=env,
         cwd=cwd,
@@ -95,8 +95,8 @@ async def test_run_serves_slack_health_and_metrics_then_stops_cleanly_on_sigterm
 async def test_healthz_reports_a_database_outage(
     services: tuple[RunningSandbox, SlackStub], tmp_path: Path
 ) -> None:
-    from bot.runtime import Runtime
-    from bot.sandbox.stack import stack_settings
+    from mava_bridge.runtime import Runtime
+    from mava_sandbox.stack import stack_settings
 
     mava, slack = services
     settings = stack_settings(mava, slack, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")

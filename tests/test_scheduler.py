@@ -11,16 +11,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.digest import create_digest_runtime, ledger
-from bot.digest.posting import SlackPoster
-from bot.digest.scheduler import BotScheduler
-from bot.digest.schedules import crontab_weekdays, digest_trigger, next_fire_times
-from bot.mava.client import MavaClient
-from bot.sandbox.mava_server import RunningSandbox
-from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
-from bot.settings import Settings
-from bot.slack.parser import Filters, Schedule
-from bot.store.db import Database
+from mava_bridge.digest import create_digest_runtime, ledger
+from mava_bridge.digest.posting import SlackPoster
+from mava_bridge.digest.scheduler import BotScheduler
+from mava_bridge.digest.schedules import crontab_weekdays, digest_trigger, next_fire_times
+from mava_bridge.mava.client import MavaClient
+from mava_bridge.settings import Settings
+from mava_bridge.slack.parser import Filters, Schedule
+from mava_bridge.store.db import Database
+from mava_sandbox.mava_server import RunningSandbox
+from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DIGESTS = "C0DIGEST"

@@ -12,10 +12,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.mava.models import Priority
-from bot.sandbox.slack_requests import DEFAULT_SIGNING_SECRET
-from bot.sandbox.slack_stub import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN
-from bot.settings import (
+from mava_bridge.mava.models import Priority
+from mava_bridge.settings import (
     FIXES,
     FOR_MAVA,
     FOR_RUN,
@@ -24,6 +22,8 @@ from bot.settings import (
     load_settings,
     read_settings,
 )
+from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET
+from mava_sandbox.slack_stub import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "xoxb-super-secret-token-4711"
@@ -448,7 +448,7 @@ def run_bot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
         key: os.environ[key] for key in ("PATH", "HOME", "LANG", "SYSTEMROOT") if key in os.environ
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "mava_bridge", *args],
         cwd=tmp_path,
         env={**base, "PYTHONPATH": str(ROOT), **env},
         capture_output=True,

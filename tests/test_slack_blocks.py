@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.mava.models import Category, Ticket
-from bot.slack import blocks as b
-from bot.slack import text as t
-from bot.slack.ids import (
+from mava_bridge.mava.models import Category, Ticket
+from mava_bridge.slack import blocks as b
+from mava_bridge.slack import text as t
+from mava_bridge.slack.ids import (
     ACTION_ASSIGN_ME,
     ACTION_NOTE,
     ACTION_OPEN_IN_MAVA,
@@ -29,7 +29,7 @@ from bot.slack.ids import (
     VIEW_REPLY,
     VIEW_SHORTCUT_REPLY_CONFIRM,
 )
-from bot.slack.parser import Usage, parse
+from mava_bridge.slack.parser import Usage, parse
 
 NOW = datetime(2026, 3, 16, 14, 22, tzinfo=UTC)
 ID = "6650a1b2c3d4e5f678901234"

@@ -13,8 +13,8 @@ import pytest_asyncio
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN, RESPONSE_URL, SlackStub, running_slack_stub
-from bot.slack.errors import slack_error, webhook_error
+from mava_bridge.slack.errors import slack_error, webhook_error
+from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, RESPONSE_URL, SlackStub, running_slack_stub
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,8 +9,8 @@ from apscheduler.triggers.cron import CronTrigger
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.mava.models import Origin, Priority, Status, Ticket
-from bot.slack.parser import (
+from mava_bridge.mava.models import Origin, Priority, Status, Ticket
+from mava_bridge.slack.parser import (
     HELP_ENTRIES,
     SUBCOMMANDS,
     USAGE,

@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.sandbox.slack_requests import (
+from mava_sandbox.slack_requests import (
     DEFAULT_SIGNING_SECRET,
     SlackEventSender,
     block_actions,
@@ -32,7 +32,7 @@ from bot.sandbox.slack_requests import (
     state_values,
     view_submission,
 )
-from bot.sandbox.slack_stub import (
+from mava_sandbox.slack_stub import (
     DEFAULT_BOT_TOKEN,
     DEFAULT_USERS,
     RESPONSE_URL,

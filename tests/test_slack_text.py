@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.slack import text as t
+from mava_bridge.slack import text as t
 
 # Text that is nasty for mrkdwn: Slack control characters and entity fragments.
 nasty = st.text(

@@ -18,11 +18,11 @@ import httpx
 import pytest
 from running import bot_env, free_port, start_bot, wait_for, wait_healthy
 
-from bot.sandbox.mava_server import RunningSandbox, running_mava_sandbox
-from bot.sandbox.slack_requests import slash_command
-from bot.sandbox.slack_stub import DEFAULT_APP_TOKEN, SlackStub, running_slack_stub
-from bot.sandbox.socket_mode_server import SocketModeServer, running_socket_mode_server
-from bot.serve import DRAIN_SECONDS
+from mava_bridge.serve import DRAIN_SECONDS
+from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.slack_requests import slash_command
+from mava_sandbox.slack_stub import DEFAULT_APP_TOKEN, SlackStub, running_slack_stub
+from mava_sandbox.socket_mode_server import SocketModeServer, running_socket_mode_server
 
 # Everything after SIGTERM (drain included) must fit in this; the margin is for Python's
 # own exit on a busy shared machine.
@@ -206,7 +206,7 @@ async def run_check(env: dict[str, str], cwd: Path) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot",
+        "mava_bridge",
         "check",
         env=env,
         cwd=cwd,

@@ -20,10 +20,10 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from bot.sandbox.mava_server import RequestRecord
-from bot.sandbox.slack_stub import RESPONSE_URL
-from bot.sandbox.stack import Stack, running_stack
-from bot.store.tables import AuditEntry
+from mava_bridge.store.tables import AuditEntry
+from mava_sandbox.mava_server import RequestRecord
+from mava_sandbox.slack_stub import RESPONSE_URL
+from mava_sandbox.stack import Stack, running_stack
 
 JSON = dict[str, Any]
 

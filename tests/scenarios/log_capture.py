@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.observability import logs
+from mava_bridge.observability import logs
 
 # A line holds a message, a traceback's end and a few short fields (see logs.MAX_*).
 MAX_LINE = logs.MAX_MESSAGE + logs.MAX_TRACE + logs.MAX_EXTRA_FIELDS * (logs.MAX_FIELD + 60)

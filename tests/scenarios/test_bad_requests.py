@@ -20,7 +20,8 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import pytest
 
-from bot.sandbox.slack_requests import (
+from mava_bridge.slack.ids import VIEW_NOTE
+from mava_sandbox.slack_requests import (
     DEFAULT_SIGNING_SECRET,
     FORM,
     block_actions,
@@ -29,8 +30,7 @@ from bot.sandbox.slack_requests import (
     slash_command,
     view_submission,
 )
-from bot.sandbox.stack import Stack
-from bot.slack.ids import VIEW_NOTE
+from mava_sandbox.stack import Stack
 
 from .conftest import CHANNEL, new_ticket
 from .log_capture import MAX_LINE, CapturedLogs, captured_logs

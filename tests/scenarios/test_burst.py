@@ -11,7 +11,7 @@ import asyncio
 
 import pytest
 
-from bot.sandbox.stack import Stack
+from mava_sandbox.stack import Stack
 
 from .conftest import CHANNEL, answer, scenario_stack, send
 

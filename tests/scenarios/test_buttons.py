@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from bot.mava.models import Ticket
-from bot.sandbox.stack import Stack
-from bot.slack import blocks as b
-from bot.slack.ids import ticket_id_of_block
+from mava_bridge.mava.models import Ticket
+from mava_bridge.slack import blocks as b
+from mava_bridge.slack.ids import ticket_id_of_block
+from mava_sandbox.stack import Stack
 
 from .conftest import (
     CHANNEL,

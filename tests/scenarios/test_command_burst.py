@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.sandbox.slack_requests import DEFAULT_SIGNING_SECRET, sign, slash_command
-from bot.sandbox.slack_stub import RESPONSE_URL
-from bot.sandbox.stack import Stack
+from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET, sign, slash_command
+from mava_sandbox.slack_stub import RESPONSE_URL
+from mava_sandbox.stack import Stack
 
 from .conftest import flat, new_ticket, run, scenario_stack, shown, target_of
 from .log_capture import captured_logs

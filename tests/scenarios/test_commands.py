@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.stack import Stack
-from bot.slack.parser import HELP_ENTRIES
+from mava_bridge.slack.parser import HELP_ENTRIES
+from mava_sandbox.stack import Stack
 
 from .conftest import (
     CHANNEL,

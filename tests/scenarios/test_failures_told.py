@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.slack_stub import RESPONSE_URL
-from bot.sandbox.stack import Stack
+from mava_sandbox.slack_stub import RESPONSE_URL
+from mava_sandbox.stack import Stack
 
 from .conftest import (
     CHANNEL,

@@ -9,15 +9,15 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from bot.sandbox.slack_requests import (
+from mava_sandbox.slack_requests import (
     DEFAULT_SIGNING_SECRET,
     FORM,
     block_actions,
     sign,
     slash_command,
 )
-from bot.sandbox.slack_stub import RESPONSE_URL
-from bot.sandbox.stack import Stack
+from mava_sandbox.slack_stub import RESPONSE_URL
+from mava_sandbox.stack import Stack
 
 from .conftest import answer, messages, new_ticket, scenario_stack, send, shown, writes
 

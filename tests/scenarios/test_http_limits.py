@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from bot.sandbox.slack_requests import FORM, slash_command
-from bot.sandbox.stack import Stack
-from bot.slack.http_route import READ_TIMEOUT_SECONDS
+from mava_bridge.slack.http_route import READ_TIMEOUT_SECONDS
+from mava_sandbox.slack_requests import FORM, slash_command
+from mava_sandbox.stack import Stack
 
 from .conftest import assert_ack, new_ticket
 from .log_capture import MAX_LINE, captured_logs
@@ -97,7 +97,7 @@ async def test_a_client_leaving_mid_body_is_not_an_error(stack: Stack) -> None:
         await asyncio.sleep(0.5)
     assert logs.errors() == []
     assert logs.tracebacks() == 0
-    refused = [r for r in logs.records() if r["logger"] == "bot.slack.http"]
+    refused = [r for r in logs.records() if r["logger"] == "mava_bridge.slack.http"]
     assert refused and all("client left" in r["message"] for r in refused)
 
 

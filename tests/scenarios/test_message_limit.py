@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.stack import Stack
-from bot.services.tickets import MESSAGE_LIMIT
-from bot.slack.ids import BLOCK_TEXT, BLOCK_TICKET, INPUT_TEXT, INPUT_TICKET
+from mava_bridge.services.tickets import MESSAGE_LIMIT
+from mava_bridge.slack.ids import BLOCK_TEXT, BLOCK_TICKET, INPUT_TEXT, INPUT_TICKET
+from mava_sandbox.stack import Stack
 
 from .conftest import (
     CHANNEL,

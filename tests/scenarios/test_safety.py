@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.sandbox.slack_requests import DEFAULT_SIGNING_SECRET, sign, slash_command
-from bot.sandbox.slack_stub import DEFAULT_BOT_TOKEN
-from bot.sandbox.stack import Stack
+from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET, sign, slash_command
+from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN
+from mava_sandbox.stack import Stack
 
 from .conftest import (
     BOT,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.stack import Stack
+from mava_sandbox.stack import Stack
 
 from .conftest import (
     CHANNEL,

@@ -1,6 +1,6 @@
 """Socket Mode end to end: envelopes over a real websocket from the local Socket Mode
-server (bot/sandbox/socket_mode_server.py), acks timed, the connection dropped, refreshed
-and silenced, health checked.
+server (mava_sandbox/socket_mode_server.py), acks timed, the connection dropped,
+refreshed and silenced, health checked.
 
 Run with ``-s`` to see the measured ack and reconnect times.
 """
@@ -20,16 +20,16 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from bot.runtime import Runtime
-from bot.sandbox.slack_requests import (
+from mava_bridge.runtime import Runtime
+from mava_sandbox.slack_requests import (
     block_actions,
     message_shortcut,
     slash_command,
     view_submission,
 )
-from bot.sandbox.slack_stub import DEFAULT_APP_TOKEN
-from bot.sandbox.socket_mode_server import Ack, Envelope, running_socket_mode_server
-from bot.sandbox.stack import Stack, stack_settings
+from mava_sandbox.slack_stub import DEFAULT_APP_TOKEN
+from mava_sandbox.socket_mode_server import Ack, Envelope, running_socket_mode_server
+from mava_sandbox.stack import Stack, stack_settings
 
 from .conftest import (
     CHANNEL,

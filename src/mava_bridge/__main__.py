@@ -1,0 +1,3 @@
+from mava_bridge.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,235 @@
+"""`mava-bot check`: is everything set up? One line per check, OK or FAIL with the fix.
+
+It changes nothing: no database is created or migrated and nothing is posted to Slack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+
+from mava_bridge.mava.errors import MavaError
+from mava_bridge.runtime import mava_client
+from mava_bridge.settings import FOR_RUN, Settings, read_settings
+from mava_bridge.slack.errors import slack_error
+from mava_bridge.slack.web import slack_client
+from mava_bridge.store.schema import UnknownRevision, schema_state, sqlite_file, sqlite_problem
+
+SLACK_FIXES = {
+    "invalid_auth": "SLACK_BOT_TOKEN is not a valid bot token: copy the Bot User OAuth Token "
+    "(xoxb-...) from the app's OAuth & Permissions page",
+    "token_revoked": "SLACK_BOT_TOKEN was revoked: reinstall the app and copy the new token",
+    "not_authed": "SLACK_BOT_TOKEN is missing",
+    "account_inactive": "the workspace or bot user behind SLACK_BOT_TOKEN is deactivated",
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+
+    def line(self) -> str:
+        return f"{'OK  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
+
+
+async def check_slack(settings: Settings) -> CheckResult:
+    if settings.slack_bot_token is None:
+        return CheckResult("slack", False, "SLACK_BOT_TOKEN is not set")
+    client = slack_client(settings)
+    try:
+        response = await client.auth_test()
+    except SlackApiError as exc:
+        error = slack_error(exc)
+        return CheckResult("slack", False, f"{error}: {SLACK_FIXES.get(error, 'see Slack docs')}")
+    except Exception as exc:
+        return CheckResult(
+            "slack", False, f"cannot reach {settings.slack_api_url} ({type(exc).__name__})"
+        )
+    finally:
+        session = getattr(client, "session", None)
+        if session is not None:
+            await session.close()
+    return CheckResult(
+        "slack", True, f"auth.test as {response.get('user')} in {response.get('team')}"
+    )
+
+
+APP_TOKEN_FIXES = {
+    "invalid_auth": "SLACK_APP_TOKEN is not a valid app-level token: generate one under Basic "
+    "Information > App-Level Tokens with the connections:write scope (xapp-...)",
+    "not_allowed_token_type": "SLACK_APP_TOKEN must be an app-level token (xapp-...), not a "
+    "bot or user token: generate one under Basic Information > App-Level Tokens",
+    "token_revoked": "SLACK_APP_TOKEN was revoked: generate a new app-level token",
+    "missing_scope": "give the app-level token the connections:write scope",
+    "not_authed": "SLACK_APP_TOKEN is missing",
+}
+
+
+async def check_socket_mode(settings: Settings) -> CheckResult:
+    """Socket Mode: does Slack accept the app token? Asks for a socket URL and does not
+    open it (the URL, a one-time ticket, is not shown)."""
+    if settings.slack_app_token is None:
+        return CheckResult("socket mode", False, "SLACK_APP_TOKEN is not set")
+    client = slack_client(settings)
+    try:
+        await client.apps_connections_open(app_token=settings.slack_app_token.get_secret_value())
+    except SlackApiError as exc:
+        error = slack_error(exc)
+        fix = APP_TOKEN_FIXES.get(error, "see Slack's apps.connections.open docs")
+        return CheckResult("socket mode", False, f"apps.connections.open: {error}: {fix}")
+    except Exception as exc:
+        return CheckResult(
+            "socket mode", False, f"cannot reach {settings.slack_api_url} ({type(exc).__name__})"
+        )
+    finally:
+        session = getattr(client, "session", None)
+        if session is not None:
+            await session.close()
+    return CheckResult(
+        "socket mode", True, "apps.connections.open accepted SLACK_APP_TOKEN (not connected)"
+    )
+
+
+async def check_mava(settings: Settings) -> CheckResult:
+    if settings.mava_api_token is None:
+        return CheckResult("mava", False, "MAVA_API_TOKEN is not set")
+    url = f"{str(settings.mava_api_url).rstrip('/')}/api/categories"
+    async with mava_client(settings) as mava:
+        try:
+            categories = await mava.list_categories()
+        except MavaError as exc:
+            return CheckResult("mava", False, f"GET {url}: {exc.user_message}{_cause(exc)}")
+    return CheckResult("mava", True, f"GET {url} answered ({len(categories)} categories)")
+
+
+def _cause(exc: BaseException) -> str:
+    """The network error under a Mava failure (refused, DNS, TLS...), if there is one."""
+    cause = exc.__cause__
+    if cause is None or isinstance(cause, MavaError):
+        return ""
+    text = str(cause).strip()[:200]
+    return f" (cause: {type(cause).__name__}{': ' + text if text else ''})"
+
+
+async def check_database(settings: Settings) -> CheckResult:
+    """Where the schema stands; connects only (no SQLite file is created, nothing migrated)."""
+    path = sqlite_file(settings.database_url)
+    problem = sqlite_problem(path) if path is not None else None
+    if problem is not None:
+        return CheckResult("database", False, f"{problem}: `mava-bot run` could not use it")
+    try:
+        state = await schema_state(settings.database_url)
+        if path is not None and not path.exists():
+            detail = f"{path} does not exist yet; `mava-bot run` will create it and {state.due}"
+            return CheckResult("database", True, f"{detail} migrations")
+    except UnknownRevision as exc:
+        return CheckResult(
+            "database",
+            False,
+            f"schema revision {exc} is unknown to this version (a newer mava-bot migrated "
+            "it?): run that version, or upgrade this one",
+        )
+    except Exception as exc:
+        reason = type(exc).__name__
+        return CheckResult(
+            "database", False, f"{reason}: check DATABASE_URL and that the server is up"
+        )
+    return CheckResult("database", True, f"reachable, {state.describe()}")
+
+
+CHANNEL_SETTINGS = ("digest_channel", "alert_channel", "audit_channel")
+CHANNEL_FIXES = {
+    "channel_not_found": "no such channel, or a private one the bot is not in: check the id, "
+    "and /invite the bot there",
+    "missing_scope": "the app lacks channels:read/groups:read: reinstall it from manifest.yml",
+}
+
+
+async def check_channels(settings: Settings) -> list[CheckResult]:
+    """Can the bot post where the settings send digests, alerts and audit lines? Asks
+    conversations.info for membership; posts nothing."""
+    wanted: dict[str, list[str]] = {}
+    for field in CHANNEL_SETTINGS:
+        channel = getattr(settings, field)
+        if channel is not None:
+            wanted.setdefault(channel, []).append(field.upper())
+    if not wanted:
+        return []
+    client = slack_client(settings)
+    results = []
+    try:
+        try:  # the bot's name, for the /invite hint
+            bot_name = str((await client.auth_test()).get("user") or "Mava")
+        except Exception:
+            bot_name = "Mava"
+        for channel, names in wanted.items():
+            label = f"channel {channel} ({', '.join(names)})"
+            try:
+                response = await client.conversations_info(channel=channel)
+            except SlackApiError as exc:
+                error = slack_error(exc)
+                fix = CHANNEL_FIXES.get(error, "see Slack's conversations.info docs")
+                results.append(CheckResult(label, False, f"{error}: {fix}"))
+                continue
+            except Exception as exc:
+                reason = f"cannot reach {settings.slack_api_url} ({type(exc).__name__})"
+                results.append(CheckResult(label, False, reason))
+                continue
+            info = response.get("channel") or {}
+            name = f"#{info.get('name', channel)}"
+            if info.get("is_archived"):
+                results.append(CheckResult(label, False, f"{name} is archived: pick another"))
+            elif not info.get("is_member"):
+                fix = f"the bot is not a member of {name}: type /invite @{bot_name} there"
+                results.append(CheckResult(label, False, fix))
+            else:
+                results.append(CheckResult(label, True, f"{name}: the bot is a member"))
+    finally:
+        session = getattr(client, "session", None)
+        if session is not None:
+            await session.close()
+    return results
+
+
+async def run_checks(settings: Settings) -> list[CheckResult]:
+    checks: list[Callable[[Settings], Awaitable[CheckResult]]] = [
+        check_database,
+        check_slack,
+        check_mava,
+    ]
+    if settings.socket_mode:
+        checks.append(check_socket_mode)
+    results = [CheckResult("settings", True, "loaded")]
+    missing = settings.missing_for_run()
+    if missing:
+        results = [CheckResult("settings", False, problem) for problem in missing]
+    results += list(await asyncio.gather(*(check(settings) for check in checks)))
+    # Channels only with a working bot token: otherwise each would repeat its error.
+    if all(result.ok for result in results if result.name == "slack"):
+        results += await check_channels(settings)
+    return results
+
+
+def check_cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="mava-bot check",
+        description="Check settings, Slack (auth.test, membership of the digest, alert and "
+        "audit channels), Mava (/api/categories) and the database (schema revision). "
+        "Changes nothing. Exit code 0 only when every check passes.",
+    )
+    parser.parse_args(argv)
+    settings, problems = read_settings(FOR_RUN)  # every problem at once
+    if settings is None:
+        for problem in problems:
+            print(CheckResult("settings", False, problem).line())
+        return 1
+    results = asyncio.run(run_checks(settings))
+    for result in results:
+        print(result.line())
+    return 0 if all(result.ok for result in results) else 1

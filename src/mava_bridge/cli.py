@@ -1,0 +1,80 @@
+"""The `mava-bot` console script: one subcommand per way of running the bridge."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+
+PLUGIN_GROUP = "mava_bridge.commands"
+
+
+def _run(argv: list[str]) -> int:
+    from mava_bridge.serve import run_cli
+
+    return run_cli(argv)
+
+
+def _plugin(name: str) -> Callable[[list[str]], int]:
+    """A command the sandbox package plugs in (`demo`, `sandbox`): the runtime package
+    does not carry it, so it is found through the `mava_bridge.commands` entry points."""
+
+    def run(argv: list[str]) -> int:
+        found = entry_points(group=PLUGIN_GROUP, name=name)
+        if not found:
+            print(
+                f"mava-bot {name} comes with the sandbox package, which is not installed: "
+                "from the repository, run `pip install -e ./sandbox`.",
+                file=sys.stderr,
+            )
+            return 2
+        command: Callable[[list[str]], int] = next(iter(found)).load()
+        return command(argv)
+
+    return run
+
+
+def _check(argv: list[str]) -> int:
+    from mava_bridge.check import check_cli
+
+    return check_cli(argv)
+
+
+def _digest(argv: list[str]) -> int:
+    from mava_bridge.digest.cli import digest_cli
+
+    return digest_cli(argv)
+
+
+# Imports happen inside each command so `--help` and `check` start fast.
+COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
+    "run": ("run the bridge (Socket Mode or HTTP mode)", _run),
+    "demo": (
+        "try it with no accounts: Mava sandbox + Slack stub + bot in one process",
+        _plugin("demo"),
+    ),
+    "check": ("check settings, Slack, Mava and the database", _check),
+    "digest": ("print the digest that would be posted (--preview)", _digest),
+    "sandbox": ("run the local Mava API sandbox", _plugin("sandbox")),
+}
+
+USAGE = "usage: mava-bot COMMAND [options]\n\nWork Mava tickets from Slack.\n\ncommands:\n" + (
+    "\n".join(f"  {name:<9} {about}" for name, (about, _) in COMMANDS.items())
+    + "\n\nRun `mava-bot COMMAND --help` for the options of a command."
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return 0 if args else 2
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        print(f"mava-bot: unknown command {name!r}\n\n{USAGE}", file=sys.stderr)
+        return 2
+    return COMMANDS[name][1](rest)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,296 @@
+"""New-ticket alerts: poll Mava, decide what is new for each channel, post it once.
+
+Mava has no webhook we can rely on and no priority filter, so each poll runs one
+search per distinct filter (shared by every channel that uses it):
+
+- With a priority threshold: open tickets of the last `ALERT_LOOKBACK` days sorted by
+  priority, paging only until priority drops below the threshold. Any matching ticket
+  the channel has not had yet is alerted: "new" if created since the subscription's
+  watermark (less `POLL_OVERLAP`), "raised" otherwise (its priority went up later).
+- Without one (e.g. `alerts unassigned`): open tickets created since the watermark
+  less `POLL_OVERLAP`, newest first.
+
+A subscription's first poll records what already matches as `baseline` (never posted),
+so installing the bot does not flood a channel; tickets created after a subscription
+made from Slack are alerted even on that first poll. The watermark is per subscription
+and filter, moves only after a poll that reached Mava, and never past a ticket that is
+not yet posted (see `mava_bridge.digest.ledger` for the delivery guarantees).
+
+A ticket is posted at most once per channel, whichever of the channel's subscriptions
+matched it; a ticket in a channel's baseline counts as known for all of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from mava_bridge.digest import ledger
+from mava_bridge.digest.deliverer import Deliverer
+from mava_bridge.digest.ledger import ticket_for_thread
+from mava_bridge.digest.posting import DeliveryFailed
+from mava_bridge.digest.queries import (
+    ALERT_LOOKBACK,
+    CLOCK_SKEW,
+    OPEN_STATUSES,
+    POLL_OVERLAP,
+    alert_query,
+)
+from mava_bridge.digest.subscriptions import (
+    ActiveSubscription,
+    record_outcome,
+)
+from mava_bridge.mava.client import TicketQuery
+from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.models import Priority, SortBy, Ticket
+from mava_bridge.mava.ratelimit import background
+from mava_bridge.slack.blocks.digest import alert_message, alert_text
+from mava_bridge.slack.parser import Filters
+
+log = logging.getLogger(__name__)
+
+NEW = "new"
+RAISED = "raised"
+
+__all__ = ["AlertPoller", "PollReport", "reason_text", "ticket_for_thread"]
+
+
+@dataclass
+class PollReport:
+    """What one poll did. `queries` counts Mava search requests (pages)."""
+
+    searches: int = 0  # distinct filters searched
+    queries: int = 0
+    alerted: int = 0
+    baselined: int = 0
+    skipped: int = 0  # claimed by another process at the same time
+    errors: int = 0
+    mava_errors: int = 0
+    slack_errors: int = 0
+
+
+def reason_text(reason: str, ticket: Ticket, filters: Filters) -> str:
+    """The alert's first line, e.g. "New unassigned High-priority ticket"."""
+    level = ticket.priority_level
+    if reason == RAISED:
+        return f"Ticket raised to {level.label} priority" if level else "Ticket now matches"
+    words = ["New"]
+    if filters.unassigned_only:
+        words.append("unassigned")
+    if level is not None:
+        words.append(f"{level.label}-priority")
+    words.append("ticket")
+    return " ".join(words)
+
+
+def _rank(ticket: Ticket) -> int | None:
+    """The priority as a number for the paging cut-off (an unknown number still counts)."""
+    value = ticket.priority
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return int(value)
+    return None
+
+
+class AlertPoller(Deliverer):
+    """One `poll_once` per interval, called by the scheduler (or a test, or the CLI)."""
+
+    async def release_stale_claims(self) -> int:
+        released = await ledger.release_stale_alert_claims(self._db, self._clock())
+        if released:
+            log.warning("released stale alert claims", extra={"count": released})
+        return released
+
+    async def poll_once(self) -> PollReport:
+        """Search once per distinct filter and post what is new. Mava errors are
+        reported, not raised: that search is simply retried next poll."""
+        report = PollReport()
+        now = self._clock()
+        with background():
+            await self.release_stale_claims()
+            subs = await self._subs.active("alerts")
+            if not subs:
+                return report
+            groups: dict[TicketQuery, list[ActiveSubscription]] = {}
+            for sub in subs:
+                groups.setdefault(alert_query(sub.filters), []).append(sub)
+            marks = await ledger.load_watermarks(self._db, [s.watermark_key for s in subs])
+            for shape, members in groups.items():
+                report.searches += 1
+                try:
+                    tickets = await self._search(shape, members, marks, now, report)
+                except MavaError as exc:
+                    report.errors += 1
+                    report.mava_errors += 1
+                    log.warning(
+                        "alert poll: Mava search failed; retrying next poll",
+                        extra={"error": exc.user_message, "channels": len(members)},
+                    )
+                    continue
+                for sub in members:
+                    await self._deliver(sub, tickets, marks.get(sub.watermark_key), now, report)
+        if report.alerted or report.errors:
+            log.info("alert poll", extra={"report": report})
+        return report
+
+    # --- searching ----------------------------------------------------------------------
+
+    @staticmethod
+    def _since(sub: ActiveSubscription, marks: dict[str, datetime], now: datetime) -> datetime:
+        """From when a creation-time search must look for this subscription."""
+        base = marks.get(sub.watermark_key) or sub.created_at or now
+        return max(min(base, now) - POLL_OVERLAP, now - ALERT_LOOKBACK)
+
+    async def _search(
+        self,
+        shape: TicketQuery,
+        members: list[ActiveSubscription],
+        marks: dict[str, datetime],
+        now: datetime,
+        report: PollReport,
+    ) -> list[Ticket]:
+        found: dict[str, Ticket] = {}
+        if shape.sort_by == SortBy.PRIORITY:
+            threshold = min(int(m.filters.min_priority or Priority.LOW) for m in members)
+            query = shape.with_window(now - ALERT_LOOKBACK, now + CLOCK_SKEW)
+            async for page in self._mava.iter_pages(query):
+                report.queries += 1
+                below = False
+                for ticket in page.tickets:
+                    rank = _rank(ticket)
+                    if rank is None or rank < threshold:
+                        below = True
+                        break
+                    found.setdefault(ticket.id, ticket)
+                if below:
+                    break
+        else:
+            since = min(self._since(m, marks, now) for m in members)
+            query = shape.with_window(since, now + CLOCK_SKEW)
+            async for page in self._mava.iter_pages(query):
+                report.queries += 1
+                for ticket in page.tickets:
+                    found.setdefault(ticket.id, ticket)
+        return list(found.values())
+
+    # --- delivering ---------------------------------------------------------------------
+
+    async def _deliver(
+        self,
+        sub: ActiveSubscription,
+        tickets: list[Ticket],
+        watermark: datetime | None,
+        now: datetime,
+        report: PollReport,
+    ) -> None:
+        by_priority = sub.filters.min_priority is not None
+        since = self._since(sub, {sub.watermark_key: watermark} if watermark else {}, now)
+        matching = sorted(
+            (
+                t
+                for t in tickets
+                if t.status in OPEN_STATUSES
+                and sub.filters.matches(t)
+                and (by_priority or t.created_at >= since)
+            ),
+            key=lambda t: (t.created_at, t.id),
+        )
+        states = await ledger.delivered_states(self._db, sub.channel_id, (t.id for t in matching))
+        first_poll = watermark is None
+        waiting: list[datetime] = []  # creation times of tickets not yet posted
+        baseline: list[str] = []
+        to_post: list[tuple[Ticket, str]] = []
+        for ticket in matching:
+            state = states.get(ticket.id)
+            if state in (ledger.POSTED, ledger.BASELINE):
+                continue
+            if state is not None:  # claimed: another process is posting it right now
+                report.skipped += 1
+                waiting.append(ticket.created_at)
+                continue
+            if first_poll and not (sub.created_at and ticket.created_at > sub.created_at):
+                baseline.append(ticket.id)
+                continue
+            fresh = watermark is None or ticket.created_at >= watermark - POLL_OVERLAP
+            to_post.append((ticket, NEW if fresh else RAISED))
+        if baseline:
+            await ledger.record_baseline(self._db, sub.channel_id, baseline, now)
+            report.baselined += len(baseline)
+
+        posted, failure = 0, None
+        for index, (ticket, reason) in enumerate(to_post):
+            failure_here = await self._post_one(sub, ticket, reason, now, report)
+            if failure_here is None:
+                posted += 1
+                continue
+            failure = failure_here
+            waiting.append(ticket.created_at)
+            if failure.retryable or failure.channel_unusable:
+                # The rest would fail the same way: leave them for the next poll.
+                waiting.extend(t.created_at for t, _ in to_post[index + 1 :])
+                break
+
+        if failure is not None:
+            await self._outcome(sub, failure.describe())
+        elif posted:
+            await self._outcome(sub, f"posted {posted} alert{'s' if posted != 1 else ''}")
+        seen_until = min([now, *waiting])
+        if watermark is not None:
+            seen_until = max(watermark, seen_until)
+        await ledger.save_watermark(self._db, sub.watermark_key, seen_until, now)
+
+    async def _post_one(
+        self,
+        sub: ActiveSubscription,
+        ticket: Ticket,
+        reason: str,
+        now: datetime,
+        report: PollReport,
+    ) -> DeliveryFailed | None:
+        """Claim, post, mark. Returns the failure, or None once posted (or not ours)."""
+        channel = sub.channel_id
+        if not await ledger.claim_alert(self._db, channel, ticket.id, reason, now, self._owner):
+            report.skipped += 1  # claimed elsewhere between our read and our claim
+            return None
+        said = reason_text(reason, ticket, sub.filters)
+        try:
+            ts = await self._poster.post(
+                channel,
+                alert_text(ticket, said),
+                alert_message(ticket, link=self._link, now=now, reason=said),
+            )
+        except DeliveryFailed as failure:
+            # Refused: free the ticket for the next poll. (Cancelled or crashed instead:
+            # the claim stays and goes stale, see mava_bridge.digest.ledger.)
+            await ledger.release_alert(self._db, channel, ticket.id)
+            report.errors += 1
+            report.slack_errors += 1
+            log.warning(
+                "alert not posted",
+                extra={
+                    "channel": channel,
+                    "ticket": ticket.id,
+                    "error": failure.error,
+                    "retryable": failure.retryable,
+                },
+            )
+            return failure
+        try:
+            await ledger.mark_alert_posted(self._db, channel, ticket.id, ts, self._clock())
+        except SQLAlchemyError:
+            log.exception(
+                "alert posted but not recorded; it may be posted again once its claim is stale",
+                extra={"channel": channel, "ticket": ticket.id, "ts": ts},
+            )
+        report.alerted += 1
+        return None
+
+    async def _outcome(self, sub: ActiveSubscription, outcome: str) -> None:
+        try:
+            await record_outcome(self._db, sub, outcome, self._clock())
+        except SQLAlchemyError:
+            log.exception("could not record a subscription outcome", extra={"sub": sub.key})

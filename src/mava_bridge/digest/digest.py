@@ -1,0 +1,339 @@
+"""The digest: every open ticket a channel cares about, in one message and its thread.
+
+A digest has to fit Slack's limits whatever the backlog, so the builders split it into
+a channel message holding the top tickets and thread replies holding the rest; past
+`MAX_MESSAGES` messages the last reply just says how many more there are and links to
+Mava. A scheduled digest carries a run key (subscription + fire time) that is claimed
+before posting, so a run is posted once even if the job fires twice or two leaders
+overlap (see `mava_bridge.digest.ledger`). `/mava digest` posts without one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Final, Literal, NamedTuple
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from mava_bridge.digest import ledger
+from mava_bridge.digest.deliverer import Deliverer
+from mava_bridge.digest.posting import DeliveryFailed
+from mava_bridge.digest.queries import DEFAULT_DIGEST_FILTERS, digest_query
+from mava_bridge.digest.subscriptions import (
+    ActiveSubscription,
+    record_outcome,
+)
+from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.models import Ticket
+from mava_bridge.services.errors import ServiceError
+from mava_bridge.slack import text as t
+from mava_bridge.slack.blocks.common import Block, context
+from mava_bridge.slack.blocks.digest import (
+    digest_messages,
+    digest_text,
+    digest_thread_messages,
+    digest_thread_text,
+    listed_tickets,
+    sort_for_digest,
+)
+from mava_bridge.slack.parser import Filters
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGES: Final = 20  # channel message + replies (15 tickets each: 300 tickets)
+
+Status = Literal["posted", "skipped_empty", "duplicate", "failed"]
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """How a digest post went. `ok` unless it failed; `retryable` failures may be
+    tried again (Mava or Slack trouble), the others need someone to act."""
+
+    channel_id: str
+    status: Status
+    ticket_count: int = 0
+    message_ts: str | None = None
+    replies: int = 0
+    error: str | None = None  # a sentence fit for Slack
+    retryable: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+    def describe(self) -> str:
+        plural = "s" if self.ticket_count != 1 else ""
+        if self.status == "posted":
+            return f"posted ({self.ticket_count} ticket{plural})" + (
+                f"; {self.error}" if self.error else ""
+            )
+        if self.status == "skipped_empty":
+            return "skipped: no tickets to report"
+        if self.status == "duplicate":
+            return "already posted for this time"
+        return f"failed: {self.error or 'unknown error'}"
+
+
+class DigestPreview(NamedTuple):
+    tickets: list[Ticket]
+    messages: list[list[Block]]  # first the channel message, then the thread replies
+
+
+def describe_filters(filters: Filters) -> str:
+    """What a digest covers, e.g. "open unassigned tickets" (plain text)."""
+    text = filters.describe()
+    if text.startswith("all "):
+        return "open " + text.removeprefix("all ")
+    return "open " + text
+
+
+class DigestService(Deliverer):
+    # Messages one digest may take (at least 2: the channel message and one reply).
+    max_messages: int = MAX_MESSAGES
+
+    @property
+    def _message_limit(self) -> int:
+        return max(2, self.max_messages)
+
+    async def collect(self, filters: Filters | None = None) -> list[Ticket]:
+        """Open tickets matching `filters` (default: unassigned), with messages, every
+        page, in digest order. Raises MavaError."""
+        filters = filters or DEFAULT_DIGEST_FILTERS
+        query = digest_query(filters, self._clock())
+        found: dict[str, Ticket] = {}
+        async for ticket in self._mava.iter_tickets(query):
+            if filters.matches(ticket):
+                found.setdefault(ticket.id, ticket)
+        return sort_for_digest(list(found.values()))
+
+    async def preview(self, channel_id: str | None = None) -> DigestPreview:
+        """The digest this channel (or the default digest) would get now, unposted."""
+        if channel_id is None:
+            filters, zone = DEFAULT_DIGEST_FILTERS, self._settings.digest_timezone
+        else:
+            filters, zone = await self._subs.digest_filters_for(channel_id)
+        tickets = await self.collect(filters)
+        return DigestPreview(tickets, self.render(tickets, filters, zone))
+
+    def render(self, tickets: list[Ticket], filters: Filters, tz_name: str) -> list[list[Block]]:
+        messages = digest_messages(
+            tickets,
+            link=self._link,
+            now=self._clock(),
+            description=describe_filters(filters),
+            tz_name=tz_name,
+        )
+        if len(messages) <= self._message_limit:
+            return messages
+        kept = messages[: self._message_limit - 1]
+        shown = sum(
+            1
+            for message in kept
+            for block in message
+            if str(block.get("block_id", "")).startswith("ticket:")
+        )
+        dashboard = str(self._settings.mava_dashboard_url).rstrip("/")
+        more = len(sort_for_digest(tickets)) - shown
+        kept.append([context(f"…and {more} more: {t.link(dashboard, 'see them all in Mava')}")])
+        return kept
+
+    async def post(
+        self,
+        channel_id: str,
+        filters: Filters | None = None,
+        run_key: str | None = None,
+        *,
+        subscription: ActiveSubscription | None = None,
+        tz_name: str | None = None,
+    ) -> DeliveryResult:
+        """Post the digest now. With `run_key` (scheduled runs) the run is claimed first
+        and posted at most once, and an empty digest is skipped if DIGEST_SKIP_EMPTY.
+        `filters` None: the channel's own digest filters. Never raises for Mava or
+        Slack trouble: the result says what happened (and is recorded on
+        `subscription`)."""
+        channel_zone: str | None = None
+        if filters is None:
+            filters, channel_zone = await self._subs.digest_filters_for(channel_id)
+        zone = (
+            tz_name
+            or (subscription.timezone if subscription else None)
+            or channel_zone
+            or self._settings.digest_timezone
+        )
+        now = self._clock()
+        claim: ledger.DigestClaim | None = None
+        if run_key is not None:
+            claim = await ledger.claim_digest_run(self._db, run_key, channel_id, now, self._owner)
+            if claim is None:
+                log.info("digest run already taken", extra={"run_key": run_key})
+                return DeliveryResult(channel_id, "duplicate")
+
+        started = claim.message_ts if claim is not None else None
+        try:
+            tickets = await self.collect(filters)
+        except MavaError as exc:
+            log.warning("digest: Mava search failed", extra={"error": exc.user_message})
+            result = DeliveryResult(
+                channel_id, "failed", message_ts=started, error=exc.user_message, retryable=True
+            )
+        else:
+            if claim is not None and started:
+                result = await self._finish_thread(channel_id, tickets, claim, started)
+            else:
+                result = await self._deliver(channel_id, tickets, filters, zone, claim)
+        if claim is not None:
+            await self._finish(claim, result)
+        if subscription is not None and result.status != "duplicate":
+            try:
+                await record_outcome(self._db, subscription, result.describe(), self._clock())
+            except SQLAlchemyError:
+                log.exception("could not record a digest outcome")
+        return result
+
+    async def post_now(self, channel_id: str) -> str:
+        """`/mava digest`: post this channel's digest now; a sentence saying what was
+        posted, or ServiceError with what went wrong."""
+        result = await self.post(channel_id)
+        if not result.ok:
+            raise ServiceError(f"The digest was not posted: {result.error or 'unknown error'}")
+        count = result.ticket_count
+        sentence = f"Posted the digest: {count} ticket{'s' if count != 1 else ''}."
+        if result.error:
+            sentence += f" Some of it is missing: {result.error}."
+        return sentence
+
+    async def _deliver(
+        self,
+        channel_id: str,
+        tickets: list[Ticket],
+        filters: Filters,
+        zone: str,
+        claim: ledger.DigestClaim | None,
+    ) -> DeliveryResult:
+        if not tickets and claim is not None and self._settings.digest_skip_empty:
+            return DeliveryResult(channel_id, "skipped_empty")
+        messages = self.render(tickets, filters, zone)
+        description = describe_filters(filters)
+        try:
+            ts = await self._poster.post(
+                channel_id, digest_text(len(tickets), description), messages[0]
+            )
+        except DeliveryFailed as failure:
+            log.warning("digest not posted", extra={"channel": channel_id, "error": failure.error})
+            return DeliveryResult(
+                channel_id,
+                "failed",
+                ticket_count=len(tickets),
+                error=failure.describe(),
+                retryable=failure.retryable,
+            )
+        listed = listed_tickets(messages[0])
+        await self._progress(claim, ts, listed)
+        replies, problem = await self._post_thread(channel_id, ts, messages[1:], claim, listed)
+        return DeliveryResult(
+            channel_id,
+            "posted",
+            ticket_count=len(tickets),
+            message_ts=ts,
+            replies=replies,
+            error=problem,
+        )
+
+    async def _finish_thread(
+        self, channel_id: str, tickets: list[Ticket], claim: ledger.DigestClaim, ts: str
+    ) -> DeliveryResult:
+        """Finish a run whose channel message went out before its holder stopped: list
+        the tickets it had not listed yet (as they are now) in the same thread."""
+        listed = list(claim.listed)
+        rest = [ticket for ticket in tickets if ticket.id not in claim.listed]
+        messages = digest_thread_messages(rest, link=self._link, now=self._clock())
+        log.info(
+            "digest: finishing an interrupted thread",
+            extra={"channel": channel_id, "listed": len(listed), "rest": len(rest)},
+        )
+        replies, problem = await self._post_thread(
+            channel_id, ts, messages[: self._message_limit - 1], claim, listed
+        )
+        return DeliveryResult(
+            channel_id,
+            "posted",
+            ticket_count=len(claim.listed) + len(rest),
+            message_ts=ts,
+            replies=replies,
+            error=problem,
+        )
+
+    async def _post_thread(
+        self,
+        channel_id: str,
+        ts: str,
+        messages: list[list[Block]],
+        claim: ledger.DigestClaim | None,
+        listed: list[str],
+    ) -> tuple[int, str | None]:
+        """Post `messages` as replies to `ts`, recording progress; (replies, problem)."""
+        replies = 0
+        for part, blocks in enumerate(messages, start=2):
+            try:
+                await self._poster.post(
+                    channel_id,
+                    digest_thread_text(part, len(messages) + 1),
+                    blocks,
+                    thread_ts=ts,
+                )
+            except DeliveryFailed as failure:
+                # The digest is out; posting it again would repeat the top. Say so.
+                missing = len(messages) - replies
+                problem = f"{missing} thread repl{'y' if missing == 1 else 'ies'} missing: "
+                log.warning(
+                    "digest thread incomplete",
+                    extra={
+                        "channel": channel_id,
+                        "run_key": claim.run_key if claim else None,
+                        "missing": missing,
+                        "error": failure.error,
+                        "retryable": failure.retryable,
+                    },
+                )
+                return replies, problem + failure.describe()
+            replies += 1
+            listed = [*listed, *listed_tickets(blocks)]
+            await self._progress(claim, ts, listed)
+        return replies, None
+
+    async def _progress(self, claim: ledger.DigestClaim | None, ts: str, listed: list[str]) -> None:
+        if claim is None:
+            return  # `/mava digest` now: not a scheduled run, nothing to resume
+        try:
+            await ledger.record_digest_progress(self._db, claim, ts, listed)
+        except SQLAlchemyError:
+            log.exception("digest progress not recorded", extra={"run_key": claim.run_key})
+
+    async def _finish(self, claim: ledger.DigestClaim, result: DeliveryResult) -> None:
+        state = {
+            "posted": ledger.POSTED,
+            "skipped_empty": ledger.SKIPPED,
+        }.get(result.status, ledger.FAILED)
+        run_key = claim.run_key
+        if result.status == "failed" and result.message_ts:
+            # The channel message is out: leave the run to be finished, never reposted.
+            state = ledger.CLAIMED
+        try:
+            await ledger.finish_digest_run(
+                self._db,
+                run_key,
+                state,
+                self._clock(),
+                ticket_count=result.ticket_count,
+                ts=result.message_ts,
+            )
+        except SQLAlchemyError:
+            log.exception(
+                "digest run not recorded; it may be posted again once its claim is stale",
+                extra={"run_key": run_key},
+            )
+
+    async def release_stale_runs(self) -> int:
+        return await ledger.release_stale_digest_claims(self._db, self._clock())

@@ -1,0 +1,244 @@
+"""Posting digests and alerts to Slack: paced, retried, and every failure classified.
+
+Slack allows about one message per second per channel, so posts to one channel are
+spaced `min_interval` apart (posts to different channels do not wait for each other).
+HTTP 429 is retried after its `Retry-After`; 5xx answers and connection failures are
+retried with backoff. Anything else (channel_not_found, not_in_channel, invalid_auth,
+token_revoked, ...) will not get better by retrying: it is raised at once as a
+`DeliveryFailed` with `retryable=False`, for the caller to record where people see it.
+A post that timed out may have reached Slack; it is retried all the same (see
+`mava_bridge.digest.ledger` for what that means for duplicates).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Final
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_bridge.slack.errors import error_code, http_status
+from mava_bridge.slack.web import twin_client
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+# ok:false errors that mean "Slack had a problem", not "your request is wrong".
+_TRANSIENT_ERRORS: Final = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+# Errors after which no post to the channel can succeed until someone acts.
+CHANNEL_ERRORS: Final = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "restricted_action",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "team_access_not_granted",
+        "missing_scope",
+        "ekm_access_denied",
+    }
+)
+# The message itself was refused; the text-only fallback is still worth a try.
+_BLOCK_ERRORS: Final = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long"})
+
+HINTS: Final = {
+    "channel_not_found": "the channel does not exist or is private without the app in it",
+    "not_in_channel": "the app is not in the channel: invite it with /invite",
+    "is_archived": "the channel is archived",
+    "invalid_auth": "Slack rejected the bot token: check SLACK_BOT_TOKEN",
+    "not_authed": "no Slack bot token was sent: check SLACK_BOT_TOKEN",
+    "token_revoked": "the bot token was revoked: reinstall the app and update SLACK_BOT_TOKEN",
+    "account_inactive": "the bot token belongs to a deactivated app or user",
+    "missing_scope": "the app lacks the chat:write scope: reinstall it",
+}
+
+
+class DeliveryFailed(Exception):
+    """A post Slack did not accept. `retryable`: trying again later may work."""
+
+    def __init__(self, error: str, retryable: bool, detail: str | None = None) -> None:
+        self.error = error
+        self.retryable = retryable
+        self.detail = detail
+        super().__init__(f"{error}{f' ({detail})' if detail else ''}")
+
+    @property
+    def channel_unusable(self) -> bool:
+        """No post to this channel can succeed until someone fixes something."""
+        return self.error in CHANNEL_ERRORS
+
+    def describe(self) -> str:
+        """A sentence for `/mava subscriptions`: the error and what to do about it."""
+        hint = HINTS.get(self.error)
+        text = f"Slack refused the post: {self.error}"
+        if hint:
+            text += f" ({hint})"
+        elif self.retryable:
+            text += " (will retry)"
+        return text
+
+
+def _retry_after(response: Any) -> float | None:
+    headers = getattr(response, "headers", None) or {}
+    try:
+        value = headers.get("Retry-After") or headers.get("retry-after")
+    except AttributeError:
+        return None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def without_retry_handlers(client: AsyncWebClient) -> AsyncWebClient:
+    """The same client (token, URL, session) minus slack_sdk's 429/5xx retry handlers.
+
+    Our own retries pace and count them; stacked on the SDK's, one post could be tried
+    many times with sleeps nobody sees. Connection-error retries (the SDK default) stay.
+    """
+    handlers = list(getattr(client, "retry_handlers", None) or [])
+    kept: list[AsyncRetryHandler] = [
+        h for h in handlers if isinstance(h, AsyncConnectionErrorRetryHandler)
+    ]
+    if len(kept) == len(handlers):
+        return client
+    return twin_client(client, token=client.token, retry_handlers=kept)
+
+
+class SlackPoster:
+    """`chat.postMessage` with per-channel pacing and retries. Share one per process."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        min_interval: float = 1.0,
+        retries: int = 5,
+        base_delay: float = 1.0,
+        max_delay: float = 30.0,
+        max_retry_after: float = 120.0,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._client = without_retry_handlers(client)
+        self._min_interval = min_interval
+        self._attempts = max(1, retries + 1)
+        self._base_delay = base_delay
+        self._max_delay = max_delay
+        self._max_retry_after = max_retry_after
+        self._sleep = sleep
+        self._clock = clock
+        self._jitter = jitter
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last_post: dict[str, float] = {}
+
+    async def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: Sequence[dict[str, Any]] | None = None,
+        *,
+        thread_ts: str | None = None,
+    ) -> str:
+        """Post and return the message's `ts`, or raise `DeliveryFailed`.
+
+        If Slack refuses the blocks themselves (which our builders should never let
+        happen), the message goes again as text alone: a plain message beats none.
+        """
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        async with lock:
+            try:
+                return await self._post_with_retries(channel, text, blocks, thread_ts)
+            except DeliveryFailed as failure:
+                if blocks is None or failure.error not in _BLOCK_ERRORS:
+                    raise
+                log.error(
+                    "slack refused our blocks; posting text only",
+                    extra={"channel": channel, "error": failure.error, "detail": failure.detail},
+                )
+                return await self._post_with_retries(channel, text, None, thread_ts)
+
+    async def _post_with_retries(
+        self,
+        channel: str,
+        text: str,
+        blocks: Sequence[dict[str, Any]] | None,
+        thread_ts: str | None,
+    ) -> str:
+        failure: DeliveryFailed | None = None
+        for attempt in range(self._attempts):
+            await self._pace(channel)
+            delay: float
+            try:
+                response = await self._client.chat_postMessage(
+                    channel=channel,
+                    text=text,
+                    blocks=list(blocks) if blocks is not None else None,
+                    thread_ts=thread_ts,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+            except SlackApiError as exc:
+                status = http_status(exc.response)
+                error = error_code(exc.response) or "unexpected_response"
+                if status == 429 or error == "ratelimited":
+                    wait = _retry_after(exc.response)
+                    delay = self._backoff(attempt) if wait is None else wait
+                    delay = min(delay, self._max_retry_after)
+                    failure = DeliveryFailed("ratelimited", True)
+                elif (status is not None and status >= 500) or error in _TRANSIENT_ERRORS:
+                    delay = self._backoff(attempt)
+                    failure = DeliveryFailed(error, True, f"HTTP {status}")
+                else:
+                    detail = None
+                    metadata = getattr(exc.response, "data", None)
+                    if isinstance(metadata, dict):
+                        messages = (metadata.get("response_metadata") or {}).get("messages")
+                        detail = "; ".join(map(str, messages))[:500] if messages else None
+                    raise DeliveryFailed(error, False, detail) from exc
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                delay = self._backoff(attempt)
+                failure = DeliveryFailed("connection_error", True, type(exc).__name__)
+            else:
+                ts = response.get("ts")
+                if not isinstance(ts, str):
+                    raise DeliveryFailed("unexpected_response", True, "no ts in the answer")
+                return ts
+            if attempt + 1 < self._attempts:
+                log.info(
+                    "slack post retry",
+                    extra={"channel": channel, "error": failure.error, "delay": round(delay, 2)},
+                )
+                await self._sleep(delay)
+        assert failure is not None
+        raise failure
+
+    def _backoff(self, attempt: int) -> float:
+        bound = min(self._max_delay, self._base_delay * 2.0**attempt)
+        return bound * (0.5 + self._jitter() / 2)
+
+    async def _pace(self, channel: str) -> None:
+        last = self._last_post.get(channel)
+        if last is not None:
+            wait = last + self._min_interval - self._clock()
+            if wait > 0:
+                await self._sleep(wait)
+        self._last_post[channel] = self._clock()

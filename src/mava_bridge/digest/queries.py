@@ -1,0 +1,103 @@
+"""Which Mava searches digests and alerts run, and how subscriptions share them.
+
+Mava's ticket search has no priority filter and takes category ids, not the names
+people type, so a subscription's `Filters` become a search for what Mava can filter
+(status, assignee, origin) plus a check of the rest on our side (`Filters.matches`).
+Subscriptions whose searches are equal share one request per poll: `alert_query`
+returns the search without its date window (the window changes every poll), so equal
+filters give equal, hashable `TicketQuery` values to group by.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from mava_bridge.mava.client import TicketQuery
+from mava_bridge.mava.models import UNASSIGNED, Origin, Priority, SortBy, SortOrder, Status
+from mava_bridge.slack.parser import Filters
+
+# Not Resolved: what "open" means for digests and alerts.
+OPEN_STATUSES: Final = (Status.OPEN, Status.PENDING, Status.WAITING)
+# How far back alerts look for tickets that reached the priority threshold after they
+# were created. A ticket raised to high priority when older than this is not alerted.
+ALERT_LOOKBACK: Final = timedelta(days=30)
+# Digests cover tickets created within this window (Mava allows one year per search).
+DIGEST_LOOKBACK: Final = timedelta(days=365)
+# Searches reach a little past "now" and a little before the watermark, so a ticket
+# whose Mava timestamp is off from our clock is still seen (deduplicated by id).
+CLOCK_SKEW: Final = timedelta(minutes=5)
+POLL_OVERLAP: Final = timedelta(minutes=5)
+
+DEFAULT_DIGEST_FILTERS: Final = Filters(unassigned_only=True)
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _server_side(filters: Filters, sort_by: SortBy, include_messages: bool) -> TicketQuery:
+    return TicketQuery(
+        start=_EPOCH,
+        end=_EPOCH,
+        statuses=OPEN_STATUSES,
+        assigned_to=(UNASSIGNED,) if filters.unassigned_only else (),
+        origins=tuple(sorted(filters.origins)),
+        sort_by=sort_by,
+        sort_order=SortOrder.DESC,
+        include_messages=include_messages,
+    )
+
+
+def alert_query(filters: Filters) -> TicketQuery:
+    """The shared search shape for an alert subscription (window not yet set).
+
+    With a priority threshold: open tickets, highest priority first, so the poller can
+    stop paging once priority falls below the lowest threshold of the group. Without
+    one: open tickets, newest first, from the watermark on.
+    """
+    sort_by = SortBy.PRIORITY if filters.min_priority is not None else SortBy.CREATED_AT
+    return _server_side(filters, sort_by, include_messages=True)
+
+
+def digest_query(filters: Filters, now: datetime) -> TicketQuery:
+    """Every open ticket a digest with `filters` may show, with messages."""
+    query = _server_side(filters, SortBy.CREATED_AT, include_messages=True)
+    return query.with_window(now - DIGEST_LOOKBACK + CLOCK_SKEW, now + CLOCK_SKEW)
+
+
+def below_threshold(priority: Priority | None, threshold: Priority) -> bool:
+    return priority is None or priority < threshold
+
+
+def filters_to_json(filters: Filters) -> dict[str, Any]:
+    return {
+        "min_priority": int(filters.min_priority) if filters.min_priority is not None else None,
+        "unassigned_only": filters.unassigned_only,
+        "origins": [str(origin) for origin in filters.origins],
+        "categories": list(filters.categories),
+    }
+
+
+def filters_from_json(data: dict[str, Any]) -> Filters:
+    level = data.get("min_priority")
+    origins = []
+    for value in data.get("origins") or []:
+        try:
+            origins.append(Origin(value))
+        except ValueError:
+            continue  # an origin Mava dropped: ignore rather than break the subscription
+    return Filters(
+        min_priority=Priority(level) if level in (1, 2, 3) else None,
+        unassigned_only=bool(data.get("unassigned_only", False)),
+        origins=tuple(origins),
+        categories=tuple(str(c) for c in data.get("categories") or []),
+    )
+
+
+def fingerprint(filters: Filters) -> str:
+    """A short stable id of what a subscription matches (changes when its filters do)."""
+    canonical = filters_to_json(filters)
+    canonical["origins"] = sorted(canonical["origins"])
+    canonical["categories"] = sorted(c.casefold() for c in canonical["categories"])
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

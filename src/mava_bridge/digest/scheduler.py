@@ -1,0 +1,320 @@
+"""APScheduler 3.x jobs in the bot's event loop: the alert poll and one job per digest.
+
+Jobs are rebuilt from the database at start-up, whenever a subscription changes here
+(`SubscriptionService.on_change`) and at every poll (a change made on another replica).
+Every job first awaits `should_run()`, the hook a leader election plugs into, and runs
+its Mava calls in the rate limiter's background lane so people in Slack go first.
+`coalesce` and `max_instances=1` mean a late or slow job runs once, not in a pile-up.
+
+A digest missed while the bot was down (or whose claim went stale) is caught up at
+start-up if its fire time is less than `DIGEST_GRACE` ago; the run key makes that a
+no-op when it was already posted. A digest that failed for a retryable reason (Mava or
+Slack trouble) is tried again after `DIGEST_RETRY_DELAY` while still within the grace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.combining import OrTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from mava_bridge.digest.alerts import AlertPoller, PollReport
+from mava_bridge.digest.digest import DeliveryResult, DigestService
+from mava_bridge.digest.queries import fingerprint
+from mava_bridge.digest.schedules import digest_trigger, last_fire_time
+from mava_bridge.digest.subscriptions import ActiveSubscription, Clock, SubscriptionService
+from mava_bridge.mava.ratelimit import background
+from mava_bridge.settings import Settings
+from mava_bridge.store.tables import utcnow
+
+log = logging.getLogger(__name__)
+
+ShouldRun = Callable[[], Awaitable[bool]]
+# Takes over the claims of other processes: (alert claims, digest runs) taken.
+TakeOver = Callable[[], Awaitable[tuple[int, int]]]
+
+DIGEST_GRACE: Final = timedelta(hours=1)
+DIGEST_RETRY_DELAY: Final = timedelta(minutes=5)
+POLL_JOB: Final = "alerts:poll"
+_DIGEST_PREFIX: Final = "digest:"
+
+
+async def always_run() -> bool:
+    """The default `should_run`: a single process is always the leader."""
+    return True
+
+
+def run_key(sub: ActiveSubscription, fire_time: datetime) -> str:
+    """The unique key of one scheduled digest: subscription + fire time (UTC minute)."""
+    return f"{sub.key}@{fire_time.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+
+
+class BotScheduler:
+    def __init__(
+        self,
+        settings: Settings,
+        subscriptions: SubscriptionService,
+        digests: DigestService,
+        poller: AlertPoller,
+        should_run: ShouldRun = always_run,
+        *,
+        clock: Clock = utcnow,
+        poll_interval: float | None = None,
+        shutdown_grace: float = 30.0,
+        take_over: TakeOver | None = None,
+    ) -> None:
+        self._settings = settings
+        self._take_over = take_over
+        self._took_over = False
+        self._take_over_lock = asyncio.Lock()
+        self._subs = subscriptions
+        self._digests = digests
+        self._poller = poller
+        self._should_run = should_run
+        self._clock = clock
+        self._interval = float(poll_interval or settings.poll_interval_seconds)
+        self._shutdown_grace = shutdown_grace
+        self._scheduler: AsyncIOScheduler | None = None
+        self._triggers: dict[str, CronTrigger | OrTrigger] = {}  # sub key -> trigger
+        self._signatures: dict[str, tuple[str, ...]] = {}
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._rebuild_lock = asyncio.Lock()
+        self._listening = False
+
+    @property
+    def scheduler(self) -> AsyncIOScheduler | None:
+        """The APScheduler instance while started (for inspection), else None."""
+        return self._scheduler
+
+    @property
+    def subscriptions(self) -> SubscriptionService:
+        return self._subs
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Release stale claims, build the jobs from the database and start."""
+        if self._scheduler is not None:
+            return
+        await self._poller.release_stale_claims()
+        await self._digests.release_stale_runs()
+        self._scheduler = AsyncIOScheduler(
+            event_loop=asyncio.get_running_loop(),
+            timezone=ZoneInfo("UTC"),
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": max(1, round(self._interval)),
+            },
+        )
+        # Started before any job is added: a job added to a stopped scheduler is queued
+        # with an INFO line ("Adding job tentatively") per job, on every start.
+        self._scheduler.start()
+        self._scheduler.add_job(
+            self.run_poll,
+            IntervalTrigger(seconds=self._interval),
+            id=POLL_JOB,
+            name="poll Mava for alerts",
+            next_run_time=datetime.now(UTC),  # the first poll right away
+        )
+        await self.rebuild()
+        if not self._listening:
+            self._subs.on_change(self.rebuild)
+            self._listening = True
+        await self._catch_up()
+        log.info(
+            "scheduler started",
+            extra={"poll_interval": self._interval, "digests": self.next_digest_times()},
+        )
+
+    async def shutdown(self) -> None:
+        """Stop scheduling, let jobs in flight finish (up to `shutdown_grace` seconds,
+        so a post is recorded before we go), then stop."""
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is None:
+            return
+        scheduler.pause()
+        pending = {task for task in self._inflight if not task.done()}
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=self._shutdown_grace)
+            for task in late:
+                task.cancel()
+        scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
+
+    async def rebuild(self) -> None:
+        """Make the digest jobs match the subscriptions (cheap when nothing changed)."""
+        async with self._rebuild_lock:
+            subs = {s.key: s for s in await self._subs.active("digest") if s.schedule is not None}
+            for key in list(self._triggers):
+                if key not in subs:
+                    self._triggers.pop(key)
+                    self._signatures.pop(key, None)
+                    self._remove_job(_DIGEST_PREFIX + key)
+            for key, sub in subs.items():
+                assert sub.schedule is not None
+                signature = (
+                    sub.schedule.cron,
+                    sub.timezone,
+                    sub.channel_id,
+                    fingerprint(sub.filters),
+                )
+                job_missing = (
+                    self._scheduler is not None
+                    and self._scheduler.get_job(_DIGEST_PREFIX + key) is None
+                )
+                if self._signatures.get(key) == signature and not job_missing:
+                    continue
+                try:
+                    trigger = digest_trigger(sub.schedule.cron, sub.timezone)
+                except (ValueError, KeyError) as exc:
+                    log.error("digest schedule not usable", extra={"sub": key, "error": str(exc)})
+                    continue
+                self._triggers[key] = trigger
+                self._signatures[key] = signature
+                if self._scheduler is not None:
+                    self._scheduler.add_job(
+                        self.run_digest,
+                        trigger,
+                        args=[key],
+                        id=_DIGEST_PREFIX + key,
+                        name=f"digest {key} to {sub.channel_id}",
+                        replace_existing=True,
+                        misfire_grace_time=int(DIGEST_GRACE.total_seconds()),
+                    )
+
+    def next_digest_times(self) -> dict[str, datetime]:
+        """Subscription key -> next digest time (in the subscription's zone)."""
+        now = self._clock()
+        found: dict[str, datetime] = {}
+        for key, trigger in self._triggers.items():
+            fire = trigger.get_next_fire_time(None, now)
+            if fire is not None:
+                found[key] = fire
+        return found
+
+    # --- jobs ---------------------------------------------------------------------------
+
+    async def run_poll(self) -> PollReport | None:
+        """The poll job: one alert poll if this process should run it."""
+        with self._tracked():
+            if not await self._leading():
+                return None
+            try:
+                await self.rebuild()
+                with background():
+                    return await self._poller.poll_once()
+            except Exception:
+                log.exception("alert poll failed; trying again next interval")
+                return None
+
+    async def run_digest(
+        self, key: str, fire_time: datetime | None = None
+    ) -> DeliveryResult | None:
+        """The digest job for subscription `key`, for the run at `fire_time` (default:
+        the latest fire time up to now, which is the one a late job stands for)."""
+        with self._tracked():
+            if not await self._leading():
+                return None
+            try:
+                return await self._run_digest(key, fire_time)
+            except Exception:
+                log.exception("digest job failed", extra={"sub": key})
+                return None
+
+    async def _leading(self) -> bool:
+        """`should_run`; on becoming the leader (at start-up, or when another replica
+        died), first take over what the previous leader left claimed, so its alerts and
+        digests go out now rather than after STALE_CLAIM (see mava_bridge.digest.ledger)."""
+        if not await self._should_run():
+            self._took_over = False
+            return False
+        if not self._took_over:
+            async with self._take_over_lock:  # jobs starting together wait for it
+                if not self._took_over:
+                    await self._take_over_claims()
+                    self._took_over = True
+        return True
+
+    async def _take_over_claims(self) -> None:
+        if self._take_over is None:
+            return
+        try:
+            alerts, runs = await self._take_over()
+        except Exception:
+            log.exception("could not take over earlier claims; they wait for STALE_CLAIM")
+            return
+        if alerts or runs:
+            log.warning(
+                "took over claims a previous process left",
+                extra={"alert_claims": alerts, "digest_runs": runs},
+            )
+            await self._catch_up()
+
+    async def _run_digest(self, key: str, fire_time: datetime | None) -> DeliveryResult | None:
+        sub = await self._subs.get(key)
+        if sub is None or sub.schedule is None:
+            return None  # unsubscribed since the job was planned
+        now = self._clock()
+        trigger = self._triggers.get(key) or digest_trigger(sub.schedule.cron, sub.timezone)
+        fire = fire_time or last_fire_time(trigger, now, DIGEST_GRACE)
+        if fire is None:
+            fire = now.replace(second=0, microsecond=0)
+        with background():
+            result = await self._digests.post(
+                sub.channel_id,
+                sub.filters,
+                run_key(sub, fire),
+                subscription=sub,
+                tz_name=sub.timezone,
+            )
+        retry_at = now + DIGEST_RETRY_DELAY
+        if not result.ok and result.retryable and retry_at < fire + DIGEST_GRACE:
+            self._add_once(f"digest-retry:{key}", retry_at, key, fire)
+        return result
+
+    async def _catch_up(self) -> None:
+        """Run each digest whose latest fire time is within the grace (a no-op for runs
+        already posted: the run key says so)."""
+        now = self._clock()
+        for key, trigger in self._triggers.items():
+            fire = last_fire_time(trigger, now, DIGEST_GRACE)
+            if fire is not None:
+                self._add_once(f"digest-catchup:{key}", datetime.now(UTC), key, fire)
+
+    def _add_once(self, job_id: str, when: datetime, key: str, fire: datetime) -> None:
+        if self._scheduler is None:
+            return
+        self._scheduler.add_job(
+            self.run_digest,
+            DateTrigger(run_date=when),
+            args=[key, fire],
+            id=job_id,
+            replace_existing=True,
+            misfire_grace_time=int(DIGEST_GRACE.total_seconds()),
+        )
+
+    def _remove_job(self, job_id: str) -> None:
+        if self._scheduler is not None and self._scheduler.get_job(job_id) is not None:
+            self._scheduler.remove_job(job_id)
+
+    @contextlib.contextmanager
+    def _tracked(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._inflight.discard(task)

@@ -1,0 +1,357 @@
+"""What each channel gets: subscriptions made from Slack plus the settings' defaults.
+
+Subscriptions from `/mava subscribe` live in the `subscriptions` table. The defaults
+(DIGEST_CHANNEL, ALERT_CHANNEL) are not copied into it: they are built from settings
+on every read, so changing a setting takes effect at the next start with nothing to
+migrate, and several replicas never race to create them. Both kinds come out as
+`ActiveSubscription`, which is all the poller and the scheduler see.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, Literal
+
+from sqlalchemy import delete, select, update
+
+from mava_bridge.digest.queries import (
+    DEFAULT_DIGEST_FILTERS,
+    filters_from_json,
+    filters_to_json,
+    fingerprint,
+)
+from mava_bridge.digest.schedules import crontab_weekdays, digest_trigger
+from mava_bridge.settings import Settings
+from mava_bridge.slack.parser import Filters, Schedule
+from mava_bridge.store.db import Database
+from mava_bridge.store.tables import DefaultSubscriptionStatus, Subscription, utcnow
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["digest", "alerts"]
+Clock = Callable[[], datetime]
+ChangeListener = Callable[[], Awaitable[None]]
+
+MAX_PER_CHANNEL: Final = 20
+_OUTCOME_LIMIT: Final = 500
+
+
+class SubscriptionError(ValueError):
+    """A subscription request that cannot be honoured; the message is fit for Slack."""
+
+
+def schedule_from_cron(cron: str) -> Schedule:
+    """The `Schedule` a stored or configured crontab stands for, with numeric weekdays
+    turned into names (0 = Sunday, as in crontab)."""
+    fields = cron.split()
+    if len(fields) == 5 and fields[4] not in ("*", "?"):
+        fields[4] = crontab_weekdays(fields[4])
+    normalised = " ".join(fields)
+    if len(fields) == 5 and fields[0].isdigit() and fields[1].isdigit():
+        minute, hour = int(fields[0]), int(fields[1])
+        if fields[2:] == ["*", "*", "*"]:
+            return Schedule.daily(hour, minute)
+        if fields[2:] == ["*", "*", "mon-fri"]:
+            return Schedule.weekdays(hour, minute)
+    return Schedule("cron", normalised)
+
+
+@dataclass(frozen=True)
+class ActiveSubscription:
+    """One thing to deliver, from the database (`id` set) or from settings (`id` None)."""
+
+    key: str  # "sub:12", or "settings:digest:C123" / "settings:alerts:C123"
+    id: int | None
+    channel_id: str
+    kind: Kind
+    filters: Filters
+    schedule: Schedule | None = None  # digests only
+    timezone: str = "UTC"
+    created_at: datetime | None = None  # None for settings: everything seen first is old
+
+    @property
+    def is_default(self) -> bool:
+        return self.id is None
+
+    @property
+    def watermark_key(self) -> str:
+        """Poll state key: a change of filters starts afresh (with a new baseline)."""
+        return f"alerts:{self.key}:{fingerprint(self.filters)}"
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    """A subscription as `/mava subscriptions` shows it."""
+
+    id: int | None
+    kind: Kind
+    channel_id: str
+    filters: Filters
+    schedule: Schedule | None
+    timezone: str
+    is_default: bool
+    created_by: str | None
+    last_delivery_at: datetime | None
+    last_outcome: str | None
+
+    @property
+    def source(self) -> str:
+        """Where it comes from: the setting to change, or the id to unsubscribe."""
+        if self.is_default:
+            return "DIGEST_CHANNEL setting" if self.kind == "digest" else "ALERT_CHANNEL setting"
+        return f"#{self.id}"
+
+    @property
+    def what(self) -> str:
+        """Plain text, e.g. "digest weekdays at 09:00 (Europe/Berlin): unassigned tickets"."""
+        if self.kind == "digest" and self.schedule is not None:
+            return f"digest {self.schedule.describe()} ({self.timezone}): {self.filters.describe()}"
+        return f"alerts: {self.filters.describe()}"
+
+    def describe(self) -> str:
+        """One plain-text line (escape before putting it into mrkdwn)."""
+        if self.last_delivery_at is None and not self.last_outcome:
+            last = "nothing delivered yet"
+        else:
+            when = (
+                self.last_delivery_at.strftime("%Y-%m-%d %H:%M UTC")
+                if self.last_delivery_at
+                else "never"
+            )
+            last = f"last delivery {when}: {self.last_outcome or 'ok'}"
+        return f"{self.source} · {self.what} · {last}"
+
+
+def _active(row: Subscription) -> ActiveSubscription:
+    kind: Kind = "digest" if row.kind == "digest" else "alerts"
+    return ActiveSubscription(
+        key=f"sub:{row.id}",
+        id=row.id,
+        channel_id=row.channel_id,
+        kind=kind,
+        filters=filters_from_json(row.filters or {}),
+        schedule=schedule_from_cron(row.cron) if kind == "digest" and row.cron else None,
+        timezone=row.timezone or "UTC",
+        created_at=row.created_at,
+    )
+
+
+class SubscriptionService:
+    """Adds, lists and removes subscriptions; tells listeners (the scheduler) of changes."""
+
+    def __init__(self, db: Database, settings: Settings, *, clock: Clock = utcnow) -> None:
+        self._db = db
+        self._settings = settings
+        self._clock = clock
+        self._listeners: list[ChangeListener] = []
+
+    # --- change hook ----------------------------------------------------------------
+
+    def on_change(self, callback: ChangeListener) -> None:
+        """Call `callback` after every add or remove (the scheduler rebuilds its jobs)."""
+        self._listeners.append(callback)
+
+    async def _changed(self) -> None:
+        for callback in list(self._listeners):
+            try:
+                await callback()
+            except Exception:  # a listener must not undo a change already committed
+                log.exception("subscription change listener failed")
+
+    # --- commands -----------------------------------------------------------------
+
+    async def add_digest(
+        self, channel_id: str, schedule: Schedule, filters: Filters, created_by: str | None
+    ) -> Subscription:
+        timezone = self._settings.digest_timezone
+        digest_trigger(schedule.cron, timezone)  # ValueError now rather than at start-up
+        return await self._add(channel_id, "digest", filters, created_by, schedule.cron, timezone)
+
+    async def add_alerts(
+        self, channel_id: str, filters: Filters, created_by: str | None
+    ) -> Subscription:
+        return await self._add(channel_id, "alerts", filters, created_by, None, None)
+
+    async def _add(
+        self,
+        channel_id: str,
+        kind: Kind,
+        filters: Filters,
+        created_by: str | None,
+        cron: str | None,
+        timezone: str | None,
+    ) -> Subscription:
+        stored = filters_to_json(filters)
+        async with self._db.session() as session, session.begin():
+            rows = (
+                await session.scalars(
+                    select(Subscription).where(Subscription.channel_id == channel_id)
+                )
+            ).all()
+            for row in rows:  # the same request twice (a retried command) adds nothing
+                if row.kind == kind and row.cron == cron and row.filters == stored:
+                    return row
+            if len(rows) >= MAX_PER_CHANNEL:
+                raise SubscriptionError(
+                    f"This channel already has {len(rows)} subscriptions. Remove one with "
+                    "`/mava unsubscribe ID` first (`/mava subscriptions` lists them)."
+                )
+            row = Subscription(
+                channel_id=channel_id,
+                kind=kind,
+                cron=cron,
+                timezone=timezone,
+                filters=stored,
+                created_by=created_by,
+                created_at=self._clock(),
+            )
+            session.add(row)
+        log.info("subscription added", extra={"channel": channel_id, "kind": kind})
+        await self._changed()
+        return row
+
+    async def remove(self, channel_id: str, sub_id: int) -> bool:
+        """Remove a subscription of this channel; False if it has no such id."""
+        async with self._db.session() as session, session.begin():
+            result = await session.execute(
+                delete(Subscription).where(
+                    Subscription.id == sub_id, Subscription.channel_id == channel_id
+                )
+            )
+            removed = bool(getattr(result, "rowcount", 0))
+        if removed:
+            await self._changed()
+        return removed
+
+    async def list_for_channel(self, channel_id: str) -> list[SubscriptionView]:
+        """The settings' defaults for this channel first, then its own, oldest first."""
+        views: list[SubscriptionView] = []
+        defaults = [d for d in self.defaults() if d.channel_id == channel_id]
+        async with self._db.session() as session:
+            statuses = {
+                s.key: s
+                for s in (
+                    await session.scalars(
+                        select(DefaultSubscriptionStatus).where(
+                            DefaultSubscriptionStatus.key.in_([d.key for d in defaults])
+                        )
+                    )
+                ).all()
+            }
+            rows = (
+                await session.scalars(
+                    select(Subscription)
+                    .where(Subscription.channel_id == channel_id)
+                    .order_by(Subscription.id)
+                )
+            ).all()
+        for sub in defaults:
+            status = statuses.get(sub.key)
+            views.append(
+                SubscriptionView(
+                    id=None,
+                    kind=sub.kind,
+                    channel_id=channel_id,
+                    filters=sub.filters,
+                    schedule=sub.schedule,
+                    timezone=sub.timezone,
+                    is_default=True,
+                    created_by=None,
+                    last_delivery_at=status.last_delivery_at if status else None,
+                    last_outcome=status.last_outcome if status else None,
+                )
+            )
+        for row in rows:
+            sub = _active(row)
+            views.append(
+                SubscriptionView(
+                    id=row.id,
+                    kind=sub.kind,
+                    channel_id=channel_id,
+                    filters=sub.filters,
+                    schedule=sub.schedule,
+                    timezone=sub.timezone,
+                    is_default=False,
+                    created_by=row.created_by,
+                    last_delivery_at=row.last_delivery_at,
+                    last_outcome=row.last_outcome,
+                )
+            )
+        return views
+
+    # --- what the poller and the scheduler read ---------------------------------------
+
+    def defaults(self) -> list[ActiveSubscription]:
+        settings = self._settings
+        found: list[ActiveSubscription] = []
+        if settings.digest_channel:
+            found.append(
+                ActiveSubscription(
+                    key=f"settings:digest:{settings.digest_channel}",
+                    id=None,
+                    channel_id=settings.digest_channel,
+                    kind="digest",
+                    filters=DEFAULT_DIGEST_FILTERS,
+                    schedule=schedule_from_cron(settings.digest_schedule),
+                    timezone=settings.digest_timezone,
+                )
+            )
+        if settings.alert_channel:
+            found.append(
+                ActiveSubscription(
+                    key=f"settings:alerts:{settings.alert_channel}",
+                    id=None,
+                    channel_id=settings.alert_channel,
+                    kind="alerts",
+                    filters=Filters(
+                        min_priority=settings.alert_priority,
+                        unassigned_only=settings.alert_unassigned,
+                    ),
+                )
+            )
+        return found
+
+    async def active(self, kind: Kind | None = None) -> list[ActiveSubscription]:
+        """Every subscription to deliver (defaults first), optionally of one kind."""
+        async with self._db.session() as session:
+            rows = (await session.scalars(select(Subscription).order_by(Subscription.id))).all()
+        subs = [*self.defaults(), *(_active(row) for row in rows)]
+        return [s for s in subs if kind is None or s.kind == kind]
+
+    async def get(self, key: str) -> ActiveSubscription | None:
+        return next((s for s in await self.active() if s.key == key), None)
+
+    async def digest_filters_for(self, channel_id: str) -> tuple[Filters, str]:
+        """Filters and time zone of this channel's digest (its first digest
+        subscription), or the default digest's when it has none."""
+        for sub in await self.active("digest"):
+            if sub.channel_id == channel_id:
+                return sub.filters, sub.timezone
+        return DEFAULT_DIGEST_FILTERS, self._settings.digest_timezone
+
+
+async def record_outcome(db: Database, sub: ActiveSubscription, outcome: str, at: datetime) -> None:
+    """Remember how the last delivery went, for `/mava subscriptions`."""
+    outcome = outcome[:_OUTCOME_LIMIT]
+    async with db.session() as session, session.begin():
+        if sub.id is not None:
+            await session.execute(
+                update(Subscription)
+                .where(Subscription.id == sub.id)
+                .values(last_delivery_at=at, last_outcome=outcome)
+            )
+            return
+        status = await session.get(DefaultSubscriptionStatus, sub.key)
+        if status is None:
+            session.add(
+                DefaultSubscriptionStatus(
+                    key=sub.key, last_delivery_at=at, last_outcome=outcome, updated_at=at
+                )
+            )
+        else:
+            status.last_delivery_at = at
+            status.last_outcome = outcome
+            status.updated_at = at

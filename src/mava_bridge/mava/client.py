@@ -1,0 +1,457 @@
+"""Async client for the Mava REST API.
+
+Every call goes through one rate limiter per API key, retries what is safe to retry,
+and turns every failure into a `MavaError` with a sentence a Slack user can act on.
+Safe to retry: reads (GET), `PUT /api/ticket` (it sets values; Mava applies a change only
+when the value differs, so sending it twice is harmless), and any request that never
+reached Mava (connection refused) or was refused with 429. Never retried: a message,
+a new ticket or identify after a timeout or 5xx, because it may have taken effect and a
+customer must never get the same message twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import httpx
+from pydantic import SecretStr, ValidationError
+
+from mava_bridge.mava import errors, ids
+from mava_bridge.mava.models import (
+    UNASSIGNED,
+    Agent,
+    Attachment,
+    Category,
+    CustomAttribute,
+    MessageType,
+    NewTicket,
+    Origin,
+    Priority,
+    SortBy,
+    SortOrder,
+    Status,
+    Ticket,
+    TicketPage,
+)
+from mava_bridge.mava.ratelimit import RateLimiter, limiter_for
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE: Final = 100  # Mava's maximum
+
+
+class _Keep:
+    """Marker for "leave the assignee as it is" (None means unassign)."""
+
+
+_KEEP: Final = _Keep()
+
+# Called after each HTTP exchange: (endpoint, status or error kind, seconds). For metrics.
+RequestObserver = Callable[[str, str, float], None]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
+        f"{moment.astimezone(UTC).microsecond // 1000:03d}Z"
+    )
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """The filters of GET /api/tickets. Frozen and hashable: equal queries can be shared."""
+
+    start: datetime
+    end: datetime
+    statuses: tuple[Status, ...] = ()
+    assigned_to: tuple[str, ...] = ()  # agent ids, or UNASSIGNED
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    csat: tuple[str, ...] = ()  # "1".."5", "no-rating"
+    origins: tuple[Origin, ...] = ()
+    sort_by: SortBy = SortBy.CREATED_AT
+    sort_order: SortOrder = SortOrder.DESC
+    include_messages: bool = False
+
+    @classmethod
+    def recent(cls, days: float = 365, now: datetime | None = None, **filters: Any) -> TicketQuery:
+        """Tickets created in the last `days` (Mava allows at most one year per query)."""
+        end = (now or datetime.now(UTC)) + timedelta(minutes=5)  # clock skew
+        start = end - timedelta(days=min(days, 365))
+        return cls(start=start, end=end, **filters)
+
+    def with_window(self, start: datetime, end: datetime) -> TicketQuery:
+        return replace(self, start=start, end=end)
+
+    def params(self, limit: int, skip: int) -> list[tuple[str, str]]:
+        params = [("startDate", _iso(self.start)), ("endDate", _iso(self.end))]
+        for name, values in (
+            ("status", self.statuses),
+            ("assignedTo", self.assigned_to),
+            ("category", self.categories),
+            ("tags", self.tags),
+            ("csatValues", self.csat),
+            ("origin", self.origins),
+        ):
+            params.extend((name, str(value)) for value in values)
+        params += [
+            ("sortBy", str(self.sort_by)),
+            ("sortOrder", str(self.sort_order)),
+            ("limit", str(limit)),
+            ("skip", str(skip)),
+        ]
+        if self.include_messages:
+            params.append(("includeMessages", "true"))
+        return params
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 4  # first try included
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+    jitter: Callable[[], float] = field(default=random.random)
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter."""
+        return min(self.max_delay, self.base_delay * 2.0**attempt) * (0.5 + self.jitter() / 2)
+
+
+class MavaClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: SecretStr | str,
+        *,
+        timeout: float = 10.0,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        observer: RequestObserver | None = None,
+        wait_observer: Callable[[float], None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        secret = token if isinstance(token, SecretStr) else SecretStr(token)
+        self._token = secret
+        self._limiter = limiter or RateLimiter()
+        self._retry = retry or RetryPolicy()
+        self._observer = observer
+        self._wait_observer = wait_observer
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            headers={"User-Agent": "mava-slack-bridge"},
+        )
+
+    @classmethod
+    def shared_limiter(cls, token: SecretStr, limit: int, window: float) -> RateLimiter:
+        return limiter_for(token.get_secret_value(), limit, window)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> MavaClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    @property
+    def limiter(self) -> RateLimiter:
+        return self._limiter
+
+    # --- endpoints ----------------------------------------------------------------
+
+    async def identify(
+        self,
+        *,
+        email: str | None = None,
+        platform_user_id: str | None = None,
+        customer_id: str | None = None,
+        attributes: Mapping[str, str] | Sequence[tuple[str, str]] = (),
+    ) -> dict[str, Any]:
+        """Push custom attributes for a customer (created by Mava if unknown)."""
+        pairs = attributes.items() if isinstance(attributes, Mapping) else attributes
+        body: dict[str, Any] = {
+            "customAttributes": [CustomAttribute(label=k, value=v).body() for k, v in pairs]
+        }
+        if email:
+            body["emailAddress"] = email
+        if platform_user_id:
+            body["plaformUserId"] = platform_user_id  # sic: Mava's schema spells it so
+        if customer_id:
+            body["mavaCustomerId"] = customer_id
+        return await self._json("POST", "/api/identify", json_body=body, idempotent=False)
+
+    async def list_categories(self) -> list[Category]:
+        data = await self._json("GET", "/api/categories")
+        return self._parse_list(data, "categories", Category)
+
+    async def list_agents(self) -> list[Agent]:
+        data = await self._json("GET", "/api/agents")
+        return self._parse_list(data, "agents", Agent)
+
+    async def update_ticket(
+        self,
+        ticket_id: str,
+        *,
+        status: Status | None = None,
+        priority: Priority | None = None,
+        category_id: str | None = None,
+        assigned_to: str | _Keep | None = _KEEP,
+    ) -> None:
+        """Change status, priority, category and/or assignee (None unassigns)."""
+        body: dict[str, Any] = {"ticketId": ticket_id}
+        if status is not None:
+            body["status"] = Status(status).value
+        if priority is not None:
+            body["priority"] = int(Priority(priority))
+        if category_id is not None:
+            body["categoryId"] = category_id
+        if not isinstance(assigned_to, _Keep):
+            body["assignedTo"] = assigned_to
+        if len(body) == 1:
+            raise ValueError("update_ticket needs at least one change")
+        await self._json("PUT", "/api/ticket", json_body=body, idempotent=True, ticket=ticket_id)
+
+    async def send_message(
+        self,
+        ticket_id: str,
+        content: str | None = None,
+        *,
+        message_type: MessageType = MessageType.EXTERNAL,
+        attachments: Sequence[Attachment] = (),
+    ) -> dict[str, Any]:
+        """Send a message to the customer (default) or add an internal note."""
+        if not (content and content.strip()) and not attachments:
+            raise errors.EmptyMessage()
+        body: dict[str, Any] = {"ticketId": ticket_id, "messageType": MessageType(message_type)}
+        if content:
+            body["content"] = content
+        if attachments:
+            body["attachments"] = [a.body() for a in attachments]
+        return await self._json(
+            "PUT", "/api/message", json_body=body, idempotent=False, ticket=ticket_id
+        )
+
+    async def create_ticket(self, ticket: NewTicket) -> dict[str, Any]:
+        return await self._json("POST", "/api/ticket", json_body=ticket.body(), idempotent=False)
+
+    async def fetch_tickets(
+        self, query: TicketQuery, *, limit: int = 50, skip: int = 0
+    ) -> TicketPage:
+        data = await self._json("GET", "/api/tickets", params=query.params(limit, skip))
+        try:
+            return TicketPage.model_validate(data)
+        except ValidationError as exc:
+            raise errors.MavaProtocolError() from exc
+
+    async def iter_pages(
+        self, query: TicketQuery, *, page_size: int = PAGE_SIZE
+    ) -> AsyncIterator[TicketPage]:
+        """Every page of a query, requesting the next one only when asked."""
+        skip = 0
+        while True:
+            page = await self.fetch_tickets(query, limit=page_size, skip=skip)
+            yield page
+            if not page.pagination.has_more or not page.tickets:
+                return
+            skip += page_size
+
+    async def iter_tickets(
+        self, query: TicketQuery, *, page_size: int = PAGE_SIZE
+    ) -> AsyncIterator[Ticket]:
+        async for page in self.iter_pages(query, page_size=page_size):
+            for ticket in page.tickets:
+                yield ticket
+
+    async def get_ticket(self, ref: str, *, include_messages: bool = True) -> Ticket:
+        """One ticket by id or dashboard link.
+
+        Mava has no fetch-one endpoint, but an id encodes its creation time: search a
+        narrow window around it, then once more in a wider one (clock skew, imports).
+        """
+        try:
+            ticket_id = ids.parse_ticket_ref(ref)
+        except ids.InvalidTicketRef as exc:
+            raise errors.MavaError(str(exc)) from exc
+        born = ids.created_at(ticket_id)
+        for margin in (timedelta(minutes=2), timedelta(days=2)):
+            query = TicketQuery(
+                start=born - margin,
+                end=born + margin,
+                sort_order=SortOrder.ASC,
+                include_messages=include_messages,
+            )
+            async for ticket in self.iter_tickets(query):
+                if ticket.id == ticket_id:
+                    return ticket
+        raise errors.TicketNotFound(ticket_id)
+
+    # --- transport ----------------------------------------------------------------
+
+    async def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: list[tuple[str, str]] | None = None,
+        json_body: dict[str, Any] | None = None,
+        idempotent: bool | None = None,
+        ticket: str | None = None,
+    ) -> dict[str, Any]:
+        response = await self._send(method, path, params, json_body, idempotent, ticket)
+        # An unreadable success answer to a write: it took effect, so "try again" would
+        # repeat it (a customer would get the message twice).
+        safe = method == "GET" if idempotent is None else idempotent
+        unreadable = errors.MavaProtocolError if safe else errors.MavaOutcomeUnknown
+        try:
+            data = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise unreadable() from exc
+        if not isinstance(data, dict):
+            raise unreadable()
+        return data
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: list[tuple[str, str]] | None,
+        json_body: dict[str, Any] | None,
+        idempotent: bool | None,
+        ticket: str | None,
+    ) -> httpx.Response:
+        retry_unsure = method == "GET" if idempotent is None else idempotent
+        headers = {"x-auth-token": self._token.get_secret_value()}
+        attempt = 0
+        while True:
+            waited = await self._limiter.acquire()
+            if self._wait_observer is not None:
+                self._wait_observer(waited)
+            started = time.monotonic()
+            try:
+                response = await self._http.request(
+                    method,
+                    path,
+                    params=httpx.QueryParams(tuple(params)) if params else None,
+                    json=json_body,
+                    headers=headers,
+                )
+            except httpx.ConnectError as exc:
+                # Never reached Mava: safe to retry even for a write.
+                self._observe(path, "connect_error", started)
+                failure: errors.MavaError = errors.MavaUnavailable()
+                retryable = True
+                cause: Exception = exc
+            except httpx.TimeoutException as exc:
+                self._observe(path, "timeout", started)
+                failure = errors.MavaUnavailable(
+                    "Mava did not answer in time. Try again in a moment."
+                )
+                retryable = retry_unsure
+                cause = exc
+                if not retry_unsure:
+                    raise errors.MavaOutcomeUnknown() from exc
+            except httpx.TransportError as exc:
+                self._observe(path, "transport_error", started)
+                failure = errors.MavaUnavailable()
+                retryable = retry_unsure
+                cause = exc
+                if not retry_unsure:
+                    raise errors.MavaOutcomeUnknown() from exc
+            else:
+                self._observe(path, str(response.status_code), started)
+                if response.status_code < 400:
+                    return response
+                failure = self._error_for(response, ticket)
+                cause = failure
+                if isinstance(failure, errors.MavaRateLimited):
+                    retryable = True
+                    pause = self._retry_after(failure, attempt)
+                    self._limiter.pause_for(pause)
+                elif isinstance(failure, errors.MavaServerError):
+                    retryable = retry_unsure
+                    if not retry_unsure:
+                        raise errors.MavaOutcomeUnknown(status=response.status_code)
+                else:
+                    raise failure
+            attempt += 1
+            if not retryable or attempt >= self._retry.attempts:
+                raise failure from cause
+            delay = (
+                self._retry_after(failure, attempt - 1)
+                if isinstance(failure, errors.MavaRateLimited)
+                else self._retry.backoff(attempt - 1)
+            )
+            log.info(
+                "mava retry",
+                extra={"endpoint": path, "attempt": attempt, "delay": round(delay, 2)},
+            )
+            await self._sleep(delay)
+
+    def _retry_after(self, failure: errors.MavaRateLimited, attempt: int) -> float:
+        if failure.retry_after is not None:
+            return min(failure.retry_after, self._retry.max_retry_after)
+        return self._retry.backoff(attempt)
+
+    def _error_for(self, response: httpx.Response, ticket: str | None) -> errors.MavaError:
+        status = response.status_code
+        if status == 401:
+            return errors.MavaAuthError(status=401)
+        if status == 429:
+            return errors.MavaRateLimited(retry_after=_parse_retry_after(response))
+        if status >= 500:
+            return errors.MavaServerError(status=status)
+        code = _error_code(response)
+        if status == 400 and code:
+            return errors.bad_request(code, ticket)
+        return errors.MavaError(
+            f"Mava answered with an unexpected error ({status}).", status=status
+        )
+
+    def _observe(self, path: str, outcome: str, started: float) -> None:
+        if self._observer is not None:
+            self._observer(path, outcome, time.monotonic() - started)
+
+    @staticmethod
+    def _parse_list(data: dict[str, Any], key: str, model: type[Any]) -> list[Any]:
+        items = data.get(key)
+        if not isinstance(items, list):
+            raise errors.MavaProtocolError()
+        try:
+            return [model.model_validate(item) for item in items]
+        except ValidationError as exc:
+            raise errors.MavaProtocolError() from exc
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    code = data.get("error") if isinstance(data, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _parse_retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+__all__ = ["PAGE_SIZE", "UNASSIGNED", "MavaClient", "RetryPolicy", "TicketQuery"]

@@ -1,0 +1,19 @@
+"""Running it for real: structured, redacted logs; Prometheus metrics; health checks."""
+
+from mava_bridge.observability.logs import (
+    configure_logging,
+    log_action,
+    redact,
+    register_secret,
+    secrets_from_settings,
+)
+from mava_bridge.observability.metrics import Metrics
+
+__all__ = [
+    "Metrics",
+    "configure_logging",
+    "log_action",
+    "redact",
+    "register_secret",
+    "secrets_from_settings",
+]

@@ -1,0 +1,382 @@
+"""Structured logs that never carry a secret.
+
+JSON lines when stdout is not a terminal (containers, log shippers), readable
+`key=value` lines on a terminal. Everything that reaches the root handler passes a
+redaction filter first, so a token pasted into an error message, an exception from a
+library that echoes its request headers, or an `extra=` field cannot leak to the log
+store. Only the standard library is used: the formatting needs are small and a logging
+dependency would be one more thing every module has to import the same way.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final, TextIO
+
+if TYPE_CHECKING:
+    from mava_bridge.settings import Settings
+
+REDACTED: Final = "[redacted]"
+
+# Secrets shorter than this are not registered: redacting every "ab" would garble the
+# logs while protecting nothing a guesser could not find anyway.
+MIN_SECRET_LENGTH: Final = 4
+
+# Libraries whose INFO lines are noise or would print request URLs and ids.
+QUIET_LOGGERS: Final[Mapping[str, int]] = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "aiohttp.access": logging.WARNING,  # one line per /healthz probe; actions log themselves
+    "apscheduler.executors.default": logging.WARNING,  # "Running job ..." every poll
+    "asyncio": logging.WARNING,
+}
+
+# Shapes of secrets we know even when nobody registered them.
+_PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    # Slack bot/user/app/refresh tokens: xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xoxe-, xapp-.
+    (re.compile(r"\b(?:xox[abeprs]|xapp)-[A-Za-z0-9-]+"), REDACTED),
+    # Mava's key travels in an `x-auth-token` header: `x-auth-token: v`, `'x-auth-token': 'v'`,
+    # `("x-auth-token", "v")`, `x-auth-token=v`.
+    (
+        re.compile(r"""(?i)(x-auth-token['"]?\s*[:=,]\s*(?:(?-i:b)?['"])?)[^'"\s,;&)}\]]+"""),
+        rf"\g<1>{REDACTED}",
+    ),
+    (
+        re.compile(
+            r"""(?i)((?:proxy-)?authorization['"]?\s*[:=,]\s*(?:(?-i:b)?['"])?"""
+            r"""(?:(?:bearer|basic)\s+)?)[^'"\s,;&)}\]]+"""
+        ),
+        rf"\g<1>{REDACTED}",
+    ),
+    # A Socket Mode URL (wss://wss-primary.slack.com/link/?ticket=...) is a one-time
+    # credential: slack_sdk names it when a connection attempt fails.
+    (re.compile(r"(?i)(\bticket=)[^&\s'\"]+"), rf"\g<1>{REDACTED}"),
+)
+
+# Mapping keys (and extra field names) whose values are secret whatever they look like.
+_SENSITIVE_KEY: Final = re.compile(r"(?i)authorization|token|secret|passw|api[-_]?key|cookie")
+
+# Attributes every LogRecord has; anything else on a record came from `extra=`.
+_RECORD_ATTRS: Final = frozenset(
+    vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None)).keys()
+) | {"message", "asctime", "taskName"}
+
+# Keys the JSON formatter writes itself; an extra field of the same name gets a prefix.
+_JSON_KEYS: Final = frozenset({"time", "level", "logger", "message", "exception", "stack"})
+
+# Size bounds (characters), so one log line stays a few KB whatever a library or a
+# request puts in it: a message, each extra field, and the end of a traceback (where
+# it failed). A line is at most about MAX_MESSAGE + MAX_TRACE + the extra fields.
+MAX_MESSAGE: Final = 2000
+MAX_FIELD: Final = 500
+MAX_TRACE: Final = 4000
+MAX_EXTRA_FIELDS: Final = 20
+
+
+class Redactor:
+    """Replaces registered secret values and token-shaped strings with `[redacted]`."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        for value in secrets:
+            self.add(value)
+
+    def add(self, value: str | None) -> None:
+        if not value or len(value) < MIN_SECRET_LENGTH or value in self._secrets:
+            return
+        self._secrets.add(value)
+        # Longest first, so a secret that contains another is removed whole.
+        ordered = sorted(self._secrets, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(secret) for secret in ordered))
+
+    def clear(self) -> None:
+        self._secrets.clear()
+        self._pattern = None
+
+    def text(self, value: str) -> str:
+        if self._pattern is not None:
+            value = self._pattern.sub(REDACTED, value)
+        for pattern, replacement in _PATTERNS:
+            value = pattern.sub(replacement, value)
+        return value
+
+    def value(self, value: Any) -> Any:
+        """Redact inside strings and containers; other objects become redacted text.
+
+        Turning unknown objects into text here (not later in the formatter) means no
+        `__repr__` can slip a secret past the filter, and the JSON encoder never fails.
+        """
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            return {str(key): self.field(str(key), item) for key, item in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self.value(item) for item in value]
+        return self.text(str(value))
+
+    def field(self, key: str, value: Any) -> Any:
+        """A named value: everything under a key such as `x-auth-token` is secret."""
+        if value and _SENSITIVE_KEY.search(key):
+            return REDACTED
+        return self.value(value)
+
+
+# Logging is process-wide, so its redaction list is too.
+_redactor = Redactor()
+
+
+def register_secret(value: str | None) -> None:
+    """Redact `value` from every log line from now on (e.g. a token fetched at run time)."""
+    _redactor.add(value)
+
+
+def redact(text: str) -> str:
+    """The text as it would appear in a log line: for error messages shown elsewhere."""
+    return _redactor.text(text)
+
+
+def database_password(url: str) -> str | None:
+    """The password inside a database URL, if any."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).password
+    except (ArgumentError, ValueError):
+        return None
+
+
+def secrets_from_settings(settings: Settings) -> list[str]:
+    """Every secret value in the settings, for `configure_logging(secrets=...)`."""
+    values = [
+        secret.get_secret_value()
+        for secret in (
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_app_token,
+            settings.mava_api_token,
+        )
+        if secret is not None
+    ]
+    password = database_password(settings.database_url)
+    if password:
+        values.append(password)
+    return values
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts the message, its args, `extra=` fields and exception text of each record.
+
+    The message is formatted here (args merged) so that a secret passed as an argument
+    is caught in its final form; the record then carries no args.
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        redactor = self.redactor
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not lose the line
+            message = f"{record.msg!s} {record.args!r}"
+        record.msg = redactor.text(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            # Formatters reuse `exc_text` when set, so the redacted text is what prints.
+            record.exc_text = redactor.text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redactor.text(record.stack_info)
+        for key in _extra_keys(record):
+            setattr(record, key, redactor.field(key, getattr(record, key)))
+        return True
+
+
+def _extra_keys(record: logging.LogRecord) -> list[str]:
+    return [key for key in vars(record) if key not in _RECORD_ATTRS and not key.startswith("_")]
+
+
+def _timestamp(record: logging.LogRecord) -> str:
+    moment = datetime.fromtimestamp(record.created, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def cut(text: str, limit: int) -> str:
+    """The start of `text`, at most `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit} more characters]"
+
+
+def cut_start(text: str, limit: int) -> str:
+    """The end of `text` (a traceback's last frames and the error itself)."""
+    if len(text) <= limit:
+        return text
+    return f"[{len(text) - limit} characters before] …{text[-limit:]}"
+
+
+def _field(value: Any) -> Any:
+    """An extra field's value, kept as is when short, else cut as JSON text."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return cut(value, MAX_FIELD)
+    text = jsonlib.dumps(value, ensure_ascii=False, default=str)
+    return value if len(text) <= MAX_FIELD else cut(text, MAX_FIELD)
+
+
+def _bounded_extras(record: logging.LogRecord) -> list[tuple[str, Any]]:
+    keys = _extra_keys(record)
+    fields = [(key, _field(getattr(record, key))) for key in keys[:MAX_EXTRA_FIELDS]]
+    if len(keys) > MAX_EXTRA_FIELDS:
+        fields.append(("extra_fields_left_out", len(keys) - MAX_EXTRA_FIELDS))
+    return fields
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, then every extra field,
+    each bounded (see MAX_MESSAGE)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "time": _timestamp(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": cut(record.getMessage(), MAX_MESSAGE),
+        }
+        for key, value in _bounded_extras(record):
+            name = f"extra_{key}" if key in _JSON_KEYS else key
+            data[name] = value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            data["exception"] = cut_start(record.exc_text, MAX_TRACE)
+        if record.stack_info:
+            data["stack"] = cut_start(record.stack_info, MAX_FIELD)
+        return jsonlib.dumps(data, ensure_ascii=False, default=str)
+
+
+_COLOURS: Final = {
+    "DEBUG": "\x1b[2m",
+    "INFO": "\x1b[32m",
+    "WARNING": "\x1b[33m",
+    "ERROR": "\x1b[31m",
+    "CRITICAL": "\x1b[1;31m",
+}
+
+
+class ConsoleFormatter(logging.Formatter):
+    """`12:00:01 INFO  mava_bridge.slack  message key=value` for a person at a terminal."""
+
+    def __init__(self, colour: bool = False) -> None:
+        super().__init__()
+        self.colour = colour
+
+    def format(self, record: logging.LogRecord) -> str:
+        clock = time.strftime("%H:%M:%S", time.localtime(record.created))
+        level = f"{record.levelname:<7}"
+        if self.colour:
+            level = f"{_COLOURS.get(record.levelname, '')}{level}\x1b[0m"
+        parts = [clock, level, record.name, cut(record.getMessage(), MAX_MESSAGE)]
+        parts += [f"{key}={_console_value(value)}" for key, value in _bounded_extras(record)]
+        line = " ".join(parts)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line += "\n" + cut_start(record.exc_text, MAX_TRACE)
+        if record.stack_info:
+            line += "\n" + cut_start(record.stack_info, MAX_FIELD)
+        return line
+
+
+def _console_value(value: Any) -> str:
+    text = value if isinstance(value, str) else jsonlib.dumps(value, default=str)
+    if text == "" or any(char.isspace() or char in '"=' for char in text):
+        return jsonlib.dumps(text, ensure_ascii=False)
+    return text
+
+
+class _BotHandler(logging.StreamHandler[TextIO]):
+    """Marks the handler this module installed, so reconfiguring replaces only it."""
+
+
+def configure_logging(
+    level: str,
+    *,
+    json: bool | None = None,
+    secrets: Iterable[str] = (),
+    stream: TextIO | None = None,
+) -> logging.Handler:
+    """Install the one root handler (redacting, JSON or console) and return it.
+
+    `json=None` picks JSON unless `stream` (default stdout) is a terminal. `secrets`
+    replaces the registered secret values; `register_secret` adds more later. Calling it
+    again swaps our handler and leaves handlers others installed (e.g. pytest's) alone.
+    """
+    out = sys.stdout if stream is None else stream
+    is_terminal = _isatty(out)
+    use_json = not is_terminal if json is None else json
+
+    _redactor.clear()
+    for value in secrets:
+        _redactor.add(value)
+
+    handler = _BotHandler(out)
+    handler.addFilter(RedactingFilter(_redactor))
+    handler.setFormatter(JsonFormatter() if use_json else ConsoleFormatter(colour=is_terminal))
+
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _BotHandler)]:
+        root.removeHandler(old)
+        old.close()
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for name, quiet in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(quiet)
+    logging.captureWarnings(True)
+    return handler
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # closed or not a real file
+        return False
+
+
+def log_action(
+    logger: logging.Logger,
+    action: str,
+    *,
+    outcome: str,
+    duration: float,
+    **fields: Any,
+) -> None:
+    """Write the one line an action leaves: what, how it ended, how long (seconds in).
+
+    `outcome="error"` (something broke) logs at WARNING; anything else, including a
+    user's mistake such as "not_found" or "denied", at INFO. Field names that clash with
+    LogRecord attributes (`name`, `msg`, ...) get a trailing underscore instead of
+    raising in the middle of a request.
+    """
+    extra: dict[str, Any] = {
+        "action": action,
+        "outcome": outcome,
+        "duration_ms": round(duration * 1000, 1),
+    }
+    for key, value in fields.items():
+        extra[f"{key}_" if key in _RECORD_ATTRS else key] = value
+    level = logging.WARNING if outcome == "error" else logging.INFO
+    logger.log(level, "%s %s in %.0f ms", action, outcome, duration * 1000, extra=extra)

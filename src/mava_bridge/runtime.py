@@ -1,0 +1,207 @@
+"""Wiring: settings -> database -> Mava client -> Slack client -> services -> Bolt app.
+
+`Runtime` is the one place the pieces are put together, so `mava-bot run`, the demo,
+the tests and the benchmarks all run the same assembly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_bridge.digest import DigestRuntime, create_digest_runtime, ticket_for_thread
+from mava_bridge.mava.client import MavaClient
+from mava_bridge.observability.health import health_routes
+from mava_bridge.observability.metrics import Metrics
+from mava_bridge.settings import Settings
+from mava_bridge.slack import http_route
+from mava_bridge.slack.app import build_deps, create_app
+from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.errors import slack_error
+from mava_bridge.slack.socket_mode import SocketMode
+from mava_bridge.slack.web import slack_client
+from mava_bridge.store.db import Database
+from mava_bridge.store.leader import Leadership
+
+log = logging.getLogger("mava_bridge.runtime")
+
+WARM_UP_SECONDS = 5.0
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    mava: MavaClient
+    slack: AsyncWebClient
+    metrics: Metrics
+    deps: Deps
+    app: AsyncApp
+    digest: DigestRuntime
+    leadership: Leadership
+    socket_mode: SocketMode | None = None  # set when SLACK_APP_TOKEN is; started by serve
+
+    @classmethod
+    async def build(
+        cls,
+        settings: Settings,
+        *,
+        metrics: Metrics | None = None,
+        migrate: bool = True,
+        **deps_overrides: Any,
+    ) -> Runtime:
+        metrics = metrics or Metrics()
+        db = Database(settings.database_url)
+        if migrate:
+            await db.migrate()
+        mava = mava_client(settings, metrics)
+        slack = slack_client(settings, aiohttp.ClientSession())
+        leadership = Leadership(db, check_seconds=settings.leader_check_seconds)
+        digest = create_digest_runtime(
+            settings, mava, db, slack, should_run=leadership.is_leader, owner=leadership.name
+        )
+
+        async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
+            return await ticket_for_thread(db, channel_id, thread_ts)
+
+        deps = build_deps(
+            settings,
+            mava,
+            db,
+            slack,
+            metrics=metrics,
+            subscriptions=digest.subscriptions,
+            digests=digest.digests,
+            thread_ticket=thread_ticket,
+            **deps_overrides,
+        )
+        app = create_app(settings, mava, db, client=slack, deps=deps)
+        socket_mode = None
+        if settings.slack_app_token is not None:
+            socket_mode = SocketMode(
+                app,
+                settings.slack_app_token.get_secret_value(),
+                unhealthy_after=settings.socket_mode_unhealthy_seconds,
+                metrics=metrics,
+                inflight=deps.inflight,
+            )
+        return cls(settings, db, mava, slack, metrics, deps, app, digest, leadership, socket_mode)
+
+    async def warm_up(self) -> None:
+        """Ask Slack who the bot is before taking requests (see mava_bridge.slack.identity)."""
+        try:
+            await asyncio.wait_for(self.deps.identity.auth_test(), WARM_UP_SECONDS)
+        except Exception as exc:  # not fatal: the first request asks again
+            log.warning(
+                "Slack auth.test failed at start (%s); requests will ask again", slack_error(exc)
+            )
+
+    async def start_background(self) -> None:
+        """Start the leader election, then the digest and alert scheduler (jobs rebuilt
+        from the database; they only run on the leader)."""
+        await self.leadership.start()
+        await self.digest.scheduler.start()
+
+    async def stop_background(self) -> None:
+        try:
+            await self.digest.scheduler.shutdown()
+        finally:
+            await self.leadership.stop()  # after the jobs in flight, so no overlap
+
+    def describe_deliveries(self) -> str:
+        s = self.settings
+        digest = (
+            f"digest to {s.digest_channel} at '{s.digest_schedule}' {s.digest_timezone}"
+            if s.digest_channel
+            else "no default digest (DIGEST_CHANNEL unset)"
+        )
+        alerts = (
+            f"alerts to {s.alert_channel} (priority >= {s.alert_min_priority}"
+            + (", or unassigned)" if s.alert_unassigned else ")")
+            if s.alert_channel
+            else "no default alerts (ALERT_CHANNEL unset)"
+        )
+        return f"{digest}; {alerts}; per-channel subscriptions from the database"
+
+    def web_app(self) -> web.Application:
+        """Health and metrics; in HTTP mode also Slack's requests, through one door
+        (mava_bridge.slack.http_route). In Socket Mode Slack's requests come over the socket, so
+        `/slack/events` is not served: an unsigned POST there gets 404, not a listener."""
+        application = web.Application(client_max_size=http_route.MAX_BODY_BYTES)
+        if not self.settings.socket_mode:
+            secret = self.settings.slack_signing_secret
+            route = http_route.SlackEventsRoute(
+                self.app,
+                signing_secret=secret.get_secret_value() if secret is not None else None,
+                inflight=self.deps.inflight,
+                metrics=self.metrics,
+            )
+            application.router.add_post("/slack/events", route.handle)
+        application.add_routes(
+            health_routes(
+                {"database": self.db.ping}
+                | ({"slack_socket": self.socket_mode.check} if self.socket_mode else {}),
+                self.metrics,
+                is_shutting_down=lambda: self.deps.inflight.closing,
+            )
+        )
+        return application
+
+    async def serve_http(self, host: str, port: int) -> tuple[web.AppRunner, int]:
+        """Start serving; returns the runner and the bound port (port 0 picks one)."""
+        runner = web.AppRunner(
+            self.web_app(),
+            access_log=None,
+            # aiohttp's keep-alive timer also closes a connection whose request line and
+            # headers never finish (its only header-read bound; 3630 s by default).
+            keepalive_timeout=http_route.READ_TIMEOUT_SECONDS,
+            # After an early answer (413, 408) read what is left for at most this long.
+            lingering_time=2.0,
+        )
+        await runner.setup()
+        # Slack opens many connections at once in a burst; aiohttp's default listen
+        # backlog of 128 lets the kernel reset the rest before we can accept them.
+        site = web.TCPSite(runner, host, port, backlog=http_route.LISTEN_BACKLOG)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        bound = sockets[0].getsockname()[1] if sockets else port
+        return runner, int(bound)
+
+    async def drain(self, grace: float) -> bool:
+        """Stop taking new work and wait (bounded) for handlers in flight."""
+        self.deps.inflight.closing = True
+        return await self.deps.inflight.wait_idle(grace)
+
+    async def close(self) -> None:
+        if self.socket_mode is not None:
+            await self.socket_mode.close()
+        await self.mava.aclose()
+        await self.db.dispose()
+        session = getattr(self.slack, "session", None)
+        if session is not None and not session.closed:
+            await session.close()
+
+
+def mava_client(settings: Settings, metrics: Metrics | None = None) -> MavaClient:
+    token = settings.mava_api_token
+    if token is None:
+        raise ValueError("MAVA_API_TOKEN is not set")
+    limiter = MavaClient.shared_limiter(
+        token, settings.mava_rate_limit, settings.mava_rate_window_seconds
+    )
+    return MavaClient(
+        str(settings.mava_api_url),
+        token,
+        timeout=settings.mava_timeout_seconds,
+        limiter=limiter,
+        observer=metrics.mava_observer if metrics else None,
+        wait_observer=metrics.observe_ratelimit_wait if metrics else None,
+    )

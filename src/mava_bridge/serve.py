@@ -1,0 +1,114 @@
+"""`mava-bot run`: serve Slack (Socket Mode or HTTP), run the scheduler, stop cleanly.
+
+On SIGTERM/SIGINT, in any state (also while Slack cannot be reached): stop taking new
+work (HTTP answers 503; the Socket Mode connection closes and no new one is opened), let
+handlers in flight finish (bounded by DRAIN_SECONDS), stop the scheduler, close clients,
+exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from mava_bridge.observability.logs import configure_logging, secrets_from_settings
+from mava_bridge.runtime import Runtime
+from mava_bridge.settings import FOR_RUN, Settings, drop_secrets_from_environment, load_settings
+
+log = logging.getLogger("mava_bridge.serve")
+
+DRAIN_SECONDS = 10.0
+
+
+async def serve(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    ready: Callable[[Runtime, int], Awaitable[None]] | None = None,
+) -> int:
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
+            loop.add_signal_handler(sig, stop.set)
+    runtime = await Runtime.build(settings)
+    # A signal during start-up ends the wait for Slack at once (it may be unreachable).
+    await until_stopped(runtime.warm_up(), stop)
+    # What start-up built (modules, Bolt, SQLAlchemy) lives as long as the process;
+    # frozen, it is not walked by every full collection again (those took ~90 ms,
+    # stalling acks, under bench/ack_latency.py's bursts).
+    gc.freeze()
+    runner, port = await runtime.serve_http(settings.host, settings.port)
+    try:
+        if runtime.socket_mode is not None and not stop.is_set():
+            # In the background: nothing waits for Slack; /healthz tells whether it is up.
+            await runtime.socket_mode.start()
+        await runtime.start_background()
+        log.info(
+            "mava-bot ready: %s; %s; Mava at %s",
+            "Socket Mode (connecting to Slack)"
+            if settings.socket_mode
+            else f"HTTP mode on {settings.host}:{port}",
+            runtime.describe_deliveries(),
+            settings.mava_api_url,
+            extra={"mode": "socket" if settings.socket_mode else "http", "port": port},
+        )
+        if ready is not None:
+            await until_stopped(ready(runtime, port), stop)
+        await stop.wait()
+        log.info("shutting down: finishing work in flight")
+        if runtime.socket_mode is not None:
+            await runtime.socket_mode.stop()  # no new socket from here on
+        if not await runtime.drain(DRAIN_SECONDS):
+            log.warning("some handlers were still running after %.0f s", DRAIN_SECONDS)
+    finally:
+        await runtime.stop_background()
+        await runner.cleanup()
+        await runtime.close()
+    log.info("stopped")
+    return 0
+
+
+async def until_stopped(work: Awaitable[Any], stop: asyncio.Event) -> None:
+    """Await `work` unless `stop` is set first (then `work` is cancelled)."""
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (task, stopping):
+            pending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        with contextlib.suppress(asyncio.CancelledError):
+            await stopping
+
+
+def run_cli(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="mava-bot run",
+        description="Run the bridge: Socket Mode when SLACK_APP_TOKEN is set, else HTTP "
+        "mode on HOST:PORT (POST /slack/events, GET /healthz, GET /metrics).",
+    )
+    parser.parse_args(argv)
+    settings = load_settings(FOR_RUN)  # bad values and missing tokens, all in one pass
+    drop_secrets_from_environment()
+    configure_logging(settings.log_level, secrets=secrets_from_settings(settings))
+    return run_loop(serve(settings))
+
+
+def run_loop(main: Coroutine[Any, Any, int]) -> int:
+    """asyncio.run on uvloop where it exists (not on Windows): it halves the loop's own
+    cost per request, which is most of the time to ack a burst (bench/ack_latency.py)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)

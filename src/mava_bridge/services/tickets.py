@@ -1,0 +1,221 @@
+"""Ticket actions: reply, note, status, priority, category, assign, show, list, identify."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from mava_bridge.mava.client import MavaClient, TicketQuery
+from mava_bridge.mava.models import (
+    UNASSIGNED,
+    Agent,
+    Category,
+    MessageType,
+    Origin,
+    Priority,
+    SortBy,
+    SortOrder,
+    Status,
+    Ticket,
+)
+from mava_bridge.services.errors import ServiceError
+
+OPEN_STATUSES = (Status.OPEN, Status.PENDING, Status.WAITING)
+LIST_LIMIT = 20
+# The most characters Mava stores in one message or note (it answers 400 beyond; the
+# sandbox does the same). Every write through this service is checked against it
+# before Mava is called, so a long text is refused with its length, never cut.
+MESSAGE_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """What `/mava tickets` asks for, resolved to Mava terms."""
+
+    statuses: tuple[Status, ...] = OPEN_STATUSES
+    assignee_ids: tuple[str, ...] = ()  # agent ids or UNASSIGNED
+    origins: tuple[Origin, ...] = ()
+    high_only: bool = False
+
+
+@dataclass(frozen=True)
+class TicketListing:
+    tickets: list[Ticket]
+    total: int
+
+
+class TicketService:
+    def __init__(
+        self,
+        mava: MavaClient,
+        *,
+        cache_ttl: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.mava = mava
+        self._ttl = cache_ttl
+        self._clock = clock
+        self._agents: tuple[float, list[Agent]] | None = None
+        self._categories: tuple[float, list[Category]] | None = None
+
+    # --- reads ----------------------------------------------------------------------
+
+    async def ticket(self, ref: str) -> Ticket:
+        return await self.mava.get_ticket(ref)
+
+    async def categories(self, *, fresh: bool = False) -> list[Category]:
+        if fresh or not self._valid(self._categories):
+            self._categories = (self._clock(), await self.mava.list_categories())
+        assert self._categories is not None
+        return self._categories[1]
+
+    async def agents(self, *, fresh: bool = False) -> list[Agent]:
+        if fresh or not self._valid(self._agents):
+            self._agents = (self._clock(), await self.mava.list_agents())
+        assert self._agents is not None
+        return self._agents[1]
+
+    async def list_tickets(self, wanted: TicketFilter, *, limit: int = LIST_LIMIT) -> TicketListing:
+        """Newest first; `total` counts every match. "High only" needs a priority sort,
+        since Mava cannot filter on priority."""
+        query = TicketQuery.recent(
+            statuses=wanted.statuses,
+            assigned_to=wanted.assignee_ids,
+            origins=wanted.origins,
+            sort_by=SortBy.PRIORITY if wanted.high_only else SortBy.CREATED_AT,
+            sort_order=SortOrder.DESC,
+            include_messages=True,
+        )
+        if not wanted.high_only:
+            page = await self.mava.fetch_tickets(query, limit=limit)
+            return TicketListing(page.tickets, page.count)
+        high: list[Ticket] = []
+        async for ticket in self.mava.iter_tickets(query):
+            if ticket.priority_level is not Priority.HIGH:
+                break  # sorted by priority: nothing after this is high
+            high.append(ticket)
+        high.sort(key=lambda t: t.created_at, reverse=True)
+        return TicketListing(high[:limit], len(high))
+
+    # --- writes ---------------------------------------------------------------------
+
+    async def reply(self, ticket_id: str, text: str) -> None:
+        _check_length(_required(text))
+        await self.mava.send_message(ticket_id, text, message_type=MessageType.EXTERNAL)
+
+    async def note(self, ticket_id: str, text: str, *, author: str, source: str = "") -> str:
+        """Add an attributed private note; returns the text stored in Mava."""
+        body = f"Note from {author} via Slack: {_required(text)}"
+        if source:
+            body += f"\n\n{source}"
+        _check_length(body, note=True)
+        await self.mava.send_message(ticket_id, body, message_type=MessageType.INTERNAL_NOTE)
+        return body
+
+    async def set_status(self, ticket_id: str, status: Status) -> None:
+        await self.mava.update_ticket(ticket_id, status=status)
+
+    async def set_priority(self, ticket_id: str, priority: Priority) -> None:
+        await self.mava.update_ticket(ticket_id, priority=priority)
+
+    async def category_named(self, name: str) -> Category:
+        """The active category `name` means (see `match_category`), from a fresh list."""
+        return match_category(name, await self.categories(fresh=True))
+
+    async def set_category(self, ticket_id: str, category: Category) -> None:
+        await self.mava.update_ticket(ticket_id, category_id=category.id)
+
+    async def assign(self, ticket_id: str, agent: Agent | None) -> None:
+        await self.mava.update_ticket(ticket_id, assigned_to=agent.id if agent else None)
+
+    async def agent_for_email(self, email: str | None, *, who: str) -> Agent:
+        """The Mava agent whose email is this Slack user's profile email."""
+        if not email:
+            raise ServiceError(
+                f"{who} has no email address visible to the bot, so they can't be matched "
+                "to a Mava agent. Check the app has the users:read.email scope."
+            )
+        for fresh in (False, True):  # a newly added agent may not be cached yet
+            for agent in await self.agents(fresh=fresh):
+                if agent.email and agent.email.casefold() == email.casefold():
+                    return agent
+        raise ServiceError(
+            f"No Mava agent has the email {email} ({who}'s Slack email). Invite them as an "
+            "agent in Mava with that email, or change their Slack profile email to match."
+        )
+
+    async def identify(self, email: str, attributes: Sequence[tuple[str, str]]) -> str | None:
+        result = await self.mava.identify(email=email, attributes=attributes)
+        customer = result.get("customerId") or (result.get("customer") or {}).get("_id")
+        return str(customer) if customer else None
+
+    def _valid(self, cached: tuple[float, object] | None) -> bool:
+        return cached is not None and self._clock() - cached[0] < self._ttl
+
+
+def match_category(name: str, categories: Sequence[Category]) -> Category:
+    """Case-insensitive exact name, else a unique prefix; otherwise list the valid names."""
+    wanted = name.strip().casefold()
+    exact = [c for c in categories if c.name.casefold() == wanted]
+    if exact:
+        return exact[0]
+    prefixed = [c for c in categories if c.name.casefold().startswith(wanted)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    names = ", ".join(sorted(c.name for c in categories)) or "(none)"
+    if prefixed:
+        matches = ", ".join(sorted(c.name for c in prefixed))
+        raise ServiceError(f"'{name}' matches several categories: {matches}. Be more specific.")
+    raise ServiceError(
+        f"No active category is called '{name}' (archived categories can't be used). "
+        f"Valid categories: {names}."
+    )
+
+
+def list_filter(
+    statuses: Sequence[Status],
+    assignee: str,
+    origins: Sequence[Origin],
+    high_only: bool,
+    my_agent: Agent | None = None,
+) -> TicketFilter:
+    ids: tuple[str, ...] = ()
+    if assignee == "unassigned":
+        ids = (UNASSIGNED,)
+    elif assignee == "mine" and my_agent is not None:
+        ids = (my_agent.id,)
+    return TicketFilter(
+        statuses=tuple(statuses) or OPEN_STATUSES,
+        assignee_ids=ids,
+        origins=tuple(origins),
+        high_only=high_only,
+    )
+
+
+def too_long(text: str, *, note: bool = False) -> str | None:
+    """Why Mava would refuse `text` for its length (None when it fits)."""
+    if len(text) <= MESSAGE_LIMIT:
+        return None
+    what = (
+        'The note (with the "Note from … via Slack" line and any link to the original) is'
+        if note
+        else "The message is"
+    )
+    over = len(text) - MESSAGE_LIMIT
+    return (
+        f"{what} {len(text):,} characters; Mava accepts at most {MESSAGE_LIMIT:,} per "
+        f"message. Shorten it by {over:,} characters, or send it in parts. Nothing was sent."
+    )
+
+
+def _check_length(text: str, *, note: bool = False) -> None:
+    refusal = too_long(text, note=note)
+    if refusal is not None:
+        raise ServiceError(refusal)
+
+
+def _required(text: str) -> str:
+    if not text or not text.strip():
+        raise ServiceError("The message is empty: write the text to send.")
+    return text

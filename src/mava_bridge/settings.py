@@ -1,0 +1,412 @@
+"""All configuration, read once from the environment (and an optional `.env`).
+
+A wrong or missing setting stops start-up with one readable line per problem and exit
+code 2: a config mistake must never look like a crash. Every problem is listed in one
+pass (bad values and missing required ones together), in our own words, with the bad
+value echoed unless it is a secret.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Collection
+from typing import Annotated, Any, Final, Literal, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from mava_bridge.mava.models import Priority
+
+CommaList = Annotated[tuple[str, ...], NoDecode]
+
+# What each command needs set, beyond valid values. SLACK_SIGNING_SECRET is only
+# needed in HTTP mode (Socket Mode requests come over the app's own socket).
+FOR_RUN: Final = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "MAVA_API_TOKEN")
+FOR_MAVA: Final = ("MAVA_API_TOKEN",)
+
+# Never echoed back in a problem line.
+SECRETS: Final = frozenset(
+    {"slack_bot_token", "slack_signing_secret", "slack_app_token", "mava_api_token"}
+)
+CHANNELS: Final = ("audit_channel", "digest_channel", "alert_channel")
+CHANNEL_ID: Final = re.compile(r"[CG][A-Z0-9]{2,}")
+# Slack token kinds by prefix, to say what was pasted instead of the right one.
+TOKEN_KINDS: Final = {
+    "xoxb-": "a bot token",
+    "xapp-": "an app-level token",
+    "xoxp-": "a user token",
+    "xoxe": "a token-rotation token",
+}
+WANTED_PREFIX: Final = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
+NOT_A_TOKEN: Final = {"slack_signing_secret": "the signing secret", "mava_api_token": "a Mava key"}
+
+FIND_CHANNEL_ID = (
+    "use the channel id (C... or G...): in Slack click the channel's name to open its "
+    "details, and copy the Channel ID at the bottom of the About tab"
+)
+
+# How to fix each setting, shown after what is wrong.
+FIXES: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "copy the Bot User OAuth Token (xoxb-...) from your Slack app's "
+    "OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "copy the Signing Secret from your Slack app's Basic Information page",
+    "SLACK_APP_TOKEN": "create an app-level token (xapp-...) with connections:write, or leave "
+    "it unset for HTTP mode",
+    "SLACK_API_URL": "leave unset for real Slack (https://slack.com/api/)",
+    "MAVA_API_TOKEN": "create an API key in the Mava dashboard (Admin > API keys)",
+    "MAVA_API_URL": "leave unset for https://gateway.mava.app",
+    "MAVA_DASHBOARD_URL": "leave unset for https://dashboard.mava.app",
+    "MAVA_TICKET_URL_TEMPLATE": "use a URL containing {ticket_id} (and optionally {dashboard})",
+    "DATABASE_URL": "e.g. sqlite+aiosqlite:///./mava-bot.db or postgresql+asyncpg://user@host/db",
+    "PORT": "a port number between 1 and 65535 (0 picks a free one)",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "DIGEST_SCHEDULE": 'a 5-field crontab, e.g. "0 9 * * 1-5" for weekdays at 09:00',
+    "DIGEST_TIMEZONE": "an IANA time zone name such as Europe/Berlin",
+    "ALERT_MIN_PRIORITY": "low, medium or high",
+    "MAVA_TIMEOUT_SECONDS": "seconds to wait for Mava, more than 0 and at most 120 (default 10)",
+    "MAVA_RATE_LIMIT": "requests per window allowed by Mava, at least 1 (default 90)",
+    "MAVA_RATE_WINDOW_SECONDS": "the rate-limit window in seconds, more than 0 (default 30)",
+    "USER_CACHE_TTL_SECONDS": "seconds to cache Slack user lookups, 0 or more (default 300)",
+    "IDEMPOTENCY_WINDOW_SECONDS": "seconds a repeated submission counts as a duplicate, at "
+    "least 1 (default 120)",
+    "POLL_INTERVAL_SECONDS": "seconds between alert polls, at least 1 (default 60)",
+    "LEADER_CHECK_SECONDS": "seconds between leader checks on PostgreSQL, at least 0.5 (default 5)",
+    "SOCKET_MODE_UNHEALTHY_SECONDS": "seconds without a Socket Mode connection before "
+    "/healthz answers 503, more than 0 (default 30)",
+    "DIGEST_SKIP_EMPTY": "true or false",
+    "ALERT_UNASSIGNED": "true or false",
+    "AUDIT_CHANNEL": FIND_CHANNEL_ID,
+    "DIGEST_CHANNEL": FIND_CHANNEL_ID,
+    "ALERT_CHANNEL": FIND_CHANNEL_ID,
+}
+
+# pydantic's own error types, said our way ({...} filled from the error's context).
+OWN_WORDS: Final = {
+    "int_parsing": "is not a whole number",
+    "int_from_float": "is not a whole number",
+    "float_parsing": "is not a number",
+    "bool_parsing": "is not true or false",
+    "literal_error": "is not one of {expected}",
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
+    "url_parsing": "is not a URL",
+    "url_scheme": "is not an http:// or https:// URL",
+    "url_syntax_violation": "is not a URL",
+    "string_type": "is not text",
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        # `NAME=` (in .env or the environment) means unset, as people expect.
+        env_ignore_empty=True,
+    )
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: AnyHttpUrl = AnyHttpUrl("https://slack.com/api/")
+
+    # Mava
+    mava_api_token: SecretStr | None = None
+    mava_api_url: AnyHttpUrl = AnyHttpUrl("https://gateway.mava.app")
+    mava_dashboard_url: AnyHttpUrl = AnyHttpUrl("https://dashboard.mava.app")
+    # Where a single ticket opens; seen in community code, not official docs, hence a setting.
+    mava_ticket_url_template: str = "{dashboard}/dashboard/ticket?id={ticket_id}"
+    mava_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    mava_rate_limit: int = Field(default=90, ge=1)
+    mava_rate_window_seconds: float = Field(default=30.0, gt=0)
+
+    # Service
+    database_url: str = "sqlite+aiosqlite:///./mava-bot.db"
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Who may act (empty both: every full member of the workspace)
+    allowed_slack_user_ids: CommaList = ()
+    allowed_slack_usergroup_ids: CommaList = ()
+    user_cache_ttl_seconds: float = Field(default=300.0, ge=0)
+    idempotency_window_seconds: float = Field(default=120.0, ge=1)
+    audit_channel: str | None = None
+
+    # Digest and alerts
+    digest_channel: str | None = None
+    digest_schedule: str = "0 9 * * 1-5"
+    digest_timezone: str = "UTC"
+    digest_skip_empty: bool = False
+    alert_channel: str | None = None
+    alert_min_priority: Literal["low", "medium", "high"] = "high"
+    alert_unassigned: bool = False
+    poll_interval_seconds: float = Field(default=60.0, ge=1)
+    # PostgreSQL: how often replicas check which one runs the poller and digests.
+    leader_check_seconds: float = Field(default=5.0, ge=0.5)
+    # Socket Mode: /healthz answers 503 once no connection has been up for this long.
+    socket_mode_unhealthy_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator(*WANTED_PREFIX, "slack_signing_secret", "mava_api_token", mode="before")
+    @classmethod
+    def _token_shape(cls, value: Any, info: ValidationInfo) -> Any:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(raw, str):
+            return value
+        raw = raw.strip()
+        if not raw:
+            return None
+        _check_pasted(raw)
+        field = str(info.field_name)
+        wanted = WANTED_PREFIX.get(field)
+        kind = next((k for prefix, k in TOKEN_KINDS.items() if raw.startswith(prefix)), None)
+        if wanted is None:  # the signing secret and the Mava key have no prefix of their own
+            if kind is not None:
+                raise PydanticCustomError(
+                    "slack_token", f"is {kind} from Slack ({raw[:4]}...), not {NOT_A_TOKEN[field]}"
+                )
+            return raw
+        if raw.startswith(wanted):
+            if not re.fullmatch(r"[A-Za-z0-9-]+", raw):
+                raise PydanticCustomError(
+                    "token_chars", "has characters a Slack token never has (letters, digits, -)"
+                )
+            return raw
+        if kind is None:
+            raise PydanticCustomError("token_prefix", f"does not start with {wanted}")
+        # Named by type so that describe_errors can tell a swapped pair.
+        raise PydanticCustomError(
+            f"{raw[:4]}_in_{field}",
+            f"is {kind} ({raw[:5]}...), not {TOKEN_KINDS[wanted]} ({wanted}...)",
+        )
+
+    @field_validator(*CHANNELS, mode="before")
+    @classmethod
+    def _channel_id(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if not value:
+            return None
+        _check_pasted(value)
+        if value.startswith("#"):
+            raise PydanticCustomError("channel_name", "is a channel name, not a channel id")
+        if not CHANNEL_ID.fullmatch(value):
+            raise PydanticCustomError("channel_id", "is not a channel id")
+        return value
+
+    @field_validator("allowed_slack_user_ids", "allowed_slack_usergroup_ids", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("alert_min_priority", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("does not start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("is not a known time zone") from exc
+        return value
+
+    @field_validator("digest_schedule")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        from mava_bridge.digest.schedules import digest_trigger  # crontab rules, 0/7 = Sunday
+
+        try:
+            digest_trigger(value, "UTC")
+        except ValueError as exc:
+            raise ValueError(f"is not a valid crontab ({exc})") from exc
+        return value
+
+    @field_validator("mava_ticket_url_template")
+    @classmethod
+    def _has_placeholder(cls, value: str) -> str:
+        if "{ticket_id}" not in value:
+            raise ValueError("does not contain {ticket_id}")
+        try:  # other placeholders or stray braces would fail on every ticket link
+            value.format(dashboard="https://dashboard.mava.app", ticket_id="0" * 24)
+        except (KeyError, IndexError, AttributeError, ValueError) as exc:
+            raise ValueError("may only use the placeholders {dashboard} and {ticket_id}") from exc
+        return value
+
+    # --- derived values -----------------------------------------------------------
+
+    @property
+    def alert_priority(self) -> Priority:
+        return Priority[self.alert_min_priority.upper()]
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def ticket_url(self, ticket_id: str) -> str:
+        dashboard = str(self.mava_dashboard_url).rstrip("/")
+        return self.mava_ticket_url_template.format(dashboard=dashboard, ticket_id=ticket_id)
+
+    def missing(self, required: Collection[str], *, invalid: Collection[str] = ()) -> list[str]:
+        """Required settings (env names) that are not set. `invalid` fields were set, just
+        wrongly (already reported); an invalid SLACK_APP_TOKEN still means Socket Mode."""
+        socket_mode = self.socket_mode or "slack_app_token" in invalid
+        lines = []
+        for name in required:
+            field = name.lower()
+            if field in invalid or (name == "SLACK_SIGNING_SECRET" and socket_mode):
+                continue
+            value = getattr(self, field)
+            if value is None or not value.get_secret_value():
+                lines.append(f"{name}: is not set; {FIXES[name]}.")
+        return lines
+
+    def missing_for_run(self) -> list[str]:
+        """Problems that only matter when talking to real Slack and Mava."""
+        return self.missing(FOR_RUN)
+
+
+def _check_pasted(value: str) -> None:
+    """Catch the two ways a value gets mangled on its way into .env or docker --env-file."""
+    if len(value) > 1 and value[0] in "\"'" and value[-1] == value[0]:
+        raise PydanticCustomError(
+            "quoted", "is wrapped in quotes; remove them (docker --env-file keeps them)"
+        )
+    if any(char.isspace() for char in value):
+        raise PydanticCustomError(
+            "has_space",
+            "contains a space; in .env put each setting on its own line, as NAME=value",
+        )
+
+
+def _shown(value: Any) -> str:
+    """A bad value as echoed back: a URL's password masked, long values cut."""
+    text = re.sub(r"(://[^:/@\s]*:)[^@/\s]*@", r"\1***@", str(value))
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _in_own_words(item: Any) -> str:
+    words = OWN_WORDS.get(item["type"])
+    if words is None:
+        return str(item["msg"]).removeprefix("Value error, ")
+    context = {
+        key: f"{value:g}" if isinstance(value, float) else value
+        for key, value in (item.get("ctx") or {}).items()
+    }
+    try:
+        return words.format(**context)
+    except (KeyError, IndexError):
+        return str(item["msg"])
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One line per problem: the variable, its value (unless secret), what is wrong, and
+    how to fix it."""
+    items = error.errors()
+    types = {item["type"] for item in items}
+    # A bot token in SLACK_APP_TOKEN and an app token in SLACK_BOT_TOKEN: one line says so.
+    swapped = {"xapp_in_slack_bot_token", "xoxb_in_slack_app_token"} <= types
+    lines = []
+    if swapped:
+        lines.append(
+            "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are swapped: the bot token (xoxb-...) goes "
+            "in SLACK_BOT_TOKEN, the app-level token (xapp-...) in SLACK_APP_TOKEN; swap the "
+            "two values."
+        )
+    for item in items:
+        if swapped and item["loc"] and item["loc"][0] in WANTED_PREFIX:
+            continue
+        field = str(item["loc"][0]) if item["loc"] else ""
+        name = field.upper() or "settings"
+        problem = _in_own_words(item)
+        if field and field not in SECRETS and item["type"] != "missing":
+            problem = f"{_shown(item['input'])} {problem}"
+        fix = FIXES.get(name)
+        lines.append(f"{name}: {problem}" + (f"; {fix}." if fix else "."))
+    return lines
+
+
+def _field_order(line: str) -> int:
+    """Sort problems as the settings are listed (the README's table order)."""
+    fields = list(Settings.model_fields)
+    name = re.match(r"[A-Z_]*", line)
+    field = name.group(0).lower() if name else ""
+    return fields.index(field) if field in fields else len(fields)
+
+
+def read_settings(
+    required: Collection[str] = (), **overrides: Any
+) -> tuple[Settings | None, list[str]]:
+    """Read the settings and list every problem at once: bad values and required
+    settings (env names) that are missing. Settings is None when a value is bad."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        problems = describe_errors(exc)
+        invalid = {str(item["loc"][0]) for item in exc.errors() if item["loc"]}
+        # Read again with the bad values left at their defaults, to find what is missing.
+        defaults = {name: Settings.model_fields[name].get_default() for name in invalid}
+        try:
+            partial = Settings(**{**overrides, **defaults})
+        except ValidationError:
+            return None, problems
+        problems += partial.missing(required, invalid=invalid)
+        return None, sorted(problems, key=_field_order)
+    return settings, settings.missing(required)
+
+
+def load_settings(required: Collection[str] = (), **overrides: Any) -> Settings:
+    """Read settings, or print every problem and exit with code 2."""
+    settings, problems = read_settings(required, **overrides)
+    if settings is None or problems:
+        fail(problems)
+    return settings
+
+
+def drop_secrets_from_environment() -> None:
+    """Once read into Settings, the secrets leave os.environ, so that no library picks up
+    a copy of its own (Bolt's AsyncApp falls back to SLACK_BOT_TOKEN when given no token,
+    then warns "As you gave `client` as well, `token` will be unused") and no child
+    process inherits them."""
+    names = {field.upper() for field in SECRETS}
+    for key in [key for key in os.environ if key.upper() in names]:
+        del os.environ[key]
+
+
+def fail(problems: list[str]) -> NoReturn:
+    print("mava-bot cannot start: the configuration has problems:", file=sys.stderr)
+    for line in problems:
+        print(f"  - {line}", file=sys.stderr)
+    raise SystemExit(2)

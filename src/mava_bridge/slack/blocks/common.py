@@ -1,0 +1,332 @@
+"""Block Kit primitives and the small shared pieces of ticket rendering.
+
+Every primitive enforces the Slack limit of what it builds, so a builder cannot emit
+an oversize block whatever the data. mrkdwn passed to these primitives must already
+be escaped (see `mava_bridge.slack.text`); they only cut it to size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from mava_bridge.mava.models import (
+    Message,
+    MessageType,
+    Origin,
+    Priority,
+    SenderType,
+    Status,
+    Ticket,
+)
+from mava_bridge.slack import text as t
+from mava_bridge.slack.ids import (
+    ACTION_ASSIGN_ME,
+    ACTION_NOTE,
+    ACTION_OPEN_IN_MAVA,
+    ACTION_REPLY,
+    ACTION_RESOLVE,
+    actions_block_id,
+)
+from mava_bridge.slack.parser import ORIGIN_LABELS
+
+Block = dict[str, Any]
+LinkFor = Callable[[str], str]  # ticket id -> dashboard URL
+
+# --- Primitives ----------------------------------------------------------------------
+
+
+def fit(mrkdwn: str, limit: int) -> str:
+    """Cut already-built mrkdwn to `limit`, at a line break when possible.
+
+    Our own mrkdwn holds `<url|label>` links; cutting inside one would show a broken
+    link, so cut at the last line break that fits and only mid-line as a last resort.
+    """
+    if len(mrkdwn) <= limit:
+        return mrkdwn
+    head = mrkdwn[: limit - 1]
+    newline = head.rfind("\n")
+    if newline > limit // 2:
+        head = head[:newline]
+    else:
+        # Mid-line: do not end inside an entity or a `<...>` link.
+        amp, lt = head.rfind("&"), head.rfind("<")
+        if amp != -1 and ";" not in head[amp:]:
+            head = head[:amp]
+        if lt != -1 and ">" not in head[lt:]:
+            head = head[:lt]
+    return head.rstrip() + t.ELLIPSIS
+
+
+def mrkdwn(text: str, limit: int = t.SECTION_TEXT) -> dict[str, Any]:
+    # verbatim: Slack must not auto-link bare names or parse a bare @channel.
+    return {"type": "mrkdwn", "text": fit(text, limit) or " ", "verbatim": True}
+
+
+def plain_text(text: str, limit: int, *, emoji: bool = True) -> dict[str, Any]:
+    # Pass emoji=False for customer text: their `:x:` is shown as typed.
+    return {"type": "plain_text", "text": t.plain(text, limit), "emoji": emoji}
+
+
+def section(text: str, *, block_id: str | None = None) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if block_id:
+        block["block_id"] = block_id[: t.BLOCK_ID]
+    return block
+
+
+def fields_section(fields: Sequence[str], *, block_id: str | None = None) -> Block:
+    block: Block = {
+        "type": "section",
+        "fields": [mrkdwn(f, t.SECTION_FIELD_TEXT) for f in fields[: t.SECTION_FIELDS]],
+    }
+    if block_id:
+        block["block_id"] = block_id[: t.BLOCK_ID]
+    return block
+
+
+def context(*texts: str, block_id: str | None = None) -> Block:
+    block: Block = {
+        "type": "context",
+        "elements": [mrkdwn(x, t.CONTEXT_TEXT) for x in texts[: t.CONTEXT_ELEMENTS]],
+    }
+    if block_id:
+        block["block_id"] = block_id[: t.BLOCK_ID]
+    return block
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain_text(text, t.HEADER_TEXT)}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(
+    label: str,
+    action_id: str,
+    *,
+    value: str | None = None,
+    url: str | None = None,
+    style: str | None = None,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain_text(label, t.BUTTON_TEXT),
+        "action_id": action_id[: t.ACTION_ID],
+    }
+    if value is not None:
+        element["value"] = value[: t.BUTTON_VALUE]
+    if url is not None and 0 < len(url) <= t.BUTTON_URL:
+        element["url"] = url
+    if style in ("primary", "danger"):
+        element["style"] = style
+    return element
+
+
+def actions(elements: Sequence[dict[str, Any]], *, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements[: t.ACTIONS_ELEMENTS])}
+    if block_id:
+        block["block_id"] = block_id[: t.BLOCK_ID]
+    return block
+
+
+def chunk_lines(lines: Iterable[str], limit: int = t.SECTION_TEXT) -> list[str]:
+    """Join lines into texts of at most `limit` characters each (a line never splits
+    unless it alone is too long, and then it is cut)."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = fit(line, limit)
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def fallback(text: str) -> str:
+    """A message's top-level `text` (shown in notifications) from plain words."""
+    return t.escape_and_truncate(t.one_line(text), t.FALLBACK_TEXT)
+
+
+# --- Short ephemerals ---------------------------------------------------------------
+
+
+def error_blocks(sentence: str) -> list[Block]:
+    """An error the user can act on (the sentence is plain text; it gets escaped)."""
+    return [section(":warning: " + t.escape_and_truncate(sentence, t.SECTION_TEXT - 12))]
+
+
+def success_blocks(sentence: str) -> list[Block]:
+    return [section(":white_check_mark: " + t.escape_and_truncate(sentence, t.SECTION_TEXT - 22))]
+
+
+def error_text(sentence: str) -> str:
+    return fallback(sentence)
+
+
+def success_text(sentence: str) -> str:
+    return fallback(sentence)
+
+
+# --- Ticket facts, as escaped mrkdwn ------------------------------------------------
+
+PRIORITY_EMOJI: dict[Priority | None, str] = {
+    Priority.HIGH: ":red_circle:",
+    Priority.MEDIUM: ":large_orange_circle:",
+    Priority.LOW: ":large_blue_circle:",
+    None: ":white_circle:",
+}
+
+
+def short_id(ticket_id: str) -> str:
+    """The tail of an ObjectId: its head is a timestamp shared by same-second tickets."""
+    return ticket_id[-6:]
+
+
+def priority_label(ticket: Ticket) -> str:
+    level = ticket.priority_level
+    if level is not None:
+        return level.label
+    if ticket.priority is None:
+        return "none"
+    return t.escape_and_truncate(str(ticket.priority), 20)  # a value Mava added later
+
+
+def priority_badge(ticket: Ticket) -> str:
+    return f"{PRIORITY_EMOJI[ticket.priority_level]} {priority_label(ticket)}"
+
+
+def status_label(ticket: Ticket) -> str:
+    status = ticket.status
+    if isinstance(status, Status):
+        return status.value
+    return t.escape_and_truncate(str(status), 30)
+
+
+def origin_label(ticket: Ticket) -> str:
+    origin = ticket.source_type
+    if isinstance(origin, Origin):
+        return ORIGIN_LABELS[origin]
+    if origin is None:
+        return "unknown"
+    return t.escape_and_truncate(str(origin), 30)
+
+
+def category_label(ticket: Ticket) -> str:
+    return t.escape_and_truncate(ticket.category.name, 100) if ticket.category else "none"
+
+
+def assignee_label(ticket: Ticket) -> str:
+    agent = ticket.assigned_to
+    if agent is None:
+        return "Unassigned"
+    return t.escape_and_truncate(agent.name or f"agent {short_id(agent.id)}", 100)
+
+
+def customer_name(ticket: Ticket) -> str | None:
+    """Who the customer is, in plain (unescaped) words, or None when Mava has nothing."""
+    customer = ticket.customer
+    name = customer.name if customer else None
+    email = customer.email if customer else None
+    if name and email:
+        return f"{name} ({email})"
+    if name or email:
+        return name or email
+    for user in ticket.discord_users:
+        if user.name:
+            return f"{user.name} (Discord)"
+    first = ticket.first_customer_message()
+    if first is not None and first.sender_name:
+        return first.sender_name
+    return None
+
+
+def customer_label(ticket: Ticket, limit: int = 150) -> str:
+    name = customer_name(ticket)
+    return t.escape_and_truncate(name, limit) if name else "unknown"
+
+
+def tags_label(ticket: Ticket, limit: int = 300) -> str:
+    if not ticket.tags:
+        return "none"
+    return t.escape_and_truncate(", ".join(tag.name for tag in ticket.tags), limit)
+
+
+def first_message_text(ticket: Ticket) -> str | None:
+    first = ticket.first_customer_message()
+    if first is None or not (first.content or "").strip():
+        return None
+    return first.content
+
+
+def ticket_link(url: str, label: str) -> str:
+    return t.link(url, label) if url else t.escape(label)
+
+
+def sender_label(message: Message) -> str:
+    """`*Customer* user#1234`, `*Agent* Jane`, `*System*` (escaped mrkdwn)."""
+    kind = message.sender_type
+    if isinstance(kind, SenderType):
+        role = kind.value.capitalize()
+    elif kind:
+        role = t.escape_and_truncate(str(kind), 20)
+    else:
+        role = "Unknown sender"
+    name = t.escape_and_truncate(message.sender_name, 80) if message.sender_name else ""
+    return f"*{role}*" + (f" {name}" if name else "")
+
+
+def is_internal(message: Message) -> bool:
+    return message.message_type == MessageType.INTERNAL_NOTE
+
+
+def message_block(message: Message, *, now: datetime | None, limit: int = 1000) -> Block:
+    """One message: system messages dim in a context block, others quoted in a section.
+
+    Without `now` (a modal has no clock) the message's age is left out.
+    """
+    when = t.age(message.created_at, now) if message.created_at and now else ""
+    when = f"{when} ago" if when and when != "just now" else when
+    body = (message.content or "").strip()
+    files = len(message.attachments)
+    attached = f" :paperclip: {files} attachment{'s' if files != 1 else ''}" if files else ""
+    if message.sender_type == SenderType.SYSTEM:
+        line = f"{sender_label(message)} · {when}: " if when else f"{sender_label(message)}: "
+        return context(line + t.escape_and_truncate(t.one_line(body), limit) + attached)
+    tag = " · :lock: *Internal note*" if is_internal(message) else ""
+    top = f"{sender_label(message)}{tag}" + (f" · {when}" if when else "") + attached
+    quoted = t.quote(body, limit, max_lines=15) if body else "_(no text)_"
+    return section(f"{top}\n{quoted}")
+
+
+def ticket_buttons(ticket: Ticket, *, open_url: str | None = None) -> Block:
+    """Reply / Add note / Assign to me / Resolve, dropping those that no longer apply.
+
+    Resolve goes once the ticket is resolved; Assign to me once someone has it.
+    """
+    value = ticket.id
+    resolved = ticket.status == Status.RESOLVED
+    elements: list[dict[str, Any]] = []
+    if open_url:
+        elements.append(button("Open in Mava", ACTION_OPEN_IN_MAVA, value=value, url=open_url))
+    elements.append(button("Reply", ACTION_REPLY, value=value, style="primary"))
+    elements.append(button("Add note", ACTION_NOTE, value=value))
+    if ticket.assigned_to is None and not resolved:
+        elements.append(button("Assign to me", ACTION_ASSIGN_ME, value=value))
+    if not resolved:
+        elements.append(button("Resolve", ACTION_RESOLVE, value=value))
+    return actions(elements, block_id=actions_block_id(ticket.id))
+
+
+def slack_date(moment: datetime, token: str = "{date_short_pretty} {time}") -> str:
+    """A date Slack shows in each reader's own time zone, with a UTC fallback text."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    fallback_text = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{token}|{fallback_text}>"

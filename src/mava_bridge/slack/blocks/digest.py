@@ -1,0 +1,248 @@
+"""The daily digest and new-ticket alerts.
+
+Each ticket is an "item": a section (`ticket:{id}`), an optional state line
+(`state:{id}`) and its buttons (`actions:{id}`). When a button acts on one ticket,
+the listener rebuilds that item and swaps it in with `replace_item`, leaving the
+rest of the message as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from mava_bridge.mava.models import Priority, Ticket
+from mava_bridge.slack import text as t
+from mava_bridge.slack.blocks.common import (
+    PRIORITY_EMOJI,
+    Block,
+    LinkFor,
+    assignee_label,
+    category_label,
+    context,
+    customer_label,
+    customer_name,
+    fallback,
+    first_message_text,
+    header,
+    origin_label,
+    priority_badge,
+    section,
+    status_label,
+    ticket_buttons,
+    ticket_link,
+)
+from mava_bridge.slack.ids import actions_block_id, item_block_id, state_block_id
+
+DEFAULT_ITEMS_PER_MESSAGE = 15
+_GROUPS: tuple[Priority | None, ...] = (Priority.HIGH, Priority.MEDIUM, Priority.LOW, None)
+_GROUP_NAMES = {Priority.HIGH: "High", Priority.MEDIUM: "Medium", Priority.LOW: "Low", None: "No"}
+
+
+def digest_item(
+    ticket: Ticket, *, link: LinkFor, now: datetime, state_line: str | None = None
+) -> list[Block]:
+    """One ticket with its buttons.
+
+    `state_line` is mrkdwn built by the caller (e.g. "Resolved by <@U123>"; escape
+    any names in it with `text.escape`). Buttons follow the ticket's state: pass the
+    updated ticket so Resolve disappears once it is resolved and Assign to me once
+    someone has it.
+    """
+    facts = [priority_badge(ticket), status_label(ticket), origin_label(ticket)]
+    if ticket.category is not None:
+        facts.append(category_label(ticket))
+    facts.append(t.age(ticket.created_at, now))
+    if ticket.assigned_to is not None:
+        facts.append(f":bust_in_silhouette: {assignee_label(ticket)}")
+    facts.append(ticket_link(link(ticket.id), "Open in Mava"))
+    lines = [" · ".join(facts), f"*{customer_label(ticket, 150)}*"]
+    first = first_message_text(ticket)
+    if first:
+        lines.append(t.quote(first, 220, max_lines=3))
+    blocks = [section("\n".join(lines), block_id=item_block_id(ticket.id))]
+    if state_line:
+        blocks.append(context(state_line, block_id=state_block_id(ticket.id)))
+    blocks.append(ticket_buttons(ticket))
+    return blocks
+
+
+def _zone(tz_name: str) -> tuple[tzinfo, str]:
+    try:
+        return ZoneInfo(tz_name), tz_name
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC"), "UTC"
+
+
+def _day(now: datetime, tz_name: str) -> tuple[datetime, str]:
+    zone, name = _zone(tz_name)
+    return now.astimezone(zone), name
+
+
+def digest_header(count: int, now: datetime, tz_name: str, description: str) -> list[Block]:
+    """Title with the local date, how many tickets, and what the digest covers."""
+    local, zone = _day(now, tz_name)
+    plural = "s" if count != 1 else ""
+    return [
+        header(f"Mava digest · {local:%a} {local.day} {local:%b}"),
+        section(f"*{count} ticket{plural}* · {t.escape_and_truncate(description, 500)}"),
+        context(
+            f"As of {local:%H:%M} {t.escape(zone)}. Highest priority first, "
+            "oldest first within a priority."
+        ),
+    ]
+
+
+def empty_digest(now: datetime, description: str, tz_name: str = "UTC") -> list[Block]:
+    """A digest with nothing to report (posted so people know it ran)."""
+    local, _ = _day(now, tz_name)
+    return [
+        header(f"Mava digest · {local:%a} {local.day} {local:%b}"),
+        section(
+            ":sparkles: Nothing waiting: no "
+            + t.escape_and_truncate(description, 500)
+            + " right now."
+        ),
+    ]
+
+
+def _group(ticket: Ticket) -> Priority | None:
+    return ticket.priority_level  # an unknown priority value sorts with "none"
+
+
+def sort_for_digest(tickets: Sequence[Ticket]) -> list[Ticket]:
+    """High, Medium, Low, then no priority; oldest first in each; one entry per id."""
+    unique = list({ticket.id: ticket for ticket in tickets}.values())
+    # Block ids must be unique in a message, hence one entry per ticket id.
+    return sorted(unique, key=lambda tk: (_GROUPS.index(_group(tk)), tk.created_at))
+
+
+def digest_messages(
+    tickets: Sequence[Ticket],
+    *,
+    link: LinkFor,
+    now: datetime,
+    description: str,
+    max_items_per_message: int = DEFAULT_ITEMS_PER_MESSAGE,
+    tz_name: str = "UTC",
+) -> list[list[Block]]:
+    """The digest as messages: the first for the channel, the rest as thread replies.
+
+    Each message holds at most `max_items_per_message` tickets and 50 blocks.
+    """
+    ordered = sort_for_digest(tickets)
+    if not ordered:
+        return [empty_digest(now, description, tz_name)]
+    first = digest_header(len(ordered), now, tz_name, description)
+    messages = _pack(_units(ordered, link, now), max_items_per_message, first)
+    if len(messages) > 1:
+        shown = len(listed_tickets(first))
+        rest = len(ordered) - shown
+        first.append(context(f":thread: {rest} more in the thread."))
+    return messages
+
+
+def digest_thread_messages(
+    tickets: Sequence[Ticket],
+    *,
+    link: LinkFor,
+    now: datetime,
+    max_items_per_message: int = DEFAULT_ITEMS_PER_MESSAGE,
+) -> list[list[Block]]:
+    """Thread replies only (no channel message): the rest of a digest whose posting was
+    interrupted after its channel message went out."""
+    ordered = sort_for_digest(tickets)
+    if not ordered:
+        return []
+    return _pack(_units(ordered, link, now), max_items_per_message, [])
+
+
+def listed_tickets(message: Sequence[Block]) -> list[str]:
+    """The ids of the tickets a digest message lists."""
+    prefix = item_block_id("")
+    return [
+        str(block["block_id"])[len(prefix) :]
+        for block in message
+        if str(block.get("block_id", "")).startswith(prefix)
+    ]
+
+
+def _units(ordered: Sequence[Ticket], link: LinkFor, now: datetime) -> list[list[Block]]:
+    """One unit per item, led by its group's label when it opens the group."""
+    counts = {g: sum(1 for tk in ordered if _group(tk) == g) for g in _GROUPS}
+    units: list[list[Block]] = []
+    previous: object = object()
+    for ticket in ordered:
+        group = _group(ticket)
+        unit: list[Block] = []
+        if group != previous:
+            label = f"{PRIORITY_EMOJI[group]} *{_GROUP_NAMES[group]} priority* ({counts[group]})"
+            unit.append(context(label))
+            previous = group
+        unit.extend(digest_item(ticket, link=link, now=now))
+        units.append(unit)
+    return units
+
+
+def _pack(
+    units: Sequence[list[Block]], max_items_per_message: int, first: list[Block]
+) -> list[list[Block]]:
+    """Units into messages after `first` (a header, or [] for thread replies only)."""
+    per_message = max(1, max_items_per_message)
+    messages: list[list[Block]] = [first]
+    items_in_current = 0
+    for unit in units:
+        current = messages[-1]
+        # A channel message keeps one block free for the "more in the thread" note.
+        room = t.MESSAGE_BLOCKS - (1 if first and current is first else 0)
+        if items_in_current >= per_message or len(current) + len(unit) > room:
+            messages.append([])
+            items_in_current = 0
+        messages[-1].extend(unit)
+        items_in_current += 1
+    return [message for message in messages if message]
+
+
+def digest_text(count: int, description: str) -> str:
+    """Fallback `text` of the digest's first message."""
+    return fallback(f"Mava digest: {count} ticket{'s' if count != 1 else ''}, {description}")
+
+
+def digest_thread_text(part: int, parts: int) -> str:
+    """Fallback `text` of a digest thread reply (`part` counts from 2)."""
+    return fallback(f"Mava digest, part {part} of {parts}")
+
+
+def alert_message(ticket: Ticket, *, link: LinkFor, now: datetime, reason: str) -> list[Block]:
+    """An alert for one ticket: the reason (plain text), then the item with buttons."""
+    return [
+        section(f":rotating_light: *{t.escape_and_truncate(reason, 200)}*"),
+        *digest_item(ticket, link=link, now=now),
+    ]
+
+
+def alert_text(ticket: Ticket, reason: str) -> str:
+    """Fallback `text` of an alert: the reason, who, and the start of their message."""
+    who = customer_name(ticket) or "unknown customer"
+    first = first_message_text(ticket)
+    said = f": {t.one_line(first)[:150]}" if first else ""
+    return fallback(f"{reason} from {who}{said}")
+
+
+def replace_item(
+    blocks: Sequence[Block], ticket_id: str, new_item_blocks: Sequence[Block]
+) -> list[Block]:
+    """`blocks` with the item of `ticket_id` swapped for `new_item_blocks`.
+
+    Every other block is kept as the very same object, in order. Without such an
+    item the blocks come back unchanged (as a new list).
+    """
+    ours = {item_block_id(ticket_id), actions_block_id(ticket_id), state_block_id(ticket_id)}
+    start = next((i for i, b in enumerate(blocks) if b.get("block_id") in ours), None)
+    if start is None:
+        return list(blocks)
+    end = start
+    while end < len(blocks) and blocks[end].get("block_id") in ours:
+        end += 1
+    return [*blocks[:start], *new_item_blocks, *blocks[end:]]

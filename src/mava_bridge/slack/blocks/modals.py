@@ -1,0 +1,217 @@
+"""Modals: compose a reply or note, confirm a reply, and show an outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mava_bridge.mava.models import Ticket
+from mava_bridge.services.tickets import MESSAGE_LIMIT
+from mava_bridge.slack import text as t
+from mava_bridge.slack.blocks.common import (
+    Block,
+    context,
+    customer_label,
+    divider,
+    message_block,
+    origin_label,
+    plain_text,
+    priority_badge,
+    section,
+    short_id,
+    status_label,
+)
+from mava_bridge.slack.ids import (
+    BLOCK_TEXT,
+    BLOCK_TICKET,
+    INPUT_TEXT,
+    INPUT_TICKET,
+    VIEW_NOTE,
+    VIEW_SHORTCUT_NOTE,
+    VIEW_SHORTCUT_REPLY_CONFIRM,
+)
+
+View = dict[str, Any]
+
+MAX_CONTEXT_LINES = 10
+SUMMARY_MESSAGES = 3
+_NOTE_VIEWS = (VIEW_NOTE, VIEW_SHORTCUT_NOTE)
+# A ticket id is 24 characters, a dashboard link about 80; Slack stops typing beyond.
+TICKET_INPUT_LENGTH = 300
+
+
+def _view(
+    *,
+    title: str,
+    blocks: list[Block],
+    callback_id: str | None = None,
+    submit: str | None = None,
+    close: str = "Cancel",
+    private_metadata: str = "",
+) -> View:
+    if len(private_metadata) > t.PRIVATE_METADATA:
+        # Ours, not user data: cutting it would corrupt it, so fail loudly.
+        raise ValueError(f"private_metadata is {len(private_metadata)} characters (max 3000)")
+    view: View = {
+        "type": "modal",
+        "title": plain_text(title, t.MODAL_TITLE),
+        "close": plain_text(close, t.MODAL_BUTTON),
+        "blocks": blocks[: t.MODAL_BLOCKS],
+    }
+    if callback_id:
+        view["callback_id"] = callback_id
+    if submit:
+        view["submit"] = plain_text(submit, t.MODAL_BUTTON)
+    if private_metadata:
+        view["private_metadata"] = private_metadata
+    return view
+
+
+def ticket_summary(
+    ticket: Ticket, *, now: datetime | None = None, messages: int = SUMMARY_MESSAGES
+) -> list[Block]:
+    """Ticket, status, customer and its last few messages, for the top of a modal."""
+    blocks: list[Block] = [
+        section(
+            f"*Ticket …{short_id(ticket.id)}* · {status_label(ticket)} · "
+            f"{priority_badge(ticket)} · {origin_label(ticket)}\n"
+            f"*Customer:* {customer_label(ticket, 300)}"
+        )
+    ]
+    last = (ticket.messages or [])[-messages:] if messages > 0 else []
+    blocks.extend(message_block(m, now=now, limit=600) for m in last)
+    return blocks
+
+
+def compose_modal(
+    *,
+    callback_id: str,
+    title: str,
+    ticket: Ticket | None,
+    ticket_id: str | None,
+    initial_text: str = "",
+    ticket_editable: bool,
+    private_metadata: str,
+    submit_label: str,
+    context_lines: list[str] | None = None,
+    text_label: str | None = None,
+    now: datetime | None = None,
+) -> View:
+    """A modal to write a reply or a note.
+
+    With a ticket, its summary shows first. When `ticket_editable`, a ticket input
+    (BLOCK_TICKET/INPUT_TICKET) comes prefilled with `ticket_id`; otherwise the
+    caller keeps the ticket id in `private_metadata`. `context_lines` are plain text
+    (escaped). The text input (BLOCK_TEXT/INPUT_TEXT) starts with `initial_text`
+    cut to Slack's 3000 characters. With `now`, messages show their age.
+    """
+    is_note = callback_id in _NOTE_VIEWS
+    blocks: list[Block] = []
+    if ticket is not None:
+        blocks.extend(ticket_summary(ticket, now=now))
+        blocks.append(divider())
+    elif ticket_id and not ticket_editable:
+        blocks.append(context(f"Ticket `{t.escape_and_truncate(ticket_id, 100)}`"))
+    for line in (context_lines or [])[:MAX_CONTEXT_LINES]:
+        blocks.append(context(t.escape_and_truncate(line, t.CONTEXT_TEXT)))
+    if ticket_editable:
+        ticket_input: dict[str, Any] = {
+            "type": "plain_text_input",
+            "action_id": INPUT_TICKET,
+            "max_length": TICKET_INPUT_LENGTH,
+            "placeholder": plain_text("Ticket id or dashboard link", t.INPUT_PLACEHOLDER),
+        }
+        if ticket_id:
+            ticket_input["initial_value"] = t.truncate(ticket_id, t.PLAIN_TEXT_INPUT)
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": BLOCK_TICKET,
+                "label": plain_text("Ticket", t.INPUT_LABEL),
+                "element": ticket_input,
+            }
+        )
+    text_input: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": INPUT_TEXT,
+        "multiline": True,
+        "max_length": t.PLAIN_TEXT_INPUT,
+    }
+    if initial_text:
+        text_input["initial_value"] = t.truncate(initial_text, t.PLAIN_TEXT_INPUT)
+    default_label = "Private note (only agents see it)" if is_note else "Message to the customer"
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": BLOCK_TEXT,
+            "label": plain_text(text_label or default_label, t.INPUT_LABEL),
+            "element": text_input,
+        }
+    )
+    # Inputs come last and must survive the block cap, so cap what precedes them.
+    inputs = 2 if ticket_editable else 1
+    if len(blocks) > t.MODAL_BLOCKS:
+        blocks = blocks[: t.MODAL_BLOCKS - inputs] + blocks[-inputs:]
+    return _view(
+        title=title,
+        blocks=blocks,
+        callback_id=callback_id,
+        submit=submit_label,
+        private_metadata=private_metadata,
+    )
+
+
+def _plain_chunks(text: str, size: int) -> list[str]:
+    """Split text into pieces of at most `size`, at line breaks when possible."""
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > size:
+        cut = rest.rfind("\n", 0, size)
+        if cut <= 0:
+            cut = size
+        chunks.append(rest[:cut])
+        rest = rest[cut:].removeprefix("\n")
+    chunks.append(rest)
+    return chunks
+
+
+def confirm_reply_modal(*, ticket: Ticket, text: str, private_metadata: str) -> View:
+    """Show exactly what the customer will receive before it is sent.
+
+    The text is shown in plain_text sections (no mrkdwn, no emoji codes) so what
+    Slack displays is character for character what goes to Mava; mrkdwn would turn
+    `*stars*` into bold the customer never sees. Long text spans several sections.
+    """
+    who = customer_label(ticket, 300)
+    blocks: list[Block] = [
+        section(
+            f"This goes to *{who}* on {origin_label(ticket)} "
+            f"(ticket …{short_id(ticket.id)}, {status_label(ticket)}), exactly as below:"
+        ),
+        divider(),
+    ]
+    room = t.MODAL_BLOCKS - len(blocks) - 3
+    pieces = _plain_chunks(text, t.SECTION_TEXT) if text.strip() else ["(empty message)"]
+    for piece in pieces[:room]:
+        blocks.append({"type": "section", "text": plain_text(piece, t.SECTION_TEXT, emoji=False)})
+    if len(pieces) > room:
+        blocks.append(context(":warning: The message is too long to show in full here."))
+    blocks.append(divider())
+    if len(text) > MESSAGE_LIMIT:
+        blocks.append(context(f":warning: Mava accepts at most {MESSAGE_LIMIT:,} characters."))
+    return _view(
+        title="Send to customer?",
+        blocks=blocks,
+        callback_id=VIEW_SHORTCUT_REPLY_CONFIRM,
+        submit="Send to customer",
+        private_metadata=private_metadata,
+    )
+
+
+def result_modal(title: str, sentence: str) -> View:
+    """A final view ("Sent", "Failed") replacing a modal after the work is done."""
+    return _view(
+        title=title,
+        blocks=[section(t.escape_and_truncate(sentence, t.SECTION_TEXT))],
+        close="Close",
+    )

@@ -1,0 +1,147 @@
+"""A ticket card (`/mava show`), a ticket list (`/mava tickets`) and the categories."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from mava_bridge.mava.models import Category, Ticket
+from mava_bridge.slack import text as t
+from mava_bridge.slack.blocks.common import (
+    Block,
+    LinkFor,
+    assignee_label,
+    category_label,
+    chunk_lines,
+    context,
+    customer_label,
+    customer_name,
+    divider,
+    fallback,
+    fields_section,
+    first_message_text,
+    message_block,
+    origin_label,
+    priority_badge,
+    section,
+    short_id,
+    slack_date,
+    status_label,
+    tags_label,
+    ticket_buttons,
+    ticket_link,
+)
+from mava_bridge.slack.ids import item_block_id
+
+MAX_CARD_MESSAGES = 40  # keeps a card under 50 blocks with room for its frame
+MAX_LIST_ITEMS = 100
+MAX_CATEGORY_SECTIONS = 45
+
+
+def ticket_card(
+    ticket: Ticket, *, ticket_url: str, now: datetime, max_messages: int = 5
+) -> list[Block]:
+    """Everything about one ticket, its last messages and buttons to act on it."""
+    title = ticket_link(ticket_url, f"Ticket …{short_id(ticket.id)}")
+    blocks: list[Block] = [
+        section(f"*{title}* · {customer_label(ticket)}", block_id=item_block_id(ticket.id)),
+        fields_section(
+            [
+                f"*Status*\n{status_label(ticket)}",
+                f"*Priority*\n{priority_badge(ticket)}",
+                f"*Category*\n{category_label(ticket)}",
+                f"*Assignee*\n{assignee_label(ticket)}",
+                f"*Origin*\n{origin_label(ticket)}",
+                f"*Created*\n{slack_date(ticket.created_at)} ({t.age(ticket.created_at, now)})",
+                f"*Customer*\n{customer_label(ticket, 500)}",
+                f"*Tags*\n{tags_label(ticket)}",
+            ]
+        ),
+    ]
+    messages = ticket.messages
+    if messages is not None:
+        blocks.append(divider())
+        count = max(0, min(max_messages, MAX_CARD_MESSAGES))
+        shown = messages[-count:] if count else []
+        earlier = len(messages) - len(shown)
+        if not messages:
+            blocks.append(context("No messages yet."))
+        elif earlier:
+            plural = "s" if earlier != 1 else ""
+            blocks.append(context(f"{earlier} earlier message{plural}: open the ticket to read."))
+        blocks.extend(message_block(message, now=now) for message in shown)
+    blocks.append(ticket_buttons(ticket, open_url=ticket_url or None))
+    blocks.append(context(f"Ticket id `{t.escape(ticket.id)}`"))
+    return blocks
+
+
+def ticket_card_text(ticket: Ticket) -> str:
+    """Fallback `text` for a ticket card."""
+    who = customer_name(ticket) or "unknown customer"
+    return fallback(f"Ticket …{short_id(ticket.id)} from {who}")
+
+
+def _list_line(ticket: Ticket, link: LinkFor, now: datetime) -> str:
+    parts = [
+        f"{priority_badge(ticket)} *{ticket_link(link(ticket.id), '…' + short_id(ticket.id))}*",
+        status_label(ticket),
+        origin_label(ticket),
+        t.age(ticket.created_at, now),
+        customer_label(ticket, 60),
+    ]
+    if ticket.assigned_to is not None:
+        parts.append(f":bust_in_silhouette: {assignee_label(ticket)}")
+    line = " · ".join(parts)
+    first = first_message_text(ticket)
+    if first:
+        line += f" — “{t.excerpt(first, 80)}”"
+    return line
+
+
+def ticket_list(
+    tickets: Sequence[Ticket],
+    *,
+    total: int,
+    description: str,
+    link: LinkFor,
+    now: datetime,
+    limit: int = 20,
+) -> list[Block]:
+    """ "N tickets (showing first 20) — description", then one compact line each.
+
+    `description` is plain text (it is escaped); `total` is Mava's count of matches.
+    """
+    shown = list(tickets)[: max(1, min(limit, MAX_LIST_ITEMS))]
+    total = max(total, len(tickets))
+    about = t.escape_and_truncate(description, 500)
+    if not shown:
+        return [section(f"No tickets: {about}.")]
+    count = f"*{total} ticket{'s' if total != 1 else ''}*"
+    if total > len(shown):
+        count += f" (showing first {len(shown)})"
+    blocks = [section(f"{count} — {about}")]
+    lines = [_list_line(ticket, link, now) for ticket in shown]
+    blocks.extend(section(chunk) for chunk in chunk_lines(lines))
+    return blocks
+
+
+def ticket_list_text(total: int, description: str) -> str:
+    return fallback(f"{total} ticket{'s' if total != 1 else ''}: {description}")
+
+
+def categories_list(categories: Sequence[Category]) -> list[Block]:
+    """Mava's categories, names escaped, as many sections as needed (within 50)."""
+    if not categories:
+        return [section("Mava has no categories yet. Add them in the Mava dashboard.")]
+    names = sorted(c.name for c in categories)
+    chunks = chunk_lines(f"• {t.escape_and_truncate(name, 100)}" for name in names)
+    blocks = [section(f"*{len(names)} categor{'ies' if len(names) != 1 else 'y'} in Mava*")]
+    blocks.extend(section(chunk) for chunk in chunks[:MAX_CATEGORY_SECTIONS])
+    if len(chunks) > MAX_CATEGORY_SECTIONS:
+        blocks.append(context("…and more: see the Mava dashboard for the full list."))
+    blocks.append(context("Set one with `/mava category TICKET NAME`."))
+    return blocks
+
+
+def categories_text(categories: Sequence[Category]) -> str:
+    return fallback(f"{len(categories)} categories in Mava")

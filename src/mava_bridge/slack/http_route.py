@@ -1,0 +1,172 @@
+"""`POST /slack/events`: the one door for Slack's HTTP requests (HTTP mode only).
+
+Every request is checked here, in this order, before Bolt or a listener sees it:
+
+1. the body is read within READ_TIMEOUT_SECONDS and up to MAX_BODY_BYTES (408, 413);
+2. its signature is checked over the raw bytes against SLACK_SIGNING_SECRET (401);
+   without a secret every request is refused, since nothing could be verified;
+3. its shape is checked (`mava_bridge.slack.inbound`), so listeners get what they index (4xx).
+
+A refusal is logged as one short line with the reason: never the body, never a
+response_url (the body of a request we refuse is, by definition, not Slack's word).
+In Socket Mode this route is not served at all: Slack's requests come over the socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Final
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from mava_bridge.observability.metrics import Metrics
+from mava_bridge.slack.deps import InFlight
+from mava_bridge.slack.inbound import Inbound, Malformed, parse
+
+log = logging.getLogger("mava_bridge.slack.http")
+
+# Slack gives up on an ack after 3 s, so a request still arriving after 5 s is of no use;
+# the same bound closes connections that never finish their headers (see serve_http).
+READ_TIMEOUT_SECONDS: Final = 5.0
+# Slack's bodies are a few KB (a modal submission with long text: tens of KB).
+MAX_BODY_BYTES: Final = 1024 * 1024
+# Connections waiting to be accepted (the kernel caps it at net.core.somaxconn).
+LISTEN_BACKLOG: Final = 2048
+# Slack's documented replay window for X-Slack-Request-Timestamp.
+SIGNATURE_MAX_AGE_SECONDS: Final = 300
+
+
+class Refused(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def signature_problem(
+    secret: str | None, headers: Mapping[str, str], body: bytes, now: float
+) -> str | None:
+    """Why the request is not Slack's (None when it is): Slack's v0 HMAC-SHA256 scheme."""
+    if not secret:
+        return "SLACK_SIGNING_SECRET is not set, so no request can be verified"
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not timestamp or not signature:
+        return "unsigned"
+    if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
+        return "timestamp is not a number"
+    if abs(now - int(timestamp)) > SIGNATURE_MAX_AGE_SECONDS:
+        return "timestamp is more than 5 minutes away"
+    base = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
+        return "bad signature"
+    return None
+
+
+class SlackEventsRoute:
+    """The aiohttp handler for `POST /slack/events`."""
+
+    def __init__(
+        self,
+        app: AsyncApp,
+        *,
+        signing_secret: str | None,
+        inflight: InFlight,
+        metrics: Metrics | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.app = app
+        self.secret = signing_secret
+        self.inflight = inflight
+        self.metrics = metrics
+        self.clock = clock
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self.inflight.closing:
+            # Slack retries a request that fails; another replica (or we, after a
+            # restart) takes it.
+            return web.Response(status=503, text="shutting down")
+        started = time.monotonic()
+        self.inflight.request_arrived()
+        try:
+            inbound, text = await self._admit(request)
+        except Refused as refused:
+            log.info(
+                "request refused: %s",
+                refused.reason,
+                extra={"status": refused.status, "remote": request.remote},
+            )
+            return web.Response(status=refused.status, text=refused.reason)
+        if inbound.kind == "ssl_check":
+            return web.Response(status=200)  # Slack checking the certificate: nothing to do
+        bolt_request = _bolt_request(request, text, inbound)
+        if inbound.kind == "command":
+            # A slash command's ack is an empty 200 (`/mava` answers on its
+            # response_url), so send it now and let Bolt run the command after it:
+            # under a burst, Bolt's middleware before each ack was most of the time to
+            # ack the last one (bench/ack_latency.py).
+            self.inflight.spawn(self.app.async_dispatch(bolt_request), name="command")
+            self._observe(started)
+            return web.Response(status=200)
+        bolt_response = await self.app.async_dispatch(bolt_request)
+        self._observe(started)
+        return await to_aiohttp_response(bolt_response)
+
+    async def _admit(self, request: web.Request) -> tuple[Inbound, str]:
+        raw = await read_body(request)
+        problem = signature_problem(self.secret, request.headers, raw, self.clock())
+        if problem is not None:
+            raise Refused(401, problem)
+        try:
+            text = raw.decode("utf-8")
+            return parse(request.content_type, text), text
+        except UnicodeDecodeError:
+            raise Refused(400, "body is not UTF-8") from None
+        except Malformed as exc:
+            raise Refused(exc.status, exc.reason) from None
+
+    def _observe(self, started: float) -> None:
+        if self.metrics is not None:
+            self.metrics.slack_ack_seconds.observe(time.monotonic() - started)
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The whole body, or `Refused`: too big (413), too slow (408), or the client left."""
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        raise Refused(413, f"body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        async with asyncio.timeout(READ_TIMEOUT_SECONDS):
+            return await request.read()
+    except TimeoutError:
+        raise Refused(408, f"body not received within {READ_TIMEOUT_SECONDS:.0f} s") from None
+    except web.HTTPRequestEntityTooLarge:
+        raise Refused(413, f"body is larger than {MAX_BODY_BYTES} bytes") from None
+    except (ConnectionError, asyncio.IncompleteReadError) as exc:
+        # Nobody is left to answer; the 400 goes nowhere, and this is not our error.
+        raise Refused(400, f"client left before the body ended ({type(exc).__name__})") from None
+
+
+def _bolt_request(request: web.Request, text: str, inbound: Inbound) -> AsyncBoltRequest:
+    """A Bolt request carrying the body as parsed at the door.
+
+    Bolt would parse the text again, and its parser reads any form containing the word
+    "payload" as an interactivity payload: `/mava note T the payload…` would reach no
+    listener. So it gets an empty body to parse and then ours.
+    """
+    bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=request.headers)  # type: ignore[arg-type]
+    bolt_request.raw_body = text  # as Bolt's own adapter sets it
+    bolt_request.body = inbound.body
+    bolt_request.context = build_async_context(AsyncBoltContext({}), inbound.body)
+    return bolt_request

@@ -1,0 +1,217 @@
+"""The shape of a signed Slack request, checked once at the door so listeners can index it.
+
+Slack sends slash commands as a form and interactivity as a form with one `payload`
+field holding a JSON object. `parse` turns a verified body into that dict, or raises
+`Malformed` with the 4xx to answer: listeners then read `body["user"]["id"]`,
+`body["actions"][0]["value"]` or `body["view"]["id"]` without guarding each lookup,
+and a request nothing here handles is refused before Bolt would log it whole.
+The checks follow what the listeners (and Bolt's context builder) read; a field Slack
+sends that nobody reads is not checked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+from mava_bridge.slack.ids import (
+    ACTION_OPEN_IN_MAVA,
+    SHORTCUT_ADD_NOTE,
+    SHORTCUT_REPLY,
+    TICKET_ACTIONS,
+    VIEW_NOTE,
+    VIEW_REPLY,
+    VIEW_SHORTCUT_NOTE,
+    VIEW_SHORTCUT_REPLY,
+    VIEW_SHORTCUT_REPLY_CONFIRM,
+)
+
+JSON = dict[str, Any]
+FORM = "application/x-www-form-urlencoded"
+
+# What the listeners handle; anything else is answered 404 here.
+COMMANDS = frozenset({"/mava"})
+SHORTCUTS = frozenset({SHORTCUT_ADD_NOTE, SHORTCUT_REPLY})
+ACTIONS = frozenset({*TICKET_ACTIONS, ACTION_OPEN_IN_MAVA})
+VIEWS = frozenset(
+    {VIEW_REPLY, VIEW_NOTE, VIEW_SHORTCUT_NOTE, VIEW_SHORTCUT_REPLY, VIEW_SHORTCUT_REPLY_CONFIRM}
+)
+# Slack's forms have about 15 fields; far more is not Slack.
+MAX_FORM_FIELDS = 64
+
+Kind = Literal["command", "shortcut", "action", "view", "ssl_check"]
+
+
+class Malformed(Exception):
+    """A request the bot will not act on; `status` is the answer (400, 404 or 415)."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Inbound:
+    kind: Kind
+    name: str  # the command, callback id or action id (for logs and metrics)
+    body: JSON  # what Bolt and the listeners get
+
+
+def parse(content_type: str, text: str) -> Inbound:
+    """The request body as listeners see it, or `Malformed`."""
+    if content_type != FORM:
+        raise Malformed(f"expected a form body, got {content_type or 'no content type'}", 415)
+    if text.lstrip().startswith("{"):
+        raise Malformed("expected a form body, got JSON", 415)
+    try:
+        fields = dict(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
+    except ValueError:
+        raise Malformed("too many form fields") from None
+    if "ssl_check" in fields:
+        return Inbound("ssl_check", "ssl_check", fields)
+    if "payload" in fields:
+        return _interactive(_json_object(fields["payload"]))
+    if "command" in fields:
+        return _command(fields)
+    raise Malformed("neither a command nor a payload")
+
+
+def _command(fields: dict[str, str]) -> Inbound:
+    command = fields["command"]
+    if command not in COMMANDS:
+        raise Malformed("unknown command", 404)
+    for key in ("user_id", "trigger_id"):
+        _text(fields, key)
+    _url(fields, "response_url")
+    return Inbound("command", command, fields)
+
+
+def _json_object(raw: str) -> JSON:
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):  # not JSON, a number too long, nesting too deep
+        raise Malformed("payload is not JSON") from None
+    if not isinstance(value, dict):
+        raise Malformed("payload is not a JSON object")
+    return value
+
+
+def _interactive(payload: JSON) -> Inbound:
+    kind = payload.get("type")
+    user = _object(payload, "user")
+    _text(user, "id", "user.")
+    _optional(payload, "team")
+    for key in ("channel", "container", "enterprise"):
+        _optional(payload, key)
+    if not isinstance(payload.get("is_enterprise_install", False), bool):
+        raise Malformed("is_enterprise_install is not true or false")
+    if "authorizations" in payload:
+        raise Malformed("authorizations belong to Events API requests")
+    if kind == "message_action":
+        return _shortcut(payload)
+    if kind == "block_actions":
+        return _action(payload)
+    if kind == "view_submission":
+        return _view(payload)
+    raise Malformed("interaction type not handled", 404)
+
+
+def _shortcut(payload: JSON) -> Inbound:
+    callback_id = _text(payload, "callback_id")
+    if callback_id not in SHORTCUTS:
+        raise Malformed("unknown shortcut", 404)
+    _text(payload, "trigger_id")
+    _url(payload, "response_url")
+    message = _optional(payload, "message")
+    if message is not None:
+        for key in ("text", "ts", "thread_ts", "user", "subtype"):
+            _text(message, key, "message.", required=False)
+    channel = _optional(payload, "channel")
+    if channel is not None:
+        _text(channel, "id", "channel.", required=False)
+    return Inbound("shortcut", callback_id, payload)
+
+
+def _action(payload: JSON) -> Inbound:
+    actions = payload.get("actions")
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+        raise Malformed("actions is empty or not a list of objects")
+    action: JSON = actions[0]
+    action_id = _text(action, "action_id", "actions[0].")
+    if action_id not in ACTIONS:
+        raise Malformed("unknown action", 404)
+    ticket_action = action_id in TICKET_ACTIONS
+    if ticket_action:
+        _text(action, "value", "actions[0].")  # the ticket id
+        _text(payload, "trigger_id")
+        _url(payload, "response_url")
+    message = _optional(payload, "message")
+    if message is not None:
+        # A button on a message redraws its item there: it needs both to find it.
+        _text(message, "ts", "message.", required=ticket_action)
+        _text(message, "text", "message.", required=False)
+        blocks = message.get("blocks", [])
+        if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
+            raise Malformed("message.blocks is not a list of objects")
+    channel = _optional(payload, "channel")
+    if channel is not None or (message is not None and ticket_action):
+        _text(channel or {}, "id", "channel.", required=message is not None and ticket_action)
+    container = _optional(payload, "container")
+    if container is not None:
+        _text(container, "message_ts", "container.", required=False)
+    return Inbound("action", action_id, payload)
+
+
+def _view(payload: JSON) -> Inbound:
+    view = _object(payload, "view")
+    _text(view, "id", "view.")
+    callback_id = _text(view, "callback_id", "view.")
+    if callback_id not in VIEWS:
+        raise Malformed("unknown view", 404)
+    _text(view, "private_metadata", "view.", required=False)
+    state = _optional(view, "state", "view.") or {}
+    values = _optional(state, "values", "view.state.") or {}
+    for block_id, block in values.items():
+        if not isinstance(block, dict) or not all(isinstance(a, dict) for a in block.values()):
+            raise Malformed(f"view.state.values.{block_id[:40]} is not an object of objects")
+        for element in block.values():
+            _text(element, "value", "view.state.values…", required=False)
+    urls = payload.get("response_urls", [])
+    if not isinstance(urls, list) or not all(isinstance(u, dict) for u in urls):
+        raise Malformed("response_urls is not a list of objects")
+    return Inbound("view", callback_id, payload)
+
+
+def _object(data: Mapping[str, Any], key: str, where: str = "") -> JSON:
+    value = _optional(data, key, where)
+    if value is None:
+        raise Malformed(f"{where}{key} is missing")
+    return value
+
+
+def _optional(data: Mapping[str, Any], key: str, where: str = "") -> JSON | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise Malformed(f"{where}{key} is not an object")
+    return value
+
+
+def _text(data: Mapping[str, Any], key: str, where: str = "", *, required: bool = True) -> str:
+    value = data.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value):
+        raise Malformed(f"{where}{key} is missing or not text")
+    return value
+
+
+def _url(data: Mapping[str, Any], key: str) -> str:
+    value = _text(data, key)
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise Malformed(f"{key} is not an http(s) URL")
+    return value

@@ -1,0 +1,190 @@
+"""Buttons on ticket cards, digest items and alerts: reply, note, assign to me, resolve.
+
+Assign and Resolve act on one ticket and redraw only that item of the message, so the
+other tickets of a digest keep their state.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_bridge.mava.models import Status
+from mava_bridge.slack import blocks as b
+from mava_bridge.slack import parser as p
+from mava_bridge.slack import text as t
+from mava_bridge.slack.answer import Answer
+from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.errors import slack_error
+from mava_bridge.slack.execution import Outcome, admit, run_action
+from mava_bridge.slack.ids import (
+    ACTION_ASSIGN_ME,
+    ACTION_NOTE,
+    ACTION_OPEN_IN_MAVA,
+    ACTION_REPLY,
+    ACTION_RESOLVE,
+    item_block_id,
+)
+from mava_bridge.slack.listeners.commands import open_compose
+from mava_bridge.slack.listeners.common import answer_for, problem, say_error, say_outcome
+
+log = logging.getLogger("mava_bridge.slack.actions")
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.action(ACTION_OPEN_IN_MAVA)
+    async def open_in_mava(ack: AsyncAck) -> None:
+        await ack()  # Slack opens the URL itself; the click still needs an ack
+
+    @app.action(ACTION_REPLY)
+    @app.action(ACTION_NOTE)
+    async def compose(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        answer = answer_for(client, body, respond)
+        deps.inflight.spawn(open_compose_for(deps, body, answer, client), name="action")
+
+    @app.action(ACTION_ASSIGN_ME)
+    @app.action(ACTION_RESOLVE)
+    async def act(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        answer = answer_for(client, body, respond)
+        deps.inflight.spawn(act_or_refuse(deps, body, answer, client), name="action")
+
+
+async def open_compose_for(
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
+) -> None:
+    action = body["actions"][0]
+    ticket_id = action["value"]
+    command = (
+        p.Note(ticket_id, None) if action["action_id"] == ACTION_NOTE else p.Reply(ticket_id, None)
+    )
+    await open_compose(
+        deps, client, answer, body["trigger_id"], command, answer.channel_id, "button"
+    )
+
+
+async def act_or_refuse(
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
+) -> None:
+    try:
+        await act_in_place(deps, body, answer, client)
+    except Exception as exc:
+        sentence = problem(exc)
+        if sentence is None:
+            log.exception("button failed")
+            sentence = "Something went wrong on our side; nothing more was done."
+        await say_error(answer, sentence)
+
+
+async def act_in_place(
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
+) -> None:
+    action = body["actions"][0]
+    ticket_id: str = action["value"]
+    resolve = action["action_id"] == ACTION_RESOLVE
+    message: dict[str, Any] = body.get("message") or {}
+    channel_id = answer.channel_id
+    person = await admit(
+        deps,
+        client,
+        user_id=answer.user_id,
+        user_name=(body.get("user") or {}).get("username"),
+        channel_id=channel_id,
+        action="resolve" if resolve else "assign",
+        ticket_id=ticket_id,
+        via="button",
+    )
+    where = message.get("ts") or (body.get("container") or {}).get("message_ts") or ""
+
+    if resolve:
+
+        async def write() -> str:
+            await deps.tickets.set_status(ticket_id, Status.RESOLVED)
+            return f"Ticket {ticket_id} resolved."
+
+        name, summary, dedupe = "resolve", "status -> Resolved", (where,)
+    else:
+        agent = await deps.tickets.agent_for_email(person.email, who="You")
+
+        async def write() -> str:
+            await deps.tickets.assign(ticket_id, agent)
+            return f"Ticket {ticket_id} assigned to {agent.display_name}."
+
+        name, summary, dedupe = "assign", f"assign -> {agent.display_name}", (where,)
+
+    outcome = await run_action(
+        deps,
+        client,
+        person=person,
+        channel_id=channel_id,
+        action=name,
+        ticket_id=ticket_id,
+        summary=summary,
+        dedupe=dedupe,
+        write=write,
+    )
+    if deps.metrics:
+        deps.metrics.observe_slack_request("action", name, outcome.kind)
+    await redraw(deps, body, answer, client, ticket_id, outcome, resolve, person.id)
+
+
+async def redraw(
+    deps: Deps,
+    body: dict[str, Any],
+    answer: Answer,
+    client: AsyncWebClient,
+    ticket_id: str,
+    outcome: Outcome,
+    resolve: bool,
+    user_id: str,
+) -> None:
+    if outcome.kind == "error":
+        await say_error(answer, outcome.message)
+        return
+    if outcome.kind == "duplicate":
+        return  # the first click redraws the item
+    try:
+        ticket = await deps.tickets.ticket(ticket_id)
+    except Exception as exc:
+        # The write is done; without the ticket to redraw, say what happened instead.
+        log.warning("ticket reload for redraw failed", extra={"error": type(exc).__name__})
+        await say_outcome(answer, outcome)
+        return
+    if outcome.kind == "unknown":
+        state = f":warning: {t.escape(outcome.message)}"
+    elif resolve:
+        state = f":white_check_mark: Resolved by <@{user_id}>"
+    else:
+        state = f":bust_in_silhouette: Assigned to <@{user_id}>"
+    message: dict[str, Any] = body.get("message") or {}
+    container: dict[str, Any] = body.get("container") or {}
+    old_blocks: list[dict[str, Any]] = message.get("blocks") or []
+    in_item = any(block.get("block_id") == item_block_id(ticket_id) for block in old_blocks)
+    now = deps.clock()
+    if container.get("is_ephemeral") or not in_item:
+        # An ephemeral ticket card can only be replaced through the response URL.
+        blocks = b.ticket_card(ticket, ticket_url=deps.link(ticket_id), now=now)
+        await answer(text=b.ticket_card_text(ticket), blocks=blocks, replace_original=True)
+        return
+    item = b.digest_item(ticket, link=deps.link, now=now, state_line=state)
+    try:
+        await client.chat_update(
+            channel=body["channel"]["id"],
+            ts=message["ts"],
+            text=message.get("text") or b.ticket_card_text(ticket),
+            blocks=b.replace_item(old_blocks, ticket_id, item),
+        )
+    except Exception as exc:
+        error = slack_error(exc)
+        log.warning("chat.update failed (%s)", error, extra={"error": error})
+        await say_outcome(answer, outcome)

@@ -1,0 +1,64 @@
+"""Small helpers the listener modules share."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_bridge.mava.errors import MavaError
+from mava_bridge.services.errors import ServiceError
+from mava_bridge.slack import blocks as b
+from mava_bridge.slack.access import Denied
+from mava_bridge.slack.answer import Answer
+from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.execution import Outcome
+
+log = logging.getLogger("mava_bridge.slack")
+
+
+def answer_for(
+    client: AsyncWebClient, body: dict[str, Any], respond: AsyncRespond | None = None
+) -> Answer:
+    """Where to tell whoever sent `body` (a slash command or an interaction payload)."""
+    user = body.get("user_id") or (body.get("user") or {}).get("id") or ""
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+    return Answer(client, str(user), str(channel) if channel else None, respond)
+
+
+async def say_error(answer: Answer, sentence: str) -> None:
+    """An ephemeral error; `sentence` is plain text (escaped here)."""
+    await answer(text=b.error_text(sentence), blocks=b.error_blocks(sentence))
+
+
+async def say_outcome(answer: Answer, outcome: Outcome) -> None:
+    builder = b.success_blocks if outcome.ok else b.error_blocks
+    fallback = b.success_text if outcome.ok else b.error_text
+    await answer(text=fallback(outcome.message), blocks=builder(outcome.message))
+
+
+def problem(exc: BaseException) -> str | None:
+    """The user sentence of an expected failure, or None for a bug."""
+    if isinstance(exc, MavaError | ServiceError | Denied):
+        return exc.user_message
+    return None
+
+
+def metadata(**values: str | None) -> str:
+    return json.dumps({k: v for k, v in values.items() if v}, separators=(",", ":"))
+
+
+def read_metadata(view: dict[str, Any]) -> dict[str, str]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def ticket_mention(deps: Deps, ticket_id: str) -> str:
+    """How a ticket is named in a plain-text outcome sentence."""
+    return ticket_id

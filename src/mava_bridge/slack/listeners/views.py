@@ -1,0 +1,283 @@
+"""Modal submissions: compose (reply / note), shortcut note, shortcut reply and its confirm.
+
+Checks that need no network (empty text, a malformed ticket id) answer inline at once.
+Whether a typed ticket exists can only be known from Mava, so for modals where the
+ticket was typed by hand we ask Mava with a short time budget before acking, to show
+"not found" inline on the field (Slack only accepts inline errors in the ack).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.ids import InvalidTicketRef, parse_ticket_ref
+from mava_bridge.mava.models import Ticket
+from mava_bridge.services.tickets import too_long
+from mava_bridge.slack import blocks as b
+from mava_bridge.slack.access import Denied, SlackPerson
+from mava_bridge.slack.answer import Answer
+from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.errors import slack_error
+from mava_bridge.slack.execution import Outcome, admit, run_action
+from mava_bridge.slack.ids import (
+    BLOCK_TEXT,
+    BLOCK_TICKET,
+    INPUT_TEXT,
+    INPUT_TICKET,
+    VIEW_NOTE,
+    VIEW_REPLY,
+    VIEW_SHORTCUT_NOTE,
+    VIEW_SHORTCUT_REPLY,
+    VIEW_SHORTCUT_REPLY_CONFIRM,
+)
+from mava_bridge.slack.listeners.common import problem, read_metadata, say_outcome, ticket_mention
+
+log = logging.getLogger("mava_bridge.slack.views")
+
+LOOKUP_BUDGET = 2.0  # seconds; Slack gives 3 for the ack
+PRIVATE_METADATA_LIMIT = 3000
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.view(VIEW_REPLY)
+    @app.view(VIEW_NOTE)
+    async def compose(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body["view"]
+        is_note = view["callback_id"] == VIEW_NOTE
+        text = field(view, BLOCK_TEXT, INPUT_TEXT)
+        if not text.strip():
+            await ack(response_action="errors", errors={BLOCK_TEXT: "Write the message first."})
+            return
+        if (refusal := too_long(text)) is not None:  # Slack caps the input; a forged one
+            await ack(response_action="errors", errors={BLOCK_TEXT: refusal})
+            return
+        title = "Add a private note" if is_note else "Reply to customer"
+        await ack(response_action="update", view=b.result_modal(title, "Sending to Mava…"))
+        ticket_id = read_metadata(view).get("ticket", "")
+        deps.inflight.spawn(
+            submit_write(deps, client, body, title, ticket_id, text, note=is_note), name="view"
+        )
+
+    @app.view(VIEW_SHORTCUT_NOTE)
+    @app.view(VIEW_SHORTCUT_REPLY)
+    async def shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body["view"]
+        is_note = view["callback_id"] == VIEW_SHORTCUT_NOTE
+        title = "Add as private note" if is_note else "Reply to customer"
+        deadline = asyncio.get_running_loop().time() + LOOKUP_BUDGET
+        # Access again before anything from Mava (the confirm step shows the customer):
+        # the person may have become a guest, or left the allow-list, since the modal
+        # opened; or the submission was made by hand.
+        errors: dict[str, str] = {}
+        ticket_id = None
+        try:
+            ticket_id = parse_ticket_ref(field(view, BLOCK_TICKET, INPUT_TICKET))
+        except InvalidTicketRef as exc:
+            errors[BLOCK_TICKET] = str(exc)
+        action = "note" if is_note else "reply"
+        refusal = await still_allowed(deps, client, body, action, ticket_id)
+        if refusal is not None:
+            await ack(response_action="update", view=b.result_modal(title, refusal))
+            return
+        text = field(view, BLOCK_TEXT, INPUT_TEXT)
+        if not text.strip():
+            errors[BLOCK_TEXT] = "Write the message first."
+        elif (refusal := too_long(text)) is not None:
+            errors[BLOCK_TEXT] = refusal
+        ticket: Ticket | None = None
+        if ticket_id and not errors:
+            budget = deadline - asyncio.get_running_loop().time()
+            ticket, problem_text = await lookup(deps, ticket_id, budget)
+            if problem_text:
+                errors[BLOCK_TICKET] = problem_text
+        meta = read_metadata(view)
+        if not is_note and ticket is not None and not errors:
+            meta.update(ticket=ticket.id, text=text)
+            packed = json.dumps(meta, separators=(",", ":"))
+            if len(packed) > PRIVATE_METADATA_LIMIT:
+                errors[BLOCK_TEXT] = (
+                    "This is too long to confirm here. Shorten it, or send it with "
+                    "/mava reply TICKET text."
+                )
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        assert ticket is not None
+        if not is_note:
+            await ack(
+                response_action="update",
+                view=b.confirm_reply_modal(ticket=ticket, text=text, private_metadata=packed),
+            )
+            return
+        await ack(response_action="update", view=b.result_modal(title, "Adding the note in Mava…"))
+        deps.inflight.spawn(shortcut_note(deps, client, body, meta, ticket.id, text), name="view")
+
+    @app.view(VIEW_SHORTCUT_REPLY_CONFIRM)
+    async def confirm(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack(
+            response_action="update",
+            view=b.result_modal("Reply to customer", "Sending to the customer…"),
+        )
+        meta = read_metadata(body["view"])
+        ticket_id, text = meta.get("ticket", ""), meta.get("text", "")
+        deps.inflight.spawn(
+            submit_write(deps, client, body, "Reply to customer", ticket_id, text, note=False),
+            name="view",
+        )
+
+
+async def shortcut_note(
+    deps: Deps,
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    meta: dict[str, str],
+    ticket_id: str,
+    text: str,
+) -> None:
+    source = await original_message(deps, client, meta)
+    title = "Add as private note"
+    await submit_write(deps, client, body, title, ticket_id, text, note=True, source=source)
+
+
+def field(view: dict[str, Any], block_id: str, action_id: str) -> str:
+    values = (view.get("state") or {}).get("values") or {}
+    value = (values.get(block_id) or {}).get(action_id) or {}
+    return str(value.get("value") or "")
+
+
+async def still_allowed(
+    deps: Deps, client: AsyncWebClient, body: dict[str, Any], action: str, ticket_id: str | None
+) -> str | None:
+    """None if the submitter may act; else why not (the refusal is audited). Bounded
+    by LOOKUP_BUDGET, since the ack waits for it (usually a cached profile: a DB read)."""
+    user = body.get("user") or {}
+    try:
+        await asyncio.wait_for(
+            admit(
+                deps,
+                client,
+                user_id=str(user.get("id") or ""),
+                user_name=user.get("username"),
+                channel_id=read_metadata(body["view"]).get("channel"),
+                action=action,
+                ticket_id=ticket_id,
+                via="modal",
+            ),
+            LOOKUP_BUDGET,
+        )
+    except Denied as exc:
+        return exc.user_message
+    except TimeoutError:
+        return "Slack did not tell us in time who you are, so nothing was done. Submit again."
+    except Exception:
+        log.exception("access check failed")
+        return "Something went wrong on our side; nothing was done."
+    return None
+
+
+async def lookup(
+    deps: Deps, ticket_id: str, budget: float = LOOKUP_BUDGET
+) -> tuple[Ticket | None, str | None]:
+    """The ticket, or a sentence for the ticket field."""
+    try:
+        return await asyncio.wait_for(deps.tickets.ticket(ticket_id), max(budget, 0.1)), None
+    except TimeoutError:
+        return None, "Mava did not answer in time. Submit again in a moment."
+    except MavaError as exc:
+        return None, exc.user_message
+
+
+async def original_message(deps: Deps, client: AsyncWebClient, meta: dict[str, str]) -> str:
+    """ "Originally posted by NAME in Slack: PERMALINK" for a shortcut note."""
+    parts = []
+    author = meta.get("author")
+    if author:
+        try:
+            parts.append(f"Originally posted by {(await deps.access.person(author)).name}")
+        except Exception:  # a deleted or unknown author must not lose the note
+            parts.append("Originally posted")
+    channel, ts = meta.get("channel"), meta.get("ts")
+    if channel and ts:
+        try:
+            response = await client.chat_getPermalink(channel=channel, message_ts=ts)
+            parts.append(f"in Slack: {response['permalink']}")
+        except Exception:
+            log.warning("permalink lookup failed", extra={"channel": channel})
+    return " ".join(parts)
+
+
+async def submit_write(
+    deps: Deps,
+    client: AsyncWebClient,
+    body: dict[str, Any],
+    title: str,
+    ticket_id: str,
+    text: str,
+    *,
+    note: bool,
+    source: str = "",
+) -> Outcome:
+    view = body["view"]
+    user = body.get("user") or {}
+    channel_id = read_metadata(view).get("channel")
+    outcome: Outcome
+    try:
+        person: SlackPerson = await admit(
+            deps,
+            client,
+            user_id=str(user.get("id") or ""),
+            user_name=user.get("username"),
+            channel_id=channel_id,
+            action="note" if note else "reply",
+            ticket_id=ticket_id or None,
+            via="modal",
+        )
+    except Exception as exc:
+        sentence = problem(exc)
+        if sentence is None:
+            raise
+        outcome = Outcome("error", sentence)
+    else:
+        link = ticket_mention(deps, ticket_id)
+
+        async def write() -> str:
+            if note:
+                await deps.tickets.note(ticket_id, text, author=person.name, source=source)
+                return f"Private note added to ticket {link}."
+            await deps.tickets.reply(ticket_id, text)
+            return f"Sent to the customer on ticket {link}."
+
+        outcome = await run_action(
+            deps,
+            client,
+            person=person,
+            channel_id=channel_id,
+            action="note" if note else "reply",
+            ticket_id=ticket_id,
+            summary=text,
+            dedupe=(view["id"],),  # a resubmitted modal is the same submission
+            write=write,
+        )
+    if deps.metrics:
+        deps.metrics.observe_slack_request("view", view["callback_id"], outcome.kind)
+    icon = ":white_check_mark:" if outcome.ok else ":warning:"
+    try:
+        await client.views_update(
+            view_id=view["id"],
+            view=b.result_modal(title, f"{icon} {outcome.message}"),
+        )
+    except Exception as exc:
+        # Typically the modal was closed meanwhile. The outcome stands (and is audited),
+        # and the person must still learn it, or they would send it again.
+        error = slack_error(exc)
+        log.warning("views.update failed (%s)", error, extra={"error": error})
+        await say_outcome(Answer(client, str(user.get("id") or ""), channel_id), outcome)
+    return outcome

@@ -1,0 +1,70 @@
+"""Idempotency keys: the same submission delivered twice makes at most one Mava write.
+
+A key is claimed with an INSERT before the write; the primary key makes a second claim
+fail on every replica. A definite failure releases the key (trying again is safe); an
+unknown outcome keeps it until it expires, because the write may have happened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+
+from mava_bridge.store.db import Database
+from mava_bridge.store.tables import IdempotencyKey
+
+
+def make_key(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+class IdempotencyStore:
+    def __init__(
+        self,
+        db: Database,
+        window_seconds: float,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.db = db
+        self.window = timedelta(seconds=window_seconds)
+        self._clock = clock
+
+    async def claim(self, key: str) -> bool:
+        """True if this caller may do the write; False if it is a duplicate."""
+        now = self._clock()
+        async with self.db.session() as session, session.begin():
+            # An expired key no longer protects anything: clear it so the claim can win.
+            await session.execute(
+                delete(IdempotencyKey).where(
+                    IdempotencyKey.key == key, IdempotencyKey.expires_at <= now
+                )
+            )
+        try:
+            async with self.db.session() as session, session.begin():
+                session.add(IdempotencyKey(key=key, created_at=now, expires_at=now + self.window))
+        except IntegrityError:
+            return False
+        return True
+
+    async def finish(self, key: str, state: str, result: str | None = None) -> None:
+        async with self.db.session() as session, session.begin():
+            await session.execute(
+                update(IdempotencyKey)
+                .where(IdempotencyKey.key == key)
+                .values(state=state, result=result)
+            )
+
+    async def release(self, key: str) -> None:
+        async with self.db.session() as session, session.begin():
+            await session.execute(delete(IdempotencyKey).where(IdempotencyKey.key == key))
+
+    async def purge_expired(self) -> int:
+        async with self.db.session() as session, session.begin():
+            result = await session.execute(
+                delete(IdempotencyKey).where(IdempotencyKey.expires_at <= self._clock())
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
