@@ -35,7 +35,6 @@ from mava_bridge.digest.posting import DeliveryFailed
 from mava_bridge.digest.queries import (
     ALERT_LOOKBACK,
     CLOCK_SKEW,
-    OPEN_STATUSES,
     POLL_OVERLAP,
     alert_query,
 )
@@ -43,12 +42,13 @@ from mava_bridge.digest.subscriptions import (
     ActiveSubscription,
     record_outcome,
 )
+from mava_bridge.domain.filters import Filters
+from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.client import TicketQuery
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Priority, SortBy, Ticket
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.slack.blocks.digest import alert_message, alert_text
-from mava_bridge.slack.parser import Filters
 
 log = logging.getLogger(__name__)
 

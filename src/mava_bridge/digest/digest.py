@@ -24,6 +24,7 @@ from mava_bridge.digest.subscriptions import (
     ActiveSubscription,
     record_outcome,
 )
+from mava_bridge.domain.filters import Filters
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
 from mava_bridge.services.errors import ServiceError
@@ -37,7 +38,6 @@ from mava_bridge.slack.blocks.digest import (
     listed_tickets,
     sort_for_digest,
 )
-from mava_bridge.slack.parser import Filters
 
 log = logging.getLogger(__name__)
 

@@ -10,17 +10,14 @@ filters give equal, hashable `TicketQuery` values to group by.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
+from mava_bridge.domain.filters import Filters
+from mava_bridge.domain.tickets import OPEN_STATUSES, Priority
 from mava_bridge.mava.client import TicketQuery
-from mava_bridge.mava.models import UNASSIGNED, Origin, Priority, SortBy, SortOrder, Status
-from mava_bridge.slack.parser import Filters
+from mava_bridge.mava.models import UNASSIGNED, SortBy, SortOrder
 
-# Not Resolved: what "open" means for digests and alerts.
-OPEN_STATUSES: Final = (Status.OPEN, Status.PENDING, Status.WAITING)
 # How far back alerts look for tickets that reached the priority threshold after they
 # were created. A ticket raised to high priority when older than this is not alerted.
 ALERT_LOOKBACK: Final = timedelta(days=30)
@@ -67,37 +64,3 @@ def digest_query(filters: Filters, now: datetime) -> TicketQuery:
 
 def below_threshold(priority: Priority | None, threshold: Priority) -> bool:
     return priority is None or priority < threshold
-
-
-def filters_to_json(filters: Filters) -> dict[str, Any]:
-    return {
-        "min_priority": int(filters.min_priority) if filters.min_priority is not None else None,
-        "unassigned_only": filters.unassigned_only,
-        "origins": [str(origin) for origin in filters.origins],
-        "categories": list(filters.categories),
-    }
-
-
-def filters_from_json(data: dict[str, Any]) -> Filters:
-    level = data.get("min_priority")
-    origins = []
-    for value in data.get("origins") or []:
-        try:
-            origins.append(Origin(value))
-        except ValueError:
-            continue  # an origin Mava dropped: ignore rather than break the subscription
-    return Filters(
-        min_priority=Priority(level) if level in (1, 2, 3) else None,
-        unassigned_only=bool(data.get("unassigned_only", False)),
-        origins=tuple(origins),
-        categories=tuple(str(c) for c in data.get("categories") or []),
-    )
-
-
-def fingerprint(filters: Filters) -> str:
-    """A short stable id of what a subscription matches (changes when its filters do)."""
-    canonical = filters_to_json(filters)
-    canonical["origins"] = sorted(canonical["origins"])
-    canonical["categories"] = sorted(c.casefold() for c in canonical["categories"])
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -17,15 +17,11 @@ from typing import Final, Literal
 
 from sqlalchemy import delete, select, update
 
-from mava_bridge.digest.queries import (
-    DEFAULT_DIGEST_FILTERS,
-    filters_from_json,
-    filters_to_json,
-    fingerprint,
-)
+from mava_bridge.digest.queries import DEFAULT_DIGEST_FILTERS
 from mava_bridge.digest.schedules import crontab_weekdays, digest_trigger
+from mava_bridge.domain.filters import Filters, filters_from_json, filters_to_json, fingerprint
 from mava_bridge.settings import Settings
-from mava_bridge.slack.parser import Filters, Schedule
+from mava_bridge.slack.parser import Schedule
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import DefaultSubscriptionStatus, Subscription, utcnow
 

@@ -24,7 +24,8 @@ from typing import Any, Final
 import httpx
 from pydantic import SecretStr, ValidationError
 
-from mava_bridge.mava import errors, ids
+from mava_bridge.domain import ticket_refs
+from mava_bridge.mava import errors
 from mava_bridge.mava.models import (
     UNASSIGNED,
     Agent,
@@ -282,10 +283,10 @@ class MavaClient:
         narrow window around it, then once more in a wider one (clock skew, imports).
         """
         try:
-            ticket_id = ids.parse_ticket_ref(ref)
-        except ids.InvalidTicketRef as exc:
+            ticket_id = ticket_refs.parse_ticket_ref(ref)
+        except ticket_refs.InvalidTicketRef as exc:
             raise errors.MavaError(str(exc)) from exc
-        born = ids.created_at(ticket_id)
+        born = ticket_refs.created_at(ticket_id)
         for margin in (timedelta(minutes=2), timedelta(days=2)):
             query = TicketQuery(
                 start=born - margin,

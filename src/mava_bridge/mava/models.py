@@ -15,30 +15,10 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-
-class Status(StrEnum):
-    OPEN = "Open"
-    PENDING = "Pending"
-    WAITING = "Waiting"
-    RESOLVED = "Resolved"
-
-
-class Priority(IntEnum):
-    LOW = 1
-    MEDIUM = 2
-    HIGH = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.capitalize()
-
-
-class Origin(StrEnum):
-    WEB = "web"
-    DISCORD = "discord"
-    TELEGRAM = "telegram"
-    TELEGRAM_GROUP = "telegram-group"
-    EMAIL = "email"
+# Re-exported: the API's statuses, priorities and origins are the domain's terms.
+from mava_bridge.domain.tickets import Origin as Origin
+from mava_bridge.domain.tickets import Priority as Priority
+from mava_bridge.domain.tickets import Status as Status
 
 
 class MessageType(StrEnum):

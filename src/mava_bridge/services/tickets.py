@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.client import MavaClient, TicketQuery
 from mava_bridge.mava.models import (
     UNASSIGNED,
@@ -21,7 +22,6 @@ from mava_bridge.mava.models import (
 )
 from mava_bridge.services.errors import ServiceError
 
-OPEN_STATUSES = (Status.OPEN, Status.PENDING, Status.WAITING)
 LIST_LIMIT = 20
 # The most characters Mava stores in one message or note (it answers 400 beyond; the
 # sandbox does the same). Every write through this service is checked against it

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from mava_bridge.mava.ids import InvalidTicketRef, parse_ticket_ref
-from mava_bridge.mava.models import Origin, Priority, Status, Ticket
+from mava_bridge.domain.filters import Filters
+from mava_bridge.domain.ticket_refs import InvalidTicketRef, parse_ticket_ref
+from mava_bridge.domain.tickets import Origin, Priority, Status
 from mava_bridge.slack.text import slack_to_plain, unescape
 
 # --- Commands --------------------------------------------------------------------
@@ -155,65 +156,6 @@ class Schedule:
 
 
 DEFAULT_DIGEST_SCHEDULE = Schedule.weekdays(9, 0)
-
-ORIGIN_LABELS: dict[Origin, str] = {
-    Origin.WEB: "Web chat",
-    Origin.DISCORD: "Discord",
-    Origin.TELEGRAM: "Telegram",
-    Origin.TELEGRAM_GROUP: "Telegram group",
-    Origin.EMAIL: "Email",
-}
-
-
-def _or_list(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " or " + items[-1]
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which tickets a digest or an alert subscription is about."""
-
-    min_priority: Priority | None = None
-    unassigned_only: bool = False
-    origins: tuple[Origin, ...] = ()
-    categories: tuple[str, ...] = ()
-
-    def describe(self) -> str:
-        """Plain-text wording, e.g. "unassigned High-priority tickets from Discord"."""
-        words: list[str] = []
-        if self.unassigned_only:
-            words.append("unassigned")
-        if self.min_priority is Priority.HIGH:
-            words.append("High-priority")
-        elif self.min_priority is not None:
-            higher = [p.label for p in Priority if p >= self.min_priority]
-            words.append(_or_list(higher) + " priority")
-        words.append("tickets")
-        if not self.unassigned_only and self.min_priority is None:
-            words.insert(0, "all")
-        if self.origins:
-            words.append("from " + _or_list([ORIGIN_LABELS[o] for o in self.origins]))
-        if self.categories:
-            words.append("in category " + _or_list(list(self.categories)))
-        return " ".join(words)
-
-    def matches(self, ticket: Ticket) -> bool:
-        """Whether `ticket` passes these filters (category names compare case-blind)."""
-        if self.unassigned_only and ticket.assigned_to is not None:
-            return False
-        if self.min_priority is not None:
-            level = ticket.priority_level
-            if level is None or level < self.min_priority:
-                return False
-        if self.origins and ticket.source_type not in self.origins:
-            return False
-        if self.categories:
-            name = ticket.category.name.casefold() if ticket.category else None
-            if name not in {c.casefold() for c in self.categories}:
-                return False
-        return True
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from mava_bridge.domain.tickets import ORIGIN_LABELS
 from mava_bridge.mava.models import (
     Message,
     MessageType,
@@ -29,7 +30,6 @@ from mava_bridge.slack.ids import (
     ACTION_RESOLVE,
     actions_block_id,
 )
-from mava_bridge.slack.parser import ORIGIN_LABELS
 
 Block = dict[str, Any]
 LinkFor = Callable[[str], str]  # ticket id -> dashboard URL

@@ -17,8 +17,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.domain.ticket_refs import InvalidTicketRef, parse_ticket_ref
 from mava_bridge.mava.errors import MavaError
-from mava_bridge.mava.ids import InvalidTicketRef, parse_ticket_ref
 from mava_bridge.mava.models import Ticket
 from mava_bridge.services.tickets import too_long
 from mava_bridge.slack import blocks as b

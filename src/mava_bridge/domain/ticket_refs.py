@@ -1,4 +1,4 @@
-"""Mava ticket ids and dashboard links.
+"""Ticket references: Mava ticket ids and dashboard links.
 
 Mava ids are MongoDB ObjectIds: 24 hex digits whose first 8 are the creation time in
 Unix seconds. That is what lets us find one ticket without a fetch-one endpoint.

@@ -1,0 +1,12 @@
+"""Pure types and rules of the bridge: what tickets' priorities, statuses and origins
+mean, which tickets a subscription is about (`Filters`), when digests run (`Schedule`
+and crontab rules) and how a ticket is referred to.
+
+Nothing here imports another part of `mava_bridge` (only the standard library and, for
+cron, APScheduler), so every layer above may use it.
+
+- `tickets`: `Status`, `Priority`, `Origin`, `OPEN_STATUSES`, origin labels.
+- `ticket_refs`: ticket ids (Mava ObjectIds) and dashboard links.
+- `filters`: `Filters`, their matching, wording and stored (JSON) form.
+- `schedule`: `Schedule` and crontab parsing, validation and APScheduler triggers.
+"""
