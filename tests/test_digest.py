@@ -14,12 +14,12 @@ from mava_bridge.digest.posting import SlackPoster
 from mava_bridge.digest.subscriptions import (
     SubscriptionError,
     SubscriptionService,
-    schedule_from_cron,
 )
+from mava_bridge.domain.filters import Filters
+from mava_bridge.domain.schedule import Schedule
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.models import Origin, Priority
 from mava_bridge.settings import Settings
-from mava_bridge.slack.parser import Filters, Schedule
 from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
@@ -256,12 +256,6 @@ async def test_subscription_limit_per_channel(db: Database) -> None:
         await subscriptions.add_digest(DIGESTS, Schedule.daily(9, minute), Filters(), "U1")
     with pytest.raises(SubscriptionError, match="unsubscribe"):
         await subscriptions.add_digest(DIGESTS, Schedule.daily(10, 0), Filters(), "U1")
-
-
-def test_configured_crontab_becomes_a_schedule() -> None:
-    assert schedule_from_cron("0 9 * * 1-5") == Schedule.weekdays(9, 0)
-    assert schedule_from_cron("30 7 * * *") == Schedule.daily(7, 30)
-    assert schedule_from_cron("0 9 * * 0,6") == Schedule("cron", "0 9 * * sat,sun")
 
 
 async def test_post_now_answers_with_a_sentence(

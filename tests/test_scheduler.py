@@ -14,102 +14,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mava_bridge.digest import create_digest_runtime, ledger
 from mava_bridge.digest.posting import SlackPoster
 from mava_bridge.digest.scheduler import BotScheduler
-from mava_bridge.digest.schedules import crontab_weekdays, digest_trigger, next_fire_times
+from mava_bridge.domain.filters import Filters
+from mava_bridge.domain.schedule import Schedule
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.settings import Settings
-from mava_bridge.slack.parser import Filters, Schedule
 from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DIGESTS = "C0DIGEST"
-
-# --- crontab weekdays ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("crontab", "expected"),
-    [
-        ("1-5", "mon-fri"),
-        ("0", "sun"),
-        ("7", "sun"),
-        ("0,6", "sat,sun"),
-        ("6,0", "sat,sun"),
-        ("5-7", "fri-sun"),
-        ("0-2", "mon,tue,sun"),
-        ("*/2", "tue,thu,sat,sun"),
-        ("1-5/2", "mon,wed,fri"),
-        ("mon-fri", "mon-fri"),
-        ("SUN", "sun"),
-        ("0-7", "*"),
-        ("*", "*"),
-    ],
-)
-def test_crontab_weekdays_become_names(crontab: str, expected: str) -> None:
-    assert crontab_weekdays(crontab) == expected
-
-
-@pytest.mark.parametrize("bad", ["8", "5-1", "x", "1/0"])
-def test_bad_weekdays_are_refused(bad: str) -> None:
-    with pytest.raises(ValueError):
-        crontab_weekdays(bad)
-
-
-def test_default_schedule_means_monday_to_friday() -> None:
-    trigger = digest_trigger("0 9 * * 1-5", "UTC")
-    friday_noon = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
-    fires = next_fire_times(trigger, friday_noon, 6)
-    assert [f.strftime("%a %H:%M") for f in fires] == [
-        "Mon 09:00",
-        "Tue 09:00",
-        "Wed 09:00",
-        "Thu 09:00",
-        "Fri 09:00",
-        "Mon 09:00",
-    ]
-
-
-def test_sunday_zero_means_sunday() -> None:
-    fires = next_fire_times(
-        digest_trigger("30 8 * * 0", "UTC"), datetime(2026, 3, 2, tzinfo=UTC), 2
-    )
-    assert [f.strftime("%a %d %H:%M") for f in fires] == ["Sun 08 08:30", "Sun 15 08:30"]
-
-
-def test_day_of_month_or_weekday_as_crontab_does() -> None:
-    # crontab: the 1st of the month OR any Monday.
-    trigger = digest_trigger("0 9 1 * 1", "UTC")
-    fires = next_fire_times(trigger, datetime(2026, 5, 26, tzinfo=UTC), 3)
-    assert [f.date().isoformat() for f in fires] == ["2026-06-01", "2026-06-08", "2026-06-15"]
-    fires = next_fire_times(trigger, datetime(2026, 6, 27, tzinfo=UTC), 2)
-    assert [f.date().isoformat() for f in fires] == ["2026-06-29", "2026-07-01"]
-
-
-@pytest.mark.parametrize(
-    ("start", "utc_hours"),
-    [
-        # Summer time starts Sunday 29 March 2026: 09:00 is 08:00 UTC before, 07:00 after.
-        (datetime(2026, 3, 26, 10, tzinfo=BERLIN), [8, 8, 7, 7]),
-        # It ends Sunday 25 October 2026: 07:00 UTC before, 08:00 after.
-        (datetime(2026, 10, 22, 10, tzinfo=BERLIN), [7, 7, 8, 8]),
-    ],
-)
-def test_digest_time_stays_local_across_dst(start: datetime, utc_hours: list[int]) -> None:
-    trigger = digest_trigger("0 9 * * *", "Europe/Berlin")
-    fires = next_fire_times(trigger, start, 4)
-    assert [f.astimezone(BERLIN).strftime("%H:%M") for f in fires] == ["09:00"] * 4
-    assert [f.astimezone(UTC).hour for f in fires] == utc_hours
-    assert [(f - start).days for f in fires] == [0, 1, 2, 3]
-
-
-def test_nonexistent_local_time_does_not_break_the_schedule() -> None:
-    # 02:30 does not exist in Berlin on 29 March 2026; the days around it still fire.
-    trigger = digest_trigger("30 2 * * *", "Europe/Berlin")
-    fires = next_fire_times(trigger, datetime(2026, 3, 27, 12, tzinfo=BERLIN), 3)
-    days = [f.astimezone(BERLIN).day for f in fires]
-    assert days == [28, 29, 30]  # once a day, the 29th at the first valid moment
-
 
 # --- the scheduler ----------------------------------------------------------------------
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mava_bridge.mava.models import Origin, Priority, Status, Ticket
+from mava_bridge.mava.models import Origin, Priority, Status
 from mava_bridge.slack.parser import (
     HELP_ENTRIES,
     SUBCOMMANDS,
@@ -36,7 +34,6 @@ from mava_bridge.slack.parser import (
     Unassign,
     Unsubscribe,
     Usage,
-    normalize_cron,
     parse,
 )
 
@@ -276,98 +273,6 @@ def test_usage_table_covers_every_subcommand() -> None:
     assert names == set(SUBCOMMANDS) - {"close"}
     for line in USAGE.values():
         assert line.startswith("`/mava ") and "Example: `/mava" in line
-
-
-@pytest.mark.parametrize(
-    ("schedule", "described"),
-    [
-        (Schedule.daily(9, 30), "daily at 09:30"),
-        (Schedule.weekdays(7, 5), "weekdays at 07:05"),
-        (Schedule.from_cron("0  8 * *   1"), "on cron schedule 0 8 * * mon"),
-    ],
-)
-def test_schedule_describe(schedule: Schedule, described: str) -> None:
-    assert schedule.describe() == described
-
-
-@pytest.mark.parametrize(
-    ("expr", "normal"),
-    [
-        ("30 9 * * 1-5", "30 9 * * mon-fri"),
-        ("0 9 * * 0", "0 9 * * sun"),
-        ("0 9 * * 7", "0 9 * * sun"),
-        ("0 9 * * 0-6", "0 9 * * *"),
-        ("0 9 * * */2", "0 9 * * tue,thu,sat,sun"),
-        ("0 9 * * 1,3,5", "0 9 * * mon,wed,fri"),
-        ("0 9 * * 1-5,0", "0 9 * * mon-fri,sun"),
-        ("0 9 * * MON-FRI", "0 9 * * mon-fri"),
-        ("0 9 1,15 jan-jun *", "0 9 1,15 1-6 *"),
-        ("0 9 * jan-dec/3 *", "0 9 * 1-12/3 *"),
-        ("5/10 * * * *", "5/10 * * * *"),
-    ],
-)
-def test_normalize_cron(expr: str, normal: str) -> None:
-    assert normalize_cron(expr) == normal
-    CronTrigger.from_crontab(normal)  # the scheduler accepts what we store
-
-
-def test_weekdays_fire_monday_to_friday_in_apscheduler() -> None:
-    # APScheduler 3 reads weekday numbers with 0 = Monday; `1-5` there would run
-    # Tuesday to Saturday. Names avoid that.
-    trigger = CronTrigger.from_crontab(Schedule.weekdays(9, 0).cron, timezone=UTC)
-    moment = datetime(2026, 3, 13, 12, tzinfo=UTC)  # a Friday
-    days = []
-    for _ in range(7):
-        fire = trigger.get_next_fire_time(None, moment)
-        assert fire is not None
-        days.append(fire.strftime("%a"))
-        moment = fire + timedelta(seconds=1)
-    assert days == ["Mon", "Tue", "Wed", "Thu", "Fri", "Mon", "Tue"]
-
-
-@pytest.mark.parametrize(
-    ("filters", "described"),
-    [
-        (Filters(), "all tickets"),
-        (Filters(unassigned_only=True), "unassigned tickets"),
-        (Filters(min_priority=Priority.HIGH), "High-priority tickets"),
-        (
-            Filters(Priority.MEDIUM, True, (Origin.DISCORD, Origin.EMAIL), ("Billing", "Bugs")),
-            "unassigned Medium or High priority tickets from Discord or Email "
-            "in category Billing or Bugs",
-        ),
-    ],
-)
-def test_filters_describe(filters: Filters, described: str) -> None:
-    assert filters.describe() == described
-
-
-def _ticket(**fields: object) -> Ticket:
-    data: dict[str, object] = {
-        "_id": ID,
-        "createdAt": "2026-03-15T10:30:00.000Z",
-        "status": "Open",
-        "priority": 3,
-        "sourceType": "discord",
-        "category": {"_id": "6650c3d4e5f678901234567a", "name": "Billing"},
-    }
-    data.update(fields)
-    return Ticket.model_validate(data)
-
-
-def test_filters_match() -> None:
-    high = Filters(min_priority=Priority.HIGH)
-    assert high.matches(_ticket())
-    assert not high.matches(_ticket(priority=2))
-    assert not high.matches(_ticket(priority=None))
-    unassigned = Filters(unassigned_only=True)
-    assert unassigned.matches(_ticket())
-    assert not unassigned.matches(_ticket(assignedTo={"_id": "x", "name": "Jane"}))
-    assert Filters(origins=(Origin.DISCORD,)).matches(_ticket())
-    assert not Filters(origins=(Origin.EMAIL,)).matches(_ticket())
-    assert Filters(categories=("billing",)).matches(_ticket())
-    assert not Filters(categories=("Bugs",)).matches(_ticket())
-    assert not Filters(categories=("Bugs",)).matches(_ticket(category=None))
 
 
 # --- Nothing raises ---------------------------------------------------------------

@@ -26,7 +26,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from mava_bridge.mava.models import Priority
+from mava_bridge.domain.cron import cron_trigger
+from mava_bridge.domain.tickets import Priority
 
 CommaList = Annotated[tuple[str, ...], NoDecode]
 
@@ -246,10 +247,8 @@ class Settings(BaseSettings):
     @field_validator("digest_schedule")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        from mava_bridge.digest.schedules import digest_trigger  # crontab rules, 0/7 = Sunday
-
-        try:
-            digest_trigger(value, "UTC")
+        try:  # crontab's rules (0/7 = Sunday), as the scheduler will run it
+            cron_trigger(value, "UTC")
         except ValueError as exc:
             raise ValueError(f"is not a valid crontab ({exc})") from exc
         return value

@@ -4,7 +4,8 @@
 - `digest`: build and post a channel's digest; `alerts`: the poller for new tickets.
 - `posting`: paced, retried Slack posts; `ledger`: claim-then-post-then-mark and the
   exact windows where a duplicate or a delay can happen.
-- `scheduler`: the APScheduler jobs; `schedules`: crontab -> trigger, DST-proof.
+- `scheduler`: the APScheduler jobs; crontab -> trigger rules live in
+  `mava_bridge.domain.cron`.
 
 `create_digest_runtime` wires them together sharing one `SlackPoster`, so posts to a
 channel are paced across digests and alerts alike.

@@ -30,8 +30,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from mava_bridge.digest.alerts import AlertPoller, PollReport
 from mava_bridge.digest.digest import DeliveryResult, DigestService
-from mava_bridge.digest.schedules import digest_trigger, last_fire_time
 from mava_bridge.digest.subscriptions import ActiveSubscription, Clock, SubscriptionService
+from mava_bridge.domain.cron import cron_trigger, last_fire_time
 from mava_bridge.domain.filters import fingerprint
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.settings import Settings
@@ -176,7 +176,7 @@ class BotScheduler:
                 if self._signatures.get(key) == signature and not job_missing:
                     continue
                 try:
-                    trigger = digest_trigger(sub.schedule.cron, sub.timezone)
+                    trigger = cron_trigger(sub.schedule.cron, sub.timezone)
                 except (ValueError, KeyError) as exc:
                     log.error("digest schedule not usable", extra={"sub": key, "error": str(exc)})
                     continue
@@ -266,7 +266,7 @@ class BotScheduler:
         if sub is None or sub.schedule is None:
             return None  # unsubscribed since the job was planned
         now = self._clock()
-        trigger = self._triggers.get(key) or digest_trigger(sub.schedule.cron, sub.timezone)
+        trigger = self._triggers.get(key) or cron_trigger(sub.schedule.cron, sub.timezone)
         fire = fire_time or last_fire_time(trigger, now, DIGEST_GRACE)
         if fire is None:
             fire = now.replace(second=0, microsecond=0)

@@ -18,10 +18,10 @@ from typing import Final, Literal
 from sqlalchemy import delete, select, update
 
 from mava_bridge.digest.queries import DEFAULT_DIGEST_FILTERS
-from mava_bridge.digest.schedules import crontab_weekdays, digest_trigger
+from mava_bridge.domain.cron import cron_trigger
 from mava_bridge.domain.filters import Filters, filters_from_json, filters_to_json, fingerprint
+from mava_bridge.domain.schedule import Schedule, schedule_from_cron
 from mava_bridge.settings import Settings
-from mava_bridge.slack.parser import Schedule
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import DefaultSubscriptionStatus, Subscription, utcnow
 
@@ -37,22 +37,6 @@ _OUTCOME_LIMIT: Final = 500
 
 class SubscriptionError(ValueError):
     """A subscription request that cannot be honoured; the message is fit for Slack."""
-
-
-def schedule_from_cron(cron: str) -> Schedule:
-    """The `Schedule` a stored or configured crontab stands for, with numeric weekdays
-    turned into names (0 = Sunday, as in crontab)."""
-    fields = cron.split()
-    if len(fields) == 5 and fields[4] not in ("*", "?"):
-        fields[4] = crontab_weekdays(fields[4])
-    normalised = " ".join(fields)
-    if len(fields) == 5 and fields[0].isdigit() and fields[1].isdigit():
-        minute, hour = int(fields[0]), int(fields[1])
-        if fields[2:] == ["*", "*", "*"]:
-            return Schedule.daily(hour, minute)
-        if fields[2:] == ["*", "*", "mon-fri"]:
-            return Schedule.weekdays(hour, minute)
-    return Schedule("cron", normalised)
 
 
 @dataclass(frozen=True)
@@ -163,7 +147,7 @@ class SubscriptionService:
         self, channel_id: str, schedule: Schedule, filters: Filters, created_by: str | None
     ) -> Subscription:
         timezone = self._settings.digest_timezone
-        digest_trigger(schedule.cron, timezone)  # ValueError now rather than at start-up
+        cron_trigger(schedule.cron, timezone)  # ValueError now rather than at start-up
         return await self._add(channel_id, "digest", filters, created_by, schedule.cron, timezone)
 
     async def add_alerts(

@@ -8,5 +8,7 @@ cron, APScheduler), so every layer above may use it.
 - `tickets`: `Status`, `Priority`, `Origin`, `OPEN_STATUSES`, origin labels.
 - `ticket_refs`: ticket ids (Mava ObjectIds) and dashboard links.
 - `filters`: `Filters`, their matching, wording and stored (JSON) form.
-- `schedule`: `Schedule` and crontab parsing, validation and APScheduler triggers.
+- `schedule`: `Schedule` (when a digest runs); `cron`: crontab parsing, validation,
+  normalising and the APScheduler triggers that keep crontab's meaning.
+- `wording`: small wording rules for messages people read.
 """

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mava_bridge.domain.tickets import ORIGIN_LABELS, Origin, Priority
+from mava_bridge.domain.wording import or_list
 
 
 class _Named(Protocol):
@@ -26,13 +27,6 @@ class MatchableTicket(Protocol):
     def source_type(self) -> Origin | str | None: ...
     @property
     def category(self) -> _Named | None: ...
-
-
-def or_list(items: list[str]) -> str:
-    """`a`, `a or b`, `a, b or c`."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " or " + items[-1]
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mava_bridge.domain.filters import Filters
+from mava_bridge.domain.schedule import DEFAULT_DIGEST_SCHEDULE, Schedule
 from mava_bridge.domain.ticket_refs import InvalidTicketRef, parse_ticket_ref
 from mava_bridge.domain.tickets import Origin, Priority, Status
+from mava_bridge.domain.wording import shown as _shown
 from mava_bridge.slack.text import slack_to_plain, unescape
 
 # --- Commands --------------------------------------------------------------------
@@ -115,47 +117,6 @@ class ListTickets:
 class Identify:
     email: str
     attributes: tuple[tuple[str, str], ...]
-
-
-ScheduleKind = Literal["daily", "weekdays", "cron"]
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """When a digest is posted. `cron` is always a normalised 5-field crontab string.
-
-    The day-of-week field is written with names (`mon-fri`), never numbers: APScheduler
-    3.x reads weekday numbers with 0 = Monday while crontab uses 0 = Sunday, so
-    `1-5` would run Tuesday to Saturday there. Names mean the same to both.
-    """
-
-    kind: ScheduleKind
-    cron: str
-
-    @classmethod
-    def daily(cls, hour: int, minute: int) -> Schedule:
-        return cls("daily", f"{minute} {hour} * * *")
-
-    @classmethod
-    def weekdays(cls, hour: int, minute: int) -> Schedule:
-        return cls("weekdays", f"{minute} {hour} * * mon-fri")
-
-    @classmethod
-    def from_cron(cls, expr: str) -> Schedule:
-        """Validate and normalise a crontab expression; ValueError says what is wrong."""
-        return cls("cron", normalize_cron(expr))
-
-    def describe(self) -> str:
-        """Human wording, e.g. "weekdays at 09:30"."""
-        fields = self.cron.split()
-        if self.kind in ("daily", "weekdays") and len(fields) == 5:
-            minute, hour = fields[0], fields[1]
-            if minute.isdigit() and hour.isdigit():
-                return f"{self.kind} at {int(hour):02d}:{int(minute):02d}"
-        return f"on cron schedule {self.cron}"
-
-
-DEFAULT_DIGEST_SCHEDULE = Schedule.weekdays(9, 0)
 
 
 @dataclass(frozen=True)
@@ -368,12 +329,6 @@ SUBCOMMANDS: tuple[str, ...] = (
 def _usage(name: str, problem: str) -> Usage:
     entry = _ENTRIES[name]
     return Usage(name, f"{problem}\nUsage: `{entry.syntax}`\nExample: `{entry.example}`")
-
-
-def _shown(text: str, limit: int = 40) -> str:
-    """User input echoed in a message: one line, short, no backticks to break code."""
-    flat = " ".join(text.split()).replace("`", "'")
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 # --- Tokens ------------------------------------------------------------------------
@@ -629,109 +584,6 @@ def _parse_identify(name: str, rest: str) -> Command | Usage:
 
 
 # --- Schedules and filters --------------------------------------------------------
-
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: 0 = Sunday
-_CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
-    ("minute", 0, 59, {}),
-    ("hour", 0, 23, {}),
-    ("day of month", 1, 31, {}),
-    ("month", 1, 12, {m: i + 1 for i, m in enumerate(_MONTHS)}),
-    ("day of week", 0, 7, {d: i for i, d in enumerate(_DAYS)}),
-)
-_CRON_PART = re.compile(r"^(\*|[a-z0-9]+(?:-[a-z0-9]+)?)(?:/([0-9]+))?$")
-
-
-def _cron_values(part: str, low: int, high: int, names: dict[str, int], what: str) -> range:
-    """The values one comma-separated part of a cron field stands for."""
-    match = _CRON_PART.match(part)
-    if match is None:
-        raise ValueError(f"'{_shown(part)}' is not valid in the {what} field.")
-    span, step_text = match.groups()
-
-    def number(text: str) -> int:
-        value = names.get(text)
-        if value is None:
-            if not text.isdigit() or len(text) > 2:
-                raise ValueError(f"'{_shown(text)}' is not valid in the {what} field.")
-            value = int(text)
-        if not low <= value <= high:
-            raise ValueError(f"{what.capitalize()} must be between {low} and {high}.")
-        return value
-
-    if span == "*":
-        start, end = low, high
-    elif "-" in span:
-        first, last = span.split("-", 1)
-        start, end = number(first), number(last)
-        if start > end:
-            raise ValueError(f"The range {span} in the {what} field runs backwards.")
-    else:
-        start = end = number(span)
-        if step_text is not None:  # `5/15` means from 5 to the end, every 15
-            end = high
-    step = 1
-    if step_text is not None:
-        step = int(step_text[:4])
-        if step < 1:
-            raise ValueError(f"The step in the {what} field must be at least 1.")
-        if step > end - start:  # APScheduler refuses these; crontab would run once
-            raise ValueError(f"The step in '{_shown(part)}' is larger than its range.")
-    return range(start, end + 1, step)
-
-
-def _weekday_names(days: set[int]) -> str:
-    """Crontab weekday numbers (0 or 7 = Sunday) as names, Monday first: `mon-fri`.
-
-    Runs never include Sunday so the result is a valid range in crontab too.
-    """
-    days = {d % 7 for d in days}
-    if days == set(range(7)):
-        return "*"
-    order = [1, 2, 3, 4, 5, 6]
-    parts: list[str] = []
-    run: list[int] = []
-    for day in [*order, None]:
-        if day is not None and day in days:
-            run.append(day)
-            continue
-        if len(run) >= 3:
-            parts.append(f"{_DAYS[run[0]]}-{_DAYS[run[-1]]}")
-        else:
-            parts.extend(_DAYS[d] for d in run)
-        run = []
-    if 0 in days:
-        parts.append("sun")
-    return ",".join(parts)
-
-
-def normalize_cron(expr: str) -> str:
-    """Check a 5-field crontab expression and return it normalised (lower case,
-    single spaces, weekdays as names, months as numbers) in a form APScheduler's
-    `CronTrigger.from_crontab` reads the way crontab does. Raises ValueError with a
-    sentence fit for Slack."""
-    fields = expr.lower().split()
-    if len(fields) != 5:
-        raise ValueError(
-            f"A cron schedule has 5 fields (minute hour day-of-month month day-of-week); "
-            f"'{_shown(expr)}' has {len(fields)}."
-        )
-    weekdays: set[int] = set()
-    for text, (what, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
-        for part in text.split(","):
-            values = _cron_values(part, low, high, names, what)
-            if what == "day of week":
-                weekdays.update(values)
-    if fields[2] != "*" and fields[4] != "*":
-        # crontab runs when EITHER matches, APScheduler only when BOTH do.
-        raise ValueError("Restrict the day of month or the day of week, not both.")
-    if fields[4] != "*":
-        fields[4] = _weekday_names(weekdays)
-    # Month names as numbers: APScheduler takes `jan-jun` but not `jan-jun/2`.
-    months = _CRON_FIELDS[3][3]
-    fields[3] = re.sub(r"[a-z]+", lambda m: str(months[m.group(0)]), fields[3])
-    return " ".join(fields)
-
 
 _TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
 

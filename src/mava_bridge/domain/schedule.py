@@ -1,0 +1,64 @@
+"""When a digest is posted: a `Schedule` is a kind plus a normalised crontab string."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from mava_bridge.domain.cron import crontab_weekdays, normalize_cron
+
+ScheduleKind = Literal["daily", "weekdays", "cron"]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a digest is posted. `cron` is always a normalised 5-field crontab string.
+
+    The day-of-week field is written with names (`mon-fri`), never numbers: APScheduler
+    3.x reads weekday numbers with 0 = Monday while crontab uses 0 = Sunday, so
+    `1-5` would run Tuesday to Saturday there. Names mean the same to both.
+    """
+
+    kind: ScheduleKind
+    cron: str
+
+    @classmethod
+    def daily(cls, hour: int, minute: int) -> Schedule:
+        return cls("daily", f"{minute} {hour} * * *")
+
+    @classmethod
+    def weekdays(cls, hour: int, minute: int) -> Schedule:
+        return cls("weekdays", f"{minute} {hour} * * mon-fri")
+
+    @classmethod
+    def from_cron(cls, expr: str) -> Schedule:
+        """Validate and normalise a crontab expression; ValueError says what is wrong."""
+        return cls("cron", normalize_cron(expr))
+
+    def describe(self) -> str:
+        """Human wording, e.g. "weekdays at 09:30"."""
+        fields = self.cron.split()
+        if self.kind in ("daily", "weekdays") and len(fields) == 5:
+            minute, hour = fields[0], fields[1]
+            if minute.isdigit() and hour.isdigit():
+                return f"{self.kind} at {int(hour):02d}:{int(minute):02d}"
+        return f"on cron schedule {self.cron}"
+
+
+DEFAULT_DIGEST_SCHEDULE: Final = Schedule.weekdays(9, 0)
+
+
+def schedule_from_cron(cron: str) -> Schedule:
+    """The `Schedule` a stored or configured crontab stands for, with numeric weekdays
+    turned into names (0 = Sunday, as in crontab)."""
+    fields = cron.split()
+    if len(fields) == 5 and fields[4] not in ("*", "?"):
+        fields[4] = crontab_weekdays(fields[4])
+    normalised = " ".join(fields)
+    if len(fields) == 5 and fields[0].isdigit() and fields[1].isdigit():
+        minute, hour = int(fields[0]), int(fields[1])
+        if fields[2:] == ["*", "*", "*"]:
+            return Schedule.daily(hour, minute)
+        if fields[2:] == ["*", "*", "mon-fri"]:
+            return Schedule.weekdays(hour, minute)
+    return Schedule("cron", normalised)
