@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mava_bridge.slack.parser import HELP_ENTRIES
+from mava_bridge.slack.command.help import HELP_ENTRIES
 from mava_sandbox.stack import Stack
 
 from .conftest import (

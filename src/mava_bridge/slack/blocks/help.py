@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks.common import Block, chunk_lines, context, fallback, header, section
-from mava_bridge.slack.parser import HELP_ENTRIES, Usage
+from mava_bridge.slack.command.help import HELP_ENTRIES
+from mava_bridge.slack.command.model import Usage
 
 _TICKET_NOTE = (
     "TICKET is a ticket id (24 characters) or the ticket's Mava dashboard link, pasted as is."

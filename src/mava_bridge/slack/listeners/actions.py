@@ -16,9 +16,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.mava.models import Status
 from mava_bridge.slack import blocks as b
-from mava_bridge.slack import parser as p
 from mava_bridge.slack import text as t
 from mava_bridge.slack.answer import Answer
+from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.execution import Outcome, admit, run_action
@@ -66,7 +66,9 @@ async def open_compose_for(
     action = body["actions"][0]
     ticket_id = action["value"]
     command = (
-        p.Note(ticket_id, None) if action["action_id"] == ACTION_NOTE else p.Reply(ticket_id, None)
+        cmd.Note(ticket_id, None)
+        if action["action_id"] == ACTION_NOTE
+        else cmd.Reply(ticket_id, None)
     )
     await open_compose(
         deps, client, answer, body["trigger_id"], command, answer.channel_id, "button"

@@ -14,9 +14,10 @@ from mava_bridge.mava.models import Agent, Priority
 from mava_bridge.services.errors import ServiceError
 from mava_bridge.services.tickets import list_filter
 from mava_bridge.slack import blocks as b
-from mava_bridge.slack import parser as p
 from mava_bridge.slack.access import Denied, SlackPerson
 from mava_bridge.slack.answer import Answer
+from mava_bridge.slack.command import model as cmd
+from mava_bridge.slack.command.grammar import parse
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.execution import admit, run_action
 from mava_bridge.slack.ids import VIEW_NOTE, VIEW_REPLY
@@ -47,7 +48,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
 async def run_command(
     deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
 ) -> None:
-    command = p.parse(body.get("text") or "")
+    command = parse(body.get("text") or "")
     name = type(command).__name__
     outcome = "ok"
     try:
@@ -69,24 +70,24 @@ async def run_command(
 
 async def handle(
     deps: Deps,
-    command: p.Command | p.Usage,
+    command: cmd.Command | cmd.Usage,
     body: dict[str, Any],
     answer: Answer,
     client: AsyncWebClient,
 ) -> None:
-    if isinstance(command, p.Usage):
+    if isinstance(command, cmd.Usage):
         await answer(text=b.usage_text(command), blocks=b.usage_blocks(command))
         return
-    if isinstance(command, p.Help):
+    if isinstance(command, cmd.Help):
         await answer(text=b.help_text(), blocks=b.help_blocks())
         return
-    if isinstance(command, p.ListSubscriptions):
+    if isinstance(command, cmd.ListSubscriptions):
         # No access check: it changes nothing and shows no ticket data, and it is where
         # people look when Slack refuses the bot, when profile lookups fail too.
         await list_subscriptions(deps, body.get("channel_id"), answer)
         return
     channel_id: str | None = body.get("channel_id")
-    if isinstance(command, p.Reply | p.Note) and command.text is None:
+    if isinstance(command, cmd.Reply | cmd.Note) and command.text is None:
         # The editor opens before the access check: a slow users.info must not let
         # the trigger id expire. It checks access itself before showing the ticket.
         await open_compose(deps, client, answer, body["trigger_id"], command, channel_id, "/mava")
@@ -101,23 +102,27 @@ async def handle(
         ticket_id=getattr(command, "ticket", None),
         via="/mava",
     )
-    if isinstance(command, p.Show):
+    if isinstance(command, cmd.Show):
         ticket = await deps.tickets.ticket(command.ticket)
         await answer(
             text=b.ticket_card_text(ticket),
             blocks=b.ticket_card(ticket, ticket_url=deps.link(ticket.id), now=deps.clock()),
         )
         return
-    if isinstance(command, p.ListTickets):
+    if isinstance(command, cmd.ListTickets):
         await list_tickets(deps, command, person, answer)
         return
-    if isinstance(command, p.ListCategories):
+    if isinstance(command, cmd.ListCategories):
         categories = await deps.tickets.categories(fresh=True)
         await answer(text=b.categories_text(categories), blocks=b.categories_list(categories))
         return
     if isinstance(
         command,
-        p.SubscribeDigest | p.SubscribeAlerts | p.ListSubscriptions | p.Unsubscribe | p.DigestNow,
+        cmd.SubscribeDigest
+        | cmd.SubscribeAlerts
+        | cmd.ListSubscriptions
+        | cmd.Unsubscribe
+        | cmd.DigestNow,
     ):
         await handle_subscription(deps, command, person, channel_id, answer, client)
         return
@@ -126,7 +131,7 @@ async def handle(
 
 async def write_command(
     deps: Deps,
-    command: p.Command,
+    command: cmd.Command,
     body: dict[str, Any],
     person: SlackPerson,
     channel_id: str | None,
@@ -139,7 +144,7 @@ async def write_command(
     dedupe: tuple[str, ...]
     link = ticket_mention(deps, ticket_id) if ticket_id else ""
 
-    if isinstance(command, p.Reply) and command.text is not None:
+    if isinstance(command, cmd.Reply) and command.text is not None:
         text = command.text
 
         async def write() -> str:
@@ -147,7 +152,7 @@ async def write_command(
             return f"Sent to the customer on ticket {link}."
 
         action, summary, dedupe = "reply", text, (text,)
-    elif isinstance(command, p.Note) and command.text is not None:
+    elif isinstance(command, cmd.Note) and command.text is not None:
         note_text = command.text
 
         async def write() -> str:
@@ -155,7 +160,7 @@ async def write_command(
             return f"Private note added to ticket {link}."
 
         action, summary, dedupe = "note", note_text, (note_text,)
-    elif isinstance(command, p.SetStatus):
+    elif isinstance(command, cmd.SetStatus):
         status = command.status
 
         async def write() -> str:
@@ -163,7 +168,7 @@ async def write_command(
             return f"Ticket {link} is now {status.value}."
 
         action, summary, dedupe = "status", f"status -> {status.value}", (status.value,)
-    elif isinstance(command, p.SetPriority):
+    elif isinstance(command, cmd.SetPriority):
         priority = command.priority
 
         async def write() -> str:
@@ -171,7 +176,7 @@ async def write_command(
             return f"Ticket {link} now has {Priority(priority).label} priority."
 
         action, summary, dedupe = "priority", f"priority -> {priority.label}", (str(priority),)
-    elif isinstance(command, p.SetCategory):
+    elif isinstance(command, cmd.SetCategory):
         wanted = command.name
         # Match before claiming, so a typo gets the list of names without a write.
         category = await tickets.category_named(wanted)
@@ -181,7 +186,7 @@ async def write_command(
             return f"Ticket {link} is now in category {category.name}."
 
         action, summary, dedupe = "category", f"category -> {category.name}", (category.id,)
-    elif isinstance(command, p.Assign):
+    elif isinstance(command, cmd.Assign):
         agent, who = await resolve_assignee(deps, command.target, person)
 
         async def write() -> str:
@@ -192,7 +197,7 @@ async def write_command(
 
         target = agent.id if agent else "none"
         action, summary, dedupe = "assign", f"assign -> {who}", (target,)
-    elif isinstance(command, p.Identify):
+    elif isinstance(command, cmd.Identify):
         email, attributes = command.email, command.attributes
 
         async def write() -> str:
@@ -202,7 +207,7 @@ async def write_command(
 
         pairs = "; ".join(f"{k}={v}" for k, v in attributes)
         action, summary, dedupe = "identify", f"{email}: {pairs}", (email, pairs)
-    else:  # pragma: no cover - the parser only produces the commands handled above
+    else:  # pragma: no cover - the grammar only produces the commands handled above
         raise AssertionError(f"unhandled command {command!r}")
 
     outcome = await run_action(
@@ -217,18 +222,20 @@ async def write_command(
         write=write,
         # Setting a status/priority/category/assignee twice is harmless (Mava ignores a
         # value it already has), and "resolve, reopen, resolve" must not look like a repeat.
-        repeatable=isinstance(command, p.SetStatus | p.SetPriority | p.SetCategory | p.Assign),
+        repeatable=isinstance(
+            command, cmd.SetStatus | cmd.SetPriority | cmd.SetCategory | cmd.Assign
+        ),
     )
     await say_outcome(answer, outcome)
 
 
 async def resolve_assignee(
-    deps: Deps, target: p.AssignTarget, person: SlackPerson
+    deps: Deps, target: cmd.AssignTarget, person: SlackPerson
 ) -> tuple[Agent | None, str]:
     """(Mava agent or None, a name to show) for `me`, `@user` or `none`."""
-    if isinstance(target, p.Unassign):
+    if isinstance(target, cmd.Unassign):
         return None, "nobody"
-    if isinstance(target, p.AssignMe):
+    if isinstance(target, cmd.AssignMe):
         who = person
     else:
         who = await deps.access.person(target.user_id)
@@ -239,7 +246,7 @@ async def resolve_assignee(
 
 
 async def list_tickets(
-    deps: Deps, command: p.ListTickets, person: SlackPerson, answer: Answer
+    deps: Deps, command: cmd.ListTickets, person: SlackPerson, answer: Answer
 ) -> None:
     mine = None
     if command.assignee == "mine":
@@ -272,13 +279,13 @@ async def open_compose(
     client: AsyncWebClient,
     answer: Answer,
     trigger_id: str,
-    command: p.Reply | p.Note,
+    command: cmd.Reply | cmd.Note,
     channel_id: str | None,
     via: str,
 ) -> None:
     """`/mava reply TICKET` with no text (or a Reply / Add note button): an editor
     showing the ticket. Opened first, then access is checked and the ticket loaded."""
-    is_note = isinstance(command, p.Note)
+    is_note = isinstance(command, cmd.Note)
     verb = "note" if is_note else "reply"
     title = "Add a private note" if is_note else "Reply to customer"
     modal = LoadingModal(client, answer, title, f"/mava {verb} {command.ticket} your text")

@@ -7,15 +7,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mava_bridge.digest.subscriptions import SubscriptionError
 from mava_bridge.services.errors import ServiceError
 from mava_bridge.slack import blocks as b
-from mava_bridge.slack import parser as p
 from mava_bridge.slack import text as t
 from mava_bridge.slack.access import SlackPerson
 from mava_bridge.slack.answer import Answer
+from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.execution import audit
 
 SubscriptionCommand = (
-    p.SubscribeDigest | p.SubscribeAlerts | p.ListSubscriptions | p.Unsubscribe | p.DigestNow
+    cmd.SubscribeDigest
+    | cmd.SubscribeAlerts
+    | cmd.ListSubscriptions
+    | cmd.Unsubscribe
+    | cmd.DigestNow
 )
 
 
@@ -30,10 +34,10 @@ async def handle_subscription(
     if deps.subscriptions is None or deps.digests is None or not channel_id:
         raise ServiceError("Digests and alerts are not available in this process.")
     subs = deps.subscriptions
-    if isinstance(command, p.ListSubscriptions):
+    if isinstance(command, cmd.ListSubscriptions):
         await list_subscriptions(deps, channel_id, answer)
         return
-    if isinstance(command, p.DigestNow):
+    if isinstance(command, cmd.DigestNow):
         result = await deps.digests.post(channel_id)
         sentence = f"Digest {result.describe()}."
         if not result.ok:
@@ -42,7 +46,7 @@ async def handle_subscription(
         await answer(text=sentence, blocks=b.success_blocks(sentence))
         return
     try:
-        if isinstance(command, p.SubscribeDigest):
+        if isinstance(command, cmd.SubscribeDigest):
             row = await subs.add_digest(channel_id, command.schedule, command.filters, person.id)
             sentence = (
                 f"Subscribed: this channel gets a digest {command.schedule.describe()} "
@@ -50,7 +54,7 @@ async def handle_subscription(
                 f"Remove it with /mava unsubscribe {row.id}."
             )
             action, summary = "subscribe", f"digest #{row.id}: {command.schedule.cron}"
-        elif isinstance(command, p.SubscribeAlerts):
+        elif isinstance(command, cmd.SubscribeAlerts):
             row = await subs.add_alerts(channel_id, command.filters, person.id)
             sentence = (
                 f"Subscribed: this channel gets alerts for new {command.filters.describe()}. "

@@ -7,16 +7,16 @@ from apscheduler.triggers.cron import CronTrigger
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mava_bridge.domain.filters import Filters
+from mava_bridge.domain.schedule import Schedule
 from mava_bridge.mava.models import Origin, Priority, Status
-from mava_bridge.slack.parser import (
-    HELP_ENTRIES,
-    SUBCOMMANDS,
-    USAGE,
+from mava_bridge.slack.command.grammar import parse
+from mava_bridge.slack.command.help import HELP_ENTRIES, SUBCOMMANDS, USAGE
+from mava_bridge.slack.command.model import (
     Assign,
     AssignMe,
     AssignUser,
     DigestNow,
-    Filters,
     Help,
     Identify,
     ListCategories,
@@ -24,7 +24,6 @@ from mava_bridge.slack.parser import (
     ListTickets,
     Note,
     Reply,
-    Schedule,
     SetCategory,
     SetPriority,
     SetStatus,
@@ -34,7 +33,6 @@ from mava_bridge.slack.parser import (
     Unassign,
     Unsubscribe,
     Usage,
-    parse,
 )
 
 ID = "6650a1b2c3d4e5f678901234"

@@ -1,0 +1,165 @@
+"""The `/mava` help catalogue: each subcommand's syntax, summary and example, used by
+`/mava help` and by the usage hints the grammar answers with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mava_bridge.slack.command.model import Usage
+
+_EXAMPLE_ID = "6650a1b2c3d4e5f678901234"
+
+
+@dataclass(frozen=True)
+class UsageEntry:
+    name: str
+    syntax: str
+    summary: str
+    example: str
+
+    def line(self) -> str:
+        return f"`{self.syntax}` - {self.summary} Example: `{self.example}`"
+
+
+HELP_ENTRIES: tuple[UsageEntry, ...] = (
+    UsageEntry(
+        "show",
+        "/mava show TICKET",
+        "Show a ticket with its last messages and buttons.",
+        f"/mava show {_EXAMPLE_ID}",
+    ),
+    UsageEntry(
+        "tickets",
+        "/mava tickets [open|pending|waiting|resolved ...] [unassigned|mine] "
+        "[discord|telegram|telegram-group|email|web ...] [high]",
+        "List tickets (open ones unless you name statuses), in any order.",
+        "/mava tickets unassigned discord high",
+    ),
+    UsageEntry(
+        "reply",
+        "/mava reply TICKET [TEXT]",
+        "Send TEXT to the customer; without TEXT an editor opens.",
+        f"/mava reply {_EXAMPLE_ID} Thanks, we are looking into it!",
+    ),
+    UsageEntry(
+        "note",
+        "/mava note TICKET [TEXT]",
+        "Add a private note only agents see; without TEXT an editor opens.",
+        f"/mava note {_EXAMPLE_ID} Customer is on the Gold plan.",
+    ),
+    UsageEntry(
+        "status",
+        "/mava status TICKET open|pending|waiting|resolved",
+        "Change a ticket's status.",
+        f"/mava status {_EXAMPLE_ID} pending",
+    ),
+    UsageEntry(
+        "resolve",
+        "/mava resolve TICKET",
+        "Resolve a ticket (`close` works too).",
+        f"/mava resolve {_EXAMPLE_ID}",
+    ),
+    UsageEntry(
+        "reopen",
+        "/mava reopen TICKET",
+        "Set a ticket back to Open.",
+        f"/mava reopen {_EXAMPLE_ID}",
+    ),
+    UsageEntry(
+        "priority",
+        "/mava priority TICKET low|medium|high",
+        "Set the priority (1, 2, 3 work too).",
+        f"/mava priority {_EXAMPLE_ID} high",
+    ),
+    UsageEntry(
+        "category",
+        "/mava category TICKET NAME",
+        "Set the category by its name.",
+        f"/mava category {_EXAMPLE_ID} Billing",
+    ),
+    UsageEntry(
+        "categories",
+        "/mava categories",
+        "List Mava's categories.",
+        "/mava categories",
+    ),
+    UsageEntry(
+        "assign",
+        "/mava assign TICKET @user|me|none",
+        "Assign a ticket to someone, to you, or to nobody.",
+        f"/mava assign {_EXAMPLE_ID} me",
+    ),
+    UsageEntry(
+        "identify",
+        "/mava identify EMAIL label=value ...",
+        "Store attributes on a customer (quote values with spaces).",
+        '/mava identify jane@example.com plan="Gold plus" company=Acme',
+    ),
+    UsageEntry(
+        "subscribe digest",
+        '/mava subscribe digest [daily HH:MM|weekdays HH:MM|cron "m h dom mon dow"] '
+        "[all|unassigned] [high|medium] [ORIGIN ...] [category NAME]",
+        "Post a digest in this channel (weekdays at 09:00, unassigned tickets, "
+        "unless you say otherwise).",
+        "/mava subscribe digest daily 08:30 discord",
+    ),
+    UsageEntry(
+        "subscribe alerts",
+        "/mava subscribe alerts [high|medium] [unassigned] [ORIGIN ...] [category NAME]",
+        "Alert this channel about new tickets (High priority unless you say otherwise).",
+        "/mava subscribe alerts unassigned email",
+    ),
+    UsageEntry(
+        "subscriptions",
+        "/mava subscriptions",
+        "List this channel's digests and alerts.",
+        "/mava subscriptions",
+    ),
+    UsageEntry(
+        "unsubscribe",
+        "/mava unsubscribe ID",
+        "Stop a digest or alert (ids come from `/mava subscriptions`).",
+        "/mava unsubscribe 3",
+    ),
+    UsageEntry(
+        "digest",
+        "/mava digest",
+        "Post this channel's digest now.",
+        "/mava digest",
+    ),
+    UsageEntry(
+        "help",
+        "/mava help",
+        "Show this help.",
+        "/mava help",
+    ),
+)
+
+_ENTRIES = {entry.name: entry for entry in HELP_ENTRIES}
+USAGE: dict[str, str] = {entry.name: entry.line() for entry in HELP_ENTRIES}
+SUBCOMMANDS: tuple[str, ...] = (
+    "show",
+    "tickets",
+    "reply",
+    "note",
+    "status",
+    "resolve",
+    "close",
+    "reopen",
+    "priority",
+    "category",
+    "categories",
+    "assign",
+    "identify",
+    "subscribe",
+    "subscriptions",
+    "unsubscribe",
+    "digest",
+    "help",
+)
+
+
+def usage_for(name: str, problem: str) -> Usage:
+    """A usage hint for subcommand `name`: the problem, its syntax and an example."""
+    entry = _ENTRIES[name]
+    return Usage(name, f"{problem}\nUsage: `{entry.syntax}`\nExample: `{entry.example}`")

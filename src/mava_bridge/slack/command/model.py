@@ -1,0 +1,159 @@
+"""What `/mava` commands mean once parsed: one frozen dataclass per subcommand, and
+`Usage` for text that could not be understood."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from mava_bridge.domain.filters import Filters
+from mava_bridge.domain.schedule import Schedule
+from mava_bridge.domain.tickets import Origin, Priority, Status
+
+
+@dataclass(frozen=True)
+class Help:
+    """`/mava` or `/mava help`."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Send `text` to the customer; `text` None means "open the compose modal"."""
+
+    ticket: str
+    text: str | None
+
+
+@dataclass(frozen=True)
+class Note:
+    """Add a private note; `text` None means "open the compose modal"."""
+
+    ticket: str
+    text: str | None
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    ticket: str
+    status: Status
+
+
+@dataclass(frozen=True)
+class SetPriority:
+    ticket: str
+    priority: Priority
+
+
+@dataclass(frozen=True)
+class SetCategory:
+    """`name` as typed; the service matches it against Mava's categories."""
+
+    ticket: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ListCategories:
+    pass
+
+
+@dataclass(frozen=True)
+class AssignMe:
+    """Assign to the Mava agent linked to the Slack user who ran the command."""
+
+
+@dataclass(frozen=True)
+class Unassign:
+    pass
+
+
+@dataclass(frozen=True)
+class AssignUser:
+    user_id: str  # a Slack user id (U.../W...)
+
+
+AssignTarget = AssignMe | Unassign | AssignUser
+
+
+@dataclass(frozen=True)
+class Assign:
+    ticket: str
+    target: AssignTarget
+
+
+@dataclass(frozen=True)
+class Show:
+    ticket: str
+
+
+Assignee = Literal["any", "unassigned", "mine"]
+
+
+@dataclass(frozen=True)
+class ListTickets:
+    """Empty `statuses` means "the default set", which the service decides."""
+
+    statuses: tuple[Status, ...] = ()
+    assignee: Assignee = "any"
+    origins: tuple[Origin, ...] = ()
+    high_only: bool = False
+
+
+@dataclass(frozen=True)
+class Identify:
+    email: str
+    attributes: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class SubscribeDigest:
+    schedule: Schedule
+    filters: Filters
+
+
+@dataclass(frozen=True)
+class SubscribeAlerts:
+    filters: Filters
+
+
+@dataclass(frozen=True)
+class ListSubscriptions:
+    pass
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    id: int
+
+
+@dataclass(frozen=True)
+class DigestNow:
+    pass
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The text could not be understood; `message` says why, how, and an example."""
+
+    subcommand: str | None
+    message: str
+
+
+Command = (
+    Help
+    | Reply
+    | Note
+    | SetStatus
+    | SetPriority
+    | SetCategory
+    | ListCategories
+    | Assign
+    | Show
+    | ListTickets
+    | Identify
+    | SubscribeDigest
+    | SubscribeAlerts
+    | ListSubscriptions
+    | Unsubscribe
+    | DigestNow
+)

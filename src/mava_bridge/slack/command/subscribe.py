@@ -1,0 +1,138 @@
+"""The words of `/mava subscribe digest|alerts`: schedule, priority, assignee, origin
+and category, with the defaults each kind applies."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mava_bridge.domain.filters import Filters
+from mava_bridge.domain.schedule import DEFAULT_DIGEST_SCHEDULE, Schedule
+from mava_bridge.domain.tickets import Origin, Priority
+from mava_bridge.domain.wording import shown
+from mava_bridge.slack.command.help import USAGE, usage_for
+from mava_bridge.slack.command.model import Command, SubscribeAlerts, SubscribeDigest, Usage
+from mava_bridge.slack.command.tokens import ORIGIN_WORDS, split_quoted
+from mava_bridge.slack.text import slack_to_plain
+
+_TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
+
+
+def _parse_time(word: str) -> tuple[int, int] | None:
+    match = _TIME.match(word)
+    if match is None:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        return None
+    return hour, minute
+
+
+@dataclass
+class _FilterWords:
+    """What the words of `subscribe digest|alerts` said, before defaults apply."""
+
+    priority: Priority | None = None
+    unassigned: bool | None = None
+    origins: tuple[Origin, ...] = ()
+    categories: tuple[str, ...] = ()
+    schedule: Schedule | None = None
+
+
+def _read_filters(name: str, words: list[str], *, digest: bool) -> _FilterWords | Usage:
+    found = _FilterWords()
+    origins: list[Origin] = []
+    categories: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        lowered = word.lower()
+        i += 1
+        if lowered in ("high", "medium"):
+            level = Priority.HIGH if lowered == "high" else Priority.MEDIUM
+            if found.priority not in (None, level):
+                return usage_for(name, "Pick one priority: high or medium.")
+            found.priority = level
+        elif lowered == "unassigned" or (digest and lowered in ("all", "any")):
+            value = lowered == "unassigned"
+            if found.unassigned not in (None, value):
+                return usage_for(name, "Pick either all or unassigned, not both.")
+            found.unassigned = value
+        elif lowered in ("origin", "origins", "from"):
+            start = i
+            while i < len(words) and words[i].lower() in ORIGIN_WORDS:
+                origins.append(ORIGIN_WORDS[words[i].lower()])
+                i += 1
+            if i == start:
+                return usage_for(name, "Name an origin after 'origin': discord, telegram, email...")
+        elif lowered in ORIGIN_WORDS:
+            origins.append(ORIGIN_WORDS[lowered])
+        elif lowered == "category":
+            if i >= len(words) or not words[i].strip():
+                return usage_for(
+                    name, "Name the category after 'category' (quote it if it has spaces)."
+                )
+            categories.append(words[i].strip())
+            i += 1
+        elif digest and lowered in ("daily", "weekdays", "weekday", "cron"):
+            if found.schedule is not None:
+                return usage_for(name, "Give one schedule: daily, weekdays or cron.")
+            if lowered == "cron":
+                if i < len(words) and len(words[i].split()) > 1:
+                    expr, i = words[i], i + 1  # quoted: cron "30 9 * * 1-5"
+                else:
+                    expr, i = " ".join(words[i : i + 5]), i + 5
+                try:
+                    found.schedule = Schedule.from_cron(expr)
+                except ValueError as error:
+                    return usage_for(name, str(error))
+                continue
+            if i < len(words) and words[i].lower() == "at":
+                i += 1
+            hour, minute = 9, 0
+            if i < len(words) and words[i][:1].isdigit():
+                time = _parse_time(words[i])
+                if time is None:
+                    return usage_for(name, f"'{shown(words[i])}' is not a time; use HH:MM.")
+                hour, minute = time
+                i += 1
+            make = Schedule.daily if lowered == "daily" else Schedule.weekdays
+            found.schedule = make(hour, minute)
+        else:
+            hint = " Quote category names with spaces." if categories else ""
+            return usage_for(name, f"I don't know the word '{shown(word)}'.{hint}")
+    found.origins = tuple(dict.fromkeys(origins))
+    found.categories = tuple(dict.fromkeys(categories))
+    return found
+
+
+def parse_subscribe(name: str, rest: str) -> Command | Usage:
+    words = split_quoted(slack_to_plain(rest))
+    if isinstance(words, str):
+        return Usage(name, words + "\n" + USAGE["subscribe digest"])
+    kind = words[0].lower() if words else ""
+    if kind in ("digest", "digests"):
+        found = _read_filters("subscribe digest", words[1:], digest=True)
+        if isinstance(found, Usage):
+            return found
+        filters = Filters(
+            min_priority=found.priority,
+            unassigned_only=found.unassigned is not False,
+            origins=found.origins,
+            categories=found.categories,
+        )
+        return SubscribeDigest(found.schedule or DEFAULT_DIGEST_SCHEDULE, filters)
+    if kind in ("alerts", "alert"):
+        found = _read_filters("subscribe alerts", words[1:], digest=False)
+        if isinstance(found, Usage):
+            return found
+        unassigned = bool(found.unassigned)
+        priority = found.priority
+        if priority is None and not unassigned:
+            priority = Priority.HIGH
+        return SubscribeAlerts(Filters(priority, unassigned, found.origins, found.categories))
+    if kind:
+        problem = f"I can subscribe to digest or alerts, not '{shown(words[0])}'."
+    else:
+        problem = "Subscribe to what? Say digest or alerts."
+    return Usage(name, f"{problem}\n{USAGE['subscribe digest']}\n{USAGE['subscribe alerts']}")

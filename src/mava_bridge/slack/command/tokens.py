@@ -1,0 +1,71 @@
+"""The words of `/mava` text: tokens (Slack-wrapped links and mentions kept whole),
+shell-like quoting, ticket references and the shared origin words."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from mava_bridge.domain.ticket_refs import InvalidTicketRef, parse_ticket_ref
+from mava_bridge.domain.tickets import Origin
+from mava_bridge.domain.wording import shown
+from mava_bridge.slack.command.help import usage_for
+from mava_bridge.slack.command.model import Usage
+from mava_bridge.slack.text import unescape
+
+# A Slack-wrapped token (`<https://x|label with spaces>`, `<@U1|ann>`) or a word.
+# A `<` typed by a user arrives as `&lt;`, so a raw `<` always starts a wrapper.
+_TOKEN = re.compile(r"<[^<>]*>\S*|\S+")
+_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+
+
+def next_token(text: str) -> tuple[str, str] | None:
+    """The first token of `text` and everything after it (spacing kept)."""
+    match = _TOKEN.search(text)
+    if match is None:
+        return None
+    return match.group(0), text[match.end() :]
+
+
+def split_quoted(text: str) -> list[str] | str:
+    """Words with shell-like quoting; an error sentence (a str) for unbalanced quotes."""
+    try:
+        return shlex.split(text.translate(_SMART_QUOTES), posix=True)
+    except ValueError:
+        return (
+            "A quote is not closed. Put values with spaces in matching quotes, "
+            'e.g. plan="Gold plus", or leave out a stray \' or ".'
+        )
+
+
+def read_ticket(name: str, text: str) -> tuple[str, str] | Usage:
+    """Read TICKET (an id or a dashboard link) from the front of `text`."""
+    token = next_token(text)
+    if token is None:
+        return usage_for(name, "Which ticket? Give its id or paste its Mava dashboard link.")
+    word, rest = token
+    try:
+        # Slack escapes `&` inside links (`?a=1&amp;id=...`); undo it first.
+        return parse_ticket_ref(unescape(word)), rest
+    except InvalidTicketRef as error:
+        return usage_for(name, str(error))
+    except ValueError:  # urlsplit rejects some malformed links with a bare ValueError
+        return usage_for(name, str(InvalidTicketRef(word)))
+
+
+def no_more(name: str, rest: str) -> Usage | None:
+    extra = rest.strip()
+    if extra:
+        return usage_for(name, f"I did not expect '{shown(extra)}' here.")
+    return None
+
+
+def unquote(text: str) -> str:
+    text = text.translate(_SMART_QUOTES).strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1].strip()
+    return text
+
+
+ORIGIN_WORDS: dict[str, Origin] = {origin.value: origin for origin in Origin}
+ORIGIN_WORDS.update({"telegram_group": Origin.TELEGRAM_GROUP, "webchat": Origin.WEB})
