@@ -32,7 +32,7 @@ from running import bot_env, free_port, start_bot, wait_healthy
 from mava_bridge import container
 from mava_bridge.observability.health import health_routes
 from mava_bridge.observability.metrics import Metrics
-from mava_bridge.slack import ids
+from mava_bridge.slack import callback_ids
 from mava_sandbox.mava_server import running_mava_sandbox
 from mava_sandbox.slack_stub import DEFAULT_APP_TOKEN, running_slack_stub
 from mava_sandbox.socket_mode_server import running_socket_mode_server
@@ -498,9 +498,9 @@ def test_manifest_has_the_mava_command(manifest: dict[str, Any]) -> None:
 
 def test_manifest_shortcuts_match_the_listeners(manifest: dict[str, Any]) -> None:
     shortcuts = {item["callback_id"]: item for item in manifest["features"]["shortcuts"]}
-    assert set(shortcuts) == {ids.SHORTCUT_ADD_NOTE, ids.SHORTCUT_REPLY}
-    assert shortcuts[ids.SHORTCUT_ADD_NOTE]["name"] == "Add as private note"
-    assert shortcuts[ids.SHORTCUT_REPLY]["name"] == "Reply to customer"
+    assert set(shortcuts) == {callback_ids.SHORTCUT_ADD_NOTE, callback_ids.SHORTCUT_REPLY}
+    assert shortcuts[callback_ids.SHORTCUT_ADD_NOTE]["name"] == "Add as private note"
+    assert shortcuts[callback_ids.SHORTCUT_REPLY]["name"] == "Reply to customer"
     for item in shortcuts.values():
         assert item["type"] == "message"
         assert item["description"]

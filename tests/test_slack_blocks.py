@@ -15,9 +15,7 @@ from hypothesis import strategies as st
 from mava_bridge.mava.models import Category, Ticket
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
-from mava_bridge.slack.command.grammar import parse
-from mava_bridge.slack.command.model import Usage
-from mava_bridge.slack.ids import (
+from mava_bridge.slack.callback_ids import (
     ACTION_ASSIGN_ME,
     ACTION_NOTE,
     ACTION_OPEN_IN_MAVA,
@@ -31,6 +29,8 @@ from mava_bridge.slack.ids import (
     VIEW_REPLY,
     VIEW_SHORTCUT_REPLY_CONFIRM,
 )
+from mava_bridge.slack.command.grammar import parse
+from mava_bridge.slack.command.model import Usage
 
 NOW = datetime(2026, 3, 16, 14, 22, tzinfo=UTC)
 ID = "6650a1b2c3d4e5f678901234"

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import pytest
 
-from mava_bridge.slack.ids import VIEW_NOTE
+from mava_bridge.slack.callback_ids import VIEW_NOTE
 from mava_sandbox.slack_requests import (
     DEFAULT_SIGNING_SECRET,
     FORM,

@@ -9,7 +9,7 @@ import pytest
 
 from mava_bridge.mava.models import Ticket
 from mava_bridge.slack import blocks as b
-from mava_bridge.slack.ids import ticket_id_of_block
+from mava_bridge.slack.callback_ids import ticket_id_of_block
 from mava_sandbox.stack import Stack
 
 from .conftest import (

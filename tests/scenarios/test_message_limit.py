@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from mava_bridge.services.tickets import MESSAGE_LIMIT
-from mava_bridge.slack.ids import BLOCK_TEXT, BLOCK_TICKET, INPUT_TEXT, INPUT_TICKET
+from mava_bridge.slack.callback_ids import BLOCK_TEXT, BLOCK_TICKET, INPUT_TEXT, INPUT_TICKET
 from mava_sandbox.stack import Stack
 
 from .conftest import (

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from mava_bridge.slack.ids import (
+from mava_bridge.slack.callback_ids import (
     ACTION_OPEN_IN_MAVA,
     SHORTCUT_ADD_NOTE,
     SHORTCUT_REPLY,

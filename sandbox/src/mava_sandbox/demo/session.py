@@ -28,12 +28,12 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from mava_bridge.slack.command.help import HELP_ENTRIES
-from mava_bridge.slack.ids import (
+from mava_bridge.slack.callback_ids import (
     BLOCK_TEXT,
     SHORTCUT_ADD_NOTE,
     SHORTCUT_REPLY,
 )
+from mava_bridge.slack.command.help import HELP_ENTRIES
 from mava_sandbox.demo.render import (
     Change,
     CustomerChange,

@@ -22,7 +22,7 @@ from mava_bridge.mava.models import (
     Ticket,
 )
 from mava_bridge.slack import text as t
-from mava_bridge.slack.ids import (
+from mava_bridge.slack.callback_ids import (
     ACTION_ASSIGN_ME,
     ACTION_NOTE,
     ACTION_OPEN_IN_MAVA,

@@ -33,7 +33,7 @@ from mava_bridge.slack.blocks.common import (
     ticket_buttons,
     ticket_link,
 )
-from mava_bridge.slack.ids import actions_block_id, item_block_id, state_block_id
+from mava_bridge.slack.callback_ids import actions_block_id, item_block_id, state_block_id
 
 DEFAULT_ITEMS_PER_MESSAGE = 15
 _GROUPS: tuple[Priority | None, ...] = (Priority.HIGH, Priority.MEDIUM, Priority.LOW, None)

@@ -21,7 +21,7 @@ from mava_bridge.slack.blocks.common import (
     short_id,
     status_label,
 )
-from mava_bridge.slack.ids import (
+from mava_bridge.slack.callback_ids import (
     BLOCK_TEXT,
     BLOCK_TICKET,
     INPUT_TEXT,

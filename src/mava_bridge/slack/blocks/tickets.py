@@ -31,7 +31,7 @@ from mava_bridge.slack.blocks.common import (
     ticket_buttons,
     ticket_link,
 )
-from mava_bridge.slack.ids import item_block_id
+from mava_bridge.slack.callback_ids import item_block_id
 
 MAX_CARD_MESSAGES = 40  # keeps a card under 50 blocks with room for its frame
 MAX_LIST_ITEMS = 100

@@ -18,11 +18,7 @@ from mava_bridge.mava.models import Status
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.answer import Answer
-from mava_bridge.slack.command import model as cmd
-from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.errors import slack_error
-from mava_bridge.slack.execution import Outcome, admit, run_action
-from mava_bridge.slack.ids import (
+from mava_bridge.slack.callback_ids import (
     ACTION_ASSIGN_ME,
     ACTION_NOTE,
     ACTION_OPEN_IN_MAVA,
@@ -30,6 +26,10 @@ from mava_bridge.slack.ids import (
     ACTION_RESOLVE,
     item_block_id,
 )
+from mava_bridge.slack.command import model as cmd
+from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.errors import slack_error
+from mava_bridge.slack.execution import Outcome, admit, run_action
 from mava_bridge.slack.listeners.commands import open_compose
 from mava_bridge.slack.listeners.common import answer_for, problem, say_error, say_outcome
 

@@ -16,11 +16,11 @@ from mava_bridge.services.tickets import list_filter
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import Denied, SlackPerson
 from mava_bridge.slack.answer import Answer
+from mava_bridge.slack.callback_ids import VIEW_NOTE, VIEW_REPLY
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.command.grammar import parse
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.execution import admit, run_action
-from mava_bridge.slack.ids import VIEW_NOTE, VIEW_REPLY
 from mava_bridge.slack.listeners.common import (
     answer_for,
     metadata,

@@ -14,14 +14,14 @@ from mava_bridge.domain.ticket_refs import find_ticket_ref
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.answer import Answer
-from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.execution import admit
-from mava_bridge.slack.ids import (
+from mava_bridge.slack.callback_ids import (
     SHORTCUT_ADD_NOTE,
     SHORTCUT_REPLY,
     VIEW_SHORTCUT_NOTE,
     VIEW_SHORTCUT_REPLY,
 )
+from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.execution import admit
 from mava_bridge.slack.listeners.common import answer_for, metadata, problem
 from mava_bridge.slack.listeners.modal import LoadingModal
 

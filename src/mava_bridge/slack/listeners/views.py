@@ -24,10 +24,7 @@ from mava_bridge.services.tickets import too_long
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import Denied, SlackPerson
 from mava_bridge.slack.answer import Answer
-from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.errors import slack_error
-from mava_bridge.slack.execution import Outcome, admit, run_action
-from mava_bridge.slack.ids import (
+from mava_bridge.slack.callback_ids import (
     BLOCK_TEXT,
     BLOCK_TICKET,
     INPUT_TEXT,
@@ -38,6 +35,9 @@ from mava_bridge.slack.ids import (
     VIEW_SHORTCUT_REPLY,
     VIEW_SHORTCUT_REPLY_CONFIRM,
 )
+from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.errors import slack_error
+from mava_bridge.slack.execution import Outcome, admit, run_action
 from mava_bridge.slack.listeners.common import problem, read_metadata, say_outcome, ticket_mention
 
 log = logging.getLogger("mava_bridge.slack.views")
