@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,8 @@ from mava_bridge.domain.filters import Filters
 from mava_bridge.mava.client import MavaClient, RetryPolicy
 from mava_bridge.mava.models import Origin, Priority
 from mava_bridge.mava.ratelimit import RateLimiter
+from mava_bridge.observability.metrics import Metrics
+from mava_bridge.retry import SLACK_RETRY
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import AlertDelivery
@@ -49,21 +52,24 @@ def make_poller(db: Database, stub: SlackStub, mava: MavaClient) -> PollerFactor
         settings: Settings | None = None,
         clock: Callable[[], datetime] | None = None,
         mava_client: MavaClient | None = None,
-        **poster_options: Any,
+        metrics: Metrics | None = None,
+        **retry_options: Any,
     ) -> AlertPoller:
         settings = settings or make_settings()
+        metrics = metrics or Metrics(process_metrics=False)
         client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
-        options: dict[str, Any] = {"min_interval": 0.0, "base_delay": 0.001, "sleep": _no_sleep}
-        options.update(poster_options)
-        poster = SlackPoster(client, **options)
+        retry = replace(SLACK_RETRY, base_delay=0.001, **retry_options)
+        poster = SlackPoster(
+            client, metrics=metrics, min_interval=0.0, retry=retry, sleep=_no_sleep
+        )
         return AlertPoller(
             mava_client or mava,
             db,
-            client,
+            poster,
             settings,
             settings.ticket_url,
             clock or (lambda: datetime.now(UTC)),
-            poster=poster,
+            metrics=metrics,
         )
 
     return build
@@ -258,7 +264,7 @@ async def test_fresh_claim_elsewhere_is_left_alone(
 async def test_slack_429_and_500_lose_nothing(
     make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox
 ) -> None:
-    poller = make_poller(retries=2)
+    poller = make_poller(attempts=3)
     await poller.poll_once()
     a = add_open(mava_sandbox)
     b = add_open(mava_sandbox)

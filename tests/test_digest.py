@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.schedule import Schedule
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.models import Origin, Priority
+from mava_bridge.observability.metrics import Metrics
+from mava_bridge.retry import SLACK_RETRY
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox
@@ -41,8 +44,12 @@ def make_service(
     mava: MavaClient, db: Database, stub: SlackStub, settings: Settings, **options: Any
 ) -> DigestService:
     client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
-    poster = SlackPoster(client, min_interval=0.0, base_delay=0.001, sleep=_no_sleep)
-    return DigestService(mava, db, client, settings, settings.ticket_url, poster=poster, **options)
+    metrics = options.pop("metrics", None) or Metrics(process_metrics=False)
+    retry = replace(SLACK_RETRY, base_delay=0.001)
+    poster = SlackPoster(client, metrics=metrics, min_interval=0.0, retry=retry, sleep=_no_sleep)
+    return DigestService(
+        mava, db, poster, settings, settings.ticket_url, metrics=metrics, **options
+    )
 
 
 def open_unassigned(running: RunningSandbox) -> set[str]:

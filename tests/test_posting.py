@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.digest.posting import DeliveryFailed, SlackPoster
+from mava_bridge.observability.metrics import Metrics
+from mava_bridge.retry import SLACK_RETRY
+from mava_bridge.settings import Settings
+from mava_bridge.slack.web import slack_clients
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
 
 CHANNEL = "C0POST"
@@ -39,14 +45,18 @@ def fake_time() -> FakeTime:
     return FakeTime()
 
 
-def poster_for(stub: SlackStub, fake_time: FakeTime, **options: float) -> SlackPoster:
+def poster_for(
+    stub: SlackStub, fake_time: FakeTime, *, min_interval: float = 1.0, **retry: Any
+) -> SlackPoster:
+    """`retry` changes SLACK_RETRY (attempts, base_delay, ...)."""
     client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
     return SlackPoster(
         client,
+        metrics=Metrics(process_metrics=False),
+        min_interval=min_interval,
+        retry=replace(SLACK_RETRY, jitter=lambda: 1.0, **retry),
         sleep=fake_time.sleep,
         clock=fake_time.clock,
-        jitter=lambda: 1.0,
-        **options,  # type: ignore[arg-type]
     )
 
 
@@ -88,7 +98,7 @@ async def test_retries_5xx_with_backoff(stub: SlackStub, fake_time: FakeTime) ->
 
 async def test_gives_up_retryable_after_retries(stub: SlackStub, fake_time: FakeTime) -> None:
     stub.http_error("chat.postMessage", 500, times=None)
-    poster = poster_for(stub, fake_time, min_interval=0.0, retries=2, base_delay=0.1)
+    poster = poster_for(stub, fake_time, min_interval=0.0, attempts=3, base_delay=0.1)
     with pytest.raises(DeliveryFailed) as raised:
         await poster.post(CHANNEL, "lost?")
     assert raised.value.retryable
@@ -136,22 +146,18 @@ def _md(text: str) -> dict[str, str]:
 async def test_sdk_retry_handlers_do_not_stack_on_ours(
     stub: SlackStub, fake_time: FakeTime
 ) -> None:
-    from slack_sdk.http_retry.builtin_async_handlers import (
-        AsyncRateLimitErrorRetryHandler,
-        AsyncServerErrorRetryHandler,
+    clients = slack_clients(
+        Settings(_env_file=None, slack_bot_token=DEFAULT_BOT_TOKEN, slack_api_url=stub.api_url)
     )
-
-    client = AsyncWebClient(
-        token=DEFAULT_BOT_TOKEN,
-        base_url=stub.api_url,
-        retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-            AsyncServerErrorRetryHandler(max_retry_count=1),
-        ],
+    poster = SlackPoster(
+        clients.poster,
+        metrics=Metrics(process_metrics=False),
+        min_interval=0.0,
+        retry=replace(SLACK_RETRY, attempts=2),
+        sleep=fake_time.sleep,
     )
-    poster = SlackPoster(client, min_interval=0.0, retries=1, sleep=fake_time.sleep)
     stub.http_error("chat.postMessage", 500, times=None)
     with pytest.raises(DeliveryFailed):
         await poster.post(CHANNEL, "twice, not four times")
     assert len(stub.calls("chat.postMessage")) == 2
-    assert client.retry_handlers  # the caller's client is left as it was
+    assert clients.bot.retry_handlers  # the bot's own client keeps the SDK's retries

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,8 @@ from mava_bridge.digest.scheduler import BotScheduler
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.schedule import Schedule
 from mava_bridge.mava.client import MavaClient
+from mava_bridge.observability.metrics import Metrics
+from mava_bridge.retry import SLACK_RETRY
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox
@@ -63,15 +66,19 @@ def make_scheduler(db: Database, stub: SlackStub, mava: MavaClient) -> Scheduler
     ) -> BotScheduler:
         settings = settings or make_settings()
         client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
-        poster = SlackPoster(client, min_interval=0.0, base_delay=0.001, sleep=_no_sleep)
+        metrics = Metrics(process_metrics=False)
+        retry = replace(SLACK_RETRY, base_delay=0.001)
+        poster = SlackPoster(
+            client, metrics=metrics, min_interval=0.0, retry=retry, sleep=_no_sleep
+        )
         options: dict[str, Any] = {
             "clock": clock,
-            "poster": poster,
+            "metrics": metrics,
             "poll_interval": poll_interval,
         }
         if should_run is not None:
             options["should_run"] = should_run
-        return create_digest_runtime(settings, mava, db, client, **options).scheduler
+        return create_digest_runtime(settings, mava, db, poster, **options).scheduler
 
     return build
 

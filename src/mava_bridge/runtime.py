@@ -16,7 +16,12 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.digest import DigestRuntime, create_digest_runtime, ticket_for_thread
+from mava_bridge.digest import (
+    DigestRuntime,
+    SlackPoster,
+    create_digest_runtime,
+    ticket_for_thread,
+)
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.health import health_routes
 from mava_bridge.observability.metrics import Metrics
@@ -26,7 +31,7 @@ from mava_bridge.slack.app import build_deps, create_app
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.socket_mode import SocketMode
-from mava_bridge.slack.web import slack_client
+from mava_bridge.slack.web import slack_clients
 from mava_bridge.store.db import Database
 from mava_bridge.store.leader import Leadership
 
@@ -62,10 +67,17 @@ class Runtime:
         if migrate:
             await db.migrate()
         mava = mava_client(settings, metrics)
-        slack = slack_client(settings, aiohttp.ClientSession())
+        clients = slack_clients(settings, aiohttp.ClientSession())
+        slack = clients.bot
         leadership = Leadership(db, check_seconds=settings.leader_check_seconds)
         digest = create_digest_runtime(
-            settings, mava, db, slack, should_run=leadership.is_leader, owner=leadership.name
+            settings,
+            mava,
+            db,
+            SlackPoster(clients.poster, metrics=metrics),
+            metrics=metrics,
+            should_run=leadership.is_leader,
+            owner=leadership.name,
         )
 
         async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
@@ -82,7 +94,7 @@ class Runtime:
             thread_ticket=thread_ticket,
             **deps_overrides,
         )
-        app = create_app(settings, mava, db, client=slack, deps=deps)
+        app = create_app(settings, mava, db, clients=clients, deps=deps)
         socket_mode = None
         if settings.slack_app_token is not None:
             socket_mode = SocketMode(

@@ -6,6 +6,7 @@
   exact windows where a duplicate or a delay can happen.
 - `scheduler`: the APScheduler jobs; crontab -> trigger rules live in
   `mava_bridge.domain.cron`.
+- `housekeeping`: the hourly job deleting rows nothing needs any more.
 
 `create_digest_runtime` wires them together sharing one `SlackPoster`, so posts to a
 channel are paced across digests and alerts alike.
@@ -17,10 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from mava_bridge.digest.alerts import AlertPoller, PollReport
 from mava_bridge.digest.digest import DeliveryResult, DigestPreview, DigestService
+from mava_bridge.digest.housekeeping import Housekeeping
 from mava_bridge.digest.ledger import take_over_claims, ticket_for_thread
 from mava_bridge.digest.posting import DeliveryFailed, SlackPoster
 from mava_bridge.digest.scheduler import BotScheduler, ShouldRun, always_run
@@ -32,8 +32,10 @@ from mava_bridge.digest.subscriptions import (
     SubscriptionView,
 )
 from mava_bridge.mava.client import MavaClient
+from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
+from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.leader import replica_name
 from mava_bridge.store.tables import utcnow
 
@@ -51,12 +53,12 @@ def create_digest_runtime(
     settings: Settings,
     mava: MavaClient,
     db: Database,
-    slack_client: AsyncWebClient,
+    poster: SlackPoster,
     *,
+    metrics: Metrics,
     link: Callable[[str], str] | None = None,
     should_run: ShouldRun = always_run,
     clock: Clock = utcnow,
-    poster: SlackPoster | None = None,
     poll_interval: float | None = None,
     owner: str | None = None,
 ) -> DigestRuntime:
@@ -65,11 +67,12 @@ def create_digest_runtime(
     Call `runtime.scheduler.start()` inside the running event loop."""
     link = link or settings.ticket_url
     me = owner or replica_name()
-    poster = poster or SlackPoster(slack_client)
     subscriptions = SubscriptionService(db, settings, clock=clock)
-    shared: dict[str, Any] = {"poster": poster, "subscriptions": subscriptions, "owner": me}
-    digests = DigestService(mava, db, slack_client, settings, link, clock, **shared)
-    poller = AlertPoller(mava, db, slack_client, settings, link, clock, **shared)
+    shared: dict[str, Any] = {"metrics": metrics, "subscriptions": subscriptions, "owner": me}
+    digests = DigestService(mava, db, poster, settings, link, clock, **shared)
+    poller = AlertPoller(mava, db, poster, settings, link, clock, **shared)
+    # Only its purge is used here: expired keys, whatever the window.
+    idempotency = IdempotencyStore(db, settings.idempotency_window_seconds, clock=clock)
 
     async def take_over() -> tuple[int, int]:
         return await take_over_claims(db, me)
@@ -83,6 +86,8 @@ def create_digest_runtime(
         clock=clock,
         poll_interval=poll_interval,
         take_over=take_over,
+        housekeeping=Housekeeping(db, idempotency, clock=clock),
+        metrics=metrics,
     )
     return DigestRuntime(subscriptions, digests, poller, scheduler, poster)
 

@@ -287,6 +287,7 @@ class AlertPoller(Deliverer):
                 extra={"channel": channel, "ticket": ticket.id, "ts": ts},
             )
         report.alerted += 1
+        self._metrics.alerts_delivered.inc()
         return None
 
     async def _outcome(self, sub: ActiveSubscription, outcome: str) -> None:

@@ -19,8 +19,10 @@ from datetime import UTC, datetime
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.digest.digest import DigestPreview, DigestService
+from mava_bridge.digest.posting import SlackPoster
 from mava_bridge.digest.subscriptions import SubscriptionService
 from mava_bridge.mava.errors import MavaError
+from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import FOR_MAVA, Settings, load_settings
 from mava_bridge.slack import text as t
 from mava_bridge.store.db import Database
@@ -73,8 +75,17 @@ async def preview(settings: Settings, channel: str | None, as_json: bool) -> int
             if not any(sub.channel_id == channel for sub in digests):
                 print(no_digest_sentence(channel), file=sys.stderr)
                 return 1
+        # A preview posts nothing: the poster and the metrics are never used.
+        metrics = Metrics(process_metrics=False)
+        poster = SlackPoster(AsyncWebClient(), metrics=metrics)
         service = DigestService(
-            mava, db, AsyncWebClient(), settings, settings.ticket_url, subscriptions=subscriptions
+            mava,
+            db,
+            poster,
+            settings,
+            settings.ticket_url,
+            metrics=metrics,
+            subscriptions=subscriptions,
         )
         try:
             result = await service.preview(channel)

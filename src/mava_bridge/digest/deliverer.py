@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from mava_bridge.digest.posting import SlackPoster
 from mava_bridge.digest.subscriptions import Clock, SubscriptionService
 from mava_bridge.mava.client import MavaClient
+from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import utcnow
@@ -23,12 +22,12 @@ class Deliverer:
         self,
         mava: MavaClient,
         db: Database,
-        slack_client: AsyncWebClient,
+        poster: SlackPoster,
         settings: Settings,
         link: Callable[[str], str],
         clock: Clock = utcnow,
         *,
-        poster: SlackPoster | None = None,
+        metrics: Metrics,
         subscriptions: SubscriptionService | None = None,
         owner: str | None = None,
     ) -> None:
@@ -37,6 +36,7 @@ class Deliverer:
         self._settings = settings
         self._link = link
         self._clock = clock
-        self._poster = poster or SlackPoster(slack_client)
+        self._poster = poster
+        self._metrics = metrics
         self._subs = subscriptions or SubscriptionService(db, settings, clock=clock)
         self._owner = owner

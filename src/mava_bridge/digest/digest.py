@@ -230,6 +230,7 @@ class DigestService(Deliverer):
                 retryable=failure.retryable,
             )
         listed = listed_tickets(messages[0])
+        self._metrics.digest_items_delivered.inc(len(listed))
         await self._progress(claim, ts, listed)
         replies, problem = await self._post_thread(channel_id, ts, messages[1:], claim, listed)
         return DeliveryResult(
@@ -299,7 +300,9 @@ class DigestService(Deliverer):
                 )
                 return replies, problem + failure.describe()
             replies += 1
-            listed = [*listed, *listed_tickets(blocks)]
+            posted = listed_tickets(blocks)
+            self._metrics.digest_items_delivered.inc(len(posted))
+            listed = [*listed, *posted]
             await self._progress(claim, ts, listed)
         return replies, None
 

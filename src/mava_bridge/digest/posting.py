@@ -14,19 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.observability.metrics import Metrics
+from mava_bridge.retry import SLACK_RETRY, RetryPolicy
 from mava_bridge.slack.errors import error_code, http_status
-from mava_bridge.slack.web import twin_client
 
 log = logging.getLogger(__name__)
 
@@ -107,21 +105,6 @@ def _retry_after(response: Any) -> float | None:
         return None
 
 
-def without_retry_handlers(client: AsyncWebClient) -> AsyncWebClient:
-    """The same client (token, URL, session) minus slack_sdk's 429/5xx retry handlers.
-
-    Our own retries pace and count them; stacked on the SDK's, one post could be tried
-    many times with sleeps nobody sees. Connection-error retries (the SDK default) stay.
-    """
-    handlers = list(getattr(client, "retry_handlers", None) or [])
-    kept: list[AsyncRetryHandler] = [
-        h for h in handlers if isinstance(h, AsyncConnectionErrorRetryHandler)
-    ]
-    if len(kept) == len(handlers):
-        return client
-    return twin_client(client, token=client.token, retry_handlers=kept)
-
-
 class SlackPoster:
     """`chat.postMessage` with per-channel pacing and retries. Share one per process."""
 
@@ -129,24 +112,18 @@ class SlackPoster:
         self,
         client: AsyncWebClient,
         *,
+        metrics: Metrics,
         min_interval: float = 1.0,
-        retries: int = 5,
-        base_delay: float = 1.0,
-        max_delay: float = 30.0,
-        max_retry_after: float = 120.0,
+        retry: RetryPolicy = SLACK_RETRY,
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
-        jitter: Callable[[], float] = random.random,
     ) -> None:
-        self._client = without_retry_handlers(client)
+        self._client = client
+        self._metrics = metrics
         self._min_interval = min_interval
-        self._attempts = max(1, retries + 1)
-        self._base_delay = base_delay
-        self._max_delay = max_delay
-        self._max_retry_after = max_retry_after
+        self._retry = retry
         self._sleep = sleep
         self._clock = clock
-        self._jitter = jitter
         self._locks: dict[str, asyncio.Lock] = {}
         self._last_post: dict[str, float] = {}
 
@@ -184,9 +161,10 @@ class SlackPoster:
         thread_ts: str | None,
     ) -> str:
         failure: DeliveryFailed | None = None
-        for attempt in range(self._attempts):
+        for attempt in range(self._retry.attempts):
             await self._pace(channel)
             delay: float
+            reason: str
             try:
                 response = await self._client.chat_postMessage(
                     channel=channel,
@@ -200,12 +178,12 @@ class SlackPoster:
                 status = http_status(exc.response)
                 error = error_code(exc.response) or "unexpected_response"
                 if status == 429 or error == "ratelimited":
-                    wait = _retry_after(exc.response)
-                    delay = self._backoff(attempt) if wait is None else wait
-                    delay = min(delay, self._max_retry_after)
+                    delay = self._retry.rate_limited(attempt, _retry_after(exc.response))
+                    reason = "rate_limited"
                     failure = DeliveryFailed("ratelimited", True)
                 elif (status is not None and status >= 500) or error in _TRANSIENT_ERRORS:
-                    delay = self._backoff(attempt)
+                    delay = self._retry.backoff(attempt)
+                    reason = "server_error"
                     failure = DeliveryFailed(error, True, f"HTTP {status}")
                 else:
                     detail = None
@@ -215,14 +193,16 @@ class SlackPoster:
                         detail = "; ".join(map(str, messages))[:500] if messages else None
                     raise DeliveryFailed(error, False, detail) from exc
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                delay = self._backoff(attempt)
+                delay = self._retry.backoff(attempt)
+                reason = "connection_error"
                 failure = DeliveryFailed("connection_error", True, type(exc).__name__)
             else:
                 ts = response.get("ts")
                 if not isinstance(ts, str):
                     raise DeliveryFailed("unexpected_response", True, "no ts in the answer")
                 return ts
-            if attempt + 1 < self._attempts:
+            if self._retry.retries_left(attempt):
+                self._metrics.observe_slack_retry(reason)
                 log.info(
                     "slack post retry",
                     extra={"channel": channel, "error": failure.error, "delay": round(delay, 2)},
@@ -230,10 +210,6 @@ class SlackPoster:
                 await self._sleep(delay)
         assert failure is not None
         raise failure
-
-    def _backoff(self, attempt: int) -> float:
-        bound = min(self._max_delay, self._base_delay * 2.0**attempt)
-        return bound * (0.5 + self._jitter() / 2)
 
     async def _pace(self, channel: str) -> None:
         last = self._last_post.get(channel)

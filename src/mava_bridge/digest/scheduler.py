@@ -1,4 +1,5 @@
-"""APScheduler 3.x jobs in the bot's event loop: the alert poll and one job per digest.
+"""APScheduler 3.x jobs in the bot's event loop: the alert poll, one job per digest and
+the hourly housekeeping (mava_bridge.digest.housekeeping).
 
 Jobs are rebuilt from the database at start-up, whenever a subscription changes here
 (`SubscriptionService.on_change`) and at every poll (a change made on another replica).
@@ -30,10 +31,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from mava_bridge.digest.alerts import AlertPoller, PollReport
 from mava_bridge.digest.digest import DeliveryResult, DigestService
+from mava_bridge.digest.housekeeping import DIGEST_RUN_RETENTION, Housekeeping, HousekeepingReport
 from mava_bridge.digest.subscriptions import ActiveSubscription, Clock, SubscriptionService
 from mava_bridge.domain.cron import cron_trigger, last_fire_time
 from mava_bridge.domain.filters import fingerprint
 from mava_bridge.mava.ratelimit import background
+from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
 from mava_bridge.store.tables import utcnow
 
@@ -46,6 +49,9 @@ TakeOver = Callable[[], Awaitable[tuple[int, int]]]
 DIGEST_GRACE: Final = timedelta(hours=1)
 DIGEST_RETRY_DELAY: Final = timedelta(minutes=5)
 POLL_JOB: Final = "alerts:poll"
+HOUSEKEEPING_JOB: Final = "housekeeping"
+HOUSEKEEPING_INTERVAL: Final = timedelta(hours=1)
+assert DIGEST_RUN_RETENTION > DIGEST_GRACE  # a run is never deleted while it may be posted
 _DIGEST_PREFIX: Final = "digest:"
 
 
@@ -72,8 +78,12 @@ class BotScheduler:
         poll_interval: float | None = None,
         shutdown_grace: float = 30.0,
         take_over: TakeOver | None = None,
+        housekeeping: Housekeeping,
+        metrics: Metrics,
     ) -> None:
         self._settings = settings
+        self._housekeeping = housekeeping
+        self._metrics = metrics
         self._take_over = take_over
         self._took_over = False
         self._take_over_lock = asyncio.Lock()
@@ -127,6 +137,12 @@ class BotScheduler:
             name="poll Mava for alerts",
             next_run_time=datetime.now(UTC),  # the first poll right away
         )
+        self._scheduler.add_job(
+            self.run_housekeeping,
+            IntervalTrigger(seconds=HOUSEKEEPING_INTERVAL.total_seconds()),
+            id=HOUSEKEEPING_JOB,
+            name="delete rows nothing needs any more",
+        )
         await self.rebuild()
         if not self._listening:
             self._subs.on_change(self.rebuild)
@@ -140,6 +156,7 @@ class BotScheduler:
     async def shutdown(self) -> None:
         """Stop scheduling, let jobs in flight finish (up to `shutdown_grace` seconds,
         so a post is recorded before we go), then stop."""
+        self._metrics.poll_stopped()  # this process polls no more: the lag reads NaN
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is None:
             return
@@ -209,13 +226,29 @@ class BotScheduler:
         """The poll job: one alert poll if this process should run it."""
         with self._tracked():
             if not await self._leading():
+                self._metrics.poll_stopped()
                 return None
+            self._metrics.poll_started()
             try:
                 await self.rebuild()
                 with background():
-                    return await self._poller.poll_once()
+                    report = await self._poller.poll_once()
             except Exception:
                 log.exception("alert poll failed; trying again next interval")
+                return None
+            if not report.mava_errors:
+                self._metrics.poll_succeeded()
+            return report
+
+    async def run_housekeeping(self) -> HousekeepingReport | None:
+        """The housekeeping job (mava_bridge.digest.housekeeping), on the leader only."""
+        with self._tracked():
+            if not await self._leading():
+                return None
+            try:
+                return await self._housekeeping.run()
+            except Exception:
+                log.exception("housekeeping failed; trying again next hour")
                 return None
 
     async def run_digest(

@@ -14,10 +14,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -43,6 +42,7 @@ from mava_bridge.mava.models import (
     TicketPage,
 )
 from mava_bridge.mava.ratelimit import RateLimiter, limiter_for
+from mava_bridge.retry import MAVA_RETRY, RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -113,19 +113,6 @@ class TicketQuery:
         return params
 
 
-@dataclass
-class RetryPolicy:
-    attempts: int = 4  # first try included
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    max_retry_after: float = 60.0
-    jitter: Callable[[], float] = field(default=random.random)
-
-    def backoff(self, attempt: int) -> float:
-        """Exponential backoff with full jitter."""
-        return min(self.max_delay, self.base_delay * 2.0**attempt) * (0.5 + self.jitter() / 2)
-
-
 class MavaClient:
     def __init__(
         self,
@@ -143,7 +130,7 @@ class MavaClient:
         secret = token if isinstance(token, SecretStr) else SecretStr(token)
         self._token = secret
         self._limiter = limiter or RateLimiter()
-        self._retry = retry or RetryPolicy()
+        self._retry = retry or MAVA_RETRY
         self._observer = observer
         self._wait_observer = wait_observer
         self._sleep = sleep
@@ -388,7 +375,7 @@ class MavaClient:
                 else:
                     raise failure
             attempt += 1
-            if not retryable or attempt >= self._retry.attempts:
+            if not retryable or not self._retry.retries_left(attempt - 1):
                 raise failure from cause
             delay = (
                 self._retry_after(failure, attempt - 1)
@@ -402,9 +389,7 @@ class MavaClient:
             await self._sleep(delay)
 
     def _retry_after(self, failure: errors.MavaRateLimited, attempt: int) -> float:
-        if failure.retry_after is not None:
-            return min(failure.retry_after, self._retry.max_retry_after)
-        return self._retry.backoff(attempt)
+        return self._retry.rate_limited(attempt, failure.retry_after)
 
     def _error_for(self, response: httpx.Response, ticket: str | None) -> errors.MavaError:
         status = response.status_code

@@ -16,7 +16,7 @@ from mava_bridge.slack.access import AccessControl
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.identity import BotIdentity
 from mava_bridge.slack.listeners import actions, commands, shortcuts, views
-from mava_bridge.slack.web import slack_client, twin_client
+from mava_bridge.slack.web import SlackClients, slack_clients
 from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
@@ -56,7 +56,7 @@ def create_app(
     mava: MavaClient,
     store: Database,
     *,
-    client: AsyncWebClient | None = None,
+    clients: SlackClients | None = None,
     deps: Deps | None = None,
     **overrides: Any,
 ) -> AsyncApp:
@@ -65,21 +65,18 @@ def create_app(
     Pass `deps` (from `build_deps`) when the caller needs the services too, e.g. the
     runtime's scheduler and shutdown; keyword overrides replace single fields.
     """
-    client = client or slack_client(settings)
-    deps = deps or build_deps(settings, mava, store, client, **overrides)
+    clients = clients or slack_clients(settings)
+    deps = deps or build_deps(settings, mava, store, clients.bot, **overrides)
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
-    # Bolt takes the token from `authorize` (one shared auth.test), so its own client
-    # carries none; it still shares the bot client's connections and retry handlers.
-    bolt_client = twin_client(client, token=None, retry_handlers=client.retry_handlers)
     identity = deps.identity
 
     async def authorize() -> AuthorizeResult:  # Bolt passes arguments by name: none here
         return await identity.authorize()
 
     app = AsyncApp(
-        client=bolt_client,
+        client=clients.bolt,  # no token: Bolt takes it from `authorize`
         authorize=authorize,
         signing_secret=signing_secret,
         # HTTP requests are verified at the door (mava_bridge.slack.http_route) before Bolt sees

@@ -15,6 +15,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
 from mava_bridge.store.db import Database
+from mava_bridge.store.purge import BATCH, delete_batched
 from mava_bridge.store.tables import IdempotencyKey
 
 
@@ -62,9 +63,9 @@ class IdempotencyStore:
         async with self.db.session() as session, session.begin():
             await session.execute(delete(IdempotencyKey).where(IdempotencyKey.key == key))
 
-    async def purge_expired(self) -> int:
-        async with self.db.session() as session, session.begin():
-            result = await session.execute(
-                delete(IdempotencyKey).where(IdempotencyKey.expires_at <= self._clock())
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
+    async def purge_expired(self, *, batch: int = BATCH) -> int:
+        """Delete expired keys (they protect nothing any more); returns how many.
+        Run hourly by the housekeeping job (mava_bridge.digest.housekeeping)."""
+        return await delete_batched(
+            self.db, IdempotencyKey.key, IdempotencyKey.expires_at <= self._clock(), batch=batch
+        )

@@ -1,0 +1,84 @@
+"""The housekeeping job: delete rows nothing needs any more, so tables stay bounded.
+
+Run hourly on the leader by `BotScheduler`. What it deletes, and why that is safe:
+
+- **Idempotency keys** past `expires_at`: an expired key protects nothing (a claim
+  deletes it anyway before inserting its own).
+- **Alert deliveries** claimed more than `ALERT_RETENTION` ago. A row is what stops a
+  ticket from being alerted twice, so it must outlive every poll that can still find the
+  ticket. The poller only searches tickets created within `ALERT_LOOKBACK` (30 days) of
+  now, up to `CLOCK_SKEW` in the future (mava_bridge.digest.alerts), and a ticket is
+  claimed no earlier than `CLOCK_SKEW` before its creation; so from
+  `ALERT_LOOKBACK + CLOCK_SKEW` after its claim no poll can match it. `ALERT_RETENTION`
+  keeps rows three times that long, because the row also maps an alert's Slack thread to
+  its ticket (`ticket_for_thread`), for commands run in that thread.
+- **Digest runs** claimed more than `DIGEST_RUN_RETENTION` ago: a run is only claimed,
+  posted or finished within `DIGEST_GRACE` (an hour) of its fire time
+  (mava_bridge.digest.scheduler, which checks the retention exceeds it).
+
+The audit log is kept: it is the record of who did what, and its retention is the
+operator's decision (README, "Audit log").
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Final
+
+from mava_bridge.digest.queries import ALERT_LOOKBACK, CLOCK_SKEW
+from mava_bridge.digest.subscriptions import Clock
+from mava_bridge.store.db import Database
+from mava_bridge.store.idempotency import IdempotencyStore
+from mava_bridge.store.purge import BATCH, delete_batched
+from mava_bridge.store.tables import AlertDelivery, DigestRun, utcnow
+
+log = logging.getLogger(__name__)
+
+ALERT_RETENTION: Final = timedelta(days=90)
+DIGEST_RUN_RETENTION: Final = timedelta(days=30)
+assert ALERT_RETENTION > ALERT_LOOKBACK + CLOCK_SKEW  # exactly-once needs at least that
+
+
+@dataclass(frozen=True)
+class HousekeepingReport:
+    idempotency_keys: int
+    alert_deliveries: int
+    digest_runs: int
+
+
+class Housekeeping:
+    def __init__(
+        self,
+        db: Database,
+        idempotency: IdempotencyStore,
+        *,
+        clock: Clock = utcnow,
+        batch: int = BATCH,
+    ) -> None:
+        self._db = db
+        self._idempotency = idempotency
+        self._clock = clock
+        self._batch = batch
+
+    async def run(self) -> HousekeepingReport:
+        now = self._clock()
+        report = HousekeepingReport(
+            idempotency_keys=await self._idempotency.purge_expired(batch=self._batch),
+            alert_deliveries=await delete_batched(
+                self._db,
+                AlertDelivery.id,
+                AlertDelivery.claimed_at < now - ALERT_RETENTION,
+                batch=self._batch,
+            ),
+            digest_runs=await delete_batched(
+                self._db,
+                DigestRun.id,
+                DigestRun.claimed_at < now - DIGEST_RUN_RETENTION,
+                batch=self._batch,
+            ),
+        )
+        if report.idempotency_keys or report.alert_deliveries or report.digest_runs:
+            log.info("housekeeping", extra={"deleted": report})
+        return report

@@ -1,0 +1,41 @@
+"""The retry policy shared by the clients of outside systems (Mava, Slack).
+
+One policy object per outside system, built once where its client is built: how many
+tries, the backoff between them, and how long a `Retry-After` may make us wait. What is
+safe to retry stays with each client (a Mava write after a timeout never is).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4  # first try included
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+    jitter: Callable[[], float] = field(default=random.random)
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with jitter: between half and all of the bound."""
+        return min(self.max_delay, self.base_delay * 2.0**attempt) * (0.5 + self.jitter() / 2)
+
+    def rate_limited(self, attempt: int, retry_after: float | None) -> float:
+        """The wait after a 429: its `Retry-After` (capped), else the backoff."""
+        if retry_after is None:
+            return self.backoff(attempt)
+        return min(retry_after, self.max_retry_after)
+
+    def retries_left(self, attempt: int) -> bool:
+        """Whether try number `attempt + 1` (counting from 1) may be followed by another."""
+        return attempt + 1 < self.attempts
+
+
+# Mava: 4 tries, 0.5 s doubling to 8 s, Retry-After honoured up to a minute.
+MAVA_RETRY = RetryPolicy()
+# Slack posts: 6 tries, 1 s doubling to 30 s, Retry-After honoured up to two minutes.
+SLACK_RETRY = RetryPolicy(attempts=6, base_delay=1.0, max_delay=30.0, max_retry_after=120.0)

@@ -1,0 +1,92 @@
+"""The housekeeping job on SQLite and PostgreSQL: what it deletes and what it keeps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from backends import Backend
+from sqlalchemy import func, select
+
+from mava_bridge.digest.housekeeping import (
+    ALERT_RETENTION,
+    DIGEST_RUN_RETENTION,
+    Housekeeping,
+)
+from mava_bridge.digest.queries import ALERT_LOOKBACK, CLOCK_SKEW
+from mava_bridge.store.db import Database
+from mava_bridge.store.idempotency import IdempotencyStore
+from mava_bridge.store.tables import AlertDelivery, DigestRun, IdempotencyKey
+
+NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+async def count(db: Database, table: type[AlertDelivery | DigestRun | IdempotencyKey]) -> int:
+    async with db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def keys(db: Database, table: type[AlertDelivery | DigestRun]) -> set[str]:
+    column = AlertDelivery.ticket_id if table is AlertDelivery else DigestRun.run_key
+    async with db.session() as session:
+        return set((await session.scalars(select(column))).all())
+
+
+async def test_deletes_what_nothing_needs_and_keeps_the_rest(backend: Backend) -> None:
+    db = backend.database()
+    await db.migrate()
+    async with db.session() as session, session.begin():
+        for name, age in {
+            "expired-1": -HOUR,
+            "expired-2": -timedelta(days=3),
+            "live": HOUR,
+        }.items():
+            session.add(
+                IdempotencyKey(key=name, created_at=NOW - timedelta(days=5), expires_at=NOW + age)
+            )
+        for ticket, age in {
+            # Still findable by a poll (created within ALERT_LOOKBACK): must stay.
+            "t-findable": ALERT_LOOKBACK + CLOCK_SKEW,
+            "t-kept": ALERT_RETENTION - HOUR,
+            "t-old": ALERT_RETENTION + HOUR,
+            "t-ancient": ALERT_RETENTION * 3,
+        }.items():
+            session.add(
+                AlertDelivery(
+                    channel_id="C1",
+                    ticket_id=ticket,
+                    reason="new",
+                    state="posted",
+                    message_ts="1.0",
+                    claimed_at=NOW - age,
+                    posted_at=NOW - age,
+                )
+            )
+        for run, age in {
+            "run-recent": HOUR,
+            "run-kept": DIGEST_RUN_RETENTION - HOUR,
+            "run-old": DIGEST_RUN_RETENTION + HOUR,
+        }.items():
+            session.add(
+                DigestRun(run_key=run, channel_id="C1", state="posted", claimed_at=NOW - age)
+            )
+
+    def clock() -> datetime:
+        return NOW
+
+    job = Housekeeping(db, IdempotencyStore(db, 60, clock=clock), clock=clock, batch=1)
+    report = await job.run()
+
+    assert (report.idempotency_keys, report.alert_deliveries, report.digest_runs) == (2, 2, 1)
+    async with db.session() as session:
+        assert set((await session.scalars(select(IdempotencyKey.key))).all()) == {"live"}
+    assert await keys(db, AlertDelivery) == {"t-findable", "t-kept"}
+    assert await keys(db, DigestRun) == {"run-recent", "run-kept"}
+    # A second run finds nothing more to do.
+    again = await job.run()
+    assert (again.idempotency_keys, again.alert_deliveries, again.digest_runs) == (0, 0, 0)
+    assert await count(db, AlertDelivery) == 2
+
+
+def test_alerts_outlive_every_poll_that_can_find_their_ticket() -> None:
+    assert ALERT_RETENTION > ALERT_LOOKBACK + CLOCK_SKEW
