@@ -265,19 +265,6 @@ async def test_subscription_limit_per_channel(db: Database) -> None:
         await subscriptions.add_digest(DIGESTS, Schedule.daily(10, 0), Filters(), "U1")
 
 
-async def test_post_now_answers_with_a_sentence(
-    mava: MavaClient, db: Database, stub: SlackStub, mava_sandbox: RunningSandbox
-) -> None:
-    from mava_bridge.services.errors import ServiceError
-
-    service = make_service(mava, db, stub, make_settings())
-    count = len(open_unassigned(mava_sandbox))
-    assert await service.post_now(DIGESTS) == f"Posted the digest: {count} tickets."
-    stub.fail("chat.postMessage", "not_in_channel")
-    with pytest.raises(ServiceError, match="not_in_channel"):
-        await service.post_now(DIGESTS)
-
-
 async def test_cli_preview_prints_without_posting(
     mava_sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

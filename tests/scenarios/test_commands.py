@@ -528,3 +528,22 @@ async def test_mava_rate_limiting() -> None:
         message = flat(shown(await run(stack, f"status {ticket} pending")))
         assert message == ":warning: Mava is rate limiting us (429). Try again in a minute."
         assert mava_ticket(stack, ticket)["status"] == "Open"
+
+
+# --- digest now ---------------------------------------------------------------------------
+
+
+async def test_digest_now_answers_with_a_sentence(stack: Stack) -> None:
+    body = await run(stack, "digest")
+    listed = [
+        block["block_id"]
+        for message in stack.slack.messages(CHANNEL)
+        for block in message.get("blocks") or []
+        if str(block.get("block_id", "")).startswith("ticket:")
+    ]
+    assert listed
+    assert f"Digest posted ({len(listed)} tickets)." in body["text"]
+
+    stack.slack.fail("chat.postMessage", "not_in_channel")
+    refused = await run(stack, "digest")
+    assert "not_in_channel" in shown(refused)

@@ -27,7 +27,6 @@ from mava_bridge.digest.subscriptions import (
 from mava_bridge.domain.filters import Filters
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
-from mava_bridge.services.errors import ServiceError
 from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks.common import Block, context
 from mava_bridge.slack.blocks.digest import (
@@ -191,18 +190,6 @@ class DigestService(Deliverer):
             except SQLAlchemyError:
                 log.exception("could not record a digest outcome")
         return result
-
-    async def post_now(self, channel_id: str) -> str:
-        """`/mava digest`: post this channel's digest now; a sentence saying what was
-        posted, or ServiceError with what went wrong."""
-        result = await self.post(channel_id)
-        if not result.ok:
-            raise ServiceError(f"The digest was not posted: {result.error or 'unknown error'}")
-        count = result.ticket_count
-        sentence = f"Posted the digest: {count} ticket{'s' if count != 1 else ''}."
-        if result.error:
-            sentence += f" Some of it is missing: {result.error}."
-        return sentence
 
     async def _deliver(
         self,
