@@ -5,17 +5,24 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from backends import Backend
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
+from mava_bridge.digest import SlackPoster, create_digest_runtime
 from mava_bridge.digest.housekeeping import (
     ALERT_RETENTION,
     DIGEST_RUN_RETENTION,
     Housekeeping,
 )
 from mava_bridge.digest.queries import ALERT_LOOKBACK, CLOCK_SKEW
+from mava_bridge.digest.scheduler import HOUSEKEEPING_INTERVAL, HOUSEKEEPING_JOB
+from mava_bridge.mava.client import MavaClient
+from mava_bridge.observability.metrics import Metrics
+from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.tables import AlertDelivery, DigestRun, IdempotencyKey
+from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -90,3 +97,42 @@ async def test_deletes_what_nothing_needs_and_keeps_the_rest(backend: Backend) -
 
 def test_alerts_outlive_every_poll_that_can_find_their_ticket() -> None:
     assert ALERT_RETENTION > ALERT_LOOKBACK + CLOCK_SKEW
+
+
+async def test_the_scheduler_runs_it_hourly_on_the_leader_only(
+    db: Database, stub: SlackStub, mava: MavaClient
+) -> None:
+    leading = False
+
+    async def should_run() -> bool:
+        return leading
+
+    metrics = Metrics(process_metrics=False)
+    client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
+    runtime = create_digest_runtime(
+        Settings(_env_file=None),
+        mava,
+        db,
+        SlackPoster(client, metrics=metrics),
+        metrics=metrics,
+        should_run=should_run,
+    )
+    now = datetime.now(UTC)
+    async with db.session() as session, session.begin():
+        session.add(IdempotencyKey(key="expired", created_at=now - HOUR, expires_at=now))
+
+    assert await runtime.scheduler.run_housekeeping() is None  # not the leader
+    assert await count(db, IdempotencyKey) == 1
+    leading = True
+    report = await runtime.scheduler.run_housekeeping()
+    assert report is not None and report.idempotency_keys == 1
+    assert await count(db, IdempotencyKey) == 0
+
+    await runtime.scheduler.start()
+    try:
+        scheduler = runtime.scheduler.scheduler
+        assert scheduler is not None
+        job = scheduler.get_job(HOUSEKEEPING_JOB)
+        assert job is not None and job.trigger.interval == HOUSEKEEPING_INTERVAL
+    finally:
+        await runtime.scheduler.shutdown()
