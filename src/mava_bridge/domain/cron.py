@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -30,11 +31,14 @@ _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: 0 = Sunday
 
 
+@dataclass(frozen=True)
 class _Field:
     """One crontab field: its name in messages, its range and the names it accepts."""
 
-    def __init__(self, what: str, low: int, high: int, names: dict[str, int]) -> None:
-        self.what, self.low, self.high, self.names = what, low, high, names
+    what: str
+    low: int
+    high: int
+    names: dict[str, int]
 
 
 _MINUTE = _Field("minute", 0, 59, {})
