@@ -17,11 +17,11 @@ from mava_bridge.digest.subscriptions import (
     SubscriptionService,
 )
 from mava_bridge.domain.filters import Filters
+from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.domain.schedule import Schedule
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.models import Origin, Priority
 from mava_bridge.observability.metrics import Metrics
-from mava_bridge.retry import SLACK_RETRY
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox

@@ -10,8 +10,8 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.digest.posting import DeliveryFailed, SlackPoster
+from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.observability.metrics import Metrics
-from mava_bridge.retry import SLACK_RETRY
 from mava_bridge.settings import Settings
 from mava_bridge.slack.web import slack_clients
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub

@@ -16,10 +16,10 @@ from mava_bridge.digest import create_digest_runtime, ledger
 from mava_bridge.digest.posting import SlackPoster
 from mava_bridge.digest.scheduler import BotScheduler
 from mava_bridge.domain.filters import Filters
+from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.domain.schedule import Schedule
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
-from mava_bridge.retry import SLACK_RETRY
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox

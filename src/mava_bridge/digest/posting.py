@@ -22,8 +22,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.domain.retry import SLACK_RETRY, RetryPolicy
 from mava_bridge.observability.metrics import Metrics
-from mava_bridge.retry import SLACK_RETRY, RetryPolicy
 from mava_bridge.slack.errors import error_code, http_status
 
 log = logging.getLogger(__name__)

@@ -24,6 +24,7 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from mava_bridge.domain import ticket_refs
+from mava_bridge.domain.retry import MAVA_RETRY, RetryPolicy
 from mava_bridge.mava import errors
 from mava_bridge.mava.models import (
     UNASSIGNED,
@@ -42,7 +43,6 @@ from mava_bridge.mava.models import (
     TicketPage,
 )
 from mava_bridge.mava.ratelimit import RateLimiter, limiter_for
-from mava_bridge.retry import MAVA_RETRY, RetryPolicy
 
 log = logging.getLogger(__name__)
 
