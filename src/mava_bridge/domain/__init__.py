@@ -11,4 +11,5 @@ cron, APScheduler), so every layer above may use it.
 - `schedule`: `Schedule` (when a digest runs); `cron`: crontab parsing, validation,
   normalising and the APScheduler triggers that keep crontab's meaning.
 - `wording`: small wording rules for messages people read.
+- `retry`: the retry policy for outside systems (Mava, Slack).
 """
