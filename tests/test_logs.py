@@ -15,13 +15,11 @@ from mava_bridge.observability import logs
 from mava_bridge.observability.logs import (
     QUIET_LOGGERS,
     configure_logging,
-    database_password,
     log_action,
     redact,
     register_secret,
-    secrets_from_settings,
 )
-from mava_bridge.settings import Settings
+from mava_bridge.settings import Settings, database_password
 
 BOT_TOKEN = "xoxb-1111-2222-AbCdEfGhIjKl"
 SIGNING = "8f14e45fceea167a5a36dedd4bea2543"
@@ -294,7 +292,7 @@ def test_a_secret_containing_another_is_redacted_whole() -> None:
     assert redact("abcdefgh") == "[redacted]"
 
 
-def test_secrets_from_settings_include_the_database_password() -> None:
+def test_secret_values_include_the_database_password() -> None:
     settings = Settings(
         _env_file=None,
         slack_bot_token=BOT_TOKEN,
@@ -302,7 +300,7 @@ def test_secrets_from_settings_include_the_database_password() -> None:
         mava_api_token=MAVA_KEY,
         database_url=f"postgresql+asyncpg://bot:{DB_PASSWORD}@db:5432/mava",
     )
-    assert sorted(secrets_from_settings(settings)) == sorted(
+    assert sorted(settings.secret_values()) == sorted(
         [BOT_TOKEN, SIGNING, MAVA_KEY, DB_PASSWORD]
     )
     assert database_password("sqlite+aiosqlite:///./mava-bot.db") is None

@@ -13,15 +13,8 @@ import pytest
 from pydantic import ValidationError
 
 from mava_bridge.mava.models import Priority
-from mava_bridge.settings import (
-    FIXES,
-    FOR_MAVA,
-    FOR_RUN,
-    Settings,
-    describe_errors,
-    load_settings,
-    read_settings,
-)
+from mava_bridge.settings import FOR_MAVA, FOR_RUN, Settings, load_settings, read_settings
+from mava_bridge.settings_problems import FIXES, describe_errors
 from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET
 from mava_sandbox.slack_stub import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN
 

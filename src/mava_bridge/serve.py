@@ -16,7 +16,7 @@ import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from mava_bridge.observability.logs import configure_logging, secrets_from_settings
+from mava_bridge.observability.logs import configure_logging
 from mava_bridge.runtime import Runtime
 from mava_bridge.settings import FOR_RUN, Settings, drop_secrets_from_environment, load_settings
 
@@ -100,7 +100,7 @@ def run_cli(argv: list[str]) -> int:
     parser.parse_args(argv)
     settings = load_settings(FOR_RUN)  # bad values and missing tokens, all in one pass
     drop_secrets_from_environment()
-    configure_logging(settings.log_level, secrets=secrets_from_settings(settings))
+    configure_logging(settings.log_level, secrets=settings.secret_values())
     return run_loop(serve(settings))
 
 

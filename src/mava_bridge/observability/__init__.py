@@ -5,7 +5,6 @@ from mava_bridge.observability.logs import (
     log_action,
     redact,
     register_secret,
-    secrets_from_settings,
 )
 from mava_bridge.observability.metrics import Metrics
 
@@ -15,5 +14,4 @@ __all__ = [
     "log_action",
     "redact",
     "register_secret",
-    "secrets_from_settings",
 ]

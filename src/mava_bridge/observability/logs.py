@@ -17,10 +17,7 @@ import sys
 import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, TextIO
-
-if TYPE_CHECKING:
-    from mava_bridge.settings import Settings
+from typing import Any, Final, TextIO
 
 REDACTED: Final = "[redacted]"
 
@@ -142,35 +139,6 @@ def register_secret(value: str | None) -> None:
 def redact(text: str) -> str:
     """The text as it would appear in a log line: for error messages shown elsewhere."""
     return _redactor.text(text)
-
-
-def database_password(url: str) -> str | None:
-    """The password inside a database URL, if any."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).password
-    except (ArgumentError, ValueError):
-        return None
-
-
-def secrets_from_settings(settings: Settings) -> list[str]:
-    """Every secret value in the settings, for `configure_logging(secrets=...)`."""
-    values = [
-        secret.get_secret_value()
-        for secret in (
-            settings.slack_bot_token,
-            settings.slack_signing_secret,
-            settings.slack_app_token,
-            settings.mava_api_token,
-        )
-        if secret is not None
-    ]
-    password = database_password(settings.database_url)
-    if password:
-        values.append(password)
-    return values
 
 
 class RedactingFilter(logging.Filter):

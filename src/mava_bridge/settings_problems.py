@@ -1,0 +1,131 @@
+"""Configuration problems in our own words: how to fix each setting, pydantic's errors
+said our way, and which values are secrets (never echoed back).
+
+Kept beside `mava_bridge.settings`, which reads the settings and reports through
+`describe_errors`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from pydantic import ValidationError
+
+# Never echoed back in a problem line.
+SECRETS: Final = frozenset(
+    {"slack_bot_token", "slack_signing_secret", "slack_app_token", "mava_api_token"}
+)
+# Slack token kinds by prefix, to say what was pasted instead of the right one.
+TOKEN_KINDS: Final = {
+    "xoxb-": "a bot token",
+    "xapp-": "an app-level token",
+    "xoxp-": "a user token",
+    "xoxe": "a token-rotation token",
+}
+WANTED_PREFIX: Final = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
+NOT_A_TOKEN: Final = {"slack_signing_secret": "the signing secret", "mava_api_token": "a Mava key"}
+
+FIND_CHANNEL_ID = (
+    "use the channel id (C... or G...): in Slack click the channel's name to open its "
+    "details, and copy the Channel ID at the bottom of the About tab"
+)
+
+# How to fix each setting, shown after what is wrong.
+FIXES: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "copy the Bot User OAuth Token (xoxb-...) from your Slack app's "
+    "OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "copy the Signing Secret from your Slack app's Basic Information page",
+    "SLACK_APP_TOKEN": "create an app-level token (xapp-...) with connections:write, or leave "
+    "it unset for HTTP mode",
+    "SLACK_API_URL": "leave unset for real Slack (https://slack.com/api/)",
+    "MAVA_API_TOKEN": "create an API key in the Mava dashboard (Admin > API keys)",
+    "MAVA_API_URL": "leave unset for https://gateway.mava.app",
+    "MAVA_DASHBOARD_URL": "leave unset for https://dashboard.mava.app",
+    "MAVA_TICKET_URL_TEMPLATE": "use a URL containing {ticket_id} (and optionally {dashboard})",
+    "DATABASE_URL": "e.g. sqlite+aiosqlite:///./mava-bot.db or postgresql+asyncpg://user@host/db",
+    "PORT": "a port number between 1 and 65535 (0 picks a free one)",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "DIGEST_SCHEDULE": 'a 5-field crontab, e.g. "0 9 * * 1-5" for weekdays at 09:00',
+    "DIGEST_TIMEZONE": "an IANA time zone name such as Europe/Berlin",
+    "ALERT_MIN_PRIORITY": "low, medium or high",
+    "MAVA_TIMEOUT_SECONDS": "seconds to wait for Mava, more than 0 and at most 120 (default 10)",
+    "MAVA_RATE_LIMIT": "requests per window allowed by Mava, at least 1 (default 90)",
+    "MAVA_RATE_WINDOW_SECONDS": "the rate-limit window in seconds, more than 0 (default 30)",
+    "USER_CACHE_TTL_SECONDS": "seconds to cache Slack user lookups, 0 or more (default 300)",
+    "IDEMPOTENCY_WINDOW_SECONDS": "seconds a repeated submission counts as a duplicate, at "
+    "least 1 (default 120)",
+    "POLL_INTERVAL_SECONDS": "seconds between alert polls, at least 1 (default 60)",
+    "LEADER_CHECK_SECONDS": "seconds between leader checks on PostgreSQL, at least 0.5 (default 5)",
+    "SOCKET_MODE_UNHEALTHY_SECONDS": "seconds without a Socket Mode connection before "
+    "/healthz answers 503, more than 0 (default 30)",
+    "DIGEST_SKIP_EMPTY": "true or false",
+    "ALERT_UNASSIGNED": "true or false",
+    "AUDIT_CHANNEL": FIND_CHANNEL_ID,
+    "DIGEST_CHANNEL": FIND_CHANNEL_ID,
+    "ALERT_CHANNEL": FIND_CHANNEL_ID,
+}
+
+# pydantic's own error types, said our way ({...} filled from the error's context).
+OWN_WORDS: Final = {
+    "int_parsing": "is not a whole number",
+    "int_from_float": "is not a whole number",
+    "float_parsing": "is not a number",
+    "bool_parsing": "is not true or false",
+    "literal_error": "is not one of {expected}",
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
+    "url_parsing": "is not a URL",
+    "url_scheme": "is not an http:// or https:// URL",
+    "url_syntax_violation": "is not a URL",
+    "string_type": "is not text",
+}
+
+
+def _shown(value: Any) -> str:
+    """A bad value as echoed back: a URL's password masked, long values cut."""
+    text = re.sub(r"(://[^:/@\s]*:)[^@/\s]*@", r"\1***@", str(value))
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _in_own_words(item: Any) -> str:
+    words = OWN_WORDS.get(item["type"])
+    if words is None:
+        return str(item["msg"]).removeprefix("Value error, ")
+    context = {
+        key: f"{value:g}" if isinstance(value, float) else value
+        for key, value in (item.get("ctx") or {}).items()
+    }
+    try:
+        return words.format(**context)
+    except (KeyError, IndexError):
+        return str(item["msg"])
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One line per problem: the variable, its value (unless secret), what is wrong, and
+    how to fix it."""
+    items = error.errors()
+    types = {item["type"] for item in items}
+    # A bot token in SLACK_APP_TOKEN and an app token in SLACK_BOT_TOKEN: one line says so.
+    swapped = {"xapp_in_slack_bot_token", "xoxb_in_slack_app_token"} <= types
+    lines = []
+    if swapped:
+        lines.append(
+            "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are swapped: the bot token (xoxb-...) goes "
+            "in SLACK_BOT_TOKEN, the app-level token (xapp-...) in SLACK_APP_TOKEN; swap the "
+            "two values."
+        )
+    for item in items:
+        if swapped and item["loc"] and item["loc"][0] in WANTED_PREFIX:
+            continue
+        field = str(item["loc"][0]) if item["loc"] else ""
+        name = field.upper() or "settings"
+        problem = _in_own_words(item)
+        if field and field not in SECRETS and item["type"] != "missing":
+            problem = f"{_shown(item['input'])} {problem}"
+        fix = FIXES.get(name)
+        lines.append(f"{name}: {problem}" + (f"; {fix}." if fix else "."))
+    return lines
