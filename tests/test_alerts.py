@@ -15,13 +15,13 @@ from sqlalchemy import select
 from mava_bridge.digest import ledger
 from mava_bridge.digest.alerts import AlertPoller, PollReport, ticket_for_thread
 from mava_bridge.digest.posting import SlackPoster
-from mava_bridge.digest.subscriptions import SubscriptionService
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.mava.client import MavaClient, RetryPolicy
 from mava_bridge.mava.models import Origin, Priority
 from mava_bridge.mava.ratelimit import RateLimiter
 from mava_bridge.observability.metrics import Metrics
+from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import AlertDelivery

@@ -12,16 +12,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.digest.digest import DigestService
 from mava_bridge.digest.posting import SlackPoster
-from mava_bridge.digest.subscriptions import (
-    SubscriptionError,
-    SubscriptionService,
-)
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.domain.schedule import Schedule
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.models import Origin, Priority
 from mava_bridge.observability.metrics import Metrics
+from mava_bridge.services.subscriptions import (
+    SubscriptionError,
+    SubscriptionService,
+)
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox

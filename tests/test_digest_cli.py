@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mava_bridge.digest.subscriptions import SubscriptionService
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.schedule import schedule_from_cron
+from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox

@@ -27,8 +27,8 @@ from scenarios.conftest import CHANNEL, SAM, flat, new_ticket, run, scenario_sta
 
 from mava_bridge.digest import ledger
 from mava_bridge.digest.scheduler import DIGEST_GRACE, run_key
-from mava_bridge.digest.subscriptions import ActiveSubscription
 from mava_bridge.observability.logs import JsonFormatter
+from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN
 from mava_sandbox.stack import Stack
 

@@ -24,15 +24,15 @@ from mava_bridge.digest.housekeeping import Housekeeping
 from mava_bridge.digest.ledger import take_over_claims, ticket_for_thread
 from mava_bridge.digest.posting import DeliveryFailed, SlackPoster
 from mava_bridge.digest.scheduler import BotScheduler, ShouldRun, always_run
-from mava_bridge.digest.subscriptions import (
+from mava_bridge.mava.client import MavaClient
+from mava_bridge.observability.metrics import Metrics
+from mava_bridge.services.subscriptions import (
     ActiveSubscription,
     Clock,
     SubscriptionError,
     SubscriptionService,
     SubscriptionView,
 )
-from mava_bridge.mava.client import MavaClient
-from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore

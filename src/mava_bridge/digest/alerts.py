@@ -38,16 +38,16 @@ from mava_bridge.digest.queries import (
     POLL_OVERLAP,
     alert_query,
 )
-from mava_bridge.digest.subscriptions import (
-    ActiveSubscription,
-    record_outcome,
-)
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.client import TicketQuery
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Priority, SortBy, Ticket
 from mava_bridge.mava.ratelimit import background
+from mava_bridge.services.subscriptions import (
+    ActiveSubscription,
+    record_outcome,
+)
 from mava_bridge.slack.blocks.digest import alert_message, alert_text
 
 log = logging.getLogger(__name__)

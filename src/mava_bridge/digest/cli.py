@@ -20,9 +20,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.digest.digest import DigestPreview, DigestService
 from mava_bridge.digest.posting import SlackPoster
-from mava_bridge.digest.subscriptions import SubscriptionService
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.observability.metrics import Metrics
+from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.settings import FOR_MAVA, Settings, load_settings
 from mava_bridge.slack import text as t
 from mava_bridge.store.db import Database

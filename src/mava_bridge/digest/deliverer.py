@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mava_bridge.digest.posting import SlackPoster
-from mava_bridge.digest.subscriptions import Clock, SubscriptionService
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
+from mava_bridge.services.subscriptions import Clock, SubscriptionService
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import utcnow

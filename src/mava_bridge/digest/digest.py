@@ -19,14 +19,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from mava_bridge.digest import ledger
 from mava_bridge.digest.deliverer import Deliverer
 from mava_bridge.digest.posting import DeliveryFailed
-from mava_bridge.digest.queries import DEFAULT_DIGEST_FILTERS, digest_query
-from mava_bridge.digest.subscriptions import (
+from mava_bridge.digest.queries import digest_query
+from mava_bridge.domain.filters import DEFAULT_DIGEST_FILTERS, Filters
+from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.models import Ticket
+from mava_bridge.services.subscriptions import (
     ActiveSubscription,
     record_outcome,
 )
-from mava_bridge.domain.filters import Filters
-from mava_bridge.mava.errors import MavaError
-from mava_bridge.mava.models import Ticket
 from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks.common import Block, context
 from mava_bridge.slack.blocks.digest import (

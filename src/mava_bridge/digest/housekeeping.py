@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Final
 
 from mava_bridge.digest.queries import ALERT_LOOKBACK, CLOCK_SKEW
-from mava_bridge.digest.subscriptions import Clock
+from mava_bridge.services.subscriptions import Clock
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.purge import BATCH, delete_batched

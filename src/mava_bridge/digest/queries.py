@@ -28,7 +28,6 @@ DIGEST_LOOKBACK: Final = timedelta(days=365)
 CLOCK_SKEW: Final = timedelta(minutes=5)
 POLL_OVERLAP: Final = timedelta(minutes=5)
 
-DEFAULT_DIGEST_FILTERS: Final = Filters(unassigned_only=True)
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 

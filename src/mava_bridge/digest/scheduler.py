@@ -32,11 +32,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from mava_bridge.digest.alerts import AlertPoller, PollReport
 from mava_bridge.digest.digest import DeliveryResult, DigestService
 from mava_bridge.digest.housekeeping import DIGEST_RUN_RETENTION, Housekeeping, HousekeepingReport
-from mava_bridge.digest.subscriptions import ActiveSubscription, Clock, SubscriptionService
 from mava_bridge.domain.cron import cron_trigger, last_fire_time
 from mava_bridge.domain.filters import fingerprint
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.observability.metrics import Metrics
+from mava_bridge.services.subscriptions import ActiveSubscription, Clock, SubscriptionService
 from mava_bridge.settings import Settings
 from mava_bridge.store.tables import utcnow
 

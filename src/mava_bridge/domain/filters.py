@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from mava_bridge.domain.tickets import ORIGIN_LABELS, Origin, Priority
 from mava_bridge.domain.wording import or_list
@@ -72,6 +72,10 @@ class Filters:
             if name not in {c.casefold() for c in self.categories}:
                 return False
         return True
+
+
+# What a digest shows when nobody chose: the open tickets nobody has taken.
+DEFAULT_DIGEST_FILTERS: Final = Filters(unassigned_only=True)
 
 
 def filters_to_json(filters: Filters) -> dict[str, Any]:

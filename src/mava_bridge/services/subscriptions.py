@@ -17,9 +17,14 @@ from typing import Final, Literal
 
 from sqlalchemy import delete, select, update
 
-from mava_bridge.digest.queries import DEFAULT_DIGEST_FILTERS
 from mava_bridge.domain.cron import cron_trigger
-from mava_bridge.domain.filters import Filters, filters_from_json, filters_to_json, fingerprint
+from mava_bridge.domain.filters import (
+    DEFAULT_DIGEST_FILTERS,
+    Filters,
+    filters_from_json,
+    filters_to_json,
+    fingerprint,
+)
 from mava_bridge.domain.schedule import Schedule, schedule_from_cron
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database

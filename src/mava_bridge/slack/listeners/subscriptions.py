@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.digest.subscriptions import SubscriptionError
 from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.subscriptions import SubscriptionError
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.access import SlackPerson
