@@ -67,6 +67,8 @@ def signature_problem(
         return "timestamp is not a number"
     if abs(now - int(timestamp)) > SIGNATURE_MAX_AGE_SECONDS:
         return "timestamp is more than 5 minutes away"
+    # Not slack_sdk's SignatureVerifier: it decodes the body as UTF-8 first, and a signed
+    # body that is not UTF-8 must be refused, not raise (tests/scenarios/test_bad_requests).
     base = b"v0:" + timestamp.encode() + b":" + body
     expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
