@@ -1,0 +1,96 @@
+"""What people do to a channel's digests and alerts: subscribe, unsubscribe, digest now.
+
+Each succeeds with an audited `Outcome`, or raises `ServiceError` with the reason
+(nothing changed, nothing audited). The digest itself is posted by delivery, passed in
+as a `DigestPoster`, so this layer does not import it.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from mava_bridge.domain.filters import Filters
+from mava_bridge.domain.schedule import Schedule
+from mava_bridge.services.audit import Auditor
+from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.outcome import Actor, Outcome
+from mava_bridge.services.subscriptions import SubscriptionError, SubscriptionService
+
+UNAVAILABLE = "Digests and alerts are not available in this process."
+
+
+class DigestResult(Protocol):
+    @property
+    def ok(self) -> bool: ...
+    def describe(self) -> str: ...
+
+
+class DigestPoster(Protocol):
+    """Posts a channel's digest now (delivery's digest service)."""
+
+    async def post(self, channel_id: str) -> DigestResult: ...
+
+
+class SubscriptionActions:
+    def __init__(
+        self, subscriptions: SubscriptionService, digests: DigestPoster, auditor: Auditor
+    ) -> None:
+        self.subscriptions = subscriptions
+        self._digests = digests
+        self._auditor = auditor
+
+    async def subscribe_digest(self, actor: Actor, schedule: Schedule, filters: Filters) -> Outcome:
+        channel_id = _channel(actor)
+        try:
+            row = await self.subscriptions.add_digest(channel_id, schedule, filters, actor.user_id)
+        except SubscriptionError as exc:
+            raise ServiceError(str(exc)) from exc
+        sentence = (
+            f"Subscribed: this channel gets a digest {schedule.describe()} "
+            f"({row.timezone}) of {filters.describe()}. "
+            f"Remove it with /mava unsubscribe {row.id}."
+        )
+        return await self._done(actor, "subscribe", f"digest #{row.id}: {schedule.cron}", sentence)
+
+    async def subscribe_alerts(self, actor: Actor, filters: Filters) -> Outcome:
+        channel_id = _channel(actor)
+        try:
+            row = await self.subscriptions.add_alerts(channel_id, filters, actor.user_id)
+        except SubscriptionError as exc:
+            raise ServiceError(str(exc)) from exc
+        sentence = (
+            f"Subscribed: this channel gets alerts for new {filters.describe()}. "
+            f"Remove it with /mava unsubscribe {row.id}."
+        )
+        summary = f"alerts #{row.id}: {filters.describe()}"
+        return await self._done(actor, "subscribe", summary, sentence)
+
+    async def unsubscribe(self, actor: Actor, sub_id: int) -> Outcome:
+        channel_id = _channel(actor)
+        try:
+            removed = await self.subscriptions.remove(channel_id, sub_id)
+        except SubscriptionError as exc:
+            raise ServiceError(str(exc)) from exc
+        if not removed:
+            raise ServiceError(
+                f"This channel has no subscription #{sub_id}. `/mava subscriptions` lists them."
+            )
+        return await self._done(actor, "unsubscribe", f"#{sub_id}", f"Unsubscribed #{sub_id}.")
+
+    async def digest_now(self, actor: Actor) -> Outcome:
+        """Post the channel's digest now (its own filters)."""
+        result = await self._digests.post(_channel(actor))
+        sentence = f"Digest {result.describe()}."
+        if not result.ok:
+            raise ServiceError(sentence)
+        return await self._done(actor, "digest", sentence, sentence)
+
+    async def _done(self, actor: Actor, action: str, summary: str, sentence: str) -> Outcome:
+        record = await self._auditor.record(actor, action, None, summary, "ok")
+        return Outcome("ok", sentence, record)
+
+
+def _channel(actor: Actor) -> str:
+    if not actor.channel_id:
+        raise ServiceError(UNAVAILABLE)
+    return actor.channel_id

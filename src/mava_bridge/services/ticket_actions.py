@@ -1,0 +1,207 @@
+"""What people do to tickets: each action once, audited, answered with an `Outcome`.
+
+Every method takes plain values (an `Actor`, a ticket id, text) and returns the
+outcome with its sentence. Checks that need no write (a category name that matches
+nothing, an agent nobody can be matched to) raise `ServiceError` before anything is
+claimed, so a typo is answered without an audit row or a write.
+
+`submission` names one Slack submission (a modal's view id, the message a button is
+on): the same one delivered twice is a duplicate. Without it, the content names the
+submission, and actions that only set a value are repeatable (setting it again later
+is harmless and may be meant: resolve, reopen, resolve again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mava_bridge.mava.models import Priority, Status
+from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.outcome import Actor, Outcome
+from mava_bridge.services.tickets import TicketService
+from mava_bridge.services.writes import Writes
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """Someone to assign a ticket to, matched to a Mava agent by email."""
+
+    name: str
+    email: str | None
+    is_bot: bool = False
+
+
+class TicketActions:
+    def __init__(self, tickets: TicketService, writes: Writes) -> None:
+        self.tickets = tickets
+        self._writes = writes
+
+    async def reply(
+        self, actor: Actor, ticket_id: str, text: str, *, submission: str | None = None
+    ) -> Outcome:
+        async def write() -> str:
+            await self.tickets.reply(ticket_id, text)
+            return f"Sent to the customer on ticket {ticket_id}."
+
+        return await self._writes.run(
+            actor,
+            action="reply",
+            ticket_id=ticket_id,
+            summary=text,
+            dedupe=(submission if submission is not None else text,),
+            write=write,
+        )
+
+    async def note(
+        self,
+        actor: Actor,
+        ticket_id: str,
+        text: str,
+        *,
+        source: str = "",
+        submission: str | None = None,
+    ) -> Outcome:
+        """A private note signed with the actor's name; `source` is a line naming
+        where it came from (the Slack message a shortcut was used on)."""
+
+        async def write() -> str:
+            author = actor.name or actor.user_id
+            await self.tickets.note(ticket_id, text, author=author, source=source)
+            return f"Private note added to ticket {ticket_id}."
+
+        return await self._writes.run(
+            actor,
+            action="note",
+            ticket_id=ticket_id,
+            summary=text,
+            dedupe=(submission if submission is not None else text,),
+            write=write,
+        )
+
+    async def set_status(self, actor: Actor, ticket_id: str, status: Status) -> Outcome:
+        async def write() -> str:
+            await self.tickets.set_status(ticket_id, status)
+            return f"Ticket {ticket_id} is now {status.value}."
+
+        return await self._writes.run(
+            actor,
+            action="status",
+            ticket_id=ticket_id,
+            summary=f"status -> {status.value}",
+            dedupe=(status.value,),
+            write=write,
+            repeatable=True,
+        )
+
+    async def resolve(self, actor: Actor, ticket_id: str, *, submission: str) -> Outcome:
+        """The Resolve button: once per message it is on."""
+
+        async def write() -> str:
+            await self.tickets.set_status(ticket_id, Status.RESOLVED)
+            return f"Ticket {ticket_id} resolved."
+
+        return await self._writes.run(
+            actor,
+            action="resolve",
+            ticket_id=ticket_id,
+            summary="status -> Resolved",
+            dedupe=(submission,),
+            write=write,
+        )
+
+    async def set_priority(self, actor: Actor, ticket_id: str, priority: Priority) -> Outcome:
+        async def write() -> str:
+            await self.tickets.set_priority(ticket_id, priority)
+            return f"Ticket {ticket_id} now has {Priority(priority).label} priority."
+
+        return await self._writes.run(
+            actor,
+            action="priority",
+            ticket_id=ticket_id,
+            summary=f"priority -> {priority.label}",
+            dedupe=(str(priority),),
+            write=write,
+            repeatable=True,
+        )
+
+    async def set_category(self, actor: Actor, ticket_id: str, name: str) -> Outcome:
+        # Match before claiming, so a typo gets the list of names without a write.
+        category = await self.tickets.category_named(name)
+
+        async def write() -> str:
+            await self.tickets.set_category(ticket_id, category)
+            return f"Ticket {ticket_id} is now in category {category.name}."
+
+        return await self._writes.run(
+            actor,
+            action="category",
+            ticket_id=ticket_id,
+            summary=f"category -> {category.name}",
+            dedupe=(category.id,),
+            write=write,
+            repeatable=True,
+        )
+
+    async def assign(self, actor: Actor, ticket_id: str, assignee: Assignee | None) -> Outcome:
+        """Assign to the Mava agent with `assignee`'s email, or to nobody (None)."""
+        agent = None
+        who = "nobody"
+        if assignee is not None:
+            if assignee.is_bot:
+                raise ServiceError("Bots can't be assigned tickets.")
+            agent = await self.tickets.agent_for_email(assignee.email, who=assignee.name)
+            who = agent.display_name
+
+        async def write() -> str:
+            await self.tickets.assign(ticket_id, agent)
+            if agent is None:
+                return f"Ticket {ticket_id} is now unassigned."
+            return f"Ticket {ticket_id} is now assigned to {who}."
+
+        return await self._writes.run(
+            actor,
+            action="assign",
+            ticket_id=ticket_id,
+            summary=f"assign -> {who}",
+            dedupe=(agent.id if agent else "none",),
+            write=write,
+            repeatable=True,
+        )
+
+    async def take(self, actor: Actor, ticket_id: str, *, submission: str) -> Outcome:
+        """The "Assign to me" button: once per message it is on."""
+        agent = await self.tickets.agent_for_email(actor.email, who="You")
+
+        async def write() -> str:
+            await self.tickets.assign(ticket_id, agent)
+            return f"Ticket {ticket_id} assigned to {agent.display_name}."
+
+        return await self._writes.run(
+            actor,
+            action="assign",
+            ticket_id=ticket_id,
+            summary=f"assign -> {agent.display_name}",
+            dedupe=(submission,),
+            write=write,
+        )
+
+    async def identify(
+        self, actor: Actor, email: str, attributes: Sequence[tuple[str, str]]
+    ) -> Outcome:
+        """Set a customer's attributes (looked up by email) in Mava."""
+
+        async def write() -> str:
+            await self.tickets.identify(email, attributes)
+            labels = ", ".join(label for label, _ in attributes)
+            return f"Updated {len(attributes)} attribute(s) ({labels}) for {email}."
+
+        pairs = "; ".join(f"{k}={v}" for k, v in attributes)
+        return await self._writes.run(
+            actor,
+            action="identify",
+            ticket_id=None,
+            summary=f"{email}: {pairs}",
+            dedupe=(email, pairs),
+            write=write,
+        )

@@ -1,0 +1,88 @@
+"""One Mava write for a person: at most once, audited, with a clear outcome.
+
+The submission is named by an idempotency key (action, person, ticket and what
+identifies the submission); the same key within the window is a duplicate delivery and
+makes no second write. A definite failure releases the key (trying again is safe); an
+unknown outcome (Mava may have done it) keeps it, so it is never retried blindly.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from mava_bridge.mava.errors import MavaError, MavaOutcomeUnknown
+from mava_bridge.services.audit import Auditor
+from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.outcome import Actor, Outcome, OutcomeKind
+from mava_bridge.store.idempotency import IdempotencyStore, make_key
+
+log = logging.getLogger("mava_bridge.actions")
+
+DUPLICATE = "That was already submitted a moment ago, so it was not sent again."
+
+
+class Writes:
+    def __init__(self, idempotency: IdempotencyStore, auditor: Auditor) -> None:
+        self._keys = idempotency
+        self.auditor = auditor
+
+    async def run(
+        self,
+        actor: Actor,
+        *,
+        action: str,
+        ticket_id: str | None,
+        summary: str,
+        dedupe: tuple[str, ...],
+        write: Callable[[], Awaitable[str]],
+        repeatable: bool = False,
+    ) -> Outcome:
+        """Do `write` unless the same submission already did; audit and log the result.
+
+        `write` returns the success sentence (plain text). `dedupe` names the
+        submission: the same parts within the idempotency window count as a duplicate.
+        `repeatable`: the write only sets values, so doing it again later is harmless
+        and may be meant (resolve, reopen, resolve again); the key then guards only
+        while it runs.
+        """
+        key = make_key(action, actor.user_id, ticket_id or "", *dedupe)
+        started = time.monotonic()
+        kind: OutcomeKind
+        if not await self._keys.claim(key):
+            kind, message = "duplicate", DUPLICATE
+        else:
+            try:
+                message = await write()
+            except MavaOutcomeUnknown as exc:
+                await self._keys.finish(key, "unknown")
+                kind, message = "unknown", exc.user_message
+            except (MavaError, ServiceError) as exc:
+                await self._keys.release(key)  # nothing happened: trying again is safe
+                kind, message = "error", exc.user_message
+            except BaseException:
+                await self._keys.finish(key, "unknown")
+                raise
+            else:
+                if repeatable:
+                    await self._keys.release(key)
+                else:
+                    await self._keys.finish(key, "done")
+                kind = "ok"
+        duration = time.monotonic() - started
+        log.info(
+            "action %s %s",
+            action,
+            kind,
+            extra={
+                "action": action,
+                "outcome": kind,
+                "duration_ms": round(duration * 1000, 1),
+                "ticket": ticket_id,
+                "slack_user": actor.user_id,
+                "channel": actor.channel_id,
+            },
+        )
+        record = await self.auditor.record(actor, action, ticket_id, summary, kind)
+        return Outcome(kind, message, record)
