@@ -30,7 +30,7 @@ async def measure(n: int) -> tuple[int, int, float, str]:
             sandbox.add_ticket(status="Open")
         sandbox.reset_requests()
         started = time.perf_counter()
-        result = await stack.runtime.digest.digests.post(CHANNEL)
+        result = await stack.runtime.delivery.digests.post(CHANNEL)
         seconds = time.perf_counter() - started
         searches = [r for r in sandbox.requests if r.path == "/api/tickets"]
         return len(searches), len(sandbox.requests), seconds, result.describe()

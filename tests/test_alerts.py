@@ -12,9 +12,8 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
-from mava_bridge.digest import ledger
-from mava_bridge.digest.alerts import AlertPoller, PollReport, ticket_for_thread
-from mava_bridge.digest.posting import SlackPoster
+from mava_bridge.delivery import ledger
+from mava_bridge.delivery.alerts import AlertPoller, PollReport, ticket_for_thread
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.mava.client import MavaClient, RetryPolicy
@@ -23,6 +22,8 @@ from mava_bridge.mava.ratelimit import RateLimiter
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.settings import Settings
+from mava_bridge.slack.blocks.digest import DigestRenderer
+from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import AlertDelivery
 from mava_sandbox.mava_server import RunningSandbox
@@ -62,13 +63,16 @@ def make_poller(db: Database, stub: SlackStub, mava: MavaClient) -> PollerFactor
         poster = SlackPoster(
             client, metrics=metrics, min_interval=0.0, retry=retry, sleep=_no_sleep
         )
+        now = clock or (lambda: datetime.now(UTC))
         return AlertPoller(
             mava_client or mava,
             db,
             poster,
             settings,
             settings.ticket_url,
-            clock or (lambda: datetime.now(UTC)),
+            now,
+            renderer=DigestRenderer(),
+            subscriptions=SubscriptionService(db, settings, clock=now),
             metrics=metrics,
         )
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mava_bridge.runtime import Runtime
+from mava_bridge.app import Bridge
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_requests import SlackEventSender
 from mava_sandbox.slack_stub import SlackStub
@@ -108,9 +108,9 @@ async def _until(client: httpx.AsyncClient, base: str, status: int, deadline: fl
 @pytest.fixture
 async def bot(
     cluster: Cluster, mava_sandbox: RunningSandbox, stub: SlackStub
-) -> AsyncIterator[tuple[Runtime, str, SlackEventSender]]:
+) -> AsyncIterator[tuple[Bridge, str, SlackEventSender]]:
     mava, slack = mava_sandbox, stub
-    runtime = await Runtime.build(stack_settings(mava, slack, cluster.url))
+    runtime = await Bridge.build(stack_settings(mava, slack, cluster.url))
     runner, port = await runtime.serve_http("127.0.0.1", 0)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -123,7 +123,7 @@ async def bot(
 
 async def test_bot_reports_a_database_restart_and_carries_on(
     cluster: Cluster,
-    bot: tuple[Runtime, str, SlackEventSender],
+    bot: tuple[Bridge, str, SlackEventSender],
     mava_sandbox: RunningSandbox,
     stub: SlackStub,
 ) -> None:

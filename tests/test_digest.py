@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.digest.digest import DigestService
-from mava_bridge.digest.posting import SlackPoster
+from mava_bridge.app import build_digests
+from mava_bridge.delivery.digests import DigestService
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.domain.schedule import Schedule
@@ -23,6 +23,7 @@ from mava_bridge.services.subscriptions import (
     SubscriptionService,
 )
 from mava_bridge.settings import Settings
+from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
@@ -47,8 +48,9 @@ def make_service(
     metrics = options.pop("metrics", None) or Metrics(process_metrics=False)
     retry = replace(SLACK_RETRY, base_delay=0.001)
     poster = SlackPoster(client, metrics=metrics, min_interval=0.0, retry=retry, sleep=_no_sleep)
-    return DigestService(
-        mava, db, poster, settings, settings.ticket_url, metrics=metrics, **options
+    subscriptions = options.pop("subscriptions", None) or SubscriptionService(db, settings)
+    return build_digests(
+        settings, mava, db, poster, metrics=metrics, subscriptions=subscriptions, **options
     )
 
 
@@ -268,7 +270,7 @@ async def test_subscription_limit_per_channel(db: Database) -> None:
 async def test_cli_preview_prints_without_posting(
     mava_sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from mava_bridge.digest.cli import preview
+    from mava_bridge.preview import preview
 
     settings = make_settings(
         mava_api_url=mava_sandbox.url,

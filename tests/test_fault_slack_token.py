@@ -25,8 +25,8 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from running import daily_cron_that_fired
 from scenarios.conftest import CHANNEL, SAM, flat, new_ticket, run, scenario_stack, shown
 
-from mava_bridge.digest import ledger
-from mava_bridge.digest.scheduler import DIGEST_GRACE, run_key
+from mava_bridge.delivery import ledger
+from mava_bridge.delivery.scheduler import DIGEST_GRACE, run_key
 from mava_bridge.observability.logs import JsonFormatter
 from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN
@@ -57,7 +57,7 @@ async def token_stack(caplog: pytest.LogCaptureFixture, **settings: Any) -> Asyn
             yield stack
         finally:
             stack.slack.revoked.clear()
-            scheduler = stack.runtime.digest.scheduler
+            scheduler = stack.runtime.delivery.scheduler
             await scheduler.shutdown()  # a no-op unless the test started it
     assert_token_never_shown(caplog.records, stack)
 
@@ -113,12 +113,12 @@ async def listing(stack: Stack, user_id: str | None = None) -> str:
 
 
 async def outcome(stack: Stack) -> str | None:
-    [view] = await stack.runtime.digest.subscriptions.list_for_channel(CHANNEL)
+    [view] = await stack.runtime.delivery.subscriptions.list_for_channel(CHANNEL)
     return view.last_outcome
 
 
 async def the_digest(stack: Stack) -> ActiveSubscription:
-    [sub] = await stack.runtime.digest.subscriptions.active("digest")
+    [sub] = await stack.runtime.delivery.subscriptions.active("digest")
     return sub
 
 
@@ -129,7 +129,7 @@ async def test_alert_with_a_revoked_token_is_reported_and_posted_once_the_token_
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     async with token_stack(caplog, alert_channel=CHANNEL, alert_min_priority="high") as stack:
-        poller = stack.runtime.digest.poller
+        poller = stack.runtime.delivery.poller
         first = await poller.poll_once()  # what already matches is baseline, never posted
         assert first.baselined > 0 and first.alerted == 0
         # The bot has been answering people (Bolt's auth.test and Jane's profile cached).
@@ -146,7 +146,7 @@ async def test_alert_with_a_revoked_token_is_reported_and_posted_once_the_token_
             # The claim was dropped, so the ticket is free for the next poll.
             assert await ledger.delivered_states(stack.runtime.db, CHANNEL, [ticket]) == {}
 
-        [logged, *_] = warnings_from(caplog, "mava_bridge.digest.alerts", "alert not posted")
+        [logged, *_] = warnings_from(caplog, "mava_bridge.delivery.alerts", "alert not posted")
         assert (logged.channel, logged.ticket) == (CHANNEL, ticket)  # type: ignore[attr-defined]
         assert logged.error == "token_revoked"  # type: ignore[attr-defined]
         assert logged.retryable is False  # type: ignore[attr-defined]
@@ -174,7 +174,7 @@ async def test_subscriptions_listing_reaches_someone_not_looked_up_lately(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     async with token_stack(caplog, alert_channel=CHANNEL, alert_min_priority="high") as stack:
-        poller = stack.runtime.digest.poller
+        poller = stack.runtime.delivery.poller
         await poller.poll_once()
         assert "nothing delivered yet" in await listing(stack)  # Jane: auth.test is cached
 
@@ -198,8 +198,8 @@ async def test_scheduled_digest_with_a_revoked_token_fails_visibly_and_is_caught
     async with token_stack(caplog, **settings) as stack:
         sub = await the_digest(stack)
         key = run_key(sub, fire)
-        db, scheduler = stack.runtime.db, stack.runtime.digest.scheduler
-        preview = await stack.runtime.digest.digests.preview(CHANNEL)
+        db, scheduler = stack.runtime.db, stack.runtime.delivery.scheduler
+        preview = await stack.runtime.delivery.digests.preview(CHANNEL)
         count = len(preview.tickets)
         assert len(preview.messages) == 1 and count > 1  # one message, no thread
         assert "nothing delivered yet" in await listing(stack)
@@ -223,7 +223,7 @@ async def test_scheduled_digest_with_a_revoked_token_fails_visibly_and_is_caught
         assert await ledger.digest_run_state(db, key) == ledger.FAILED
         assert posts(stack) == [(False, "token_revoked")]
         assert stack.slack.messages(CHANNEL) == []
-        [logged] = warnings_from(caplog, "mava_bridge.digest.digest", "digest not posted")
+        [logged] = warnings_from(caplog, "mava_bridge.delivery.digests", "digest not posted")
         assert logged.error == "token_revoked"  # type: ignore[attr-defined]
         assert logged.channel == CHANNEL  # type: ignore[attr-defined]
         assert await outcome(stack) == f"failed: {SENTENCE}"
@@ -264,7 +264,7 @@ async def digest_cut_mid_thread(
     cron, fire = daily_cron_that_fired(minutes_ago=2)
     settings = {"digest_channel": CHANNEL, "digest_schedule": cron, "digest_timezone": "UTC"}
     async with token_stack(caplog, **settings) as stack:
-        digests = stack.runtime.digest.digests
+        digests = stack.runtime.delivery.digests
         for _ in range(19 - len((await digests.preview(CHANNEL)).tickets)):
             new_ticket(stack, priority=1)
         # 19 open unassigned tickets: 15 in the channel message, 4 in one thread reply.
@@ -273,7 +273,7 @@ async def digest_cut_mid_thread(
         assert "nothing delivered yet" in await listing(stack)
 
         sub = await the_digest(stack)
-        job = asyncio.create_task(stack.runtime.digest.scheduler.run_digest(sub.key, fire))
+        job = asyncio.create_task(stack.runtime.delivery.scheduler.run_digest(sub.key, fire))
         await stack.slack.wait_for("chat.postMessage", timeout=10)  # the channel message
         stack.slack.revoke(TOKEN)
         result = await job
@@ -294,18 +294,18 @@ async def test_token_revoked_mid_digest_counts_as_posted_and_names_the_missing_r
         [top] = stack.slack.messages(CHANNEL)
         assert result.message_ts == top["ts"] and "thread_ts" not in top
         assert "*19 tickets*" in str(top["blocks"])
-        # Documented (mava_bridge.digest.ledger): the run counts as posted, since reposting would
+        # Documented (mava_bridge.delivery.ledger): the run counts as posted, since reposting would
         # repeat the top; the missing reply is named in the subscription's outcome.
         assert await ledger.digest_run_state(stack.runtime.db, key) == ledger.POSTED
         assert await outcome(stack) == f"posted (19 tickets); {missing}"
-        assert warnings_from(caplog, "mava_bridge.digest.digest", "digest thread incomplete")
+        assert warnings_from(caplog, "mava_bridge.delivery.digests", "digest thread incomplete")
         # The asker was looked up before the revocation: the listing says what is missing.
         assert f"posted (19 tickets); {missing}" in await listing(stack)
 
         # Once the token works again the run is not repeated (the top would be doubled).
         stack.slack.revoked.discard(TOKEN)
         sub = await the_digest(stack)
-        again = await stack.runtime.digest.scheduler.run_digest(sub.key, fire)
+        again = await stack.runtime.delivery.scheduler.run_digest(sub.key, fire)
         assert again is not None and again.status == "duplicate"
         assert len(stack.slack.messages(CHANNEL)) == 1
 
@@ -315,6 +315,6 @@ async def test_token_revoked_mid_digest_is_named_in_the_log(
 ) -> None:
     async with digest_cut_mid_thread(caplog) as (_stack, _key, _fire, result):
         assert result is not None and result.status == "posted"
-        [logged] = warnings_from(caplog, "mava_bridge.digest.digest", "digest thread incomplete")
+        [logged] = warnings_from(caplog, "mava_bridge.delivery.digests", "digest thread incomplete")
         assert logged.channel == CHANNEL  # type: ignore[attr-defined]
         assert getattr(logged, "error", None) == "token_revoked"

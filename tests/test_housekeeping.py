@@ -8,17 +8,18 @@ from backends import Backend
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
-from mava_bridge.digest import SlackPoster, create_digest_runtime
-from mava_bridge.digest.housekeeping import (
+from mava_bridge.app import build_delivery
+from mava_bridge.delivery.housekeeping import (
     ALERT_RETENTION,
     DIGEST_RUN_RETENTION,
     Housekeeping,
 )
-from mava_bridge.digest.queries import ALERT_LOOKBACK, CLOCK_SKEW
-from mava_bridge.digest.scheduler import HOUSEKEEPING_INTERVAL, HOUSEKEEPING_JOB
+from mava_bridge.delivery.queries import ALERT_LOOKBACK, CLOCK_SKEW
+from mava_bridge.delivery.scheduler import HOUSEKEEPING_INTERVAL, HOUSEKEEPING_JOB
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
+from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.tables import AlertDelivery, DigestRun, IdempotencyKey
@@ -109,7 +110,7 @@ async def test_the_scheduler_runs_it_hourly_on_the_leader_only(
 
     metrics = Metrics(process_metrics=False)
     client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
-    runtime = create_digest_runtime(
+    runtime = build_delivery(
         Settings(_env_file=None),
         mava,
         db,

@@ -1,4 +1,4 @@
-"""Taking over the claims of a process that is gone (mava_bridge.digest.ledger)."""
+"""Taking over the claims of a process that is gone (mava_bridge.delivery.ledger)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from backends import Backend
 from sqlalchemy import select
 
-from mava_bridge.digest import ledger
+from mava_bridge.delivery import ledger
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import DigestRun
 

@@ -300,9 +300,7 @@ def test_secret_values_include_the_database_password() -> None:
         mava_api_token=MAVA_KEY,
         database_url=f"postgresql+asyncpg://bot:{DB_PASSWORD}@db:5432/mava",
     )
-    assert sorted(settings.secret_values()) == sorted(
-        [BOT_TOKEN, SIGNING, MAVA_KEY, DB_PASSWORD]
-    )
+    assert sorted(settings.secret_values()) == sorted([BOT_TOKEN, SIGNING, MAVA_KEY, DB_PASSWORD])
     assert database_password("sqlite+aiosqlite:///./mava-bot.db") is None
     assert database_password("not a url") is None
 

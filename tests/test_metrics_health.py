@@ -254,7 +254,7 @@ async def test_production_paths_move_the_delivery_metrics(
 ) -> None:
     """An alert poll (with a Slack 429 retried) and a digest, run by the real runtime,
     show on /metrics: nothing declared there stays 0 or NaN on the production path."""
-    from mava_bridge.runtime import Runtime
+    from mava_bridge.app import Bridge
     from mava_sandbox.slack_stub import running_slack_stub
     from mava_sandbox.stack import stack_settings
 
@@ -266,17 +266,17 @@ async def test_production_paths_move_the_delivery_metrics(
             alert_channel="C0ALERTS",
             digest_channel="C0DIGEST",
         )
-        runtime = await Runtime.build(settings, metrics=Metrics(process_metrics=False))
+        runtime = await Bridge.build(settings, metrics=Metrics(process_metrics=False))
         runner, port = await runtime.serve_http("127.0.0.1", 0)
         try:
-            scheduler = runtime.digest.scheduler
+            scheduler = runtime.delivery.scheduler
             assert math.isnan(sample(runtime.metrics, "poll_lag_seconds") or 0.0)
             await scheduler.run_poll()  # the first poll only notes what exists
             mava_sandbox.sandbox.add_ticket(priority=3, status="Open")
             slack.rate_limit("chat.postMessage", times=1, retry_after=0)
             report = await scheduler.run_poll()
             assert report is not None and report.alerted == 1
-            result = await runtime.digest.digests.post("C0DIGEST")
+            result = await runtime.delivery.digests.post("C0DIGEST")
             assert result.ok and result.ticket_count > 0
 
             async with httpx.AsyncClient() as client:

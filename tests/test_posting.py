@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.digest.posting import DeliveryFailed, SlackPoster
+from mava_bridge.delivery.ports import DeliveryFailed
 from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
+from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.slack.web import slack_clients
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
 

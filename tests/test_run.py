@@ -95,12 +95,12 @@ async def test_run_serves_slack_health_and_metrics_then_stops_cleanly_on_sigterm
 async def test_healthz_reports_a_database_outage(
     services: tuple[RunningSandbox, SlackStub], tmp_path: Path
 ) -> None:
-    from mava_bridge.runtime import Runtime
+    from mava_bridge.app import Bridge
     from mava_sandbox.stack import stack_settings
 
     mava, slack = services
     settings = stack_settings(mava, slack, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
-    runtime = await Runtime.build(settings)
+    runtime = await Bridge.build(settings)
     runner, port = await runtime.serve_http("127.0.0.1", 0)
     try:
         async with httpx.AsyncClient() as client:

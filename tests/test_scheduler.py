@@ -12,15 +12,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.digest import create_digest_runtime, ledger
-from mava_bridge.digest.posting import SlackPoster
-from mava_bridge.digest.scheduler import BotScheduler
+from mava_bridge.app import build_delivery
+from mava_bridge.delivery import ledger
+from mava_bridge.delivery.scheduler import BotScheduler
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.domain.schedule import Schedule
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
+from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
@@ -78,7 +79,7 @@ def make_scheduler(db: Database, stub: SlackStub, mava: MavaClient) -> Scheduler
         }
         if should_run is not None:
             options["should_run"] = should_run
-        return create_digest_runtime(settings, mava, db, poster, **options).scheduler
+        return build_delivery(settings, mava, db, poster, **options).scheduler
 
     return build
 

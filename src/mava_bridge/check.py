@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
+from mava_bridge.app import mava_client
 from mava_bridge.mava.errors import MavaError
-from mava_bridge.runtime import mava_client
 from mava_bridge.settings import FOR_RUN, Settings, read_settings
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.web import slack_client

@@ -41,7 +41,7 @@ def _check(argv: list[str]) -> int:
 
 
 def _digest(argv: list[str]) -> int:
-    from mava_bridge.digest.cli import digest_cli
+    from mava_bridge.preview import digest_cli
 
     return digest_cli(argv)
 

@@ -16,8 +16,8 @@ import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from mava_bridge.app import Bridge
 from mava_bridge.observability.logs import configure_logging
-from mava_bridge.runtime import Runtime
 from mava_bridge.settings import FOR_RUN, Settings, drop_secrets_from_environment, load_settings
 
 log = logging.getLogger("mava_bridge.serve")
@@ -29,14 +29,14 @@ async def serve(
     settings: Settings,
     *,
     stop: asyncio.Event | None = None,
-    ready: Callable[[Runtime, int], Awaitable[None]] | None = None,
+    ready: Callable[[Bridge, int], Awaitable[None]] | None = None,
 ) -> int:
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
             loop.add_signal_handler(sig, stop.set)
-    runtime = await Runtime.build(settings)
+    runtime = await Bridge.build(settings)
     # A signal during start-up ends the wait for Slack at once (it may be unreachable).
     await until_stopped(runtime.warm_up(), stop)
     # What start-up built (modules, Bolt, SQLAlchemy) lives as long as the process;

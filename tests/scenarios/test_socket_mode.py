@@ -20,7 +20,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from mava_bridge.runtime import Runtime
+from mava_bridge.app import Bridge
 from mava_sandbox.slack_requests import (
     block_actions,
     message_shortcut,
@@ -323,7 +323,7 @@ async def test_health_is_503_with_invalid_auth_for_a_wrong_app_token(tmp_path: P
             slack_app_token=token,
             socket_mode_unhealthy_seconds=0.5,
         )
-        runtime = await Runtime.build(settings)
+        runtime = await Bridge.build(settings)
         runner, port = await runtime.serve_http("127.0.0.1", 0)
         try:
             assert runtime.socket_mode is not None

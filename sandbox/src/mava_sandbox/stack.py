@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mava_bridge.runtime import Runtime
+from mava_bridge.app import Bridge
 from mava_bridge.settings import Settings
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET, SlackEventSender
@@ -32,7 +32,7 @@ from mava_sandbox.socket_mode_server import SocketModeServer, running_socket_mod
 class Stack:
     mava: RunningSandbox
     slack: SlackStub
-    runtime: Runtime
+    runtime: Bridge
     url: str  # the bot's /slack/events
     base_url: str  # the bot's root (for /healthz, /metrics)
     sender: SlackEventSender
@@ -82,7 +82,7 @@ async def running_stack(
             running_socket_mode_server(slack) as socket,
         ):
             settings = stack_settings(mava, slack, url, **settings_overrides)
-            runtime = await Runtime.build(settings)
+            runtime = await Bridge.build(settings)
             runner, port = await runtime.serve_http("127.0.0.1", 0)
             base = f"http://127.0.0.1:{port}"
             try:

@@ -1,4 +1,4 @@
-"""Everything the listeners need, built once by `create_app` (no module globals)."""
+"""Everything the listeners need, built once by mava_bridge.app (no module globals)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,17 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mava_bridge.delivery.digests import DigestService
+from mava_bridge.observability.metrics import Metrics
+from mava_bridge.services.subscriptions import SubscriptionService
+from mava_bridge.services.tickets import TicketService
 from mava_bridge.settings import Settings
 from mava_bridge.slack.access import AccessControl
 from mava_bridge.slack.identity import BotIdentity
 from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.idempotency import IdempotencyStore
-
-if TYPE_CHECKING:
-    from mava_bridge.digest import DigestService, SubscriptionService
-    from mava_bridge.observability.metrics import Metrics
-    from mava_bridge.services.tickets import TicketService
-
 
 log = logging.getLogger("mava_bridge.slack")
 
@@ -105,10 +103,10 @@ class Deps:
     access: AccessControl
     audit: AuditLog
     idempotency: IdempotencyStore
-    subscriptions: SubscriptionService | None = None
-    digests: DigestService | None = None
-    metrics: Metrics | None = None
-    thread_ticket: Callable[[str, str], Awaitable[str | None]] | None = None
+    subscriptions: SubscriptionService
+    digests: DigestService  # `/mava digest`: post now
+    metrics: Metrics
+    thread_ticket: Callable[[str, str], Awaitable[str | None]]  # alert thread -> ticket
     inflight: InFlight = field(default_factory=InFlight)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 

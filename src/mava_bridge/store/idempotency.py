@@ -65,7 +65,7 @@ class IdempotencyStore:
 
     async def purge_expired(self, *, batch: int = BATCH) -> int:
         """Delete expired keys (they protect nothing any more); returns how many.
-        Run hourly by the housekeeping job (mava_bridge.digest.housekeeping)."""
+        Run hourly by the housekeeping job (mava_bridge.delivery.housekeeping)."""
         return await delete_batched(
             self.db, IdempotencyKey.key, IdempotencyKey.expires_at <= self._clock(), batch=batch
         )

@@ -36,8 +36,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     ) -> None:
         await ack()
         callback_id = body["callback_id"]
-        if deps.metrics:
-            deps.metrics.observe_slack_request("shortcut", callback_id, "received")
+        deps.metrics.observe_slack_request("shortcut", callback_id, "received")
         answer = answer_for(client, body, respond)
         deps.inflight.spawn(
             open_shortcut_modal(deps, client, body, answer, callback_id), name="shortcut"
@@ -126,7 +125,7 @@ async def ticket_for_message(
     deps: Deps, channel_id: str | None, message: dict[str, Any], raw: str
 ) -> str | None:
     """The ticket a message is about: its alert thread, or an id/link in its text."""
-    if deps.thread_ticket is not None and channel_id:
+    if channel_id:
         for ts in (message.get("thread_ts"), message.get("ts")):
             if ts:
                 found = await deps.thread_ticket(channel_id, ts)

@@ -266,8 +266,7 @@ async def submit_write(
             dedupe=(view["id"],),  # a resubmitted modal is the same submission
             write=write,
         )
-    if deps.metrics:
-        deps.metrics.observe_slack_request("view", view["callback_id"], outcome.kind)
+    deps.metrics.observe_slack_request("view", view["callback_id"], outcome.kind)
     icon = ":white_check_mark:" if outcome.ok else ":warning:"
     try:
         await client.views_update(

@@ -1,5 +1,7 @@
 """Posting digests and alerts to Slack: paced, retried, and every failure classified.
 
+Delivery (mava_bridge.delivery) is given a `SlackPoster` as its `Poster`.
+
 Slack allows about one message per second per channel, so posts to one channel are
 spaced `min_interval` apart (posts to different channels do not wait for each other).
 HTTP 429 is retried after its `Retry-After`; 5xx answers and connection failures are
@@ -7,7 +9,7 @@ retried with backoff. Anything else (channel_not_found, not_in_channel, invalid_
 token_revoked, ...) will not get better by retrying: it is raised at once as a
 `DeliveryFailed` with `retryable=False`, for the caller to record where people see it.
 A post that timed out may have reached Slack; it is retried all the same (see
-`mava_bridge.digest.ledger` for what that means for duplicates).
+`mava_bridge.delivery.ledger` for what that means for duplicates).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.delivery.ports import DeliveryFailed
 from mava_bridge.domain.retry import SLACK_RETRY, RetryPolicy
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.slack.errors import error_code, http_status
@@ -66,29 +69,15 @@ HINTS: Final = {
 }
 
 
-class DeliveryFailed(Exception):
-    """A post Slack did not accept. `retryable`: trying again later may work."""
-
-    def __init__(self, error: str, retryable: bool, detail: str | None = None) -> None:
-        self.error = error
-        self.retryable = retryable
-        self.detail = detail
-        super().__init__(f"{error}{f' ({detail})' if detail else ''}")
-
-    @property
-    def channel_unusable(self) -> bool:
-        """No post to this channel can succeed until someone fixes something."""
-        return self.error in CHANNEL_ERRORS
-
-    def describe(self) -> str:
-        """A sentence for `/mava subscriptions`: the error and what to do about it."""
-        hint = HINTS.get(self.error)
-        text = f"Slack refused the post: {self.error}"
-        if hint:
-            text += f" ({hint})"
-        elif self.retryable:
-            text += " (will retry)"
-        return text
+def _failed(error: str, retryable: bool, detail: str | None = None) -> DeliveryFailed:
+    """Slack's error as delivery's value: whether the channel is unusable, and a hint."""
+    return DeliveryFailed(
+        error,
+        retryable,
+        detail,
+        channel_unusable=error in CHANNEL_ERRORS,
+        hint=HINTS.get(error),
+    )
 
 
 def _retry_after(response: Any) -> float | None:
@@ -180,26 +169,26 @@ class SlackPoster:
                 if status == 429 or error == "ratelimited":
                     delay = self._retry.rate_limited(attempt, _retry_after(exc.response))
                     reason = "rate_limited"
-                    failure = DeliveryFailed("ratelimited", True)
+                    failure = _failed("ratelimited", True)
                 elif (status is not None and status >= 500) or error in _TRANSIENT_ERRORS:
                     delay = self._retry.backoff(attempt)
                     reason = "server_error"
-                    failure = DeliveryFailed(error, True, f"HTTP {status}")
+                    failure = _failed(error, True, f"HTTP {status}")
                 else:
                     detail = None
                     metadata = getattr(exc.response, "data", None)
                     if isinstance(metadata, dict):
                         messages = (metadata.get("response_metadata") or {}).get("messages")
                         detail = "; ".join(map(str, messages))[:500] if messages else None
-                    raise DeliveryFailed(error, False, detail) from exc
+                    raise _failed(error, False, detail) from exc
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 delay = self._retry.backoff(attempt)
                 reason = "connection_error"
-                failure = DeliveryFailed("connection_error", True, type(exc).__name__)
+                failure = _failed("connection_error", True, type(exc).__name__)
             else:
                 ts = response.get("ts")
                 if not isinstance(ts, str):
-                    raise DeliveryFailed("unexpected_response", True, "no ts in the answer")
+                    raise _failed("unexpected_response", True, "no ts in the answer")
                 return ts
             if self._retry.retries_left(attempt):
                 self._metrics.observe_slack_retry(reason)

@@ -15,7 +15,7 @@ same protocol:
    outcome is recorded on the subscription.
 
 Only the watermark moves a poll forward, and it moves only at the end of a poll, never
-past a ticket that is not yet `posted` or `baseline` (see `mava_bridge.digest.alerts`): a
+past a ticket that is not yet `posted` or `baseline` (see `mava_bridge.delivery.alerts`): a
 Mava error, a crash or a failed post leaves it behind, and the next poll sees the
 ticket again. Nothing is missed.
 
@@ -46,7 +46,7 @@ Where a duplicate or a delay can still happen, precisely:
   (`BotScheduler.shutdown`) lets the post in flight finish first (up to its
   `shutdown_grace`, 30 s), so a clean restart neither duplicates nor delays anything.
 - A digest run is only posted or finished while still within its catch-up window
-  (`DIGEST_GRACE`, see `mava_bridge.digest.scheduler`); after that the next scheduled run
+  (`DIGEST_GRACE`, see `mava_bridge.delivery.scheduler`); after that the next scheduled run
   covers the same tickets. A digest whose thread replies Slack refused after its
   channel message went out counts as posted (reposting would repeat the top); the
   missing replies are named in the subscription's outcome.

@@ -5,7 +5,7 @@ a channel message holding the top tickets and thread replies holding the rest; p
 `MAX_MESSAGES` messages the last reply just says how many more there are and links to
 Mava. A scheduled digest carries a run key (subscription + fire time) that is claimed
 before posting, so a run is posted once even if the job fires twice or two leaders
-overlap (see `mava_bridge.digest.ledger`). `/mava digest` posts without one.
+overlap (see `mava_bridge.delivery.ledger`). `/mava digest` posts without one.
 """
 
 from __future__ import annotations
@@ -16,27 +16,23 @@ from typing import Final, Literal, NamedTuple
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.digest import ledger
-from mava_bridge.digest.deliverer import Deliverer
-from mava_bridge.digest.posting import DeliveryFailed
-from mava_bridge.digest.queries import digest_query
+from mava_bridge.delivery import ledger
+from mava_bridge.delivery.ports import DeliveryFailed, LinkFor, Message, Poster, Renderer
+from mava_bridge.delivery.queries import digest_query
 from mava_bridge.domain.filters import DEFAULT_DIGEST_FILTERS, Filters
+from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
+from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import (
     ActiveSubscription,
+    Clock,
+    SubscriptionService,
     record_outcome,
 )
-from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import Block, context
-from mava_bridge.slack.blocks.digest import (
-    digest_messages,
-    digest_text,
-    digest_thread_messages,
-    digest_thread_text,
-    listed_tickets,
-    sort_for_digest,
-)
+from mava_bridge.settings import Settings
+from mava_bridge.store.db import Database
+from mava_bridge.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +73,7 @@ class DeliveryResult:
 
 class DigestPreview(NamedTuple):
     tickets: list[Ticket]
-    messages: list[list[Block]]  # first the channel message, then the thread replies
+    messages: list[Message]  # first the channel message, then the thread replies
 
 
 def describe_filters(filters: Filters) -> str:
@@ -88,9 +84,39 @@ def describe_filters(filters: Filters) -> str:
     return "open " + text
 
 
-class DigestService(Deliverer):
+class DigestService:
+    """Build and post a channel's digest: Mava for the tickets, the renderer for the
+    messages, the poster for Slack (shared with the alert poller, so posts to a channel
+    are paced across both), and `owner`: the name this process claims runs under
+    (Leadership.name; see mava_bridge.delivery.ledger)."""
+
     # Messages one digest may take (at least 2: the channel message and one reply).
     max_messages: int = MAX_MESSAGES
+
+    def __init__(
+        self,
+        mava: MavaClient,
+        db: Database,
+        poster: Poster,
+        settings: Settings,
+        link: LinkFor,
+        clock: Clock = utcnow,
+        *,
+        renderer: Renderer,
+        subscriptions: SubscriptionService,
+        metrics: Metrics,
+        owner: str | None = None,
+    ) -> None:
+        self._mava = mava
+        self._db = db
+        self._poster = poster
+        self._settings = settings
+        self._link = link
+        self._clock = clock
+        self._render = renderer
+        self._subs = subscriptions
+        self._metrics = metrics
+        self._owner = owner
 
     @property
     def _message_limit(self) -> int:
@@ -105,7 +131,7 @@ class DigestService(Deliverer):
         async for ticket in self._mava.iter_tickets(query):
             if filters.matches(ticket):
                 found.setdefault(ticket.id, ticket)
-        return sort_for_digest(list(found.values()))
+        return self._render.sort_for_digest(list(found.values()))
 
     async def preview(self, channel_id: str | None = None) -> DigestPreview:
         """The digest this channel (or the default digest) would get now, unposted."""
@@ -116,8 +142,8 @@ class DigestService(Deliverer):
         tickets = await self.collect(filters)
         return DigestPreview(tickets, self.render(tickets, filters, zone))
 
-    def render(self, tickets: list[Ticket], filters: Filters, tz_name: str) -> list[list[Block]]:
-        messages = digest_messages(
+    def render(self, tickets: list[Ticket], filters: Filters, tz_name: str) -> list[Message]:
+        messages = self._render.digest_messages(
             tickets,
             link=self._link,
             now=self._clock(),
@@ -127,15 +153,10 @@ class DigestService(Deliverer):
         if len(messages) <= self._message_limit:
             return messages
         kept = messages[: self._message_limit - 1]
-        shown = sum(
-            1
-            for message in kept
-            for block in message
-            if str(block.get("block_id", "")).startswith("ticket:")
-        )
+        shown = sum(len(self._render.listed_tickets(message)) for message in kept)
         dashboard = str(self._settings.mava_dashboard_url).rstrip("/")
-        more = len(sort_for_digest(tickets)) - shown
-        kept.append([context(f"…and {more} more: {t.link(dashboard, 'see them all in Mava')}")])
+        more = len(self._render.sort_for_digest(tickets)) - shown
+        kept.append(self._render.more_tickets(more, dashboard))
         return kept
 
     async def post(
@@ -205,7 +226,7 @@ class DigestService(Deliverer):
         description = describe_filters(filters)
         try:
             ts = await self._poster.post(
-                channel_id, digest_text(len(tickets), description), messages[0]
+                channel_id, self._render.digest_text(len(tickets), description), messages[0]
             )
         except DeliveryFailed as failure:
             log.warning("digest not posted", extra={"channel": channel_id, "error": failure.error})
@@ -216,7 +237,7 @@ class DigestService(Deliverer):
                 error=failure.describe(),
                 retryable=failure.retryable,
             )
-        listed = listed_tickets(messages[0])
+        listed = self._render.listed_tickets(messages[0])
         self._metrics.digest_items_delivered.inc(len(listed))
         await self._progress(claim, ts, listed)
         replies, problem = await self._post_thread(channel_id, ts, messages[1:], claim, listed)
@@ -236,7 +257,7 @@ class DigestService(Deliverer):
         the tickets it had not listed yet (as they are now) in the same thread."""
         listed = list(claim.listed)
         rest = [ticket for ticket in tickets if ticket.id not in claim.listed]
-        messages = digest_thread_messages(rest, link=self._link, now=self._clock())
+        messages = self._render.digest_thread_messages(rest, link=self._link, now=self._clock())
         log.info(
             "digest: finishing an interrupted thread",
             extra={"channel": channel_id, "listed": len(listed), "rest": len(rest)},
@@ -257,7 +278,7 @@ class DigestService(Deliverer):
         self,
         channel_id: str,
         ts: str,
-        messages: list[list[Block]],
+        messages: list[Message],
         claim: ledger.DigestClaim | None,
         listed: list[str],
     ) -> tuple[int, str | None]:
@@ -267,7 +288,7 @@ class DigestService(Deliverer):
             try:
                 await self._poster.post(
                     channel_id,
-                    digest_thread_text(part, len(messages) + 1),
+                    self._render.digest_thread_text(part, len(messages) + 1),
                     blocks,
                     thread_ts=ts,
                 )
@@ -287,7 +308,7 @@ class DigestService(Deliverer):
                 )
                 return replies, problem + failure.describe()
             replies += 1
-            posted = listed_tickets(blocks)
+            posted = self._render.listed_tickets(blocks)
             self._metrics.digest_items_delivered.inc(len(posted))
             listed = [*listed, *posted]
             await self._progress(claim, ts, listed)

@@ -1,5 +1,5 @@
 """APScheduler 3.x jobs in the bot's event loop: the alert poll, one job per digest and
-the hourly housekeeping (mava_bridge.digest.housekeeping).
+the hourly housekeeping (mava_bridge.delivery.housekeeping).
 
 Jobs are rebuilt from the database at start-up, whenever a subscription changes here
 (`SubscriptionService.on_change`) and at every poll (a change made on another replica).
@@ -29,9 +29,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from mava_bridge.digest.alerts import AlertPoller, PollReport
-from mava_bridge.digest.digest import DeliveryResult, DigestService
-from mava_bridge.digest.housekeeping import DIGEST_RUN_RETENTION, Housekeeping, HousekeepingReport
+from mava_bridge.delivery.alerts import AlertPoller, PollReport
+from mava_bridge.delivery.digests import DeliveryResult, DigestService
+from mava_bridge.delivery.housekeeping import DIGEST_RUN_RETENTION, Housekeeping, HousekeepingReport
 from mava_bridge.domain.cron import cron_trigger, last_fire_time
 from mava_bridge.domain.filters import fingerprint
 from mava_bridge.mava.ratelimit import background
@@ -241,7 +241,7 @@ class BotScheduler:
             return report
 
     async def run_housekeeping(self) -> HousekeepingReport | None:
-        """The housekeeping job (mava_bridge.digest.housekeeping), on the leader only."""
+        """The housekeeping job (mava_bridge.delivery.housekeeping), on the leader only."""
         with self._tracked():
             if not await self._leading():
                 return None
@@ -268,7 +268,7 @@ class BotScheduler:
     async def _leading(self) -> bool:
         """`should_run`; on becoming the leader (at start-up, or when another replica
         died), first take over what the previous leader left claimed, so its alerts and
-        digests go out now rather than after STALE_CLAIM (see mava_bridge.digest.ledger)."""
+        digests go out now rather than after STALE_CLAIM (see mava_bridge.delivery.ledger)."""
         if not await self._should_run():
             self._took_over = False
             return False

@@ -14,7 +14,7 @@ A subscription's first poll records what already matches as `baseline` (never po
 so installing the bot does not flood a channel; tickets created after a subscription
 made from Slack are alerted even on that first poll. The watermark is per subscription
 and filter, moves only after a poll that reached Mava, and never past a ticket that is
-not yet posted (see `mava_bridge.digest.ledger` for the delivery guarantees).
+not yet posted (see `mava_bridge.delivery.ledger` for the delivery guarantees).
 
 A ticket is posted at most once per channel, whichever of the channel's subscriptions
 matched it; a ticket in a channel's baseline counts as known for all of them.
@@ -28,11 +28,10 @@ from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.digest import ledger
-from mava_bridge.digest.deliverer import Deliverer
-from mava_bridge.digest.ledger import ticket_for_thread
-from mava_bridge.digest.posting import DeliveryFailed
-from mava_bridge.digest.queries import (
+from mava_bridge.delivery import ledger
+from mava_bridge.delivery.ledger import ticket_for_thread
+from mava_bridge.delivery.ports import DeliveryFailed, LinkFor, Poster, Renderer
+from mava_bridge.delivery.queries import (
     ALERT_LOOKBACK,
     CLOCK_SKEW,
     POLL_OVERLAP,
@@ -40,15 +39,20 @@ from mava_bridge.digest.queries import (
 )
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.tickets import OPEN_STATUSES
-from mava_bridge.mava.client import TicketQuery
+from mava_bridge.mava.client import MavaClient, TicketQuery
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Priority, SortBy, Ticket
 from mava_bridge.mava.ratelimit import background
+from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import (
     ActiveSubscription,
+    Clock,
+    SubscriptionService,
     record_outcome,
 )
-from mava_bridge.slack.blocks.digest import alert_message, alert_text
+from mava_bridge.settings import Settings
+from mava_bridge.store.db import Database
+from mava_bridge.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +100,37 @@ def _rank(ticket: Ticket) -> int | None:
     return None
 
 
-class AlertPoller(Deliverer):
-    """One `poll_once` per interval, called by the scheduler (or a test, or the CLI)."""
+class AlertPoller:
+    """One `poll_once` per interval, called by the scheduler (or a test, or the CLI).
+
+    Posts through the poster shared with the digests (so posts to a channel are paced
+    across both), builds messages with the renderer, and claims under `owner`, the name
+    of this process (Leadership.name; see mava_bridge.delivery.ledger)."""
+
+    def __init__(
+        self,
+        mava: MavaClient,
+        db: Database,
+        poster: Poster,
+        settings: Settings,
+        link: LinkFor,
+        clock: Clock = utcnow,
+        *,
+        renderer: Renderer,
+        subscriptions: SubscriptionService,
+        metrics: Metrics,
+        owner: str | None = None,
+    ) -> None:
+        self._mava = mava
+        self._db = db
+        self._poster = poster
+        self._settings = settings
+        self._link = link
+        self._clock = clock
+        self._render = renderer
+        self._subs = subscriptions
+        self._metrics = metrics
+        self._owner = owner
 
     async def release_stale_claims(self) -> int:
         released = await ledger.release_stale_alert_claims(self._db, self._clock())
@@ -260,12 +293,12 @@ class AlertPoller(Deliverer):
         try:
             ts = await self._poster.post(
                 channel,
-                alert_text(ticket, said),
-                alert_message(ticket, link=self._link, now=now, reason=said),
+                self._render.alert_text(ticket, said),
+                self._render.alert_message(ticket, link=self._link, now=now, reason=said),
             )
         except DeliveryFailed as failure:
             # Refused: free the ticket for the next poll. (Cancelled or crashed instead:
-            # the claim stays and goes stale, see mava_bridge.digest.ledger.)
+            # the claim stays and goes stale, see mava_bridge.delivery.ledger.)
             await ledger.release_alert(self._db, channel, ticket.id)
             report.errors += 1
             report.slack_errors += 1

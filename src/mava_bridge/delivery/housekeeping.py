@@ -7,14 +7,14 @@ Run hourly on the leader by `BotScheduler`. What it deletes, and why that is saf
 - **Alert deliveries** claimed more than `ALERT_RETENTION` ago. A row is what stops a
   ticket from being alerted twice, so it must outlive every poll that can still find the
   ticket. The poller only searches tickets created within `ALERT_LOOKBACK` (30 days) of
-  now, up to `CLOCK_SKEW` in the future (mava_bridge.digest.alerts), and a ticket is
+  now, up to `CLOCK_SKEW` in the future (mava_bridge.delivery.alerts), and a ticket is
   claimed no earlier than `CLOCK_SKEW` before its creation; so from
   `ALERT_LOOKBACK + CLOCK_SKEW` after its claim no poll can match it. `ALERT_RETENTION`
   keeps rows three times that long, because the row also maps an alert's Slack thread to
   its ticket (`ticket_for_thread`), for commands run in that thread.
 - **Digest runs** claimed more than `DIGEST_RUN_RETENTION` ago: a run is only claimed,
   posted or finished within `DIGEST_GRACE` (an hour) of its fire time
-  (mava_bridge.digest.scheduler, which checks the retention exceeds it).
+  (mava_bridge.delivery.scheduler, which checks the retention exceeds it).
 
 The audit log is kept: it is the record of who did what, and its retention is the
 operator's decision (README, "Audit log").
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
-from mava_bridge.digest.queries import ALERT_LOOKBACK, CLOCK_SKEW
+from mava_bridge.delivery.queries import ALERT_LOOKBACK, CLOCK_SKEW
 from mava_bridge.services.subscriptions import Clock
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore

@@ -1,7 +1,8 @@
-"""Wiring: settings -> database -> Mava client -> Slack client -> services -> Bolt app.
+"""The composition root: settings -> clients -> store -> services -> Bolt app and jobs.
 
-`Runtime` is the one place the pieces are put together, so `mava-bot run`, the demo,
-the tests and the benchmarks all run the same assembly.
+Everything is built here and only here, from `Settings`, so `mava-bot run`, the
+preview, the demo, the tests and the benchmarks all run the same assembly. Nothing but
+entry points (serve, check, preview), the sandbox stack and tests imports this module.
 """
 
 from __future__ import annotations
@@ -9,39 +10,206 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.digest import (
-    DigestRuntime,
-    SlackPoster,
-    create_digest_runtime,
+from mava_bridge.delivery import (
+    AlertPoller,
+    BotScheduler,
+    DigestService,
+    Housekeeping,
+    Poster,
+    ShouldRun,
+    always_run,
+    take_over_claims,
     ticket_for_thread,
 )
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.health import health_routes
 from mava_bridge.observability.metrics import Metrics
+from mava_bridge.services.subscriptions import Clock, SubscriptionService
+from mava_bridge.services.tickets import TicketService
 from mava_bridge.settings import Settings
 from mava_bridge.slack import http_route
-from mava_bridge.slack.app import build_deps, create_app
+from mava_bridge.slack.access import AccessControl
+from mava_bridge.slack.app import create_app
+from mava_bridge.slack.blocks.digest import DigestRenderer
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
+from mava_bridge.slack.identity import BotIdentity
+from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.slack.socket_mode import SocketMode
-from mava_bridge.slack.web import slack_clients
+from mava_bridge.slack.web import SlackClients, slack_clients
+from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.db import Database
-from mava_bridge.store.leader import Leadership
+from mava_bridge.store.idempotency import IdempotencyStore
+from mava_bridge.store.leader import Leadership, replica_name
+from mava_bridge.store.tables import utcnow
 
-log = logging.getLogger("mava_bridge.runtime")
+log = logging.getLogger("mava_bridge.app")
 
 WARM_UP_SECONDS = 5.0
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """The digest and alert jobs, sharing one poster and one subscription service."""
+
+    subscriptions: SubscriptionService
+    digests: DigestService
+    poller: AlertPoller
+    scheduler: BotScheduler
+    poster: Poster
+
+
+def mava_client(settings: Settings, metrics: Metrics | None = None) -> MavaClient:
+    """The Mava client; `metrics` None for one-shot commands (check, preview)."""
+    token = settings.mava_api_token
+    if token is None:
+        raise ValueError("MAVA_API_TOKEN is not set")
+    limiter = MavaClient.shared_limiter(
+        token, settings.mava_rate_limit, settings.mava_rate_window_seconds
+    )
+    return MavaClient(
+        str(settings.mava_api_url),
+        token,
+        timeout=settings.mava_timeout_seconds,
+        limiter=limiter,
+        observer=metrics.mava_observer if metrics else None,
+        wait_observer=metrics.observe_ratelimit_wait if metrics else None,
+    )
+
+
+def build_digests(
+    settings: Settings,
+    mava: MavaClient,
+    db: Database,
+    poster: Poster,
+    *,
+    metrics: Metrics,
+    subscriptions: SubscriptionService,
+    clock: Clock = utcnow,
+    owner: str | None = None,
+) -> DigestService:
+    return DigestService(
+        mava,
+        db,
+        poster,
+        settings,
+        settings.ticket_url,
+        clock,
+        renderer=DigestRenderer(),
+        subscriptions=subscriptions,
+        metrics=metrics,
+        owner=owner,
+    )
+
+
+def build_delivery(
+    settings: Settings,
+    mava: MavaClient,
+    db: Database,
+    poster: Poster,
+    *,
+    metrics: Metrics,
+    should_run: ShouldRun = always_run,
+    clock: Clock = utcnow,
+    poll_interval: float | None = None,
+    owner: str | None = None,
+) -> Delivery:
+    """Every digest/alert component, sharing one poster (so posts to a channel are
+    paced across digests and alerts) and one subscription service. `owner` names this
+    process on the claims it makes (default: a fresh `replica_name`). Call
+    `delivery.scheduler.start()` inside the running event loop."""
+    me = owner or replica_name()
+    subscriptions = SubscriptionService(db, settings, clock=clock)
+    digests = build_digests(
+        settings,
+        mava,
+        db,
+        poster,
+        metrics=metrics,
+        subscriptions=subscriptions,
+        clock=clock,
+        owner=me,
+    )
+    poller = AlertPoller(
+        mava,
+        db,
+        poster,
+        settings,
+        settings.ticket_url,
+        clock,
+        renderer=DigestRenderer(),
+        subscriptions=subscriptions,
+        metrics=metrics,
+        owner=me,
+    )
+    # Only its purge is used here: expired keys, whatever the window.
+    idempotency = IdempotencyStore(db, settings.idempotency_window_seconds, clock=clock)
+
+    async def take_over() -> tuple[int, int]:
+        return await take_over_claims(db, me)
+
+    scheduler = BotScheduler(
+        settings,
+        subscriptions,
+        digests,
+        poller,
+        should_run,
+        clock=clock,
+        poll_interval=poll_interval,
+        take_over=take_over,
+        housekeeping=Housekeeping(db, idempotency, clock=clock),
+        metrics=metrics,
+    )
+    return Delivery(subscriptions, digests, poller, scheduler, poster)
+
+
+def build_deps(
+    settings: Settings,
+    mava: MavaClient,
+    db: Database,
+    clients: SlackClients,
+    delivery: Delivery,
+    *,
+    metrics: Metrics,
+) -> Deps:
+    """What the listeners use: the services, access control and the delivery parts
+    `/mava` commands reach (subscriptions, `/mava digest`, alert threads)."""
+    identity = BotIdentity(clients.bot)
+
+    async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
+        return await ticket_for_thread(db, channel_id, thread_ts)
+
+    return Deps(
+        settings=settings,
+        tickets=TicketService(mava),
+        identity=identity,
+        access=AccessControl(
+            clients.bot,
+            db,
+            identity,
+            allowed_users=settings.allowed_slack_user_ids,
+            allowed_groups=settings.allowed_slack_usergroup_ids,
+            ttl_seconds=settings.user_cache_ttl_seconds,
+        ),
+        audit=AuditLog(db),
+        idempotency=IdempotencyStore(db, settings.idempotency_window_seconds),
+        subscriptions=delivery.subscriptions,
+        digests=delivery.digests,
+        metrics=metrics,
+        thread_ticket=thread_ticket,
+    )
+
+
 @dataclass
-class Runtime:
+class Bridge:
+    """The whole running bridge, built by `Bridge.build(settings)`."""
+
     settings: Settings
     db: Database
     mava: MavaClient
@@ -49,28 +217,22 @@ class Runtime:
     metrics: Metrics
     deps: Deps
     app: AsyncApp
-    digest: DigestRuntime
+    delivery: Delivery
     leadership: Leadership
     socket_mode: SocketMode | None = None  # set when SLACK_APP_TOKEN is; started by serve
 
     @classmethod
     async def build(
-        cls,
-        settings: Settings,
-        *,
-        metrics: Metrics | None = None,
-        migrate: bool = True,
-        **deps_overrides: Any,
-    ) -> Runtime:
+        cls, settings: Settings, *, metrics: Metrics | None = None, migrate: bool = True
+    ) -> Bridge:
         metrics = metrics or Metrics()
         db = Database(settings.database_url)
         if migrate:
             await db.migrate()
         mava = mava_client(settings, metrics)
         clients = slack_clients(settings, aiohttp.ClientSession())
-        slack = clients.bot
         leadership = Leadership(db, check_seconds=settings.leader_check_seconds)
-        digest = create_digest_runtime(
+        delivery = build_delivery(
             settings,
             mava,
             db,
@@ -79,22 +241,8 @@ class Runtime:
             should_run=leadership.is_leader,
             owner=leadership.name,
         )
-
-        async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
-            return await ticket_for_thread(db, channel_id, thread_ts)
-
-        deps = build_deps(
-            settings,
-            mava,
-            db,
-            slack,
-            metrics=metrics,
-            subscriptions=digest.subscriptions,
-            digests=digest.digests,
-            thread_ticket=thread_ticket,
-            **deps_overrides,
-        )
-        app = create_app(settings, mava, db, clients=clients, deps=deps)
+        deps = build_deps(settings, mava, db, clients, delivery, metrics=metrics)
+        app = create_app(settings, clients, deps)
         socket_mode = None
         if settings.slack_app_token is not None:
             socket_mode = SocketMode(
@@ -104,7 +252,9 @@ class Runtime:
                 metrics=metrics,
                 inflight=deps.inflight,
             )
-        return cls(settings, db, mava, slack, metrics, deps, app, digest, leadership, socket_mode)
+        return cls(
+            settings, db, mava, clients.bot, metrics, deps, app, delivery, leadership, socket_mode
+        )
 
     async def warm_up(self) -> None:
         """Ask Slack who the bot is before taking requests (see mava_bridge.slack.identity)."""
@@ -119,11 +269,11 @@ class Runtime:
         """Start the leader election, then the digest and alert scheduler (jobs rebuilt
         from the database; they only run on the leader)."""
         await self.leadership.start()
-        await self.digest.scheduler.start()
+        await self.delivery.scheduler.start()
 
     async def stop_background(self) -> None:
         try:
-            await self.digest.scheduler.shutdown()
+            await self.delivery.scheduler.shutdown()
         finally:
             await self.leadership.stop()  # after the jobs in flight, so no overlap
 
@@ -200,20 +350,3 @@ class Runtime:
         session = getattr(self.slack, "session", None)
         if session is not None and not session.closed:
             await session.close()
-
-
-def mava_client(settings: Settings, metrics: Metrics | None = None) -> MavaClient:
-    token = settings.mava_api_token
-    if token is None:
-        raise ValueError("MAVA_API_TOKEN is not set")
-    limiter = MavaClient.shared_limiter(
-        token, settings.mava_rate_limit, settings.mava_rate_window_seconds
-    )
-    return MavaClient(
-        str(settings.mava_api_url),
-        token,
-        timeout=settings.mava_timeout_seconds,
-        limiter=limiter,
-        observer=metrics.mava_observer if metrics else None,
-        wait_observer=metrics.observe_ratelimit_wait if metrics else None,
-    )

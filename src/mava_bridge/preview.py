@@ -18,13 +18,14 @@ from datetime import UTC, datetime
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.digest.digest import DigestPreview, DigestService
-from mava_bridge.digest.posting import SlackPoster
+from mava_bridge.app import build_digests, mava_client
+from mava_bridge.delivery.digests import DigestPreview
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.settings import FOR_MAVA, Settings, load_settings
 from mava_bridge.slack import text as t
+from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store.db import Database
 
 
@@ -63,8 +64,6 @@ def no_digest_sentence(channel: str) -> str:
 
 
 async def preview(settings: Settings, channel: str | None, as_json: bool) -> int:
-    from mava_bridge.runtime import mava_client
-
     db = Database(settings.database_url)
     mava = mava_client(settings)
     try:
@@ -78,14 +77,8 @@ async def preview(settings: Settings, channel: str | None, as_json: bool) -> int
         # A preview posts nothing: the poster and the metrics are never used.
         metrics = Metrics(process_metrics=False)
         poster = SlackPoster(AsyncWebClient(), metrics=metrics)
-        service = DigestService(
-            mava,
-            db,
-            poster,
-            settings,
-            settings.ticket_url,
-            metrics=metrics,
-            subscriptions=subscriptions,
+        service = build_digests(
+            settings, mava, db, poster, metrics=metrics, subscriptions=subscriptions
         )
         try:
             result = await service.preview(channel)

@@ -1,0 +1,39 @@
+"""Delivery: the scheduled jobs that poll Mava and post each ticket once.
+
+- `alerts`: the poller for new tickets; `digests`: build and post a channel's digest.
+- `ports`: what delivery needs from the chat (`Poster`, `Renderer`) and the
+  `DeliveryFailed` it understands back; the Slack side implements them
+  (mava_bridge.slack.poster, mava_bridge.slack.blocks.digest) and mava_bridge.app
+  passes them in.
+- `ledger`: claim-then-post-then-mark and the exact windows where a duplicate or a
+  delay can happen; `queries`: the Mava searches digests and alerts share.
+- `scheduler`: the APScheduler jobs, run on the leader only (mava_bridge.store.leader);
+  crontab -> trigger rules live in `mava_bridge.domain.cron`.
+- `housekeeping`: the hourly job deleting rows nothing needs any more.
+
+What each channel gets is a service (mava_bridge.services.subscriptions).
+"""
+
+from mava_bridge.delivery.alerts import AlertPoller, PollReport
+from mava_bridge.delivery.digests import DeliveryResult, DigestPreview, DigestService
+from mava_bridge.delivery.housekeeping import Housekeeping
+from mava_bridge.delivery.ledger import take_over_claims, ticket_for_thread
+from mava_bridge.delivery.ports import DeliveryFailed, Poster, Renderer
+from mava_bridge.delivery.scheduler import BotScheduler, ShouldRun, always_run
+
+__all__ = [
+    "AlertPoller",
+    "BotScheduler",
+    "DeliveryFailed",
+    "DeliveryResult",
+    "DigestPreview",
+    "DigestService",
+    "Housekeeping",
+    "PollReport",
+    "Poster",
+    "Renderer",
+    "ShouldRun",
+    "always_run",
+    "take_over_claims",
+    "ticket_for_thread",
+]

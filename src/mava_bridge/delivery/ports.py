@@ -1,0 +1,106 @@
+"""What delivery needs from the chat it posts to, and what it understands back.
+
+Delivery decides what to post and when (claims, watermarks, retries of a run); the
+chat side builds the messages (`Renderer`) and posts them (`Poster`). Both are passed
+in by the composition root (mava_bridge.app), so delivery imports no Slack code: the
+Slack implementations are `mava_bridge.slack.blocks.digest.DigestRenderer` and
+`mava_bridge.slack.poster.SlackPoster`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from mava_bridge.mava.models import Ticket
+
+# One message as the chat takes it (Block Kit blocks for Slack); opaque to delivery.
+Message = list[dict[str, Any]]
+LinkFor = Callable[[str], str]
+
+
+class DeliveryFailed(Exception):
+    """A post the chat did not accept. `retryable`: trying again later may work;
+    `channel_unusable`: no post to this channel can succeed until someone acts;
+    `hint`: what to do about it, for `describe`."""
+
+    def __init__(
+        self,
+        error: str,
+        retryable: bool,
+        detail: str | None = None,
+        *,
+        channel_unusable: bool = False,
+        hint: str | None = None,
+    ) -> None:
+        self.error = error
+        self.retryable = retryable
+        self.detail = detail
+        self.channel_unusable = channel_unusable
+        self.hint = hint
+        super().__init__(f"{error}{f' ({detail})' if detail else ''}")
+
+    def describe(self) -> str:
+        """A sentence for `/mava subscriptions`: the error and what to do about it."""
+        text = f"Slack refused the post: {self.error}"
+        if self.hint:
+            text += f" ({self.hint})"
+        elif self.retryable:
+            text += " (will retry)"
+        return text
+
+
+class Poster(Protocol):
+    async def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: Sequence[dict[str, Any]] | None = None,
+        *,
+        thread_ts: str | None = None,
+    ) -> str:
+        """Post and return the message's id (Slack's `ts`), or raise `DeliveryFailed`."""
+        ...
+
+
+class Renderer(Protocol):
+    """The messages digests and alerts are made of (pure: data in, messages out)."""
+
+    def sort_for_digest(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """The order a digest lists tickets in, one entry per ticket id."""
+        ...
+
+    def digest_messages(
+        self,
+        tickets: Sequence[Ticket],
+        *,
+        link: LinkFor,
+        now: datetime,
+        description: str,
+        tz_name: str,
+    ) -> list[Message]:
+        """The channel message first, then the thread replies."""
+        ...
+
+    def digest_thread_messages(
+        self, tickets: Sequence[Ticket], *, link: LinkFor, now: datetime
+    ) -> list[Message]: ...
+
+    def more_tickets(self, more: int, dashboard: str) -> Message:
+        """The last reply of a digest cut short: how many more, and where to see them."""
+        ...
+
+    def listed_tickets(self, message: Sequence[dict[str, Any]]) -> list[str]:
+        """The ids of the tickets a digest message lists."""
+        ...
+
+    def digest_text(self, count: int, description: str) -> str: ...
+
+    def digest_thread_text(self, part: int, parts: int) -> str: ...
+
+    def alert_message(
+        self, ticket: Ticket, *, link: LinkFor, now: datetime, reason: str
+    ) -> Message: ...
+
+    def alert_text(self, ticket: Ticket, reason: str) -> str: ...
