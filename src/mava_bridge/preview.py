@@ -14,19 +14,33 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
-
-from slack_sdk.web.async_client import AsyncWebClient
+from typing import Any
 
 from mava_bridge.app import build_digests, mava_client
 from mava_bridge.delivery.digests import DigestPreview
+from mava_bridge.delivery.ports import DeliveryFailed
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.settings import FOR_MAVA, Settings, load_settings
 from mava_bridge.slack import text as t
-from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store.db import Database
+
+
+class NoPosting:
+    """The poster of a preview: it posts nothing (the preview never asks it to)."""
+
+    async def post(
+        self,
+        channel: str,
+        text: str,
+        blocks: Sequence[dict[str, Any]] | None = None,
+        *,
+        thread_ts: str | None = None,
+    ) -> str:
+        raise DeliveryFailed("preview_posts_nothing", False)
 
 
 def summary_lines(preview: DigestPreview, now: datetime) -> list[str]:
@@ -74,11 +88,10 @@ async def preview(settings: Settings, channel: str | None, as_json: bool) -> int
             if not any(sub.channel_id == channel for sub in digests):
                 print(no_digest_sentence(channel), file=sys.stderr)
                 return 1
-        # A preview posts nothing: the poster and the metrics are never used.
+        # A preview posts nothing: the metrics are never used either.
         metrics = Metrics(process_metrics=False)
-        poster = SlackPoster(AsyncWebClient(), metrics=metrics)
         service = build_digests(
-            settings, mava, db, poster, metrics=metrics, subscriptions=subscriptions
+            settings, mava, db, NoPosting(), metrics=metrics, subscriptions=subscriptions
         )
         try:
             result = await service.preview(channel)

@@ -36,40 +36,40 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
             loop.add_signal_handler(sig, stop.set)
-    runtime = await Bridge.build(settings)
+    bridge = await Bridge.build(settings)
     # A signal during start-up ends the wait for Slack at once (it may be unreachable).
-    await until_stopped(runtime.warm_up(), stop)
+    await until_stopped(bridge.warm_up(), stop)
     # What start-up built (modules, Bolt, SQLAlchemy) lives as long as the process;
     # frozen, it is not walked by every full collection again (those took ~90 ms,
     # stalling acks, under bench/ack_latency.py's bursts).
     gc.freeze()
-    runner, port = await runtime.serve_http(settings.host, settings.port)
+    runner, port = await bridge.serve_http(settings.host, settings.port)
     try:
-        if runtime.socket_mode is not None and not stop.is_set():
+        if bridge.socket_mode is not None and not stop.is_set():
             # In the background: nothing waits for Slack; /healthz tells whether it is up.
-            await runtime.socket_mode.start()
-        await runtime.start_background()
+            await bridge.socket_mode.start()
+        await bridge.start_background()
         log.info(
             "mava-bot ready: %s; %s; Mava at %s",
             "Socket Mode (connecting to Slack)"
             if settings.socket_mode
             else f"HTTP mode on {settings.host}:{port}",
-            runtime.describe_deliveries(),
+            bridge.describe_deliveries(),
             settings.mava_api_url,
             extra={"mode": "socket" if settings.socket_mode else "http", "port": port},
         )
         if ready is not None:
-            await until_stopped(ready(runtime, port), stop)
+            await until_stopped(ready(bridge, port), stop)
         await stop.wait()
         log.info("shutting down: finishing work in flight")
-        if runtime.socket_mode is not None:
-            await runtime.socket_mode.stop()  # no new socket from here on
-        if not await runtime.drain(DRAIN_SECONDS):
+        if bridge.socket_mode is not None:
+            await bridge.socket_mode.stop()  # no new socket from here on
+        if not await bridge.drain(DRAIN_SECONDS):
             log.warning("some handlers were still running after %.0f s", DRAIN_SECONDS)
     finally:
-        await runtime.stop_background()
+        await bridge.stop_background()
         await runner.cleanup()
-        await runtime.close()
+        await bridge.close()
     log.info("stopped")
     return 0
 
