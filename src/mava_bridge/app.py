@@ -30,12 +30,15 @@ from mava_bridge.delivery import (
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.health import health_routes
 from mava_bridge.observability.metrics import Metrics
+from mava_bridge.services.actions import build_actions
+from mava_bridge.services.audit import AuditMirror, no_mirror
 from mava_bridge.services.subscriptions import Clock, SubscriptionService
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.settings import Settings
 from mava_bridge.slack import http_route
 from mava_bridge.slack.access import AccessControl
 from mava_bridge.slack.app import create_app
+from mava_bridge.slack.audit_channel import AuditChannel
 from mava_bridge.slack.blocks.digest import DigestRenderer
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
@@ -185,9 +188,14 @@ def build_deps(
     async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
         return await ticket_for_thread(db, channel_id, thread_ts)
 
+    tickets = TicketService(mava)
+    audit = AuditLog(db)
+    idempotency = IdempotencyStore(db, settings.idempotency_window_seconds)
+    channel = settings.audit_channel
+    mirror: AuditMirror = AuditChannel(clients.bot, channel) if channel else no_mirror
     return Deps(
         settings=settings,
-        tickets=TicketService(mava),
+        tickets=tickets,
         identity=identity,
         access=AccessControl(
             clients.bot,
@@ -197,12 +205,20 @@ def build_deps(
             allowed_groups=settings.allowed_slack_usergroup_ids,
             ttl_seconds=settings.user_cache_ttl_seconds,
         ),
-        audit=AuditLog(db),
-        idempotency=IdempotencyStore(db, settings.idempotency_window_seconds),
+        audit=audit,
+        idempotency=idempotency,
         subscriptions=delivery.subscriptions,
         digests=delivery.digests,
         metrics=metrics,
         thread_ticket=thread_ticket,
+        actions=build_actions(
+            tickets=tickets,
+            subscriptions=delivery.subscriptions,
+            digests=delivery.digests,
+            audit_log=audit,
+            idempotency=idempotency,
+            mirror=mirror,
+        ),
     )
 
 

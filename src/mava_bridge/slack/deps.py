@@ -11,6 +11,7 @@ from typing import Any
 
 from mava_bridge.delivery.digests import DigestService
 from mava_bridge.observability.metrics import Metrics
+from mava_bridge.services.actions import Actions
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.settings import Settings
@@ -107,6 +108,7 @@ class Deps:
     digests: DigestService  # `/mava digest`: post now
     metrics: Metrics
     thread_ticket: Callable[[str, str], Awaitable[str | None]]  # alert thread -> ticket
+    actions: Actions  # every action (once, audited); listeners parse, call, render
     inflight: InFlight = field(default_factory=InFlight)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 

@@ -14,7 +14,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.mava.models import Status
+from mava_bridge.services.outcome import Outcome
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.answer import Answer
@@ -29,9 +29,15 @@ from mava_bridge.slack.callback_ids import (
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
-from mava_bridge.slack.execution import Outcome, admit, run_action
 from mava_bridge.slack.listeners.commands import open_compose
-from mava_bridge.slack.listeners.common import answer_for, problem, say_error, say_outcome
+from mava_bridge.slack.listeners.common import (
+    actor,
+    admit,
+    answer_for,
+    problem,
+    say_error,
+    say_outcome,
+)
 
 log = logging.getLogger("mava_bridge.slack.actions")
 
@@ -98,7 +104,6 @@ async def act_in_place(
     channel_id = answer.channel_id
     person = await admit(
         deps,
-        client,
         user_id=answer.user_id,
         user_name=(body.get("user") or {}).get("username"),
         channel_id=channel_id,
@@ -107,36 +112,14 @@ async def act_in_place(
         via="button",
     )
     where = message.get("ts") or (body.get("container") or {}).get("message_ts") or ""
-
+    actions = deps.actions.tickets
+    who = actor(person, channel_id)
     if resolve:
-
-        async def write() -> str:
-            await deps.tickets.set_status(ticket_id, Status.RESOLVED)
-            return f"Ticket {ticket_id} resolved."
-
-        name, summary, dedupe = "resolve", "status -> Resolved", (where,)
+        outcome = await actions.resolve(who, ticket_id, submission=where)
     else:
-        agent = await deps.tickets.agent_for_email(person.email, who="You")
-
-        async def write() -> str:
-            await deps.tickets.assign(ticket_id, agent)
-            return f"Ticket {ticket_id} assigned to {agent.display_name}."
-
-        name, summary, dedupe = "assign", f"assign -> {agent.display_name}", (where,)
-
-    outcome = await run_action(
-        deps,
-        client,
-        person=person,
-        channel_id=channel_id,
-        action=name,
-        ticket_id=ticket_id,
-        summary=summary,
-        dedupe=dedupe,
-        write=write,
-    )
-    if deps.metrics:
-        deps.metrics.observe_slack_request("action", name, outcome.kind)
+        outcome = await actions.take(who, ticket_id, submission=where)
+    name = "resolve" if resolve else "assign"
+    deps.metrics.observe_slack_request("action", name, outcome.kind)
     await redraw(deps, body, answer, client, ticket_id, outcome, resolve, person.id)
 
 

@@ -10,8 +10,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.mava.models import Agent, Priority
-from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.outcome import Outcome
+from mava_bridge.services.ticket_actions import Assignee
 from mava_bridge.services.tickets import list_filter
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import Denied, SlackPerson
@@ -20,14 +20,14 @@ from mava_bridge.slack.callback_ids import VIEW_NOTE, VIEW_REPLY
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.command.grammar import parse
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.execution import admit, run_action
 from mava_bridge.slack.listeners.common import (
+    actor,
+    admit,
     answer_for,
     metadata,
     problem,
     say_error,
     say_outcome,
-    ticket_mention,
 )
 from mava_bridge.slack.listeners.modal import LoadingModal
 from mava_bridge.slack.listeners.subscriptions import handle_subscription, list_subscriptions
@@ -94,7 +94,6 @@ async def handle(
         return
     person = await admit(
         deps,
-        client,
         user_id=body["user_id"],
         user_name=body.get("user_name"),
         channel_id=channel_id,
@@ -124,125 +123,50 @@ async def handle(
         | cmd.Unsubscribe
         | cmd.DigestNow,
     ):
-        await handle_subscription(deps, command, person, channel_id, answer, client)
+        await handle_subscription(deps, command, person, channel_id, answer)
         return
-    await write_command(deps, command, body, person, channel_id, answer, client)
+    await write_command(deps, command, person, channel_id, answer)
 
 
 async def write_command(
     deps: Deps,
     command: cmd.Command,
-    body: dict[str, Any],
     person: SlackPerson,
     channel_id: str | None,
     answer: Answer,
-    client: AsyncWebClient,
 ) -> None:
-    """Commands that change something in Mava: once, audited."""
-    tickets = deps.tickets
-    ticket_id: str | None = getattr(command, "ticket", None)
-    dedupe: tuple[str, ...]
-    link = ticket_mention(deps, ticket_id) if ticket_id else ""
-
+    """Commands that change something in Mava: the ticket actions do them (once, audited)."""
+    actions = deps.actions.tickets
+    who = actor(person, channel_id)
+    outcome: Outcome
     if isinstance(command, cmd.Reply) and command.text is not None:
-        text = command.text
-
-        async def write() -> str:
-            await tickets.reply(ticket_id or "", text)
-            return f"Sent to the customer on ticket {link}."
-
-        action, summary, dedupe = "reply", text, (text,)
+        outcome = await actions.reply(who, command.ticket, command.text)
     elif isinstance(command, cmd.Note) and command.text is not None:
-        note_text = command.text
-
-        async def write() -> str:
-            await tickets.note(ticket_id or "", note_text, author=person.name)
-            return f"Private note added to ticket {link}."
-
-        action, summary, dedupe = "note", note_text, (note_text,)
+        outcome = await actions.note(who, command.ticket, command.text)
     elif isinstance(command, cmd.SetStatus):
-        status = command.status
-
-        async def write() -> str:
-            await tickets.set_status(ticket_id or "", status)
-            return f"Ticket {link} is now {status.value}."
-
-        action, summary, dedupe = "status", f"status -> {status.value}", (status.value,)
+        outcome = await actions.set_status(who, command.ticket, command.status)
     elif isinstance(command, cmd.SetPriority):
-        priority = command.priority
-
-        async def write() -> str:
-            await tickets.set_priority(ticket_id or "", priority)
-            return f"Ticket {link} now has {Priority(priority).label} priority."
-
-        action, summary, dedupe = "priority", f"priority -> {priority.label}", (str(priority),)
+        outcome = await actions.set_priority(who, command.ticket, command.priority)
     elif isinstance(command, cmd.SetCategory):
-        wanted = command.name
-        # Match before claiming, so a typo gets the list of names without a write.
-        category = await tickets.category_named(wanted)
-
-        async def write() -> str:
-            await tickets.set_category(ticket_id or "", category)
-            return f"Ticket {link} is now in category {category.name}."
-
-        action, summary, dedupe = "category", f"category -> {category.name}", (category.id,)
+        outcome = await actions.set_category(who, command.ticket, command.name)
     elif isinstance(command, cmd.Assign):
-        agent, who = await resolve_assignee(deps, command.target, person)
-
-        async def write() -> str:
-            await tickets.assign(ticket_id or "", agent)
-            if agent is None:
-                return f"Ticket {link} is now unassigned."
-            return f"Ticket {link} is now assigned to {who}."
-
-        target = agent.id if agent else "none"
-        action, summary, dedupe = "assign", f"assign -> {who}", (target,)
+        assignee = await assignee_for(deps, command.target, person)
+        outcome = await actions.assign(who, command.ticket, assignee)
     elif isinstance(command, cmd.Identify):
-        email, attributes = command.email, command.attributes
-
-        async def write() -> str:
-            await tickets.identify(email, attributes)
-            labels = ", ".join(label for label, _ in attributes)
-            return f"Updated {len(attributes)} attribute(s) ({labels}) for {email}."
-
-        pairs = "; ".join(f"{k}={v}" for k, v in attributes)
-        action, summary, dedupe = "identify", f"{email}: {pairs}", (email, pairs)
+        outcome = await actions.identify(who, command.email, command.attributes)
     else:  # pragma: no cover - the grammar only produces the commands handled above
         raise AssertionError(f"unhandled command {command!r}")
-
-    outcome = await run_action(
-        deps,
-        client,
-        person=person,
-        channel_id=channel_id,
-        action=action,
-        ticket_id=ticket_id,
-        summary=summary,
-        dedupe=dedupe,
-        write=write,
-        # Setting a status/priority/category/assignee twice is harmless (Mava ignores a
-        # value it already has), and "resolve, reopen, resolve" must not look like a repeat.
-        repeatable=isinstance(
-            command, cmd.SetStatus | cmd.SetPriority | cmd.SetCategory | cmd.Assign
-        ),
-    )
     await say_outcome(answer, outcome)
 
 
-async def resolve_assignee(
+async def assignee_for(
     deps: Deps, target: cmd.AssignTarget, person: SlackPerson
-) -> tuple[Agent | None, str]:
-    """(Mava agent or None, a name to show) for `me`, `@user` or `none`."""
+) -> Assignee | None:
+    """Who `me`, `@user` or `none` means (None: nobody)."""
     if isinstance(target, cmd.Unassign):
-        return None, "nobody"
-    if isinstance(target, cmd.AssignMe):
-        who = person
-    else:
-        who = await deps.access.person(target.user_id)
-        if who.is_bot:
-            raise ServiceError("Bots can't be assigned tickets.")
-    agent = await deps.tickets.agent_for_email(who.email, who=who.name)
-    return agent, agent.display_name
+        return None
+    who = person if isinstance(target, cmd.AssignMe) else await deps.access.person(target.user_id)
+    return Assignee(who.name, who.email, is_bot=who.is_bot)
 
 
 async def list_tickets(
@@ -294,7 +218,6 @@ async def open_compose(
     try:
         await admit(
             deps,
-            client,
             user_id=answer.user_id,
             channel_id=channel_id,
             action=verb,

@@ -11,13 +11,40 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.outcome import Actor, Outcome
 from mava_bridge.slack import blocks as b
-from mava_bridge.slack.access import Denied
+from mava_bridge.slack.access import Denied, SlackPerson
 from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.execution import Outcome
 
 log = logging.getLogger("mava_bridge.slack")
+
+
+def actor(person: SlackPerson, channel_id: str | None) -> Actor:
+    return Actor(person.id, person.name, person.email, channel_id)
+
+
+async def admit(
+    deps: Deps,
+    *,
+    user_id: str,
+    channel_id: str | None,
+    action: str,
+    ticket_id: str | None,
+    via: str,
+    user_name: str | None = None,
+) -> SlackPerson:
+    """The person, if they may act; otherwise the refusal is audited and `Denied` raised.
+
+    Every door (command, button, shortcut, modal submission) checks here, so every
+    refused attempt leaves one audit row. `via` names the door in the row's summary.
+    """
+    try:
+        return await deps.access.require(user_id)
+    except Denied as exc:
+        who = Actor(user_id, user_name, None, channel_id)
+        await deps.actions.auditor.refused(who, action, ticket_id, via=via, reason=exc.user_message)
+        raise
 
 
 def answer_for(
@@ -57,8 +84,3 @@ def read_metadata(view: dict[str, Any]) -> dict[str, str]:
     except json.JSONDecodeError:
         return {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def ticket_mention(deps: Deps, ticket_id: str) -> str:
-    """How a ticket is named in a plain-text outcome sentence."""
-    return ticket_id

@@ -21,8 +21,7 @@ from mava_bridge.slack.callback_ids import (
     VIEW_SHORTCUT_REPLY,
 )
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.execution import admit
-from mava_bridge.slack.listeners.common import answer_for, metadata, problem
+from mava_bridge.slack.listeners.common import admit, answer_for, metadata, problem
 from mava_bridge.slack.listeners.modal import LoadingModal
 
 log = logging.getLogger("mava_bridge.slack.shortcuts")
@@ -83,7 +82,6 @@ async def editor(
     channel_id = answer.channel_id
     await admit(
         deps,
-        answer.client,
         user_id=answer.user_id,
         user_name=(body.get("user") or {}).get("username"),
         channel_id=channel_id,

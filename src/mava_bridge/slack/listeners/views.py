@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mava_bridge.domain.ticket_refs import InvalidTicketRef, parse_ticket_ref
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
+from mava_bridge.services.outcome import Outcome
 from mava_bridge.services.tickets import too_long
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import Denied, SlackPerson
@@ -37,8 +38,13 @@ from mava_bridge.slack.callback_ids import (
 )
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
-from mava_bridge.slack.execution import Outcome, admit, run_action
-from mava_bridge.slack.listeners.common import problem, read_metadata, say_outcome, ticket_mention
+from mava_bridge.slack.listeners.common import (
+    actor,
+    admit,
+    problem,
+    read_metadata,
+    say_outcome,
+)
 
 log = logging.getLogger("mava_bridge.slack.views")
 
@@ -83,7 +89,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         except InvalidTicketRef as exc:
             errors[BLOCK_TICKET] = str(exc)
         action = "note" if is_note else "reply"
-        refusal = await still_allowed(deps, client, body, action, ticket_id)
+        refusal = await still_allowed(deps, body, action, ticket_id)
         if refusal is not None:
             await ack(response_action="update", view=b.result_modal(title, refusal))
             return
@@ -154,7 +160,7 @@ def field(view: dict[str, Any], block_id: str, action_id: str) -> str:
 
 
 async def still_allowed(
-    deps: Deps, client: AsyncWebClient, body: dict[str, Any], action: str, ticket_id: str | None
+    deps: Deps, body: dict[str, Any], action: str, ticket_id: str | None
 ) -> str | None:
     """None if the submitter may act; else why not (the refusal is audited). Bounded
     by LOOKUP_BUDGET, since the ack waits for it (usually a cached profile: a DB read)."""
@@ -163,7 +169,6 @@ async def still_allowed(
         await asyncio.wait_for(
             admit(
                 deps,
-                client,
                 user_id=str(user.get("id") or ""),
                 user_name=user.get("username"),
                 channel_id=read_metadata(body["view"]).get("channel"),
@@ -232,7 +237,6 @@ async def submit_write(
     try:
         person: SlackPerson = await admit(
             deps,
-            client,
             user_id=str(user.get("id") or ""),
             user_name=user.get("username"),
             channel_id=channel_id,
@@ -246,26 +250,13 @@ async def submit_write(
             raise
         outcome = Outcome("error", sentence)
     else:
-        link = ticket_mention(deps, ticket_id)
-
-        async def write() -> str:
-            if note:
-                await deps.tickets.note(ticket_id, text, author=person.name, source=source)
-                return f"Private note added to ticket {link}."
-            await deps.tickets.reply(ticket_id, text)
-            return f"Sent to the customer on ticket {link}."
-
-        outcome = await run_action(
-            deps,
-            client,
-            person=person,
-            channel_id=channel_id,
-            action="note" if note else "reply",
-            ticket_id=ticket_id,
-            summary=text,
-            dedupe=(view["id"],),  # a resubmitted modal is the same submission
-            write=write,
-        )
+        actions = deps.actions.tickets
+        who = actor(person, channel_id)
+        submission = view["id"]  # a resubmitted modal is the same submission
+        if note:
+            outcome = await actions.note(who, ticket_id, text, source=source, submission=submission)
+        else:
+            outcome = await actions.reply(who, ticket_id, text, submission=submission)
     deps.metrics.observe_slack_request("view", view["callback_id"], outcome.kind)
     icon = ":white_check_mark:" if outcome.ok else ":warning:"
     try:

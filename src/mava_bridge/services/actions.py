@@ -1,0 +1,39 @@
+"""The action services a process acts through, built once by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mava_bridge.services.audit import AuditMirror, Auditor
+from mava_bridge.services.subscription_actions import DigestPoster, SubscriptionActions
+from mava_bridge.services.subscriptions import SubscriptionService
+from mava_bridge.services.ticket_actions import TicketActions
+from mava_bridge.services.tickets import TicketService
+from mava_bridge.services.writes import Writes
+from mava_bridge.store.audit import AuditLog
+from mava_bridge.store.idempotency import IdempotencyStore
+
+
+@dataclass(frozen=True)
+class Actions:
+    auditor: Auditor  # also records refusals, which happen before any action
+    tickets: TicketActions
+    subscriptions: SubscriptionActions
+
+
+def build_actions(
+    *,
+    tickets: TicketService,
+    subscriptions: SubscriptionService,
+    digests: DigestPoster,
+    audit_log: AuditLog,
+    idempotency: IdempotencyStore,
+    mirror: AuditMirror,
+) -> Actions:
+    """Every action sharing one auditor (the database row, then `mirror`)."""
+    auditor = Auditor(audit_log, mirror)
+    return Actions(
+        auditor=auditor,
+        tickets=TicketActions(tickets, Writes(idempotency, auditor)),
+        subscriptions=SubscriptionActions(subscriptions, digests, auditor),
+    )
