@@ -64,8 +64,7 @@ async def run_command(
             sentence = "Something went wrong on our side; nothing more was done."
         await say_error(answer, sentence)
     finally:
-        if deps.metrics:
-            deps.metrics.observe_slack_request("command", name, outcome)
+        deps.metrics.observe_slack_request("command", name, outcome)
 
 
 async def handle(
