@@ -206,9 +206,7 @@ def build_deps(
             ttl_seconds=settings.user_cache_ttl_seconds,
         ),
         audit=audit,
-        idempotency=idempotency,
         subscriptions=delivery.subscriptions,
-        digests=delivery.digests,
         metrics=metrics,
         thread_ticket=thread_ticket,
         actions=build_actions(

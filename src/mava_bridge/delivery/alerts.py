@@ -39,9 +39,10 @@ from mava_bridge.delivery.queries import (
 )
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.tickets import OPEN_STATUSES
-from mava_bridge.mava.client import MavaClient, TicketQuery
+from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Priority, SortBy, Ticket
+from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import (

@@ -15,8 +15,8 @@ from typing import Final
 
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.tickets import OPEN_STATUSES, Priority
-from mava_bridge.mava.client import TicketQuery
 from mava_bridge.mava.models import UNASSIGNED, SortBy, SortOrder
+from mava_bridge.mava.query import TicketQuery
 
 # How far back alerts look for tickets that reached the priority threshold after they
 # were created. A ticket raised to high priority when older than this is not alerted.

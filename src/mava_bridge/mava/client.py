@@ -382,4 +382,4 @@ def _parse_retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-__all__ = ["PAGE_SIZE", "UNASSIGNED", "MavaClient", "RetryPolicy", "TicketQuery"]
+__all__ = ["UNASSIGNED", "MavaClient", "RetryPolicy"]

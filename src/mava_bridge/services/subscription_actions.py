@@ -16,7 +16,11 @@ from mava_bridge.services.errors import ServiceError
 from mava_bridge.services.outcome import Actor, Outcome
 from mava_bridge.services.subscriptions import SubscriptionError, SubscriptionService
 
-UNAVAILABLE = "Digests and alerts are not available in this process."
+# A subscription belongs to the channel the command came from; without one, say so.
+NO_CHANNEL = (
+    "Digests and alerts belong to a channel: run this command in the channel that should "
+    "get them (invite the bot there first)."
+)
 
 
 class DigestResult(Protocol):
@@ -92,5 +96,5 @@ class SubscriptionActions:
 
 def _channel(actor: Actor) -> str:
     if not actor.channel_id:
-        raise ServiceError(UNAVAILABLE)
+        raise ServiceError(NO_CHANNEL)
     return actor.channel_id

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mava_bridge.domain.tickets import OPEN_STATUSES
-from mava_bridge.mava.client import MavaClient, TicketQuery
+from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.models import (
     UNASSIGNED,
     Agent,
@@ -20,6 +20,7 @@ from mava_bridge.mava.models import (
     Status,
     Ticket,
 )
+from mava_bridge.mava.query import TicketQuery
 from mava_bridge.services.errors import ServiceError
 
 LIST_LIMIT = 20

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mava_bridge.delivery.digests import DigestService
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.actions import Actions
 from mava_bridge.services.subscriptions import SubscriptionService
@@ -18,7 +17,6 @@ from mava_bridge.settings import Settings
 from mava_bridge.slack.access import AccessControl
 from mava_bridge.slack.identity import BotIdentity
 from mava_bridge.store.audit import AuditLog
-from mava_bridge.store.idempotency import IdempotencyStore
 
 log = logging.getLogger("mava_bridge.slack")
 
@@ -103,9 +101,7 @@ class Deps:
     identity: BotIdentity
     access: AccessControl
     audit: AuditLog
-    idempotency: IdempotencyStore
     subscriptions: SubscriptionService
-    digests: DigestService  # `/mava digest`: post now
     metrics: Metrics
     thread_ticket: Callable[[str, str], Awaitable[str | None]]  # alert thread -> ticket
     actions: Actions  # every action (once, audited); listeners parse, call, render

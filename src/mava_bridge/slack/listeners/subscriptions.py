@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mava_bridge.services.errors import ServiceError
-from mava_bridge.services.subscription_actions import UNAVAILABLE
+from mava_bridge.services.subscription_actions import NO_CHANNEL
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.access import SlackPerson
@@ -29,7 +29,7 @@ async def handle_subscription(
     answer: Answer,
 ) -> None:
     if not channel_id:
-        raise ServiceError(UNAVAILABLE)
+        raise ServiceError(NO_CHANNEL)
     actions = deps.actions.subscriptions
     if isinstance(command, cmd.ListSubscriptions):
         await list_subscriptions(deps, channel_id, answer)
@@ -49,7 +49,7 @@ async def handle_subscription(
 async def list_subscriptions(deps: Deps, channel_id: str | None, answer: Answer) -> None:
     """`/mava subscriptions`: what this channel gets, and how its last delivery went."""
     if not channel_id:
-        raise ServiceError(UNAVAILABLE)
+        raise ServiceError(NO_CHANNEL)
     views = await deps.subscriptions.list_for_channel(channel_id)
     if not views:
         sentence = (
