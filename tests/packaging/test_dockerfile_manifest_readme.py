@@ -37,7 +37,7 @@ from mava_sandbox.mava_server import running_mava_sandbox
 from mava_sandbox.slack_stub import DEFAULT_APP_TOKEN, running_slack_stub
 from mava_sandbox.socket_mode_server import running_socket_mode_server
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 MANIFEST = ROOT / "manifest.yml"
@@ -146,7 +146,7 @@ def test_final_stage_copies_only_the_venv_and_runs_as_app(
     assert not any("pip install" in args for args in of(final, "RUN"))
     assert "useradd --system --uid 10001 --gid app" in " ".join(of(final, "RUN"))
     # The entrypoint starts as root to hand /data to `app`, then runs CMD as `app`
-    # (tests/test_container.py runs it); no USER would leave it unable to.
+    # (tests/process/test_container.py runs it); no USER would leave it unable to.
     assert of(final, "USER") == []
     (entrypoint,) = of(final, "ENTRYPOINT")
     assert exec_form(entrypoint) == ["python", "-m", "mava_bridge.container"]
@@ -353,7 +353,7 @@ def ignored(path: str) -> bool:
         ".git/config",
         ".venv/bin/python",
         "venv/lib",
-        "tests/test_packaging.py",
+        "tests/packaging/test_dockerfile_manifest_readme.py",
         "src/mava_bridge/__pycache__/cli.cpython-311.pyc",
         ".pytest_cache/v",
         ".mypy_cache/x",

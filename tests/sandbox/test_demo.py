@@ -22,7 +22,7 @@ from mava_sandbox.demo.session import open_demo, run_demo, snapshot
 from mava_sandbox.mava_server import MavaSandbox
 from mava_sandbox.slack_stub import RESPONSE_URL
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SUPPORT = "C0SUPPORT"
 
 

@@ -23,7 +23,6 @@ from typing import Any
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from running import daily_cron_that_fired
-from scenarios.conftest import CHANNEL, SAM, flat, new_ticket, run, scenario_stack, shown
 
 from mava_bridge.delivery import ledger
 from mava_bridge.delivery.scheduler import DIGEST_GRACE, run_key
@@ -31,6 +30,8 @@ from mava_bridge.observability.logs import JsonFormatter
 from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN
 from mava_sandbox.stack import Stack
+
+from .conftest import CHANNEL, SAM, flat, new_ticket, run, scenario_stack, shown
 
 TOKEN = DEFAULT_BOT_TOKEN
 # What `DeliveryFailed("token_revoked", ...).describe()` says, pinned word for word:

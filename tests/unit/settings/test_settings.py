@@ -18,7 +18,7 @@ from mava_bridge.settings_problems import FIXES, describe_errors
 from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET
 from mava_sandbox.slack_stub import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 SECRET = "xoxb-super-secret-token-4711"
 MAVA_SECRET = "mava-secret-key-0815"
 
