@@ -21,6 +21,7 @@ import json
 import logging
 import math
 import os
+import random
 import re
 import signal
 import sys
@@ -378,6 +379,7 @@ _TICKET_FIELDS = frozenset(
     }
 )
 _AUDITED = ("status", "priority", "category", "assignedTo")
+_PRIORITY_WORDS: Final = {1: "low", 2: "medium", 3: "high"}
 
 
 def _normalize_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -414,6 +416,10 @@ class MavaSandbox:
         rate_limit: int | None = 90,
         rate_window: float = 30.0,
         latency: float = 0.0,
+        null_priorities: Literal["first", "last"] = "last",
+        string_priorities: bool = False,
+        random_ties: bool = False,
+        churn: int = 0,
     ) -> None:
         self.api_key = api_key
         self.seed = seed
@@ -425,6 +431,19 @@ class MavaSandbox:
         self._clock = now or _utcnow
         self._ids = IdFactory(seed)
         self._hits: dict[str, deque[float]] = {}
+        # Undocumented corners (issue #12), each answered another way that the reference
+        # still allows. null_priorities: where tickets without a priority come in a
+        # descending priority sort ("last": lowest, as MongoDB; "first": highest).
+        # string_priorities: every fourth ticket with a priority carries it as a word
+        # ("low"/"medium"/"high"), sorting above every number. random_ties: tickets
+        # that sort equal come in a new random order on every request. churn: before
+        # each later page of a search (skip > 0), resolve that many open tickets created
+        # since the search's start and create that many new open ones.
+        self.null_priorities = null_priorities
+        self.string_priorities = string_priorities
+        self.random_ties = random_ties
+        self.churn = churn
+        self._rng = random.Random(seed)
 
         data = build_seed(seed=seed, now=self.now(), tickets=tickets, ids=self._ids)
         self.agents: dict[str, SandboxAgent] = {a.id: a for a in data.agents}
@@ -514,7 +533,7 @@ class MavaSandbox:
             "createdAt": iso(ticket["createdAt"]),
             "updatedAt": iso(ticket["updatedAt"]),
             "status": ticket["status"],
-            "priority": ticket["priority"],
+            "priority": self.served_priority(ticket),
             "sourceType": ticket["sourceType"],
             "resolutionTime": ticket["resolutionTime"],
             "assignedTo": {"_id": agent.id, "name": agent.name} if agent else None,
@@ -866,6 +885,8 @@ class MavaSandbox:
     # --- GET /api/tickets -----------------------------------------------------------
 
     def list_tickets(self, query: TicketQuery) -> dict[str, Any]:
+        if self.churn and query.skip > 0:
+            self._churn(query.start)
         matching = self.select(query)
         page = matching[query.skip : query.skip + query.limit]
         return {
@@ -885,6 +906,9 @@ class MavaSandbox:
         checks = self._filters(query)
         found = [t for t in self.tickets[low:high] if all(check(t) for check in checks)]
         descending = query.sort_order == "desc"
+        if self.random_ties:
+            self._rng.shuffle(found)
+            return sorted(found, key=self._sort_key(query.sort_by), reverse=descending)
         if query.sort_by == "createdAt":
             return found[::-1] if descending else found
         # Stable sorts: ties keep createdAt desc, _id desc, so pages never overlap.
@@ -925,9 +949,37 @@ class MavaSandbox:
             return named(self.agents, "assignedTo")
         if sort_by == "category":
             return named(self.categories, "category")
-        if sort_by in ("priority", "resolutionTime"):
+        if sort_by == "priority":
+            return self._priority_key
+        if sort_by == "resolutionTime":
             return lambda t: (0, 0) if t[sort_by] is None else (1, t[sort_by])
         return lambda t: t[sort_by]
+
+    def _priority_key(self, ticket: TicketRecord) -> tuple[int, Any]:
+        """Ascending key: null lowest (or highest), numbers, then words above numbers."""
+        served = self.served_priority(ticket)
+        if served is None:
+            return (-1 if self.null_priorities == "last" else 3, "")
+        if isinstance(served, str):
+            return (2, served)
+        return (1, served)
+
+    def served_priority(self, ticket: TicketRecord) -> int | str | None:
+        """The priority as the API shows it (a word under `string_priorities`)."""
+        value = ticket["priority"]
+        if self.string_priorities and value is not None and int(ticket["_id"][-1], 16) % 4 == 0:
+            return _PRIORITY_WORDS.get(value, str(value))
+        return cast("int | str | None", value)
+
+    def _churn(self, since: datetime) -> None:
+        """Between two pages: resolve `churn` open tickets created since `since` (the
+        search's start), create `churn` new open ones (random priority, created now)."""
+        low = bisect_left(self.tickets, since, key=_created)
+        candidates = [t for t in self.tickets[low:] if t["status"] != "Resolved"]
+        for ticket in self._rng.sample(candidates, min(self.churn, len(candidates))):
+            self.update(ticket["_id"], status="Resolved")
+        for _ in range(self.churn):
+            self.add_ticket(status="Open", priority=self._rng.choice((None, *PRIORITIES)))
 
     # --- Direct controls for tests (simulating the Mava dashboard) ----------------------
 
@@ -1444,6 +1496,26 @@ async def _admin_latency(request: web.Request) -> web.Response:
     return web.json_response({"latency": float(seconds)})
 
 
+_SWITCHES: Final[dict[str, Callable[[Any], bool]]] = {
+    "null_priorities": lambda v: v in ("first", "last"),
+    "string_priorities": lambda v: isinstance(v, bool),
+    "random_ties": lambda v: isinstance(v, bool),
+    "churn": lambda v: type(v) is int and v >= 0,
+}
+
+
+async def _admin_switches(request: web.Request) -> web.Response:
+    """POST {"null_priorities": "first", "churn": 2, ...}: set the order/churn switches."""
+    sandbox = request.app[SANDBOX_KEY]
+    body = await _admin_object(request)
+    for name, value in body.items():
+        if name not in _SWITCHES or not _SWITCHES[name](value):
+            raise ValueError(f"bad switch {name}={value!r}")
+    for name, value in body.items():
+        setattr(sandbox, name, value)
+    return web.json_response({name: getattr(sandbox, name) for name in _SWITCHES})
+
+
 def create_mava_app(sandbox: MavaSandbox) -> web.Application:
     """The aiohttp app serving `sandbox`: the Mava API under /api, controls under /_sandbox."""
     app = web.Application(middlewares=[_api_middleware, _admin_middleware])
@@ -1467,6 +1539,7 @@ def create_mava_app(sandbox: MavaSandbox) -> web.Application:
     app.router.add_get("/_sandbox/requests", _admin_requests)
     app.router.add_delete("/_sandbox/requests", _admin_reset_requests)
     app.router.add_post("/_sandbox/latency", _admin_latency)
+    app.router.add_post("/_sandbox/switches", _admin_switches)
     return app
 
 

@@ -4,7 +4,9 @@ Mava has no webhook we can rely on and no priority filter, so each poll runs one
 search per distinct filter (shared by every channel that uses it):
 
 - With a priority threshold: open tickets of the last `ALERT_LOOKBACK` days sorted by
-  priority, paging only until priority drops below the threshold. Any matching ticket
+  priority, one page if a number below the threshold is on it, else every page by
+  creation time (whatever order Mava gives nulls, strings and ties; see
+  `mava_bridge.services.paging`). Any matching ticket
   the channel has not had yet is alerted: "new" if created since the subscription's
   watermark (less `POLL_OVERLAP`), "raised" otherwise (its priority went up later).
 - Without one (e.g. `alerts unassigned`): open tickets created since the watermark
@@ -45,6 +47,7 @@ from mava_bridge.mava.models import Priority, SortBy, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.observability.metrics import Metrics
+from mava_bridge.services.paging import at_or_above, pages_by_created
 from mava_bridge.services.subscriptions import (
     ActiveSubscription,
     Clock,
@@ -89,16 +92,6 @@ def reason_text(reason: str, ticket: Ticket, filters: Filters) -> str:
         words.append(f"{level.label}-priority")
     words.append("ticket")
     return " ".join(words)
-
-
-def _rank(ticket: Ticket) -> int | None:
-    """The priority as a number for the paging cut-off (an unknown number still counts)."""
-    value = ticket.priority
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return int(value)
-    return None
 
 
 class AlertPoller:
@@ -187,28 +180,22 @@ class AlertPoller:
         now: datetime,
         report: PollReport,
     ) -> list[Ticket]:
+        # Both searches are read so that Mava's order and churn between pages cannot
+        # lose a ticket (see mava_bridge.services.paging): the threshold search stops
+        # only on a number below the threshold, else reads by creation time in keyset
+        # windows; found tickets are de-duplicated by id here.
         found: dict[str, Ticket] = {}
         if shape.sort_by == SortBy.PRIORITY:
             threshold = min(int(m.filters.min_priority or Priority.LOW) for m in members)
             query = shape.with_window(now - ALERT_LOOKBACK, now + CLOCK_SKEW)
-            async for page in self._mava.iter_pages(query):
-                report.queries += 1
-                below = False
-                for ticket in page.tickets:
-                    rank = _rank(ticket)
-                    if rank is None or rank < threshold:
-                        below = True
-                        break
-                    found.setdefault(ticket.id, ticket)
-                if below:
-                    break
+            pages = at_or_above(self._mava, query, threshold)
         else:
             since = min(self._since(m, marks, now) for m in members)
-            query = shape.with_window(since, now + CLOCK_SKEW)
-            async for page in self._mava.iter_pages(query):
-                report.queries += 1
-                for ticket in page.tickets:
-                    found.setdefault(ticket.id, ticket)
+            pages = pages_by_created(self._mava, shape.with_window(since, now + CLOCK_SKEW))
+        async for page in pages:
+            report.queries += 1
+            for ticket in page.tickets:
+                found.setdefault(ticket.id, ticket)
         return list(found.values())
 
     # --- delivering ---------------------------------------------------------------------

@@ -18,12 +18,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery import ledger
 from mava_bridge.delivery.ports import DeliveryFailed, LinkFor, Message, Poster, Renderer
-from mava_bridge.delivery.queries import digest_query
+from mava_bridge.delivery.queries import DIGEST_MAX_YEARS, digest_query
 from mava_bridge.domain.filters import DEFAULT_DIGEST_FILTERS, Filters
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
 from mava_bridge.observability.metrics import Metrics
+from mava_bridge.services.paging import pages_by_created
 from mava_bridge.services.subscriptions import (
     ActiveSubscription,
     Clock,
@@ -126,11 +127,17 @@ class DigestService:
         """Open tickets matching `filters` (default: unassigned), with messages, every
         page, in digest order. Raises MavaError."""
         filters = filters or DEFAULT_DIGEST_FILTERS
-        query = digest_query(filters, self._clock())
+        now = self._clock()
         found: dict[str, Ticket] = {}
-        async for ticket in self._mava.iter_tickets(query):
-            if filters.matches(ticket):
-                found.setdefault(ticket.id, ticket)
+        for years_back in range(DIGEST_MAX_YEARS):
+            empty = True
+            async for page in pages_by_created(self._mava, digest_query(filters, now, years_back)):
+                empty = empty and not page.tickets
+                for ticket in page.tickets:
+                    if filters.matches(ticket):
+                        found.setdefault(ticket.id, ticket)
+            if empty:
+                break  # see DIGEST_MAX_YEARS for why the first empty year ends it
         return self._render.sort_for_digest(list(found.values()))
 
     async def preview(self, channel_id: str | None = None) -> DigestPreview:

@@ -21,8 +21,14 @@ from mava_bridge.mava.query import TicketQuery
 # How far back alerts look for tickets that reached the priority threshold after they
 # were created. A ticket raised to high priority when older than this is not alerted.
 ALERT_LOOKBACK: Final = timedelta(days=30)
-# Digests cover tickets created within this window (Mava allows one year per search).
+# Digests search one year at a time (Mava allows at most one year per search), newest
+# year first, going back while a year still holds an open matching ticket: the first
+# empty year ends the search (a backlog is continuous in practice: an account with no
+# open ticket for a whole year and older ones still open would lose those), and never
+# more than DIGEST_MAX_YEARS years back. Cost: the pages of every non-empty year plus
+# one request for the empty year that ends it.
 DIGEST_LOOKBACK: Final = timedelta(days=365)
+DIGEST_MAX_YEARS: Final = 5
 # Searches reach a little past "now" and a little before the watermark, so a ticket
 # whose Mava timestamp is off from our clock is still seen (deduplicated by id).
 CLOCK_SKEW: Final = timedelta(minutes=5)
@@ -55,10 +61,12 @@ def alert_query(filters: Filters) -> TicketQuery:
     return _server_side(filters, sort_by, include_messages=True)
 
 
-def digest_query(filters: Filters, now: datetime) -> TicketQuery:
-    """Every open ticket a digest with `filters` may show, with messages."""
+def digest_query(filters: Filters, now: datetime, years_back: int = 0) -> TicketQuery:
+    """Open tickets a digest with `filters` may show, with messages, created in the
+    year `years_back` whole years before the latest one (0: the last year)."""
     query = _server_side(filters, SortBy.CREATED_AT, include_messages=True)
-    return query.with_window(now - DIGEST_LOOKBACK + CLOCK_SKEW, now + CLOCK_SKEW)
+    end = now + CLOCK_SKEW - years_back * DIGEST_LOOKBACK
+    return query.with_window(end - DIGEST_LOOKBACK, end)
 
 
 def below_threshold(priority: Priority | None, threshold: Priority) -> bool:

@@ -22,6 +22,7 @@ from mava_bridge.mava.models import (
 )
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.paging import at_or_above
 
 LIST_LIMIT = 20
 # The most characters Mava stores in one message or note (it answers 400 beyond; the
@@ -78,8 +79,8 @@ class TicketService:
         return self._agents[1]
 
     async def list_tickets(self, wanted: TicketFilter, *, limit: int = LIST_LIMIT) -> TicketListing:
-        """Newest first; `total` counts every match. "High only" needs a priority sort,
-        since Mava cannot filter on priority."""
+        """Newest first; `total` counts every match. Mava cannot filter on priority, so
+        "high only" is checked here on what `at_or_above` reads."""
         query = TicketQuery.recent(
             statuses=wanted.statuses,
             assigned_to=wanted.assignee_ids,
@@ -91,11 +92,13 @@ class TicketService:
         if not wanted.high_only:
             page = await self.mava.fetch_tickets(query, limit=limit)
             return TicketListing(page.tickets, page.count)
-        high: list[Ticket] = []
-        async for ticket in self.mava.iter_tickets(query):
-            if ticket.priority_level is not Priority.HIGH:
-                break  # sorted by priority: nothing after this is high
-            high.append(ticket)
+        # One page if the cut-off is on it, else every open ticket by creation time:
+        # right whatever order Mava gives nulls, strings and ties (services.paging).
+        found: dict[str, Ticket] = {}
+        async for page in at_or_above(self.mava, query, int(Priority.HIGH)):
+            for ticket in page.tickets:
+                found.setdefault(ticket.id, ticket)
+        high = [t for t in found.values() if t.priority_level is Priority.HIGH]
         high.sort(key=lambda t: t.created_at, reverse=True)
         return TicketListing(high[:limit], len(high))
 
