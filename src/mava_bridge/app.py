@@ -83,6 +83,7 @@ def mava_client(settings: Settings, metrics: Metrics | None = None) -> MavaClien
         limiter=limiter,
         observer=metrics.mava_observer if metrics else None,
         wait_observer=metrics.observe_ratelimit_wait if metrics else None,
+        unreadable_observer=metrics.observe_unreadable_ticket if metrics else None,
     )
 
 

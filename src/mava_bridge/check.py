@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 
 from mava_bridge.app import mava_client
-from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.errors import MavaEndpointNotFound, MavaError, MavaForbidden
 from mava_bridge.settings import FOR_RUN, Settings, read_settings
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.web import slack_client
@@ -103,6 +103,8 @@ async def check_mava(settings: Settings) -> CheckResult:
     async with mava_client(settings) as mava:
         try:
             categories = await mava.list_categories()
+        except (MavaForbidden, MavaEndpointNotFound) as exc:
+            return CheckResult("mava", False, exc.user_message)  # names the URL already
         except MavaError as exc:
             return CheckResult("mava", False, f"GET {url}: {exc.user_message}{_cause(exc)}")
     return CheckResult("mava", True, f"GET {url} answered ({len(categories)} categories)")

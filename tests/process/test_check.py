@@ -176,6 +176,46 @@ async def test_a_working_mava_names_the_url(
     assert result.detail.startswith(f"GET {mava.url}/api/categories answered (")
 
 
+@pytest.mark.parametrize(
+    ("status", "sentence"),
+    [
+        (
+            403,
+            "Mava answered 403 Forbidden for GET {url}/api/categories: the API key has no "
+            "rights for this. Check MAVA_API_TOKEN",
+        ),
+        (
+            404,
+            "Mava answered 404 Not Found for GET {url}/api/categories: there is no Mava "
+            "API there. Check MAVA_API_URL",
+        ),
+    ],
+)
+async def test_403_and_404_name_the_url_and_the_setting(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path, status: int, sentence: str
+) -> None:
+    mava, _ = services
+    mava.sandbox.inject("status", path="/api/categories", status=status, body={})
+    result = await check_mava(settings_for(services, tmp_path))
+    assert not result.ok
+    assert result.line().startswith(f"FAIL  mava: {sentence.format(url=mava.url)}")
+    assert "unexpected" not in result.line()
+    assert "check-mava-key" not in result.line()
+
+
+async def test_a_wrong_mava_url_is_told_by_the_check_command(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    mava, slack = services
+    env = bot_env(mava, slack, tmp_path)
+    env["MAVA_API_URL"] = f"{mava.url}/v9"  # a real 404: no Mava API under /v9
+    code, out = await run_check(env, tmp_path)
+    assert code != 0
+    assert f"FAIL  mava: Mava answered 404 Not Found for GET {mava.url}/v9/api/categories" in out
+    assert "Check MAVA_API_URL" in out
+    assert "check-mava-key" not in out
+
+
 # --- Database: read, never written --------------------------------------------------------
 
 

@@ -50,6 +50,7 @@ from mava_sandbox.mava_seed import (
     build_seed,
     ms_floor,
 )
+from mava_sandbox.odd_shapes import ODD_SHAPES, odd_shape
 
 log = logging.getLogger(__name__)
 
@@ -420,6 +421,7 @@ class MavaSandbox:
         string_priorities: bool = False,
         random_ties: bool = False,
         churn: int = 0,
+        odd_shapes: bool = False,
     ) -> None:
         self.api_key = api_key
         self.seed = seed
@@ -454,6 +456,26 @@ class MavaSandbox:
         self.tickets: list[TicketRecord] = data.tickets  # sorted by (createdAt, _id)
         self._by_id: dict[str, TicketRecord] = {t["_id"]: t for t in self.tickets}
         self.api_sender_id = self._ids.new(self.now() - timedelta(days=400))
+        # odd_shapes: the newest seeded tickets and each new one cycle through ODD_SHAPES.
+        self.odd_shapes = odd_shapes
+        self.odd_shape_of: dict[str, str] = {}
+        self._next_odd = 0
+        if odd_shapes:
+            for ticket in self.tickets[-len(ODD_SHAPES) :]:
+                self._take_odd_shape(ticket["_id"])
+
+    def _take_odd_shape(self, ticket_id: str) -> None:
+        self.odd_shape_of[ticket_id] = ODD_SHAPES[self._next_odd % len(ODD_SHAPES)]
+        self._next_odd += 1
+
+    def serve_odd(self, ticket_id: str, shape: str | None) -> None:
+        """Serve this ticket in an odd shape from now on (None: as documented again)."""
+        if shape is None:
+            self.odd_shape_of.pop(ticket_id, None)
+        elif shape in ODD_SHAPES:
+            self.odd_shape_of[ticket_id] = shape
+        else:
+            raise ValueError(f"odd shape must be one of {ODD_SHAPES}")
 
     # --- clock, ids, lookups ------------------------------------------------------
 
@@ -552,7 +574,8 @@ class MavaSandbox:
         if include_messages:
             ordered = sorted(ticket["messages"], key=lambda m: m["createdAt"])
             data["messages"] = [self.message_json(m) for m in ordered]
-        return data
+        shape = self.odd_shape_of.get(ticket["_id"])
+        return odd_shape(data, shape) if shape else data
 
     # --- customers and attributes ---------------------------------------------------
 
@@ -880,6 +903,8 @@ class MavaSandbox:
             raise ValueError(f"ticket {ticket['_id']} already exists")
         insort(self.tickets, ticket, key=lambda t: (t["createdAt"], t["_id"]))
         self._by_id[ticket["_id"]] = ticket
+        if self.odd_shapes:
+            self._take_odd_shape(ticket["_id"])
         return ticket
 
     # --- GET /api/tickets -----------------------------------------------------------
@@ -1501,6 +1526,7 @@ _SWITCHES: Final[dict[str, Callable[[Any], bool]]] = {
     "string_priorities": lambda v: isinstance(v, bool),
     "random_ties": lambda v: isinstance(v, bool),
     "churn": lambda v: type(v) is int and v >= 0,
+    "odd_shapes": lambda v: isinstance(v, bool),  # from then on: new tickets only
 }
 
 
@@ -1514,6 +1540,17 @@ async def _admin_switches(request: web.Request) -> web.Response:
     for name, value in body.items():
         setattr(sandbox, name, value)
     return web.json_response({name: getattr(sandbox, name) for name in _SWITCHES})
+
+
+async def _admin_odd_shape(request: web.Request) -> web.Response:
+    """Body {"ticketId": ..., "shape": one of ODD_SHAPES or null}."""
+    fields = await _admin_object(request)
+    sandbox = request.app[SANDBOX_KEY]
+    ticket_id = fields.get("ticketId")
+    if not isinstance(ticket_id, str) or sandbox.get(ticket_id) is None:
+        raise KeyError(ticket_id)
+    sandbox.serve_odd(ticket_id, fields.get("shape"))
+    return web.json_response({"ticketId": ticket_id, "shape": fields.get("shape")})
 
 
 def create_mava_app(sandbox: MavaSandbox) -> web.Application:
@@ -1539,6 +1576,7 @@ def create_mava_app(sandbox: MavaSandbox) -> web.Application:
     app.router.add_get("/_sandbox/requests", _admin_requests)
     app.router.add_delete("/_sandbox/requests", _admin_reset_requests)
     app.router.add_post("/_sandbox/latency", _admin_latency)
+    app.router.add_post("/_sandbox/odd_shapes", _admin_odd_shape)
     app.router.add_post("/_sandbox/switches", _admin_switches)
     return app
 

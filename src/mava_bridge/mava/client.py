@@ -39,6 +39,7 @@ from mava_bridge.mava.models import (
     Ticket,
     TicketPage,
 )
+from mava_bridge.mava.pages import TicketPageReader
 from mava_bridge.mava.query import PAGE_SIZE, TicketQuery
 from mava_bridge.mava.ratelimit import RateLimiter, limiter_for
 
@@ -67,6 +68,7 @@ class MavaClient:
         transport: httpx.AsyncBaseTransport | None = None,
         observer: RequestObserver | None = None,
         wait_observer: Callable[[float], None] | None = None,
+        unreadable_observer: Callable[[], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         secret = token if isinstance(token, SecretStr) else SecretStr(token)
@@ -76,6 +78,7 @@ class MavaClient:
         self._observer = observer
         self._wait_observer = wait_observer
         self._sleep = sleep
+        self._pages = TicketPageReader(unreadable_observer)  # one odd ticket skips alone
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout),
@@ -181,10 +184,7 @@ class MavaClient:
         self, query: TicketQuery, *, limit: int = 50, skip: int = 0
     ) -> TicketPage:
         data = await self._json("GET", "/api/tickets", params=query.params(limit, skip))
-        try:
-            return TicketPage.model_validate(data)
-        except ValidationError as exc:
-            raise errors.MavaProtocolError() from exc
+        return self._pages.read(data)
 
     async def iter_pages(
         self, query: TicketQuery, *, page_size: int = PAGE_SIZE
@@ -341,6 +341,10 @@ class MavaClient:
             return errors.MavaRateLimited(retry_after=_parse_retry_after(response))
         if status >= 500:
             return errors.MavaServerError(status=status)
+        if status in (403, 404):
+            # Mava answers "ticket not found" with a 400 (the reference), so a 404 is a
+            # wrong MAVA_API_URL, and a 403 a key without rights: name the URL, never the key.
+            return errors.access_error(status, response.request.method, _shown_url(response))
         code = _error_code(response)
         if status == 400 and code:
             return errors.bad_request(code, ticket)
@@ -361,6 +365,11 @@ class MavaClient:
             return [model.model_validate(item) for item in items]
         except ValidationError as exc:
             raise errors.MavaProtocolError() from exc
+
+
+def _shown_url(response: httpx.Response) -> str:
+    """The request's URL without its query string (no user data in a log line)."""
+    return str(response.request.url.copy_with(query=None, fragment=None, userinfo=b""))
 
 
 def _error_code(response: httpx.Response) -> str | None:

@@ -37,6 +37,40 @@ class MavaServerError(MavaError):
     user_message = "Mava had an internal error. Try again in a moment."
 
 
+class MavaForbidden(MavaError):
+    """403: the key is valid but has no rights for this call."""
+
+    def __init__(self, method: str, url: str) -> None:
+        super().__init__(
+            f"Mava answered 403 Forbidden for {method} {url}: the API key has no rights "
+            "for this. Check MAVA_API_TOKEN (a key with access to this workspace's API).",
+            status=403,
+        )
+        self.url = url
+
+
+class MavaEndpointNotFound(MavaError):
+    """404: no such endpoint, almost always a wrong MAVA_API_URL.
+
+    Not "ticket not found": Mava answers that with a 400 (see `TicketNotFound`).
+    """
+
+    def __init__(self, method: str, url: str) -> None:
+        super().__init__(
+            f"Mava answered 404 Not Found for {method} {url}: there is no Mava API there. "
+            "Check MAVA_API_URL (the base URL, without /api).",
+            status=404,
+        )
+        self.url = url
+
+
+def access_error(status: int, method: str, url: str) -> MavaError:
+    """The error for a 403 or a 404 answer to `method url`."""
+    if status == 403:
+        return MavaForbidden(method, url)
+    return MavaEndpointNotFound(method, url)
+
+
 class MavaUnavailable(MavaError):
     """Timeouts and connection failures."""
 

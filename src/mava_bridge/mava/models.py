@@ -3,6 +3,10 @@
 Responses are parsed leniently (unknown fields kept, nulls tolerated, unknown enum
 values kept as plain strings) because Mava adds fields over time; request bodies are
 built from strict models so we never send Mava something it does not document.
+Where a shape departs from the reference but its reading is obvious, it is read so:
+`tags: null` is no tags, a plain-string `assignedTo`/`category` is its id, a number
+`csat` is its value, a customer or message without `_id` is kept without one. A
+ticket that still cannot be read is skipped on its own (see `mava.pages`).
 """
 
 from __future__ import annotations
@@ -71,6 +75,27 @@ LenientMessageType = Annotated[MessageType | str, BeforeValidator(_lenient(Messa
 LenientSenderType = Annotated[SenderType | str, BeforeValidator(_lenient(SenderType))]
 
 
+def _id_object(value: Any) -> Any:
+    """A plain-string reference (`"assignedTo": "<id>"`) read as `{"_id": "<id>"}`."""
+    return {"_id": value} if isinstance(value, str) else value
+
+
+def _none_as_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+def _csat_object(value: Any) -> Any:
+    """`"csat": 4` read as `{"value": 4}`."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"value": value}
+    return value
+
+
+def _category_object(value: Any) -> Any:
+    """A plain-string category: its id, shown by id until we know its name."""
+    return {"_id": value, "name": value} if isinstance(value, str) else value
+
+
 class MavaModel(BaseModel):
     """Base for response shapes: camelCase on the wire, unknown fields kept."""
 
@@ -110,7 +135,7 @@ class Attribute(MavaModel):
 
 
 class Customer(MavaModel):
-    id: str = Field(alias="_id")
+    id: str | None = Field(default=None, alias="_id")
     email: str | None = None
     name: str | None = None
     attributes: list[Attribute] = Field(default_factory=list)
@@ -126,7 +151,7 @@ class Csat(MavaModel):
 
 
 class Message(MavaModel):
-    id: str = Field(alias="_id")
+    id: str | None = Field(default=None, alias="_id")  # kept and shown without one
     content: str | None = None
     sender_type: LenientSenderType | None = None
     sender_name: str | None = None
@@ -143,13 +168,17 @@ class Ticket(MavaModel):
     priority: LenientPriority = None
     source_type: LenientOrigin | None = None
     resolution_time: int | None = None
-    assigned_to: AssignedAgent | None = None
-    category: Category | None = None
-    tags: list[Tag] = Field(default_factory=list)
-    csat: Csat | None = None
+    assigned_to: Annotated[AssignedAgent | None, BeforeValidator(_id_object)] = None
+    category: Annotated[Category | None, BeforeValidator(_category_object)] = None
+    tags: Annotated[list[Tag], BeforeValidator(_none_as_empty)] = Field(default_factory=list)
+    csat: Annotated[Csat | None, BeforeValidator(_csat_object)] = None
     ai_status: str | None = None
-    discord_users: list[DiscordUser] = Field(default_factory=list)
-    attributes: list[Attribute] = Field(default_factory=list)
+    discord_users: Annotated[list[DiscordUser], BeforeValidator(_none_as_empty)] = Field(
+        default_factory=list
+    )
+    attributes: Annotated[list[Attribute], BeforeValidator(_none_as_empty)] = Field(
+        default_factory=list
+    )
     customer: Customer | None = None
     messages: list[Message] | None = None  # only with includeMessages=true
 
@@ -174,6 +203,7 @@ class TicketPage(MavaModel):
     tickets: list[Ticket]
     count: int
     pagination: Pagination
+    skipped: int = 0  # tickets on this page that could not be read (see `mava.pages`)
 
 
 # --- What we send: strict, no extra fields --------------------------------------

@@ -107,6 +107,12 @@ class Metrics:
             buckets=RATELIMIT_BUCKETS,
             registry=registry,
         )
+        self.mava_tickets_unreadable = Counter(
+            "mava_tickets_unreadable",
+            "Tickets in Mava search answers that could not be read and were skipped "
+            "(each skip counts; the log names each ticket id once).",
+            registry=registry,
+        )
         self.alerts_delivered = Counter(
             "alerts_delivered",
             "New-ticket alerts posted to Slack.",
@@ -138,6 +144,10 @@ class Metrics:
         label = endpoint_label(endpoint)
         self.mava_requests.labels(endpoint=label, status=outcome).inc()
         self.mava_request_seconds.labels(endpoint=label).observe(seconds)
+
+    def observe_unreadable_ticket(self) -> None:
+        """Fits `MavaClient(unreadable_observer=...)`: one ticket skipped."""
+        self.mava_tickets_unreadable.inc()
 
     def observe_ratelimit_wait(self, seconds: float) -> None:
         """Record what `RateLimiter.acquire()` returned."""

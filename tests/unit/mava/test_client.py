@@ -799,10 +799,12 @@ async def test_unknown_400_and_unexpected_statuses(mava: Harness) -> None:
     mava.sandbox.inject("status", status=400, body={"error": "Something new"})
     exc = await mava.fails(mava.client.list_categories(), errors.MavaBadRequest)
     assert exc.user_message == "Mava rejected the request: Something new."
-    mava.sandbox.inject("status", status=404, body="<html>no</html>")
+    # 404 has its own sentence now (a wrong MAVA_API_URL: see test_pages.py), so the
+    # unexpected status here is a 409.
+    mava.sandbox.inject("status", status=409, body="<html>no</html>")
     exc2 = await mava.fails(mava.client.list_agents(), errors.MavaError)
-    assert exc2.user_message == "Mava answered with an unexpected error (404)."
-    assert exc2.status == 404
+    assert exc2.user_message == "Mava answered with an unexpected error (409)."
+    assert exc2.status == 409
     assert len(mava.calls()) == 2
 
 
