@@ -28,6 +28,7 @@ from mava_bridge.delivery import (
     ticket_for_thread,
 )
 from mava_bridge.mava.client import MavaClient
+from mava_bridge.mava.lookup import TicketMemory
 from mava_bridge.observability.health import health_routes
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.actions import build_actions
@@ -50,6 +51,7 @@ from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.leader import Leadership, replica_name
+from mava_bridge.store.seen_tickets import SeenTickets
 from mava_bridge.store.tables import utcnow
 
 log = logging.getLogger("mava_bridge.app")
@@ -68,8 +70,11 @@ class Delivery:
     poster: Poster
 
 
-def mava_client(settings: Settings, metrics: Metrics | None = None) -> MavaClient:
-    """The Mava client; `metrics` None for one-shot commands (check, preview)."""
+def mava_client(
+    settings: Settings, metrics: Metrics | None = None, memory: TicketMemory | None = None
+) -> MavaClient:
+    """The Mava client; `metrics` None for one-shot commands (check, preview);
+    `memory` remembers when each ticket read was created (a look-up is then exact)."""
     token = settings.mava_api_token
     if token is None:
         raise ValueError("MAVA_API_TOKEN is not set")
@@ -83,6 +88,7 @@ def mava_client(settings: Settings, metrics: Metrics | None = None) -> MavaClien
         limiter=limiter,
         observer=metrics.mava_observer if metrics else None,
         wait_observer=metrics.observe_ratelimit_wait if metrics else None,
+        memory=memory,
         unreadable_observer=metrics.observe_unreadable_ticket if metrics else None,
     )
 
@@ -167,7 +173,7 @@ def build_delivery(
         clock=clock,
         poll_interval=poll_interval,
         take_over=take_over,
-        housekeeping=Housekeeping(db, idempotency, clock=clock),
+        housekeeping=Housekeeping(db, idempotency, clock=clock, seen=SeenTickets(db, clock=clock)),
         metrics=metrics,
     )
     return Delivery(subscriptions, digests, poller, scheduler, poster)
@@ -189,7 +195,7 @@ def build_deps(
     async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
         return await ticket_for_thread(db, channel_id, thread_ts)
 
-    tickets = TicketService(mava)
+    tickets = TicketService(mava, link=settings.ticket_url)
     audit = AuditLog(db)
     idempotency = IdempotencyStore(db, settings.idempotency_window_seconds)
     channel = settings.audit_channel
@@ -244,7 +250,7 @@ class Bridge:
         db = Database(settings.database_url)
         if migrate:
             await db.migrate()
-        mava = mava_client(settings, metrics)
+        mava = mava_client(settings, metrics, SeenTickets(db))
         clients = slack_clients(settings, aiohttp.ClientSession())
         leadership = Leadership(db, check_seconds=settings.leader_check_seconds)
         delivery = build_delivery(

@@ -225,7 +225,7 @@ async def test_a_new_sqlite_database_is_not_created(
     result = await check_database(settings_for(services, tmp_path))
     assert result.ok
     assert result.detail == (
-        f"{tmp_path / 'bot.db'} does not exist yet; `mava-bot run` will create it and 3 migrations"
+        f"{tmp_path / 'bot.db'} does not exist yet; `mava-bot run` will create it and 4 migrations"
     )
     assert entries(tmp_path) == []
 
@@ -250,14 +250,14 @@ async def test_the_schema_revision_is_reported_and_left_alone(
     path = tmp_path / "bot.db"
 
     latest = await check_database(settings)
-    assert (latest.ok, latest.detail) == (True, "reachable, schema at revision 0003 (the latest)")
+    assert (latest.ok, latest.detail) == (True, "reachable, schema at revision 0004 (the latest)")
 
     stamp(path, "0002")  # as an older release left it
     due = await check_database(settings)
     assert (due.ok, due.detail) == (
         True,
-        "reachable, schema at revision 0002: 1 migration due, which `mava-bot run` applies "
-        "at start (to 0003)",
+        "reachable, schema at revision 0002: 2 migrations due, which `mava-bot run` applies "
+        "at start (to 0004)",
     )
     assert stamped(path) == "0002"  # check migrated nothing
 
@@ -278,7 +278,7 @@ async def test_an_empty_database_file_is_reported_as_empty(
     result = await check_database(settings_for(services, tmp_path))
     assert (result.ok, result.detail) == (
         True,
-        "reachable, empty: `mava-bot run` will create the tables (3 migrations)",
+        "reachable, empty: `mava-bot run` will create the tables (4 migrations)",
     )
     with sqlite3.connect(tmp_path / "bot.db") as conn:
         assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []

@@ -417,6 +417,7 @@ class MavaSandbox:
         rate_limit: int | None = 90,
         rate_window: float = 30.0,
         latency: float = 0.0,
+        backdated: bool = False,
         null_priorities: Literal["first", "last"] = "last",
         string_priorities: bool = False,
         random_ties: bool = False,
@@ -455,6 +456,10 @@ class MavaSandbox:
         self.attribute_ids = dict(data.attribute_ids)
         self.tickets: list[TicketRecord] = data.tickets  # sorted by (createdAt, _id)
         self._by_id: dict[str, TicketRecord] = {t["_id"]: t for t in self.tickets}
+        # backdated: some seeded tickets' ids hold a time far from their createdAt.
+        self.backdated = backdated
+        if backdated:
+            self._backdate_seed()
         self.api_sender_id = self._ids.new(self.now() - timedelta(days=400))
         # odd_shapes: the newest seeded tickets and each new one cycle through ODD_SHAPES.
         self.odd_shapes = odd_shapes
@@ -1074,6 +1079,36 @@ class MavaSandbox:
         if coerced and "updatedAt" not in coerced:
             ticket["updatedAt"] = self.now()
         return ticket
+
+    def backdate(self, ticket_id: str, id_time: datetime) -> TicketRecord:
+        """Give a ticket a new id made at `id_time`, keeping its createdAt: as a ticket
+        imported into Mava (id made at the import, createdAt from the old system) or
+        back-dated looks. The reference only says an id holds its creation time; the
+        date window of GET /api/tickets still filters on createdAt."""
+        ticket = self._by_id.pop(ticket_id)
+        ticket["_id"] = self._ids.new(id_time)
+        self._by_id[ticket["_id"]] = ticket
+        self.tickets.sort(key=lambda t: (t["createdAt"], t["_id"]))
+        return ticket
+
+    def _backdate_seed(self) -> None:
+        """Switch `backdated`: every 4th seeded ticket gets an id whose time differs
+        from its createdAt, cycling through: made 1 day after it, 30 days before it,
+        100 days after it (imported; only when that is not in the future) else 90 days
+        before it. Ids 30 days off need the ±60-day search, 90-100 days off are only
+        found exactly, once the ticket has been read in a list."""
+        now = self.now()
+        for number, ticket in enumerate(list(self.tickets[::4])):
+            created = ticket["createdAt"]
+            kind = number % 3
+            if kind == 0:
+                at = min(created + timedelta(days=1), now)
+            elif kind == 1:
+                at = created - timedelta(days=30)
+            else:
+                imported = created + timedelta(days=100)
+                at = imported if imported <= now else created - timedelta(days=90)
+            self.backdate(ticket["_id"], at)
 
     def set_priority(self, ticket_id: str, priority: int | None) -> TicketRecord:
         return self.update(ticket_id, priority=priority)

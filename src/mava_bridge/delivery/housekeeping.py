@@ -15,6 +15,8 @@ Run hourly on the leader by `BotScheduler`. What it deletes, and why that is saf
 - **Digest runs** claimed more than `DIGEST_RUN_RETENTION` ago: a run is only claimed,
   posted or finished within `DIGEST_GRACE` (an hour) of its fire time
   (mava_bridge.delivery.scheduler, which checks the retention exceeds it).
+- **Seen tickets** not read for `SEEN_RETENTION` (mava_bridge.store.seen_tickets): a
+  forgotten ticket is still found by id, only with a wider (dearer) search.
 
 The audit log is kept: it is the record of who did what, and its retention is the
 operator's decision (README, "Audit log").
@@ -32,6 +34,7 @@ from mava_bridge.services.subscriptions import Clock
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.purge import BATCH, delete_batched
+from mava_bridge.store.seen_tickets import SeenTickets
 from mava_bridge.store.tables import AlertDelivery, DigestRun, utcnow
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class HousekeepingReport:
     idempotency_keys: int
     alert_deliveries: int
     digest_runs: int
+    seen_tickets: int = 0
 
 
 class Housekeeping:
@@ -56,8 +60,10 @@ class Housekeeping:
         *,
         clock: Clock = utcnow,
         batch: int = BATCH,
+        seen: SeenTickets | None = None,
     ) -> None:
         self._db = db
+        self._seen = seen
         self._idempotency = idempotency
         self._clock = clock
         self._batch = batch
@@ -78,7 +84,8 @@ class Housekeeping:
                 DigestRun.claimed_at < now - DIGEST_RUN_RETENTION,
                 batch=self._batch,
             ),
+            seen_tickets=await self._seen.purge(batch=self._batch) if self._seen else 0,
         )
-        if report.idempotency_keys or report.alert_deliveries or report.digest_runs:
+        if any(vars(report).values()):
             log.info("housekeeping", extra={"deleted": report})
         return report

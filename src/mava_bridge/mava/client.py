@@ -16,7 +16,6 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from datetime import timedelta
 from typing import Any, Final
 
 import httpx
@@ -25,6 +24,7 @@ from pydantic import SecretStr, ValidationError
 from mava_bridge.domain import ticket_refs
 from mava_bridge.domain.retry import MAVA_RETRY, RetryPolicy
 from mava_bridge.mava import errors
+from mava_bridge.mava.lookup import TicketMemory, find_ticket
 from mava_bridge.mava.models import (
     UNASSIGNED,
     Agent,
@@ -34,7 +34,6 @@ from mava_bridge.mava.models import (
     MessageType,
     NewTicket,
     Priority,
-    SortOrder,
     Status,
     Ticket,
     TicketPage,
@@ -70,6 +69,7 @@ class MavaClient:
         wait_observer: Callable[[float], None] | None = None,
         unreadable_observer: Callable[[], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        memory: TicketMemory | None = None,
     ) -> None:
         secret = token if isinstance(token, SecretStr) else SecretStr(token)
         self._token = secret
@@ -78,6 +78,7 @@ class MavaClient:
         self._observer = observer
         self._wait_observer = wait_observer
         self._sleep = sleep
+        self.memory = memory  # id -> createdAt of every ticket read (mava.lookup)
         self._pages = TicketPageReader(unreadable_observer)  # one odd ticket skips alone
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -184,7 +185,18 @@ class MavaClient:
         self, query: TicketQuery, *, limit: int = 50, skip: int = 0
     ) -> TicketPage:
         data = await self._json("GET", "/api/tickets", params=query.params(limit, skip))
-        return self._pages.read(data)
+        page = self._pages.read(data)
+        await self._remember(page)
+        return page
+
+    async def _remember(self, page: TicketPage) -> None:
+        """One upsert per page; a failure to remember never fails the read."""
+        if self.memory is None or not page.tickets:
+            return
+        try:
+            await self.memory.remember([(t.id, t.created_at) for t in page.tickets])
+        except Exception as exc:
+            log.warning("could not remember tickets", extra={"error": type(exc).__name__})
 
     async def iter_pages(
         self, query: TicketQuery, *, page_size: int = PAGE_SIZE
@@ -206,27 +218,18 @@ class MavaClient:
                 yield ticket
 
     async def get_ticket(self, ref: str, *, include_messages: bool = True) -> Ticket:
-        """One ticket by id or dashboard link.
-
-        Mava has no fetch-one endpoint, but an id encodes its creation time: search a
-        narrow window around it, then once more in a wider one (clock skew, imports).
-        """
+        """One ticket by id or dashboard link (how, and what it costs: mava.lookup)."""
         try:
             ticket_id = ticket_refs.parse_ticket_ref(ref)
         except ticket_refs.InvalidTicketRef as exc:
             raise errors.MavaError(str(exc)) from exc
-        born = ticket_refs.created_at(ticket_id)
-        for margin in (timedelta(minutes=2), timedelta(days=2)):
-            query = TicketQuery(
-                start=born - margin,
-                end=born + margin,
-                sort_order=SortOrder.ASC,
-                include_messages=include_messages,
-            )
-            async for ticket in self.iter_tickets(query):
-                if ticket.id == ticket_id:
-                    return ticket
-        raise errors.TicketNotFound(ticket_id)
+        known = None
+        if self.memory is not None:
+            try:
+                known = await self.memory.created_at(ticket_id)
+            except Exception as exc:
+                log.warning("could not recall a ticket", extra={"error": type(exc).__name__})
+        return await find_ticket(self, ticket_id, known=known, include_messages=include_messages)
 
     # --- transport ----------------------------------------------------------------
 

@@ -189,19 +189,27 @@ class TicketActions:
     async def identify(
         self, actor: Actor, email: str, attributes: Sequence[tuple[str, str]]
     ) -> Outcome:
-        """Set a customer's attributes (looked up by email) in Mava."""
+        """Set a customer's attributes (looked up by email) in Mava; the answer and the
+        audit record name the customer id Mava returned. Mava's answer does not say
+        whether it created that customer, so the sentence does not claim it."""
+        pairs = "; ".join(f"{k}={v}" for k, v in attributes)
+        summary = [f"{email}: {pairs}"]
 
         async def write() -> str:
-            await self.tickets.identify(email, attributes)
+            customer = await self.tickets.identify(email, attributes)
             labels = ", ".join(label for label, _ in attributes)
-            return f"Updated {len(attributes)} attribute(s) ({labels}) for {email}."
+            done = f"Updated {len(attributes)} attribute(s) ({labels}) for {email}."
+            if customer is None:
+                summary.append("no customer id returned")
+                return f"{done} Mava returned no customer ID."
+            summary.append(f"customer {customer}")
+            return f"{done} Mava returned customer ID {customer}."
 
-        pairs = "; ".join(f"{k}={v}" for k, v in attributes)
         return await self._writes.run(
             actor,
             action="identify",
             ticket_id=None,
-            summary=f"{email}: {pairs}",
+            summary=lambda: " | ".join(summary),
             dedupe=(email, pairs),
             write=write,
         )

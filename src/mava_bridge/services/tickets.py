@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.client import MavaClient
+from mava_bridge.mava.lookup import TicketNotFoundNear
 from mava_bridge.mava.models import (
     UNASSIGNED,
     Agent,
@@ -54,8 +55,10 @@ class TicketService:
         *,
         cache_ttl: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        link: Callable[[str], str] | None = None,
     ) -> None:
         self.mava = mava
+        self._link = link
         self._ttl = cache_ttl
         self._clock = clock
         self._agents: tuple[float, list[Agent]] | None = None
@@ -64,7 +67,12 @@ class TicketService:
     # --- reads ----------------------------------------------------------------------
 
     async def ticket(self, ref: str) -> Ticket:
-        return await self.mava.get_ticket(ref)
+        try:
+            return await self.mava.get_ticket(ref)
+        except TicketNotFoundNear as exc:
+            if self._link is None or not exc.ticket_id:
+                raise
+            raise exc.with_link(self._link(exc.ticket_id)) from None
 
     async def categories(self, *, fresh: bool = False) -> list[Category]:
         if fresh or not self._valid(self._categories):
@@ -150,9 +158,12 @@ class TicketService:
         )
 
     async def identify(self, email: str, attributes: Sequence[tuple[str, str]]) -> str | None:
+        """The customer id Mava returned. Whether Mava just created that customer (the
+        reference: it does when no customer id is sent and none matches) the answer
+        does not say, so neither do we."""
         result = await self.mava.identify(email=email, attributes=attributes)
         customer = result.get("customerId") or (result.get("customer") or {}).get("_id")
-        return str(customer) if customer else None
+        return customer if isinstance(customer, str) and customer else None
 
     def _valid(self, cached: tuple[float, object] | None) -> bool:
         return cached is not None and self._clock() - cached[0] < self._ttl

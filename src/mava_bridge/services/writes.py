@@ -34,7 +34,7 @@ class Writes:
         *,
         action: str,
         ticket_id: str | None,
-        summary: str,
+        summary: str | Callable[[], str],
         dedupe: tuple[str, ...],
         write: Callable[[], Awaitable[str]],
         repeatable: bool = False,
@@ -45,7 +45,8 @@ class Writes:
         submission: the same parts within the idempotency window count as a duplicate.
         `repeatable`: the write only sets values, so doing it again later is harmless
         and may be meant (resolve, reopen, resolve again); the key then guards only
-        while it runs.
+        while it runs. `summary` may be a function, read once the write is done (so the
+        record can name what the write learnt, e.g. identify's customer id).
         """
         key = make_key(action, actor.user_id, ticket_id or "", *dedupe)
         started = time.monotonic()
@@ -84,5 +85,6 @@ class Writes:
                 "channel": actor.channel_id,
             },
         )
-        record = await self.auditor.record(actor, action, ticket_id, summary, kind)
+        text = summary() if callable(summary) else summary
+        record = await self.auditor.record(actor, action, ticket_id, text, kind)
         return Outcome(kind, message, record)

@@ -165,6 +165,15 @@ class DefaultSubscriptionStatus(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SeenTicket(Base):
+    """When a ticket the bridge has read was created (mava_bridge.store.seen_tickets)."""
+
+    __tablename__ = "seen_tickets"
+    ticket_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column()
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
 Index("ix_alert_deliveries_state", AlertDelivery.state)
 # The "Add as private note" shortcut looks up an alert's ticket by its message.
 Index("ix_alert_deliveries_channel_ts", AlertDelivery.channel_id, AlertDelivery.message_ts)

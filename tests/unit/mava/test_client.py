@@ -547,12 +547,15 @@ async def test_get_ticket_by_id_and_links(mava: Harness) -> None:
         found = await mava.client.get_ticket(ref)
         assert found.id == tid, ref
         assert found.messages is not None and len(found.messages) == len(ticket["messages"])
-        # The id's own time finds it in one narrow search.
-        (call,) = mava.calls("/api/tickets")
-        query = dict(call.query)
+        # The id's own time finds it in one narrow search without messages, then one
+        # exact request fetches it with its messages (mava.lookup).
+        narrow, exact = mava.calls("/api/tickets")
+        query = dict(narrow.query)
         start = datetime.fromisoformat(query["startDate"])
         end = datetime.fromisoformat(query["endDate"])
         assert end - start <= timedelta(minutes=10)
+        assert "includeMessages" not in query
+        assert dict(exact.query)["includeMessages"] == "true"
     without = await mava.client.get_ticket(tid, include_messages=False)
     assert without.messages is None
 
@@ -565,14 +568,16 @@ async def test_get_ticket_created_days_off_its_id_time(mava: Harness) -> None:
 
     found = await mava.client.get_ticket(odd_id)
     assert found.id == odd_id
-    assert len(mava.calls("/api/tickets")) == 2  # the narrow search, then the wider one
+    # ±2 min, then the earlier and the later half of ±2 days (found), then once with
+    # its messages.
+    assert len(mava.calls("/api/tickets")) == 4
 
     # Seconds off is found in the narrow window.
     near_id = f"{int((created - timedelta(seconds=40)).timestamp()):08x}fedcba9876543210"
     mava.sandbox.add_ticket(id=near_id, createdAt=created)
     mava.sandbox.reset_requests()
     assert (await mava.client.get_ticket(near_id)).id == near_id
-    assert len(mava.calls("/api/tickets")) == 1
+    assert len(mava.calls("/api/tickets")) == 2  # ±2 min, then with its messages
 
 
 async def test_get_ticket_unknown_id(mava: Harness) -> None:
@@ -581,7 +586,11 @@ async def test_get_ticket_unknown_id(mava: Harness) -> None:
     exc = await mava.fails(mava.client.get_ticket(unknown), errors.TicketNotFound)
     assert exc.ticket_id == unknown
     assert unknown in exc.user_message
-    assert len(mava.calls("/api/tickets")) == 2
+    assert "was not found in Mava within 60 days of the time in its id" in exc.user_message
+    # ±2 min, then both halves of ±2 days and of ±60 days; none with messages.
+    windows = {(dict(c.query)["startDate"], dict(c.query)["endDate"]) for c in mava.calls()}
+    assert len(windows) == 5
+    assert all("includeMessages" not in dict(c.query) for c in mava.calls())
 
 
 @pytest.mark.parametrize(

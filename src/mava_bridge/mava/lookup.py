@@ -1,0 +1,133 @@
+"""Finding one ticket by id, exactly when we can and cheaply when we cannot.
+
+Mava has no fetch-one endpoint: a ticket is found by searching `GET /api/tickets`
+between two dates. The reference does not say which date that window filters on
+(most likely `createdAt`), and imported tickets are created long before or after the
+time in their id. So:
+
+- **Seen before** (`TicketMemory` knows its `createdAt`): one request, a window of
+  `EXACT` either side of that instant, with messages if asked.
+- **Not seen**: windows around the time in the id, *without* messages, narrow first and
+  widened only on a miss (`MARGINS`: ±2 minutes, then the rest of ±2 days, then the
+  rest of ±60 days, each wider ring searched as its earlier and its later half); once
+  found, one more exact request fetches the ticket with its messages.
+- **Not within ±60 days**: `TicketNotFoundNear` says so, with the number of days, and
+  the caller adds the dashboard link. Nothing wider is tried: a year-wide search can
+  cost dozens of pages.
+
+Every page read on the way is remembered (by the client), so the next look-up of any
+ticket on it is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Final, Protocol
+
+from mava_bridge.domain import ticket_refs
+from mava_bridge.mava import errors
+from mava_bridge.mava.models import SortOrder, Ticket, TicketPage
+from mava_bridge.mava.query import PAGE_SIZE, TicketQuery
+
+# Either side of a remembered createdAt: covers an inclusive or exclusive bound.
+EXACT: Final = timedelta(seconds=1)
+MARGINS: Final = (timedelta(minutes=2), timedelta(days=2), timedelta(days=60))
+
+
+class TicketMemory(Protocol):
+    """id -> createdAt of tickets read before (mava_bridge.store.seen_tickets)."""
+
+    async def remember(self, seen: Sequence[tuple[str, datetime]]) -> None: ...
+
+    async def created_at(self, ticket_id: str) -> datetime | None: ...
+
+
+class Pages(Protocol):
+    async def fetch_tickets(
+        self, query: TicketQuery, *, limit: int = 50, skip: int = 0
+    ) -> TicketPage: ...
+
+
+class TicketNotFoundNear(errors.TicketNotFound):
+    """Not within `days` days of the time in its id: we stopped looking."""
+
+    def __init__(self, ticket_id: str, days: int, link: str | None = None) -> None:
+        super().__init__(ticket_id)
+        self.days = days
+        where = (
+            f"check the id, or open it in Mava from its dashboard link: {link}"
+            if link
+            else "check the id, or paste the ticket's dashboard link"
+        )
+        self.user_message = (
+            f"Ticket {ticket_id} was not found in Mava within {days} days of the time in "
+            f"its id — {where}"
+        )
+        self.args = (self.user_message,)
+
+    def with_link(self, link: str) -> TicketNotFoundNear:
+        return TicketNotFoundNear(self.ticket_id or "", self.days, link)
+
+
+def rings(born: datetime) -> list[tuple[datetime, datetime]]:
+    """The windows searched for an id made at `born`, in order (each ring's earlier
+    half first: imported tickets are usually created before their id)."""
+    first = MARGINS[0]
+    windows = [(born - first, born + first)]
+    for inner, outer in pairwise(MARGINS):
+        windows.append((born - outer, born - inner + EXACT))
+        windows.append((born + inner - EXACT, born + outer))
+    return windows
+
+
+async def find_ticket(
+    pages: Pages,
+    ticket_id: str,
+    *,
+    known: datetime | None,
+    include_messages: bool = True,
+) -> Ticket:
+    """The ticket `ticket_id`; `known` is its createdAt if seen before."""
+    if known is not None:
+        found = await _exactly(pages, ticket_id, known, include_messages)
+        if found is not None:
+            return found
+    born = ticket_refs.created_at(ticket_id)
+    for start, end in rings(born):
+        query = TicketQuery(start=start, end=end, sort_order=SortOrder.ASC)
+        async for ticket in _tickets(pages, query):
+            if ticket.id != ticket_id:
+                continue
+            if not include_messages:
+                return ticket
+            full = await _exactly(pages, ticket_id, ticket.created_at, True)
+            return full or ticket
+    raise TicketNotFoundNear(ticket_id, MARGINS[-1].days)
+
+
+async def _exactly(
+    pages: Pages, ticket_id: str, created: datetime, include_messages: bool
+) -> Ticket | None:
+    query = TicketQuery(
+        start=created - EXACT,
+        end=created + EXACT,
+        sort_order=SortOrder.ASC,
+        include_messages=include_messages,
+    )
+    async for ticket in _tickets(pages, query):
+        if ticket.id == ticket_id:
+            return ticket
+    return None
+
+
+async def _tickets(pages: Pages, query: TicketQuery) -> AsyncIterator[Ticket]:
+    skip = 0
+    while True:
+        page = await pages.fetch_tickets(query, limit=PAGE_SIZE, skip=skip)
+        for ticket in page.tickets:
+            yield ticket
+        if not page.pagination.has_more or not page.tickets:
+            return
+        skip += PAGE_SIZE

@@ -1,0 +1,63 @@
+"""When each ticket the bridge has read was created, so a look-up by id is exact.
+
+Mava has no fetch-one endpoint: a ticket is found by searching `GET /api/tickets`
+between two dates. Its id holds a time, but an imported or back-dated ticket's
+`createdAt` can be far from it. Every page the bridge reads (searches, alerts,
+digests, `/mava show`) records id -> createdAt here in one upsert per page, and a
+later look-up searches exactly that instant. Rows not seen for `SEEN_RETENTION` are
+pruned by the housekeeping job; a pruned ticket is still found, only less cheaply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from mava_bridge.store.db import Database
+from mava_bridge.store.purge import BATCH, delete_batched
+from mava_bridge.store.tables import SeenTicket, utcnow
+
+SEEN_RETENTION: Final = timedelta(days=180)
+
+
+class SeenTickets:
+    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def remember(self, seen: Iterable[tuple[str, datetime]]) -> None:
+        """Record id -> createdAt for a page of tickets: one statement."""
+        rows: dict[str, datetime] = {ticket_id: created for ticket_id, created in seen}
+        if not rows:
+            return
+        now = self._clock()
+        values = [
+            {"ticket_id": ticket_id, "created_at": created, "seen_at": now}
+            for ticket_id, created in rows.items()
+        ]
+        insert: Any = sqlite_insert if self._db.is_sqlite else pg_insert
+        statement = insert(SeenTicket).values(values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[SeenTicket.ticket_id],
+            set_={"created_at": statement.excluded.created_at, "seen_at": now},
+        )
+        async with self._db.session() as session, session.begin():
+            await session.execute(statement)
+
+    async def created_at(self, ticket_id: str) -> datetime | None:
+        async with self._db.session() as session:
+            return await session.scalar(
+                select(SeenTicket.created_at).where(SeenTicket.ticket_id == ticket_id)
+            )
+
+    async def purge(self, *, batch: int = BATCH) -> int:
+        """Forget tickets not seen for `SEEN_RETENTION`; returns how many rows went."""
+        cutoff = self._clock() - SEEN_RETENTION
+        return await delete_batched(
+            self._db, SeenTicket.ticket_id, SeenTicket.seen_at < cutoff, batch=batch
+        )

@@ -1,0 +1,49 @@
+"""id -> createdAt of tickets the bridge has read (mava_bridge.store.seen_tickets), on
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from backends import Backend
+
+from mava_bridge.delivery.housekeeping import Housekeeping
+from mava_bridge.store.idempotency import IdempotencyStore
+from mava_bridge.store.seen_tickets import SEEN_RETENTION, SeenTickets
+
+
+async def test_one_upsert_per_page_latest_answer_wins_and_old_rows_are_pruned(
+    backend: Backend,
+) -> None:
+    db = backend.database()
+    await db.migrate()
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    clock = [now]
+    seen = SeenTickets(db, clock=lambda: clock[0])
+    t1, t2 = "a" * 24, "b" * 24
+    # A page may hold the same ticket twice (paging over a changing list).
+    await seen.remember([(t1, now - timedelta(days=3)), (t2, now), (t1, now - timedelta(days=3))])
+    assert await seen.created_at(t1) == now - timedelta(days=3)
+    await seen.remember([(t2, now - timedelta(hours=1))])  # Mava's latest answer wins
+    assert await seen.created_at(t2) == now - timedelta(hours=1)
+    await seen.remember([])
+    clock[0] = now + SEEN_RETENTION + timedelta(days=1)
+    await seen.remember([(t2, now)])  # read again: kept
+    assert await seen.purge() == 1
+    assert await seen.created_at(t1) is None
+    assert await seen.created_at(t2) == now
+
+
+async def test_housekeeping_prunes_tickets_not_seen_for_long(backend: Backend) -> None:
+    db = backend.database()
+    await db.migrate()
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    clock = [now]
+    seen = SeenTickets(db, clock=lambda: clock[0])
+    await seen.remember([("c" * 24, now)])
+    keeper = Housekeeping(
+        db, IdempotencyStore(db, 60, clock=lambda: clock[0]), clock=lambda: clock[0], seen=seen
+    )
+    assert (await keeper.run()).seen_tickets == 0
+    clock[0] = now + SEEN_RETENTION + timedelta(seconds=1)
+    assert (await keeper.run()).seen_tickets == 1
