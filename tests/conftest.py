@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from backends import Backend, backend_for, needs_postgres
@@ -46,18 +47,50 @@ async def stub() -> AsyncIterator[SlackStub]:
         yield running
 
 
-@pytest.fixture
-async def mava(mava_sandbox: RunningSandbox) -> AsyncIterator[MavaClient]:
+def fast_client(sandbox: RunningSandbox) -> MavaClient:
     """A client with a private limiter and near-zero backoff, so tests stay fast."""
-    client = MavaClient(
-        mava_sandbox.url,
-        mava_sandbox.api_key,
+    return MavaClient(
+        sandbox.url,
+        sandbox.api_key,
         limiter=RateLimiter(1000, 1.0),
         retry=RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.01),
         sleep=_no_sleep,
     )
+
+
+@pytest.fixture
+async def mava(mava_sandbox: RunningSandbox) -> AsyncIterator[MavaClient]:
+    client = fast_client(mava_sandbox)
     yield client
     await client.aclose()
+
+
+# The sandbox's switches for what Mava's reference leaves open about order and paging:
+# each set is still consistent with the reference (tests run the bridge under each).
+ORDER_SWITCHES: dict[str, dict[str, Any]] = {
+    "default": {},
+    "nulls_first": {"null_priorities": "first"},
+    "string_priorities": {"string_priorities": True},
+    "random_ties": {"random_ties": True},
+    "churn": {"churn": 3},
+    "all": {"null_priorities": "first", "string_priorities": True, "random_ties": True, "churn": 3},
+}
+
+
+@pytest.fixture(params=list(ORDER_SWITCHES))
+async def switched(request: pytest.FixtureRequest) -> AsyncIterator[RunningSandbox]:
+    """A sandbox under each set of ORDER_SWITCHES in turn."""
+    async with running_mava_sandbox(
+        api_key="test-mava-key", rate_limit=None, **ORDER_SWITCHES[request.param]
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+async def client(switched: RunningSandbox) -> AsyncIterator[MavaClient]:
+    mava = fast_client(switched)
+    yield mava
+    await mava.aclose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])

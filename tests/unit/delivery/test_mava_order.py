@@ -6,12 +6,9 @@ Each test runs against the sandbox under every switch of issue #12 (`null_priori
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.app import build_digests
@@ -19,59 +16,23 @@ from mava_bridge.delivery.alerts import AlertPoller
 from mava_bridge.delivery.queries import ALERT_LOOKBACK
 from mava_bridge.domain.filters import DEFAULT_DIGEST_FILTERS
 from mava_bridge.domain.retry import SLACK_RETRY
-from mava_bridge.mava.client import MavaClient, RetryPolicy
+from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.models import Priority, Ticket
-from mava_bridge.mava.ratelimit import RateLimiter
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.settings import Settings
 from mava_bridge.slack.blocks.digest import DigestRenderer
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store.db import Database
-from mava_sandbox.mava_server import MavaSandbox, RunningSandbox, running_mava_sandbox
+from mava_sandbox.mava_server import MavaSandbox, RunningSandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
 ALERTS = "C0ALERTS"
 DIGESTS = "C0DIGESTS"
 
-SWITCHES: dict[str, dict[str, Any]] = {
-    "default": {},
-    "nulls_first": {"null_priorities": "first"},
-    "string_priorities": {"string_priorities": True},
-    "random_ties": {"random_ties": True},
-    "churn": {"churn": 3},
-    "all": {
-        "null_priorities": "first",
-        "string_priorities": True,
-        "random_ties": True,
-        "churn": 3,
-    },
-}
-
 
 async def _no_sleep(_seconds: float) -> None:
     return None
-
-
-@pytest.fixture(params=list(SWITCHES))
-async def switched(request: pytest.FixtureRequest) -> AsyncIterator[RunningSandbox]:
-    async with running_mava_sandbox(
-        api_key="test-mava-key", rate_limit=None, **SWITCHES[request.param]
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-async def client(switched: RunningSandbox) -> AsyncIterator[MavaClient]:
-    mava = MavaClient(
-        switched.url,
-        switched.api_key,
-        limiter=RateLimiter(1000, 1.0),
-        retry=RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.01),
-        sleep=_no_sleep,
-    )
-    yield mava
-    await mava.aclose()
 
 
 def _poster(stub: SlackStub, metrics: Metrics) -> SlackPoster:

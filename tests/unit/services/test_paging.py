@@ -3,54 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-import pytest
 
 from mava_bridge.domain.tickets import OPEN_STATUSES
-from mava_bridge.mava.client import MavaClient, RetryPolicy
+from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.models import Priority, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import RateLimiter
 from mava_bridge.services.paging import pages_by_created
 from mava_bridge.services.tickets import TicketFilter, TicketService
-from mava_sandbox.mava_server import MavaSandbox, RunningSandbox, running_mava_sandbox
-
-SWITCHES: dict[str, dict[str, Any]] = {
-    "default": {},
-    "nulls_first": {"null_priorities": "first"},
-    "string_priorities": {"string_priorities": True},
-    "random_ties": {"random_ties": True},
-    "churn": {"churn": 3},
-    "all": {"null_priorities": "first", "string_priorities": True, "random_ties": True, "churn": 3},
-}
-
-
-async def _no_sleep(_seconds: float) -> None:
-    return None
-
-
-@pytest.fixture(params=list(SWITCHES))
-async def switched(request: pytest.FixtureRequest) -> AsyncIterator[RunningSandbox]:
-    async with running_mava_sandbox(
-        api_key="test-mava-key", rate_limit=None, **SWITCHES[request.param]
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-async def client(switched: RunningSandbox) -> AsyncIterator[MavaClient]:
-    mava = MavaClient(
-        switched.url,
-        switched.api_key,
-        limiter=RateLimiter(1000, 1.0),
-        retry=RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.01),
-        sleep=_no_sleep,
-    )
-    yield mava
-    await mava.aclose()
+from mava_sandbox.mava_server import MavaSandbox, RunningSandbox
 
 
 def high_open(sandbox: MavaSandbox) -> set[str]:
