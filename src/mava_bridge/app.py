@@ -27,6 +27,7 @@ from mava_bridge.delivery import (
     take_over_claims,
     ticket_for_thread,
 )
+from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.lookup import TicketMemory
 from mava_bridge.observability.health import health_routes
@@ -105,16 +106,18 @@ def build_digests(
     owner: str | None = None,
 ) -> DigestService:
     return DigestService(
-        mava,
-        db,
-        poster,
-        settings,
-        settings.ticket_url,
-        clock,
-        renderer=DigestRenderer(),
-        subscriptions=subscriptions,
-        metrics=metrics,
-        owner=owner,
+        DeliveryParts(
+            mava=mava,
+            db=db,
+            poster=poster,
+            renderer=DigestRenderer(),
+            settings=settings,
+            subscriptions=subscriptions,
+            metrics=metrics,
+            link=settings.ticket_url,
+            clock=clock,
+            owner=owner,
+        )
     )
 
 
@@ -146,18 +149,7 @@ def build_delivery(
         clock=clock,
         owner=me,
     )
-    poller = AlertPoller(
-        mava,
-        db,
-        poster,
-        settings,
-        settings.ticket_url,
-        clock,
-        renderer=DigestRenderer(),
-        subscriptions=subscriptions,
-        metrics=metrics,
-        owner=me,
-    )
+    poller = AlertPoller(digests.parts)  # the same parts: one poster paces both
     # Only its purge is used here: expired keys, whatever the window.
     idempotency = IdempotencyStore(db, settings.idempotency_window_seconds, clock=clock)
 

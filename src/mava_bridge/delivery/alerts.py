@@ -32,7 +32,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery import ledger
 from mava_bridge.delivery.ledger import ticket_for_thread
-from mava_bridge.delivery.ports import DeliveryFailed, LinkFor, Poster, Renderer
+from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.ports import DeliveryFailed
 from mava_bridge.delivery.queries import (
     ALERT_LOOKBACK,
     CLOCK_SKEW,
@@ -41,22 +42,15 @@ from mava_bridge.delivery.queries import (
 )
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.tickets import OPEN_STATUSES
-from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Priority, SortBy, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
-from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.paging import at_or_above, pages_by_created
 from mava_bridge.services.subscriptions import (
     ActiveSubscription,
-    Clock,
-    SubscriptionService,
     record_outcome,
 )
-from mava_bridge.settings import Settings
-from mava_bridge.store.db import Database
-from mava_bridge.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -101,33 +95,11 @@ class AlertPoller:
     across both), builds messages with the renderer, and claims under `owner`, the name
     of this process (Leadership.name; see mava_bridge.delivery.ledger)."""
 
-    def __init__(
-        self,
-        mava: MavaClient,
-        db: Database,
-        poster: Poster,
-        settings: Settings,
-        link: LinkFor,
-        clock: Clock = utcnow,
-        *,
-        renderer: Renderer,
-        subscriptions: SubscriptionService,
-        metrics: Metrics,
-        owner: str | None = None,
-    ) -> None:
-        self._mava = mava
-        self._db = db
-        self._poster = poster
-        self._settings = settings
-        self._link = link
-        self._clock = clock
-        self._render = renderer
-        self._subs = subscriptions
-        self._metrics = metrics
-        self._owner = owner
+    def __init__(self, parts: DeliveryParts) -> None:
+        self.parts = parts
 
     async def release_stale_claims(self) -> int:
-        released = await ledger.release_stale_alert_claims(self._db, self._clock())
+        released = await ledger.release_stale_alert_claims(self.parts.db, self.parts.clock())
         if released:
             log.warning("released stale alert claims", extra={"count": released})
         return released
@@ -136,16 +108,16 @@ class AlertPoller:
         """Search once per distinct filter and post what is new. Mava errors are
         reported, not raised: that search is simply retried next poll."""
         report = PollReport()
-        now = self._clock()
+        now = self.parts.clock()
         with background():
             await self.release_stale_claims()
-            subs = await self._subs.active("alerts")
+            subs = await self.parts.subscriptions.active("alerts")
             if not subs:
                 return report
             groups: dict[TicketQuery, list[ActiveSubscription]] = {}
             for sub in subs:
                 groups.setdefault(alert_query(sub.filters), []).append(sub)
-            marks = await ledger.load_watermarks(self._db, [s.watermark_key for s in subs])
+            marks = await ledger.load_watermarks(self.parts.db, [s.watermark_key for s in subs])
             for shape, members in groups.items():
                 report.searches += 1
                 try:
@@ -188,10 +160,10 @@ class AlertPoller:
         if shape.sort_by == SortBy.PRIORITY:
             threshold = min(int(m.filters.min_priority or Priority.LOW) for m in members)
             query = shape.with_window(now - ALERT_LOOKBACK, now + CLOCK_SKEW)
-            pages = at_or_above(self._mava, query, threshold)
+            pages = at_or_above(self.parts.mava, query, threshold)
         else:
             since = min(self._since(m, marks, now) for m in members)
-            pages = pages_by_created(self._mava, shape.with_window(since, now + CLOCK_SKEW))
+            pages = pages_by_created(self.parts.mava, shape.with_window(since, now + CLOCK_SKEW))
         async for page in pages:
             report.queries += 1
             for ticket in page.tickets:
@@ -220,7 +192,9 @@ class AlertPoller:
             ),
             key=lambda t: (t.created_at, t.id),
         )
-        states = await ledger.delivered_states(self._db, sub.channel_id, (t.id for t in matching))
+        states = await ledger.delivered_states(
+            self.parts.db, sub.channel_id, (t.id for t in matching)
+        )
         first_poll = watermark is None
         waiting: list[datetime] = []  # creation times of tickets not yet posted
         baseline: list[str] = []
@@ -239,7 +213,7 @@ class AlertPoller:
             fresh = watermark is None or ticket.created_at >= watermark - POLL_OVERLAP
             to_post.append((ticket, NEW if fresh else RAISED))
         if baseline:
-            await ledger.record_baseline(self._db, sub.channel_id, baseline, now)
+            await ledger.record_baseline(self.parts.db, sub.channel_id, baseline, now)
             report.baselined += len(baseline)
 
         posted, failure = 0, None
@@ -262,7 +236,7 @@ class AlertPoller:
         seen_until = min([now, *waiting])
         if watermark is not None:
             seen_until = max(watermark, seen_until)
-        await ledger.save_watermark(self._db, sub.watermark_key, seen_until, now)
+        await ledger.save_watermark(self.parts.db, sub.watermark_key, seen_until, now)
 
     async def _post_one(
         self,
@@ -274,20 +248,24 @@ class AlertPoller:
     ) -> DeliveryFailed | None:
         """Claim, post, mark. Returns the failure, or None once posted (or not ours)."""
         channel = sub.channel_id
-        if not await ledger.claim_alert(self._db, channel, ticket.id, reason, now, self._owner):
+        if not await ledger.claim_alert(
+            self.parts.db, channel, ticket.id, reason, now, self.parts.owner
+        ):
             report.skipped += 1  # claimed elsewhere between our read and our claim
             return None
         said = reason_text(reason, ticket, sub.filters)
         try:
-            ts = await self._poster.post(
+            ts = await self.parts.poster.post(
                 channel,
-                self._render.alert_text(ticket, said),
-                self._render.alert_message(ticket, link=self._link, now=now, reason=said),
+                self.parts.renderer.alert_text(ticket, said),
+                self.parts.renderer.alert_message(
+                    ticket, link=self.parts.link, now=now, reason=said
+                ),
             )
         except DeliveryFailed as failure:
             # Refused: free the ticket for the next poll. (Cancelled or crashed instead:
             # the claim stays and goes stale, see mava_bridge.delivery.ledger.)
-            await ledger.release_alert(self._db, channel, ticket.id)
+            await ledger.release_alert(self.parts.db, channel, ticket.id)
             report.errors += 1
             report.slack_errors += 1
             log.warning(
@@ -301,18 +279,20 @@ class AlertPoller:
             )
             return failure
         try:
-            await ledger.mark_alert_posted(self._db, channel, ticket.id, ts, self._clock())
+            await ledger.mark_alert_posted(
+                self.parts.db, channel, ticket.id, ts, self.parts.clock()
+            )
         except SQLAlchemyError:
             log.exception(
                 "alert posted but not recorded; it may be posted again once its claim is stale",
                 extra={"channel": channel, "ticket": ticket.id, "ts": ts},
             )
         report.alerted += 1
-        self._metrics.alerts_delivered.inc()
+        self.parts.metrics.alerts_delivered.inc()
         return None
 
     async def _outcome(self, sub: ActiveSubscription, outcome: str) -> None:
         try:
-            await record_outcome(self._db, sub, outcome, self._clock())
+            await record_outcome(self.parts.db, sub, outcome, self.parts.clock())
         except SQLAlchemyError:
             log.exception("could not record a subscription outcome", extra={"sub": sub.key})

@@ -17,23 +17,17 @@ from typing import Final, Literal, NamedTuple
 from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery import ledger
-from mava_bridge.delivery.ports import DeliveryFailed, LinkFor, Message, Poster, Renderer
+from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.ports import DeliveryFailed, Message
 from mava_bridge.delivery.queries import DIGEST_MAX_YEARS, digest_query
 from mava_bridge.domain.filters import DEFAULT_DIGEST_FILTERS, Filters
-from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
-from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.paging import pages_by_created
 from mava_bridge.services.subscriptions import (
     ActiveSubscription,
-    Clock,
-    SubscriptionService,
     record_outcome,
 )
-from mava_bridge.settings import Settings
-from mava_bridge.store.db import Database
-from mava_bridge.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -94,30 +88,8 @@ class DigestService:
     # Messages one digest may take (at least 2: the channel message and one reply).
     max_messages: int = MAX_MESSAGES
 
-    def __init__(
-        self,
-        mava: MavaClient,
-        db: Database,
-        poster: Poster,
-        settings: Settings,
-        link: LinkFor,
-        clock: Clock = utcnow,
-        *,
-        renderer: Renderer,
-        subscriptions: SubscriptionService,
-        metrics: Metrics,
-        owner: str | None = None,
-    ) -> None:
-        self._mava = mava
-        self._db = db
-        self._poster = poster
-        self._settings = settings
-        self._link = link
-        self._clock = clock
-        self._render = renderer
-        self._subs = subscriptions
-        self._metrics = metrics
-        self._owner = owner
+    def __init__(self, parts: DeliveryParts) -> None:
+        self.parts = parts
 
     @property
     def _message_limit(self) -> int:
@@ -127,43 +99,45 @@ class DigestService:
         """Open tickets matching `filters` (default: unassigned), with messages, every
         page, in digest order. Raises MavaError."""
         filters = filters or DEFAULT_DIGEST_FILTERS
-        now = self._clock()
+        now = self.parts.clock()
         found: dict[str, Ticket] = {}
         for years_back in range(DIGEST_MAX_YEARS):
             empty = True
-            async for page in pages_by_created(self._mava, digest_query(filters, now, years_back)):
+            async for page in pages_by_created(
+                self.parts.mava, digest_query(filters, now, years_back)
+            ):
                 empty = empty and not page.tickets
                 for ticket in page.tickets:
                     if filters.matches(ticket):
                         found.setdefault(ticket.id, ticket)
             if empty:
                 break  # see DIGEST_MAX_YEARS for why the first empty year ends it
-        return self._render.sort_for_digest(list(found.values()))
+        return self.parts.renderer.sort_for_digest(list(found.values()))
 
     async def preview(self, channel_id: str | None = None) -> DigestPreview:
         """The digest this channel (or the default digest) would get now, unposted."""
         if channel_id is None:
-            filters, zone = DEFAULT_DIGEST_FILTERS, self._settings.digest_timezone
+            filters, zone = DEFAULT_DIGEST_FILTERS, self.parts.settings.digest_timezone
         else:
-            filters, zone = await self._subs.digest_filters_for(channel_id)
+            filters, zone = await self.parts.subscriptions.digest_filters_for(channel_id)
         tickets = await self.collect(filters)
         return DigestPreview(tickets, self.render(tickets, filters, zone))
 
     def render(self, tickets: list[Ticket], filters: Filters, tz_name: str) -> list[Message]:
-        messages = self._render.digest_messages(
+        messages = self.parts.renderer.digest_messages(
             tickets,
-            link=self._link,
-            now=self._clock(),
+            link=self.parts.link,
+            now=self.parts.clock(),
             description=describe_filters(filters),
             tz_name=tz_name,
         )
         if len(messages) <= self._message_limit:
             return messages
         kept = messages[: self._message_limit - 1]
-        shown = sum(len(self._render.listed_tickets(message)) for message in kept)
-        dashboard = str(self._settings.mava_dashboard_url).rstrip("/")
-        more = len(self._render.sort_for_digest(tickets)) - shown
-        kept.append(self._render.more_tickets(more, dashboard))
+        shown = sum(len(self.parts.renderer.listed_tickets(message)) for message in kept)
+        dashboard = str(self.parts.settings.mava_dashboard_url).rstrip("/")
+        more = len(self.parts.renderer.sort_for_digest(tickets)) - shown
+        kept.append(self.parts.renderer.more_tickets(more, dashboard))
         return kept
 
     async def post(
@@ -182,17 +156,19 @@ class DigestService:
         `subscription`)."""
         channel_zone: str | None = None
         if filters is None:
-            filters, channel_zone = await self._subs.digest_filters_for(channel_id)
+            filters, channel_zone = await self.parts.subscriptions.digest_filters_for(channel_id)
         zone = (
             tz_name
             or (subscription.timezone if subscription else None)
             or channel_zone
-            or self._settings.digest_timezone
+            or self.parts.settings.digest_timezone
         )
-        now = self._clock()
+        now = self.parts.clock()
         claim: ledger.DigestClaim | None = None
         if run_key is not None:
-            claim = await ledger.claim_digest_run(self._db, run_key, channel_id, now, self._owner)
+            claim = await ledger.claim_digest_run(
+                self.parts.db, run_key, channel_id, now, self.parts.owner
+            )
             if claim is None:
                 log.info("digest run already taken", extra={"run_key": run_key})
                 return DeliveryResult(channel_id, "duplicate")
@@ -214,7 +190,9 @@ class DigestService:
             await self._finish(claim, result)
         if subscription is not None and result.status != "duplicate":
             try:
-                await record_outcome(self._db, subscription, result.describe(), self._clock())
+                await record_outcome(
+                    self.parts.db, subscription, result.describe(), self.parts.clock()
+                )
             except SQLAlchemyError:
                 log.exception("could not record a digest outcome")
         return result
@@ -227,13 +205,13 @@ class DigestService:
         zone: str,
         claim: ledger.DigestClaim | None,
     ) -> DeliveryResult:
-        if not tickets and claim is not None and self._settings.digest_skip_empty:
+        if not tickets and claim is not None and self.parts.settings.digest_skip_empty:
             return DeliveryResult(channel_id, "skipped_empty")
         messages = self.render(tickets, filters, zone)
         description = describe_filters(filters)
         try:
-            ts = await self._poster.post(
-                channel_id, self._render.digest_text(len(tickets), description), messages[0]
+            ts = await self.parts.poster.post(
+                channel_id, self.parts.renderer.digest_text(len(tickets), description), messages[0]
             )
         except DeliveryFailed as failure:
             log.warning("digest not posted", extra={"channel": channel_id, "error": failure.error})
@@ -244,8 +222,8 @@ class DigestService:
                 error=failure.describe(),
                 retryable=failure.retryable,
             )
-        listed = self._render.listed_tickets(messages[0])
-        self._metrics.digest_items_delivered.inc(len(listed))
+        listed = self.parts.renderer.listed_tickets(messages[0])
+        self.parts.metrics.digest_items_delivered.inc(len(listed))
         await self._progress(claim, ts, listed)
         replies, problem = await self._post_thread(channel_id, ts, messages[1:], claim, listed)
         return DeliveryResult(
@@ -264,7 +242,9 @@ class DigestService:
         the tickets it had not listed yet (as they are now) in the same thread."""
         listed = list(claim.listed)
         rest = [ticket for ticket in tickets if ticket.id not in claim.listed]
-        messages = self._render.digest_thread_messages(rest, link=self._link, now=self._clock())
+        messages = self.parts.renderer.digest_thread_messages(
+            rest, link=self.parts.link, now=self.parts.clock()
+        )
         log.info(
             "digest: finishing an interrupted thread",
             extra={"channel": channel_id, "listed": len(listed), "rest": len(rest)},
@@ -293,9 +273,9 @@ class DigestService:
         replies = 0
         for part, blocks in enumerate(messages, start=2):
             try:
-                await self._poster.post(
+                await self.parts.poster.post(
                     channel_id,
-                    self._render.digest_thread_text(part, len(messages) + 1),
+                    self.parts.renderer.digest_thread_text(part, len(messages) + 1),
                     blocks,
                     thread_ts=ts,
                 )
@@ -315,8 +295,8 @@ class DigestService:
                 )
                 return replies, problem + failure.describe()
             replies += 1
-            posted = self._render.listed_tickets(blocks)
-            self._metrics.digest_items_delivered.inc(len(posted))
+            posted = self.parts.renderer.listed_tickets(blocks)
+            self.parts.metrics.digest_items_delivered.inc(len(posted))
             listed = [*listed, *posted]
             await self._progress(claim, ts, listed)
         return replies, None
@@ -325,7 +305,7 @@ class DigestService:
         if claim is None:
             return  # `/mava digest` now: not a scheduled run, nothing to resume
         try:
-            await ledger.record_digest_progress(self._db, claim, ts, listed)
+            await ledger.record_digest_progress(self.parts.db, claim, ts, listed)
         except SQLAlchemyError:
             log.exception("digest progress not recorded", extra={"run_key": claim.run_key})
 
@@ -340,10 +320,10 @@ class DigestService:
             state = ledger.CLAIMED
         try:
             await ledger.finish_digest_run(
-                self._db,
+                self.parts.db,
                 run_key,
                 state,
-                self._clock(),
+                self.parts.clock(),
                 ticket_count=result.ticket_count,
                 ts=result.message_ts,
             )
@@ -354,4 +334,4 @@ class DigestService:
             )
 
     async def release_stale_runs(self) -> int:
-        return await ledger.release_stale_digest_claims(self._db, self._clock())
+        return await ledger.release_stale_digest_claims(self.parts.db, self.parts.clock())

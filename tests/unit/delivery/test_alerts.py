@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from mava_bridge.delivery import ledger
 from mava_bridge.delivery.alerts import AlertPoller, PollReport, ticket_for_thread
+from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.mava.client import MavaClient, RetryPolicy
@@ -65,15 +66,17 @@ def make_poller(db: Database, stub: SlackStub, mava: MavaClient) -> PollerFactor
         )
         now = clock or (lambda: datetime.now(UTC))
         return AlertPoller(
-            mava_client or mava,
-            db,
-            poster,
-            settings,
-            settings.ticket_url,
-            now,
-            renderer=DigestRenderer(),
-            subscriptions=SubscriptionService(db, settings, clock=now),
-            metrics=metrics,
+            DeliveryParts(
+                mava=mava_client or mava,
+                db=db,
+                poster=poster,
+                renderer=DigestRenderer(),
+                settings=settings,
+                subscriptions=SubscriptionService(db, settings, clock=now),
+                metrics=metrics,
+                link=settings.ticket_url,
+                clock=now,
+            )
         )
 
     return build

@@ -19,6 +19,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.delivery.alerts import AlertPoller
+from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.mava.client import MavaClient, RetryPolicy
 from mava_bridge.mava.ratelimit import RateLimiter
@@ -78,15 +79,17 @@ def poller_for(mava: MavaClient, db: Database, stub: SlackStub, metrics: Metrics
     )
     now = lambda: datetime.now(UTC)  # noqa: E731
     return AlertPoller(
-        mava,
-        db,
-        poster,
-        settings,
-        settings.ticket_url,
-        now,
-        renderer=DigestRenderer(),
-        subscriptions=SubscriptionService(db, settings, clock=now),
-        metrics=metrics,
+        DeliveryParts(
+            mava=mava,
+            db=db,
+            poster=poster,
+            renderer=DigestRenderer(),
+            settings=settings,
+            subscriptions=SubscriptionService(db, settings, clock=now),
+            metrics=metrics,
+            link=settings.ticket_url,
+            clock=now,
+        )
     )
 
 

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.app import build_digests
 from mava_bridge.delivery.alerts import AlertPoller
+from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.queries import ALERT_LOOKBACK
 from mava_bridge.domain.filters import DEFAULT_DIGEST_FILTERS
 from mava_bridge.domain.retry import SLACK_RETRY
@@ -75,14 +76,16 @@ async def test_threshold_alerts_each_matching_ticket_exactly_once(
     settings = Settings(_env_file=None, alert_channel=ALERTS, alert_min_priority="high")
     metrics = Metrics(process_metrics=False)
     poller = AlertPoller(
-        client,
-        db,
-        _poster(stub, metrics),
-        settings,
-        settings.ticket_url,
-        renderer=DigestRenderer(),
-        subscriptions=SubscriptionService(db, settings),
-        metrics=metrics,
+        DeliveryParts(
+            mava=client,
+            db=db,
+            poster=_poster(stub, metrics),
+            renderer=DigestRenderer(),
+            settings=settings,
+            subscriptions=SubscriptionService(db, settings),
+            metrics=metrics,
+            link=settings.ticket_url,
+        )
     )
     window = datetime.now(UTC) - ALERT_LOOKBACK + timedelta(minutes=1)
     assert (await poller.poll_once()).alerted == 0  # the baseline

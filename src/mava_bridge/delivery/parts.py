@@ -1,0 +1,31 @@
+"""What the alert poller and the digests both work with, built once by the composition
+root (mava_bridge.app) and handed to each: one value, not the same ten constructor
+arguments written out twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mava_bridge.delivery.ports import LinkFor, Poster, Renderer
+from mava_bridge.mava.client import MavaClient
+from mava_bridge.observability.metrics import Metrics
+from mava_bridge.services.subscriptions import Clock, SubscriptionService
+from mava_bridge.settings import Settings
+from mava_bridge.store.db import Database
+from mava_bridge.store.tables import utcnow
+
+
+@dataclass(frozen=True)
+class DeliveryParts:
+    mava: MavaClient
+    db: Database
+    # Shared by the poller and the digests, so posts to a channel are paced across both.
+    poster: Poster
+    renderer: Renderer
+    settings: Settings
+    subscriptions: SubscriptionService
+    metrics: Metrics
+    link: LinkFor
+    clock: Clock = utcnow
+    # This process's name on the claims it makes (Leadership.name; see delivery.ledger).
+    owner: str | None = None
