@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TypeVar
 
 from mava_bridge.domain.tickets import Origin, Priority, Status
 from mava_bridge.domain.wording import shown
@@ -61,19 +62,35 @@ def _parse_compose(name: str, rest: str) -> Command | Usage:
 
 _STATUSES = {status.value.lower(): status for status in Status}
 
+T = TypeVar("T")
 
-def _parse_status(name: str, rest: str) -> Command | Usage:
+
+def _ticket_and_choice(
+    name: str, rest: str, choices: dict[str, T], *, ask: str, what: str
+) -> tuple[str, T] | Usage:
+    """`TICKET WORD` where WORD is one of `choices` (any case), and nothing after it."""
     found = read_ticket(name, rest)
     if isinstance(found, Usage):
         return found
     ticket, rest = found
     words = rest.split()
     if not words:
-        return usage_for(name, "Which status? Pick open, pending, waiting or resolved.")
-    status = _STATUSES.get(words[0].lower())
-    if status is None:
-        return usage_for(name, f"'{shown(words[0])}' is not a status.")
-    return no_more(name, " ".join(words[1:])) or SetStatus(ticket, status)
+        return usage_for(name, ask)
+    choice = choices.get(words[0].lower())
+    if choice is None:
+        return usage_for(name, f"'{shown(words[0])}' is not a {what}.")
+    return no_more(name, " ".join(words[1:])) or (ticket, choice)
+
+
+def _parse_status(name: str, rest: str) -> Command | Usage:
+    found = _ticket_and_choice(
+        name,
+        rest,
+        _STATUSES,
+        ask="Which status? Pick open, pending, waiting or resolved.",
+        what="status",
+    )
+    return found if isinstance(found, Usage) else SetStatus(*found)
 
 
 def _parse_fixed_status(name: str, rest: str) -> Command | Usage:
@@ -98,17 +115,10 @@ _PRIORITIES = {
 
 
 def _parse_priority(name: str, rest: str) -> Command | Usage:
-    found = read_ticket(name, rest)
-    if isinstance(found, Usage):
-        return found
-    ticket, rest = found
-    words = rest.split()
-    if not words:
-        return usage_for(name, "Which priority? Pick low, medium or high.")
-    priority = _PRIORITIES.get(words[0].lower())
-    if priority is None:
-        return usage_for(name, f"'{shown(words[0])}' is not a priority.")
-    return no_more(name, " ".join(words[1:])) or SetPriority(ticket, priority)
+    found = _ticket_and_choice(
+        name, rest, _PRIORITIES, ask="Which priority? Pick low, medium or high.", what="priority"
+    )
+    return found if isinstance(found, Usage) else SetPriority(*found)
 
 
 def _parse_category(name: str, rest: str) -> Command | Usage:
