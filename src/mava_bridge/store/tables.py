@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     Index,
@@ -174,6 +175,82 @@ class SeenTicket(Base):
     seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class FollowedTicket(Base):
+    """A ticket mirrored into a Slack thread (mava_bridge.store.follows): one per channel."""
+
+    __tablename__ = "followed_tickets"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "ticket_id", name="uq_followed_channel_ticket"),
+        UniqueConstraint("channel_id", "thread_ts", name="uq_followed_channel_thread"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str] = mapped_column(String(32))  # the card: thread root, updated in place
+    ticket_created_at: Mapped[datetime | None] = mapped_column()  # Mava createdAt: search window
+    followed_by: Mapped[str] = mapped_column(String(32))  # Slack user id, or "alert"
+    followed_at: Mapped[datetime] = mapped_column()
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    # The status/priority/category/assignee the card shows; None until the first sync.
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column()
+    resolved_seen_at: Mapped[datetime | None] = mapped_column()  # the grace counts from here
+    edit_notice_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    synced_at: Mapped[datetime | None] = mapped_column()  # None: the first sync baselines
+
+
+class ThreadPost(Base):
+    """One item of a followed ticket's thread (a Mava message or a "what changed" line),
+    claimed before it is posted so it is posted once (see mava_bridge.delivery.ledger)."""
+
+    __tablename__ = "thread_posts"
+    __table_args__ = (UniqueConstraint("follow_id", "item_key", name="uq_thread_post_item"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    follow_id: Mapped[int] = mapped_column(Integer)
+    item_key: Mapped[str] = mapped_column(String(128))  # Mava message _id, or change:<hash>
+    state: Mapped[str] = mapped_column(String(16))  # claimed | posted | baseline | ours
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column()
+
+
+class BridgeMessage(Base):
+    """A reply or note the bridge itself sent to Mava, so the thread sync does not echo it."""
+
+    __tablename__ = "bridge_messages"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(32))
+    mava_message_id: Mapped[str | None] = mapped_column(String(64))  # absent in odd answers
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    # The Mava message a content match took it for: each row matches one message only.
+    matched_message_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class ChannelSetting(Base):
+    """Per-channel choices made from Slack (`/mava thread-notes on|off`)."""
+
+    __tablename__ = "channel_settings"
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    thread_notes: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MavaSend(Base):
+    """One request sent to Mava by any replica, kept while inside Mava's window
+    (mava_bridge.store.mava_budget). The key is stored only as a hash."""
+
+    __tablename__ = "mava_sends"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column()  # the database's clock, not a replica's
+    lane: Mapped[str] = mapped_column(String(16))  # interactive | background
+
+
 Index("ix_alert_deliveries_state", AlertDelivery.state)
+Index("ix_mava_sends_key_sent", MavaSend.key_hash, MavaSend.sent_at)
 # The "Add as private note" shortcut looks up an alert's ticket by its message.
 Index("ix_alert_deliveries_channel_ts", AlertDelivery.channel_id, AlertDelivery.message_ts)
+Index("ix_bridge_messages_ticket", BridgeMessage.ticket_id, BridgeMessage.mava_message_id)
+Index("ix_thread_posts_state", ThreadPost.state)
