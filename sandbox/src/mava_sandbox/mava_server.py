@@ -349,6 +349,7 @@ _FIELD_ALIASES = {
     "source_type": "sourceType",
     "origin": "sourceType",
     "assigned_to": "assignedTo",
+    "assignee": "assignedTo",
     "category_id": "category",
     "categoryId": "category",
     "created_at": "createdAt",
@@ -381,6 +382,9 @@ _TICKET_FIELDS = frozenset(
 )
 _AUDITED = ("status", "priority", "category", "assignedTo")
 _PRIORITY_WORDS: Final = {1: "low", 2: "medium", 3: "high"}
+# The dashboard's priority labels, for dashboard changes given by name.
+_PRIORITY_BY_LABEL: Final = {label.casefold(): value for value, label in PRIORITY_LABELS.items()}
+_DASHBOARD_FIELDS: Final = frozenset({"status", "priority", "category", "assignee", "assignedTo"})
 
 
 def _normalize_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -420,6 +424,7 @@ class MavaSandbox:
         backdated: bool = False,
         null_priorities: Literal["first", "last"] = "last",
         string_priorities: bool = False,
+        strings_sort: Literal["first", "last"] = "first",
         random_ties: bool = False,
         churn: int = 0,
         odd_shapes: bool = False,
@@ -438,12 +443,15 @@ class MavaSandbox:
         # still allows. null_priorities: where tickets without a priority come in a
         # descending priority sort ("last": lowest, as MongoDB; "first": highest).
         # string_priorities: every fourth ticket with a priority carries it as a word
-        # ("low"/"medium"/"high"), sorting above every number. random_ties: tickets
+        # ("low"/"medium"/"high"); strings_sort: where words come in a descending
+        # priority sort ("first": above every number, as MongoDB; "last": below every
+        # number, above nulls that sort last). random_ties: tickets
         # that sort equal come in a new random order on every request. churn: before
         # each later page of a search (skip > 0), resolve that many open tickets created
         # since the search's start and create that many new open ones.
         self.null_priorities = null_priorities
         self.string_priorities = string_priorities
+        self.strings_sort = strings_sort
         self.random_ties = random_ties
         self.churn = churn
         self._rng = random.Random(seed)
@@ -465,6 +473,7 @@ class MavaSandbox:
         self.odd_shapes = odd_shapes
         self.odd_shape_of: dict[str, str] = {}
         self._next_odd = 0
+        self._message_answers = 0  # PUT /api/message answers given (odd_shapes alternates ids)
         if odd_shapes:
             for ticket in self.tickets[-len(ODD_SHAPES) :]:
                 self._take_odd_shape(ticket["_id"])
@@ -780,11 +789,23 @@ class MavaSandbox:
         message = self._message(now, content or "", "agent", message_type, attachments=attachments)
         ticket["messages"].append(message)
         ticket["updatedAt"] = now
+        answer = self.message_json(message)
+        if self._answer_without_id(ticket["_id"]):
+            del answer["_id"]
         return {
-            "message": self.message_json(message),
+            "message": answer,
             "ticket": self.ticket_json(ticket, include_messages=False),
             "sender": {"_id": self.api_sender_id, "name": "API"},
         }
+
+    def _answer_without_id(self, ticket_id: str) -> bool:
+        """The reference shows the answer only as `{"message": { ... }}`: under odd_shapes
+        every second answer leaves out message._id, and a ticket served
+        message_without_id never has one, so the bridge must match its own echo by content."""
+        self._message_answers += 1
+        if self.odd_shape_of.get(ticket_id) == "message_without_id":
+            return True
+        return self.odd_shapes and self._message_answers % 2 == 0
 
     # --- POST /api/ticket ---------------------------------------------------------------
 
@@ -986,12 +1007,13 @@ class MavaSandbox:
         return lambda t: t[sort_by]
 
     def _priority_key(self, ticket: TicketRecord) -> tuple[int, Any]:
-        """Ascending key: null lowest (or highest), numbers, then words above numbers."""
+        """Ascending key: null lowest (or highest), words just below or just above
+        the numbers (`strings_sort`), numbers."""
         served = self.served_priority(ticket)
         if served is None:
             return (-1 if self.null_priorities == "last" else 3, "")
         if isinstance(served, str):
-            return (2, served)
+            return (2 if self.strings_sort == "first" else 0, served)
         return (1, served)
 
     def served_priority(self, ticket: TicketRecord) -> int | str | None:
@@ -1141,18 +1163,66 @@ class MavaSandbox:
         ticket["updatedAt"] = max(ticket["updatedAt"], message["createdAt"])
         return message
 
+    # What happens in Mava while the bridge watches (live ticket threads): the customer
+    # writes, an agent answers or notes in the dashboard, an agent changes the ticket.
+
+    def customer_writes(
+        self, ticket_id: str, content: str, *, attachments: list[dict[str, str]] | None = None
+    ) -> dict[str, Any]:
+        """The customer writes again: a customer message named as the ticket's customer
+        (Discord handle, else name; None when Mava knows no name)."""
+        ticket = self._by_id[ticket_id]
+        handles = [u["name"] for u in ticket["discordUsers"] if u.get("name")]
+        customer = self.customers.get(ticket["customer"] or "")
+        name = handles[0] if handles else (customer.name if customer else None)
+        return self.add_message(ticket_id, content, sender_name=name, attachments=attachments)
+
+    def agent_writes(
+        self,
+        ticket_id: str,
+        content: str,
+        *,
+        agent: str,
+        note: bool = False,
+        attachments: list[dict[str, str]] | None = None,
+    ) -> dict[str, Any]:
+        """An agent (id, name or email) replies to the customer in the dashboard, or with
+        `note` writes a private note (InternalNote)."""
+        name = self.agents[self._agent_ref(agent)].name
+        return self.add_message(
+            ticket_id,
+            content,
+            sender_type="agent",
+            sender_name=name,
+            message_type="InternalNote" if note else "ExternalMessage",
+            attachments=attachments,
+        )
+
+    def dashboard(self, ticket_id: str, **changes: Any) -> TicketRecord:
+        """An agent changes the ticket in the dashboard: `status` (Resolved sets
+        resolutionTime, any other status after it reopens), `priority` (1-3, "High"... or
+        None), `category` (name or id, None removes it), `assignee` (agent name, email or
+        id; None unassigns). Each real change leaves its system message and bumps
+        updatedAt, as through the API."""
+        unknown = set(changes) - _DASHBOARD_FIELDS
+        if unknown:
+            raise ValueError(f"the dashboard cannot change {sorted(unknown)}")
+        return self.update(ticket_id, **changes)
+
     def _coerce(self, key: str, value: Any, created: datetime) -> Any:
         """Validate one add_ticket/update field and convert it to its stored form."""
+        if key == "priority" and isinstance(value, str):
+            value = _PRIORITY_BY_LABEL.get(value.casefold(), value)
         if key == "status" and value not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}")
         if key == "priority" and value is not None and not _is_priority(value):
             raise ValueError("priority must be 1, 2, 3 or None")
         if key == "sourceType" and value not in ORIGINS:
             raise ValueError(f"sourceType must be one of {ORIGINS}")
-        if key == "assignedTo" and value is not None and value not in self.agents:
-            raise ValueError(f"unknown agent {value!r}")
-        if key == "category" and value is not None and value not in self.categories:
-            raise ValueError(f"unknown category {value!r}")
+        if key == "assignedTo" and value is not None:
+            return self._agent_ref(value)
+        if key == "category" and value is not None:
+            return self._category_ref(value)
         if key == "tags":
             unknown = [t for t in value if t not in self.tags]
             if unknown:
@@ -1173,6 +1243,22 @@ class MavaSandbox:
             step = timedelta(seconds=1)  # default times keep the given order
             return [self._coerce_message(m, created + step * i) for i, m in enumerate(value)]
         return value
+
+    def _agent_ref(self, value: Any) -> str:
+        """An agent's id from its id, name or email (as the dashboard's picker finds it)."""
+        wanted = str(value).casefold()
+        for agent in self.agents.values():
+            if wanted in (agent.id.casefold(), agent.name.casefold(), agent.email.casefold()):
+                return agent.id
+        raise ValueError(f"unknown agent {value!r}")
+
+    def _category_ref(self, value: Any) -> str:
+        """A category's id from its id or name."""
+        wanted = str(value).casefold()
+        for category in self.categories.values():
+            if wanted in (category.id.casefold(), category.name.casefold()):
+                return category.id
+        raise ValueError(f"unknown category {value!r}")
 
     def _coerce_customer(self, value: Any) -> str | None:
         if value is None:
@@ -1559,6 +1645,7 @@ async def _admin_latency(request: web.Request) -> web.Response:
 _SWITCHES: Final[dict[str, Callable[[Any], bool]]] = {
     "null_priorities": lambda v: v in ("first", "last"),
     "string_priorities": lambda v: isinstance(v, bool),
+    "strings_sort": lambda v: v in ("first", "last"),
     "random_ties": lambda v: isinstance(v, bool),
     "churn": lambda v: type(v) is int and v >= 0,
     "odd_shapes": lambda v: isinstance(v, bool),  # from then on: new tickets only
