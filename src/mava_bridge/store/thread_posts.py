@@ -1,0 +1,196 @@
+"""What each followed ticket's thread holds: claim, post, mark, as for alerts.
+
+Every Mava message and every "what changed" line of a follow has one `thread_posts`
+row, unique per (follow, item key). It is inserted `claimed` (naming its holder)
+before the post, so of two processes one posts; marked `posted` with the reply's ts
+after. Messages that are not to be posted are recorded `baseline` (there before the
+follow began) or `ours` (the bridge sent them to Mava). The protocol and its
+guarantees are those of `mava_bridge.delivery.ledger`: a claim whose post was refused
+is dropped (the next sync tries again), a leftover claim of a process that is gone is
+taken over by the next leader (`take_over_thread_claims`) or released once stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from mava_bridge.store.db import Database
+from mava_bridge.store.follows import content_hash
+from mava_bridge.store.tables import BridgeMessage, ThreadPost
+
+CLAIMED: Final = "claimed"
+POSTED: Final = "posted"
+BASELINE: Final = "baseline"
+OURS: Final = "ours"
+STALE_CLAIM: Final = timedelta(minutes=15)
+# How far apart a message without an id and the bridge's record of sending it may be.
+ECHO_WINDOW: Final = timedelta(minutes=15)
+_CHUNK: Final = 500
+
+
+async def item_states(db: Database, follow_id: int, keys: Iterable[str]) -> dict[str, str]:
+    """item key -> state, for the keys this follow has a row for."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, str] = {}
+    async with db.session() as session:
+        for start in range(0, len(wanted), _CHUNK):
+            rows = await session.execute(
+                select(ThreadPost.item_key, ThreadPost.state).where(
+                    ThreadPost.follow_id == follow_id,
+                    ThreadPost.item_key.in_(wanted[start : start + _CHUNK]),
+                )
+            )
+            found.update({row.item_key: row.state for row in rows})
+    return found
+
+
+async def claim_item(
+    db: Database, follow_id: int, item_key: str, now: datetime, owner: str | None
+) -> bool:
+    """Insert the `claimed` row; False if the item already has one."""
+    try:
+        async with db.session() as session, session.begin():
+            session.add(
+                ThreadPost(
+                    follow_id=follow_id,
+                    item_key=item_key,
+                    state=CLAIMED,
+                    claimed_by=owner,
+                    claimed_at=now,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+async def mark_item_posted(
+    db: Database, follow_id: int, item_key: str, ts: str, now: datetime
+) -> None:
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(ThreadPost)
+            .where(ThreadPost.follow_id == follow_id, ThreadPost.item_key == item_key)
+            .values(state=POSTED, slack_ts=ts, posted_at=now)
+        )
+
+
+async def release_item(db: Database, follow_id: int, item_key: str) -> None:
+    """Drop a claim whose post was refused, so the next sync tries again."""
+    async with db.session() as session, session.begin():
+        await session.execute(
+            delete(ThreadPost).where(
+                ThreadPost.follow_id == follow_id,
+                ThreadPost.item_key == item_key,
+                ThreadPost.state == CLAIMED,
+            )
+        )
+
+
+async def record_items(
+    db: Database, follow_id: int, keys: Iterable[str], state: str, now: datetime
+) -> None:
+    """Record items as known without posting them (`baseline`, `ours`); rows already
+    there are left as they are."""
+    rows = [
+        {"follow_id": follow_id, "item_key": key, "state": state, "claimed_at": now}
+        for key in dict.fromkeys(keys)
+    ]
+    insert: Any = sqlite_insert if db.is_sqlite else pg_insert
+    async with db.session() as session, session.begin():
+        for start in range(0, len(rows), _CHUNK):
+            statement = insert(ThreadPost).values(rows[start : start + _CHUNK])
+            await session.execute(
+                statement.on_conflict_do_nothing(index_elements=["follow_id", "item_key"])
+            )
+
+
+async def take_over_thread_claims(db: Database, owner: str) -> int:
+    """On becoming the leader: drop every claim another process holds (only the leader
+    claims, so its holder is gone); the next sync posts those items. Returns how many."""
+    async with db.session() as session, session.begin():
+        result = await session.execute(
+            delete(ThreadPost).where(
+                ThreadPost.state == CLAIMED,
+                or_(ThreadPost.claimed_by != owner, ThreadPost.claimed_by.is_(None)),
+            )
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def release_stale_thread_claims(db: Database, now: datetime) -> int:
+    async with db.session() as session, session.begin():
+        result = await session.execute(
+            delete(ThreadPost).where(
+                ThreadPost.state == CLAIMED, ThreadPost.claimed_at < now - STALE_CLAIM
+            )
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def bridge_sent(
+    db: Database, ticket_id: str, messages: Sequence[tuple[str, str | None, datetime | None]]
+) -> set[str]:
+    """Which of a ticket's new messages (key, content, createdAt) the bridge sent itself.
+
+    By Mava's message id when the bridge got one back; else by content within
+    `ECHO_WINDOW` of when the bridge sent it, each record taken by one message only
+    (two equal notes sent twice match twice, not four times)."""
+    if not messages:
+        return set()
+    keys = {key for key, _, _ in messages}
+    ours: set[str] = set()
+    async with db.session() as session, session.begin():
+        rows = list(
+            await session.execute(
+                select(
+                    BridgeMessage.id,
+                    BridgeMessage.mava_message_id,
+                    BridgeMessage.matched_message_id,
+                    BridgeMessage.content_hash,
+                    BridgeMessage.created_at,
+                )
+                .where(BridgeMessage.ticket_id == ticket_id)
+                .order_by(BridgeMessage.created_at, BridgeMessage.id)
+            )
+        )
+        for row in rows:
+            ours.update(k for k in (row.mava_message_id, row.matched_message_id) if k in keys)
+        free = [r for r in rows if r.mava_message_id is None and r.matched_message_id is None]
+        used: set[int] = set()
+        for key, content, created in messages:
+            if key in ours:
+                continue
+            digest = content_hash(content)
+            for row in free:
+                if row.id in used or row.content_hash != digest:
+                    continue
+                if created is not None and abs(created - row.created_at) > ECHO_WINDOW:
+                    continue
+                used.add(row.id)
+                # Compare-and-set: a record another sync took meanwhile is not ours.
+                taken = await session.execute(
+                    update(BridgeMessage)
+                    .where(BridgeMessage.id == row.id, BridgeMessage.matched_message_id.is_(None))
+                    .values(matched_message_id=key)
+                )
+                if getattr(taken, "rowcount", 0):
+                    ours.add(key)
+                    break
+    return ours
+
+
+async def purge_bridge_messages(db: Database, before: datetime) -> int:
+    """Forget the bridge's own messages sent before `before` (their echo is long synced)."""
+    async with db.session() as session, session.begin():
+        result = await session.execute(
+            delete(BridgeMessage).where(BridgeMessage.created_at < before)
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
