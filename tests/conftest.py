@@ -71,6 +71,7 @@ ORDER_SWITCHES: dict[str, dict[str, Any]] = {
     "default": {},
     "nulls_first": {"null_priorities": "first"},
     "string_priorities": {"string_priorities": True},
+    "strings_last": {"string_priorities": True, "strings_sort": "last"},
     "random_ties": {"random_ties": True},
     "churn": {"churn": 3},
     "all": {"null_priorities": "first", "string_priorities": True, "random_ties": True, "churn": 3},

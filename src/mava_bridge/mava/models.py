@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Final, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -94,6 +94,11 @@ def _csat_object(value: Any) -> Any:
 def _category_object(value: Any) -> Any:
     """A plain-string category: its id, shown by id until we know its name."""
     return {"_id": value, "name": value} if isinstance(value, str) else value
+
+
+# Priorities Mava may one day send as words; `priority` keeps the wire value (a word
+# sorts apart from numbers: services.paging), `priority_level` reads it.
+_PRIORITY_WORDS: Final = {p.name.casefold(): p for p in Priority}
 
 
 class MavaModel(BaseModel):
@@ -184,6 +189,9 @@ class Ticket(MavaModel):
 
     @property
     def priority_level(self) -> Priority | None:
+        """The priority as a level; a word ("high", "High") reads as its level."""
+        if isinstance(self.priority, str):
+            return _PRIORITY_WORDS.get(self.priority.strip().casefold())
         return self.priority if isinstance(self.priority, Priority) else None
 
     def first_customer_message(self) -> Message | None:
