@@ -576,8 +576,13 @@ def event_callback(
     event_id: str | None = None,
     event_time: int | None = None,
     bot_user_id: str = STUB_BOT_USER_ID,
+    is_ext_shared_channel: bool | None = None,
 ) -> str:
-    """An Events API ``event_callback`` JSON body wrapping `event` (e.g. an app_mention)."""
+    """An Events API ``event_callback`` JSON body wrapping `event` (e.g. an app_mention, or
+    a message event from `SlackStub.user_message`). `is_ext_shared_channel` defaults to
+    whether the event's author is from another team (a Slack Connect channel)."""
+    if is_ext_shared_channel is None:
+        is_ext_shared_channel = event.get("user_team", team_id) != team_id
     body: JSON = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
@@ -597,10 +602,29 @@ def event_callback(
                 "is_enterprise_install": False,
             }
         ],
-        "is_ext_shared_channel": False,
+        "is_ext_shared_channel": is_ext_shared_channel,
         "event_context": secrets.token_hex(16),
     }
     return json.dumps(body, separators=(",", ":"))
+
+
+def url_verification(challenge: str | None = None) -> str:
+    """The body Slack posts (signed) when the Event Subscriptions URL is saved; the app
+    must answer with the `challenge`."""
+    return json.dumps(
+        {
+            "token": VERIFICATION_TOKEN,
+            "challenge": challenge or secrets.token_urlsafe(32),
+            "type": "url_verification",
+        },
+        separators=(",", ":"),
+    )
+
+
+def retry_headers(retry_num: int, reason: str = "http_timeout") -> dict[str, str]:
+    """What Slack adds when it redelivers an event the app did not ack in time (up to 3
+    retries: reasons http_timeout, http_error, too_many_redirects, connection_failed...)."""
+    return {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": reason}
 
 
 # ---------------------------------------------------------------------- sender
@@ -636,6 +660,7 @@ class SlackEventSender:
         self.channel_id = channel_id
         self.team_id = team_id
         self.last_response_url: str | None = None
+        self.last_event_body: str | None = None  # what `event` posted last (for `redeliver`)
         self._owns_client = client is None
         self._client = client if client is not None else httpx.AsyncClient(timeout=timeout)
 
@@ -832,10 +857,42 @@ class SlackEventSender:
         return await self.post(body, timestamp=timestamp)
 
     async def event(
-        self, event: Mapping[str, Any], *, timestamp: int | None = None, **fields: Any
+        self,
+        event: Mapping[str, Any],
+        *,
+        timestamp: int | None = None,
+        retry_num: int | None = None,
+        retry_reason: str = "http_timeout",
+        **fields: Any,
     ) -> httpx.Response:
+        """Deliver `event` in an event_callback; `fields` go to `event_callback` (event_id,
+        event_time...). `retry_num` adds Slack's retry headers (pass the first delivery's
+        event_id to make it the same event again, or use `redeliver`)."""
         body = event_callback(event, team_id=fields.pop("team_id", self.team_id), **fields)
-        return await self.post(body, timestamp=timestamp)
+        self.last_event_body = body
+        headers = retry_headers(retry_num, retry_reason) if retry_num is not None else None
+        return await self.post(body, timestamp=timestamp, headers=headers)
+
+    @property
+    def last_event_id(self) -> str | None:
+        """The event_id of the last event posted with `event`."""
+        if self.last_event_body is None:
+            return None
+        return str(json.loads(self.last_event_body)["event_id"])
+
+    async def redeliver(
+        self, retry_num: int = 1, reason: str = "http_timeout", *, body: str | None = None
+    ) -> httpx.Response:
+        """Slack's retry: the same event_callback body (default: the last `event`), signed
+        anew, with ``X-Slack-Retry-Num``/``X-Slack-Retry-Reason``."""
+        body = body if body is not None else self.last_event_body
+        if body is None:
+            raise RuntimeError("no event to redeliver: post one with event() first")
+        return await self.post(body, headers=retry_headers(retry_num, reason))
+
+    async def url_verification(self, challenge: str | None = None) -> httpx.Response:
+        """Save the Request URL in the app config: Slack's signed url_verification."""
+        return await self.post(url_verification(challenge))
 
 
 __all__ = [
@@ -853,9 +910,11 @@ __all__ = [
     "message_shortcut",
     "new_trigger_id",
     "plain_text_state",
+    "retry_headers",
     "sign",
     "slash_command",
     "state_values",
+    "url_verification",
     "view_closed",
     "view_submission",
 ]

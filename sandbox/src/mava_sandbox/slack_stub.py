@@ -25,9 +25,11 @@ import copy
 import hashlib
 import itertools
 import json
+import math
 import secrets
 import socket
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +38,8 @@ from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+
+from mava_sandbox import slack_events
 
 JSON = dict[str, Any]
 
@@ -253,9 +257,11 @@ class SlackStub:
         bot_id: str = STUB_BOT_ID,
         app_id: str = STUB_APP_ID,
         strict_users: bool = False,
+        channel_post_limit: int | None = None,
     ) -> None:
         """`strict_users`: refuse DMs/ephemerals to ids missing from the directory, as Slack
-        would. Off by default so tests may use ad-hoc user ids without seeding them."""
+        would. Off by default so tests may use ad-hoc user ids without seeding them.
+        `channel_post_limit`: see the attribute (Slack's 1 message per second per channel)."""
         self.tokens: set[str] = set(tokens)
         self.app_tokens: set[str] = set(app_tokens)
         # Set by SocketModeServer.attach(): hands out a fresh wss URL per apps.connections.open.
@@ -272,6 +278,11 @@ class SlackStub:
         self.channels_not_found: set[str] = set()
         # views.open/push answer expired_trigger_id this long after the click.
         self.trigger_ttl = TRIGGER_TTL_SECONDS
+        # Slack's posting limit: chat.postMessage "generally allows posting one message per
+        # second per channel". None (default) = off; N = at most N posts per channel in
+        # any second, the next one answered HTTP 429 ratelimited with Retry-After.
+        self.channel_post_limit: int | None = channel_post_limit
+        self._posted_at: dict[str, deque[float]] = {}
 
         self._users: dict[str, StubUser] = {}
         for user in users:
@@ -306,6 +317,8 @@ class SlackStub:
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
             "chat.getPermalink": self._chat_get_permalink,
+            "reactions.add": self._reactions_add,
+            "reactions.remove": self._reactions_remove,
             "conversations.info": self._conversations_info,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
@@ -534,6 +547,98 @@ class SlackStub:
                 return fault
         return None
 
+    # ------------------------------------------------------------------ people and other bots
+
+    # What others do in a channel: each stores (or edits, or removes) the message in the
+    # stub's history, so conversations.history/replies see it, and returns the Events API
+    # `message` event Slack would send; wrap it with slack_requests.event_callback (HTTP,
+    # SlackEventSender.event) or SocketModeServer.send_event (Socket Mode).
+
+    def user_message(
+        self,
+        channel: str,
+        user_id: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        subtype: str | None = None,
+        files: list[JSON] | None = None,
+    ) -> JSON:
+        """`user_id` writes `text` in `channel` (in the thread at `thread_ts`). `subtype`:
+        None, "thread_broadcast" (also sent to the channel) or "file_share" (with `files`,
+        default one screenshot). The user's team comes from the directory: a Slack
+        Connect member (another team_id) carries it in team/user_team/source_team."""
+        user = self._users.get(user_id)
+        team = user.team_id if user is not None else self.team_id
+        target = self._dm_or_channel(channel)
+        message = slack_events.user_message(
+            user=user_id, team=team, text=text, ts=self._next_ts(), subtype=subtype, files=files
+        )
+        if thread_ts is not None:
+            self._join_thread(target, message, thread_ts, user_id)
+        self._messages.setdefault(target, []).append(message)
+        return self.message_event(target, message["ts"])
+
+    def user_edit(self, channel: str, ts: str, text: str) -> JSON:
+        """The author edits the message at `ts`: a `message_changed` event."""
+        target = self._dm_or_channel(channel)
+        message = self._find_message(target, ts)
+        if message is None:
+            raise KeyError(f"no message {ts} in {channel}")
+        before = copy.deepcopy(message)
+        edited_at = self._next_ts()
+        message["text"] = text
+        message["blocks"] = slack_events.rich_text(text)
+        message["edited"] = {"user": message.get("user", ""), "ts": edited_at}
+        kind = self._channel_kind(target)
+        return slack_events.changed_event(before, message, target, kind=kind, event_ts=edited_at)
+
+    def user_delete(self, channel: str, ts: str) -> JSON:
+        """The author deletes the message at `ts`: a `message_deleted` event."""
+        target = self._dm_or_channel(channel)
+        message = self._find_message(target, ts)
+        if message is None:
+            raise KeyError(f"no message {ts} in {channel}")
+        self._remove_message(target, ts)
+        parent = self._find_message(target, message.get("thread_ts") or "")
+        if parent is not None and parent is not message and parent.get("reply_count"):
+            parent["reply_count"] -= 1
+        kind = self._channel_kind(target)
+        return slack_events.deleted_event(message, target, kind=kind, event_ts=self._next_ts())
+
+    def bot_message(
+        self,
+        channel: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        bot_id: str = "B0HOOK",
+        username: str = "Status Hook",
+    ) -> JSON:
+        """Another integration posts (subtype bot_message). Our own posts and other apps'
+        chat.postMessage carry bot_id without a subtype: use `message_event` for those."""
+        target = self._dm_or_channel(channel)
+        message = slack_events.bot_message(
+            bot_id=bot_id, text=text, ts=self._next_ts(), username=username
+        )
+        if thread_ts is not None:
+            self._join_thread(target, message, thread_ts, bot_id)
+        self._messages.setdefault(target, []).append(message)
+        return self.message_event(target, message["ts"])
+
+    def message_event(self, channel: str, ts: str) -> JSON:
+        """The `message` event Slack sends for the stored message at `ts`: e.g. the echo of
+        the bot's own post (bot_id, app_id, user = the bot user, no subtype)."""
+        target = self._dm_or_channel(channel)
+        message = self._find_message(target, ts)
+        if message is None:
+            raise KeyError(f"no message {ts} in {channel}")
+        return slack_events.message_event(message, target, kind=self._channel_kind(target))
+
+    def _channel_kind(self, channel: str) -> str:
+        private = bool(self._channels.get(channel, {}).get("is_private"))
+        return slack_events.channel_type(channel, is_private=private)
+
     # ------------------------------------------------------------------ recording
 
     def calls(self, method: str | None = None) -> list[SlackCall]:
@@ -548,6 +653,7 @@ class SlackStub:
         self._views.clear()
         self._home_views.clear()
         self._response_targets.clear()
+        self._posted_at.clear()
 
     def messages(self, channel: str) -> list[JSON]:
         """Current messages in `channel` (a user id means its DM), oldest first, after updates
@@ -565,6 +671,13 @@ class SlackStub:
     def message(self, channel: str, ts: str) -> JSON | None:
         found = self._find_message(self._dm_or_channel(channel), ts)
         return copy.deepcopy(found) if found is not None else None
+
+    def reactions(self, channel: str, ts: str) -> list[str]:
+        """Names of the reactions the bot has on the message at `ts` (reactions.add)."""
+        found = self._find_message(self._dm_or_channel(channel), ts)
+        if found is None:
+            return []
+        return [r["name"] for r in found.get("reactions", []) if self.bot_user_id in r["users"]]
 
     def ephemerals(self, user: str | None = None) -> list[JSON]:
         """Ephemeral messages sent (to `user`), each: channel, user, text, blocks?, message_ts."""
@@ -645,6 +758,10 @@ class SlackStub:
         if auth_error is not None:
             return web.json_response(answer({"ok": False, "error": auth_error}))
 
+        wait = self._posting_wait(method, params)
+        if wait is not None:
+            return self._fault_response(_Fault("ratelimit", None, retry_after=wait), answer)
+
         injected = self._take_fault(method, ("error",))
         if injected is not None:
             return web.json_response(answer({"ok": False, "error": injected.error}))
@@ -653,7 +770,23 @@ class SlackStub:
             result = self._methods[method](params)
         except SlackApiFailure as failure:
             result = {"ok": False, "error": failure.error, **failure.extra}
+        if method == "chat.postMessage" and result.get("ok"):
+            self._posted_at.setdefault(str(result["channel"]), deque()).append(time.monotonic())
         return web.json_response(answer(result))
+
+    def _posting_wait(self, method: str, params: JSON) -> int | None:
+        """Under `channel_post_limit`: the Retry-After (whole seconds) a chat.postMessage to a
+        channel that already had its posts this second gets, else None."""
+        if method != "chat.postMessage" or self.channel_post_limit is None:
+            return None
+        channel = self._dm_or_channel(str(params.get("channel") or ""))
+        posted = self._posted_at.get(channel)
+        now = time.monotonic()
+        while posted and now - posted[0] >= 1.0:
+            posted.popleft()
+        if posted is None or len(posted) < self.channel_post_limit:
+            return None
+        return max(1, math.ceil(1.0 - (now - posted[0])))
 
     async def handle_response_url(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -784,19 +917,24 @@ class SlackStub:
                 message[key] = copy.deepcopy(params[key])
         thread_ts = params.get("thread_ts")
         if thread_ts:
-            message["thread_ts"] = str(thread_ts)
-            parent = self._find_message(channel, str(thread_ts))
-            if parent is not None:
-                message["parent_user_id"] = parent.get("user")
-                parent["thread_ts"] = parent["ts"]
-                parent["reply_count"] = parent.get("reply_count", 0) + 1
-                users = parent.setdefault("reply_users", [])
-                if self.bot_user_id not in users:
-                    users.append(self.bot_user_id)
-                parent["reply_users_count"] = len(users)
-                parent["latest_reply"] = ts
+            self._join_thread(channel, message, str(thread_ts), self.bot_user_id)
         self._messages.setdefault(channel, []).append(message)
         return message
+
+    def _join_thread(self, channel: str, message: JSON, thread_ts: str, author: str) -> None:
+        """Make `message` a reply in the thread at `thread_ts`, counting it on the parent."""
+        message["thread_ts"] = thread_ts
+        parent = self._find_message(channel, thread_ts)
+        if parent is None:
+            return
+        message["parent_user_id"] = parent.get("user")
+        parent["thread_ts"] = parent["ts"]
+        parent["reply_count"] = parent.get("reply_count", 0) + 1
+        users = parent.setdefault("reply_users", [])
+        if author not in users:
+            users.append(author)
+        parent["reply_users_count"] = len(users)
+        parent["latest_reply"] = message["ts"]
 
     def _edit(self, message: JSON, params: JSON) -> None:
         # chat.update keeps blocks/attachments that are not re-sent; an empty list removes them.
@@ -937,6 +1075,46 @@ class SlackStub:
         if stored is not None and stored.get("thread_ts") not in (None, ts):
             permalink += f"?thread_ts={stored['thread_ts']}&cid={channel}"
         return {"ok": True, "channel": channel, "permalink": permalink}
+
+    def _reacted_message(self, params: JSON) -> tuple[JSON, str]:
+        channel = self._resolve_channel(params.get("channel"))
+        ts = str(params.get("timestamp") or "")
+        if not ts:
+            raise SlackApiFailure("no_item_specified")
+        message = self._find_message(channel, ts)
+        if message is None:
+            raise SlackApiFailure("message_not_found")
+        name = str(params.get("name") or "").strip(":")
+        if not name:
+            raise SlackApiFailure("invalid_name")
+        return message, name
+
+    def _reactions_add(self, params: JSON) -> JSON:
+        message, name = self._reacted_message(params)
+        reactions: list[JSON] = message.setdefault("reactions", [])
+        found = next((r for r in reactions if r["name"] == name), None)
+        if found is not None and self.bot_user_id in found["users"]:
+            raise SlackApiFailure("already_reacted")
+        if found is None:
+            found = {"name": name, "users": [], "count": 0}
+            reactions.append(found)
+        found["users"].append(self.bot_user_id)
+        found["count"] = len(found["users"])
+        return {"ok": True}
+
+    def _reactions_remove(self, params: JSON) -> JSON:
+        message, name = self._reacted_message(params)
+        reactions: list[JSON] = message.get("reactions", [])
+        found = next((r for r in reactions if r["name"] == name), None)
+        if found is None or self.bot_user_id not in found["users"]:
+            raise SlackApiFailure("no_reaction")
+        found["users"].remove(self.bot_user_id)
+        found["count"] = len(found["users"])
+        if not found["users"]:
+            reactions.remove(found)
+        if not reactions:
+            message.pop("reactions", None)
+        return {"ok": True}
 
     # ------------------------------------------------------------------ methods: conversations
 

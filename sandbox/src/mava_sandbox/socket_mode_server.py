@@ -44,6 +44,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from mava_sandbox.slack_requests import event_callback
 from mava_sandbox.slack_stub import STUB_APP_ID, SlackStub
 
 JSON = dict[str, Any]
@@ -251,6 +252,31 @@ class SocketModeServer:
         self.envelopes.setdefault(envelope_id, []).append(envelope)
         await target.ws.send_json(message)
         return envelope
+
+    async def send_event(
+        self,
+        event: JSON,
+        *,
+        event_id: str | None = None,
+        retry_attempt: int | None = None,
+        retry_reason: str | None = None,
+        envelope_id: str | None = None,
+        connection: Connection | None = None,
+        **fields: Any,
+    ) -> Envelope:
+        """Deliver an Events API `event` (e.g. from `SlackStub.user_message`) as an
+        ``events_api`` envelope. To model Slack's redelivery, send it again with the same
+        `event_id` (the first envelope's `payload["event_id"]`) and a `retry_attempt`;
+        `fields` go to `slack_requests.event_callback`."""
+        body = event_callback(event, event_id=event_id, **fields)
+        return await self.send(
+            "events_api",
+            json.loads(body),
+            envelope_id=envelope_id,
+            retry_attempt=retry_attempt,
+            retry_reason=retry_reason,
+            connection=connection,
+        )
 
     async def send_request(self, body: str, **options: Any) -> Envelope:
         """Send what `mava_sandbox.slack_requests` built for HTTP mode, as an envelope."""
