@@ -14,6 +14,9 @@ time in their id. So:
 - **Not within ±60 days**: `TicketNotFoundNear` says so, with the number of days, and
   the caller adds the dashboard link. Nothing wider is tried: a year-wide search can
   cost dozens of pages.
+- **Returned but unreadable** (skipped by `mava.pages`): `TicketUnreadable` says it was
+  found, what was wrong and (added by the caller) the dashboard link. If only the
+  version with messages cannot be read, the ticket is shown without its messages.
 
 Every page read on the way is remembered (by the client), so the next look-up of any
 ticket on it is exact.
@@ -21,7 +24,7 @@ ticket on it is exact.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Final, Protocol
@@ -71,6 +74,22 @@ class TicketNotFoundNear(errors.TicketNotFound):
         return TicketNotFoundNear(self.ticket_id or "", self.days, link)
 
 
+class TicketUnreadable(errors.MavaError):
+    """Mava returned the ticket, but in a shape we cannot read (see `mava.pages`)."""
+
+    def __init__(self, ticket_id: str, problems: str, link: str | None = None) -> None:
+        where = f"open it in Mava: {link}" if link else "open it in Mava from its dashboard"
+        super().__init__(
+            f"Ticket {ticket_id} was found in Mava, but it could not be read ({problems}), "
+            f"so it cannot be shown here — {where}"
+        )
+        self.ticket_id = ticket_id
+        self.problems = problems
+
+    def with_link(self, link: str) -> TicketUnreadable:
+        return TicketUnreadable(self.ticket_id, self.problems, link)
+
+
 def rings(born: datetime) -> list[tuple[datetime, datetime]]:
     """The windows searched for an id made at `born`, in order (each ring's earlier
     half first: imported tickets are usually created before their id)."""
@@ -89,7 +108,8 @@ async def find_ticket(
     known: datetime | None,
     include_messages: bool = True,
 ) -> Ticket:
-    """The ticket `ticket_id`; `known` is its createdAt if seen before."""
+    """The ticket `ticket_id`; `known` is its createdAt if seen before. Raises
+    `TicketUnreadable` if Mava returned it unreadable, `TicketNotFoundNear` if not."""
     if known is not None:
         found = await _exactly(pages, ticket_id, known, include_messages)
         if found is not None:
@@ -97,37 +117,50 @@ async def find_ticket(
     born = ticket_refs.created_at(ticket_id)
     for start, end in rings(born):
         query = TicketQuery(start=start, end=end, sort_order=SortOrder.ASC)
-        async for ticket in _tickets(pages, query):
-            if ticket.id != ticket_id:
-                continue
-            if not include_messages:
-                return ticket
-            full = await _exactly(pages, ticket_id, ticket.created_at, True)
-            return full or ticket
+        bare = await _search(pages, query, ticket_id)
+        if bare is None:
+            continue
+        if not include_messages:
+            return bare
+        try:
+            full = await _search(pages, _exact(bare.created_at, True), ticket_id)
+        except TicketUnreadable:
+            return bare  # only its messages cannot be read: show the rest
+        return full or bare
     raise TicketNotFoundNear(ticket_id, MARGINS[-1].days)
 
 
 async def _exactly(
     pages: Pages, ticket_id: str, created: datetime, include_messages: bool
 ) -> Ticket | None:
-    query = TicketQuery(
+    try:
+        return await _search(pages, _exact(created, include_messages), ticket_id)
+    except TicketUnreadable:
+        if not include_messages:
+            raise
+    # Unreadable with its messages: it may read without them (one more request).
+    return await _search(pages, _exact(created, False), ticket_id)
+
+
+def _exact(created: datetime, include_messages: bool) -> TicketQuery:
+    return TicketQuery(
         start=created - EXACT,
         end=created + EXACT,
         sort_order=SortOrder.ASC,
         include_messages=include_messages,
     )
-    async for ticket in _tickets(pages, query):
-        if ticket.id == ticket_id:
-            return ticket
-    return None
 
 
-async def _tickets(pages: Pages, query: TicketQuery) -> AsyncIterator[Ticket]:
+async def _search(pages: Pages, query: TicketQuery, ticket_id: str) -> Ticket | None:
+    """`ticket_id` from the pages of `query`, read until it is found."""
     skip = 0
     while True:
         page = await pages.fetch_tickets(query, limit=PAGE_SIZE, skip=skip)
         for ticket in page.tickets:
-            yield ticket
-        if not page.pagination.has_more or not page.tickets:
-            return
+            if ticket.id == ticket_id:
+                return ticket
+        if ticket_id in page.unreadable:
+            raise TicketUnreadable(ticket_id, page.unreadable[ticket_id])
+        if not page.pagination.has_more or not (page.tickets or page.skipped):
+            return None
         skip += PAGE_SIZE

@@ -212,6 +212,8 @@ class TicketPage(MavaModel):
     count: int
     pagination: Pagination
     skipped: int = 0  # tickets on this page that could not be read (see `mava.pages`)
+    # Of those, the ones with an id: id -> what was wrong, in a few words (no values).
+    unreadable: dict[str, str] = Field(default_factory=dict)
 
 
 # --- What we send: strict, no extra fields --------------------------------------

@@ -5,7 +5,9 @@ whole answer is a `MavaProtocolError`. Each ticket is then read on its own: one 
 cannot be understood even leniently (see `mava.models`) is skipped, so one odd ticket
 never blocks the rest. A skipped ticket is logged once per ticket id with what was
 wrong (field path and error type, never its content), and reported to `on_unreadable`
-every time it is skipped (for a metric).
+every time it is skipped (for a metric). The page names each skipped ticket that has an
+id, with what was wrong in a few words (`TicketPage.unreadable`), so a look-up by id can
+say "found, but unreadable" rather than "not found".
 """
 
 from __future__ import annotations
@@ -42,13 +44,18 @@ class TicketPageReader:
             raise errors.MavaProtocolError() from exc
         tickets: list[Ticket] = []
         skipped = 0
+        unreadable: dict[str, str] = {}
         for position, item in enumerate(items):
             try:
                 tickets.append(Ticket.model_validate(item))
             except ValidationError as exc:
                 skipped += 1
                 self._unreadable(item, position, exc)
-        return envelope.model_copy(update={"tickets": tickets, "skipped": skipped})
+                if (ticket_id := _ticket_id(item)) is not None:
+                    unreadable[ticket_id] = summary(exc)
+        return envelope.model_copy(
+            update={"tickets": tickets, "skipped": skipped, "unreadable": unreadable}
+        )
 
     def _unreadable(self, item: Any, position: int, exc: ValidationError) -> None:
         if self._on_unreadable is not None:
@@ -76,6 +83,16 @@ def problems(exc: ValidationError) -> str:
         path = ".".join(str(part) for part in error["loc"]) or "(ticket)"
         found.append(f"{path}: {error['type']}")
     return "; ".join(dict.fromkeys(found))
+
+
+def summary(exc: ValidationError) -> str:
+    """What was wrong in a few words for a user, e.g. "priority in an unexpected shape"."""
+    fields: dict[str, str] = {}
+    for error in exc.errors(include_input=False, include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else "the ticket"
+        missing = error["type"] == "missing" and len(error["loc"]) == 1
+        fields.setdefault(field, "missing" if missing else "in an unexpected shape")
+    return ", ".join(f"{field} {what}" for field, what in fields.items())
 
 
 def _ticket_id(item: Any) -> str | None:

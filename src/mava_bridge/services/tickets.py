@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.client import MavaClient
-from mava_bridge.mava.lookup import TicketNotFoundNear
+from mava_bridge.mava.errors import MavaError, MavaOutcomeUnknown
+from mava_bridge.mava.lookup import TicketNotFoundNear, TicketUnreadable
 from mava_bridge.mava.models import (
     UNASSIGNED,
     Agent,
@@ -24,6 +30,12 @@ from mava_bridge.mava.models import (
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.services.errors import ServiceError
 from mava_bridge.services.paging import at_or_above
+from mava_bridge.store import follows
+from mava_bridge.store.db import Database
+from mava_bridge.store.tables import utcnow
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LIST_LIMIT = 20
 # The most characters Mava stores in one message or note (it answers 400 beyond; the
@@ -56,8 +68,14 @@ class TicketService:
         cache_ttl: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
         link: Callable[[str], str] | None = None,
+        db: Database | None = None,
+        now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.mava = mava
+        # Where the bridge's own replies and notes are recorded, so a followed ticket's
+        # thread does not echo them back (mava_bridge.delivery.threads); None: nowhere.
+        self._db = db
+        self._now = now
         self._link = link
         self._ttl = cache_ttl
         self._clock = clock
@@ -69,7 +87,8 @@ class TicketService:
     async def ticket(self, ref: str) -> Ticket:
         try:
             return await self.mava.get_ticket(ref)
-        except TicketNotFoundNear as exc:
+        except (TicketNotFoundNear, TicketUnreadable) as exc:
+            # Both end with "open it in Mava": give them the ticket's dashboard link.
             if self._link is None or not exc.ticket_id:
                 raise
             raise exc.with_link(self._link(exc.ticket_id)) from None
@@ -114,7 +133,7 @@ class TicketService:
 
     async def reply(self, ticket_id: str, text: str) -> None:
         _check_length(_required(text))
-        await self.mava.send_message(ticket_id, text, message_type=MessageType.EXTERNAL)
+        await self._send(ticket_id, text, MessageType.EXTERNAL)
 
     async def note(self, ticket_id: str, text: str, *, author: str, source: str = "") -> str:
         """Add an attributed private note; returns the text stored in Mava."""
@@ -122,8 +141,29 @@ class TicketService:
         if source:
             body += f"\n\n{source}"
         _check_length(body, note=True)
-        await self.mava.send_message(ticket_id, body, message_type=MessageType.INTERNAL_NOTE)
+        await self._send(ticket_id, body, MessageType.INTERNAL_NOTE)
         return body
+
+    async def _send(self, ticket_id: str, content: str, message_type: MessageType) -> None:
+        """Send, recorded as the bridge's own BEFORE the request (a thread sync reading the
+        ticket meanwhile must already know it); Mava's message id is added after, and a
+        refused message is forgotten. A record that fails never fails the send."""
+        db = self._db
+        record = None
+        if db is not None:
+            record = await _quietly(
+                follows.record_bridge_message(
+                    db, ticket_id=ticket_id, mava_message_id=None, content=content, now=self._now()
+                )
+            )
+        try:
+            answer = await self.mava.send_message(ticket_id, content, message_type=message_type)
+        except MavaError as exc:
+            if db is not None and record is not None and not isinstance(exc, MavaOutcomeUnknown):
+                await _quietly(follows.forget_bridge_message(db, record))
+            raise
+        if db is not None and record is not None:
+            await _quietly(follows.bridge_message_sent(db, record, _message_id(answer)))
 
     async def set_status(self, ticket_id: str, status: Status) -> None:
         await self.mava.update_ticket(ticket_id, status=status)
@@ -228,6 +268,24 @@ def _check_length(text: str, *, note: bool = False) -> None:
     refusal = too_long(text, note=note)
     if refusal is not None:
         raise ServiceError(refusal)
+
+
+async def _quietly(step: Awaitable[T]) -> T | None:
+    """A store write about the bridge's own message: its failure is logged, not raised."""
+    try:
+        return await step
+    except SQLAlchemyError as exc:
+        log.warning(
+            "could not record the bridge's own message", extra={"error": type(exc).__name__}
+        )
+        return None
+
+
+def _message_id(answer: Any) -> str | None:
+    """The id of the message `PUT /api/message` created (`{message: {_id}}`), if given."""
+    message = answer.get("message") if isinstance(answer, dict) else None
+    found = message.get("_id") if isinstance(message, dict) else None
+    return found if isinstance(found, str) and found else None
 
 
 def _required(text: str) -> str:
