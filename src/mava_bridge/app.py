@@ -30,10 +30,13 @@ from mava_bridge.delivery import (
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.lookup import TicketMemory
+from mava_bridge.mava.ratelimit import Limiter
+from mava_bridge.mava.shared_limiter import SharedLimiter
 from mava_bridge.observability.health import health_routes
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.actions import build_actions
 from mava_bridge.services.audit import AuditMirror, no_mirror
+from mava_bridge.services.follows import FollowService
 from mava_bridge.services.subscriptions import Clock, SubscriptionService
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.settings import Settings
@@ -52,6 +55,7 @@ from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.leader import Leadership, replica_name
+from mava_bridge.store.mava_budget import PostgresBudget
 from mava_bridge.store.seen_tickets import SeenTickets
 from mava_bridge.store.tables import utcnow
 
@@ -72,16 +76,29 @@ class Delivery:
 
 
 def mava_client(
-    settings: Settings, metrics: Metrics | None = None, memory: TicketMemory | None = None
+    settings: Settings,
+    metrics: Metrics | None = None,
+    memory: TicketMemory | None = None,
+    db: Database | None = None,
 ) -> MavaClient:
     """The Mava client; `metrics` None for one-shot commands (check, preview);
-    `memory` remembers when each ticket read was created (a look-up is then exact)."""
+    `memory` remembers when each ticket read was created (a look-up is then exact).
+    With a PostgreSQL `db` its sends draw from the budget all replicas share."""
     token = settings.mava_api_token
     if token is None:
         raise ValueError("MAVA_API_TOKEN is not set")
-    limiter = MavaClient.shared_limiter(
-        token, settings.mava_rate_limit, settings.mava_rate_window_seconds
-    )
+    limiter: Limiter
+    if db is not None and not db.is_sqlite:
+        limiter = SharedLimiter(
+            PostgresBudget(db.engine, token.get_secret_value()),
+            settings.mava_rate_limit,
+            settings.mava_rate_window_seconds,
+            fallback_limit=settings.mava_rate_fallback,
+        )
+    else:
+        limiter = MavaClient.shared_limiter(
+            token, settings.mava_rate_limit, settings.mava_rate_window_seconds
+        )
     return MavaClient(
         str(settings.mava_api_url),
         token,
@@ -183,15 +200,26 @@ def build_deps(
     """What the listeners use: the services, access control and the delivery parts
     `/mava` commands reach (subscriptions, `/mava digest`, alert threads)."""
     identity = BotIdentity(clients.bot)
-
-    async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
-        return await ticket_for_thread(db, channel_id, thread_ts)
-
     tickets = TicketService(mava, link=settings.ticket_url)
     audit = AuditLog(db)
     idempotency = IdempotencyStore(db, settings.idempotency_window_seconds)
     channel = settings.audit_channel
     mirror: AuditMirror = AuditChannel(clients.bot, channel) if channel else no_mirror
+    actions = build_actions(
+        tickets=tickets,
+        subscriptions=delivery.subscriptions,
+        digests=delivery.digests,
+        audit_log=audit,
+        idempotency=idempotency,
+        mirror=mirror,
+    )
+    follows = FollowService(db, actions.auditor, clock=utcnow)
+
+    async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
+        """The ticket of an alert's thread or of a followed ticket's thread."""
+        found = await follows.ticket_for_thread(channel_id, thread_ts)
+        return found or await ticket_for_thread(db, channel_id, thread_ts)
+
     return Deps(
         settings=settings,
         tickets=tickets,
@@ -208,14 +236,8 @@ def build_deps(
         subscriptions=delivery.subscriptions,
         metrics=metrics,
         thread_ticket=thread_ticket,
-        actions=build_actions(
-            tickets=tickets,
-            subscriptions=delivery.subscriptions,
-            digests=delivery.digests,
-            audit_log=audit,
-            idempotency=idempotency,
-            mirror=mirror,
-        ),
+        actions=actions,
+        follows=follows,
     )
 
 
@@ -242,7 +264,7 @@ class Bridge:
         db = Database(settings.database_url)
         if migrate:
             await db.migrate()
-        mava = mava_client(settings, metrics, SeenTickets(db))
+        mava = mava_client(settings, metrics, SeenTickets(db), db)
         clients = slack_clients(settings, aiohttp.ClientSession())
         leadership = Leadership(db, check_seconds=settings.leader_check_seconds)
         delivery = build_delivery(

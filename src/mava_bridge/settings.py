@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     mava_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     mava_rate_limit: int = Field(default=90, ge=1)
     mava_rate_window_seconds: float = Field(default=30.0, gt=0)
+    # A replica's own share while the shared budget (PostgreSQL) cannot be reached.
+    mava_rate_fallback_limit: int | None = Field(default=None, ge=1)
 
     # Service
     database_url: str = "sqlite+aiosqlite:///./mava-bot.db"
@@ -92,6 +94,8 @@ class Settings(BaseSettings):
     digest_schedule: str = "0 9 * * 1-5"
     digest_timezone: str = "UTC"
     digest_skip_empty: bool = False
+    # How many one-year windows back a digest searches at most (delivery.queries).
+    digest_max_years: int = Field(default=5, ge=1)
     alert_channel: str | None = None
     alert_min_priority: Literal["low", "medium", "high"] = "high"
     alert_unassigned: bool = False
@@ -207,6 +211,12 @@ class Settings(BaseSettings):
     @property
     def alert_priority(self) -> Priority:
         return Priority[self.alert_min_priority.upper()]
+
+    @property
+    def mava_rate_fallback(self) -> int:
+        """MAVA_RATE_FALLBACK_LIMIT, default a third of MAVA_RATE_LIMIT; never above it."""
+        share = self.mava_rate_fallback_limit or max(1, self.mava_rate_limit // 3)
+        return min(share, self.mava_rate_limit)
 
     @property
     def socket_mode(self) -> bool:

@@ -52,6 +52,7 @@ FIXES: dict[str, str] = {
     "MAVA_TIMEOUT_SECONDS": "seconds to wait for Mava, more than 0 and at most 120 (default 10)",
     "MAVA_RATE_LIMIT": "requests per window allowed by Mava, at least 1 (default 90)",
     "MAVA_RATE_WINDOW_SECONDS": "the rate-limit window in seconds, more than 0 (default 30)",
+    "MAVA_RATE_FALLBACK_LIMIT": "requests per window while the shared budget is down, at least 1",
     "USER_CACHE_TTL_SECONDS": "seconds to cache Slack user lookups, 0 or more (default 300)",
     "IDEMPOTENCY_WINDOW_SECONDS": "seconds a repeated submission counts as a duplicate, at "
     "least 1 (default 120)",

@@ -40,7 +40,7 @@ from mava_bridge.mava.models import (
 )
 from mava_bridge.mava.pages import TicketPageReader
 from mava_bridge.mava.query import PAGE_SIZE, TicketQuery
-from mava_bridge.mava.ratelimit import RateLimiter, limiter_for
+from mava_bridge.mava.ratelimit import Limiter, RateLimiter, limiter_for
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class MavaClient:
         token: SecretStr | str,
         *,
         timeout: float = 10.0,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         observer: RequestObserver | None = None,
@@ -73,7 +73,7 @@ class MavaClient:
     ) -> None:
         secret = token if isinstance(token, SecretStr) else SecretStr(token)
         self._token = secret
-        self._limiter = limiter or RateLimiter()
+        self._limiter: Limiter = limiter or RateLimiter()
         self._retry = retry or MAVA_RETRY
         self._observer = observer
         self._wait_observer = wait_observer
@@ -101,7 +101,7 @@ class MavaClient:
         await self.aclose()
 
     @property
-    def limiter(self) -> RateLimiter:
+    def limiter(self) -> Limiter:
         return self._limiter
 
     # --- endpoints ----------------------------------------------------------------

@@ -25,7 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from enum import IntEnum
-from typing import Final
+from typing import Final, Protocol
 
 
 class Lane(IntEnum):
@@ -54,6 +54,25 @@ def background() -> Iterator[None]:
 def default_reserve(limit: int) -> int:
     """Slots of each window kept for interactive sends: a tenth (9 of 90; 0 below 10)."""
     return limit // 10
+
+
+class Limiter(Protocol):
+    """What `MavaClient` needs of a limiter: `RateLimiter` (one process) or
+    `SharedLimiter` (replicas drawing from one budget)."""
+
+    async def acquire(self, lane: Lane | None = None) -> float: ...
+
+    def pause_for(self, seconds: float) -> None: ...
+
+
+class SharedBudget(Protocol):
+    """One sliding window per API key that several processes draw from (on PostgreSQL:
+    `mava_bridge.store.mava_budget`). Raises when it cannot be reached."""
+
+    async def take(self, cap: int, window: float, lane: str) -> float:
+        """Count one send and return 0.0 if the last `window` seconds hold fewer than
+        `cap` sends; else count nothing and return the seconds until one may go."""
+        ...
 
 
 class WindowScheduler:

@@ -1,0 +1,84 @@
+"""The Mava budget every replica draws from, on the PostgreSQL database they share.
+
+One sliding window per API key: `mava_sends` holds each send still inside it (the key
+only as a hash). `take` is one short transaction: `pg_advisory_xact_lock` on a number
+derived from the key, so the replicas sending with one key decide one at a time (and
+replicas of other keys do not wait); count what the window holds by the database's
+clock, since replicas' clocks differ; insert the send if the lane's cap allows it, else
+answer when the send that makes room leaves the window; drop sends that have left it.
+
+PostgreSQL rather than Redis: every replica already shares it (no new service to run,
+secure and watch), and a send costs one transaction of a few milliseconds against a
+budget of a few sends per second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from mava_bridge.store.tables import MavaSend
+
+# Sends of keys no longer used (a rotated key) are dropped once this old.
+FORGET_AFTER: Final = timedelta(hours=1)
+
+
+def key_hash(api_key: str) -> str:
+    """What the table stores instead of the key (API keys are long random strings, so
+    their hash cannot be guessed back)."""
+    return hashlib.sha256(b"mava-budget:" + api_key.encode()).hexdigest()
+
+
+def lock_id(hashed: str) -> int:
+    """The advisory lock of one key: the hash's first 8 bytes as a signed bigint."""
+    return int.from_bytes(bytes.fromhex(hashed[:16]), "big", signed=True)
+
+
+class PostgresBudget:
+    """`mava_bridge.mava.ratelimit.SharedBudget` on PostgreSQL."""
+
+    def __init__(self, engine: AsyncEngine, api_key: str) -> None:
+        if engine.dialect.name != "postgresql":
+            raise ValueError("the shared Mava budget needs PostgreSQL")
+        self._engine = engine
+        self._hash = key_hash(api_key)
+        self._lock = lock_id(self._hash)
+
+    async def take(self, cap: int, window: float, lane: str) -> float:
+        async with self._engine.begin() as conn:
+            await conn.execute(select(func.pg_advisory_xact_lock(self._lock)))
+            # clock_timestamp(), not now(): now() is when the transaction began, before
+            # the lock was ours, and could be earlier than a send already counted.
+            now: datetime = (await conn.execute(select(func.clock_timestamp()))).scalar_one()
+            await conn.execute(
+                delete(MavaSend).where(
+                    or_(
+                        (MavaSend.key_hash == self._hash)
+                        & (MavaSend.sent_at <= now - timedelta(seconds=window)),
+                        MavaSend.sent_at <= now - FORGET_AFTER,
+                    )
+                )
+            )
+            mine = MavaSend.key_hash == self._hash
+            held = (
+                await conn.execute(select(func.count()).select_from(MavaSend).where(mine))
+            ).scalar_one()
+            if held >= cap:
+                # The send whose leaving makes room: index held - cap, oldest first.
+                freeing: datetime = (
+                    await conn.execute(
+                        select(MavaSend.sent_at)
+                        .where(mine)
+                        .order_by(MavaSend.sent_at)
+                        .offset(held - cap)
+                        .limit(1)
+                    )
+                ).scalar_one()
+                # Every row left is inside the window, so this is > 0.
+                return max((freeing - now).total_seconds() + window, 0.001)
+            await conn.execute(insert(MavaSend).values(key_hash=self._hash, sent_at=now, lane=lane))
+            return 0.0
