@@ -447,6 +447,11 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "reactions_add": ("reactions:write",),
     "files_info": ("files:read",),
 }
+# Event subscriptions -> the bot scope Slack requires for them.
+EVENT_SCOPES: dict[str, str] = {
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+}
 _API_CALL = re.compile(
     r"\.((?:api|auth|chat|conversations|files|reactions|usergroups|users|views)_[A-Za-z_]+)\("
 )
@@ -512,7 +517,9 @@ def test_manifest_settings(manifest: dict[str, Any]) -> None:
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["org_deploy_enabled"] is False
     assert settings["token_rotation_enabled"] is False
-    assert "event_subscriptions" not in settings  # nothing listens to events
+    # Messages in followed ticket threads (slack/listeners/events.py), nothing else.
+    assert settings["event_subscriptions"]["bot_events"] == ["message.channels", "message.groups"]
+    assert "request_url" not in settings["event_subscriptions"]  # HTTP mode: commented
 
 
 def test_manifest_http_mode_urls_are_commented_and_valid_when_uncommented() -> None:
@@ -528,6 +535,7 @@ def test_manifest_http_mode_urls_are_commented_and_valid_when_uncommented() -> N
     )
     assert http["features"]["slash_commands"][0]["url"] == url
     assert http["settings"]["interactivity"]["request_url"] == url
+    assert http["settings"]["event_subscriptions"]["request_url"] == url
 
 
 def test_every_scope_is_used(manifest: dict[str, Any]) -> None:
@@ -540,6 +548,11 @@ def test_every_scope_is_used(manifest: dict[str, Any]) -> None:
         if scope == "commands":
             used = bool(manifest["features"].get("slash_commands")) or bool(
                 manifest["features"].get("shortcuts")
+            )
+        elif scope in EVENT_SCOPES.values():
+            events = manifest["settings"].get("event_subscriptions", {}).get("bot_events", [])
+            used = any(EVENT_SCOPES.get(event) == scope for event in events) and any(
+                '@app.event("message")' in text for text in sources.values()
             )
         elif scope == "users:read.email":
             # users.info only fills profile.email with this scope.

@@ -128,6 +128,7 @@ async def test_digest_buttons_redraw_only_their_item(stack: Stack) -> None:
             "ticket_note",
             "ticket_assign_me",
             "ticket_resolve",
+            "ticket_follow",
         ]
     )
 
@@ -136,7 +137,7 @@ async def test_digest_buttons_redraw_only_their_item(stack: Stack) -> None:
     assert mava_ticket(stack, second)["status"] == "Open"
     assert _others(resolved["blocks"], first) == _others(original, first)
     assert f"Resolved by <@{JANE}>" in shown(resolved["blocks"])
-    assert _buttons(resolved["blocks"], first) == ["ticket_reply", "ticket_note"]
+    assert _buttons(resolved["blocks"], first) == ["ticket_reply", "ticket_note", "ticket_follow"]
     assert resolved["text"] == message["text"]
     # Only the item's buttons answer through chat.update; nothing ephemeral was said.
     assert stack.slack.responses() == []

@@ -296,7 +296,13 @@ async def test_show_card_fields(stack: Stack) -> None:
     buttons = [
         e["action_id"] for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]
     ]
-    assert buttons == ["ticket_open", "ticket_reply", "ticket_note", "ticket_resolve"]
+    assert buttons == [
+        "ticket_open",
+        "ticket_reply",
+        "ticket_note",
+        "ticket_resolve",
+        "ticket_follow",
+    ]
 
 
 def _count_of(text: str) -> int:

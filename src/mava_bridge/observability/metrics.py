@@ -24,7 +24,7 @@ from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
-SlackKind = Literal["command", "shortcut", "action", "view"]
+SlackKind = Literal["command", "shortcut", "action", "view", "event"]
 
 # Slack allows 3 s to ack and we aim for tens of milliseconds, so resolution is spent there.
 ACK_BUCKETS: Final = (
@@ -121,6 +121,16 @@ class Metrics:
         self.digest_items_delivered = Counter(
             "digest_items_delivered",
             "Tickets listed in digests posted to Slack.",
+            registry=registry,
+        )
+        self.thread_messages_mirrored = Counter(
+            "thread_messages_mirrored",
+            "Mava messages posted into followed tickets' Slack threads.",
+            registry=registry,
+        )
+        self.thread_sync_pages = Counter(
+            "thread_sync_pages",
+            "Mava requests (search pages and look-ups) made by the thread sync.",
             registry=registry,
         )
         self.poll_lag_seconds = Gauge(

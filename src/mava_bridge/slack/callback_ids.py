@@ -11,10 +11,20 @@ ACTION_REPLY = "ticket_reply"
 ACTION_NOTE = "ticket_note"
 ACTION_ASSIGN_ME = "ticket_assign_me"
 ACTION_RESOLVE = "ticket_resolve"
+# Follow a ticket in this channel (a new card, its thread kept in sync), or stop.
+ACTION_FOLLOW = "ticket_follow"
+ACTION_UNFOLLOW = "ticket_unfollow"
 # A link button: Slack opens the URL and still sends an action that must be acked.
 ACTION_OPEN_IN_MAVA = "ticket_open"
 
-TICKET_ACTIONS = (ACTION_REPLY, ACTION_NOTE, ACTION_ASSIGN_ME, ACTION_RESOLVE)
+TICKET_ACTIONS = (
+    ACTION_REPLY,
+    ACTION_NOTE,
+    ACTION_ASSIGN_ME,
+    ACTION_RESOLVE,
+    ACTION_FOLLOW,
+    ACTION_UNFOLLOW,
+)
 
 # View (modal) callback ids.
 VIEW_REPLY = "reply_modal"

@@ -11,6 +11,7 @@ from typing import Any
 
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.actions import Actions
+from mava_bridge.services.follows import FollowService
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.settings import Settings
@@ -103,8 +104,9 @@ class Deps:
     audit: AuditLog
     subscriptions: SubscriptionService
     metrics: Metrics
-    thread_ticket: Callable[[str, str], Awaitable[str | None]]  # alert thread -> ticket
+    thread_ticket: Callable[[str, str], Awaitable[str | None]]  # alert/followed thread -> ticket
     actions: Actions  # every action (once, audited); listeners parse, call, render
+    follows: FollowService  # followed tickets' threads, thread notes, event ids seen
     inflight: InFlight = field(default_factory=InFlight)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 

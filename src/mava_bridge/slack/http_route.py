@@ -7,6 +7,9 @@ Every request is checked here, in this order, before Bolt or a listener sees it:
    without a secret every request is refused, since nothing could be verified;
 3. its shape is checked (`mava_bridge.slack.inbound`), so listeners get what they index (4xx).
 
+Events API requests are JSON: `url_verification` is answered here with its challenge
+(after the signature check), an `event_callback` is acked at once and run by Bolt.
+
 A refusal is logged as one short line with the reason: never the body, never a
 response_url (the body of a request we refuse is, by definition, not Slack's word).
 In Socket Mode this route is not served at all: Slack's requests come over the socket.
@@ -110,15 +113,22 @@ class SlackEventsRoute:
                 extra={"status": refused.status, "remote": request.remote},
             )
             return web.Response(status=refused.status, text=refused.reason)
-        if inbound.kind == "ssl_check":
-            return web.Response(status=200)  # Slack checking the certificate: nothing to do
+        if inbound.kind in ("ssl_check", "ignored"):
+            # Slack checking the certificate, or an event nothing here listens to (a 4xx
+            # would only be retried): nothing to do.
+            return web.Response(status=200)
+        if inbound.kind == "url_verification":
+            # Slack checking the Request URL when events are switched on; signed like
+            # any request, and answered with the challenge it sent.
+            return web.json_response({"challenge": inbound.body["challenge"]})
         bolt_request = _bolt_request(request, text, inbound)
-        if inbound.kind == "command":
+        if inbound.kind in ("command", "event"):
             # A slash command's ack is an empty 200 (`/mava` answers on its
-            # response_url), so send it now and let Bolt run the command after it:
-            # under a burst, Bolt's middleware before each ack was most of the time to
-            # ack the last one (bench/ack_latency.py).
-            self.inflight.spawn(self.app.async_dispatch(bolt_request), name="command")
+            # response_url), and so is an event's, so send it now and let Bolt run the
+            # listener after it: under a burst, Bolt's middleware before each ack was
+            # most of the time to ack the last one (bench/ack_latency.py). A retried
+            # event (X-Slack-Retry-Num) is dropped by its listener, by event id.
+            self.inflight.spawn(self.app.async_dispatch(bolt_request), name=inbound.kind)
             self._observe(started)
             return web.Response(status=200)
         bolt_response = await self.app.async_dispatch(bolt_request)

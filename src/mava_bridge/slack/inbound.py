@@ -1,7 +1,8 @@
 """The shape of a signed Slack request, checked once at the door so listeners can index it.
 
-Slack sends slash commands as a form and interactivity as a form with one `payload`
-field holding a JSON object. `parse` turns a verified body into that dict, or raises
+Slack sends slash commands as a form, interactivity as a form with one `payload`
+field holding a JSON object, and Events API requests (`url_verification`,
+`event_callback`) as JSON. `parse` turns a verified body into that dict, or raises
 `Malformed` with the 4xx to answer: listeners then read `body["user"]["id"]`,
 `body["actions"][0]["value"]` or `body["view"]["id"]` without guarding each lookup,
 and a request nothing here handles is refused before Bolt would log it whole.
@@ -31,6 +32,7 @@ from mava_bridge.slack.callback_ids import (
 
 JSON = dict[str, Any]
 FORM = "application/x-www-form-urlencoded"
+JSON_TYPE = "application/json"
 
 # What the listeners handle; anything else is answered 404 here.
 COMMANDS = frozenset({"/mava"})
@@ -39,10 +41,15 @@ ACTIONS = frozenset({*TICKET_ACTIONS, ACTION_OPEN_IN_MAVA})
 VIEWS = frozenset(
     {VIEW_REPLY, VIEW_NOTE, VIEW_SHORTCUT_NOTE, VIEW_SHORTCUT_REPLY, VIEW_SHORTCUT_REPLY_CONFIRM}
 )
+# Events the listeners handle (listeners/events.py). Another type is acked and dropped
+# ("ignored"): answering 4xx would only make Slack retry it, then switch events off.
+EVENTS = frozenset({"message"})
 # Slack's forms have about 15 fields; far more is not Slack.
 MAX_FORM_FIELDS = 64
 
-Kind = Literal["command", "shortcut", "action", "view", "ssl_check"]
+Kind = Literal[
+    "command", "shortcut", "action", "view", "ssl_check", "url_verification", "event", "ignored"
+]
 
 
 class Malformed(Exception):
@@ -63,6 +70,8 @@ class Inbound:
 
 def parse(content_type: str, text: str) -> Inbound:
     """The request body as listeners see it, or `Malformed`."""
+    if content_type == JSON_TYPE:
+        return _events_api(_json_object(text, "body"))
     if content_type != FORM:
         raise Malformed(f"expected a form body, got {content_type or 'no content type'}", 415)
     if text.lstrip().startswith("{"):
@@ -90,14 +99,47 @@ def _command(fields: dict[str, str]) -> Inbound:
     return Inbound("command", command, fields)
 
 
-def _json_object(raw: str) -> JSON:
+def _json_object(raw: str, what: str = "payload") -> JSON:
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError):  # not JSON, a number too long, nesting too deep
-        raise Malformed("payload is not JSON") from None
+        raise Malformed(f"{what} is not JSON") from None
     if not isinstance(value, dict):
-        raise Malformed("payload is not a JSON object")
+        raise Malformed(f"{what} is not a JSON object")
     return value
+
+
+def _events_api(body: JSON) -> Inbound:
+    """An Events API request: the URL check when the app is set up, or one event."""
+    kind = body.get("type")
+    if kind == "url_verification":
+        _text(body, "challenge")
+        return Inbound("url_verification", "url_verification", body)
+    if kind == "app_rate_limited":  # Slack telling us it dropped events: nothing to run
+        return Inbound("ignored", "app_rate_limited", body)
+    if kind != "event_callback":
+        raise Malformed("Events API type not handled", 404)
+    _text(body, "event_id")
+    for key in ("team_id", "api_app_id"):
+        _text(body, key, required=False)
+    authorizations = body.get("authorizations", [])
+    if not isinstance(authorizations, list) or not all(isinstance(a, dict) for a in authorizations):
+        raise Malformed("authorizations is not a list of objects")
+    event = _object(body, "event")
+    event_type = _text(event, "type", "event.")
+    if event_type not in EVENTS:
+        return Inbound("ignored", event_type, body)
+    _text(event, "channel", "event.")
+    for key in ("ts", "thread_ts", "user", "text", "subtype", "bot_id", "channel_type"):
+        _text(event, key, "event.", required=False)
+    for inner in ("message", "previous_message"):  # message_changed, message_deleted
+        message = _optional(event, inner, "event.")
+        for key in ("ts", "thread_ts", "user", "bot_id", "subtype"):
+            _text(message or {}, key, f"event.{inner}.", required=False)
+    files = event.get("files", [])
+    if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
+        raise Malformed("event.files is not a list of objects")
+    return Inbound("event", event_type, body)
 
 
 def _interactive(payload: JSON) -> Inbound:

@@ -252,13 +252,15 @@ class SocketMode:
         started = time.monotonic()
         if self.inflight is not None:
             self.inflight.request_arrived()
-            if request.type == "slash_commands":
-                # As the HTTP door does: `/mava` acks with nothing (it answers on its
-                # response_url), so ack now and let Bolt run it after the acks of a
-                # burst; Bolt's own ack then has nothing left to say.
+            if request.type in ("slash_commands", "events_api"):
+                # As the HTTP door does: `/mava` and events ack with nothing (`/mava`
+                # answers on its response_url), so ack now and let Bolt run them after
+                # the acks of a burst; Bolt's own ack then has nothing left to say. A
+                # redelivered event is dropped by its listener, by event id.
                 await client.send_socket_mode_response({"envelope_id": request.envelope_id})
                 self._acked(started)
-                self.inflight.spawn(run_async_bolt_app(self.app, request), name="command")
+                name = "command" if request.type == "slash_commands" else "event"
+                self.inflight.spawn(run_async_bolt_app(self.app, request), name=name)
                 return
         response = await run_async_bolt_app(self.app, request)
         await send_async_response(client, request, response, started)

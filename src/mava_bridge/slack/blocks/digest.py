@@ -33,6 +33,7 @@ from mava_bridge.slack.blocks.common import (
     ticket_buttons,
     ticket_link,
 )
+from mava_bridge.slack.blocks.tickets import follow_button, with_button
 from mava_bridge.slack.callback_ids import actions_block_id, item_block_id, state_block_id
 
 DEFAULT_ITEMS_PER_MESSAGE = 15
@@ -41,7 +42,12 @@ _GROUP_NAMES = {Priority.HIGH: "High", Priority.MEDIUM: "Medium", Priority.LOW: 
 
 
 def digest_item(
-    ticket: Ticket, *, link: LinkFor, now: datetime, state_line: str | None = None
+    ticket: Ticket,
+    *,
+    link: LinkFor,
+    now: datetime,
+    state_line: str | None = None,
+    follow: bool = False,
 ) -> list[Block]:
     """One ticket with its buttons.
 
@@ -65,7 +71,8 @@ def digest_item(
     if state_line:
         blocks.append(context(state_line, block_id=state_block_id(ticket.id)))
     blocks.append(ticket_buttons(ticket))
-    return blocks
+    # Follow on digest items; an alert's own thread already follows its ticket.
+    return with_button(blocks, ticket.id, follow_button(ticket.id)) if follow else blocks
 
 
 def _zone(tz_name: str) -> tuple[tzinfo, str]:
@@ -180,7 +187,7 @@ def _units(ordered: Sequence[Ticket], link: LinkFor, now: datetime) -> list[list
             label = f"{PRIORITY_EMOJI[group]} *{_GROUP_NAMES[group]} priority* ({counts[group]})"
             unit.append(context(label))
             previous = group
-        unit.extend(digest_item(ticket, link=link, now=now))
+        unit.extend(digest_item(ticket, link=link, now=now, follow=True))
         units.append(unit)
     return units
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from mava_bridge.mava.models import Category, Ticket
 from mava_bridge.slack import text as t
@@ -11,6 +12,7 @@ from mava_bridge.slack.blocks.common import (
     Block,
     LinkFor,
     assignee_label,
+    button,
     category_label,
     chunk_lines,
     context,
@@ -31,17 +33,41 @@ from mava_bridge.slack.blocks.common import (
     ticket_buttons,
     ticket_link,
 )
-from mava_bridge.slack.callback_ids import item_block_id
+from mava_bridge.slack.callback_ids import ACTION_FOLLOW, actions_block_id, item_block_id
 
 MAX_CARD_MESSAGES = 40  # keeps a card under 50 blocks with room for its frame
 MAX_LIST_ITEMS = 100
 MAX_CATEGORY_SECTIONS = 45
 
 
+def follow_button(ticket_id: str) -> dict[str, Any]:
+    """Follow: post the ticket in this channel and keep its thread in sync."""
+    return button("Follow", ACTION_FOLLOW, value=ticket_id)
+
+
+def with_button(blocks: Sequence[Block], ticket_id: str, element: dict[str, Any]) -> list[Block]:
+    """`blocks` with `element` added to the ticket's buttons (when they have room)."""
+    out: list[Block] = []
+    for block in blocks:
+        if block.get("type") == "actions" and block.get("block_id") == actions_block_id(ticket_id):
+            elements = list(block.get("elements") or [])
+            if len(elements) < t.ACTIONS_ELEMENTS:
+                elements.append(element)
+            block = {**block, "elements": elements}
+        out.append(block)
+    return out
+
+
 def ticket_card(
-    ticket: Ticket, *, ticket_url: str, now: datetime, max_messages: int = 5
+    ticket: Ticket,
+    *,
+    ticket_url: str,
+    now: datetime,
+    max_messages: int = 5,
+    follow: bool = False,
 ) -> list[Block]:
-    """Everything about one ticket, its last messages and buttons to act on it."""
+    """Everything about one ticket, its last messages and buttons to act on it (with
+    Follow when `follow`)."""
     title = ticket_link(ticket_url, f"Ticket …{short_id(ticket.id)}")
     blocks: list[Block] = [
         section(f"*{title}* · {customer_label(ticket)}", block_id=item_block_id(ticket.id)),
@@ -72,7 +98,7 @@ def ticket_card(
         blocks.extend(message_block(message, now=now) for message in shown)
     blocks.append(ticket_buttons(ticket, open_url=ticket_url or None))
     blocks.append(context(f"Ticket id `{t.escape(ticket.id)}`"))
-    return blocks
+    return with_button(blocks, ticket.id, follow_button(ticket.id)) if follow else blocks
 
 
 def ticket_card_text(ticket: Ticket) -> str:

@@ -24,6 +24,7 @@ from mava_bridge.slack.command.model import (
     AssignUser,
     Command,
     DigestNow,
+    Follow,
     Help,
     Identify,
     ListCategories,
@@ -35,7 +36,9 @@ from mava_bridge.slack.command.model import (
     SetPriority,
     SetStatus,
     Show,
+    ThreadNotes,
     Unassign,
+    Unfollow,
     Unsubscribe,
     Usage,
 )
@@ -262,6 +265,27 @@ def parse_unsubscribe(name: str, rest: str) -> Command | Usage:
     return no_more(name, " ".join(words[1:])) or Unsubscribe(int(match.group(1)))
 
 
+def _parse_follow(name: str, rest: str) -> Command | Usage:
+    found = read_ticket(name, rest)
+    if isinstance(found, Usage):
+        return found
+    ticket, rest = found
+    return no_more(name, rest) or (Follow(ticket) if name == "follow" else Unfollow(ticket))
+
+
+_ON_OFF = {"on": True, "off": False, "yes": True, "no": False}
+
+
+def _parse_thread_notes(name: str, rest: str) -> Command | Usage:
+    words = rest.split()
+    if not words:
+        return usage_for(name, "On or off?")
+    enabled = _ON_OFF.get(words[0].lower())
+    if enabled is None:
+        return usage_for(name, f"'{shown(words[0])}' is not on or off.")
+    return no_more(name, " ".join(words[1:])) or ThreadNotes(enabled)
+
+
 def _parse_help(name: str, rest: str) -> Command | Usage:
     return Help()
 
@@ -284,6 +308,9 @@ _HANDLERS: dict[str, Callable[[str, str], Command | Usage]] = {
     "identify": _parse_identify,
     "subscribe": parse_subscribe,
     "unsubscribe": parse_unsubscribe,
+    "follow": _parse_follow,
+    "unfollow": _parse_follow,
+    "thread-notes": _parse_thread_notes,
     "help": _parse_help,
 }
 

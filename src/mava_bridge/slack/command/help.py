@@ -128,6 +128,28 @@ HELP_ENTRIES: tuple[UsageEntry, ...] = (
         "/mava digest",
     ),
     UsageEntry(
+        "follow",
+        "/mava follow TICKET",
+        "Post the ticket here and keep its thread in sync with Mava: customer messages, "
+        "agent replies, notes, status and owner changes. Messages typed in the thread become "
+        "private notes (never sent to the customer). Slash commands can't run in threads: "
+        "there, use the card's Reply button or the Reply to customer shortcut.",
+        f"/mava follow {_EXAMPLE_ID}",
+    ),
+    UsageEntry(
+        "unfollow",
+        "/mava unfollow TICKET",
+        "Stop following a ticket in this channel (its thread stops updating).",
+        f"/mava unfollow {_EXAMPLE_ID}",
+    ),
+    UsageEntry(
+        "thread-notes",
+        "/mava thread-notes on|off",
+        "Whether messages in this channel's followed threads become private notes (on "
+        "unless turned off).",
+        "/mava thread-notes off",
+    ),
+    UsageEntry(
         "help",
         "/mava help",
         "Show this help.",
@@ -155,6 +177,9 @@ SUBCOMMANDS: tuple[str, ...] = (
     "subscriptions",
     "unsubscribe",
     "digest",
+    "follow",
+    "unfollow",
+    "thread-notes",
     "help",
 )
 

@@ -132,6 +132,25 @@ class DigestNow:
 
 
 @dataclass(frozen=True)
+class Follow:
+    """Post the ticket's card in this channel and keep its thread in sync."""
+
+    ticket: str
+
+
+@dataclass(frozen=True)
+class Unfollow:
+    ticket: str
+
+
+@dataclass(frozen=True)
+class ThreadNotes:
+    """Whether messages in this channel's followed threads become private notes."""
+
+    enabled: bool
+
+
+@dataclass(frozen=True)
 class Usage:
     """The text could not be understood; `message` says why, how, and an example."""
 
@@ -156,4 +175,7 @@ Command = (
     | ListSubscriptions
     | Unsubscribe
     | DigestNow
+    | Follow
+    | Unfollow
+    | ThreadNotes
 )

@@ -20,6 +20,7 @@ from mava_bridge.slack import text as t
 from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.callback_ids import (
     ACTION_ASSIGN_ME,
+    ACTION_FOLLOW,
     ACTION_NOTE,
     ACTION_OPEN_IN_MAVA,
     ACTION_REPLY,
@@ -161,7 +162,13 @@ async def redraw(
         blocks = b.ticket_card(ticket, ticket_url=deps.link(ticket_id), now=now)
         await answer(text=b.ticket_card_text(ticket), blocks=blocks, replace_original=True)
         return
-    item = b.digest_item(ticket, link=deps.link, now=now, state_line=state)
+    followable = any(  # a digest item keeps its Follow button
+        element.get("action_id") == ACTION_FOLLOW and element.get("value") == ticket_id
+        for block in old_blocks
+        for element in block.get("elements") or []
+        if isinstance(element, dict)
+    )
+    item = b.digest_item(ticket, link=deps.link, now=now, state_line=state, follow=followable)
     try:
         await client.chat_update(
             channel=body["channel"]["id"],

@@ -29,6 +29,7 @@ from mava_bridge.slack.listeners.common import (
     say_error,
     say_outcome,
 )
+from mava_bridge.slack.listeners.follows import handle_follow_command
 from mava_bridge.slack.listeners.modal import LoadingModal
 from mava_bridge.slack.listeners.subscriptions import handle_subscription, list_subscriptions
 
@@ -104,7 +105,9 @@ async def handle(
         ticket = await deps.tickets.ticket(command.ticket)
         await answer(
             text=b.ticket_card_text(ticket),
-            blocks=b.ticket_card(ticket, ticket_url=deps.link(ticket.id), now=deps.clock()),
+            blocks=b.ticket_card(
+                ticket, ticket_url=deps.link(ticket.id), now=deps.clock(), follow=True
+            ),
         )
         return
     if isinstance(command, cmd.ListTickets):
@@ -123,6 +126,9 @@ async def handle(
         | cmd.DigestNow,
     ):
         await handle_subscription(deps, command, person, channel_id, answer)
+        return
+    if isinstance(command, cmd.Follow | cmd.Unfollow | cmd.ThreadNotes):
+        await handle_follow_command(deps, command, person, channel_id, answer, client)
         return
     await write_command(deps, command, person, channel_id, answer)
 

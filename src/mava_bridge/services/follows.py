@@ -1,0 +1,106 @@
+"""Following tickets from Slack, and the "once" checks of thread messages.
+
+The Slack side (listeners/events.py, listeners/follows.py) asks here: which follow a
+thread belongs to, whether a channel's thread messages become notes, follow and
+unfollow (audited), and whether an event or a notice was already handled. Those
+"once" checks are idempotency keys, shared by replicas, kept for their own windows
+(a Slack retry comes within minutes; a refusal is told once a day per thread).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from mava_bridge.services.audit import Auditor
+from mava_bridge.services.outcome import Actor
+from mava_bridge.store import follows as store
+from mava_bridge.store.db import Database
+from mava_bridge.store.follows import Follow, ThreadTaken
+from mava_bridge.store.idempotency import IdempotencyStore, make_key
+
+# Slack retries an event it got no 200 for after about 0 s, 1 min and 5 min; a Socket
+# Mode envelope is redelivered on a new connection. An hour covers both.
+EVENT_WINDOW_SECONDS = 3600.0
+# A person refused in a thread is told why once a day per thread, not per message.
+TOLD_WINDOW_SECONDS = 24 * 3600.0
+
+__all__ = ["EVENT_WINDOW_SECONDS", "Follow", "FollowService", "ThreadTaken"]
+
+
+class FollowService:
+    def __init__(self, db: Database, auditor: Auditor, *, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self._auditor = auditor
+        self._clock = clock
+        self._events = IdempotencyStore(db, EVENT_WINDOW_SECONDS, clock=clock)
+        self._told = IdempotencyStore(db, TOLD_WINDOW_SECONDS, clock=clock)
+
+    # --- reads --------------------------------------------------------------------
+
+    async def for_thread(self, channel_id: str, thread_ts: str) -> Follow | None:
+        """The follow whose thread this is (active or not), or None."""
+        return await store.follow_for_thread(self.db, channel_id, thread_ts)
+
+    async def in_channel(self, channel_id: str, ticket_id: str) -> Follow | None:
+        return await store.follow_in_channel(self.db, channel_id, ticket_id)
+
+    async def ticket_for_thread(self, channel_id: str, thread_ts: str) -> str | None:
+        """The ticket an active follow's thread is about (for the Reply shortcut)."""
+        found = await self.for_thread(channel_id, thread_ts)
+        return found.ticket_id if found is not None and found.active else None
+
+    async def notes_enabled(self, channel_id: str) -> bool:
+        return await store.thread_notes_enabled(self.db, channel_id)
+
+    # --- "once" checks ------------------------------------------------------------
+
+    async def first_delivery(self, event_id: str) -> bool:
+        """True the first time an Events API event id is seen, on any replica."""
+        return await self._events.claim(f"event:{event_id}")
+
+    async def first_telling(self, channel_id: str, thread_ts: str, user_id: str) -> bool:
+        """True the first time (today) this person is told why a thread refuses them."""
+        return await self._told.claim(make_key("told", channel_id, thread_ts, user_id))
+
+    async def first_edit_notice(self, follow: Follow) -> bool:
+        return await store.mark_edit_notice(self.db, follow.id)
+
+    # --- writes (audited) ---------------------------------------------------------
+
+    async def follow(
+        self,
+        actor: Actor,
+        ticket_id: str,
+        *,
+        channel_id: str,
+        thread_ts: str,
+        ticket_created_at: datetime | None,
+        via: str,
+    ) -> tuple[Follow, bool]:
+        """Follow the ticket in that thread: (the follow, created); created False means
+        it was already followed in the channel (the returned follow says where)."""
+        found, created = await store.follow(
+            self.db,
+            ticket_id=ticket_id,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            ticket_created_at=ticket_created_at,
+            followed_by=actor.user_id,
+            now=self._clock(),
+        )
+        if created:
+            await self._auditor.record(actor, "follow", ticket_id, f"{via}: follow", "ok")
+        return found, created
+
+    async def unfollow(self, actor: Actor, ticket_id: str, *, channel_id: str, via: str) -> bool:
+        """Stop following in the channel; False if it was not followed there."""
+        stopped = await store.unfollow(self.db, channel_id=channel_id, ticket_id=ticket_id)
+        if stopped:
+            await self._auditor.record(actor, "unfollow", ticket_id, f"{via}: unfollow", "ok")
+        return stopped
+
+    async def set_notes(self, actor: Actor, channel_id: str, enabled: bool) -> None:
+        await store.set_thread_notes(self.db, channel_id, enabled, actor.user_id, self._clock())
+        state = "on" if enabled else "off"
+        await self._auditor.record(actor, "thread-notes", None, f"thread notes {state}", "ok")
