@@ -61,6 +61,8 @@ FIXES: dict[str, str] = {
     "SOCKET_MODE_UNHEALTHY_SECONDS": "seconds without a Socket Mode connection before "
     "/healthz answers 503, more than 0 (default 30)",
     "DIGEST_SKIP_EMPTY": "true or false",
+    "DIGEST_MAX_YEARS": "how many years back a digest looks, a whole number, at least 1 "
+    "(default 5)",
     "ALERT_UNASSIGNED": "true or false",
     "AUDIT_CHANNEL": FIND_CHANNEL_ID,
     "DIGEST_CHANNEL": FIND_CHANNEL_ID,

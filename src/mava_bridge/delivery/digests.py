@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from mava_bridge.delivery import ledger
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed, Message
-from mava_bridge.delivery.queries import DIGEST_MAX_YEARS, digest_query
+from mava_bridge.delivery.queries import digest_query
 from mava_bridge.domain.filters import DEFAULT_DIGEST_FILTERS, Filters
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
@@ -101,7 +101,7 @@ class DigestService:
         filters = filters or DEFAULT_DIGEST_FILTERS
         now = self.parts.clock()
         found: dict[str, Ticket] = {}
-        for years_back in range(DIGEST_MAX_YEARS):
+        for years_back in range(self.parts.settings.digest_max_years):
             empty = True
             async for page in pages_by_created(
                 self.parts.mava, digest_query(filters, now, years_back)
@@ -111,7 +111,7 @@ class DigestService:
                     if filters.matches(ticket):
                         found.setdefault(ticket.id, ticket)
             if empty:
-                break  # see DIGEST_MAX_YEARS for why the first empty year ends it
+                break  # see delivery.queries for why the first empty year ends it
         return self.parts.renderer.sort_for_digest(list(found.values()))
 
     async def preview(self, channel_id: str | None = None) -> DigestPreview:

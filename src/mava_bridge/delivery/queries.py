@@ -25,10 +25,10 @@ ALERT_LOOKBACK: Final = timedelta(days=30)
 # year first, going back while a year still holds an open matching ticket: the first
 # empty year ends the search (a backlog is continuous in practice: an account with no
 # open ticket for a whole year and older ones still open would lose those), and never
-# more than DIGEST_MAX_YEARS years back. Cost: the pages of every non-empty year plus
-# one request for the empty year that ends it.
+# more than DIGEST_MAX_YEARS years back (the setting, default 5: an open ticket older
+# than that is not listed). Cost: the pages of every non-empty year plus one request
+# for the empty year that ends it.
 DIGEST_LOOKBACK: Final = timedelta(days=365)
-DIGEST_MAX_YEARS: Final = 5
 # Searches reach a little past "now" and a little before the watermark, so a ticket
 # whose Mava timestamp is off from our clock is still seen (deduplicated by id).
 CLOCK_SKEW: Final = timedelta(minutes=5)
