@@ -655,6 +655,10 @@ class SlackStub:
         self._response_targets.clear()
         self._posted_at.clear()
 
+    def channels(self) -> list[str]:
+        """Ids of the channels (and DMs) that hold messages, in first-post order."""
+        return [channel for channel, stored in self._messages.items() if stored]
+
     def messages(self, channel: str) -> list[JSON]:
         """Current messages in `channel` (a user id means its DM), oldest first, after updates
         and deletes. Thread replies are included; they carry `thread_ts`."""

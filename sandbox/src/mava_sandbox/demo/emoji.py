@@ -29,6 +29,11 @@ EMOJI: Final[dict[str, str]] = {
     "paperclip": "📎",
     "lock": "🔒",
     "tada": "🎉",
+    # Ticket threads (what changed, notes from the thread).
+    "pencil2": "✏",
+    "arrows_counterclockwise": "🔄",
+    "speech_balloon": "💬",
+    "memo": "📝",
     # Common in what people type.
     "+1": "👍",
     "thumbsup": "👍",

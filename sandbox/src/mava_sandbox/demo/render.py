@@ -421,6 +421,28 @@ def render_message(
     )
 
 
+def render_thread(
+    parent: Mapping[str, Any],
+    replies: Sequence[Mapping[str, Any]],
+    *,
+    users: UserNames | None = None,
+    title: str = "",
+) -> RenderableType:
+    """A whole thread as Slack's thread pane shows it: the parent, then each reply."""
+    parts: list[RenderableType] = [author_line(parent, users), _content(parent, users)]
+    parts.append(Rule(f"{len(replies)} repl{'y' if len(replies) == 1 else 'ies'}", style="dim"))
+    for reply in replies:
+        said = Group(author_line(reply, users), _content(reply, users))
+        parts.append(Padding(said, (0, 0, 0, 2)))
+    return Panel(
+        Group(*parts),
+        title=Text(title) if title else None,
+        title_align="left",
+        border_style=_MESSAGE_BORDER,
+        box=box.ROUNDED,
+    )
+
+
 def render_ephemeral(
     message: Mapping[str, Any],
     *,
@@ -570,6 +592,7 @@ __all__ = [
     "render_message",
     "render_modal",
     "render_notice",
+    "render_thread",
     "text_object",
     "unescape",
 ]

@@ -45,6 +45,13 @@ from mava_sandbox.demo.render import (
     render_message,
     render_modal,
     render_notice,
+    render_thread,
+)
+from mava_sandbox.demo.threads import (
+    find_cards,
+    find_ticket,
+    parse_changes,
+    thread_sync,
 )
 from mava_sandbox.mava_seed import PRIORITY_LABELS
 from mava_sandbox.mava_server import MavaSandbox
@@ -95,6 +102,8 @@ TICKET_COMMANDS: Final = frozenset(
         "priority",
         "category",
         "assign",
+        "follow",
+        "unfollow",
     }
 )
 _SURFACES_KEPT: Final = 40  # messages and modals `click` looks through, newest first
@@ -105,6 +114,13 @@ DEMO_LINES: Final = (
     ("shortcut note [TEXT]", "“Add as private note” on Sam's sample message"),
     ("shortcut reply [TEXT]", "“Reply to customer” on the same message"),
     ("click LABEL [TICKET] [TEXT]", "press a button shown above, e.g. click Resolve $T1"),
+    ("customer TICKET TEXT", "the customer writes on the ticket (in Mava)"),
+    (
+        "dashboard TICKET key=value ...",
+        "an agent changes the ticket in Mava's dashboard: status, priority, category, "
+        "assignee (e.g. status=Pending assignee=Omar)",
+    ),
+    ("thread TICKET", "the Slack thread of the ticket's card, as it is now"),
     ("help", "this text"),
     ("quit", "leave (Ctrl-D works too)"),
 )
@@ -467,7 +483,8 @@ class DemoSession:
             "/mava show $T1 · /mava reply $T1 Thanks, on it! · /mava note $T1 Gold plan · "
             f"click Resolve $T1 · click Assign to me $HIGH · /mava assign $T2 {other} · "
             f"/mava tickets unassigned high · /mava show …{self.samples.high_unassigned[-6:]} · "
-            "shortcut note · help · quit",
+            "shortcut note · /mava follow $T1 · customer $T1 Any news? · "
+            "dashboard $T1 status=Pending assignee=Omar · thread $T1 · help · quit",
         )
         return Group(
             Text.assemble(
@@ -518,6 +535,12 @@ class DemoSession:
             await self._shortcut(rest)
         elif word == "click":
             await self._click(rest)
+        elif word == "customer":
+            await self._customer(rest)
+        elif word == "dashboard":
+            await self._dashboard(rest)
+        elif word == "thread":
+            self._thread(rest)
         else:
             self.show(render_notice(f"I don't know '{word}'. Type help for what works.", "yellow"))
         return self._shown
@@ -604,6 +627,79 @@ class DemoSession:
         if form is not None:
             await self._drive_modal(form, text.strip() or None)
         self._show_diff(before)
+
+    # --- live ticket threads: Mava changes, then one pass of the bot's thread sync ---
+
+    async def _customer(self, rest: str) -> None:
+        token, _, text = rest.partition(" ")
+        if not token or not text.strip():
+            self.show(render_notice("Say `customer TICKET TEXT`, e.g. customer $T1 Any news?"))
+            return
+        await self._in_mava(
+            token,
+            "The customer writes on ticket {ticket} (in Mava).",
+            lambda ticket: self.sandbox.customer_writes(ticket, text.strip()),
+        )
+
+    async def _dashboard(self, rest: str) -> None:
+        token, _, text = rest.partition(" ")
+        try:
+            changes = parse_changes(self.sandbox, text)
+        except ValueError as problem:
+            self.show(render_notice(str(problem), "yellow"))
+            return
+        await self._in_mava(
+            token,
+            "An agent changes ticket {ticket} in Mava's dashboard.",
+            lambda ticket: self.sandbox.dashboard(ticket, **changes),
+        )
+
+    async def _in_mava(self, token: str, what: str, change: Callable[[str], object]) -> None:
+        """Make `change` to the ticket `token` names, show the Mava diff, then what the
+        bot's thread sync does with it in Slack."""
+        try:
+            ticket = find_ticket(self.sandbox, token)
+        except ValueError as problem:
+            self.show(render_notice(str(problem), "yellow"))
+            return
+        before, mark = snapshot(self.sandbox), len(self.stub.calls())
+        self.show(render_notice(what.format(ticket=ticket)))
+        change(ticket)
+        self._show_diff(before)
+        sync = thread_sync(self.stack.runtime)
+        if sync is None:
+            self.show(render_notice("(this build of the bot has no ticket thread sync)", "yellow"))
+        else:
+            self.show(render_notice("The bot's thread sync polls Mava…"))
+            await sync.sync_once()
+            self._show_calls(await self._settle(mark, expect_answer=False))
+        if not find_cards(self.stub, ticket):
+            self.show(
+                render_notice(
+                    f"No Slack card follows ticket {ticket}: /mava follow {ticket} posts one "
+                    "in #support and follows it in its thread.",
+                    "yellow",
+                )
+            )
+
+    def _thread(self, rest: str) -> None:
+        try:
+            ticket = find_ticket(self.sandbox, rest)
+        except ValueError as problem:
+            self.show(render_notice(str(problem), "yellow"))
+            return
+        cards = find_cards(self.stub, ticket)
+        if not cards:
+            self.show(
+                render_notice(
+                    f"No card for ticket {ticket} in Slack yet: try /mava follow {ticket}.",
+                    "yellow",
+                )
+            )
+        for channel, card in cards:
+            replies = [m for m in self.stub.thread(channel, card["ts"]) if m["ts"] != card["ts"]]
+            title = f"{self.channel_label(channel)} · the thread of ticket {ticket}"
+            self.show(render_thread(card, replies, users=self.user_name, title=title))
 
     async def _click(self, rest: str) -> None:
         found = self._find_button(rest)
