@@ -236,3 +236,37 @@ async def test_ticket_served_without_message_ids_never_answers_one(mava: Mava) -
             "/api/message", json={"ticketId": ticket_id, "content": "same again"}
         )
         assert "_id" not in answer.json()["message"]
+
+
+async def test_customer_writing_on_a_resolved_ticket_reopens_it_by_default(mava: Mava) -> None:
+    ticket_id = new_ticket(mava, status="Resolved")
+    mava.clock.advance(60)
+    mava.sandbox.customer_writes(ticket_id, "It broke again")
+    read = await mava.read(ticket_id)
+    assert read["status"] == "Open" and read["resolutionTime"] is None
+    assert [m["content"] for m in read["messages"][-2:]] == [
+        "Status changed from Resolved to Open",
+        "It broke again",
+    ]
+
+
+async def test_customer_on_resolved_switch_append_and_new_ticket(mava: Mava) -> None:
+    switched = await mava.http.post("/_sandbox/switches", json={"customer_on_resolved": "append"})
+    assert switched.json()["customer_on_resolved"] == "append"
+    kept = new_ticket(mava, status="Resolved")
+    mava.sandbox.customer_writes(kept, "hello?")
+    read = await mava.read(kept)
+    assert read["status"] == "Resolved" and read["messages"][-1]["content"] == "hello?"
+
+    mava.sandbox.customer_on_resolved = "new_ticket"
+    old = new_ticket(mava, status="Resolved")
+    message = mava.sandbox.customer_writes(old, "new problem")
+    assert message["ticketId"] != old
+    assert (await mava.read(old))["messages"][-1]["content"] != "new problem"
+    fresh = await mava.read(message["ticketId"])
+    assert fresh["status"] == "Open"
+    assert [m["content"] for m in fresh["messages"]] == ["new problem"]
+    assert fresh["customer"]["_id"] == (await mava.read(old))["customer"]["_id"]
+
+    bad = await mava.http.post("/_sandbox/switches", json={"customer_on_resolved": "ignore"})
+    assert bad.status_code == 400

@@ -428,6 +428,7 @@ class MavaSandbox:
         random_ties: bool = False,
         churn: int = 0,
         odd_shapes: bool = False,
+        customer_on_resolved: Literal["reopen", "append", "new_ticket"] = "reopen",
     ) -> None:
         self.api_key = api_key
         self.seed = seed
@@ -454,6 +455,9 @@ class MavaSandbox:
         self.strings_sort = strings_sort
         self.random_ties = random_ties
         self.churn = churn
+        # customer_on_resolved: what a customer message on a resolved ticket does
+        # (`customer_writes`): "reopen", "append" or "new_ticket".
+        self.customer_on_resolved = customer_on_resolved
         self._rng = random.Random(seed)
 
         data = build_seed(seed=seed, now=self.now(), tickets=tickets, ids=self._ids)
@@ -1170,11 +1174,27 @@ class MavaSandbox:
         self, ticket_id: str, content: str, *, attachments: list[dict[str, str]] | None = None
     ) -> dict[str, Any]:
         """The customer writes again: a customer message named as the ticket's customer
-        (Discord handle, else name; None when Mava knows no name)."""
+        (Discord handle, else name; None when Mava knows no name). On a resolved ticket
+        what happens is `customer_on_resolved`'s (Mava's docs do not say): "reopen" it
+        (status Open, as an agent would), "append" (it stays resolved) or "new_ticket"
+        (a new open ticket for the same customer holds the message; its `ticketId`)."""
         ticket = self._by_id[ticket_id]
         handles = [u["name"] for u in ticket["discordUsers"] if u.get("name")]
         customer = self.customers.get(ticket["customer"] or "")
         name = handles[0] if handles else (customer.name if customer else None)
+        if ticket["status"] == "Resolved" and self.customer_on_resolved == "reopen":
+            self.update(ticket_id, status="Open")
+        elif ticket["status"] == "Resolved" and self.customer_on_resolved == "new_ticket":
+            fresh = self.add_ticket(
+                customer=ticket["customer"],
+                sourceType=ticket["sourceType"],
+                discordUsers=ticket["discordUsers"],
+                messages=[],
+            )
+            message = self.add_message(
+                fresh["_id"], content, sender_name=name, attachments=attachments
+            )
+            return {**message, "ticketId": fresh["_id"]}
         return self.add_message(ticket_id, content, sender_name=name, attachments=attachments)
 
     def agent_writes(
@@ -1649,6 +1669,7 @@ _SWITCHES: Final[dict[str, Callable[[Any], bool]]] = {
     "random_ties": lambda v: isinstance(v, bool),
     "churn": lambda v: type(v) is int and v >= 0,
     "odd_shapes": lambda v: isinstance(v, bool),  # from then on: new tickets only
+    "customer_on_resolved": lambda v: v in ("reopen", "append", "new_ticket"),
 }
 
 
