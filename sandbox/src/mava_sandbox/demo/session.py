@@ -671,7 +671,7 @@ class DemoSession:
             self.show(render_notice("(this build of the bot has no ticket thread sync)", "yellow"))
         else:
             self.show(render_notice("The bot's thread sync polls Mava…"))
-            await sync.sync_once()
+            await sync()
             self._show_calls(await self._settle(mark, expect_answer=False))
         if not find_cards(self.stub, ticket):
             self.show(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Final
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, cast
 
 from mava_sandbox.mava_seed import PRIORITY_LABELS, STATUSES
 from mava_sandbox.mava_server import MavaSandbox
@@ -123,11 +124,17 @@ def _tickets_named(message: JSON) -> set[str]:
     return {found.lower() for found in _TICKET_ID.findall(shown)}
 
 
-def thread_sync(runtime: Any) -> Any | None:
-    """The bridge's thread sync (`delivery.threads`, with `sync_once()`), if this build
-    has one; the demo stack runs no scheduler, so the demo runs one pass per line."""
-    sync = getattr(getattr(runtime, "delivery", None), "threads", None)
-    return sync if callable(getattr(sync, "sync_once", None)) else None
+def thread_sync(runtime: Any) -> Callable[[], Awaitable[object]] | None:
+    """One pass of the bridge's thread sync, if this build has one: the scheduler's job
+    (`delivery.scheduler.run_threads`, which on the demo's SQLite always leads), else
+    `delivery.threads.sync_once`. The demo stack runs no scheduler, so the demo runs one
+    pass after each line that changes Mava."""
+    delivery = getattr(runtime, "delivery", None)
+    job = getattr(getattr(delivery, "scheduler", None), "run_threads", None)
+    if callable(job):
+        return cast("Callable[[], Awaitable[object]]", job)
+    once = getattr(getattr(delivery, "threads", None), "sync_once", None)
+    return cast("Callable[[], Awaitable[object]]", once) if callable(once) else None
 
 
 __all__ = [
