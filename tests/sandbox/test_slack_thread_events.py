@@ -392,3 +392,24 @@ async def test_socket_mode_events_api_envelope_and_redelivery(
     assert redelivered["envelope_id"] == again.envelope_id != sent.envelope_id
     assert redelivered["payload"]["event_id"] == payload["event_id"]
     assert redelivered["retry_attempt"] == 1 and redelivered["retry_reason"] == "timeout"
+
+
+async def test_the_bots_own_posts_and_updates_echo_as_events(
+    stub: SlackStub, client: AsyncWebClient
+) -> None:
+    root = await card(client)
+    reply = await client.chat_postMessage(channel=CHANNEL, text="*Ana* (customer)", thread_ts=root)
+    await client.chat_update(channel=CHANNEL, ts=root, text="Ticket card (Resolved)")
+    await client.chat_postMessage(channel=OTHER, text="elsewhere")
+    echoes = stub.echo_events(CHANNEL)
+    assert [e.get("subtype") for e in echoes] == [None, None, "message_changed"]
+    posted, replied, changed = echoes
+    assert posted["ts"] == root and posted["bot_id"] == STUB_BOT_ID
+    assert replied["ts"] == reply["ts"] and replied["thread_ts"] == root
+    assert replied["user"] == STUB_BOT_USER_ID
+    assert changed["message"]["bot_id"] == STUB_BOT_ID
+    assert changed["message"]["text"] == "Ticket card (Resolved)"
+    assert changed["previous_message"]["text"] == "Ticket card"
+    assert len(stub.echo_events()) == 4
+    stub.clear()
+    assert stub.echo_events() == []

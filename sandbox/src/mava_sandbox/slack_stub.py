@@ -283,6 +283,8 @@ class SlackStub:
         # any second, the next one answered HTTP 429 ratelimited with Retry-After.
         self.channel_post_limit: int | None = channel_post_limit
         self._posted_at: dict[str, deque[float]] = {}
+        # The message events Slack sends an app about its own posts and updates.
+        self._echoes: list[JSON] = []
 
         self._users: dict[str, StubUser] = {}
         for user in users:
@@ -635,6 +637,15 @@ class SlackStub:
             raise KeyError(f"no message {ts} in {channel}")
         return slack_events.message_event(message, target, kind=self._channel_kind(target))
 
+    def echo_events(self, channel: str | None = None) -> list[JSON]:
+        """The `message` events Slack sends an app subscribed to message.channels/groups
+        about the bot's own chat.postMessage (bot_id, no subtype) and chat.update
+        (message_changed) calls, oldest first: forward them to prove the bot ignores
+        itself."""
+        return [
+            copy.deepcopy(e) for e in self._echoes if channel is None or e["channel"] == channel
+        ]
+
     def _channel_kind(self, channel: str) -> str:
         private = bool(self._channels.get(channel, {}).get("is_private"))
         return slack_events.channel_type(channel, is_private=private)
@@ -654,6 +665,7 @@ class SlackStub:
         self._home_views.clear()
         self._response_targets.clear()
         self._posted_at.clear()
+        self._echoes.clear()
 
     def channels(self) -> list[str]:
         """Ids of the channels (and DMs) that hold messages, in first-post order."""
@@ -1015,6 +1027,7 @@ class SlackStub:
         channel = self._resolve_channel(params.get("channel"))
         _check_message_content(params)
         message = self._store_message(channel, params)
+        self._echoes.append(self.message_event(channel, message["ts"]))
         return {
             "ok": True,
             "channel": channel,
@@ -1048,7 +1061,13 @@ class SlackStub:
         if not any(params.get(k) is not None for k in ("text", "blocks", "attachments")):
             raise SlackApiFailure("no_text")
         _check_message_content(params, require_content=False)
+        before = copy.deepcopy(message)
         self._edit(message, params)
+        kind = self._channel_kind(channel)
+        edited_at = str(message["edited"]["ts"])
+        self._echoes.append(
+            slack_events.changed_event(before, message, channel, kind=kind, event_ts=edited_at)
+        )
         return {
             "ok": True,
             "channel": channel,
