@@ -270,3 +270,27 @@ async def test_a_burst_of_thread_messages_each_becomes_one_note(stack: Stack) ->
     assert sorted(notes(stack, ticket)) == sorted(
         f"Note from Jane via Slack: step {i}" for i in range(8)
     )
+
+
+async def test_the_bots_own_posts_and_card_updates_echoed_back_do_nothing(stack: Stack) -> None:
+    ticket = new_ticket(stack)
+    thread = await follow(stack, ticket)
+    event = stack.slack.user_message(CHANNEL, JANE, "Noted", thread_ts=thread)
+    await deliver(stack, event)
+    await deliver(stack, stack.slack.user_edit(CHANNEL, event["ts"], "Noted!"))  # our notice
+    # The card redrawn in place (as the thread sync does) and a line of ours in the thread.
+    card = stack.slack.message(CHANNEL, thread)
+    assert card is not None
+    await stack.runtime.slack.chat_update(
+        channel=CHANNEL, ts=thread, text="Ticket updated", blocks=card["blocks"]
+    )
+    await stack.runtime.slack.chat_postMessage(channel=CHANNEL, thread_ts=thread, text="Resolved")
+    echoes = stack.slack.echo_events(CHANNEL)
+    assert {e.get("subtype") for e in echoes} >= {None, "message_changed"}
+    before = len(stack.slack.calls())
+    for echo in echoes:
+        await deliver(stack, echo)
+    assert notes(stack, ticket) == ["Note from Jane via Slack: Noted"]
+    assert sum(EDIT_NOTICE in text for text in thread_texts(stack, thread)) == 1
+    # Nothing posted, reacted or said about our own messages.
+    assert [c.method for c in stack.slack.calls()[before:]] == []
