@@ -121,6 +121,12 @@ class SlackEventsRoute:
             # Slack checking the Request URL when events are switched on; signed like
             # any request, and answered with the challenge it sent.
             return web.json_response({"challenge": inbound.body["challenge"]})
+        retry = request.headers.get("X-Slack-Retry-Num")
+        if inbound.kind == "event" and retry:
+            reason = request.headers.get("X-Slack-Retry-Reason", "")[:40]
+            log.info(
+                "Slack retried an event (%s, %s)", retry[:4], reason, extra={"retry": retry[:4]}
+            )
         bolt_request = _bolt_request(request, text, inbound)
         if inbound.kind in ("command", "event"):
             # A slash command's ack is an empty 200 (`/mava` answers on its
