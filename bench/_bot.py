@@ -54,8 +54,11 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(mava: RunningSandbox, slack: SlackStub, **env: str) -> AsyncIterator[Bot]:
-    """Start `mava-bot run` (HTTP mode, SQLite unless DATABASE_URL is given); wait for ready."""
+async def running_bot(
+    mava: RunningSandbox, slack: SlackStub, log: Path | None = None, **env: str
+) -> AsyncIterator[Bot]:
+    """Start `mava-bot run` (HTTP mode, SQLite unless DATABASE_URL is given); wait for ready.
+    Its log lines go to `log` when given (else nowhere)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="mava-bench-") as workdir:
         environment = {
@@ -71,12 +74,13 @@ async def running_bot(mava: RunningSandbox, slack: SlackStub, **env: str) -> Asy
             "LOG_LEVEL": "WARNING",
             **env,
         }
+        sink = log.open("ab") if log is not None else None
         started = time.perf_counter()
         process = subprocess.Popen(  # noqa: ASYNC220 - started once, never awaited on
             [str(ROOT / ".venv" / "bin" / "mava-bot"), "run"],
             cwd=workdir,
             env=environment,
-            stdout=subprocess.DEVNULL,
+            stdout=sink if sink is not None else subprocess.DEVNULL,
         )
         try:
             ready = await _wait_ready(f"http://127.0.0.1:{port}/healthz", started, process)
@@ -88,6 +92,8 @@ async def running_bot(mava: RunningSandbox, slack: SlackStub, **env: str) -> Asy
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            if sink is not None:
+                sink.close()
 
 
 async def _wait_ready(url: str, started: float, process: subprocess.Popen[bytes]) -> float:

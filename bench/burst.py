@@ -8,6 +8,10 @@ Phase A: the sandbox enforces Mava's real limit (90 per 30 s per key) and `mava-
 keeps its default MAVA_RATE_LIMIT / MAVA_RATE_WINDOW_SECONDS. 300 signed `/mava note`
 commands (one ticket each) arrive evenly over 10 s; we wait for every note to be in Mava.
 
+Phase C (bench/_replicas.py): three `mava-bot run` replicas on PostgreSQL share one
+sandbox key (90 per 30 s enforced): 300 writes spread over them in 10 s, then users'
+commands to each replica while the leader fetches 5,000-ticket digests.
+
 Phase B: a fresh sandbox (its own budget) holds 5,000 open unassigned tickets and takes
 0.25 s per /api call. DIGEST_SCHEDULE is every minute and the bot is started ~8 s before
 a minute boundary: the digest of the minute just gone is caught up at start-up and the
@@ -16,12 +20,17 @@ fetches) overlap and fill background's whole share of the window (81 of 90). Whi
 are held back, `/mava show` commands are sent; each one's wait runs from its send to the
 arrival of its Mava request at the sandbox.
 
-    .venv/bin/python bench/burst.py
+    .venv/bin/python bench/burst.py            # all phases; rewrites the burst section
+    .venv/bin/python bench/burst.py replicas   # phase C alone, printed only
+
+Phase C needs PostgreSQL (BENCH_DATABASE_URL, else TEST_DATABASE_URL, else
+postgresql+asyncpg://postgres@127.0.0.1:5432/postgres); it uses a database of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +38,7 @@ import httpx
 from _bot import running_bot
 from _common import write_section
 from _loadgen import fire_in_subprocess, http_post
+from _replicas import phase_c
 
 from mava_sandbox.mava_server import MavaSandbox, RequestRecord, running_mava_sandbox
 from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET, sign, slash_command
@@ -325,13 +335,21 @@ def verdict(ok: bool) -> str:
 
 
 async def main() -> None:
+    if sys.argv[1:] == ["replicas"]:
+        c_lines, c = await phase_c()
+        print("\n".join(c_lines))
+        print(c)
+        return
     began = time.monotonic()
     a_lines, a = await phase_a()
     b_lines, b = await phase_b()
+    c_lines, c = await phase_c()
     lines = [
         *a_lines,
         "",
         *b_lines,
+        "",
+        *c_lines,
         "",
         f"- {verdict(a['zero 429'] and b['phase B zero 429'])}: zero 429s from Mava"
         " (both phases), no 30-s window over 90",
@@ -340,6 +358,12 @@ async def main() -> None:
         f"- {verdict(a['sustained'])}: sustained rate within 5% of {LIMIT} per {WINDOW:.0f} s",
         f"- {verdict(b['user wait'])}: a user command during a 5,000-ticket digest waits < 2 s"
         f" for its turn{'' if b['reserve exercised'] else ' (but background was not saturated)'}",
+        f"- {verdict(c['zero 429'] and c['window'])}: replicas: zero 429s, no 30-s window over"
+        f" {LIMIT} with three replicas each allowed {LIMIT}",
+        f"- {verdict(c['delivered'])}: replicas: all {NOTES} notes delivered, every user answered",
+        f"- {verdict(c['user wait'])}: replicas: a user command to any replica during the"
+        " leader's 5,000-ticket digests waits < 2 s for its turn"
+        f"{'' if c['saturated'] else ' (not every one sent while background held its share)'}",
         "",
         f"Whole run: {time.monotonic() - began:.0f} s.",
     ]
