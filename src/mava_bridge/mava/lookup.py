@@ -37,6 +37,7 @@ from mava_bridge.mava.query import PAGE_SIZE, TicketQuery
 # Either side of a remembered createdAt: covers an inclusive or exclusive bound.
 EXACT: Final = timedelta(seconds=1)
 MARGINS: Final = (timedelta(minutes=2), timedelta(days=2), timedelta(days=60))
+_MS: Final = timedelta(milliseconds=1)
 
 
 class TicketMemory(Protocol):
@@ -152,7 +153,13 @@ def _exact(created: datetime, include_messages: bool) -> TicketQuery:
 
 
 async def _search(pages: Pages, query: TicketQuery, ticket_id: str) -> Ticket | None:
-    """`ticket_id` from the pages of `query`, read until it is found."""
+    """`ticket_id` from the pages of `query` (oldest first), read until it is found.
+
+    After a full page the next request starts again from skip 0 at the newest
+    millisecond that page held (1 ms earlier: whether startDate is inclusive or not),
+    so ties that come back in another order, or tickets created or resolved between
+    two requests, cannot shift a ticket past us; repeats are harmless here. Only a
+    page-full of one millisecond is followed by offset."""
     skip = 0
     while True:
         page = await pages.fetch_tickets(query, limit=PAGE_SIZE, skip=skip)
@@ -163,4 +170,8 @@ async def _search(pages: Pages, query: TicketQuery, ticket_id: str) -> Ticket | 
             raise TicketUnreadable(ticket_id, page.unreadable[ticket_id])
         if not page.pagination.has_more or not (page.tickets or page.skipped):
             return None
-        skip += PAGE_SIZE
+        start = max((t.created_at for t in page.tickets), default=query.start) - _MS
+        if skip or start <= query.start:
+            skip += PAGE_SIZE  # one millisecond fills the page: offsets are all we have
+        else:
+            query = query.with_window(start, query.end)
