@@ -28,6 +28,7 @@ from mava_bridge.delivery import (
     ticket_for_thread,
 )
 from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.threads import ThreadSync
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.lookup import TicketMemory
 from mava_bridge.mava.ratelimit import Limiter
@@ -45,6 +46,7 @@ from mava_bridge.slack.access import AccessControl
 from mava_bridge.slack.app import create_app
 from mava_bridge.slack.audit_channel import AuditChannel
 from mava_bridge.slack.blocks.digest import DigestRenderer
+from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.identity import BotIdentity
@@ -90,7 +92,7 @@ def mava_client(
     limiter: Limiter
     if db is not None and not db.is_sqlite:
         limiter = SharedLimiter(
-            PostgresBudget(db.engine, token.get_secret_value()),
+            PostgresBudget.connect(db.url, token.get_secret_value()),
             settings.mava_rate_limit,
             settings.mava_rate_window_seconds,
             fallback_limit=settings.mava_rate_fallback,
@@ -169,8 +171,13 @@ def build_delivery(
     poller = AlertPoller(digests.parts)  # the same parts: one poster paces both
     # Only its purge is used here: expired keys, whatever the window.
     idempotency = IdempotencyStore(db, settings.idempotency_window_seconds, clock=clock)
+    # Followed tickets' threads need a poster that can also update a card (Slack's).
+    threads = None
+    if isinstance(poster, SlackPoster):  # threads need a poster that can update a card
+        threads = ThreadSync(digests.parts, poster, ThreadBlocks())
 
     async def take_over() -> tuple[int, int]:
+        await (threads.take_over() if threads else asyncio.sleep(0))
         return await take_over_claims(db, me)
 
     scheduler = BotScheduler(
@@ -184,6 +191,7 @@ def build_delivery(
         take_over=take_over,
         housekeeping=Housekeeping(db, idempotency, clock=clock, seen=SeenTickets(db, clock=clock)),
         metrics=metrics,
+        threads=threads,
     )
     return Delivery(subscriptions, digests, poller, scheduler, poster)
 
@@ -200,7 +208,7 @@ def build_deps(
     """What the listeners use: the services, access control and the delivery parts
     `/mava` commands reach (subscriptions, `/mava digest`, alert threads)."""
     identity = BotIdentity(clients.bot)
-    tickets = TicketService(mava, link=settings.ticket_url)
+    tickets = TicketService(mava, link=settings.ticket_url, db=db)
     audit = AuditLog(db)
     idempotency = IdempotencyStore(db, settings.idempotency_window_seconds)
     channel = settings.audit_channel

@@ -93,6 +93,7 @@ class MavaClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        await self._limiter.aclose()
 
     async def __aenter__(self) -> MavaClient:
         return self

@@ -64,6 +64,8 @@ class Limiter(Protocol):
 
     def pause_for(self, seconds: float) -> None: ...
 
+    async def aclose(self) -> None: ...
+
 
 class SharedBudget(Protocol):
     """One sliding window per API key that several processes draw from (on PostgreSQL:
@@ -73,6 +75,8 @@ class SharedBudget(Protocol):
         """Count one send and return 0.0 if the last `window` seconds hold fewer than
         `cap` sends; else count nothing and return the seconds until one may go."""
         ...
+
+    async def aclose(self) -> None: ...
 
 
 class WindowScheduler:
@@ -192,6 +196,9 @@ class RateLimiter:
     def pause_for(self, seconds: float) -> None:
         self._core.pause_until(self._clock() + seconds)
         self._pump()
+
+    async def aclose(self) -> None:
+        """Nothing to release (one limiter per key may serve several clients)."""
 
     def _pump(self) -> None:
         granted, next_poll = self._core.poll(self._clock())

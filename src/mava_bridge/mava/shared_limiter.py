@@ -132,6 +132,10 @@ class SharedLimiter:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
         self._wake.set()
 
+    async def aclose(self) -> None:
+        """Release the budget's connection (the client closes its limiter)."""
+        await self._budget.aclose()
+
     def _cap(self, lane: Lane, *, local: bool) -> int:
         limit, reserve = (
             (self.fallback_limit, self._fallback_reserve) if local else (self.limit, self.reserve)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from sqlalchemy import delete, func, insert, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from mava_bridge.store.tables import MavaSend
 
@@ -41,12 +41,25 @@ def lock_id(hashed: str) -> int:
 class PostgresBudget:
     """`mava_bridge.mava.ratelimit.SharedBudget` on PostgreSQL."""
 
-    def __init__(self, engine: AsyncEngine, api_key: str) -> None:
+    def __init__(self, engine: AsyncEngine, api_key: str, *, owned: bool = False) -> None:
         if engine.dialect.name != "postgresql":
             raise ValueError("the shared Mava budget needs PostgreSQL")
         self._engine = engine
+        self._owned = owned
         self._hash = key_hash(api_key)
         self._lock = lock_id(self._hash)
+
+    @classmethod
+    def connect(cls, url: str, api_key: str) -> PostgresBudget:
+        """A budget with a connection of its own: a request pool busy with Slack's work
+        (every slot taken) must not make the budget look unreachable. One process asks
+        one question at a time, so one connection is enough."""
+        engine = create_async_engine(url, pool_size=1, max_overflow=1, pool_pre_ping=True)
+        return cls(engine, api_key, owned=True)
+
+    async def aclose(self) -> None:
+        if self._owned:
+            await self._engine.dispose()
 
     async def take(self, cap: int, window: float, lane: str) -> float:
         async with self._engine.begin() as conn:

@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mava_bridge.domain.send_window import seconds_until_free
+from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.ratelimit import ARRIVAL_MARGIN, Lane, background
 from mava_bridge.mava.shared_limiter import SharedLimiter, describe_failure
 from mava_bridge.settings import Settings
@@ -35,6 +36,7 @@ class MemoryBudget:
         self.down = False
         self.hang = False
         self.calls = 0
+        self.closed = False
 
     async def take(self, cap: int, window: float, lane: str) -> float:
         self.calls += 1
@@ -48,6 +50,9 @@ class MemoryBudget:
         if wait == 0:
             self.sent.append((now, lane))
         return wait
+
+    async def aclose(self) -> None:
+        self.closed = True
 
 
 def most_in_any_window(times: list[float], window: float) -> int:
@@ -228,3 +233,12 @@ def test_the_fallback_share_defaults_to_a_third_and_never_exceeds_the_limit(
     assert Settings(_env_file=None, mava_rate_limit=2).mava_rate_fallback == 1
     assert Settings(_env_file=None, mava_rate_fallback_limit=45).mava_rate_fallback == 45
     assert Settings(_env_file=None, mava_rate_fallback_limit=200).mava_rate_fallback == 90
+
+
+async def test_closing_the_client_closes_the_budget() -> None:
+    budget = MemoryBudget()
+    client = MavaClient(
+        "http://127.0.0.1:9", "key", limiter=SharedLimiter(budget, 9, WINDOW, fallback_limit=3)
+    )
+    await client.aclose()
+    assert budget.closed

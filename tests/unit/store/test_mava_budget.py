@@ -18,8 +18,10 @@ from running import free_port
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from mava_bridge.mava.ratelimit import ARRIVAL_MARGIN, Lane, background
+from mava_bridge.app import mava_client
+from mava_bridge.mava.ratelimit import ARRIVAL_MARGIN, Lane, RateLimiter, background
 from mava_bridge.mava.shared_limiter import SharedLimiter
+from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_bridge.store.mava_budget import PostgresBudget, key_hash
 from mava_bridge.store.tables import MavaSend
@@ -114,9 +116,9 @@ async def test_a_replica_that_cannot_reach_the_database_uses_its_local_share(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     closed = make_url(PG_URL).set(port=free_port()).render_as_string(hide_password=False)
-    db = Database(closed)
+    budget = PostgresBudget.connect(closed, KEY)  # its own connection, as app.py makes it
+    limiter = SharedLimiter(budget, 9, WINDOW, fallback_limit=3)
     try:
-        limiter = SharedLimiter(PostgresBudget(db.engine, KEY), 9, WINDOW, fallback_limit=3)
         caplog.set_level(logging.INFO)
         granted: list[float] = []
 
@@ -135,4 +137,19 @@ async def test_a_replica_that_cannot_reach_the_database_uses_its_local_share(
         assert warnings[0].endswith("; using a local share of 3 per 1.5 s")
         assert KEY not in caplog.text and key_hash(KEY) not in caplog.text
     finally:
-        await db.dispose()
+        await limiter.aclose()
+
+
+async def test_the_bridge_draws_from_the_shared_budget_on_postgresql_only(
+    pg: Backend, tmp_path: Path
+) -> None:
+    settings = Settings(_env_file=None, mava_api_token=KEY, mava_rate_limit=12)
+    shared = mava_client(settings, db=pg.database())
+    assert isinstance(shared.limiter, SharedLimiter)
+    assert (shared.limiter.limit, shared.limiter.fallback_limit) == (12, 4)
+    await shared.aclose()
+    sqlite = Database(f"sqlite+aiosqlite:///{tmp_path / 'one.db'}")
+    local = mava_client(settings, db=sqlite)
+    assert isinstance(local.limiter, RateLimiter)
+    await local.aclose()
+    await sqlite.dispose()
