@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     alert_min_priority: Literal["low", "medium", "high"] = "high"
     alert_unassigned: bool = False
     poll_interval_seconds: float = Field(default=60.0, ge=1)
+    # Followed tickets' threads (delivery.threads): how often Mava is read for them (the
+    # sync waits longer when it read many pages), and how long a resolved ticket is
+    # still followed in case it reopens.
+    thread_sync_seconds: float = Field(default=15.0, ge=1)
+    thread_resolved_grace_hours: float = Field(default=24.0, gt=0)
     # PostgreSQL: how often replicas check which one runs the poller and digests.
     leader_check_seconds: float = Field(default=5.0, ge=0.5)
     # Socket Mode: /healthz answers 503 once no connection has been up for this long.

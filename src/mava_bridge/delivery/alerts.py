@@ -51,6 +51,7 @@ from mava_bridge.services.subscriptions import (
     ActiveSubscription,
     record_outcome,
 )
+from mava_bridge.store import follows
 
 log = logging.getLogger(__name__)
 
@@ -287,9 +288,26 @@ class AlertPoller:
                 "alert posted but not recorded; it may be posted again once its claim is stale",
                 extra={"channel": channel, "ticket": ticket.id, "ts": ts},
             )
+        await self._follow(channel, ticket, ts, said)
         report.alerted += 1
         self.parts.metrics.alerts_delivered.inc()
         return None
+
+    async def _follow(self, channel: str, ticket: Ticket, ts: str, said: str) -> None:
+        """Follow the alerted ticket in the alert's thread (mava_bridge.delivery.threads)."""
+        try:
+            await follows.follow(
+                self.parts.db,
+                ticket_id=ticket.id,
+                channel_id=channel,
+                thread_ts=ts,
+                ticket_created_at=ticket.created_at,
+                followed_by=follows.BY_ALERT,
+                now=self.parts.clock(),
+                headline=said,
+            )
+        except (SQLAlchemyError, follows.ThreadTaken):
+            log.exception("alert posted but its ticket not followed", extra={"ticket": ticket.id})
 
     async def _outcome(self, sub: ActiveSubscription, outcome: str) -> None:
         try:

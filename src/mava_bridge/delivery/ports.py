@@ -13,11 +13,15 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from mava_bridge.mava.models import Message as MavaMessage
 from mava_bridge.mava.models import Ticket
 
 # One message as the chat takes it (Block Kit blocks for Slack); opaque to delivery.
 Message = list[dict[str, Any]]
 LinkFor = Callable[[str], str]
+# What a followed ticket's card shows that the thread reports changes of: field name ->
+# the value as plain words (status, priority, category, assignee).
+Snapshot = dict[str, str]
 
 
 class DeliveryFailed(Exception):
@@ -62,6 +66,51 @@ class Poster(Protocol):
     ) -> str:
         """Post and return the message's id (Slack's `ts`), or raise `DeliveryFailed`."""
         ...
+
+
+class ThreadPoster(Poster, Protocol):
+    """A `Poster` that can also change a message it posted (a followed ticket's card)."""
+
+    async def update(
+        self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]] | None = None
+    ) -> None:
+        """Replace the message at `ts`, or raise `DeliveryFailed`."""
+        ...
+
+
+class ThreadRenderer(Protocol):
+    """The messages of a followed ticket's thread (pure: data in, messages out)."""
+
+    def message(self, message: MavaMessage, *, link: str) -> tuple[str, Message]:
+        """One Mava message as a thread reply: (fallback text, blocks). `link` opens the
+        ticket in Mava (named where a long message is cut)."""
+        ...
+
+    def change_line(self, before: Snapshot, after: Snapshot) -> str:
+        """The "what changed" reply, e.g. "Status: Open → Pending"."""
+        ...
+
+    def change_message(self, before: Snapshot, after: Snapshot) -> tuple[str, Message]:
+        """`change_line` as a thread reply: (fallback text, blocks)."""
+        ...
+
+    def notice(self, text: str) -> Message:
+        """A line of the bridge's own in the thread ("Resolved", "No longer following")."""
+        ...
+
+    def card(
+        self,
+        ticket: Ticket,
+        *,
+        link: LinkFor,
+        now: datetime,
+        followed: bool = True,
+        headline: str | None = None,
+    ) -> Message:
+        """The thread's root: the ticket as it is now, under `headline` if given."""
+        ...
+
+    def card_text(self, ticket: Ticket) -> str: ...
 
 
 class Renderer(Protocol):

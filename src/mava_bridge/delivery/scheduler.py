@@ -1,5 +1,7 @@
-"""APScheduler 3.x jobs in the bot's event loop: the alert poll, one job per digest and
-the hourly housekeeping (mava_bridge.delivery.housekeeping).
+"""APScheduler 3.x jobs in the bot's event loop: the alert poll, one job per digest, the
+followed tickets' thread sync (mava_bridge.delivery.threads: its interval stretches
+after a sync that read many pages) and the hourly housekeeping
+(mava_bridge.delivery.housekeeping).
 
 Jobs are rebuilt from the database at start-up, whenever a subscription changes here
 (`SubscriptionService.on_change`) and at every poll (a change made on another replica).
@@ -32,6 +34,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from mava_bridge.delivery.alerts import AlertPoller, PollReport
 from mava_bridge.delivery.digests import DeliveryResult, DigestService
 from mava_bridge.delivery.housekeeping import DIGEST_RUN_RETENTION, Housekeeping, HousekeepingReport
+from mava_bridge.delivery.threads import SyncReport, ThreadSync, sync_wait
 from mava_bridge.domain.cron import cron_trigger, last_fire_time
 from mava_bridge.domain.filters import fingerprint
 from mava_bridge.mava.ratelimit import background
@@ -49,6 +52,7 @@ TakeOver = Callable[[], Awaitable[tuple[int, int]]]
 DIGEST_GRACE: Final = timedelta(hours=1)
 DIGEST_RETRY_DELAY: Final = timedelta(minutes=5)
 POLL_JOB: Final = "alerts:poll"
+THREAD_JOB: Final = "threads:sync"
 HOUSEKEEPING_JOB: Final = "housekeeping"
 HOUSEKEEPING_INTERVAL: Final = timedelta(hours=1)
 assert DIGEST_RUN_RETENTION > DIGEST_GRACE  # a run is never deleted while it may be posted
@@ -80,8 +84,11 @@ class BotScheduler:
         take_over: TakeOver | None = None,
         housekeeping: Housekeeping,
         metrics: Metrics,
+        threads: ThreadSync | None = None,
     ) -> None:
         self._settings = settings
+        self._threads = threads
+        self._thread_wait = settings.thread_sync_seconds
         self._housekeeping = housekeeping
         self._metrics = metrics
         self._take_over = take_over
@@ -137,6 +144,14 @@ class BotScheduler:
             name="poll Mava for alerts",
             next_run_time=datetime.now(UTC),  # the first poll right away
         )
+        if self._threads is not None:
+            self._scheduler.add_job(
+                self.run_threads,
+                IntervalTrigger(seconds=self._thread_wait),
+                id=THREAD_JOB,
+                name="sync followed tickets' threads",
+                next_run_time=datetime.now(UTC),
+            )
         self._scheduler.add_job(
             self.run_housekeeping,
             IntervalTrigger(seconds=HOUSEKEEPING_INTERVAL.total_seconds()),
@@ -239,6 +254,37 @@ class BotScheduler:
             if not report.mava_errors:
                 self._metrics.poll_succeeded()
             return report
+
+    async def run_threads(self) -> SyncReport | None:
+        """The thread sync job, on the leader only; then the wait before the next one."""
+        with self._tracked():
+            if self._threads is None or not await self._leading():
+                return None
+            try:
+                report = await self._threads.sync_once()
+            except Exception:
+                log.exception("thread sync failed; trying again next interval")
+                return None
+            self._pace_threads(report.pages)
+            return report
+
+    def _pace_threads(self, pages: int) -> None:
+        base = self._settings.thread_sync_seconds
+        wait = sync_wait(
+            pages, base, self._settings.mava_rate_limit, self._settings.mava_rate_window_seconds
+        )
+        if wait == self._thread_wait:
+            return
+        if wait > base:
+            log.info(
+                "thread sync interval stretched to keep within a third of the Mava budget",
+                extra={"pages": pages, "seconds": round(wait, 1)},
+            )
+        else:
+            log.info("thread sync interval back to THREAD_SYNC_SECONDS", extra={"seconds": base})
+        self._thread_wait = wait
+        if self._scheduler is not None and self._scheduler.get_job(THREAD_JOB) is not None:
+            self._scheduler.reschedule_job(THREAD_JOB, trigger=IntervalTrigger(seconds=wait))
 
     async def run_housekeeping(self) -> HousekeepingReport | None:
         """The housekeeping job (mava_bridge.delivery.housekeeping), on the leader only."""

@@ -1,4 +1,5 @@
-"""Posting digests and alerts to Slack: paced, retried, and every failure classified.
+"""Posting digests, alerts and thread replies to Slack (and updating followed tickets'
+cards): paced, retried, and every failure classified.
 
 Delivery (mava_bridge.delivery) is given a `SlackPoster` as its `Poster`.
 
@@ -95,7 +96,8 @@ def _retry_after(response: Any) -> float | None:
 
 
 class SlackPoster:
-    """`chat.postMessage` with per-channel pacing and retries. Share one per process."""
+    """`chat.postMessage` and `chat.update` with per-channel pacing and retries. Share
+    one per process."""
 
     def __init__(
         self,
@@ -129,40 +131,69 @@ class SlackPoster:
         If Slack refuses the blocks themselves (which our builders should never let
         happen), the message goes again as text alone: a plain message beats none.
         """
+
+        def send(with_blocks: Sequence[dict[str, Any]] | None) -> Awaitable[Any]:
+            return self._client.chat_postMessage(
+                channel=channel,
+                text=text,
+                blocks=list(with_blocks) if with_blocks is not None else None,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+
+        response = await self._send(channel, blocks, send, text_only=None)
+        ts = response.get("ts")
+        if not isinstance(ts, str):
+            raise _failed("unexpected_response", True, "no ts in the answer")
+        return ts
+
+    async def update(
+        self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]] | None = None
+    ) -> None:
+        """`chat.update` the message at `ts` (a followed ticket's card): paced, retried
+        and classified like a post; refused blocks fall back to text alone."""
+
+        def send(with_blocks: Sequence[dict[str, Any]] | None) -> Awaitable[Any]:
+            return self._client.chat_update(
+                channel=channel,
+                ts=ts,
+                text=text,
+                blocks=list(with_blocks) if with_blocks is not None else None,
+            )
+
+        # An update without `blocks` keeps the old ones: an empty list removes them.
+        await self._send(channel, blocks, send, text_only=[])
+
+    async def _send(
+        self,
+        channel: str,
+        blocks: Sequence[dict[str, Any]] | None,
+        send: Callable[[Sequence[dict[str, Any]] | None], Awaitable[Any]],
+        *,
+        text_only: Sequence[dict[str, Any]] | None,
+    ) -> Any:
         lock = self._locks.setdefault(channel, asyncio.Lock())
         async with lock:
             try:
-                return await self._post_with_retries(channel, text, blocks, thread_ts)
+                return await self._with_retries(channel, lambda: send(blocks))
             except DeliveryFailed as failure:
                 if blocks is None or failure.error not in _BLOCK_ERRORS:
                     raise
                 log.error(
-                    "slack refused our blocks; posting text only",
+                    "slack refused our blocks; sending text only",
                     extra={"channel": channel, "error": failure.error, "detail": failure.detail},
                 )
-                return await self._post_with_retries(channel, text, None, thread_ts)
+                return await self._with_retries(channel, lambda: send(text_only))
 
-    async def _post_with_retries(
-        self,
-        channel: str,
-        text: str,
-        blocks: Sequence[dict[str, Any]] | None,
-        thread_ts: str | None,
-    ) -> str:
+    async def _with_retries(self, channel: str, call: Callable[[], Awaitable[Any]]) -> Any:
         failure: DeliveryFailed | None = None
         for attempt in range(self._retry.attempts):
             await self._pace(channel)
             delay: float
             reason: str
             try:
-                response = await self._client.chat_postMessage(
-                    channel=channel,
-                    text=text,
-                    blocks=list(blocks) if blocks is not None else None,
-                    thread_ts=thread_ts,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
+                response = await call()
             except SlackApiError as exc:
                 status = http_status(exc.response)
                 error = error_code(exc.response) or "unexpected_response"
@@ -186,10 +217,7 @@ class SlackPoster:
                 reason = "connection_error"
                 failure = _failed("connection_error", True, type(exc).__name__)
             else:
-                ts = response.get("ts")
-                if not isinstance(ts, str):
-                    raise _failed("unexpected_response", True, "no ts in the answer")
-                return ts
+                return response
             if self._retry.retries_left(attempt):
                 self._metrics.observe_slack_retry(reason)
                 log.info(

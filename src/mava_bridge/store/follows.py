@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import BridgeMessage, ChannelSetting, FollowedTicket
+
+HEADLINE = "headline"  # snapshot key: the card's first line, if it has one
+BY_ALERT = "alert"  # `followed_by` of a follow an alert made
 
 
 class ThreadTaken(Exception):
@@ -70,13 +73,16 @@ async def follow(
     ticket_created_at: datetime | None,
     followed_by: str,
     now: datetime,
+    headline: str | None = None,
 ) -> tuple[Follow, bool]:
     """Follow `ticket_id` in `thread_ts` of `channel_id`: (the follow, created).
 
     Already followed in the channel: that follow and False. An inactive follow is
     re-activated in the new thread and starts afresh (its first sync baselines the
     messages up to `now`): True. Raises `ThreadTaken` if the thread mirrors another
-    ticket."""
+    ticket. `headline`: the card's first line, kept when the sync updates the card (an
+    alert's reason)."""
+    first = {HEADLINE: headline} if headline else None
     try:
         async with db.session() as session, session.begin():
             row = FollowedTicket(
@@ -88,6 +94,7 @@ async def follow(
                 followed_at=now,
                 active=True,
                 edit_notice_sent=False,
+                snapshot=first,
             )
             session.add(row)
         return _follow(row), True
@@ -113,7 +120,7 @@ async def follow(
                 ticket_created_at=ticket_created_at or existing.ticket_created_at,
                 followed_by=followed_by,
                 followed_at=now,
-                snapshot=None,
+                snapshot=first,
                 resolved_seen_at=None,
                 edit_notice_sent=False,
                 synced_at=None,
@@ -205,17 +212,36 @@ def content_hash(content: str | None) -> str:
 
 async def record_bridge_message(
     db: Database, *, ticket_id: str, mava_message_id: str | None, content: str, now: datetime
-) -> None:
-    """A reply or note the bridge sent to Mava: the thread sync must not echo it."""
+) -> int:
+    """A reply or note the bridge sends to Mava: the thread sync must not echo it.
+    Returns the record's id (see `bridge_message_sent`)."""
     async with db.session() as session, session.begin():
-        session.add(
-            BridgeMessage(
-                ticket_id=ticket_id,
-                mava_message_id=mava_message_id,
-                content_hash=content_hash(content),
-                created_at=now,
-            )
+        row = BridgeMessage(
+            ticket_id=ticket_id,
+            mava_message_id=mava_message_id,
+            content_hash=content_hash(content),
+            created_at=now,
         )
+        session.add(row)
+    return row.id
+
+
+async def bridge_message_sent(db: Database, record_id: int, mava_message_id: str | None) -> None:
+    """Mava accepted the message recorded before sending: keep its id, if it gave one."""
+    if mava_message_id is None:
+        return
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(BridgeMessage)
+            .where(BridgeMessage.id == record_id)
+            .values(mava_message_id=mava_message_id)
+        )
+
+
+async def forget_bridge_message(db: Database, record_id: int) -> None:
+    """Mava refused the message recorded before sending: there is nothing to match."""
+    async with db.session() as session, session.begin():
+        await session.execute(delete(BridgeMessage).where(BridgeMessage.id == record_id))
 
 
 # --- what the sync keeps on a follow ---------------------------------------------------
@@ -238,9 +264,12 @@ async def save_sync(
     snapshot: dict[str, Any] | None = None,
     synced_at: datetime | None = None,
     resolved_seen_at: datetime | bool | None = False,
+    ticket_created_at: datetime | None = None,
 ) -> None:
     """Record what a sync found. `resolved_seen_at` False: leave it as it is."""
     values: dict[str, Any] = {}
+    if ticket_created_at is not None:
+        values["ticket_created_at"] = ticket_created_at
     if snapshot is not None:
         values["snapshot"] = snapshot
     if synced_at is not None:

@@ -29,6 +29,7 @@ CLAIMED: Final = "claimed"
 POSTED: Final = "posted"
 BASELINE: Final = "baseline"
 OURS: Final = "ours"
+REFUSED: Final = "refused"  # Slack refused it for good: skipped, so the thread goes on
 STALE_CLAIM: Final = timedelta(minutes=15)
 # How far apart a message without an id and the bridge's record of sending it may be.
 ECHO_WINDOW: Final = timedelta(minutes=15)
@@ -79,6 +80,15 @@ async def mark_item_posted(
             update(ThreadPost)
             .where(ThreadPost.follow_id == follow_id, ThreadPost.item_key == item_key)
             .values(state=POSTED, slack_ts=ts, posted_at=now)
+        )
+
+
+async def mark_item(db: Database, follow_id: int, item_key: str, state: str, now: datetime) -> None:
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(ThreadPost)
+            .where(ThreadPost.follow_id == follow_id, ThreadPost.item_key == item_key)
+            .values(state=state, posted_at=now)
         )
 
 

@@ -1,0 +1,382 @@
+"""Live ticket threads: keep each followed ticket's Slack thread in step with Mava.
+
+Mava's webhooks are not relied on, so one sync (a scheduler job on the leader, every
+`THREAD_SYNC_SECONDS`) reads what changed:
+
+- ONE search of open tickets (Open, Pending, Waiting) with their messages, over the
+  creation times of the followed tickets (at most a year per request; keyset pages,
+  see `mava_bridge.services.paging`), stopping once every followed ticket is found.
+- A followed ticket that search did not return and that is not known resolved is
+  looked up ONCE by id (`mava_bridge.mava.lookup`): resolved (or otherwise closed),
+  its card says so, the thread gets a "Resolved" line and the grace starts. Seen open
+  again: "Reopened". Resolved for longer than `THREAD_RESOLVED_GRACE_HOURS`: the
+  follow ends, with a line saying how to follow again.
+- For each ticket read: a change of status, priority, category or assignee updates
+  the card in place (`chat.update`) and adds one "what changed" line; then every new
+  message is posted in order. Each is claimed before its post and marked after
+  (`mava_bridge.store.thread_posts`, the protocol of `mava_bridge.delivery.ledger`), so
+  two leaders or a restart never post one twice, and a crash leaves no gap (its claim
+  is taken over by the next leader). Skipped, never posted: what was there when the
+  follow began (`baseline`) and what the bridge itself sent (`ours`, matched by Mava's
+  message id, else by content: `store.thread_posts.bridge_sent`).
+- A post Slack refuses for now (429 after retries, 5xx) stops that thread for this
+  sync, so order is kept; the rest go next time.
+
+Cost: the pages read are reported to the scheduler, which waits long enough after a
+sync that thread sync never spends more than a third of the key's budget.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.ports import DeliveryFailed, Snapshot, ThreadPoster, ThreadRenderer
+from mava_bridge.delivery.ports import Message as MessageBlocks
+from mava_bridge.delivery.thread_keys import (
+    SEEN,
+    change_key,
+    message_key,
+    search_windows,
+    seen_marker,
+    snapshot,
+)
+from mava_bridge.domain.tickets import OPEN_STATUSES
+from mava_bridge.mava.client import MavaClient
+from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.lookup import EXACT, find_ticket
+from mava_bridge.mava.models import SortBy, SortOrder, Status, Ticket, TicketPage
+from mava_bridge.mava.query import TicketQuery
+from mava_bridge.mava.ratelimit import background
+from mava_bridge.services.paging import pages_by_created
+from mava_bridge.store import follows as store
+from mava_bridge.store import thread_posts as items
+from mava_bridge.store.follows import Follow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncReport:
+    """What one sync did. `pages` counts Mava requests (searches and look-ups)."""
+
+    follows: int = 0
+    pages: int = 0
+    mirrored: int = 0
+    changes: int = 0
+    resolved: int = 0
+    reopened: int = 0
+    ended: int = 0
+    skipped: int = 0  # claimed by another process: left for the next sync
+    mava_errors: int = 0
+    slack_errors: int = 0
+
+
+def sync_wait(pages: int, base: float, limit: int, window: float) -> float:
+    """Seconds until the next sync: `base`, or longer after a sync that read `pages`
+    requests, so thread sync spends at most a third of `limit` per `window`."""
+    return max(base, pages * window / max(1, limit // 3))
+
+
+class _Stop(Exception):
+    """This thread waits for the next sync (Slack refused for now, or another process
+    is posting in it): order is kept."""
+
+
+class ThreadSync:
+    """One `sync_once` per interval, called by the scheduler on the leader."""
+
+    def __init__(
+        self,
+        parts: DeliveryParts,
+        poster: ThreadPoster,
+        renderer: ThreadRenderer,
+        *,
+        grace: timedelta | None = None,
+    ) -> None:
+        self.parts = parts
+        self.poster = poster
+        self.renderer = renderer
+        hours = parts.settings.thread_resolved_grace_hours
+        self.grace = grace if grace is not None else timedelta(hours=hours)
+
+    async def take_over(self) -> int:
+        """On becoming the leader: drop the thread claims other processes left."""
+        if self.parts.owner is None:
+            return 0
+        taken = await items.take_over_thread_claims(self.parts.db, self.parts.owner)
+        if taken:
+            log.warning("took over thread claims a previous process left", extra={"count": taken})
+        return taken
+
+    async def sync_once(self) -> SyncReport:
+        report = SyncReport()
+        now = self.parts.clock()
+        with background():
+            await items.release_stale_thread_claims(self.parts.db, now)
+            followed = await store.active_follows(self.parts.db)
+            report.follows = len(followed)
+            if not followed:
+                return report
+            try:
+                found = await self._search(followed, report)
+            except MavaError as exc:
+                report.mava_errors += 1
+                log.warning(
+                    "thread sync: Mava search failed; retrying next sync",
+                    extra={"error": exc.user_message},
+                )
+                return report
+            for follow in followed:
+                try:
+                    await self._sync_follow(follow, found.get(follow.ticket_id), now, report)
+                except _Stop:
+                    continue
+                except MavaError as exc:
+                    report.mava_errors += 1
+                    log.warning(
+                        "thread sync: Mava look-up failed",
+                        extra={"ticket": follow.ticket_id, "error": exc.user_message},
+                    )
+                except SQLAlchemyError:
+                    log.exception("thread sync: database error", extra={"ticket": follow.ticket_id})
+        self.parts.metrics.thread_sync_pages.inc(report.pages)
+        if report.mirrored or report.changes or report.mava_errors or report.slack_errors:
+            log.info("thread sync", extra={"report": report})
+        return report
+
+    # --- reading Mava -------------------------------------------------------------------
+
+    async def _search(self, followed: list[Follow], report: SyncReport) -> dict[str, Ticket]:
+        dated = {f.ticket_id: f.ticket_created_at for f in followed if f.ticket_created_at}
+        found: dict[str, Ticket] = {}
+        if not dated:
+            return found
+        shape = TicketQuery(
+            start=min(dated.values()) - EXACT,
+            end=max(dated.values()) + EXACT,
+            statuses=OPEN_STATUSES,
+            sort_by=SortBy.CREATED_AT,
+            sort_order=SortOrder.DESC,
+            include_messages=True,
+        )
+        wanted = set(dated)
+        for start, end in search_windows(shape.start, shape.end):
+            async for page in pages_by_created(self.parts.mava, shape.with_window(start, end)):
+                report.pages += 1
+                found.update((t.id, t) for t in page.tickets if t.id in wanted)
+                if wanted <= found.keys():
+                    return found  # every followed open ticket is in: no need to read on
+        return found
+
+    async def _look_up(self, follow: Follow, report: SyncReport) -> Ticket:
+        counted = _Counting(self.parts.mava, report)
+        ticket = await find_ticket(counted, follow.ticket_id, known=follow.ticket_created_at)
+        if follow.ticket_created_at is None:
+            await store.save_sync(self.parts.db, follow.id, ticket_created_at=ticket.created_at)
+        return ticket
+
+    # --- one follow -------------------------------------------------------------------
+
+    async def _sync_follow(
+        self, follow: Follow, ticket: Ticket | None, now: datetime, report: SyncReport
+    ) -> None:
+        if ticket is None:
+            if follow.resolved_seen_at is not None:
+                if now - follow.resolved_seen_at >= self.grace:
+                    await self._end(follow, now, report)
+                return  # known resolved, within the grace: nothing to read
+            ticket = await self._look_up(follow, report)
+        open_now = ticket.status in OPEN_STATUSES
+        await self._mirror(follow, ticket, now, report)
+        hours = round(self.grace.total_seconds() / 3600)
+        if open_now and follow.resolved_seen_at is not None:
+            line = ":arrows_counterclockwise: Reopened in Mava: following again."
+            await self._notice(
+                follow, f"reopened:{follow.resolved_seen_at.isoformat()}", line, now, report
+            )
+            await store.save_sync(self.parts.db, follow.id, resolved_seen_at=None)
+            report.reopened += 1
+        elif not open_now and follow.resolved_seen_at is None:
+            words = "Resolved" if ticket.status == Status.RESOLVED else f"Now {ticket.status}"
+            line = f"{words} in Mava. Still following for {hours} h in case it reopens."
+            when = ticket.updated_at or now
+            await self._notice(follow, f"resolved:{when.isoformat()}", line, now, report)
+            await store.save_sync(self.parts.db, follow.id, resolved_seen_at=now)
+            report.resolved += 1
+
+    async def _end(self, follow: Follow, now: datetime, report: SyncReport) -> None:
+        assert follow.resolved_seen_at is not None
+        hours = round(self.grace.total_seconds() / 3600)
+        line = (
+            f"No longer following: resolved for {hours} h. "
+            f"/mava follow {follow.ticket_id} to follow again."
+        )
+        await self._notice(
+            follow, f"ended:{follow.resolved_seen_at.isoformat()}", line, now, report
+        )
+        if await store.deactivate(self.parts.db, follow.id):
+            report.ended += 1
+
+    async def _notice(
+        self, follow: Follow, key: str, line: str, now: datetime, report: SyncReport
+    ) -> None:
+        await self._post_item(follow, key, line, self.renderer.notice(line), now, report)
+
+    async def _mirror(
+        self, follow: Follow, ticket: Ticket, now: datetime, report: SyncReport
+    ) -> None:
+        """Update the card if the ticket changed (or on the first sync), add the change
+        line, then post the new messages in order."""
+        first = follow.synced_at is None
+        before: Snapshot = dict(follow.snapshot or {})
+        after = snapshot(ticket)
+        changed = not first and any(before.get(k) != v for k, v in after.items())
+        seen = seen_marker(ticket)
+        if not (first or changed) and before.get(SEEN) == seen:
+            return  # no change and no new message: no database work at all
+        headline = before.get(store.HEADLINE)
+        if headline:
+            after[store.HEADLINE] = headline
+        # An alert's card gains the follow line and Unfollow; other cards are drawn
+        # followed already, and updates are rate-limited: only a change redraws them.
+        if changed or (first and follow.followed_by == store.BY_ALERT):
+            await self._update_card(follow, ticket, headline, now, report)
+        if changed:
+            text, blocks = self.renderer.change_message(before, after)
+            await self._post_item(
+                follow, change_key(before, after, ticket), text, blocks, now, report
+            )
+            report.changes += 1
+            await store.save_sync(self.parts.db, follow.id, snapshot={**after, SEEN: ""})
+        await self._messages(follow, ticket, first, now, report)
+        # Only once every message is in: a sync stopped half-way reads them again.
+        await store.save_sync(
+            self.parts.db,
+            follow.id,
+            snapshot={**after, SEEN: seen},
+            synced_at=now if first else None,
+        )
+
+    async def _update_card(
+        self,
+        follow: Follow,
+        ticket: Ticket,
+        headline: str | None,
+        now: datetime,
+        report: SyncReport,
+    ) -> None:
+        blocks = self.renderer.card(ticket, link=self.parts.link, now=now, headline=headline)
+        try:
+            await self.poster.update(
+                follow.channel_id, follow.thread_ts, self.renderer.card_text(ticket), blocks
+            )
+        except DeliveryFailed as failure:
+            report.slack_errors += 1
+            log.warning(
+                "followed ticket's card not updated",
+                extra={"channel": follow.channel_id, "ticket": ticket.id, "error": failure.error},
+            )
+            if failure.retryable:
+                raise _Stop from failure
+            # Gone for good (deleted, too old to edit): the thread is still worth keeping.
+
+    async def _messages(
+        self, follow: Follow, ticket: Ticket, first: bool, now: datetime, report: SyncReport
+    ) -> None:
+        messages = list(ticket.messages or [])
+        keyed = [(message_key(m), m) for m in messages]
+        known = await items.item_states(self.parts.db, follow.id, (k for k, _ in keyed))
+        # Claimed ones stay in line: posting past them would break the thread's order.
+        fresh = [(k, m) for k, m in keyed if known.get(k, items.CLAIMED) == items.CLAIMED]
+        if first:
+            began = follow.followed_at or now
+            old = {
+                k
+                for k, m in fresh
+                if k not in known and (m.created_at is None or m.created_at <= began)
+            }
+            await items.record_items(self.parts.db, follow.id, old, items.BASELINE, now)
+            fresh = [(k, m) for k, m in fresh if k not in old]
+        if not fresh:
+            return
+        unseen = [(k, m.content, m.created_at) for k, m in fresh if k not in known]
+        ours = await items.bridge_sent(self.parts.db, ticket.id, unseen)
+        if ours:
+            await items.record_items(self.parts.db, follow.id, ours, items.OURS, now)
+        link = self.parts.link(ticket.id)
+        for key, message in fresh:
+            if key in ours:
+                continue
+            if key in known:  # claimed by another process (or one that died): wait for it
+                report.skipped += 1
+                raise _Stop
+            text, blocks = self.renderer.message(message, link=link)
+            if await self._post_item(follow, key, text, blocks, now, report):
+                report.mirrored += 1
+                self.parts.metrics.thread_messages_mirrored.inc()
+
+    # --- claim, post, mark ---------------------------------------------------------------
+
+    async def _post_item(
+        self,
+        follow: Follow,
+        key: str,
+        text: str,
+        blocks: MessageBlocks,
+        now: datetime,
+        report: SyncReport,
+    ) -> bool:
+        """Post one item in the thread once. True if this call posted it; raises `_Stop`
+        when the thread must wait (order is kept)."""
+        db = self.parts.db
+        if not await items.claim_item(db, follow.id, key, now, self.parts.owner):
+            states = await items.item_states(db, follow.id, [key])
+            if states.get(key) == items.CLAIMED:
+                report.skipped += 1
+                raise _Stop  # another process is posting it right now
+            return False  # posted (or skipped) before
+        try:
+            ts = await self.poster.post(follow.channel_id, text, blocks, thread_ts=follow.thread_ts)
+        except DeliveryFailed as failure:
+            report.slack_errors += 1
+            log.warning(
+                "thread item not posted",
+                extra={
+                    "channel": follow.channel_id,
+                    "ticket": follow.ticket_id,
+                    "error": failure.error,
+                    "retryable": failure.retryable,
+                },
+            )
+            if failure.retryable or failure.channel_unusable:
+                await items.release_item(db, follow.id, key)
+                raise _Stop from failure
+            # This item can never be posted (Slack refused it even as text): skip it.
+            await items.mark_item(db, follow.id, key, items.REFUSED, now)
+            return False
+        try:
+            await items.mark_item_posted(db, follow.id, key, ts, self.parts.clock())
+        except SQLAlchemyError:
+            log.exception(
+                "thread item posted but not recorded", extra={"ticket": follow.ticket_id, "ts": ts}
+            )
+        return True
+
+
+class _Counting:
+    """The Mava client as `mava.lookup` pages it, counting each request for the budget."""
+
+    def __init__(self, mava: MavaClient, report: SyncReport) -> None:
+        self._mava = mava
+        self._report = report
+
+    async def fetch_tickets(
+        self, query: TicketQuery, *, limit: int = 50, skip: int = 0
+    ) -> TicketPage:
+        self._report.pages += 1
+        return await self._mava.fetch_tickets(query, limit=limit, skip=skip)

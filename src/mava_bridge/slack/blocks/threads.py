@@ -1,0 +1,200 @@
+"""A followed ticket in Slack: its card (the thread's root, updated in place) and the
+thread replies mirroring its Mava messages and changes.
+
+Everything from Mava (names, message text, file names) is escaped (`slack.text`), so
+`<!channel>` or `<@U123>` written by a customer pings nobody, and cut to Slack's
+limits with a link to the whole message in Mava. Attachments become links only for
+http(s) URLs: a `javascript:` or other URL is shown as its name alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from mava_bridge.delivery.ports import Snapshot
+from mava_bridge.mava.models import Message, MessageType, SenderType, Status, Ticket
+from mava_bridge.slack import text as t
+from mava_bridge.slack.blocks.common import (
+    Block,
+    LinkFor,
+    button,
+    context,
+    fallback,
+    section,
+)
+from mava_bridge.slack.blocks.digest import digest_item
+from mava_bridge.slack.callback_ids import (
+    ACTION_FOLLOW,
+    ACTION_UNFOLLOW,
+    actions_block_id,
+)
+
+FOLLOWING: Final = "Following this ticket in the thread"
+# Names of the snapshot fields, in the order a change line lists them.
+FIELDS: Final = (
+    ("status", "Status"),
+    ("priority", "Priority"),
+    ("category", "Category"),
+    ("assignee", "Assignee"),
+)
+_NAME_LIMIT: Final = 80
+_ATTACHMENTS_SHOWN: Final = 10
+
+
+def _who(message: Message) -> str:
+    name = (message.sender_name or "").strip()
+    return t.escape_and_truncate(t.one_line(name), _NAME_LIMIT) if name else "unknown"
+
+
+def heading(message: Message) -> str:
+    """Who wrote it and how, as escaped mrkdwn."""
+    who = _who(message)
+    if message.message_type == MessageType.INTERNAL_NOTE:
+        return f":lock: *Private note by {who}*"
+    if message.sender_type == SenderType.CUSTOMER:
+        return f"*{who}* (customer)"
+    if message.sender_type == SenderType.AGENT:
+        return f"*Agent reply by {who}*"
+    return f"*{who}*"
+
+
+def safe_url(url: Any) -> str | None:
+    """`url` if it is an http(s) URL Slack can link, else None."""
+    if not isinstance(url, str) or len(url) > t.BUTTON_URL:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url.strip()
+
+
+def attachment_lines(attachments: Sequence[dict[str, Any]]) -> list[str]:
+    lines = []
+    for attachment in attachments[:_ATTACHMENTS_SHOWN]:
+        name = str(attachment.get("fileName") or attachment.get("name") or "attachment")
+        name = t.truncate(t.one_line(name), 100)
+        url = safe_url(attachment.get("url"))
+        shown = t.link(url, name) if url else t.escape(name)
+        lines.append(f":paperclip: {shown}")
+    more = len(attachments) - _ATTACHMENTS_SHOWN
+    if more > 0:
+        lines.append(f":paperclip: …and {more} more in Mava")
+    return lines
+
+
+def _body(text: str, room: int, link: str) -> str:
+    """Escaped `text` in at most `room` characters; cut with a link to Mava if it must."""
+    escaped = t.escape(text)
+    if len(escaped) <= room:
+        return escaped
+    tail = f"\n… (cut — open in Mava: {t.link(link, 'the whole message')})"
+    return t.escape_and_truncate(text, max(room - len(tail), 0)) + tail
+
+
+def thread_message(msg: Message, *, link: str) -> tuple[str, list[Block]]:
+    """One Mava message as a thread reply: (fallback text, blocks)."""
+    content = (msg.content or "").strip()
+    files = attachment_lines(msg.attachments)
+    if msg.sender_type == SenderType.SYSTEM:
+        body = t.excerpt(content, t.CONTEXT_TEXT - 200) or "(no text)"
+        return fallback(content or "System message"), [context(f"_{body}_"), *_files(files)]
+    top = heading(msg)
+    room = t.SECTION_TEXT - len(top) - 1
+    body = _body(content, room, link) if content else "_(no text)_"
+    who = (msg.sender_name or "").strip() or "unknown"
+    kind = "Private note" if msg.message_type == MessageType.INTERNAL_NOTE else "Message"
+    text = fallback(f"{kind} from {who}: {content}" if content else f"{kind} from {who}")
+    return text, [section(f"{top}\n{body}"), *_files(files)]
+
+
+def _files(lines: list[str]) -> list[Block]:
+    return [section("\n".join(lines))] if lines else []
+
+
+def change_line(before: Snapshot, after: Snapshot) -> str:
+    """ "Status: Open → Pending · Assignee: Unassigned → Ann" (escaped mrkdwn)."""
+    parts = []
+    for key, label in FIELDS:
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            was = t.escape_and_truncate(old or "none", 100)
+            now = t.escape_and_truncate(new or "none", 100)
+            parts.append(f"*{label}:* {was} → {now}")
+    return ":pencil2: " + (" · ".join(parts) if parts else "Ticket updated")
+
+
+def notice(text: str) -> list[Block]:
+    return [context(t.escape_and_truncate(text, t.CONTEXT_TEXT))]
+
+
+def card(
+    ticket: Ticket,
+    *,
+    link: LinkFor,
+    now: datetime,
+    followed: bool = True,
+    headline: str | None = None,
+) -> list[Block]:
+    """The ticket as a digest item (its facts and buttons: Reply, Add note, …) with, when
+    `followed`, the line saying so and an Unfollow button; else a Follow button.
+    `headline` (plain words, e.g. an alert's reason) goes on top."""
+    blocks: list[Block] = []
+    if headline:
+        blocks.append(section(f":rotating_light: *{t.escape_and_truncate(headline, 200)}*"))
+    extra = (
+        button("Unfollow", ACTION_UNFOLLOW, value=ticket.id)
+        if followed
+        else button("Follow in this channel", ACTION_FOLLOW, value=ticket.id)
+    )
+    for block in digest_item(ticket, link=link, now=now):
+        if block.get("block_id") == actions_block_id(ticket.id):
+            if followed:
+                resolved = (
+                    ":white_check_mark: Resolved · " if ticket.status == Status.RESOLVED else ""
+                )
+                blocks.append(context(f"{resolved}:thread: {FOLLOWING}"))
+            block = {**block, "elements": [*block["elements"], extra][: t.ACTIONS_ELEMENTS]}
+        blocks.append(block)
+    return blocks
+
+
+def card_text(ticket: Ticket) -> str:
+    return fallback(f"Ticket {ticket.id}: {ticket.status}")
+
+
+class ThreadBlocks:
+    """Delivery's `ThreadRenderer` (mava_bridge.delivery.ports) in Block Kit."""
+
+    def message(self, message: Message, *, link: str) -> tuple[str, list[Block]]:
+        return thread_message(message, link=link)
+
+    def change_line(self, before: Snapshot, after: Snapshot) -> str:
+        return change_line(before, after)
+
+    def change_message(self, before: Snapshot, after: Snapshot) -> tuple[str, list[Block]]:
+        line = change_line(before, after)
+        words = t.unescape(line.replace(":pencil2: ", "").replace("*", ""))
+        return fallback(words), [section(line)]
+
+    def notice(self, text: str) -> list[Block]:
+        return notice(text)
+
+    def card(
+        self,
+        ticket: Ticket,
+        *,
+        link: LinkFor,
+        now: datetime,
+        followed: bool = True,
+        headline: str | None = None,
+    ) -> list[Block]:
+        return card(ticket, link=link, now=now, followed=followed, headline=headline)
+
+    def card_text(self, ticket: Ticket) -> str:
+        return card_text(ticket)
