@@ -5,6 +5,7 @@ on the same database is another process (a restart, or a second leader)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -15,8 +16,10 @@ import pytest
 from conftest import fast_client
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.app import build_delivery
 from mava_bridge.delivery.alerts import AlertPoller
 from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.scheduler import THREAD_JOB
 from mava_bridge.delivery.threads import SyncReport, ThreadSync
 from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.observability.metrics import Metrics
@@ -348,3 +351,33 @@ async def test_pages_per_sync_are_bounded_by_what_is_followed(bench: Bench) -> N
     # The search, then one look-up by id (exact: its createdAt is known) for the one gone.
     assert report.pages == 2 and report.resolved == 1
     assert (await sync.sync_once()).pages == 1
+
+
+async def test_the_sync_interval_stretches_to_a_third_of_the_budget_and_comes_back(
+    bench: Bench, caplog: pytest.LogCaptureFixture
+) -> None:
+    made = [await bench.follow(bench.ticket()) for _ in range(3)]
+    # 6 requests per 30 s: a third is 2, so a sync of one page must wait 15 s, and the
+    # 1-page sync with THREAD_SYNC_SECONDS=5 is stretched to 15 s.
+    settings = Settings(_env_file=None, thread_sync_seconds=5, mava_rate_limit=6)
+    parts = bench.parts("p1")
+    scheduler = build_delivery(
+        settings, parts.mava, bench.db, bench.poster(), metrics=parts.metrics, owner="p1"
+    ).scheduler
+    await scheduler.start()
+    try:
+        caplog.set_level(logging.INFO, logger="mava_bridge.delivery.scheduler")
+        report = await scheduler.run_threads()
+        assert report is not None and report.pages == 1
+        assert scheduler.scheduler is not None
+        job = scheduler.scheduler.get_job(THREAD_JOB)
+        assert job is not None and job.trigger.interval == timedelta(seconds=15)
+        assert "thread sync interval stretched" in caplog.text
+        for one in made:  # nothing followed: nothing read, the interval comes back
+            await follows.unfollow(bench.db, channel_id=CHANNEL, ticket_id=one.ticket_id)
+        assert (await scheduler.run_threads()) is not None
+        job = scheduler.scheduler.get_job(THREAD_JOB)
+        assert job is not None and job.trigger.interval == timedelta(seconds=5)
+        assert "thread sync interval back to THREAD_SYNC_SECONDS" in caplog.text
+    finally:
+        await scheduler.shutdown()
