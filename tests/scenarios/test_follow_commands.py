@@ -158,6 +158,7 @@ async def test_unfollow_button_ends_the_follow_and_offers_follow_again(stack: St
     assert redrawn is not None
     assert "ticket_unfollow" not in buttons(redrawn)
     assert "ticket_follow" in buttons(redrawn)
+    assert "Following this ticket" not in flat(shown(redrawn))
     assert (await stack.runtime.deps.follows.in_channel(CHANNEL, ticket)).active is False  # type: ignore[union-attr]
     # Follow on that card follows it again, in a new card.
     assert_ack(await stack.sender.action("ticket_follow", ticket, message=redrawn))

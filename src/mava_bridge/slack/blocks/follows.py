@@ -1,27 +1,21 @@
 """The Follow / Unfollow buttons and the short messages around following a ticket.
 
 The followed card itself (the ticket, "Following this ticket in the thread", Reply and
-Unfollow) is drawn by `followed_card`; the thread sync redraws it in place as the
+Unfollow) is `blocks.threads.card`, which the thread sync redraws in place as the
 ticket changes.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from mava_bridge.mava.models import Ticket
 from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import Block, button, context, section
-from mava_bridge.slack.blocks.tickets import follow_button, ticket_card, with_button
+from mava_bridge.slack.blocks.common import Block, section
+from mava_bridge.slack.blocks.threads import FOLLOWING
+from mava_bridge.slack.blocks.tickets import follow_button
 from mava_bridge.slack.callback_ids import ACTION_UNFOLLOW
-
-__all__ = ["follow_button", "with_button"]
-
-
-def unfollow_button(ticket_id: str) -> dict[str, Any]:
-    return button("Unfollow", ACTION_UNFOLLOW, value=ticket_id)
 
 
 def swap_button(blocks: Sequence[Block], action_id: str, element: dict[str, Any]) -> list[Block]:
@@ -39,18 +33,15 @@ def swap_button(blocks: Sequence[Block], action_id: str, element: dict[str, Any]
     return out
 
 
-def followed_card(ticket: Ticket, *, ticket_url: str, now: datetime) -> list[Block]:
-    """The card a follow starts from: the ticket, a line saying its thread follows it,
-    and Unfollow beside its buttons."""
-    blocks = ticket_card(ticket, ticket_url=ticket_url, now=now, max_messages=1)
-    blocks = with_button(blocks, ticket.id, unfollow_button(ticket.id))
-    blocks.append(
-        context(
-            ":eyes: Following this ticket in the thread: customer messages, agent replies "
-            "and changes appear there. What you type in the thread becomes a private note."
-        )
-    )
-    return blocks
+def unfollowed_card(blocks: Sequence[Block], ticket_id: str) -> list[Block]:
+    """A followed card once unfollowed: no "Following this ticket" line, and Follow
+    instead of Unfollow (the thread sync no longer redraws it)."""
+    kept = [
+        block
+        for block in blocks
+        if not (block.get("type") == "context" and FOLLOWING in json.dumps(block))
+    ]
+    return swap_button(kept, ACTION_UNFOLLOW, follow_button(ticket_id))
 
 
 def already_followed(ticket_id: str, permalink: str | None) -> list[Block]:

@@ -21,7 +21,7 @@ from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import SlackPerson
 from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.blocks import follows as fb
-from mava_bridge.slack.blocks.tickets import ticket_card_text
+from mava_bridge.slack.blocks import threads
 from mava_bridge.slack.callback_ids import ACTION_FOLLOW, ACTION_UNFOLLOW
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
@@ -133,10 +133,10 @@ async def follow_here(
         await _say_already(client, answer, ticket_id, channel_id, existing.thread_ts)
         return
     ticket = await deps.tickets.ticket(ticket_id)
-    blocks = fb.followed_card(ticket, ticket_url=deps.link(ticket.id), now=deps.clock())
+    blocks = threads.card(ticket, link=deps.link, now=deps.clock())
     try:
         posted = await client.chat_postMessage(
-            channel=channel_id, text=ticket_card_text(ticket), blocks=blocks
+            channel=channel_id, text=threads.card_text(ticket), blocks=blocks
         )
     except Exception as exc:
         error = slack_error(exc)
@@ -241,7 +241,7 @@ async def _offer_follow(client: AsyncWebClient, body: dict[str, Any], ticket_id:
             channel=channel,
             ts=message["ts"],
             text=message.get("text") or b.success_text(f"Ticket {ticket_id}"),
-            blocks=fb.swap_button(blocks, ACTION_UNFOLLOW, fb.follow_button(ticket_id)),
+            blocks=fb.unfollowed_card(blocks, ticket_id),
         )
     except Exception as exc:
         error = slack_error(exc)
