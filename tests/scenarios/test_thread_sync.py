@@ -381,3 +381,38 @@ async def test_the_sync_interval_stretches_to_a_third_of_the_budget_and_comes_ba
         assert "thread sync interval back to THREAD_SYNC_SECONDS" in caplog.text
     finally:
         await scheduler.shutdown()
+
+
+async def test_a_ticket_mava_no_longer_finds_is_looked_up_once_not_every_sync(
+    bench: Bench,
+) -> None:
+    ghost = f"{int(datetime.now(UTC).timestamp()):08x}" + "0" * 16  # an id Mava never made
+    ts = await bench.poster().post(CHANNEL, "card", None)
+    made, _ = await follows.follow(
+        bench.db,
+        ticket_id=ghost,
+        channel_id=CHANNEL,
+        thread_ts=ts,
+        ticket_created_at=None,
+        followed_by="U1",
+        now=bench.now(),
+    )
+    sync = bench.syncer()
+    report = await sync.sync_once()
+    assert report.pages >= 1 and report.mava_errors == 0
+    assert bench.replies(made) == ["Mava no longer finds this ticket: it is no longer read by id."]
+    assert (await sync.sync_once()).pages == 0
+    bench.offset[0] = timedelta(hours=25)
+    assert (await sync.sync_once()).ended == 1
+
+
+async def test_a_customer_writing_the_bridges_words_is_still_mirrored(bench: Bench) -> None:
+    ticket = bench.ticket()
+    made = await bench.follow(ticket)
+    sync = bench.syncer()
+    await sync.sync_once()
+    await TicketService(bench.made[0], db=bench.db).reply(ticket, "ok thanks")
+    bench.sandbox.sandbox.customer_writes(ticket, "ok thanks")
+    assert (await sync.sync_once()).mirrored == 1
+    [reply] = bench.stub.thread(CHANNEL, made.thread_ts)[1:]
+    assert "(customer)" in str(reply["blocks"])

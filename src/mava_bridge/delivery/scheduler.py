@@ -1,7 +1,6 @@
 """APScheduler 3.x jobs in the bot's event loop: the alert poll, one job per digest, the
-followed tickets' thread sync (mava_bridge.delivery.threads: its interval stretches
-after a sync that read many pages) and the hourly housekeeping
-(mava_bridge.delivery.housekeeping).
+thread sync (mava_bridge.delivery.threads; stretched after a sync that read many pages)
+and the hourly housekeeping (mava_bridge.delivery.housekeeping).
 
 Jobs are rebuilt from the database at start-up, whenever a subscription changes here
 (`SubscriptionService.on_change`) and at every poll (a change made on another replica).
@@ -34,7 +33,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from mava_bridge.delivery.alerts import AlertPoller, PollReport
 from mava_bridge.delivery.digests import DeliveryResult, DigestService
 from mava_bridge.delivery.housekeeping import DIGEST_RUN_RETENTION, Housekeeping, HousekeepingReport
-from mava_bridge.delivery.threads import SyncReport, ThreadSync, sync_wait
+from mava_bridge.delivery.thread_keys import sync_wait
+from mava_bridge.delivery.threads import SyncReport, ThreadSync
 from mava_bridge.domain.cron import cron_trigger, last_fire_time
 from mava_bridge.domain.filters import fingerprint
 from mava_bridge.mava.ratelimit import background

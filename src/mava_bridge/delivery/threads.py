@@ -47,9 +47,9 @@ from mava_bridge.delivery.thread_keys import (
 )
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.client import MavaClient
-from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.errors import MavaError, TicketNotFound
 from mava_bridge.mava.lookup import EXACT, find_ticket
-from mava_bridge.mava.models import SortBy, SortOrder, Status, Ticket, TicketPage
+from mava_bridge.mava.models import SenderType, SortBy, SortOrder, Status, Ticket, TicketPage
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.services.paging import pages_by_created
@@ -74,12 +74,6 @@ class SyncReport:
     skipped: int = 0  # claimed by another process: left for the next sync
     mava_errors: int = 0
     slack_errors: int = 0
-
-
-def sync_wait(pages: int, base: float, limit: int, window: float) -> float:
-    """Seconds until the next sync: `base`, or longer after a sync that read `pages`
-    requests, so thread sync spends at most a third of `limit` per `window`."""
-    return max(base, pages * window / max(1, limit // 3))
 
 
 class _Stop(Exception):
@@ -190,7 +184,15 @@ class ThreadSync:
                 if now - follow.resolved_seen_at >= self.grace:
                     await self._end(follow, now, report)
                 return  # known resolved, within the grace: nothing to read
-            ticket = await self._look_up(follow, report)
+            try:
+                ticket = await self._look_up(follow, report)
+            except TicketNotFound:
+                # Deleted, or beyond what a look-up searches: looked up once, not every
+                # sync; it ends after the grace unless the search sees it open again.
+                line = "Mava no longer finds this ticket: it is no longer read by id."
+                await self._notice(follow, f"missing:{now.isoformat()}", line, now, report)
+                await store.save_sync(self.parts.db, follow.id, resolved_seen_at=now)
+                return
         open_now = ticket.status in OPEN_STATUSES
         await self._mirror(follow, ticket, now, report)
         hours = round(self.grace.total_seconds() / 3600)
@@ -304,7 +306,13 @@ class ThreadSync:
             fresh = [(k, m) for k, m in fresh if k not in old]
         if not fresh:
             return
-        unseen = [(k, m.content, m.created_at) for k, m in fresh if k not in known]
+        # The bridge writes as an agent: a customer's message is never its own echo, even
+        # with the same words.
+        unseen = [
+            (k, m.content, m.created_at)
+            for k, m in fresh
+            if k not in known and m.sender_type != SenderType.CUSTOMER
+        ]
         ours = await items.bridge_sent(self.parts.db, ticket.id, unseen)
         if ours:
             await items.record_items(self.parts.db, follow.id, ours, items.OURS, now)

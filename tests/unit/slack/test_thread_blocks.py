@@ -6,8 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from mava_bridge.delivery.thread_keys import change_key, message_key, search_windows, snapshot
-from mava_bridge.delivery.threads import sync_wait
+from mava_bridge.delivery.thread_keys import (
+    change_key,
+    message_key,
+    search_windows,
+    snapshot,
+    sync_wait,
+)
 from mava_bridge.mava.models import Message, Ticket
 from mava_bridge.slack.blocks.threads import ThreadBlocks, safe_url
 
