@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from conftest import fast_client
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import func, select
 
 from mava_bridge.app import build_delivery
 from mava_bridge.delivery.alerts import AlertPoller
@@ -22,6 +23,7 @@ from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.scheduler import THREAD_JOB
 from mava_bridge.delivery.threads import SyncReport, ThreadSync
 from mava_bridge.domain.retry import SLACK_RETRY
+from mava_bridge.mava.errors import MavaError
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.services.tickets import TicketService
@@ -31,6 +33,7 @@ from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store import follows, thread_posts
 from mava_bridge.store.db import Database
+from mava_bridge.store.tables import BridgeMessage
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
@@ -416,3 +419,17 @@ async def test_a_customer_writing_the_bridges_words_is_still_mirrored(bench: Ben
     assert (await sync.sync_once()).mirrored == 1
     [reply] = bench.stub.thread(CHANNEL, made.thread_ts)[1:]
     assert "(customer)" in str(reply["blocks"])
+
+
+async def test_a_message_mava_refused_leaves_no_record_to_match(bench: Bench) -> None:
+    service = TicketService(fast_client(bench.sandbox), db=bench.db)
+    bench.made.append(service.mava)
+    with pytest.raises(MavaError):
+        await service.reply("f" * 24, "to a ticket Mava does not have")
+    async with bench.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(BridgeMessage)) == 0
+    ticket = bench.ticket()
+    await service.note(ticket, "kept", author="Ann")
+    async with bench.db.session() as session:
+        [row] = (await session.scalars(select(BridgeMessage))).all()
+    assert row.ticket_id == ticket and row.mava_message_id  # Mava's id, added after the send
