@@ -167,6 +167,9 @@ async def test_bots_and_messages_outside_followed_threads_do_nothing(stack: Stac
         CHANNEL, JANE, "In a thread nobody follows", thread_ts=other["ts"]
     )
     hook = stack.slack.bot_message(CHANNEL, "Deploy finished", thread_ts=thread)
+    slackbot = stack.slack.user_message(
+        CHANNEL, "USLACKBOT", "Reminder: stand-up", thread_ts=thread
+    )
     # Our own post in the thread, as Slack echoes it (bot_id, our bot user, no subtype).
     posted = await stack.runtime.slack.chat_postMessage(
         channel=CHANNEL, thread_ts=thread, text="Reopened"
@@ -174,7 +177,7 @@ async def test_bots_and_messages_outside_followed_threads_do_nothing(stack: Stac
     own = stack.slack.message_event(CHANNEL, str(posted["ts"]))
     stack.slack.clear()
     stack.mava.sandbox.reset_requests()
-    for event in (other, unfollowed_thread, hook, own):
+    for event in (other, unfollowed_thread, hook, slackbot, own):
         await deliver(stack, event)
     assert notes(stack, ticket) == []
     assert writes(stack, "/api/message") == []

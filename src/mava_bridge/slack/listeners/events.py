@@ -61,9 +61,11 @@ async def on_message(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -
         deps.metrics.observe_slack_request("event", str(subtype or "message"), outcome)
 
 
-async def _is_ours(deps: Deps, message: dict[str, Any]) -> bool:
-    """Posted by an app (any bot, this one included), or by the bot's own user."""
+async def _from_a_bot(deps: Deps, message: dict[str, Any]) -> bool:
+    """Posted by an app (any bot, this one included), Slackbot, or the bot's own user."""
     if message.get("bot_id") or message.get("subtype") == "bot_message":
+        return True
+    if message.get("user") == "USLACKBOT":
         return True
     own: Any = (await deps.identity.auth_test()).get("user_id")
     return bool(own) and message.get("user") == own
@@ -88,7 +90,7 @@ async def thread_message(
     user = event.get("user")
     if not (channel and ts and thread_ts and user) or thread_ts == ts:
         return "ignored"  # not a reply in a thread, or no person behind it
-    if await _is_ours(deps, event):
+    if await _from_a_bot(deps, event):
         return "ignored"
     follow = await _followed(deps, channel, thread_ts)
     if follow is None:
@@ -162,7 +164,7 @@ async def edited(deps: Deps, client: AsyncWebClient, event: dict[str, Any]) -> s
     thread_ts, ts = message.get("thread_ts"), message.get("ts")
     if not (channel and thread_ts and ts) or thread_ts == ts or not message.get("user"):
         return "ignored"  # the card itself, or not a reply in a thread
-    if await _is_ours(deps, message):
+    if await _from_a_bot(deps, message):
         return "ignored"
     if changed and message.get("text") == (event.get("previous_message") or {}).get("text"):
         return "ignored"  # a link unfurled, a reaction count: the text did not change
