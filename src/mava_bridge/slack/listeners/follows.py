@@ -151,14 +151,18 @@ async def follow_here(
             await say_error(answer, f"Slack refused the card ({error}); nothing is followed.")
         return
     card_ts = str(posted["ts"])
-    found, created = await deps.follows.follow(
-        actor(person, channel_id),
-        ticket.id,
-        channel_id=channel_id,
-        thread_ts=card_ts,
-        ticket_created_at=ticket.created_at,
-        via=via,
-    )
+    try:
+        found, created = await deps.follows.follow(
+            actor(person, channel_id),
+            ticket.id,
+            channel_id=channel_id,
+            thread_ts=card_ts,
+            ticket_created_at=ticket.created_at,
+            via=via,
+        )
+    except Exception:  # not recorded: a card nobody follows would only mislead
+        await _delete_quietly(client, channel_id, card_ts)
+        raise
     if not created:  # someone followed it here at the same moment: keep theirs only
         await _delete_quietly(client, channel_id, card_ts)
         await _say_already(client, answer, ticket.id, channel_id, found.thread_ts)
