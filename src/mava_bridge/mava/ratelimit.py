@@ -23,7 +23,7 @@ import heapq
 import itertools
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from enum import IntEnum
 from typing import Final, Protocol
 
@@ -74,6 +74,10 @@ class SharedBudget(Protocol):
     async def take(self, cap: int, window: float, lane: str) -> float:
         """Count one send and return 0.0 if the last `window` seconds hold fewer than
         `cap` sends; else count nothing and return the seconds until one may go."""
+        ...
+
+    async def record(self, sent: Sequence[tuple[float, str]]) -> None:
+        """Count sends made without asking (while it was unreachable): (seconds ago, lane)."""
         ...
 
     async def aclose(self) -> None: ...

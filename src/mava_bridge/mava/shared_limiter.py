@@ -11,7 +11,8 @@ holds across replicas: background sends of all replicas together stay below
 When the budget cannot be reached (database down, slow: bounded by `timeout`) this
 process falls back to a local share (`fallback_limit` per window, meant to be a third of
 the limit or less, so a few replicas on their own still stay within the key) and says
-so once per outage; every `retry_seconds` the next send tries the budget again.
+so once per outage; every `retry_seconds` the next send tries the budget again. When
+it is back, the sends made on the local share are counted in it first.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ class SharedLimiter:
         self._cancelled: set[int] = set()
         self._tickets = itertools.count()
         self._sent: deque[float] = deque()  # this process's grants (the fallback counts them)
+        # Grants made on the local share, told to the budget when it is back: (time, lane).
+        self._unshared: deque[tuple[float, str]] = deque()
         self._paused_until = float("-inf")
         self._outage_until: float | None = None  # None: the shared budget is in use
         self._wake = asyncio.Event()
@@ -165,6 +168,12 @@ class SharedLimiter:
         if self._outage_until is not None and now < self._outage_until:
             return min(self._local_wait(lane, now), self._outage_until - now)
         try:
+            if self._unshared:
+                # Back after an outage: first count what went out meanwhile, or the
+                # shared window would let the others fill it again on top of that.
+                recent = [(now - at, name) for at, name in self._unshared if at + self.window > now]
+                await asyncio.wait_for(self._budget.record(recent), self._timeout)
+                self._unshared.clear()
             wait = await asyncio.wait_for(
                 self._budget.take(self._cap(lane, local=False), self.window, lane.name.lower()),
                 self._timeout,
@@ -199,7 +208,9 @@ class SharedLimiter:
         self._sent.append(now)
         self._drop_cancelled_head()
         if self._queue:
-            ticket = heapq.heappop(self._queue)[1]
+            lane, ticket = heapq.heappop(self._queue)
+            if self._outage_until is not None:
+                self._unshared.append((now, Lane(lane).name.lower()))
             future = self._waiters.pop(ticket, None)
             if future is not None and not future.done():
                 future.set_result(None)

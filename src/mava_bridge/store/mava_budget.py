@@ -15,6 +15,7 @@ budget of a few sends per second.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -56,6 +57,25 @@ class PostgresBudget:
         one question at a time, so one connection is enough."""
         engine = create_async_engine(url, pool_size=1, max_overflow=1, pool_pre_ping=True)
         return cls(engine, api_key, owned=True)
+
+    async def record(self, sent: Sequence[tuple[float, str]]) -> None:
+        if not sent:
+            return
+        async with self._engine.begin() as conn:
+            await conn.execute(select(func.pg_advisory_xact_lock(self._lock)))
+            now: datetime = (await conn.execute(select(func.clock_timestamp()))).scalar_one()
+            await conn.execute(
+                insert(MavaSend).values(
+                    [
+                        {
+                            "key_hash": self._hash,
+                            "sent_at": now - timedelta(seconds=ago),
+                            "lane": lane,
+                        }
+                        for ago, lane in sent
+                    ]
+                )
+            )
 
     async def aclose(self) -> None:
         if self._owned:

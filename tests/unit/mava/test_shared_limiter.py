@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import given
@@ -25,6 +26,9 @@ from mava_bridge.settings import Settings
 LIMIT = 6
 WINDOW = 1.5  # Mava's; the limiters add ARRIVAL_MARGIN
 SPAN = WINDOW + ARRIVAL_MARGIN
+# Grant times are read when `acquire` returns, a few ms after the grant (more on a busy
+# machine): a window this much shorter still proves the limit.
+JITTER = 0.1
 
 
 class MemoryBudget:
@@ -50,6 +54,13 @@ class MemoryBudget:
         if wait == 0:
             self.sent.append((now, lane))
         return wait
+
+    async def record(self, sent: Sequence[tuple[float, str]]) -> None:
+        self.calls += 1
+        if self.down:
+            raise ConnectionRefusedError("connect call failed ('127.0.0.1', 1)")
+        now = time.monotonic()
+        self.sent = sorted([*self.sent, *((now - ago, lane) for ago, lane in sent)])
 
     async def aclose(self) -> None:
         self.closed = True
@@ -102,8 +113,8 @@ async def test_three_processes_share_one_budget() -> None:
     await asyncio.gather(*(send(replicas[i % 3]) for i in range(3 * LIMIT)))
     assert len(granted) == 3 * LIMIT
     # Each replica alone would have sent LIMIT at once; together they wait their turn.
-    assert most_in_any_window(granted, SPAN) <= LIMIT
-    assert max(granted) - min(granted) >= 2 * SPAN - 0.05
+    assert most_in_any_window(granted, SPAN - JITTER) <= LIMIT
+    assert max(granted) - min(granted) >= 2 * SPAN - JITTER
 
 
 async def test_background_of_all_processes_keeps_the_reserve_for_people() -> None:
@@ -161,7 +172,7 @@ async def test_unreachable_budget_falls_back_to_the_local_share_and_says_so_once
 
     await asyncio.gather(*(send() for _ in range(6)))
     assert not limiter.shared
-    assert most_in_any_window(granted, SPAN) <= 3  # the local share, not 9
+    assert most_in_any_window(granted, SPAN - JITTER) <= 3  # the local share, not 9
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert [r.getMessage() for r in warnings] == [
         "shared Mava budget unreachable: ConnectionRefusedError: connect call failed"
@@ -172,7 +183,11 @@ async def test_unreachable_budget_falls_back_to_the_local_share_and_says_so_once
     await asyncio.sleep(0.5)
     await limiter.acquire(Lane.INTERACTIVE)
     assert limiter.shared
-    assert budget.sent  # counted in the shared window again
+    # The sends made on the local share and still inside the window were counted in the
+    # shared one first (three, at most a window old), then this one.
+    now = time.monotonic()
+    assert len(budget.sent) == 4
+    assert all(now - at < SPAN for at, _ in budget.sent)
     assert any(
         r.levelno == logging.INFO and "reachable again" in r.getMessage() for r in caplog.records
     )

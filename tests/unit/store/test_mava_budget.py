@@ -31,6 +31,9 @@ pytestmark = needs_postgres
 KEY = "mava-secret-key-0123456789abcdef"
 WINDOW = 1.5  # Mava's; the limiters add ARRIVAL_MARGIN
 SPAN = WINDOW + ARRIVAL_MARGIN
+# Grant times are read when `acquire` returns, a few ms after the grant (more on a busy
+# machine): a window this much shorter still proves the limit.
+JITTER = 0.1
 
 
 @pytest.fixture
@@ -65,6 +68,15 @@ async def test_take_counts_by_the_database_clock_and_per_key(pg: Backend) -> Non
     assert await budget.take(3, 1.0, "interactive") == 0.0
 
 
+async def test_sends_made_during_an_outage_are_counted_when_it_is_back(pg: Backend) -> None:
+    budget = PostgresBudget(pg.database().engine, KEY)
+    await budget.record([(0.6, "interactive"), (0.3, "background")])
+    wait = await budget.take(2, 1.0, "interactive")
+    assert 0.2 < wait <= 0.4  # the one sent 0.6 s ago leaves the 1-s window first
+    assert await budget.take(3, 1.0, "interactive") == 0.0
+    await budget.record([])  # nothing to tell: no transaction
+
+
 async def test_three_replicas_never_send_more_than_the_limit_in_any_window(pg: Backend) -> None:
     limit = 6
     limiters = replicas(pg, limit)
@@ -77,8 +89,9 @@ async def test_three_replicas_never_send_more_than_the_limit_in_any_window(pg: B
     lanes = [Lane.INTERACTIVE, Lane.BACKGROUND]
     await asyncio.gather(*(send(limiters[i % 3], lanes[i % 2]) for i in range(3 * limit)))
     assert len(granted) == 3 * limit
-    assert most_in_any_window(granted, SPAN) <= limit  # one replica alone would send 6 at once
-    assert max(granted) - min(granted) >= 2 * SPAN - 0.05
+    # One replica alone would send 6 at once, three 18.
+    assert most_in_any_window(granted, SPAN - JITTER) <= limit
+    assert max(granted) - min(granted) >= 2 * SPAN - JITTER
     assert all(limiter.shared for limiter in limiters)
 
 
@@ -129,7 +142,7 @@ async def test_a_replica_that_cannot_reach_the_database_uses_its_local_share(
         started = time.monotonic()
         await asyncio.gather(*(send() for _ in range(6)))
         assert not limiter.shared
-        assert most_in_any_window(granted, SPAN) <= 3
+        assert most_in_any_window(granted, SPAN - JITTER) <= 3
         assert min(granted) - started < 1.5  # bounded: a refused connection is quick
         warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         assert len(warnings) == 1
