@@ -395,9 +395,3 @@ def report(burst: Burst, during: During) -> tuple[list[str], dict[str, bool]]:
         " the reserve for people holds across replicas.",
     ]
     return lines, checks
-
-
-if __name__ == "__main__":  # this phase alone, printed only (bench/burst.py records it)
-    found, verdicts = asyncio.run(phase_c())
-    print("\n".join(found))
-    print(verdicts)
