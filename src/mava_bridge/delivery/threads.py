@@ -13,7 +13,8 @@ Mava's webhooks are not relied on, so one sync (a scheduler job on the leader, e
   follow ends, with a line saying how to follow again.
 - For each ticket read: a change of status, priority, category or assignee updates
   the card in place (`chat.update`) and adds one "what changed" line; then every new
-  message is posted in order. Each is claimed before its post and marked after
+  customer or agent message is posted in order (Mava's system messages only narrate
+  those changes, so they are left out). Each is claimed before its post and marked after
   (`mava_bridge.store.thread_posts`, the protocol of `mava_bridge.delivery.ledger`), so
   two leaders or a restart never post one twice, and a crash leaves no gap (its claim
   is taken over by the next leader). Skipped, never posted: what was there when the
@@ -290,7 +291,10 @@ class ThreadSync:
     async def _messages(
         self, follow: Follow, ticket: Ticket, first: bool, now: datetime, report: SyncReport
     ) -> None:
-        messages = list(ticket.messages or [])
+        # Mava's system messages narrate the changes the card and the change line
+        # already show ("Status changed from Open to Pending"): mirroring them too would
+        # say each change twice. People's words are what the thread carries.
+        messages = [m for m in ticket.messages or [] if m.sender_type != SenderType.SYSTEM]
         keyed = [(message_key(m), m) for m in messages]
         known = await items.item_states(self.parts.db, follow.id, (k for k, _ in keyed))
         # Claimed ones stay in line: posting past them would break the thread's order.
