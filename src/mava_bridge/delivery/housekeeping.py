@@ -17,6 +17,10 @@ Run hourly on the leader by `BotScheduler`. What it deletes, and why that is saf
   (mava_bridge.delivery.scheduler, which checks the retention exceeds it).
 - **Seen tickets** not read for `SEEN_RETENTION` (mava_bridge.store.seen_tickets): a
   forgotten ticket is still found by id, only with a wider (dearer) search.
+- **The bridge's own Mava messages** older than `BRIDGE_MESSAGE_RETENTION`: they exist
+  so the thread sync does not echo them, and it sees each within one sync (minutes).
+- **Thread items of ended follows** claimed more than `ENDED_THREAD_RETENTION` ago: an
+  ended follow is not synced, and following again starts from a fresh baseline.
 
 The audit log is kept: it is the record of who did what, and its retention is the
 operator's decision (README, "Audit log").
@@ -36,11 +40,14 @@ from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.purge import BATCH, delete_batched
 from mava_bridge.store.seen_tickets import SeenTickets
 from mava_bridge.store.tables import AlertDelivery, DigestRun, utcnow
+from mava_bridge.store.thread_posts import purge_bridge_messages, purge_ended_thread_posts
 
 log = logging.getLogger(__name__)
 
 ALERT_RETENTION: Final = timedelta(days=90)
 DIGEST_RUN_RETENTION: Final = timedelta(days=30)
+BRIDGE_MESSAGE_RETENTION: Final = timedelta(days=7)
+ENDED_THREAD_RETENTION: Final = timedelta(days=1)  # well past any sync still in flight
 assert ALERT_RETENTION > ALERT_LOOKBACK + CLOCK_SKEW  # exactly-once needs at least that
 
 
@@ -50,6 +57,8 @@ class HousekeepingReport:
     alert_deliveries: int
     digest_runs: int
     seen_tickets: int = 0
+    bridge_messages: int = 0
+    thread_posts: int = 0
 
 
 class Housekeeping:
@@ -85,6 +94,12 @@ class Housekeeping:
                 batch=self._batch,
             ),
             seen_tickets=await self._seen.purge(batch=self._batch) if self._seen else 0,
+            bridge_messages=await purge_bridge_messages(
+                self._db, now - BRIDGE_MESSAGE_RETENTION, batch=self._batch
+            ),
+            thread_posts=await purge_ended_thread_posts(
+                self._db, now - ENDED_THREAD_RETENTION, batch=self._batch
+            ),
         )
         if any(vars(report).values()):
             log.info("housekeeping", extra={"deleted": report})

@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 
 from mava_bridge.store.db import Database
 from mava_bridge.store.follows import content_hash
-from mava_bridge.store.tables import BridgeMessage, ThreadPost
+from mava_bridge.store.purge import BATCH, delete_batched
+from mava_bridge.store.tables import BridgeMessage, FollowedTicket, ThreadPost
 
 CLAIMED: Final = "claimed"
 POSTED: Final = "posted"
@@ -197,10 +198,18 @@ async def bridge_sent(
     return ours
 
 
-async def purge_bridge_messages(db: Database, before: datetime) -> int:
+async def purge_bridge_messages(db: Database, before: datetime, *, batch: int = BATCH) -> int:
     """Forget the bridge's own messages sent before `before` (their echo is long synced)."""
-    async with db.session() as session, session.begin():
-        result = await session.execute(
-            delete(BridgeMessage).where(BridgeMessage.created_at < before)
-        )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await delete_batched(
+        db, BridgeMessage.id, BridgeMessage.created_at < before, batch=batch
+    )
+
+
+async def purge_ended_thread_posts(db: Database, before: datetime, *, batch: int = BATCH) -> int:
+    """Forget what the threads of ended follows held, for items claimed before `before`.
+
+    Safe: nothing syncs an ended follow, and following it again starts a fresh baseline
+    (`store.follows.follow` resets `synced_at`), so these rows are never read again."""
+    ended = select(FollowedTicket.id).where(FollowedTicket.active.is_(False))
+    condition = ThreadPost.follow_id.in_(ended) & (ThreadPost.claimed_at < before)
+    return await delete_batched(db, ThreadPost.id, condition, batch=batch)

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from mava_bridge.app import build_delivery
 from mava_bridge.delivery.housekeeping import (
     ALERT_RETENTION,
+    BRIDGE_MESSAGE_RETENTION,
     DIGEST_RUN_RETENTION,
+    ENDED_THREAD_RETENTION,
     Housekeeping,
 )
 from mava_bridge.delivery.queries import ALERT_LOOKBACK, CLOCK_SKEW
@@ -20,9 +22,16 @@ from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
 from mava_bridge.slack.poster import SlackPoster
+from mava_bridge.store import follows, thread_posts
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
-from mava_bridge.store.tables import AlertDelivery, DigestRun, IdempotencyKey
+from mava_bridge.store.tables import (
+    AlertDelivery,
+    BridgeMessage,
+    DigestRun,
+    IdempotencyKey,
+    ThreadPost,
+)
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -137,3 +146,43 @@ async def test_the_scheduler_runs_it_hourly_on_the_leader_only(
         assert job is not None and job.trigger.interval == HOUSEKEEPING_INTERVAL
     finally:
         await runtime.scheduler.shutdown()
+
+
+async def test_forgets_old_echo_records_and_the_items_of_ended_threads(backend: Backend) -> None:
+    db = backend.database()
+    await db.migrate()
+    kept, ended = [
+        (
+            await follows.follow(
+                db,
+                ticket_id=ticket,
+                channel_id="C1",
+                thread_ts=ts,
+                ticket_created_at=NOW - timedelta(days=9),
+                followed_by="U1",
+                now=NOW - timedelta(days=9),
+            )
+        )[0]
+        for ticket, ts in (("t-live", "1.0"), ("t-ended", "2.0"))
+    ]
+    assert await follows.unfollow(db, channel_id="C1", ticket_id="t-ended")
+    for follow in (kept, ended):
+        for key, age in (("m-old", ENDED_THREAD_RETENTION + HOUR), ("m-new", HOUR)):
+            assert await thread_posts.claim_item(db, follow.id, key, NOW - age, "p1")
+    for content, age in (("old", BRIDGE_MESSAGE_RETENTION + HOUR), ("new", HOUR)):
+        await follows.record_bridge_message(
+            db, ticket_id="t-live", mava_message_id=None, content=content, now=NOW - age
+        )
+
+    def clock() -> datetime:
+        return NOW
+
+    report = await Housekeeping(db, IdempotencyStore(db, 60, clock=clock), clock=clock).run()
+
+    assert (report.bridge_messages, report.thread_posts) == (1, 1)
+    async with db.session() as session:
+        items = (await session.execute(select(ThreadPost.follow_id, ThreadPost.item_key))).all()
+        left = set((await session.scalars(select(BridgeMessage.content_hash))).all())
+    # The live thread keeps everything; the ended one only what may still be in flight.
+    assert set(items) == {(kept.id, "m-old"), (kept.id, "m-new"), (ended.id, "m-new")}
+    assert left == {follows.content_hash("new")}
