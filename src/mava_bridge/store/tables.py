@@ -254,3 +254,69 @@ Index("ix_mava_sends_key_sent", MavaSend.key_hash, MavaSend.sent_at)
 Index("ix_alert_deliveries_channel_ts", AlertDelivery.channel_id, AlertDelivery.message_ts)
 Index("ix_bridge_messages_ticket", BridgeMessage.ticket_id, BridgeMessage.mava_message_id)
 Index("ix_thread_posts_state", ThreadPost.state)
+
+
+class TicketAssignee(Base):
+    """The agent a ticket was last seen assigned to (mava_bridge.store.assignments);
+    `generation` counts the changes, so each assignment has a key of its own."""
+
+    __tablename__ = "ticket_assignees"
+    ticket_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    agent_id: Mapped[str | None] = mapped_column(String(64))
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    # An assignment made from Slack is being written: the poll leaves the ticket alone.
+    held_until: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AssignmentDm(Base):
+    """The DM for one assignment, claimed before it is sent (see delivery.ledger)."""
+
+    __tablename__ = "assignment_dms"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "generation", name="uq_assignment_dm_generation"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(32))
+    generation: Mapped[int] = mapped_column(Integer)
+    agent_id: Mapped[str] = mapped_column(String(64))
+    slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    # claimed | posted | self | off | no_member | failed | baseline
+    state: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(String(255))  # Slack's error, for `failed`
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column()
+
+
+class DmSetting(Base):
+    """A person's choice from `/mava notify off|on` (no row: DMs on)."""
+
+    __tablename__ = "dm_settings"
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    assignment_dms: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReminderPost(Base):
+    """A waiting-too-long reminder: one per channel, ticket and waiting period."""
+
+    __tablename__ = "reminder_posts"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "ticket_id", "period", name="uq_reminder_period"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(40))  # when the waiting period began (UTC ISO)
+    state: Mapped[str] = mapped_column(String(16))  # claimed | posted
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column()
+
+
+Index("ix_assignment_dms_state", AssignmentDm.state)
+Index("ix_reminder_posts_state", ReminderPost.state)
