@@ -88,6 +88,10 @@ async def test_unfollow_ends_the_follow_with_a_line_in_its_thread(stack: Stack) 
     [line] = [m for m in stack.slack.thread(CHANNEL, card["ts"]) if m["ts"] != card["ts"]]
     assert "No longer following" in line["text"]
     assert f"/mava follow {ticket}" in line["text"]
+    # The card itself now offers Follow, as after the button.
+    redrawn = stack.slack.message(CHANNEL, card["ts"])
+    assert redrawn is not None
+    assert "ticket_follow" in buttons(redrawn) and "ticket_unfollow" not in buttons(redrawn)
     # A message typed in the thread now stays in Slack.
     event = stack.slack.user_message(CHANNEL, JANE, "after unfollow", thread_ts=card["ts"])
     assert_ack(await stack.sender.event(event))

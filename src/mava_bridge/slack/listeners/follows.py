@@ -34,6 +34,7 @@ from mava_bridge.slack.listeners.common import (
     say_error,
     say_outcome,
 )
+from mava_bridge.store.follows import Follow
 
 log = logging.getLogger("mava_bridge.slack.follows")
 
@@ -77,7 +78,8 @@ async def button(deps: Deps, body: dict[str, Any], answer: Answer, client: Async
         if follow:
             await follow_here(deps, client, answer, person, ticket_id, channel_id, "button")
         elif await unfollow_here(deps, client, answer, person, ticket_id, channel_id, "button"):
-            await _offer_follow(client, body, ticket_id)
+            message: dict[str, Any] = body.get("message") or {}
+            await _offer_follow(client, channel_id, message, ticket_id)
     except Exception as exc:
         outcome = "error"
         sentence = problem(exc)
@@ -203,11 +205,27 @@ async def unfollow_here(
     except Exception as exc:  # the follow has ended all the same
         error = slack_error(exc)
         log.warning("unfollow line not posted (%s)", error, extra={"error": error})
+    if via != "button":  # the button redraws the card it is on, from its own payload
+        await _offer_follow(client, channel_id, await _card(client, existing), ticket_id)
     await say_outcome(
         answer,
         Outcome("ok", f"Stopped following ticket {ticket_id} in this channel."),
     )
     return True
+
+
+async def _card(client: AsyncWebClient, follow: Follow) -> dict[str, Any]:
+    """The followed card as Slack holds it now (the first message of its thread)."""
+    try:
+        found = await client.conversations_replies(
+            channel=follow.channel_id, ts=follow.thread_ts, limit=1
+        )
+    except Exception as exc:  # the follow has ended; only the card keeps its old buttons
+        error = slack_error(exc)
+        log.info("followed card not read (%s)", error, extra={"error": error})
+        return {}
+    first = (found.get("messages") or [{}])[0]
+    return first if isinstance(first, dict) and first.get("ts") == follow.thread_ts else {}
 
 
 async def _say_already(
@@ -233,12 +251,12 @@ async def _delete_quietly(client: AsyncWebClient, channel_id: str, ts: str) -> N
         log.warning("duplicate card not deleted (%s)", error, extra={"error": error})
 
 
-async def _offer_follow(client: AsyncWebClient, body: dict[str, Any], ticket_id: str) -> None:
-    """On the card the Unfollow button was on, offer Follow instead."""
-    message: dict[str, Any] = body.get("message") or {}
+async def _offer_follow(
+    client: AsyncWebClient, channel: str, message: dict[str, Any], ticket_id: str
+) -> None:
+    """On the followed card (`message`), offer Follow instead of Unfollow."""
     blocks = message.get("blocks")
-    channel = (body.get("channel") or {}).get("id")
-    if not blocks or not message.get("ts") or not channel:
+    if not blocks or not message.get("ts"):
         return
     try:
         await client.chat_update(
