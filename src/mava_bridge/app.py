@@ -38,6 +38,7 @@ from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.actions import build_actions
 from mava_bridge.services.audit import AuditMirror, no_mirror
 from mava_bridge.services.follows import FollowService
+from mava_bridge.services.open_board import OpenBoard
 from mava_bridge.services.subscriptions import Clock, SubscriptionService
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.settings import Settings
@@ -75,6 +76,7 @@ class Delivery:
     poller: AlertPoller
     scheduler: BotScheduler
     poster: Poster
+    board: OpenBoard  # every open ticket, read once per DESK_REFRESH_SECONDS for all
 
 
 def mava_client(
@@ -193,7 +195,8 @@ def build_delivery(
         metrics=metrics,
         threads=threads,
     )
-    return Delivery(subscriptions, digests, poller, scheduler, poster)
+    board = OpenBoard.from_settings(settings, mava, now=clock)
+    return Delivery(subscriptions, digests, poller, scheduler, poster, board)
 
 
 def build_deps(
@@ -246,6 +249,7 @@ def build_deps(
         thread_ticket=thread_ticket,
         actions=actions,
         follows=follows,
+        board=delivery.board,
     )
 
 

@@ -105,6 +105,16 @@ class Settings(BaseSettings):
     # still followed in case it reopens.
     thread_sync_seconds: float = Field(default=15.0, ge=1)
     thread_resolved_grace_hours: float = Field(default=24.0, gt=0)
+    # The agent's desk (App Home, reminders): how long the shared open-tickets board
+    # (services.open_board) is served from memory before Mava is read again.
+    desk_refresh_seconds: float = Field(default=60.0, ge=1)
+    # Tickets created from Slack (POST /api/ticket): the origin Mava records (unset: Mava's
+    # default, web; Mava has no "slack" origin) and Mava's `silent` flag, whose meaning
+    # its docs leave cut off (unset: not sent, so Mava's default applies).
+    create_ticket_source_type: (
+        Literal["web", "discord", "telegram", "telegram-group", "email"] | None
+    ) = None
+    create_ticket_silent: bool | None = None
     # PostgreSQL: how often replicas check which one runs the poller and digests.
     leader_check_seconds: float = Field(default=5.0, ge=0.5)
     # Socket Mode: /healthz answers 503 once no connection has been up for this long.

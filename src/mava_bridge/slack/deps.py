@@ -12,6 +12,7 @@ from typing import Any
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.actions import Actions
 from mava_bridge.services.follows import FollowService
+from mava_bridge.services.open_board import OpenBoard
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.settings import Settings
@@ -107,6 +108,7 @@ class Deps:
     thread_ticket: Callable[[str, str], Awaitable[str | None]]  # alert/followed thread -> ticket
     actions: Actions  # every action (once, audited); listeners parse, call, render
     follows: FollowService  # followed tickets' threads, thread notes, event ids seen
+    board: OpenBoard  # every open ticket, shared (App Home reads it)
     inflight: InFlight = field(default_factory=InFlight)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 

@@ -1,0 +1,81 @@
+"""How long a customer has waited for an agent, read from a ticket's messages.
+
+A customer waits from their latest message until an agent answers it in the
+conversation (an `ExternalMessage` from an agent); an internal note, a system line or
+the customer's own follow-up is no answer. Messages are read in time order; if Mava
+leaves a time off a message, the order Mava gave is kept instead (its docs do not
+promise either, so the result is the same either way when times are present).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Final, Protocol
+
+# Mava's wire values (mava.models.SenderType / MessageType are these strings).
+AGENT: Final = "agent"
+CUSTOMER: Final = "customer"
+INTERNAL_NOTE: Final = "InternalNote"
+
+
+class Message(Protocol):
+    @property
+    def sender_type(self) -> str | None: ...
+    @property
+    def message_type(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime | None: ...
+
+
+class Ticket(Protocol):
+    """What these helpers read of a ticket (Mava's `Ticket` has it)."""
+
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
+    @property
+    def messages(self) -> Sequence[Message] | None: ...
+
+
+def _in_order(messages: Sequence[Message]) -> list[Message]:
+    if all(message.created_at is not None for message in messages):
+        return sorted(messages, key=lambda message: message.created_at or datetime.min)
+    return list(messages)
+
+
+def _answers(message: Message) -> bool:
+    """An agent's message the customer sees (a note, or an agent line of another type
+    Mava may add, is not taken for a reply unless it is not a note)."""
+    return message.sender_type == AGENT and message.message_type != INTERNAL_NOTE
+
+
+def _waiting(ticket: Ticket) -> list[Message]:
+    """The customer's messages since the last agent reply (oldest first)."""
+    run: list[Message] = []
+    for message in _in_order(ticket.messages or []):
+        if _answers(message):
+            run = []
+        elif message.sender_type == CUSTOMER:
+            run.append(message)
+    return run
+
+
+def _time(message: Message, ticket: Ticket) -> datetime:
+    return message.created_at or ticket.updated_at or ticket.created_at
+
+
+def waiting_since(ticket: Ticket) -> datetime | None:
+    """When the customer's latest message no agent reply has answered was written;
+    None if an agent answered their latest message, or they never wrote."""
+    run = _waiting(ticket)
+    return _time(run[-1], ticket) if run else None
+
+
+def waiting_period_start(ticket: Ticket) -> datetime | None:
+    """When the current waiting period began: the first customer message after the last
+    agent reply. It stays the same while the customer adds messages, so it names one
+    waiting period (a new one starts only after an agent answered)."""
+    run = _waiting(ticket)
+    return _time(run[0], ticket) if run else None

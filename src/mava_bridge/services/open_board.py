@@ -1,0 +1,169 @@
+"""The open-tickets board: every open ticket (Open, Pending, Waiting) with its
+messages, read from Mava at most once per refresh interval and shared by everyone.
+
+App Home, reminders and the other desk features all look at the same board, so 30
+people opening Home at 9:00 cost one read, not 30: a snapshot younger than the
+caller's `max_age` (default: `DESK_REFRESH_SECONDS`) is served from memory, and
+callers arriving while a read is under way wait for that read instead of starting
+their own (single flight). A read goes back one year at a time (Mava allows one year
+per search), newest year first, until the first year without an open ticket or
+`DIGEST_MAX_YEARS`, as digests do (see delivery.queries); each year is read in keyset
+pages (services.paging), so N open tickets cost about ceil(N/100) requests plus one
+for the empty year that ends it.
+
+The read runs in its own task, so a caller that gives up (a Slack handler timing out)
+does not cancel it for the others, and it reads in the lane of the caller that
+started it: background jobs call `snapshot` inside `mava.ratelimit.background()`.
+A failed read is not cached; it raises to every caller waiting for it, and `last`
+still holds the previous snapshot for a caller that would rather show that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from mava_bridge.domain.tickets import OPEN_STATUSES
+from mava_bridge.mava.client import MavaClient
+from mava_bridge.mava.models import SortBy, SortOrder, Ticket
+from mava_bridge.mava.query import TicketQuery
+from mava_bridge.services.paging import pages_by_created
+from mava_bridge.settings import Settings
+from mava_bridge.store.tables import utcnow
+
+log = logging.getLogger(__name__)
+
+YEAR: Final = timedelta(days=365)  # Mava's longest search window
+CLOCK_SKEW: Final = timedelta(minutes=5)  # reach past "now" for a skewed Mava clock
+
+
+@dataclass(frozen=True)
+class BoardSnapshot:
+    """Every open ticket as one read found them (newest first), when that read began,
+    and how many Mava requests (pages) it took."""
+
+    tickets: list[Ticket]
+    read_at: datetime
+    pages: int
+
+
+@dataclass
+class _Read:
+    task: asyncio.Task[BoardSnapshot]
+    started: float  # monotonic
+
+
+class OpenBoard:
+    def __init__(
+        self,
+        mava: MavaClient,
+        *,
+        refresh_seconds: float = 60.0,
+        max_years: int = 5,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.mava = mava
+        self.refresh_seconds = refresh_seconds
+        self.max_years = max(1, max_years)
+        self._clock = clock
+        self._now = now
+        self._last: BoardSnapshot | None = None
+        self._last_started = 0.0  # monotonic start of the read that made `_last`
+        self._read: _Read | None = None
+        self.reads = 0  # reads started (for tests and the bench)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, mava: MavaClient, *, now: Callable[[], datetime] = utcnow
+    ) -> OpenBoard:
+        return cls(
+            mava,
+            refresh_seconds=settings.desk_refresh_seconds,
+            max_years=settings.digest_max_years,
+            now=now,
+        )
+
+    @property
+    def last(self) -> BoardSnapshot | None:
+        """The latest snapshot read, however old (None before the first read)."""
+        return self._last
+
+    async def snapshot(self, *, max_age: float | None = None) -> BoardSnapshot:
+        """Open tickets read no more than `max_age` seconds ago (default: the refresh
+        interval): from memory, from the read under way, or from a new read. A read
+        counts from when it began, so data seen after a change is never served as
+        newer than it is. Raises MavaError if the read it needs fails."""
+        limit = self.refresh_seconds if max_age is None else max(0.0, max_age)
+        while True:
+            now = self._clock()
+            if self._last is not None and now - self._last_started <= limit:
+                return self._last
+            current = self._read
+            if current is None:
+                current = self._start(now)
+            elif now - current.started > limit:
+                # Begun too long ago for this caller: let it finish, then read anew
+                # (one read at a time, whatever callers ask).
+                await asyncio.wait({current.task})
+                continue
+            return await asyncio.shield(current.task)
+
+    def _start(self, now: float) -> _Read:
+        task = asyncio.get_running_loop().create_task(self._read_all(now))
+        read = _Read(task, now)
+        self._read = read
+        self.reads += 1
+        task.add_done_callback(lambda done: self._finished(read, done))
+        return read
+
+    def _finished(self, read: _Read, task: asyncio.Task[BoardSnapshot]) -> None:
+        if self._read is read:
+            self._read = None
+        if task.cancelled():
+            return
+        error = task.exception()  # retrieved here, so a read nobody awaits is not logged
+        if error is None:
+            if self._last is None or read.started >= self._last_started:
+                self._last, self._last_started = task.result(), read.started
+        else:
+            log.warning("open board: Mava read failed", extra={"error": type(error).__name__})
+
+    async def _read_all(self, started: float) -> BoardSnapshot:
+        read_at = self._now()
+        found: dict[str, Ticket] = {}
+        pages = 0
+        end = read_at + CLOCK_SKEW
+        for _ in range(self.max_years):
+            query = TicketQuery(
+                start=end - YEAR,
+                end=end,
+                statuses=OPEN_STATUSES,
+                sort_by=SortBy.CREATED_AT,
+                sort_order=SortOrder.DESC,
+                include_messages=True,
+            )
+            empty = True
+            async for page in pages_by_created(self.mava, query):
+                pages += 1
+                empty = empty and not page.tickets
+                for ticket in page.tickets:
+                    if ticket.status in OPEN_STATUSES:
+                        found.setdefault(ticket.id, ticket)
+            if empty:
+                break  # the first empty year ends it (see delivery.queries)
+            end -= YEAR
+        log.info(
+            "open board read",
+            extra={
+                "tickets": len(found),
+                "pages": pages,
+                "seconds": round(self._clock() - started, 3),
+            },
+        )
+        return BoardSnapshot(list(found.values()), read_at, pages)

@@ -1,0 +1,142 @@
+"""The open-tickets board (#14): complete, cached, one read however many ask at once."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mava_bridge.domain.tickets import OPEN_STATUSES
+from mava_bridge.mava.client import MavaClient
+from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.ratelimit import background
+from mava_bridge.services.open_board import OpenBoard
+from mava_sandbox.mava_server import RunningSandbox
+
+
+def open_ids(running: RunningSandbox, years: int = 5) -> set[str]:
+    since = datetime.now(UTC) - timedelta(days=365 * years)
+    return {
+        t["_id"]
+        for t in running.sandbox.tickets
+        if t["status"] in OPEN_STATUSES and t["createdAt"] > since
+    }
+
+
+def searches(running: RunningSandbox) -> int:
+    return sum(1 for r in running.sandbox.requests if r.path == "/api/tickets")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_board_holds_every_open_ticket_with_messages(
+    switched: RunningSandbox, client: MavaClient
+) -> None:
+    sandbox = switched.sandbox
+    churn, sandbox.churn = sandbox.churn, 0
+    old = sandbox.add_ticket(status="Pending", createdAt=datetime.now(UTC) - timedelta(days=500))
+    for index in range(150):
+        sandbox.add_ticket(status=("Open", "Pending", "Waiting", "Resolved")[index % 4])
+    before = open_ids(switched)
+    sandbox.churn = churn
+    sandbox.reset_requests()
+    snapshot = await OpenBoard(client).snapshot()
+    ids = [t.id for t in snapshot.tickets]
+    assert len(ids) == len(set(ids))
+    assert all(t.status in OPEN_STATUSES and t.messages is not None for t in snapshot.tickets)
+    assert old["_id"] in ids  # the second year back is read too
+    assert snapshot.pages == searches(switched)
+    if not churn:
+        assert set(ids) == before
+    if not churn and not sandbox.random_ties:  # ties re-read in another order cost a page
+        # the pages of each non-empty year, plus the empty year that ends the read
+        assert snapshot.pages <= math.ceil(len(ids) / 100) + 2
+
+
+async def test_a_fresh_snapshot_is_served_from_memory(
+    mava_sandbox: RunningSandbox, mava: MavaClient
+) -> None:
+    clock = Clock()
+    board = OpenBoard(mava, refresh_seconds=60, clock=clock)
+    first = await board.snapshot()
+    used = searches(mava_sandbox)
+    clock.now += 59
+    assert await board.snapshot() is first
+    assert searches(mava_sandbox) == used
+    assert await board.snapshot(max_age=120) is first
+    fresh = await board.snapshot(max_age=10)  # the Refresh button's "newer than this"
+    assert fresh is not first and searches(mava_sandbox) == 2 * used
+    clock.now += 61
+    assert await board.snapshot() is not fresh
+    assert board.reads == 3
+
+
+async def test_thirty_callers_at_once_share_one_read(
+    mava_sandbox: RunningSandbox, mava: MavaClient
+) -> None:
+    mava_sandbox.sandbox.latency = 0.05  # slow enough for all 30 to arrive during the read
+    board = OpenBoard(mava)
+    mava_sandbox.sandbox.reset_requests()
+    snapshots = await asyncio.gather(*(board.snapshot() for _ in range(30)))
+    assert board.reads == 1
+    assert all(s is snapshots[0] for s in snapshots)
+    assert searches(mava_sandbox) == snapshots[0].pages
+
+
+async def test_a_caller_giving_up_does_not_cancel_the_read_for_the_others(
+    mava_sandbox: RunningSandbox, mava: MavaClient
+) -> None:
+    mava_sandbox.sandbox.latency = 0.05
+    board = OpenBoard(mava)
+    impatient = asyncio.ensure_future(board.snapshot())
+    patient = asyncio.ensure_future(board.snapshot())
+    await asyncio.sleep(0.01)
+    impatient.cancel()
+    snapshot = await patient
+    assert snapshot.tickets and board.reads == 1 and board.last is snapshot
+
+
+async def test_a_failed_read_raises_to_every_waiter_and_is_not_cached(
+    mava_sandbox: RunningSandbox, mava: MavaClient
+) -> None:
+    clock = Clock()
+    board = OpenBoard(mava, clock=clock)
+    first = await board.snapshot()
+    clock.now += 61
+    mava_sandbox.sandbox.inject("status", status=500, times=None, path="/api/tickets")
+    results = await asyncio.gather(*(board.snapshot() for _ in range(5)), return_exceptions=True)
+    assert all(isinstance(r, MavaError) for r in results)
+    assert board.reads == 2 and board.last is first  # the old one is still there to show
+    mava_sandbox.sandbox.faults.clear()
+    assert await board.snapshot() is not first
+    assert board.reads == 3
+
+
+async def test_background_jobs_read_in_the_background_lane(
+    mava_sandbox: RunningSandbox, mava: MavaClient
+) -> None:
+    board = OpenBoard(mava)
+    with background():
+        snapshot = await board.snapshot()
+    assert snapshot.tickets
+    assert {t.id for t in snapshot.tickets} == open_ids(mava_sandbox)
+
+
+@pytest.mark.parametrize("years", [1, 2])
+async def test_never_more_years_than_allowed(
+    mava_sandbox: RunningSandbox, mava: MavaClient, years: int
+) -> None:
+    sandbox = mava_sandbox.sandbox
+    for back in range(4):
+        sandbox.add_ticket(createdAt=datetime.now(UTC) - timedelta(days=200 + 365 * back))
+    sandbox.reset_requests()
+    snapshot = await OpenBoard(mava, max_years=years).snapshot()
+    assert {t.id for t in snapshot.tickets} == open_ids(mava_sandbox, years)
