@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from mava_sandbox import slack_events
+from mava_sandbox import slack_events, slack_unfurls
 
 JSON = dict[str, Any]
 
@@ -296,12 +296,14 @@ class SlackStub:
         for group_id, members in usergroups.items():
             self.add_usergroup(group_id, members)
         self._channels: dict[str, JSON] = {}
+        self._members: dict[str, set[str]] = {}  # channel -> user ids (users.conversations)
 
         self._calls: list[SlackCall] = []
         self._messages: dict[str, list[JSON]] = {}
         self._ephemerals: list[JSON] = []
         self._views: dict[str, JSON] = {}
         self._home_views: dict[str, str] = {}  # user id -> view id of their App Home
+        self._unfurl_ids: dict[str, tuple[str, str]] = {}  # unfurl_id -> (channel, ts)
         self._faults: dict[str, list[_Fault]] = {}
         self._slow: dict[str, float] = {}
         self._response_targets: dict[str, _ResponseTarget] = {}
@@ -319,6 +321,7 @@ class SlackStub:
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
             "chat.getPermalink": self._chat_get_permalink,
+            "chat.unfurl": self._chat_unfurl,
             "reactions.add": self._reactions_add,
             "reactions.remove": self._reactions_remove,
             "conversations.info": self._conversations_info,
@@ -332,6 +335,7 @@ class SlackStub:
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "users.list": self._users_list,
+            "users.conversations": self._users_conversations,
             "usergroups.list": self._usergroups_list,
             "usergroups.users.list": self._usergroups_users_list,
         }
@@ -490,6 +494,15 @@ class SlackStub:
         self._channels[channel_id] = channel
         return channel
 
+    def join(self, channel_id: str, *user_ids: str) -> None:
+        """`user_ids` are members of `channel_id` (what users.conversations answers)."""
+        self._members.setdefault(channel_id, set()).update(user_ids)
+
+    def home_view(self, user_id: str) -> JSON | None:
+        """The App Home view last published for `user_id` (None: never published)."""
+        view_id = self._home_views.get(user_id)
+        return copy.deepcopy(self._views.get(view_id)) if view_id else None
+
     # ------------------------------------------------------------------ auth and faults
 
     def revoke(self, token: str) -> None:
@@ -581,6 +594,45 @@ class SlackStub:
         self._messages.setdefault(target, []).append(message)
         return self.message_event(target, message["ts"])
 
+    def user_link(
+        self,
+        channel: str,
+        user_id: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        source: str | None = "conversations_history",
+        with_unfurl_id: bool = True,
+    ) -> JSON:
+        """`user_id` posts `text` holding links in `channel`: the `link_shared` event Slack
+        sends (`message_event` of its ts gives the message event). `source` "composer":
+        the link is still in the composer (channel COMPOSER, no message stored).
+        `with_unfurl_id` False: an event without unfurl_id and source."""
+        urls = slack_unfurls.links_in(text)
+        if source == "composer":
+            ts, target = f"{user_id}-{secrets.token_hex(8)}", slack_unfurls.COMPOSER
+        else:
+            self.user_message(channel, user_id, text, thread_ts=thread_ts)
+            target = self._dm_or_channel(channel)
+            ts = self._messages[target][-1]["ts"]
+        event_unfurl_id = slack_unfurls.unfurl_id(target, ts) if with_unfurl_id else None
+        if event_unfurl_id is not None:
+            self._unfurl_ids[event_unfurl_id] = (target, ts)
+        return slack_unfurls.link_shared(
+            channel=target,
+            user=user_id,
+            message_ts=ts,
+            urls=urls,
+            event_unfurl_id=event_unfurl_id,
+            source=source if with_unfurl_id else None,
+            thread_ts=thread_ts,
+        )
+
+    def unfurls(self, channel: str, ts: str) -> JSON:
+        """What chat.unfurl attached under the message at `ts`: URL -> unfurl."""
+        found = self._find_message(self._dm_or_channel(channel), ts)
+        return copy.deepcopy((found or {}).get("unfurls") or {})
+
     def user_edit(self, channel: str, ts: str, text: str) -> JSON:
         """The author edits the message at `ts`: a `message_changed` event."""
         target = self._dm_or_channel(channel)
@@ -663,6 +715,7 @@ class SlackStub:
         self._ephemerals.clear()
         self._views.clear()
         self._home_views.clear()
+        self._unfurl_ids.clear()
         self._response_targets.clear()
         self._posted_at.clear()
         self._echoes.clear()
@@ -1087,6 +1140,35 @@ class SlackStub:
         self._remove_message(channel, ts)
         return {"ok": True, "channel": channel, "ts": ts}
 
+    def _chat_unfurl(self, params: JSON) -> JSON:
+        """Either form Slack takes: channel + ts, or unfurl_id + source."""
+        if params.get("unfurl_id") or params.get("source"):
+            if params.get("source") not in slack_unfurls.SOURCES:
+                raise SlackApiFailure("invalid_source")
+            where = self._unfurl_ids.get(str(params.get("unfurl_id") or ""))
+            if where is None:
+                raise SlackApiFailure("invalid_unfurl_id")
+            channel, ts = where
+        elif params.get("channel") and params.get("ts"):
+            channel = self._resolve_channel(params.get("channel"))
+            ts = str(params["ts"])
+        else:
+            raise SlackApiFailure("invalid_arguments")
+        message = self._find_message(channel, ts)
+        if message is None and channel != slack_unfurls.COMPOSER:
+            raise SlackApiFailure("cannot_find_message")
+        urls = slack_unfurls.links_in(str((message or {}).get("text") or ""))
+        unfurls = params.get("unfurls")
+        problems = slack_unfurls.unfurl_problems(unfurls, urls) if message else []
+        for url, value in (unfurls or {}).items() if isinstance(unfurls, dict) else ():
+            if isinstance(value, dict) and value.get("blocks"):
+                problems += _block_problems(value["blocks"], _MESSAGE_BLOCK_LIMIT, f"/{url}")
+        if problems:
+            raise _invalid("cannot_unfurl_message", problems)
+        if message is not None:  # Slack modifies the same unfurls on a second call
+            message.setdefault("unfurls", {}).update(copy.deepcopy(unfurls))
+        return {"ok": True}
+
     def _chat_get_permalink(self, params: JSON) -> JSON:
         channel = self._resolve_channel(params.get("channel"))
         ts = str(params.get("message_ts") or "")
@@ -1313,6 +1395,17 @@ class SlackStub:
             if user.email is not None and user.email.lower() == email and not user.is_bot:
                 return {"ok": True, "user": user.to_slack()}
         raise SlackApiFailure("users_not_found")
+
+    def _users_conversations(self, params: JSON) -> JSON:
+        """The channels `user` was `join`ed to (one page, archived ones left out)."""
+        user = self._require_user(params.get("user")).id
+        found = [
+            copy.deepcopy(self._channels.get(c) or self._synth_channel(c, c.lower()))
+            for c, members in self._members.items()
+            if user in members
+        ]
+        channels = [c for c in found if not c.get("is_archived")]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
 
     def _users_list(self, params: JSON) -> JSON:
         return {
