@@ -503,7 +503,12 @@ def test_manifest_has_the_mava_command(manifest: dict[str, Any]) -> None:
 
 def test_manifest_shortcuts_match_the_listeners(manifest: dict[str, Any]) -> None:
     shortcuts = {item["callback_id"]: item for item in manifest["features"]["shortcuts"]}
-    assert set(shortcuts) == {callback_ids.SHORTCUT_ADD_NOTE, callback_ids.SHORTCUT_REPLY}
+    assert set(shortcuts) == {
+        callback_ids.SHORTCUT_ADD_NOTE,
+        callback_ids.SHORTCUT_REPLY,
+        callback_ids.SHORTCUT_CREATE,
+    }
+    assert shortcuts[callback_ids.SHORTCUT_CREATE]["name"] == "Create Mava ticket"
     assert shortcuts[callback_ids.SHORTCUT_ADD_NOTE]["name"] == "Add as private note"
     assert shortcuts[callback_ids.SHORTCUT_REPLY]["name"] == "Reply to customer"
     for item in shortcuts.values():

@@ -521,6 +521,10 @@ async def test_create_ticket_for_new_and_existing_customers(api: Api) -> None:
     )
 
 
+# Mava finds or creates the customer by email or wallet; one of them is required.
+NEW_CUSTOMER = {"email": "new-customer@example.com"}
+
+
 @pytest.mark.parametrize(
     ("body", "error"),
     [
@@ -533,28 +537,31 @@ async def test_create_ticket_for_new_and_existing_customers(api: Api) -> None:
         ({"customer": "bob"}, "Invalid customer"),
         ({"customer": {"email": 5}}, "Invalid customer"),
         ({"customer": {"attributes": [{"label": "x"}]}}, "Invalid customer attributes"),
-        ({"customer": {}, "status": "Closed"}, "Invalid status"),
-        ({"customer": {}, "priority": 0}, "Invalid priority"),
-        ({"customer": {}, "sourceType": "fax"}, "Invalid sourceType"),
-        ({"customer": {}, "assignedTo": "0" * 24}, "Assignee not found"),
-        ({"customer": {}, "category": "0" * 24}, "Category not found"),
-        ({"customer": {}, "tags": ["0" * 24]}, "Tag not found"),
-        ({"customer": {}, "tags": "VIP"}, "Invalid tags"),
-        ({"customer": {}, "tags": ["t"] * 21}, "Too many tags (max 20)"),
+        ({"customer": {"name": "Ann"}}, "Customer email or walletAddress is required"),
+        ({"customer": NEW_CUSTOMER, "emailSubjectLine": "x" * 999}, "Invalid emailSubjectLine"),
+        ({"customer": NEW_CUSTOMER, "silent": "yes"}, "Invalid silent"),
+        ({"customer": NEW_CUSTOMER, "status": "Closed"}, "Invalid status"),
+        ({"customer": NEW_CUSTOMER, "priority": 0}, "Invalid priority"),
+        ({"customer": NEW_CUSTOMER, "sourceType": "fax"}, "Invalid sourceType"),
+        ({"customer": NEW_CUSTOMER, "assignedTo": "0" * 24}, "Assignee not found"),
+        ({"customer": NEW_CUSTOMER, "category": "0" * 24}, "Category not found"),
+        ({"customer": NEW_CUSTOMER, "tags": ["0" * 24]}, "Tag not found"),
+        ({"customer": NEW_CUSTOMER, "tags": "VIP"}, "Invalid tags"),
+        ({"customer": NEW_CUSTOMER, "tags": ["t"] * 21}, "Too many tags (max 20)"),
         (
-            {"customer": {}, "attributes": [{"label": "a", "value": "b"}] * 31},
+            {"customer": NEW_CUSTOMER, "attributes": [{"label": "a", "value": "b"}] * 31},
             "Too many attributes (max 30)",
         ),
-        ({"customer": {}, "attributes": [{"name": "a"}]}, "Invalid attributes"),
-        ({"customer": {}, "message": "hi"}, "Invalid message"),
-        ({"customer": {}, "message": {}}, "Content or attachments are required"),
+        ({"customer": NEW_CUSTOMER, "attributes": [{"name": "a"}]}, "Invalid attributes"),
+        ({"customer": NEW_CUSTOMER, "message": "hi"}, "Invalid message"),
+        ({"customer": NEW_CUSTOMER, "message": {}}, "Content or attachments are required"),
         (
-            {"customer": {}, "message": {"content": "x" * 10_001}},
+            {"customer": NEW_CUSTOMER, "message": {"content": "x" * 10_001}},
             "Message content exceeds 10000 characters",
         ),
         (
             {
-                "customer": {},
+                "customer": NEW_CUSTOMER,
                 "message": {
                     "content": "x",
                     "attachments": [{"fileName": "a", "url": "u", "fileType": "t"}] * 11,
@@ -562,7 +569,10 @@ async def test_create_ticket_for_new_and_existing_customers(api: Api) -> None:
             },
             "Too many attachments (max 10)",
         ),
-        ({"customer": {}, "message": {"attachments": [{"url": "u"}]}}, "Invalid attachments"),
+        (
+            {"customer": NEW_CUSTOMER, "message": {"attachments": [{"url": "u"}]}},
+            "Invalid attachments",
+        ),
     ],
 )
 async def test_create_ticket_errors(api: Api, body: dict[str, Any], error: str) -> None:
@@ -575,8 +585,38 @@ async def test_create_ticket_errors(api: Api, body: dict[str, Any], error: str) 
 
 async def test_create_ticket_in_archived_category_is_refused(api: Api) -> None:
     legacy = api.sandbox.category_id("Legacy")
-    response = await api.client.post("/api/ticket", json={"customer": {}, "category": legacy})
+    response = await api.client.post(
+        "/api/ticket", json={"customer": NEW_CUSTOMER, "category": legacy}
+    )
     assert response.json() == {"error": "Category not found"}
+
+
+@pytest.mark.parametrize(
+    ("shape", "id_at"),
+    [("ticket", ("ticket", "_id")), ("flat", ("_id",)), ("id", ("ticketId",)), ("none", None)],
+)
+async def test_create_answer_switch(api: Api, shape: str, id_at: tuple[str, ...] | None) -> None:
+    """Mava's page ends before the answer's shape: each likely one can be served."""
+    switched = await api.client.post("/_sandbox/switches", json={"create_answer": shape})
+    assert switched.json()["create_answer"] == shape
+    email = f"shape-{shape}@example.com"
+    body = {"customer": {"email": email}, "message": {"content": "Hi"}, "silent": True}
+    answer = (await api.client.post("/api/ticket", json=body)).json()
+    [ticket] = [
+        t
+        for t in api.sandbox.tickets
+        if api.sandbox.ticket_json(t)["customer"]
+        and api.sandbox.ticket_json(t)["customer"]["email"] == email
+    ]
+    if id_at is None:
+        assert answer == {"message": "Ticket created"}
+    else:
+        found: Any = answer
+        for key in id_at:
+            found = found[key]
+        assert found == ticket["_id"]
+    bad = await api.client.post("/_sandbox/switches", json={"create_answer": "xml"})
+    assert bad.status_code >= 400
 
 
 # --- GET /api/tickets: validation ----------------------------------------------------------

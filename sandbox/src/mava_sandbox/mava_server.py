@@ -458,6 +458,10 @@ class MavaSandbox:
         # customer_on_resolved: what a customer message on a resolved ticket does
         # (`customer_writes`): "reopen", "append" or "new_ticket".
         self.customer_on_resolved = customer_on_resolved
+        # create_answer: the shape of POST /api/ticket's answer, which Mava's page leaves
+        # out: "ticket" {ticket: {...}}, "flat" (the ticket itself), "id" {ticketId,
+        # message}, "none" {message} (no id at all).
+        self.create_answer: Literal["ticket", "flat", "id", "none"] = "ticket"
         self._rng = random.Random(seed)
 
         data = build_seed(seed=seed, now=self.now(), tickets=tickets, ids=self._ids)
@@ -822,6 +826,11 @@ class MavaSandbox:
         target = self._creation_customer(data)
         fields = self._creation_fields(data)
         message = self._creation_message(data.get("message"))
+        subject = data.get("emailSubjectLine")
+        if subject is not None and not (isinstance(subject, str) and len(subject) <= 998):
+            raise _bad_request("Invalid emailSubjectLine")
+        if "silent" in data and not isinstance(data["silent"], bool):
+            raise _bad_request("Invalid silent")
 
         spec = target if isinstance(target, _CustomerSpec) else None
         customer = target if isinstance(target, SandboxCustomer) else None
@@ -856,7 +865,16 @@ class MavaSandbox:
                 "messages": messages,
             }
         )
-        return {"ticket": self.ticket_json(ticket)}
+        return self._create_answer(self.ticket_json(ticket))
+
+    def _create_answer(self, ticket: dict[str, Any]) -> dict[str, Any]:
+        if self.create_answer == "flat":
+            return ticket
+        if self.create_answer == "id":
+            return {"ticketId": ticket["_id"], "message": "Ticket created"}
+        if self.create_answer == "none":
+            return {"message": "Ticket created"}
+        return {"ticket": ticket}
 
     def _creation_customer(self, data: dict[str, Any]) -> SandboxCustomer | _CustomerSpec:
         """The existing customer for customerId, or the parsed `customer` object."""
@@ -869,7 +887,7 @@ class MavaSandbox:
         raw = data["customer"]
         if not isinstance(raw, dict):
             raise _bad_request("Invalid customer")
-        return _CustomerSpec(
+        spec = _CustomerSpec(
             name=_opt_str(raw, "name", "Invalid customer"),
             email=_opt_str(raw, "email", "Invalid customer"),
             wallet_address=_opt_str(raw, "walletAddress", "Invalid customer"),
@@ -877,6 +895,10 @@ class MavaSandbox:
                 raw.get("attributes"), "Invalid customer attributes", MAX_ATTRIBUTES
             ),
         )
+        # Mava's page: the customer "Requires email or walletAddress" (find-or-create key).
+        if spec.email is None and spec.wallet_address is None:
+            raise _bad_request("Customer email or walletAddress is required")
+        return spec
 
     def _creation_fields(self, data: dict[str, Any]) -> dict[str, Any]:
         status = data.get("status") or "Open"
@@ -1670,6 +1692,7 @@ _SWITCHES: Final[dict[str, Callable[[Any], bool]]] = {
     "churn": lambda v: type(v) is int and v >= 0,
     "odd_shapes": lambda v: isinstance(v, bool),  # from then on: new tickets only
     "customer_on_resolved": lambda v: v in ("reopen", "append", "new_ticket"),
+    "create_answer": lambda v: v in ("ticket", "flat", "id", "none"),
 }
 
 

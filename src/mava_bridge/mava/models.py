@@ -262,6 +262,8 @@ class NewTicket(RequestModel):
     tags: list[str] | None = Field(default=None, max_length=20)
     attributes: list[CustomAttribute] | None = Field(default=None, max_length=30)
     message: NewMessage | None = None
+    # Documented with its description cut off; sent only when the setting says so.
+    silent: bool | None = None
 
     def model_post_init(self, __context: Any) -> None:
         if (self.customer_id is None) == (self.customer is None):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mava_bridge.mava.models import Priority, Status
+from mava_bridge.mava.models import NewTicket, Priority, Status
 from mava_bridge.services.errors import ServiceError
 from mava_bridge.services.outcome import Actor, Outcome
 from mava_bridge.services.tickets import TicketService
@@ -213,3 +213,34 @@ class TicketActions:
             dedupe=(email, pairs),
             write=write,
         )
+
+    async def create(
+        self, actor: Actor, new: NewTicket, *, email: str, submission: str
+    ) -> tuple[Outcome, str | None]:
+        """Create a ticket for the customer `email` (once per submission): the outcome
+        and the new ticket's id (None if not created, or Mava's answer named none)."""
+        created: list[str] = []
+        content = new.message.content if new.message is not None else ""
+        summary = [f"create for {email}: {content}"]
+
+        async def write() -> str:
+            ticket_id = await self.tickets.create_ticket(new)
+            if ticket_id is None:
+                summary.append("no ticket id returned")
+                return (
+                    f"Mava created a ticket for {email} but did not say its id, so it is "
+                    "not followed here. Find it in Mava."
+                )
+            created.append(ticket_id)
+            return f"Created ticket {ticket_id} for {email}."
+
+        outcome = await self._writes.run(
+            actor,
+            action="create",
+            ticket_id=None,
+            summary=lambda: " | ".join(summary),
+            dedupe=(submission,),
+            write=write,
+            recorded_ticket=lambda: created[0] if created else None,
+        )
+        return outcome, created[0] if created else None

@@ -20,6 +20,7 @@ from mava_bridge.mava.models import (
     Agent,
     Category,
     MessageType,
+    NewTicket,
     Origin,
     Priority,
     SortBy,
@@ -205,6 +206,12 @@ class TicketService:
         customer = result.get("customerId") or (result.get("customer") or {}).get("_id")
         return customer if isinstance(customer, str) and customer else None
 
+    async def create_ticket(self, new: NewTicket) -> str | None:
+        """POST /api/ticket; the new ticket's id, or None if Mava's answer names none."""
+        if new.message is not None:
+            _check_length(new.message.content)
+        return created_ticket_id(await self.mava.create_ticket(new))
+
     def _valid(self, cached: tuple[float, object] | None) -> bool:
         return cached is not None and self._clock() - cached[0] < self._ttl
 
@@ -286,6 +293,22 @@ def _message_id(answer: Any) -> str | None:
     message = answer.get("message") if isinstance(answer, dict) else None
     found = message.get("_id") if isinstance(message, dict) else None
     return found if isinstance(found, str) and found else None
+
+
+def created_ticket_id(answer: Any) -> str | None:
+    """The id in POST /api/ticket's answer. Mava's page ends before the answer's shape,
+    so every likely one is read: `{ticket: {_id | id}}`, the ticket itself, `{ticketId}`."""
+    if not isinstance(answer, dict):
+        return None
+    ticket = answer.get("ticket")
+    places = [ticket] if isinstance(ticket, dict) else []
+    places.append(answer)
+    for place in places:
+        for key in ("_id", "id", "ticketId"):
+            found = place.get(key)
+            if isinstance(found, str) and found:
+                return found
+    return ticket if isinstance(ticket, str) and ticket else None
 
 
 def _required(text: str) -> str:

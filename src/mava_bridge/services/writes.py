@@ -38,6 +38,7 @@ class Writes:
         dedupe: tuple[str, ...],
         write: Callable[[], Awaitable[str]],
         repeatable: bool = False,
+        recorded_ticket: Callable[[], str | None] | None = None,
     ) -> Outcome:
         """Do `write` unless the same submission already did; audit and log the result.
 
@@ -47,6 +48,8 @@ class Writes:
         and may be meant (resolve, reopen, resolve again); the key then guards only
         while it runs. `summary` may be a function, read once the write is done (so the
         record can name what the write learnt, e.g. identify's customer id).
+        `recorded_ticket`: the ticket the audit record names when it is known only once
+        the write is done (a ticket created by it); read like `summary`.
         """
         key = make_key(action, actor.user_id, ticket_id or "", *dedupe)
         started = time.monotonic()
@@ -86,5 +89,6 @@ class Writes:
             },
         )
         text = summary() if callable(summary) else summary
-        record = await self.auditor.record(actor, action, ticket_id, text, kind)
+        recorded = recorded_ticket() if recorded_ticket is not None else ticket_id
+        record = await self.auditor.record(actor, action, recorded, text, kind)
         return Outcome(kind, message, record)

@@ -9,7 +9,15 @@ from slack_bolt.authorization import AuthorizeResult
 
 from mava_bridge.settings import Settings
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.listeners import actions, commands, events, follows, shortcuts, views
+from mava_bridge.slack.listeners import (
+    actions,
+    commands,
+    create,
+    events,
+    follows,
+    shortcuts,
+    views,
+)
 from mava_bridge.slack.web import SlackClients
 
 log = logging.getLogger("mava_bridge.slack")
@@ -38,6 +46,6 @@ def create_app(settings: Settings, clients: SlackClients, deps: Deps) -> AsyncAp
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
-    for module in (commands, shortcuts, actions, follows, views, events):
+    for module in (commands, shortcuts, actions, follows, views, events, create):
         module.register(app, deps)
     return app

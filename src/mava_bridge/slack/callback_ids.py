@@ -36,6 +36,16 @@ VIEW_SHORTCUT_REPLY_CONFIRM = "shortcut_reply_confirm"
 # Message shortcut callback ids (manifest.yml).
 SHORTCUT_ADD_NOTE = "add_private_note"
 SHORTCUT_REPLY = "reply_to_customer"
+SHORTCUT_CREATE = "create_mava_ticket"
+
+# Create a ticket from Slack: the modal and its inputs (text: BLOCK_TEXT / INPUT_TEXT).
+VIEW_CREATE = "create_ticket_modal"
+BLOCK_EMAIL = "customer_email"
+INPUT_EMAIL = "customer_email_input"
+BLOCK_PRIORITY = "priority"
+INPUT_PRIORITY = "priority_input"
+BLOCK_CATEGORY = "category"
+INPUT_CATEGORY = "category_input"
 
 # Modal inputs: view.state.values[BLOCK_x][INPUT_x]["value"].
 BLOCK_TICKET = "ticket"

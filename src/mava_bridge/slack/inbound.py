@@ -21,8 +21,10 @@ from urllib.parse import parse_qsl, urlsplit
 from mava_bridge.slack.callback_ids import (
     ACTION_OPEN_IN_MAVA,
     SHORTCUT_ADD_NOTE,
+    SHORTCUT_CREATE,
     SHORTCUT_REPLY,
     TICKET_ACTIONS,
+    VIEW_CREATE,
     VIEW_NOTE,
     VIEW_REPLY,
     VIEW_SHORTCUT_NOTE,
@@ -36,10 +38,17 @@ JSON_TYPE = "application/json"
 
 # What the listeners handle; anything else is answered 404 here.
 COMMANDS = frozenset({"/mava"})
-SHORTCUTS = frozenset({SHORTCUT_ADD_NOTE, SHORTCUT_REPLY})
+SHORTCUTS = frozenset({SHORTCUT_ADD_NOTE, SHORTCUT_REPLY, SHORTCUT_CREATE})
 ACTIONS = frozenset({*TICKET_ACTIONS, ACTION_OPEN_IN_MAVA})
 VIEWS = frozenset(
-    {VIEW_REPLY, VIEW_NOTE, VIEW_SHORTCUT_NOTE, VIEW_SHORTCUT_REPLY, VIEW_SHORTCUT_REPLY_CONFIRM}
+    {
+        VIEW_REPLY,
+        VIEW_NOTE,
+        VIEW_SHORTCUT_NOTE,
+        VIEW_SHORTCUT_REPLY,
+        VIEW_SHORTCUT_REPLY_CONFIRM,
+        VIEW_CREATE,
+    }
 )
 # Events the listeners handle (listeners/events.py). Another type is acked and dropped
 # ("ignored"): answering 4xx would only make Slack retry it, then switch events off.

@@ -23,6 +23,7 @@ from mava_bridge.slack.command.model import (
     AssignTarget,
     AssignUser,
     Command,
+    Create,
     DigestNow,
     Follow,
     Help,
@@ -252,6 +253,20 @@ def _parse_identify(name: str, rest: str) -> Command | Usage:
     return Identify(email, tuple(attributes))
 
 
+def _parse_create(name: str, rest: str) -> Command | Usage:
+    """`/mava create [EMAIL] [TEXT]`: both optional, the modal asks for what is missing."""
+    token = next_token(rest)
+    if token is None:
+        return Create(None, "")
+    word, after = token
+    email = _unwrap_email(word)
+    if "@" not in email:
+        return Create(None, slack_to_plain(rest).strip())
+    if not _EMAIL.match(email):
+        return usage_for(name, f"'{shown(email)}' does not look like an email address.")
+    return Create(email, slack_to_plain(after).strip())
+
+
 _SUBSCRIPTION_ID = re.compile(r"^#?([0-9]{1,9})$")
 
 
@@ -311,6 +326,7 @@ _HANDLERS: dict[str, Callable[[str, str], Command | Usage]] = {
     "follow": _parse_follow,
     "unfollow": _parse_follow,
     "thread-notes": _parse_thread_notes,
+    "create": _parse_create,
     "help": _parse_help,
 }
 

@@ -150,6 +150,14 @@ HELP_ENTRIES: tuple[UsageEntry, ...] = (
         "/mava thread-notes off",
     ),
     UsageEntry(
+        "create",
+        "/mava create [EMAIL] [TEXT]",
+        "Create a Mava ticket for the customer EMAIL: a window opens with TEXT as their "
+        "first message, a priority and a category; the new ticket is followed here. On a "
+        "message, the Create Mava ticket shortcut does the same.",
+        "/mava create ann@example.com My invoice is wrong",
+    ),
+    UsageEntry(
         "help",
         "/mava help",
         "Show this help.",
@@ -180,6 +188,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "follow",
     "unfollow",
     "thread-notes",
+    "create",
     "help",
 )
 

@@ -151,6 +151,14 @@ class ThreadNotes:
 
 
 @dataclass(frozen=True)
+class Create:
+    """Open the "Create Mava ticket" modal, prefilled with what was typed."""
+
+    email: str | None
+    text: str
+
+
+@dataclass(frozen=True)
 class Usage:
     """The text could not be understood; `message` says why, how, and an example."""
 
@@ -178,4 +186,5 @@ Command = (
     | Follow
     | Unfollow
     | ThreadNotes
+    | Create
 )

@@ -29,6 +29,7 @@ from mava_bridge.slack.listeners.common import (
     say_error,
     say_outcome,
 )
+from mava_bridge.slack.listeners.create import open_create_modal
 from mava_bridge.slack.listeners.follows import handle_follow_command
 from mava_bridge.slack.listeners.modal import LoadingModal
 from mava_bridge.slack.listeners.subscriptions import handle_subscription, list_subscriptions
@@ -87,6 +88,11 @@ async def handle(
         await list_subscriptions(deps, body.get("channel_id"), answer)
         return
     channel_id: str | None = body.get("channel_id")
+    if isinstance(command, cmd.Create):  # the modal opens first, then checks access
+        await open_create_modal(
+            deps, client, answer, body["trigger_id"], command.email, text=command.text
+        )
+        return
     if isinstance(command, cmd.Reply | cmd.Note) and command.text is None:
         # The editor opens before the access check: a slow users.info must not let
         # the trigger id expire. It checks access itself before showing the ticket.

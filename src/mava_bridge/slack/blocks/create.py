@@ -1,0 +1,115 @@
+"""The "Create Mava ticket" modal: customer email, first message, priority, category."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mava_bridge.domain.tickets import Priority
+from mava_bridge.mava.models import Category
+from mava_bridge.slack import text as t
+from mava_bridge.slack.blocks.common import Block, context, plain_text
+from mava_bridge.slack.blocks.modals import View, _view
+from mava_bridge.slack.callback_ids import (
+    BLOCK_CATEGORY,
+    BLOCK_EMAIL,
+    BLOCK_PRIORITY,
+    BLOCK_TEXT,
+    INPUT_CATEGORY,
+    INPUT_EMAIL,
+    INPUT_PRIORITY,
+    INPUT_TEXT,
+    VIEW_CREATE,
+)
+
+TITLE = "Create Mava ticket"
+# Mava's default for a new ticket is Medium; the modal starts there too.
+DEFAULT_PRIORITY = Priority.MEDIUM
+EMAIL_LENGTH = 254  # the longest address SMTP allows
+
+
+def first_message(text: str, permalink: str | None) -> str:
+    """The prefilled first message: the Slack message, then where it was posted."""
+    if not permalink:
+        return text
+    return f"{text}\n\nFrom Slack: {permalink}" if text else f"From Slack: {permalink}"
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": plain_text(text, t.OPTION_TEXT), "value": value}
+
+
+def create_modal(
+    *,
+    email: str | None,
+    text: str,
+    categories: Sequence[Category],
+    private_metadata: str,
+    where: str,
+) -> View:
+    """The modal; `where` says in a sentence where the new ticket will be followed."""
+    email_input: dict[str, Any] = {"type": "email_text_input", "action_id": INPUT_EMAIL}
+    if email:
+        email_input["initial_value"] = email[:EMAIL_LENGTH]
+    text_input: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": INPUT_TEXT,
+        "multiline": True,
+        "max_length": t.PLAIN_TEXT_INPUT,
+    }
+    if text:
+        text_input["initial_value"] = t.truncate(text, t.PLAIN_TEXT_INPUT)
+    priorities = [_option(p.label, str(int(p))) for p in Priority]
+    [initial] = [o for o in priorities if o["value"] == str(int(DEFAULT_PRIORITY))]
+    blocks: list[Block] = [
+        {
+            "type": "input",
+            "block_id": BLOCK_EMAIL,
+            "label": plain_text("Customer email", t.INPUT_LABEL),
+            "hint": plain_text(
+                "Mava finds the customer by this email, or creates them.", t.INPUT_LABEL
+            ),
+            "element": email_input,
+        },
+        {
+            "type": "input",
+            "block_id": BLOCK_TEXT,
+            "label": plain_text("First message (from the customer)", t.INPUT_LABEL),
+            "element": text_input,
+        },
+        {
+            "type": "input",
+            "block_id": BLOCK_PRIORITY,
+            "label": plain_text("Priority", t.INPUT_LABEL),
+            "element": {
+                "type": "static_select",
+                "action_id": INPUT_PRIORITY,
+                "options": priorities,
+                "initial_option": initial,
+            },
+        },
+    ]
+    options = [_option(c.name, c.id) for c in categories][: t.SELECT_OPTIONS]
+    if options:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": BLOCK_CATEGORY,
+                "optional": True,
+                "label": plain_text("Category", t.INPUT_LABEL),
+                "element": {
+                    "type": "static_select",
+                    "action_id": INPUT_CATEGORY,
+                    "placeholder": plain_text("No category", t.OPTION_TEXT),
+                    "options": options,
+                },
+            }
+        )
+    blocks.append(context(t.escape(where)))
+    return _view(
+        title=TITLE,
+        blocks=blocks,
+        callback_id=VIEW_CREATE,
+        submit="Create ticket",
+        private_metadata=private_metadata,
+    )

@@ -1,0 +1,255 @@
+"""Create a Mava ticket from Slack: the "Create Mava ticket" message shortcut and
+`/mava create [EMAIL] [TEXT]`.
+
+Both open a modal (a loading view first: the trigger id expires in 3 s, and access,
+the categories and the permalink come after). Submitting it creates the ticket once
+(the view id names the submission) and follows it: in the source message's thread for
+the shortcut, in a card posted in the channel for the command (`new_follow`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_bridge.domain.tickets import Origin, Priority
+from mava_bridge.mava.models import NewCustomer, NewMessage, NewTicket
+from mava_bridge.services.outcome import Outcome
+from mava_bridge.services.tickets import too_long
+from mava_bridge.slack import blocks as b
+from mava_bridge.slack import text as t
+from mava_bridge.slack.answer import Answer
+from mava_bridge.slack.blocks import create as cb
+from mava_bridge.slack.callback_ids import (
+    BLOCK_CATEGORY,
+    BLOCK_EMAIL,
+    BLOCK_PRIORITY,
+    BLOCK_TEXT,
+    INPUT_CATEGORY,
+    INPUT_EMAIL,
+    INPUT_PRIORITY,
+    INPUT_TEXT,
+    SHORTCUT_CREATE,
+    VIEW_CREATE,
+)
+from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.errors import slack_error
+from mava_bridge.slack.listeners.common import (
+    actor,
+    admit,
+    answer_for,
+    metadata,
+    problem,
+    read_metadata,
+    say_outcome,
+)
+from mava_bridge.slack.listeners.modal import LoadingModal
+from mava_bridge.slack.listeners.new_follow import follow_new_ticket
+from mava_bridge.slack.listeners.views import still_allowed
+
+log = logging.getLogger("mava_bridge.slack.create")
+
+INSTEAD = "/mava create EMAIL your text (then submit the window), or create it in Mava"
+_EMAIL = re.compile(r"^[^\s@<>\"(),;:]+@[^\s@<>\"(),;:.]+(?:\.[^\s@<>\"(),;:.]+)+$")
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.shortcut(SHORTCUT_CREATE)
+    async def shortcut(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        deps.metrics.observe_slack_request("shortcut", SHORTCUT_CREATE, "received")
+        answer = answer_for(client, body, respond)
+        message: dict[str, Any] = body.get("message") or {}
+        deps.inflight.spawn(
+            open_create_modal(deps, client, answer, body["trigger_id"], None, message=message),
+            name="shortcut",
+        )
+
+    @app.view(VIEW_CREATE)
+    async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body["view"]
+        refusal = await still_allowed(deps, body, "create", None)
+        if refusal is not None:
+            await ack(response_action="update", view=b.result_modal(cb.TITLE, refusal))
+            return
+        email = _field(view, BLOCK_EMAIL, INPUT_EMAIL).strip()
+        text = _field(view, BLOCK_TEXT, INPUT_TEXT)
+        errors: dict[str, str] = {}
+        if not _EMAIL.match(email):
+            errors[BLOCK_EMAIL] = "Give the customer's email address, like ann@example.com."
+        if not text.strip():
+            errors[BLOCK_TEXT] = "Write the customer's first message."
+        elif (long := too_long(text)) is not None:
+            errors[BLOCK_TEXT] = long
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack(
+            response_action="update", view=b.result_modal(cb.TITLE, "Creating the ticket in Mava…")
+        )
+        deps.inflight.spawn(create_and_follow(deps, client, body, email, text), name="view")
+
+
+def _field(view: dict[str, Any], block_id: str, action_id: str) -> str:
+    values = (view.get("state") or {}).get("values") or {}
+    value = (values.get(block_id) or {}).get(action_id) or {}
+    return str(value.get("value") or "")
+
+
+def _selected(view: dict[str, Any], block_id: str, action_id: str) -> str | None:
+    values = (view.get("state") or {}).get("values") or {}
+    value = (values.get(block_id) or {}).get(action_id) or {}
+    option = value.get("selected_option") or {}
+    found = option.get("value") if isinstance(option, dict) else None
+    return str(found) if found else None
+
+
+async def open_create_modal(
+    deps: Deps,
+    client: AsyncWebClient,
+    answer: Answer,
+    trigger_id: str,
+    email: str | None,
+    *,
+    message: dict[str, Any] | None = None,
+    text: str = "",
+) -> None:
+    """Open the modal: for a message shortcut (`message`) prefilled with its text and
+    permalink; for `/mava create` with what was typed."""
+    modal = LoadingModal(client, answer, cb.TITLE, INSTEAD)
+    if not await modal.open(trigger_id):
+        return
+    try:
+        view = await _modal_view(deps, client, answer, email, message, text)
+    except Exception as exc:
+        sentence = problem(exc)
+        await modal.finish(sentence or "Something went wrong on our side; nothing was done.")
+        if sentence is None:
+            raise
+        return
+    if isinstance(view, str):
+        await modal.finish(view)
+    else:
+        await modal.show(view)
+
+
+async def _modal_view(
+    deps: Deps,
+    client: AsyncWebClient,
+    answer: Answer,
+    email: str | None,
+    message: dict[str, Any] | None,
+    text: str,
+) -> dict[str, Any] | str:
+    channel_id = answer.channel_id
+    await admit(
+        deps,
+        user_id=answer.user_id,
+        channel_id=channel_id,
+        action="create",
+        ticket_id=None,
+        via="shortcut" if message is not None else "/mava",
+    )
+    source_ts = thread_ts = None
+    if message is not None:
+        if message.get("bot_id") or message.get("subtype") == "bot_message":
+            return (
+                "That message was posted by an app, not a person. Use the shortcut on a "
+                "message someone wrote, or type /mava create EMAIL text."
+            )
+        source_ts = message.get("ts")
+        thread_ts = message.get("thread_ts") or source_ts
+        text = t.slack_to_plain(message.get("text") or "").strip()
+        text = cb.first_message(text, await _permalink(client, channel_id, source_ts))
+    if thread_ts:
+        where = "The new ticket is followed in this message's thread."
+    elif channel_id:
+        where = "The new ticket's card is posted in this channel, and followed in its thread."
+    else:
+        where = "Run /mava create in a channel to follow the new ticket there."
+    categories = await deps.tickets.categories()
+    return cb.create_modal(
+        email=email,
+        text=text,
+        categories=categories,
+        private_metadata=metadata(channel=channel_id, thread=thread_ts),
+        where=where,
+    )
+
+
+async def _permalink(client: AsyncWebClient, channel: str | None, ts: str | None) -> str | None:
+    if not channel or not ts:
+        return None
+    try:
+        response = await client.chat_getPermalink(channel=channel, message_ts=ts)
+        return str(response["permalink"])
+    except Exception as exc:  # the message text alone still makes a ticket
+        error = slack_error(exc)
+        log.warning("permalink lookup failed (%s)", error, extra={"error": error})
+        return None
+
+
+async def create_and_follow(
+    deps: Deps, client: AsyncWebClient, body: dict[str, Any], email: str, text: str
+) -> Outcome:
+    """Create the ticket (once per submission, audited), follow it, show the result."""
+    view = body["view"]
+    user = body.get("user") or {}
+    meta = read_metadata(view)
+    channel_id = meta.get("channel")
+    follow_line = ""
+    try:
+        person = await admit(
+            deps,
+            user_id=str(user.get("id") or ""),
+            user_name=user.get("username"),
+            channel_id=channel_id,
+            action="create",
+            ticket_id=None,
+            via="modal",
+        )
+        priority = _selected(view, BLOCK_PRIORITY, INPUT_PRIORITY)
+        settings = deps.settings
+        source = settings.create_ticket_source_type
+        new = NewTicket(
+            customer=NewCustomer(email=email),
+            priority=Priority(int(priority)) if priority else None,
+            category=_selected(view, BLOCK_CATEGORY, INPUT_CATEGORY),
+            source_type=Origin(source) if source else None,
+            silent=settings.create_ticket_silent,
+            message=NewMessage(content=text),
+        )
+        outcome, ticket_id = await deps.actions.tickets.create(
+            actor(person, channel_id), new, email=email, submission=view["id"]
+        )
+        if ticket_id is not None and channel_id:
+            follow_line = await follow_new_ticket(
+                deps, client, person, ticket_id, channel_id, meta.get("thread")
+            )
+    except Exception as exc:
+        sentence = problem(exc)
+        if sentence is None:
+            raise
+        outcome = Outcome("error", sentence)
+    deps.metrics.observe_slack_request("view", VIEW_CREATE, outcome.kind)
+    icon = ":white_check_mark:" if outcome.ok else ":warning:"
+    shown = Outcome(outcome.kind, " ".join(x for x in (outcome.message, follow_line) if x))
+    try:
+        await client.views_update(
+            view_id=view["id"], view=b.result_modal(cb.TITLE, f"{icon} {shown.message}")
+        )
+    except Exception as exc:
+        # The modal was closed meanwhile: the ticket stands, and the person must learn
+        # it, or they would create it again.
+        error = slack_error(exc)
+        log.warning("views.update failed (%s)", error, extra={"error": error})
+        await say_outcome(Answer(client, str(user.get("id") or ""), channel_id), shown)
+    return outcome

@@ -1,0 +1,106 @@
+"""Following a ticket just created from Slack, where it came from.
+
+From a message (the shortcut) the ticket's card is posted in that message's thread and
+the follow is recorded on that thread, so Mava's side of the conversation continues
+under the message people were discussing. From `/mava create` (no message) the card is
+posted in the channel and followed in its own thread, as `/mava follow` does. A thread
+that already mirrors another ticket keeps it: the new one gets a card of its own.
+
+Every failure here is told as a sentence after "Created ticket X": the ticket exists,
+and the person needs to know only whether and where it is followed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.models import Ticket
+from mava_bridge.services.follows import ThreadTaken
+from mava_bridge.slack.access import SlackPerson
+from mava_bridge.slack.blocks import threads
+from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.errors import error_code, slack_error
+from mava_bridge.slack.listeners.common import actor
+
+log = logging.getLogger("mava_bridge.slack.create")
+
+# Slack's answers to a post in a channel the bot cannot post in.
+_NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+
+
+async def follow_new_ticket(
+    deps: Deps,
+    client: AsyncWebClient,
+    person: SlackPerson,
+    ticket_id: str,
+    channel_id: str,
+    thread_ts: str | None,
+) -> str:
+    """Post the card and follow the ticket; a sentence saying where (or why not)."""
+    later = f"To follow it later: /mava follow {ticket_id} in a channel where I am."
+    try:
+        ticket = await deps.tickets.ticket(ticket_id)
+    except MavaError as exc:
+        log.warning("new ticket not read back", extra={"error": type(exc).__name__})
+        return f"Mava did not show it back yet, so it is not followed here. {later}"
+    if thread_ts and await deps.follows.for_thread(channel_id, thread_ts) is not None:
+        thread_ts = None  # that thread mirrors another ticket
+    for in_thread in ([thread_ts] if thread_ts else []) + [None]:
+        try:
+            posted = await _post_card(client, ticket, deps, channel_id, in_thread)
+        except Exception as exc:
+            error = slack_error(exc)
+            log.warning("new ticket's card not posted (%s)", error, extra={"error": error})
+            if error_code(getattr(exc, "response", None)) in _NOT_THERE:
+                return f"I can't post in this channel ({error}), so it is not followed. {later}"
+            return f"Slack refused its card ({error}), so it is not followed. {later}"
+        follow_ts = in_thread or posted
+        try:
+            _, created = await deps.follows.follow(
+                actor(person, channel_id),
+                ticket.id,
+                channel_id=channel_id,
+                thread_ts=follow_ts,
+                ticket_created_at=ticket.created_at,
+                via="create",
+            )
+        except ThreadTaken:  # taken a moment ago: post a card of its own instead
+            await _delete_quietly(client, channel_id, posted)
+            continue
+        except Exception:
+            log.exception("new ticket's follow not recorded")
+            await _delete_quietly(client, channel_id, posted)
+            return f"Its follow could not be recorded, so it is not followed. {later}"
+        if not created:
+            await _delete_quietly(client, channel_id, posted)
+            return "It is already followed in this channel."
+        if in_thread:
+            return "Following it in the message's thread."
+        return "Its card is posted in this channel; following it in the card's thread."
+    return f"It is not followed. {later}"  # pragma: no cover - the loop always returns
+
+
+async def _post_card(
+    client: AsyncWebClient, ticket: Ticket, deps: Deps, channel_id: str, thread_ts: str | None
+) -> str:
+    blocks = threads.card(ticket, link=deps.link, now=deps.clock())
+    posted = await client.chat_postMessage(
+        channel=channel_id,
+        text=threads.card_text(ticket),
+        blocks=blocks,
+        thread_ts=thread_ts,
+        unfurl_links=False,
+        unfurl_media=False,
+    )
+    return str(posted["ts"])
+
+
+async def _delete_quietly(client: AsyncWebClient, channel_id: str, ts: str) -> None:
+    try:
+        await client.chat_delete(channel=channel_id, ts=ts)
+    except Exception as exc:
+        error = slack_error(exc)
+        log.warning("unused card not deleted (%s)", error, extra={"error": error})
