@@ -15,7 +15,9 @@ from mava_bridge.slack.listeners import (
     create,
     events,
     follows,
+    home,
     shortcuts,
+    unfurls,
     views,
 )
 from mava_bridge.slack.web import SlackClients
@@ -46,6 +48,6 @@ def create_app(settings: Settings, clients: SlackClients, deps: Deps) -> AsyncAp
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
-    for module in (commands, shortcuts, actions, follows, views, events, create):
+    for module in (commands, shortcuts, actions, follows, views, events, unfurls, create, home):
         module.register(app, deps)
     return app

@@ -52,7 +52,7 @@ VIEWS = frozenset(
 )
 # Events the listeners handle (listeners/events.py). Another type is acked and dropped
 # ("ignored"): answering 4xx would only make Slack retry it, then switch events off.
-EVENTS = frozenset({"message"})
+EVENTS = frozenset({"message", "link_shared", "app_home_opened"})
 # Slack's forms have about 15 fields; far more is not Slack.
 MAX_FORM_FIELDS = 64
 
@@ -148,6 +148,17 @@ def _events_api(body: JSON) -> Inbound:
     files = event.get("files", [])
     if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
         raise Malformed("event.files is not a list of objects")
+    if event_type == "app_home_opened":  # listeners/home.py draws the Home of `user`
+        _text(event, "user", "event.")
+        _text(event, "tab", "event.", required=False)
+    if event_type == "link_shared":  # listeners/unfurls.py reads each link's url
+        for key in ("message_ts", "unfurl_id", "source"):
+            _text(event, key, "event.", required=False)
+        links = event.get("links", [])
+        if not isinstance(links, list) or not all(isinstance(link, dict) for link in links):
+            raise Malformed("event.links is not a list of objects")
+        for link in links:
+            _text(link, "url", "event.links[].")
     return Inbound("event", event_type, body)
 
 

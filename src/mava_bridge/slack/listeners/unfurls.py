@@ -1,0 +1,150 @@
+"""`link_shared` events: a Mava dashboard ticket link unfurls to a compact card.
+
+Slack sends the event for links on the manifest's unfurl domain (MAVA_DASHBOARD_URL's
+host). The listener acks at once and the work runs in `deps.inflight`: find the ticket
+links (`domain.ticket_refs`, on the dashboard's host only), look up at most
+`MAX_TICKETS` tickets (on the interactive lane: a person is waiting for the card), and
+call chat.unfurl once with a card per link.
+
+Nothing is unfurled, and each ticket is audited as refused, when the link was pasted
+by someone who may not act on tickets (`slack/access.py`: guests, Slack Connect users,
+people not allowed) or in a channel shared with another organisation, where the card
+would show customer data outside the workspace. A link still in the message composer
+(source "composer") is left alone: where it will be posted is not known yet, and Slack
+sends the event again once it is posted. Slack may deliver an event twice: its event id
+is claimed once across replicas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_bridge.domain.ticket_refs import InvalidTicketRef, parse_ticket_ref
+from mava_bridge.mava.models import Ticket
+from mava_bridge.services.outcome import Actor
+from mava_bridge.settings import Settings
+from mava_bridge.slack.access import Denied
+from mava_bridge.slack.blocks.unfurls import ticket_unfurl
+from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.errors import slack_error
+
+log = logging.getLogger("mava_bridge.slack.unfurls")
+
+# Tickets looked up per event: a message pasting a whole list costs a few Mava reads,
+# not one per link (Slack itself sends at most a handful of links per event).
+MAX_TICKETS: Final = 3
+SHARED_CHANNEL: Final = (
+    "This channel is shared with another organisation (Slack Connect), so Mava ticket "
+    "links are not unfurled here."
+)
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.event("link_shared")
+    async def link_shared(body: dict[str, Any], client: AsyncWebClient) -> None:
+        deps.inflight.spawn(on_link_shared(deps, client, body), name="unfurl")
+
+
+async def on_link_shared(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
+    outcome = "ignored"
+    try:
+        outcome = await unfurl(deps, client, body)
+    finally:
+        deps.metrics.observe_slack_request("event", "link_shared", outcome)
+
+
+def ticket_links(settings: Settings, event: dict[str, Any]) -> dict[str, str]:
+    """URL -> ticket id for the event's Mava ticket links (the dashboard's host only),
+    the first `MAX_TICKETS` distinct tickets; a ticket pasted twice is unfurled twice."""
+    host = urlsplit(settings.ticket_url("0" * 24)).hostname
+    found: dict[str, str] = {}
+    for link in event.get("links") or []:
+        url = str(link.get("url") or "")
+        try:
+            if urlsplit(url).hostname != host:
+                continue
+            ticket_id = parse_ticket_ref(url)
+        except (ValueError, InvalidTicketRef):
+            continue
+        if ticket_id not in found.values() and len(set(found.values())) >= MAX_TICKETS:
+            continue
+        found[url] = ticket_id
+    return found
+
+
+async def unfurl(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> str:
+    """Unfurl the event's ticket links if allowed; returns the outcome for the metrics."""
+    event: dict[str, Any] = body.get("event") or {}
+    channel, user = str(event.get("channel") or ""), str(event.get("user") or "")
+    links = ticket_links(deps.settings, event)
+    if not (links and channel and user) or event.get("source") == "composer":
+        return "ignored"
+    if not await deps.follows.first_delivery(str(body.get("event_id") or "")):
+        return "duplicate"
+    tickets = sorted(set(links.values()))
+    try:
+        if await _shared(client, body, channel):
+            raise Denied(SHARED_CHANNEL)
+        await deps.access.require(user)
+    except Denied as exc:
+        who = Actor(user, None, None, channel)
+        for ticket_id in tickets:
+            await deps.actions.auditor.refused(
+                who, "unfurl", ticket_id, via="link", reason=exc.user_message
+            )
+        return "refused"
+    found = dict(
+        zip(
+            tickets,
+            await asyncio.gather(*map(deps.tickets.ticket, tickets), return_exceptions=True),
+            strict=True,
+        )
+    )
+    now = deps.clock()
+    unfurls = {
+        url: ticket_unfurl(ticket, url, now)
+        for url, ticket_id in links.items()
+        if isinstance(ticket := found[ticket_id], Ticket)
+    }
+    for ticket_id, result in found.items():
+        if not isinstance(result, Ticket):
+            log.warning(
+                "ticket link not unfurled (%s)", type(result).__name__, extra={"ticket": ticket_id}
+            )
+    if not unfurls:
+        return "error"
+    unfurl_id, source = event.get("unfurl_id"), event.get("source")
+    try:
+        if unfurl_id and source:  # Slack's form since 2021; also right for threads
+            await client.chat_unfurl(unfurls=unfurls, unfurl_id=unfurl_id, source=source)
+        else:
+            ts = str(event.get("message_ts") or "")
+            await client.chat_unfurl(unfurls=unfurls, channel=channel, ts=ts)
+    except Exception as exc:
+        error = slack_error(exc)
+        log.warning("chat.unfurl failed (%s)", error, extra={"error": error})
+        return "error"
+    return "ok"
+
+
+async def _shared(client: AsyncWebClient, body: dict[str, Any], channel: str) -> bool:
+    """Whether the channel is shared with another organisation. Slack's envelope says
+    so (`is_ext_shared_channel`); without it, conversations.info is asked, and a channel
+    it cannot describe counts as shared (no card rather than one in the wrong place)."""
+    flag = body.get("is_ext_shared_channel")
+    if isinstance(flag, bool):
+        return flag
+    try:
+        response = await client.conversations_info(channel=channel)
+    except Exception as exc:
+        error = slack_error(exc)
+        log.warning("channel not described (%s); no unfurl", error, extra={"error": error})
+        return True
+    info: dict[str, Any] = response.get("channel") or {}
+    return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
