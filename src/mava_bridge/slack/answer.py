@@ -67,7 +67,11 @@ class Answer:
         try:
             opened = await self.client.conversations_open(users=self.user_id)
             await self.client.chat_postMessage(
-                channel=str(opened["channel"]["id"]), text=text, blocks=blocks
+                channel=str(opened["channel"]["id"]),
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
             )
             return True
         except Exception as exc:
@@ -82,8 +86,13 @@ class Answer:
     ) -> str | None:
         assert self.respond is not None
         try:
+            # Our links are unfurled by us or not at all (listeners/unfurls.py).
             response = await self.respond(
-                text=text, blocks=blocks, replace_original=replace_original
+                text=text,
+                blocks=blocks,
+                replace_original=replace_original,
+                unfurl_links=False,
+                unfurl_media=False,
             )
         except Exception as exc:  # connection refused, timeout: Slack may be unreachable
             return slack_error(exc)

@@ -172,7 +172,9 @@ async def edited(deps: Deps, client: AsyncWebClient, event: dict[str, Any]) -> s
     if follow is None or not await deps.follows.first_edit_notice(follow):
         return "ignored"
     try:
-        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=EDIT_NOTICE)
+        await client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=EDIT_NOTICE, unfurl_links=False
+        )
     except Exception as exc:
         error = slack_error(exc)
         log.warning("edit notice not posted (%s)", error, extra={"error": error})

@@ -138,7 +138,11 @@ async def follow_here(
     blocks = threads.card(ticket, link=deps.link, now=deps.clock())
     try:
         posted = await client.chat_postMessage(
-            channel=channel_id, text=threads.card_text(ticket), blocks=blocks
+            channel=channel_id,
+            text=threads.card_text(ticket),
+            blocks=blocks,
+            unfurl_links=False,  # chat.update keeps it: the card is never unfurled
+            unfurl_media=False,
         )
     except Exception as exc:
         error = slack_error(exc)
@@ -201,6 +205,8 @@ async def unfollow_here(
             channel=channel_id,
             thread_ts=existing.thread_ts,
             text=fb.unfollowed_line(person.id, ticket_id),
+            unfurl_links=False,
+            unfurl_media=False,
         )
     except Exception as exc:  # the follow has ended all the same
         error = slack_error(exc)
