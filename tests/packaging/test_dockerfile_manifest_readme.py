@@ -430,6 +430,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat_update": ("chat:write",),
     "chat_delete": ("chat:write",),
     "chat_getPermalink": (),
+    "chat_unfurl": ("links:write",),
     "views_open": (),
     "views_push": (),
     "views_update": (),
@@ -451,6 +452,13 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
 EVENT_SCOPES: dict[str, str] = {
     "message.channels": "channels:history",
     "message.groups": "groups:history",
+    "link_shared": "links:read",
+}
+# Event subscriptions -> the listener that handles them.
+EVENT_LISTENERS: dict[str, str] = {
+    "message.channels": '@app.event("message")',
+    "message.groups": '@app.event("message")',
+    "link_shared": '@app.event("link_shared")',
 }
 _API_CALL = re.compile(
     r"\.((?:api|auth|chat|conversations|files|reactions|usergroups|users|views)_[A-Za-z_]+)\("
@@ -522,8 +530,13 @@ def test_manifest_settings(manifest: dict[str, Any]) -> None:
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["org_deploy_enabled"] is False
     assert settings["token_rotation_enabled"] is False
-    # Messages in followed ticket threads (slack/listeners/events.py), nothing else.
-    assert settings["event_subscriptions"]["bot_events"] == ["message.channels", "message.groups"]
+    # Messages in followed ticket threads (slack/listeners/events.py) and pasted ticket
+    # links (slack/listeners/unfurls.py).
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "message.channels",
+        "message.groups",
+        "link_shared",
+    ]
     assert "request_url" not in settings["event_subscriptions"]  # HTTP mode: commented
 
 
@@ -556,8 +569,10 @@ def test_every_scope_is_used(manifest: dict[str, Any]) -> None:
             )
         elif scope in EVENT_SCOPES.values():
             events = manifest["settings"].get("event_subscriptions", {}).get("bot_events", [])
-            used = any(EVENT_SCOPES.get(event) == scope for event in events) and any(
-                '@app.event("message")' in text for text in sources.values()
+            used = any(
+                EVENT_SCOPES.get(event) == scope
+                and any(EVENT_LISTENERS[event] in text for text in sources.values())
+                for event in events
             )
         elif scope == "users:read.email":
             # users.info only fills profile.email with this scope.
@@ -672,3 +687,14 @@ def test_python_version_and_license_are_stated() -> None:
     text = (ROOT / "LICENSE").read_text()
     assert text.startswith("MIT License\n")
     assert "Copyright (c) 2026 mava-slack bridge contributors" in text
+
+
+def test_the_unfurl_domain_is_the_default_dashboards_host(manifest: dict[str, Any]) -> None:
+    """Slack sends link_shared only for the manifest's unfurl domains: the host the bot
+    links tickets to (Settings.ticket_url), so a pasted dashboard link unfurls."""
+    from urllib.parse import urlsplit
+
+    from mava_bridge.settings import Settings
+
+    url = Settings.model_construct().ticket_url("0" * 24)
+    assert manifest["features"]["unfurl_domains"] == [urlsplit(url).hostname]
