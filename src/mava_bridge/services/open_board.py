@@ -24,7 +24,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -93,6 +93,18 @@ class OpenBoard:
     def last(self) -> BoardSnapshot | None:
         """The latest snapshot read, however old (None before the first read)."""
         return self._last
+
+    def update(self, ticket: Ticket) -> None:
+        """Put a ticket just read back after a write into the cached snapshot (dropped
+        once it is no longer open), so the writer sees its change before the next read;
+        `read_at` and the cache's age stay those of the read."""
+        if self._last is None:
+            return
+        rest = [t for t in self._last.tickets if t.id != ticket.id]
+        if ticket.status in OPEN_STATUSES:
+            at = next((i for i, t in enumerate(self._last.tickets) if t.id == ticket.id), 0)
+            rest.insert(at, ticket)
+        self._last = replace(self._last, tickets=rest)
 
     async def snapshot(self, *, max_age: float | None = None) -> BoardSnapshot:
         """Open tickets read no more than `max_age` seconds ago (default: the refresh

@@ -26,6 +26,17 @@ TICKET_ACTIONS = (
     ACTION_UNFOLLOW,
 )
 
+# App Home (slack/blocks/home.py): Refresh, buttons that redraw Home after acting, the
+# reply/note editors (Home has no response_url);
+# "Follow in…" is a channel picker whose block id ends in the ticket id.
+HOME_REFRESH = "home_refresh"
+HOME_ASSIGN_ME = "home_assign_me"
+HOME_RESOLVE = "home_resolve"
+HOME_REPLY = "home_reply"
+HOME_NOTE = "home_note"
+HOME_FOLLOW = "home_follow"
+HOME_ACTIONS = (HOME_REFRESH, HOME_ASSIGN_ME, HOME_RESOLVE, HOME_REPLY, HOME_NOTE, HOME_FOLLOW)
+
 # View (modal) callback ids.
 VIEW_REPLY = "reply_modal"
 VIEW_NOTE = "note_modal"

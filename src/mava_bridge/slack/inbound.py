@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from mava_bridge.slack.callback_ids import (
     ACTION_OPEN_IN_MAVA,
+    HOME_ACTIONS,
     SHORTCUT_ADD_NOTE,
     SHORTCUT_CREATE,
     SHORTCUT_REPLY,
@@ -39,7 +40,7 @@ JSON_TYPE = "application/json"
 # What the listeners handle; anything else is answered 404 here.
 COMMANDS = frozenset({"/mava"})
 SHORTCUTS = frozenset({SHORTCUT_ADD_NOTE, SHORTCUT_REPLY, SHORTCUT_CREATE})
-ACTIONS = frozenset({*TICKET_ACTIONS, ACTION_OPEN_IN_MAVA})
+ACTIONS = frozenset({*TICKET_ACTIONS, ACTION_OPEN_IN_MAVA, *HOME_ACTIONS})
 VIEWS = frozenset(
     {
         VIEW_REPLY,

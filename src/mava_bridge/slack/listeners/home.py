@@ -1,0 +1,300 @@
+"""App Home: `app_home_opened` publishes that person's desk with `views.publish`.
+
+Everything comes from the shared open-tickets board (services.open_board): opening
+Home, pressing Refresh or a button costs no Mava search while the board is younger
+than DESK_REFRESH_SECONDS, however many people do it; Mava's agent list (for the
+person's agent, by email) is cached by TicketService. Who may not act on tickets
+(guests, Slack Connect users, people not allowed: slack/access.py) sees why, and no
+ticket. Someone whose Slack email matches no Mava agent sees how to link it, and the
+queue. Assign to me and Resolve act, read the ticket back into the board (one Mava
+read) and redraw Home with the outcome on top; Reply and Add note are the message
+buttons' editors; "Follow in…" follows the ticket in the picked channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Final
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.models import Agent
+from mava_bridge.services.open_board import BoardSnapshot
+from mava_bridge.services.subscriptions import ActiveSubscription
+from mava_bridge.slack.access import Denied, SlackPerson
+from mava_bridge.slack.answer import Answer
+from mava_bridge.slack.blocks import home as h
+from mava_bridge.slack.callback_ids import (
+    HOME_ASSIGN_ME,
+    HOME_FOLLOW,
+    HOME_NOTE,
+    HOME_REFRESH,
+    HOME_REPLY,
+    HOME_RESOLVE,
+)
+from mava_bridge.slack.command import model as cmd
+from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.errors import slack_error
+from mava_bridge.slack.listeners.commands import open_compose
+from mava_bridge.slack.listeners.common import actor, admit, problem
+from mava_bridge.slack.listeners.follows import follow_here
+
+log = logging.getLogger("mava_bridge.slack.home")
+
+# Channels read per Home (users.conversations pages of 200): enough for anyone.
+MAX_CHANNEL_PAGES: Final = 5
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.event("app_home_opened")
+    async def opened(body: dict[str, Any], client: AsyncWebClient) -> None:
+        event: dict[str, Any] = body.get("event") or {}
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            deps.metrics.observe_slack_request("event", "app_home_opened", "ignored")
+            return  # the Messages tab: nothing to draw
+        deps.inflight.spawn(publish(deps, client, str(event["user"])), name="home")
+
+    @app.action(HOME_REFRESH)
+    async def refresh(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user = str((body.get("user") or {}).get("id") or "")
+        deps.inflight.spawn(publish(deps, client, user, fresh_agents=True), name="home")
+
+    @app.action(HOME_ASSIGN_ME)
+    @app.action(HOME_RESOLVE)
+    async def act(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        deps.inflight.spawn(act_and_redraw(deps, client, body), name="home")
+
+    @app.action(HOME_REPLY)
+    @app.action(HOME_NOTE)
+    async def compose(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        action = body["actions"][0]
+        ticket_id = str(action.get("value") or "")
+        command = (
+            cmd.Note(ticket_id, None)
+            if action["action_id"] == HOME_NOTE
+            else cmd.Reply(ticket_id, None)
+        )
+        answer = Answer(client, str((body.get("user") or {}).get("id") or ""))  # told by DM
+        work = open_compose(deps, client, answer, body["trigger_id"], command, None, "App Home")
+        deps.inflight.spawn(work, name="home")
+
+    @app.action(HOME_FOLLOW)
+    async def follow(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        deps.inflight.spawn(follow_from_home(deps, client, body), name="home")
+
+
+async def act_and_redraw(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
+    action = body["actions"][0]
+    ticket_id = str(action.get("value") or "")
+    user = body.get("user") or {}
+    resolve = action["action_id"] == HOME_RESOLVE
+    name = "resolve" if resolve else "assign"
+    outcome = "error"
+    try:
+        person = await admit(
+            deps,
+            user_id=str(user.get("id") or ""),
+            user_name=user.get("username"),
+            channel_id=None,
+            action=name,
+            ticket_id=ticket_id,
+            via="App Home",
+        )
+        # Once per rendering of Home: a double click on the same view is one write.
+        where = "home:" + str((body.get("view") or {}).get("hash") or "")
+        tickets, who = deps.actions.tickets, actor(person, None)
+        if resolve:
+            done = await tickets.resolve(who, ticket_id, submission=where)
+        else:
+            done = await tickets.take(who, ticket_id, submission=where)
+        outcome, notice = done.kind, done.message
+        if done.kind in ("ok", "unknown"):
+            deps.board.update(await deps.tickets.ticket(ticket_id))
+    except Exception as exc:
+        notice = problem(exc) or "Something went wrong on our side; nothing more was done."
+        if problem(exc) is None:
+            log.exception("App Home button failed")
+    finally:
+        deps.metrics.observe_slack_request("action", f"home_{name}", outcome)
+    await publish(deps, client, str(user.get("id") or ""), notice=notice)
+
+
+async def follow_from_home(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
+    action = body["actions"][0]
+    ticket_id = h.ticket_of_follow_block(str(action.get("block_id") or ""))
+    channel_id = str(action.get("selected_conversation") or "")
+    user = body.get("user") or {}
+    user_id = str(user.get("id") or "")
+    if not ticket_id or not channel_id:
+        return
+    answer = Answer(client, user_id, channel_id)  # told in that channel, else by DM
+    try:
+        person = await admit(
+            deps,
+            user_id=user_id,
+            user_name=user.get("username"),
+            channel_id=channel_id,
+            action="follow",
+            ticket_id=ticket_id,
+            via="App Home",
+        )
+        await follow_here(deps, client, answer, person, ticket_id, channel_id, "App Home")
+        notice = f"Ticket {ticket_id}: see <#{channel_id}>."
+    except Exception as exc:
+        notice = problem(exc) or "Something went wrong on our side; nothing is followed."
+        if problem(exc) is None:
+            log.exception("App Home follow failed")
+    await publish(deps, client, user_id, notice=notice)
+
+
+async def publish(
+    deps: Deps,
+    client: AsyncWebClient,
+    user_id: str,
+    *,
+    notice: str | None = None,
+    fresh_agents: bool = False,
+) -> bool:
+    """Draw and publish `user_id`'s Home; False if Slack refused it (logged)."""
+    started = time.monotonic()
+    model = await build_model(deps, client, user_id, notice=notice, fresh_agents=fresh_agents)
+    view = h.home_view(
+        model,
+        link=deps.link,
+        now=deps.clock(),
+        dashboard=str(deps.settings.mava_dashboard_url),
+    )
+    outcome = "ok"
+    try:
+        await client.views_publish(user_id=user_id, view=view)
+    except Exception as exc:
+        outcome = "error"
+        error = slack_error(exc)
+        log.warning(
+            "views.publish failed (%s)", error, extra={"error": error, "slack_user": user_id}
+        )
+        return False
+    finally:
+        deps.metrics.observe_slack_request("event", "app_home_opened", outcome)
+        log.info(
+            "home published" if outcome == "ok" else "home not published",
+            extra={
+                "slack_user": user_id,
+                "seconds": round(time.monotonic() - started, 3),
+                "summary": h.home_text(model),
+            },
+        )
+    return True
+
+
+async def build_model(
+    deps: Deps,
+    client: AsyncWebClient,
+    user_id: str,
+    *,
+    notice: str | None = None,
+    fresh_agents: bool = False,
+) -> h.HomeModel:
+    refresh = deps.settings.desk_refresh_seconds
+    try:
+        person = await deps.access.require(user_id)
+    except Denied as exc:
+        return h.HomeModel(refused=exc.user_message, notice=notice, refresh_seconds=refresh)
+    stale = False
+    snapshot: BoardSnapshot | None
+    try:
+        snapshot = await deps.board.snapshot()
+    except MavaError as exc:
+        log.warning("App Home: board not read", extra={"error": type(exc).__name__})
+        snapshot, stale = deps.board.last, True
+    tickets = snapshot.tickets if snapshot else []
+    agent, no_agent = await _agent(deps, person, fresh=fresh_agents)
+    mine = [t for t in tickets if agent and t.assigned_to and t.assigned_to.id == agent.id]
+    queue = [t for t in tickets if t.assigned_to is None]
+    channels = await _channels(client, user_id)
+    subscriptions: list[tuple[str, str]] = []
+    if channels:
+        for sub in await deps.subscriptions.active():
+            if sub.channel_id in channels:
+                subscriptions.append((sub.channel_id, _what(sub)))
+    return h.HomeModel(
+        mine=h.longest_waiting_first(mine),
+        queue=h.queue_order(queue),
+        subscriptions=subscriptions,
+        agent_name=agent.display_name if agent else None,
+        no_agent=no_agent,
+        notice=notice,
+        channels_unknown=channels is None,
+        read_at=snapshot.read_at if snapshot else None,
+        stale=stale,
+        refresh_seconds=refresh,
+    )
+
+
+def _what(sub: ActiveSubscription) -> str:
+    """What the channel gets, as `/mava subscriptions` says it."""
+    if sub.kind == "digest" and sub.schedule is not None:
+        return f"digest {sub.schedule.describe()} ({sub.timezone}): {sub.filters.describe()}"
+    return f"{sub.kind}: {sub.filters.describe()}"
+
+
+async def _agent(
+    deps: Deps, person: SlackPerson, *, fresh: bool
+) -> tuple[Agent | None, str | None]:
+    """This person's Mava agent (same email, case-blind), or why there is none."""
+    if not person.email:
+        return None, (
+            "Slack shows no email address for you, so you can't be matched to a Mava agent "
+            "(the app needs the users:read.email scope). The queue below is still yours to take."
+        )
+    try:
+        agents = await deps.tickets.agents(fresh=fresh)
+    except MavaError as exc:
+        return None, f"Mava's agent list could not be read ({exc.user_message}). Press Refresh."
+    for agent in agents:
+        if agent.email and agent.email.casefold() == person.email.casefold():
+            return agent, None
+    unmatched = sum(1 for agent in agents if not agent.email)
+    hint = (
+        f" {unmatched} Mava agent{'s have' if unmatched != 1 else ' has'} no email and can't be "
+        "matched to anyone."
+        if unmatched
+        else ""
+    )
+    return None, (
+        f"No Mava agent has your Slack email ({person.email}), so nothing can be shown as "
+        "yours. Ask a Mava admin to invite you as an agent with this email, or change your "
+        f"Slack profile email to the one Mava has; then press Refresh.{hint}"
+    )
+
+
+async def _channels(client: AsyncWebClient, user_id: str) -> set[str] | None:
+    """The channels `user_id` is in that the bot may see; None if Slack would not say."""
+    found: set[str] = set()
+    cursor: str | None = None
+    try:
+        for _ in range(MAX_CHANNEL_PAGES):
+            page = await client.users_conversations(
+                user=user_id,
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=200,
+                cursor=cursor,
+            )
+            found.update(str(c.get("id")) for c in page.get("channels") or [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+    except Exception as exc:
+        error = slack_error(exc)
+        log.warning("users.conversations failed (%s)", error, extra={"error": error})
+        return None
+    return found
