@@ -28,7 +28,8 @@ def links_in(text: str) -> list[str]:
     """The http(s) URLs in a message's text, in order, each once."""
     found: list[str] = []
     for wrapped, bare in _URL.findall(text):
-        url = (wrapped or bare).replace("&amp;", "&")
+        # Slack leaves sentence punctuation after a bare link out of it.
+        url = (wrapped or bare.rstrip(".,;:!?)")).replace("&amp;", "&")
         if url not in found:
             found.append(url)
     return found

@@ -29,11 +29,14 @@ from rich.table import Table
 from rich.text import Text
 
 from mava_bridge.slack.callback_ids import (
+    BLOCK_EMAIL,
     BLOCK_TEXT,
     SHORTCUT_ADD_NOTE,
+    SHORTCUT_CREATE,
     SHORTCUT_REPLY,
 )
 from mava_bridge.slack.command.help import HELP_ENTRIES
+from mava_sandbox.demo import paste
 from mava_sandbox.demo.render import (
     Change,
     CustomerChange,
@@ -85,7 +88,8 @@ ANSWER_METHODS: Final = frozenset(
         "views.publish",
     }
 )
-SHORTCUTS: Final = {"note": SHORTCUT_ADD_NOTE, "reply": SHORTCUT_REPLY}
+SHORTCUTS: Final = {"note": SHORTCUT_ADD_NOTE, "reply": SHORTCUT_REPLY, "create": SHORTCUT_CREATE}
+SHORTCUT_NAMES: Final = {"note": "Add as private note", "reply": "Reply to customer"}
 OPEN_STATUSES: Final = ("Open", "Pending", "Waiting")
 _TICKET_ID = re.compile(r"^[0-9a-fA-F]{6,24}$")
 _SHORT_ID = re.compile(r"^[0-9a-f]{4,23}$", re.IGNORECASE)  # a tail of an id, as lists show it
@@ -113,6 +117,11 @@ DEMO_LINES: Final = (
     ("/mava ...", "any /mava command, as @Jane in #support (list below)"),
     ("shortcut note [TEXT]", "“Add as private note” on Sam's sample message"),
     ("shortcut reply [TEXT]", "“Reply to customer” on the same message"),
+    (
+        "shortcut create EMAIL",
+        "“Create Mava ticket” on the same message, for the customer EMAIL: the new ticket "
+        "is followed in the message's thread (/mava create EMAIL TEXT: in a card here)",
+    ),
     ("click LABEL [TICKET] [TEXT]", "press a button shown above, e.g. click Resolve $T1"),
     ("customer TICKET TEXT", "the customer writes on the ticket (in Mava)"),
     (
@@ -121,6 +130,7 @@ DEMO_LINES: Final = (
         "assignee (e.g. status=Pending assignee=Omar)",
     ),
     ("thread TICKET", "the Slack thread of the ticket's card, as it is now"),
+    ("paste LINK", "@Jane pastes a ticket's dashboard link (or id) in #support: its unfurl card"),
     ("help", "this text"),
     ("quit", "leave (Ctrl-D works too)"),
 )
@@ -541,6 +551,8 @@ class DemoSession:
             await self._dashboard(rest)
         elif word == "thread":
             self._thread(rest)
+        elif word == "paste":
+            await self._paste(rest)
         else:
             self.show(render_notice(f"I don't know '{word}'. Type help for what works.", "yellow"))
         return self._shown
@@ -612,9 +624,13 @@ class DemoSession:
         kind, _, text = rest.partition(" ")
         callback_id = SHORTCUTS.get(kind.lower())
         if callback_id is None:
-            self.show(render_notice("Say `shortcut note` or `shortcut reply`.", "yellow"))
+            self.show(
+                render_notice(
+                    "Say `shortcut note`, `shortcut reply` or `shortcut create`.", "yellow"
+                )
+            )
             return
-        what = "Add as private note" if kind.lower() == "note" else "Reply to customer"
+        what = SHORTCUT_NAMES.get(kind.lower(), "Create Mava ticket")
         self.show(render_notice(f"@Jane runs “{what}” on @Sam's message in #support."))
         before, mark = snapshot(self.sandbox), len(self.stub.calls())
         response = await self.stack.sender.shortcut(
@@ -625,7 +641,10 @@ class DemoSession:
         settled = await self._settle(mark)
         form = self._show_calls(settled)
         if form is not None:
-            await self._drive_modal(form, text.strip() or None)
+            if callback_id == SHORTCUT_CREATE:  # TEXT is the customer's email here
+                await self._drive_modal(form, None, email=text.strip() or None)
+            else:
+                await self._drive_modal(form, text.strip() or None)
         self._show_diff(before)
 
     # --- live ticket threads: Mava changes, then one pass of the bot's thread sync ---
@@ -653,6 +672,26 @@ class DemoSession:
             "An agent changes ticket {ticket} in Mava's dashboard.",
             lambda ticket: self.sandbox.dashboard(ticket, **changes),
         )
+
+    async def _paste(self, rest: str) -> None:
+        """@Jane pastes a link; Slack sends link_shared; the bot's card (if any) shows."""
+        try:
+            text = paste.pasted_text(self.sandbox, self.stack.runtime.deps.link, rest)
+        except ValueError as problem:
+            self.show(render_notice(str(problem), "yellow"))
+            return
+        mark = len(self.stub.calls())
+        event = self.stub.user_link(CHANNEL, USER, text)
+        posted = self.stub.message(CHANNEL, event["message_ts"]) or {"text": text}
+        self.show(render_message(posted, users=self.user_name, title="#support"))
+        await self.stack.sender.event(event)
+        calls = await self._settle(mark, expect_answer=False)
+        card = paste.unfurl_message(self.stub, CHANNEL, event["message_ts"])
+        if card is None:
+            self.show(render_notice(paste.why_not(list(calls)), "yellow"))
+        else:
+            title = "#support · unfurled under @Jane's message (chat.unfurl)"
+            self.show(render_message(card, users=self.user_name, title=title))
 
     async def _in_mava(self, token: str, what: str, change: Callable[[str], object]) -> None:
         """Make `change` to the ticket `token` names, show the Mava diff, then what the
@@ -844,7 +883,7 @@ class DemoSession:
                 f"{label}: ", default=values.get(block_id, ""), prefill=True
             )
 
-    async def _drive_modal(self, view: JSON, text: str | None) -> None:
+    async def _drive_modal(self, view: JSON, text: str | None, *, email: str | None = None) -> None:
         """Fill in and submit a modal the bot opened, then show what the bot did with it.
 
         Scripted: submitted as filled in (with `text` in the text box when given);
@@ -853,6 +892,9 @@ class DemoSession:
         values = self._prefilled(view)
         if text is not None and BLOCK_TEXT in values:
             values[BLOCK_TEXT] = text
+        if email is not None and BLOCK_EMAIL in values:
+            values[BLOCK_EMAIL] = email
+            self.show(render_modal(view, users=self.user_name, values=values, heading="Filled in"))
             self.show(render_modal(view, users=self.user_name, values=values, heading="Filled in"))
         for _ in range(MAX_MODAL_ROUNDS):
             submit = (view.get("submit") or {}).get("text") or "Submit"
