@@ -438,6 +438,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "users_info": ("users:read",),
     "users_list": ("users:read",),
     "users_lookupByEmail": ("users:read.email",),
+    "users_conversations": ("channels:read", "groups:read"),
     "usergroups_list": ("usergroups:read",),
     "usergroups_users_list": ("usergroups:read",),
     "conversations_open": ("im:write",),
@@ -459,6 +460,7 @@ EVENT_LISTENERS: dict[str, str] = {
     "message.channels": '@app.event("message")',
     "message.groups": '@app.event("message")',
     "link_shared": '@app.event("link_shared")',
+    "app_home_opened": '@app.event("app_home_opened")',
 }
 _API_CALL = re.compile(
     r"\.((?:api|auth|chat|conversations|files|reactions|usergroups|users|views)_[A-Za-z_]+)\("
@@ -536,8 +538,18 @@ def test_manifest_settings(manifest: dict[str, Any]) -> None:
         "message.channels",
         "message.groups",
         "link_shared",
+        "app_home_opened",
     ]
     assert "request_url" not in settings["event_subscriptions"]  # HTTP mode: commented
+    sources = bot_sources()
+    for event in settings["event_subscriptions"]["bot_events"]:
+        assert any(EVENT_LISTENERS[event] in text for text in sources.values()), event
+
+
+def test_manifest_enables_the_home_tab(manifest: dict[str, Any]) -> None:
+    home = manifest["features"]["app_home"]
+    assert home["home_tab_enabled"] is True  # App Home (slack/listeners/home.py)
+    assert home["messages_tab_enabled"] is True  # the bot's direct messages
 
 
 def test_manifest_http_mode_urls_are_commented_and_valid_when_uncommented() -> None:
