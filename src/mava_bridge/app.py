@@ -27,12 +27,12 @@ from mava_bridge.delivery import (
     take_over_claims,
     ticket_for_thread,
 )
+from mava_bridge.delivery.assignment_dms import FindMember
+from mava_bridge.delivery.desk_jobs import Desk, build_desk
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.threads import ThreadSync
 from mava_bridge.mava.client import MavaClient
-from mava_bridge.mava.lookup import TicketMemory
-from mava_bridge.mava.ratelimit import Limiter
-from mava_bridge.mava.shared_limiter import SharedLimiter
+from mava_bridge.mava.factory import mava_client as mava_client  # re-exported
 from mava_bridge.observability.health import health_routes
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.actions import build_actions
@@ -51,6 +51,7 @@ from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.identity import BotIdentity
+from mava_bridge.slack.members import MemberDirectory
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.slack.socket_mode import SocketMode
 from mava_bridge.slack.web import SlackClients, slack_clients
@@ -58,7 +59,6 @@ from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.leader import Leadership, replica_name
-from mava_bridge.store.mava_budget import PostgresBudget
 from mava_bridge.store.seen_tickets import SeenTickets
 from mava_bridge.store.tables import utcnow
 
@@ -77,42 +77,7 @@ class Delivery:
     scheduler: BotScheduler
     poster: Poster
     board: OpenBoard  # every open ticket, read once per DESK_REFRESH_SECONDS for all
-
-
-def mava_client(
-    settings: Settings,
-    metrics: Metrics | None = None,
-    memory: TicketMemory | None = None,
-    db: Database | None = None,
-) -> MavaClient:
-    """The Mava client; `metrics` None for one-shot commands (check, preview);
-    `memory` remembers when each ticket read was created (a look-up is then exact).
-    With a PostgreSQL `db` its sends draw from the budget all replicas share."""
-    token = settings.mava_api_token
-    if token is None:
-        raise ValueError("MAVA_API_TOKEN is not set")
-    limiter: Limiter
-    if db is not None and not db.is_sqlite:
-        limiter = SharedLimiter(
-            PostgresBudget.connect(db.url, token.get_secret_value()),
-            settings.mava_rate_limit,
-            settings.mava_rate_window_seconds,
-            fallback_limit=settings.mava_rate_fallback,
-        )
-    else:
-        limiter = MavaClient.shared_limiter(
-            token, settings.mava_rate_limit, settings.mava_rate_window_seconds
-        )
-    return MavaClient(
-        str(settings.mava_api_url),
-        token,
-        timeout=settings.mava_timeout_seconds,
-        limiter=limiter,
-        observer=metrics.mava_observer if metrics else None,
-        wait_observer=metrics.observe_ratelimit_wait if metrics else None,
-        memory=memory,
-        unreadable_observer=metrics.observe_unreadable_ticket if metrics else None,
-    )
+    desk: Desk  # assignment DMs and reminders (leader jobs)
 
 
 def build_digests(
@@ -153,6 +118,7 @@ def build_delivery(
     clock: Clock = utcnow,
     poll_interval: float | None = None,
     owner: str | None = None,
+    members: FindMember | None = None,
 ) -> Delivery:
     """Every digest/alert component, sharing one poster (so posts to a channel are
     paced across digests and alerts) and one subscription service. `owner` names this
@@ -178,8 +144,12 @@ def build_delivery(
     if isinstance(poster, SlackPoster):  # threads need a poster that can update a card
         threads = ThreadSync(digests.parts, poster, ThreadBlocks())
 
+    board = OpenBoard.from_settings(settings, mava, now=clock)
+    desk = build_desk(digests.parts, board, members)  # `members`: who gets assignment DMs
+
     async def take_over() -> tuple[int, int]:
         await (threads.take_over() if threads else asyncio.sleep(0))
+        await desk.take_over()
         return await take_over_claims(db, me)
 
     scheduler = BotScheduler(
@@ -194,9 +164,9 @@ def build_delivery(
         housekeeping=Housekeeping(db, idempotency, clock=clock, seen=SeenTickets(db, clock=clock)),
         metrics=metrics,
         threads=threads,
+        jobs=desk.jobs,
     )
-    board = OpenBoard.from_settings(settings, mava, now=clock)
-    return Delivery(subscriptions, digests, poller, scheduler, poster, board)
+    return Delivery(subscriptions, digests, poller, scheduler, poster, board, desk)
 
 
 def build_deps(
@@ -225,6 +195,7 @@ def build_deps(
         mirror=mirror,
     )
     follows = FollowService(db, actions.auditor, clock=utcnow)
+    actions.tickets.watch = delivery.desk.dms  # assignments from Slack: DM, or not (self)
 
     async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
         """The ticket of an alert's thread or of a followed ticket's thread."""
@@ -250,6 +221,7 @@ def build_deps(
         actions=actions,
         follows=follows,
         board=delivery.board,
+        desk=delivery.desk,
     )
 
 
@@ -287,6 +259,7 @@ class Bridge:
             metrics=metrics,
             should_run=leadership.is_leader,
             owner=leadership.name,
+            members=MemberDirectory(clients.bot).user_for_email,
         )
         deps = build_deps(settings, mava, db, clients, delivery, metrics=metrics)
         app = create_app(settings, clients, deps)

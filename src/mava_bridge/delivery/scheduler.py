@@ -1,6 +1,6 @@
 """APScheduler 3.x jobs in the bot's event loop: the alert poll, one job per digest, the
-thread sync (mava_bridge.delivery.threads; stretched after a sync that read many pages)
-and the hourly housekeeping (mava_bridge.delivery.housekeeping).
+thread sync (mava_bridge.delivery.threads; stretched after a sync that read many pages),
+the hourly housekeeping (mava_bridge.delivery.housekeeping) and the desk's `jobs`.
 
 Jobs are rebuilt from the database at start-up, whenever a subscription changes here
 (`SubscriptionService.on_change`) and at every poll (a change made on another replica).
@@ -17,9 +17,8 @@ Slack trouble) is tried again after `DIGEST_RETRY_DELAY` while still within the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -31,8 +30,10 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from mava_bridge.delivery.alerts import AlertPoller, PollReport
+from mava_bridge.delivery.desk_jobs import LeaderJob
 from mava_bridge.delivery.digests import DeliveryResult, DigestService
 from mava_bridge.delivery.housekeeping import DIGEST_RUN_RETENTION, Housekeeping, HousekeepingReport
+from mava_bridge.delivery.job_tasks import JobTasks
 from mava_bridge.delivery.thread_keys import sync_wait
 from mava_bridge.delivery.threads import SyncReport, ThreadSync
 from mava_bridge.domain.cron import cron_trigger, last_fire_time
@@ -85,8 +86,10 @@ class BotScheduler:
         housekeeping: Housekeeping,
         metrics: Metrics,
         threads: ThreadSync | None = None,
+        jobs: Sequence[LeaderJob] = (),
     ) -> None:
         self._settings = settings
+        self._jobs = {job.id: job for job in jobs}
         self._threads = threads
         self._thread_wait = settings.thread_sync_seconds
         self._housekeeping = housekeeping
@@ -104,7 +107,7 @@ class BotScheduler:
         self._scheduler: AsyncIOScheduler | None = None
         self._triggers: dict[str, CronTrigger | OrTrigger] = {}  # sub key -> trigger
         self._signatures: dict[str, tuple[str, ...]] = {}
-        self._inflight: set[asyncio.Task[Any]] = set()
+        self._inflight = JobTasks()
         self._rebuild_lock = asyncio.Lock()
         self._listening = False
 
@@ -158,6 +161,11 @@ class BotScheduler:
             id=HOUSEKEEPING_JOB,
             name="delete rows nothing needs any more",
         )
+        for job in self._jobs.values():
+            self._scheduler.add_job(
+                self.run_job, IntervalTrigger(seconds=job.seconds), args=[job.id], id=job.id,
+                name=job.name, next_run_time=datetime.now(UTC),
+            )  # fmt: skip
         await self.rebuild()
         if not self._listening:
             self._subs.on_change(self.rebuild)
@@ -176,11 +184,7 @@ class BotScheduler:
         if scheduler is None:
             return
         scheduler.pause()
-        pending = {task for task in self._inflight if not task.done()}
-        if pending:
-            _, late = await asyncio.wait(pending, timeout=self._shutdown_grace)
-            for task in late:
-                task.cancel()
+        await self._inflight.finish(self._shutdown_grace)
         scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
 
@@ -239,7 +243,7 @@ class BotScheduler:
 
     async def run_poll(self) -> PollReport | None:
         """The poll job: one alert poll if this process should run it."""
-        with self._tracked():
+        with self._inflight.tracked():
             if not await self._leading():
                 self._metrics.poll_stopped()
                 return None
@@ -257,7 +261,7 @@ class BotScheduler:
 
     async def run_threads(self) -> SyncReport | None:
         """The thread sync job, on the leader only; then the wait before the next one."""
-        with self._tracked():
+        with self._inflight.tracked():
             if self._threads is None or not await self._leading():
                 return None
             try:
@@ -288,7 +292,7 @@ class BotScheduler:
 
     async def run_housekeeping(self) -> HousekeepingReport | None:
         """The housekeeping job (mava_bridge.delivery.housekeeping), on the leader only."""
-        with self._tracked():
+        with self._inflight.tracked():
             if not await self._leading():
                 return None
             try:
@@ -297,12 +301,17 @@ class BotScheduler:
                 log.exception("housekeeping failed; trying again next hour")
                 return None
 
+    async def run_job(self, job_id: str) -> Any:
+        """One of the `jobs` given (mava_bridge.delivery.desk_jobs), on the leader only."""
+        with self._inflight.tracked():
+            return await self._jobs[job_id].run() if await self._leading() else None
+
     async def run_digest(
         self, key: str, fire_time: datetime | None = None
     ) -> DeliveryResult | None:
         """The digest job for subscription `key`, for the run at `fire_time` (default:
         the latest fire time up to now, which is the one a late job stands for)."""
-        with self._tracked():
+        with self._inflight.tracked():
             if not await self._leading():
                 return None
             try:
@@ -386,14 +395,3 @@ class BotScheduler:
     def _remove_job(self, job_id: str) -> None:
         if self._scheduler is not None and self._scheduler.get_job(job_id) is not None:
             self._scheduler.remove_job(job_id)
-
-    @contextlib.contextmanager
-    def _tracked(self) -> Iterator[None]:
-        task = asyncio.current_task()
-        if task is not None:
-            self._inflight.add(task)
-        try:
-            yield
-        finally:
-            if task is not None:
-                self._inflight.discard(task)

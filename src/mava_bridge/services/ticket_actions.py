@@ -13,10 +13,11 @@ is harmless and may be meant: resolve, reopen, resolve again).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from mava_bridge.mava.models import NewTicket, Priority, Status
+from mava_bridge.mava.models import Agent, NewTicket, Priority, Status
+from mava_bridge.services.assignment_watch import AssignmentWatch
 from mava_bridge.services.errors import ServiceError
 from mava_bridge.services.outcome import Actor, Outcome
 from mava_bridge.services.tickets import TicketService
@@ -30,12 +31,15 @@ class Assignee:
     name: str
     email: str | None
     is_bot: bool = False
+    user_id: str | None = None  # their Slack member id, for the assignment DM
 
 
 class TicketActions:
     def __init__(self, tickets: TicketService, writes: Writes) -> None:
         self.tickets = tickets
         self._writes = writes
+        # Told of assignments made here (the desk's DMs); set by the composition root.
+        self.watch: AssignmentWatch | None = None
 
     async def reply(
         self, actor: Actor, ticket_id: str, text: str, *, submission: str | None = None
@@ -159,15 +163,42 @@ class TicketActions:
                 return f"Ticket {ticket_id} is now unassigned."
             return f"Ticket {ticket_id} is now assigned to {who}."
 
-        return await self._writes.run(
+        to_user = assignee.user_id if assignee else None
+        return await self._watched(
             actor,
-            action="assign",
-            ticket_id=ticket_id,
-            summary=f"assign -> {who}",
-            dedupe=(agent.id if agent else "none",),
-            write=write,
-            repeatable=True,
+            ticket_id,
+            agent,
+            to_user,
+            lambda: self._writes.run(
+                actor,
+                action="assign",
+                ticket_id=ticket_id,
+                summary=f"assign -> {who}",
+                dedupe=(agent.id if agent else "none",),
+                write=write,
+                repeatable=True,
+            ),
         )
+
+    async def _watched(
+        self,
+        actor: Actor,
+        ticket_id: str,
+        agent: Agent | None,
+        to_user: str | None,
+        run: Callable[[], Awaitable[Outcome]],
+    ) -> Outcome:
+        """Run an assignment's write, telling `watch` before and after it."""
+        if self.watch is None:
+            return await run()
+        await self.watch.assigning(ticket_id)
+        ok = False
+        try:
+            outcome = await run()
+            ok = outcome.ok
+            return outcome
+        finally:
+            await self.watch.assigned(ticket_id, agent, by=actor, to_user=to_user, ok=ok)
 
     async def take(self, actor: Actor, ticket_id: str, *, submission: str) -> Outcome:
         """The "Assign to me" button: once per message it is on."""
@@ -177,13 +208,19 @@ class TicketActions:
             await self.tickets.assign(ticket_id, agent)
             return f"Ticket {ticket_id} assigned to {agent.display_name}."
 
-        return await self._writes.run(
+        return await self._watched(
             actor,
-            action="assign",
-            ticket_id=ticket_id,
-            summary=f"assign -> {agent.display_name}",
-            dedupe=(submission,),
-            write=write,
+            ticket_id,
+            agent,
+            actor.user_id,
+            lambda: self._writes.run(
+                actor,
+                action="assign",
+                ticket_id=ticket_id,
+                summary=f"assign -> {agent.display_name}",
+                dedupe=(submission,),
+                write=write,
+            ),
         )
 
     async def identify(

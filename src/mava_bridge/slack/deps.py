@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from mava_bridge.delivery.desk_jobs import Desk
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.actions import Actions
 from mava_bridge.services.follows import FollowService
@@ -111,6 +112,7 @@ class Deps:
     board: OpenBoard  # every open ticket, shared (App Home reads it)
     inflight: InFlight = field(default_factory=InFlight)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    desk: Desk | None = None  # assignment DMs (`/mava notify`) and reminders
 
     def link(self, ticket_id: str) -> str:
         return self.settings.ticket_url(ticket_id)

@@ -32,6 +32,7 @@ from mava_bridge.slack.command.model import (
     ListSubscriptions,
     ListTickets,
     Note,
+    Notify,
     Reply,
     SetCategory,
     SetPriority,
@@ -301,6 +302,14 @@ def _parse_thread_notes(name: str, rest: str) -> Command | Usage:
     return no_more(name, " ".join(words[1:])) or ThreadNotes(enabled)
 
 
+def _parse_notify(name: str, rest: str) -> Command | Usage:
+    words = rest.split()
+    enabled = _ON_OFF.get(words[0].lower()) if words else None
+    if enabled is None:
+        return usage_for(name, f"'{shown(words[0])}' is not on or off." if words else "On or off?")
+    return no_more(name, " ".join(words[1:])) or Notify(enabled)
+
+
 def _parse_help(name: str, rest: str) -> Command | Usage:
     return Help()
 
@@ -326,6 +335,7 @@ _HANDLERS: dict[str, Callable[[str, str], Command | Usage]] = {
     "follow": _parse_follow,
     "unfollow": _parse_follow,
     "thread-notes": _parse_thread_notes,
+    "notify": _parse_notify,
     "create": _parse_create,
     "help": _parse_help,
 }

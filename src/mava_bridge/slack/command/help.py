@@ -158,6 +158,13 @@ HELP_ENTRIES: tuple[UsageEntry, ...] = (
         "/mava create ann@example.com My invoice is wrong",
     ),
     UsageEntry(
+        "notify",
+        "/mava notify off|on",
+        "Whether you get a DM when a ticket is assigned to you (in Slack or in Mava; "
+        "assigning it to yourself sends none). On unless you turn it off.",
+        "/mava notify off",
+    ),
+    UsageEntry(
         "help",
         "/mava help",
         "Show this help.",
@@ -189,6 +196,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "unfollow",
     "thread-notes",
     "create",
+    "notify",
     "help",
 )
 

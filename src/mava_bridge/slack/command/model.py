@@ -159,6 +159,13 @@ class Create:
 
 
 @dataclass(frozen=True)
+class Notify:
+    """Whether the person who typed it gets a DM when a ticket is assigned to them."""
+
+    enabled: bool
+
+
+@dataclass(frozen=True)
 class Usage:
     """The text could not be understood; `message` says why, how, and an example."""
 
@@ -186,5 +193,6 @@ Command = (
     | Follow
     | Unfollow
     | ThreadNotes
+    | Notify
     | Create
 )

@@ -30,6 +30,7 @@ from mava_bridge.slack.listeners.common import (
     say_outcome,
 )
 from mava_bridge.slack.listeners.create import open_create_modal
+from mava_bridge.slack.listeners.desk import handle_notify
 from mava_bridge.slack.listeners.follows import handle_follow_command
 from mava_bridge.slack.listeners.modal import LoadingModal
 from mava_bridge.slack.listeners.subscriptions import handle_subscription, list_subscriptions
@@ -133,6 +134,9 @@ async def handle(
     ):
         await handle_subscription(deps, command, person, channel_id, answer)
         return
+    if isinstance(command, cmd.Notify):
+        await handle_notify(deps, command, person, answer)
+        return
     if isinstance(command, cmd.Follow | cmd.Unfollow | cmd.ThreadNotes):
         await handle_follow_command(deps, command, person, channel_id, answer, client)
         return
@@ -177,7 +181,7 @@ async def assignee_for(
     if isinstance(target, cmd.Unassign):
         return None
     who = person if isinstance(target, cmd.AssignMe) else await deps.access.person(target.user_id)
-    return Assignee(who.name, who.email, is_bot=who.is_bot)
+    return Assignee(who.name, who.email, is_bot=who.is_bot, user_id=who.id)
 
 
 async def list_tickets(

@@ -1,0 +1,254 @@
+"""A DM when a ticket becomes yours: once per assignment, across replicas and restarts.
+
+Two ways an assignment is seen, both ending in the same ledger
+(mava_bridge.store.assignments):
+
+- **From Slack** (`/mava assign`, Assign to me): the action holds the ticket while it
+  writes to Mava, then records the new assignee with who did it. Assigning to yourself
+  is recorded as `self` and sends nothing; otherwise the DM goes out at once.
+- **From the dashboard**, seen by the leader's poll of the open-tickets board
+  (services.open_board): a ticket whose assignee differs from the one recorded is a
+  new assignment. The first poll only records what is assigned already (no flood at
+  install). A snapshot older than what Slack recorded is not taken for a change.
+
+Each DM is claimed, posted, then marked. The agent's Slack member is found by email
+(users.lookupByEmail), or is the member the Slack action named. Slack refusing the DM
+for good (the person blocked the app, is deactivated, ...) is logged with Slack's
+error and recorded as `failed`: never retried. A transient failure (429, 5xx) is tried
+again by the next polls, at most `MAX_ATTEMPTS` times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final, Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from mava_bridge.delivery import ledger
+from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.ports import DeliveryFailed
+from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.models import Agent, Ticket
+from mava_bridge.mava.ratelimit import background
+from mava_bridge.services.outcome import Actor
+from mava_bridge.store import assignments as store
+
+log = logging.getLogger(__name__)
+
+# Slack member id for an email, None if nobody has it; raises if Slack failed to say.
+FindMember = Callable[[str], Awaitable[str | None]]
+
+BASELINE_KEY: Final = "desk:assignments"
+HOLD: Final = timedelta(minutes=2)  # longer than a Mava write with its retries
+AGENTS_TTL: Final = 300.0
+REASON: Final = "Assigned to you"
+
+
+class Board(Protocol):
+    async def snapshot(self, *, max_age: float | None = None) -> Any: ...
+
+
+@dataclass
+class DmReport:
+    """What one poll did."""
+
+    tickets: int = 0
+    baselined: int = 0
+    changes: int = 0
+    sent: int = 0
+    skipped: int = 0  # off, no Slack member, held, claimed elsewhere
+    failed: int = 0
+
+
+class AssignmentDms:
+    def __init__(self, parts: DeliveryParts, board: Board, members: FindMember | None) -> None:
+        self.parts = parts
+        self.board = board
+        self._members = members
+        self._agents: tuple[float, dict[str, Agent]] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # --- from Slack (mava_bridge.services.ticket_actions calls these) --------------------
+
+    async def assigning(self, ticket_id: str) -> None:
+        now = self.parts.clock()
+        try:
+            await store.hold(self.parts.db, ticket_id, now + HOLD, now)
+        except SQLAlchemyError:
+            log.exception("assignment hold not recorded", extra={"ticket": ticket_id})
+
+    async def assigned(
+        self, ticket_id: str, agent: Agent | None, *, by: Actor, to_user: str | None, ok: bool
+    ) -> None:
+        """After the write: `ok` False (refused, unknown, duplicate) only lifts the hold,
+        and the poll decides what Mava holds."""
+        db, now = self.parts.db, self.parts.clock()
+        try:
+            if not ok:
+                await store.unhold(db, ticket_id)
+                return
+            generation = await store.record(db, ticket_id, agent.id if agent else None, now)
+            if generation is None or agent is None:
+                return
+            if to_user is not None and to_user == by.user_id:
+                await store.claim_dm(
+                    db, ticket_id, generation, agent.id, now,
+                    owner=self.parts.owner, state=store.SELF, slack_user_id=to_user,
+                )  # fmt: skip
+                return
+        except SQLAlchemyError:
+            log.exception("assignment from Slack not recorded", extra={"ticket": ticket_id})
+            return
+        task = asyncio.create_task(self._send(ticket_id, generation, agent.id, None, to_user))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def set_notify(self, user_id: str, on: bool) -> None:
+        """`/mava notify on|off` for this Slack member."""
+        await store.set_notify(self.parts.db, user_id, on, self.parts.clock())
+
+    async def drain(self) -> None:
+        """Wait for DMs sent on behalf of Slack actions (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # --- the poll ---------------------------------------------------------------------
+
+    async def poll_once(self, *, max_age: float | None = None) -> DmReport:
+        """Record what the board shows assigned and DM each new assignment; `max_age`
+        as for the board (None: the refresh interval)."""
+        report = DmReport()
+        with background():
+            snapshot = await self.board.snapshot(max_age=max_age)
+            tickets: Sequence[Ticket] = snapshot.tickets
+            read_at: datetime = snapshot.read_at
+            db, now = self.parts.db, self.parts.clock()
+            first = not await ledger.load_watermarks(db, [BASELINE_KEY])
+            known = await store.known(db, (t.id for t in tickets))
+            current: dict[str, tuple[int, str, Ticket]] = {}
+            report.tickets = len(tickets)
+            for ticket in tickets:
+                agent = ticket.assigned_to.id if ticket.assigned_to else None
+                row = known.get(ticket.id)
+                if row is not None and row.held_until is not None and row.held_until > now:
+                    report.skipped += 1
+                    continue
+                generation: int | None = row.generation if row else None
+                if row is None and agent is not None:
+                    generation = await store.record(
+                        db, ticket.id, agent, now, first=0 if first else 1
+                    )
+                    report.baselined += first
+                elif row is not None and row.agent_id != agent and row.updated_at <= read_at:
+                    generation = await store.record(db, ticket.id, agent, now)
+                    report.changes += generation is not None
+                elif row is not None and row.agent_id != agent:
+                    continue  # Slack recorded something newer than this snapshot
+                if generation and agent is not None:
+                    current[ticket.id] = (generation, agent, ticket)
+            await ledger.save_watermark(db, BASELINE_KEY, now, now)
+            done = await store.settled(db, ((t, g) for t, (g, _, _) in current.items()))
+            for ticket_id, (generation, agent_id, ticket) in current.items():
+                if (ticket_id, generation) in done:
+                    continue
+                outcome = await self._send(ticket_id, generation, agent_id, ticket, None)
+                if outcome == store.POSTED:
+                    report.sent += 1
+                elif outcome in (store.FAILED, store.RETRY):
+                    report.failed += 1
+                else:
+                    report.skipped += 1
+        if report.sent or report.failed or report.changes:
+            log.info("assignment DMs", extra={"report": report})
+        return report
+
+    async def take_over(self) -> int:
+        return await store.take_over_dm_claims(self.parts.db, self.parts.owner or "")
+
+    # --- one DM -----------------------------------------------------------------------
+
+    async def _send(
+        self,
+        ticket_id: str,
+        generation: int,
+        agent_id: str,
+        ticket: Ticket | None,
+        user_id: str | None,
+    ) -> str | None:
+        """Claim, post, mark. Returns the state it ended in (None: not ours)."""
+        db, now = self.parts.db, self.parts.clock()
+        if not await store.claim_dm(
+            db, ticket_id, generation, agent_id, now, owner=self.parts.owner
+        ):
+            return None
+        state, ts, error = store.RETRY, None, None
+        try:
+            user_id = user_id or await self._member_for(agent_id)
+            if user_id is None:
+                state = store.NO_MEMBER
+            elif not await store.notify_on(db, user_id):
+                state = store.OFF
+            else:
+                with background():
+                    ticket = ticket or await self.parts.mava.get_ticket(ticket_id)
+                ts = await self.parts.poster.post(
+                    user_id,
+                    self.parts.renderer.alert_text(ticket, REASON),
+                    self.parts.renderer.alert_message(
+                        ticket, link=self.parts.link, now=now, reason=REASON
+                    ),
+                )
+                state = store.POSTED
+        except DeliveryFailed as failure:
+            state = store.RETRY if failure.retryable else store.FAILED
+            error = failure.error[:200]
+            log.warning(
+                "assignment DM not sent",
+                extra={"ticket": ticket_id, "user": user_id, "error": failure.error,
+                       "retryable": failure.retryable},
+            )  # fmt: skip
+        except (MavaError, LookupFailed) as exc:
+            error = type(exc).__name__
+            log.warning(
+                "assignment DM waits: the ticket or the Slack member could not be read",
+                extra={"ticket": ticket_id, "error": error},
+            )
+        try:
+            await store.finish_dm(
+                db, ticket_id, generation, state, self.parts.clock(),
+                ts=ts, error=error, slack_user_id=user_id,
+            )  # fmt: skip
+        except SQLAlchemyError:
+            log.exception("assignment DM outcome not recorded", extra={"ticket": ticket_id})
+        return state
+
+    async def _member_for(self, agent_id: str) -> str | None:
+        agent = (await self._agent_map()).get(agent_id)
+        if agent is None or not agent.email or self._members is None:
+            log.info(
+                "assignment DM: the agent has no email Slack could match",
+                extra={"agent": agent_id},
+            )
+            return None
+        try:
+            return await self._members(agent.email)
+        except Exception as exc:
+            raise LookupFailed(type(exc).__name__) from exc
+
+    async def _agent_map(self) -> dict[str, Agent]:
+        now = time.monotonic()
+        if self._agents is None or now - self._agents[0] > AGENTS_TTL:
+            with background():
+                agents = await self.parts.mava.list_agents()
+            self._agents = (now, {a.id: a for a in agents})
+        return self._agents[1]
+
+
+class LookupFailed(Exception):
+    """Slack could not say who has an email (not: nobody has it)."""

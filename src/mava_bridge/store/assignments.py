@@ -1,0 +1,282 @@
+"""Who each ticket is assigned to, and the one DM per assignment (the desk's ledgers).
+
+`ticket_assignees` holds the agent a ticket was last seen assigned to; each change
+adds one to its `generation`, under a compare-and-set, so one change is one
+generation whoever sees it first (the poll on any replica, or the Slack action that
+made it). `assignment_dms` is keyed by (ticket, generation): its row is claimed before
+the DM is sent and marked after, like the alert ledger (mava_bridge.delivery.ledger),
+so each assignment is DMed at most once across replicas and restarts.
+
+A Slack action holds the ticket (`held_until`) while it writes to Mava, so a poll that
+reads the new assignee before the action recorded it leaves the ticket alone instead of
+DMing without knowing who assigned it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from mava_bridge.store.db import Database
+from mava_bridge.store.tables import AssignmentDm, DmSetting, TicketAssignee
+
+CLAIMED: Final = "claimed"
+POSTED: Final = "posted"
+SELF: Final = "self"  # assigned by the assignee themselves: nothing to tell
+OFF: Final = "off"  # the person turned assignment DMs off
+NO_MEMBER: Final = "no_member"  # no Slack member has the agent's email
+FAILED: Final = "failed"  # Slack refused for good (blocked the app, deactivated...)
+RETRY: Final = "retry"  # Slack failed for now; tried again, at most MAX_ATTEMPTS times
+GONE: Final = "gone"  # the ticket left the open set (or was reassigned) before the DM
+MAX_ATTEMPTS: Final = 3
+STALE_CLAIM: Final = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Assignee:
+    agent_id: str | None
+    generation: int
+    held_until: datetime | None
+    updated_at: datetime  # when this process or another recorded it
+
+
+async def known(db: Database, ticket_ids: Iterable[str]) -> dict[str, Assignee]:
+    wanted = list(dict.fromkeys(ticket_ids))
+    found: dict[str, Assignee] = {}
+    async with db.session() as session:
+        for start in range(0, len(wanted), 500):
+            rows = await session.scalars(
+                select(TicketAssignee).where(
+                    TicketAssignee.ticket_id.in_(wanted[start : start + 500])
+                )
+            )
+            for row in rows:
+                found[row.ticket_id] = Assignee(
+                    row.agent_id, row.generation, row.held_until, row.updated_at
+                )
+    return found
+
+
+async def hold(db: Database, ticket_id: str, until: datetime, now: datetime) -> None:
+    """Keep the poll off this ticket until `until` (an assignment from Slack is on its way)."""
+    try:
+        async with db.session() as session, session.begin():
+            session.add(
+                TicketAssignee(
+                    ticket_id=ticket_id,
+                    agent_id=None,
+                    generation=0,
+                    held_until=until,
+                    updated_at=now,
+                )
+            )
+        return
+    except IntegrityError:
+        pass
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(TicketAssignee)
+            .where(TicketAssignee.ticket_id == ticket_id)
+            .values(held_until=until)
+        )
+
+
+async def unhold(db: Database, ticket_id: str) -> None:
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(TicketAssignee)
+            .where(TicketAssignee.ticket_id == ticket_id)
+            .values(held_until=None)
+        )
+
+
+async def record(
+    db: Database, ticket_id: str, agent_id: str | None, now: datetime, *, first: int = 1
+) -> int | None:
+    """Record that the ticket is assigned to `agent_id` (None: nobody). Returns the new
+    generation if this is a change this call made, None if it was known already (or
+    another process recorded it at the same time). A ticket not known yet starts at
+    generation `first` (0: the baseline, nothing to tell)."""
+    try:
+        async with db.session() as session, session.begin():
+            session.add(
+                TicketAssignee(
+                    ticket_id=ticket_id, agent_id=agent_id, generation=first, updated_at=now
+                )
+            )
+        return first
+    except IntegrityError:
+        pass
+    async with db.session() as session, session.begin():
+        row = await session.get(TicketAssignee, ticket_id)
+        if row is None:
+            return None
+        if row.agent_id == agent_id:
+            if row.held_until is not None:
+                row.held_until = None
+            return None
+        old = row.generation
+        result = await session.execute(
+            update(TicketAssignee)
+            .where(TicketAssignee.ticket_id == ticket_id, TicketAssignee.generation == old)
+            .values(agent_id=agent_id, generation=old + 1, held_until=None, updated_at=now)
+        )
+        return old + 1 if _rows(result) else None
+
+
+# --- the DM ledger ----------------------------------------------------------------------
+
+
+async def claim_dm(
+    db: Database,
+    ticket_id: str,
+    generation: int,
+    agent_id: str,
+    now: datetime,
+    *,
+    owner: str | None,
+    state: str = CLAIMED,
+    slack_user_id: str | None = None,
+) -> bool:
+    """Insert the row for this assignment (state `claimed`, or a final state such as
+    `self`); a `retry` row (and a stale or orphaned claim) is taken over under a
+    compare-and-set. False: another process has it, or it is settled."""
+    try:
+        async with db.session() as session, session.begin():
+            session.add(
+                AssignmentDm(
+                    ticket_id=ticket_id,
+                    generation=generation,
+                    agent_id=agent_id,
+                    slack_user_id=slack_user_id,
+                    state=state,
+                    attempts=0,
+                    claimed_by=owner,
+                    claimed_at=now,
+                )
+            )
+        return True
+    except IntegrityError:
+        pass
+    if state != CLAIMED:
+        return False
+    async with db.session() as session, session.begin():
+        row = await session.scalar(
+            select(AssignmentDm).where(
+                AssignmentDm.ticket_id == ticket_id, AssignmentDm.generation == generation
+            )
+        )
+        if row is None:
+            return False
+        retry = row.state == RETRY and row.attempts < MAX_ATTEMPTS
+        orphan = row.state == CLAIMED and (
+            row.claimed_by is None or row.claimed_at < now - STALE_CLAIM
+        )
+        if not (retry or orphan):
+            return False
+        result = await session.execute(
+            update(AssignmentDm)
+            .where(AssignmentDm.id == row.id, AssignmentDm.claimed_at == row.claimed_at)
+            .values(state=CLAIMED, claimed_by=owner, claimed_at=now)
+        )
+        return bool(_rows(result))
+
+
+async def finish_dm(
+    db: Database,
+    ticket_id: str,
+    generation: int,
+    state: str,
+    now: datetime,
+    *,
+    ts: str | None = None,
+    error: str | None = None,
+    slack_user_id: str | None = None,
+) -> None:
+    """How the claimed DM ended: posted, failed (Slack's error), retry, no_member..."""
+    values: dict[str, Any] = {"state": state, "error": error, "message_ts": ts}
+    if slack_user_id is not None:
+        values["slack_user_id"] = slack_user_id
+    if state == POSTED:
+        values["posted_at"] = now
+    if state == RETRY:
+        values["attempts"] = AssignmentDm.attempts + 1
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(AssignmentDm)
+            .where(AssignmentDm.ticket_id == ticket_id, AssignmentDm.generation == generation)
+            .values(values)
+        )
+
+
+async def dm_rows(db: Database, ticket_id: str) -> list[AssignmentDm]:
+    """Every DM row of a ticket, oldest generation first (for tests and inspection)."""
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(AssignmentDm)
+            .where(AssignmentDm.ticket_id == ticket_id)
+            .order_by(AssignmentDm.generation)
+        )
+        return list(rows)
+
+
+async def settled(db: Database, keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Of these (ticket, generation) keys, the ones nothing more is to be done for."""
+    wanted = list(dict.fromkeys(keys))
+    tickets = list({ticket for ticket, _ in wanted})
+    done: set[tuple[str, int]] = set()
+    async with db.session() as session:
+        for start in range(0, len(tickets), 500):
+            rows = await session.execute(
+                select(
+                    AssignmentDm.ticket_id,
+                    AssignmentDm.generation,
+                    AssignmentDm.state,
+                    AssignmentDm.attempts,
+                ).where(AssignmentDm.ticket_id.in_(tickets[start : start + 500]))
+            )
+            for row in rows:
+                again = row.state == RETRY and row.attempts < MAX_ATTEMPTS
+                if not again:
+                    done.add((row.ticket_id, row.generation))
+    return {key for key in wanted if key in done}
+
+
+async def take_over_dm_claims(db: Database, owner: str) -> int:
+    """A new leader: DM claims another process held are sent again (as a retry)."""
+    async with db.session() as session, session.begin():
+        result = await session.execute(
+            update(AssignmentDm)
+            .where(
+                AssignmentDm.state == CLAIMED,
+                (AssignmentDm.claimed_by != owner) | AssignmentDm.claimed_by.is_(None),
+            )
+            .values(state=RETRY)
+        )
+    return _rows(result)
+
+
+# --- /mava notify ------------------------------------------------------------------------
+
+
+async def set_notify(db: Database, user_id: str, on: bool, now: datetime) -> None:
+    async with db.session() as session, session.begin():
+        await session.execute(delete(DmSetting).where(DmSetting.user_id == user_id))
+        session.add(DmSetting(user_id=user_id, assignment_dms=on, updated_at=now))
+
+
+async def notify_on(db: Database, user_id: str) -> bool:
+    async with db.session() as session:
+        value = await session.scalar(
+            select(DmSetting.assignment_dms).where(DmSetting.user_id == user_id)
+        )
+    return True if value is None else bool(value)
+
+
+def _rows(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
