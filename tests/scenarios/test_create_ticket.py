@@ -244,3 +244,48 @@ async def test_closed_modal_gets_the_result_another_way(stack: Stack) -> None:
     [ticket] = created_for(stack, email)
     said = flat(json.dumps([c.params for c in stack.slack.calls("chat.postEphemeral")]))
     assert f"Created ticket {ticket['_id']}" in said
+
+
+async def test_a_change_in_mava_reaches_the_source_thread(stack: Stack) -> None:
+    """The card under someone's message is the bot's reply, so the sync cannot redraw
+    the thread's parent (Slack: cant_update_message); the change line still comes."""
+    email = "gil.change@example.com"
+    source = stack.slack.user_message(CHANNEL, SAM, "VPN broken")
+    view = await open_on_message(stack, source)
+    await submit(stack, view, {"customer_email": email, "text": "VPN broken"})
+    await result(stack, view)
+    [ticket] = created_for(stack, email)
+    await stack.runtime.delivery.scheduler.run_threads()  # the first sync: a baseline
+    stack.mava.sandbox.dashboard(ticket["_id"], status="Pending")
+    report = await stack.runtime.delivery.scheduler.run_threads()
+    assert report is not None and report.changes == 1
+    thread = stack.slack.thread(CHANNEL, source["ts"])
+    assert thread[0]["text"] == "VPN broken"  # the person's message is left as written
+    assert "Pending" in json.dumps(thread[-1])
+    follow = await stack.runtime.deps.follows.for_thread(CHANNEL, source["ts"])
+    assert follow is not None and follow.active
+
+
+async def test_a_thread_following_another_ticket_keeps_it(stack: Stack) -> None:
+    email = "hal.taken@example.com"
+    url = stack.slack.response_url(channel=CHANNEL)
+    other = str(stack.mava.sandbox.add_ticket()["_id"])
+    assert_ack(
+        await stack.sender.command(
+            f"follow {other}", user_id=JANE, channel_id=CHANNEL, response_url=url
+        )
+    )
+    await idle(stack)
+    followed = await stack.runtime.deps.follows.in_channel(CHANNEL, other)
+    assert followed is not None
+    # A message in that followed thread becomes a ticket of its own, with its own card.
+    source = stack.slack.user_message(CHANNEL, SAM, "Separate issue", thread_ts=followed.thread_ts)
+    view = await open_on_message(stack, source)
+    await submit(stack, view, {"customer_email": email, "text": "Separate issue"})
+    sentence = await result(stack, view)
+    assert "Its card is posted in this channel" in sentence
+    [ticket] = created_for(stack, email)
+    mine = await stack.runtime.deps.follows.in_channel(CHANNEL, ticket["_id"])
+    assert mine is not None and mine.thread_ts != followed.thread_ts
+    still = await stack.runtime.deps.follows.for_thread(CHANNEL, followed.thread_ts)
+    assert still is not None and still.ticket_id == other
