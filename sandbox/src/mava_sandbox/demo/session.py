@@ -131,6 +131,11 @@ DEMO_LINES: Final = (
     ),
     ("thread TICKET", "the Slack thread of the ticket's card, as it is now"),
     ("paste LINK", "@Jane pastes a ticket's dashboard link (or id) in #support: its unfurl card"),
+    (
+        "home",
+        "@Jane opens the app's Home tab: her tickets, the unassigned queue, her channels' "
+        "subscriptions (its buttons work: click Assign to me $T1)",
+    ),
     ("help", "this text"),
     ("quit", "leave (Ctrl-D works too)"),
 )
@@ -553,6 +558,8 @@ class DemoSession:
             self._thread(rest)
         elif word == "paste":
             await self._paste(rest)
+        elif word == "home":
+            await self._home()
         else:
             self.show(render_notice(f"I don't know '{word}'. Type help for what works.", "yellow"))
         return self._shown
@@ -672,6 +679,15 @@ class DemoSession:
             "An agent changes ticket {ticket} in Mava's dashboard.",
             lambda ticket: self.sandbox.dashboard(ticket, **changes),
         )
+
+    async def _home(self) -> None:
+        """@Jane opens the app's Home tab: Slack sends app_home_opened, the bot publishes
+        her Home (views.publish), shown like a modal whose buttons `click` presses."""
+        mark = len(self.stub.calls())
+        self.show(render_notice("@Jane opens the Mava app's Home tab (app_home_opened)"))
+        event = {"type": "app_home_opened", "user": USER, "channel": f"D{USER[1:]}", "tab": "home"}
+        await self.stack.sender.event(event)
+        self._show_calls(await self._settle(mark, expect_answer=False))
 
     async def _paste(self, rest: str) -> None:
         """@Jane pastes a link; Slack sends link_shared; the bot's card (if any) shows."""
