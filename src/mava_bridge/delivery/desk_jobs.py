@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from mava_bridge.delivery.assignment_dms import AssignmentDms, Board, FindMember
 from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.reminders import Reminders
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +39,25 @@ class Desk:
     """The desk's delivery parts, built once by the composition root."""
 
     dms: AssignmentDms
+    reminders: Reminders
     jobs: tuple[LeaderJob, ...]
 
     async def take_over(self) -> None:
         """On becoming the leader: DMs another process left claimed are sent again."""
-        taken = await self.dms.take_over()
-        if taken:
-            log.warning("took over assignment DM claims", extra={"count": taken})
+        dms, reminders = await self.dms.take_over(), await self.reminders.take_over()
+        if dms or reminders:
+            log.warning(
+                "took over desk claims", extra={"assignment_dms": dms, "reminders": reminders}
+            )
 
 
 def build_desk(parts: DeliveryParts, board: Board, members: FindMember | None) -> Desk:
     """The desk jobs run every DESK_REFRESH_SECONDS, the age of the board they read."""
     dms = AssignmentDms(parts, board, members)
+    reminders = Reminders(parts, board)
     seconds = parts.settings.desk_refresh_seconds
-    return Desk(dms, (LeaderJob(DMS_JOB, "assignment DMs", seconds, dms.poll_once),))
+    jobs = (
+        LeaderJob(DMS_JOB, "assignment DMs", seconds, dms.poll_once),
+        LeaderJob(REMINDERS_JOB, "waiting-too-long reminders", seconds, reminders.poll_once),
+    )
+    return Desk(dms, reminders, jobs)

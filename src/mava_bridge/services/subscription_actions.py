@@ -14,7 +14,11 @@ from mava_bridge.domain.schedule import Schedule
 from mava_bridge.services.audit import Auditor
 from mava_bridge.services.errors import ServiceError
 from mava_bridge.services.outcome import Actor, Outcome
-from mava_bridge.services.subscriptions import SubscriptionError, SubscriptionService
+from mava_bridge.services.subscriptions import (
+    SubscriptionError,
+    SubscriptionService,
+    describe_wait,
+)
 
 # A subscription belongs to the channel the command came from; without one, say so.
 NO_CHANNEL = (
@@ -67,6 +71,24 @@ class SubscriptionActions:
             f"Remove it with /mava unsubscribe {row.id}."
         )
         summary = f"alerts #{row.id}: {filters.describe()}"
+        return await self._done(actor, "subscribe", summary, sentence)
+
+    async def subscribe_reminders(
+        self, actor: Actor, wait_minutes: int, filters: Filters
+    ) -> Outcome:
+        channel_id = _channel(actor)
+        try:
+            row = await self.subscriptions.add_reminders(
+                channel_id, wait_minutes, filters, actor.user_id
+            )
+        except SubscriptionError as exc:
+            raise ServiceError(str(exc)) from exc
+        wait = describe_wait(wait_minutes)
+        sentence = (
+            f"Subscribed: this channel gets a reminder for {filters.describe()} whose customer "
+            f"has waited more than {wait} for an agent. Remove it with /mava unsubscribe {row.id}."
+        )
+        summary = f"reminders #{row.id}: after {wait}, {filters.describe()}"
         return await self._done(actor, "subscribe", summary, sentence)
 
     async def unsubscribe(self, actor: Actor, sub_id: int) -> Outcome:

@@ -32,7 +32,7 @@ from mava_bridge.store.tables import DefaultSubscriptionStatus, Subscription, ut
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["digest", "alerts"]
+Kind = Literal["digest", "alerts", "reminders"]
 Clock = Callable[[], datetime]
 ChangeListener = Callable[[], Awaitable[None]]
 
@@ -56,6 +56,7 @@ class ActiveSubscription:
     schedule: Schedule | None = None  # digests only
     timezone: str = "UTC"
     created_at: datetime | None = None  # None for settings: everything seen first is old
+    wait_minutes: int | None = None  # reminders: a customer waiting longer is posted
 
     @property
     def is_default(self) -> bool:
@@ -81,6 +82,7 @@ class SubscriptionView:
     created_by: str | None
     last_delivery_at: datetime | None
     last_outcome: str | None
+    wait_minutes: int | None = None
 
     @property
     def source(self) -> str:
@@ -94,6 +96,9 @@ class SubscriptionView:
         """Plain text, e.g. "digest weekdays at 09:00 (Europe/Berlin): unassigned tickets"."""
         if self.kind == "digest" and self.schedule is not None:
             return f"digest {self.schedule.describe()} ({self.timezone}): {self.filters.describe()}"
+        if self.kind == "reminders":
+            wait = describe_wait(self.wait_minutes or 0)
+            return f"reminders after {wait}: {self.filters.describe()}"
         return f"alerts: {self.filters.describe()}"
 
     def describe(self) -> str:
@@ -112,6 +117,8 @@ class SubscriptionView:
 
 def _active(row: Subscription) -> ActiveSubscription:
     kind: Kind = "digest" if row.kind == "digest" else "alerts"
+    if row.kind == "reminders":
+        kind = "reminders"
     return ActiveSubscription(
         key=f"sub:{row.id}",
         id=row.id,
@@ -121,6 +128,7 @@ def _active(row: Subscription) -> ActiveSubscription:
         schedule=schedule_from_cron(row.cron) if kind == "digest" and row.cron else None,
         timezone=row.timezone or "UTC",
         created_at=row.created_at,
+        wait_minutes=row.wait_minutes,
     )
 
 
@@ -160,6 +168,13 @@ class SubscriptionService:
     ) -> Subscription:
         return await self._add(channel_id, "alerts", filters, created_by, None, None)
 
+    async def add_reminders(
+        self, channel_id: str, wait_minutes: int, filters: Filters, created_by: str | None
+    ) -> Subscription:
+        return await self._add(
+            channel_id, "reminders", filters, created_by, None, None, wait_minutes
+        )
+
     async def _add(
         self,
         channel_id: str,
@@ -168,6 +183,7 @@ class SubscriptionService:
         created_by: str | None,
         cron: str | None,
         timezone: str | None,
+        wait_minutes: int | None = None,
     ) -> Subscription:
         stored = filters_to_json(filters)
         async with self._db.session() as session, session.begin():
@@ -177,7 +193,8 @@ class SubscriptionService:
                 )
             ).all()
             for row in rows:  # the same request twice (a retried command) adds nothing
-                if row.kind == kind and row.cron == cron and row.filters == stored:
+                same = row.cron == cron and row.wait_minutes == wait_minutes
+                if row.kind == kind and same and row.filters == stored:
                     return row
             if len(rows) >= MAX_PER_CHANNEL:
                 raise SubscriptionError(
@@ -192,6 +209,7 @@ class SubscriptionService:
                 filters=stored,
                 created_by=created_by,
                 created_at=self._clock(),
+                wait_minutes=wait_minutes,
             )
             session.add(row)
         log.info("subscription added", extra={"channel": channel_id, "kind": kind})
@@ -263,6 +281,7 @@ class SubscriptionService:
                     created_by=row.created_by,
                     last_delivery_at=row.last_delivery_at,
                     last_outcome=row.last_outcome,
+                    wait_minutes=row.wait_minutes,
                 )
             )
         return views
@@ -316,6 +335,14 @@ class SubscriptionService:
             if sub.channel_id == channel_id:
                 return sub.filters, sub.timezone
         return DEFAULT_DIGEST_FILTERS, self._settings.digest_timezone
+
+
+def describe_wait(minutes: int) -> str:
+    """30 -> "30m", 90 -> "1h30m", 120 -> "2h"."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest}m"
+    return f"{hours}h{rest}m" if rest else f"{hours}h"
 
 
 async def record_outcome(db: Database, sub: ActiveSubscription, outcome: str, at: datetime) -> None:

@@ -97,7 +97,7 @@ class Subscription(Base):
     __tablename__ = "subscriptions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # digest | alerts
+    kind: Mapped[str] = mapped_column(String(16))  # digest | alerts | reminders
     cron: Mapped[str | None] = mapped_column(String(64))
     timezone: Mapped[str | None] = mapped_column(String(64))
     filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -105,6 +105,7 @@ class Subscription(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_delivery_at: Mapped[datetime | None] = mapped_column()
     last_outcome: Mapped[str | None] = mapped_column(Text)
+    wait_minutes: Mapped[int | None] = mapped_column(Integer)  # reminders: posted after this
 
 
 class AlertDelivery(Base):

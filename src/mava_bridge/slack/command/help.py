@@ -110,6 +110,13 @@ HELP_ENTRIES: tuple[UsageEntry, ...] = (
         "/mava subscribe alerts unassigned email",
     ),
     UsageEntry(
+        "subscribe reminders",
+        "/mava subscribe reminders after 30m [high|medium] [unassigned] [ORIGIN ...]",
+        "Post a ticket here when its customer has waited longer than that for an agent's "
+        "answer: once per wait, again if they write after an agent answered.",
+        "/mava subscribe reminders after 2h high unassigned",
+    ),
+    UsageEntry(
         "subscriptions",
         "/mava subscriptions",
         "List this channel's digests and alerts.",

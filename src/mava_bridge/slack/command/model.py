@@ -117,6 +117,14 @@ class SubscribeAlerts:
 
 
 @dataclass(frozen=True)
+class SubscribeReminders:
+    """Post a ticket whose customer has waited longer than `wait_minutes` for an agent."""
+
+    wait_minutes: int
+    filters: Filters
+
+
+@dataclass(frozen=True)
 class ListSubscriptions:
     pass
 
@@ -187,6 +195,7 @@ Command = (
     | Identify
     | SubscribeDigest
     | SubscribeAlerts
+    | SubscribeReminders
     | ListSubscriptions
     | Unsubscribe
     | DigestNow

@@ -11,7 +11,13 @@ from mava_bridge.domain.schedule import DEFAULT_DIGEST_SCHEDULE, Schedule
 from mava_bridge.domain.tickets import Origin, Priority
 from mava_bridge.domain.wording import shown
 from mava_bridge.slack.command.help import USAGE, usage_for
-from mava_bridge.slack.command.model import Command, SubscribeAlerts, SubscribeDigest, Usage
+from mava_bridge.slack.command.model import (
+    Command,
+    SubscribeAlerts,
+    SubscribeDigest,
+    SubscribeReminders,
+    Usage,
+)
 from mava_bridge.slack.command.tokens import ORIGIN_WORDS, split_quoted
 from mava_bridge.slack.text import slack_to_plain
 
@@ -131,8 +137,45 @@ def parse_subscribe(name: str, rest: str) -> Command | Usage:
         if priority is None and not unassigned:
             priority = Priority.HIGH
         return SubscribeAlerts(Filters(priority, unassigned, found.origins, found.categories))
+    if kind in ("reminders", "reminder"):
+        return _parse_reminders(words[1:])
     if kind:
-        problem = f"I can subscribe to digest or alerts, not '{shown(words[0])}'."
+        problem = f"I can subscribe to digest, alerts or reminders, not '{shown(words[0])}'."
     else:
-        problem = "Subscribe to what? Say digest or alerts."
-    return Usage(name, f"{problem}\n{USAGE['subscribe digest']}\n{USAGE['subscribe alerts']}")
+        problem = "Subscribe to what? Say digest, alerts or reminders."
+    forms = "\n".join(USAGE[f"subscribe {k}"] for k in ("digest", "alerts", "reminders"))
+    return Usage(name, f"{problem}\n{forms}")
+
+
+_WAIT = re.compile(r"^(?:([0-9]{1,3})h)?(?:([0-9]{1,4})m?)?$")
+DEFAULT_WAIT_MINUTES = 30
+MAX_WAIT_MINUTES = 7 * 24 * 60  # a week; beyond that a digest says it better
+
+
+def _wait_minutes(word: str) -> int | None:
+    """30m, 45, 2h, 1h30m -> minutes; None if it is none of those."""
+    match = _WAIT.match(word.lower())
+    if match is None or not word:
+        return None
+    return int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+
+
+def _parse_reminders(words: list[str]) -> Command | Usage:
+    name = "subscribe reminders"
+    wait = DEFAULT_WAIT_MINUTES
+    if words and words[0].lower() == "after":
+        if len(words) < 2:
+            return usage_for(name, "After how long? e.g. after 30m or after 2h.")
+        found = _wait_minutes(words[1])
+        if found is None:
+            return usage_for(name, f"'{shown(words[1])}' is not a wait; write 30m, 2h or 1h30m.")
+        if not 1 <= found <= MAX_WAIT_MINUTES:
+            return usage_for(name, "Pick a wait between 1m and 168h (a week).")
+        wait, words = found, words[2:]
+    filters = _read_filters(name, words, digest=False)
+    if isinstance(filters, Usage):
+        return filters
+    return SubscribeReminders(
+        wait,
+        Filters(filters.priority, bool(filters.unassigned), filters.origins, filters.categories),
+    )

@@ -128,6 +128,7 @@ async def handle(
         command,
         cmd.SubscribeDigest
         | cmd.SubscribeAlerts
+        | cmd.SubscribeReminders
         | cmd.ListSubscriptions
         | cmd.Unsubscribe
         | cmd.DigestNow,

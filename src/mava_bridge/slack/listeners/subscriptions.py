@@ -15,6 +15,7 @@ from mava_bridge.slack.listeners.common import actor
 SubscriptionCommand = (
     cmd.SubscribeDigest
     | cmd.SubscribeAlerts
+    | cmd.SubscribeReminders
     | cmd.ListSubscriptions
     | cmd.Unsubscribe
     | cmd.DigestNow
@@ -41,6 +42,8 @@ async def handle_subscription(
         outcome = await actions.subscribe_digest(who, command.schedule, command.filters)
     elif isinstance(command, cmd.SubscribeAlerts):
         outcome = await actions.subscribe_alerts(who, command.filters)
+    elif isinstance(command, cmd.SubscribeReminders):
+        outcome = await actions.subscribe_reminders(who, command.wait_minutes, command.filters)
     else:
         outcome = await actions.unsubscribe(who, command.id)
     await answer(text=outcome.message, blocks=b.success_blocks(outcome.message))

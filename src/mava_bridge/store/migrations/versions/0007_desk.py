@@ -20,6 +20,9 @@ _BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    # `/mava subscribe reminders after 30m`: the wait after which a ticket is posted.
+    with op.batch_alter_table("subscriptions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("wait_minutes", sa.Integer(), nullable=True))
     op.create_table(
         "ticket_assignees",
         sa.Column("ticket_id", sa.String(length=32), nullable=False),
@@ -82,3 +85,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_assignment_dms_state")
     op.drop_table("assignment_dms")
     op.drop_table("ticket_assignees")
+    with op.batch_alter_table("subscriptions", schema=None) as batch_op:
+        batch_op.drop_column("wait_minutes")
