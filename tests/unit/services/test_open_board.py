@@ -140,3 +140,22 @@ async def test_never_more_years_than_allowed(
     sandbox.reset_requests()
     snapshot = await OpenBoard(mava, max_years=years).snapshot()
     assert {t.id for t in snapshot.tickets} == open_ids(mava_sandbox, years)
+
+
+async def test_a_ticket_read_back_after_a_write_replaces_its_old_self(
+    mava_sandbox: RunningSandbox, mava: MavaClient
+) -> None:
+    sandbox = mava_sandbox.sandbox
+    ticket = sandbox.add_ticket(status="Open")
+    board = OpenBoard(mava)
+    before = await board.snapshot()
+    sandbox.dashboard(ticket["_id"], assignee="Jane Smith")
+    board.update(await mava.get_ticket(ticket["_id"]))
+    after = await board.snapshot()
+    assert after.read_at == before.read_at and board.reads == 1
+    [found] = [t for t in after.tickets if t.id == ticket["_id"]]
+    assert found.assigned_to is not None
+    sandbox.dashboard(ticket["_id"], status="Resolved")
+    board.update(await mava.get_ticket(ticket["_id"]))
+    assert ticket["_id"] not in {t.id for t in (await board.snapshot()).tickets}
+    assert len((await board.snapshot()).tickets) == len(before.tickets) - 1

@@ -56,7 +56,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             deps.metrics.observe_slack_request("event", "app_home_opened", "ignored")
             return  # the Messages tab: nothing to draw
-        deps.inflight.spawn(publish(deps, client, str(event["user"])), name="home")
+        deps.inflight.spawn(opened_home(deps, client, str(event["user"])), name="home")
 
     @app.action(HOME_REFRESH)
     async def refresh(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -89,6 +89,12 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def follow(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         deps.inflight.spawn(follow_from_home(deps, client, body), name="home")
+
+
+async def opened_home(deps: Deps, client: AsyncWebClient, user_id: str) -> None:
+    published = await publish(deps, client, user_id)
+    outcome = "ok" if published else "error"
+    deps.metrics.observe_slack_request("event", "app_home_opened", outcome)
 
 
 async def act_and_redraw(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
@@ -183,7 +189,6 @@ async def publish(
         )
         return False
     finally:
-        deps.metrics.observe_slack_request("event", "app_home_opened", outcome)
         log.info(
             "home published" if outcome == "ok" else "home not published",
             extra={
