@@ -1,0 +1,95 @@
+"""Assignment DMs and waiting-too-long reminders across restarts of `mava-bot run`
+(DESK_REFRESH_SECONDS=1): the first process baselines what is assigned (no DM for it),
+DMs a dashboard assignment and posts a reminder; it is SIGKILLed, and the restarted
+process (same database) sends neither again, DMs an assignment made while it was down
+(no second baseline) and exits cleanly on SIGTERM. Each DM and reminder exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from running import bot_env, free_port, start_bot, wait_for, wait_healthy
+
+from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.slack_requests import SlackEventSender
+from mava_sandbox.slack_stub import SlackStub, running_slack_stub
+
+CHANNEL = "C0REMIND"
+OMAR = "U0OMAR"
+
+
+@pytest.fixture
+async def services() -> AsyncIterator[tuple[RunningSandbox, SlackStub]]:
+    async with (
+        running_mava_sandbox(rate_limit=None, tickets=0) as mava,
+        running_slack_stub() as slack,
+    ):
+        slack.add_user(OMAR, name="omar", real_name="Omar Haddad", email="omar@example.com")
+        yield mava, slack
+
+
+def about(messages: list[dict[str, Any]], ticket: str) -> list[dict[str, Any]]:
+    return [m for m in messages if ticket in json.dumps(m)]
+
+
+async def test_dms_and_reminders_once_across_a_restart(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    mava, slack = services
+    sandbox = mava.sandbox
+    port = free_port()
+    env = bot_env(mava, slack, tmp_path, PORT=str(port), DESK_REFRESH_SECONDS="1")
+    log = tmp_path / "bot.log"
+    base = f"http://127.0.0.1:{port}"
+    old = str(sandbox.add_ticket(messages=["Assigned before install"])["_id"])
+    sandbox.dashboard(old, assignee="Omar Haddad")
+    then = datetime.now(UTC) - timedelta(hours=2)
+    waiting = str(sandbox.add_ticket(createdAt=then, messages=[])["_id"])
+    sandbox.add_message(waiting, "Two hours and no answer", created_at=then)
+    fresh = str(sandbox.add_ticket(messages=["Please help"])["_id"])
+
+    first = await start_bot(env, tmp_path, log)
+    try:
+        await wait_healthy(f"{base}/healthz")
+        async with SlackEventSender(f"{base}/slack/events", stub=slack) as sender:
+            response = await sender.command(
+                "subscribe reminders after 30m", user_id="U0JANE", channel_id=CHANNEL
+            )
+            assert response.status_code == 200
+        await wait_for(lambda: about(slack.messages(CHANNEL), waiting), 20, "the reminder")
+        await asyncio.sleep(2.5)  # the first DM poll has baselined by now
+        sandbox.dashboard(fresh, assignee="Omar Haddad")
+        await wait_for(lambda: about(slack.messages(OMAR), fresh), 20, "the DM")
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+    finally:
+        if first.returncode is None:
+            first.kill()
+
+    later = str(sandbox.add_ticket(messages=["Assigned while the bot was down"])["_id"])
+    sandbox.dashboard(later, assignee="Omar Haddad")
+    second = await start_bot(env, tmp_path, log)
+    try:
+        await wait_healthy(f"{base}/healthz")
+        await wait_for(lambda: about(slack.messages(OMAR), later), 20, "the DM after restart")
+        await asyncio.sleep(3.5)  # three more polls: anything it might (wrongly) repeat
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(second.wait(), 30) == 0
+    finally:
+        if second.returncode is None:
+            second.kill()
+
+    dms = slack.messages(OMAR)
+    assert about(dms, old) == []  # the baseline: assigned before the bridge polled
+    assert len(about(dms, fresh)) == 1
+    assert len(about(dms, later)) == 1
+    assert len(about(slack.messages(CHANNEL), waiting)) == 1
+    lines = [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
+    assert not [x for x in lines if x["level"] == "ERROR"]
