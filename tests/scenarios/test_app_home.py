@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from mava_sandbox.mava_seed import SandboxAgent
 from mava_sandbox.stack import Stack
 
 from .conftest import (
@@ -258,3 +259,18 @@ async def test_mava_down_shows_the_last_board_with_a_warning(stack: Stack) -> No
     text = json.dumps(view)
     assert "Mava could not be read just now" in text
     assert lists(view)[QUEUE]  # the previous board
+
+
+async def test_refresh_after_linking_the_email_shows_what_is_theirs(stack: Stack) -> None:
+    sandbox = stack.mava.sandbox
+    assert "No Mava agent has your Slack email" in json.dumps(await open_home(stack, SAM))
+    agent = SandboxAgent(sandbox.new_id(), "Sam Rivera", "SAM@example.com")
+    sandbox.agents[agent.id] = agent  # a Mava admin invites Sam with his Slack email
+    try:
+        ticket = new_ticket(stack, assignedTo=agent.id)
+        await board_expires()
+        view = await click(stack, SAM, "home_refresh", "refresh")
+        assert ticket in lists(view)[MINE]
+        assert "No Mava agent" not in json.dumps(view)
+    finally:
+        del sandbox.agents[agent.id]
