@@ -36,7 +36,7 @@ from mava_bridge.slack.callback_ids import (
     SHORTCUT_REPLY,
 )
 from mava_bridge.slack.command.help import HELP_ENTRIES
-from mava_sandbox.demo import paste
+from mava_sandbox.demo import desk, paste
 from mava_sandbox.demo.render import (
     Change,
     CustomerChange,
@@ -135,6 +135,12 @@ DEMO_LINES: Final = (
         "home",
         "@Jane opens the app's Home tab: her tickets, the unassigned queue, her channels' "
         "subscriptions (its buttons work: click Assign to me $T1)",
+    ),
+    (
+        "dms",
+        "the bot's desk jobs run now: a DM for each ticket newly assigned (try dashboard $T2 "
+        "assignee=Omar, or /mava assign $T3 @Omar) and a reminder for each customer waiting "
+        "too long in a channel subscribed with /mava subscribe reminders after 30m",
     ),
     ("help", "this text"),
     ("quit", "leave (Ctrl-D works too)"),
@@ -517,6 +523,7 @@ class DemoSession:
         """The banner, then `/mava digest` in #support so there is a digest to look at."""
         self._shown = []
         self.show(self.banner())
+        await desk.baseline(self.stack.runtime)  # what is assigned already gets no DM
         if digest:
             self.echo("/mava digest")
             await self._command("digest")
@@ -560,6 +567,8 @@ class DemoSession:
             await self._paste(rest)
         elif word == "home":
             await self._home()
+        elif word == "dms":
+            await self._dms()
         else:
             self.show(render_notice(f"I don't know '{word}'. Type help for what works.", "yellow"))
         return self._shown
@@ -688,6 +697,13 @@ class DemoSession:
         event = {"type": "app_home_opened", "user": USER, "channel": f"D{USER[1:]}", "tab": "home"}
         await self.stack.sender.event(event)
         self._show_calls(await self._settle(mark, expect_answer=False))
+
+    async def _dms(self) -> None:
+        """The leader's assignment-DM and reminder jobs, now; their posts show below."""
+        mark = len(self.stub.calls())
+        said = await desk.run_jobs(self.stack.runtime)
+        self._show_calls(await self._settle(mark, expect_answer=False))
+        self.show(render_notice(said))
 
     async def _paste(self, rest: str) -> None:
         """@Jane pastes a link; Slack sends link_shared; the bot's card (if any) shows."""

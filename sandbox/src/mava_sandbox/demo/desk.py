@@ -1,0 +1,37 @@
+"""The demo's `dms` line: the leader's desk jobs run now — a DM for each new assignment
+(to the member whose Slack email is the agent's) and a reminder for each customer waiting
+too long in a channel subscribed with `/mava subscribe reminders` — and say what they did.
+`baseline` is the first look the bot takes at start (what is assigned already: no DM)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _desk(runtime: Any) -> Any:
+    return getattr(getattr(runtime, "delivery", None), "desk", None)
+
+
+async def baseline(runtime: Any) -> None:
+    desk = _desk(runtime)
+    if desk is not None:
+        await desk.dms.poll_once(max_age=0)
+
+
+async def run_jobs(runtime: Any) -> str:
+    """Both jobs on a board read now; a sentence for the demo."""
+    desk = _desk(runtime)
+    if desk is None:
+        return "(this build of the bot has no assignment DMs or reminders)"
+    dms = await desk.dms.poll_once(max_age=0)
+    reminders = await desk.reminders.poll_once(max_age=0)
+    await desk.dms.drain()
+    said = [
+        f"{dms.sent} assignment DM(s) sent",
+        f"{reminders.posted} reminder(s) posted"
+        if reminders.subscriptions
+        else "no channel subscribes to reminders (/mava subscribe reminders after 30m)",
+    ]
+    if dms.failed:
+        said.append(f"{dms.failed} DM(s) Slack refused")
+    return "The bot's desk jobs: " + "; ".join(said) + "."
