@@ -204,3 +204,19 @@ async def test_a_guest_cannot_turn_notify_off_for_anyone(stack: Stack) -> None:
     assert "Guests can't" in flat(shown(said))
     assert await assignments.notify_on(stack.runtime.db, "U0GUEST")
     assert await assignments.notify_on(stack.runtime.db, SAM)
+
+
+async def test_a_board_read_before_a_slack_assignment_does_not_undo_it(stack: Stack) -> None:
+    """The board is shared and cached: a poll serving a snapshot read before the Slack
+    action must not take the old assignee for a change (that would DM twice)."""
+    ticket = new_ticket(stack, messages=["Race me"])
+    board = stack.runtime.delivery.board
+    await board.snapshot(max_age=0)  # read while the ticket is unassigned, then cached
+    await run(stack, f"assign {ticket} <@{OMAR}>", user_id=JANE)
+    await stack.runtime.delivery.desk.dms.drain()
+    await stack.runtime.delivery.desk.dms.poll_once(max_age=3600)  # the stale snapshot
+    await poll(stack)  # a fresh one: Omar, as recorded
+    assert len(dm_about(stack, OMAR, ticket)) == 1
+    assert await states(stack, ticket) == ["posted"]
+    [row] = (await assignments.known(stack.runtime.db, [ticket])).values()
+    assert row.generation == 1
