@@ -51,7 +51,7 @@ from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.identity import BotIdentity
-from mava_bridge.slack.members import MemberDirectory
+from mava_bridge.slack.members import MemberDirectory, receives_dms
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.slack.socket_mode import SocketMode
 from mava_bridge.slack.web import SlackClients, slack_clients
@@ -262,6 +262,7 @@ class Bridge:
             members=MemberDirectory(clients.bot).user_for_email,
         )
         deps = build_deps(settings, mava, db, clients, delivery, metrics=metrics)
+        delivery.desk.dms.may_receive = receives_dms(deps.access)  # no DM to a guest
         app = create_app(settings, clients, deps)
         socket_mode = None
         if settings.slack_app_token is not None:

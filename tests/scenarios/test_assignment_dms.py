@@ -220,3 +220,22 @@ async def test_a_board_read_before_a_slack_assignment_does_not_undo_it(stack: St
     assert await states(stack, ticket) == ["posted"]
     [row] = (await assignments.known(stack.runtime.db, [ticket])).values()
     assert row.generation == 1
+
+
+async def test_no_dm_to_a_guest_even_with_the_agents_email(stack: Stack) -> None:
+    """Nothing shown to someone who may not see it: a guest whose Slack email is an
+    agent's gets no ticket card by DM (recorded, not retried)."""
+    stack.slack.add_user(
+        "U0PRIYA",
+        name="priya",
+        real_name="Priya Patel",
+        email="priya@example.com",
+        is_restricted=True,
+    )
+    ticket = new_ticket(stack, messages=["For a guest?"])
+    await poll(stack)
+    stack.mava.sandbox.dashboard(ticket, assignee="Priya Patel")
+    await poll(stack)
+    await poll(stack)
+    assert dm_about(stack, "U0PRIYA", ticket) == []
+    assert await states(stack, ticket) == ["not_allowed"]

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 # Slack member id for an email, None if nobody has it; raises if Slack failed to say.
 FindMember = Callable[[str], Awaitable[str | None]]
+# Whether a member may see tickets (the access rules of /mava); raises if Slack failed to say.
+MayReceive = Callable[[str], Awaitable[bool]]
 
 BASELINE_KEY: Final = "desk:assignments"
 HOLD: Final = timedelta(minutes=2)  # longer than a Mava write with its retries
@@ -71,6 +73,8 @@ class AssignmentDms:
         self.parts = parts
         self.board = board
         self._members = members
+        # Set by the composition root (slack.members.receives_dms); None: everyone may.
+        self.may_receive: MayReceive | None = None
         self._agents: tuple[float, dict[str, Agent]] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -98,9 +102,15 @@ class AssignmentDms:
                 return
             if to_user is not None and to_user == by.user_id:
                 await store.claim_dm(
-                    db, ticket_id, generation, agent.id, now,
-                    owner=self.parts.owner, state=store.SELF, slack_user_id=to_user,
-                )  # fmt: skip
+                    db,
+                    ticket_id,
+                    generation,
+                    agent.id,
+                    now,
+                    owner=self.parts.owner,
+                    state=store.SELF,
+                    slack_user_id=to_user,
+                )
                 return
         except SQLAlchemyError:
             log.exception("assignment from Slack not recorded", extra={"ticket": ticket_id})
@@ -192,6 +202,8 @@ class AssignmentDms:
             user_id = user_id or await self._member_for(agent_id)
             if user_id is None:
                 state = store.NO_MEMBER
+            elif self.may_receive is not None and not await self.may_receive(user_id):
+                state = store.NOT_ALLOWED  # no ticket to someone who may not see it
             elif not await store.notify_on(db, user_id):
                 state = store.OFF
             else:
@@ -210,10 +222,14 @@ class AssignmentDms:
             error = failure.error[:200]
             log.warning(
                 "assignment DM not sent",
-                extra={"ticket": ticket_id, "user": user_id, "error": failure.error,
-                       "retryable": failure.retryable},
-            )  # fmt: skip
-        except (MavaError, LookupFailed) as exc:
+                extra={
+                    "ticket": ticket_id,
+                    "user": user_id,
+                    "error": failure.error,
+                    "retryable": failure.retryable,
+                },
+            )
+        except (MavaError, LookupFailed, SlackUnsure) as exc:
             error = type(exc).__name__
             log.warning(
                 "assignment DM waits: the ticket or the Slack member could not be read",
@@ -221,9 +237,15 @@ class AssignmentDms:
             )
         try:
             await store.finish_dm(
-                db, ticket_id, generation, state, self.parts.clock(),
-                ts=ts, error=error, slack_user_id=user_id,
-            )  # fmt: skip
+                db,
+                ticket_id,
+                generation,
+                state,
+                self.parts.clock(),
+                ts=ts,
+                error=error,
+                slack_user_id=user_id,
+            )
         except SQLAlchemyError:
             log.exception("assignment DM outcome not recorded", extra={"ticket": ticket_id})
         return state
@@ -252,3 +274,7 @@ class AssignmentDms:
 
 class LookupFailed(Exception):
     """Slack could not say who has an email (not: nobody has it)."""
+
+
+class SlackUnsure(Exception):
+    """Slack could not say whether a member may see tickets (raised by `may_receive`)."""

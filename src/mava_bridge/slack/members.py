@@ -15,6 +15,8 @@ from typing import Final
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.delivery.assignment_dms import MayReceive, SlackUnsure
+from mava_bridge.slack.access import AccessControl, Denied
 from mava_bridge.slack.errors import error_code
 
 # Slack's "nobody here has that email" (and a deactivated or external address).
@@ -50,3 +52,20 @@ class MemberDirectory:
             found = None
         self._found[key] = (now, found if isinstance(found, str) else None)
         return self._found[key][1]
+
+
+def receives_dms(access: AccessControl) -> MayReceive:
+    """The rules of /mava for a DM's recipient: no ticket to a guest, a member of another
+    workspace, a deactivated account or one off the allow-list. A refusal that only says
+    Slack could not answer now ("Try again") is raised, so the DM waits for the next look."""
+
+    async def may_receive(user_id: str) -> bool:
+        try:
+            await access.require(user_id)
+        except Denied as exc:
+            if "Try again" in exc.user_message:
+                raise SlackUnsure(exc.user_message) from exc
+            return False
+        return True
+
+    return may_receive

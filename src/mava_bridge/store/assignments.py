@@ -30,6 +30,7 @@ POSTED: Final = "posted"
 SELF: Final = "self"  # assigned by the assignee themselves: nothing to tell
 OFF: Final = "off"  # the person turned assignment DMs off
 NO_MEMBER: Final = "no_member"  # no Slack member has the agent's email
+NOT_ALLOWED: Final = "not_allowed"  # a guest, another workspace's, off the allow-list
 FAILED: Final = "failed"  # Slack refused for good (blocked the app, deactivated...)
 RETRY: Final = "retry"  # Slack failed for now; tried again, at most MAX_ATTEMPTS times
 GONE: Final = "gone"  # the ticket left the open set (or was reassigned) before the DM
