@@ -289,3 +289,27 @@ async def test_a_thread_following_another_ticket_keeps_it(stack: Stack) -> None:
     assert mine is not None and mine.thread_ts != followed.thread_ts
     still = await stack.runtime.deps.follows.for_thread(CHANNEL, followed.thread_ts)
     assert still is not None and still.ticket_id == other
+
+
+async def test_an_apps_message_is_not_made_a_ticket(stack: Stack) -> None:
+    message = {"bot_id": "B0OTHER", "subtype": "bot_message", "text": "Deploy finished"}
+    view = await open_on_message(stack, {"ts": "1767225600.000900", **message})
+    assert "posted by an app, not a person" in flat(shown(view))
+    assert view.get("submit") is None
+    assert writes(stack, "/api/ticket") == []
+
+
+async def test_mava_failing_the_create_is_told_and_nothing_is_followed(stack: Stack) -> None:
+    email = "ida.down@example.com"
+    await send(stack, f"create {email} Help")
+    view = await opened(stack)
+    stack.mava.sandbox.inject("status", status=500, times=None, path="/api/ticket", method="POST")
+    await submit(stack, view, {"customer_email": email, "text": "Help"})
+    sentence = await result(stack, view)
+    # A 500 to a write that is not idempotent: Mava may have made it, so the key is
+    # kept (no blind retry) and the person is told to look before trying again.
+    assert ":warning:" in sentence and "may or may not have been applied" in sentence
+    assert created_for(stack, email) == []
+    assert [m for m in stack.slack.messages(CHANNEL) if email in json.dumps(m)] == []
+    rows = [r for r in await audit_rows(stack) if r.action == "create"]
+    assert (rows[-1].outcome, rows[-1].ticket_id) == ("unknown", None)
