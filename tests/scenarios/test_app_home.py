@@ -274,3 +274,16 @@ async def test_refresh_after_linking_the_email_shows_what_is_theirs(stack: Stack
         assert "No Mava agent" not in json.dumps(view)
     finally:
         del sandbox.agents[agent.id]
+
+
+async def test_a_write_done_but_not_read_back_still_says_what_was_done(stack: Stack) -> None:
+    ticket = new_ticket(stack, priority=3)
+    await board_expires()
+    await open_home(stack, JANE)
+    stack.mava.sandbox.inject("status", status=500, times=None, path="/api/tickets")
+    with captured_logs() as logs:
+        view = await click(stack, JANE, "home_assign_me", ticket)
+    assigned = stack.mava.sandbox.get(ticket)
+    assert assigned is not None and assigned["assignedTo"] == jane(stack)
+    assert f"Ticket {ticket} assigned to" in json.dumps(view)
+    assert not logs.errors()

@@ -123,7 +123,7 @@ async def act_and_redraw(deps: Deps, client: AsyncWebClient, body: dict[str, Any
             done = await tickets.take(who, ticket_id, submission=where)
         outcome, notice = done.kind, done.message
         if done.kind in ("ok", "unknown"):
-            deps.board.update(await deps.tickets.ticket(ticket_id))
+            await _read_back(deps, ticket_id)
     except Exception as exc:
         notice = problem(exc) or "Something went wrong on our side; nothing more was done."
         if problem(exc) is None:
@@ -131,6 +131,15 @@ async def act_and_redraw(deps: Deps, client: AsyncWebClient, body: dict[str, Any
     finally:
         deps.metrics.observe_slack_request("action", f"home_{name}", outcome)
     await publish(deps, client, str(user.get("id") or ""), notice=notice)
+
+
+async def _read_back(deps: Deps, ticket_id: str) -> None:
+    """Put the ticket as Mava has it now into the board; if Mava cannot say, Home shows
+    the board as read (the outcome line says what was done)."""
+    try:
+        deps.board.update(await deps.tickets.ticket(ticket_id))
+    except MavaError as exc:
+        log.warning("App Home: ticket not read back", extra={"error": type(exc).__name__})
 
 
 async def follow_from_home(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
@@ -153,7 +162,8 @@ async def follow_from_home(deps: Deps, client: AsyncWebClient, body: dict[str, A
             via="App Home",
         )
         await follow_here(deps, client, answer, person, ticket_id, channel_id, "App Home")
-        notice = f"Ticket {ticket_id}: see <#{channel_id}>."
+        # follow_here tells its outcome itself: in that channel, else by direct message.
+        notice = f"Ticket {ticket_id}: what happened is in the channel you picked."
     except Exception as exc:
         notice = problem(exc) or "Something went wrong on our side; nothing is followed."
         if problem(exc) is None:
