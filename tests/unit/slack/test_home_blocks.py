@@ -118,6 +118,8 @@ def test_names_are_escaped_and_the_follow_picker_names_its_ticket() -> None:
     actions = [e["action_id"] for e in picker_block["elements"]]
     assert actions == ["home_assign_me", "home_resolve", "home_reply", "home_note", "home_follow"]
     assert ticket_of_follow_block("home_ticket:x") is None
+    picker = picker_block["elements"][-1]
+    assert picker["filter"]["exclude_external_shared_channels"] is True
 
 
 def test_a_refused_person_sees_the_reason_and_no_ticket() -> None:

@@ -110,7 +110,12 @@ def _buttons(ticket: Ticket, *, mine: bool) -> Block:
             "type": "conversations_select",
             "action_id": HOME_FOLLOW,
             "placeholder": plain_text("Follow in…", t.INPUT_PLACEHOLDER),
-            "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+            # No channel shared with another organisation: ticket data stays inside.
+            "filter": {
+                "include": ["public", "private"],
+                "exclude_external_shared_channels": True,
+                "exclude_bot_users": True,
+            },
         },
     ]
     return actions(elements, block_id=f"{FOLLOW_BLOCK_PREFIX}{ticket.id}")
