@@ -287,3 +287,16 @@ async def test_a_write_done_but_not_read_back_still_says_what_was_done(stack: St
     assert assigned is not None and assigned["assignedTo"] == jane(stack)
     assert f"Ticket {ticket} assigned to" in json.dumps(view)
     assert not logs.errors()
+
+
+async def test_follow_into_a_channel_shared_with_another_organisation_is_refused(
+    stack: Stack,
+) -> None:
+    stack.slack.add_channel("C0PARTNER", is_ext_shared=True)
+    ticket = new_ticket(stack)
+    await board_expires()
+    await open_home(stack, JANE)
+    view = await click(stack, JANE, "home_follow", "C0PARTNER", block_id=f"home_follow:{ticket}")
+    assert stack.slack.messages("C0PARTNER") == []
+    assert "shared with another organisation" in json.dumps(view)
+    assert await stack.runtime.deps.follows.in_channel("C0PARTNER", ticket) is None

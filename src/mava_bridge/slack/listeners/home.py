@@ -45,6 +45,10 @@ from mava_bridge.slack.listeners.follows import follow_here
 
 log = logging.getLogger("mava_bridge.slack.home")
 
+SHARED_CHANNEL: Final = (
+    "That channel is shared with another organisation (or Slack would not describe it), "
+    "so no ticket is followed there from Home."
+)
 # Channels read per Home (users.conversations pages of 200): enough for anyone.
 MAX_CHANNEL_PAGES: Final = 5
 
@@ -161,14 +165,31 @@ async def follow_from_home(deps: Deps, client: AsyncWebClient, body: dict[str, A
             ticket_id=ticket_id,
             via="App Home",
         )
-        await follow_here(deps, client, answer, person, ticket_id, channel_id, "App Home")
-        # follow_here tells its outcome itself: in that channel, else by direct message.
-        notice = f"Ticket {ticket_id}: what happened is in the channel you picked."
+        if await _shared_outside(client, channel_id):
+            notice = SHARED_CHANNEL
+        else:
+            await follow_here(deps, client, answer, person, ticket_id, channel_id, "App Home")
+            # follow_here tells its outcome itself: in that channel, else by direct message.
+            notice = f"Ticket {ticket_id}: what happened is in the channel you picked."
     except Exception as exc:
         notice = problem(exc) or "Something went wrong on our side; nothing is followed."
         if problem(exc) is None:
             log.exception("App Home follow failed")
     await publish(deps, client, user_id, notice=notice)
+
+
+async def _shared_outside(client: AsyncWebClient, channel_id: str) -> bool:
+    """Whether the channel is (or may be) shared with another organisation: the picker
+    leaves those out, but a payload is the client's word, so Slack is asked too. A
+    channel Slack will not describe counts as shared: nothing is posted there."""
+    try:
+        info = await client.conversations_info(channel=channel_id)
+    except Exception as exc:
+        error = slack_error(exc)
+        log.warning("conversations.info failed (%s)", error, extra={"error": error})
+        return True
+    channel = info.get("channel") or {}
+    return bool(channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
 
 
 async def publish(
