@@ -155,6 +155,7 @@ class AssignmentDms:
                         db, ticket.id, agent, now, first=0 if first else 1
                     )
                     report.baselined += first
+                    report.changes += not first and generation is not None
                 elif row is not None and row.agent_id != agent and row.updated_at <= read_at:
                     generation = await store.record(db, ticket.id, agent, now)
                     report.changes += generation is not None
