@@ -83,7 +83,7 @@ async def unfurl(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> st
     event: dict[str, Any] = body.get("event") or {}
     channel, user = str(event.get("channel") or ""), str(event.get("user") or "")
     links = ticket_links(deps.settings, event)
-    if not (links and channel and user) or event.get("source") == "composer":
+    if not (links and channel and user) or "composer" in (event.get("source"), channel.lower()):
         return "ignored"
     if not await deps.follows.first_delivery(str(body.get("event_id") or "")):
         return "duplicate"
