@@ -260,9 +260,14 @@ class AssignmentDms:
             )
             return None
         try:
-            return await self._members(agent.email)
+            found = await self._members(agent.email)
         except Exception as exc:
             raise LookupFailed(type(exc).__name__) from exc
+        if found is None:  # the email is not logged: it is personal data
+            log.info(
+                "assignment DM: no Slack member has the agent's email", extra={"agent": agent_id}
+            )
+        return found
 
     async def _agent_map(self) -> dict[str, Agent]:
         now = time.monotonic()
