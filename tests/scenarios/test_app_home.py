@@ -127,15 +127,22 @@ async def test_thirty_people_opening_home_at_once_cost_one_read(stack: Stack) ->
     stack.mava.sandbox.reset_requests()
     reads = stack.runtime.deps.board.reads
     users = [JANE, OMAR, SAM] * 10
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     responses = await asyncio.gather(*(stack.sender.event(home_event(u)) for u in users))
     for response in responses:
         assert_ack(response)
     await idle(stack)
+    elapsed = loop.time() - started
     assert len(stack.slack.calls("views.publish")) == 30
     board = stack.runtime.deps.board.last
     assert board is not None
-    assert stack.runtime.deps.board.reads == reads + 1
-    assert searches(stack) == board.pages  # one read of the board for all thirty
+    # One read for all thirty: a second only if the thirty took longer than the
+    # board's REFRESH to arrive (a loaded machine), never one per person.
+    new_reads = stack.runtime.deps.board.reads - reads
+    assert 1 <= new_reads <= 1 + int(elapsed // REFRESH)
+    if new_reads == 1:
+        assert searches(stack) == board.pages
 
 
 async def test_a_person_without_a_mava_agent_is_told_how_to_link_their_email(
