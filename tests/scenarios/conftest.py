@@ -23,9 +23,11 @@ from sqlalchemy import select
 from mava_bridge.store.tables import AuditEntry
 from mava_sandbox.mava_server import RequestRecord
 from mava_sandbox.slack_stub import RESPONSE_URL
+from mava_sandbox.socket_mode_server import Envelope
 from mava_sandbox.stack import Stack, running_stack
 
 JSON = dict[str, Any]
+SLACK_ACK_LIMIT = 3.0  # seconds Slack waits for an envelope's ack
 
 # Slack shows operation_timeout after 3 s; our acks come before any Mava call, so they
 # take milliseconds. The margin is for a busy shared test machine.
@@ -78,6 +80,22 @@ def stack(module_stack: Stack) -> Iterator[Stack]:
 
 
 # --- Acks ---------------------------------------------------------------------------------
+
+
+async def idle(stack: Stack) -> None:
+    """Wait until every handler the requests so far started has finished."""
+    assert await stack.runtime.deps.inflight.wait_idle(10.0)
+
+
+async def send_event(stack: Stack, event: JSON, **options: Any) -> Envelope:
+    """An Events API event as a Socket Mode envelope: acked within Slack's 3 s, then
+    handled to the end."""
+    assert stack.socket is not None
+    envelope = await stack.socket.send_event(event, **options)
+    ack = await envelope.acked(timeout=SLACK_ACK_LIMIT)
+    assert ack.seconds < SLACK_ACK_LIMIT
+    await idle(stack)
+    return envelope
 
 
 def assert_ack(response: httpx.Response, limit: float = ACK_SECONDS) -> None:

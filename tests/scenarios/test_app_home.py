@@ -27,6 +27,7 @@ from .conftest import (
     SAM,
     assert_ack,
     audit_rows,
+    idle,
     new_ticket,
     reset,
     run,
@@ -58,10 +59,6 @@ async def home_stack() -> AsyncIterator[Stack]:
 @pytest.fixture
 def stack(home_stack: Stack) -> Iterator[Stack]:
     yield reset(home_stack)
-
-
-async def idle(stack: Stack) -> None:
-    assert await stack.runtime.deps.inflight.wait_idle(10.0)
 
 
 async def board_expires() -> None:

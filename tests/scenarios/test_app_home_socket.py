@@ -16,13 +16,22 @@ from mava_sandbox.slack_requests import block_actions
 from mava_sandbox.socket_mode_server import Envelope
 from mava_sandbox.stack import Stack
 
-from .conftest import JANE, OMAR, SAM, audit_rows, new_ticket, reset, scenario_stack
+from .conftest import (
+    JANE,
+    OMAR,
+    SAM,
+    SLACK_ACK_LIMIT,
+    audit_rows,
+    idle,
+    new_ticket,
+    reset,
+    scenario_stack,
+)
 from .home_helpers import MINE, QUEUE, customer_wrote, home_event, lists, searches
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 JSON = dict[str, Any]
-SLACK_ACK_LIMIT = 3.0
 REFRESH = 1.0
 
 
@@ -37,10 +46,6 @@ async def socket_stack() -> AsyncIterator[Stack]:
 @pytest.fixture
 def stack(socket_stack: Stack) -> Iterator[Stack]:
     yield reset(socket_stack)
-
-
-async def idle(stack: Stack) -> None:
-    assert await stack.runtime.deps.inflight.wait_idle(10.0)
 
 
 async def acked(stack: Stack, envelope: Envelope) -> None:

@@ -21,6 +21,7 @@ from .conftest import (
     assert_ack,
     audit_rows,
     flat,
+    idle,
     send,
     shown,
     view_update,
@@ -30,10 +31,6 @@ from .conftest import (
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 JSON = dict[str, Any]
-
-
-async def idle(stack: Stack) -> None:
-    assert await stack.runtime.deps.inflight.wait_idle(10.0)
 
 
 def element(view: JSON, block_id: str) -> JSON:

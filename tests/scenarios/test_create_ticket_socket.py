@@ -21,9 +21,11 @@ from .conftest import (
     JANE,
     OMAR,
     SAM,
+    SLACK_ACK_LIMIT,
     answer,
     audit_rows,
     flat,
+    idle,
     reset,
     scenario_stack,
     shown,
@@ -34,7 +36,6 @@ from .conftest import (
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 JSON = dict[str, Any]
-SLACK_ACK_LIMIT = 3.0
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -46,10 +47,6 @@ async def socket_stack() -> AsyncIterator[Stack]:
 @pytest.fixture
 def stack(socket_stack: Stack) -> Iterator[Stack]:
     yield reset(socket_stack)
-
-
-async def idle(stack: Stack) -> None:
-    assert await stack.runtime.deps.inflight.wait_idle(10.0)
 
 
 async def deliver(stack: Stack, body: str) -> JSON | None:

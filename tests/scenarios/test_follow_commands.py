@@ -22,6 +22,7 @@ from .conftest import (
     assert_ack,
     audit_rows,
     flat,
+    idle,
     messages,
     new_ticket,
     run,
@@ -33,10 +34,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 JSON = dict[str, Any]
 OTHER_CHANNEL = "C0OTHER"
-
-
-async def idle(stack: Stack) -> None:
-    assert await stack.runtime.deps.inflight.wait_idle(10.0)
 
 
 def cards(stack: Stack, ticket: str, channel: str = CHANNEL) -> list[JSON]:

@@ -28,6 +28,7 @@ from .conftest import (
     assert_ack,
     audit_rows,
     flat,
+    idle,
     messages,
     new_ticket,
     run,
@@ -39,11 +40,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 JSON = dict[str, Any]
 EDIT_NOTICE = "Edits and deletions in Slack don't reach Mava"
-
-
-async def idle(stack: Stack) -> None:
-    """Wait until every handler the requests so far started has finished."""
-    assert await stack.runtime.deps.inflight.wait_idle(10.0)
 
 
 async def follow(stack: Stack, ticket: str, channel: str = CHANNEL) -> str:

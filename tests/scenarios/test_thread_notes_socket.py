@@ -13,7 +13,6 @@ import pytest
 import pytest_asyncio
 
 from mava_sandbox.slack_requests import slash_command
-from mava_sandbox.socket_mode_server import Envelope
 from mava_sandbox.stack import Stack
 
 from .conftest import (
@@ -21,6 +20,7 @@ from .conftest import (
     JANE,
     OMAR,
     SAM,
+    SLACK_ACK_LIMIT,
     answer,
     audit_rows,
     flat,
@@ -28,13 +28,13 @@ from .conftest import (
     new_ticket,
     reset,
     scenario_stack,
+    send_event,
     shown,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 JSON = dict[str, Any]
-SLACK_ACK_LIMIT = 3.0
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -46,19 +46,6 @@ async def socket_stack() -> AsyncIterator[Stack]:
 @pytest.fixture
 def stack(socket_stack: Stack) -> Iterator[Stack]:
     yield reset(socket_stack)
-
-
-async def idle(stack: Stack) -> None:
-    assert await stack.runtime.deps.inflight.wait_idle(10.0)
-
-
-async def send_event(stack: Stack, event: JSON, **options: Any) -> Envelope:
-    assert stack.socket is not None
-    envelope = await stack.socket.send_event(event, **options)
-    ack = await envelope.acked(timeout=SLACK_ACK_LIMIT)
-    assert ack.seconds < SLACK_ACK_LIMIT
-    await idle(stack)
-    return envelope
 
 
 async def follow(stack: Stack, ticket: str) -> str:

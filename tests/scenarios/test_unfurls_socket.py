@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from mava_sandbox.socket_mode_server import Envelope
 from mava_sandbox.stack import Stack
 
 from .conftest import (
@@ -25,13 +24,13 @@ from .conftest import (
     new_ticket,
     reset,
     scenario_stack,
+    send_event,
     shown,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 JSON = dict[str, Any]
-SLACK_ACK_LIMIT = 3.0
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -43,15 +42,6 @@ async def socket_stack() -> AsyncIterator[Stack]:
 @pytest.fixture
 def stack(socket_stack: Stack) -> Iterator[Stack]:
     yield reset(socket_stack)
-
-
-async def send_event(stack: Stack, event: JSON, **options: Any) -> Envelope:
-    assert stack.socket is not None
-    envelope = await stack.socket.send_event(event, **options)
-    ack = await envelope.acked(timeout=SLACK_ACK_LIMIT)
-    assert ack.seconds < SLACK_ACK_LIMIT
-    assert await stack.runtime.deps.inflight.wait_idle(10.0)
-    return envelope
 
 
 def link(stack: Stack, ticket: str) -> str:
