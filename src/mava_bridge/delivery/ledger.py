@@ -107,21 +107,16 @@ async def claim_alert(
 ) -> bool:
     """Insert the `claimed` row (held by `owner`); False if this channel already has one
     for the ticket."""
-    try:
-        async with db.session() as session, session.begin():
-            session.add(
-                AlertDelivery(
-                    channel_id=channel_id,
-                    ticket_id=ticket_id,
-                    reason=reason,
-                    state=CLAIMED,
-                    claimed_at=now,
-                    claimed_by=owner,
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
+    return await db.insert_new(
+        AlertDelivery(
+            channel_id=channel_id,
+            ticket_id=ticket_id,
+            reason=reason,
+            state=CLAIMED,
+            claimed_at=now,
+            claimed_by=owner,
+        )
+    )
 
 
 async def mark_alert_posted(
@@ -222,20 +217,16 @@ async def claim_digest_run(
     """Claim a scheduled run for `owner`. A run already posted, skipped or claimed by a
     live holder gives None; a failed run, a stale claim or one whose holder is gone
     (`claimed_by` cleared by `take_over_claims`) is taken over."""
-    try:
-        async with db.session() as session, session.begin():
-            session.add(
-                DigestRun(
-                    run_key=run_key,
-                    channel_id=channel_id,
-                    state=CLAIMED,
-                    claimed_at=now,
-                    claimed_by=owner,
-                )
-            )
+    if await db.insert_new(
+        DigestRun(
+            run_key=run_key,
+            channel_id=channel_id,
+            state=CLAIMED,
+            claimed_at=now,
+            claimed_by=owner,
+        )
+    ):
         return DigestClaim(run_key, owner)
-    except IntegrityError:
-        pass
     async with db.session() as session, session.begin():
         existing = await session.scalar(select(DigestRun).where(DigestRun.run_key == run_key))
         if existing is None:

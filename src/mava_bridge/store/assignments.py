@@ -147,23 +147,19 @@ async def claim_dm(
     """Insert the row for this assignment (state `claimed`, or a final state such as
     `self`); a `retry` row (and a stale or orphaned claim) is taken over under a
     compare-and-set. False: another process has it, or it is settled."""
-    try:
-        async with db.session() as session, session.begin():
-            session.add(
-                AssignmentDm(
-                    ticket_id=ticket_id,
-                    generation=generation,
-                    agent_id=agent_id,
-                    slack_user_id=slack_user_id,
-                    state=state,
-                    attempts=0,
-                    claimed_by=owner,
-                    claimed_at=now,
-                )
-            )
+    if await db.insert_new(
+        AssignmentDm(
+            ticket_id=ticket_id,
+            generation=generation,
+            agent_id=agent_id,
+            slack_user_id=slack_user_id,
+            state=state,
+            attempts=0,
+            claimed_by=owner,
+            claimed_at=now,
+        )
+    ):
         return True
-    except IntegrityError:
-        pass
     if state != CLAIMED:
         return False
     async with db.session() as session, session.begin():

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -38,6 +39,16 @@ class Database:
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    async def insert_new(self, row: Any) -> bool:
+        """Insert `row` in a transaction of its own; False if a unique key already holds
+        one. The claim of every claim -> post -> mark ledger: only one process wins it."""
+        try:
+            async with self.session() as session, session.begin():
+                session.add(row)
+        except IntegrityError:
+            return False
+        return True
 
     async def migrate(self) -> None:
         """Bring the schema to the newest migration."""

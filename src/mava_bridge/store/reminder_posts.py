@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import ReminderPost
@@ -40,21 +39,16 @@ async def known(
 async def claim(
     db: Database, channel_id: str, ticket_id: str, period: str, now: datetime, owner: str | None
 ) -> bool:
-    try:
-        async with db.session() as session, session.begin():
-            session.add(
-                ReminderPost(
-                    channel_id=channel_id,
-                    ticket_id=ticket_id,
-                    period=period,
-                    state=CLAIMED,
-                    claimed_by=owner,
-                    claimed_at=now,
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
+    return await db.insert_new(
+        ReminderPost(
+            channel_id=channel_id,
+            ticket_id=ticket_id,
+            period=period,
+            state=CLAIMED,
+            claimed_by=owner,
+            claimed_at=now,
+        )
+    )
 
 
 async def mark_posted(

@@ -19,7 +19,6 @@ from typing import Any, Final
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from mava_bridge.store.db import Database
 from mava_bridge.store.follows import content_hash
@@ -57,20 +56,15 @@ async def claim_item(
     db: Database, follow_id: int, item_key: str, now: datetime, owner: str | None
 ) -> bool:
     """Insert the `claimed` row; False if the item already has one."""
-    try:
-        async with db.session() as session, session.begin():
-            session.add(
-                ThreadPost(
-                    follow_id=follow_id,
-                    item_key=item_key,
-                    state=CLAIMED,
-                    claimed_by=owner,
-                    claimed_at=now,
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
+    return await db.insert_new(
+        ThreadPost(
+            follow_id=follow_id,
+            item_key=item_key,
+            state=CLAIMED,
+            claimed_by=owner,
+            claimed_at=now,
+        )
+    )
 
 
 async def mark_item_posted(
