@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -14,8 +13,7 @@ from urllib.parse import parse_qs
 import aiohttp
 import httpx
 import pytest
-from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from bolt_server import serving_bolt
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -485,23 +483,11 @@ def _bolt_app(stub: SlackStub, hits: list[str]) -> AsyncApp:
 async def bolt(stub: SlackStub) -> AsyncIterator[BoltHarness]:
     hits: list[str] = []
     app = _bolt_app(stub, hits)
-
-    async def events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
-
-    web_app = web.Application()
-    web_app.router.add_post("/slack/events", events)
-    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    await web.SockSite(runner, sock).start()
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}/slack/events"
-    try:
-        async with SlackEventSender(url, DEFAULT_SIGNING_SECRET, stub=stub) as sender:
-            yield BoltHarness(stub, url, sender, hits)
-    finally:
-        await runner.cleanup()
+    async with (
+        serving_bolt(app) as url,
+        SlackEventSender(url, DEFAULT_SIGNING_SECRET, stub=stub) as sender,
+    ):
+        yield BoltHarness(stub, url, sender, hits)
 
 
 async def test_bolt_routes_a_signed_command_and_respond_reaches_the_stub(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,7 @@ import aiohttp
 import httpx
 import pytest
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from bolt_server import serving_bolt
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -267,27 +266,16 @@ async def bolt(stub: SlackStub) -> AsyncIterator[Bolt]:
         await ack()
         seen.append({"event_id": body["event_id"], **event})
 
-    async def events(request: web.Request) -> web.Response:
-        retry = (
-            request.headers.get("X-Slack-Retry-Num"),
-            request.headers.get("X-Slack-Retry-Reason"),
+    def headers(request: web.Request) -> None:
+        retries.append(
+            (request.headers.get("X-Slack-Retry-Num"), request.headers.get("X-Slack-Retry-Reason"))
         )
-        retries.append(retry)
-        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
 
-    web_app = web.Application()
-    web_app.router.add_post("/slack/events", events)
-    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    await web.SockSite(runner, sock).start()
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}/slack/events"
-    try:
-        async with SlackEventSender(url, DEFAULT_SIGNING_SECRET, stub=stub) as sender:
-            yield Bolt(stub, sender, seen, retries)
-    finally:
-        await runner.cleanup()
+    async with (
+        serving_bolt(app, headers) as url,
+        SlackEventSender(url, DEFAULT_SIGNING_SECRET, stub=stub) as sender,
+    ):
+        yield Bolt(stub, sender, seen, retries)
 
 
 async def wait_until(check: Any, timeout: float = 3.0) -> None:  # noqa: ASYNC109
