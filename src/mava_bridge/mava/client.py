@@ -40,7 +40,7 @@ from mava_bridge.mava.models import (
 )
 from mava_bridge.mava.pages import TicketPageReader
 from mava_bridge.mava.query import PAGE_SIZE, TicketQuery
-from mava_bridge.mava.ratelimit import Limiter, RateLimiter, limiter_for
+from mava_bridge.mava.ratelimit import Limiter, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +86,6 @@ class MavaClient:
             transport=transport,
             headers={"User-Agent": "mava-slack-bridge"},
         )
-
-    @classmethod
-    def shared_limiter(cls, token: SecretStr, limit: int, window: float) -> RateLimiter:
-        return limiter_for(token.get_secret_value(), limit, window)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.lookup import TicketMemory
-from mava_bridge.mava.ratelimit import Limiter
+from mava_bridge.mava.ratelimit import Limiter, limiter_for
 from mava_bridge.mava.shared_limiter import SharedLimiter
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
@@ -34,9 +34,7 @@ def mava_client(
             fallback_limit=settings.mava_rate_fallback,
         )
     else:
-        limiter = MavaClient.shared_limiter(
-            token, settings.mava_rate_limit, settings.mava_rate_window_seconds
-        )
+        limiter = limiter_for(settings.mava_rate_limit, settings.mava_rate_window_seconds)
     return MavaClient(
         str(settings.mava_api_url),
         token,

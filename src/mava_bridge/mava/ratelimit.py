@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import hashlib
 import heapq
 import itertools
 import time
@@ -223,15 +222,11 @@ class RateLimiter:
 # Mava's window of the send at t. Waiting this much longer keeps us one short of a 429.
 ARRIVAL_MARGIN: Final = 0.5
 
-_limiters: dict[tuple[str, int, float], RateLimiter] = {}
 
-
-def limiter_for(api_key: str, limit: int, window: float) -> RateLimiter:
-    """One limiter per API key per process, so every client sharing a key shares a budget.
-
-    Its window is Mava's `window` plus `ARRIVAL_MARGIN`; the reserve is the default."""
-    digest = hashlib.sha256(api_key.encode()).hexdigest()  # don't keep the key itself
-    key = (digest, limit, window)
-    if key not in _limiters:
-        _limiters[key] = RateLimiter(limit, window + ARRIVAL_MARGIN)
-    return _limiters[key]
+def limiter_for(limit: int, window: float) -> RateLimiter:
+    """The limiter of one process's Mava client: Mava's `window` plus `ARRIVAL_MARGIN`,
+    the default reserve. The composition root builds one client per process, so every
+    request of the process shares it. Not cached in a module global: a limiter holds
+    futures and a timer of the event loop it serves, and one kept across loops (tests,
+    the demo) could grant a waiter of a loop that is gone and stall the rest."""
+    return RateLimiter(limit, window + ARRIVAL_MARGIN)

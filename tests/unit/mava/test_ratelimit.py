@@ -286,8 +286,7 @@ async def test_a_cancelled_wait_gives_its_turn_away_and_is_forgotten() -> None:
     assert limiter.waiting == 0
 
 
-def test_the_shared_limiter_allows_for_arrival_jitter() -> None:
-    limiter = limiter_for("test-key-for-the-margin", 90, 30.0)
-    assert limiter is limiter_for("test-key-for-the-margin", 90, 30.0)
+def test_the_process_limiter_allows_for_arrival_jitter() -> None:
+    limiter = limiter_for(90, 30.0)
     assert limiter.window == 30.0 + ARRIVAL_MARGIN
     assert limiter.reserve == 9
