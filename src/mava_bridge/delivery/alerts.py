@@ -43,10 +43,11 @@ from mava_bridge.delivery.queries import (
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import Priority, SortBy, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
-from mava_bridge.services.paging import at_or_above, pages_by_created
+from mava_bridge.services.paging import at_or_above
 from mava_bridge.services.subscriptions import (
     ActiveSubscription,
     record_outcome,

@@ -22,8 +22,8 @@ from mava_bridge.delivery.ports import DeliveryFailed, Message
 from mava_bridge.delivery.queries import digest_query
 from mava_bridge.domain.filters import DEFAULT_DIGEST_FILTERS, Filters
 from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import Ticket
-from mava_bridge.services.paging import pages_by_created
 from mava_bridge.services.subscriptions import (
     ActiveSubscription,
     record_outcome,

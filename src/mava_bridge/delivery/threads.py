@@ -49,11 +49,11 @@ from mava_bridge.delivery.thread_keys import (
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.errors import MavaError, TicketNotFound
+from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.lookup import EXACT, find_ticket
 from mava_bridge.mava.models import SenderType, SortBy, SortOrder, Status, Ticket, TicketPage
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
-from mava_bridge.services.paging import pages_by_created
 from mava_bridge.store import follows as store
 from mava_bridge.store import thread_posts as items
 from mava_bridge.store.follows import Follow

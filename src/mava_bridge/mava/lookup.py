@@ -31,6 +31,7 @@ from typing import Final, Protocol
 
 from mava_bridge.domain import ticket_refs
 from mava_bridge.mava import errors
+from mava_bridge.mava.keyset import Pages, millisecond, read_instant
 from mava_bridge.mava.models import SortOrder, Ticket, TicketPage
 from mava_bridge.mava.query import PAGE_SIZE, TicketQuery
 
@@ -46,12 +47,6 @@ class TicketMemory(Protocol):
     async def remember(self, seen: Sequence[tuple[str, datetime]]) -> None: ...
 
     async def created_at(self, ticket_id: str) -> datetime | None: ...
-
-
-class Pages(Protocol):
-    async def fetch_tickets(
-        self, query: TicketQuery, *, limit: int = 50, skip: int = 0
-    ) -> TicketPage: ...
 
 
 class TicketNotFoundNear(errors.TicketNotFound):
@@ -155,23 +150,47 @@ def _exact(created: datetime, include_messages: bool) -> TicketQuery:
 async def _search(pages: Pages, query: TicketQuery, ticket_id: str) -> Ticket | None:
     """`ticket_id` from the pages of `query` (oldest first), read until it is found.
 
-    After a full page the next request starts again from skip 0 at the newest
-    millisecond that page held (1 ms earlier: whether startDate is inclusive or not),
-    so ties that come back in another order, or tickets created or resolved between
-    two requests, cannot shift a ticket past us; repeats are harmless here. Only a
-    page-full of one millisecond is followed by offset."""
+    After a full page the next request starts again at the newest millisecond that page
+    held (1 ms earlier: whether startDate is inclusive or not), so ties that come back
+    in another order, or tickets created or resolved between two requests, cannot shift
+    a ticket past us; repeats are harmless here. A page that cannot move the start on
+    (a bulk import's page-full of one or two milliseconds) is never followed by offset:
+    each of its milliseconds is read whole (`mava.keyset.read_instant`), then the search
+    goes on after it."""
+    whole: set[datetime] = set()  # milliseconds read by `read_instant`
     skip = 0
     while True:
         page = await pages.fetch_tickets(query, limit=PAGE_SIZE, skip=skip)
-        for ticket in page.tickets:
-            if ticket.id == ticket_id:
-                return ticket
-        if ticket_id in page.unreadable:
-            raise TicketUnreadable(ticket_id, page.unreadable[ticket_id])
-        if not page.pagination.has_more or not (page.tickets or page.skipped):
+        found = _in(page, ticket_id)
+        if found is not None or not page.pagination.has_more:
+            return found
+        if not page.tickets:
+            if not page.skipped:
+                return None
+            skip += PAGE_SIZE  # a page of only unreadable tickets: no time to go on from
+            continue
+        skip = 0
+        newest = millisecond(max(t.created_at for t in page.tickets))
+        if newest - _MS > query.start:
+            query = query.with_window(newest - _MS, query.end)
+            continue
+        for moment in sorted({millisecond(t.created_at) for t in page.tickets} - whole):
+            whole.add(moment)
+            found = _in(await read_instant(pages, query, moment), ticket_id)
+            if found is not None:
+                return found
+        # On past `newest`: from it if startDate is exclusive; a page from it that
+        # still holds it proves startDate inclusive, and the next starts 1 ms later.
+        start = newest if newest > query.start else newest + _MS
+        if start >= query.end:
             return None
-        start = max((t.created_at for t in page.tickets), default=query.start) - _MS
-        if skip or start <= query.start:
-            skip += PAGE_SIZE  # one millisecond fills the page: offsets are all we have
-        else:
-            query = query.with_window(start, query.end)
+        query = query.with_window(start, query.end)
+
+
+def _in(page: TicketPage, ticket_id: str) -> Ticket | None:
+    for ticket in page.tickets:
+        if ticket.id == ticket_id:
+            return ticket
+    if ticket_id in page.unreadable:
+        raise TicketUnreadable(ticket_id, page.unreadable[ticket_id])
+    return None

@@ -30,9 +30,9 @@ from typing import Final
 
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.client import MavaClient
+from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import SortBy, SortOrder, Ticket
 from mava_bridge.mava.query import TicketQuery
-from mava_bridge.services.paging import pages_by_created
 from mava_bridge.settings import Settings
 from mava_bridge.store.tables import utcnow
 

@@ -6,14 +6,8 @@ sort, where a priority that is not a number sorts, how ties are ordered, and wha
 happens to offsets when tickets are created or resolved between two page requests.
 So nothing here relies on any of that:
 
-- `pages_by_created` reads newest first in *keyset* windows: after each page the next
-  request ends just after the oldest ticket seen (endDate is exclusive) and skips only
-  the tickets already seen at that exact millisecond. A ticket created meanwhile is
-  newer than the window, a ticket resolved meanwhile only leaves it, so no offset
-  shifts and no ticket is skipped; pages never overlap, so N tickets still cost
-  ceil(N/100) requests. If tickets sharing the boundary millisecond come back in
-  another order (Mava does not promise tie order), that page is read again from the
-  boundary (one extra request, only then) and de-duplicated by id.
+- `pages_by_created` (mava.keyset) reads a whole search newest first in keyset
+  windows, whatever the tie order and however the list changes meanwhile.
 - `at_or_above` (a priority threshold) asks for the first page sorted by priority,
   descending: one request is one consistent snapshot, so ties and churn cannot hurt
   it. If that page holds a *number* below the threshold, every numeric priority at or
@@ -35,18 +29,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import datetime, timedelta
-from typing import Final
 
 from mava_bridge.mava.client import MavaClient
+from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import SortBy, SortOrder, Ticket, TicketPage
 from mava_bridge.mava.query import PAGE_SIZE, TicketQuery
-
-_MS: Final = timedelta(milliseconds=1)
-
-
-def _ms(moment: datetime) -> datetime:
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def rank(ticket: Ticket) -> int | None:
@@ -55,44 +42,6 @@ def rank(ticket: Ticket) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return int(value)
-
-
-async def pages_by_created(
-    mava: MavaClient, query: TicketQuery, *, page_size: int = PAGE_SIZE
-) -> AsyncIterator[TicketPage]:
-    """Every page of `query` (newest first), immune to tickets created or resolved
-    between requests; see the module docstring. Pages never repeat a ticket."""
-    query = replace(query, sort_by=SortBy.CREATED_AT, sort_order=SortOrder.DESC)
-    seen: set[str] = set()
-    skip = 0
-    boundary: datetime | None = None  # the millisecond the previous page ended on
-    while True:
-        page = await mava.fetch_tickets(query, limit=page_size, skip=skip)
-        if (
-            skip
-            and boundary is not None
-            and any(t.id in seen and _ms(t.created_at) == boundary for t in page.tickets)
-        ):
-            # Ties at the boundary came back in another order: read it from the start.
-            yield _fresh(page, seen)
-            page = await mava.fetch_tickets(query, limit=page_size, skip=0)
-        yield _fresh(page, seen)
-        if not page.pagination.has_more or not page.tickets:
-            return
-        oldest = _ms(min(t.created_at for t in page.tickets))
-        at_oldest = sum(1 for t in page.tickets if _ms(t.created_at) == oldest)
-        if boundary == oldest or at_oldest == len(page.tickets):
-            skip += len(page.tickets)  # a page-full of one millisecond: offsets only
-        else:
-            skip = at_oldest
-        boundary = oldest
-        query = query.with_window(query.start, oldest + _MS)
-
-
-def _fresh(page: TicketPage, seen: set[str]) -> TicketPage:
-    tickets = [t for t in page.tickets if t.id not in seen]
-    seen.update(t.id for t in tickets)
-    return page.model_copy(update={"tickets": tickets})
 
 
 async def at_or_above(

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.client import MavaClient
+from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import Priority, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import RateLimiter
-from mava_bridge.services.paging import pages_by_created
 from mava_bridge.services.tickets import TicketFilter, TicketService
 from mava_sandbox.mava_server import MavaSandbox, RunningSandbox
 
