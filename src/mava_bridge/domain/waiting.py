@@ -39,10 +39,12 @@ class Ticket(Protocol):
     def messages(self) -> Sequence[Message] | None: ...
 
 
-def _in_order(messages: Sequence[Message]) -> list[Message]:
+def _order(messages: Sequence[Message]) -> list[int]:
+    """Indices of `messages` in reading order: by time when every message has one (a
+    stable sort, so equal times keep Mava's order), else Mava's order as given."""
     if all(message.created_at is not None for message in messages):
-        return sorted(messages, key=lambda message: message.created_at or datetime.min)
-    return list(messages)
+        return sorted(range(len(messages)), key=lambda i: messages[i].created_at or datetime.min)
+    return list(range(len(messages)))
 
 
 def _answers(message: Message) -> bool:
@@ -51,15 +53,45 @@ def _answers(message: Message) -> bool:
     return message.sender_type == AGENT and message.message_type != INTERNAL_NOTE
 
 
+def _last_answer_and_run(messages: Sequence[Message]) -> tuple[int | None, list[int]]:
+    """The index of the last agent answer (None: none yet) and of the customer's
+    messages since it, oldest first."""
+    answer: int | None = None
+    run: list[int] = []
+    for index in _order(messages):
+        if _answers(messages[index]):
+            answer, run = index, []
+        elif messages[index].sender_type == CUSTOMER:
+            run.append(index)
+    return answer, run
+
+
 def _waiting(ticket: Ticket) -> list[Message]:
     """The customer's messages since the last agent reply (oldest first)."""
-    run: list[Message] = []
-    for message in _in_order(ticket.messages or []):
-        if _answers(message):
-            run = []
-        elif message.sender_type == CUSTOMER:
-            run.append(message)
-    return run
+    messages = ticket.messages or []
+    return [messages[index] for index in _last_answer_and_run(messages)[1]]
+
+
+def read_for_waiting(messages: Sequence[Message]) -> set[int]:
+    """Indices of the messages `waiting_since` and `waiting_period_start` read: the last
+    agent answer, and the first and last customer message since it.
+
+    Any list holding at least these, in their given order, gives both the same answers
+    as the whole list (the open-tickets board keeps no more of a ticket): the stable
+    sort orders them as in the whole list; after the last answer comes no other answer,
+    and any customer message there sorts between the run's first and last; whatever
+    sorts before the answer is reset by it, which is why the answer is kept even while
+    the customer waits. A message without a time makes Mava's order count instead of
+    time order, and dropping it could switch the list back to time order: then every
+    index is read.
+    """
+    if any(message.created_at is None for message in messages):
+        return set(range(len(messages)))
+    answer, run = _last_answer_and_run(messages)
+    kept = {*run[:1], *run[-1:]}
+    if answer is not None:
+        kept.add(answer)
+    return kept
 
 
 def _time(message: Message, ticket: Ticket) -> datetime:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mava_bridge.domain.waiting import waiting_period_start, waiting_since
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mava_bridge.domain.waiting import read_for_waiting, waiting_period_start, waiting_since
 from mava_bridge.mava.models import Ticket
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -62,3 +65,62 @@ def test_a_message_without_a_time_keeps_mavas_order_and_takes_the_tickets_time()
     found = ticket(customer(0), agent(5), customer(None))
     assert waiting_since(found) == T0  # no updatedAt: the ticket's creation
     assert waiting_since(ticket(customer(None), agent(5))) is None
+
+
+# --- What of the messages the waiting rules read (the open-tickets board keeps only it) -
+
+SENDERS = ("customer", "agent", "system", "bot", None)
+KINDS = ("ExternalMessage", "InternalNote", "Note", None)  # unknown ones kept as read
+
+
+def kept(found: Ticket, indices: set[int]) -> Ticket:
+    """`found` with only the messages at `indices`, in their given order."""
+    messages = found.messages or []
+    return found.model_copy(update={"messages": [messages[i] for i in sorted(indices)]})
+
+
+def test_the_last_answer_and_the_first_and_last_message_of_the_wait_are_read() -> None:
+    found = ticket(customer(20), customer(0), agent(5), customer(10), agent(12, note=True))
+    assert read_for_waiting(found.messages or []) == {2, 3, 0}  # in time order: 5, 10, 20
+    answered = ticket(
+        customer(0), customer(1), agent(5), {"senderType": "system", "createdAt": at(6)}
+    )
+    assert read_for_waiting(answered.messages or []) == {2}
+    assert read_for_waiting(ticket(customer(3), customer(1)).messages or []) == {0, 1}
+    assert read_for_waiting([]) == set()
+
+
+def test_a_message_without_a_time_keeps_every_message_read() -> None:
+    found = ticket(customer(0), agent(5), customer(10), customer(None))
+    assert read_for_waiting(found.messages or []) == {0, 1, 2, 3}
+
+
+@st.composite
+def conversations(draw: st.DrawFn) -> tuple[Ticket, set[int]]:
+    """A ticket whose messages come in any order, with equal times and odd types, some
+    without a time; and a random set of extra messages kept beside those read."""
+    count = draw(st.integers(0, 12))
+    timeless = draw(st.booleans()) and draw(st.booleans())  # a quarter of the lists
+    messages = []
+    for _ in range(count):
+        message: dict[str, Any] = {
+            "senderType": draw(st.sampled_from(SENDERS)),
+            "messageType": draw(st.sampled_from(KINDS)),
+        }
+        if not (timeless and draw(st.booleans())):
+            message["createdAt"] = at(draw(st.integers(0, 6)))  # few values: many ties
+        messages.append(message)
+    found = ticket(*messages)
+    extra = draw(st.sets(st.integers(0, max(0, count - 1)), max_size=count))
+    return found, extra
+
+
+@settings(max_examples=400, deadline=None)
+@given(conversations())
+def test_any_list_holding_what_is_read_waits_as_the_whole(case: tuple[Ticket, set[int]]) -> None:
+    found, extra = case
+    read = read_for_waiting(found.messages or [])
+    for indices in (read, read | extra):
+        part = kept(found, indices)
+        assert waiting_since(part) == waiting_since(found)
+        assert waiting_period_start(part) == waiting_period_start(found)
