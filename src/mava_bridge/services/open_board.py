@@ -1,5 +1,6 @@
-"""The open-tickets board: every open ticket (Open, Pending, Waiting) with its
-messages, read from Mava at most once per refresh interval and shared by everyone.
+"""The open-tickets board: every open ticket (Open, Pending, Waiting) with the few
+messages the desk reads, read from Mava at most once per refresh interval and shared by
+everyone.
 
 App Home, reminders and the other desk features all look at the same board, so 30
 people opening Home at 9:00 cost one read, not 30: a snapshot younger than the
@@ -16,6 +17,13 @@ does not cancel it for the others, and it reads in the lane of the caller that
 started it: background jobs call `snapshot` inside `mava.ratelimit.background()`.
 A failed read is not cached; it raises to every caller waiting for it, and `last`
 still holds the previous snapshot for a caller that would rather show that.
+
+Of each ticket's messages the board keeps only what its users read (`desk_messages`):
+App Home, assignment DMs and reminders show the customer (their first message, in
+Mava's order) and how long they have waited (domain.waiting), never the conversation.
+A long conversation held for every open ticket would cost memory beside a digest
+reading the same tickets; a snapshot's ticket is therefore no ticket to draw a card
+with its last messages from (those callers read the ticket from Mava).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from mava_bridge.domain.tickets import OPEN_STATUSES
+from mava_bridge.domain.waiting import read_for_waiting
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import SortBy, SortOrder, Ticket
@@ -42,10 +51,29 @@ YEAR: Final = timedelta(days=365)  # Mava's longest search window
 CLOCK_SKEW: Final = timedelta(minutes=5)  # reach past "now" for a skewed Mava clock
 
 
+def desk_messages(ticket: Ticket) -> Ticket:
+    """The ticket with only the messages the desk reads, in Mava's order: the first
+    customer message (who the customer is and what they asked, as alerts and Home show
+    them) and those `waiting_since` and `waiting_period_start` read. Every user of the
+    board draws and computes from it what it would from the whole ticket. The same
+    ticket when nothing would go (no copy)."""
+    messages = ticket.messages
+    if not messages:
+        return ticket
+    kept = read_for_waiting(messages)
+    first = ticket.first_customer_message()
+    if first is not None:
+        kept.add(next(i for i, message in enumerate(messages) if message is first))
+    if len(kept) == len(messages):
+        return ticket
+    return ticket.model_copy(update={"messages": [messages[i] for i in sorted(kept)]})
+
+
 @dataclass(frozen=True)
 class BoardSnapshot:
-    """Every open ticket as one read found them (newest first), when that read began,
-    and how many Mava requests (pages) it took."""
+    """Every open ticket as one read found them (newest first; only the messages the
+    desk reads: `desk_messages`), when that read began, and how many Mava requests
+    (pages) it took."""
 
     tickets: list[Ticket]
     read_at: datetime
@@ -100,6 +128,7 @@ class OpenBoard:
         `read_at` and the cache's age stay those of the read."""
         if self._last is None:
             return
+        ticket = desk_messages(ticket)
         rest = [t for t in self._last.tickets if t.id != ticket.id]
         if ticket.status in OPEN_STATUSES:
             at = next((i for i, t in enumerate(self._last.tickets) if t.id == ticket.id), 0)
@@ -165,8 +194,8 @@ class OpenBoard:
                 pages += 1
                 empty = empty and not page.tickets
                 for ticket in page.tickets:
-                    if ticket.status in OPEN_STATUSES:
-                        found.setdefault(ticket.id, ticket)
+                    if ticket.status in OPEN_STATUSES and ticket.id not in found:
+                        found[ticket.id] = desk_messages(ticket)
             if empty:
                 break  # the first empty year ends it (see delivery.queries)
             end -= YEAR

@@ -1,4 +1,5 @@
-"""The open-tickets board (#14): complete, cached, one read however many ask at once."""
+"""The open-tickets board (#14): complete, cached, one read however many ask at once,
+keeping of each ticket only the messages the desk reads."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mava_bridge.domain.tickets import OPEN_STATUSES
+from mava_bridge.domain.waiting import waiting_period_start, waiting_since
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.ratelimit import background
@@ -159,3 +161,30 @@ async def test_a_ticket_read_back_after_a_write_replaces_its_old_self(
     board.update(await mava.get_ticket(ticket["_id"]))
     assert ticket["_id"] not in {t.id for t in (await board.snapshot()).tickets}
     assert len((await board.snapshot()).tickets) == len(before.tickets) - 1
+
+
+async def test_the_board_keeps_only_the_messages_the_desk_reads(
+    mava_sandbox: RunningSandbox, mava: MavaClient
+) -> None:
+    sandbox = mava_sandbox.sandbox
+    ticket = sandbox.add_ticket(status="Open", messages=["first question"])
+    for n in range(30):
+        sandbox.agent_writes(ticket["_id"], f"answer {n}", agent="Jane Smith")
+        sandbox.customer_writes(ticket["_id"], f"again {n}")
+    sandbox.agent_writes(ticket["_id"], "a note", agent="Jane Smith", note=True)
+    sandbox.customer_writes(ticket["_id"], "still there?")
+    board = OpenBoard(mava)
+    [kept] = [t for t in (await board.snapshot()).tickets if t.id == ticket["_id"]]
+    whole = await mava.get_ticket(ticket["_id"])
+    assert [m.content for m in kept.messages or []] == [
+        "first question",
+        "answer 29",
+        "again 29",
+        "still there?",
+    ]
+    assert waiting_since(kept) == waiting_since(whole) is not None
+    assert waiting_period_start(kept) == waiting_period_start(whole)
+    sandbox.agent_writes(ticket["_id"], "done soon", agent="Jane Smith")
+    board.update(await mava.get_ticket(ticket["_id"]))  # read back after a write: kept the same way
+    [kept] = [t for t in (await board.snapshot()).tickets if t.id == ticket["_id"]]
+    assert [m.content for m in kept.messages or []] == ["first question", "done soon"]
