@@ -124,19 +124,24 @@ class DigestService:
         return DigestPreview(tickets, self.render(tickets, filters, zone))
 
     def render(self, tickets: list[Ticket], filters: Filters, tz_name: str) -> list[Message]:
+        # Drawn only as far as they are posted: 5,000 tickets would otherwise make
+        # 5,000 items' blocks for the few hundred the message limit lets through.
         messages = self.parts.renderer.digest_messages(
             tickets,
             link=self.parts.link,
             now=self.parts.clock(),
             description=describe_filters(filters),
             tz_name=tz_name,
+            max_messages=self._message_limit,
         )
-        if len(messages) <= self._message_limit:
+        listed = len(self.parts.renderer.sort_for_digest(tickets))
+        drawn = sum(len(self.parts.renderer.listed_tickets(message)) for message in messages)
+        if drawn >= listed:
             return messages
         kept = messages[: self._message_limit - 1]
         shown = sum(len(self.parts.renderer.listed_tickets(message)) for message in kept)
         dashboard = str(self.parts.settings.mava_dashboard_url).rstrip("/")
-        more = len(self.parts.renderer.sort_for_digest(tickets)) - shown
+        more = listed - shown
         kept.append(self.parts.renderer.more_tickets(more, dashboard))
         return kept
 

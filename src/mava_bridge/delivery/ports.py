@@ -128,8 +128,10 @@ class Renderer(Protocol):
         now: datetime,
         description: str,
         tz_name: str,
+        max_messages: int | None = None,
     ) -> list[Message]:
-        """The channel message first, then the thread replies."""
+        """The channel message first, then the thread replies (no more than
+        `max_messages`: the tickets after them are not drawn)."""
         ...
 
     def digest_thread_messages(

@@ -589,3 +589,27 @@ def test_replace_item_swaps_one_item_only() -> None:
     )
     assert len(again) == len(original)
     assert b.replace_item(original, "f" * 24, new_item) == original
+
+
+def test_a_capped_digest_draws_only_the_tickets_it_posts() -> None:
+    base = datetime(2026, 3, 1, tzinfo=UTC)
+    tickets = [
+        make_ticket(
+            _id=f"{i:024x}", priority=2, createdAt=(base + i * timedelta(minutes=1)).isoformat()
+        )
+        for i in range(1000)
+    ]
+    drawn: list[str] = []
+
+    def counting_link(ticket_id: str) -> str:
+        drawn.append(ticket_id)
+        return link(ticket_id)
+
+    whole = b.digest_messages(tickets, link=link, now=NOW, description="x")
+    capped = b.digest_messages(
+        tickets, link=counting_link, now=NOW, description="x", max_messages=3
+    )
+    assert capped == whole[:3]  # the same first messages, packed the same way
+    listed = sum(len(b.listed_tickets(message)) for message in capped)
+    # One more is drawn to learn it does not fit; the 950-odd after it never are.
+    assert listed <= len(set(drawn)) <= listed + 1 < 60

@@ -8,7 +8,7 @@ rest of the message as it was.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -133,16 +133,19 @@ def digest_messages(
     description: str,
     max_items_per_message: int = DEFAULT_ITEMS_PER_MESSAGE,
     tz_name: str = "UTC",
+    max_messages: int | None = None,
 ) -> list[list[Block]]:
     """The digest as messages: the first for the channel, the rest as thread replies.
 
-    Each message holds at most `max_items_per_message` tickets and 50 blocks.
+    Each message holds at most `max_items_per_message` tickets and 50 blocks; with
+    `max_messages`, only the first that many messages are drawn (the caller says how
+    many tickets they leave out).
     """
     ordered = sort_for_digest(tickets)
     if not ordered:
         return [empty_digest(now, description, tz_name)]
     first = digest_header(len(ordered), now, tz_name, description)
-    messages = _pack(_units(ordered, link, now), max_items_per_message, first)
+    messages = _pack(_units(ordered, link, now), max_items_per_message, first, max_messages)
     if len(messages) > 1:
         shown = len(listed_tickets(first))
         rest = len(ordered) - shown
@@ -175,10 +178,10 @@ def listed_tickets(message: Sequence[Block]) -> list[str]:
     ]
 
 
-def _units(ordered: Sequence[Ticket], link: LinkFor, now: datetime) -> list[list[Block]]:
-    """One unit per item, led by its group's label when it opens the group."""
+def _units(ordered: Sequence[Ticket], link: LinkFor, now: datetime) -> Iterator[list[Block]]:
+    """One unit per item, led by its group's label when it opens the group; made as
+    packed, so a digest cut at its last message never draws the tickets it leaves out."""
     counts = {g: sum(1 for tk in ordered if _group(tk) == g) for g in _GROUPS}
-    units: list[list[Block]] = []
     previous: object = object()
     for ticket in ordered:
         group = _group(ticket)
@@ -188,14 +191,17 @@ def _units(ordered: Sequence[Ticket], link: LinkFor, now: datetime) -> list[list
             unit.append(context(label))
             previous = group
         unit.extend(digest_item(ticket, link=link, now=now, follow=True))
-        units.append(unit)
-    return units
+        yield unit
 
 
 def _pack(
-    units: Sequence[list[Block]], max_items_per_message: int, first: list[Block]
+    units: Iterable[list[Block]],
+    max_items_per_message: int,
+    first: list[Block],
+    max_messages: int | None = None,
 ) -> list[list[Block]]:
-    """Units into messages after `first` (a header, or [] for thread replies only)."""
+    """Units into messages after `first` (a header, or [] for thread replies only);
+    with `max_messages`, no more messages than that (the units after them unread)."""
     per_message = max(1, max_items_per_message)
     messages: list[list[Block]] = [first]
     items_in_current = 0
@@ -204,6 +210,8 @@ def _pack(
         # A channel message keeps one block free for the "more in the thread" note.
         room = t.MESSAGE_BLOCKS - (1 if first and current is first else 0)
         if items_in_current >= per_message or len(current) + len(unit) > room:
+            if max_messages is not None and len(messages) >= max_messages:
+                break
             messages.append([])
             items_in_current = 0
         messages[-1].extend(unit)
@@ -270,9 +278,15 @@ class DigestRenderer:
         now: datetime,
         description: str,
         tz_name: str,
+        max_messages: int | None = None,
     ) -> list[list[Block]]:
         return digest_messages(
-            tickets, link=link, now=now, description=description, tz_name=tz_name
+            tickets,
+            link=link,
+            now=now,
+            description=description,
+            tz_name=tz_name,
+            max_messages=max_messages,
         )
 
     def digest_thread_messages(
