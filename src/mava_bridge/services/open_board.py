@@ -93,12 +93,15 @@ class OpenBoard:
         *,
         refresh_seconds: float = 60.0,
         max_years: int = 5,
+        budget: tuple[int, float] = (90, 30.0),
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.mava = mava
         self.refresh_seconds = refresh_seconds
         self.max_years = max(1, max_years)
+        self._budget = budget  # Mava's limit per window, of which the board takes a sixth
+        self._kept_for = refresh_seconds  # how long the last read is served by default
         self._clock = clock
         self._now = now
         self._last: BoardSnapshot | None = None
@@ -114,6 +117,7 @@ class OpenBoard:
             mava,
             refresh_seconds=settings.desk_refresh_seconds,
             max_years=settings.digest_max_years,
+            budget=(settings.mava_rate_limit, settings.mava_rate_window_seconds),
             now=now,
         )
 
@@ -137,10 +141,11 @@ class OpenBoard:
 
     async def snapshot(self, *, max_age: float | None = None) -> BoardSnapshot:
         """Open tickets read no more than `max_age` seconds ago (default: the refresh
-        interval): from memory, from the read under way, or from a new read. A read
-        counts from when it began, so data seen after a change is never served as
-        newer than it is. Raises MavaError if the read it needs fails."""
-        limit = self.refresh_seconds if max_age is None else max(0.0, max_age)
+        interval, or longer when a read costs more than the board's share of the Mava
+        budget: see `kept_for`): from memory, from the read under way, or from a new
+        read. A read counts from when it began, so data seen after a change is never
+        served as newer than it is. Raises MavaError if the read it needs fails."""
+        limit = self._kept_for if max_age is None else max(0.0, max_age)
         while True:
             now = self._clock()
             if self._last is not None and now - self._last_started <= limit:
@@ -154,6 +159,26 @@ class OpenBoard:
                 await asyncio.wait({current.task})
                 continue
             return await asyncio.shield(current.task)
+
+    @property
+    def kept_for(self) -> float:
+        """Seconds a read is served to callers that do not ask for newer data."""
+        return self._kept_for
+
+    def _pace(self, pages: int) -> None:
+        """Serve a read long enough that reading the board (every open ticket, with
+        messages, for the desk jobs each DESK_REFRESH_SECONDS) spends at most a sixth of
+        the Mava budget: thread sync may take a third, and alerts, digests and people
+        need the rest. 5,000 open tickets (51 pages) at 90 per 30 s: every 102 s."""
+        limit, window = self._budget
+        kept = max(self.refresh_seconds, pages * window / max(1, limit // 6))
+        if kept > self.refresh_seconds and kept != self._kept_for:
+            log.info(
+                "open board kept longer than DESK_REFRESH_SECONDS to stay within a sixth "
+                "of the Mava budget",
+                extra={"pages": pages, "seconds": round(kept, 1)},
+            )
+        self._kept_for = kept
 
     def _start(self, now: float) -> _Read:
         task = asyncio.get_running_loop().create_task(self._read_all(now))
@@ -172,6 +197,7 @@ class OpenBoard:
         if error is None:
             if self._last is None or read.started >= self._last_started:
                 self._last, self._last_started = task.result(), read.started
+                self._pace(self._last.pages)
         else:
             log.warning("open board: Mava read failed", extra={"error": type(error).__name__})
 

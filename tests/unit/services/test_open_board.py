@@ -188,3 +188,25 @@ async def test_the_board_keeps_only_the_messages_the_desk_reads(
     board.update(await mava.get_ticket(ticket["_id"]))  # read back after a write: kept the same way
     [kept] = [t for t in (await board.snapshot()).tickets if t.id == ticket["_id"]]
     assert [m.content for m in kept.messages or []] == ["first question", "done soon"]
+
+
+async def test_a_costly_read_is_kept_so_the_board_spends_a_sixth_of_the_budget(
+    mava_sandbox: RunningSandbox, mava: MavaClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    board = OpenBoard(mava, refresh_seconds=1, budget=(90, 30.0), clock=clock)
+    with caplog.at_level("INFO", logger="mava_bridge.services.open_board"):
+        first = await board.snapshot()
+    # 15 of every 90 requests per 30 s: each page read buys 2 s of serving from memory.
+    assert first.pages >= 2 and board.kept_for == first.pages * 2.0
+    assert any("a sixth of the Mava budget" in r.getMessage() for r in caplog.records)
+    clock.now += board.kept_for - 0.5  # past DESK_REFRESH_SECONDS, within the share
+    assert await board.snapshot() is first and board.reads == 1
+    assert await board.snapshot(max_age=0.1) is not first  # Refresh still reads anew
+    clock.now += board.kept_for + 0.5
+    await board.snapshot()
+    assert board.reads == 3
+    # A budget the reads hardly touch keeps DESK_REFRESH_SECONDS.
+    roomy = OpenBoard(mava, refresh_seconds=1, budget=(100_000, 30.0), clock=clock)
+    await roomy.snapshot()
+    assert roomy.kept_for == 1
