@@ -70,11 +70,10 @@ async def test_created_ticket_survives_a_restart_once_and_followed(
             values = {"customer_email": EMAIL, "text": "Card declined at checkout"}
             submitted = await sender.submit_view("create_ticket_modal", values, view=view)
             assert submitted.status_code == 200
-            # Killed once the follow is recorded: the card goes out before that (a kill
-            # right after it leaves the ticket unfollowed), the modal's result after.
-            followed = "Following it in the message's thread."
-            await wait_for(lambda: followed in json.dumps(slack.view(view_id)), 20, "the follow")
-            assert "Following this ticket" in thread_text()
+            # Killed the moment the card is in the thread: the follow is written before
+            # the card is posted, so the card alone proves the follow (the modal's
+            # result may never be sent).
+            await wait_for(lambda: "Following this ticket" in thread_text(), 20, "the card")
         first.send_signal(signal.SIGKILL)
         await first.wait()
     finally:

@@ -1,8 +1,9 @@
 """Following a ticket just created from Slack, where it came from.
 
-From a message (the shortcut) the ticket's card is posted in that message's thread and
-the follow is recorded on that thread, so Mava's side of the conversation continues
-under the message people were discussing. From `/mava create` (no message) the card is
+From a message (the shortcut) the follow is recorded on that message's thread and the
+ticket's card is posted there (in that order, so a card never claims a follow that a
+crash left unwritten), so Mava's side of the conversation continues under the message
+people were discussing. From `/mava create` (no message) the card is
 posted in the channel and followed in its own thread, as `/mava follow` does. A thread
 that already mirrors another ticket keeps it: the new one gets a card of its own.
 
@@ -46,41 +47,95 @@ async def follow_new_ticket(
     except MavaError as exc:
         log.warning("new ticket not read back", extra={"error": type(exc).__name__})
         return f"Mava did not show it back yet, so it is not followed here. {later}"
-    if thread_ts and await deps.follows.for_thread(channel_id, thread_ts) is not None:
-        thread_ts = None  # that thread mirrors another ticket
-    for in_thread in ([thread_ts] if thread_ts else []) + [None]:
+    if thread_ts and await deps.follows.for_thread(channel_id, thread_ts) is None:
+        said = await _follow_in_thread(deps, client, person, ticket, channel_id, thread_ts, later)
+        if said is not None:
+            return said
+    # No message, a thread that mirrors another ticket, or one taken a moment ago.
+    return await _follow_in_card(deps, client, person, ticket, channel_id, later)
+
+
+async def _follow_in_thread(
+    deps: Deps,
+    client: AsyncWebClient,
+    person: SlackPerson,
+    ticket: Ticket,
+    channel_id: str,
+    thread_ts: str,
+    later: str,
+) -> str | None:
+    """Follow in the message's thread, then post the card there. The follow is written
+    first (the thread is known): a crash between the two leaves a follow whose card is
+    missing, new messages still arriving, never a card saying "Following" with nothing
+    behind it. None: the thread was taken a moment ago."""
+    try:
+        _, created = await deps.follows.follow(
+            actor(person, channel_id),
+            ticket.id,
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+            ticket_created_at=ticket.created_at,
+            via="create",
+        )
+    except ThreadTaken:
+        return None
+    except Exception:
+        log.exception("new ticket's follow not recorded")
+        return f"Its follow could not be recorded, so it is not followed. {later}"
+    if not created:
+        return "It is already followed in this channel."
+    try:
+        await _post_card(client, ticket, deps, channel_id, thread_ts)
+    except Exception as exc:
         try:
-            posted = await _post_card(client, ticket, deps, channel_id, in_thread)
-        except Exception as exc:
-            error = slack_error(exc)
-            log.warning("new ticket's card not posted (%s)", error, extra={"error": error})
-            if error_code(getattr(exc, "response", None)) in _NOT_THERE:
-                return f"I can't post in this channel ({error}), so it is not followed. {later}"
-            return f"Slack refused its card ({error}), so it is not followed. {later}"
-        follow_ts = in_thread or posted
-        try:
-            _, created = await deps.follows.follow(
-                actor(person, channel_id),
-                ticket.id,
-                channel_id=channel_id,
-                thread_ts=follow_ts,
-                ticket_created_at=ticket.created_at,
-                via="create",
+            await deps.follows.unfollow(
+                actor(person, channel_id), ticket.id, channel_id=channel_id, via="create"
             )
-        except ThreadTaken:  # taken a moment ago: post a card of its own instead
-            await _delete_quietly(client, channel_id, posted)
-            continue
         except Exception:
-            log.exception("new ticket's follow not recorded")
-            await _delete_quietly(client, channel_id, posted)
-            return f"Its follow could not be recorded, so it is not followed. {later}"
-        if not created:
-            await _delete_quietly(client, channel_id, posted)
-            return "It is already followed in this channel."
-        if in_thread:
-            return "Following it in the message's thread."
-        return "Its card is posted in this channel; following it in the card's thread."
-    return f"It is not followed. {later}"  # pragma: no cover - the loop always returns
+            log.exception("new ticket's follow not undone after its card was refused")
+        return _refused(exc, later)
+    return "Following it in the message's thread."
+
+
+async def _follow_in_card(
+    deps: Deps,
+    client: AsyncWebClient,
+    person: SlackPerson,
+    ticket: Ticket,
+    channel_id: str,
+    later: str,
+) -> str:
+    """Post a card in the channel and follow the ticket in the card's own thread (its
+    ts is known only once posted; a card whose follow is not recorded is deleted)."""
+    try:
+        posted = await _post_card(client, ticket, deps, channel_id, None)
+    except Exception as exc:
+        return _refused(exc, later)
+    try:
+        _, created = await deps.follows.follow(
+            actor(person, channel_id),
+            ticket.id,
+            channel_id=channel_id,
+            thread_ts=posted,
+            ticket_created_at=ticket.created_at,
+            via="create",
+        )
+    except Exception:
+        log.exception("new ticket's follow not recorded")
+        await _delete_quietly(client, channel_id, posted)
+        return f"Its follow could not be recorded, so it is not followed. {later}"
+    if not created:
+        await _delete_quietly(client, channel_id, posted)
+        return "It is already followed in this channel."
+    return "Its card is posted in this channel; following it in the card's thread."
+
+
+def _refused(exc: Exception, later: str) -> str:
+    error = slack_error(exc)
+    log.warning("new ticket's card not posted (%s)", error, extra={"error": error})
+    if error_code(getattr(exc, "response", None)) in _NOT_THERE:
+        return f"I can't post in this channel ({error}), so it is not followed. {later}"
+    return f"Slack refused its card ({error}), so it is not followed. {later}"
 
 
 async def _post_card(
