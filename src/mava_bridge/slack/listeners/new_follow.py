@@ -69,14 +69,7 @@ async def _follow_in_thread(
     missing, new messages still arriving, never a card saying "Following" with nothing
     behind it. None: the thread was taken a moment ago."""
     try:
-        _, created = await deps.follows.follow(
-            actor(person, channel_id),
-            ticket.id,
-            channel_id=channel_id,
-            thread_ts=thread_ts,
-            ticket_created_at=ticket.created_at,
-            via="create",
-        )
+        created = await _record(deps, person, ticket, channel_id, thread_ts)
     except ThreadTaken:
         return None
     except Exception:
@@ -112,14 +105,7 @@ async def _follow_in_card(
     except Exception as exc:
         return _refused(exc, later)
     try:
-        _, created = await deps.follows.follow(
-            actor(person, channel_id),
-            ticket.id,
-            channel_id=channel_id,
-            thread_ts=posted,
-            ticket_created_at=ticket.created_at,
-            via="create",
-        )
+        created = await _record(deps, person, ticket, channel_id, posted)
     except Exception:
         log.exception("new ticket's follow not recorded")
         await _delete_quietly(client, channel_id, posted)
@@ -128,6 +114,21 @@ async def _follow_in_card(
         await _delete_quietly(client, channel_id, posted)
         return "It is already followed in this channel."
     return "Its card is posted in this channel; following it in the card's thread."
+
+
+async def _record(
+    deps: Deps, person: SlackPerson, ticket: Ticket, channel_id: str, thread_ts: str
+) -> bool:
+    """Follow the new ticket in that thread; False if already followed in the channel."""
+    _, created = await deps.follows.follow(
+        actor(person, channel_id),
+        ticket.id,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        ticket_created_at=ticket.created_at,
+        via="create",
+    )
+    return created
 
 
 def _refused(exc: Exception, later: str) -> str:
