@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from mava_bridge.delivery.ports import Snapshot
+from mava_bridge.domain.send_window import paced_wait
 from mava_bridge.mava.models import Message, Ticket
 
 # Mava allows at most one year per search.
@@ -74,4 +75,4 @@ def search_windows(start: datetime, end: datetime) -> list[tuple[datetime, datet
 def sync_wait(pages: int, base: float, limit: int, window: float) -> float:
     """Seconds until the next sync: `base`, or longer after a sync that read `pages`
     requests, so thread sync spends at most a third of `limit` per `window`."""
-    return max(base, pages * window / max(1, limit // 3))
+    return paced_wait(pages, base, limit, window, share=3)

@@ -15,3 +15,10 @@ def seconds_until_free(sent: Sequence[float], now: float, cap: int, window: floa
     if len(inside) < cap:
         return 0.0
     return inside[len(inside) - cap] + window - now
+
+
+def paced_wait(pages: int, base: float, limit: int, window: float, share: int) -> float:
+    """Seconds before a recurring read runs again: `base`, or longer after a read of
+    `pages` requests, so that read spends at most 1/`share` of `limit` per `window`
+    (a share of a tiny budget rounds up to one request)."""
+    return max(base, pages * window / max(1, limit // share))

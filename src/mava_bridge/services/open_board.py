@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
+from mava_bridge.domain.send_window import paced_wait
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.domain.waiting import read_for_waiting
 from mava_bridge.mava.client import MavaClient
@@ -171,7 +172,7 @@ class OpenBoard:
         the Mava budget: thread sync may take a third, and alerts, digests and people
         need the rest. 5,000 open tickets (51 pages) at 90 per 30 s: every 102 s."""
         limit, window = self._budget
-        kept = max(self.refresh_seconds, pages * window / max(1, limit // 6))
+        kept = paced_wait(pages, self.refresh_seconds, limit, window, share=6)
         if kept > self.refresh_seconds and kept != self._kept_for:
             log.info(
                 "open board kept longer than DESK_REFRESH_SECONDS to stay within a sixth "
