@@ -10,15 +10,22 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import httpx
 from slack_sdk.errors import SlackApiError
 
 from mava_bridge.app import mava_client
-from mava_bridge.mava.errors import MavaEndpointNotFound, MavaError, MavaForbidden
+from mava_bridge.mava.errors import (
+    MavaEndpointNotFound,
+    MavaError,
+    MavaForbidden,
+    MavaUnavailable,
+)
 from mava_bridge.settings import FOR_RUN, Settings, read_settings
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.web import slack_client
 from mava_bridge.store.schema import UnknownRevision, schema_state, sqlite_file, sqlite_problem
 
+SLACK = "SLACK_API_URL (unset for real Slack)"
 SLACK_FIXES = {
     "invalid_auth": "SLACK_BOT_TOKEN is not a valid bot token: copy the Bot User OAuth Token "
     "(xoxb-...) from the app's OAuth & Permissions page",
@@ -26,6 +33,20 @@ SLACK_FIXES = {
     "not_authed": "SLACK_BOT_TOKEN is missing",
     "account_inactive": "the workspace or bot user behind SLACK_BOT_TOKEN is deactivated",
 }
+
+
+NETWORK = "this machine's network: DNS, firewall or proxy"
+
+
+def unreachable(url: str, setting: str, cause: BaseException) -> str:
+    """A host that gave no answer: the URL, the cause, the setting that names the host and
+    the network. Waiting does not fix a wrong URL or a closed firewall, so no 'try again'."""
+    return f"cannot reach {url} ({_describe(cause)}): check {setting} and {NETWORK}"
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()[:200]
+    return f"{type(exc).__name__}{': ' + text if text else ''}"
 
 
 @dataclass(frozen=True)
@@ -48,9 +69,7 @@ async def check_slack(settings: Settings) -> CheckResult:
         error = slack_error(exc)
         return CheckResult("slack", False, f"{error}: {SLACK_FIXES.get(error, 'see Slack docs')}")
     except Exception as exc:
-        return CheckResult(
-            "slack", False, f"cannot reach {settings.slack_api_url} ({type(exc).__name__})"
-        )
+        return CheckResult("slack", False, unreachable(str(settings.slack_api_url), SLACK, exc))
     finally:
         session = getattr(client, "session", None)
         if session is not None:
@@ -84,9 +103,8 @@ async def check_socket_mode(settings: Settings) -> CheckResult:
         fix = APP_TOKEN_FIXES.get(error, "see Slack's apps.connections.open docs")
         return CheckResult("socket mode", False, f"apps.connections.open: {error}: {fix}")
     except Exception as exc:
-        return CheckResult(
-            "socket mode", False, f"cannot reach {settings.slack_api_url} ({type(exc).__name__})"
-        )
+        reason = unreachable(str(settings.slack_api_url), SLACK, exc)
+        return CheckResult("socket mode", False, reason)
     finally:
         session = getattr(client, "session", None)
         if session is not None:
@@ -105,9 +123,21 @@ async def check_mava(settings: Settings) -> CheckResult:
             categories = await mava.list_categories()
         except (MavaForbidden, MavaEndpointNotFound) as exc:
             return CheckResult("mava", False, exc.user_message)  # names the URL already
+        except MavaUnavailable as exc:
+            return CheckResult("mava", False, _mava_unreachable(url, settings, exc))
         except MavaError as exc:
             return CheckResult("mava", False, f"GET {url}: {exc.user_message}{_cause(exc)}")
     return CheckResult("mava", True, f"GET {url} answered ({len(categories)} categories)")
+
+
+def _mava_unreachable(url: str, settings: Settings, exc: MavaUnavailable) -> str:
+    cause = exc.__cause__ or exc
+    if isinstance(cause, httpx.TimeoutException):
+        return (
+            f"no answer from {url} within MAVA_TIMEOUT_SECONDS ({settings.mava_timeout_seconds:g}"
+            f" s; {_describe(cause)}): check MAVA_API_URL and {NETWORK}"
+        )
+    return unreachable(url, "MAVA_API_URL", cause)
 
 
 def _cause(exc: BaseException) -> str:
@@ -128,8 +158,9 @@ async def check_database(settings: Settings) -> CheckResult:
     try:
         state = await schema_state(settings.database_url)
         if path is not None and not path.exists():
-            detail = f"{path} does not exist yet; `mava-bot run` will create it and {state.due}"
-            return CheckResult("database", True, f"{detail} migrations")
+            plural = "s" if state.due != 1 else ""
+            detail = f"{path} does not exist yet; `mava-bot run` will create it and apply"
+            return CheckResult("database", True, f"{detail} {state.due} migration{plural}")
     except UnknownRevision as exc:
         return CheckResult(
             "database",
@@ -180,7 +211,7 @@ async def check_channels(settings: Settings) -> list[CheckResult]:
                 results.append(CheckResult(label, False, f"{error}: {fix}"))
                 continue
             except Exception as exc:
-                reason = f"cannot reach {settings.slack_api_url} ({type(exc).__name__})"
+                reason = unreachable(str(settings.slack_api_url), SLACK, exc)
                 results.append(CheckResult(label, False, reason))
                 continue
             info = response.get("channel") or {}

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import entry_points
+from importlib.metadata import PackageNotFoundError, entry_points, version
 
 PLUGIN_GROUP = "mava_bridge.commands"
+DISTRIBUTION = "mava-slack-bridge"
+
+
+def installed_version() -> str:
+    """The version of the installed package (its metadata, what pip or pipx installed)."""
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown (the mava-slack-bridge package is not installed)"
 
 
 def _run(argv: list[str]) -> int:
@@ -60,7 +69,8 @@ COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
 
 USAGE = "usage: mava-bot COMMAND [options]\n\nWork Mava tickets from Slack.\n\ncommands:\n" + (
     "\n".join(f"  {name:<9} {about}" for name, (about, _) in COMMANDS.items())
-    + "\n\nRun `mava-bot COMMAND --help` for the options of a command."
+    + "\n\nRun `mava-bot COMMAND --help` for the options of a command; "
+    "`mava-bot --version` for the version."
 )
 
 
@@ -69,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args or args[0] in {"-h", "--help", "help"}:
         print(USAGE)
         return 0 if args else 2
+    if args[0] in {"--version", "-V"}:
+        print(f"mava-bot {installed_version()}")
+        return 0
     name, rest = args[0], args[1:]
     if name not in COMMANDS:
         print(f"mava-bot: unknown command {name!r}\n\n{USAGE}", file=sys.stderr)

@@ -8,19 +8,35 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import subprocess
 import sys
-from collections.abc import AsyncIterator
+import tomllib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
 from running import bot_env, free_port
 
-from mava_bridge.check import check_channels, check_database, check_mava, run_checks
+from mava_bridge.check import (
+    CheckResult,
+    check_channels,
+    check_database,
+    check_mava,
+    check_slack,
+    check_socket_mode,
+    run_checks,
+)
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database, alembic_config
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
-from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+from mava_sandbox.slack_stub import (
+    DEFAULT_APP_TOKEN,
+    DEFAULT_BOT_TOKEN,
+    SlackStub,
+    running_slack_stub,
+)
 from mava_sandbox.stack import stack_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,17 +171,53 @@ async def test_channels_are_not_asked_with_a_rejected_token(
 # --- Mava -----------------------------------------------------------------------------
 
 
-async def test_an_unreachable_mava_names_the_url_and_the_cause(
+NETWORK = "this machine's network: DNS, firewall or proxy"
+
+
+async def test_an_unreachable_mava_names_the_url_the_setting_and_the_network(
     services: tuple[RunningSandbox, SlackStub], tmp_path: Path
 ) -> None:
+    """Waiting does not fix a wrong URL or a closed firewall: the line says what to check."""
     closed = f"http://127.0.0.1:{free_port()}"
     result = await check_mava(settings_for(services, tmp_path, mava_api_url=closed))
     assert not result.ok
+    line = result.line()
+    assert line.startswith(f"FAIL  mava: cannot reach {closed}/api/categories (ConnectError")
+    assert line.endswith(f"): check MAVA_API_URL and {NETWORK}")
+    assert "Try again" not in line and "check-mava-key" not in line
+
+
+async def test_a_mava_that_never_answers_names_the_timeout_and_the_setting(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    mava, _ = services
+    mava.sandbox.inject("timeout", path="/api/categories", times=None)
+    settings = settings_for(services, tmp_path, mava_timeout_seconds=0.5)
+    result = await check_mava(settings)
+    assert not result.ok
     assert result.line().startswith(
-        f"FAIL  mava: GET {closed}/api/categories: Mava could not be reached. "
-        "Try again in a moment. (cause: ConnectError"
+        f"FAIL  mava: no answer from {mava.url}/api/categories within MAVA_TIMEOUT_SECONDS"
+        " (0.5 s; ReadTimeout"
     )
-    assert "check-mava-key" not in result.line()
+    assert result.line().endswith(f"): check MAVA_API_URL and {NETWORK}")
+    assert "Try again" not in result.line()
+
+
+@pytest.mark.parametrize("check", [check_slack, check_socket_mode])
+async def test_an_unreachable_slack_names_the_url_the_setting_and_the_network(
+    services: tuple[RunningSandbox, SlackStub],
+    tmp_path: Path,
+    check: Callable[[Settings], Awaitable[CheckResult]],
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/api/"
+    settings = settings_for(
+        services, tmp_path, slack_api_url=closed, slack_app_token=DEFAULT_APP_TOKEN
+    )
+    result = await check(settings)
+    assert not result.ok
+    assert result.detail.startswith(f"cannot reach {closed} (ClientConnectorError: ")
+    assert result.detail.endswith(f"): check SLACK_API_URL (unset for real Slack) and {NETWORK}")
+    assert DEFAULT_BOT_TOKEN not in result.line() and DEFAULT_APP_TOKEN not in result.line()
 
 
 async def test_a_working_mava_names_the_url(
@@ -222,6 +274,9 @@ async def test_a_wrong_mava_url_is_told_by_the_check_command(
 # Every migration we ship, and the newest: the sentences below name them.
 MIGRATIONS = list(ScriptDirectory.from_config(alembic_config()).walk_revisions())
 HEAD, COUNT = MIGRATIONS[0].revision, len(MIGRATIONS)
+# The files shipped: the count is theirs, not a number written into the code.
+SHIPPED = sorted((ROOT / "src/mava_bridge/store/migrations/versions").glob("0*.py"))
+assert COUNT == len(SHIPPED) > 1
 
 
 async def test_a_new_sqlite_database_is_not_created(
@@ -231,7 +286,7 @@ async def test_a_new_sqlite_database_is_not_created(
     assert result.ok
     assert result.detail == (
         f"{tmp_path / 'bot.db'} does not exist yet; `mava-bot run` will create it and"
-        f" {COUNT} migrations"
+        f" apply {COUNT} migrations"
     )
     assert entries(tmp_path) == []
 
@@ -343,3 +398,52 @@ async def test_check_passes_and_leaves_no_trace(
     assert entries(tmp_path) == []  # no database file
     assert slack.calls("chat.postMessage") == []
     assert [(r.method, r.path) for r in mava.sandbox.requests] == [("GET", "/api/categories")]
+
+
+async def test_check_with_both_hosts_unreachable_says_what_to_fix(tmp_path: Path) -> None:
+    """As a team whose firewall blocks the way out sees it: one line per host, each naming
+    the setting and the network, and the database line naming the migrations to apply."""
+    mava_url = f"http://127.0.0.1:{free_port()}"
+    slack_url = f"http://127.0.0.1:{free_port()}/api/"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MAVA_"))}
+    env.update(
+        SLACK_BOT_TOKEN=DEFAULT_BOT_TOKEN,
+        SLACK_APP_TOKEN=DEFAULT_APP_TOKEN,
+        SLACK_API_URL=slack_url,
+        MAVA_API_TOKEN="check-mava-key",
+        MAVA_API_URL=mava_url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        DIGEST_CHANNEL="C0DIGEST",
+    )
+    code, out = await run_check(env, tmp_path)
+    assert code == 1, out
+    lines = out.splitlines()
+    assert lines[:2] == [
+        "OK    settings: loaded",
+        f"OK    database: {tmp_path / 'bot.db'} does not exist yet; `mava-bot run` will create"
+        f" it and apply {len(SHIPPED)} migrations",
+    ]
+    slack_fix = f"check SLACK_API_URL (unset for real Slack) and {NETWORK}"
+    assert lines[2].startswith(f"FAIL  slack: cannot reach {slack_url} (")
+    assert lines[2].endswith(slack_fix)
+    assert lines[3].startswith(f"FAIL  mava: cannot reach {mava_url}/api/categories (")
+    assert lines[3].endswith(f"check MAVA_API_URL and {NETWORK}")
+    assert lines[4].startswith(f"FAIL  socket mode: cannot reach {slack_url} (")
+    assert lines[4].endswith(slack_fix)
+    assert len(lines) == 5  # no channel line: the bot token could not be tried
+    assert "Try again" not in out and "Traceback" not in out
+    assert DEFAULT_BOT_TOKEN not in out and "check-mava-key" not in out
+    assert entries(tmp_path) == []
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version_is_the_installed_package_version(flag: str) -> None:
+    """From the installed metadata (what pip or pipx installed), so it is the release."""
+    script = Path(sys.executable).with_name("mava-bot")
+    result = subprocess.run(
+        [str(script), flag], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == f"mava-bot {version('mava-slack-bridge')}\n"
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert version("mava-slack-bridge") == pyproject["project"]["version"]
