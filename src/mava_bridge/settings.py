@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Collection
+from pathlib import Path
 from typing import Annotated, Any, Final, Literal, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,6 +36,7 @@ from mava_bridge.settings_problems import (
     TOKEN_KINDS,
     WANTED_PREFIX,
     describe_errors,
+    dotenv_problems,
 )
 
 CommaList = Annotated[tuple[str, ...], NoDecode]
@@ -46,6 +48,11 @@ FOR_MAVA: Final = ("MAVA_API_TOKEN",)
 
 CHANNELS: Final = ("audit_channel", "digest_channel", "alert_channel")
 CHANNEL_ID: Final = re.compile(r"[CG][A-Z0-9]{2,}")
+# Slack ids are capitals and digits: members U... (W... on Enterprise Grid), groups S...
+ID_SHAPES: Final = {
+    "allowed_slack_user_ids": (re.compile(r"[UW][A-Z0-9]+"), "a Slack member id"),
+    "allowed_slack_usergroup_ids": (re.compile(r"S[A-Z0-9]+"), "a Slack user group id"),
+}
 
 
 class Settings(BaseSettings):
@@ -173,6 +180,18 @@ class Settings(BaseSettings):
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator(*ID_SHAPES)
+    @classmethod
+    def _slack_ids(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        shape, kind = ID_SHAPES[str(info.field_name)]
+        wrong = [part for part in value if not shape.fullmatch(part)]
+        if len(wrong) == 1:
+            raise PydanticCustomError("slack_id", f"{wrong[0]!r} is not {kind}")
+        if wrong:
+            listed = ", ".join(repr(part) for part in wrong)
+            raise PydanticCustomError("slack_id", f"{listed} are not {kind[2:]}s")
         return value
 
     @field_validator("alert_min_priority", mode="before")
@@ -326,9 +345,17 @@ def read_settings(
             partial = Settings(**{**overrides, **defaults})
         except ValidationError:
             return None, problems
-        problems += partial.missing(required, invalid=invalid)
+        problems += partial.missing(required, invalid=invalid) + _dotenv(overrides)
         return None, sorted(problems, key=_field_order)
-    return settings, settings.missing(required)
+    return settings, settings.missing(required) + _dotenv(overrides)
+
+
+def _dotenv(overrides: dict[str, Any]) -> list[str]:
+    """The .env file's lines that docker --env-file would read differently."""
+    env_file = overrides.get("_env_file", Settings.model_config.get("env_file"))
+    if not isinstance(env_file, str | os.PathLike):
+        return []  # None (no .env read) or several files: only the usual one is checked
+    return dotenv_problems(Path(env_file))
 
 
 def load_settings(required: Collection[str] = (), **overrides: Any) -> Settings:

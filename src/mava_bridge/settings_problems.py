@@ -8,6 +8,7 @@ Kept beside `mava_bridge.settings`, which reads the settings and reports through
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Final
 
 from pydantic import ValidationError
@@ -35,7 +36,9 @@ FIND_CHANNEL_ID = (
 FIXES: dict[str, str] = {
     "SLACK_BOT_TOKEN": "copy the Bot User OAuth Token (xoxb-...) from your Slack app's "
     "OAuth & Permissions page",
-    "SLACK_SIGNING_SECRET": "copy the Signing Secret from your Slack app's Basic Information page",
+    "SLACK_SIGNING_SECRET": "copy the Signing Secret from your Slack app's Basic Information "
+    "page (HTTP mode), or use Socket Mode instead: set SLACK_APP_TOKEN (xapp-...), which needs "
+    "no signing secret",
     "SLACK_APP_TOKEN": "create an app-level token (xapp-...) with connections:write, or leave "
     "it unset for HTTP mode",
     "SLACK_API_URL": "leave unset for real Slack (https://slack.com/api/)",
@@ -45,10 +48,17 @@ FIXES: dict[str, str] = {
     "MAVA_TICKET_URL_TEMPLATE": "use a URL containing {ticket_id} (and optionally {dashboard})",
     "DATABASE_URL": "e.g. sqlite+aiosqlite:///./mava-bot.db or postgresql+asyncpg://user@host/db",
     "PORT": "a port number between 1 and 65535 (0 picks a free one)",
-    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    # A choice's error already lists the choices: the fix does not list them again.
+    "LOG_LEVEL": "leave it unset for INFO",
     "DIGEST_SCHEDULE": 'a 5-field crontab, e.g. "0 9 * * 1-5" for weekdays at 09:00',
     "DIGEST_TIMEZONE": "an IANA time zone name such as Europe/Berlin",
-    "ALERT_MIN_PRIORITY": "low, medium or high",
+    "ALERT_MIN_PRIORITY": "leave it unset for high",
+    "CREATE_TICKET_SOURCE_TYPE": "leave it unset for Mava's default",
+    "ALLOWED_SLACK_USER_IDS": "list member ids (U... or W..., capitals and digits) separated "
+    "by commas, not names: in Slack open the person's profile, click the three dots and "
+    "Copy member ID",
+    "ALLOWED_SLACK_USERGROUP_IDS": "list user group ids (S..., capitals and digits) "
+    "separated by commas, not @handles",
     "MAVA_TIMEOUT_SECONDS": "seconds to wait for Mava, more than 0 and at most 120 (default 10)",
     "MAVA_RATE_LIMIT": "requests per window allowed by Mava, at least 1 (default 90)",
     "MAVA_RATE_WINDOW_SECONDS": "the rate-limit window in seconds, more than 0 (default 30)",
@@ -68,6 +78,9 @@ FIXES: dict[str, str] = {
     "DIGEST_CHANNEL": FIND_CHANNEL_ID,
     "ALERT_CHANNEL": FIND_CHANNEL_ID,
 }
+
+# Problems that name the values at fault themselves (a list's bad entries) or have none.
+NAMES_ITS_VALUES: Final = frozenset({"missing", "slack_id"})
 
 # pydantic's own error types, said our way ({...} filled from the error's context).
 OWN_WORDS: Final = {
@@ -127,8 +140,36 @@ def describe_errors(error: ValidationError) -> list[str]:
         field = str(item["loc"][0]) if item["loc"] else ""
         name = field.upper() or "settings"
         problem = _in_own_words(item)
-        if field and field not in SECRETS and item["type"] != "missing":
+        if field and field not in SECRETS and item["type"] not in NAMES_ITS_VALUES:
             problem = f"{_shown(item['input'])} {problem}"
         fix = FIXES.get(name)
         lines.append(f"{name}: {problem}" + (f"; {fix}." if fix else "."))
     return lines
+
+
+# `NAME = value` or `NAME= value`: python-dotenv (how we read .env) drops the spaces;
+# `docker run --env-file` refuses a name with a space and keeps a space in a value. Read
+# the same file the same way in both, or name the line.
+_SPACED = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)(\s*)=(\s*)(\S?)")
+
+
+def dotenv_problems(path: Path) -> list[str]:
+    """Lines of a .env file that docker --env-file would read differently. Names the line
+    and the variable, never the value (it may be a secret)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []  # unreadable: pydantic-settings reports it, or it is not there
+    problems = []
+    for number, line in enumerate(lines, start=1):
+        match = _SPACED.match(line)
+        if match is None or line.lstrip().startswith("#"):
+            continue
+        name, before, after, value = match.groups()
+        if before or (after and value):
+            problems.append(
+                f"{path.name} line {number} ({name}): has spaces around =; write it as "
+                f"{name}=value, with no spaces (docker run --env-file would read it "
+                "differently: it refuses a name with a space and keeps a space in a value)."
+            )
+    return problems

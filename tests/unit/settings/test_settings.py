@@ -85,11 +85,46 @@ def test_defaults() -> None:
     ],
 )
 def test_comma_lists(monkeypatch: pytest.MonkeyPatch, raw: str, parsed: tuple[str, ...]) -> None:
+    groups = raw.replace("U", "S")  # user group ids start with S
     settings = settings_from(
-        monkeypatch, ALLOWED_SLACK_USER_IDS=raw, ALLOWED_SLACK_USERGROUP_IDS=raw
+        monkeypatch, ALLOWED_SLACK_USER_IDS=raw, ALLOWED_SLACK_USERGROUP_IDS=groups
     )
     assert settings.allowed_slack_user_ids == parsed
-    assert settings.allowed_slack_usergroup_ids == parsed
+    assert settings.allowed_slack_usergroup_ids == tuple(part.replace("U", "S") for part in parsed)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "said"),
+    [
+        ("ALLOWED_SLACK_USER_IDS", "jane", "'jane' is not a Slack member id"),
+        ("ALLOWED_SLACK_USER_IDS", "U0JANE,@sam", "'@sam' is not a Slack member id"),
+        (
+            "ALLOWED_SLACK_USER_IDS",
+            "u0jane, S0GROUP",
+            "'u0jane', 'S0GROUP' are not Slack member ids",
+        ),
+        ("ALLOWED_SLACK_USER_IDS", "U0JANE;U0SAM", "'U0JANE;U0SAM' is not a Slack member id"),
+        ("ALLOWED_SLACK_USERGROUP_IDS", "@support", "'@support' is not a Slack user group id"),
+        ("ALLOWED_SLACK_USERGROUP_IDS", "U0JANE", "'U0JANE' is not a Slack user group id"),
+    ],
+)
+def test_an_allow_list_entry_that_is_no_slack_id_is_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, raw: str, said: str
+) -> None:
+    """An allow-list of names would let nobody act, silently: ids are U.../W... (members)
+    or S... (user groups), capitals and digits."""
+    (line,) = problems(monkeypatch, **{name: raw})
+    assert line == f"{name}: {said}; {FIXES[name]}."
+
+
+def test_member_ids_of_both_shapes_are_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = settings_from(
+        monkeypatch,
+        ALLOWED_SLACK_USER_IDS="U0123ABC, W0GRID99",
+        ALLOWED_SLACK_USERGROUP_IDS="S0SUP",
+    )
+    assert settings.allowed_slack_user_ids == ("U0123ABC", "W0GRID99")
+    assert settings.allowed_slack_usergroup_ids == ("S0SUP",)
 
 
 def test_values_are_read_case_insensitively(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -210,6 +245,36 @@ def test_each_invalid_value_gives_one_line_with_a_fix(
     assert "Input should" not in line and "Value error" not in line
 
 
+CHOICES = {
+    "LOG_LEVEL": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "ALERT_MIN_PRIORITY": ("low", "medium", "high"),
+    "CREATE_TICKET_SOURCE_TYPE": ("web", "discord", "telegram", "telegram-group", "email"),
+}
+
+
+def test_every_choice_setting_is_covered() -> None:
+    literal = {
+        name.upper()
+        for name, field in Settings.model_fields.items()
+        if "Literal[" in str(field.annotation)
+    }
+    assert literal == set(CHOICES)
+
+
+@pytest.mark.parametrize("name", sorted(CHOICES))
+def test_a_bad_choice_lists_the_choices_once(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """'LOG_LEVEL: 'VERBOSE' is not one of ...; one of DEBUG, ...' said the list twice."""
+    (line,) = problems(monkeypatch, **{name: "verbose"})
+    said, _, fix = line.partition("; ")
+    choices = CHOICES[name]
+    assert said.endswith(
+        " is not one of " + ", ".join(repr(c) for c in choices[:-1]) + f" or {choices[-1]!r}"
+    )
+    assert fix == f"{FIXES[name]}."
+    # The fix says what to do, not the list again.
+    assert sum(choice.lower() in fix.lower() for choice in choices) <= 1, fix
+
+
 def test_several_problems_are_all_listed(monkeypatch: pytest.MonkeyPatch) -> None:
     lines = problems(
         monkeypatch,
@@ -259,6 +324,15 @@ def test_missing_tokens_for_run_are_listed_with_fixes(monkeypatch: pytest.Monkey
         "SLACK_BOT_TOKEN",
         "SLACK_SIGNING_SECRET",
     ]
+
+
+def test_a_missing_signing_secret_names_socket_mode_as_the_other_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = settings_from(monkeypatch, SLACK_BOT_TOKEN=SECRET, MAVA_API_TOKEN=MAVA_SECRET)
+    (line,) = settings.missing_for_run()
+    assert line.startswith("SLACK_SIGNING_SECRET: is not set; copy the Signing Secret")
+    assert "or use Socket Mode instead: set SLACK_APP_TOKEN (xapp-...)" in line
 
 
 def test_socket_mode_needs_no_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -371,6 +445,55 @@ def test_the_readme_example_pasted_on_one_line_is_caught(monkeypatch: pytest.Mon
         f"NAME=value; {FIXES['SLACK_BOT_TOKEN']}."
     )
     assert not any("s3cretpart" in line for line in lines)
+
+
+DOCKER_READS_IT = (
+    "has spaces around =; write it as {name}=value, with no spaces (docker run --env-file "
+    "would read it differently: it refuses a name with a space and keeps a space in a value)."
+)
+
+
+def test_a_dotenv_line_with_spaces_around_the_equals_sign_is_named() -> None:
+    """python-dotenv reads `NAME = value` as NAME=value; docker --env-file refuses it (or
+    keeps the space in the value): the same file must mean the same in both."""
+    Path(".env").write_text(
+        "# settings\n"
+        "PORT = 4000\n"
+        "SLACK_BOT_TOKEN= xoxb-1-2-s3cretpart\n"
+        "MAVA_API_TOKEN =s3cretpart\n"
+        "  # NOTE = not a setting\n"
+        "SLACK_SIGNING_SECRET=s3cretpart\n"
+        "DIGEST_CHANNEL=\n"
+        "ALERT_CHANNEL=   \n"
+    )
+    settings, lines = read_settings(FOR_RUN)
+    assert settings is not None  # read fine here: the problem is docker's reading
+    assert settings.port == 4000
+    assert lines == [
+        f".env line {n} ({name}): " + DOCKER_READS_IT.format(name=name)
+        for n, name in [(2, "PORT"), (3, "SLACK_BOT_TOKEN"), (4, "MAVA_API_TOKEN")]
+    ]
+    assert not any("s3cretpart" in line for line in lines)
+    with pytest.raises(SystemExit) as info:
+        load_settings(FOR_RUN)  # a problem like any other: start-up stops
+    assert info.value.code == 2
+
+
+def test_dotenv_spacing_is_listed_with_bad_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    Path(".env").write_text("PORT=http\nLOG_LEVEL = DEBUG\n")
+    settings, lines = read_settings()
+    assert settings is None
+    assert [line.split(":")[0] for line in lines] == ["PORT", ".env line 2 (LOG_LEVEL)"]
+
+
+def test_only_the_dotenv_file_is_checked_for_spacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment is not a file docker reads; and a run told to read no .env does not
+    look at one."""
+    monkeypatch.setenv("ALERT_CHANNEL", " C0ALERTS")
+    assert read_settings() == (Settings(), [])
+    Path(".env").write_text("PORT = 4000\n")
+    settings, lines = read_settings(_env_file=None)
+    assert settings is not None and settings.port == 3000 and lines == []
 
 
 def test_surrounding_spaces_are_forgiven(monkeypatch: pytest.MonkeyPatch) -> None:
