@@ -3,6 +3,8 @@
 # Run (Socket Mode): docker run --env-file .env -v mava-data:/data mava-bot
 # Run (HTTP mode):   docker run --env-file .env -v mava-data:/data -p 3000:3000 mava-bot
 
+# The base image is pinned by tag, not by digest (README, "Docker", says why and how to pin).
+
 # --- builder: resolve and install everything into a self-contained venv -----------------
 FROM python:3.11-slim AS builder
 
@@ -51,11 +53,12 @@ WORKDIR /app
 # /healthz and /metrics are served on PORT in both Socket Mode and HTTP mode.
 EXPOSE 3000
 
-# No curl in slim images: ask Python. Any non-200 answer (503 while a check fails, while
-# Socket Mode has had no connection for SOCKET_MODE_UNHEALTHY_SECONDS, or during
-# shutdown) or no answer marks the container unhealthy.
+# No curl in slim images: ask Python (src/mava_bridge/healthcheck.py), at HOST when the
+# bot is bound to one address, else on loopback. Any non-200 answer (503 while a check
+# fails, while Socket Mode has had no connection for SOCKET_MODE_UNHEALTHY_SECONDS, or
+# during shutdown) or no answer marks the container unhealthy.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import os, sys, urllib.request; r = urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4); sys.exit(0 if r.status == 200 else 1)"]
+    CMD ["python", "-m", "mava_bridge.healthcheck"]
 
 # The entrypoint starts as root only to hand /data to the app user (a volume or host
 # folder is often root-owned), then runs the command as `app` (src/mava_bridge/container.py).

@@ -114,9 +114,21 @@ def test_parser_handles_continuations_and_comments() -> None:
 def test_two_stages_on_the_python_version_we_support(stages: list[list[Instruction]]) -> None:
     assert len(stages) == 2
     builder, final = stages
-    assert re.fullmatch(r"python:3\.11-slim AS builder", builder[0].args, re.IGNORECASE)
-    assert final[0].args == "python:3.11-slim"
+    image = r"python:3\.11-slim(@sha256:[0-9a-f]{64})?"
+    assert re.fullmatch(rf"{image} AS builder", builder[0].args, re.IGNORECASE)
+    assert re.fullmatch(image, final[0].args)
+    assert builder[0].args.split()[0] == final[0].args  # one base image for both
     assert PYPROJECT["project"]["requires-python"] == ">=3.11"
+
+
+def test_the_base_image_is_pinned_by_digest_or_the_readme_says_why_not(
+    stages: list[list[Instruction]],
+) -> None:
+    if "@sha256:" in stages[1][0].args:
+        return
+    docker = README.read_text().split("\n## Docker", 1)[1].split("\n## ", 1)[0]
+    assert "pinned by tag, not by digest" in docker
+    assert "docker buildx imagetools inspect python:3.11-slim" in docker  # how to pin it
 
 
 def test_builder_installs_runtime_dependencies_into_a_venv(
@@ -176,11 +188,25 @@ def healthcheck_command(stages: list[list[Instruction]]) -> list[str]:
 
 
 def test_healthcheck_uses_python_not_curl(stages: list[list[Instruction]]) -> None:
+    """The probe is a module of the package (tests/process/test_container.py runs it
+    against servers bound to one address and to all)."""
     command = healthcheck_command(stages)
-    assert command[:2] == ["python", "-c"]
-    assert "/healthz" in command[2]
+    assert command == ["python", "-m", "mava_bridge.healthcheck"]
+    assert (ROOT / "src" / "mava_bridge" / "healthcheck.py").is_file()
     assert "curl" not in DOCKERFILE.read_text().split("HEALTHCHECK", 1)[1]
-    compile(command[2], "<healthcheck>", "exec")
+
+
+async def healthcheck_exit(stages: list[list[Instruction]], port: int) -> int:
+    """The HEALTHCHECK command as Docker runs it (python from PATH: this venv's here)."""
+    command = healthcheck_command(stages)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *command[1:],
+        env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port)},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    return await asyncio.wait_for(process.wait(), 20)
 
 
 @pytest.mark.parametrize(("healthy", "exit_ok"), [(True, True), (False, False)])
@@ -196,31 +222,10 @@ async def test_healthcheck_command_really_probes_healthz(
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:
-        code = healthcheck_command(stages)[2]
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            code,
-            env={**os.environ, "PORT": str(server.port)},
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        returncode = await asyncio.wait_for(process.wait(), 20)
+        returncode = await healthcheck_exit(stages, server.port)
     finally:
         await server.close()
     assert (returncode == 0) is exit_ok
-
-
-async def healthcheck_exit(stages: list[list[Instruction]], port: int) -> int:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        healthcheck_command(stages)[2],
-        env={**os.environ, "PORT": str(port)},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    return await asyncio.wait_for(process.wait(), 20)
 
 
 async def test_healthcheck_fails_while_socket_mode_has_no_connection(
