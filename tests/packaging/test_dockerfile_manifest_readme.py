@@ -715,3 +715,35 @@ def test_the_unfurl_domain_is_the_default_dashboards_host(manifest: dict[str, An
 
     url = Settings.model_construct().ticket_url("0" * 24)
     assert manifest["features"]["unfurl_domains"] == [urlsplit(url).hostname]
+
+
+# --- /mava help and the README's reference table ----------------------------------------
+
+
+def readme_command_rows() -> list[tuple[str, str]]:
+    """The README's `/mava` reference table: (command cell, description) per row, with
+    markdown's `\\|` read as `|` and `…` as `...`."""
+    text = README.read_text().split("\n## `/mava` reference", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("| `/mava"):
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+            command, description = cells[0], cells[1]
+            rows.append((command.replace("\\|", "|").replace("…", "..."), description))
+    return rows
+
+
+def test_every_help_usage_line_is_in_the_readme_table_in_the_same_order() -> None:
+    """`/mava help` (slack/command/help.py) and the README list the same commands, each
+    with the same usage line, in the same order."""
+    from mava_bridge.slack.command.help import HELP_ENTRIES
+
+    readme = [command for command, _ in readme_command_rows()]
+    assert readme == [f"`{entry.syntax}`" for entry in HELP_ENTRIES]
+
+
+def test_the_help_table_check_reads_what_the_readme_once_had() -> None:
+    row = "| `/mava priority TICKET low\\|medium\\|high\\|1\\|2\\|3` | set the priority |"
+    cells = [c.strip() for c in re.split(r"(?<!\\)\|", row.strip().strip("|"))]
+    assert cells == ["`/mava priority TICKET low\\|medium\\|high\\|1\\|2\\|3`", "set the priority"]
+    assert readme_command_rows()  # the table is found

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mava_bridge.services.tickets import LIST_LIMIT
 from mava_bridge.slack.command.model import Usage
 
 _EXAMPLE_ID = "6650a1b2c3d4e5f678901234"
@@ -32,7 +33,8 @@ HELP_ENTRIES: tuple[UsageEntry, ...] = (
         "tickets",
         "/mava tickets [open|pending|waiting|resolved ...] [unassigned|mine] "
         "[discord|telegram|telegram-group|email|web ...] [high]",
-        "List tickets (open ones unless you name statuses), in any order.",
+        f"List tickets, newest first: the count and the first {LIST_LIMIT} (open ones unless "
+        "you name statuses; the words go in any order).",
         "/mava tickets unassigned discord high",
     ),
     UsageEntry(
@@ -111,7 +113,8 @@ HELP_ENTRIES: tuple[UsageEntry, ...] = (
     ),
     UsageEntry(
         "subscribe reminders",
-        "/mava subscribe reminders after 30m [high|medium] [unassigned] [ORIGIN ...]",
+        "/mava subscribe reminders after 30m [high|medium] [unassigned] [ORIGIN ...] "
+        "[category NAME]",
         "Post a ticket here when its customer has waited longer than that for an agent's "
         "answer: once per wait, again if they write after an agent answered.",
         "/mava subscribe reminders after 2h high unassigned",
