@@ -13,12 +13,14 @@ import contextlib
 import gc
 import logging
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from mava_bridge.app import Bridge
 from mava_bridge.observability.logs import configure_logging
 from mava_bridge.settings import FOR_RUN, Settings, drop_secrets_from_environment, load_settings
+from mava_bridge.store.db import UnknownRevision
 
 log = logging.getLogger("mava_bridge.serve")
 
@@ -101,7 +103,20 @@ def run_cli(argv: list[str]) -> int:
     settings = load_settings(FOR_RUN)  # bad values and missing tokens, all in one pass
     drop_secrets_from_environment()
     configure_logging(settings.log_level, secrets=settings.secret_values())
-    return run_loop(serve(settings))
+    try:
+        return run_loop(serve(settings))
+    except UnknownRevision as exc:
+        print(f"mava-bot cannot start: {newer_schema(str(exc))}", file=sys.stderr)
+        return 2
+
+
+def newer_schema(revision: str) -> str:
+    """What to do when the database is ahead of this code (a rollback of the code alone)."""
+    return (
+        f"the database schema is at revision {revision}, which this version does not know "
+        "(a newer mava-bot migrated it): run that version, or restore the backup taken "
+        "before the upgrade (README, Upgrade and rollback)"
+    )
 
 
 def run_loop(main: Coroutine[Any, Any, int]) -> int:

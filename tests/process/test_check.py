@@ -333,6 +333,37 @@ async def test_the_schema_revision_is_reported_and_left_alone(
     assert stamped(path) == "0099"
 
 
+async def test_run_on_a_schema_a_newer_version_migrated_stops_with_one_line(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    """The code rolled back without the database: `run` says so and what to do, exit 2,
+    no traceback, nothing migrated (as `check` reports it)."""
+    mava, slack = services
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    await db.migrate()
+    await db.dispose()
+    stamp(tmp_path / "bot.db", "0099")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "mava_bridge",
+        "run",
+        env={**bot_env(mava, slack, tmp_path, PORT="0"), "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert "Traceback" not in out.decode() + err.decode()
+    assert err.decode().splitlines() == [
+        "mava-bot cannot start: the database schema is at revision 0099, which this version "
+        "does not know (a newer mava-bot migrated it): run that version, or restore the "
+        "backup taken before the upgrade (README, Upgrade and rollback)"
+    ]
+    assert stamped(tmp_path / "bot.db") == "0099"
+
+
 async def test_an_empty_database_file_is_reported_as_empty(
     services: tuple[RunningSandbox, SlackStub], tmp_path: Path
 ) -> None:

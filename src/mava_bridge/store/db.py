@@ -7,6 +7,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +23,10 @@ from sqlalchemy.pool import ConnectionPoolEntry
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Serialises migrations when several replicas start at once on PostgreSQL.
 _MIGRATION_LOCK_ID = 0x6D617661
+
+
+class UnknownRevision(Exception):
+    """The database was migrated by a version of mava-bot newer than this one."""
 
 
 class Database:
@@ -73,7 +79,14 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _upgrade(connection: Connection) -> None:
-    command.upgrade(alembic_config(connection), "head")
+    config = alembic_config(connection)
+    # A schema a newer release migrated (after a rollback of the code alone): say so,
+    # rather than Alembic's traceback about a revision it cannot locate.
+    current = MigrationContext.configure(connection).get_current_revision()
+    known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    if current is not None and current not in known:
+        raise UnknownRevision(current)
+    command.upgrade(config, "head")
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

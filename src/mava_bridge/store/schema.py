@@ -19,7 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from mava_bridge.store.db import alembic_config
+from mava_bridge.store.db import UnknownRevision, alembic_config
+
+__all__ = ["SchemaState", "UnknownRevision", "schema_state", "sqlite_file", "sqlite_problem"]
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,6 @@ class SchemaState:
             f"schema at revision {self.current}: {self.due} migration{plural} due, which "
             f"`mava-bot run` applies at start (to {self.head})"
         )
-
-
-class UnknownRevision(Exception):
-    """The database was migrated by a version of mava-bot newer than this one."""
 
 
 def sqlite_file(url: str) -> Path | None:
