@@ -621,21 +621,35 @@ README = ROOT / "README.md"
 _LINK = re.compile(r"\]\(([^)\s]+)[^)]*\)|<([^>\s]+)>")
 
 
+def anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a document's headings (lower case, punctuation dropped,
+    spaces as hyphens)."""
+    found = set()
+    for heading in re.findall(r"^#{1,6} (.+)$", markdown, re.MULTILINE):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        found.add(slug)
+    return found
+
+
 def bad_links(path: Path, text: str) -> list[str]:
-    """Relative links in `text` (a document at `path`) that leave the repository or
-    point at nothing."""
+    """Relative links in `text` (a document at `path`) that leave the repository, point
+    at nothing, or name an anchor no heading of the target has."""
     found = []
     for a, b in _LINK.findall(text):
         link = a or b
-        if re.match(r"[a-z][a-z0-9+.-]*:", link) or link.startswith("#"):
-            continue  # a URL or an anchor on the same page
-        target = (path.parent / link.split("#")[0]).resolve()
-        if not target.is_relative_to(ROOT) or not target.exists():
+        if re.match(r"[a-z][a-z0-9+.-]*:", link):
+            continue  # a URL
+        file, _, anchor = link.partition("#")
+        target = (path.parent / file).resolve() if file else path
+        missing = not target.is_relative_to(ROOT) or not target.exists()
+        if missing or (
+            anchor and target.suffix == ".md" and anchor not in anchors(target.read_text())
+        ):
             found.append(link)
     return found
 
 
-@pytest.mark.parametrize("document", ["README.md", "docs/ARCHITECTURE.md"])
+@pytest.mark.parametrize("document", ["README.md", "docs/ARCHITECTURE.md", "docs/FEATURES.md"])
 def test_no_link_leaves_the_repository(document: str) -> None:
     path = ROOT / document
     assert bad_links(path, path.read_text()) == []
@@ -645,6 +659,9 @@ def test_the_link_check_finds_what_the_readme_once_had() -> None:
     old = "See [ARCHITECTURE](../shared/docs/ARCHITECTURE.md), [gone](docs/NOPE.md)."
     kept = "[manifest](manifest.yml), <https://api.slack.com/apps>, [top](#mava-slack-bridge)"
     assert bad_links(README, old + kept) == ["../shared/docs/ARCHITECTURE.md", "docs/NOPE.md"]
+    # Sections moved to docs/FEATURES.md: an anchor left pointing at the README is caught.
+    moved = "[threads](#ticket-threads), [ok](docs/FEATURES.md#ticket-threads)"
+    assert bad_links(README, moved + ", [ref](#mava-reference)") == ["#ticket-threads"]
 
 
 def readme_block(language: str, containing: str) -> str:
