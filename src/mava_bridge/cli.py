@@ -33,7 +33,9 @@ def _plugin(name: str) -> Callable[[list[str]], int]:
         if not found:
             print(
                 f"mava-bot {name} comes with the sandbox package, which is not installed: "
-                "from the repository, run `pip install -e ./sandbox`.",
+                "in a clone, run `pip install -e ./sandbox`; installed with pipx, run "
+                "`pipx inject mava-slack-bridge PATH-OR-GIT-URL-OF/sandbox` (README, Install "
+                "without cloning).",
                 file=sys.stderr,
             )
             return 2

@@ -478,3 +478,28 @@ def test_version_is_the_installed_package_version(flag: str) -> None:
     assert result.stdout == f"mava-bot {version('mava-slack-bridge')}\n"
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert version("mava-slack-bridge") == pyproject["project"]["version"]
+
+
+def test_demo_without_the_sandbox_package_says_how_to_add_it(tmp_path: Path) -> None:
+    """As after `pipx install` of the runtime alone: no `mava_bridge.commands` entry point.
+    Python without site-packages (-S) sees only src/, so nothing plugs `demo` in."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            "-c",
+            "import sys; from mava_bridge.cli import main; sys.exit(main(['demo']))",
+        ],
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT / "src")},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "mava-bot demo comes with the sandbox package, which is not installed: in a clone, "
+        "run `pip install -e ./sandbox`; installed with pipx, run `pipx inject "
+        "mava-slack-bridge PATH-OR-GIT-URL-OF/sandbox` (README, Install without cloning).\n"
+    )
