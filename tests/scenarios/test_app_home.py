@@ -21,6 +21,7 @@ from mava_sandbox.stack import Stack
 
 from .conftest import (
     CHANNEL,
+    EXTERNAL,
     GUEST,
     JANE,
     OMAR,
@@ -156,6 +157,29 @@ async def test_a_guest_sees_why_and_no_ticket(stack: Stack) -> None:
     view = await open_home(stack, GUEST)
     assert not any(str(b.get("block_id", "")).startswith("home_ticket:") for b in view["blocks"])
     assert "guest" in json.dumps(view).lower()
+
+
+@pytest.mark.parametrize("user", [GUEST, EXTERNAL])
+async def test_each_refused_opening_of_home_is_audited_once(stack: Stack, user: str) -> None:
+    """Opening Home is a door like any other: one `refused` row per opening (and per
+    Refresh), none for a Home redrawn after a refused button (that row is the button's)."""
+    before = [r for r in await audit_rows(stack) if r.slack_user_id == user]
+    for _ in range(2):
+        view = await open_home(stack, user)
+        assert "can't act on Mava tickets" in json.dumps(view)
+    await click(stack, user, "home_refresh", "refresh")
+    ticket = new_ticket(stack)
+    await click(stack, user, "home_resolve", ticket)
+    rows = [r for r in await audit_rows(stack) if r.slack_user_id == user][len(before) :]
+    assert [(r.action, r.outcome, r.ticket_id, r.summary.split(":")[0]) for r in rows] == [
+        ("home", "refused", None, "App Home"),
+        ("home", "refused", None, "App Home"),
+        ("refresh", "refused", None, "App Home"),
+        ("resolve", "refused", ticket, "App Home"),
+    ]
+    assert "can't act on Mava tickets" in rows[0].summary
+    stored = stack.mava.sandbox.get(ticket)
+    assert stored is not None and stored["status"] == "Open"
 
 
 async def test_the_messages_tab_draws_nothing(stack: Stack) -> None:

@@ -29,6 +29,7 @@ from .conftest import (
     assert_ack,
     audit_rows,
     flat,
+    idle,
     mava_ticket,
     messages,
     new_ticket,
@@ -40,6 +41,7 @@ from .conftest import (
     views_opened,
     writes,
 )
+from .home_helpers import home_event
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -199,6 +201,16 @@ async def test_allow_lists(settings: JSON, allowed: list[str], refused: list[str
         for user_id in refused:
             text = flat(shown(await run(stack, f"reply {ticket} from {user_id}", user_id=user_id)))
             assert "You are not on the list of people allowed to use /mava" in text
+            # Opening App Home is refused and audited like the command.
+            assert_ack(await stack.sender.event(home_event(user_id)))
+            await idle(stack)
+            home = stack.slack.home_view(user_id)
+            assert home is not None and "not on the list of people allowed" in json.dumps(home)
+            rows = [r for r in await audit_rows(stack) if r.slack_user_id == user_id]
+            assert [(r.action, r.outcome) for r in rows] == [
+                ("reply", "refused"),
+                ("home", "refused"),
+            ]
         assert [m["content"] for m in agent_messages(stack, ticket)] == [
             f"hello from {user_id}" for user_id in allowed
         ]

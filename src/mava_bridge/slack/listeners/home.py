@@ -5,10 +5,11 @@ Home, pressing Refresh or a button costs no Mava search while the board is young
 than DESK_REFRESH_SECONDS, however many people do it; Mava's agent list (for the
 person's agent, by email) is cached by TicketService. Who may not act on tickets
 (guests, Slack Connect users, people not allowed: slack/access.py) sees why, and no
-ticket. Someone whose Slack email matches no Mava agent sees how to link it, and the
-queue. Assign to me and Resolve act, read the ticket back into the board (one Mava
-read) and redraw Home with the outcome on top; Reply and Add note are the message
-buttons' editors; "Follow in…" follows the ticket in the picked channel.
+ticket; each opening (or Refresh) of theirs is one `refused` audit row. Someone whose
+Slack email matches no Mava agent sees how to link it, and the queue. Assign to me
+and Resolve act, read the ticket back into the board (one Mava read) and redraw Home
+with the outcome on top; Reply and Add note are the message buttons' editors;
+"Follow in…" follows the ticket in the picked channel.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def refresh(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         user = str((body.get("user") or {}).get("id") or "")
-        deps.inflight.spawn(publish(deps, client, user, fresh_agents=True), name="home")
+        work = publish(deps, client, user, fresh_agents=True, door="refresh")
+        deps.inflight.spawn(work, name="home")
 
     @app.action(HOME_ASSIGN_ME)
     @app.action(HOME_RESOLVE)
@@ -96,7 +98,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 
 async def opened_home(deps: Deps, client: AsyncWebClient, user_id: str) -> None:
-    published = await publish(deps, client, user_id)
+    published = await publish(deps, client, user_id, door="home")
     outcome = "ok" if published else "error"
     deps.metrics.observe_slack_request("event", "app_home_opened", outcome)
 
@@ -199,10 +201,16 @@ async def publish(
     *,
     notice: str | None = None,
     fresh_agents: bool = False,
+    door: str | None = None,
 ) -> bool:
-    """Draw and publish `user_id`'s Home; False if Slack refused it (logged)."""
+    """Draw and publish `user_id`'s Home; False if Slack refused it (logged). `door`
+    names the action when this drawing is the person's own request (opening Home,
+    Refresh): a refusal is then audited, once per request, as every door does; after a
+    button, `admit` has already audited it."""
     started = time.monotonic()
-    model = await build_model(deps, client, user_id, notice=notice, fresh_agents=fresh_agents)
+    model = await build_model(
+        deps, client, user_id, notice=notice, fresh_agents=fresh_agents, door=door
+    )
     view = h.home_view(
         model,
         link=deps.link,
@@ -238,10 +246,16 @@ async def build_model(
     *,
     notice: str | None = None,
     fresh_agents: bool = False,
+    door: str | None = None,
 ) -> h.HomeModel:
     refresh = deps.settings.desk_refresh_seconds
     try:
-        person = await deps.access.require(user_id)
+        if door is None:
+            person = await deps.access.require(user_id)
+        else:
+            person = await admit(
+                deps, user_id=user_id, channel_id=None, action=door, ticket_id=None, via="App Home"
+            )
     except Denied as exc:
         return h.HomeModel(refused=exc.user_message, notice=notice, refresh_seconds=refresh)
     stale = False
