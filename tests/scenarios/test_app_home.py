@@ -211,6 +211,28 @@ async def test_resolve_from_home_removes_the_ticket(stack: Stack) -> None:
     assert ticket not in lists(view)[MINE] + lists(view)[QUEUE]
 
 
+async def test_buttons_on_a_stale_home_say_how_the_ticket_is_now(stack: Stack) -> None:
+    resolved, taken = new_ticket(stack), new_ticket(stack, priority=3)
+    await board_expires()
+    view = await open_home(stack, JANE)
+    assert {resolved, taken} <= set(lists(view)[QUEUE])
+    sandbox = stack.mava.sandbox
+    sandbox.dashboard(resolved, status="Resolved")  # meanwhile, in the dashboard
+    sandbox.dashboard(taken, assignee="Omar Haddad")
+    sandbox.reset_requests()
+
+    view = await click(stack, JANE, "home_resolve", resolved)
+    assert f"Ticket {resolved} is already resolved; nothing was changed." in json.dumps(view)
+    assert resolved not in lists(view)[QUEUE]  # read back: the board is put right
+    assert not [r for r in sandbox.requests if r.method == "PUT"]
+
+    view = await click(stack, JANE, "home_assign_me", taken)
+    assert "(it was assigned to Omar Haddad)" in json.dumps(view)
+    assert taken in lists(view)[MINE]
+    outcomes = [(r.ticket_id, r.outcome) for r in await audit_rows(stack) if r.action != "home"]
+    assert outcomes[-2:] == [(resolved, "unchanged"), (taken, "ok")]
+
+
 async def test_a_button_from_someone_not_allowed_is_refused_and_audited(stack: Stack) -> None:
     ticket = new_ticket(stack)
     await open_home(stack, JANE)

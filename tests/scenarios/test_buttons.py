@@ -25,6 +25,7 @@ from .conftest import (
     target_of,
     view_update,
     views_opened,
+    writes,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -188,3 +189,46 @@ async def test_a_button_error_is_said_without_touching_the_message(stack: Stack)
     assert call.params["replace_original"] is False
     assert stack.slack.calls("chat.update") == []
     assert stack.slack.message(CHANNEL, message["ts"]) == message
+
+
+# --- a card gone stale: the ticket changed in Mava since it was drawn --------------------
+
+
+async def test_resolve_on_a_stale_digest_item_says_it_is_already_resolved(stack: Stack) -> None:
+    ticket = new_ticket(stack, priority=3)
+    message = await _post_digest(stack, [ticket])
+    stack.mava.sandbox.dashboard(ticket, status="Resolved")  # meanwhile, in the dashboard
+    stack.mava.sandbox.reset_requests()
+
+    updated = await click_in_channel(stack, "ticket_resolve", ticket, message)
+    said = flat(shown(updated["blocks"]))
+    assert f"Ticket {ticket} is already resolved; nothing was changed." in said
+    assert "Resolved by" not in said
+    # The item is redrawn as the ticket is now: no Resolve or Assign button left.
+    assert _buttons(updated["blocks"], ticket) == ["ticket_reply", "ticket_note", "ticket_follow"]
+    assert writes(stack, "/api/ticket") == []
+    [row] = await audit_rows(stack, ticket)
+    assert (row.action, row.outcome) == ("resolve", "unchanged")
+
+
+async def test_resolve_on_a_stale_card_shows_the_ticket_as_it_is(stack: Stack) -> None:
+    ticket = new_ticket(stack)
+    await run(stack, f"show {ticket}")
+    stack.mava.sandbox.dashboard(ticket, status="Resolved")
+    redrawn = await click_on_card(stack, "ticket_resolve", ticket)
+    said = flat(shown(redrawn))
+    assert f"Ticket {ticket} is already resolved; nothing was changed." in said
+    assert "*Status* Resolved" in said
+    assert writes(stack, "/api/ticket") == []
+
+
+async def test_assign_to_me_on_a_ticket_already_mine_changes_nothing(stack: Stack) -> None:
+    ticket = new_ticket(stack)
+    stack.mava.sandbox.dashboard(ticket, assignee="Jane Smith")
+    redrawn = await click_on_card(stack, "ticket_assign_me", ticket)
+    said = flat(shown(redrawn))
+    assert f"Ticket {ticket} is already assigned to you; nothing was changed." in said
+    assert "*Assignee* Jane Smith" in said
+    assert writes(stack, "/api/ticket") == []
+    [row] = await audit_rows(stack, ticket)
+    assert (row.action, row.outcome) == ("assign", "unchanged")

@@ -161,6 +161,31 @@ async def test_status_resolve_close_and_reopen(stack: Stack) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "status", "sentence"),
+    [
+        ("resolve {}", "Resolved", "is already resolved"),
+        ("close {}", "Resolved", "is already resolved"),
+        ("reopen {}", "Open", "is already open"),
+        ("status {} pending", "Pending", "is already pending"),
+    ],
+)
+async def test_a_status_it_already_has_is_said_and_nothing_is_written(
+    stack: Stack, text: str, status: str, sentence: str
+) -> None:
+    ticket = new_ticket(stack)
+    if status != "Open":  # an agent set it in the dashboard meanwhile
+        stack.mava.sandbox.dashboard(ticket, status=status)
+    body = await run(stack, text.format(ticket))
+    said = flat(shown(body))
+    assert f"Ticket {ticket} {sentence}; nothing was changed." in said
+    assert "is now" not in said and ":white_check_mark:" not in said
+    assert writes(stack, "/api/ticket") == []
+    assert mava_ticket(stack, ticket)["status"] == status
+    [row] = await audit_rows(stack, ticket)
+    assert (row.action, row.outcome) == ("status", "unchanged")
+
+
+@pytest.mark.parametrize(
     ("word", "level", "label"), [("high", 3, "High"), ("1", 1, "Low"), ("Medium", 2, "Medium")]
 )
 async def test_priority_by_word_and_number(stack: Stack, word: str, level: int, label: str) -> None:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from mava_bridge.store.audit import AuditRecord
 
-OutcomeKind = Literal["ok", "error", "unknown", "duplicate", "refused"]
+OutcomeKind = Literal["ok", "error", "unknown", "duplicate", "refused", "unchanged"]
 
 
 @dataclass(frozen=True)

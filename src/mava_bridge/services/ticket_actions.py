@@ -9,19 +9,29 @@ claimed, so a typo is answered without an audit row or a write.
 on): the same one delivered twice is a duplicate. Without it, the content names the
 submission, and actions that only set a value are repeatable (setting it again later
 is harmless and may be meant: resolve, reopen, resolve again).
+
+Status changes, Resolve and "Assign to me" read the ticket first (inside the claim):
+one already so is answered "already ..." with nothing written to Mava (`Unchanged`), so
+a confirmation never claims a change that did not happen, and a button on a stale card
+says how the ticket is now. Priority, category and assign by name do not read the
+ticket (nothing they already read says its current value), so they always write.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from mava_bridge.mava.models import Agent, NewTicket, Priority, Status
+from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.models import Agent, NewTicket, Priority, Status, Ticket
 from mava_bridge.services.assignment_watch import AssignmentWatch
-from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.errors import ServiceError, Unchanged
 from mava_bridge.services.outcome import Actor, Outcome
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.services.writes import Writes
+
+log = logging.getLogger("mava_bridge.actions")
 
 
 @dataclass(frozen=True)
@@ -83,8 +93,29 @@ class TicketActions:
             write=write,
         )
 
+    async def _current(self, ticket_id: str) -> Ticket | None:
+        """The ticket as Mava has it now, or None if it cannot be read: the write is
+        then made as asked (it tells its own failure, e.g. not found)."""
+        try:
+            return await self.tickets.ticket(ticket_id)
+        except MavaError as exc:
+            log.warning(
+                "ticket not read before the write; writing as asked (%s)",
+                type(exc).__name__,
+                extra={"ticket": ticket_id, "error": type(exc).__name__},
+            )
+            return None
+
+    async def _unless_already(self, ticket_id: str, status: Status) -> None:
+        """Raise `Unchanged` if Mava says the ticket already has `status`."""
+        ticket = await self._current(ticket_id)
+        if ticket is not None and ticket.status == status:
+            word = status.value.lower()
+            raise Unchanged(f"Ticket {ticket_id} is already {word}; nothing was changed.")
+
     async def set_status(self, actor: Actor, ticket_id: str, status: Status) -> Outcome:
         async def write() -> str:
+            await self._unless_already(ticket_id, status)
             await self.tickets.set_status(ticket_id, status)
             return f"Ticket {ticket_id} is now {status.value}."
 
@@ -102,6 +133,7 @@ class TicketActions:
         """The Resolve button: once per message it is on."""
 
         async def write() -> str:
+            await self._unless_already(ticket_id, Status.RESOLVED)
             await self.tickets.set_status(ticket_id, Status.RESOLVED)
             return f"Ticket {ticket_id} resolved."
 
@@ -205,8 +237,17 @@ class TicketActions:
         agent = await self.tickets.agent_for_email(actor.email, who="You")
 
         async def write() -> str:
+            ticket = await self._current(ticket_id)
+            before = ticket.assigned_to if ticket is not None else None
+            if before is not None and before.id == agent.id:
+                raise Unchanged(
+                    f"Ticket {ticket_id} is already assigned to you; nothing was changed."
+                )
             await self.tickets.assign(ticket_id, agent)
-            return f"Ticket {ticket_id} assigned to {agent.display_name}."
+            done = f"Ticket {ticket_id} assigned to {agent.display_name}"
+            if before is None:
+                return f"{done}."
+            return f"{done} (it was assigned to {before.name or 'another agent'})."
 
         return await self._watched(
             actor,

@@ -3,7 +3,8 @@
 The submission is named by an idempotency key (action, person, ticket and what
 identifies the submission); the same key within the window is a duplicate delivery and
 makes no second write. A definite failure releases the key (trying again is safe); an
-unknown outcome (Mava may have done it) keeps it, so it is never retried blindly.
+unknown outcome (Mava may have done it) keeps it, so it is never retried blindly. A
+write that finds nothing to change (`Unchanged`) sends nothing and releases the key.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Awaitable, Callable
 
 from mava_bridge.mava.errors import MavaError, MavaOutcomeUnknown
 from mava_bridge.services.audit import Auditor
-from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.errors import ServiceError, Unchanged
 from mava_bridge.services.outcome import Actor, Outcome, OutcomeKind
 from mava_bridge.store.idempotency import IdempotencyStore, make_key
 
@@ -42,7 +43,9 @@ class Writes:
     ) -> Outcome:
         """Do `write` unless the same submission already did; audit and log the result.
 
-        `write` returns the success sentence (plain text). `dedupe` names the
+        `write` returns the success sentence (plain text), or raises `Unchanged` when it
+        read that Mava already is as asked (inside the claim, so a double click is still
+        one write and one duplicate). `dedupe` names the
         submission: the same parts within the idempotency window count as a duplicate.
         `repeatable`: the write only sets values, so doing it again later is harmless
         and may be meant (resolve, reopen, resolve again); the key then guards only
@@ -59,6 +62,9 @@ class Writes:
         else:
             try:
                 message = await write()
+            except Unchanged as exc:
+                await self._keys.release(key)  # nothing was written
+                kind, message = "unchanged", exc.user_message
             except MavaOutcomeUnknown as exc:
                 await self._keys.finish(key, "unknown")
                 kind, message = "unknown", exc.user_message

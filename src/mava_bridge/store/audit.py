@@ -18,7 +18,7 @@ class AuditRecord:
     ticket_id: str | None
     action: str
     summary: str
-    outcome: str  # ok | error | unknown | refused | duplicate
+    outcome: str  # ok | error | unknown | refused | duplicate | unchanged
 
 
 class AuditLog:

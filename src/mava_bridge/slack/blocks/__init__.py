@@ -10,6 +10,7 @@ from mava_bridge.slack.blocks.common import (
     LinkFor,
     error_blocks,
     error_text,
+    notice_blocks,
     success_blocks,
     success_text,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "help_blocks",
     "help_text",
     "listed_tickets",
+    "notice_blocks",
     "replace_item",
     "result_modal",
     "sort_for_digest",

@@ -166,6 +166,11 @@ def success_blocks(sentence: str) -> list[Block]:
     return [section(":white_check_mark: " + t.escape_and_truncate(sentence, t.SECTION_TEXT - 22))]
 
 
+def notice_blocks(sentence: str) -> list[Block]:
+    """Neither done nor failed: how things are (e.g. "already resolved")."""
+    return [section(":information_source: " + t.escape_and_truncate(sentence, t.SECTION_TEXT - 24))]
+
+
 def error_text(sentence: str) -> str:
     return fallback(sentence)
 

@@ -148,6 +148,8 @@ async def redraw(
         return
     if outcome.kind == "unknown":
         state = f":warning: {t.escape(outcome.message)}"
+    elif outcome.kind == "unchanged":  # a stale card: the item shows the ticket as it is
+        state = f":information_source: {t.escape(outcome.message)}"
     elif resolve:
         state = f":white_check_mark: Resolved by <@{user_id}>"
     else:
@@ -160,6 +162,8 @@ async def redraw(
     if container.get("is_ephemeral") or not in_item:
         # An ephemeral ticket card can only be replaced through the response URL.
         blocks = b.ticket_card(ticket, ticket_url=deps.link(ticket_id), now=now)
+        if outcome.kind == "unchanged":
+            blocks = [*b.notice_blocks(outcome.message), *blocks]
         await answer(text=b.ticket_card_text(ticket), blocks=blocks, replace_original=True)
         return
     followable = any(  # a digest item keeps its Follow button

@@ -63,6 +63,8 @@ async def say_error(answer: Answer, sentence: str) -> None:
 
 async def say_outcome(answer: Answer, outcome: Outcome) -> None:
     builder = b.success_blocks if outcome.ok else b.error_blocks
+    if outcome.kind == "unchanged":
+        builder = b.notice_blocks
     fallback = b.success_text if outcome.ok else b.error_text
     await answer(text=fallback(outcome.message), blocks=builder(outcome.message))
 

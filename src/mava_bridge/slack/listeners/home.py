@@ -128,7 +128,7 @@ async def act_and_redraw(deps: Deps, client: AsyncWebClient, body: dict[str, Any
         else:
             done = await tickets.take(who, ticket_id, submission=where)
         outcome, notice = done.kind, done.message
-        if done.kind in ("ok", "unknown"):
+        if done.kind in ("ok", "unknown", "unchanged"):  # unchanged: the board was stale
             await _read_back(deps, ticket_id)
     except Exception as exc:
         notice = problem(exc) or "Something went wrong on our side; nothing more was done."
