@@ -67,7 +67,11 @@ async def test_created_ticket_survives_a_restart_once_and_followed(
             )
             view = slack.view(view_id)
             assert view is not None
-            values = {"customer_email": EMAIL, "text": "Card declined at checkout"}
+            values = {
+                "customer_email": EMAIL,
+                "text": "Card declined at checkout",
+                "priority": "2",  # the select's initial option, as Slack sends it
+            }
             submitted = await sender.submit_view("create_ticket_modal", values, view=view)
             assert submitted.status_code == 200
             # Killed the moment the card is in the thread: the follow is written before

@@ -56,6 +56,9 @@ async def open_on_message(stack: Stack, message: JSON, user_id: str = JANE) -> J
 
 
 async def submit(stack: Stack, view: JSON, values: JSON, user_id: str = JANE) -> JSON:
+    """Submit with `values`; the priority select holds its initial option unless given,
+    as Slack sends it for an untouched select."""
+    values = {"priority": "2", **values}
     return ack_json(
         await stack.sender.submit_view("create_ticket_modal", values, view=view, user_id=user_id),
         LOOKUP_ACK_SECONDS,
@@ -179,6 +182,90 @@ async def test_inline_errors_for_a_bad_email_or_an_empty_message(stack: Stack) -
     ack = await submit(stack, view, {"customer_email": "not-an-email", "text": "  "})
     assert ack["response_action"] == "errors"
     assert set(ack["errors"]) == {"customer_email", "text"}
+    assert writes(stack, "/api/ticket") == []
+
+
+def _select(option: Any) -> JSON:
+    """A select's state as a hand-made submission may give it (`option` as is)."""
+    return {"type": "static_select", "selected_option": option}
+
+
+@pytest.mark.parametrize(
+    ("field", "state", "sentence"),
+    [
+        ("priority", "9", "Pick one of the priorities offered: Low, Medium, High."),
+        ("priority", "high", "Pick one of the priorities offered"),
+        ("priority", {"priority_input": _select(None)}, "Pick one of the priorities offered"),
+        ("priority", {"priority_input": _select("3")}, "Pick one of the priorities offered"),
+        ("priority", {"priority_input": _select({"value": 3})}, "Pick one of the priorities"),
+        ("priority", {}, "Pick one of the priorities offered"),
+        ("category", "0123456789abcdef01234567", "not one of Mava's active categories"),
+        ("category", "Legacy", "not one of Mava's active categories"),  # archived
+        ("category", {"category_input": _select({"text": "x"})}, "not one of Mava's active"),
+    ],
+)
+async def test_a_hand_made_submission_gets_an_error_on_its_field(
+    stack: Stack, field: str, state: Any, sentence: str
+) -> None:
+    """A value no option offers, a wrong type or no choice where one is required: an
+    inline error on that field, and nothing reaches Mava's write endpoints."""
+    await send(stack, "create")
+    view = await opened(stack)
+    if state == "Legacy":
+        state = stack.mava.sandbox.category_id("Legacy")
+    values: JSON = {"customer_email": "hand.made@example.com", "text": "Forged", field: state}
+    if field == "priority" and state == {}:
+        values = {"customer_email": "hand.made@example.com", "text": "Forged"}
+        ack = ack_json(
+            await stack.sender.submit_view("create_ticket_modal", values, view=view),
+            LOOKUP_ACK_SECONDS,
+        )
+    else:
+        ack = await submit(stack, view, values)
+    assert ack["response_action"] == "errors"
+    assert list(ack["errors"]) == [field]
+    assert sentence in ack["errors"][field]
+    await idle(stack)
+    assert [r for r in stack.mava.sandbox.requests if r.method != "GET"] == []
+    assert created_for(stack, "hand.made@example.com") == []
+    assert [
+        r for r in await audit_rows(stack) if r.action == "create" and "Forged" in r.summary
+    ] == []
+
+
+async def test_a_category_added_or_archived_since_the_list_was_read(stack: Stack) -> None:
+    """The check reads the cached list, then a fresh one: a category added since is
+    taken; one archived since the list was cached is Mava's to refuse, and the window
+    says so (nothing is created)."""
+    sandbox = stack.mava.sandbox
+    await send(stack, "create")
+    view = await opened(stack)
+    fresh = sandbox.add_category("Brand new")  # not in the list the modal was built from
+    values = {"customer_email": "new.cat@example.com", "text": "Hi", "category": fresh.id}
+    assert (await submit(stack, view, values))["response_action"] == "update"
+    await result(stack, view)
+    [ticket] = created_for(stack, "new.cat@example.com")
+    assert ticket["category"]["name"] == "Brand new"
+
+    stack.slack.clear()  # the next window is the only one opened
+    await send(stack, "create")
+    view = await opened(stack)
+    sandbox.archive_category("Brand new")  # in the dashboard, while the window is open
+    values = {"customer_email": "late.pick@example.com", "text": "Hi", "category": fresh.id}
+    assert (await submit(stack, view, values))["response_action"] == "update"
+    sentence = await result(stack, view)
+    assert ":warning: Mava does not know that category, or it is archived." in sentence
+    assert created_for(stack, "late.pick@example.com") == []
+
+
+async def test_mava_unreadable_for_the_category_check_is_said_on_the_field(stack: Stack) -> None:
+    await send(stack, "create")
+    view = await opened(stack)
+    stack.mava.sandbox.inject("status", status=500, times=None, path="/api/categories")
+    values = {"customer_email": "cat.down@example.com", "text": "Hi", "category": "x" * 24}
+    ack = await submit(stack, view, values)
+    assert ack["response_action"] == "errors"
+    assert "Submit again" in ack["errors"]["category"]
     assert writes(stack, "/api/ticket") == []
 
 

@@ -69,6 +69,8 @@ async def opened(stack: Stack) -> JSON:
 
 
 def submission(view: JSON, values: JSON, user_id: str = JANE) -> str:
+    """The priority select holds its initial option, as Slack sends it untouched."""
+    values = {"priority": "2", **values}
     return view_submission("create_ticket_modal", values, view=view, user_id=user_id)
 
 

@@ -49,6 +49,7 @@ JSON = dict[str, Any]
 AUDIT_CHANNEL = "C0AUDIT"
 MAVA_KEY = "mava-secret-key-7f3a9c"
 DUPLICATE = "That was already submitted a moment ago, so it was not sent again."
+TEXT_STATE = {"text_input": {"type": "plain_text_input", "value": "hello"}}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -158,6 +159,33 @@ async def test_a_refused_person_cannot_send_a_confirm_view(stack: Stack) -> None
     assert ack_json(response)["response_action"] == "update"
     done = await view_update(stack, refusal["id"], 2)
     assert "Guests can't act on Mava tickets." in flat(shown(done))
+    assert agent_messages(stack, ticket) == []
+
+
+@pytest.mark.parametrize(
+    ("callback_id", "meta", "values"),
+    [
+        ("reply_modal", {"channel": CHANNEL}, {"text": TEXT_STATE}),
+        ("note_modal", {"ticket": "../api/ticket", "channel": CHANNEL}, {"text": TEXT_STATE}),
+        ("shortcut_reply_confirm", {"text": "hello", "channel": CHANNEL}, {}),
+        ("shortcut_reply_confirm", {"ticket": "TICKET", "channel": CHANNEL}, {}),
+    ],
+)
+async def test_a_window_that_does_not_say_its_ticket_sends_nothing(
+    stack: Stack, callback_id: str, meta: JSON, values: JSON
+) -> None:
+    """A hand-made submission of an editor or the confirm step without the ticket (or
+    the text) it is for: told at once in the window, nothing reaches Mava."""
+    ticket = new_ticket(stack)
+    meta = {k: ticket if v == "TICKET" else v for k, v in meta.items()}
+    response = await stack.sender.submit_view(
+        callback_id, values, private_metadata=json.dumps(meta)
+    )
+    ack = ack_json(response)
+    assert ack["response_action"] == "update"
+    assert "does not say which ticket (or what message) it is for" in flat(shown(ack["view"]))
+    await asyncio.sleep(0.2)  # anything the bot would do, it would have started by now
+    assert stack.mava.sandbox.requests == []
     assert agent_messages(stack, ticket) == []
 
 

@@ -517,6 +517,19 @@ class MavaSandbox:
     def category_id(self, name: str) -> str:
         return next(c.id for c in self.categories.values() if c.name == name)
 
+    # An admin's changes to the categories in the dashboard (by current name).
+
+    def add_category(self, name: str) -> SandboxCategory:
+        category = SandboxCategory(self.new_id(), name)
+        self.categories[category.id] = category
+        return category
+
+    def archive_category(self, name: str) -> None:
+        self.categories[self.category_id(name)].active = False
+
+    def rename_category(self, name: str, new_name: str) -> None:
+        self.categories[self.category_id(name)].name = new_name
+
     def tag_id(self, name: str) -> str:
         return next(t.id for t in self.tags.values() if t.name == name)
 

@@ -35,6 +35,16 @@ def first_message(text: str, permalink: str | None) -> str:
     return f"{text}\n\nFrom Slack: {permalink}" if text else f"From Slack: {permalink}"
 
 
+def priority_value(priority: Priority) -> str:
+    """The option value of `priority` in the modal's select."""
+    return str(int(priority))
+
+
+def priority_of(value: str | None) -> Priority | None:
+    """The priority an option value of the modal names; None for anything else."""
+    return next((p for p in Priority if priority_value(p) == value), None)
+
+
 def _option(text: str, value: str) -> dict[str, Any]:
     return {"text": plain_text(text, t.OPTION_TEXT), "value": value}
 
@@ -59,8 +69,8 @@ def create_modal(
     }
     if text:
         text_input["initial_value"] = t.truncate(text, t.PLAIN_TEXT_INPUT)
-    priorities = [_option(p.label, str(int(p))) for p in Priority]
-    [initial] = [o for o in priorities if o["value"] == str(int(DEFAULT_PRIORITY))]
+    priorities = [_option(p.label, priority_value(p)) for p in Priority]
+    [initial] = [o for o in priorities if o["value"] == priority_value(DEFAULT_PRIORITY)]
     blocks: list[Block] = [
         {
             "type": "input",

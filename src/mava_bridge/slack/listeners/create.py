@@ -9,8 +9,8 @@ the shortcut, in a card posted in the channel for the command (`new_follow`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -18,26 +18,14 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.domain.tickets import Origin, Priority
+from mava_bridge.domain.tickets import Origin
 from mava_bridge.mava.models import NewCustomer, NewMessage, NewTicket
 from mava_bridge.services.outcome import Outcome
-from mava_bridge.services.tickets import too_long
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.blocks import create as cb
-from mava_bridge.slack.callback_ids import (
-    BLOCK_CATEGORY,
-    BLOCK_EMAIL,
-    BLOCK_PRIORITY,
-    BLOCK_TEXT,
-    INPUT_CATEGORY,
-    INPUT_EMAIL,
-    INPUT_PRIORITY,
-    INPUT_TEXT,
-    SHORTCUT_CREATE,
-    VIEW_CREATE,
-)
+from mava_bridge.slack.callback_ids import SHORTCUT_CREATE, VIEW_CREATE
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.listeners.common import (
@@ -49,14 +37,14 @@ from mava_bridge.slack.listeners.common import (
     read_metadata,
     say_outcome,
 )
+from mava_bridge.slack.listeners.create_checks import NewTicketFields, check_create
 from mava_bridge.slack.listeners.modal import LoadingModal
 from mava_bridge.slack.listeners.new_follow import follow_new_ticket
-from mava_bridge.slack.listeners.views import still_allowed
+from mava_bridge.slack.listeners.views import LOOKUP_BUDGET, still_allowed
 
 log = logging.getLogger("mava_bridge.slack.create")
 
 INSTEAD = "/mava create EMAIL your text (then submit the window), or create it in Mava"
-_EMAIL = re.compile(r"^[^\s@<>\"(),;:]+@[^\s@<>\"(),;:.]+(?:\.[^\s@<>\"(),;:.]+)+$")
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -75,41 +63,20 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     @app.view(VIEW_CREATE)
     async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        view = body["view"]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LOOKUP_BUDGET  # access and the category share it
         refusal = await still_allowed(deps, body, "create", None)
         if refusal is not None:
             await ack(response_action="update", view=b.result_modal(cb.TITLE, refusal))
             return
-        email = _field(view, BLOCK_EMAIL, INPUT_EMAIL).strip()
-        text = _field(view, BLOCK_TEXT, INPUT_TEXT)
-        errors: dict[str, str] = {}
-        if not _EMAIL.match(email):
-            errors[BLOCK_EMAIL] = "Give the customer's email address, like ann@example.com."
-        if not text.strip():
-            errors[BLOCK_TEXT] = "Write the customer's first message."
-        elif (long := too_long(text)) is not None:
-            errors[BLOCK_TEXT] = long
-        if errors:
-            await ack(response_action="errors", errors=errors)
+        checked = await check_create(deps, body["view"], deadline - loop.time())
+        if not isinstance(checked, NewTicketFields):
+            await ack(response_action="errors", errors=checked)
             return
         await ack(
             response_action="update", view=b.result_modal(cb.TITLE, "Creating the ticket in Mava…")
         )
-        deps.inflight.spawn(create_and_follow(deps, client, body, email, text), name="view")
-
-
-def _field(view: dict[str, Any], block_id: str, action_id: str) -> str:
-    values = (view.get("state") or {}).get("values") or {}
-    value = (values.get(block_id) or {}).get(action_id) or {}
-    return str(value.get("value") or "")
-
-
-def _selected(view: dict[str, Any], block_id: str, action_id: str) -> str | None:
-    values = (view.get("state") or {}).get("values") or {}
-    value = (values.get(block_id) or {}).get(action_id) or {}
-    option = value.get("selected_option") or {}
-    found = option.get("value") if isinstance(option, dict) else None
-    return str(found) if found else None
+        deps.inflight.spawn(create_and_follow(deps, client, body, checked), name="view")
 
 
 async def open_create_modal(
@@ -198,7 +165,7 @@ async def _permalink(client: AsyncWebClient, channel: str | None, ts: str | None
 
 
 async def create_and_follow(
-    deps: Deps, client: AsyncWebClient, body: dict[str, Any], email: str, text: str
+    deps: Deps, client: AsyncWebClient, body: dict[str, Any], fields: NewTicketFields
 ) -> Outcome:
     """Create the ticket (once per submission, audited), follow it, show the result."""
     view = body["view"]
@@ -216,19 +183,18 @@ async def create_and_follow(
             ticket_id=None,
             via="modal",
         )
-        priority = _selected(view, BLOCK_PRIORITY, INPUT_PRIORITY)
         settings = deps.settings
         source = settings.create_ticket_source_type
         new = NewTicket(
-            customer=NewCustomer(email=email),
-            priority=Priority(int(priority)) if priority else None,
-            category=_selected(view, BLOCK_CATEGORY, INPUT_CATEGORY),
+            customer=NewCustomer(email=fields.email),
+            priority=fields.priority,
+            category=fields.category_id,
             source_type=Origin(source) if source else None,
             silent=settings.create_ticket_silent,
-            message=NewMessage(content=text),
+            message=NewMessage(content=fields.text),
         )
         outcome, ticket_id = await deps.actions.tickets.create(
-            actor(person, channel_id), new, email=email, submission=view["id"]
+            actor(person, channel_id), new, email=fields.email, submission=view["id"]
         )
         if ticket_id is not None and channel_id:
             follow_line = await follow_new_ticket(

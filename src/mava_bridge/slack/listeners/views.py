@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.domain.ticket_refs import InvalidTicketRef, parse_ticket_ref
+from mava_bridge.domain.ticket_refs import InvalidTicketRef, is_object_id, parse_ticket_ref
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
 from mava_bridge.services.outcome import Outcome
@@ -45,11 +45,17 @@ from mava_bridge.slack.listeners.common import (
     read_metadata,
     say_outcome,
 )
+from mava_bridge.slack.listeners.view_state import text_value
 
 log = logging.getLogger("mava_bridge.slack.views")
 
 LOOKUP_BUDGET = 2.0  # seconds; Slack gives 3 for the ack
 PRIVATE_METADATA_LIMIT = 3000
+# A submission whose window does not say which ticket (or what text) it is for.
+LOST_TICKET = (
+    "This window does not say which ticket (or what message) it is for, so nothing was "
+    "sent. Open it again from the ticket."
+)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -58,7 +64,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def compose(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         view = body["view"]
         is_note = view["callback_id"] == VIEW_NOTE
-        text = field(view, BLOCK_TEXT, INPUT_TEXT)
+        text = text_value(view, BLOCK_TEXT, INPUT_TEXT)
         if not text.strip():
             await ack(response_action="errors", errors={BLOCK_TEXT: "Write the message first."})
             return
@@ -66,8 +72,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack(response_action="errors", errors={BLOCK_TEXT: refusal})
             return
         title = "Add a private note" if is_note else "Reply to customer"
-        await ack(response_action="update", view=b.result_modal(title, "Sending to Mava…"))
         ticket_id = read_metadata(view).get("ticket", "")
+        if not is_object_id(ticket_id):  # only a hand-made submission lacks it
+            await ack(response_action="update", view=b.result_modal(title, LOST_TICKET))
+            return
+        await ack(response_action="update", view=b.result_modal(title, "Sending to Mava…"))
         deps.inflight.spawn(
             submit_write(deps, client, body, title, ticket_id, text, note=is_note), name="view"
         )
@@ -85,7 +94,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         errors: dict[str, str] = {}
         ticket_id = None
         try:
-            ticket_id = parse_ticket_ref(field(view, BLOCK_TICKET, INPUT_TICKET))
+            ticket_id = parse_ticket_ref(text_value(view, BLOCK_TICKET, INPUT_TICKET))
         except InvalidTicketRef as exc:
             errors[BLOCK_TICKET] = str(exc)
         action = "note" if is_note else "reply"
@@ -93,7 +102,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         if refusal is not None:
             await ack(response_action="update", view=b.result_modal(title, refusal))
             return
-        text = field(view, BLOCK_TEXT, INPUT_TEXT)
+        text = text_value(view, BLOCK_TEXT, INPUT_TEXT)
         if not text.strip():
             errors[BLOCK_TEXT] = "Write the message first."
         elif (refusal := too_long(text)) is not None:
@@ -128,14 +137,15 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     @app.view(VIEW_SHORTCUT_REPLY_CONFIRM)
     async def confirm(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack(
-            response_action="update",
-            view=b.result_modal("Reply to customer", "Sending to the customer…"),
-        )
+        title = "Reply to customer"
         meta = read_metadata(body["view"])
         ticket_id, text = meta.get("ticket", ""), meta.get("text", "")
+        if not is_object_id(ticket_id) or not text.strip():  # a hand-made submission
+            await ack(response_action="update", view=b.result_modal(title, LOST_TICKET))
+            return
+        await ack(response_action="update", view=b.result_modal(title, "Sending to the customer…"))
         deps.inflight.spawn(
-            submit_write(deps, client, body, "Reply to customer", ticket_id, text, note=False),
+            submit_write(deps, client, body, title, ticket_id, text, note=False),
             name="view",
         )
 
@@ -151,12 +161,6 @@ async def shortcut_note(
     source = await original_message(deps, client, meta)
     title = "Add as private note"
     await submit_write(deps, client, body, title, ticket_id, text, note=True, source=source)
-
-
-def field(view: dict[str, Any], block_id: str, action_id: str) -> str:
-    values = (view.get("state") or {}).get("values") or {}
-    value = (values.get(block_id) or {}).get(action_id) or {}
-    return str(value.get("value") or "")
 
 
 async def still_allowed(
