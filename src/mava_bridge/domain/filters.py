@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
@@ -72,6 +73,12 @@ class Filters:
             if name not in {c.casefold() for c in self.categories}:
                 return False
         return True
+
+    def missing_categories(self, active: Iterable[str]) -> tuple[str, ...]:
+        """This filter's category names that none of `active` has (compared as
+        `matches` compares): archived or renamed since, so they match no ticket."""
+        names = {name.casefold() for name in active}
+        return tuple(c for c in self.categories if c.casefold() not in names)
 
 
 # What a digest shows when nobody chose: the open tickets nobody has taken.

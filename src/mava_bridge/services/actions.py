@@ -35,5 +35,5 @@ def build_actions(
     return Actions(
         auditor=auditor,
         tickets=TicketActions(tickets, Writes(idempotency, auditor)),
-        subscriptions=SubscriptionActions(subscriptions, digests, auditor),
+        subscriptions=SubscriptionActions(subscriptions, digests, auditor, tickets),
     )

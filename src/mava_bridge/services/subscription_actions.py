@@ -1,12 +1,16 @@
 """What people do to a channel's digests and alerts: subscribe, unsubscribe, digest now.
 
 Each succeeds with an audited `Outcome`, or raises `ServiceError` with the reason
-(nothing changed, nothing audited). The digest itself is posted by delivery, passed in
+(nothing changed, nothing audited). A category filter is resolved against Mava's active
+categories as `/mava category` resolves one (`match_category`: any case, a unique
+prefix) and stored by its canonical name, so it can match; an unknown or ambiguous
+name is refused with the valid ones. The digest itself is posted by delivery, passed in
 as a `DigestPoster`, so this layer does not import it.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 from mava_bridge.domain.filters import Filters
@@ -19,6 +23,7 @@ from mava_bridge.services.subscriptions import (
     SubscriptionService,
     describe_wait,
 )
+from mava_bridge.services.tickets import TicketService, match_category
 
 # A subscription belongs to the channel the command came from; without one, say so.
 NO_CHANNEL = (
@@ -41,14 +46,28 @@ class DigestPoster(Protocol):
 
 class SubscriptionActions:
     def __init__(
-        self, subscriptions: SubscriptionService, digests: DigestPoster, auditor: Auditor
+        self,
+        subscriptions: SubscriptionService,
+        digests: DigestPoster,
+        auditor: Auditor,
+        tickets: TicketService,
     ) -> None:
         self.subscriptions = subscriptions
         self._digests = digests
         self._auditor = auditor
+        self._tickets = tickets
+
+    async def _resolved(self, filters: Filters) -> Filters:
+        """`filters` with each category named as Mava names it (one fresh read)."""
+        if not filters.categories:
+            return filters
+        active = await self._tickets.categories(fresh=True)
+        names = (match_category(name, active).name for name in filters.categories)
+        return replace(filters, categories=tuple(dict.fromkeys(names)))
 
     async def subscribe_digest(self, actor: Actor, schedule: Schedule, filters: Filters) -> Outcome:
         channel_id = _channel(actor)
+        filters = await self._resolved(filters)
         try:
             row = await self.subscriptions.add_digest(channel_id, schedule, filters, actor.user_id)
         except SubscriptionError as exc:
@@ -62,6 +81,7 @@ class SubscriptionActions:
 
     async def subscribe_alerts(self, actor: Actor, filters: Filters) -> Outcome:
         channel_id = _channel(actor)
+        filters = await self._resolved(filters)
         try:
             row = await self.subscriptions.add_alerts(channel_id, filters, actor.user_id)
         except SubscriptionError as exc:
@@ -77,6 +97,7 @@ class SubscriptionActions:
         self, actor: Actor, wait_minutes: int, filters: Filters
     ) -> Outcome:
         channel_id = _channel(actor)
+        filters = await self._resolved(filters)
         try:
             row = await self.subscriptions.add_reminders(
                 channel_id, wait_minutes, filters, actor.user_id

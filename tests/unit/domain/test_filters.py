@@ -78,3 +78,9 @@ def test_fingerprint_ignores_order_and_category_case() -> None:
     assert fingerprint(one) == fingerprint(two)
     assert len(fingerprint(one)) == 12
     assert fingerprint(one) != fingerprint(Filters(unassigned_only=True))
+
+
+def test_missing_categories_are_those_no_active_name_matches() -> None:
+    filters = Filters(categories=("Billing", "Shipping", "bug report"))
+    assert filters.missing_categories(["billing", "Bug report", "Delivery"]) == ("Shipping",)
+    assert Filters().missing_categories([]) == ()

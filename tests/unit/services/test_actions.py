@@ -247,7 +247,9 @@ def _settings() -> Settings:
 
 async def test_subscription_actions_are_audited(bench: Bench) -> None:
     digests = Digests()
-    subs = SubscriptionActions(SubscriptionService(bench.db, _settings()), digests, bench.auditor)
+    subs = SubscriptionActions(
+        SubscriptionService(bench.db, _settings()), digests, bench.auditor, bench.actions.tickets
+    )
     added = await subs.subscribe_alerts(ALICE, Filters(min_priority=Priority.HIGH))
     assert added.ok and "Remove it with /mava unsubscribe" in added.message
     [view] = await subs.subscriptions.list_for_channel("C0SUPPORT")

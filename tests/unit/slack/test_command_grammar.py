@@ -228,6 +228,11 @@ BAD = [
     ("subscribe digest high medium", "subscribe digest", ["one priority"]),
     ("subscribe digest category", "subscribe digest", ["Name the category"]),
     ("subscribe digest origin", "subscribe digest", ["Name an origin"]),
+    (
+        "subscribe alerts origin slack",
+        "subscribe alerts",
+        ["one of web, discord, telegram, telegram-group, email."],
+    ),
     ("subscribe alerts all", "subscribe alerts", ["'all'"]),
     ("subscribe alerts daily 09:00", "subscribe alerts", ["'daily'"]),
     ("subscribe alerts category VIP support", "subscribe alerts", ["'support'", "Quote"]),

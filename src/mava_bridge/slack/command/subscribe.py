@@ -70,7 +70,8 @@ def _read_filters(name: str, words: list[str], *, digest: bool) -> _FilterWords 
                 origins.append(ORIGIN_WORDS[words[i].lower()])
                 i += 1
             if i == start:
-                return usage_for(name, "Name an origin after 'origin': discord, telegram, email...")
+                known = ", ".join(origin.value for origin in Origin)
+                return usage_for(name, f"Name an origin after 'origin': one of {known}.")
         elif lowered in ORIGIN_WORDS:
             origins.append(ORIGIN_WORDS[lowered])
         elif lowered == "category":

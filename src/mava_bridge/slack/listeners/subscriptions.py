@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from mava_bridge.mava.errors import MavaError
 from mava_bridge.services.errors import ServiceError
 from mava_bridge.services.subscription_actions import NO_CHANNEL
+from mava_bridge.services.subscriptions import SubscriptionView
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.access import SlackPerson
@@ -61,9 +63,39 @@ async def list_subscriptions(deps: Deps, channel_id: str | None, answer: Answer)
         )
         await answer(text=sentence, blocks=[_section(t.escape(sentence))])
         return
-    lines = [f"• {t.escape(view.describe())}" for view in views]
+    missing, unchecked = await _missing_categories(deps, views)
+    lines = []
+    for view, gone in zip(views, missing, strict=True):
+        line = f"• {t.escape(view.describe())}"
+        if gone:
+            names = ", ".join(f"'{name}'" for name in gone)
+            line += " :warning: " + t.escape(
+                f"Mava has no active category {names} now (archived or renamed), so this "
+                "matches no ticket there: subscribe again with a name from /mava categories."
+            )
+        lines.append(line)
     header = f"*This channel gets {len(views)} subscription(s):*"
+    if unchecked:
+        lines.append(f":warning: {t.escape(unchecked)}")
     await answer(text=header, blocks=[_section("\n".join([header, *lines]))])
+
+
+async def _missing_categories(
+    deps: Deps, views: list[SubscriptionView]
+) -> tuple[list[tuple[str, ...]], str | None]:
+    """Per subscription, its category names Mava no longer has active; and, when Mava's
+    categories cannot be read, the sentence that says so (nothing is guessed)."""
+    none: list[tuple[str, ...]] = [() for _ in views]
+    if not any(view.filters.categories for view in views):
+        return none, None
+    try:
+        active = [c.name for c in await deps.tickets.categories(fresh=True)]
+    except MavaError as exc:
+        return none, (
+            f"Mava's categories could not be read ({exc.user_message}), so the category "
+            "filters above were not checked."
+        )
+    return [view.filters.missing_categories(active) for view in views], None
 
 
 def _section(mrkdwn: str) -> dict[str, object]:
