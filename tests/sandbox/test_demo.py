@@ -245,7 +245,8 @@ def test_short_ids_from_a_list_work_in_commands_and_clicks() -> None:
     assert by_tail[tails[1]]["priority"] == 1
     assert by_tail[tails[2]]["assignedTo"] == sandbox.agent_id("jane@example.com")
     assert f"(…{tails[0]} is ticket {by_tail[tails[0]]['_id']})" in text
-    assert "is not a Mava ticket id" in unknown and "What changed in Mava: nothing." in unknown
+    # The demo knows every ticket: a tail no id ends in is refused before the bot is asked.
+    assert "No ticket's id ends in …ffffff. Nothing was sent." in unknown
 
 
 STALE = """/mava show $T1
@@ -467,3 +468,32 @@ def test_every_emoji_code_the_bot_sends_is_drawn() -> None:
             used.update(re.findall(r"(?<![\w:/]):([a-z][a-z0-9_+-]*):(?![\w:/])", source))
     assert {"white_check_mark", "warning", "red_circle"} <= used  # the scan finds them
     assert used - set(EMOJI) == set()
+
+
+def test_one_short_id_form_everywhere_and_every_copied_form_works() -> None:
+    async def scenario() -> tuple[MavaSandbox, str, str, str]:
+        console, out = plain_console()
+        async with open_demo(console, seed=7, tickets=60) as session:
+            await session.start()
+            opening = out.getvalue()
+            await session.run_line("home")
+            home = out.getvalue()[len(opening) :]
+            tail = re.findall(r"…([0-9a-f]{6})", home)[0]
+            mark = len(out.getvalue())
+            await session.run_line(f"/mava show #{tail}")  # as Home once showed it
+            await session.run_line(f"click Resolve #{tail}")
+            return session.sandbox, opening, home, out.getvalue()[mark:]
+
+    sandbox, opening, home, after = asyncio.run(scenario())
+    by_tail = {t["_id"][-6:]: t for t in sandbox.tickets}
+    # Digest items and Home show the same form as lists: …562460, never #562460.
+    unassigned = [t for t in sandbox.tickets if t["assignedTo"] is None]
+    digest = opening[: opening.index("Sample tickets:")]
+    shown_in_digest = re.findall(r"…([0-9a-f]{6})", digest)
+    assert shown_in_digest and set(shown_in_digest) <= {t["_id"][-6:] for t in unassigned}
+    assert not re.search(r"#[0-9a-f]{6}\b", digest + home)
+    tail = re.findall(r"…([0-9a-f]{6})", home)[0]
+    ticket = by_tail[tail]
+    assert f"(#{tail} is ticket {ticket['_id']})" in after
+    assert f"Ticket …{tail}" in after  # the card /mava show drew
+    assert ticket["status"] == "Resolved"  # the click found the button by #tail

@@ -7,11 +7,23 @@ Unix seconds. That is what lets us find one ticket without a fetch-one endpoint.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Final
 from urllib.parse import parse_qs, urlsplit
 
 OBJECT_ID = re.compile(r"\b[0-9a-fA-F]{24}\b")
 _EXACT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+
+# Where a whole id does not fit, a ticket is shown by its tail: the head of an ObjectId
+# is a timestamp that tickets created in the same second share. `#` is left for
+# subscription ids (`/mava unsubscribe 3`, shown as #3).
+SHORT_ID_LENGTH: Final = 6
+SHORT_MARK: Final = "…"
+# What a person may type or copy for a shown tail: `…562460`, `...562460`, `#562460` or
+# `562460` (4 to 23 of the id's last characters, any case).
+_SHORT_MARKS: Final = ("…", "...", "#")
+_TAIL = re.compile(r"^[0-9a-fA-F]{4,23}$")
 
 
 class InvalidTicketRef(ValueError):
@@ -19,10 +31,42 @@ class InvalidTicketRef(ValueError):
 
     def __init__(self, text: str) -> None:
         shown = text if len(text) <= 60 else text[:57] + "..."
+        tail = short_tail(text)
+        if tail is not None and len(tail) == SHORT_ID_LENGTH:  # a short id as shown
+            super().__init__(
+                f"'{shown}' is the end of a ticket id, as lists show it. Give the whole "
+                "24-character id or the ticket's dashboard link (the short id links to it)."
+            )
+            return
         super().__init__(
             f"'{shown}' is not a Mava ticket id. Use the 24-character id "
             "(e.g. 6650a1b2c3d4e5f678901234) or paste the ticket's dashboard link."
         )
+
+
+def short_ref(ticket_id: str) -> str:
+    """The one form a ticket is shown in where its whole id does not fit: `…562460`."""
+    return SHORT_MARK + ticket_id[-SHORT_ID_LENGTH:].lower()
+
+
+def short_tail(text: str) -> str | None:
+    """The id tail in a short id as typed or copied (`…562460`, `...562460`, `#562460`,
+    `562460`), lowercased; None when `text` is no such form (a whole id is not one)."""
+    tail = text.strip()
+    for mark in _SHORT_MARKS:
+        if tail.startswith(mark):
+            tail = tail[len(mark) :]
+            break
+    return tail.lower() if _TAIL.match(tail) else None
+
+
+def ending_with(text: str, ticket_ids: Iterable[str]) -> list[str]:
+    """The ids among `ticket_ids` that the short id `text` (any form `short_tail` reads)
+    stands for: none, one, or several when the tail is shared. [] for other text."""
+    tail = short_tail(text)
+    if tail is None:
+        return []
+    return [ticket_id for ticket_id in ticket_ids if ticket_id.lower().endswith(tail)]
 
 
 def is_object_id(text: str) -> bool:

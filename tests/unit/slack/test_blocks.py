@@ -12,9 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mava_bridge.domain.ticket_refs import ending_with, short_ref
 from mava_bridge.mava.models import Category, Ticket
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
+from mava_bridge.slack.blocks.home import HomeModel, home_view
+from mava_bridge.slack.blocks.modals import confirm_reply_modal
+from mava_bridge.slack.blocks.unfurls import ticket_unfurl
 from mava_bridge.slack.callback_ids import (
     ACTION_ASSIGN_ME,
     ACTION_NOTE,
@@ -613,3 +617,24 @@ def test_a_capped_digest_draws_only_the_tickets_it_posts() -> None:
     listed = sum(len(b.listed_tickets(message)) for message in capped)
     # One more is drawn to learn it does not fit; the 950-odd after it never are.
     assert listed <= len(set(drawn)) <= listed + 1 < 60
+
+
+def test_every_surface_shows_a_ticket_by_one_short_id_form() -> None:
+    ticket = make_ticket(assignedTo={"_id": "a1", "name": "Omar"})
+    now = datetime(2026, 3, 16, 12, 0, tzinfo=UTC)
+    shown = short_ref(ID)  # "…901234"
+    surfaces = {
+        "card": b.ticket_card(ticket, ticket_url=link(ID), now=now),
+        "list": b.ticket_list([ticket], total=1, description="open", link=link, now=now),
+        "digest, alert, DM and reminder item": b.digest_item(ticket, link=link, now=now),
+        "Home": home_view(HomeModel(mine=[ticket]), link=link, now=now, dashboard="https://d"),
+        "unfurl": ticket_unfurl(ticket, link(ID), now),
+        "confirm": confirm_reply_modal(ticket=ticket, text="hi", private_metadata="{}"),
+    }
+    for where, blocks in surfaces.items():
+        text = all_text(blocks)
+        assert shown in text, where
+        assert f"#{ID[-6:]}" not in text, where  # no second form
+    # What a person copies from any of them reads back to this ticket.
+    assert ending_with(shown, [ID, "6650a1b2c3d4e5f678000000"]) == [ID]
+    assert b.ticket_card_text(ticket) == f"Ticket {shown} from user@example.com"

@@ -9,9 +9,9 @@ quiet, then renders the new Slack records and the sandbox diff.
 Lines (see `DEMO_LINES`): `/mava ...`, `shortcut note|reply [TEXT]`, `click LABEL [TICKET]
 [TEXT]`, `help`, `quit`/`exit`; blank lines and `# comments` are skipped. `$T1`, `$T2`,
 `$T3` and `$HIGH` stand for the sample tickets, so scripts work whatever the ids; a
-ticket's tail as lists show it (`…562460`) stands for the whole id. `click` presses only
-buttons Slack would still show: one on a message or modal the bot has since replaced is
-refused with the reason, as is a ticket that has no such button.
+ticket's short id as shown (`…562460`; `#562460` or `562460` too) stands for the whole
+id. `click` presses only buttons Slack would still show: one on a message or modal the
+bot has since replaced is refused with the reason, as is a ticket that has no such button.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from mava_bridge.domain.ticket_refs import ending_with, is_object_id, short_ref, short_tail
 from mava_bridge.slack.callback_ids import (
     BLOCK_EMAIL,
     BLOCK_TEXT,
@@ -91,8 +92,6 @@ ANSWER_METHODS: Final = frozenset(
 SHORTCUTS: Final = {"note": SHORTCUT_ADD_NOTE, "reply": SHORTCUT_REPLY, "create": SHORTCUT_CREATE}
 SHORTCUT_NAMES: Final = {"note": "Add as private note", "reply": "Reply to customer"}
 OPEN_STATUSES: Final = ("Open", "Pending", "Waiting")
-_TICKET_ID = re.compile(r"^[0-9a-fA-F]{6,24}$")
-_SHORT_ID = re.compile(r"^[0-9a-f]{4,23}$", re.IGNORECASE)  # a tail of an id, as lists show it
 # /mava subcommands whose first argument is a ticket.
 TICKET_COMMANDS: Final = frozenset(
     {
@@ -146,8 +145,9 @@ DEMO_LINES: Final = (
     ("quit", "leave (Ctrl-D works too)"),
 )
 HELP_NOTES: Final = (
-    "$T1 $T2 $T3 $HIGH stand for the sample tickets (below). A ticket's short id as lists "
-    "show it (…562460, or just 562460) works in commands and clicks too. A button works "
+    "$T1 $T2 $T3 $HIGH stand for the sample tickets (below). A ticket's short id as Home, "
+    "lists, digests and cards show it (…562460; #562460 or 562460 too) works in commands "
+    "and clicks. A button works "
     "while it is on screen; one the bot has since replaced is refused, as Slack no longer "
     "shows it. When the bot opens a modal you are asked whether to submit it; in a script "
     "it is submitted as filled in, with TEXT (when given) in its text box. Lines starting "
@@ -499,11 +499,12 @@ class DemoSession:
             )
             grid.add_row(Text(name), Text(ticket_id), Text(facts))
         other = (self._members() or ["@jane"])[0]
+        high = short_ref(self.samples.high_unassigned)
         tips = Text.assemble(
             ("Try: ", "bold"),
             "/mava show $T1 · /mava reply $T1 Thanks, on it! · /mava note $T1 Gold plan · "
             f"click Resolve $T1 · click Assign to me $HIGH · /mava assign $T2 {other} · "
-            f"/mava tickets unassigned high · /mava show …{self.samples.high_unassigned[-6:]} · "
+            f"/mava tickets unassigned high · /mava show {high} · "
             "shortcut note · /mava follow $T1 · customer $T1 Any news? · "
             "dashboard $T1 status=Pending assignee=Omar · thread $T1 · help · quit",
         )
@@ -511,7 +512,7 @@ class DemoSession:
             Text.assemble(
                 ("Sample tickets: ", "bold"),
                 (
-                    "type $T1 for the first id; a short id as lists show it (…a1b2c3) works too",
+                    "type $T1 for the first id; a short id as shown (…a1b2c3, #a1b2c3) works too",
                     "dim",
                 ),
             ),
@@ -580,10 +581,10 @@ class DemoSession:
         match = re.match(r"(\S+)(\s+)(\S+)(.*)$", rest, re.DOTALL)
         if match is None or match.group(1).lower() not in TICKET_COMMANDS:
             return rest
-        tail = _strip_ellipsis(match.group(3))
-        if not _SHORT_ID.match(tail):
+        typed = match.group(3)
+        if short_tail(typed) is None:
             return rest
-        found = [t["_id"] for t in self.sandbox.tickets if t["_id"].endswith(tail.lower())]
+        found = ending_with(typed, [str(t["_id"]) for t in self.sandbox.tickets])
         if len(found) > 1:
             listed = ", ".join(found[:5]) + (", …" if len(found) > 5 else "")
             self.show(
@@ -595,7 +596,8 @@ class DemoSession:
             )
             return None
         if not found:
-            return rest  # the bot says it is not a ticket id
+            self.show(render_notice(f"No ticket's id ends in {typed}. Nothing was sent.", "yellow"))
+            return None
         self.show(render_notice(f"({match.group(3)} is ticket {found[0]})"))
         return "".join((match.group(1), match.group(2), found[0], match.group(4)))
 
@@ -849,11 +851,11 @@ class DemoSession:
         label = same[0].label
         remainder = wanted[length:].strip()
         first, _, after = remainder.partition(" ")
-        tail = _strip_ellipsis(first)
+        tail = first.lower() if is_object_id(first) else short_tail(first)
         ticket = ""
-        if _TICKET_ID.match(tail):
-            ticket, remainder = tail, after.strip()
-            for_ticket = [b for b in same if (b.value or "").lower().endswith(tail.lower())]
+        if tail is not None:
+            ticket, remainder = first, after.strip()
+            for_ticket = [b for b in same if (b.value or "").lower().endswith(tail)]
         else:
             for_ticket = same
         shown = [b for b in for_ticket if b.surface.gone is None]
@@ -866,7 +868,7 @@ class DemoSession:
                 "Slack would not offer it, so nothing was sent."
             )
         others = list(
-            dict.fromkeys(f"…{b.value[-6:]}" for b in same if b.value and b.surface.gone is None)
+            dict.fromkeys(short_ref(b.value) for b in same if b.value and b.surface.gone is None)
         )
         listed = f" It is shown for {', '.join(others[:4])}" if others else ""
         if len(others) > 4:
@@ -1114,11 +1116,6 @@ class DemoSession:
 
     def _show_diff(self, before: Snapshot) -> None:
         self.show(render_changes(diff(self.sandbox, before, snapshot(self.sandbox))))
-
-
-def _strip_ellipsis(token: str) -> str:
-    """`…562460` (as lists show a ticket) or `...562460` → `562460`."""
-    return token.removeprefix("…").removeprefix("...")
 
 
 def _blocks(payload: Mapping[str, Any]) -> list[JSON]:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any, Final, cast
 
+from mava_bridge.domain.ticket_refs import ending_with, is_object_id, short_tail
 from mava_sandbox.mava_seed import PRIORITY_LABELS, STATUSES
 from mava_sandbox.mava_server import MavaSandbox
 from mava_sandbox.slack_stub import SlackStub
@@ -26,17 +27,21 @@ DASHBOARD_USAGE: Final = (
 )
 _NONE: Final = frozenset({"none", "null", "-", "unassigned", "nobody"})
 _KEY: Final = re.compile(r"(?:^|\s)([A-Za-z]+)=")
-_TAIL: Final = re.compile(r"^[0-9a-f]{4,24}$", re.IGNORECASE)
 _TICKET_ID: Final = re.compile(r"(?<![0-9a-f])[0-9a-f]{24}(?![0-9a-f])", re.IGNORECASE)
 
 
 def find_ticket(sandbox: MavaSandbox, token: str) -> str:
-    """The ticket a demo argument names: its id, or its tail as lists show it
-    (`…562460`). Raises ValueError with the sentence to show."""
-    tail = token.strip().removeprefix("…").removeprefix("...").lower()
-    if not _TAIL.match(tail):
+    """The ticket a demo argument names: its id, or its short id in any form a list,
+    Home or a card shows it (`…562460`, `#562460`, `562460`). Raises ValueError with the
+    sentence to show."""
+    ids = [str(t["_id"]) for t in sandbox.tickets]
+    whole = token.strip().lower()
+    if is_object_id(whole):
+        found = [whole] if whole in ids else []
+    elif short_tail(token) is not None:
+        found = ending_with(token, ids)
+    else:
         raise ValueError(f"'{token}' is not a ticket id (try $T1).")
-    found = [t["_id"] for t in sandbox.tickets if t["_id"].lower().endswith(tail)]
     if not found:
         raise ValueError(f"No ticket {token} in the sandbox.")
     if len(found) > 1:

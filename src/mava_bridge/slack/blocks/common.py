@@ -189,11 +189,6 @@ PRIORITY_EMOJI: dict[Priority | None, str] = {
 }
 
 
-def short_id(ticket_id: str) -> str:
-    """The tail of an ObjectId: its head is a timestamp shared by same-second tickets."""
-    return ticket_id[-6:]
-
-
 def priority_label(ticket: Ticket) -> str:
     level = ticket.priority_level
     if level is not None:
@@ -231,7 +226,7 @@ def assignee_label(ticket: Ticket) -> str:
     agent = ticket.assigned_to
     if agent is None:
         return "Unassigned"
-    return t.escape_and_truncate(agent.name or f"agent {short_id(agent.id)}", 100)
+    return t.escape_and_truncate(agent.name or f"agent {agent.id[-6:]}", 100)
 
 
 def customer_name(ticket: Ticket) -> str | None:

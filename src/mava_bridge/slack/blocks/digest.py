@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mava_bridge.domain.ticket_refs import short_ref
 from mava_bridge.mava.models import Priority, Ticket
 from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks.common import (
@@ -62,6 +63,7 @@ def digest_item(
     facts.append(t.age(ticket.created_at, now))
     if ticket.assigned_to is not None:
         facts.append(f":bust_in_silhouette: {assignee_label(ticket)}")
+    facts.append(short_ref(ticket.id))
     facts.append(ticket_link(link(ticket.id), "Open in Mava"))
     lines = [" · ".join(facts), f"*{customer_label(ticket, 150)}*"]
     first = first_message_text(ticket)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from mava_bridge.domain.ticket_refs import short_ref
 from mava_bridge.domain.waiting import waiting_since
 from mava_bridge.mava.models import Ticket
 from mava_bridge.slack import text as t
@@ -30,7 +31,6 @@ from mava_bridge.slack.blocks.common import (
     plain_text,
     priority_badge,
     section,
-    short_id,
     slack_date,
     status_label,
     ticket_link,
@@ -92,7 +92,7 @@ def _line(ticket: Ticket, link: Callable[[str], str], now: datetime) -> Block:
     facts = [priority_badge(ticket), status_label(ticket)]
     since = waiting_since(ticket)
     facts.append(f"waiting {t.age(since, now)}" if since else "answered")
-    facts.append(ticket_link(link(ticket.id), f"#{short_id(ticket.id)}"))
+    facts.append(ticket_link(link(ticket.id), short_ref(ticket.id)))
     text = f"*{customer_label(ticket, 150)}*\n" + " · ".join(facts)
     return section(text, block_id=f"home_ticket:{ticket.id}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from mava_bridge.domain.ticket_refs import short_ref
 from mava_bridge.mava.models import Ticket
 from mava_bridge.services.tickets import MESSAGE_LIMIT
 from mava_bridge.slack import text as t
@@ -18,7 +19,6 @@ from mava_bridge.slack.blocks.common import (
     plain_text,
     priority_badge,
     section,
-    short_id,
     status_label,
 )
 from mava_bridge.slack.callback_ids import (
@@ -73,7 +73,7 @@ def ticket_summary(
     """Ticket, status, customer and its last few messages, for the top of a modal."""
     blocks: list[Block] = [
         section(
-            f"*Ticket …{short_id(ticket.id)}* · {status_label(ticket)} · "
+            f"*Ticket {short_ref(ticket.id)}* · {status_label(ticket)} · "
             f"{priority_badge(ticket)} · {origin_label(ticket)}\n"
             f"*Customer:* {customer_label(ticket, 300)}"
         )
@@ -186,7 +186,7 @@ def confirm_reply_modal(*, ticket: Ticket, text: str, private_metadata: str) -> 
     blocks: list[Block] = [
         section(
             f"This goes to *{who}* on {origin_label(ticket)} "
-            f"(ticket …{short_id(ticket.id)}, {status_label(ticket)}), exactly as below:"
+            f"(ticket {short_ref(ticket.id)}, {status_label(ticket)}), exactly as below:"
         ),
         divider(),
     ]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from mava_bridge.domain.ticket_refs import short_ref
 from mava_bridge.mava.models import Category, Ticket
 from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks.common import (
@@ -26,7 +27,6 @@ from mava_bridge.slack.blocks.common import (
     origin_label,
     priority_badge,
     section,
-    short_id,
     slack_date,
     status_label,
     tags_label,
@@ -68,7 +68,7 @@ def ticket_card(
 ) -> list[Block]:
     """Everything about one ticket, its last messages and buttons to act on it (with
     Follow when `follow`)."""
-    title = ticket_link(ticket_url, f"Ticket …{short_id(ticket.id)}")
+    title = ticket_link(ticket_url, f"Ticket {short_ref(ticket.id)}")
     blocks: list[Block] = [
         section(f"*{title}* · {customer_label(ticket)}", block_id=item_block_id(ticket.id)),
         fields_section(
@@ -104,12 +104,12 @@ def ticket_card(
 def ticket_card_text(ticket: Ticket) -> str:
     """Fallback `text` for a ticket card."""
     who = customer_name(ticket) or "unknown customer"
-    return fallback(f"Ticket …{short_id(ticket.id)} from {who}")
+    return fallback(f"Ticket {short_ref(ticket.id)} from {who}")
 
 
 def _list_line(ticket: Ticket, link: LinkFor, now: datetime) -> str:
     parts = [
-        f"{priority_badge(ticket)} *{ticket_link(link(ticket.id), '…' + short_id(ticket.id))}*",
+        f"{priority_badge(ticket)} *{ticket_link(link(ticket.id), short_ref(ticket.id))}*",
         status_label(ticket),
         origin_label(ticket),
         t.age(ticket.created_at, now),

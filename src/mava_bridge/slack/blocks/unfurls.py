@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from mava_bridge.domain.ticket_refs import short_ref
 from mava_bridge.domain.waiting import waiting_since
 from mava_bridge.mava.models import Ticket
 from mava_bridge.slack import text as t
@@ -21,7 +22,6 @@ from mava_bridge.slack.blocks.common import (
     fields_section,
     priority_badge,
     section,
-    short_id,
     status_label,
     ticket_link,
 )
@@ -45,7 +45,7 @@ def _ago(moment: datetime, now: datetime) -> str:
 def ticket_unfurl(ticket: Ticket, url: str, now: datetime) -> dict[str, Any]:
     """One entry of chat.unfurl's `unfurls` map: {"blocks": [...]}."""
     who = customer_label(ticket, 80)
-    title = ticket_link(url, f"Mava ticket …{short_id(ticket.id)}")
+    title = ticket_link(url, f"Mava ticket {short_ref(ticket.id)}")
     blocks: list[Block] = [
         section(f"*{title}* · {who}"),
         fields_section(
