@@ -127,27 +127,29 @@ def test_scripted_demo_changes_the_sandbox_and_shows_what_slack_would() -> None:
     assert "INFO" not in text and "HTTP Request" not in text
 
 
-def test_interactive_answers_edit_the_shortcut_note() -> None:
-    # None = accept the prefilled line as is (what Enter does with readline).
-    answers = iter(["e", None, "Edited in the demo", "y"])
-    asked: list[tuple[str, str, bool]] = []
+def test_interactive_edit_replaces_a_value_and_enter_keeps_it() -> None:
+    # "" = Enter: the value stays; anything typed replaces it (never appended to it).
+    answers = iter(["e", "", "Edited in the demo", "y"])
+    asked: list[tuple[str, str]] = []
 
-    async def ask(question: str, *, default: str = "", prefill: bool = False) -> str:
-        asked.append((question, default, prefill))
+    async def ask(question: str, *, default: str = "") -> str:
+        asked.append((question, default))
         answer = next(answers)
-        return default if answer is None else answer
+        return answer or default
 
-    async def scenario() -> tuple[MavaSandbox, str]:
-        console, _ = plain_console()
+    async def scenario() -> tuple[MavaSandbox, str, str]:
+        console, out = plain_console()
         async with open_demo(console, seed=3, tickets=20, ask=ask) as session:
             await session.run_line("shortcut note")
-            return session.sandbox, session.samples.noted_ticket
+            return session.sandbox, session.samples.noted_ticket, out.getvalue()
 
-    sandbox, ticket = asyncio.run(scenario())
+    sandbox, ticket, text = asyncio.run(scenario())
     [note] = messages(sandbox, ticket, "InternalNote")[-1:]
     assert note["content"].startswith("Note from Jane via Slack: Edited in the demo")
+    assert "refund" not in note["content"]  # the sample message's text was replaced
     assert asked[0][0].startswith("Add note? [Y/n/e=edit]")
-    assert asked[1] == ("Ticket: ", ticket, True)  # inputs are offered prefilled to edit
+    assert asked[1][0] == "Ticket (Enter keeps it; what you type replaces it): "
+    assert f"Ticket now: {ticket}" in text  # the value Enter keeps is on screen
     assert len(asked) == 4
 
 

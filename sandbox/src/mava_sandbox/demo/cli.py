@@ -139,7 +139,6 @@ def run_demo_cli(
 class _Question:
     text: str
     default: str
-    prefill: bool
     answer: concurrent.futures.Future[str]
 
 
@@ -164,10 +163,10 @@ class _LoopThread:
         if not self._thread.is_alive():
             self.loop.close()
 
-    async def ask(self, question: str, *, default: str = "", prefill: bool = False) -> str:
+    async def ask(self, question: str, *, default: str = "") -> str:
         """Called on the loop: hand the question to the main thread and wait for it."""
         answer: concurrent.futures.Future[str] = concurrent.futures.Future()
-        self._questions.put(_Question(question, default, prefill, answer))
+        self._questions.put(_Question(question, default, answer))
         return await asyncio.wrap_future(answer)
 
     def call(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -193,16 +192,7 @@ def _prompt(text: str, styled: bool) -> str:
 
 
 def _read(question: _Question) -> str:
-    readline: Any = None
-    with contextlib.suppress(ImportError):
-        import readline
-    if question.prefill and readline is not None:
-        default = question.default
-        readline.set_startup_hook(lambda: readline.insert_text(default))
-        try:
-            return input(question.text)
-        finally:
-            readline.set_startup_hook(None)
+    # Nothing is put on the line to edit: what is typed replaces the value, as in a form.
     answer = input(question.text)
     return answer if answer.strip() else question.default
 

@@ -219,7 +219,7 @@ _PICKERS: Final = frozenset(
 def _input(
     block: Mapping[str, Any],
     users: UserNames | None,
-    values: Mapping[str, str],
+    values: Mapping[str, str | None],
     errors: Mapping[str, str],
 ) -> RenderableType:
     block_id = str(block.get("block_id") or "")
@@ -230,7 +230,12 @@ def _input(
     value = values.get(block_id)
     if value is None:
         value = element.get("initial_value")
-    if value:
+    picked = next(
+        (o for o in element.get("options") or [] if value and o.get("value") == value), None
+    )
+    if picked is not None:  # a select shows the name of its option, not its value
+        shown = _button({**element, "initial_option": picked}, users)
+    elif value:
         shown = Text(str(value))
     elif element.get("type") in _PICKERS:
         shown = _button(element, users)
@@ -316,7 +321,7 @@ def render_block(
     block: Any,
     *,
     users: UserNames | None = None,
-    values: Mapping[str, str] | None = None,
+    values: Mapping[str, str | None] | None = None,
     errors: Mapping[str, str] | None = None,
 ) -> RenderableType:
     """One block; unknown or malformed blocks show a dim placeholder instead of failing."""
@@ -348,7 +353,7 @@ def render_blocks(
     blocks: Sequence[Any] | None,
     *,
     users: UserNames | None = None,
-    values: Mapping[str, str] | None = None,
+    values: Mapping[str, str | None] | None = None,
     errors: Mapping[str, str] | None = None,
 ) -> RenderableType:
     """Blocks one under the other, as Slack stacks them.
@@ -466,7 +471,7 @@ def render_modal(
     view: Mapping[str, Any],
     *,
     users: UserNames | None = None,
-    values: Mapping[str, str] | None = None,
+    values: Mapping[str, str | None] | None = None,
     errors: Mapping[str, str] | None = None,
     heading: str = "Modal",
 ) -> RenderableType:

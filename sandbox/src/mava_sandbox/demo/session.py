@@ -37,7 +37,7 @@ from mava_bridge.slack.callback_ids import (
     SHORTCUT_REPLY,
 )
 from mava_bridge.slack.command.help import HELP_ENTRIES
-from mava_sandbox.demo import desk, paste
+from mava_sandbox.demo import desk, modal_inputs, paste
 from mava_sandbox.demo.render import (
     Change,
     CustomerChange,
@@ -156,9 +156,9 @@ HELP_NOTES: Final = (
 
 
 class Ask(Protocol):
-    """Asks the person at the keyboard; `prefill` puts `default` on the line to edit."""
+    """Asks the person at the keyboard; an empty answer gives `default`."""
 
-    async def __call__(self, question: str, *, default: str = "", prefill: bool = False) -> str: ...
+    async def __call__(self, question: str, *, default: str = "") -> str: ...
 
 
 # --- Samples ---------------------------------------------------------------------------
@@ -878,44 +878,43 @@ class DemoSession:
 
     # --- modals -------------------------------------------------------------------
 
-    def _inputs(self, view: Mapping[str, Any]) -> list[JSON]:
-        return [b for b in view.get("blocks") or [] if b.get("type") == "input"]
-
-    def _prefilled(self, view: Mapping[str, Any]) -> dict[str, str]:
-        return {
-            str(b.get("block_id")): str((b.get("element") or {}).get("initial_value") or "")
-            for b in self._inputs(view)
-        }
-
-    async def _decide(self, view: JSON, values: dict[str, str]) -> bool:
-        """Interactive: Submit? [Y/n/e]; `e` edits each input (prefilled for readline)."""
+    async def _decide(self, view: JSON, values: modal_inputs.Values) -> bool:
+        """Interactive: Submit? [Y/n/e]; `e` asks for each input again (see `_edit`)."""
         assert self.ask is not None
         submit = (view.get("submit") or {}).get("text") or "Submit"
-        editable = bool(self._inputs(view))
-        empty = [b for b in self._inputs(view) if not values.get(str(b.get("block_id")))]
+        inputs = modal_inputs.fields(view)
+        empty = [f for f in inputs if not f.optional and not values.get(f.block_id)]
         if empty:  # an empty box is there to be typed into: ask for it straight away
             await self._edit(empty, values)
             self.show(render_modal(view, users=self.user_name, values=values))
         while True:
-            options = "[Y/n/e=edit]" if editable else "[Y/n]"
+            options = "[Y/n/e=edit]" if inputs else "[Y/n]"
             answer = (await self.ask(f"{submit}? {options} ", default="y")).strip().lower()
             if answer in ("", "y", "yes"):
                 return True
             if answer in ("n", "no"):
                 return False
-            if answer in ("e", "edit") and editable:
-                await self._edit(self._inputs(view), values)
+            if answer in ("e", "edit") and inputs:
+                await self._edit(inputs, values)
                 self.show(render_modal(view, users=self.user_name, values=values))
 
-    async def _edit(self, inputs: Sequence[JSON], values: dict[str, str]) -> None:
-        """Ask for each input in turn, its current value ready to edit on the line."""
+    async def _edit(
+        self, inputs: Sequence[modal_inputs.Field], values: modal_inputs.Values
+    ) -> None:
+        """Ask for each input in turn: what is typed replaces its value, Enter keeps it; a
+        select's prompt lists its choices, and a choice it does not have is asked again."""
         assert self.ask is not None
-        for block in inputs:
-            block_id = str(block.get("block_id"))
-            label = str((block.get("label") or {}).get("text") or block_id)
-            values[block_id] = await self.ask(
-                f"{label}: ", default=values.get(block_id, ""), prefill=True
-            )
+        for field in inputs:
+            current = values.get(field.block_id)
+            if current and not field.is_select:
+                self.show(render_notice(f"{field.label} now: {current}"))
+            while True:
+                typed = await self.ask(modal_inputs.question(field, current))
+                try:
+                    values[field.block_id] = modal_inputs.read(field, typed, current)
+                    break
+                except ValueError as problem:
+                    self.show(render_notice(str(problem), "yellow"))
 
     async def _drive_modal(self, view: JSON, text: str | None, *, email: str | None = None) -> None:
         """Fill in and submit a modal the bot opened, then show what the bot did with it.
@@ -923,12 +922,11 @@ class DemoSession:
         Scripted: submitted as filled in (with `text` in the text box when given);
         interactive: the user confirms or edits first. Inline errors and follow-up
         modals (a reply's confirmation) go round again."""
-        values = self._prefilled(view)
+        values = modal_inputs.prefilled(view)
         if text is not None and BLOCK_TEXT in values:
             values[BLOCK_TEXT] = text
         if email is not None and BLOCK_EMAIL in values:
             values[BLOCK_EMAIL] = email
-            self.show(render_modal(view, users=self.user_name, values=values, heading="Filled in"))
             self.show(render_modal(view, users=self.user_name, values=values, heading="Filled in"))
         for _ in range(MAX_MODAL_ROUNDS):
             submit = (view.get("submit") or {}).get("text") or "Submit"
@@ -976,9 +974,9 @@ class DemoSession:
             settled = await self._settle(mark, expect_answer=not follow_up and bool(next_view))
             form = self._show_calls(settled)
             if form is not None:
-                view, values = form, self._prefilled(form)
+                view, values = form, modal_inputs.prefilled(form)
             elif follow_up and next_view is not None:
-                view, values = next_view, self._prefilled(next_view)
+                view, values = next_view, modal_inputs.prefilled(next_view)
             else:
                 return
         self.show(render_notice("Gave up on this modal after several rounds.", "yellow"))
