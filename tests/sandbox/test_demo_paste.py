@@ -30,6 +30,10 @@ def test_paste_shows_the_unfurled_card_of_a_ticket() -> None:
     text = " ".join(out.getvalue().split())
     assert f"ticket?id={t1}" in text  # the pasted message holds the dashboard link
     assert "unfurled under @Jane's message (chat.unfurl)" in text
+    # Slack draws the card under the app's name, as it draws the app's messages.
+    card = text[text.index("(chat.unfurl)") :].replace("│", " ")
+    assert card.split("Mava ticket")[0].split()[-2:] == ["Mava", "APP"]
+    assert "someone APP" not in text
     assert f"Mava ticket …{t1[-6:]}" in text
     for label in ("Status", "Priority", "Assignee", "Customer", "Waiting"):
         assert label in text

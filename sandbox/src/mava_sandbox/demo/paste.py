@@ -34,7 +34,9 @@ def pasted_text(sandbox: MavaSandbox, ticket_url: Callable[[str], str], rest: st
 def unfurl_message(stub: SlackStub, channel: str, ts: str) -> JSON | None:
     """The cards the bot unfurled under the message at `ts`, as one message to render."""
     blocks = [block for unfurl in stub.unfurls(channel, ts).values() for block in unfurl["blocks"]]
-    return {"text": "", "blocks": blocks, "bot_id": stub.bot_id} if blocks else None
+    # Slack draws an unfurl under the app's name, as it draws the app's own messages.
+    author = {"user": stub.bot_user_id, "bot_id": stub.bot_id}
+    return {"text": "", "blocks": blocks, **author} if blocks else None
 
 
 def why_not(calls: list[SlackCall]) -> str:
