@@ -63,8 +63,10 @@ def _token(inner: str, users: UserNames | None, style: Style) -> Text:
         user_id = target[1:]
         name = (users(user_id) if users else None) or label.lstrip("@") or user_id
         return Text("@" + unescape(name), style + MENTION)
-    if target.startswith("#"):
-        return Text("#" + unescape(label or target[1:]), style + MENTION)
+    if target.startswith("#"):  # `users` names the channels the demo knows too
+        channel_id = target[1:]
+        name = label or (users(channel_id) if users else None) or channel_id
+        return Text("#" + unescape(name), style + MENTION)
     if target.startswith("!"):
         if label:  # <!date^...|fallback>, <!subteam^S1|@team>
             return Text(unescape(label), style + MENTION)

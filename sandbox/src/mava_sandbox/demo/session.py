@@ -37,6 +37,7 @@ from mava_bridge.slack.callback_ids import (
     SHORTCUT_REPLY,
 )
 from mava_bridge.slack.command.help import HELP_ENTRIES
+from mava_sandbox.demo import channel as demo_channel
 from mava_sandbox.demo import desk, modal_inputs, paste
 from mava_sandbox.demo.render import (
     Change,
@@ -425,6 +426,9 @@ class DemoSession:
         return self.stack.mava.sandbox
 
     def user_name(self, user_id: str) -> str | None:
+        """A member's name as Slack shows it (and #support's name for its id)."""
+        if user_id == CHANNEL:
+            return CHANNEL_NAME
         user = self.stub.user(user_id)
         if user is None:
             return None
@@ -1172,8 +1176,10 @@ async def open_demo(
     async with running_stack(
         mava_options={"seed": seed, "tickets": tickets}, **settings_overrides
     ) as stack:
-        stack.slack.add_channel(CHANNEL, name=CHANNEL_NAME)
         directory = [*DEFAULT_USERS, *add_agent_members(stack.slack, stack.mava.sandbox)]
+        team = [u.id for u in directory if not (u.is_bot or u.deleted or u.is_restricted)]
+        members = dict.fromkeys([USER, *team])  # @Jane first: she subscribes the channel
+        await demo_channel.set_up(stack, CHANNEL, CHANNEL_NAME, members)
         samples = pick_samples(stack.mava.sandbox, stack.settings.ticket_url)
         yield DemoSession(stack, console, samples, ask=ask, directory=directory)
 
