@@ -39,12 +39,8 @@ from mava_bridge.slack.callback_ids import (
 from mava_bridge.slack.command.help import HELP_ENTRIES
 from mava_sandbox.demo import channel as demo_channel
 from mava_sandbox.demo import desk, modal_inputs, paste
+from mava_sandbox.demo.mava_diff import Snapshot, diff, snapshot
 from mava_sandbox.demo.render import (
-    Change,
-    CustomerChange,
-    FieldChange,
-    NewMessage,
-    TicketChange,
     render_changes,
     render_ephemeral,
     render_message,
@@ -52,6 +48,7 @@ from mava_sandbox.demo.render import (
     render_notice,
     render_thread,
 )
+from mava_sandbox.demo.surfaces import Button, Surface, buttons
 from mava_sandbox.demo.threads import (
     find_cards,
     find_ticket,
@@ -245,147 +242,6 @@ def pick_samples(sandbox: MavaSandbox, ticket_url: Callable[[str], str]) -> Samp
     return Samples(tuple(others), high["_id"], message)
 
 
-# --- The Mava diff ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _TicketState:
-    status: str
-    priority: int | None
-    category: str | None
-    assignee: str | None
-    message_ids: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The parts of the sandbox a demo line can change, cheap enough to take every line."""
-
-    tickets: dict[str, _TicketState]
-    # customer id -> (who, attribute name -> content)
-    customers: dict[str, tuple[str, dict[str, str]]]
-
-
-def snapshot(sandbox: MavaSandbox) -> Snapshot:
-    tickets = {
-        t["_id"]: _TicketState(
-            t["status"],
-            t["priority"],
-            t["category"],
-            t["assignedTo"],
-            frozenset(m["_id"] for m in t["messages"]),
-        )
-        for t in sandbox.tickets
-    }
-    customers = {
-        c.id: (c.email or c.name or c.id, {a["name"]: a["content"] for a in c.attributes})
-        for c in sandbox.customers.values()
-    }
-    return Snapshot(tickets, customers)
-
-
-def _customer_changes(before: Snapshot, after: Snapshot) -> list[CustomerChange]:
-    changes = []
-    for customer_id, (who, now) in after.customers.items():
-        old = before.customers.get(customer_id)
-        was = old[1] if old else {}
-        fields = tuple(
-            FieldChange(name, was.get(name, "–"), now.get(name, "–"))
-            for name in sorted(set(was) | set(now))
-            if was.get(name) != now.get(name)
-        )
-        if old is None or fields:
-            changes.append(CustomerChange(who, old is None, fields))
-    return changes
-
-
-def diff(sandbox: MavaSandbox, before: Snapshot, after: Snapshot) -> list[Change]:
-    """What a line changed. Mava's own "Status changed ..." system messages are left out:
-    the field changes say the same thing."""
-
-    def priority(value: int | None) -> str:
-        return PRIORITY_LABELS.get(value, str(value)) if value is not None else "none"
-
-    def category(value: str | None) -> str:
-        found = sandbox.categories.get(value or "")
-        return found.name if found else "none"
-
-    def agent(value: str | None) -> str:
-        found = sandbox.agents.get(value or "")
-        return found.name if found else "Unassigned"
-
-    changes: list[Change] = []
-    for ticket_id, now in after.tickets.items():
-        old = before.tickets.get(ticket_id)
-        fields: list[FieldChange] = []
-        if old is not None:
-            pairs = (
-                ("status", old.status, now.status),
-                ("priority", priority(old.priority), priority(now.priority)),
-                ("category", category(old.category), category(now.category)),
-                ("assignee", agent(old.assignee), agent(now.assignee)),
-            )
-            fields = [FieldChange(n, a, b) for n, a, b in pairs if a != b]
-        added = now.message_ids - (old.message_ids if old else frozenset())
-        record = sandbox.get(ticket_id)
-        messages = [
-            NewMessage(m["messageType"], m["senderType"], m["content"])
-            for m in (record["messages"] if record else [])
-            if m["_id"] in added and m["senderType"] != "system"
-        ]
-        if old is None or fields or messages:
-            changes.append(TicketChange(ticket_id, old is None, tuple(fields), tuple(messages)))
-    return [*changes, *_customer_changes(before, after)]
-
-
-# --- Slack surfaces with buttons -------------------------------------------------------
-
-
-@dataclass
-class _Surface:
-    """Something shown with buttons, so `click` can press one of them."""
-
-    kind: str  # "message", "ephemeral" or "modal"
-    blocks: list[JSON]
-    channel: str | None = None
-    ts: str | None = None
-    view: JSON | None = None
-    # Why Slack no longer shows it (None while it does): a click on it is refused, as
-    # Slack offers no such button, instead of sending what the bot would ignore.
-    gone: str | None = None
-
-    def same_place(self, other: _Surface) -> bool:
-        """Both are versions of one message or one modal."""
-        if self.kind != other.kind or self.kind == "ephemeral":
-            return False
-        if self.kind == "message":
-            return (self.channel, self.ts) == (other.channel, other.ts)
-        return (self.view or {}).get("id") == (other.view or {}).get("id")
-
-
-@dataclass(frozen=True)
-class _Button:
-    label: str
-    action_id: str
-    value: str | None
-    surface: _Surface
-    url: str | None = None  # a link button: Slack opens it and still sends the action
-
-
-def _buttons(surface: _Surface) -> list[_Button]:
-    found = []
-    for block in surface.blocks:
-        elements = list(block.get("elements") or []) if block.get("type") == "actions" else []
-        if isinstance(block.get("accessory"), dict):
-            elements.append(block["accessory"])
-        for element in elements:
-            if isinstance(element, dict) and element.get("type") == "button":
-                label = str((element.get("text") or {}).get("text") or "")
-                action_id, value = str(element.get("action_id")), element.get("value")
-                found.append(_Button(label, action_id, value, surface, element.get("url")))
-    return found
-
-
 # --- The session -----------------------------------------------------------------------
 
 
@@ -411,9 +267,9 @@ class DemoSession:
         self.finished = False
         self.lines_run = 0
         self._shown: list[RenderableType] = []
-        self._surfaces: list[_Surface] = []
+        self._surfaces: list[Surface] = []
         # response_url name -> the ephemeral whose button gave it (see `_show_call`).
-        self._answers_to: dict[str, _Surface] = {}
+        self._answers_to: dict[str, Surface] = {}
 
     # --- output -------------------------------------------------------------------
 
@@ -829,14 +685,14 @@ class DemoSession:
             await self._drive_modal(form, remainder or None)
         self._show_diff(before)
 
-    def _find_button(self, rest: str) -> tuple[_Button, str] | str:
+    def _find_button(self, rest: str) -> tuple[Button, str] | str:
         """The newest button on screen whose label starts `rest` (longest label wins) and
         the text after it; a ticket id (or its tail, `…562460`) right after the label
         picks among same-labelled buttons. Else a sentence saying why nothing is pressed:
         no such label, no such button for that ticket, or a button Slack no longer shows."""
         self._refresh_messages()
         wanted = rest.strip()
-        every = [b for surface in reversed(self._surfaces) for b in _buttons(surface)]
+        every = [b for surface in reversed(self._surfaces) for b in buttons(surface)]
         fits = [
             b
             for b in every
@@ -937,7 +793,7 @@ class DemoSession:
             if self.ask is not None:
                 if not await self._decide(view, values):
                     self.show(render_notice("Closed the modal; nothing was sent."))
-                    self._retire(_Surface("modal", [], view=view), "that modal was closed")
+                    self._retire(Surface("modal", [], view=view), "that modal was closed")
                     return
             else:
                 self.show(render_notice(f"(script) @Jane presses [ {submit} ]"))
@@ -970,10 +826,10 @@ class DemoSession:
                 # Slack swaps the modal's content in place: same view id.
                 next_view = {**ack["view"], "id": view.get("id"), "hash": view.get("hash")}
                 self.show(render_modal(next_view, users=self.user_name, heading="Modal updated"))
-                self._remember(_Surface("modal", _blocks(next_view), view=next_view))
+                self._remember(Surface("modal", _blocks(next_view), view=next_view))
             elif action == "clear" or not action:
                 self.show(render_notice("The modal closes."))
-                self._retire(_Surface("modal", [], view=view), "that modal was closed")
+                self._retire(Surface("modal", [], view=view), "that modal was closed")
             follow_up = next_view is not None and isinstance(next_view.get("submit"), dict)
             settled = await self._settle(mark, expect_answer=not follow_up and bool(next_view))
             form = self._show_calls(settled)
@@ -1042,7 +898,7 @@ class DemoSession:
             else:
                 replaced = " (replaces the one above)" if body.get("replace_original") else ""
                 self.show(render_ephemeral(body, users=users, where="#support" + replaced))
-                self._remember(_Surface("ephemeral", _blocks(body), CHANNEL, _slack_ts()))
+                self._remember(Surface("ephemeral", _blocks(body), CHANNEL, _slack_ts()))
         elif call.method in ("chat.postMessage", "chat.update"):
             channel = str(response.get("channel") or "")
             message: JSON = response.get("message") or {}
@@ -1054,13 +910,13 @@ class DemoSession:
             title = where + (" · message updated" if call.method == "chat.update" else "")
             self.show(render_message(message, users=users, title=title, replies_to=parent))
             self._remember(
-                _Surface("message", _blocks(message), channel, str(message.get("ts") or ""))
+                Surface("message", _blocks(message), channel, str(message.get("ts") or ""))
             )
         elif call.method == "chat.postEphemeral":
             where = self.channel_label(str(call.params.get("channel") or ""))
             self.show(render_ephemeral(call.params, users=users, where=where))
             self._remember(
-                _Surface("ephemeral", _blocks(call.params), CHANNEL, response.get("message_ts"))
+                Surface("ephemeral", _blocks(call.params), CHANNEL, response.get("message_ts"))
             )
         elif call.method == "chat.delete":
             where = self.channel_label(str(response.get("channel") or ""))
@@ -1074,11 +930,11 @@ class DemoSession:
                 "views.publish": "App Home",
             }[call.method]
             self.show(render_modal(view, users=users, heading=heading))
-            self._remember(_Surface("modal", _blocks(view), view=view))
+            self._remember(Surface("modal", _blocks(view), view=view))
             return view if view.get("type") == "modal" else None
         return None
 
-    def _remember(self, surface: _Surface) -> None:
+    def _remember(self, surface: Surface) -> None:
         """Keep what has buttons; a new version of a message or modal retires the old
         one (its buttons are then refused, saying why)."""
         replaced = (
@@ -1091,11 +947,11 @@ class DemoSession:
                 if old.blocks == surface.blocks:
                     return
                 old.gone = replaced
-        if _buttons(surface):
+        if buttons(surface):
             self._surfaces.append(surface)
         del self._surfaces[:-_SURFACES_KEPT]
 
-    def _retire(self, surface: _Surface | None, why: str) -> None:
+    def _retire(self, surface: Surface | None, why: str) -> None:
         """`surface` (and any version of it) is no longer shown."""
         if surface is None:
             return
@@ -1113,7 +969,7 @@ class DemoSession:
             if current is None:
                 surface.gone = "the bot has deleted that message"
             else:
-                fresh = _Surface("message", _blocks(current), surface.channel, surface.ts)
+                fresh = Surface("message", _blocks(current), surface.channel, surface.ts)
                 self._remember(fresh)
 
     def _show_diff(self, before: Snapshot) -> None:
