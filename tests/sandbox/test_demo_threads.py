@@ -151,3 +151,48 @@ def test_thread_prints_the_cards_thread_not_a_digest() -> None:
     assert "2 replies" in after
     assert after.index("I'll call them back") < after.index("Still broken")
     assert "Ticket " in after and "Sam" in after
+
+
+SAY = """\
+say $T1 Before any card
+/mava follow $T1
+say $T1 Refund sent today & ref R-2291.
+say …{tail} Second note, by its short id
+say $T1
+help
+"""
+
+
+def test_say_writes_in_the_followed_thread_and_the_note_lands_in_mava() -> None:
+    console, out = plain_console()
+
+    async def scenario() -> tuple[MavaSandbox, Any, str, list[Any]]:
+        async with open_demo(console, seed=7, tickets=40) as session:
+            t1 = session.samples.open_tickets[0]
+            for line in SAY.format(tail=t1[-6:]).splitlines():
+                await session.run_line(line)
+            events = [c for c in session.stub.calls() if c.method == "reactions.add"]
+            return session.sandbox, session.stub, t1, events
+
+    sandbox, stub, t1, reactions = asyncio.run(scenario())
+    text = " ".join(out.getvalue().split())
+    notes = [
+        m["content"]
+        for m in (sandbox.get(t1) or {})["messages"]
+        if m["messageType"] == "InternalNote" and m["senderType"] != "system"
+    ]
+    # Before /mava follow there is no thread: nothing is sent, and the demo says why.
+    assert f"No card of ticket {t1} has a thread to write in: /mava follow {t1}" in text
+    # Both lines became private notes, once each, through the bot's message-event path.
+    assert notes == [
+        "Note from Jane via Slack: Refund sent today & ref R-2291.",
+        "Note from Jane via Slack: Second note, by its short id",
+    ]
+    assert len(reactions) == 2
+    [(channel, card)] = find_cards(stub, t1)
+    replies = [m["text"] for m in stub.thread(channel, card["ts"]) if m.get("user") == "U0JANE"]
+    assert replies == ["Refund sent today &amp; ref R-2291.", "Second note, by its short id"]
+    assert "@Jane in the thread of ticket" in text
+    assert "InternalNote (agents only) by agent: Note from Jane via Slack: Refund sent" in text
+    assert "Say `say TICKET TEXT`" in text  # no text: the usage, nothing sent
+    assert "say TICKET TEXT" in text  # listed in help

@@ -127,6 +127,11 @@ DEMO_LINES: Final = (
         "assignee (e.g. status=Pending assignee=Omar)",
     ),
     ("thread TICKET", "the Slack thread of the ticket's card, as it is now"),
+    (
+        "say TICKET TEXT",
+        "@Jane writes TEXT in the thread of the ticket's card (after /mava follow TICKET): "
+        "the bot makes it a private note in Mava",
+    ),
     ("paste LINK", "@Jane pastes a ticket's dashboard link (or id) in #support: its unfurl card"),
     (
         "home",
@@ -365,7 +370,7 @@ class DemoSession:
             "/mava show $T1 · /mava reply $T1 Thanks, on it! · /mava note $T1 Gold plan · "
             f"click Resolve $T1 · click Assign to me $HIGH · /mava assign $T2 {other} · "
             f"/mava tickets unassigned high · /mava show {high} · "
-            "shortcut note · /mava follow $T1 · customer $T1 Any news? · "
+            "shortcut note · /mava follow $T1 · say $T1 Refund sent · customer $T1 Any news? · "
             "dashboard $T1 status=Pending assignee=Omar · thread $T1 · help · quit",
         )
         return Group(
@@ -424,6 +429,8 @@ class DemoSession:
             await self._dashboard(rest)
         elif word == "thread":
             self._thread(rest)
+        elif word == "say":
+            await self._say(rest)
         elif word == "paste":
             await self._paste(rest)
         elif word == "home":
@@ -614,6 +621,41 @@ class DemoSession:
                     "yellow",
                 )
             )
+
+    async def _say(self, rest: str) -> None:
+        """@Jane writes in the thread of the ticket's card: Slack sends the bot the
+        `message` event, as for any reply there; the note lands in Mava."""
+        token, _, text = rest.partition(" ")
+        if not token or not text.strip():
+            self.show(render_notice("Say `say TICKET TEXT`, e.g. say $T1 Refund sent today."))
+            return
+        try:
+            ticket = find_ticket(self.sandbox, token)
+        except ValueError as problem:
+            self.show(render_notice(str(problem), "yellow"))
+            return
+        cards = sorted(find_cards(self.stub, ticket), key=lambda found: found[0] != CHANNEL)
+        if not cards:
+            self.show(
+                render_notice(
+                    f"No card of ticket {ticket} has a thread to write in: /mava follow "
+                    f"{ticket} posts one in #support first.",
+                    "yellow",
+                )
+            )
+            return
+        channel, card = cards[0]
+        before, mark = snapshot(self.sandbox), len(self.stub.calls())
+        typed = as_slack_sends(text.strip(), self.directory)  # as Slack stores it: &amp; …
+        event = self.stub.user_message(channel, USER, typed, thread_ts=card["ts"])
+        said = self.stub.message(channel, event["ts"]) or event
+        where = f"{self.channel_label(channel)} · @Jane in the thread of ticket {ticket}"
+        self.show(render_message(said, users=self.user_name, title=where, replies_to=card))
+        await self.stack.sender.event(event)
+        self._show_calls(await self._settle(mark, expect_answer=False))
+        if self.stub.reactions(channel, event["ts"]):
+            self.show(render_notice("The bot reacted ✅ to @Jane's message: it is in Mava."))
+        self._show_diff(before)
 
     def _thread(self, rest: str) -> None:
         try:
