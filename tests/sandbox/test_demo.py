@@ -499,3 +499,19 @@ def test_one_short_id_form_everywhere_and_every_copied_form_works() -> None:
     assert f"(#{tail} is ticket {ticket['_id']})" in after
     assert f"Ticket …{tail}" in after  # the card /mava show drew
     assert ticket["status"] == "Resolved"  # the click found the button by #tail
+
+
+def test_shortcut_reply_runs_on_words_meant_for_the_customer() -> None:
+    console, out = plain_console()
+    result = asyncio.run(run_demo(["shortcut reply"], console, seed=7, tickets=40))
+    ticket = result.samples.noted_ticket
+    [reply] = [
+        m for m in messages(result.sandbox, ticket, "ExternalMessage") if m["senderType"] == "agent"
+    ][-1:]
+    # Sam's draft, not Sam's question to colleagues about the customer.
+    assert reply["content"].startswith("Hi! Your refund was issued on the 3rd")
+    assert "reply here & we'll chase it" in reply["content"]
+    assert "The customer on" not in reply["content"]
+    text = " ".join(out.getvalue().split())
+    assert "Sam's draft for the customer: what shortcut reply acts on" in text
+    assert "“Reply to customer” on @Sam's draft for the customer" in text

@@ -48,6 +48,7 @@ from mava_sandbox.demo.render import (
     render_notice,
     render_thread,
 )
+from mava_sandbox.demo.samples import Samples, as_slack_sends, pick_samples, slack_ts
 from mava_sandbox.demo.surfaces import Button, Surface, buttons
 from mava_sandbox.demo.threads import (
     find_cards,
@@ -65,7 +66,6 @@ JSON = dict[str, Any]
 CHANNEL: Final = "C0SUPPORT"
 CHANNEL_NAME: Final = "support"
 USER: Final = "U0JANE"  # the demo's user: a Slack member linked to a Mava agent
-SAMPLE_AUTHOR: Final = "U0SAM"
 DEFAULT_SEED: Final = 42
 DEFAULT_TICKETS: Final = 120
 QUIET_SECONDS: Final = 0.3  # no new Slack calls for this long = the bot is done
@@ -89,7 +89,6 @@ ANSWER_METHODS: Final = frozenset(
 )
 SHORTCUTS: Final = {"note": SHORTCUT_ADD_NOTE, "reply": SHORTCUT_REPLY, "create": SHORTCUT_CREATE}
 SHORTCUT_NAMES: Final = {"note": "Add as private note", "reply": "Reply to customer"}
-OPEN_STATUSES: Final = ("Open", "Pending", "Waiting")
 # /mava subcommands whose first argument is a ticket.
 TICKET_COMMANDS: Final = frozenset(
     {
@@ -162,89 +161,6 @@ class Ask(Protocol):
     """Asks the person at the keyboard; an empty answer gives `default`."""
 
     async def __call__(self, question: str, *, default: str = "") -> str: ...
-
-
-# --- Samples ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Samples:
-    """Tickets worth trying and the Slack message the shortcuts act on."""
-
-    open_tickets: tuple[str, ...]
-    high_unassigned: str
-    message: JSON
-
-    @property
-    def noted_ticket(self) -> str:
-        """The ticket the sample message links to (where `shortcut note` lands)."""
-        return self.open_tickets[1]
-
-    def placeholders(self) -> dict[str, str]:
-        names = {f"$T{n}": ticket for n, ticket in enumerate(self.open_tickets, start=1)}
-        return {**names, "$HIGH": self.high_unassigned}
-
-    def expand(self, line: str) -> str:
-        for name, ticket in sorted(self.placeholders().items(), key=lambda kv: -len(kv[0])):
-            line = re.sub(re.escape(name) + r"\b", ticket, line, flags=re.IGNORECASE)
-        return line
-
-
-_URL = re.compile(r"https?://\S+?(?=[.,;:!?)]*(?:\s|$))")
-_MENTION = re.compile(r"(?<![\w<&])@([A-Za-z0-9._-]+)")
-
-
-def as_slack_sends(text: str, users: Iterable[StubUser]) -> str:
-    """Command text the way Slack delivers it with `should_escape` (see manifest.yml):
-    `&<>` escaped, links wrapped, and `@jane` turned into `<@U0JANE|jane>` for members."""
-    by_name: dict[str, StubUser] = {}
-    for user in users:
-        names = [user.name, user.display_name, (user.real_name or "").split(" ")[0]]
-        for name in names:
-            if name:
-                by_name.setdefault(name.lower(), user)
-
-    def mention(match: re.Match[str]) -> str:
-        user = by_name.get(match.group(1).lower())
-        return f"<@{user.id}|{user.name}>" if user else match.group(0)
-
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    linked = _URL.sub(lambda m: f"<{m.group(0)}>", escaped)
-    return _MENTION.sub(mention, linked)
-
-
-def _slack_ts() -> str:
-    return f"{time.time():.6f}"
-
-
-def pick_samples(sandbox: MavaSandbox, ticket_url: Callable[[str], str]) -> Samples:
-    """Three recent open tickets and one unassigned High one; created if the seed lacks them
-    (e.g. `--tickets 0`), so the banner's suggestions always work."""
-
-    def usable(ticket: JSON) -> bool:
-        return ticket["status"] in OPEN_STATUSES and ticket["sourceType"] != "telegram-group"
-
-    newest_first = [t for t in reversed(sandbox.tickets) if usable(t)]
-    high = next((t for t in newest_first if t["priority"] == 3 and t["assignedTo"] is None), None)
-    if high is None:
-        high = sandbox.add_ticket(
-            priority=3, messages=["Our whole team is locked out since this morning!"]
-        )
-    others = [t["_id"] for t in newest_first if t["_id"] != high["_id"]][:3]
-    while len(others) < 3:
-        others.append(sandbox.add_ticket(messages=["Where is my order?"])["_id"])
-    link = ticket_url(others[1])
-    message = {
-        "type": "message",
-        "user": SAMPLE_AUTHOR,
-        "ts": _slack_ts(),
-        "team": "T0001",
-        "text": (
-            f"The customer on <{link}> says the refund still hasn't arrived after 5 days. "
-            "I checked Stripe: it was issued on the 3rd &amp; is pending at their bank."
-        ),
-    }
-    return Samples(tuple(others), high["_id"], message)
 
 
 # --- The session -----------------------------------------------------------------------
@@ -331,12 +247,17 @@ class DemoSession:
         sample = render_message(
             self.samples.message,
             users=self.user_name,
-            title="#support · the message the shortcuts act on",
+            title="#support · what shortcut note and shortcut create act on",
+        )
+        draft = render_message(
+            self.samples.draft,
+            users=self.user_name,
+            title="#support · Sam's draft for the customer: what shortcut reply acts on",
         )
         people = Text.assemble(
             ("Mava agents in this Slack: ", "bold"), ", ".join(["@jane (you)", *self._members()])
         )
-        return Group(intro, Text(""), people, sample)
+        return Group(intro, Text(""), people, sample, draft)
 
     def _members(self) -> list[str]:
         """`@name` of the other Slack members who are Mava agents."""
@@ -516,10 +437,12 @@ class DemoSession:
             )
             return
         what = SHORTCUT_NAMES.get(kind.lower(), "Create Mava ticket")
-        self.show(render_notice(f"@Jane runs “{what}” on @Sam's message in #support."))
+        which = "draft for the customer" if kind.lower() == "reply" else "message"
+        self.show(render_notice(f"@Jane runs “{what}” on @Sam's {which} in #support."))
         before, mark = snapshot(self.sandbox), len(self.stub.calls())
+        message = self.samples.message_for(kind.lower())
         response = await self.stack.sender.shortcut(
-            callback_id, message=self.samples.message, user_id=USER, channel_id=CHANNEL
+            callback_id, message=message, user_id=USER, channel_id=CHANNEL
         )
         if response.status_code != 200:
             self.show(render_notice(f"The bot answered HTTP {response.status_code}.", "red"))
@@ -699,9 +622,9 @@ class DemoSession:
             response = await sender.action(
                 chosen.action_id,
                 chosen.value,
-                message={"blocks": surface.blocks, "ts": surface.ts or _slack_ts()},
+                message={"blocks": surface.blocks, "ts": surface.ts or slack_ts()},
                 is_ephemeral=True,
-                message_ts=surface.ts or _slack_ts(),
+                message_ts=surface.ts or slack_ts(),
                 channel_id=surface.channel or CHANNEL,
                 user_id=USER,
             )
@@ -940,7 +863,7 @@ class DemoSession:
             else:
                 replaced = " (replaces the one above)" if body.get("replace_original") else ""
                 self.show(render_ephemeral(body, users=users, where="#support" + replaced))
-                self._remember(Surface("ephemeral", _blocks(body), CHANNEL, _slack_ts()))
+                self._remember(Surface("ephemeral", _blocks(body), CHANNEL, slack_ts()))
         elif call.method in ("chat.postMessage", "chat.update"):
             channel = str(response.get("channel") or "")
             message: JSON = response.get("message") or {}
