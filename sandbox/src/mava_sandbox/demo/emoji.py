@@ -29,6 +29,7 @@ EMOJI: Final[dict[str, str]] = {
     "paperclip": "📎",
     "lock": "🔒",
     "tada": "🎉",
+    "information_source": "ℹ",
     # Ticket threads (what changed, notes from the thread).
     "pencil2": "✏",
     "arrows_counterclockwise": "🔄",
