@@ -121,6 +121,6 @@ async def test_reminders_subscribed_over_the_socket(stack: Stack) -> None:
     await reminders.poll_once(max_age=0)
     await reminders.poll_once(max_age=0)
     posts = [m for m in stack.slack.messages(CHANNEL) if ticket in flat(shown(m))]
-    assert len(posts) == 1 and "Customer waiting 1h" in flat(shown(posts[0]))
+    assert len(posts) == 1 and "Customer waiting 1 h" in flat(shown(posts[0]))
     listed, _ = await command(stack, "subscriptions", JANE)
-    assert "reminders after 30m: all tickets" in flat(shown(listed))
+    assert "reminders after 30 m: all tickets" in flat(shown(listed))

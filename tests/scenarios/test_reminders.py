@@ -79,7 +79,7 @@ async def test_subscribe_list_and_unsubscribe(stack: Stack) -> None:
     sub = await subscribe(stack, channel, "after 2h high unassigned origin discord")
     listed = flat(shown(await run(stack, "subscriptions", channel_id=channel)))
     assert f"#{sub}" in listed
-    assert "reminders after 2h: unassigned High-priority tickets from Discord" in listed
+    assert "reminders after 2 h: unassigned High-priority tickets from Discord" in listed
     said = flat(shown(await run(stack, f"unsubscribe {sub}", channel_id=channel)))
     assert f"Unsubscribed #{sub}" in said
     listed = flat(shown(await run(stack, "subscriptions", channel_id=channel)))
@@ -104,7 +104,7 @@ async def test_a_ticket_waiting_too_long_is_posted_once_per_waiting_period(stack
     assert report.posted == 1
     [post] = posts_about(stack, channel, late)
     text = flat(shown(post))
-    assert "Customer waiting 3h" in text and "Still no answer?" in text
+    assert "Customer waiting 3 h" in text and "Still no answer?" in text
     assert buttons(post)  # acts in place: the alert's buttons
     assert posts_about(stack, channel, fresh) == []
     assert posts_about(stack, channel, answered) == []

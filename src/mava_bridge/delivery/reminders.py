@@ -27,9 +27,10 @@ from mava_bridge.delivery.assignment_dms import Board
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed
 from mava_bridge.domain.waiting import waiting_period_start, waiting_since
+from mava_bridge.domain.wording import duration
 from mava_bridge.mava.models import Ticket
 from mava_bridge.mava.ratelimit import background
-from mava_bridge.services.subscriptions import ActiveSubscription, describe_wait, record_outcome
+from mava_bridge.services.subscriptions import ActiveSubscription, record_outcome
 from mava_bridge.store import reminder_posts as store
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,8 @@ class ReminderReport:
 
 
 def reminder_reason(waited: timedelta) -> str:
-    """The message's first line, e.g. "Customer waiting 2h15m for an agent"."""
-    return f"Customer waiting {describe_wait(int(waited.total_seconds() // 60))} for an agent"
+    """The message's first line, e.g. "Customer waiting 2 h 15 m for an agent"."""
+    return f"Customer waiting {duration(waited.total_seconds())} for an agent"
 
 
 class Reminders:

@@ -15,13 +15,13 @@ from typing import Protocol
 
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.schedule import Schedule
+from mava_bridge.domain.wording import duration
 from mava_bridge.services.audit import Auditor
 from mava_bridge.services.errors import ServiceError
 from mava_bridge.services.outcome import Actor, Outcome
 from mava_bridge.services.subscriptions import (
     SubscriptionError,
     SubscriptionService,
-    describe_wait,
 )
 from mava_bridge.services.tickets import TicketService, match_category
 
@@ -104,7 +104,7 @@ class SubscriptionActions:
             )
         except SubscriptionError as exc:
             raise ServiceError(str(exc)) from exc
-        wait = describe_wait(wait_minutes)
+        wait = duration(60 * wait_minutes)
         sentence = (
             f"Subscribed: this channel gets a reminder for {filters.describe()} whose customer "
             f"has waited more than {wait} for an agent. Remove it with /mava unsubscribe {row.id}."

@@ -26,6 +26,7 @@ from mava_bridge.domain.filters import (
     fingerprint,
 )
 from mava_bridge.domain.schedule import Schedule, schedule_from_cron
+from mava_bridge.domain.wording import duration
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import DefaultSubscriptionStatus, Subscription, utcnow
@@ -97,7 +98,7 @@ class SubscriptionView:
         if self.kind == "digest" and self.schedule is not None:
             return f"digest {self.schedule.describe()} ({self.timezone}): {self.filters.describe()}"
         if self.kind == "reminders":
-            wait = describe_wait(self.wait_minutes or 0)
+            wait = duration(60 * (self.wait_minutes or 0))
             return f"reminders after {wait}: {self.filters.describe()}"
         return f"alerts: {self.filters.describe()}"
 
@@ -335,14 +336,6 @@ class SubscriptionService:
             if sub.channel_id == channel_id:
                 return sub.filters, sub.timezone
         return DEFAULT_DIGEST_FILTERS, self._settings.digest_timezone
-
-
-def describe_wait(minutes: int) -> str:
-    """30 -> "30m", 90 -> "1h30m", 120 -> "2h"."""
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return f"{rest}m"
-    return f"{hours}h{rest}m" if rest else f"{hours}h"
 
 
 async def record_outcome(db: Database, sub: ActiveSubscription, outcome: str, at: datetime) -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from mava_bridge.domain.wording import duration
+
 # --- Slack limits (characters unless noted) ---------------------------------------
 # https://docs.slack.dev/reference/block-kit : kept as names so builders say which
 # limit they respect.
@@ -142,7 +144,8 @@ def quote(text: str, limit: int, *, max_lines: int | None = None) -> str:
 
 
 def age(since: datetime, now: datetime) -> str:
-    """How long ago `since` was, compactly: "just now", "5 min", "3 h", "2 d", "5 w".
+    """How long ago `since` was, as `domain.wording.duration` says it ("5 m", "2 d 4 h",
+    "13 w"), or "just now" under a minute.
 
     A naive datetime is taken as UTC (Mava sends UTC) so mixing never raises.
     """
@@ -150,19 +153,10 @@ def age(since: datetime, now: datetime) -> str:
         since = since.replace(tzinfo=UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    seconds = int((now - since).total_seconds())
+    seconds = (now - since).total_seconds()
     if seconds < 60:  # also clock skew: a time slightly in the future
         return "just now"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours = minutes // 60
-    if hours < 24:
-        return f"{hours} h"
-    days = hours // 24
-    if days < 7:
-        return f"{days} d"
-    return f"{days // 7} w"
+    return duration(seconds)
 
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")

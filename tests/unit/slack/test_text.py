@@ -93,10 +93,11 @@ def test_plain_is_never_empty_and_within_limit(raw: str, limit: int) -> None:
     [
         (timedelta(seconds=-30), "just now"),
         (timedelta(seconds=59), "just now"),
-        (timedelta(minutes=5), "5 min"),
-        (timedelta(hours=3, minutes=59), "3 h"),
-        (timedelta(days=2, hours=5), "2 d"),
+        (timedelta(minutes=5), "5 m"),
+        (timedelta(hours=3, minutes=59), "3 h 59 m"),
+        (timedelta(days=2, hours=5, minutes=30), "2 d 5 h"),
         (timedelta(days=36), "5 w"),
+        (timedelta(hours=2230, minutes=54), "13 w"),
     ],
 )
 def test_age(delta: timedelta, expected: str) -> None:
