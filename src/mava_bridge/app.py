@@ -46,6 +46,7 @@ from mava_bridge.slack import http_route
 from mava_bridge.slack.access import AccessControl
 from mava_bridge.slack.app import create_app
 from mava_bridge.slack.audit_channel import AuditChannel
+from mava_bridge.slack.blocks.desk import DeskBlocks
 from mava_bridge.slack.blocks.digest import DigestRenderer
 from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.deps import Deps
@@ -145,7 +146,9 @@ def build_delivery(
         threads = ThreadSync(digests.parts, poster, ThreadBlocks())
 
     board = OpenBoard.from_settings(settings, mava, now=clock)
-    desk = build_desk(digests.parts, board, members)  # `members`: who gets assignment DMs
+    desk = build_desk(
+        digests.parts, board, members, DeskBlocks()
+    )  # `members`: who gets assignment DMs
 
     async def take_over() -> tuple[int, int]:
         await (threads.take_over() if threads else asyncio.sleep(0))

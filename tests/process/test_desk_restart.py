@@ -1,8 +1,10 @@
 """Assignment DMs and waiting-too-long reminders across restarts of `mava-bot run`
 (DESK_REFRESH_SECONDS=1): the first process baselines what is assigned (no DM for it),
-DMs a dashboard assignment and posts a reminder; it is SIGKILLed, and the restarted
-process (same database) sends neither again, DMs an assignment made while it was down
-(no second baseline) and exits cleanly on SIGTERM. Each DM and reminder exactly once."""
+DMs a dashboard assignment, tells a bulk assignment of 12 tickets in one DM, sums up the
+reminders backlog in one post and reminds a ticket that is late after it; it is
+SIGKILLed, and the restarted process (same database) sends none of them again, DMs an
+assignment made while it was down (no second baseline) and exits cleanly on SIGTERM.
+Each DM, summary and reminder exactly once."""
 
 from __future__ import annotations
 
@@ -39,6 +41,21 @@ def about(messages: list[dict[str, Any]], ticket: str) -> list[dict[str, Any]]:
     return [m for m in messages if ticket in json.dumps(m)]
 
 
+def summaries(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in messages if "already wait" in m.get("text", "")]
+
+
+def grouped(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in messages if "tickets were assigned to you" in m.get("text", "")]
+
+
+def backdated(sandbox: Any, text: str) -> str:
+    then = datetime.now(UTC) - timedelta(hours=2)
+    ticket = str(sandbox.add_ticket(createdAt=then, messages=[])["_id"])
+    sandbox.add_message(ticket, text, created_at=then)
+    return ticket
+
+
 async def test_dms_and_reminders_once_across_a_restart(
     services: tuple[RunningSandbox, SlackStub], tmp_path: Path
 ) -> None:
@@ -50,10 +67,9 @@ async def test_dms_and_reminders_once_across_a_restart(
     base = f"http://127.0.0.1:{port}"
     old = str(sandbox.add_ticket(messages=["Assigned before install"])["_id"])
     sandbox.dashboard(old, assignee="Omar Haddad")
-    then = datetime.now(UTC) - timedelta(hours=2)
-    waiting = str(sandbox.add_ticket(createdAt=then, messages=[])["_id"])
-    sandbox.add_message(waiting, "Two hours and no answer", created_at=then)
+    backlog = backdated(sandbox, "Two hours and no answer")
     fresh = str(sandbox.add_ticket(messages=["Please help"])["_id"])
+    bulk = [str(sandbox.add_ticket(messages=[f"Bulk {n}"])["_id"]) for n in range(12)]
 
     first = await start_bot(env, tmp_path, log)
     try:
@@ -63,10 +79,15 @@ async def test_dms_and_reminders_once_across_a_restart(
                 "subscribe reminders after 30m", user_id="U0JANE", channel_id=CHANNEL
             )
             assert response.status_code == 200
+        await wait_for(lambda: summaries(slack.messages(CHANNEL)), 20, "the backlog summary")
+        waiting = backdated(sandbox, "Late after the subscription")
         await wait_for(lambda: about(slack.messages(CHANNEL), waiting), 20, "the reminder")
         await asyncio.sleep(2.5)  # the first DM poll has baselined by now
         sandbox.dashboard(fresh, assignee="Omar Haddad")
         await wait_for(lambda: about(slack.messages(OMAR), fresh), 20, "the DM")
+        for ticket in bulk:
+            sandbox.dashboard(ticket, assignee="Omar Haddad")
+        await wait_for(lambda: grouped(slack.messages(OMAR)), 20, "the bulk DM")
         first.send_signal(signal.SIGKILL)
         await first.wait()
     finally:
@@ -90,6 +111,11 @@ async def test_dms_and_reminders_once_across_a_restart(
     assert about(dms, old) == []  # the baseline: assigned before the bridge polled
     assert len(about(dms, fresh)) == 1
     assert len(about(dms, later)) == 1
-    assert len(about(slack.messages(CHANNEL), waiting)) == 1
+    [told] = grouped(dms)  # one DM for the twelve, once
+    assert "12 tickets were assigned to you" in told["text"]
+    assert all(len(about(dms, ticket)) <= 1 for ticket in bulk)
+    channel = slack.messages(CHANNEL)
+    assert len(summaries(channel)) == 1 and about(channel, backlog) == summaries(channel)
+    assert len(about(channel, waiting)) == 1
     lines = [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
     assert not [x for x in lines if x["level"] == "ERROR"]

@@ -1,6 +1,7 @@
 """The demo's `dms` line: an assignment made in the dashboard is DMed to the member whose
 Slack email is the agent's, once; a reminders subscription posts a customer waiting too
-long; what was assigned when the demo started is not DMed."""
+long (a new subscription first sums up what waits already, in one post); what was
+assigned when the demo started is not DMed."""
 
 from __future__ import annotations
 
@@ -38,5 +39,7 @@ def test_dms_shows_the_dm_once_and_reminders() -> None:
     assert second.startswith(" 1 assignment DM(s) sent")
     assert third.startswith(" 0 assignment DM(s) sent")  # once per assignment
     assert "DM with @Omar" not in second
-    assert fourth.startswith(" 0 assignment DM(s) sent") and "reminder(s) posted" in fourth
-    assert "Customer waiting" in third
+    assert fourth.startswith(" 0 assignment DM(s) sent") and "0 reminder(s) posted" in fourth
+    assert "waiting already, summed up in one post" in fourth  # no flood: one summary
+    assert "already wait longer than 30 m for an agent" in third  # shown before its line
+    assert "Customer waiting" not in third

@@ -74,6 +74,14 @@ async def subscribe(stack: Stack, channel: str, words: str) -> int:
     return int(said.rsplit("/mava unsubscribe ", 1)[1].split(".")[0])
 
 
+async def subscribed(stack: Stack, channel: str, words: str) -> int:
+    """Subscribed, and its first look taken: what waited already (other tests' tickets)
+    is summed up in one post, and tickets made after it are reminded one by one."""
+    sub = await subscribe(stack, channel, words)
+    await remind(stack)
+    return sub
+
+
 async def test_subscribe_list_and_unsubscribe(stack: Stack) -> None:
     channel = "C0REMLIST"
     sub = await subscribe(stack, channel, "after 2h high unassigned origin discord")
@@ -93,7 +101,7 @@ async def test_a_bad_wait_is_explained(stack: Stack) -> None:
 
 async def test_a_ticket_waiting_too_long_is_posted_once_per_waiting_period(stack: Stack) -> None:
     channel = "C0REMIND"
-    sub = await subscribe(stack, channel, "after 30m")
+    sub = await subscribed(stack, channel, "after 30m")
     late = waiting_ticket(stack, "Still no answer?", minutes=180)
     fresh = waiting_ticket(stack, "Just asked", minutes=10)
     answered = waiting_ticket(stack, "Answered already", minutes=120)
@@ -132,7 +140,7 @@ async def test_a_ticket_waiting_too_long_is_posted_once_per_waiting_period(stack
 
 async def test_filters_and_a_private_note_is_no_answer(stack: Stack) -> None:
     channel = "C0REMHIGH"
-    sub = await subscribe(stack, channel, "after 30m high unassigned")
+    sub = await subscribed(stack, channel, "after 30m high unassigned")
     high = waiting_ticket(stack, "Urgent", minutes=60, priority=3)
     medium = waiting_ticket(stack, "Not urgent", minutes=60, priority=2)
     taken = waiting_ticket(stack, "Someone has it", minutes=60, priority=3)
@@ -154,7 +162,7 @@ async def test_filters_and_a_private_note_is_no_answer(stack: Stack) -> None:
 
 async def test_a_refused_post_is_told_and_posted_once_when_slack_takes_it(stack: Stack) -> None:
     channel = "C0REMFAIL"
-    sub = await subscribe(stack, channel, "after 30m")
+    sub = await subscribed(stack, channel, "after 30m")
     ticket = waiting_ticket(stack, "Nobody sees me", minutes=45)
     stack.slack.fail("chat.postMessage", "not_in_channel", times=None)
     report = await remind(stack)
@@ -170,7 +178,7 @@ async def test_a_refused_post_is_told_and_posted_once_when_slack_takes_it(stack:
 
 async def test_a_claim_left_by_a_dead_leader_is_posted_once_by_the_next(stack: Stack) -> None:
     channel = "C0REMDEAD"
-    sub = await subscribe(stack, channel, "after 30m")
+    sub = await subscribed(stack, channel, "after 30m")
     ticket = waiting_ticket(stack, "Left mid-post", minutes=45)
     snapshot = await stack.runtime.delivery.board.snapshot(max_age=0)
     [seen] = [t for t in snapshot.tickets if t.id == ticket]

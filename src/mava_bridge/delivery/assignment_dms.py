@@ -11,6 +11,14 @@ Two ways an assignment is seen, both ending in the same ledger
   new assignment. The first poll only records what is assigned already (no flood at
   install). A snapshot older than what Slack recorded is not taken for a change.
 
+One DM per person per poll: everything that became one agent's since the last poll is
+claimed (each assignment generation on its own row, as before), told in one DM —
+"12 tickets were assigned to you", the first `CARDS_PER_DM` as cards with their
+buttons, the rest counted and pointed to App Home — and all its rows are marked in
+one transaction. A crash in between leaves them claimed, to be taken over and told
+again by the next leader (each generation is in at most one posted DM). People are
+told side by side, so one person's backlog never holds up another's DM.
+
 Each DM is claimed, posted, then marked. The agent's Slack member is found by email
 (users.lookupByEmail), or is the member the Slack action named. Slack refusing the DM
 for good (the person blocked the app, is deactivated, ...) is logged with Slack's
@@ -32,7 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery import ledger
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import DeliveryFailed
+from mava_bridge.delivery.ports import DeliveryFailed, DeskRenderer
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Agent, Ticket
 from mava_bridge.mava.ratelimit import background
@@ -50,6 +58,8 @@ BASELINE_KEY: Final = "desk:assignments"
 HOLD: Final = timedelta(minutes=2)  # longer than a Mava write with its retries
 AGENTS_TTL: Final = 300.0
 REASON: Final = "Assigned to you"
+CARDS_PER_DM: Final = 5  # a grouped DM's cards (2 blocks each, far below Slack's 50)
+PEOPLE_AT_ONCE: Final = 8  # DMs to different people sent side by side
 
 
 class Board(Protocol):
@@ -63,15 +73,32 @@ class DmReport:
     tickets: int = 0
     baselined: int = 0
     changes: int = 0
-    sent: int = 0
+    sent: int = 0  # assignments told
+    dms: int = 0  # messages posted (one per person per poll)
     skipped: int = 0  # off, no Slack member, held, claimed elsewhere
     failed: int = 0
 
 
+@dataclass(frozen=True)
+class Due:
+    """One assignment (a ticket's generation) to tell; `ticket` as the board read it."""
+
+    ticket_id: str
+    generation: int
+    ticket: Ticket | None
+
+
 class AssignmentDms:
-    def __init__(self, parts: DeliveryParts, board: Board, members: FindMember | None) -> None:
+    def __init__(
+        self,
+        parts: DeliveryParts,
+        board: Board,
+        members: FindMember | None,
+        messages: DeskRenderer,
+    ) -> None:
         self.parts = parts
         self.board = board
+        self.messages = messages
         self._members = members
         # Set by the composition root (slack.members.receives_dms); None: everyone may.
         self.may_receive: MayReceive | None = None
@@ -115,7 +142,9 @@ class AssignmentDms:
         except SQLAlchemyError:
             log.exception("assignment from Slack not recorded", extra={"ticket": ticket_id})
             return
-        task = asyncio.create_task(self._send(ticket_id, generation, agent.id, None, to_user))
+        task = asyncio.create_task(
+            self._send(agent.id, [Due(ticket_id, generation, None)], to_user)
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -165,16 +194,11 @@ class AssignmentDms:
                     current[ticket.id] = (generation, agent, ticket)
             await ledger.save_watermark(db, BASELINE_KEY, now, now)
             done = await store.settled(db, ((t, g) for t, (g, _, _) in current.items()))
+            people: dict[str, list[Due]] = {}
             for ticket_id, (generation, agent_id, ticket) in current.items():
-                if (ticket_id, generation) in done:
-                    continue
-                outcome = await self._send(ticket_id, generation, agent_id, ticket, None)
-                if outcome == store.POSTED:
-                    report.sent += 1
-                elif outcome in (store.FAILED, store.RETRY):
-                    report.failed += 1
-                else:
-                    report.skipped += 1
+                if (ticket_id, generation) not in done:
+                    people.setdefault(agent_id, []).append(Due(ticket_id, generation, ticket))
+            await self._tell(people, report)
         if report.sent or report.failed or report.changes:
             log.info("assignment DMs", extra={"report": report})
         return report
@@ -182,23 +206,56 @@ class AssignmentDms:
     async def take_over(self) -> int:
         return await store.take_over_dm_claims(self.parts.db, self.parts.owner or "")
 
-    # --- one DM -----------------------------------------------------------------------
+    # --- one DM per person ------------------------------------------------------------
+
+    async def _tell(self, people: dict[str, list[Due]], report: DmReport) -> None:
+        """Each person's DM at the same time as the others' (at most PEOPLE_AT_ONCE)."""
+        gate = asyncio.Semaphore(PEOPLE_AT_ONCE)
+
+        async def one(agent_id: str, due: list[Due]) -> tuple[str, int] | None:
+            async with gate:
+                return await self._send(agent_id, due, None)
+
+        people_items = list(people.items())
+        results = await asyncio.gather(
+            *(one(agent_id, due) for agent_id, due in people_items), return_exceptions=True
+        )
+        for (agent_id, due), result in zip(people_items, results, strict=True):
+            if isinstance(result, BaseException):
+                log.error(
+                    "assignment DMs of one agent failed; the next poll tries again",
+                    extra={"agent": agent_id, "tickets": len(due)},
+                    exc_info=result,
+                )
+                report.failed += len(due)
+                continue
+            state, told = result or (None, 0)
+            report.skipped += len(due) - told
+            if state == store.POSTED:
+                report.sent += told
+                report.dms += 1
+            elif state in (store.FAILED, store.RETRY):
+                report.failed += told
+            else:
+                report.skipped += told
 
     async def _send(
-        self,
-        ticket_id: str,
-        generation: int,
-        agent_id: str,
-        ticket: Ticket | None,
-        user_id: str | None,
-    ) -> str | None:
-        """Claim, post, mark. Returns the state it ended in (None: not ours)."""
+        self, agent_id: str, due: list[Due], user_id: str | None
+    ) -> tuple[str, int] | None:
+        """Claim each assignment, post one DM for those claimed, mark them all. Returns
+        the state they ended in and how many (None: none was ours)."""
         db, now = self.parts.db, self.parts.clock()
-        if not await store.claim_dm(
-            db, ticket_id, generation, agent_id, now, owner=self.parts.owner
-        ):
+        claimed = [
+            item
+            for item in due
+            if await store.claim_dm(
+                db, item.ticket_id, item.generation, agent_id, now, owner=self.parts.owner
+            )
+        ]
+        if not claimed:
             return None
         state, ts, error = store.RETRY, None, None
+        first = claimed[0].ticket_id
         try:
             user_id = user_id or await self._member_for(agent_id)
             if user_id is None:
@@ -208,15 +265,7 @@ class AssignmentDms:
             elif not await store.notify_on(db, user_id):
                 state = store.OFF
             else:
-                with background():
-                    ticket = ticket or await self.parts.mava.get_ticket(ticket_id)
-                ts = await self.parts.poster.post(
-                    user_id,
-                    self.parts.renderer.alert_text(ticket, REASON),
-                    self.parts.renderer.alert_message(
-                        ticket, link=self.parts.link, now=now, reason=REASON
-                    ),
-                )
+                ts = await self._post(user_id, claimed, now)
                 state = store.POSTED
         except DeliveryFailed as failure:
             state = store.RETRY if failure.retryable else store.FAILED
@@ -224,7 +273,8 @@ class AssignmentDms:
             log.warning(
                 "assignment DM not sent",
                 extra={
-                    "ticket": ticket_id,
+                    "ticket": first,
+                    "tickets": len(claimed),
                     "user": user_id,
                     "error": failure.error,
                     "retryable": failure.retryable,
@@ -234,13 +284,12 @@ class AssignmentDms:
             error = type(exc).__name__
             log.warning(
                 "assignment DM waits: the ticket or the Slack member could not be read",
-                extra={"ticket": ticket_id, "error": error},
+                extra={"ticket": first, "tickets": len(claimed), "error": error},
             )
         try:
-            await store.finish_dm(
+            await store.finish_dms(
                 db,
-                ticket_id,
-                generation,
+                [(item.ticket_id, item.generation) for item in claimed],
                 state,
                 self.parts.clock(),
                 ts=ts,
@@ -248,8 +297,35 @@ class AssignmentDms:
                 slack_user_id=user_id,
             )
         except SQLAlchemyError:
-            log.exception("assignment DM outcome not recorded", extra={"ticket": ticket_id})
-        return state
+            log.exception("assignment DM outcome not recorded", extra={"ticket": first})
+        return state, len(claimed)
+
+    async def _post(self, user_id: str, claimed: list[Due], now: datetime) -> str:
+        """One ticket: its card, as an alert shows it. More: how many, the first
+        CARDS_PER_DM (highest priority, oldest first) as cards, the rest pointed to."""
+        parts = self.parts
+        if len(claimed) == 1:
+            with background():
+                ticket = claimed[0].ticket or await parts.mava.get_ticket(claimed[0].ticket_id)
+            return await parts.poster.post(
+                user_id,
+                parts.renderer.alert_text(ticket, REASON),
+                parts.renderer.alert_message(ticket, link=parts.link, now=now, reason=REASON),
+            )
+        read = parts.renderer.sort_for_digest([i.ticket for i in claimed if i.ticket])
+        shown = read[:CARDS_PER_DM]
+        with background():
+            for item in claimed:  # assigned from Slack: not read yet
+                if len(shown) >= CARDS_PER_DM:
+                    break
+                if item.ticket is None:
+                    shown.append(await parts.mava.get_ticket(item.ticket_id))
+        total = len(claimed)
+        return await parts.poster.post(
+            user_id,
+            self.messages.assignments_text(total),
+            self.messages.assignments_message(shown, total=total, link=parts.link, now=now),
+        )
 
     async def _member_for(self, agent_id: str) -> str | None:
         agent = (await self._agent_map()).get(agent_id)

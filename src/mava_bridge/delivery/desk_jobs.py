@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from mava_bridge.delivery.assignment_dms import AssignmentDms, Board, FindMember
 from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.ports import DeskRenderer
 from mava_bridge.delivery.reminders import Reminders
 
 log = logging.getLogger(__name__)
@@ -51,10 +52,12 @@ class Desk:
             )
 
 
-def build_desk(parts: DeliveryParts, board: Board, members: FindMember | None) -> Desk:
+def build_desk(
+    parts: DeliveryParts, board: Board, members: FindMember | None, messages: DeskRenderer
+) -> Desk:
     """The desk jobs run every DESK_REFRESH_SECONDS, the age of the board they read."""
-    dms = AssignmentDms(parts, board, members)
-    reminders = Reminders(parts, board)
+    dms = AssignmentDms(parts, board, members, messages)
+    reminders = Reminders(parts, board, messages)
     seconds = parts.settings.desk_refresh_seconds
     jobs = (
         LeaderJob(DMS_JOB, "assignment DMs", seconds, dms.poll_once),

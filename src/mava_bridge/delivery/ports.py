@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from mava_bridge.domain.filters import Filters
 from mava_bridge.mava.models import Message as MavaMessage
 from mava_bridge.mava.models import Ticket
 
@@ -155,3 +156,32 @@ class Renderer(Protocol):
     ) -> Message: ...
 
     def alert_text(self, ticket: Ticket, reason: str) -> str: ...
+
+
+class DeskRenderer(Protocol):
+    """The desk's messages that stand for many tickets (pure: data in, messages out)."""
+
+    def assignments_message(
+        self, shown: Sequence[Ticket], *, total: int, link: LinkFor, now: datetime
+    ) -> Message:
+        """One DM for `total` tickets that became someone's: `shown` as cards, the rest
+        counted and pointed to."""
+        ...
+
+    def assignments_text(self, total: int) -> str: ...
+
+    def backlog_message(
+        self,
+        longest: Sequence[tuple[Ticket, float]],
+        *,
+        total: int,
+        wait: str,
+        filters: Filters,
+        link: LinkFor,
+    ) -> Message:
+        """A new reminders subscription's one post about the `total` tickets already
+        waiting longer than `wait` among the tickets `filters` match: `longest` (seconds
+        waited) with links, and how to list them."""
+        ...
+
+    def backlog_text(self, total: int, wait: str) -> str: ...

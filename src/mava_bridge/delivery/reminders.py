@@ -12,6 +12,11 @@ as for alerts (mava_bridge.delivery.ledger): once across replicas and restarts.
 A post Slack refused is released and tried again by the next poll; after a refusal
 that would repeat (the channel is unusable, or Slack is failing), the channel's other
 reminders wait for the next poll too.
+
+No flood on subscribing: a subscription's first look does not post the tickets that
+already wait too long one by one. It records them as its channel's baseline and posts
+one summary (how many, the `BACKLOG_SHOWN` longest with links, how to list them), once
+(store.reminder_posts); from then on only waits that pass the threshold are posted.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery.assignment_dms import Board
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import DeliveryFailed
+from mava_bridge.delivery.ports import DeliveryFailed, DeskRenderer
 from mava_bridge.domain.waiting import waiting_period_start, waiting_since
 from mava_bridge.domain.wording import duration
 from mava_bridge.mava.models import Ticket
@@ -36,6 +41,7 @@ from mava_bridge.store import reminder_posts as store
 log = logging.getLogger(__name__)
 
 MAX_PER_POLL: Final = 20  # per channel; Slack takes about one post per second per channel
+BACKLOG_SHOWN: Final = 10  # the longest waits a new subscription's summary names
 
 
 @dataclass
@@ -43,6 +49,8 @@ class ReminderReport:
     subscriptions: int = 0
     due: int = 0
     posted: int = 0
+    summaries: int = 0  # new subscriptions' one post about what already waited
+    baselined: int = 0  # tickets those summaries stand for (never posted one by one)
     skipped: int = 0  # claimed elsewhere, or left for the next poll
     errors: int = 0
 
@@ -53,9 +61,10 @@ def reminder_reason(waited: timedelta) -> str:
 
 
 class Reminders:
-    def __init__(self, parts: DeliveryParts, board: Board) -> None:
+    def __init__(self, parts: DeliveryParts, board: Board, messages: DeskRenderer) -> None:
         self.parts = parts
         self.board = board
+        self.messages = messages
 
     async def poll_once(self, *, max_age: float | None = None) -> ReminderReport:
         report = ReminderReport()
@@ -68,7 +77,7 @@ class Reminders:
         now = self.parts.clock()
         for sub in subs:
             await self._remind(sub, snapshot.tickets, now, report)
-        if report.posted or report.errors:
+        if report.posted or report.errors or report.summaries:
             log.info("reminders", extra={"report": report})
         return report
 
@@ -89,6 +98,8 @@ class Reminders:
                 due.append((ticket, start.isoformat(), now - since))
         due.sort(key=lambda item: -item[2])  # longest-waiting first
         report.due += len(due)
+        if not await self._first_look(sub, due, now, report):
+            return
         db, channel = self.parts.db, sub.channel_id
         done = await store.known(db, channel, ((t.id, period) for t, period, _ in due))
         todo = [item for item in due if (item[0].id, item[1]) not in done]
@@ -131,6 +142,57 @@ class Reminders:
             await self._outcome(sub, failure.describe())
         elif posted:
             await self._outcome(sub, f"posted {posted} reminder{'s' if posted != 1 else ''}")
+
+    async def _first_look(
+        self,
+        sub: ActiveSubscription,
+        due: list[tuple[Ticket, str, timedelta]],
+        now: datetime,
+        report: ReminderReport,
+    ) -> bool:
+        """A subscription's first look: what already waits too long becomes the
+        channel's baseline and one summary post. True once it is behind us (go on
+        reminding); False while the summary is still to post (next poll)."""
+        db, channel, owner = self.parts.db, sub.channel_id, self.parts.owner
+        state = await store.backlog_state(db, channel, sub.key)
+        if state is not None:
+            return state != store.CLAIMED  # claimed: being posted, or left by a dead leader
+        keys = [(ticket.id, period) for ticket, period, _ in due]
+        # Counted before the baseline is written, and again after a refused summary.
+        new = len(keys) - len(await store.known(db, channel, keys, baseline=False))
+        await store.record_baseline(db, channel, keys, now, owner)
+        period = sub.key
+        if not new:  # nothing waits, or this channel was told of all of it already
+            await store.claim(db, channel, store.BACKLOG, period, now, owner, state=store.EMPTY)
+            return True
+        if not await store.claim(db, channel, store.BACKLOG, period, now, owner):
+            return False
+        wait = duration(60 * (sub.wait_minutes or 0))
+        longest = [(t, waited.total_seconds()) for t, _, waited in due[:BACKLOG_SHOWN]]
+        try:
+            ts = await self.parts.poster.post(
+                channel,
+                self.messages.backlog_text(len(due), wait),
+                self.messages.backlog_message(
+                    longest, total=len(due), wait=wait, filters=sub.filters, link=self.parts.link
+                ),
+            )
+        except DeliveryFailed as exc:
+            await store.release(db, channel, store.BACKLOG, period)
+            report.errors += 1
+            log.warning(
+                "reminders summary not posted", extra={"channel": channel, "error": exc.error}
+            )
+            await self._outcome(sub, exc.describe())
+            return False
+        try:
+            await store.mark_posted(db, channel, store.BACKLOG, period, ts, self.parts.clock())
+        except SQLAlchemyError:
+            log.exception("reminders summary posted but not recorded", extra={"sub": sub.key})
+        report.summaries += 1
+        report.baselined += len(due)
+        await self._outcome(sub, f"posted one summary of the {len(due)} already waiting")
+        return False
 
     async def _outcome(self, sub: ActiveSubscription, outcome: str) -> None:
         try:

@@ -14,7 +14,7 @@ DMing without knowing who assigned it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -196,6 +196,23 @@ async def finish_dm(
     slack_user_id: str | None = None,
 ) -> None:
     """How the claimed DM ended: posted, failed (Slack's error), retry, no_member..."""
+    await finish_dms(
+        db, [(ticket_id, generation)], state, now, ts=ts, error=error, slack_user_id=slack_user_id
+    )
+
+
+async def finish_dms(
+    db: Database,
+    keys: Sequence[tuple[str, int]],
+    state: str,
+    now: datetime,
+    *,
+    ts: str | None = None,
+    error: str | None = None,
+    slack_user_id: str | None = None,
+) -> None:
+    """`finish_dm` for every (ticket, generation) one DM told, in one transaction: a
+    crash leaves all of them claimed (taken over and sent again) or none."""
     values: dict[str, Any] = {"state": state, "error": error, "message_ts": ts}
     if slack_user_id is not None:
         values["slack_user_id"] = slack_user_id
@@ -204,11 +221,12 @@ async def finish_dm(
     if state == RETRY:
         values["attempts"] = AssignmentDm.attempts + 1
     async with db.session() as session, session.begin():
-        await session.execute(
-            update(AssignmentDm)
-            .where(AssignmentDm.ticket_id == ticket_id, AssignmentDm.generation == generation)
-            .values(values)
-        )
+        for ticket_id, generation in keys:
+            await session.execute(
+                update(AssignmentDm)
+                .where(AssignmentDm.ticket_id == ticket_id, AssignmentDm.generation == generation)
+                .values(values)
+            )
 
 
 async def dm_rows(db: Database, ticket_id: str) -> list[AssignmentDm]:

@@ -116,3 +116,40 @@ async def test_a_dead_holders_reminder_claim_is_dropped(db: Database) -> None:
     assert await r.claim(db, "C1", "T2", "p", NOW, ME)
     assert await r.take_over(db, ME) == 1
     assert await r.known(db, "C1", [("T1", "p"), ("T2", "p")]) == {("T2", "p")}
+
+
+async def test_one_dm_for_many_generations_is_marked_in_one_go(db: Database) -> None:
+    keys = [("T1", 1), ("T2", 3), ("T3", 1)]
+    for ticket, generation in keys:
+        assert await a.claim_dm(db, ticket, generation, "agentA", NOW, owner=ME)
+    await a.finish_dms(db, keys[:2], a.RETRY, NOW, error="ratelimited")
+    assert await a.settled(db, keys) == {("T3", 1)}  # the two retried: claimable again
+    for ticket, generation in keys[:2]:
+        assert await a.claim_dm(db, ticket, generation, "agentA", NOW, owner=ME)
+    await a.finish_dms(db, keys, a.POSTED, NOW, ts="9.9", slack_user_id="U1")
+    rows = [row for ticket, _ in keys for row in await a.dm_rows(db, ticket)]
+    assert {(r.state, r.message_ts, r.slack_user_id) for r in rows} == {("posted", "9.9", "U1")}
+    assert [r.attempts for r in rows] == [1, 1, 0]
+    assert await a.settled(db, keys) == set(keys)
+    assert await a.take_over_dm_claims(db, DEAD) == 0  # nothing left claimed
+
+
+async def test_a_new_subscriptions_backlog_is_baseline_and_its_summary_once(db: Database) -> None:
+    await r.mark_posted(db, "C1", "T0", "p", "1.0", NOW)  # no row: nothing happens
+    assert await r.claim(db, "C1", "T1", "p1", NOW, ME)  # reminded before
+    await r.mark_posted(db, "C1", "T1", "p1", "1.1", NOW)
+    await r.record_baseline(db, "C1", [("T1", "p1"), ("T2", "p2"), ("T3", "p3")], NOW, ME)
+    await r.record_baseline(db, "C1", [("T2", "p2"), ("T4", "p4")], NOW, ME)  # again: no error
+    assert not await r.claim(db, "C1", "T2", "p2", NOW, ME)  # never posted one by one
+    assert await r.known(db, "C2", [("T2", "p2")]) == set()  # another channel's own
+    assert await r.backlog_state(db, "C1", "sub:7") is None  # the first look is to come
+    assert await r.claim(db, "C1", r.BACKLOG, "sub:7", NOW, DEAD)
+    assert not await r.claim(db, "C1", r.BACKLOG, "sub:7", NOW, ME)
+    assert await r.backlog_state(db, "C1", "sub:7") == r.CLAIMED
+    assert await r.take_over(db, ME) == 1  # a dead leader's summary claim: posted anew
+    assert await r.backlog_state(db, "C1", "sub:7") is None
+    assert await r.claim(db, "C1", r.BACKLOG, "sub:7", NOW, ME)
+    await r.mark_posted(db, "C1", r.BACKLOG, "sub:7", "2.0", NOW)
+    assert await r.backlog_state(db, "C1", "sub:7") == r.POSTED
+    assert await r.take_over(db, "host:2:next") == 0  # baseline and posted rows stay
+    assert await r.known(db, "C1", [("T3", "p3"), ("T4", "p4")]) == {("T3", "p3"), ("T4", "p4")}

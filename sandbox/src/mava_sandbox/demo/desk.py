@@ -32,6 +32,8 @@ async def run_jobs(runtime: Any) -> str:
         if reminders.subscriptions
         else "no channel subscribes to reminders (/mava subscribe reminders after 30m)",
     ]
+    if reminders.summaries:  # a new subscription: its backlog in one post
+        said.append(f"{reminders.baselined} ticket(s) waiting already, summed up in one post")
     if dms.failed:
         said.append(f"{dms.failed} DM(s) Slack refused")
     return "The bot's desk jobs: " + "; ".join(said) + "."
