@@ -30,6 +30,9 @@ EMOJI: Final[dict[str, str]] = {
     "lock": "🔒",
     "tada": "🎉",
     "information_source": "ℹ",
+    # The desk: a grouped assignment DM, a reminders backlog summary.
+    "inbox_tray": "📥",
+    "hourglass_flowing_sand": "⏳",
     # Ticket threads (what changed, notes from the thread).
     "pencil2": "✏",
     "arrows_counterclockwise": "🔄",
