@@ -431,6 +431,28 @@ async def test_a_slack_wrapped_link_names_the_ticket(stack: Stack) -> None:
     assert messages(stack, ticket, "InternalNote")[-1]["content"].endswith("seen via a link")
 
 
+async def test_a_short_id_as_lists_show_it_names_the_ticket(stack: Stack) -> None:
+    ticket = new_ticket(stack, messages=["Short ids work"])
+    listed = shown(await run(stack, "tickets"))  # the listing is how a person learns it
+    short = "…" + ticket[-6:]
+    assert short in listed
+    assert f"Ticket id `{ticket}`" in shown(await run(stack, f"show {short}"))
+    body = await run(stack, f"resolve #{ticket[-6:].upper()}")  # as copied, any case
+    assert f"Ticket {ticket} is now Resolved" in body["text"]
+    assert mava_ticket(stack, ticket)["status"] == "Resolved"
+    await run(stack, f"note {ticket[-6:]} seen by its short id")
+    assert messages(stack, ticket, "InternalNote")[-1]["content"].endswith("by its short id")
+
+
+async def test_a_short_id_no_read_ticket_has_is_said(stack: Stack) -> None:
+    unseen = new_ticket(stack)  # in Mava, but never listed: Mava cannot search by a tail
+    before = len(stack.mava.sandbox.requests)
+    message = flat(shown(await run(stack, f"reply …{unseen[-6:]} hello?")))
+    assert f"No ticket the bot has read ends in …{unseen[-6:]}" in message
+    assert "dashboard link" in message
+    assert stack.mava.sandbox.requests[before:] == []  # nothing asked of Mava, nothing sent
+
+
 # --- errors -------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from mava_bridge.domain import ticket_refs
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.errors import MavaError, MavaOutcomeUnknown
@@ -33,6 +34,7 @@ from mava_bridge.services.errors import ServiceError
 from mava_bridge.services.paging import at_or_above
 from mava_bridge.store import follows
 from mava_bridge.store.db import Database
+from mava_bridge.store.seen_tickets import SeenTickets
 from mava_bridge.store.tables import utcnow
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,28 @@ class TicketService:
         self._categories: tuple[float, list[Category]] | None = None
 
     # --- reads ----------------------------------------------------------------------
+
+    async def whole_id(self, ref: str) -> str:
+        """`ref` as it was, or, for a short id as lists show it (`…562460`), the one
+        ticket the bridge has read whose id ends so; a sentence when none or several do.
+        Mava cannot search by the end of an id, so only tickets read before are found."""
+        tail = ticket_refs.short_tail(ref)
+        if tail is None:
+            return ref
+        shown = ticket_refs.SHORT_MARK + tail
+        matches = await SeenTickets(self._db).ending_with(tail) if self._db else []
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise ServiceError(
+                f"No ticket the bot has read ends in {shown}. Give the whole 24-character "
+                "id or paste the ticket's dashboard link."
+            )
+        listed = ", ".join(self._link(m) if self._link else m for m in matches)
+        raise ServiceError(
+            f"{shown} is the end of more than one ticket's id ({listed}). "
+            "Give the whole id or paste the dashboard link."
+        )
 
     async def ticket(self, ref: str) -> Ticket:
         try:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -54,6 +54,20 @@ class SeenTickets:
             return await session.scalar(
                 select(SeenTicket.created_at).where(SeenTicket.ticket_id == ticket_id)
             )
+
+    async def ending_with(self, tail: str, *, limit: int = 5) -> list[str]:
+        """Ids of remembered tickets that end with `tail` (hex, as `short_tail` reads
+        it), at most `limit`: a short id as lists show it, typed back by a person."""
+        if not tail or not all(c in "0123456789abcdef" for c in tail.lower()):
+            return []  # only hex reaches LIKE, so no pattern character can
+        async with self._db.session() as session:
+            rows = await session.scalars(
+                select(SeenTicket.ticket_id)
+                .where(func.lower(SeenTicket.ticket_id).like(f"%{tail.lower()}"))
+                .order_by(SeenTicket.seen_at.desc())
+                .limit(limit)
+            )
+            return list(rows)
 
     async def purge(self, *, batch: int = BATCH) -> int:
         """Forget tickets not seen for `SEEN_RETENTION`; returns how many rows went."""

@@ -6,7 +6,13 @@ from __future__ import annotations
 import re
 import shlex
 
-from mava_bridge.domain.ticket_refs import InvalidTicketRef, parse_ticket_ref
+from mava_bridge.domain.ticket_refs import (
+    SHORT_ID_LENGTH,
+    SHORT_MARK,
+    InvalidTicketRef,
+    parse_ticket_ref,
+    short_tail,
+)
 from mava_bridge.domain.tickets import Origin
 from mava_bridge.domain.wording import shown
 from mava_bridge.slack.command.help import usage_for
@@ -48,6 +54,9 @@ def read_ticket(name: str, text: str) -> tuple[str, str] | Usage:
         # Slack escapes `&` inside links (`?a=1&amp;id=...`); undo it first.
         return parse_ticket_ref(unescape(word)), rest
     except InvalidTicketRef as error:
+        tail = short_tail(word)
+        if tail is not None and len(tail) == SHORT_ID_LENGTH:
+            return SHORT_MARK + tail, rest  # a short id as shown: the listener finds it
         return usage_for(name, str(error))
     except ValueError:  # urlsplit rejects some malformed links with a bare ValueError
         return usage_for(name, str(InvalidTicketRef(word)))

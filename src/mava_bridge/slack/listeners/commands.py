@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import replace
+from typing import Any, cast
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.domain.ticket_refs import short_tail
 from mava_bridge.services.outcome import Outcome
 from mava_bridge.services.ticket_actions import Assignee
 from mava_bridge.services.tickets import list_filter
@@ -55,6 +57,7 @@ async def run_command(
     name = type(command).__name__
     outcome = "ok"
     try:
+        command = await with_whole_id(deps, command)
         await handle(deps, command, body, answer, client)
     except Denied as exc:
         outcome = "refused"  # audited where it was refused (`admit`)
@@ -68,6 +71,16 @@ async def run_command(
         await say_error(answer, sentence)
     finally:
         deps.metrics.observe_slack_request("command", name, outcome)
+
+
+async def with_whole_id(deps: Deps, command: cmd.Command | cmd.Usage) -> cmd.Command | cmd.Usage:
+    """The command with a short id as lists show it (`…562460`) made the whole id."""
+    ticket = getattr(command, "ticket", None)
+    if not isinstance(ticket, str) or short_tail(ticket) is None:
+        return command
+    whole = await deps.tickets.whole_id(ticket)
+    # Every command with a `ticket` is a dataclass with that field (slack.command.model).
+    return cast(cmd.Command, replace(cast(Any, command), ticket=whole))
 
 
 async def handle(
