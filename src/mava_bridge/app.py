@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 from aiohttp import web
@@ -31,6 +31,7 @@ from mava_bridge.delivery.assignment_dms import FindMember
 from mava_bridge.delivery.desk_jobs import Desk, build_desk
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.threads import ThreadSync
+from mava_bridge.domain.retry import Stopping
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.factory import mava_client as mava_client  # re-exported
 from mava_bridge.observability.health import health_routes
@@ -242,23 +243,25 @@ class Bridge:
     delivery: Delivery
     leadership: Leadership
     socket_mode: SocketMode | None = None  # set when SLACK_APP_TOKEN is; started by serve
+    stopping: Stopping = field(default_factory=Stopping)  # set by `drain`: retry waits end
 
     @classmethod
     async def build(
         cls, settings: Settings, *, metrics: Metrics | None = None, migrate: bool = True
     ) -> Bridge:
         metrics = metrics or Metrics()
+        stopping = Stopping()
         db = Database(settings.database_url)
         if migrate:
             await db.migrate()
-        mava = mava_client(settings, metrics, SeenTickets(db), db)
+        mava = mava_client(settings, metrics, SeenTickets(db), db, stopping)
         clients = slack_clients(settings, aiohttp.ClientSession())
         leadership = Leadership(db, check_seconds=settings.leader_check_seconds)
         delivery = build_delivery(
             settings,
             mava,
             db,
-            SlackPoster(clients.poster, metrics=metrics),
+            SlackPoster(clients.poster, metrics=metrics, sleep=stopping.sleep),
             metrics=metrics,
             should_run=leadership.is_leader,
             owner=leadership.name,
@@ -277,7 +280,17 @@ class Bridge:
                 inflight=deps.inflight,
             )
         return cls(
-            settings, db, mava, clients.bot, metrics, deps, app, delivery, leadership, socket_mode
+            settings,
+            db,
+            mava,
+            clients.bot,
+            metrics,
+            deps,
+            app,
+            delivery,
+            leadership,
+            socket_mode,
+            stopping,
         )
 
     async def warm_up(self) -> None:
@@ -297,7 +310,7 @@ class Bridge:
 
     async def stop_background(self) -> None:
         try:
-            await self.delivery.scheduler.shutdown()
+            await self.delivery.scheduler.shutdown(0.0)  # a no-op after `drain`
         finally:
             await self.leadership.stop()  # after the jobs in flight, so no overlap
 
@@ -350,6 +363,8 @@ class Bridge:
             keepalive_timeout=http_route.READ_TIMEOUT_SECONDS,
             # After an early answer (413, 408) read what is left for at most this long.
             lingering_time=2.0,
+            # Requests still open after the drain: Slack retries them elsewhere.
+            shutdown_timeout=1.0,
         )
         await runner.setup()
         # Slack opens many connections at once in a burst; aiohttp's default listen
@@ -362,9 +377,14 @@ class Bridge:
         return runner, int(bound)
 
     async def drain(self, grace: float) -> bool:
-        """Stop taking new work and wait (bounded) for handlers in flight."""
+        """Stop taking new work and end retry waits; wait at most `grace` seconds in all
+        for the handlers and jobs in flight, then cancel what is still running (False)."""
         self.deps.inflight.closing = True
-        return await self.deps.inflight.wait_idle(grace)
+        self.stopping.set()
+        handlers, jobs = await asyncio.gather(
+            self.deps.inflight.finish(grace), self.delivery.scheduler.shutdown(grace)
+        )
+        return handlers and jobs
 
     async def close(self) -> None:
         if self.socket_mode is not None:

@@ -2,8 +2,8 @@
 
 On SIGTERM/SIGINT, in any state (also while Slack cannot be reached): stop taking new
 work (HTTP answers 503; the Socket Mode connection closes and no new one is opened), let
-handlers in flight finish (bounded by DRAIN_SECONDS), stop the scheduler, close clients,
-exit 0.
+handlers and jobs in flight finish while retry waits end at once, cancel what is still
+running DRAIN_SECONDS after the signal, stop the scheduler, close clients, exit 0.
 """
 
 from __future__ import annotations
@@ -63,11 +63,12 @@ async def serve(
         if ready is not None:
             await until_stopped(ready(bridge, port), stop)
         await stop.wait()
+        deadline = loop.time() + DRAIN_SECONDS  # the whole shutdown's bound
         log.info("shutting down: finishing work in flight")
         if bridge.socket_mode is not None:
             await bridge.socket_mode.stop()  # no new socket from here on
-        if not await bridge.drain(DRAIN_SECONDS):
-            log.warning("some handlers were still running after %.0f s", DRAIN_SECONDS)
+        if not await bridge.drain(deadline - loop.time()):
+            log.warning("work still running after %.0f s was cancelled", DRAIN_SECONDS)
     finally:
         await bridge.stop_background()
         await runner.cleanup()

@@ -43,8 +43,9 @@ Where a duplicate or a delay can still happen, precisely:
   `STALE_CLAIM` (15 minutes) release, at start-up and at every poll, remains for
   claims nobody took over (a database error during the take-over, or a claim a
   failed post could not release because the database was down). A clean shutdown
-  (`BotScheduler.shutdown`) lets the post in flight finish first (up to its
-  `shutdown_grace`, 30 s), so a clean restart neither duplicates nor delays anything.
+  (`BotScheduler.shutdown`) lets the post in flight finish first (within the drain
+  bound; a retry's wait ends at once and leaves the claim to be tried again), so a
+  clean restart neither duplicates nor delays anything.
 - A digest run is only posted or finished while still within its catch-up window
   (`DIGEST_GRACE`, see `mava_bridge.delivery.scheduler`); after that the next scheduled run
   covers the same tickets. A digest whose thread replies Slack refused after its

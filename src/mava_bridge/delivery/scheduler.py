@@ -81,7 +81,6 @@ class BotScheduler:
         *,
         clock: Clock = utcnow,
         poll_interval: float | None = None,
-        shutdown_grace: float = 30.0,
         take_over: TakeOver | None = None,
         housekeeping: Housekeeping,
         metrics: Metrics,
@@ -103,7 +102,6 @@ class BotScheduler:
         self._should_run = should_run
         self._clock = clock
         self._interval = float(poll_interval or settings.poll_interval_seconds)
-        self._shutdown_grace = shutdown_grace
         self._scheduler: AsyncIOScheduler | None = None
         self._triggers: dict[str, CronTrigger | OrTrigger] = {}  # sub key -> trigger
         self._signatures: dict[str, tuple[str, ...]] = {}
@@ -176,17 +174,20 @@ class BotScheduler:
             extra={"poll_interval": self._interval, "digests": self.next_digest_times()},
         )
 
-    async def shutdown(self) -> None:
-        """Stop scheduling, let jobs in flight finish (up to `shutdown_grace` seconds,
-        so a post is recorded before we go), then stop."""
+    async def shutdown(self, grace: float = 10.0) -> bool:
+        """Stop scheduling, let jobs in flight finish (up to `grace` seconds, so a post
+        is recorded before we go: retry waits end at once on shutdown, see
+        `domain.retry.Stopping`), cancel those still running, then stop. False when a
+        job had to be cancelled."""
         self._metrics.poll_stopped()  # this process polls no more: the lag reads NaN
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is None:
-            return
+            return True
         scheduler.pause()
-        await self._inflight.finish(self._shutdown_grace)
+        cancelled = await self._inflight.finish(grace)  # serve says so when it happens
         scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
+        return not cancelled
 
     async def rebuild(self) -> None:
         """Make the digest jobs match the subscriptions (cheap when nothing changed)."""

@@ -3,10 +3,16 @@
 One policy object per outside system, built once where its client is built: how many
 tries, the backoff between them, and how long a `Retry-After` may make us wait. What is
 safe to retry stays with each client (a Mava write after a timeout never is).
+
+A retry's wait ends at once when the process begins to stop (`Stopping`): the client
+then gives up with the failure it had, so the job records it (to be tried again after
+the restart) within the drain bound instead of sleeping through it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,3 +45,29 @@ class RetryPolicy:
 MAVA_RETRY = RetryPolicy()
 # Slack posts: 6 tries, 1 s doubling to 30 s, Retry-After honoured up to two minutes.
 SLACK_RETRY = RetryPolicy(attempts=6, base_delay=1.0, max_delay=30.0, max_retry_after=120.0)
+
+
+class ShuttingDown(Exception):
+    """Raised by `Stopping.sleep` when the process is stopping: give up the retry."""
+
+
+class Stopping:
+    """Set once when shutdown begins; retry waits are `sleep`s on it."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    async def sleep(self, seconds: float) -> None:
+        """`asyncio.sleep(seconds)`, but raises ShuttingDown at once when stopping."""
+        if not self._event.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, seconds)):
+                    await self._event.wait()
+        if self._event.is_set():
+            raise ShuttingDown()

@@ -22,7 +22,7 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from mava_bridge.domain import ticket_refs
-from mava_bridge.domain.retry import MAVA_RETRY, RetryPolicy
+from mava_bridge.domain.retry import MAVA_RETRY, RetryPolicy, ShuttingDown
 from mava_bridge.mava import errors
 from mava_bridge.mava.lookup import TicketMemory, find_ticket
 from mava_bridge.mava.models import (
@@ -328,7 +328,10 @@ class MavaClient:
                 "mava retry",
                 extra={"endpoint": path, "attempt": attempt, "delay": round(delay, 2)},
             )
-            await self._sleep(delay)
+            try:
+                await self._sleep(delay)  # ends at once on shutdown (domain.retry.Stopping)
+            except ShuttingDown:
+                raise failure from cause
 
     def _retry_after(self, failure: errors.MavaRateLimited, attempt: int) -> float:
         return self._retry.rate_limited(attempt, failure.retry_after)

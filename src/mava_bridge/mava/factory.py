@@ -3,6 +3,9 @@ the database is PostgreSQL), metrics observers and the memory of ticket creation
 
 from __future__ import annotations
 
+import asyncio
+
+from mava_bridge.domain.retry import Stopping
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.lookup import TicketMemory
 from mava_bridge.mava.ratelimit import Limiter, limiter_for
@@ -18,10 +21,12 @@ def mava_client(
     metrics: Metrics | None = None,
     memory: TicketMemory | None = None,
     db: Database | None = None,
+    stopping: Stopping | None = None,
 ) -> MavaClient:
     """The Mava client; `metrics` None for one-shot commands (check, preview);
     `memory` remembers when each ticket read was created (a look-up is then exact).
-    With a PostgreSQL `db` its sends draw from the budget all replicas share."""
+    With a PostgreSQL `db` its sends draw from the budget all replicas share; its
+    retry waits end when `stopping` is set."""
     token = settings.mava_api_token
     if token is None:
         raise ValueError("MAVA_API_TOKEN is not set")
@@ -43,5 +48,6 @@ def mava_client(
         observer=metrics.mava_observer if metrics else None,
         wait_observer=metrics.observe_ratelimit_wait if metrics else None,
         memory=memory,
+        sleep=stopping.sleep if stopping is not None else asyncio.sleep,
         unreadable_observer=metrics.observe_unreadable_ticket if metrics else None,
     )

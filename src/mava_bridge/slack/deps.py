@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mava_bridge.delivery.desk_jobs import Desk
+from mava_bridge.delivery.job_tasks import finish_or_cancel
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.actions import Actions
 from mava_bridge.services.follows import FollowService
@@ -88,6 +89,14 @@ class InFlight:
     @property
     def count(self) -> int:
         return self._count
+
+    async def finish(self, grace: float) -> bool:
+        """Wait up to `grace` seconds for the work in flight (also what it hands off
+        meanwhile); cancel what outlives it (then False)."""
+        if await self.wait_idle(grace):
+            return True
+        await finish_or_cancel(list(self._tasks), 0.0)
+        return False
 
     async def wait_idle(self, grace: float) -> bool:
         try:

@@ -10,7 +10,8 @@ retried with backoff. Anything else (channel_not_found, not_in_channel, invalid_
 token_revoked, ...) will not get better by retrying: it is raised at once as a
 `DeliveryFailed` with `retryable=False`, for the caller to record where people see it.
 A post that timed out may have reached Slack; it is retried all the same (see
-`mava_bridge.delivery.ledger` for what that means for duplicates).
+`mava_bridge.delivery.ledger` for what that means for duplicates). Given
+`Stopping.sleep` as its `sleep`, a retry's wait ends at shutdown with the failure.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.delivery.ports import DeliveryFailed
-from mava_bridge.domain.retry import SLACK_RETRY, RetryPolicy
+from mava_bridge.domain.retry import SLACK_RETRY, RetryPolicy, ShuttingDown
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.slack.errors import error_code, http_status
 
@@ -224,7 +225,10 @@ class SlackPoster:
                     "slack post retry",
                     extra={"channel": channel, "error": failure.error, "delay": round(delay, 2)},
                 )
-                await self._sleep(delay)
+                try:
+                    await self._sleep(delay)
+                except ShuttingDown:
+                    break  # the caller records the failure, to be tried again later
         assert failure is not None
         raise failure
 
