@@ -42,7 +42,7 @@ from mava_bridge.delivery.queries import (
 )
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.tickets import OPEN_STATUSES
-from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.errors import MavaError, describe
 from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import Priority, SortBy, Ticket
 from mava_bridge.mava.query import TicketQuery
@@ -128,8 +128,9 @@ class AlertPoller:
                     report.errors += 1
                     report.mava_errors += 1
                     log.warning(
-                        "alert poll: Mava search failed; retrying next poll",
-                        extra={"error": exc.user_message, "channels": len(members)},
+                        "alert poll: Mava search failed: %s; retrying next poll",
+                        describe(exc),
+                        extra={"channels": len(members)},
                     )
                     continue
                 for sub in members:

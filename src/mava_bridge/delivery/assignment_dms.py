@@ -41,7 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from mava_bridge.delivery import ledger
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed, DeskRenderer
-from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.errors import MavaError, describe
 from mava_bridge.mava.models import Agent, Ticket
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.services.outcome import Actor
@@ -281,7 +281,7 @@ class AssignmentDms:
                 },
             )
         except (MavaError, LookupFailed, SlackUnsure) as exc:
-            error = type(exc).__name__
+            error = describe(exc) if isinstance(exc, MavaError) else type(exc).__name__
             log.warning(
                 "assignment DM waits: the ticket or the Slack member could not be read",
                 extra={"ticket": first, "tickets": len(claimed), "error": error},

@@ -12,6 +12,7 @@ from mava_bridge.delivery.assignment_dms import AssignmentDms, Board, FindMember
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeskRenderer
 from mava_bridge.delivery.reminders import Reminders
+from mava_bridge.mava.errors import MavaError, describe
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,18 @@ class LeaderJob:
     work: Callable[[], Awaitable[Any]]
 
     async def run(self) -> Any:
-        """One run; a failure is logged and the next interval tries again."""
+        """One run; a failure is logged and the next interval tries again: Mava's as one
+        line naming the host and the cause, anything else (a bug) with its traceback."""
         try:
             return await self.work()
+        except MavaError as exc:
+            log.warning(
+                "%s: %s; trying again next interval",
+                self.name,
+                describe(exc),
+                extra={"job": self.id},
+            )
+            return None
         except Exception:
             log.exception("desk job failed; trying again next interval", extra={"job": self.id})
             return None

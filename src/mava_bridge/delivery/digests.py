@@ -21,7 +21,7 @@ from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed, Message
 from mava_bridge.delivery.queries import digest_query
 from mava_bridge.domain.filters import DEFAULT_DIGEST_FILTERS, Filters
-from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.errors import MavaError, describe
 from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import Ticket
 from mava_bridge.services.subscriptions import (
@@ -182,7 +182,7 @@ class DigestService:
         try:
             tickets = await self.collect(filters)
         except MavaError as exc:
-            log.warning("digest: Mava search failed", extra={"error": exc.user_message})
+            log.warning("digest: Mava search failed: %s", describe(exc))
             result = DeliveryResult(
                 channel_id, "failed", message_ts=started, error=exc.user_message, retryable=True
             )

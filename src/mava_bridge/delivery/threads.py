@@ -48,7 +48,7 @@ from mava_bridge.delivery.thread_keys import (
 )
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.client import MavaClient
-from mava_bridge.mava.errors import MavaError, TicketNotFound
+from mava_bridge.mava.errors import MavaError, TicketNotFound, describe
 from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.lookup import EXACT, find_ticket
 from mava_bridge.mava.models import SenderType, SortBy, SortOrder, Status, Ticket, TicketPage
@@ -122,8 +122,7 @@ class ThreadSync:
             except MavaError as exc:
                 report.mava_errors += 1
                 log.warning(
-                    "thread sync: Mava search failed; retrying next sync",
-                    extra={"error": exc.user_message},
+                    "thread sync: Mava search failed: %s; retrying next sync", describe(exc)
                 )
                 return report
             for follow in followed:
@@ -134,8 +133,9 @@ class ThreadSync:
                 except MavaError as exc:
                     report.mava_errors += 1
                     log.warning(
-                        "thread sync: Mava look-up failed",
-                        extra={"ticket": follow.ticket_id, "error": exc.user_message},
+                        "thread sync: Mava look-up failed: %s",
+                        describe(exc),
+                        extra={"ticket": follow.ticket_id},
                     )
                 except SQLAlchemyError:
                     log.exception("thread sync: database error", extra={"ticket": follow.ticket_id})

@@ -23,7 +23,7 @@ from pydantic import SecretStr, ValidationError
 
 from mava_bridge.domain import ticket_refs
 from mava_bridge.domain.retry import MAVA_RETRY, RetryPolicy, ShuttingDown
-from mava_bridge.mava import errors
+from mava_bridge.mava import answers, errors
 from mava_bridge.mava.lookup import TicketMemory, find_ticket
 from mava_bridge.mava.models import (
     UNASSIGNED,
@@ -80,6 +80,7 @@ class MavaClient:
         self._sleep = sleep
         self.memory = memory  # id -> createdAt of every ticket read (mava.lookup)
         self._pages = TicketPageReader(unreadable_observer)  # one odd ticket skips alone
+        self.host = answers.host_of(httpx.URL(base_url))  # named in log lines, never a secret
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout),
@@ -240,18 +241,12 @@ class MavaClient:
         idempotent: bool | None = None,
         ticket: str | None = None,
     ) -> dict[str, Any]:
-        response = await self._send(method, path, params, json_body, idempotent, ticket)
-        # An unreadable success answer to a write: it took effect, so "try again" would
-        # repeat it (a customer would get the message twice).
-        safe = method == "GET" if idempotent is None else idempotent
-        unreadable = errors.MavaProtocolError if safe else errors.MavaOutcomeUnknown
         try:
-            data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise unreadable() from exc
-        if not isinstance(data, dict):
-            raise unreadable()
-        return data
+            response = await self._send(method, path, params, json_body, idempotent, ticket)
+            return _data(response, method == "GET" if idempotent is None else idempotent)
+        except errors.MavaError as exc:
+            exc.host = self.host  # where, for the log line (errors.describe)
+            raise
 
     async def _send(
         self,
@@ -341,14 +336,14 @@ class MavaClient:
         if status == 401:
             return errors.MavaAuthError(status=401)
         if status == 429:
-            return errors.MavaRateLimited(retry_after=_parse_retry_after(response))
+            return errors.MavaRateLimited(retry_after=answers.parse_retry_after(response))
         if status >= 500:
             return errors.MavaServerError(status=status)
         if status in (403, 404):
             # Mava answers "ticket not found" with a 400 (the reference), so a 404 is a
             # wrong MAVA_API_URL, and a 403 a key without rights: name the URL, never the key.
-            return errors.access_error(status, response.request.method, _shown_url(response))
-        code = _error_code(response)
+            return errors.access_error(status, response.request.method, answers.shown_url(response))
+        code = answers.error_code(response)
         if status == 400 and code:
             return errors.bad_request(code, ticket)
         return errors.MavaError(
@@ -370,28 +365,17 @@ class MavaClient:
             raise errors.MavaProtocolError() from exc
 
 
-def _shown_url(response: httpx.Response) -> str:
-    """The request's URL without its query string (no user data in a log line)."""
-    return str(response.request.url.copy_with(query=None, fragment=None, userinfo=b""))
-
-
-def _error_code(response: httpx.Response) -> str | None:
+def _data(response: httpx.Response, safe: bool) -> dict[str, Any]:
+    """The answer's JSON object. An unreadable success answer to a write took effect,
+    so "try again" would repeat it (a customer would get the message twice)."""
+    unreadable = errors.MavaProtocolError if safe else errors.MavaOutcomeUnknown
     try:
         data = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    code = data.get("error") if isinstance(data, dict) else None
-    return code if isinstance(code, str) else None
-
-
-def _parse_retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+        data = None
+    if not isinstance(data, dict):
+        raise unreadable(cause=answers.unreadable(response))
+    return data
 
 
 __all__ = ["UNASSIGNED", "MavaClient", "RetryPolicy"]

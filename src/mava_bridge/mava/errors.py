@@ -1,24 +1,52 @@
 """One exception family for everything that can go wrong talking to Mava.
 
 Each error carries `user_message`: a sentence fit to show a Slack user, which names
-what happened and what to do, and never contains a secret.
+what happened and what to do, and never contains a secret. For logs, `describe` names
+the Mava host and the cause in one line ("Mava at mava.example:443: connection
+refused"): an expected outage is that one WARNING line, never a traceback.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx
+
+from mava_bridge.mava.answers import transport_cause
+
 
 class MavaError(Exception):
-    """Base of every Mava failure. `user_message` is safe to show in Slack."""
+    """Base of every Mava failure. `user_message` is safe to show in Slack; `host` (set
+    by the client) and `cause` say where and why, for logs."""
 
     user_message: str = "Mava could not complete the request."
 
-    def __init__(self, user_message: str | None = None, *, status: int | None = None) -> None:
+    def __init__(
+        self, user_message: str | None = None, *, status: int | None = None, cause: str = ""
+    ) -> None:
         if user_message is not None:
             self.user_message = user_message
         self.status = status
+        self.cause = cause
+        self.host: str | None = None
         super().__init__(self.user_message)
+
+
+def describe(exc: MavaError) -> str:
+    """One line for a log: the Mava host and the cause ("Mava at 127.0.0.1:8080:
+    connection refused", "...: answered HTTP 200 with text/html, not JSON", "...:
+    answered HTTP 503"); never a secret, never a body."""
+    inner = exc.__cause__
+    if exc.cause:
+        cause = exc.cause
+    elif isinstance(inner, httpx.TransportError):
+        cause = transport_cause(inner)
+    elif exc.status is not None:
+        code = getattr(exc, "code", None)
+        cause = f"answered HTTP {exc.status}" + (f" ({code})" if code else "")
+    else:
+        cause = exc.user_message
+    return f"Mava at {exc.host}: {cause}" if exc.host else f"Mava: {cause}"
 
 
 class MavaAuthError(MavaError):
@@ -41,11 +69,11 @@ class MavaForbidden(MavaError):
     """403: the key is valid but has no rights for this call."""
 
     def __init__(self, method: str, url: str) -> None:
-        super().__init__(
+        sentence = (
             f"Mava answered 403 Forbidden for {method} {url}: the API key has no rights "
-            "for this. Check MAVA_API_TOKEN (a key with access to this workspace's API).",
-            status=403,
+            "for this. Check MAVA_API_TOKEN (a key with access to this workspace's API)."
         )
+        super().__init__(sentence, status=403, cause=sentence)
         self.url = url
 
 
@@ -56,11 +84,11 @@ class MavaEndpointNotFound(MavaError):
     """
 
     def __init__(self, method: str, url: str) -> None:
-        super().__init__(
+        sentence = (
             f"Mava answered 404 Not Found for {method} {url}: there is no Mava API there. "
-            "Check MAVA_API_URL (the base URL, without /api).",
-            status=404,
+            "Check MAVA_API_URL (the base URL, without /api)."
         )
+        super().__init__(sentence, status=404, cause=sentence)
         self.url = url
 
 

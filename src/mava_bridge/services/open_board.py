@@ -40,6 +40,7 @@ from mava_bridge.domain.send_window import paced_wait
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.domain.waiting import read_for_waiting
 from mava_bridge.mava.client import MavaClient
+from mava_bridge.mava.errors import MavaError, describe
 from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import SortBy, SortOrder, Ticket
 from mava_bridge.mava.query import TicketQuery
@@ -199,8 +200,10 @@ class OpenBoard:
             if self._last is None or read.started >= self._last_started:
                 self._last, self._last_started = task.result(), read.started
                 self._pace(self._last.pages)
+        elif isinstance(error, MavaError):
+            log.warning("open board: Mava read failed: %s", describe(error))
         else:
-            log.warning("open board: Mava read failed", extra={"error": type(error).__name__})
+            log.error("open board: read failed", exc_info=error)
 
     async def _read_all(self, started: float) -> BoardSnapshot:
         read_at = self._now()

@@ -174,6 +174,7 @@ async def test_403_and_404_are_named_in_the_poll_log(
     assert report.mava_errors == 1
     failed = [r for r in caplog.records if "Mava search failed" in r.getMessage()]
     assert failed
-    error = str(getattr(failed[0], "error", ""))
-    assert error.startswith(f"{sentence} {odd_sandbox.url}/api/tickets:")
+    error = failed[0].getMessage()
+    host = odd_sandbox.url.split("//", 1)[1]
+    assert f"Mava at {host}: {sentence} {odd_sandbox.url}/api/tickets:" in error
     assert "odd-mava-key" not in error

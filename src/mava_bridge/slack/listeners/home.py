@@ -22,7 +22,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.errors import MavaError, describe
 from mava_bridge.mava.models import Agent
 from mava_bridge.services.open_board import BoardSnapshot
 from mava_bridge.services.subscriptions import ActiveSubscription
@@ -145,7 +145,7 @@ async def _read_back(deps: Deps, ticket_id: str) -> None:
     try:
         deps.board.update(await deps.tickets.ticket(ticket_id))
     except MavaError as exc:
-        log.warning("App Home: ticket not read back", extra={"error": type(exc).__name__})
+        log.warning("App Home: ticket not read back: %s", describe(exc))
 
 
 async def follow_from_home(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
@@ -263,7 +263,7 @@ async def build_model(
     try:
         snapshot = await deps.board.snapshot()
     except MavaError as exc:
-        log.warning("App Home: board not read", extra={"error": type(exc).__name__})
+        log.warning("App Home: board not read: %s", describe(exc))
         snapshot, stale = deps.board.last, True
     tickets = snapshot.tickets if snapshot else []
     agent, no_agent = await _agent(deps, person, fresh=fresh_agents)
