@@ -366,6 +366,7 @@ class Bridge:
             # Requests still open after the drain: Slack retries them elsewhere.
             shutdown_timeout=1.0,
         )
+        http_route.quiet_parse_errors()  # a 100 KB header: its 400 and one short line
         await runner.setup()
         # Slack opens many connections at once in a burst; aiohttp's default listen
         # backlog of 128 lets the kernel reset the rest before we can accept them.

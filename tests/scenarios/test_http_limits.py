@@ -131,3 +131,34 @@ async def test_a_rejected_megabyte_is_never_logged(stack: Stack) -> None:
     assert len(logs.lines()) == 3
     assert logs.longest() <= MAX_LINE
     assert stack.mava.sandbox.requests == []
+
+
+async def test_a_100_kb_header_gets_its_400_and_one_short_line(stack: Stack) -> None:
+    """aiohttp refuses a header over its 8 KB line limit before any route: the client
+    gets the 400 and the log one short INFO line, not aiohttp's ERROR traceback."""
+    host, port = address(stack)
+    marker = secrets.token_hex(8)
+    with captured_logs() as logs:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            writer.write(
+                b"POST /slack/events HTTP/1.1\r\nHost: bot\r\nX-Big: "
+                + (marker.encode() + b"y" * 100_000)
+                + b"\r\nContent-Length: 0\r\n\r\n"
+            )
+            await writer.drain()
+            async with asyncio.timeout(10):
+                status_line = await reader.readline()
+        finally:
+            writer.close()
+        # The handler logs before it answers: the line is there by now.
+    assert status_line.split()[1:2] == [b"400"], status_line
+    records = logs.records()
+    assert logs.errors() == [] and logs.tracebacks() == 0, records
+    assert len(records) == 1, records
+    line = records[0]
+    assert line["level"] == "INFO"
+    assert line["message"].startswith("bad HTTP request from 127.0.0.1 answered 400: ")
+    assert "too long" in line["message"].lower()
+    assert marker not in logs.stream.getvalue()
+    assert logs.longest() < 500

@@ -12,6 +12,9 @@ Events API requests are JSON: `url_verification` is answered here with its chall
 
 A refusal is logged as one short line with the reason: never the body, never a
 response_url (the body of a request we refuse is, by definition, not Slack's word).
+So is a request aiohttp cannot parse (a 100 KB header, a bad request line: any path),
+which it answers 400 before any route: `quiet_parse_errors` makes its ERROR traceback
+one INFO line.
 In Socket Mode this route is not served at all: Slack's requests come over the socket.
 """
 
@@ -26,6 +29,7 @@ from collections.abc import Callable, Mapping
 from typing import Final
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError, LineTooLong
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -47,6 +51,35 @@ MAX_BODY_BYTES: Final = 1024 * 1024
 LISTEN_BACKLOG: Final = 2048
 # Slack's documented replay window for X-Slack-Request-Timestamp.
 SIGNATURE_MAX_AGE_SECONDS: Final = 300
+
+
+class _ParseErrors(logging.Filter):
+    """aiohttp's "Error handling request" for a request it could not parse (answered
+    400 already): one short INFO line with the reason, no traceback, nothing it sent.
+    Its other errors (a bug in a handler: 500) keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError) and record.levelno >= logging.ERROR:
+            remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            # The class, not aiohttp's message: that quotes the request's own bytes.
+            reason = (
+                "a header or the request line is too long"
+                if isinstance(exc, LineTooLong)
+                else type(exc).__name__
+            )
+            record.msg = "bad HTTP request from %s answered %s: %s"
+            record.args = (remote, exc.code or 400, reason)
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_parse_errors() -> None:
+    """Install the filter on aiohttp's server logger (once per process)."""
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, _ParseErrors) for f in server.filters):
+        server.addFilter(_ParseErrors())
 
 
 class Refused(Exception):
