@@ -7,6 +7,7 @@ Jobs are rebuilt from the database at start-up, whenever a subscription changes 
 Every job first awaits `should_run()`, the hook a leader election plugs into, and runs
 its Mava calls in the rate limiter's background lane so people in Slack go first.
 `coalesce` and `max_instances=1` mean a late or slow job runs once, not in a pile-up.
+A slow run is said once (mava_bridge.delivery.late_jobs), not on every tick.
 
 A digest missed while the bot was down (or whose claim went stale) is caught up at
 start-up if its fire time is less than `DIGEST_GRACE` ago; the run key makes that a
@@ -34,6 +35,7 @@ from mava_bridge.delivery.desk_jobs import LeaderJob
 from mava_bridge.delivery.digests import DeliveryResult, DigestService
 from mava_bridge.delivery.housekeeping import DIGEST_RUN_RETENTION, Housekeeping, HousekeepingReport
 from mava_bridge.delivery.job_tasks import JobTasks
+from mava_bridge.delivery.late_jobs import LateJobs
 from mava_bridge.delivery.thread_keys import sync_wait
 from mava_bridge.delivery.threads import SyncReport, ThreadSync
 from mava_bridge.domain.cron import cron_trigger, last_fire_time
@@ -135,6 +137,7 @@ class BotScheduler:
                 "misfire_grace_time": max(1, round(self._interval)),
             },
         )
+        LateJobs().listen(self._scheduler)  # a slow run said once, not on every tick
         # Started before any job is added: a job added to a stopped scheduler is queued
         # with an INFO line ("Adding job tentatively") per job, on every start.
         self._scheduler.start()
@@ -176,9 +179,8 @@ class BotScheduler:
 
     async def shutdown(self, grace: float = 10.0) -> bool:
         """Stop scheduling, let jobs in flight finish (up to `grace` seconds, so a post
-        is recorded before we go: retry waits end at once on shutdown, see
-        `domain.retry.Stopping`), cancel those still running, then stop. False when a
-        job had to be cancelled."""
+        is recorded before we go: retry waits end at once, `domain.retry.Stopping`),
+        cancel those still running (then False), then stop."""
         self._metrics.poll_stopped()  # this process polls no more: the lag reads NaN
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is None:

@@ -30,7 +30,9 @@ QUIET_LOGGERS: Final[Mapping[str, int]] = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
     "aiohttp.access": logging.WARNING,  # one line per /healthz probe; actions log themselves
-    "apscheduler.executors.default": logging.WARNING,  # "Running job ..." every poll
+    "apscheduler.executors.default": logging.ERROR,  # "Running job ..." every poll
+    # Its per-tick warnings about a slow or late job: the scheduler says it once.
+    "apscheduler.scheduler": logging.ERROR,
     "asyncio": logging.WARNING,
 }
 

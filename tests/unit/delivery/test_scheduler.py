@@ -10,11 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MAX_INSTANCES, JobEvent
+from scenarios.log_capture import captured_logs
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.app import build_delivery
 from mava_bridge.delivery import ledger
-from mava_bridge.delivery.scheduler import BotScheduler
+from mava_bridge.delivery.scheduler import POLL_JOB, BotScheduler
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.domain.schedule import Schedule
@@ -200,6 +202,48 @@ async def test_jobs_planned_before_start_are_scheduled(make_scheduler: Scheduler
         assert job.trigger.timezone == BERLIN
     finally:
         await scheduler.shutdown()
+
+
+async def test_a_slow_poll_is_said_once_per_slow_run_not_on_every_tick(
+    make_scheduler: SchedulerFactory, mava_sandbox: RunningSandbox
+) -> None:
+    """Mava answers the poll after 1.5 s while the poll is due every 0.3 s:
+    APScheduler skips a turn on every tick and would warn each time; the log says it
+    once per slow run, at INFO."""
+    settings = make_settings(alert_channel="C0ALERTS", digest_channel=None)
+    scheduler = make_scheduler(settings, poll_interval=0.3)
+    events: list[JobEvent] = []
+
+    def skipped() -> int:
+        return sum(1 for e in events if e.code == EVENT_JOB_MAX_INSTANCES)
+
+    def runs() -> int:
+        return sum(1 for e in events if e.code == EVENT_JOB_EXECUTED and e.job_id == POLL_JOB)
+
+    sandbox = mava_sandbox.sandbox
+    with captured_logs() as logs:
+        sandbox.latency = 1.5  # each Mava request of the poll takes 1.5 s
+        await scheduler.start()
+        try:
+            assert scheduler.scheduler is not None
+            scheduler.scheduler.add_listener(
+                events.append, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_EXECUTED
+            )
+            await _until(lambda: skipped() >= 3)  # the first, slow, poll is still running
+            sandbox.latency = 0.0
+            ended = runs()
+            await _until(lambda: runs() >= ended + 3)  # the slow run ended; fast ones follow
+            sandbox.latency = 1.5
+            slow_again = skipped()
+            await _until(lambda: skipped() >= slow_again + 3)  # a second slow run
+        finally:
+            sandbox.latency = 0.0
+            await scheduler.shutdown()
+    told = [r for r in logs.records() if "still running" in r["message"]]
+    assert [(r["level"], r["message"]) for r in told] == [
+        ("INFO", "poll Mava for alerts still running: its next turns wait for it to end")
+    ] * 2
+    assert [r for r in logs.records() if r["level"] not in ("DEBUG", "INFO")] == []
 
 
 async def _until(condition: Callable[[], bool]) -> None:
