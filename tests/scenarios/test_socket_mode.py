@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import socket as socket_module
 import statistics
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -19,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from running import wait_for
 
 from mava_bridge.app import Bridge
 from mava_sandbox.slack_requests import (
@@ -45,6 +47,7 @@ from .conftest import (
     view_update,
     writes,
 )
+from .log_capture import CapturedLogs, captured_logs
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -339,3 +342,75 @@ async def test_health_is_503_with_invalid_auth_for_a_wrong_app_token(tmp_path: P
         finally:
             await runner.cleanup()
             await runtime.close()
+
+
+# --- Quiet logs ----------------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    with socket_module.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def failed_attempts(runtime: Bridge, count: int) -> None:
+    assert runtime.socket_mode is not None
+    client = runtime.socket_mode.client
+    await wait_for(lambda: client.failures >= count, 30, f"{count} failed attempts")
+
+
+def assert_one_warning_per_reason(logs: CapturedLogs, reason: str) -> None:
+    """Attempt after attempt fails for the same reason: one WARNING naming host and
+    cause; no traceback, nothing from slack_sdk above INFO (issue #18)."""
+    loud = [r for r in logs.records() if r["level"] not in ("DEBUG", "INFO")]
+    assert [(r["level"], r["message"]) for r in loud] == [
+        ("WARNING", f"Socket Mode connection failed: {reason}")
+    ], loud
+    assert logs.tracebacks() == 0
+    assert "Traceback" not in logs.stream.getvalue()
+    assert DEFAULT_APP_TOKEN not in logs.stream.getvalue()
+
+
+async def test_slack_web_api_unreachable_is_one_warning_not_a_traceback_per_attempt(
+    tmp_path: Path,
+) -> None:
+    async with scenario_stack() as plain:
+        closed = closed_port()  # nothing listens there
+        settings = stack_settings(
+            plain.mava,
+            plain.slack,
+            f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            slack_app_token=DEFAULT_APP_TOKEN,
+            slack_api_url=f"http://127.0.0.1:{closed}/api/",
+        )
+        with captured_logs() as logs:
+            runtime = await Bridge.build(settings)
+            try:
+                assert runtime.socket_mode is not None
+                await runtime.socket_mode.start()
+                await failed_attempts(runtime, 3)
+            finally:
+                await runtime.close()
+    reason = f"apps.connections.open: connection refused (127.0.0.1:{closed})"
+    assert_one_warning_per_reason(logs, reason)
+
+
+async def test_a_refused_websocket_is_one_warning_not_a_traceback_per_attempt(
+    stack: Stack,
+) -> None:
+    async with scenario_stack(socket_mode=True) as own:
+        socket = server(own)
+        with captured_logs() as logs:
+            await socket.refuse_connections()
+            socket.drop()
+            await failed_attempts(own.runtime, 3)
+            await socket.accept_connections()
+            await socket.wait_for_connection(timeout=30)
+    host, port = socket._address
+    reason = f"websocket: connection refused ({host}:{port})"
+    lost = "Socket Mode connection lost; reconnecting"
+    loud = [r for r in logs.records() if r["level"] not in ("DEBUG", "INFO")]
+    assert [r["message"] for r in loud if r["message"] != lost] == [
+        f"Socket Mode connection failed: {reason}"
+    ]
+    assert logs.tracebacks() == 0

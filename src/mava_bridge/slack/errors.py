@@ -10,6 +10,7 @@ that names a Slack failure asks here instead.
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 
@@ -25,7 +26,9 @@ _CODE = re.compile(r"[a-z][a-z0-9_.]{0,99}")
 
 def slack_error(exc: BaseException) -> str:
     """A short name for the failure, for logs and users: Slack's error code
-    ("channel_not_found"), else "HTTP 502", "timeout" or "connection failed (…)"."""
+    ("channel_not_found"), else "HTTP 502", "timeout", "connection refused
+    (slack.com:443)" (the cause and the host, when the connection was not made) or
+    "connection failed (…)"."""
     if isinstance(exc, SlackApiError):
         code = error_code(exc.response)
         if code is not None:
@@ -34,6 +37,10 @@ def slack_error(exc: BaseException) -> str:
         return f"HTTP {status}" if status is not None else "unexpected answer"
     if isinstance(exc, TimeoutError):
         return "timeout"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        number = exc.os_error.errno
+        why = os.strerror(number).lower() if number else type(exc.os_error).__name__
+        return f"{why} ({exc.host}:{exc.port})"
     if isinstance(exc, aiohttp.ClientError | OSError):
         return f"connection failed ({type(exc).__name__})"
     return type(exc).__name__

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import errno
 import logging
-import os
 import time
 from types import SimpleNamespace
 from typing import Any
@@ -40,6 +39,7 @@ from mava_bridge.slack.deps import InFlight
 from mava_bridge.slack.errors import slack_error
 
 log = logging.getLogger("mava_bridge.socket_mode")
+SDK_LOG = logging.getLogger("slack_sdk.socket_mode")
 
 PING_INTERVAL = 2.0
 MAX_BACKOFF = 30.0
@@ -54,12 +54,8 @@ class SocketModeDown(Exception):
 
 def describe(exc: BaseException) -> str:
     """A short, secret-free reason for a failed connection attempt."""
-    if isinstance(exc, SlackApiError):
-        return slack_error(exc)
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        code = exc.os_error.errno
-        why = os.strerror(code).lower() if code else type(exc.os_error).__name__
-        return f"{why} ({exc.host}:{exc.port})"
+    if isinstance(exc, SlackApiError | aiohttp.ClientConnectorError):
+        return slack_error(exc)  # Slack's error, or the cause and the host
     if isinstance(exc, ConnectionRefusedError) or getattr(exc, "errno", None) == errno.ECONNREFUSED:
         return "connection refused"
     if isinstance(exc, TimeoutError):
@@ -70,19 +66,29 @@ def describe(exc: BaseException) -> str:
 class _Client(SocketModeClient):
     """slack_sdk's client plus: the last failure, backoff between failed attempts, a
     fresh URL after a failed handshake (the SDK would retry the spent one forever), and
-    no new connection once `stopping`."""
+    no new connection once `stopping`. A failed attempt is our one WARNING (when its
+    reason changes); the SDK's own line for it, a traceback on every retry, is dropped
+    (`_Told`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.stopping = False
         self.failures = 0
         self.last_error: str | None = None
+        self._named: BaseException | None = None  # the failure we logged last
+        self._refused_handshake = False
 
-    def failed(self, reason: str) -> None:
+    def failed(self, reason: str, exc: BaseException | None = None) -> None:
         self.failures += 1
+        self._named, self._refused_handshake = exc, exc is None
         if reason != self.last_error:
             log.warning("Socket Mode connection failed: %s", reason, extra={"reason": reason})
         self.last_error = reason
+
+    def told(self, exc: BaseException) -> bool:
+        """Whether `exc` is the failed attempt `failed` has named."""
+        refused = self._refused_handshake and isinstance(exc, aiohttp.WSServerHandshakeError)
+        return exc is self._named or refused
 
     async def issue_new_wss_url(self) -> str:
         if self.stopping:
@@ -90,12 +96,12 @@ class _Client(SocketModeClient):
         if self.failures > 1:  # with the SDK's own ping_interval wait: 2, 4, 8... s
             extra = self.ping_interval * (2 ** (self.failures - 1) - 1)
             await asyncio.sleep(min(MAX_BACKOFF, extra))
-        try:
-            url = await super().issue_new_wss_url()
+        try:  # not the SDK's: it logs an ERROR of its own before we can name it
+            response = await self.web_client.apps_connections_open(app_token=self.app_token)
+            return str(response["url"])
         except Exception as exc:
-            self.failed(f"apps.connections.open: {describe(exc)}")
+            self.failed(f"apps.connections.open: {describe(exc)}", exc)
             raise
-        return str(url)
 
     async def connect_to_new_endpoint(self, force: bool = False) -> None:
         if not self.stopping:
@@ -120,13 +126,25 @@ class _Client(SocketModeClient):
         ) -> None:
             if not self.stopping:
                 self.wss_uri = None
-                self.failed(f"websocket: {describe(p.exception)}")
+                self.failed(f"websocket: {describe(p.exception)}", p.exception)
 
         trace = aiohttp.TraceConfig()
         trace.on_request_start.append(on_start)
         trace.on_request_end.append(on_end)
         trace.on_request_exception.append(on_error)
         return trace
+
+
+class _Told(logging.Filter):
+    """Drops slack_sdk's line (with its traceback) for a failed attempt `client` named."""
+
+    def __init__(self, client: _Client) -> None:
+        super().__init__()
+        self.client = client
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return exc is None or not self.client.told(exc)
 
 
 class SocketMode:
@@ -150,8 +168,9 @@ class SocketMode:
             app_token=app_token,
             web_client=app.client,
             ping_interval=ping_interval,
-            logger=logging.getLogger("slack_sdk.socket_mode"),
+            logger=SDK_LOG,
         )
+        self._quiet = _Told(self.client)
         self.client.socket_mode_request_listeners.append(self._handle)
         self.client.message_listeners.append(self._on_message)
         self.connections = 0  # hellos received
@@ -166,6 +185,7 @@ class SocketMode:
     async def start(self) -> None:
         """Connect in the background (retrying until Slack answers): nothing waits on it."""
         self._last_up = time.monotonic()
+        SDK_LOG.addFilter(self._quiet)
         # Every socket is opened through this session, so its hooks see every attempt.
         spare = self.client.aiohttp_client_session
         self.client.aiohttp_client_session = aiohttp.ClientSession(
@@ -220,6 +240,7 @@ class SocketMode:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(CLOSE_SECONDS):
                 await self.client.close()  # type: ignore[no-untyped-call]
+        SDK_LOG.removeFilter(self._quiet)
 
     async def _watch(self) -> None:
         """Note when the connection was last seen up, and log when it drops."""
