@@ -155,6 +155,44 @@ class Csat(MavaModel):
     value: int | None = None
 
 
+def _text(value: Any) -> Any:
+    """A text field sent as a number is read as its text; any other odd type as None."""
+    if isinstance(value, str) or value is None:
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+LenientText = Annotated[str | None, BeforeValidator(_text)]
+
+
+class FileAttachment(MavaModel):
+    """A file on a message. Every field may be missing or odd: the message is still read
+    and shows what can be shown (`slack.blocks.threads`)."""
+
+    file_name: LenientText = None
+    name: LenientText = None  # a name under another key, used when fileName is missing
+    url: LenientText = None
+    file_type: LenientText = None
+
+    @property
+    def display_name(self) -> str:
+        return (self.file_name or self.name or "").strip() or "attachment"
+
+
+def _attachment_list(value: Any) -> Any:
+    """`attachments` as a list of objects: null or a non-list is none, a bare URL string is
+    `{url}`, any other item is dropped (it names no file)."""
+    if not isinstance(value, list):
+        return []
+    return [
+        {"url": item} if isinstance(item, str) else item
+        for item in value
+        if isinstance(item, dict | str)
+    ]
+
+
 class Message(MavaModel):
     id: str | None = Field(default=None, alias="_id")  # kept and shown without one
     content: str | None = None
@@ -162,7 +200,9 @@ class Message(MavaModel):
     sender_name: str | None = None
     message_type: LenientMessageType | None = None
     created_at: datetime | None = None
-    attachments: list[dict[str, Any]] = Field(default_factory=list)
+    attachments: Annotated[list[FileAttachment], BeforeValidator(_attachment_list)] = Field(
+        default_factory=list
+    )
 
 
 class Ticket(MavaModel):

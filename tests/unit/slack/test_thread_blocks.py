@@ -129,3 +129,63 @@ def test_keys_windows_and_the_wait_after_a_sync() -> None:
     assert sync_wait(3, 15.0, 90, 30.0) == 15.0
     assert sync_wait(40, 15.0, 90, 30.0) == 40.0
     assert sync_wait(1, 15.0, 2, 30.0) == 30.0  # a tiny budget: a third rounds up to 1
+
+
+def test_an_https_image_is_an_image_block_and_other_files_are_links_with_their_type() -> None:
+    text, rendered = blocks.message(
+        msg(
+            attachments=[
+                {"fileName": "shot.png", "url": "https://f.example/s.png", "fileType": "image/png"},
+                {
+                    "fileName": "bill.pdf",
+                    "url": "https://f.example/b",
+                    "fileType": "application/pdf",
+                },
+                {
+                    "fileName": "plain.jpg",
+                    "url": "http://f.example/p.jpg",
+                    "fileType": "image/jpeg",
+                },
+            ]
+        ),
+        link=LINK,
+    )
+    [image] = [b for b in rendered if b["type"] == "image"]
+    assert image["image_url"] == "https://f.example/s.png"
+    assert image["alt_text"] == "shot.png" and image["title"]["text"] == "shot.png"
+    files = sections(rendered)[-1]
+    assert "<https://f.example/b|bill.pdf> (application/pdf)" in files
+    # An image at a non-https URL is a link, never an image block.
+    assert "<http://f.example/p.jpg|plain.jpg> (image/jpeg)" in files
+    assert "3 files: shot.png, bill.pdf, plain.jpg" in text
+
+
+def test_odd_attachments_are_read_leniently_and_kept_within_slacks_limits() -> None:
+    long_name = "n" * 5000 + ".png"
+    message = msg(
+        attachments=[
+            {"fileName": 42, "url": ["not", "a", "url"], "fileType": None},
+            {"url": "https://f.example/only-url.png", "fileType": "image/png"},
+            "https://f.example/bare-string",
+            17,
+            {"fileName": long_name, "url": "https://f.example/l.png", "fileType": "image/png"},
+            *[
+                {"fileName": f"i{n}.png", "url": f"https://f.example/{n}", "fileType": "image/png"}
+                for n in range(60)
+            ],
+        ]
+    )
+    assert len(message.attachments) == 64  # the number 17 names no file
+    _, rendered = blocks.message(message, link=LINK)
+    assert len(rendered) <= 50
+    images = [b for b in rendered if b["type"] == "image"]
+    assert len(images) == 8  # 10 shown, two of them not images
+    assert all(len(b["alt_text"]) <= 2000 and len(b["title"]["text"]) <= 2000 for b in images)
+    assert images[0]["alt_text"] == "attachment"  # no name: still alt text
+    assert len(images[1]["alt_text"]) <= 100
+    files = sections(rendered)[-1]
+    assert ":paperclip: 42" in files  # a number read as the name; no usable URL
+    assert "<https://f.example/bare-string|attachment>" in files
+    assert "…and 54 more in Mava" in files
+    for shape in (None, "file", {"fileName": "x"}):
+        assert Message.model_validate({"content": "x", "attachments": shape}).attachments == []

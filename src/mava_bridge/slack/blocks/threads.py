@@ -3,20 +3,20 @@ thread replies mirroring its Mava messages and changes.
 
 Everything from Mava (names, message text, file names) is escaped (`slack.text`), so
 `<!channel>` or `<@U123>` written by a customer pings nobody, and cut to Slack's
-limits with a link to the whole message in Mava. Attachments become links only for
-http(s) URLs: a `javascript:` or other URL is shown as its name alone.
+limits with a link to the whole message in Mava. Files are drawn by
+`slack.blocks.attachments`: images Slack can fetch as image blocks, others as links.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Final
-from urllib.parse import urlsplit
+from typing import Final
 
 from mava_bridge.delivery.ports import Snapshot
 from mava_bridge.mava.models import Message, MessageType, SenderType, Status, Ticket
 from mava_bridge.slack import text as t
+from mava_bridge.slack.blocks.attachments import attachment_blocks, names
+from mava_bridge.slack.blocks.attachments import safe_url as safe_url  # re-exported
 from mava_bridge.slack.blocks.common import (
     Block,
     LinkFor,
@@ -41,7 +41,6 @@ FIELDS: Final = (
     ("assignee", "Assignee"),
 )
 _NAME_LIMIT: Final = 80
-_ATTACHMENTS_SHOWN: Final = 10
 
 
 def _who(message: Message) -> str:
@@ -61,33 +60,6 @@ def heading(message: Message) -> str:
     return f"*{who}*"
 
 
-def safe_url(url: Any) -> str | None:
-    """`url` if it is an http(s) URL Slack can link, else None."""
-    if not isinstance(url, str) or len(url) > t.BUTTON_URL:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url.strip()
-
-
-def attachment_lines(attachments: Sequence[dict[str, Any]]) -> list[str]:
-    lines = []
-    for attachment in attachments[:_ATTACHMENTS_SHOWN]:
-        name = str(attachment.get("fileName") or attachment.get("name") or "attachment")
-        name = t.truncate(t.one_line(name), 100)
-        url = safe_url(attachment.get("url"))
-        shown = t.link(url, name) if url else t.escape(name)
-        lines.append(f":paperclip: {shown}")
-    more = len(attachments) - _ATTACHMENTS_SHOWN
-    if more > 0:
-        lines.append(f":paperclip: …and {more} more in Mava")
-    return lines
-
-
 def _body(text: str, room: int, link: str) -> str:
     """Escaped `text` in at most `room` characters; cut with a link to Mava if it must."""
     escaped = t.escape(text)
@@ -100,21 +72,20 @@ def _body(text: str, room: int, link: str) -> str:
 def thread_message(msg: Message, *, link: str) -> tuple[str, list[Block]]:
     """One Mava message as a thread reply: (fallback text, blocks)."""
     content = (msg.content or "").strip()
-    files = attachment_lines(msg.attachments)
+    files = attachment_blocks(msg.attachments)
+    listed = names(msg.attachments)
     if msg.sender_type == SenderType.SYSTEM:
         body = t.excerpt(content, t.CONTEXT_TEXT - 200) or "(no text)"
-        return fallback(content or "System message"), [context(f"_{body}_"), *_files(files)]
+        blocks = [context(f"_{body}_"), *files]
+        return fallback(content or "System message"), blocks[: t.MESSAGE_BLOCKS]
     top = heading(msg)
     room = t.SECTION_TEXT - len(top) - 1
     body = _body(content, room, link) if content else "_(no text)_"
     who = (msg.sender_name or "").strip() or "unknown"
     kind = "Private note" if msg.message_type == MessageType.INTERNAL_NOTE else "Message"
-    text = fallback(f"{kind} from {who}: {content}" if content else f"{kind} from {who}")
-    return text, [section(f"{top}\n{body}"), *_files(files)]
-
-
-def _files(lines: list[str]) -> list[Block]:
-    return [section("\n".join(lines))] if lines else []
+    words = f"{kind} from {who}: {content}" if content else f"{kind} from {who}"
+    text = fallback(f"{words} ({listed})" if listed else words)
+    return text, [section(f"{top}\n{body}"), *files][: t.MESSAGE_BLOCKS]
 
 
 def change_line(before: Snapshot, after: Snapshot) -> str:
