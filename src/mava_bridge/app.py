@@ -52,6 +52,7 @@ from mava_bridge.slack.blocks.digest import DigestRenderer
 from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
+from mava_bridge.slack.files_door import FilesDoor
 from mava_bridge.slack.identity import BotIdentity
 from mava_bridge.slack.members import MemberDirectory, receives_dms
 from mava_bridge.slack.poster import SlackPoster
@@ -62,6 +63,7 @@ from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.leader import Leadership, replica_name
 from mava_bridge.store.seen_tickets import SeenTickets
+from mava_bridge.store.shared_files import SharedFiles
 from mava_bridge.store.tables import utcnow
 
 log = logging.getLogger("mava_bridge.app")
@@ -226,6 +228,7 @@ def build_deps(
         follows=follows,
         board=delivery.board,
         desk=delivery.desk,
+        shared_files=SharedFiles(db) if settings.public_url else None,
     )
 
 
@@ -330,9 +333,10 @@ class Bridge:
         return f"{digest}; {alerts}; per-channel subscriptions from the database"
 
     def web_app(self) -> web.Application:
-        """Health and metrics; in HTTP mode also Slack's requests, through one door
-        (mava_bridge.slack.http_route). In Socket Mode Slack's requests come over the socket, so
-        `/slack/events` is not served: an unsigned POST there gets 404, not a listener."""
+        """Health, metrics and (with PUBLIC_URL) shared files; in HTTP mode also Slack's
+        requests, through one door (mava_bridge.slack.http_route). In Socket Mode Slack's
+        requests come over the socket, so `/slack/events` is not served: an unsigned POST
+        there gets 404, not a listener."""
         application = web.Application(client_max_size=http_route.MAX_BODY_BYTES)
         if not self.settings.socket_mode:
             secret = self.settings.slack_signing_secret
@@ -343,6 +347,16 @@ class Bridge:
                 metrics=self.metrics,
             )
             application.router.add_post("/slack/events", route.handle)
+        # Files shared in followed threads, for Mava (slack.files_door): only with PUBLIC_URL.
+        session = getattr(self.slack, "session", None)
+        if self.settings.public_url and self.deps.shared_files and session is not None:
+            door = FilesDoor(
+                self.deps.shared_files,
+                self.slack,
+                session,
+                max_bytes=int(self.settings.file_max_mb * 1024 * 1024),
+            )
+            application.add_routes(door.routes())
         application.add_routes(
             health_routes(
                 {"database": self.db.ping}

@@ -122,6 +122,10 @@ class Settings(BaseSettings):
         Literal["web", "discord", "telegram", "telegram-group", "email"] | None
     ) = None
     create_ticket_silent: bool | None = None
+    # Files shared in followed threads: where Mava reaches this bot (its files door,
+    # `GET /files/<token>`); unset, files are named in notes and not attached.
+    public_url: AnyHttpUrl | None = None
+    file_max_mb: float = Field(default=20.0, gt=0, le=1024)
     # PostgreSQL: how often replicas check which one runs the poller and digests.
     leader_check_seconds: float = Field(default=5.0, ge=0.5)
     # Socket Mode: /healthz answers 503 once no connection has been up for this long.
@@ -255,6 +259,10 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    def file_url(self, token: str) -> str | None:
+        """Where Mava fetches a shared file, or None without PUBLIC_URL."""
+        return f"{str(self.public_url).rstrip('/')}/files/{token}" if self.public_url else None
 
     def ticket_url(self, ticket_id: str) -> str:
         dashboard = str(self.mava_dashboard_url).rstrip("/")

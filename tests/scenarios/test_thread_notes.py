@@ -14,6 +14,7 @@ import json
 import time
 from typing import Any
 
+import httpx
 import pytest
 
 from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET, sign, url_verification
@@ -146,13 +147,34 @@ async def test_files_and_broadcasts_are_noted_with_their_text(stack: Stack) -> N
     broadcast = stack.slack.user_message(
         CHANNEL, JANE, "Also sent to the channel", thread_ts=thread, subtype="thread_broadcast"
     )
+    only_files = stack.slack.user_message(
+        CHANNEL,
+        JANE,
+        "",
+        thread_ts=thread,
+        subtype="file_share",
+        files=[
+            stack.slack.files.add(JANE, "a.pdf", b"%PDF"),
+            stack.slack.files.add(JANE, "b.txt", b""),
+        ],
+    )
     await deliver(stack, shared)
     await deliver(stack, broadcast)
+    await deliver(stack, only_files)
+    why = (
+        "Not copied to Mava: the bridge has no PUBLIC_URL, so Mava cannot be given a link to them."
+    )
     assert notes(stack, ticket) == [
         "Note from Jane via Slack: Screenshot of the error\n\n"
-        "(Files attached in Slack, not copied to Mava: screenshot.png)",
+        f"(Files attached in Slack: screenshot.png. {why})",
         "Note from Jane via Slack: Also sent to the channel",
+        f"Note from Jane via Slack: (Files attached in Slack: a.pdf, b.txt. {why})",
     ]
+    assert all(not m["attachments"] for m in messages(stack, ticket, "InternalNote"))
+    assert stack.slack.calls("files.info") == [] and stack.slack.files.downloads == []
+    # Without PUBLIC_URL the files door is not served at all.
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(f"{stack.base_url}/files/{'x' * 43}")).status_code == 404
 
 
 async def test_bots_and_messages_outside_followed_threads_do_nothing(stack: Stack) -> None:

@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from mava_sandbox import slack_events, slack_unfurls
+from mava_sandbox.slack_files import StubFiles, image_block_problems
 
 JSON = dict[str, Any]
 
@@ -311,6 +312,8 @@ class SlackStub:
         self._ids = itertools.count(1)
         self._base_url: str | None = None
         self._runner: web.AppRunner | None = None
+        # Files people share: `files.add(...)` gives the `files` of a user_message.
+        self.files = StubFiles(self)
 
         self._methods: dict[str, MethodHandler] = {
             "api.test": self._api_test,
@@ -338,6 +341,7 @@ class SlackStub:
             "users.conversations": self._users_conversations,
             "usergroups.list": self._usergroups_list,
             "usergroups.users.list": self._usergroups_users_list,
+            "files.info": self.files.info,
         }
 
     # ------------------------------------------------------------------ addresses
@@ -719,6 +723,7 @@ class SlackStub:
         self._response_targets.clear()
         self._posted_at.clear()
         self._echoes.clear()
+        self.files.downloads.clear()
 
     def channels(self) -> list[str]:
         """Ids of the channels (and DMs) that hold messages, in first-post order."""
@@ -1456,6 +1461,7 @@ def create_slack_stub_app(stub: SlackStub) -> web.Application:
     app.router.add_route("GET", "/api/{method}", stub.handle_api)
     app.router.add_route("POST", "/api/{method}", stub.handle_api)
     app.router.add_post("/response/{name:.+}", stub.handle_response_url)
+    stub.files.routes(app)  # url_private, and the sign-in page Slack answers it with
     return app
 
 
@@ -1607,6 +1613,8 @@ def _block_problems(blocks: Any, limit: int, pointer: str = "/blocks") -> list[s
                 problems += _text_problems(item, 2000, f"{where}/fields/{n}")
         elif kind == "header":
             problems += _text_problems(block.get("text"), 150, f"{where}/text", required=True)
+        elif kind == "image":
+            problems += image_block_problems(block, where)
         elif kind == "context":
             if len(block.get("elements") or []) > 10:
                 problems.append(f"must contain at most 10 items [json-pointer:{where}/elements]")

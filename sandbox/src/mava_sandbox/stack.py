@@ -83,7 +83,7 @@ async def running_stack(
         ):
             settings = stack_settings(mava, slack, url, **settings_overrides)
             runtime = await Bridge.build(settings)
-            runner, port = await runtime.serve_http("127.0.0.1", 0)
+            runner, port = await runtime.serve_http("127.0.0.1", settings.port)
             base = f"http://127.0.0.1:{port}"
             try:
                 if runtime.socket_mode is not None:

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from mava_bridge.mava.errors import MavaError
-from mava_bridge.mava.models import Agent, NewTicket, Priority, Status, Ticket
+from mava_bridge.mava.models import Agent, Attachment, NewTicket, Priority, Status, Ticket
 from mava_bridge.services.assignment_watch import AssignmentWatch
 from mava_bridge.services.errors import ServiceError, Unchanged
 from mava_bridge.services.outcome import Actor, Outcome
@@ -75,13 +75,16 @@ class TicketActions:
         *,
         source: str = "",
         submission: str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> Outcome:
         """A private note signed with the actor's name; `source` is a line naming
         where it came from (the Slack message a shortcut was used on)."""
 
         async def write() -> str:
             author = actor.name or actor.user_id
-            await self.tickets.note(ticket_id, text, author=author, source=source)
+            await self.tickets.note(
+                ticket_id, text, author=author, source=source, attachments=attachments
+            )
             return f"Private note added to ticket {ticket_id}."
 
         return await self._writes.run(

@@ -19,6 +19,7 @@ from mava_bridge.mava.lookup import TicketNotFoundNear, TicketUnreadable
 from mava_bridge.mava.models import (
     UNASSIGNED,
     Agent,
+    Attachment,
     Category,
     MessageType,
     NewTicket,
@@ -160,16 +161,31 @@ class TicketService:
         _check_length(_required(text))
         await self._send(ticket_id, text, MessageType.EXTERNAL)
 
-    async def note(self, ticket_id: str, text: str, *, author: str, source: str = "") -> str:
-        """Add an attributed private note; returns the text stored in Mava."""
+    async def note(
+        self,
+        ticket_id: str,
+        text: str,
+        *,
+        author: str,
+        source: str = "",
+        attachments: Sequence[Attachment] = (),
+    ) -> str:
+        """Add an attributed private note (with `attachments`: at most 10, Mava's limit);
+        returns the text stored in Mava."""
         body = f"Note from {author} via Slack: {_required(text)}"
         if source:
             body += f"\n\n{source}"
         _check_length(body, note=True)
-        await self._send(ticket_id, body, MessageType.INTERNAL_NOTE)
+        await self._send(ticket_id, body, MessageType.INTERNAL_NOTE, attachments)
         return body
 
-    async def _send(self, ticket_id: str, content: str, message_type: MessageType) -> None:
+    async def _send(
+        self,
+        ticket_id: str,
+        content: str,
+        message_type: MessageType,
+        attachments: Sequence[Attachment] = (),
+    ) -> None:
         """Send, recorded as the bridge's own BEFORE the request (a thread sync reading the
         ticket meanwhile must already know it); Mava's message id is added after, and a
         refused message is forgotten. A record that fails never fails the send."""
@@ -182,7 +198,9 @@ class TicketService:
                 )
             )
         try:
-            answer = await self.mava.send_message(ticket_id, content, message_type=message_type)
+            answer = await self.mava.send_message(
+                ticket_id, content, message_type=message_type, attachments=attachments
+            )
         except MavaError as exc:
             if db is not None and record is not None and not isinstance(exc, MavaOutcomeUnknown):
                 await _quietly(follows.forget_bridge_message(db, record))

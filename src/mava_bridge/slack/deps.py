@@ -21,6 +21,7 @@ from mava_bridge.settings import Settings
 from mava_bridge.slack.access import AccessControl
 from mava_bridge.slack.identity import BotIdentity
 from mava_bridge.store.audit import AuditLog
+from mava_bridge.store.shared_files import SharedFiles
 
 log = logging.getLogger("mava_bridge.slack")
 
@@ -122,6 +123,7 @@ class Deps:
     inflight: InFlight = field(default_factory=InFlight)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     desk: Desk | None = None  # assignment DMs (`/mava notify`) and reminders
+    shared_files: SharedFiles | None = None  # thread files given to Mava (PUBLIC_URL)
 
     def link(self, ticket_id: str) -> str:
         return self.settings.ticket_url(ticket_id)

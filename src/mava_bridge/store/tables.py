@@ -319,5 +319,20 @@ class ReminderPost(Base):
     posted_at: Mapped[datetime | None] = mapped_column()
 
 
+class SharedFile(Base):
+    """A file shared in a followed thread and given to Mava as `PUBLIC_URL/files/<token>`
+    (slack.files_door). The token is the only key: unguessable, never derived from ids."""
+
+    __tablename__ = "shared_files"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(32))
+    url_private: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(String(255))
+    mimetype: Mapped[str] = mapped_column(String(255))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 Index("ix_assignment_dms_state", AssignmentDm.state)
 Index("ix_reminder_posts_state", ReminderPost.state)

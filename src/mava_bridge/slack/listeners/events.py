@@ -7,7 +7,8 @@ included), edits of nothing we wrote, messages outside a followed thread, channe
 with thread notes off. Refused and audited, and told why once per thread: guests,
 Slack Connect users, people not allowed (`slack/access.py`). Slack may deliver an
 event twice (an HTTP retry, a Socket Mode redelivery): its event id is claimed once
-across replicas, and the note itself is keyed by channel and message ts.
+across replicas, and the note itself is keyed by channel and message ts. Files in the
+message become the note's attachments where they can (`listeners.thread_files`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import error_code, slack_error
 from mava_bridge.slack.listeners.common import actor, admit
+from mava_bridge.slack.listeners.thread_files import note_files
 from mava_bridge.store.follows import Follow
 
 log = logging.getLogger("mava_bridge.slack.events")
@@ -112,8 +114,9 @@ async def thread_message(
         if await deps.follows.first_telling(channel, thread_ts, user):
             await tell(client, user, channel, thread_ts, f"{exc.user_message} {NOT_SENT}")
         return "refused"
-    text = _note_text(event)
-    if not text:
+    text = t.slack_to_plain(event.get("text") or "").strip()
+    files = [f for f in event.get("files") or [] if isinstance(f, dict)]
+    if not text and not files:
         await tell(
             client,
             user,
@@ -123,8 +126,21 @@ async def thread_message(
         )
         return "error"
     try:
+        shared = await note_files(
+            files,
+            settings=deps.settings,
+            shared=deps.shared_files,
+            channel_id=channel,
+            ticket_id=ticket_id,
+        )
+        if shared.line:
+            text = f"{text}\n\n{shared.line}" if text else shared.line
         result = await deps.actions.tickets.note(
-            actor(person, channel), ticket_id, text, submission=f"thread:{channel}:{ts}"
+            actor(person, channel),
+            ticket_id,
+            text,
+            submission=f"thread:{channel}:{ts}",
+            attachments=shared.attachments,
         )
     except Exception:
         log.exception("thread note failed", extra={"ticket": ticket_id, "channel": channel})
@@ -134,6 +150,8 @@ async def thread_message(
         return "error"
     if result.ok:
         await _react(client, user, channel, ts, thread_ts, result.message)
+        if shared.refusal:
+            await tell(client, user, channel, thread_ts, shared.refusal)
     elif result.kind != "duplicate":  # the first delivery answered already
         await tell(
             client,
@@ -143,16 +161,6 @@ async def thread_message(
             f"Your message was not added to ticket {ticket_id} as a note: {result.message}",
         )
     return result.kind
-
-
-def _note_text(event: dict[str, Any]) -> str:
-    """The message as plain text; files are named, since they are not copied to Mava."""
-    text = t.slack_to_plain(event.get("text") or "").strip()
-    files = [f for f in event.get("files") or [] if isinstance(f, dict)]
-    if text and files:
-        names = ", ".join(str(f.get("name") or f.get("title") or "file") for f in files[:10])
-        text += f"\n\n(Files attached in Slack, not copied to Mava: {names})"
-    return text
 
 
 async def edited(deps: Deps, client: AsyncWebClient, event: dict[str, Any]) -> str:

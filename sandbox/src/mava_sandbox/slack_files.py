@@ -1,0 +1,166 @@
+"""Files in the Slack stub: what people share in a channel, `files.info`, and each
+file's `url_private`, which like Slack's answers only with the bot token as Bearer.
+
+Slack answers a `url_private` asked without a valid token with its sign-in page (an
+HTML page and 200, or a redirect to it), never 401: `refusal` picks which, so the bot is
+tested against both. A deleted file answers 404 there and `file_deleted` in files.info.
+`image_block_problems` holds Slack's rules for image blocks (https, alt text, lengths).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Literal
+from urllib.parse import quote
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from mava_sandbox.slack_stub import SlackStub
+
+JSON = dict[str, Any]
+SIGN_IN_PAGE: Final = (
+    "<!DOCTYPE html><html><head><title>Sign in | Slack</title></head>"
+    "<body><h1>Sign in to your workspace</h1></body></html>"
+)
+_CHUNK: Final = 64 * 1024
+
+
+@dataclass
+class StubFile:
+    id: str
+    user: str
+    name: str
+    mimetype: str
+    data: bytes
+    created: int = field(default_factory=lambda: int(time.time()))
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Download:
+    """One GET of a url_private: which file, and whether the bot token came with it."""
+
+    file_id: str
+    authorized: bool
+    status: int
+
+
+class StubFiles:
+    def __init__(self, stub: SlackStub) -> None:
+        self._stub = stub
+        self._files: dict[str, StubFile] = {}
+        self.refusal: Literal["sign_in_page", "redirect"] = "sign_in_page"
+        # True: the app lacks files:read, so even the bot token gets the refusal.
+        self.scope_missing = False
+        self.downloads: list[Download] = []
+
+    def add(
+        self, user: str, name: str, data: bytes, mimetype: str = "application/octet-stream"
+    ) -> JSON:
+        """`user` uploads `data` as `name`: the file object a message event's `files` holds."""
+        stored = StubFile(f"F{secrets.token_hex(5).upper()}", user, name, mimetype, data)
+        self._files[stored.id] = stored
+        return self.as_slack(stored)
+
+    def delete(self, file_id: str) -> None:
+        """The file is deleted in Slack: files.info says file_deleted, url_private 404."""
+        self._files[file_id].deleted = True
+
+    def data(self, file_id: str) -> bytes:
+        return self._files[file_id].data
+
+    def url_private(self, stored: StubFile) -> str:
+        team = self._stub.team_id
+        return f"{self._stub.base_url}files-pri/{team}-{stored.id}/{quote(stored.name)}"
+
+    def as_slack(self, stored: StubFile) -> JSON:
+        url = self.url_private(stored)
+        kind = stored.name.rsplit(".", 1)[-1].lower() if "." in stored.name else "binary"
+        return {
+            "id": stored.id,
+            "created": stored.created,
+            "timestamp": stored.created,
+            "name": stored.name,
+            "title": stored.name,
+            "mimetype": stored.mimetype,
+            "filetype": kind,
+            "user": stored.user,
+            "mode": "hosted",
+            "size": len(stored.data),
+            "url_private": url,
+            "url_private_download": f"{url}?download=1",
+            "permalink": f"https://{self._stub.team_domain}.slack.com/files/{stored.user}/"
+            f"{stored.id}/{quote(stored.name)}",
+        }
+
+    # --- the Web API method --------------------------------------------------------------
+
+    def info(self, params: JSON) -> JSON:
+        """files.info: the file, or file_not_found / file_deleted."""
+        from mava_sandbox.slack_stub import SlackApiFailure
+
+        stored = self._files.get(str(params.get("file") or ""))
+        if stored is None:
+            raise SlackApiFailure("file_not_found")
+        if stored.deleted:
+            raise SlackApiFailure("file_deleted")
+        return {"ok": True, "file": self.as_slack(stored)}
+
+    # --- url_private ---------------------------------------------------------------------
+
+    def _authorized(self, request: web.Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        valid = token in self._stub.tokens and token not in self._stub.revoked
+        return valid and not self.scope_missing
+
+    async def download(self, request: web.Request) -> web.StreamResponse:
+        file_id = request.match_info["team_file"].rsplit("-", 1)[-1]
+        stored = self._files.get(file_id)
+        authorized = self._authorized(request)
+        if not authorized:
+            self.downloads.append(Download(file_id, False, 200))
+            if self.refusal == "redirect":
+                raise web.HTTPFound(f"{self._stub.base_url}signin?redir={quote(request.path)}")
+            return await sign_in_page(request)
+        if stored is None or stored.deleted:
+            self.downloads.append(Download(file_id, True, 404))
+            return web.Response(status=404, text="Not found", content_type="text/plain")
+        self.downloads.append(Download(file_id, True, 200))
+        response = web.StreamResponse(
+            headers={"Content-Type": stored.mimetype, "Content-Length": str(len(stored.data))}
+        )
+        await response.prepare(request)
+        for start in range(0, len(stored.data), _CHUNK):
+            await response.write(stored.data[start : start + _CHUNK])
+        await response.write_eof()
+        return response
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get("/files-pri/{team_file}/{name}", self.download)
+        app.router.add_get("/signin", sign_in_page)
+
+
+async def sign_in_page(_request: web.Request) -> web.Response:
+    return web.Response(text=SIGN_IN_PAGE, content_type="text/html")
+
+
+def image_block_problems(block: JSON, where: str) -> list[str]:
+    """Slack's rules for an image block: an https image_url (Slack fetches it, so it must
+    be public) of at most 3,000 characters and a non-empty alt_text of at most 2,000."""
+    problems = []
+    url = block.get("image_url")
+    if not isinstance(url, str) or not url.startswith("https://") or len(url) > 3000:
+        problems.append(f"must be a valid https URL [json-pointer:{where}/image_url]")
+    alt = block.get("alt_text")
+    if not isinstance(alt, str) or not alt or len(alt) > 2000:
+        problems.append(f"must be 1 to 2000 characters [json-pointer:{where}/alt_text]")
+    title = block.get("title")
+    if title is not None and (
+        not isinstance(title, dict) or len(str(title.get("text", ""))) > 2000
+    ):
+        problems.append(f"must be less than 2001 characters [json-pointer:{where}/title]")
+    return problems
