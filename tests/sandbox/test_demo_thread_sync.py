@@ -42,3 +42,17 @@ def test_customer_and_dashboard_lines_reach_the_followed_thread() -> None:
     assert text.count("The bot's thread sync polls Mava…") == 3
     assert "message updated" in text
     assert "No Slack card follows" not in text
+
+
+def test_a_customer_line_with_files_shows_an_image_block_and_a_link() -> None:
+    script = "/mava follow $T1\ncustomer $T1 Screenshots file=error.png file=invoice.pdf\n"
+    out = io.StringIO()
+    console = Console(file=out, width=100, force_terminal=False, color_system=None)
+    result = asyncio.run(run_demo(script.splitlines(), console, seed=7, tickets=40, digest=False))
+    t1 = result.samples.open_tickets[0]
+    ((channel, card),) = find_cards(result.slack, t1)
+    [reply] = [m for m in result.slack.thread(channel, card["ts"]) if "Screenshots" in str(m)]
+    [image] = [b for b in reply["blocks"] if b["type"] == "image"]
+    assert image["image_url"].endswith("/error.png") and image["alt_text"] == "error.png"
+    assert "invoice.pdf> (application/pdf)" in reply["blocks"][-1]["text"]["text"]
+    assert "file=" not in json.dumps(reply)  # the words became files, not text

@@ -56,6 +56,7 @@ from mava_sandbox.demo.threads import (
     parse_changes,
     thread_sync,
 )
+from mava_sandbox.mava_files import split_files
 from mava_sandbox.mava_seed import PRIORITY_LABELS
 from mava_sandbox.mava_server import MavaSandbox
 from mava_sandbox.slack_stub import DEFAULT_USERS, RESPONSE_URL, SlackCall, SlackStub, StubUser
@@ -119,7 +120,10 @@ DEMO_LINES: Final = (
         "is followed in the message's thread (/mava create EMAIL TEXT: in a card here)",
     ),
     ("click LABEL [TICKET] [TEXT]", "press a button shown above, e.g. click Resolve $T1"),
-    ("customer TICKET TEXT", "the customer writes on the ticket (in Mava)"),
+    (
+        "customer TICKET TEXT [file=NAME ...]",
+        "the customer writes on the ticket (in Mava), attaching files",
+    ),
     (
         "dashboard TICKET key=value ...",
         "an agent changes the ticket in Mava's dashboard: status, priority, category, "
@@ -462,10 +466,11 @@ class DemoSession:
         if not token or not text.strip():
             self.show(render_notice("Say `customer TICKET TEXT`, e.g. customer $T1 Any news?"))
             return
+        words, files = split_files(text)  # `file=NAME` words attach a file
         await self._in_mava(
             token,
             "The customer writes on ticket {ticket} (in Mava).",
-            lambda ticket: self.sandbox.customer_writes(ticket, text.strip()),
+            lambda ticket: self.sandbox.customer_writes(ticket, words, attachments=files),
         )
 
     async def _dashboard(self, rest: str) -> None:
