@@ -16,6 +16,7 @@ from mava_bridge.domain.ticket_refs import ending_with, short_ref
 from mava_bridge.mava.models import Category, Ticket
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
+from mava_bridge.slack.blocks import threads
 from mava_bridge.slack.blocks.home import HomeModel, home_view
 from mava_bridge.slack.blocks.modals import confirm_reply_modal
 from mava_bridge.slack.blocks.unfurls import ticket_unfurl
@@ -593,6 +594,23 @@ def test_replace_item_swaps_one_item_only() -> None:
     )
     assert len(again) == len(original)
     assert b.replace_item(original, "f" * 24, new_item) == original
+
+
+def test_replace_item_leaves_a_card_that_holds_no_whole_item() -> None:
+    """A followed card (its follow line between section and buttons) and a ticket card
+    hold no whole item: swapping part of one would repeat a block id (#18)."""
+    ticket = make_ticket()
+    followed = threads.card(ticket, link=link, now=NOW)
+    card = b.ticket_card(ticket, ticket_url=link(ID), now=NOW)
+    item = b.digest_item(ticket, link=link, now=NOW, state_line="Resolved by <@U1>")
+    for blocks in (followed, card):
+        assert b.item_span(blocks, ID) is None
+        assert b.replace_item(blocks, ID, item) == blocks
+    alert = b.alert_message(ticket, link=link, now=NOW, reason="New ticket")
+    assert b.item_span(alert, ID) == (1, 3)
+    swapped = b.replace_item(alert, ID, item)
+    assert swapped == [alert[0], *item]
+    assert b.item_span(swapped, ID) == (1, 4)  # the state line is part of the item
 
 
 def test_a_capped_digest_draws_only_the_tickets_it_posts() -> None:

@@ -247,21 +247,36 @@ def alert_text(ticket: Ticket, reason: str) -> str:
     return fallback(f"{reason} from {who}{said}")
 
 
+def item_span(blocks: Sequence[Block], ticket_id: str) -> tuple[int, int] | None:
+    """Where the whole item of `ticket_id` lies in `blocks` (start, end): its section,
+    optional state line and buttons in a row, as `digest_item` draws them. None when the
+    message holds no such run (a followed card puts its follow line between the section
+    and the buttons; a ticket card is not an item at all)."""
+    ids = [block.get("block_id") for block in blocks]
+    for start, block_id in enumerate(ids):
+        if block_id != item_block_id(ticket_id):
+            continue
+        end = start + 1
+        if end < len(ids) and ids[end] == state_block_id(ticket_id):
+            end += 1
+        if end < len(ids) and ids[end] == actions_block_id(ticket_id):
+            return start, end + 1
+    return None
+
+
 def replace_item(
     blocks: Sequence[Block], ticket_id: str, new_item_blocks: Sequence[Block]
 ) -> list[Block]:
     """`blocks` with the item of `ticket_id` swapped for `new_item_blocks`.
 
-    Every other block is kept as the very same object, in order. Without such an
-    item the blocks come back unchanged (as a new list).
+    Every other block is kept as the very same object, in order. Without a whole item
+    (`item_span`) the blocks come back unchanged (as a new list): patching part of one
+    would repeat a block id, which Slack refuses.
     """
-    ours = {item_block_id(ticket_id), actions_block_id(ticket_id), state_block_id(ticket_id)}
-    start = next((i for i, b in enumerate(blocks) if b.get("block_id") in ours), None)
-    if start is None:
+    span = item_span(blocks, ticket_id)
+    if span is None:
         return list(blocks)
-    end = start
-    while end < len(blocks) and blocks[end].get("block_id") in ours:
-        end += 1
+    start, end = span
     return [*blocks[:start], *new_item_blocks, *blocks[end:]]
 
 

@@ -111,10 +111,12 @@ def card(
     now: datetime,
     followed: bool = True,
     headline: str | None = None,
+    state_line: str | None = None,
 ) -> list[Block]:
     """The ticket as a digest item (its facts and buttons: Reply, Add note, …) with, when
     `followed`, the line saying so and an Unfollow button; else a Follow button.
-    `headline` (plain words, e.g. an alert's reason) goes on top."""
+    `headline` (plain words, e.g. an alert's reason) goes on top; `state_line` (mrkdwn,
+    e.g. "Resolved by <@U1>") under the facts, as a button's redraw says it."""
     blocks: list[Block] = []
     if headline:
         blocks.append(section(f":rotating_light: *{t.escape_and_truncate(headline, 200)}*"))
@@ -123,7 +125,7 @@ def card(
         if followed
         else button("Follow in this channel", ACTION_FOLLOW, value=ticket.id)
     )
-    for block in digest_item(ticket, link=link, now=now):
+    for block in digest_item(ticket, link=link, now=now, state_line=state_line):
         if block.get("block_id") == actions_block_id(ticket.id):
             if followed:
                 resolved = (

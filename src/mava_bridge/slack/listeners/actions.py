@@ -1,12 +1,14 @@
 """Buttons on ticket cards, digest items and alerts: reply, note, assign to me, resolve.
 
-Assign and Resolve act on one ticket and redraw only that item of the message, so the
-other tickets of a digest keep their state.
+Assign and Resolve act on one ticket and redraw the card they were pressed on with the
+builder that drew it: a followed ticket's card whole, a digest's item alone (the other
+tickets keep their state).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -14,10 +16,12 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.mava.models import Ticket
 from mava_bridge.services.outcome import Outcome
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.answer import Answer
+from mava_bridge.slack.blocks import threads
 from mava_bridge.slack.callback_ids import (
     ACTION_ASSIGN_ME,
     ACTION_FOLLOW,
@@ -25,7 +29,6 @@ from mava_bridge.slack.callback_ids import (
     ACTION_OPEN_IN_MAVA,
     ACTION_REPLY,
     ACTION_RESOLVE,
-    item_block_id,
 )
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
@@ -39,6 +42,7 @@ from mava_bridge.slack.listeners.common import (
     say_error,
     say_outcome,
 )
+from mava_bridge.store.follows import HEADLINE
 
 log = logging.getLogger("mava_bridge.slack.actions")
 
@@ -156,31 +160,64 @@ async def redraw(
         state = f":bust_in_silhouette: Assigned to <@{user_id}>"
     message: dict[str, Any] = body.get("message") or {}
     container: dict[str, Any] = body.get("container") or {}
-    old_blocks: list[dict[str, Any]] = message.get("blocks") or []
-    in_item = any(block.get("block_id") == item_block_id(ticket_id) for block in old_blocks)
     now = deps.clock()
-    if container.get("is_ephemeral") or not in_item:
-        # An ephemeral ticket card can only be replaced through the response URL.
+    try:
+        drawn = (
+            None
+            if container.get("is_ephemeral")
+            else await redrawn(deps, answer.channel_id, message, ticket, state, now)
+        )
+    except Exception as exc:  # the write is done: say so rather than guess the card
+        log.warning("card kind not read for redraw", extra={"error": type(exc).__name__})
+        await say_outcome(answer, outcome)
+        return
+    if drawn is None:
+        # An ephemeral card, or a ticket card: replaced through the response URL.
         blocks = b.ticket_card(ticket, ticket_url=deps.link(ticket_id), now=now)
         if outcome.kind == "unchanged":
             blocks = [*b.notice_blocks(outcome.message), *blocks]
         await answer(text=b.ticket_card_text(ticket), blocks=blocks, replace_original=True)
         return
-    followable = any(  # a digest item keeps its Follow button
-        element.get("action_id") == ACTION_FOLLOW and element.get("value") == ticket_id
-        for block in old_blocks
-        for element in block.get("elements") or []
-        if isinstance(element, dict)
-    )
-    item = b.digest_item(ticket, link=deps.link, now=now, state_line=state, follow=followable)
+    text, blocks = drawn
     try:
         await client.chat_update(
-            channel=body["channel"]["id"],
-            ts=message["ts"],
-            text=message.get("text") or b.ticket_card_text(ticket),
-            blocks=b.replace_item(old_blocks, ticket_id, item),
+            channel=body["channel"]["id"], ts=message["ts"], text=text, blocks=blocks
         )
     except Exception as exc:
         error = slack_error(exc)
         log.warning("chat.update failed (%s)", error, extra={"error": error})
         await say_outcome(answer, outcome)
+
+
+async def redrawn(
+    deps: Deps,
+    channel_id: str | None,
+    message: dict[str, Any],
+    ticket: Ticket,
+    state: str,
+    now: datetime,
+) -> tuple[str, list[b.Block]] | None:
+    """The message's new fallback text and blocks, drawn by the builder that drew it,
+    or None when it is neither kind below (a ticket card).
+
+    The root of the ticket's active follow in this channel is its followed card, drawn
+    again whole (an alert's keeps its headline); a message holding the ticket's item (a
+    digest, an alert not yet followed, a DM) gets that item swapped, the rest kept.
+    """
+    old: list[dict[str, Any]] = message.get("blocks") or []
+    follow = await deps.follows.in_channel(channel_id, ticket.id) if channel_id else None
+    if follow is not None and follow.active and follow.thread_ts == message.get("ts"):
+        headline = (follow.snapshot or {}).get(HEADLINE)
+        blocks = threads.card(ticket, link=deps.link, now=now, headline=headline, state_line=state)
+        return threads.card_text(ticket), blocks
+    if b.item_span(old, ticket.id) is None:
+        return None
+    followable = any(  # a digest item keeps its Follow button
+        element.get("action_id") == ACTION_FOLLOW and element.get("value") == ticket.id
+        for block in old
+        for element in block.get("elements") or []
+        if isinstance(element, dict)
+    )
+    item = b.digest_item(ticket, link=deps.link, now=now, state_line=state, follow=followable)
+    # The item's own words (a digest's count, an alert's reason) still hold.
+    return message.get("text") or b.ticket_card_text(ticket), b.replace_item(old, ticket.id, item)
