@@ -4,6 +4,8 @@ SQLite, and PostgreSQL in a schema of its own when TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,39 @@ from backends import Backend, backend_for, needs_postgres
 from mava_bridge.mava.client import MavaClient, RetryPolicy
 from mava_bridge.mava.ratelimit import RateLimiter
 from mava_bridge.store.db import Database
+from mava_sandbox.block_kit_rules import TALLY_ENV, read_tally
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from mava_sandbox.slack_stub import SlackStub, running_slack_stub
+
+_TALLY = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every Slack stub of the session (in this process or a child) appends each payload
+    it validates to one file, summed up at the end."""
+    handle, path = tempfile.mkstemp(prefix="slack-stub-tally-", suffix=".txt")
+    os.close(handle)
+    os.environ[TALLY_ENV] = path
+    config.stash[_TALLY] = path
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    path = config.stash.get(_TALLY, None)
+    if path is None:
+        return
+    validated, refused = read_tally(path)
+    why = ", ".join(f"{error} {n}" for error, n in sorted(refused.items()))
+    terminalreporter.write_line(
+        f"Slack stub: {validated} payloads validated with slack_sdk.models, "
+        f"{sum(refused.values())} refused" + (f" ({why})" if why else "")
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    path = config.stash.get(_TALLY, None)
+    if path is not None:
+        Path(path).unlink(missing_ok=True)
+        os.environ.pop(TALLY_ENV, None)
 
 
 @pytest.fixture

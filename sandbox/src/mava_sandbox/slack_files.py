@@ -4,7 +4,6 @@ file's `url_private`, which like Slack's answers only with the bot token as Bear
 Slack answers a `url_private` asked without a valid token with its sign-in page (an
 HTML page and 200, or a redirect to it), never 401: `refusal` picks which, so the bot is
 tested against both. A deleted file answers 404 there and `file_deleted` in files.info.
-`image_block_problems` holds Slack's rules for image blocks (https, alt text, lengths).
 """
 
 from __future__ import annotations
@@ -146,21 +145,3 @@ class StubFiles:
 
 async def sign_in_page(_request: web.Request) -> web.Response:
     return web.Response(text=SIGN_IN_PAGE, content_type="text/html")
-
-
-def image_block_problems(block: JSON, where: str) -> list[str]:
-    """Slack's rules for an image block: an https image_url (Slack fetches it, so it must
-    be public) of at most 3,000 characters and a non-empty alt_text of at most 2,000."""
-    problems = []
-    url = block.get("image_url")
-    if not isinstance(url, str) or not url.startswith("https://") or len(url) > 3000:
-        problems.append(f"must be a valid https URL [json-pointer:{where}/image_url]")
-    alt = block.get("alt_text")
-    if not isinstance(alt, str) or not alt or len(alt) > 2000:
-        problems.append(f"must be 1 to 2000 characters [json-pointer:{where}/alt_text]")
-    title = block.get("title")
-    if title is not None and (
-        not isinstance(title, dict) or len(str(title.get("text", ""))) > 2000
-    ):
-        problems.append(f"must be less than 2001 characters [json-pointer:{where}/title]")
-    return problems

@@ -39,8 +39,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from mava_sandbox import slack_events, slack_unfurls
-from mava_sandbox.slack_files import StubFiles, image_block_problems
+from mava_sandbox import block_kit_rules, slack_events, slack_unfurls
+from mava_sandbox.slack_files import StubFiles
 
 JSON = dict[str, Any]
 
@@ -234,9 +234,6 @@ class SlackApiFailure(Exception):
 _JSON_FIELDS: Final = frozenset(
     {"blocks", "attachments", "view", "metadata", "unfurls", "user_auth_blocks"}
 )
-_MESSAGE_BLOCK_LIMIT: Final = 50
-_VIEW_BLOCK_LIMIT: Final = 100
-_TEXT_LIMIT: Final = 40_000
 
 MethodHandler = Callable[[JSON], JSON]
 
@@ -286,6 +283,8 @@ class SlackStub:
         self._posted_at: dict[str, deque[float]] = {}
         # The message events Slack sends an app about its own posts and updates.
         self._echoes: list[JSON] = []
+        # Every payload with blocks or a view, validated as Slack would (block_kit_rules).
+        self.tally = block_kit_rules.Tally()
 
         self._users: dict[str, StubUser] = {}
         for user in users:
@@ -878,6 +877,11 @@ class SlackStub:
         if fault is not None:
             answer({"ok": False, "error": fault.error}, 404)
             return web.Response(status=404, text=fault.error, content_type="text/plain")
+        try:
+            self._check_message(params, require_content=False)
+        except SlackApiFailure as refused:  # Slack answers a bad webhook body 400, in words
+            answer({"ok": False, "error": refused.error, **refused.extra}, 400)
+            return web.Response(status=400, text=refused.error, content_type="text/plain")
         self._apply_response(name, params)
         answer({"ok": True})
         # Slack answers response_url posts with a plain "ok".
@@ -925,6 +929,27 @@ class SlackStub:
             self._store_message(channel, body)
 
     # ------------------------------------------------------------------ helpers
+
+    def _check_message(self, params: JSON, *, require_content: bool = True) -> None:
+        """Raise what Slack answers a message it refuses; count those with blocks."""
+        refusal = block_kit_rules.message_refusal(params, require_content=require_content)
+        if block_kit_rules.has_blocks(params):
+            self.tally.count(refusal)
+        if refusal is not None:
+            raise _refused(refusal)
+
+    def _check_view(self, view: Any) -> JSON:
+        """The view (decoded, copied) if Slack takes it, else raise what Slack answers."""
+        if isinstance(view, str):
+            try:
+                view = json.loads(view)
+            except ValueError as exc:
+                raise _invalid("invalid_arguments", ["view is not valid JSON"]) from exc
+        refusal = block_kit_rules.view_refusal(view)
+        self.tally.count(refusal)
+        if refusal is not None:
+            raise _refused(refusal)
+        return copy.deepcopy(view)
 
     def _next_ts(self) -> str:
         # Slack ts: seconds.microseconds, unique and increasing per workspace.
@@ -1083,7 +1108,7 @@ class SlackStub:
 
     def _chat_post_message(self, params: JSON) -> JSON:
         channel = self._resolve_channel(params.get("channel"))
-        _check_message_content(params)
+        self._check_message(params)
         message = self._store_message(channel, params)
         self._echoes.append(self.message_event(channel, message["ts"]))
         return {
@@ -1099,7 +1124,7 @@ class SlackStub:
         user = self._users.get(user_id)
         if not user_id or (user is None and self.strict_users) or (user and user.deleted):
             raise SlackApiFailure("user_not_in_channel")
-        _check_message_content(params)
+        self._check_message(params)
         message_ts = self._next_ts()
         ephemeral: JSON = {"channel": channel, "user": user_id, "message_ts": message_ts}
         for key in ("text", "blocks", "attachments", "thread_ts"):
@@ -1118,7 +1143,7 @@ class SlackStub:
             raise SlackApiFailure("cant_update_message")
         if not any(params.get(k) is not None for k in ("text", "blocks", "attachments")):
             raise SlackApiFailure("no_text")
-        _check_message_content(params, require_content=False)
+        self._check_message(params, require_content=False)
         before = copy.deepcopy(message)
         self._edit(message, params)
         kind = self._channel_kind(channel)
@@ -1165,11 +1190,16 @@ class SlackStub:
         urls = slack_unfurls.links_in(str((message or {}).get("text") or ""))
         unfurls = params.get("unfurls")
         problems = slack_unfurls.unfurl_problems(unfurls, urls) if message else []
-        for url, value in (unfurls or {}).items() if isinstance(unfurls, dict) else ():
-            if isinstance(value, dict) and value.get("blocks"):
-                problems += _block_problems(value["blocks"], _MESSAGE_BLOCK_LIMIT, f"/{url}")
         if problems:
             raise _invalid("cannot_unfurl_message", problems)
+        if isinstance(unfurls, dict) and any(
+            isinstance(u, dict) and block_kit_rules.has_blocks(u) for u in unfurls.values()
+        ):
+            block_problems = block_kit_rules.unfurl_problems(unfurls)
+            refusal = block_kit_rules.Refusal("invalid_arguments", tuple(block_problems))
+            self.tally.count(refusal if block_problems else None)
+            if block_problems:
+                raise _refused(refusal)
         if message is not None:  # Slack modifies the same unfurls on a second call
             message.setdefault("unfurls", {}).update(copy.deepcopy(unfurls))
         return {"ok": True}
@@ -1292,8 +1322,8 @@ class SlackStub:
 
     # ------------------------------------------------------------------ methods: views
 
-    def _new_view(self, view: Any, *, previous_view_id: str | None = None) -> JSON:
-        spec = _check_view(view)
+    def _new_view(self, spec: JSON, *, previous_view_id: str | None = None) -> JSON:
+        """Store `spec` (a view `_check_view` took) as a new view."""
         view_id = f"V{next(self._ids):08d}"
         stored: JSON = {
             "id": view_id,
@@ -1342,13 +1372,15 @@ class SlackStub:
 
     def _views_open(self, params: JSON) -> JSON:
         self._check_trigger(params.get("trigger_id"))
-        return {"ok": True, "view": copy.deepcopy(self._new_view(params.get("view")))}
+        view = self._new_view(self._check_view(params.get("view")))
+        return {"ok": True, "view": copy.deepcopy(view)}
 
     def _views_push(self, params: JSON) -> JSON:
         self._check_trigger(params.get("trigger_id"))
         # The stack's top is not knowable from a trigger id; the last opened view stands in.
         previous = next(reversed(self._views), None)
-        view = self._new_view(params.get("view"), previous_view_id=previous)
+        spec = self._check_view(params.get("view"))
+        view = self._new_view(spec, previous_view_id=previous)
         if previous is not None:
             view["root_view_id"] = self._views[previous]["root_view_id"]
         return {"ok": True, "view": copy.deepcopy(view)}
@@ -1364,7 +1396,7 @@ class SlackStub:
         expected = params.get("hash")
         if expected and expected != stored["hash"]:
             raise SlackApiFailure("hash_conflict")
-        spec = _check_view(params.get("view"))
+        spec = self._check_view(params.get("view"))
         for key in ("type", "title", "close", "submit"):
             stored[key] = spec.get(key)
         stored["blocks"] = spec.get("blocks", [])
@@ -1379,13 +1411,14 @@ class SlackStub:
 
     def _views_publish(self, params: JSON) -> JSON:
         user = self._require_user(params.get("user_id"))
-        if _check_view(params.get("view"))["type"] != "home":
+        spec = self._check_view(params.get("view"))
+        if spec["type"] != "home":
             raise _invalid("invalid_arguments", ["must be 'home' [json-pointer:/view/type]"])
         # One App Home per member: publishing replaces the previous one.
         previous = self._home_views.pop(user.id, None)
         if previous is not None:
             self._views.pop(previous, None)
-        view = self._new_view(params.get("view"))
+        view = self._new_view(spec)
         self._home_views[user.id] = view["id"]
         return {"ok": True, "view": copy.deepcopy(view)}
 
@@ -1536,110 +1569,12 @@ def _invalid(error: str, problems: list[str]) -> SlackApiFailure:
     )
 
 
-def _check_message_content(params: JSON, *, require_content: bool = True) -> None:
-    text = params.get("text")
-    blocks = params.get("blocks")
-    attachments = params.get("attachments")
-    if require_content and not (text or blocks or attachments):
-        raise SlackApiFailure("no_text")
-    if isinstance(text, str) and len(text) > _TEXT_LIMIT:
-        raise SlackApiFailure("msg_too_long")
-    if blocks is not None and blocks != "":
-        problems = _block_problems(blocks, _MESSAGE_BLOCK_LIMIT)
-        if problems:
-            raise _invalid("invalid_blocks", problems)
-
-
-def _check_view(view: Any) -> JSON:
-    if isinstance(view, str):
-        try:
-            view = json.loads(view)
-        except ValueError as exc:
-            raise _invalid("invalid_arguments", ["view is not valid JSON"]) from exc
-    if not isinstance(view, dict):
-        raise _invalid("invalid_arguments", ["missing required field: view"])
-    problems: list[str] = []
-    kind = view.get("type")
-    if kind not in ("modal", "home"):
-        problems.append("must be 'modal' or 'home' [json-pointer:/view/type]")
-    if kind == "modal":
-        problems += _text_problems(view.get("title"), 24, "/view/title", required=True)
-        problems += _text_problems(view.get("submit"), 24, "/view/submit")
-        problems += _text_problems(view.get("close"), 24, "/view/close")
-    if len(str(view.get("private_metadata", ""))) > 3000:
-        problems.append("must be less than 3001 characters [json-pointer:/view/private_metadata]")
-    if len(str(view.get("callback_id", ""))) > 255:
-        problems.append("must be less than 256 characters [json-pointer:/view/callback_id]")
-    problems += _block_problems(view.get("blocks", []), _VIEW_BLOCK_LIMIT, "/view/blocks")
-    if problems:
-        raise _invalid("invalid_arguments", problems)
-    return copy.deepcopy(view)
-
-
-def _text_problems(obj: Any, limit: int, pointer: str, *, required: bool = False) -> list[str]:
-    if obj is None:
-        return [f"missing required field [json-pointer:{pointer}]"] if required else []
-    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-        return [f"must be a text object [json-pointer:{pointer}]"]
-    if len(obj["text"]) > limit:
-        return [f"must be less than {limit + 1} characters [json-pointer:{pointer}/text]"]
-    return []
-
-
-def _block_problems(blocks: Any, limit: int, pointer: str = "/blocks") -> list[str]:
-    """The documented limits that real code trips over; not a full Block Kit validator."""
-    if not isinstance(blocks, list):
-        return [f"must be an array [json-pointer:{pointer}]"]
-    problems: list[str] = []
-    if len(blocks) > limit:
-        problems.append(f"must contain at most {limit} items [json-pointer:{pointer}]")
-    for index, block in enumerate(blocks):
-        where = f"{pointer}/{index}"
-        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
-            problems.append(f"missing required field: type [json-pointer:{where}]")
-            continue
-        if len(str(block.get("block_id", ""))) > 255:
-            problems.append(f"must be less than 256 characters [json-pointer:{where}/block_id]")
-        kind = block["type"]
-        if kind == "section":
-            if block.get("text") is None and not block.get("fields"):
-                problems.append(f"must provide text or fields [json-pointer:{where}]")
-            if block.get("text") is not None:
-                problems += _text_problems(block["text"], 3000, f"{where}/text")
-            fields = block.get("fields") or []
-            if len(fields) > 10:
-                problems.append(f"must contain at most 10 items [json-pointer:{where}/fields]")
-            for n, item in enumerate(fields):
-                problems += _text_problems(item, 2000, f"{where}/fields/{n}")
-        elif kind == "header":
-            problems += _text_problems(block.get("text"), 150, f"{where}/text", required=True)
-        elif kind == "image":
-            problems += image_block_problems(block, where)
-        elif kind == "context":
-            if len(block.get("elements") or []) > 10:
-                problems.append(f"must contain at most 10 items [json-pointer:{where}/elements]")
-        elif kind == "actions":
-            elements = block.get("elements") or []
-            if not elements or len(elements) > 25:
-                problems.append(f"must contain 1 to 25 items [json-pointer:{where}/elements]")
-            for n, element in enumerate(elements):
-                problems += _element_problems(element, f"{where}/elements/{n}")
-        if isinstance(block.get("accessory"), dict):
-            problems += _element_problems(block["accessory"], f"{where}/accessory")
-    return problems
-
-
-def _element_problems(element: Any, where: str) -> list[str]:
-    if not isinstance(element, dict):
-        return [f"must be an object [json-pointer:{where}]"]
-    problems: list[str] = []
-    if len(str(element.get("action_id", ""))) > 255:
-        problems.append(f"must be less than 256 characters [json-pointer:{where}/action_id]")
-    if element.get("type") == "button":
-        problems += _text_problems(element.get("text"), 75, f"{where}/text", required=True)
-        if len(str(element.get("value", ""))) > 2000:
-            problems.append(f"must be less than 2001 characters [json-pointer:{where}/value]")
-    return problems
+def _refused(refusal: block_kit_rules.Refusal) -> SlackApiFailure:
+    return (
+        _invalid(refusal.error, list(refusal.problems))
+        if refusal.problems
+        else (SlackApiFailure(refusal.error))
+    )
 
 
 __all__ = [
