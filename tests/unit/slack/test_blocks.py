@@ -36,6 +36,7 @@ from mava_bridge.slack.callback_ids import (
 )
 from mava_bridge.slack.command.grammar import parse
 from mava_bridge.slack.command.model import Usage
+from mava_sandbox import block_kit_rules
 
 NOW = datetime(2026, 3, 16, 14, 22, tzinfo=UTC)
 ID = "6650a1b2c3d4e5f678901234"
@@ -150,6 +151,8 @@ RAW_CONTROL = re.compile(r"<(?![@!#]|https?://|mailto:)")
 
 def check_blocks(blocks: list[dict[str, Any]], max_blocks: int = t.MESSAGE_BLOCKS) -> None:
     assert 0 < len(blocks) <= max_blocks
+    # What the Slack stub refuses (slack_sdk's models and Slack's limits), then ours.
+    assert block_kit_rules.blocks_problems(blocks, max_blocks) == []
     block_ids = [block["block_id"] for block in blocks if "block_id" in block]
     assert len(block_ids) == len(set(block_ids)), "block ids must be unique"
     for block in blocks:
@@ -192,6 +195,7 @@ def check_blocks(blocks: list[dict[str, Any]], max_blocks: int = t.MESSAGE_BLOCK
 
 def check_view(view: dict[str, Any]) -> None:
     assert view["type"] == "modal"
+    assert block_kit_rules.view_refusal(view) is None
     assert len(view["title"]["text"]) <= t.MODAL_TITLE
     for key in ("submit", "close"):
         if key in view:
@@ -367,6 +371,23 @@ def test_any_ticket_text_stays_within_limits(name: str, content: str, tags: list
 
 
 # --- Modals --------------------------------------------------------------------------
+
+
+def test_a_modal_with_an_input_always_has_a_submit_button() -> None:
+    """Slack refuses a modal holding an input without submit (#18: found by the stub's
+    rules under hypothesis, an empty label dropped the button)."""
+    for label in ("", "   "):
+        view = b.compose_modal(
+            callback_id=VIEW_REPLY,
+            title="Reply",
+            ticket=None,
+            ticket_id=ID,
+            ticket_editable=True,
+            private_metadata="{}",
+            submit_label=label,
+        )
+        check_view(view)
+        assert view["submit"]["text"] in ("Submit", "-")
 
 
 def test_compose_modal_editable() -> None:

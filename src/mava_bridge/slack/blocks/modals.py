@@ -60,8 +60,9 @@ def _view(
     }
     if callback_id:
         view["callback_id"] = callback_id
-    if submit:
-        view["submit"] = plain_text(submit, t.MODAL_BUTTON)
+    if submit or any(block.get("type") == "input" for block in view["blocks"]):
+        # Slack refuses a modal with an input and no submit button.
+        view["submit"] = plain_text(submit or "Submit", t.MODAL_BUTTON)
     if private_metadata:
         view["private_metadata"] = private_metadata
     return view
