@@ -14,6 +14,7 @@ import httpx
 from slack_sdk.errors import SlackApiError
 
 from mava_bridge.app import mava_client
+from mava_bridge.domain.webhook_key import load_signing_key
 from mava_bridge.mava.errors import (
     MavaEndpointNotFound,
     MavaError,
@@ -230,6 +231,22 @@ async def check_channels(settings: Settings) -> list[CheckResult]:
     return results
 
 
+def check_webhook_key(settings: Settings) -> CheckResult:
+    """Whether MAVA_WEBHOOK_SIGNING_KEY parses (settings stop a bad one; said here too)."""
+    assert settings.mava_webhook_signing_key is not None
+    try:
+        key = load_signing_key(settings.mava_webhook_signing_key.get_secret_value().strip())
+    except ValueError as exc:
+        return CheckResult("webhooks", False, f"MAVA_WEBHOOK_SIGNING_KEY {exc}")
+    return CheckResult(
+        "webhooks",
+        True,
+        f"MAVA_WEBHOOK_SIGNING_KEY is an RSA-{key.key_size} key: Mava's webhooks are taken "
+        f"at POST /mava/webhook on {settings.host}:{settings.port} "
+        f"(payload read as {settings.mava_webhook_cipher}, else only a nudge)",
+    )
+
+
 async def run_checks(settings: Settings) -> list[CheckResult]:
     checks: list[Callable[[Settings], Awaitable[CheckResult]]] = [
         check_database,
@@ -243,6 +260,8 @@ async def run_checks(settings: Settings) -> list[CheckResult]:
     if missing:
         results = [CheckResult("settings", False, problem) for problem in missing]
     results += list(await asyncio.gather(*(check(settings) for check in checks)))
+    if settings.mava_webhook_signing_key is not None:
+        results.append(check_webhook_key(settings))
     # Channels only with a working bot token: otherwise each would repeat its error.
     if all(result.ok for result in results if result.name == "slack"):
         results += await check_channels(settings)

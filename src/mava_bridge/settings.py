@@ -29,6 +29,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from mava_bridge.domain.cron import cron_trigger
 from mava_bridge.domain.tickets import Priority
+from mava_bridge.domain.webhook_key import load_signing_key
 from mava_bridge.settings_problems import (
     FIXES,
     NOT_A_TOKEN,
@@ -82,6 +83,11 @@ class Settings(BaseSettings):
     mava_rate_window_seconds: float = Field(default=30.0, gt=0)
     # A replica's own share while the shared budget (PostgreSQL) cannot be reached.
     mava_rate_fallback_limit: int | None = Field(default=None, ge=1)
+
+    # Mava's webhooks (webhooks/): the dashboard's signing key (mava_wh_...; unset: no
+    # POST /mava/webhook) and the payload's AES mode, which Mava's docs leave cut off.
+    mava_webhook_signing_key: SecretStr | None = None
+    mava_webhook_cipher: Literal["aes-256-cbc", "aes-256-gcm", "aes-256-ctr"] = "aes-256-cbc"
 
     # Service
     database_url: str = "sqlite+aiosqlite:///./mava-bot.db"
@@ -163,6 +169,16 @@ class Settings(BaseSettings):
             f"{raw[:4]}_in_{field}",
             f"is {kind} ({raw[:5]}...), not {TOKEN_KINDS[wanted]} ({wanted}...)",
         )
+
+    @field_validator("mava_webhook_signing_key")
+    @classmethod
+    def _webhook_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                load_signing_key(value.get_secret_value().strip())
+            except ValueError as exc:
+                raise PydanticCustomError("webhook_key", str(exc)) from None
+        return value
 
     @field_validator(*CHANNELS, mode="before")
     @classmethod
@@ -278,6 +294,7 @@ class Settings(BaseSettings):
                 self.slack_signing_secret,
                 self.slack_app_token,
                 self.mava_api_token,
+                self.mava_webhook_signing_key,
             )
             if secret is not None
         ]

@@ -15,7 +15,13 @@ from pydantic import ValidationError
 
 # Never echoed back in a problem line.
 SECRETS: Final = frozenset(
-    {"slack_bot_token", "slack_signing_secret", "slack_app_token", "mava_api_token"}
+    {
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "mava_api_token",
+        "mava_webhook_signing_key",
+    }
 )
 # Slack token kinds by prefix, to say what was pasted instead of the right one.
 TOKEN_KINDS: Final = {
@@ -43,6 +49,8 @@ FIXES: dict[str, str] = {
     "it unset for HTTP mode",
     "SLACK_API_URL": "leave unset for real Slack (https://slack.com/api/)",
     "MAVA_API_TOKEN": "create an API key in the Mava dashboard (Admin > API keys)",
+    "MAVA_WEBHOOK_SIGNING_KEY": "copy the signing key (mava_wh_...) from the Mava dashboard "
+    "(Admin > API & Webhooks), or leave it unset to rely on polling alone",
     "MAVA_API_URL": "leave unset for https://gateway.mava.app",
     "MAVA_DASHBOARD_URL": "leave unset for https://dashboard.mava.app",
     "MAVA_TICKET_URL_TEMPLATE": "use a URL containing {ticket_id} (and optionally {dashboard})",

@@ -439,6 +439,9 @@ class MavaSandbox:
         self.faults: list[Fault] = []
         self._clock = now or _utcnow
         self._ids = IdFactory(seed)
+        # Called on every change Mava would send a webhook for: (event type, the ticket,
+        # the new message or None). mava_sandbox.mava_webhooks listens here.
+        self.on_change: list[Callable[[str, TicketRecord, dict[str, Any] | None], None]] = []
         self._hits: dict[str, deque[float]] = {}
         # Undocumented corners (issue #12), each answered another way that the reference
         # still allows. null_priorities: where tickets without a priority come in a
@@ -767,7 +770,14 @@ class MavaSandbox:
                 )
         if changed:
             ticket["updatedAt"] = now
+            self._changed("ticket.updated", ticket)
         return changed
+
+    def _changed(
+        self, kind: str, ticket: TicketRecord, message: dict[str, Any] | None = None
+    ) -> None:
+        for listener in self.on_change:
+            listener(kind, ticket, message)
 
     def _message(
         self,
@@ -810,6 +820,7 @@ class MavaSandbox:
         message = self._message(now, content or "", "agent", message_type, attachments=attachments)
         ticket["messages"].append(message)
         ticket["updatedAt"] = now
+        self._changed("message.created", ticket, message)
         answer = self.message_json(message)
         if self._answer_without_id(ticket["_id"]):
             del answer["_id"]
@@ -970,6 +981,7 @@ class MavaSandbox:
         self._by_id[ticket["_id"]] = ticket
         if self.odd_shapes:
             self._take_odd_shape(ticket["_id"])
+        self._changed("ticket.created", ticket)
         return ticket
 
     # --- GET /api/tickets -----------------------------------------------------------
@@ -1200,6 +1212,7 @@ class MavaSandbox:
         )
         ticket["messages"].append(message)
         ticket["updatedAt"] = max(ticket["updatedAt"], message["createdAt"])
+        self._changed("message.created", ticket, message)
         return message
 
     # What happens in Mava while the bridge watches (live ticket threads): the customer

@@ -1,0 +1,172 @@
+"""Verify a Mava webhook and, if the cipher is guessed right, read its event.
+
+Mava's Webhook Security Guide: the body is JSON `{signature, payload, key, webhookId}`;
+`key` is `<iv>:<base64 RSA-OAEP-encrypted symmetric key>`. The signing key from the
+dashboard is `mava_wh_<base64 PKCS8 DER RSA private key>`. Its sample decrypts the
+symmetric key with Node's `privateDecrypt` and OAEP padding, no hash named: Node's
+default, SHA-1 for OAEP and MGF1, no label. The signature is the hex HMAC-SHA256 of the
+`payload` string keyed by the *base64 text* of that symmetric key.
+
+How the payload itself is encrypted (AES mode, the IV's and the ciphertext's
+encodings) is cut off in every copy of the docs, so `read_event` tries the configured
+mode with hex then base64 and returns None when nothing fits: a verified webhook is a
+nudge either way, never the data (mava_bridge.delivery.nudges).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, padding
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.padding import MGF1, OAEP
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from mava_bridge.domain.webhook_key import load_signing_key as load_signing_key
+
+FIELDS: Final = ("signature", "payload", "key", "webhookId")
+Mode = Literal["aes-256-cbc", "aes-256-gcm", "aes-256-ctr"]
+MODES: Final[tuple[Mode, ...]] = ("aes-256-cbc", "aes-256-gcm", "aes-256-ctr")
+GCM_TAG: Final = 16  # Node's default auth tag length; taken from the ciphertext's end
+WEBHOOK_ID_CHARS: Final = 128  # longer ids are remembered by their SHA-256
+
+
+class Rejected(Exception):
+    """Not a webhook Mava signed: `status` (400 malformed, 401 not verified), `reason`."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Envelope:
+    webhook_id: str  # as remembered: the id, or "sha256:..." when very long
+    payload: str
+    iv: str
+    symmetric_key: bytes
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str | None
+    ticket_id: str | None
+
+
+def open_envelope(body: bytes, key: rsa.RSAPrivateKey) -> Envelope:
+    """The verified envelope, or `Rejected`. Nothing in the body is trusted before the
+    HMAC matched; the comparison is constant-time."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise Rejected(400, "body is not JSON") from None
+    if not isinstance(data, dict):
+        raise Rejected(400, "body is not a JSON object")
+    for name in FIELDS:
+        if not isinstance(data.get(name), str) or not data[name]:
+            raise Rejected(400, f"{name} is missing or not a string")
+    iv, sep, wrapped = data["key"].partition(":")
+    if not sep:
+        raise Rejected(400, "key is not <iv>:<encrypted key>")
+    try:
+        symmetric = key.decrypt(
+            base64.b64decode(wrapped, validate=True),
+            OAEP(mgf=MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA1(), label=None),
+        )
+    except (ValueError, binascii.Error):
+        raise Rejected(401, "key does not decrypt with MAVA_WEBHOOK_SIGNING_KEY") from None
+    expected = signature_of(data["payload"], symmetric)
+    given = data["signature"].lower().encode("utf-8", "replace")
+    if not hmac.compare_digest(expected.encode(), given):
+        raise Rejected(401, "bad signature")
+    webhook_id = data["webhookId"]
+    if len(webhook_id) > WEBHOOK_ID_CHARS:
+        webhook_id = "sha256:" + hashlib.sha256(webhook_id.encode()).hexdigest()
+    return Envelope(webhook_id, data["payload"], iv, symmetric)
+
+
+def signature_of(payload: str, symmetric_key: bytes) -> str:
+    """Mava's signature: hex HMAC-SHA256 of the payload, keyed by the key's base64 text."""
+    secret = base64.b64encode(symmetric_key)
+    return hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def read_event(envelope: Envelope, mode: Mode) -> Event | None:
+    """The event's type and ticket id if the payload decrypts with `mode` (IV and
+    ciphertext read as hex, else base64) to JSON `{type, document}`; else None."""
+    if len(envelope.symmetric_key) not in (16, 24, 32):
+        return None
+    for iv in _decodings(envelope.iv):
+        for data in _decodings(envelope.payload):
+            plain = _decrypt(mode, envelope.symmetric_key, iv, data)
+            if plain is None:
+                continue
+            try:
+                event = json.loads(plain)
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if isinstance(event, dict):
+                return Event(_text(event.get("type")), ticket_of(event))
+    return None
+
+
+def ticket_of(event: dict[str, Any]) -> str | None:
+    """The ticket an event is about. The documented schemas list no id fields, so each
+    likely place is tried: a message's `ticket`/`ticketId`, a ticket's `_id`/`id`."""
+    document = event.get("document")
+    if not isinstance(document, dict):
+        return None
+    for name in ("ticketId", "ticket"):
+        found = document.get(name)
+        if isinstance(found, dict):
+            found = found.get("_id") or found.get("id")
+        if _text(found):
+            return _text(found)
+    if str(event.get("type") or "").startswith("ticket"):
+        return _text(document.get("_id") or document.get("id"))
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return value[:64] if isinstance(value, str) and value else None
+
+
+def _decodings(text: str) -> Iterator[bytes]:
+    """`text` read as hex, then as base64 (whichever it can be)."""
+    readers: tuple[Callable[[str], bytes], ...] = (
+        bytes.fromhex,
+        lambda t: base64.b64decode(t, validate=True),
+    )
+    for read in readers:
+        try:
+            data = read(text)
+        except ValueError:  # binascii.Error is a ValueError
+            continue
+        yield data
+
+
+def _decrypt(mode: Mode, key: bytes, iv: bytes, data: bytes) -> bytes | None:
+    try:
+        if mode == "aes-256-gcm":
+            if len(data) < GCM_TAG:
+                return None
+            gcm = Cipher(algorithms.AES(key), modes.GCM(iv, data[-GCM_TAG:])).decryptor()
+            return gcm.update(data[:-GCM_TAG]) + gcm.finalize()
+        if mode == "aes-256-ctr":
+            ctr = Cipher(algorithms.AES(key), modes.CTR(iv)).decryptor()
+            return ctr.update(data) + ctr.finalize()
+        cbc = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+        padded = cbc.update(data) + cbc.finalize()
+        unpadder = padding.PKCS7(128).unpadder()
+        return unpadder.update(padded) + unpadder.finalize()
+    except (ValueError, InvalidTag):
+        return None
