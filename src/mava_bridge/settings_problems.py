@@ -51,6 +51,7 @@ FIXES: dict[str, str] = {
     "MAVA_API_TOKEN": "create an API key in the Mava dashboard (Admin > API keys)",
     "MAVA_WEBHOOK_SIGNING_KEY": "copy the signing key (mava_wh_...) from the Mava dashboard "
     "(Admin > API & Webhooks), or leave it unset to rely on polling alone",
+    "MAVA_WEBHOOK_CIPHER": "leave it unset for aes-256-cbc",
     "MAVA_API_URL": "leave unset for https://gateway.mava.app",
     "MAVA_DASHBOARD_URL": "leave unset for https://dashboard.mava.app",
     "MAVA_TICKET_URL_TEMPLATE": "use a URL containing {ticket_id} (and optionally {dashboard})",

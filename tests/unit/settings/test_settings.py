@@ -249,6 +249,7 @@ CHOICES = {
     "LOG_LEVEL": ("DEBUG", "INFO", "WARNING", "ERROR"),
     "ALERT_MIN_PRIORITY": ("low", "medium", "high"),
     "CREATE_TICKET_SOURCE_TYPE": ("web", "discord", "telegram", "telegram-group", "email"),
+    "MAVA_WEBHOOK_CIPHER": ("aes-256-cbc", "aes-256-gcm", "aes-256-ctr"),
 }
 
 
@@ -654,3 +655,19 @@ def test_check_reports_bad_settings_one_line_each(tmp_path: Path) -> None:
     assert any("DATABASE_URL: " in line for line in failed)
     assert "hunter2-pw" not in result.stdout + result.stderr
     assert MAVA_SECRET not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("whsec_hunter2-pw", "does not start with mava_wh_"),
+        ("mava_wh_hunter2-pw", "the text after mava_wh_ is not base64"),
+        ("mava_wh_aHVudGVyMi1wdw==", "the text after mava_wh_ is not a PKCS8 DER private key"),
+    ],
+)
+def test_a_webhook_signing_key_that_does_not_parse_is_one_line_never_echoed(
+    monkeypatch: pytest.MonkeyPatch, value: str, problem: str
+) -> None:
+    (line,) = problems(monkeypatch, MAVA_WEBHOOK_SIGNING_KEY=value)
+    assert line == f"MAVA_WEBHOOK_SIGNING_KEY: {problem}; {FIXES['MAVA_WEBHOOK_SIGNING_KEY']}."
+    assert "hunter2" not in line and "aHVudGVy" not in line
