@@ -29,6 +29,7 @@ from mava_bridge.delivery import (
 )
 from mava_bridge.delivery.assignment_dms import FindMember
 from mava_bridge.delivery.desk_jobs import Desk, build_desk
+from mava_bridge.delivery.nudges import Nudges
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.threads import ThreadSync
 from mava_bridge.domain.retry import Stopping
@@ -64,7 +65,9 @@ from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.leader import Leadership, replica_name
 from mava_bridge.store.seen_tickets import SeenTickets
 from mava_bridge.store.shared_files import SharedFiles
+from mava_bridge.store.seen_webhooks import SeenWebhooks
 from mava_bridge.store.tables import utcnow
+from mava_bridge.webhooks.door import PATH, WebhookDoor
 
 log = logging.getLogger("mava_bridge.app")
 
@@ -82,6 +85,7 @@ class Delivery:
     poster: Poster
     board: OpenBoard  # every open ticket, read once per DESK_REFRESH_SECONDS for all
     desk: Desk  # assignment DMs and reminders (leader jobs)
+    nudges: Nudges | None = None  # Mava's webhooks run the jobs now (key set)
 
 
 def build_digests(
@@ -172,7 +176,13 @@ def build_delivery(
         threads=threads,
         jobs=desk.jobs,
     )
-    return Delivery(subscriptions, digests, poller, scheduler, poster, board, desk)
+    nudges = None
+    if settings.mava_webhook_signing_key is not None:
+        seen = SeenWebhooks(db, clock=clock)
+        nudges = Nudges(seen, should_run, threads, desk, board, scheduler.run_poll)
+        nudges.budget = (settings.mava_rate_limit, settings.mava_rate_window_seconds)
+        scheduler.rests = nudges.rests
+    return Delivery(subscriptions, digests, poller, scheduler, poster, board, desk, nudges)
 
 
 def build_deps(
@@ -310,9 +320,13 @@ class Bridge:
         from the database; they only run on the leader)."""
         await self.leadership.start()
         await self.delivery.scheduler.start()
+        if self.delivery.nudges is not None:
+            await self.delivery.nudges.start()
 
     async def stop_background(self) -> None:
         try:
+            if self.delivery.nudges is not None:
+                await self.delivery.nudges.stop()
             await self.delivery.scheduler.shutdown(0.0)  # a no-op after `drain`
         finally:
             await self.leadership.stop()  # after the jobs in flight, so no overlap
@@ -336,7 +350,8 @@ class Bridge:
         """Health, metrics and (with PUBLIC_URL) shared files; in HTTP mode also Slack's
         requests, through one door (mava_bridge.slack.http_route). In Socket Mode Slack's
         requests come over the socket, so `/slack/events` is not served: an unsigned POST
-        there gets 404, not a listener."""
+        there gets 404, not a listener. With MAVA_WEBHOOK_SIGNING_KEY, in both modes,
+        Mava's webhooks (webhooks.door)."""
         application = web.Application(client_max_size=http_route.MAX_BODY_BYTES)
         if not self.settings.socket_mode:
             secret = self.settings.slack_signing_secret
@@ -350,13 +365,18 @@ class Bridge:
         # Files shared in followed threads, for Mava (slack.files_door): only with PUBLIC_URL.
         session = getattr(self.slack, "session", None)
         if self.settings.public_url and self.deps.shared_files and session is not None:
-            door = FilesDoor(
+            files_door = FilesDoor(
                 self.deps.shared_files,
                 self.slack,
                 session,
                 max_bytes=int(self.settings.file_max_mb * 1024 * 1024),
             )
-            application.add_routes(door.routes())
+            application.add_routes(files_door.routes())
+        if self.delivery.nudges is not None:  # MAVA_WEBHOOK_SIGNING_KEY set; both modes
+            webhook_door = WebhookDoor.from_settings(
+                self.settings, self.db, self.delivery.nudges.poke, self.deps.inflight
+            )
+            application.router.add_post(PATH, webhook_door.handle)
         application.add_routes(
             health_routes(
                 {"database": self.db.ping}

@@ -18,6 +18,7 @@ from typing import Any
 from mava_bridge.app import Bridge
 from mava_bridge.settings import Settings
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.mava_webhooks import MavaWebhooks
 from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET, SlackEventSender
 from mava_sandbox.slack_stub import (
     DEFAULT_APP_TOKEN,
@@ -37,6 +38,7 @@ class Stack:
     base_url: str  # the bot's root (for /healthz, /metrics)
     sender: SlackEventSender
     socket: SocketModeServer | None = None  # Socket Mode: Slack's end of the websocket
+    webhooks: MavaWebhooks | None = None  # Mava's webhooks to the bot (`webhooks=True`)
 
     @property
     def settings(self) -> Settings:
@@ -67,10 +69,12 @@ async def running_stack(
     mava_options: dict[str, Any] | None = None,
     slack_options: dict[str, Any] | None = None,
     socket_mode: bool = False,
+    webhooks: bool = False,
     **settings_overrides: Any,
 ) -> AsyncIterator[Stack]:
     """`socket_mode`: run the bot in Socket Mode (its app token, connected to a local
-    Socket Mode server before the stack is yielded)."""
+    Socket Mode server before the stack is yielded). `webhooks`: the sandbox sends
+    Mava's webhooks to the bot's POST /mava/webhook, the bot configured with its key."""
     options = {"rate_limit": None, **(mava_options or {})}
     if socket_mode:
         settings_overrides.setdefault("slack_app_token", DEFAULT_APP_TOKEN)
@@ -81,10 +85,15 @@ async def running_stack(
             running_slack_stub(**(slack_options or {})) as slack,
             running_socket_mode_server(slack) as socket,
         ):
+            hooks = MavaWebhooks(mava.sandbox).attach() if webhooks else None
+            if hooks is not None:
+                settings_overrides.setdefault("mava_webhook_signing_key", hooks.signing_key)
             settings = stack_settings(mava, slack, url, **settings_overrides)
             runtime = await Bridge.build(settings)
             runner, port = await runtime.serve_http("127.0.0.1", settings.port)
             base = f"http://127.0.0.1:{port}"
+            if hooks is not None:
+                hooks.url = f"{base}/mava/webhook"
             try:
                 if runtime.socket_mode is not None:
                     await runtime.socket_mode.start()
@@ -98,8 +107,11 @@ async def running_stack(
                         base,
                         sender,
                         socket if runtime.socket_mode is not None else None,
+                        hooks,
                     )
             finally:
+                if hooks is not None:
+                    await hooks.aclose()
                 if runtime.socket_mode is not None:
                     await runtime.socket_mode.stop()
                 await runtime.drain(5.0)

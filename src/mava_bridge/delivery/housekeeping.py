@@ -19,6 +19,8 @@ Run hourly on the leader by `BotScheduler`. What it deletes, and why that is saf
   forgotten ticket is still found by id, only with a wider (dearer) search.
 - **The bridge's own Mava messages** older than `BRIDGE_MESSAGE_RETENTION`: they exist
   so the thread sync does not echo them, and it sees each within one sync (minutes).
+- **Seen webhooks** older than a day (mava_bridge.store.seen_webhooks): Mava retries
+  within minutes, so a day-old id protects nothing.
 - **Thread items of ended follows** claimed more than `ENDED_THREAD_RETENTION` ago: an
   ended follow is not synced, and following again starts from a fresh baseline.
 
@@ -39,6 +41,7 @@ from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.purge import BATCH, delete_batched
 from mava_bridge.store.seen_tickets import SeenTickets
+from mava_bridge.store.seen_webhooks import SeenWebhooks
 from mava_bridge.store.tables import AlertDelivery, DigestRun, utcnow
 from mava_bridge.store.thread_posts import purge_bridge_messages, purge_ended_thread_posts
 
@@ -59,6 +62,7 @@ class HousekeepingReport:
     seen_tickets: int = 0
     bridge_messages: int = 0
     thread_posts: int = 0
+    seen_webhooks: int = 0
 
 
 class Housekeeping:
@@ -72,6 +76,7 @@ class Housekeeping:
         seen: SeenTickets | None = None,
     ) -> None:
         self._db = db
+        self._webhooks = SeenWebhooks(db, clock=clock)
         self._seen = seen
         self._idempotency = idempotency
         self._clock = clock
@@ -100,6 +105,7 @@ class Housekeeping:
             thread_posts=await purge_ended_thread_posts(
                 self._db, now - ENDED_THREAD_RETENTION, batch=self._batch
             ),
+            seen_webhooks=await self._webhooks.purge(batch=self._batch),
         )
         if any(vars(report).values()):
             log.info("housekeeping", extra={"deleted": report})

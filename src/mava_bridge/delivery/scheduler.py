@@ -49,6 +49,7 @@ from mava_bridge.store.tables import utcnow
 log = logging.getLogger(__name__)
 
 ShouldRun = Callable[[], Awaitable[bool]]
+Job = Callable[..., Awaitable[Any]]
 # Takes over the claims of other processes: (alert claims, digest runs) taken.
 TakeOver = Callable[[], Awaitable[tuple[int, int]]]
 
@@ -89,6 +90,8 @@ class BotScheduler:
         threads: ThreadSync | None = None,
         jobs: Sequence[LeaderJob] = (),
     ) -> None:
+        # Whether an interval tick rests (skipped): while webhooks flow (delivery.nudges).
+        self.rests: Callable[[str], bool] = lambda _job_id: False
         self._settings = settings
         self._jobs = {job.id: job for job in jobs}
         self._threads = threads
@@ -141,21 +144,11 @@ class BotScheduler:
         # Started before any job is added: a job added to a stopped scheduler is queued
         # with an INFO line ("Adding job tentatively") per job, on every start.
         self._scheduler.start()
-        self._scheduler.add_job(
-            self.run_poll,
-            IntervalTrigger(seconds=self._interval),
-            id=POLL_JOB,
-            name="poll Mava for alerts",
-            next_run_time=datetime.now(UTC),  # the first poll right away
-        )
+        # The first poll, thread sync and desk runs right away; each tick may rest.
+        self._every(POLL_JOB, "poll Mava for alerts", self._interval, self.run_poll)
         if self._threads is not None:
-            self._scheduler.add_job(
-                self.run_threads,
-                IntervalTrigger(seconds=self._thread_wait),
-                id=THREAD_JOB,
-                name="sync followed tickets' threads",
-                next_run_time=datetime.now(UTC),
-            )
+            name = "sync followed tickets' threads"
+            self._every(THREAD_JOB, name, self._thread_wait, self.run_threads)
         self._scheduler.add_job(
             self.run_housekeeping,
             IntervalTrigger(seconds=HOUSEKEEPING_INTERVAL.total_seconds()),
@@ -163,10 +156,7 @@ class BotScheduler:
             name="delete rows nothing needs any more",
         )
         for job in self._jobs.values():
-            self._scheduler.add_job(
-                self.run_job, IntervalTrigger(seconds=job.seconds), args=[job.id], id=job.id,
-                name=job.name, next_run_time=datetime.now(UTC),
-            )  # fmt: skip
+            self._every(job.id, job.name, job.seconds, self.run_job, job.id)
         await self.rebuild()
         if not self._listening:
             self._subs.on_change(self.rebuild)
@@ -243,6 +233,17 @@ class BotScheduler:
         return found
 
     # --- jobs ---------------------------------------------------------------------------
+
+    def _every(self, job_id: str, name: str, seconds: float, run: Job, *args: Any) -> None:
+        assert self._scheduler is not None
+        self._scheduler.add_job(
+            self._tick, IntervalTrigger(seconds=seconds), args=[job_id, run, *args], id=job_id,
+            name=name, next_run_time=datetime.now(UTC),
+        )  # fmt: skip
+
+    async def _tick(self, job_id: str, run: Job, *args: Any) -> Any:
+        """An interval run of `job_id`, unless it rests while webhooks flow."""
+        return None if self.rests(job_id) else await run(*args)
 
     async def run_poll(self) -> PollReport | None:
         """The poll job: one alert poll if this process should run it."""

@@ -108,12 +108,14 @@ class ThreadSync:
             log.warning("took over thread claims a previous process left", extra={"count": taken})
         return taken
 
-    async def sync_once(self) -> SyncReport:
+    async def sync_once(self, only: frozenset[str] | None = None) -> SyncReport:
+        """One sync; `only`: just those tickets when any of them is followed (a nudge)."""
         report = SyncReport()
         now = self.parts.clock()
         with background():
             await items.release_stale_thread_claims(self.parts.db, now)
             followed = await store.active_follows(self.parts.db)
+            followed = [f for f in followed if only is None or f.ticket_id in only] or followed
             report.follows = len(followed)
             if not followed:
                 return report

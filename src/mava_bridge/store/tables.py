@@ -176,6 +176,15 @@ class SeenTicket(Base):
     seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class SeenWebhook(Base):
+    """A verified Mava webhook, by its `webhookId` (mava_bridge.store.seen_webhooks)."""
+
+    __tablename__ = "seen_webhooks"
+    webhook_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    ticket_id: Mapped[str | None] = mapped_column(String(64))  # when the payload said
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class FollowedTicket(Base):
     """A ticket mirrored into a Slack thread (mava_bridge.store.follows): one per channel."""
 

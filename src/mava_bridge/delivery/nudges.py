@@ -1,0 +1,191 @@
+"""Verified Mava webhooks as nudges: the leader reads Mava now instead of at its next
+interval (issue #19). Mava promises no delivery, and its payload's cipher is not
+documented, so a webhook is never the data: it only makes these jobs run now:
+
+- thread sync, for the webhooks' tickets when all are known and followed, else for
+  every followed ticket;
+- the desk (assignment DMs and reminders, over a freshly read open board: the App
+  Home board is that same read);
+- the alert poll.
+
+How a webhook reaches the leader: the door (mava_bridge.webhooks.door) on whichever
+replica Mava reached writes a row in `seen_webhooks`; every replica's watcher reads
+the rows of the last `LOOK_BACK` every `WATCH_SECONDS` (one indexed query), and the
+leader runs the jobs for rows it has not handled. Chosen over PostgreSQL LISTEN/NOTIFY
+because it works the same on SQLite, needs no connection held open outside the pool,
+and a notification missed during a leader change is still a row. In the process that
+took the webhook, `poke()` wakes the watcher at once, so the single-replica path does
+not wait for the next look.
+
+Coalesced: webhooks arriving during a run make one more run after it, however many.
+Paced: a nudged run starts no sooner than thread sync's share of the Mava budget
+allows after the last one (at least `MIN_GAP`), and the board is read anew only as
+often as its sixth allows; every Mava call is in the limiter's background lane, so
+people's commands keep their reserve. While webhooks flow (one within `FLOWING_FOR`)
+the interval runs still go, as the safety net, but only every `SLOWER`th tick
+(`rests`); once they stop, every tick runs again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from mava_bridge.delivery.desk_jobs import Desk
+from mava_bridge.delivery.thread_keys import sync_wait
+from mava_bridge.delivery.threads import ThreadSync
+from mava_bridge.domain.send_window import paced_wait
+from mava_bridge.mava.ratelimit import background
+from mava_bridge.services.open_board import OpenBoard
+from mava_bridge.store.seen_webhooks import SeenWebhooks
+from mava_bridge.store.tables import utcnow
+
+log = logging.getLogger(__name__)
+
+WATCH_SECONDS: Final = 1.0
+LOOK_BACK: Final = timedelta(minutes=2)  # also the clock skew between replicas tolerated
+MIN_GAP: Final = 1.0  # seconds between the starts of two nudged runs, at least
+FLOWING_FOR: Final = 600.0  # seconds after a webhook during which polling slows down
+SLOWER: Final = 4  # while webhooks flow, an interval job runs every SLOWER-th tick
+
+
+class Nudges:
+    def __init__(
+        self,
+        seen: SeenWebhooks,
+        should_run: Callable[[], Awaitable[bool]],
+        threads: ThreadSync | None,
+        desk: Desk,
+        board: OpenBoard,
+        poll: Callable[[], Awaitable[Any]],
+        *,
+        budget: tuple[int, float] = (90, 30.0),  # Mava's limit per window (the settings')
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._seen = seen
+        self._should_run = should_run
+        self._threads = threads
+        self._desk = desk
+        self._board = board
+        self._poll = poll
+        self.budget = budget
+        self._clock = clock
+        self._now = now
+        self._poked = asyncio.Event()
+        self._handled: dict[str, datetime] = {}  # webhook id -> when first read here
+        self._heard: float | None = None  # monotonic, the last new webhook read
+        self._next_at = float("-inf")  # monotonic, the earliest next nudged run
+        self._ticks: dict[str, int] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._busy = False
+        self.runs = 0  # nudged runs made (tests, the bench)
+
+    def poke(self) -> None:
+        """A webhook was recorded in this process: look now, not at the next second."""
+        self._poked.set()
+
+    def pending(self) -> bool:
+        """A poke not yet looked at, or a look (and its run) under way."""
+        return self._poked.is_set() or self._busy
+
+    def flowing(self) -> bool:
+        return self._heard is not None and self._clock() - self._heard < FLOWING_FOR
+
+    def rests(self, job_id: str) -> bool:
+        """Whether this interval tick of `job_id` is skipped: while webhooks flow, only
+        every SLOWER-th tick runs (the nudges keep Slack up to date)."""
+        if not self.flowing():
+            self._ticks.clear()
+            return False
+        tick = self._ticks.get(job_id, 0) + 1
+        self._ticks[job_id] = tick
+        return tick % SLOWER != 0
+
+    async def start(self) -> None:
+        if self._task is None:
+            await self._read_new()  # what came before start: the first runs cover it
+            self._task = asyncio.get_running_loop().create_task(self._watch(), name="nudges")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _watch(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(WATCH_SECONDS):
+                    await self._poked.wait()
+            await asyncio.sleep(max(0.0, self._next_at - self._clock()))
+            self._busy = True
+            self._poked.clear()
+            try:
+                await self.look_once()
+            except Exception as exc:  # the database, mostly: the next look tries again
+                log.warning("webhook nudges: could not look (%s)", type(exc).__name__)
+            finally:
+                self._busy = False
+
+    async def look_once(self) -> bool:
+        """Read the webhooks not handled yet; on the leader, run the jobs for them."""
+        new = await self._read_new()
+        if not new or not await self._should_run():
+            return False
+        tickets = None if None in new else frozenset(t for t in new if t is not None)
+        await self._run(tickets)
+        return True
+
+    async def _read_new(self) -> set[str | None]:
+        now = self._now()
+        rows = await self._seen.since(now - LOOK_BACK)
+        for webhook_id, when in list(self._handled.items()):
+            if when < now - LOOK_BACK - LOOK_BACK:
+                del self._handled[webhook_id]
+        new = {ticket for webhook_id, ticket in rows if webhook_id not in self._handled}
+        self._handled.update((webhook_id, now) for webhook_id, _ in rows)
+        if new:
+            self._heard = self._clock()
+        return new
+
+    async def _run(self, tickets: frozenset[str] | None) -> None:
+        started = self._clock()
+        self.runs += 1
+        limit, window = self.budget
+        pages = 0
+        with background():
+            if self._threads is not None:
+                pages = await self._step("thread sync", self._sync(tickets))
+            last = self._board.last
+            fresh = paced_wait(last.pages if last else 0, MIN_GAP, limit, window, share=6)
+            await self._step("assignment DMs", self._desk.dms.poll_once(max_age=fresh))
+            fresh = max(fresh, self._clock() - started)  # the read just made serves both
+            await self._step("reminders", self._desk.reminders.poll_once(max_age=fresh))
+        await self._step("alert poll", self._poll())
+        self._next_at = started + sync_wait(pages, MIN_GAP, limit, window)
+        log.info(
+            "webhook nudge: Mava read now",
+            extra={
+                "tickets": sorted(tickets) if tickets else "all followed",
+                "seconds": round(self._clock() - started, 3),
+            },
+        )
+
+    async def _sync(self, tickets: frozenset[str] | None) -> int:
+        assert self._threads is not None
+        return (await self._threads.sync_once(only=tickets)).pages
+
+    async def _step(self, name: str, work: Awaitable[Any]) -> Any:
+        """One job; its failure is one line, and the others still run."""
+        try:
+            return await work
+        except Exception as exc:
+            log.warning("webhook nudge: %s failed (%s)", name, type(exc).__name__)
+            return 0
