@@ -56,6 +56,7 @@ from mava_sandbox.demo.threads import (
     parse_changes,
     thread_sync,
 )
+from mava_sandbox.demo.webhooks import DemoWebhooks
 from mava_sandbox.mava_files import split_files
 from mava_sandbox.mava_seed import PRIORITY_LABELS
 from mava_sandbox.mava_server import MavaSandbox
@@ -135,6 +136,7 @@ DEMO_LINES: Final = (
         "@Jane writes TEXT in the thread of the ticket's card (after /mava follow TICKET): "
         "the bot makes it a private note in Mava",
     ),
+    ("webhooks on|off", "Mava's sandbox sends signed webhooks: the bot reacts without a sync"),
     ("paste LINK", "@Jane pastes a ticket's dashboard link (or id) in #support: its unfurl card"),
     (
         "home",
@@ -195,6 +197,7 @@ class DemoSession:
         self._surfaces: list[Surface] = []
         # response_url name -> the ephemeral whose button gave it (see `_show_call`).
         self._answers_to: dict[str, Surface] = {}
+        self.webhooks = DemoWebhooks(stack)
 
     # --- output -------------------------------------------------------------------
 
@@ -362,6 +365,8 @@ class DemoSession:
             await self._home()
         elif word == "dms":
             await self._dms()
+        elif word == "webhooks":
+            self.show(render_notice(await self.webhooks.switch(rest.lower())))
         else:
             self.show(render_notice(f"I don't know '{word}'. Type help for what works.", "yellow"))
         return self._shown
@@ -535,7 +540,11 @@ class DemoSession:
         change(ticket)
         self._show_diff(before)
         sync = thread_sync(self.stack.runtime)
-        if sync is None:
+        if self.webhooks.on:
+            self.show(render_notice("Mava sends a webhook; the bot reads Mava now…"))
+            await self.webhooks.reaction()
+            self._show_calls(await self._settle(mark, expect_answer=False))
+        elif sync is None:
             self.show(render_notice("(this build of the bot has no ticket thread sync)", "yellow"))
         else:
             self.show(render_notice("The bot's thread sync polls Mava…"))
@@ -1000,14 +1009,18 @@ async def open_demo(
 ) -> AsyncIterator[DemoSession]:
     """A running stack (temporary SQLite DB) and a session on it, for the block's duration."""
     async with running_stack(
-        mava_options={"seed": seed, "tickets": tickets}, **settings_overrides
+        mava_options={"seed": seed, "tickets": tickets}, webhooks=True, **settings_overrides
     ) as stack:
         directory = [*DEFAULT_USERS, *add_agent_members(stack.slack, stack.mava.sandbox)]
         team = [u.id for u in directory if not (u.is_bot or u.deleted or u.is_restricted)]
         members = dict.fromkeys([USER, *team])  # @Jane first: she subscribes the channel
         await demo_channel.set_up(stack, CHANNEL, CHANNEL_NAME, members)
         samples = pick_samples(stack.mava.sandbox, stack.settings.ticket_url)
-        yield DemoSession(stack, console, samples, ask=ask, directory=directory)
+        session = DemoSession(stack, console, samples, ask=ask, directory=directory)
+        try:
+            yield session
+        finally:
+            await session.webhooks.close()
 
 
 async def run_demo(
