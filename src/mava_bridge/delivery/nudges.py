@@ -84,6 +84,8 @@ class Nudges:
         self._ticks: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
         self._busy = False
+        self._stopping = False
+        self._failing = False
         self.runs = 0  # nudged runs made (tests, the bench)
 
     def poke(self) -> None:
@@ -112,25 +114,40 @@ class Nudges:
             await self._read_new()  # what came before start: the first runs cover it
             self._task = asyncio.get_running_loop().create_task(self._watch(), name="nudges")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop watching; a run under way may finish (up to `grace` seconds), so what it
+        claimed is posted and marked rather than left for the next leader's take-over."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if task is None:
+            return
+        self._stopping = True
+        self._poked.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), grace)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        self._stopping = False
 
     async def _watch(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(WATCH_SECONDS):
                     await self._poked.wait()
+            if self._stopping:
+                return
             await asyncio.sleep(max(0.0, self._next_at - self._clock()))
             self._busy = True
             self._poked.clear()
             try:
                 await self.look_once()
+                if self._failing:
+                    log.info("webhook nudges: the database answers again")
+                self._failing = False
             except Exception as exc:  # the database, mostly: the next look tries again
-                log.warning("webhook nudges: could not look (%s)", type(exc).__name__)
+                if not self._failing:  # one line per outage, not one a second
+                    log.warning("webhook nudges: could not look (%s)", type(exc).__name__)
+                self._failing = True
             finally:
                 self._busy = False
 
