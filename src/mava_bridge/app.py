@@ -64,8 +64,8 @@ from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.leader import Leadership, replica_name
 from mava_bridge.store.seen_tickets import SeenTickets
-from mava_bridge.store.shared_files import SharedFiles
 from mava_bridge.store.seen_webhooks import SeenWebhooks
+from mava_bridge.store.shared_files import SharedFiles
 from mava_bridge.store.tables import utcnow
 from mava_bridge.webhooks.door import PATH, WebhookDoor
 
