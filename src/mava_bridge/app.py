@@ -34,7 +34,7 @@ from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.threads import ThreadSync
 from mava_bridge.domain.retry import Stopping
 from mava_bridge.mava.client import MavaClient
-from mava_bridge.mava.factory import mava_client as mava_client  # re-exported
+from mava_bridge.mava_factory import mava_client as mava_client  # re-exported
 from mava_bridge.observability.health import health_routes
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.actions import build_actions

@@ -1,5 +1,7 @@
 """The Mava client as a process builds it: its limiter (shared by every replica when
-the database is PostgreSQL), metrics observers and the memory of ticket creation times."""
+the database is PostgreSQL), metrics observers and the memory of ticket creation times.
+Part of the composition root (beside mava_bridge.app): it reads settings, metrics and the
+store, which the `mava` part itself never imports."""
 
 from __future__ import annotations
 
