@@ -27,10 +27,10 @@ from mava_bridge.delivery import (
     take_over_claims,
     ticket_for_thread,
 )
-from mava_bridge.delivery.assignment_dms import FindMember
 from mava_bridge.delivery.desk_jobs import Desk, build_desk
 from mava_bridge.delivery.nudges import Nudges
 from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.ports import FindMember
 from mava_bridge.delivery.threads import ThreadSync
 from mava_bridge.domain.retry import Stopping
 from mava_bridge.mava.client import MavaClient
@@ -237,7 +237,7 @@ def build_deps(
         actions=actions,
         follows=follows,
         board=delivery.board,
-        desk=delivery.desk,
+        set_notify=delivery.desk.dms.set_notify,
         shared_files=SharedFiles(db) if settings.public_url else None,
     )
 

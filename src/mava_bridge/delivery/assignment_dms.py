@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
@@ -40,7 +40,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery import ledger
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import DeliveryFailed, DeskRenderer
+from mava_bridge.delivery.ports import (
+    DeliveryFailed,
+    DeskRenderer,
+    FindMember,
+    MayReceive,
+    SlackUnsure,
+)
 from mava_bridge.mava.errors import MavaError, describe
 from mava_bridge.mava.models import Agent, Ticket
 from mava_bridge.mava.ratelimit import background
@@ -48,11 +54,6 @@ from mava_bridge.services.outcome import Actor
 from mava_bridge.store import assignments as store
 
 log = logging.getLogger(__name__)
-
-# Slack member id for an email, None if nobody has it; raises if Slack failed to say.
-FindMember = Callable[[str], Awaitable[str | None]]
-# Whether a member may see tickets (the access rules of /mava); raises if Slack failed to say.
-MayReceive = Callable[[str], Awaitable[bool]]
 
 BASELINE_KEY: Final = "desk:assignments"
 HOLD: Final = timedelta(minutes=2)  # longer than a Mava write with its retries
@@ -356,7 +357,3 @@ class AssignmentDms:
 
 class LookupFailed(Exception):
     """Slack could not say who has an email (not: nobody has it)."""
-
-
-class SlackUnsure(Exception):
-    """Slack could not say whether a member may see tickets (raised by `may_receive`)."""

@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from mava_bridge.delivery.assignment_dms import AssignmentDms, Board, FindMember
+from mava_bridge.delivery.assignment_dms import AssignmentDms, Board
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import DeskRenderer
+from mava_bridge.delivery.ports import DeskRenderer, FindMember
 from mava_bridge.delivery.reminders import Reminders
 from mava_bridge.mava.errors import MavaError, describe
 

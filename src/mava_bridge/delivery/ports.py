@@ -9,7 +9,7 @@ Slack implementations are `mava_bridge.slack.blocks.digest.DigestRenderer` and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -23,6 +23,17 @@ LinkFor = Callable[[str], str]
 # What a followed ticket's card shows that the thread reports changes of: field name ->
 # the value as plain words (status, priority, category, assignee).
 Snapshot = dict[str, str]
+# The desk's questions about people (assignment DMs). The member id for an email, None
+# if nobody has it; raises if the chat failed to say.
+FindMember = Callable[[str], Awaitable[str | None]]
+# Whether a member may see tickets (the access rules of /mava); raises `SlackUnsure`.
+MayReceive = Callable[[str], Awaitable[bool]]
+# `/mava notify on|off` for a member: whether a ticket becoming theirs DMs them.
+SetNotify = Callable[[str, bool], Awaitable[None]]
+
+
+class SlackUnsure(Exception):
+    """Slack could not say whether a member may see tickets (raised by `MayReceive`)."""
 
 
 class DeliveryFailed(Exception):

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mava_bridge.delivery.desk_jobs import Desk
 from mava_bridge.delivery.job_tasks import finish_or_cancel
+from mava_bridge.delivery.ports import SetNotify
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.actions import Actions
 from mava_bridge.services.follows import FollowService
@@ -122,7 +122,7 @@ class Deps:
     board: OpenBoard  # every open ticket, shared (App Home reads it)
     inflight: InFlight = field(default_factory=InFlight)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    desk: Desk | None = None  # assignment DMs (`/mava notify`) and reminders
+    set_notify: SetNotify | None = None  # `/mava notify`: None without assignment DMs
     shared_files: SharedFiles | None = None  # thread files given to Mava (PUBLIC_URL)
 
     def link(self, ticket_id: str) -> str:

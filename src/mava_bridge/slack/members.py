@@ -15,7 +15,7 @@ from typing import Final
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.delivery.assignment_dms import MayReceive, SlackUnsure
+from mava_bridge.delivery.ports import MayReceive, SlackUnsure
 from mava_bridge.slack.access import AccessControl, Denied
 from mava_bridge.slack.errors import error_code
 

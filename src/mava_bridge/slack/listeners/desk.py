@@ -13,10 +13,10 @@ from mava_bridge.slack.listeners.common import say_error, say_outcome
 async def handle_notify(
     deps: Deps, command: cmd.Notify, person: SlackPerson, answer: Answer
 ) -> None:
-    if deps.desk is None:
+    if deps.set_notify is None:
         await say_error(answer, "Assignment DMs are not set up in this bridge.")
         return
-    await deps.desk.dms.set_notify(person.id, command.enabled)
+    await deps.set_notify(person.id, command.enabled)
     if command.enabled:
         sentence = (
             "You will get a DM when a ticket is assigned to you (in Slack or in Mava). "
