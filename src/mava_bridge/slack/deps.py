@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mava_bridge.delivery.job_tasks import finish_or_cancel
 from mava_bridge.delivery.ports import SetNotify
+from mava_bridge.domain.shutdown import finish_or_cancel
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.actions import Actions
 from mava_bridge.services.follows import FollowService
