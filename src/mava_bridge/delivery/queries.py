@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from mava_bridge.domain.filters import Filters
-from mava_bridge.domain.tickets import OPEN_STATUSES, Priority
+from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.models import UNASSIGNED, SortBy, SortOrder
 from mava_bridge.mava.query import TicketQuery
 
@@ -67,7 +67,3 @@ def digest_query(filters: Filters, now: datetime, years_back: int = 0) -> Ticket
     query = _server_side(filters, SortBy.CREATED_AT, include_messages=True)
     end = now + CLOCK_SKEW - years_back * DIGEST_LOOKBACK
     return query.with_window(end - DIGEST_LOOKBACK, end)
-
-
-def below_threshold(priority: Priority | None, threshold: Priority) -> bool:
-    return priority is None or priority < threshold

@@ -197,14 +197,6 @@ class SocketMode:
             asyncio.create_task(self._watch(), name="socket-mode-watch"),
         ]
 
-    async def wait_connected(self, timeout: float) -> bool:  # noqa: ASYNC109
-        deadline = time.monotonic() + timeout
-        while not await self.client.is_connected():
-            if time.monotonic() >= deadline:
-                return False
-            await asyncio.sleep(0.05)
-        return True
-
     async def check(self) -> None:
         """Health: raise SocketModeDown once no connection has been up for the bound."""
         if await self.client.is_connected():
