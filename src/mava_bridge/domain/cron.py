@@ -189,11 +189,6 @@ class Trigger(Protocol):
     ) -> datetime | None: ...
 
 
-def next_fire_times(trigger: Trigger, after: datetime, count: int) -> list[datetime]:
-    """The next `count` fire times strictly after `after` (for logs, previews and tests)."""
-    return list(_fire_times(trigger, after, count))
-
-
 def _fire_times(trigger: Trigger, after: datetime, count: int) -> Iterator[datetime]:
     previous: datetime | None = None
     now = after + timedelta(microseconds=1)

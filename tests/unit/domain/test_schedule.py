@@ -10,14 +10,26 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from mava_bridge.domain.cron import (
+    Trigger,
     cron_trigger,
     crontab_weekdays,
-    next_fire_times,
     normalize_cron,
 )
 from mava_bridge.domain.schedule import Schedule, schedule_from_cron
 
 BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def next_fire_times(trigger: Trigger, after: datetime, count: int) -> list[datetime]:
+    """The next `count` fire times strictly after `after`, as APScheduler asks them."""
+    fires: list[datetime] = []
+    previous: datetime | None = None
+    now = after + timedelta(microseconds=1)
+    while len(fires) < count and (fire := trigger.get_next_fire_time(previous, now)):
+        fires.append(fire)
+        previous, now = fire, fire + timedelta(microseconds=1)
+    return fires
+
 
 # --- crontab weekdays ------------------------------------------------------------------
 
