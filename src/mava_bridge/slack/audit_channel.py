@@ -7,7 +7,6 @@ so a failed post is logged and nothing more.
 from __future__ import annotations
 
 import logging
-import re
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -16,9 +15,6 @@ from mava_bridge.slack.errors import slack_error
 from mava_bridge.store.audit import AuditRecord
 
 log = logging.getLogger("mava_bridge.actions")
-
-# A Slack user id; anything else from a request is shown as text, never as a mention.
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
 class AuditChannel:
@@ -42,7 +38,7 @@ def audit_line(record: AuditRecord) -> str:
     where = f" in <#{channel_id}>" if channel_id and channel_id.startswith("C") else ""
     ticket = f" `{record.ticket_id}`" if record.ticket_id else ""
     user = record.slack_user_id
-    who = f"<@{user}>" if _USER_ID.fullmatch(user) else t.escape(user[:40])
+    who = t.mention(user[:40])  # a user id, else inert text
     return (
         f"{who} {t.escape(record.action)}{ticket}{where}: "
         f"{t.escape_and_truncate(t.one_line(record.summary), 300)} ({record.outcome})"

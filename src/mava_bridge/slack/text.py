@@ -159,12 +159,12 @@ def age(since: datetime, now: datetime) -> str:
     return duration(seconds)
 
 
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
 def mention(user_id: str) -> str:
     """A Slack user mention `<@U123>`; anything that is not a user id stays inert text."""
-    if _USER_ID.match(user_id):
+    if _USER_ID.fullmatch(user_id):
         return f"<@{user_id}>"
     return escape(user_id)
 
