@@ -9,7 +9,7 @@ import pytest
 
 from mava_bridge.mava.models import Ticket
 from mava_bridge.slack import blocks as b
-from mava_bridge.slack.callback_ids import ticket_id_of_block
+from mava_bridge.slack.callback_ids import actions_block_id, item_block_id, state_block_id
 from mava_sandbox.stack import Stack
 
 from .conftest import (
@@ -101,7 +101,9 @@ async def _post_digest(stack: Stack, ticket_ids: list[str]) -> JSON:
 
 
 def _others(blocks: list[JSON], ticket_id: str) -> list[JSON]:
-    return [blk for blk in blocks if ticket_id_of_block(blk.get("block_id", "")) != ticket_id]
+    """The blocks that are not the item of `ticket_id` (its section, buttons, state)."""
+    mine = {item_block_id(ticket_id), actions_block_id(ticket_id), state_block_id(ticket_id)}
+    return [blk for blk in blocks if blk.get("block_id") not in mine]
 
 
 async def click_in_channel(stack: Stack, action_id: str, ticket_id: str, message: JSON) -> JSON:

@@ -64,10 +64,8 @@ INPUT_TICKET = "ticket_input"
 BLOCK_TEXT = "text"
 INPUT_TEXT = "text_input"
 
+
 # Block ids of one digest/alert item, so a button can find and replace its item.
-_ITEM_PREFIXES = ("ticket:", "actions:", "state:")
-
-
 def item_block_id(ticket_id: str) -> str:
     """The block id of an item's section."""
     return f"ticket:{ticket_id}"
@@ -81,11 +79,3 @@ def actions_block_id(ticket_id: str) -> str:
 def state_block_id(ticket_id: str) -> str:
     """The block id of an item's state line ("Resolved by @ann")."""
     return f"state:{ticket_id}"
-
-
-def ticket_id_of_block(block_id: str) -> str | None:
-    """The ticket id an item block belongs to, or None for any other block."""
-    for prefix in _ITEM_PREFIXES:
-        if block_id.startswith(prefix):
-            return block_id[len(prefix) :] or None
-    return None
