@@ -184,23 +184,6 @@ async def claim_dm(
         return bool(_rows(result))
 
 
-async def finish_dm(
-    db: Database,
-    ticket_id: str,
-    generation: int,
-    state: str,
-    now: datetime,
-    *,
-    ts: str | None = None,
-    error: str | None = None,
-    slack_user_id: str | None = None,
-) -> None:
-    """How the claimed DM ended: posted, failed (Slack's error), retry, no_member..."""
-    await finish_dms(
-        db, [(ticket_id, generation)], state, now, ts=ts, error=error, slack_user_id=slack_user_id
-    )
-
-
 async def finish_dms(
     db: Database,
     keys: Sequence[tuple[str, int]],
@@ -211,8 +194,9 @@ async def finish_dms(
     error: str | None = None,
     slack_user_id: str | None = None,
 ) -> None:
-    """`finish_dm` for every (ticket, generation) one DM told, in one transaction: a
-    crash leaves all of them claimed (taken over and sent again) or none."""
+    """How the claimed DM ended (posted, failed with Slack's error, retry, no_member...)
+    for every (ticket, generation) one DM told, in one transaction: a crash leaves all
+    of them claimed (taken over and sent again) or none."""
     values: dict[str, Any] = {"state": state, "error": error, "message_ts": ts}
     if slack_user_id is not None:
         values["slack_user_id"] = slack_user_id

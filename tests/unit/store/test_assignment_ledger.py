@@ -57,7 +57,7 @@ async def test_one_claim_per_generation_and_retries_capped(db: Database, backend
     )
     assert sorted(claims) == [False, True]
     for attempt in range(a.MAX_ATTEMPTS):
-        await a.finish_dm(db, "T1", 1, a.RETRY, NOW)
+        await a.finish_dms(db, [("T1", 1)], a.RETRY, NOW)
         settled = await a.settled(db, [("T1", 1)])
         if attempt + 1 < a.MAX_ATTEMPTS:
             assert settled == set()
@@ -70,7 +70,7 @@ async def test_one_claim_per_generation_and_retries_capped(db: Database, backend
 async def test_final_states_are_never_claimed_again(db: Database) -> None:
     assert await a.claim_dm(db, "T1", 1, "agentA", NOW, owner=ME, state=a.SELF)
     await a.claim_dm(db, "T2", 1, "agentA", NOW, owner=ME)
-    await a.finish_dm(db, "T2", 1, a.FAILED, NOW, error="messages_tab_disabled")
+    await a.finish_dms(db, [("T2", 1)], a.FAILED, NOW, error="messages_tab_disabled")
     for ticket in ("T1", "T2"):
         assert not await a.claim_dm(db, ticket, 1, "agentA", NOW + timedelta(days=1), owner=ME)
     [row] = await a.dm_rows(db, "T2")
