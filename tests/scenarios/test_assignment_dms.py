@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from ledger_rows import dm_rows
 
 from mava_bridge.delivery.assignment_dms import DmReport
 from mava_bridge.delivery.desk_jobs import DMS_JOB
@@ -58,7 +59,7 @@ def dm_about(stack: Stack, user: str, ticket: str) -> list[JSON]:
 
 
 async def states(stack: Stack, ticket: str) -> list[str]:
-    return [row.state for row in await assignments.dm_rows(stack.runtime.db, ticket)]
+    return [row.state for row in await dm_rows(stack.runtime.db, ticket)]
 
 
 async def test_the_baseline_is_not_dmed_later_either(stack: Stack) -> None:
@@ -152,7 +153,7 @@ async def test_a_dm_slack_refuses_for_good_is_logged_and_never_retried(
     stack.mava.sandbox.dashboard(ticket, assignee="Omar Haddad")
     report = await poll(stack)
     assert report.failed == 1
-    [row] = await assignments.dm_rows(stack.runtime.db, ticket)
+    [row] = await dm_rows(stack.runtime.db, ticket)
     assert (row.state, row.error) == ("failed", "messages_tab_disabled")
     assert any("messages_tab_disabled" in str(r.__dict__.get("error")) for r in caplog.records)
     attempts = len(stack.slack.calls("chat.postMessage"))

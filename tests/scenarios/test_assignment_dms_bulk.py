@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from ledger_rows import dm_rows
 
 from mava_bridge.delivery.assignment_dms import CARDS_PER_DM, DmReport
 from mava_bridge.store import assignments
@@ -81,7 +82,7 @@ async def test_sixty_for_one_agent_and_one_for_another_make_two_dms(stack: Stack
     assert len(posts) == 2
     assert abs(posts[0].time - posts[1].time) < SLOW
     # Every assignment marked posted, all with the one DM's ts; nothing told twice.
-    rows = [row for ticket in many for row in await assignments.dm_rows(stack.runtime.db, ticket)]
+    rows = [row for ticket in many for row in await dm_rows(stack.runtime.db, ticket)]
     assert {(row.state, row.message_ts) for row in rows} == {("posted", omar["ts"])}
     stack.slack.clear_faults()
     await poll(stack)
@@ -117,7 +118,7 @@ async def test_a_dead_leaders_claims_are_told_once_in_one_dm(stack: Stack) -> No
     assert "3 tickets were assigned to you" in flat(shown(dms[1]))
     assert sorted(cards(dms[1])) == sorted(tickets[:3])
     for ticket in tickets:
-        assert [row.state for row in await assignments.dm_rows(db, ticket)] == ["posted"]
+        assert [row.state for row in await dm_rows(db, ticket)] == ["posted"]
 
 
 async def test_a_refused_grouped_dm_is_recorded_for_each_assignment(stack: Stack) -> None:
@@ -130,7 +131,7 @@ async def test_a_refused_grouped_dm_is_recorded_for_each_assignment(stack: Stack
     attempts = len(stack.slack.calls("chat.postMessage"))
     assert attempts == 1  # one DM tried for the three
     for ticket in tickets:
-        [row] = await assignments.dm_rows(stack.runtime.db, ticket)
+        [row] = await dm_rows(stack.runtime.db, ticket)
         assert (row.state, row.error) == ("failed", "messages_tab_disabled")
     await poll(stack)
     assert len(stack.slack.calls("chat.postMessage")) == attempts  # never retried

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from ledger_rows import dm_rows
 
 from mava_bridge.store import assignments
 from mava_sandbox.slack_requests import block_actions, slash_command
@@ -77,7 +78,7 @@ async def test_assign_over_the_socket_dms_once_even_when_redelivered(stack: Stac
     await poll(stack)
     [dm] = dm_about(stack, OMAR, ticket)
     assert "Assigned to you" in flat(shown(dm))
-    assert [row.state for row in await assignments.dm_rows(stack.runtime.db, ticket)] == ["posted"]
+    assert [row.state for row in await dm_rows(stack.runtime.db, ticket)] == ["posted"]
 
 
 async def test_assign_to_me_from_the_home_tab_sends_nothing(stack: Stack) -> None:
@@ -91,7 +92,7 @@ async def test_assign_to_me_from_the_home_tab_sends_nothing(stack: Stack) -> Non
     assert stored is not None and stored["assignedTo"] == stack.mava.sandbox.agent_id("Omar Haddad")
     await poll(stack)
     assert dm_about(stack, OMAR, ticket) == []
-    assert [row.state for row in await assignments.dm_rows(stack.runtime.db, ticket)] == ["self"]
+    assert [row.state for row in await dm_rows(stack.runtime.db, ticket)] == ["self"]
 
 
 async def test_notify_off_over_the_socket(stack: Stack) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
+from ledger_rows import digest_run_state
 from running import daily_cron_that_fired
 
 from mava_bridge.delivery import ledger
@@ -221,7 +222,7 @@ async def test_scheduled_digest_with_a_revoked_token_fails_visibly_and_is_caught
         # Start-up catches up the run that fired 2 minutes ago (within DIGEST_GRACE).
         assert fire > datetime.now(UTC) - DIGEST_GRACE
         await start_and_catch_up()
-        assert await ledger.digest_run_state(db, key) == ledger.FAILED
+        assert await digest_run_state(db, key) == ledger.FAILED
         assert posts(stack) == [(False, "token_revoked")]
         assert stack.slack.messages(CHANNEL) == []
         [logged] = warnings_from(caplog, "mava_bridge.delivery.digests", "digest not posted")
@@ -237,7 +238,7 @@ async def test_scheduled_digest_with_a_revoked_token_fails_visibly_and_is_caught
         await scheduler.shutdown()
         stack.slack.revoked.discard(TOKEN)
         await start_and_catch_up()  # the catch-up takes the failed run over and posts it
-        assert await ledger.digest_run_state(db, key) == ledger.POSTED
+        assert await digest_run_state(db, key) == ledger.POSTED
         [top] = stack.slack.messages(CHANNEL)
         assert "thread_ts" not in top
         assert f"*{count} tickets*" in str(top["blocks"])
@@ -297,7 +298,7 @@ async def test_token_revoked_mid_digest_counts_as_posted_and_names_the_missing_r
         assert "*19 tickets*" in str(top["blocks"])
         # Documented (mava_bridge.delivery.ledger): the run counts as posted, since reposting would
         # repeat the top; the missing reply is named in the subscription's outcome.
-        assert await ledger.digest_run_state(stack.runtime.db, key) == ledger.POSTED
+        assert await digest_run_state(stack.runtime.db, key) == ledger.POSTED
         assert await outcome(stack) == f"posted (19 tickets); {missing}"
         assert warnings_from(caplog, "mava_bridge.delivery.digests", "digest thread incomplete")
         # The asker was looked up before the revocation: the listing says what is missing.

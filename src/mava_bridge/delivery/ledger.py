@@ -296,11 +296,6 @@ async def finish_digest_run(
         await session.execute(update(DigestRun).where(DigestRun.run_key == run_key).values(values))
 
 
-async def digest_run_state(db: Database, run_key: str) -> str | None:
-    async with db.session() as session:
-        return await session.scalar(select(DigestRun.state).where(DigestRun.run_key == run_key))
-
-
 async def release_stale_digest_claims(db: Database, now: datetime) -> int:
     """Delete `claimed` runs older than STALE_CLAIM; returns how many."""
     return await _release_stale(db, DigestRun, now)

@@ -213,17 +213,6 @@ async def finish_dms(
             )
 
 
-async def dm_rows(db: Database, ticket_id: str) -> list[AssignmentDm]:
-    """Every DM row of a ticket, oldest generation first (for tests and inspection)."""
-    async with db.session() as session:
-        rows = await session.scalars(
-            select(AssignmentDm)
-            .where(AssignmentDm.ticket_id == ticket_id)
-            .order_by(AssignmentDm.generation)
-        )
-        return list(rows)
-
-
 async def settled(db: Database, keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
     """Of these (ticket, generation) keys, the ones nothing more is to be done for."""
     wanted = list(dict.fromkeys(keys))

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MAX_INSTANCES, JobEvent
+from ledger_rows import digest_run_state
 from scenarios.log_capture import captured_logs
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -187,7 +188,7 @@ async def test_start_catches_up_a_missed_digest_once(
     await asyncio.sleep(0.3)
     await restarted.shutdown()
     assert len(top_messages(stub, DIGESTS)) == 1
-    assert await ledger.digest_run_state(db, run) == ledger.POSTED
+    assert await digest_run_state(db, run) == ledger.POSTED
 
 
 async def test_jobs_planned_before_start_are_scheduled(make_scheduler: SchedulerFactory) -> None:

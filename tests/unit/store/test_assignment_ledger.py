@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from backends import Backend
+from ledger_rows import dm_rows
 
 from mava_bridge.store import assignments as a
 from mava_bridge.store import reminder_posts as r
@@ -73,7 +74,7 @@ async def test_final_states_are_never_claimed_again(db: Database) -> None:
     await a.finish_dms(db, [("T2", 1)], a.FAILED, NOW, error="messages_tab_disabled")
     for ticket in ("T1", "T2"):
         assert not await a.claim_dm(db, ticket, 1, "agentA", NOW + timedelta(days=1), owner=ME)
-    [row] = await a.dm_rows(db, "T2")
+    [row] = await dm_rows(db, "T2")
     assert (row.state, row.error) == ("failed", "messages_tab_disabled")
 
 
@@ -127,7 +128,7 @@ async def test_one_dm_for_many_generations_is_marked_in_one_go(db: Database) -> 
     for ticket, generation in keys[:2]:
         assert await a.claim_dm(db, ticket, generation, "agentA", NOW, owner=ME)
     await a.finish_dms(db, keys, a.POSTED, NOW, ts="9.9", slack_user_id="U1")
-    rows = [row for ticket, _ in keys for row in await a.dm_rows(db, ticket)]
+    rows = [row for ticket, _ in keys for row in await dm_rows(db, ticket)]
     assert {(r.state, r.message_ts, r.slack_user_id) for r in rows} == {("posted", "9.9", "U1")}
     assert [r.attempts for r in rows] == [1, 1, 0]
     assert await a.settled(db, keys) == set(keys)
