@@ -3,6 +3,7 @@
 Everything is built here and only here, from `Settings`, so `mava-bot run`, the
 preview, the demo, the tests and the benchmarks all run the same assembly. Nothing but
 entry points (serve, check, preview), the sandbox stack and tests imports this module.
+The delivery jobs are wired in `jobs`.
 """
 
 from __future__ import annotations
@@ -16,22 +17,9 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.delivery import (
-    AlertPoller,
-    BotScheduler,
-    DigestService,
-    Housekeeping,
-    Poster,
-    ShouldRun,
-    always_run,
-    take_over_claims,
-    ticket_for_thread,
-)
-from mava_bridge.delivery.desk_jobs import Desk, build_desk
-from mava_bridge.delivery.nudges import Nudges
-from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import FindMember
-from mava_bridge.delivery.threads import ThreadSync
+from mava_bridge.app.jobs import Delivery, build_delivery
+from mava_bridge.app.jobs import build_digests as build_digests  # re-exported
+from mava_bridge.delivery import ticket_for_thread
 from mava_bridge.domain.retry import Stopping
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava_factory import mava_client as mava_client  # re-exported
@@ -40,17 +28,12 @@ from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.actions import build_actions
 from mava_bridge.services.audit import AuditMirror, no_mirror
 from mava_bridge.services.follows import FollowService
-from mava_bridge.services.open_board import OpenBoard
-from mava_bridge.services.subscriptions import Clock, SubscriptionService
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.settings import Settings
 from mava_bridge.slack import http_route
 from mava_bridge.slack.access import AccessControl
 from mava_bridge.slack.app import create_app
 from mava_bridge.slack.audit_channel import AuditChannel
-from mava_bridge.slack.blocks.desk import DeskBlocks
-from mava_bridge.slack.blocks.digest import DigestRenderer
-from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.files_door import FilesDoor
@@ -62,9 +45,8 @@ from mava_bridge.slack.web import SlackClients, slack_clients
 from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
-from mava_bridge.store.leader import Leadership, replica_name
+from mava_bridge.store.leader import Leadership
 from mava_bridge.store.seen_tickets import SeenTickets
-from mava_bridge.store.seen_webhooks import SeenWebhooks
 from mava_bridge.store.shared_files import SharedFiles
 from mava_bridge.store.tables import utcnow
 from mava_bridge.webhooks.door import PATH, WebhookDoor
@@ -72,117 +54,6 @@ from mava_bridge.webhooks.door import PATH, WebhookDoor
 log = logging.getLogger("mava_bridge.app")
 
 WARM_UP_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """The digest and alert jobs, sharing one poster and one subscription service."""
-
-    subscriptions: SubscriptionService
-    digests: DigestService
-    poller: AlertPoller
-    scheduler: BotScheduler
-    poster: Poster
-    board: OpenBoard  # every open ticket, read once per DESK_REFRESH_SECONDS for all
-    desk: Desk  # assignment DMs and reminders (leader jobs)
-    nudges: Nudges | None = None  # Mava's webhooks run the jobs now (key set)
-
-
-def build_digests(
-    settings: Settings,
-    mava: MavaClient,
-    db: Database,
-    poster: Poster,
-    *,
-    metrics: Metrics,
-    subscriptions: SubscriptionService,
-    clock: Clock = utcnow,
-    owner: str | None = None,
-) -> DigestService:
-    return DigestService(
-        DeliveryParts(
-            mava=mava,
-            db=db,
-            poster=poster,
-            renderer=DigestRenderer(),
-            settings=settings,
-            subscriptions=subscriptions,
-            metrics=metrics,
-            link=settings.ticket_url,
-            clock=clock,
-            owner=owner,
-        )
-    )
-
-
-def build_delivery(
-    settings: Settings,
-    mava: MavaClient,
-    db: Database,
-    poster: Poster,
-    *,
-    metrics: Metrics,
-    should_run: ShouldRun = always_run,
-    clock: Clock = utcnow,
-    poll_interval: float | None = None,
-    owner: str | None = None,
-    members: FindMember | None = None,
-) -> Delivery:
-    """Every digest/alert component, sharing one poster (so posts to a channel are
-    paced across digests and alerts) and one subscription service. `owner` names this
-    process on the claims it makes (default: a fresh `replica_name`). Call
-    `delivery.scheduler.start()` inside the running event loop."""
-    me = owner or replica_name()
-    subscriptions = SubscriptionService(db, settings, clock=clock)
-    digests = build_digests(
-        settings,
-        mava,
-        db,
-        poster,
-        metrics=metrics,
-        subscriptions=subscriptions,
-        clock=clock,
-        owner=me,
-    )
-    poller = AlertPoller(digests.parts)  # the same parts: one poster paces both
-    # Only its purge is used here: expired keys, whatever the window.
-    idempotency = IdempotencyStore(db, settings.idempotency_window_seconds, clock=clock)
-    # Followed tickets' threads need a poster that can also update a card (Slack's).
-    threads = None
-    if isinstance(poster, SlackPoster):  # threads need a poster that can update a card
-        threads = ThreadSync(digests.parts, poster, ThreadBlocks())
-
-    board = OpenBoard.from_settings(settings, mava, now=clock)
-    desk = build_desk(
-        digests.parts, board, members, DeskBlocks()
-    )  # `members`: who gets assignment DMs
-
-    async def take_over() -> tuple[int, int]:
-        await (threads.take_over() if threads else asyncio.sleep(0))
-        await desk.take_over()
-        return await take_over_claims(db, me)
-
-    scheduler = BotScheduler(
-        settings,
-        subscriptions,
-        digests,
-        poller,
-        should_run,
-        clock=clock,
-        poll_interval=poll_interval,
-        take_over=take_over,
-        housekeeping=Housekeeping(db, idempotency, clock=clock, seen=SeenTickets(db, clock=clock)),
-        metrics=metrics,
-        threads=threads,
-        jobs=desk.jobs,
-    )
-    nudges = None
-    if settings.mava_webhook_signing_key is not None:
-        seen = SeenWebhooks(db, clock=clock)
-        nudges = Nudges(seen, should_run, threads, desk, board, scheduler.run_poll)
-        nudges.budget = (settings.mava_rate_limit, settings.mava_rate_window_seconds)
-        scheduler.rests = nudges.rests
-    return Delivery(subscriptions, digests, poller, scheduler, poster, board, desk, nudges)
 
 
 def build_deps(

@@ -1,0 +1,154 @@
+"""The delivery jobs wired together: digests, the alert poller, thread sync, the desk
+(assignment DMs, reminders), housekeeping and, with a webhook key, the nudges, all on one
+poster and one subscription service, under one scheduler.
+
+Part of the composition root (mava_bridge.app): it may import the Slack side, since it
+hands delivery the Slack poster and renderers delivery itself never imports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from mava_bridge.delivery import (
+    AlertPoller,
+    BotScheduler,
+    DigestService,
+    Housekeeping,
+    Poster,
+    ShouldRun,
+    always_run,
+    take_over_claims,
+)
+from mava_bridge.delivery.ports import FindMember
+from mava_bridge.delivery.desk_jobs import Desk, build_desk
+from mava_bridge.delivery.nudges import Nudges
+from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.threads import ThreadSync
+from mava_bridge.mava.client import MavaClient
+from mava_bridge.observability.metrics import Metrics
+from mava_bridge.services.open_board import OpenBoard
+from mava_bridge.services.subscriptions import Clock, SubscriptionService
+from mava_bridge.settings import Settings
+from mava_bridge.slack.blocks.desk import DeskBlocks
+from mava_bridge.slack.blocks.digest import DigestRenderer
+from mava_bridge.slack.blocks.threads import ThreadBlocks
+from mava_bridge.slack.poster import SlackPoster
+from mava_bridge.store.db import Database
+from mava_bridge.store.idempotency import IdempotencyStore
+from mava_bridge.store.leader import replica_name
+from mava_bridge.store.seen_tickets import SeenTickets
+from mava_bridge.store.seen_webhooks import SeenWebhooks
+from mava_bridge.store.tables import utcnow
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The digest and alert jobs, sharing one poster and one subscription service."""
+
+    subscriptions: SubscriptionService
+    digests: DigestService
+    poller: AlertPoller
+    scheduler: BotScheduler
+    poster: Poster
+    board: OpenBoard  # every open ticket, read once per DESK_REFRESH_SECONDS for all
+    desk: Desk  # assignment DMs and reminders (leader jobs)
+    nudges: Nudges | None = None  # Mava's webhooks run the jobs now (key set)
+
+
+def build_digests(
+    settings: Settings,
+    mava: MavaClient,
+    db: Database,
+    poster: Poster,
+    *,
+    metrics: Metrics,
+    subscriptions: SubscriptionService,
+    clock: Clock = utcnow,
+    owner: str | None = None,
+) -> DigestService:
+    return DigestService(
+        DeliveryParts(
+            mava=mava,
+            db=db,
+            poster=poster,
+            renderer=DigestRenderer(),
+            settings=settings,
+            subscriptions=subscriptions,
+            metrics=metrics,
+            link=settings.ticket_url,
+            clock=clock,
+            owner=owner,
+        )
+    )
+
+
+def build_delivery(
+    settings: Settings,
+    mava: MavaClient,
+    db: Database,
+    poster: Poster,
+    *,
+    metrics: Metrics,
+    should_run: ShouldRun = always_run,
+    clock: Clock = utcnow,
+    poll_interval: float | None = None,
+    owner: str | None = None,
+    members: FindMember | None = None,
+) -> Delivery:
+    """Every digest/alert component, sharing one poster (so posts to a channel are
+    paced across digests and alerts) and one subscription service. `owner` names this
+    process on the claims it makes (default: a fresh `replica_name`). Call
+    `delivery.scheduler.start()` inside the running event loop."""
+    me = owner or replica_name()
+    subscriptions = SubscriptionService(db, settings, clock=clock)
+    digests = build_digests(
+        settings,
+        mava,
+        db,
+        poster,
+        metrics=metrics,
+        subscriptions=subscriptions,
+        clock=clock,
+        owner=me,
+    )
+    poller = AlertPoller(digests.parts)  # the same parts: one poster paces both
+    # Only its purge is used here: expired keys, whatever the window.
+    idempotency = IdempotencyStore(db, settings.idempotency_window_seconds, clock=clock)
+    # Followed tickets' threads need a poster that can also update a card (Slack's).
+    threads = None
+    if isinstance(poster, SlackPoster):  # threads need a poster that can update a card
+        threads = ThreadSync(digests.parts, poster, ThreadBlocks())
+
+    board = OpenBoard.from_settings(settings, mava, now=clock)
+    desk = build_desk(
+        digests.parts, board, members, DeskBlocks()
+    )  # `members`: who gets assignment DMs
+
+    async def take_over() -> tuple[int, int]:
+        await (threads.take_over() if threads else asyncio.sleep(0))
+        await desk.take_over()
+        return await take_over_claims(db, me)
+
+    scheduler = BotScheduler(
+        settings,
+        subscriptions,
+        digests,
+        poller,
+        should_run,
+        clock=clock,
+        poll_interval=poll_interval,
+        take_over=take_over,
+        housekeeping=Housekeeping(db, idempotency, clock=clock, seen=SeenTickets(db, clock=clock)),
+        metrics=metrics,
+        threads=threads,
+        jobs=desk.jobs,
+    )
+    nudges = None
+    if settings.mava_webhook_signing_key is not None:
+        seen = SeenWebhooks(db, clock=clock)
+        nudges = Nudges(seen, should_run, threads, desk, board, scheduler.run_poll)
+        nudges.budget = (settings.mava_rate_limit, settings.mava_rate_window_seconds)
+        scheduler.rests = nudges.rests
+    return Delivery(subscriptions, digests, poller, scheduler, poster, board, desk, nudges)
