@@ -32,10 +32,12 @@ from mava_bridge.domain.tickets import Priority
 from mava_bridge.domain.webhook_key import load_signing_key
 from mava_bridge.settings_problems import (
     FIXES,
-    NOT_A_TOKEN,
+    ID_SHAPES,
     SECRETS,
-    TOKEN_KINDS,
     WANTED_PREFIX,
+    check_channel,
+    check_slack_ids,
+    check_token,
     describe_errors,
     dotenv_problems,
 )
@@ -48,12 +50,6 @@ FOR_RUN: Final = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "MAVA_API_TOKEN")
 FOR_MAVA: Final = ("MAVA_API_TOKEN",)
 
 CHANNELS: Final = ("audit_channel", "digest_channel", "alert_channel")
-CHANNEL_ID: Final = re.compile(r"[CG][A-Z0-9]{2,}")
-# Slack ids are capitals and digits: members U... (W... on Enterprise Grid), groups S...
-ID_SHAPES: Final = {
-    "allowed_slack_user_ids": (re.compile(r"[UW][A-Z0-9]+"), "a Slack member id"),
-    "allowed_slack_usergroup_ids": (re.compile(r"S[A-Z0-9]+"), "a Slack user group id"),
-}
 
 
 class Settings(BaseSettings):
@@ -143,32 +139,7 @@ class Settings(BaseSettings):
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value
         if not isinstance(raw, str):
             return value
-        raw = raw.strip()
-        if not raw:
-            return None
-        _check_pasted(raw)
-        field = str(info.field_name)
-        wanted = WANTED_PREFIX.get(field)
-        kind = next((k for prefix, k in TOKEN_KINDS.items() if raw.startswith(prefix)), None)
-        if wanted is None:  # the signing secret and the Mava key have no prefix of their own
-            if kind is not None:
-                raise PydanticCustomError(
-                    "slack_token", f"is {kind} from Slack ({raw[:4]}...), not {NOT_A_TOKEN[field]}"
-                )
-            return raw
-        if raw.startswith(wanted):
-            if not re.fullmatch(r"[A-Za-z0-9-]+", raw):
-                raise PydanticCustomError(
-                    "token_chars", "has characters a Slack token never has (letters, digits, -)"
-                )
-            return raw
-        if kind is None:
-            raise PydanticCustomError("token_prefix", f"does not start with {wanted}")
-        # Named by type so that describe_errors can tell a swapped pair.
-        raise PydanticCustomError(
-            f"{raw[:4]}_in_{field}",
-            f"is {kind} ({raw[:5]}...), not {TOKEN_KINDS[wanted]} ({wanted}...)",
-        )
+        return check_token(raw, str(info.field_name))
 
     @field_validator("mava_webhook_signing_key")
     @classmethod
@@ -183,17 +154,7 @@ class Settings(BaseSettings):
     @field_validator(*CHANNELS, mode="before")
     @classmethod
     def _channel_id(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        value = value.strip()
-        if not value:
-            return None
-        _check_pasted(value)
-        if value.startswith("#"):
-            raise PydanticCustomError("channel_name", "is a channel name, not a channel id")
-        if not CHANNEL_ID.fullmatch(value):
-            raise PydanticCustomError("channel_id", "is not a channel id")
-        return value
+        return check_channel(value) if isinstance(value, str) else value
 
     @field_validator("allowed_slack_user_ids", "allowed_slack_usergroup_ids", mode="before")
     @classmethod
@@ -205,14 +166,7 @@ class Settings(BaseSettings):
     @field_validator(*ID_SHAPES)
     @classmethod
     def _slack_ids(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        shape, kind = ID_SHAPES[str(info.field_name)]
-        wrong = [part for part in value if not shape.fullmatch(part)]
-        if len(wrong) == 1:
-            raise PydanticCustomError("slack_id", f"{wrong[0]!r} is not {kind}")
-        if wrong:
-            listed = ", ".join(repr(part) for part in wrong)
-            raise PydanticCustomError("slack_id", f"{listed} are not {kind[2:]}s")
-        return value
+        return check_slack_ids(value, str(info.field_name))
 
     @field_validator("alert_min_priority", mode="before")
     @classmethod
@@ -331,19 +285,6 @@ def database_password(url: str) -> str | None:
         return make_url(url).password
     except (ArgumentError, ValueError):
         return None
-
-
-def _check_pasted(value: str) -> None:
-    """Catch the two ways a value gets mangled on its way into .env or docker --env-file."""
-    if len(value) > 1 and value[0] in "\"'" and value[-1] == value[0]:
-        raise PydanticCustomError(
-            "quoted", "is wrapped in quotes; remove them (docker --env-file keeps them)"
-        )
-    if any(char.isspace() for char in value):
-        raise PydanticCustomError(
-            "has_space",
-            "contains a space; in .env put each setting on its own line, as NAME=value",
-        )
 
 
 def _field_order(line: str) -> int:

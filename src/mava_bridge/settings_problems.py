@@ -1,8 +1,9 @@
 """Configuration problems in our own words: how to fix each setting, pydantic's errors
-said our way, and which values are secrets (never echoed back).
+said our way, which values are secrets (never echoed back), and the checks of values
+whose shape we know better than a type does (Slack tokens, channel and member ids).
 
-Kept beside `mava_bridge.settings`, which reads the settings and reports through
-`describe_errors`.
+Kept beside `mava_bridge.settings`, which declares the settings, runs these checks in
+its validators and reports through `describe_errors`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
 
 # Never echoed back in a problem line.
 SECRETS: Final = frozenset(
@@ -32,6 +34,13 @@ TOKEN_KINDS: Final = {
 }
 WANTED_PREFIX: Final = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
 NOT_A_TOKEN: Final = {"slack_signing_secret": "the signing secret", "mava_api_token": "a Mava key"}
+
+CHANNEL_ID: Final = re.compile(r"[CG][A-Z0-9]{2,}")
+# Slack ids are capitals and digits: members U... (W... on Enterprise Grid), groups S...
+ID_SHAPES: Final = {
+    "allowed_slack_user_ids": (re.compile(r"[UW][A-Z0-9]+"), "a Slack member id"),
+    "allowed_slack_usergroup_ids": (re.compile(r"S[A-Z0-9]+"), "a Slack user group id"),
+}
 
 FIND_CHANNEL_ID = (
     "use the channel id (C... or G...): in Slack click the channel's name to open its "
@@ -107,6 +116,74 @@ OWN_WORDS: Final = {
     "url_syntax_violation": "is not a URL",
     "string_type": "is not text",
 }
+
+
+def check_pasted(value: str) -> None:
+    """Catch the two ways a value gets mangled on its way into .env or docker --env-file."""
+    if len(value) > 1 and value[0] in "\"'" and value[-1] == value[0]:
+        raise PydanticCustomError(
+            "quoted", "is wrapped in quotes; remove them (docker --env-file keeps them)"
+        )
+    if any(char.isspace() for char in value):
+        raise PydanticCustomError(
+            "has_space",
+            "contains a space; in .env put each setting on its own line, as NAME=value",
+        )
+
+
+def check_token(raw: str, field: str) -> str | None:
+    """A Slack token, the signing secret or the Mava key as given for `field`: stripped
+    (None when empty), or a problem naming what was pasted instead."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    check_pasted(raw)
+    wanted = WANTED_PREFIX.get(field)
+    kind = next((k for prefix, k in TOKEN_KINDS.items() if raw.startswith(prefix)), None)
+    if wanted is None:  # the signing secret and the Mava key have no prefix of their own
+        if kind is not None:
+            raise PydanticCustomError(
+                "slack_token", f"is {kind} from Slack ({raw[:4]}...), not {NOT_A_TOKEN[field]}"
+            )
+        return raw
+    if raw.startswith(wanted):
+        if not re.fullmatch(r"[A-Za-z0-9-]+", raw):
+            raise PydanticCustomError(
+                "token_chars", "has characters a Slack token never has (letters, digits, -)"
+            )
+        return raw
+    if kind is None:
+        raise PydanticCustomError("token_prefix", f"does not start with {wanted}")
+    # Named by type so that describe_errors can tell a swapped pair.
+    raise PydanticCustomError(
+        f"{raw[:4]}_in_{field}",
+        f"is {kind} ({raw[:5]}...), not {TOKEN_KINDS[wanted]} ({wanted}...)",
+    )
+
+
+def check_channel(value: str) -> str | None:
+    """A channel id (C... or G...), stripped (None when empty); not a #name."""
+    value = value.strip()
+    if not value:
+        return None
+    check_pasted(value)
+    if value.startswith("#"):
+        raise PydanticCustomError("channel_name", "is a channel name, not a channel id")
+    if not CHANNEL_ID.fullmatch(value):
+        raise PydanticCustomError("channel_id", "is not a channel id")
+    return value
+
+
+def check_slack_ids(value: tuple[str, ...], field: str) -> tuple[str, ...]:
+    """Member or user group ids (ID_SHAPES[field]); a problem names every wrong one."""
+    shape, kind = ID_SHAPES[field]
+    wrong = [part for part in value if not shape.fullmatch(part)]
+    if len(wrong) == 1:
+        raise PydanticCustomError("slack_id", f"{wrong[0]!r} is not {kind}")
+    if wrong:
+        listed = ", ".join(repr(part) for part in wrong)
+        raise PydanticCustomError("slack_id", f"{listed} are not {kind[2:]}s")
+    return value
 
 
 def _shown(value: Any) -> str:
