@@ -17,9 +17,10 @@ What each channel gets is a service (mava_bridge.services.subscriptions).
 from mava_bridge.delivery.alerts import AlertPoller, PollReport
 from mava_bridge.delivery.digests import DeliveryResult, DigestPreview, DigestService
 from mava_bridge.delivery.housekeeping import Housekeeping
+from mava_bridge.delivery.leading import ShouldRun, always_run
 from mava_bridge.delivery.ledger import take_over_claims, ticket_for_thread
 from mava_bridge.delivery.ports import DeliveryFailed, Poster, Renderer
-from mava_bridge.delivery.scheduler import BotScheduler, ShouldRun, always_run
+from mava_bridge.delivery.scheduler import BotScheduler
 
 __all__ = [
     "AlertPoller",

@@ -4,8 +4,9 @@ the hourly housekeeping (mava_bridge.delivery.housekeeping) and the desk's `jobs
 
 Jobs are rebuilt from the database at start-up, whenever a subscription changes here
 (`SubscriptionService.on_change`) and at every poll (a change made on another replica).
-Every job first awaits `should_run()`, the hook a leader election plugs into, and runs
-its Mava calls in the rate limiter's background lane so people in Slack go first.
+Every job first asks `Leading` (mava_bridge.delivery.leading: the hook a leader
+election plugs into, and taking over what a previous leader left claimed), and runs its
+Mava calls in the rate limiter's background lane so people in Slack go first.
 `coalesce` and `max_instances=1` mean a late or slow job runs once, not in a pile-up.
 A slow run is said once (mava_bridge.delivery.late_jobs), not on every tick.
 
@@ -36,6 +37,7 @@ from mava_bridge.delivery.digests import DeliveryResult, DigestService
 from mava_bridge.delivery.housekeeping import DIGEST_RUN_RETENTION, Housekeeping, HousekeepingReport
 from mava_bridge.delivery.job_tasks import JobTasks
 from mava_bridge.delivery.late_jobs import LateJobs
+from mava_bridge.delivery.leading import Leading, ShouldRun, TakeOver, always_run
 from mava_bridge.delivery.thread_keys import sync_wait
 from mava_bridge.delivery.threads import SyncReport, ThreadSync
 from mava_bridge.domain.cron import cron_trigger, last_fire_time
@@ -48,10 +50,7 @@ from mava_bridge.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
-ShouldRun = Callable[[], Awaitable[bool]]
 Job = Callable[..., Awaitable[Any]]
-# Takes over the claims of other processes: (alert claims, digest runs) taken.
-TakeOver = Callable[[], Awaitable[tuple[int, int]]]
 
 DIGEST_GRACE: Final = timedelta(hours=1)
 DIGEST_RETRY_DELAY: Final = timedelta(minutes=5)
@@ -61,11 +60,6 @@ HOUSEKEEPING_JOB: Final = "housekeeping"
 HOUSEKEEPING_INTERVAL: Final = timedelta(hours=1)
 assert DIGEST_RUN_RETENTION > DIGEST_GRACE  # a run is never deleted while it may be posted
 _DIGEST_PREFIX: Final = "digest:"
-
-
-async def always_run() -> bool:
-    """The default `should_run`: a single process is always the leader."""
-    return True
 
 
 def run_key(sub: ActiveSubscription, fire_time: datetime) -> str:
@@ -98,13 +92,10 @@ class BotScheduler:
         self._thread_wait = settings.thread_sync_seconds
         self._housekeeping = housekeeping
         self._metrics = metrics
-        self._take_over = take_over
-        self._took_over = False
-        self._take_over_lock = asyncio.Lock()
+        self._leading = Leading(should_run, take_over, then=self._catch_up)
         self._subs = subscriptions
         self._digests = digests
         self._poller = poller
-        self._should_run = should_run
         self._clock = clock
         self._interval = float(poll_interval or settings.poll_interval_seconds)
         self._scheduler: AsyncIOScheduler | None = None
@@ -323,35 +314,6 @@ class BotScheduler:
             except Exception:
                 log.exception("digest job failed", extra={"sub": key})
                 return None
-
-    async def _leading(self) -> bool:
-        """`should_run`; on becoming the leader (at start-up, or when another replica
-        died), first take over what the previous leader left claimed, so its alerts and
-        digests go out now rather than after STALE_CLAIM (see mava_bridge.delivery.ledger)."""
-        if not await self._should_run():
-            self._took_over = False
-            return False
-        if not self._took_over:
-            async with self._take_over_lock:  # jobs starting together wait for it
-                if not self._took_over:
-                    await self._take_over_claims()
-                    self._took_over = True
-        return True
-
-    async def _take_over_claims(self) -> None:
-        if self._take_over is None:
-            return
-        try:
-            alerts, runs = await self._take_over()
-        except Exception:
-            log.exception("could not take over earlier claims; they wait for STALE_CLAIM")
-            return
-        if alerts or runs:
-            log.warning(
-                "took over claims a previous process left",
-                extra={"alert_claims": alerts, "digest_runs": runs},
-            )
-            await self._catch_up()
 
     async def _run_digest(self, key: str, fire_time: datetime | None) -> DeliveryResult | None:
         sub = await self._subs.get(key)
