@@ -36,6 +36,7 @@ from mava_bridge.settings_problems import (
     SECRETS,
     WANTED_PREFIX,
     check_channel,
+    check_public_base,
     check_slack_ids,
     check_token,
     describe_errors,
@@ -150,6 +151,11 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise PydanticCustomError("webhook_key", str(exc)) from None
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_base(cls, value: AnyHttpUrl | None) -> AnyHttpUrl | None:
+        return check_public_base(value) if value is not None else None
 
     @field_validator(*CHANNELS, mode="before")
     @classmethod

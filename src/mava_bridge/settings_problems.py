@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any, Final
 
-from pydantic import ValidationError
+from pydantic import AnyHttpUrl, ValidationError
 from pydantic_core import PydanticCustomError
 
 # Never echoed back in a problem line.
@@ -61,6 +61,10 @@ FIXES: dict[str, str] = {
     "MAVA_WEBHOOK_SIGNING_KEY": "copy the signing key (mava_wh_...) from the Mava dashboard "
     "(Admin > API & Webhooks), or leave it unset to rely on polling alone",
     "MAVA_WEBHOOK_CIPHER": "leave it unset for aes-256-cbc",
+    "PUBLIC_URL": "give the bot's address as Mava reaches it from outside, with nothing after "
+    "the host or path, e.g. https://bridge.example.com (http:// is accepted, but Mava fetches "
+    "files from the internet: use an https:// address that forwards /files/ to the bot), or "
+    "leave it unset to name thread files in notes without attaching them",
     "MAVA_API_URL": "leave unset for https://gateway.mava.app",
     "MAVA_DASHBOARD_URL": "leave unset for https://dashboard.mava.app",
     "MAVA_TICKET_URL_TEMPLATE": "use a URL containing {ticket_id} (and optionally {dashboard})",
@@ -184,6 +188,16 @@ def check_slack_ids(value: tuple[str, ...], field: str) -> tuple[str, ...]:
         listed = ", ".join(repr(part) for part in wrong)
         raise PydanticCustomError("slack_id", f"{listed} are not {kind[2:]}s")
     return value
+
+
+def check_public_base(url: AnyHttpUrl) -> AnyHttpUrl:
+    """PUBLIC_URL is a base that `/files/<token>` is appended to: a query or a fragment
+    would end up in front of it, and a user:password would be handed to Mava."""
+    if url.query or url.fragment:
+        raise PydanticCustomError("public_url_tail", "has a query or fragment (? or #)")
+    if url.username or url.password:
+        raise PydanticCustomError("public_url_login", "has a user name or password in it")
+    return url
 
 
 def _shown(value: Any) -> str:

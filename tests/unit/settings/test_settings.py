@@ -223,9 +223,17 @@ INVALID = [
     ("POLL_INTERVAL_SECONDS", "0.5"),
     ("DIGEST_SKIP_EMPTY", "perhaps"),
     ("ALERT_UNASSIGNED", "perhaps"),
+    ("PUBLIC_URL", "bridge.example.com"),
+    ("PUBLIC_URL", "ftp://bridge.example.com"),
+    ("PUBLIC_URL", "https://bridge.example.com/?via=proxy"),
+    ("PUBLIC_URL", "https://bridge.example.com/#files"),
+    ("PUBLIC_URL", "https://bot:hunter2-pw@bridge.example.com"),
 ]
 # A password in a URL is masked when the value is echoed back.
-ECHOED = {"mysql://bot:hunter2-pw@db/mava": "mysql://bot:***@db/mava"}
+ECHOED = {
+    "mysql://bot:hunter2-pw@db/mava": "mysql://bot:***@db/mava",
+    "https://bot:hunter2-pw@bridge.example.com": "https://bot:***@bridge.example.com",
+}
 
 
 @pytest.mark.parametrize(("name", "value"), INVALID)
@@ -243,6 +251,41 @@ def test_each_invalid_value_gives_one_line_with_a_fix(
     assert "hunter2-pw" not in line
     # ... and what is wrong in our words, not pydantic's.
     assert "Input should" not in line and "Value error" not in line
+
+
+@pytest.mark.parametrize(
+    ("value", "wrong"),
+    [
+        ("bridge.example.com", "is not a URL"),
+        ("ftp://bridge.example.com", "is not an http:// or https:// URL"),
+        ("https://bridge.example.com/?via=proxy", "has a query or fragment (? or #)"),
+        ("https://bot:hunter2-pw@bridge.example.com", "has a user name or password in it"),
+    ],
+)
+def test_a_bad_public_url_says_what_a_good_one_looks_like(
+    monkeypatch: pytest.MonkeyPatch, value: str, wrong: str
+) -> None:
+    (line,) = problems(monkeypatch, PUBLIC_URL=value)
+    assert f" {wrong}; " in line
+    # What a good one looks like, and that https is what Mava can reach from outside.
+    assert "e.g. https://bridge.example.com" in line
+    assert "http:// is accepted" in line and "use an https:// address" in line
+    assert "/files/" in line and "hunter2-pw" not in line
+
+
+@pytest.mark.parametrize(
+    ("value", "file_url"),
+    [
+        ("https://bridge.example.com", "https://bridge.example.com/files/T1"),
+        ("http://bridge.example.com/bot/", "http://bridge.example.com/bot/files/T1"),
+    ],
+)
+def test_a_public_url_over_http_or_https_with_a_path_is_accepted(
+    monkeypatch: pytest.MonkeyPatch, value: str, file_url: str
+) -> None:
+    settings, lines = read_settings(PUBLIC_URL=value)
+    assert lines == [] and settings is not None
+    assert settings.file_url("T1") == file_url
 
 
 CHOICES = {
