@@ -278,6 +278,18 @@ def test_usage_table_covers_every_subcommand() -> None:
         assert line.startswith("`/mava ") and "Example: `/mava" in line
 
 
+def test_listing_and_stopping_help_names_every_kind_a_channel_subscribes_to() -> None:
+    """`/mava subscriptions` lists and `/mava unsubscribe` stops reminders too: the help
+    of both names each kind `/mava subscribe` offers (digest, alerts, reminders)."""
+    kinds = [e.name.split()[1] for e in HELP_ENTRIES if e.name.startswith("subscribe ")]
+    assert kinds == ["digest", "alerts", "reminders"]
+    for name in ("subscriptions", "unsubscribe"):
+        (entry,) = [e for e in HELP_ENTRIES if e.name == name]
+        for kind in kinds:
+            assert kind.rstrip("s") in entry.summary, (name, kind)
+        assert entry.summary in USAGE[name]  # the line /mava help and usage hints show
+
+
 # --- Nothing raises ---------------------------------------------------------------
 
 slackish = st.text(

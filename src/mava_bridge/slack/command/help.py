@@ -122,13 +122,13 @@ HELP_ENTRIES: tuple[UsageEntry, ...] = (
     UsageEntry(
         "subscriptions",
         "/mava subscriptions",
-        "List this channel's digests and alerts.",
+        "List this channel's digests, alerts and reminders.",
         "/mava subscriptions",
     ),
     UsageEntry(
         "unsubscribe",
         "/mava unsubscribe ID",
-        "Stop a digest or alert (ids come from `/mava subscriptions`).",
+        "Stop a digest, alerts or reminders (ids come from `/mava subscriptions`).",
         "/mava unsubscribe 3",
     ),
     UsageEntry(
