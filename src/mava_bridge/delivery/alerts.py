@@ -276,8 +276,7 @@ class AlertPoller:
                 extra={
                     "channel": channel,
                     "ticket": ticket.id,
-                    "error": failure.error,
-                    "retryable": failure.retryable,
+                    **failure.log_fields(),
                 },
             )
             return failure

@@ -277,8 +277,7 @@ class AssignmentDms:
                     "ticket": first,
                     "tickets": len(claimed),
                     "user": user_id,
-                    "error": failure.error,
-                    "retryable": failure.retryable,
+                    **failure.log_fields(),
                 },
             )
         except (MavaError, LookupFailed, SlackUnsure) as exc:

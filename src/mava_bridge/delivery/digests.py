@@ -219,7 +219,7 @@ class DigestService:
                 channel_id, self.parts.renderer.digest_text(len(tickets), description), messages[0]
             )
         except DeliveryFailed as failure:
-            log.warning("digest not posted", extra={"channel": channel_id, "error": failure.error})
+            log.warning("digest not posted", extra={"channel": channel_id, **failure.log_fields()})
             return DeliveryResult(
                 channel_id,
                 "failed",
@@ -294,8 +294,7 @@ class DigestService:
                         "channel": channel_id,
                         "run_key": claim.run_key if claim else None,
                         "missing": missing,
-                        "error": failure.error,
-                        "retryable": failure.retryable,
+                        **failure.log_fields(),
                     },
                 )
                 return replies, problem + failure.describe()

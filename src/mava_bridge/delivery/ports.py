@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from mava_bridge.domain.filters import Filters
 from mava_bridge.mava.models import Message as MavaMessage
@@ -36,6 +36,10 @@ class SlackUnsure(Exception):
     """Slack could not say whether a member may see tickets (raised by `MayReceive`)."""
 
 
+# The error of a post that never reached Slack; its detail names the host and the cause.
+CONNECTION_ERROR: Final = "connection_error"
+
+
 class DeliveryFailed(Exception):
     """A post the chat did not accept. `retryable`: trying again later may work;
     `channel_unusable`: no post to this channel can succeed until someone acts;
@@ -57,8 +61,15 @@ class DeliveryFailed(Exception):
         self.hint = hint
         super().__init__(f"{error}{f' ({detail})' if detail else ''}")
 
+    def log_fields(self) -> dict[str, object]:
+        """What a log line about it says: Slack's error, the detail (for a connection,
+        the host and the cause) and whether it is tried again."""
+        return {"error": self.error, "detail": self.detail, "retryable": self.retryable}
+
     def describe(self) -> str:
         """A sentence for `/mava subscriptions`: the error and what to do about it."""
+        if self.error == CONNECTION_ERROR and self.detail:
+            return f"Slack could not be reached: {self.detail} (will retry)"
         text = f"Slack refused the post: {self.error}"
         if self.hint:
             text += f" ({self.hint})"

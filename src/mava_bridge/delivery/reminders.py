@@ -126,7 +126,7 @@ class Reminders:
                 report.errors += 1
                 log.warning(
                     "reminder not posted",
-                    extra={"channel": channel, "ticket": ticket.id, "error": exc.error},
+                    extra={"channel": channel, "ticket": ticket.id, **exc.log_fields()},
                 )
                 if exc.retryable or exc.channel_unusable:
                     report.skipped += len(todo) - index - 1
@@ -181,7 +181,7 @@ class Reminders:
             await store.release(db, channel, store.BACKLOG, period)
             report.errors += 1
             log.warning(
-                "reminders summary not posted", extra={"channel": channel, "error": exc.error}
+                "reminders summary not posted", extra={"channel": channel, **exc.log_fields()}
             )
             await self._outcome(sub, exc.describe())
             return False

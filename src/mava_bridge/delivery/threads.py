@@ -284,7 +284,7 @@ class ThreadSync:
             report.slack_errors += 1
             log.warning(
                 "followed ticket's card not updated",
-                extra={"channel": follow.channel_id, "ticket": ticket.id, "error": failure.error},
+                extra={"channel": follow.channel_id, "ticket": ticket.id, **failure.log_fields()},
             )
             if failure.retryable:
                 raise _Stop from failure
@@ -363,8 +363,7 @@ class ThreadSync:
                 extra={
                     "channel": follow.channel_id,
                     "ticket": follow.ticket_id,
-                    "error": failure.error,
-                    "retryable": failure.retryable,
+                    **failure.log_fields(),
                 },
             )
             if failure.retryable or failure.channel_unusable:

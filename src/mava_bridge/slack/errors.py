@@ -13,6 +13,7 @@ import json
 import os
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -38,11 +39,39 @@ def slack_error(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return "timeout"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        number = exc.os_error.errno
-        why = os.strerror(number).lower() if number else type(exc.os_error).__name__
-        return f"{why} ({exc.host}:{exc.port})"
+        return f"{_cause(exc)} ({exc.host}:{exc.port})"
     if isinstance(exc, aiohttp.ClientError | OSError):
         return f"connection failed ({type(exc).__name__})"
+    return type(exc).__name__
+
+
+def unreachable(exc: BaseException, url: str) -> str:
+    """One line for a connection that failed, like Mava's (mava.errors.describe): the
+    Slack host and the cause ("Slack at slack.com:443: connection refused", "...: timed
+    out"); the host the connection was for, else the one `url` (the client's) names."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        host = f"{exc.host}:{exc.port}"
+    else:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        host = f"{parts.hostname}:{port}" if parts.hostname else "?"
+    return f"Slack at {host}: {_cause(exc)}"
+
+
+def _cause(exc: BaseException) -> str:
+    """Why a connection failed, in words: the OS error inside ("connection refused"),
+    "timed out", else the exception's class."""
+    if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
+        return "timed out"
+    seen: BaseException | None = exc
+    while seen is not None:
+        number = getattr(seen, "errno", None)
+        if isinstance(seen, OSError) and isinstance(number, int) and number:
+            # A resolver's errors are negative: "name or service not known" is its text.
+            text = os.strerror(number) if number > 0 else seen.strerror
+            return str(text or type(seen).__name__).lower()
+        inner = seen.os_error if isinstance(seen, aiohttp.ClientConnectorError) else None
+        seen = inner or seen.__cause__ or seen.__context__
     return type(exc).__name__
 
 

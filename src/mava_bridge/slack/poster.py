@@ -26,10 +26,10 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.delivery.ports import DeliveryFailed
+from mava_bridge.delivery.ports import CONNECTION_ERROR, DeliveryFailed
 from mava_bridge.domain.retry import SLACK_RETRY, RetryPolicy, ShuttingDown
 from mava_bridge.observability.metrics import Metrics
-from mava_bridge.slack.errors import error_code, http_status
+from mava_bridge.slack.errors import error_code, http_status, unreachable
 
 log = logging.getLogger(__name__)
 
@@ -215,8 +215,9 @@ class SlackPoster:
                     raise _failed(error, False, detail) from exc
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 delay = self._retry.backoff(attempt)
-                reason = "connection_error"
-                failure = _failed("connection_error", True, type(exc).__name__)
+                reason = CONNECTION_ERROR
+                # The host and the cause, as Mava's are said (mava.errors.describe).
+                failure = _failed(CONNECTION_ERROR, True, unreachable(exc, self._client.base_url))
             else:
                 return response
             if self._retry.retries_left(attempt):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import socket
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -20,6 +23,7 @@ from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.mava.client import MavaClient, RetryPolicy
 from mava_bridge.mava.models import Origin, Priority
 from mava_bridge.mava.ratelimit import RateLimiter
+from mava_bridge.observability.logs import JsonFormatter
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.settings import Settings
@@ -378,6 +382,35 @@ async def test_every_kind_of_mava_failure_during_a_poll_loses_nothing(
     assert stub.messages(ALERTS) == []
 
     mava_sandbox.sandbox.clear_faults()
+    assert (await make_poller().poll_once()).alerted == 1
+    assert alerted_ids(stub) == [ticket_id]
+
+
+async def test_slack_unreachable_is_one_warning_naming_the_host_and_the_cause(
+    make_poller: PollerFactory,
+    stub: SlackStub,
+    mava_sandbox: RunningSandbox,
+    db: Database,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The stub stopped (a closed loopback port): the alert is not lost, and the poll
+    says why in one WARNING naming Slack's host and the cause, without a traceback."""
+    await make_poller().poll_once()
+    ticket_id = add_open(mava_sandbox)
+    port = urlsplit(stub.api_url).port
+    await stub.stop()
+    caplog.set_level(logging.INFO)
+    report = await make_poller().poll_once()
+    assert (report.alerted, report.slack_errors) == (0, 1)
+    warned = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [(r.levelname, r.getMessage()) for r in warned] == [("WARNING", "alert not posted")]
+    line = json.loads(JsonFormatter().format(warned[0]))
+    assert line["error"] == "connection_error"
+    assert line["detail"] == f"Slack at 127.0.0.1:{port}: connection refused"
+    assert "exception" not in line and "ClientConnectorError" not in json.dumps(line)
+    # Nothing lost: the ticket is free for the next poll, once Slack is back.
+    assert await ledger.delivered_states(db, ALERTS, [ticket_id]) == {}
+    await stub.start(port=port or 0)  # the same address: Slack is back
     assert (await make_poller().poll_once()).alerted == 1
     assert alerted_ids(stub) == [ticket_id]
 

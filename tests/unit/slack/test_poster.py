@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -128,6 +129,33 @@ async def test_revoked_token_is_not_retried(stub: SlackStub, fake_time: FakeTime
         await poster.post(CHANNEL, "no")
     assert raised.value.error == "token_revoked"
     assert "SLACK_BOT_TOKEN" in raised.value.describe()
+
+
+async def test_slack_unreachable_names_the_host_and_the_cause(
+    stub: SlackStub, fake_time: FakeTime
+) -> None:
+    """The stub stopped: its loopback port is closed. Retried, then one failure that
+    says where and why, as Mava's are said (no exception class, no traceback)."""
+    poster = poster_for(stub, fake_time, min_interval=0.0, attempts=2, base_delay=0.1)
+    port = urlsplit(stub.api_url).port
+    await stub.stop()
+    with pytest.raises(DeliveryFailed) as raised:
+        await poster.post(CHANNEL, "anyone there?")
+    failure = raised.value
+    assert (failure.error, failure.retryable) == ("connection_error", True)
+    assert failure.detail == f"Slack at 127.0.0.1:{port}: connection refused"
+    assert failure.log_fields() == {
+        "error": "connection_error",
+        "detail": f"Slack at 127.0.0.1:{port}: connection refused",
+        "retryable": True,
+    }
+    said = failure.describe()
+    assert (
+        said
+        == f"Slack could not be reached: Slack at 127.0.0.1:{port}: connection refused (will retry)"
+    )
+    assert "ClientConnectorError" not in said
+    assert fake_time.sleeps == [pytest.approx(0.1)]  # one retry, then the failure
 
 
 async def test_refused_blocks_fall_back_to_text(stub: SlackStub, fake_time: FakeTime) -> None:
