@@ -23,6 +23,12 @@ Run hourly on the leader by `BotScheduler`. What it deletes, and why that is saf
   within minutes, so a day-old id protects nothing.
 - **Thread items of ended follows** claimed more than `ENDED_THREAD_RETENTION` ago: an
   ended follow is not synced, and following again starts from a fresh baseline.
+- **Reminders of waiting periods that are over** (a later period of the same ticket in
+  the same channel was claimed since) and **assignment DMs of superseded generations**,
+  finished more than `DESK_ROW_RETENTION` ago. Only rows the desk can never ask about
+  again: the latest period and the current generation stay whatever their age, since
+  an open ticket can wait, or be reopened to the same assignee, months later
+  (mava_bridge.store.reminder_posts, mava_bridge.store.assignments).
 
 The audit log is kept: it is the record of who did what, and its retention is the
 operator's decision (README, "Audit log").
@@ -37,9 +43,11 @@ from typing import Final
 
 from mava_bridge.delivery.queries import ALERT_LOOKBACK, CLOCK_SKEW
 from mava_bridge.services.subscriptions import Clock
+from mava_bridge.store.assignments import purge_superseded_dms
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.purge import BATCH, delete_batched
+from mava_bridge.store.reminder_posts import purge_superseded
 from mava_bridge.store.seen_tickets import SeenTickets
 from mava_bridge.store.seen_webhooks import SeenWebhooks
 from mava_bridge.store.tables import AlertDelivery, DigestRun, utcnow
@@ -51,6 +59,7 @@ ALERT_RETENTION: Final = timedelta(days=90)
 DIGEST_RUN_RETENTION: Final = timedelta(days=30)
 BRIDGE_MESSAGE_RETENTION: Final = timedelta(days=7)
 ENDED_THREAD_RETENTION: Final = timedelta(days=1)  # well past any sync still in flight
+DESK_ROW_RETENTION: Final = timedelta(days=7)  # superseded rows kept a while, to look at
 assert ALERT_RETENTION > ALERT_LOOKBACK + CLOCK_SKEW  # exactly-once needs at least that
 
 
@@ -63,6 +72,8 @@ class HousekeepingReport:
     bridge_messages: int = 0
     thread_posts: int = 0
     seen_webhooks: int = 0
+    reminder_posts: int = 0
+    assignment_dms: int = 0
 
 
 class Housekeeping:
@@ -106,6 +117,12 @@ class Housekeeping:
                 self._db, now - ENDED_THREAD_RETENTION, batch=self._batch
             ),
             seen_webhooks=await self._webhooks.purge(batch=self._batch),
+            reminder_posts=await purge_superseded(
+                self._db, now - DESK_ROW_RETENTION, batch=self._batch
+            ),
+            assignment_dms=await purge_superseded_dms(
+                self._db, now - DESK_ROW_RETENTION, batch=self._batch
+            ),
         )
         if any(vars(report).values()):
             log.info("housekeeping", extra={"deleted": report})

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mava_bridge.store.db import Database
+from mava_bridge.store.purge import BATCH, delete_batched
 from mava_bridge.store.tables import AssignmentDm, DmSetting, TicketAssignee
 
 CLAIMED: Final = "claimed"
@@ -268,3 +269,24 @@ async def notify_on(db: Database, user_id: str) -> bool:
 
 def _rows(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge_superseded_dms(db: Database, before: datetime, *, batch: int = BATCH) -> int:
+    """Delete the finished DM rows of assignments the ticket has moved past: its
+    `generation` in ticket_assignees is higher, and generations only go up (compare-
+    and-set), so the desk never asks about that one again (it asks `settled` for each
+    ticket's current generation only). The current generation's row stays, whatever its
+    age: a ticket reopened with the same assignee is no new generation, and without the
+    row it would be DMed again. Claims in flight and DMs still to retry stay too."""
+    moved_on = (
+        select(TicketAssignee.ticket_id)
+        .where(
+            TicketAssignee.ticket_id == AssignmentDm.ticket_id,
+            TicketAssignee.generation > AssignmentDm.generation,
+        )
+        .exists()
+    )
+    condition = and_(
+        moved_on, AssignmentDm.state.not_in((CLAIMED, RETRY)), AssignmentDm.claimed_at < before
+    )
+    return await delete_batched(db, AssignmentDm.id, condition, batch=batch)

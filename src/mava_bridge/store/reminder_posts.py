@@ -13,10 +13,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from mava_bridge.store.db import Database
+from mava_bridge.store.purge import BATCH, delete_batched
 from mava_bridge.store.tables import ReminderPost
 
 CLAIMED: Final = "claimed"
@@ -143,3 +145,34 @@ def _key(channel_id: str, ticket_id: str, period: str) -> tuple[Any, ...]:
         ReminderPost.ticket_id == ticket_id,
         ReminderPost.period == period,
     )
+
+
+async def purge_superseded(db: Database, before: datetime, *, batch: int = BATCH) -> int:
+    """Delete the rows of waiting periods that are over: the same channel and ticket
+    have a row of a later period, claimed later, so an agent answered and the customer
+    waited again since.
+    A ticket has one current period (its first customer message after the last agent
+    reply), so an earlier one comes back only if Mava forgot that reply. The latest row
+    of each ticket stays, whatever its age: an open ticket may wait for months in one
+    period, and without its row it would be reminded again. A backlog row (a
+    subscription's first look) and a claim in flight stay too."""
+    later = aliased(ReminderPost)
+    newer = (
+        select(later.id)
+        .where(
+            later.channel_id == ReminderPost.channel_id,
+            later.ticket_id == ReminderPost.ticket_id,
+            # Both later: a replica reading a stale board must not make the current
+            # period look over (periods are ISO times in one format: text order works).
+            later.claimed_at > ReminderPost.claimed_at,
+            later.period > ReminderPost.period,
+        )
+        .exists()
+    )
+    condition = and_(
+        newer,
+        ReminderPost.ticket_id != BACKLOG,
+        ReminderPost.state != CLAIMED,
+        ReminderPost.claimed_at < before,
+    )
+    return await delete_batched(db, ReminderPost.id, condition, batch=batch)

@@ -12,6 +12,7 @@ from mava_bridge.app import build_delivery
 from mava_bridge.delivery.housekeeping import (
     ALERT_RETENTION,
     BRIDGE_MESSAGE_RETENTION,
+    DESK_ROW_RETENTION,
     DIGEST_RUN_RETENTION,
     ENDED_THREAD_RETENTION,
     Housekeeping,
@@ -22,15 +23,18 @@ from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
 from mava_bridge.slack.poster import SlackPoster
-from mava_bridge.store import follows, thread_posts
+from mava_bridge.store import follows, reminder_posts, thread_posts
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.tables import (
     AlertDelivery,
+    AssignmentDm,
     BridgeMessage,
     DigestRun,
     IdempotencyKey,
+    ReminderPost,
     ThreadPost,
+    TicketAssignee,
 )
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
@@ -186,3 +190,73 @@ async def test_forgets_old_echo_records_and_the_items_of_ended_threads(backend: 
     # The live thread keeps everything; the ended one only what may still be in flight.
     assert set(items) == {(kept.id, "m-old"), (kept.id, "m-new"), (ended.id, "m-new")}
     assert left == {follows.content_hash("new")}
+
+
+async def test_forgets_only_desk_rows_the_desk_can_never_ask_about(backend: Backend) -> None:
+    """Reminders of a waiting period that is over (a later period of the ticket was
+    reminded since) and DMs of an assignment the ticket moved past go; the latest period
+    and the current assignment stay however old, or they would be posted again."""
+    db = backend.database()
+    await db.migrate()
+    old, recent = NOW - DESK_ROW_RETENTION - HOUR, NOW - HOUR
+    p1, p2, p3 = (
+        "2026-01-05T09:00:00+00:00",
+        "2026-03-01T10:00:00+00:00",
+        "2026-05-31T11:00:00+00:00",
+    )
+    reminders = [
+        # (channel, ticket, period, state, claimed_at)
+        ("C1", "t-a", p1, "posted", old),  # over: t-a waited again (p2) -> goes
+        ("C1", "t-a", p2, "posted", old + timedelta(minutes=1)),  # the latest, however old
+        ("C2", "t-a", p1, "posted", old),  # the only row in C2: stays
+        ("C1", "t-b", p1, "baseline", old),  # over (p3 since) -> goes
+        ("C1", "t-b", p3, "posted", recent),
+        ("C1", "t-c", p1, "posted", recent - timedelta(minutes=5)),  # over, but recent: stays
+        ("C1", "t-c", p3, "posted", recent),
+        ("C1", "t-d", p1, "claimed", old),  # a claim in flight: stays
+        ("C1", "t-d", p2, "posted", old),
+        ("C1", "t-e", p3, "posted", old),  # p2 claimed after p3 (a replica's stale
+        ("C1", "t-e", p2, "posted", old + HOUR),  # board): the current p3 stays, p2 too
+        ("C1", reminder_posts.BACKLOG, "sub:1", "posted", old),  # a first look: stays
+    ]
+    async with db.session() as session, session.begin():
+        for channel, ticket, period, state, at in reminders:
+            session.add(
+                ReminderPost(
+                    channel_id=channel, ticket_id=ticket, period=period, state=state, claimed_at=at
+                )
+            )
+        for ticket, generation in (("t-a", 3), ("t-b", 1)):
+            session.add(TicketAssignee(ticket_id=ticket, agent_id="a1", generation=generation))
+        for ticket, generation, state, at in [
+            ("t-a", 1, "posted", old),  # superseded (t-a is at 3) -> goes
+            ("t-a", 2, "retry", old),  # superseded but still to retry: stays
+            ("t-a", 3, "posted", old),  # the current assignment, however old: stays
+            ("t-b", 1, "self", old),  # current: stays
+            ("t-c", 1, "posted", old),  # no assignee row known: stays
+        ]:
+            session.add(
+                AssignmentDm(
+                    ticket_id=ticket, generation=generation, agent_id="a1", state=state,
+                    claimed_at=at,
+                )
+            )  # fmt: skip
+
+    def clock() -> datetime:
+        return NOW
+
+    report = await Housekeeping(db, IdempotencyStore(db, 60, clock=clock), clock=clock).run()
+
+    assert (report.reminder_posts, report.assignment_dms) == (2, 1)
+    async with db.session() as session:
+        rows = await session.execute(
+            select(ReminderPost.channel_id, ReminderPost.ticket_id, ReminderPost.period)
+        )
+        dms = await session.execute(select(AssignmentDm.ticket_id, AssignmentDm.generation))
+        left, left_dms = set(rows.all()), set(dms.all())
+    gone = {("C1", "t-a", p1), ("C1", "t-b", p1)}
+    assert left == {(c, t, p) for c, t, p, _, _ in reminders} - gone
+    assert left_dms == {("t-a", 2), ("t-a", 3), ("t-b", 1), ("t-c", 1)}
+    # A second run finds nothing more to delete.
+    again = await Housekeeping(db, IdempotencyStore(db, 60, clock=clock), clock=clock).run()
+    assert (again.reminder_posts, again.assignment_dms) == (0, 0)
