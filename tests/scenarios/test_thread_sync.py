@@ -328,6 +328,62 @@ async def test_hostile_text_is_escaped_and_cut(bench: Bench) -> None:
     assert "<!channel>" not in reply["text"]
 
 
+async def test_an_image_slack_cannot_fetch_is_sent_as_a_link(
+    bench: Bench, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack refuses a whole message whose image it cannot download: the reply goes
+    again with the image as a link (the other files' links kept), with one WARNING."""
+    ticket = bench.ticket()
+    made = await bench.follow(ticket)
+    sync = bench.syncer()
+    await sync.sync_once()
+    bench.stub.unreachable_image_hosts.add("files.example")
+    bench.sandbox.sandbox.customer_writes(
+        ticket,
+        "the screenshot and the log",
+        attachments=[
+            {
+                "fileName": "shot.png",
+                "url": "https://files.example/shot.png",
+                "fileType": "image/png",
+            },
+            {
+                "fileName": "app.log",
+                "url": "https://files.example/app.log",
+                "fileType": "text/plain",
+            },
+        ],
+    )
+    caplog.set_level(logging.INFO)
+    assert (await sync.sync_once()).mirrored == 1
+    posts = bench.stub.calls("chat.postMessage")
+    assert [bool(c.error) for c in posts[-2:]] == [True, False]  # refused, then taken
+    reply = bench.stub.thread(CHANNEL, made.thread_ts)[-1]
+    assert [b for b in reply["blocks"] if b["type"] == "image"] == []
+    body = "\n".join(b["text"]["text"] for b in reply["blocks"] if b["type"] == "section")
+    assert "<https://files.example/shot.png|shot.png> (image)" in body
+    assert "<https://files.example/app.log|app.log> (text/plain)" in body
+    assert "the screenshot and the log" in body
+    said = [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING]
+    assert said == [("WARNING", "slack could not fetch an image; sent it as a link")]
+    [warned] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "downloading image failed" in str(warned.detail)  # type: ignore[attr-defined]
+
+    # Refused even with the image as a link: the text alone (and our ERROR, as before).
+    bench.sandbox.sandbox.customer_writes(
+        ticket,
+        "again",
+        attachments=[
+            {"fileName": "b.png", "url": "https://files.example/b.png", "fileType": "image/png"},
+        ],
+    )
+    bench.stub.fail("chat.postMessage", "invalid_blocks", times=2)
+    assert (await sync.sync_once()).mirrored == 1
+    last = bench.stub.thread(CHANNEL, made.thread_ts)[-1]
+    assert not last.get("blocks") and "again" in last["text"]
+    assert "slack refused our blocks; sending text only" in caplog.text
+
+
 async def test_a_posted_alert_is_followed_in_its_thread(bench: Bench) -> None:
     settings = Settings(_env_file=None, alert_channel=CHANNEL, alert_min_priority="high")
     bench.settings = settings

@@ -31,8 +31,10 @@ import functools
 import json
 import os
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
@@ -95,9 +97,13 @@ def has_blocks(payload: JSON) -> bool:
     return payload.get("blocks") not in (None, "")
 
 
-def message_refusal(payload: JSON, *, require_content: bool = True) -> Refusal | None:
+def message_refusal(
+    payload: JSON, *, require_content: bool = True, unreachable: Collection[str] = ()
+) -> Refusal | None:
     """What Slack answers chat.postMessage, chat.postEphemeral, chat.update or a
-    response_url given `payload`, or None if it takes it."""
+    response_url given `payload`, or None if it takes it. An image block whose
+    image_url's host is `unreachable` is one Slack could not download: it refuses the
+    whole message, as real Slack does for an image it cannot fetch."""
     text = payload.get("text")
     blocks = payload.get("blocks")
     if require_content and not (text or blocks or payload.get("attachments")):
@@ -108,8 +114,19 @@ def message_refusal(payload: JSON, *, require_content: bool = True) -> Refusal |
         return None
     if not isinstance(blocks, list):
         return Refusal("invalid_blocks_format", ("must be an array [json-pointer:/blocks]",))
-    problems = blocks_problems(blocks, MESSAGE_BLOCKS)
+    problems = blocks_problems(blocks, MESSAGE_BLOCKS) or _undownloadable(blocks, unreachable)
     return Refusal("invalid_blocks", tuple(problems)) if problems else None
+
+
+def _undownloadable(blocks: list[Any], unreachable: Collection[str]) -> list[str]:
+    """Slack's words for image blocks whose image it could not fetch."""
+    return [
+        f"downloading image failed [json-pointer:/blocks/{index}/image_url]"
+        for index, block in enumerate(blocks)
+        if isinstance(block, dict)
+        and block.get("type") == "image"
+        and urlsplit(str(block.get("image_url", ""))).hostname in unreachable
+    ]
 
 
 def view_refusal(view: Any) -> Refusal | None:

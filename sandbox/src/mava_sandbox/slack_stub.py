@@ -285,6 +285,8 @@ class SlackStub:
         self._echoes: list[JSON] = []
         # Every payload with blocks or a view, validated as Slack would (block_kit_rules).
         self.tally = block_kit_rules.Tally()
+        # Hosts whose images "cannot be downloaded": a message drawing one is refused.
+        self.unreachable_image_hosts: set[str] = set()
 
         self._users: dict[str, StubUser] = {}
         for user in users:
@@ -541,10 +543,11 @@ class SlackStub:
         self._slow[method] = seconds
 
     def clear_faults(self) -> None:
-        """Forget injected faults, slow methods and revoked tokens."""
+        """Forget injected faults, slow methods, revoked tokens and unreachable images."""
         self._faults.clear()
         self._slow.clear()
         self.revoked.clear()
+        self.unreachable_image_hosts.clear()
 
     def _add_fault(self, method: str, fault: _Fault) -> None:
         if fault.remaining is not None and fault.remaining < 1:
@@ -932,7 +935,9 @@ class SlackStub:
 
     def _check_message(self, params: JSON, *, require_content: bool = True) -> None:
         """Raise what Slack answers a message it refuses; count those with blocks."""
-        refusal = block_kit_rules.message_refusal(params, require_content=require_content)
+        refusal = block_kit_rules.message_refusal(
+            params, require_content=require_content, unreachable=self.unreachable_image_hosts
+        )
         if block_kit_rules.has_blocks(params):
             self.tally.count(refusal)
         if refusal is not None:

@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mava_bridge.delivery.ports import CONNECTION_ERROR, DeliveryFailed
 from mava_bridge.domain.retry import SLACK_RETRY, RetryPolicy, ShuttingDown
 from mava_bridge.observability.metrics import Metrics
+from mava_bridge.slack.blocks.attachments import images_as_links
 from mava_bridge.slack.errors import error_code, http_status, unreachable
 
 log = logging.getLogger(__name__)
@@ -129,8 +130,10 @@ class SlackPoster:
     ) -> str:
         """Post and return the message's `ts`, or raise `DeliveryFailed`.
 
-        If Slack refuses the blocks themselves (which our builders should never let
-        happen), the message goes again as text alone: a plain message beats none.
+        If Slack refuses the blocks themselves, a message drawing images goes again with
+        each image as a link (Slack refuses a whole message when it cannot fetch an
+        image: one WARNING); refused still, or without images (which our builders should
+        never let happen: an ERROR), as text alone: a plain message beats none.
         """
 
         def send(with_blocks: Sequence[dict[str, Any]] | None) -> Awaitable[Any]:
@@ -181,6 +184,19 @@ class SlackPoster:
             except DeliveryFailed as failure:
                 if blocks is None or failure.error not in _BLOCK_ERRORS:
                     raise
+                linked = images_as_links(blocks)
+                if linked is not None:  # most likely an image Slack could not fetch
+                    try:
+                        sent = await self._with_retries(channel, lambda: send(linked))
+                    except DeliveryFailed as again:
+                        if again.error not in _BLOCK_ERRORS:
+                            raise
+                    else:
+                        log.warning(
+                            "slack could not fetch an image; sent it as a link",
+                            extra={"channel": channel, **failure.log_fields()},
+                        )
+                        return sent
                 log.error(
                     "slack refused our blocks; sending text only",
                     extra={"channel": channel, "error": failure.error, "detail": failure.detail},

@@ -69,6 +69,25 @@ def image_block(attachment: FileAttachment, url: str) -> Block:
     }
 
 
+def images_as_links(blocks: Sequence[Block]) -> list[Block] | None:
+    """`blocks` with each image block drawn as a link instead (the way other files are),
+    for when Slack could not fetch an image; None when there is no image to redraw."""
+    if not any(block.get("type") == "image" for block in blocks):
+        return None
+    redrawn: list[Block] = []
+    for block in blocks:
+        if block.get("type") != "image":
+            redrawn.append(block)
+            continue
+        title = block.get("title")
+        name = title.get("text") if isinstance(title, dict) else block.get("alt_text")
+        url = safe_url(block.get("image_url"))
+        name = str(name or "image")
+        shown = t.link(url, name) if url else t.escape(name)
+        redrawn.append(section(f":paperclip: {shown} (image)"))
+    return redrawn
+
+
 def attachment_blocks(attachments: Sequence[FileAttachment]) -> list[Block]:
     """The files as blocks: the images, then one section of links (and how many more)."""
     images: list[Block] = []
