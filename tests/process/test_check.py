@@ -31,6 +31,7 @@ from mava_bridge.check import (
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database, alembic_config
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.mava_webhooks import MavaWebhooks
 from mava_sandbox.slack_stub import (
     DEFAULT_APP_TOKEN,
     DEFAULT_BOT_TOKEN,
@@ -429,6 +430,32 @@ async def test_check_passes_and_leaves_no_trace(
     assert entries(tmp_path) == []  # no database file
     assert slack.calls("chat.postMessage") == []
     assert [(r.method, r.path) for r in mava.sandbox.requests] == [("GET", "/api/categories")]
+
+
+async def test_a_good_webhook_key_is_an_ok_line_a_bad_one_fails_unquoted(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    mava, slack = services
+    key = MavaWebhooks(mava.sandbox).signing_key
+    code, out = await run_check(
+        bot_env(mava, slack, tmp_path, MAVA_WEBHOOK_SIGNING_KEY=key), tmp_path
+    )
+    assert code == 0, out
+    [line] = [line for line in out.splitlines() if line.startswith(("OK    webhooks", "FAIL"))]
+    assert line.startswith("OK    webhooks: MAVA_WEBHOOK_SIGNING_KEY is an RSA-2048 key"), out
+    assert "POST /mava/webhook" in line
+    assert key not in out and key[8:40] not in out
+
+    # Cut short (one paste too few), it is no key: a FAIL line that names it, not its value.
+    bad = key[: len(key) // 2]
+    code, out = await run_check(
+        bot_env(mava, slack, tmp_path, MAVA_WEBHOOK_SIGNING_KEY=bad), tmp_path
+    )
+    assert code != 0, out
+    failed = [line for line in out.splitlines() if line.startswith("FAIL")]
+    assert failed and all("MAVA_WEBHOOK_SIGNING_KEY" in line for line in failed), out
+    assert bad[8:] not in out and bad[8:40] not in out
+    assert entries(tmp_path) == []  # no database file either way
 
 
 async def test_check_with_both_hosts_unreachable_says_what_to_fix(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import pytest
 from running import bot_env, free_port, start_bot, wait_healthy
 
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.mava_webhooks import MavaWebhooks
 from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET, SlackEventSender
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
 
@@ -90,6 +91,42 @@ async def test_run_serves_slack_health_and_metrics_then_stops_cleanly_on_sigterm
     text = log_path.read_text()
     for secret in (MAVA_KEY, DEFAULT_BOT_TOKEN, DEFAULT_SIGNING_SECRET):
         assert secret not in text
+
+
+async def test_run_with_a_webhook_key_takes_mava_webhooks(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    """MAVA_WEBHOOK_SIGNING_KEY set: `mava-bot run` serves POST /mava/webhook; a webhook
+    the sandbox signs gets 200, one whose signature does not match gets 401."""
+    mava, slack = services
+    port = free_port()
+    webhooks = MavaWebhooks(mava.sandbox).attach()
+    key = webhooks.signing_key
+    env = bot_env(mava, slack, tmp_path, PORT=str(port), MAVA_WEBHOOK_SIGNING_KEY=key)
+    log_path = tmp_path / "bot.log"
+    process = await start_bot(env, tmp_path, log_path)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await wait_healthy(f"{base}/healthz")
+        webhooks.url = f"{base}/mava/webhook"
+        ticket = next(t for t in reversed(mava.sandbox.tickets) if t["status"] == "Open")
+        mava.sandbox.customer_writes(str(ticket["_id"]), "is anyone there?")
+        await webhooks.settle()
+        assert webhooks.sent and {d.status for d in webhooks.sent} == {200}, webhooks.sent
+
+        forged = {**webhooks.envelope({"type": "x", "document": {}}), "signature": "0" * 64}
+        async with httpx.AsyncClient() as client:
+            refused = await client.post(webhooks.url, json=forged)
+        assert refused.status_code == 401
+
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await webhooks.aclose()
+    text = log_path.read_text()
+    assert key not in text and key[8:40] not in text
 
 
 async def test_healthz_reports_a_database_outage(
