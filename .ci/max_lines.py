@@ -15,9 +15,6 @@ ROOTS = ("src", "sandbox/src")
 # list: a new big file is split instead. A file split below the bound leaves it.
 KNOWN = frozenset(
     {
-        "src/mava_bridge/app.py",
-        "src/mava_bridge/settings.py",
-        "src/mava_bridge/delivery/scheduler.py",
         "sandbox/src/mava_sandbox/mava_server.py",
         "sandbox/src/mava_sandbox/slack_stub.py",
         "sandbox/src/mava_sandbox/demo/session.py",

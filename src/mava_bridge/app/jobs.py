@@ -21,10 +21,10 @@ from mava_bridge.delivery import (
     always_run,
     take_over_claims,
 )
-from mava_bridge.delivery.ports import FindMember
 from mava_bridge.delivery.desk_jobs import Desk, build_desk
 from mava_bridge.delivery.nudges import Nudges
 from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.ports import FindMember
 from mava_bridge.delivery.threads import ThreadSync
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
