@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from mava_sandbox import block_kit_rules, slack_events, slack_unfurls
+from mava_sandbox import block_kit_rules, slack_events, slack_history, slack_unfurls
 from mava_sandbox.slack_files import StubFiles
 
 JSON = dict[str, Any]
@@ -308,6 +308,7 @@ class SlackStub:
         self._unfurl_ids: dict[str, tuple[str, str]] = {}  # unfurl_id -> (channel, ts)
         self._faults: dict[str, list[_Fault]] = {}
         self._slow: dict[str, float] = {}
+        self._in_flight: dict[str, int] = {}  # calls of a slowed method not answered yet
         self._response_targets: dict[str, _ResponseTarget] = {}
         self._last_ts_us = 0
         self._ids = itertools.count(1)
@@ -541,6 +542,10 @@ class SlackStub:
         """Answer every `method` call `seconds` late (stamped with its arrival time), until
         clear_faults(): lets a test hold many callers inside one call at once."""
         self._slow[method] = seconds
+
+    def in_flight(self, method: str) -> int:
+        """How many calls of a slowed `method` arrived and are not answered yet."""
+        return self._in_flight.get(method, 0)
 
     def clear_faults(self) -> None:
         """Forget injected faults, slow methods, revoked tokens and unreachable images."""
@@ -821,7 +826,11 @@ class SlackStub:
             return body
 
         if method in self._slow:
-            await asyncio.sleep(self._slow[method])
+            self._in_flight[method] = self._in_flight.get(method, 0) + 1
+            try:  # answered even when the caller has gone (killed): as Slack does
+                await asyncio.sleep(self._slow[method])
+            finally:
+                self._in_flight[method] -= 1
         if method not in self._methods:
             body = answer({"ok": False, "error": "unknown_method", "req_method": method})
             return web.json_response(body)
@@ -935,6 +944,9 @@ class SlackStub:
 
     def _check_message(self, params: JSON, *, require_content: bool = True) -> None:
         """Raise what Slack answers a message it refuses; count those with blocks."""
+        bad_metadata = slack_history.metadata_error(params)
+        if bad_metadata is not None:
+            raise SlackApiFailure(bad_metadata)
         refusal = block_kit_rules.message_refusal(
             params, require_content=require_content, unreachable=self.unreachable_image_hosts
         )
@@ -1302,28 +1314,21 @@ class SlackStub:
 
     def _conversations_history(self, params: JSON) -> JSON:
         channel = self._resolve_channel(params.get("channel"))
-        top = [m for m in self._messages.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]
-        limit = int(params.get("limit") or 100)
-        newest_first = list(reversed(top))[:limit]
-        return {
-            "ok": True,
-            "messages": copy.deepcopy(newest_first),
-            "has_more": len(top) > limit,
-            "pin_count": 0,
-            "response_metadata": {"next_cursor": ""},
-        }
+        try:
+            return slack_history.history(self._messages.get(channel, []), params)
+        except slack_history.HistoryError as refused:
+            raise SlackApiFailure(refused.error) from refused
 
     def _conversations_replies(self, params: JSON) -> JSON:
         channel = self._resolve_channel(params.get("channel"))
         ts = str(params.get("ts") or "")
         if self._find_message(channel, ts) is None:
             raise SlackApiFailure("thread_not_found")
-        return {
-            "ok": True,
-            "messages": self.thread(channel, ts),
-            "has_more": False,
-            "response_metadata": {"next_cursor": ""},
-        }
+        thread = [m for m in self._messages[channel] if ts in (m["ts"], m.get("thread_ts"))]
+        try:
+            return slack_history.replies(thread, params)
+        except slack_history.HistoryError as refused:
+            raise SlackApiFailure(refused.error) from refused
 
     # ------------------------------------------------------------------ methods: views
 
