@@ -20,7 +20,7 @@ from typing import Any
 
 from mava_bridge.app import build_digests, mava_client
 from mava_bridge.delivery.digests import DigestPreview
-from mava_bridge.delivery.ports import DeliveryFailed
+from mava_bridge.delivery.ports import DeliveryFailed, Tag
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
@@ -39,6 +39,7 @@ class NoPosting:
         blocks: Sequence[dict[str, Any]] | None = None,
         *,
         thread_ts: str | None = None,
+        tag: Tag | None = None,
     ) -> str:
         raise DeliveryFailed("preview_posts_nothing", False)
 

@@ -80,6 +80,8 @@ def build_digests(
             link=settings.ticket_url,
             clock=clock,
             owner=owner,
+            # Posts whose outcome a crash left unknown are read back (SlackPoster.find).
+            lookback=poster if isinstance(poster, SlackPoster) else None,
         )
     )
 

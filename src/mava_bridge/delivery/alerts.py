@@ -30,7 +30,8 @@ from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.delivery import ledger
+from mava_bridge.delivery import ledger, watermarks
+from mava_bridge.delivery.in_doubt import alert_tag, posted_already
 from mava_bridge.delivery.ledger import ticket_for_thread
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed
@@ -71,6 +72,7 @@ class PollReport:
     alerted: int = 0
     baselined: int = 0
     skipped: int = 0  # claimed by another process at the same time
+    recovered: int = 0  # a dead leader's alert found in Slack: recorded, not posted again
     errors: int = 0
     mava_errors: int = 0
     slack_errors: int = 0
@@ -119,7 +121,7 @@ class AlertPoller:
             groups: dict[TicketQuery, list[ActiveSubscription]] = {}
             for sub in subs:
                 groups.setdefault(alert_query(sub.filters), []).append(sub)
-            marks = await ledger.load_watermarks(self.parts.db, [s.watermark_key for s in subs])
+            marks = await watermarks.load_watermarks(self.parts.db, [s.watermark_key for s in subs])
             for shape, members in groups.items():
                 report.searches += 1
                 try:
@@ -198,6 +200,7 @@ class AlertPoller:
         states = await ledger.delivered_states(
             self.parts.db, sub.channel_id, (t.id for t in matching)
         )
+        await self._settle(sub, matching, states, report)
         first_poll = watermark is None
         waiting: list[datetime] = []  # creation times of tickets not yet posted
         baseline: list[str] = []
@@ -239,7 +242,7 @@ class AlertPoller:
         seen_until = min([now, *waiting])
         if watermark is not None:
             seen_until = max(watermark, seen_until)
-        await ledger.save_watermark(self.parts.db, sub.watermark_key, seen_until, now)
+        await watermarks.save_watermark(self.parts.db, sub.watermark_key, seen_until, now)
 
     async def _post_one(
         self,
@@ -264,6 +267,7 @@ class AlertPoller:
                 self.parts.renderer.alert_message(
                     ticket, link=self.parts.link, now=now, reason=said
                 ),
+                tag=alert_tag(ticket.id),
             )
         except DeliveryFailed as failure:
             # Refused: free the ticket for the next poll. (Cancelled or crashed instead:
@@ -293,6 +297,34 @@ class AlertPoller:
         report.alerted += 1
         self.parts.metrics.alerts_delivered.inc()
         return None
+
+    async def _settle(
+        self,
+        sub: ActiveSubscription,
+        tickets: list[Ticket],
+        states: dict[str, str],
+        report: PollReport,
+    ) -> None:
+        """Alert claims a take-over left in doubt (mava_bridge.delivery.in_doubt): found in
+        the channel, recorded posted and followed; else dropped (from `states` too), to be
+        posted again by this poll."""
+        claimed = {t.id: t for t in tickets if states.get(t.id) == ledger.CLAIMED}
+        if not claimed or self.parts.owner is None:  # no owner: no take-over either
+            return
+        db, channel = self.parts.db, sub.channel_id
+        for ticket_id, (reason, since) in (
+            await ledger.alerts_in_doubt(db, channel, claimed)
+        ).items():
+            ticket = claimed[ticket_id]
+            ts = await posted_already(self.parts, channel, alert_tag(ticket_id), since=since)
+            if ts is None:
+                await ledger.release_alert(db, channel, ticket_id)
+                del states[ticket_id]
+                continue
+            await ledger.mark_alert_posted(db, channel, ticket_id, ts, self.parts.clock())
+            await self._follow(channel, ticket, ts, reason_text(reason, ticket, sub.filters))
+            states[ticket_id] = ledger.POSTED
+            report.recovered += 1
 
     async def _follow(self, channel: str, ticket: Ticket, ts: str, said: str) -> None:
         """Follow the alerted ticket in the alert's thread (mava_bridge.delivery.threads)."""

@@ -38,7 +38,7 @@ from typing import Any, Final, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.delivery import ledger
+from mava_bridge.delivery import watermarks
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import (
     DeliveryFailed,
@@ -169,7 +169,7 @@ class AssignmentDms:
             tickets: Sequence[Ticket] = snapshot.tickets
             read_at: datetime = snapshot.read_at
             db, now = self.parts.db, self.parts.clock()
-            first = not await ledger.load_watermarks(db, [BASELINE_KEY])
+            first = not await watermarks.load_watermarks(db, [BASELINE_KEY])
             known = await store.known(db, (t.id for t in tickets))
             current: dict[str, tuple[int, str, Ticket]] = {}
             report.tickets = len(tickets)
@@ -193,7 +193,7 @@ class AssignmentDms:
                     continue  # Slack recorded something newer than this snapshot
                 if generation and agent is not None:
                     current[ticket.id] = (generation, agent, ticket)
-            await ledger.save_watermark(db, BASELINE_KEY, now, now)
+            await watermarks.save_watermark(db, BASELINE_KEY, now, now)
             done = await store.settled(db, ((t, g) for t, (g, _, _) in current.items()))
             people: dict[str, list[Due]] = {}
             for ticket_id, (generation, agent_id, ticket) in current.items():

@@ -22,33 +22,39 @@ ticket again. Nothing is missed.
 Every claim names its holder (`claimed_by`, the process's `Leadership.name`). Only the
 leader claims, so when a process becomes the leader (at start-up, or when the leader
 before it died) every claim held by another process is a leftover, and it takes them
-over at once (`take_over_claims`): alert claims are dropped so the next poll posts
-those tickets; digest runs that got nothing out are dropped so the catch-up posts
-them; a digest run whose channel message went out is finished: its progress
-(`message_ts`, and `listed`, the tickets its messages listed, recorded after each
-message) lets the catch-up post only the tickets not listed yet, in the same thread.
+over at once (`take_over_claims`). Such a claim is *in doubt*: its holder may have died
+after Slack took the post and before the mark. Each post carries Slack message
+metadata naming it, so before posting an in-doubt alert (a thread item, a reminder)
+again the new leader looks for it (`mava_bridge.delivery.in_doubt`: the channel's
+history since the claim, or the thread): found, it is marked `posted` with that ts.
+Digest runs that got nothing out are dropped so the catch-up posts them; a run whose
+channel message went out is finished: its progress (`message_ts`, and `listed`, the
+tickets its messages listed, recorded after each message) lets the catch-up post only
+the tickets not listed yet, in the same thread.
 
-Where a duplicate or a delay can still happen, precisely:
+Exactly once, where Slack lets the bot look; where a duplicate or a delay can still
+happen, precisely:
 
-- **Duplicate**: the process dies (or the database write fails) after Slack accepted
-  a post and before it was recorded (step 3 for an alert or a digest's channel
-  message, the progress record for a thread reply). The next leader posts that
-  ticket, that digest or those replies again. The same holds for a post whose
-  request reached Slack but whose answer never came back (timeout, dropped
-  connection): it is retried. This window is milliseconds wide for a crash, and as
-  long as the HTTP timeout for a lost answer. Two leaders at once (one cut off from
-  the database, still posting) can also repeat what the cut-off one posts meanwhile.
+- **Duplicate**: Slack could not tell (no `channels:history` / `groups:history` /
+  `im:history`, an error, rate limited: logged once): the in-doubt post goes again,
+  as before (never lose, may repeat). A post Slack is still working on when the new
+  leader looks (Slack slower to answer than a restart or a take-over) is not there
+  yet, and goes again. A digest's channel message or thread reply posted but not
+  recorded is posted again (digests do not look). A post whose answer never came back
+  to a live process (timeout, dropped connection) is retried at once by the poster.
+  Two leaders at once (one cut off from the database, still posting) can also repeat
+  what the cut-off one posts meanwhile.
 - **Delay, no duplicate**: nothing is delayed by a crash any more than the time a new
   leader takes to lead (start-up, or `LEADER_CHECK_SECONDS` plus one poll). The
   `STALE_CLAIM` (15 minutes) release, at start-up and at every poll, remains for
   claims nobody took over (a database error during the take-over, or a claim a
-  failed post could not release because the database was down). A clean shutdown
-  (`BotScheduler.shutdown`) lets the post in flight finish first (within the drain
-  bound; a retry's wait ends at once and leaves the claim to be tried again), so a
-  clean restart neither duplicates nor delays anything.
+  failed post could not release because the database was down); those are posted
+  again without a look. A clean shutdown (`BotScheduler.shutdown`) lets the post in
+  flight finish first (within the drain bound), so a clean restart neither
+  duplicates nor delays anything.
 - A digest run is only posted or finished while still within its catch-up window
-  (`DIGEST_GRACE`, see `mava_bridge.delivery.scheduler`); after that the next scheduled run
-  covers the same tickets. A digest whose thread replies Slack refused after its
+  (`DIGEST_GRACE`, see `mava_bridge.delivery.scheduler`); after that the next scheduled
+  run covers the same tickets. A digest whose thread replies Slack refused after its
   channel message went out counts as posted (reposting would repeat the top); the
   missing replies are named in the subscription's outcome.
 """
@@ -63,10 +69,9 @@ from typing import Any, Final
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from mava_bridge.store.db import Database
-from mava_bridge.store.tables import AlertDelivery, DigestRun, PollWatermark
+from mava_bridge.store.tables import AlertDelivery, DigestRun
 
 STALE_CLAIM: Final = timedelta(minutes=15)
 
@@ -307,15 +312,20 @@ async def release_stale_digest_claims(db: Database, now: datetime) -> int:
 async def take_over_claims(db: Database, owner: str) -> tuple[int, int]:
     """Called by a process that has just become the leader: every claim held by another
     process is a leftover of a leader that died (only the leader claims). Alert claims
-    are dropped, so the next poll posts those tickets; digest runs that posted nothing
-    are dropped, so the catch-up posts them; runs that got their channel message out are
-    kept, their holder cleared, so the catch-up finishes their thread.
-    Returns (alert claims, digest runs) taken over."""
+    are kept, their holder cleared: in doubt, each is looked for in Slack by the next
+    poll before it is posted (`alerts_in_doubt`, mava_bridge.delivery.in_doubt); digest
+    runs that posted nothing are dropped, so the catch-up posts them; runs that got their
+    channel message out are kept, their holder cleared, so the catch-up finishes their
+    thread. Returns (alert claims, digest runs) taken over."""
     async with db.session() as session, session.begin():
         alerts = await session.execute(
-            delete(AlertDelivery).where(
-                AlertDelivery.state == CLAIMED, _not_held_by(AlertDelivery.claimed_by, owner)
+            update(AlertDelivery)
+            .where(
+                AlertDelivery.state == CLAIMED,
+                AlertDelivery.claimed_by.is_not(None),
+                AlertDelivery.claimed_by != owner,
             )
+            .values(claimed_by=None)
         )
         others = (DigestRun.state == CLAIMED) & _not_held_by(DigestRun.claimed_by, owner)
         fresh = await session.execute(
@@ -329,43 +339,35 @@ async def take_over_claims(db: Database, owner: str) -> tuple[int, int]:
     return _rows(alerts), _rows(fresh) + _rows(started)
 
 
+async def alerts_in_doubt(
+    db: Database, channel_id: str, ticket_ids: Iterable[str]
+) -> dict[str, tuple[str, datetime]]:
+    """Of these tickets, the alert claims a take-over left without a holder in this
+    channel: ticket id -> (reason, claim time)."""
+    wanted = list(dict.fromkeys(ticket_ids))
+    found: dict[str, tuple[str, datetime]] = {}
+    async with db.session() as session:
+        for start in range(0, len(wanted), 500):
+            rows = await session.execute(
+                select(
+                    AlertDelivery.ticket_id, AlertDelivery.reason, AlertDelivery.claimed_at
+                ).where(
+                    AlertDelivery.channel_id == channel_id,
+                    AlertDelivery.state == CLAIMED,
+                    AlertDelivery.claimed_by.is_(None),
+                    AlertDelivery.ticket_id.in_(wanted[start : start + 500]),
+                )
+            )
+            found.update({row.ticket_id: (row.reason, row.claimed_at) for row in rows})
+    return found
+
+
 def _not_held_by(column: Any, owner: str) -> Any:
     return (column != owner) | column.is_(None)
 
 
 def _held_by(column: Any, owner: str | None) -> Any:
     return column.is_(None) if owner is None else column == owner
-
-
-# --- watermarks ---------------------------------------------------------------------------
-
-
-async def load_watermarks(db: Database, keys: Iterable[str]) -> dict[str, datetime]:
-    wanted = list(dict.fromkeys(keys))
-    if not wanted:
-        return {}
-    async with db.session() as session:
-        rows = await session.execute(
-            select(PollWatermark.query_key, PollWatermark.seen_until).where(
-                PollWatermark.query_key.in_(wanted)
-            )
-        )
-        return {row.query_key: row.seen_until for row in rows}
-
-
-async def save_watermark(db: Database, key: str, seen_until: datetime, now: datetime) -> None:
-    for _ in range(2):  # a second try when another process inserted the row meanwhile
-        try:
-            async with db.session() as session, session.begin():
-                row = await session.get(PollWatermark, key)
-                if row is None:
-                    session.add(PollWatermark(query_key=key, seen_until=seen_until, updated_at=now))
-                elif seen_until > row.seen_until:  # never backwards
-                    row.seen_until = seen_until
-                    row.updated_at = now
-            return
-        except IntegrityError:
-            continue
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mava_bridge.delivery.ports import LinkFor, Poster, Renderer
+from mava_bridge.delivery.ports import LinkFor, Lookback, Poster, Renderer
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import Clock, SubscriptionService
@@ -29,3 +29,5 @@ class DeliveryParts:
     clock: Clock = utcnow
     # This process's name on the claims it makes (Leadership.name; see delivery.ledger).
     owner: str | None = None
+    # Reads back a post whose outcome is unknown (see delivery.ledger); None: cannot.
+    lookback: Lookback | None = None

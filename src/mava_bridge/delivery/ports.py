@@ -10,7 +10,9 @@ Slack implementations are `mava_bridge.slack.blocks.digest.DigestRenderer` and
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any, Final, Protocol
 
 from mava_bridge.domain.filters import Filters
@@ -78,6 +80,28 @@ class DeliveryFailed(Exception):
         return text
 
 
+@dataclass(frozen=True)
+class Tag:
+    """What a post is, carried in the message (Slack's message metadata) so that a later
+    look can tell whether a post whose outcome is unknown went out. `kind` and `key`
+    name the ledger row ("thread", "12/<Mava message id>"); `ticket` the Mava ticket."""
+
+    kind: str
+    key: str
+    ticket: str | None = None
+
+
+class Unsure(Enum):
+    """The chat could not tell whether a post is there (no scope to read, an error)."""
+
+    UNSURE = "unsure"
+
+
+UNSURE: Final = Unsure.UNSURE
+# What a look answers: the post's ts, None (not there), or UNSURE.
+Seen = str | None | Unsure
+
+
 class Poster(Protocol):
     async def post(
         self,
@@ -86,8 +110,22 @@ class Poster(Protocol):
         blocks: Sequence[dict[str, Any]] | None = None,
         *,
         thread_ts: str | None = None,
+        tag: Tag | None = None,
     ) -> str:
-        """Post and return the message's id (Slack's `ts`), or raise `DeliveryFailed`."""
+        """Post and return the message's id (Slack's `ts`), or raise `DeliveryFailed`.
+        `tag` goes with the message, for `Lookback.find`."""
+        ...
+
+
+class Lookback(Protocol):
+    """Whether a tagged post is in a channel (or one thread of it) already."""
+
+    async def find(
+        self, channel: str, tag: Tag, *, since: datetime, thread_ts: str | None = None
+    ) -> Seen:
+        """The ts of the message posted with `tag` in `channel` (in the thread at
+        `thread_ts` if given; else among messages since `since`), None when it is not
+        there, UNSURE when the chat could not say."""
         ...
 
 

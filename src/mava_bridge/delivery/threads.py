@@ -17,9 +17,10 @@ Mava's webhooks are not relied on, so one sync (a scheduler job on the leader, e
   those changes, so they are left out). Each is claimed before its post and marked after
   (`mava_bridge.store.thread_posts`, the protocol of `mava_bridge.delivery.ledger`), so
   two leaders or a restart never post one twice, and a crash leaves no gap (its claim
-  is taken over by the next leader). Skipped, never posted: what was there when the
-  follow began (`baseline`) and what the bridge itself sent (`ours`, matched by Mava's
-  message id, else by content: `store.thread_posts.bridge_sent`).
+  is taken over by the next leader, which first looks for it in the thread by the
+  metadata each post carries: `mava_bridge.delivery.in_doubt`). Skipped, never posted:
+  what was there when the follow began (`baseline`) and what the bridge itself sent
+  (`ours`, matched by Mava's message id, else by content: `thread_posts.bridge_sent`).
 - A post Slack refuses for now (429 after retries, 5xx) stops that thread for this
   sync, so order is kept; the rest go next time.
 
@@ -35,6 +36,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from mava_bridge.delivery.in_doubt import settle_thread_claims, thread_tag
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed, Snapshot, ThreadPoster, ThreadRenderer
 from mava_bridge.delivery.ports import Message as MessageBlocks
@@ -47,11 +49,10 @@ from mava_bridge.delivery.thread_keys import (
     snapshot,
 )
 from mava_bridge.domain.tickets import OPEN_STATUSES
-from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.errors import MavaError, TicketNotFound, describe
 from mava_bridge.mava.keyset import pages_by_created
-from mava_bridge.mava.lookup import EXACT, find_ticket
-from mava_bridge.mava.models import SenderType, SortBy, SortOrder, Status, Ticket, TicketPage
+from mava_bridge.mava.lookup import EXACT, Counting, find_ticket
+from mava_bridge.mava.models import SenderType, SortBy, SortOrder, Status, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.store import follows as store
@@ -73,6 +74,7 @@ class SyncReport:
     reopened: int = 0
     ended: int = 0
     skipped: int = 0  # claimed by another process: left for the next sync
+    recovered: int = 0  # a dead holder's post found in the thread: recorded, not reposted
     mava_errors: int = 0
     slack_errors: int = 0
 
@@ -100,7 +102,8 @@ class ThreadSync:
         self.grace = grace if grace is not None else timedelta(hours=hours)
 
     async def take_over(self) -> int:
-        """On becoming the leader: drop the thread claims other processes left."""
+        """On becoming the leader: the thread claims other processes left are in doubt
+        (settled by the next sync: `_settle`)."""
         if self.parts.owner is None:
             return 0
         taken = await items.take_over_thread_claims(self.parts.db, self.parts.owner)
@@ -171,8 +174,11 @@ class ThreadSync:
         return found
 
     async def _look_up(self, follow: Follow, report: SyncReport) -> Ticket:
-        counted = _Counting(self.parts.mava, report)
-        ticket = await find_ticket(counted, follow.ticket_id, known=follow.ticket_created_at)
+        counted = Counting(self.parts.mava)
+        try:
+            ticket = await find_ticket(counted, follow.ticket_id, known=follow.ticket_created_at)
+        finally:
+            report.pages += counted.requests
         if follow.ticket_created_at is None:
             await store.save_sync(self.parts.db, follow.id, ticket_created_at=ticket.created_at)
         return ticket
@@ -299,6 +305,7 @@ class ThreadSync:
         messages = [m for m in ticket.messages or [] if m.sender_type != SenderType.SYSTEM]
         keyed = [(message_key(m), m) for m in messages]
         known = await items.item_states(self.parts.db, follow.id, (k for k, _ in keyed))
+        await self._settle(follow, known, report)
         # Claimed ones stay in line: posting past them would break the thread's order.
         fresh = [(k, m) for k, m in keyed if known.get(k, items.CLAIMED) == items.CLAIMED]
         if first:
@@ -347,15 +354,22 @@ class ThreadSync:
     ) -> bool:
         """Post one item in the thread once. True if this call posted it; raises `_Stop`
         when the thread must wait (order is kept)."""
-        db = self.parts.db
-        if not await items.claim_item(db, follow.id, key, now, self.parts.owner):
+        db, owner = self.parts.db, self.parts.owner
+        if not await items.claim_item(db, follow.id, key, now, owner):
             states = await items.item_states(db, follow.id, [key])
-            if states.get(key) == items.CLAIMED:
+            await self._settle(follow, states, report)
+            # Still there: done before, or held by a live process. Dropped: claimed again.
+            again = key not in states and await items.claim_item(db, follow.id, key, now, owner)
+            if not again and states.get(key, items.CLAIMED) == items.CLAIMED:
                 report.skipped += 1
                 raise _Stop  # another process is posting it right now
-            return False  # posted (or skipped) before
+            if not again:
+                return False  # posted (or skipped) before
+        tag = thread_tag(follow.id, key, follow.ticket_id)
         try:
-            ts = await self.poster.post(follow.channel_id, text, blocks, thread_ts=follow.thread_ts)
+            ts = await self.poster.post(
+                follow.channel_id, text, blocks, thread_ts=follow.thread_ts, tag=tag
+            )
         except DeliveryFailed as failure:
             report.slack_errors += 1
             log.warning(
@@ -380,16 +394,6 @@ class ThreadSync:
             )
         return True
 
-
-class _Counting:
-    """The Mava client as `mava.lookup` pages it, counting each request for the budget."""
-
-    def __init__(self, mava: MavaClient, report: SyncReport) -> None:
-        self._mava = mava
-        self._report = report
-
-    async def fetch_tickets(
-        self, query: TicketQuery, *, limit: int = 50, skip: int = 0
-    ) -> TicketPage:
-        self._report.pages += 1
-        return await self._mava.fetch_tickets(query, limit=limit, skip=skip)
+    async def _settle(self, follow: Follow, known: dict[str, str], report: SyncReport) -> None:
+        """Claims a dead holder left: recorded if in the thread, else dropped from `known`."""
+        report.recovered += await settle_thread_claims(self.parts, follow, known)

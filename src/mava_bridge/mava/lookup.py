@@ -49,6 +49,20 @@ class TicketMemory(Protocol):
     async def created_at(self, ticket_id: str) -> datetime | None: ...
 
 
+class Counting:
+    """`pages` as a look-up pages it, each request counted in `requests` (for a budget)."""
+
+    def __init__(self, pages: Pages) -> None:
+        self._pages = pages
+        self.requests = 0
+
+    async def fetch_tickets(
+        self, query: TicketQuery, *, limit: int = 50, skip: int = 0
+    ) -> TicketPage:
+        self.requests += 1
+        return await self._pages.fetch_tickets(query, limit=limit, skip=skip)
+
+
 class TicketNotFoundNear(errors.TicketNotFound):
     """Not within `days` days of the time in its id: we stopped looking."""
 

@@ -20,17 +20,19 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any, Final
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.delivery.ports import CONNECTION_ERROR, DeliveryFailed
+from mava_bridge.delivery.ports import CONNECTION_ERROR, DeliveryFailed, Seen, Tag
 from mava_bridge.domain.retry import SLACK_RETRY, RetryPolicy, ShuttingDown
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.slack.blocks.attachments import images_as_links
 from mava_bridge.slack.errors import error_code, http_status, unreachable
+from mava_bridge.slack.lookback import SlackLookback, metadata
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,7 @@ class SlackPoster:
         self._clock = clock
         self._locks: dict[str, asyncio.Lock] = {}
         self._last_post: dict[str, float] = {}
+        self._lookback = SlackLookback(client)
 
     async def post(
         self,
@@ -127,8 +130,10 @@ class SlackPoster:
         blocks: Sequence[dict[str, Any]] | None = None,
         *,
         thread_ts: str | None = None,
+        tag: Tag | None = None,
     ) -> str:
-        """Post and return the message's `ts`, or raise `DeliveryFailed`.
+        """Post and return the message's `ts`, or raise `DeliveryFailed`. `tag` goes
+        with it as message metadata (`slack.lookback`).
 
         If Slack refuses the blocks themselves, a message drawing images goes again with
         each image as a link (Slack refuses a whole message when it cannot fetch an
@@ -144,6 +149,7 @@ class SlackPoster:
                 thread_ts=thread_ts,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata=metadata(tag) if tag is not None else None,
             )
 
         response = await self._send(channel, blocks, send, text_only=None)
@@ -151,6 +157,12 @@ class SlackPoster:
         if not isinstance(ts, str):
             raise _failed("unexpected_response", True, "no ts in the answer")
         return ts
+
+    async def find(
+        self, channel: str, tag: Tag, *, since: datetime, thread_ts: str | None = None
+    ) -> Seen:
+        """`Lookback.find`: whether a post tagged `tag` is there already."""
+        return await self._lookback.find(channel, tag, since=since, thread_ts=thread_ts)
 
     async def update(
         self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]] | None = None

@@ -7,7 +7,8 @@ after. Messages that are not to be posted are recorded `baseline` (there before 
 follow began) or `ours` (the bridge sent them to Mava). The protocol and its
 guarantees are those of `mava_bridge.delivery.ledger`: a claim whose post was refused
 is dropped (the next sync tries again), a leftover claim of a process that is gone is
-taken over by the next leader (`take_over_thread_claims`) or released once stale.
+taken over by the next leader (`take_over_thread_claims`: looked for in the thread,
+then recorded or posted again) or released once stale.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -118,16 +119,39 @@ async def record_items(
 
 
 async def take_over_thread_claims(db: Database, owner: str) -> int:
-    """On becoming the leader: drop every claim another process holds (only the leader
-    claims, so its holder is gone); the next sync posts those items. Returns how many."""
+    """On becoming the leader: every claim another process holds is in doubt (only the
+    leader claims, so its holder is gone, maybe after Slack took the post): its holder is
+    cleared, and the next sync looks for it in the thread before posting it
+    (`in_doubt`, mava_bridge.delivery.in_doubt). Returns how many."""
     async with db.session() as session, session.begin():
         result = await session.execute(
-            delete(ThreadPost).where(
+            update(ThreadPost)
+            .where(
                 ThreadPost.state == CLAIMED,
-                or_(ThreadPost.claimed_by != owner, ThreadPost.claimed_by.is_(None)),
+                ThreadPost.claimed_by.is_not(None),
+                ThreadPost.claimed_by != owner,
             )
+            .values(claimed_by=None)
         )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def in_doubt(db: Database, follow_id: int, keys: Iterable[str]) -> dict[str, datetime]:
+    """Of these items, the claims a take-over left without a holder: key -> claim time."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, datetime] = {}
+    async with db.session() as session:
+        for start in range(0, len(wanted), _CHUNK):
+            rows = await session.execute(
+                select(ThreadPost.item_key, ThreadPost.claimed_at).where(
+                    ThreadPost.follow_id == follow_id,
+                    ThreadPost.state == CLAIMED,
+                    ThreadPost.claimed_by.is_(None),
+                    ThreadPost.item_key.in_(wanted[start : start + _CHUNK]),
+                )
+            )
+            found.update({row.item_key: row.claimed_at for row in rows})
+    return found
 
 
 async def release_stale_thread_claims(db: Database, now: datetime) -> int:

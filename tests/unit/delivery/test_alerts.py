@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -59,6 +62,7 @@ def make_poller(db: Database, stub: SlackStub, mava: MavaClient) -> PollerFactor
         clock: Callable[[], datetime] | None = None,
         mava_client: MavaClient | None = None,
         metrics: Metrics | None = None,
+        owner: str | None = None,
         **retry_options: Any,
     ) -> AlertPoller:
         settings = settings or make_settings()
@@ -80,6 +84,8 @@ def make_poller(db: Database, stub: SlackStub, mava: MavaClient) -> PollerFactor
                 metrics=metrics,
                 link=settings.ticket_url,
                 clock=now,
+                owner=owner,
+                lookback=poster,
             )
         )
 
@@ -460,7 +466,46 @@ async def test_a_claim_left_by_a_dead_leader_is_posted_by_the_next_at_once(
     assert await ledger.claim_alert(db, ALERTS, mine, "new", datetime.now(UTC), "new:1:bb")
 
     assert await ledger.take_over_claims(db, "new:1:bb") == (1, 0)
-    report = await make_poller().poll_once()
-    assert report.alerted == 1  # not 15 minutes later
+    report = await make_poller(owner="new:1:bb").poll_once()
+    assert report.alerted == 1  # not 15 minutes later: not in the channel, so posted
+    assert report.recovered == 0
     assert alerted_ids(stub) == [ticket_id]
-    assert (await make_poller().poll_once()).alerted == 0
+    assert (await make_poller(owner="new:1:bb").poll_once()).alerted == 0
+
+
+async def _until(check: Callable[[], bool], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+async def test_a_dead_leaders_alert_that_reached_slack_is_found_not_posted_again(
+    make_poller: PollerFactory, stub: SlackStub, mava_sandbox: RunningSandbox, db: Database
+) -> None:
+    await make_poller(owner="old:1:aa").poll_once()
+    first, second = add_open(mava_sandbox), add_open(mava_sandbox)
+    # The old leader dies waiting for Slack's slow answer to its first alert: Slack
+    # posts it all the same, and the claim is left.
+    stub.slow_down("chat.postMessage", 0.5)
+    dying = asyncio.create_task(make_poller(owner="old:1:aa").poll_once())
+    await _until(lambda: stub.in_flight("chat.postMessage") == 1)
+    dying.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await dying
+    await _until(lambda: stub.in_flight("chat.postMessage") == 0)
+    stub.clear_faults()
+    assert alerted_ids(stub) == [first]
+
+    assert await ledger.take_over_claims(db, "new:1:bb") == (1, 0)
+    report = await make_poller(owner="new:1:bb").poll_once()
+    assert (report.recovered, report.alerted) == (1, 1)
+    assert alerted_ids(stub) == [first, second]  # each once
+    [read] = stub.calls("conversations.history")
+    assert read.params["include_all_metadata"] in ("1", "true", True) and read.params["oldest"]
+    states = await ledger.delivered_states(db, ALERTS, [first, second])
+    assert states == {first: ledger.POSTED, second: ledger.POSTED}
+    # The recorded alert is its ticket's thread, as if its poll had finished.
+    ts = stub.messages(ALERTS)[0]["ts"]
+    assert await ticket_for_thread(db, ALERTS, ts) == first
+    assert (await make_poller(owner="new:1:bb").poll_once()).alerted == 0

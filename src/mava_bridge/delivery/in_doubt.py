@@ -1,0 +1,90 @@
+"""Posts whose outcome is unknown: looked for in the chat before they are posted again.
+
+A claim whose holder died (cleared by a take-over, see `mava_bridge.delivery.ledger`)
+may have reached Slack: the holder could have died after Slack took the post and
+before the ledger recorded it. Each such claim is settled here once, by the leader
+that finds it: the chat is asked (`Lookback.find`, by the post's `Tag`, which every
+post carries); found, the row is recorded `posted` with that ts and nothing is posted
+again; not there, or the chat could not tell, the caller drops the claim and posts as
+before (never lose, may repeat).
+
+The tags are written here once, so a post and the look for it always agree.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Final
+
+from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.ports import Tag
+from mava_bridge.store import thread_posts
+from mava_bridge.store.follows import Follow
+
+log = logging.getLogger(__name__)
+
+THREAD: Final = "thread"
+ALERT: Final = "alert"
+REMINDER: Final = "reminder"
+
+
+def thread_tag(follow_id: int, item_key: str, ticket_id: str) -> Tag:
+    """A followed ticket's thread item: a Mava message (its id), a change line, a notice."""
+    return Tag(THREAD, f"{follow_id}/{item_key}", ticket_id)
+
+
+def alert_tag(ticket_id: str) -> Tag:
+    """A ticket's alert: one per channel and ticket."""
+    return Tag(ALERT, ticket_id, ticket_id)
+
+
+def reminder_tag(ticket_id: str, period: str) -> Tag:
+    """A waiting period's reminder, or (ticket `backlog`) a subscription's summary."""
+    return Tag(REMINDER, f"{ticket_id}/{period}", ticket_id)
+
+
+async def posted_already(
+    parts: DeliveryParts,
+    channel: str,
+    tag: Tag,
+    *,
+    since: datetime,
+    thread_ts: str | None = None,
+) -> str | None:
+    """The ts of the post tagged `tag` if the chat shows it; None: post it again (it is
+    not there, or the chat could not tell: `slack.lookback` said why, once)."""
+    if parts.lookback is None:
+        return None
+    seen = await parts.lookback.find(channel, tag, since=since, thread_ts=thread_ts)
+    if not isinstance(seen, str):
+        return None
+    log.info(
+        "an interrupted post is in Slack already: recorded, not posted again",
+        extra={"channel": channel, "kind": tag.kind, "key": tag.key, "ts": seen},
+    )
+    return seen
+
+
+async def settle_thread_claims(parts: DeliveryParts, follow: Follow, known: dict[str, str]) -> int:
+    """The claims in `known` (item key -> state) a take-over left in doubt, settled:
+    found in the follow's thread, recorded `posted` (and so in `known`); else dropped
+    from the ledger and from `known`, to be posted again. Returns how many were found.
+    Without an owner there is no take-over, so nothing is in doubt."""
+    claimed = [key for key, state in known.items() if state == thread_posts.CLAIMED]
+    if not claimed or parts.owner is None:
+        return 0
+    found, db = 0, parts.db
+    for key, since in (await thread_posts.in_doubt(db, follow.id, claimed)).items():
+        tag = thread_tag(follow.id, key, follow.ticket_id)
+        ts = await posted_already(
+            parts, follow.channel_id, tag, since=since, thread_ts=follow.thread_ts
+        )
+        if ts is not None:
+            await thread_posts.mark_item_posted(db, follow.id, key, ts, parts.clock())
+            known[key] = thread_posts.POSTED
+            found += 1
+        else:
+            await thread_posts.release_item(db, follow.id, key)
+            del known[key]
+    return found

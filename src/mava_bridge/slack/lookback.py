@@ -1,0 +1,145 @@
+"""Is a post whose outcome is unknown in Slack already? Read it back by its metadata.
+
+Every post delivery makes carries Slack message metadata naming what it is
+(`metadata(tag)`: event_type `mava_bridge_post`, event_payload {kind, key, ticket}).
+When a process died (or lost an answer) between Slack taking a post and the ledger
+recording it, the next leader asks `SlackLookback.find` before posting again: the
+thread (`conversations.replies`), or the channel or DM since the claim
+(`conversations.history` with `oldest`), each with `include_all_metadata` and paged by
+cursor. Found: the ledger records that ts and nothing is posted twice.
+
+Slack may not let the bot look (no `channels:history` / `groups:history` /
+`im:history`, not in the channel, rate limited, unreachable): the answer is then
+UNSURE, the caller posts again as before (never lose, may repeat), and the cause is
+logged once per process as one WARNING line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_bridge.delivery.ports import UNSURE, Seen, Tag
+from mava_bridge.slack.errors import slack_error
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE: Final = "mava_bridge_post"
+PAGE: Final = 200  # messages a page (Slack's maximum for these methods is 999 or less)
+MAX_PAGES: Final = 25  # beyond this, too busy a channel to read back: unsure
+# Slack's ts is Slack's clock; the claim time is ours: read from a little earlier.
+CLOCK_SKEW: Final = timedelta(minutes=5)
+_SCOPES: Final = "channels:history, groups:history and im:history"
+_HINTS: Final = {
+    "missing_scope": f"the app lacks {_SCOPES}: reinstall it from manifest.yml",
+    "not_in_channel": "the app is not in the channel",
+    "channel_not_found": "the channel is gone or private without the app",
+    "ratelimited": "Slack rate-limited the read",
+}
+
+
+def metadata(tag: Tag) -> dict[str, Any]:
+    """The `metadata` of a tagged post, as chat.postMessage takes it."""
+    payload: dict[str, Any] = {"kind": tag.kind, "key": tag.key}
+    if tag.ticket is not None:
+        payload["ticket"] = tag.ticket
+    return {"event_type": EVENT_TYPE, "event_payload": payload}
+
+
+def is_tagged(message: Any, tag: Tag) -> bool:
+    """Whether a message Slack returned carries `tag` (other metadata, or none: no)."""
+    found = message.get("metadata") if isinstance(message, dict) else None
+    if not isinstance(found, dict) or found.get("event_type") != EVENT_TYPE:
+        return False
+    payload = found.get("event_payload")
+    return (
+        isinstance(payload, dict)
+        and payload.get("kind") == tag.kind
+        and payload.get("key") == tag.key
+    )
+
+
+class _TooMany(Exception):
+    """More pages than MAX_PAGES: not read to the end."""
+
+
+class SlackLookback:
+    """`Lookback` (mava_bridge.delivery.ports) over the poster's Web API client."""
+
+    def __init__(self, client: AsyncWebClient, *, max_pages: int = MAX_PAGES) -> None:
+        self._client = client
+        self._max_pages = max_pages
+        self._told: set[str] = set()  # causes already logged
+
+    async def find(
+        self, channel: str, tag: Tag, *, since: datetime, thread_ts: str | None = None
+    ) -> Seen:
+        try:
+            where = await self._conversation(channel)
+            async for message in self._messages(where, since, thread_ts):
+                if is_tagged(message, tag):
+                    ts = message.get("ts")
+                    return str(ts) if ts else None
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            self._unsure(slack_error(exc))
+            return UNSURE
+        except _TooMany:
+            self._unsure(f"more than {self._max_pages * PAGE} messages to read")
+            return UNSURE
+        return None
+
+    async def _conversation(self, channel: str) -> str:
+        """A user id (a DM is posted to the person) is read as the DM channel."""
+        if channel[:1] not in ("U", "W"):
+            return channel
+        opened = await self._client.conversations_open(users=channel)
+        found = (opened.get("channel") or {}).get("id")
+        return str(found) if found else channel
+
+    async def _messages(
+        self, channel: str, since: datetime, thread_ts: str | None
+    ) -> AsyncIterator[dict[str, Any]]:
+        cursor: str | None = None
+        for _ in range(self._max_pages):
+            if thread_ts is not None:
+                page = await self._client.conversations_replies(
+                    channel=channel,
+                    ts=thread_ts,
+                    include_all_metadata=True,
+                    limit=PAGE,
+                    cursor=cursor,
+                )
+            else:
+                page = await self._client.conversations_history(
+                    channel=channel,
+                    oldest=f"{(since - CLOCK_SKEW).timestamp():.6f}",
+                    inclusive=True,
+                    include_all_metadata=True,
+                    limit=PAGE,
+                    cursor=cursor,
+                )
+            for message in page.get("messages") or []:
+                if isinstance(message, dict):
+                    yield message
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return
+        raise _TooMany
+
+    def _unsure(self, cause: str) -> None:
+        if cause in self._told:
+            return
+        self._told.add(cause)
+        hint = _HINTS.get(cause)
+        log.warning(
+            "Slack could not tell whether an interrupted post went out (%s%s); posting it "
+            "again, so it may show twice",
+            cause,
+            f": {hint}" if hint else "",
+        )
