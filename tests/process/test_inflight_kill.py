@@ -1,0 +1,184 @@
+"""`mava-bot run` SIGKILLed while Slack holds one of its posts (Slack answering slowly):
+Slack posts it all the same, and the bot never hears back. Started again, the bot
+finds that post by its metadata (the thread, or the channel's history since the
+claim) and records it instead of posting it again: each customer message is in the
+thread exactly once, each ticket alerted exactly once (issue #19)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from running import bot_env, free_port, start_bot, wait_for, wait_healthy
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_bridge.store import follows
+from mava_bridge.store.db import Database
+from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+
+CHANNEL = "C0FOLLOW"
+ALERTS = "C0ALERTS"
+BURST = 6
+POST = "chat.postMessage"
+FOUND = "an interrupted post is in Slack already: recorded, not posted again"
+
+
+@pytest.fixture
+async def services() -> AsyncIterator[tuple[RunningSandbox, SlackStub]]:
+    async with (
+        running_mava_sandbox(rate_limit=None, tickets=0) as mava,
+        running_slack_stub() as slack,
+    ):
+        yield mava, slack
+
+
+def count(database: Path, sql: str) -> int:
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        return int(connection.execute(sql).fetchone()[0])
+
+
+def log_lines(log: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
+
+
+async def kill_while_slack_holds_a_post(
+    bot: asyncio.subprocess.Process, slack: SlackStub, ready: Any
+) -> None:
+    """SIGKILL `bot` once `ready()` holds while Slack holds one of its posts; then wait
+    for Slack to post it (its answer goes nowhere)."""
+    try:
+        await wait_for(lambda: ready() and slack.in_flight(POST) == 1, 60, "a post in flight")
+        bot.send_signal(signal.SIGKILL)
+        await bot.wait()
+    finally:
+        if bot.returncode is None:
+            bot.kill()
+    await wait_for(lambda: slack.in_flight(POST) == 0, 10, "Slack to post it")
+    slack.clear_faults()
+
+
+async def stop(bot: asyncio.subprocess.Process) -> None:
+    try:
+        bot.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(bot.wait(), 30) == 0
+    finally:
+        if bot.returncode is None:
+            bot.kill()
+
+
+async def test_a_thread_post_slack_took_from_a_killed_bot_is_not_posted_again(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    mava, slack = services
+    database = tmp_path / "bot.db"
+    ticket = str(mava.sandbox.add_ticket(status="Open")["_id"])
+    card = await AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=slack.api_url).chat_postMessage(
+        channel=CHANNEL, text="card"
+    )
+    db = Database(f"sqlite+aiosqlite:///{database}")
+    await db.migrate()
+    await follows.follow(
+        db,
+        ticket_id=ticket,
+        channel_id=CHANNEL,
+        thread_ts=card["ts"],
+        ticket_created_at=mava.sandbox._by_id[ticket]["createdAt"],
+        followed_by="U1",
+        now=datetime.now(UTC),
+    )
+    await db.dispose()
+
+    def numbers() -> list[str]:
+        return [m.get("text", "").rsplit(" ", 1)[1] for m in slack.thread(CHANNEL, card["ts"])[1:]]
+
+    def recorded() -> int:
+        return count(database, "SELECT count(*) FROM thread_posts WHERE state = 'posted'")
+
+    port = free_port()
+    env = bot_env(mava, slack, tmp_path, PORT=str(port), THREAD_SYNC_SECONDS="1")
+    log = tmp_path / "bot.log"
+    first = await start_bot(env, tmp_path, log)
+    await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+    await wait_for(
+        lambda: count(
+            database, "SELECT count(*) FROM followed_tickets WHERE synced_at IS NOT NULL"
+        ),
+        20,
+        "the first sync",
+    )
+    slack.slow_down(POST, 1.5)
+    for n in range(BURST):
+        mava.sandbox.customer_writes(ticket, f"burst {n}")
+    # Killed while Slack holds the third reply, the first two recorded.
+    await kill_while_slack_holds_a_post(
+        first, slack, lambda: len(numbers()) >= 2 and recorded() >= len(numbers())
+    )
+    assert len(numbers()) == recorded() + 1 < BURST  # in the thread, not in the ledger
+
+    second = await start_bot(env, tmp_path, log)
+    await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+    await wait_for(lambda: recorded() >= BURST, 60, "the rest of the burst")
+    await asyncio.sleep(2.5)  # two more syncs: anything it might (wrongly) post again
+    await stop(second)
+
+    assert [numbers().count(str(n)) for n in range(BURST)] == [1] * BURST
+    assert numbers() == [str(n) for n in range(BURST)]
+    lines = log_lines(log)
+    assert [x["message"] for x in lines if x["message"] == FOUND] == [FOUND]
+    assert not [x for x in lines if x["level"] == "ERROR"]
+
+
+async def test_an_alert_slack_took_from_a_killed_bot_is_not_posted_again(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    mava, slack = services
+    database = tmp_path / "bot.db"
+    port = free_port()
+    env = bot_env(
+        mava, slack, tmp_path, PORT=str(port), ALERT_CHANNEL=ALERTS, POLL_INTERVAL_SECONDS="1"
+    )
+    log = tmp_path / "bot.log"
+
+    def alerted() -> list[str]:
+        return [
+            str(block["block_id"]).removeprefix("ticket:")
+            for message in slack.messages(ALERTS)
+            if not message.get("thread_ts")
+            for block in message.get("blocks") or []
+            if str(block.get("block_id", "")).startswith("ticket:")
+        ]
+
+    def recorded() -> int:
+        return count(database, "SELECT count(*) FROM alert_deliveries WHERE state = 'posted'")
+
+    first = await start_bot(env, tmp_path, log)
+    await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+    await wait_for(
+        lambda: count(database, "SELECT count(*) FROM poll_watermarks"), 20, "the first poll"
+    )
+    slack.slow_down(POST, 1.5)
+    tickets = [str(mava.sandbox.add_ticket(status="Open", priority=3)["_id"]) for _ in range(4)]
+    await kill_while_slack_holds_a_post(
+        first, slack, lambda: len(alerted()) >= 1 and recorded() >= len(alerted())
+    )
+    assert len(alerted()) == recorded() + 1 < len(tickets)
+
+    second = await start_bot(env, tmp_path, log)
+    await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+    await wait_for(lambda: recorded() >= len(tickets), 60, "the other alerts")
+    await asyncio.sleep(2.5)  # two more polls: anything it might (wrongly) post again
+    await stop(second)
+
+    assert sorted(alerted()) == sorted(tickets)  # each ticket alerted exactly once
+    lines = log_lines(log)
+    assert [x["message"] for x in lines if x["message"] == FOUND] == [FOUND]
+    assert not [x for x in lines if x["level"] == "ERROR"]
