@@ -15,6 +15,7 @@ import pytest
 import pytest_asyncio
 
 from mava_bridge.delivery.desk_jobs import REMINDERS_JOB
+from mava_bridge.delivery.in_doubt import reminder_tag
 from mava_bridge.delivery.reminders import ReminderReport
 from mava_bridge.domain.waiting import waiting_period_start
 from mava_bridge.store import reminder_posts
@@ -194,6 +195,32 @@ async def test_a_claim_left_by_a_dead_leader_is_posted_once_by_the_next(stack: S
     await remind(stack)
     await remind(stack)
     assert len(posts_about(stack, channel, ticket)) == 1
+    await run(stack, f"unsubscribe {sub}", channel_id=channel)
+
+
+async def test_a_dead_leaders_reminder_that_reached_slack_is_not_posted_again(
+    stack: Stack,
+) -> None:
+    channel = "C0REMLANDED"
+    sub = await subscribed(stack, channel, "after 30m")
+    ticket = waiting_ticket(stack, "Posted, then the leader died", minutes=45)
+    snapshot = await stack.runtime.delivery.board.snapshot(max_age=0)
+    [seen] = [t for t in snapshot.tickets if t.id == ticket]
+    start = waiting_period_start(seen)
+    assert start is not None
+    db, period = stack.runtime.db, start.isoformat()
+    assert await reminder_posts.claim(db, channel, ticket, period, snapshot.read_at, "gone")
+    # The dead leader's post went out (tagged, as every reminder is); its mark did not.
+    ts = await stack.runtime.delivery.poster.post(
+        channel, f"Customer waiting: {ticket}", tag=reminder_tag(ticket, period)
+    )
+    await stack.runtime.delivery.desk.take_over()
+    report = await remind(stack)
+    assert report.recovered == 1 and report.posted == 0
+    assert [m["ts"] for m in stack.slack.messages(channel) if ticket in str(m)] == [ts]
+    assert await reminder_posts.known(db, channel, [(ticket, period)], baseline=False)
+    assert (await remind(stack)).posted == 0
+    assert [m["ts"] for m in stack.slack.messages(channel) if ticket in str(m)] == [ts]
     await run(stack, f"unsubscribe {sub}", channel_id=channel)
 
 

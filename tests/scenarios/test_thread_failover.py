@@ -209,8 +209,8 @@ async def test_when_slack_cannot_tell_the_in_doubt_item_is_posted_again_once(
         (
             "WARNING",
             "Slack could not tell whether an interrupted post went out (missing_scope: the "
-            "app lacks channels:history, groups:history and im:history: reinstall it from "
-            "manifest.yml); posting it again, so it may show twice",
+            "app lacks channels:history and groups:history: reinstall it from manifest.yml); "
+            "posting it again, so it may show twice",
         )
     ]
     assert len(stub.calls("conversations.replies")) == 2 and not logs.errors()

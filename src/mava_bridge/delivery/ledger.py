@@ -35,15 +35,15 @@ the tickets not listed yet, in the same thread.
 Exactly once, where Slack lets the bot look; where a duplicate or a delay can still
 happen, precisely:
 
-- **Duplicate**: Slack could not tell (no `channels:history` / `groups:history` /
-  `im:history`, an error, rate limited: logged once): the in-doubt post goes again,
-  as before (never lose, may repeat). A post Slack is still working on when the new
-  leader looks (Slack slower to answer than a restart or a take-over) is not there
-  yet, and goes again. A digest's channel message or thread reply posted but not
-  recorded is posted again (digests do not look). A post whose answer never came back
-  to a live process (timeout, dropped connection) is retried at once by the poster.
-  Two leaders at once (one cut off from the database, still posting) can also repeat
-  what the cut-off one posts meanwhile.
+- **Duplicate**: Slack could not tell (no `channels:history` / `groups:history`, an
+  error, rate limited: logged once): the in-doubt post goes again, as before (never
+  lose, may repeat). A post Slack is still working on when the new leader looks
+  (Slack slower to answer than a restart or a take-over) is not there yet, and goes
+  again. A digest's channel message or thread reply, or an assignment DM, posted but
+  not recorded is posted again (those do not look). A post whose answer never came
+  back to a live process (timeout, dropped connection) is retried at once by the
+  poster. Two leaders at once (one cut off from the database, still posting) can also
+  repeat what the cut-off one posts meanwhile.
 - **Delay, no duplicate**: nothing is delayed by a crash any more than the time a new
   leader takes to lead (start-up, or `LEADER_CHECK_SECONDS` plus one poll). The
   `STALE_CLAIM` (15 minutes) release, at start-up and at every poll, remains for

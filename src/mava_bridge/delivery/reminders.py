@@ -8,7 +8,8 @@ from the ticket's messages (domain.waiting). A ticket is posted once per waiting
 period — named by the period's first customer message, so more messages from the
 customer do not repeat it, and a customer writing again after an agent answered starts
 a new period that is reminded again. Claim, post, mark per (channel, ticket, period)
-as for alerts (mava_bridge.delivery.ledger): once across replicas and restarts.
+as for alerts (mava_bridge.delivery.ledger): once across replicas and restarts (a dead
+leader's claim is looked for in the channel before it is posted again).
 A post Slack refused is released and tried again by the next poll; after a refusal
 that would repeat (the channel is unusable, or Slack is failing), the channel's other
 reminders wait for the next poll too.
@@ -29,6 +30,7 @@ from typing import Final
 from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery.assignment_dms import Board
+from mava_bridge.delivery.in_doubt import posted_already, reminder_tag
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed, DeskRenderer
 from mava_bridge.domain.waiting import waiting_period_start, waiting_since
@@ -52,6 +54,7 @@ class ReminderReport:
     summaries: int = 0  # new subscriptions' one post about what already waited
     baselined: int = 0  # tickets those summaries stand for (never posted one by one)
     skipped: int = 0  # claimed elsewhere, or left for the next poll
+    recovered: int = 0  # a dead leader's post found in the channel: recorded, not reposted
     errors: int = 0
 
 
@@ -98,6 +101,7 @@ class Reminders:
                 due.append((ticket, start.isoformat(), now - since))
         due.sort(key=lambda item: -item[2])  # longest-waiting first
         report.due += len(due)
+        await self._settle(sub.channel_id, report)
         if not await self._first_look(sub, due, now, report):
             return
         db, channel = self.parts.db, sub.channel_id
@@ -119,6 +123,7 @@ class Reminders:
                     self.parts.renderer.alert_message(
                         ticket, link=self.parts.link, now=now, reason=reason
                     ),
+                    tag=reminder_tag(ticket.id, period),
                 )
             except DeliveryFailed as exc:
                 failure = exc
@@ -142,6 +147,21 @@ class Reminders:
             await self._outcome(sub, failure.describe())
         elif posted:
             await self._outcome(sub, f"posted {posted} reminder{'s' if posted != 1 else ''}")
+
+    async def _settle(self, channel: str, report: ReminderReport) -> None:
+        """Claims a take-over left in this channel (delivery.in_doubt): found in its
+        history, recorded posted; else dropped, to be posted again."""
+        if self.parts.owner is None:  # no owner: no take-over, nothing in doubt
+            return
+        db = self.parts.db
+        for ticket_id, period, since in await store.in_doubt(db, channel):
+            tag = reminder_tag(ticket_id, period)
+            ts = await posted_already(self.parts, channel, tag, since=since)
+            if ts is None:
+                await store.release(db, channel, ticket_id, period)
+                continue
+            await store.mark_posted(db, channel, ticket_id, period, ts, self.parts.clock())
+            report.recovered += 1
 
     async def _first_look(
         self,
@@ -176,6 +196,7 @@ class Reminders:
                 self.messages.backlog_message(
                     longest, total=len(due), wait=wait, filters=sub.filters, link=self.parts.link
                 ),
+                tag=reminder_tag(store.BACKLOG, period),
             )
         except DeliveryFailed as exc:
             await store.release(db, channel, store.BACKLOG, period)

@@ -1,17 +1,17 @@
 """Is a post whose outcome is unknown in Slack already? Read it back by its metadata.
 
-Every post delivery makes carries Slack message metadata naming what it is
+Every alert, reminder and followed-thread post carries Slack message metadata naming it
 (`metadata(tag)`: event_type `mava_bridge_post`, event_payload {kind, key, ticket}).
 When a process died (or lost an answer) between Slack taking a post and the ledger
 recording it, the next leader asks `SlackLookback.find` before posting again: the
-thread (`conversations.replies`), or the channel or DM since the claim
+thread (`conversations.replies`), or the channel since the claim
 (`conversations.history` with `oldest`), each with `include_all_metadata` and paged by
 cursor. Found: the ledger records that ts and nothing is posted twice.
 
-Slack may not let the bot look (no `channels:history` / `groups:history` /
-`im:history`, not in the channel, rate limited, unreachable): the answer is then
-UNSURE, the caller posts again as before (never lose, may repeat), and the cause is
-logged once per process as one WARNING line.
+Slack may not let the bot look (no `channels:history` / `groups:history`, not in
+the channel, rate limited, unreachable): the answer is then UNSURE, the caller posts
+again as before (never lose, may repeat), and the cause is logged once per process as
+one WARNING line.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ PAGE: Final = 200  # messages a page (Slack's maximum for these methods is 999 o
 MAX_PAGES: Final = 25  # beyond this, too busy a channel to read back: unsure
 # Slack's ts is Slack's clock; the claim time is ours: read from a little earlier.
 CLOCK_SKEW: Final = timedelta(minutes=5)
-_SCOPES: Final = "channels:history, groups:history and im:history"
+_SCOPES: Final = "channels:history and groups:history"
 _HINTS: Final = {
     "missing_scope": f"the app lacks {_SCOPES}: reinstall it from manifest.yml",
     "not_in_channel": "the app is not in the channel",
@@ -81,8 +81,7 @@ class SlackLookback:
         self, channel: str, tag: Tag, *, since: datetime, thread_ts: str | None = None
     ) -> Seen:
         try:
-            where = await self._conversation(channel)
-            async for message in self._messages(where, since, thread_ts):
+            async for message in self._messages(channel, since, thread_ts):
                 if is_tagged(message, tag):
                     ts = message.get("ts")
                     return str(ts) if ts else None
@@ -93,14 +92,6 @@ class SlackLookback:
             self._unsure(f"more than {self._max_pages * PAGE} messages to read")
             return UNSURE
         return None
-
-    async def _conversation(self, channel: str) -> str:
-        """A user id (a DM is posted to the person) is read as the DM channel."""
-        if channel[:1] not in ("U", "W"):
-            return channel
-        opened = await self._client.conversations_open(users=channel)
-        found = (opened.get("channel") or {}).get("id")
-        return str(found) if found else channel
 
     async def _messages(
         self, channel: str, since: datetime, thread_ts: str | None

@@ -115,15 +115,33 @@ async def release(db: Database, channel_id: str, ticket_id: str, period: str) ->
 
 
 async def take_over(db: Database, owner: str) -> int:
-    """A new leader: claims another process left are dropped, so the next poll posts them."""
+    """A new leader: claims another process left are in doubt (their holder cleared), to
+    be looked for in the channel before they are posted again (`in_doubt`)."""
     async with db.session() as session, session.begin():
         result = await session.execute(
-            delete(ReminderPost).where(
+            update(ReminderPost)
+            .where(
                 ReminderPost.state == CLAIMED,
-                (ReminderPost.claimed_by != owner) | ReminderPost.claimed_by.is_(None),
+                ReminderPost.claimed_by.is_not(None),
+                ReminderPost.claimed_by != owner,
             )
+            .values(claimed_by=None)
         )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def in_doubt(db: Database, channel_id: str) -> list[tuple[str, str, datetime]]:
+    """This channel's claims a take-over left without a holder: (ticket, period, claim
+    time); the ticket `BACKLOG` for a subscription's summary."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(ReminderPost.ticket_id, ReminderPost.period, ReminderPost.claimed_at).where(
+                ReminderPost.channel_id == channel_id,
+                ReminderPost.state == CLAIMED,
+                ReminderPost.claimed_by.is_(None),
+            )
+        )
+        return [(row.ticket_id, row.period, row.claimed_at) for row in rows]
 
 
 def _row(

@@ -112,10 +112,14 @@ async def test_reminders_once_per_channel_ticket_and_period(db: Database) -> Non
     assert await r.known(db, "C2", [("T1", period)]) == set()
 
 
-async def test_a_dead_holders_reminder_claim_is_dropped(db: Database) -> None:
+async def test_a_dead_holders_reminder_claim_is_put_in_doubt(db: Database) -> None:
     assert await r.claim(db, "C1", "T1", "p", NOW, DEAD)
     assert await r.claim(db, "C1", "T2", "p", NOW, ME)
     assert await r.take_over(db, ME) == 1
+    assert await r.take_over(db, ME) == 0  # once
+    assert await r.in_doubt(db, "C1") == [("T1", "p", NOW)]  # its own claim is not
+    assert await r.in_doubt(db, "C2") == []
+    await r.release(db, "C1", "T1", "p")  # not in the channel: dropped, posted again
     assert await r.known(db, "C1", [("T1", "p"), ("T2", "p")]) == {("T2", "p")}
 
 
@@ -147,7 +151,9 @@ async def test_a_new_subscriptions_backlog_is_baseline_and_its_summary_once(db: 
     assert await r.claim(db, "C1", r.BACKLOG, "sub:7", NOW, DEAD)
     assert not await r.claim(db, "C1", r.BACKLOG, "sub:7", NOW, ME)
     assert await r.backlog_state(db, "C1", "sub:7") == r.CLAIMED
-    assert await r.take_over(db, ME) == 1  # a dead leader's summary claim: posted anew
+    assert await r.take_over(db, ME) == 1  # a dead leader's summary claim: in doubt
+    assert await r.in_doubt(db, "C1") == [(r.BACKLOG, "sub:7", NOW)]
+    await r.release(db, "C1", r.BACKLOG, "sub:7")  # not found in the channel
     assert await r.backlog_state(db, "C1", "sub:7") is None
     assert await r.claim(db, "C1", r.BACKLOG, "sub:7", NOW, ME)
     await r.mark_posted(db, "C1", r.BACKLOG, "sub:7", "2.0", NOW)
