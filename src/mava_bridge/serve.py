@@ -45,6 +45,7 @@ async def serve(
     # frozen, it is not walked by every full collection again (those took ~90 ms,
     # stalling acks, under bench/ack_latency.py's bursts).
     gc.freeze()
+    bridge.deps.inflight.pauses_collector = True  # and none while a burst is acked
     runner, port = await bridge.serve_http(settings.host, settings.port)
     try:
         if bridge.socket_mode is not None and not stop.is_set():

@@ -162,6 +162,7 @@ class Bridge:
                 unhealthy_after=settings.socket_mode_unhealthy_seconds,
                 metrics=metrics,
                 inflight=deps.inflight,
+                client=clients.bot,
             )
         return cls(
             settings,
@@ -231,6 +232,7 @@ class Bridge:
                 signing_secret=secret.get_secret_value() if secret is not None else None,
                 inflight=self.deps.inflight,
                 metrics=self.metrics,
+                client=self.slack,
             )
             application.router.add_post("/slack/events", route.handle)
         # Files shared in followed threads, for Mava (slack.files_door): only with PUBLIC_URL.

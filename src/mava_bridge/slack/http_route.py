@@ -35,10 +35,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.slack.deps import InFlight
 from mava_bridge.slack.inbound import Inbound, Malformed, parse
+from mava_bridge.slack.inflight import Untold
+from mava_bridge.slack.not_run import not_run
 
 log = logging.getLogger("mava_bridge.slack.http")
 
@@ -123,8 +126,10 @@ class SlackEventsRoute:
         inflight: InFlight,
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
+        client: AsyncWebClient | None = None,
     ) -> None:
         self.app = app
+        self.client = client  # the bot's, to tell a person their command was not run
         self.secret = signing_secret
         self.inflight = inflight
         self.metrics = metrics
@@ -160,16 +165,21 @@ class SlackEventsRoute:
             log.info(
                 "Slack retried an event (%s, %s)", retry[:4], reason, extra={"retry": retry[:4]}
             )
-        bolt_request = _bolt_request(request, text, inbound)
         if inbound.kind in ("command", "event"):
             # A slash command's ack is an empty 200 (`/mava` answers on its
             # response_url), and so is an event's, so send it now and let Bolt run the
             # listener after it: under a burst, Bolt's middleware before each ack was
-            # most of the time to ack the last one (bench/ack_latency.py). A retried
-            # event (X-Slack-Retry-Num) is dropped by its listener, by event id.
-            self.inflight.spawn(self.app.async_dispatch(bolt_request), name=inbound.kind)
+            # most of the time to ack the last one (bench/ack_latency.py); even the
+            # Bolt request is built then. A retried event (X-Slack-Retry-Num) is
+            # dropped by its listener, by event id.
+            self.inflight.spawn(
+                self._dispatch(request.query_string, request.headers, text, inbound),
+                name=inbound.kind,
+                untold=self._untold(inbound),
+            )
             self._observe(started)
             return web.Response(status=200)
+        bolt_request = _bolt_request(request.query_string, request.headers, text, inbound)
         bolt_response = await self.app.async_dispatch(bolt_request)
         self._observe(started)
         return await to_aiohttp_response(bolt_response)
@@ -187,6 +197,17 @@ class SlackEventsRoute:
         except Malformed as exc:
             raise Refused(exc.status, exc.reason) from None
 
+    async def _dispatch(
+        self, query: str, headers: Mapping[str, str], text: str, inbound: Inbound
+    ) -> None:
+        await self.app.async_dispatch(_bolt_request(query, headers, text, inbound))
+
+    def _untold(self, inbound: Inbound) -> Untold | None:
+        """For a slash command: how its person hears it was not run (at shutdown)."""
+        if inbound.kind != "command" or self.client is None:
+            return None
+        return not_run(self.client, inbound.body)
+
     def _observe(self, started: float) -> None:
         if self.metrics is not None:
             self.metrics.slack_ack_seconds.observe(time.monotonic() - started)
@@ -198,6 +219,8 @@ async def read_body(request: web.Request) -> bytes:
     if length is not None and length > MAX_BODY_BYTES:
         raise Refused(413, f"body is larger than {MAX_BODY_BYTES} bytes")
     try:
+        if request.content.is_eof():  # all in already (a small body): no timer needed
+            return await request.read()
         async with asyncio.timeout(READ_TIMEOUT_SECONDS):
             return await request.read()
     except TimeoutError:
@@ -209,14 +232,16 @@ async def read_body(request: web.Request) -> bytes:
         raise Refused(400, f"client left before the body ended ({type(exc).__name__})") from None
 
 
-def _bolt_request(request: web.Request, text: str, inbound: Inbound) -> AsyncBoltRequest:
+def _bolt_request(
+    query: str, headers: Mapping[str, str], text: str, inbound: Inbound
+) -> AsyncBoltRequest:
     """A Bolt request carrying the body as parsed at the door.
 
     Bolt would parse the text again, and its parser reads any form containing the word
     "payload" as an interactivity payload: `/mava note T the payload…` would reach no
     listener. So it gets an empty body to parse and then ours.
     """
-    bolt_request = AsyncBoltRequest(body="", query=request.query_string, headers=request.headers)  # type: ignore[arg-type]
+    bolt_request = AsyncBoltRequest(body="", query=query, headers=headers)  # type: ignore[arg-type]
     bolt_request.raw_body = text  # as Bolt's own adapter sets it
     bolt_request.body = inbound.body
     bolt_request.context = build_async_context(AsyncBoltContext({}), inbound.body)

@@ -33,10 +33,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.slack.deps import InFlight
 from mava_bridge.slack.errors import slack_error
+from mava_bridge.slack.not_run import not_run
 
 log = logging.getLogger("mava_bridge.socket_mode")
 SDK_LOG = logging.getLogger("slack_sdk.socket_mode")
@@ -159,8 +161,10 @@ class SocketMode:
         metrics: Metrics | None = None,
         inflight: InFlight | None = None,
         ping_interval: float = PING_INTERVAL,
+        client: AsyncWebClient | None = None,
     ) -> None:
         self.app = app
+        self.bot_client = client  # tells a person their command was not run (shutdown)
         self.unhealthy_after = unhealthy_after
         self.metrics = metrics
         self.inflight = inflight
@@ -272,8 +276,17 @@ class SocketMode:
                 # redelivered event is dropped by its listener, by event id.
                 await client.send_socket_mode_response({"envelope_id": request.envelope_id})
                 self._acked(started)
-                name = "command" if request.type == "slash_commands" else "event"
-                self.inflight.spawn(run_async_bolt_app(self.app, request), name=name)
+                command = request.type == "slash_commands"
+                untold = (
+                    not_run(self.bot_client, request.payload)
+                    if command and self.bot_client is not None
+                    else None
+                )
+                self.inflight.spawn(
+                    run_async_bolt_app(self.app, request),
+                    name="command" if command else "event",
+                    untold=untold,
+                )
                 return
         response = await run_async_bolt_app(self.app, request)
         await send_async_response(client, request, response, started)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from mava_bridge.slack.deps import MAX_DEFER_SECONDS, InFlight
+from mava_bridge.slack.inflight import MAX_DEFER_SECONDS, InFlight
 from mava_sandbox.stack import running_stack
 
 

@@ -1,0 +1,257 @@
+"""The work Slack's requests hand off after their ack: run in arrival order, a bounded
+number at a time, after the acks of a burst, and drained on shutdown.
+
+Acks come first. The doors ack a request and hand its work here; under a burst that
+work (user look-ups, audit and idempotency rows, Mava calls, answers) would otherwise
+take the event loop from the acks of later requests (bench/ack_latency.py). So:
+
+* spawning is instant and never waits: the task is created and counted at once, and
+  waits for its turn inside, so the ack is never behind it;
+* work starts once Slack's requests pause for QUIET_SECONDS (a burst is acked first),
+  but never more than MAX_DEFER_SECONDS after it was handed off;
+* at most `limit` pieces of work run at once, the rest wait in arrival order. All
+  started at once, hundreds of tasks that wake together (their Mava answers arrive in
+  the same few milliseconds) hold the loop for their whole wave, and past httpx's pool
+  of 100 connections each queued request makes the pool's bookkeeping slower for all.
+  Work a running piece hands off (a listener's, after Bolt ran it) is the same
+  request's and starts at once, in its place.
+
+On shutdown (`finish`) the doors refuse new requests, so the pause rule no longer
+applies; queued work keeps starting, within the bound, for the first START_SHARE of the
+drain. Then a slash command that has not started is not run: its person is told to send
+it again (`untold`), so nothing is done twice and nobody waits for an answer that will
+not come. Other queued work (an event, a button's) starts then, and what is still
+running at the end of the drain is cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Final
+
+from mava_bridge.domain.shutdown import finish_or_cancel
+
+log = logging.getLogger("mava_bridge.slack")
+
+# The pause is longer than a garbage collection or a preemption of the process, which
+# would otherwise release a burst's work halfway through its acks; the cap is far
+# below anything a person would notice.
+QUIET_SECONDS: Final = 0.02
+MAX_DEFER_SECONDS: Final = 1.0
+# Enough to keep httpx's 100 Mava connections busy with a request's other steps in
+# between, few enough that the tasks waking together cannot hold the loop for long.
+MAX_RUNNING: Final = 64
+# The share of the drain bound during which queued work may still start; the rest is
+# left for it to finish.
+START_SHARE: Final = 0.5
+
+Untold = Callable[[], Awaitable[object]]
+
+# Set inside a task running handed-off work: what it hands off in turn continues it.
+_RUNNING: ContextVar[bool] = ContextVar("inflight_running", default=False)
+
+
+@dataclass
+class _Turn:
+    ready: asyncio.Future[bool]  # True: run now; False: dropped at shutdown
+    queued_at: float
+    droppable: bool
+
+
+class InFlight:
+    """Handed-off work, counted from its hand-off so a drain cannot miss it."""
+
+    def __init__(self, limit: int = MAX_RUNNING) -> None:
+        self.limit = limit
+        self._count = 0
+        self._running = 0
+        self._permits: set[asyncio.Task[Any]] = set()  # the tasks counted in _running
+        self._waiting: deque[_Turn] = deque()
+        self._wake: asyncio.TimerHandle | None = None
+        self._cut = False  # the drain's start window is over
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._tasks: set[asyncio.Task[Any]] = set()  # strong refs: the loop keeps weak ones
+        self._last_request = float("-inf")
+        self.closing = False
+        # Set by `mava-bot run` (serve.py): the process's cyclic garbage collector waits
+        # while a burst is acked (`_pause_collector`).
+        self.pauses_collector = False
+        self._collector_paused_at: float | None = None
+        self._collector_wake: asyncio.TimerHandle | None = None
+
+    def request_arrived(self) -> None:
+        """Called by the doors for each Slack request, before it is acked."""
+        self._last_request = asyncio.get_running_loop().time()
+        if self.pauses_collector and self._collector_paused_at is None:
+            self._pause_collector()
+
+    def _pause_collector(self) -> None:
+        """No automatic garbage collection until the door is quiet (as for the work,
+        at most MAX_DEFER_SECONDS). A burst's requests, tasks and bodies are all alive,
+        so its collections find nothing, and a full one walks every object made since
+        start: 290 ms in the middle of a 500 burst (bench/ack_latency.py)."""
+        if not gc.isenabled():
+            return  # someone else turned it off: theirs to turn on
+        gc.disable()
+        loop = asyncio.get_running_loop()
+        self._collector_paused_at = loop.time()
+        self._collector_wake = loop.call_at(
+            self._collector_paused_at + QUIET_SECONDS, self._resume_collector
+        )
+
+    def _resume_collector(self, *, now: bool = False) -> None:
+        if self._collector_paused_at is None:
+            return
+        loop = asyncio.get_running_loop()
+        quiet_at = self._last_request + QUIET_SECONDS
+        due = self._collector_paused_at + MAX_DEFER_SECONDS
+        if not now and loop.time() < min(quiet_at, due):
+            self._collector_wake = loop.call_at(min(quiet_at, due), self._resume_collector)
+            return
+        if self._collector_wake is not None:
+            self._collector_wake.cancel()
+        self._collector_wake = None
+        self._collector_paused_at = None
+        gc.enable()
+
+    def spawn(
+        self, work: Coroutine[Any, Any, Any], *, name: str, untold: Untold | None = None
+    ) -> asyncio.Task[Any]:
+        """Run `work` in the background when its turn comes. With `untold`, work that
+        has not started when the drain stops starting work is dropped and `untold()`
+        tells its person instead."""
+        self._count += 1
+        self._idle.clear()
+        continuing = _RUNNING.get()
+        task = asyncio.create_task(self._run(work, untold, continuing), name=name)
+        self._tasks.add(task)
+        if continuing:  # it takes the place of the work handing it off, from now
+            self._permits.add(task)
+            self._running += 1
+        task.add_done_callback(self._finished)
+        return task
+
+    async def _run(
+        self, work: Coroutine[Any, Any, Any], untold: Untold | None, continuing: bool
+    ) -> Any:
+        if not continuing:
+            try:
+                started = await self._turn(droppable=untold is not None)
+            except asyncio.CancelledError:
+                work.close()  # never started: close it rather than leave it un-awaited
+                raise
+            if not started:
+                work.close()
+                assert untold is not None
+                return await untold()
+            task = asyncio.current_task()
+            assert task is not None
+            self._permits.add(task)  # given back when the task is done (`_finished`)
+        _RUNNING.set(True)  # this task's own context (a copy made by create_task)
+        return await work
+
+    async def _turn(self, *, droppable: bool) -> bool:
+        loop = asyncio.get_running_loop()
+        turn = _Turn(loop.create_future(), loop.time(), droppable)
+        self._waiting.append(turn)
+        self._admit()
+        try:
+            return await turn.ready
+        except asyncio.CancelledError:
+            if turn.ready.done() and not turn.ready.cancelled() and turn.ready.result():
+                self._running -= 1  # admitted, then cancelled before it could start
+                self._admit()
+            raise
+
+    def _admit(self) -> None:
+        """Start queued work, oldest first, while the bound and the door allow."""
+        if self._wake is not None:
+            self._wake.cancel()
+            self._wake = None
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while self._waiting:
+            head = self._waiting[0]
+            if head.ready.done():  # its task was cancelled while it waited
+                self._waiting.popleft()
+                continue
+            if self._cut:
+                self._waiting.popleft()
+                if not head.droppable:
+                    self._running += 1
+                head.ready.set_result(not head.droppable)
+                continue
+            if self._running >= self.limit:
+                return  # the next to finish admits again
+            if not self.closing:
+                quiet_at = self._last_request + QUIET_SECONDS
+                due = head.queued_at + MAX_DEFER_SECONDS
+                if now < quiet_at and now < due:
+                    self._wake = loop.call_at(min(quiet_at, due), self._admit)
+                    return
+            self._waiting.popleft()
+            self._running += 1
+            head.ready.set_result(True)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task in self._permits:
+            self._permits.discard(task)
+            self._running -= 1
+            self._admit()
+        self._count -= 1
+        if self._count == 0:
+            self._idle.set()
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("handler failed", exc_info=error, extra={"handler": task.get_name()})
+
+    @property
+    def count(self) -> int:
+        """Handed-off work not finished yet, queued or running."""
+        return self._count
+
+    @property
+    def queued(self) -> int:
+        return sum(1 for turn in self._waiting if not turn.ready.done())
+
+    async def finish(self, grace: float) -> bool:
+        """Wait up to `grace` seconds for the work in flight (also what it hands off
+        meanwhile); queued work starts for the first START_SHARE of it (after that a
+        slash command is told it was not run); cancel what outlives it (then False)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        self.closing = True
+        self._resume_collector(now=True)
+        self._admit()  # the pause rule is off: no more acks to put first
+        if await self.wait_idle(grace * START_SHARE):
+            return True
+        self._cut = True
+        dropped = sum(1 for turn in self._waiting if turn.droppable and not turn.ready.done())
+        if dropped:
+            log.warning(
+                "shutting down: %d slash commands not started; each person is told to"
+                " send it again",
+                dropped,
+                extra={"not_started": dropped},
+            )
+        self._admit()
+        if await self.wait_idle(deadline - loop.time()):
+            return True
+        await finish_or_cancel(list(self._tasks), 0.0)
+        return False
+
+    async def wait_idle(self, grace: float) -> bool:
+        if self._idle.is_set():
+            return True
+        try:
+            await asyncio.wait_for(self._idle.wait(), max(0.0, grace))
+        except TimeoutError:
+            return False
+        return True

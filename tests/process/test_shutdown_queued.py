@@ -1,0 +1,96 @@
+"""SIGTERM while a burst's work is queued (issue #20): `mava-bot run` ends within the
+drain bound, and every person who sent a command hears back: the answer, or that it was
+not run and should be sent again. Nothing is sent to Mava twice, or for a command told
+it was not run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+from pathlib import Path
+
+import httpx
+from running import bot_env, free_port, start_bot, wait_for, wait_healthy
+
+from mava_bridge.serve import DRAIN_SECONDS
+from mava_bridge.slack.inflight import MAX_RUNNING
+from mava_sandbox.mava_server import running_mava_sandbox
+from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET, sign, slash_command
+from mava_sandbox.slack_stub import RESPONSE_URL, running_slack_stub
+
+JANE = "U0JANE"
+COMMANDS = 4 * MAX_RUNNING  # waves of MAVA_LATENCY: the last misses the start window
+MAVA_LATENCY = 3.0
+
+
+async def test_sigterm_with_queued_commands_tells_everyone_within_the_bound(
+    tmp_path: Path,
+) -> None:
+    async with (
+        running_mava_sandbox(rate_limit=None, tickets=0) as mava,
+        running_slack_stub() as slack,
+    ):
+        slack.add_user(JANE, name="jane", real_name="Jane Doe", email="jane@example.com")
+        port = free_port()
+        env = bot_env(mava, slack, tmp_path, PORT=str(port), MAVA_RATE_LIMIT="10000")
+        log = tmp_path / "bot.log"
+        tickets = [str(mava.sandbox.add_ticket(status="Open")["_id"]) for _ in range(COMMANDS)]
+        mava.sandbox.latency = MAVA_LATENCY
+        process = await start_bot(env, tmp_path, log)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            await wait_healthy(f"{url}/healthz")
+            targets = [f"queued{i}" for i in range(COMMANDS)]
+            bodies = [
+                slash_command(
+                    f"reply {ticket} Queued reply {i}",
+                    user_id=JANE,
+                    response_url=slack.response_url(target),
+                )
+                for i, (ticket, target) in enumerate(zip(tickets, targets, strict=True))
+            ]
+            limits = httpx.Limits(max_connections=COMMANDS)
+            async with httpx.AsyncClient(timeout=30.0, limits=limits) as client:
+                acks = await asyncio.gather(
+                    *(
+                        client.post(
+                            f"{url}/slack/events",
+                            content=body,
+                            headers=sign(DEFAULT_SIGNING_SECRET, body),
+                        )
+                        for body in bodies
+                    )
+                )
+            assert [a.status_code for a in acks] == [200] * COMMANDS
+            # The first wave is at Mava; the rest wait their turn.
+            await wait_for(lambda: len(mava.sandbox.requests) >= MAX_RUNNING, 30, "a first wave")
+            signalled = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(process.wait(), 60)
+            took = time.monotonic() - signalled
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        answers = {c.target: str(c.params.get("text")) for c in slack.calls(RESPONSE_URL)}
+        puts = [r for r in mava.sandbox.requests if r.method == "PUT"]
+
+    print(f"\nexited {code} {took:.1f} s after SIGTERM; {len(puts)} replies sent")
+    assert code == 0
+    assert took < DRAIN_SECONDS + 1
+    sent = [t for t in targets if "Sent to the customer" in answers.get(t, "")]
+    not_run = [t for t in targets if "did not run" in answers.get(t, "")]
+    assert len(sent) + len(not_run) == COMMANDS, set(targets) - set(answers)
+    assert sent and not_run  # both happened: the bound is real, and so is the telling
+    assert "Please send it again" in answers[not_run[0]]
+    # One reply at Mava per command answered as sent, none for those told not run.
+    assert len(puts) == len(sent)
+    for ticket in tickets:
+        agent = [m for m in mava.sandbox.get(ticket)["messages"] if m.get("senderType") == "agent"]
+        assert len(agent) <= 1
+    records = [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
+    assert any("not started" in str(r["message"]) for r in records)
+    assert "Traceback" not in log.read_text()
+    assert [r for r in records if r["level"] == "ERROR"] == []

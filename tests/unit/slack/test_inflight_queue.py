@@ -1,0 +1,122 @@
+"""Handed-off work runs a bounded number at a time, in arrival order; what a running
+piece hands off continues it at once; on shutdown a slash command that never started is
+told, not run."""
+
+from __future__ import annotations
+
+import asyncio
+
+from mava_bridge.slack.inflight import InFlight
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.running = 0
+        self.most = 0
+        self.started: list[str] = []
+        self.release = asyncio.Event()
+
+    async def work(self, name: str) -> str:
+        self.started.append(name)
+        self.running += 1
+        self.most = max(self.most, self.running)
+        try:
+            await self.release.wait()
+        finally:
+            self.running -= 1
+        return name
+
+
+async def test_at_most_the_limit_run_at_once_and_the_rest_start_in_arrival_order() -> None:
+    inflight = InFlight(limit=3)
+    recorder = Recorder()
+    names = [f"w{i}" for i in range(10)]
+    tasks = [inflight.spawn(recorder.work(name), name="command") for name in names]
+    assert inflight.count == 10  # counted at once: spawning never waits
+
+    while len(recorder.started) < 3:  # noqa: ASYNC110 - loop turns, no clock
+        await asyncio.sleep(0)
+    await asyncio.sleep(0.05)
+    assert recorder.started == names[:3]
+    assert inflight.queued == 7
+
+    recorder.release.set()
+    assert [await task for task in tasks] == names
+    assert recorder.started == names
+    assert recorder.most == 3
+    assert await inflight.wait_idle(1.0)
+
+
+async def test_work_handed_off_by_running_work_continues_it_at_once() -> None:
+    inflight = InFlight(limit=1)
+    recorder = Recorder()
+    child: list[asyncio.Task[str]] = []
+
+    async def dispatch() -> None:  # as the door's Bolt dispatch hands off a listener's work
+        child.append(inflight.spawn(recorder.work("listener"), name="command"))
+
+    inflight.spawn(dispatch(), name="command")
+    waiting = inflight.spawn(recorder.work("next request"), name="command")
+    while not recorder.started:  # noqa: ASYNC110
+        await asyncio.sleep(0)
+    await asyncio.sleep(0.05)
+    # The listener's work took the dispatch's place; the next request waits its turn.
+    assert recorder.started == ["listener"]
+    recorder.release.set()
+    assert await child[0] == "listener"
+    assert await waiting == "next request"
+
+
+async def test_shutdown_tells_a_queued_command_and_starts_other_queued_work() -> None:
+    inflight = InFlight(limit=1)
+    recorder = Recorder()
+    told: list[str] = []
+
+    async def tell(name: str) -> None:
+        told.append(name)
+
+    def untold(name: str) -> object:
+        return lambda: tell(name)
+
+    blocker = inflight.spawn(recorder.work("running"), name="command")
+    command = inflight.spawn(
+        recorder.work("queued command"), name="command", untold=untold("queued command")
+    )
+    event = inflight.spawn(recorder.work("queued event"), name="event")
+    while not recorder.started:  # noqa: ASYNC110
+        await asyncio.sleep(0)
+
+    async def finish_running_late() -> None:
+        await asyncio.sleep(0.3)  # past the start window (half of 0.4 s)
+        recorder.release.set()
+
+    releasing = asyncio.create_task(finish_running_late())
+    assert await inflight.finish(0.4) is True
+    await releasing
+    await asyncio.gather(blocker, command, event)
+    assert told == ["queued command"]
+    assert recorder.started == ["running", "queued event"]  # the command never ran
+    assert await inflight.wait_idle(1.0)
+
+
+async def test_queued_work_starts_at_once_when_shutdown_begins() -> None:
+    """The pause for a burst's acks ends when the doors start refusing requests."""
+    inflight = InFlight(limit=5)
+    recorder = Recorder()
+    recorder.release.set()
+    loop = asyncio.get_running_loop()
+
+    async def requests_never_pause() -> None:
+        while True:
+            inflight.request_arrived()
+            await asyncio.sleep(0.001)
+
+    requests = asyncio.create_task(requests_never_pause())
+    inflight.spawn(recorder.work("a"), name="command")
+    await asyncio.sleep(0.1)
+    assert recorder.started == []  # held back while requests keep coming
+    stopping = loop.time()
+    requests.cancel()  # the doors refuse requests from here on
+    assert await inflight.finish(5.0) is True
+    assert recorder.started == ["a"]
+    assert loop.time() - stopping < 0.5  # not MAX_DEFER_SECONDS (1 s) after its hand-off
