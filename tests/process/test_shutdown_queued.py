@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
-from running import bot_env, free_port, start_bot, wait_for, wait_healthy
+from running import bot_env, free_port, start_bot, wait_healthy
 
 from mava_bridge.serve import DRAIN_SECONDS
 from mava_bridge.slack.inflight import MAX_RUNNING
@@ -21,7 +21,9 @@ from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET, sign, slash_comm
 from mava_sandbox.slack_stub import RESPONSE_URL, running_slack_stub
 
 JANE = "U0JANE"
-COMMANDS = 4 * MAX_RUNNING  # waves of MAVA_LATENCY: the last misses the start window
+# Waves of MAX_RUNNING, MAVA_LATENCY apart from the SIGTERM: the first two start within
+# the drain's start window (half of DRAIN_SECONDS), the third would start after it.
+COMMANDS = 3 * MAX_RUNNING
 MAVA_LATENCY = 3.0
 
 
@@ -64,8 +66,7 @@ async def test_sigterm_with_queued_commands_tells_everyone_within_the_bound(
                     )
                 )
             assert [a.status_code for a in acks] == [200] * COMMANDS
-            # The first wave is at Mava; the rest wait their turn.
-            await wait_for(lambda: len(mava.sandbox.requests) >= MAX_RUNNING, 30, "a first wave")
+            # All acked: MAX_RUNNING start now, the rest wait their turn.
             signalled = time.monotonic()
             process.send_signal(signal.SIGTERM)
             code = await asyncio.wait_for(process.wait(), 60)
@@ -79,7 +80,7 @@ async def test_sigterm_with_queued_commands_tells_everyone_within_the_bound(
 
     print(f"\nexited {code} {took:.1f} s after SIGTERM; {len(puts)} replies sent")
     assert code == 0
-    assert took < DRAIN_SECONDS + 1
+    assert took < DRAIN_SECONDS + 3  # the bound, plus unwinding (as test_shutdown_bounded)
     sent = [t for t in targets if "Sent to the customer" in answers.get(t, "")]
     not_run = [t for t in targets if "did not run" in answers.get(t, "")]
     assert len(sent) + len(not_run) == COMMANDS, set(targets) - set(answers)

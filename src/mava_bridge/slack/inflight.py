@@ -44,9 +44,10 @@ log = logging.getLogger("mava_bridge.slack")
 # below anything a person would notice.
 QUIET_SECONDS: Final = 0.02
 MAX_DEFER_SECONDS: Final = 1.0
-# Enough to keep httpx's 100 Mava connections busy with a request's other steps in
-# between, few enough that the tasks waking together cannot hold the loop for long.
-MAX_RUNNING: Final = 64
+# httpx's pool for Mava holds 100 connections: more work at once only queues there,
+# where each waiting request makes every assignment slower; fewer leaves Mava idle
+# (at 64, a 200 burst's replies took 9.5 s instead of 6.5 s with Mava at 2 s a call).
+MAX_RUNNING: Final = 100
 # The share of the drain bound during which queued work may still start; the rest is
 # left for it to finish.
 START_SHARE: Final = 0.5
