@@ -1,0 +1,111 @@
+"""A Mava webhook answered 200, then the bot SIGKILLed before it read Mava: the
+restarted bot still brings the followed thread up to date, exactly once. A webhook is a
+nudge recorded in the database before its 200, so nothing rests on the dead process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from running import bot_env, free_port, start_bot, wait_for, wait_healthy
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_bridge.store import follows
+from mava_bridge.store.db import Database
+from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.mava_webhooks import MavaWebhooks
+from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+
+CHANNEL = "C0HOOKED"
+
+
+@pytest.fixture
+async def services() -> AsyncIterator[tuple[RunningSandbox, SlackStub]]:
+    async with (
+        running_mava_sandbox(rate_limit=None, tickets=0) as mava,
+        running_slack_stub() as slack,
+    ):
+        yield mava, slack
+
+
+def rows(database: Path, sql: str) -> list[tuple[object, ...]]:
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        return list(connection.execute(sql).fetchall())
+
+
+async def test_a_webhook_taken_just_before_a_kill_is_not_lost(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    mava, slack = services
+    database = tmp_path / "bot.db"
+    ticket = str(mava.sandbox.add_ticket(status="Open")["_id"])
+    card = await AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=slack.api_url).chat_postMessage(
+        channel=CHANNEL, text="card"
+    )
+    db = Database(f"sqlite+aiosqlite:///{database}")
+    await db.migrate()
+    await follows.follow(
+        db,
+        ticket_id=ticket,
+        channel_id=CHANNEL,
+        thread_ts=card["ts"],
+        ticket_created_at=mava.sandbox._by_id[ticket]["createdAt"],
+        followed_by="U1",
+        now=datetime.now(UTC),
+    )
+    await db.dispose()
+
+    def replies() -> list[str]:
+        return [m.get("text", "") for m in slack.thread(CHANNEL, card["ts"])[1:]]
+
+    webhooks = MavaWebhooks(mava.sandbox).attach()
+    port = free_port()
+    # Polling an hour apart: between the kill and the restart only the webhook's record
+    # (and the restart's own first look) can bring the message.
+    env = bot_env(
+        mava,
+        slack,
+        tmp_path,
+        PORT=str(port),
+        THREAD_SYNC_SECONDS="3600",
+        MAVA_WEBHOOK_SIGNING_KEY=webhooks.signing_key,
+    )
+    log = tmp_path / "bot.log"
+    first = await start_bot(env, tmp_path, log)
+    second = None
+    try:
+        await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        webhooks.url = f"http://127.0.0.1:{port}/mava/webhook"
+        synced = "SELECT synced_at FROM followed_tickets WHERE synced_at IS NOT NULL"
+        await wait_for(lambda: bool(rows(database, synced)), 20, "the follow's first sync")
+
+        mava.sandbox.latency = 5.0  # the nudged sync is still reading Mava at the kill
+        mava.sandbox.customer_writes(ticket, "is anyone there?")
+        await webhooks.settle()
+        assert [d.status for d in webhooks.sent] == [200], webhooks.sent
+        assert rows(database, "SELECT count(*) FROM seen_webhooks") == [(1,)]
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+        assert replies() == []  # killed between the webhook's 200 and its sync
+
+        mava.sandbox.latency = 0.0
+        second = await start_bot(env, tmp_path, log)
+        await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        await wait_for(lambda: len(replies()) >= 1, 30, "the message in the thread")
+        # The restarted leader also sees the webhook's row: it runs a sync for it, which
+        # finds the message posted. One more turn of that watcher (1 s) is enough to see.
+        await asyncio.sleep(2.5)
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(second.wait(), 30) == 0
+    finally:
+        for process in (first, second):
+            if process is not None and process.returncode is None:
+                process.kill()
+        await webhooks.aclose()
+    assert len(replies()) == 1 and "is anyone there?" in replies()[0], replies()
