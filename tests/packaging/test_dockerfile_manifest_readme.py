@@ -449,7 +449,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations_open": ("im:write",),
     "conversations_info": ("channels:read", "groups:read"),
     "conversations_members": ("channels:read", "groups:read"),
-    "conversations_history": ("channels:history", "groups:history"),
+    "conversations_history": ("channels:history", "groups:history", "im:history"),
     "conversations_replies": ("channels:history", "groups:history"),
     "reactions_add": ("reactions:write",),
     "files_info": ("files:read",),

@@ -15,9 +15,12 @@ One DM per person per poll: everything that became one agent's since the last po
 claimed (each assignment generation on its own row, as before), told in one DM —
 "12 tickets were assigned to you", the first `CARDS_PER_DM` as cards with their
 buttons, the rest counted and pointed to App Home — and all its rows are marked in
-one transaction. A crash in between leaves them claimed, to be taken over and told
-again by the next leader (each generation is in at most one posted DM). People are
-told side by side, so one person's backlog never holds up another's DM.
+one transaction. A crash in between leaves them claimed; the next leader takes them
+over in doubt, and before telling them again reads the person's DM since the claim
+(each DM names its assignments in its metadata, delivery.in_doubt): those a DM told
+are recorded with its ts, only the rest are sent (Slack could not tell: all are sent
+again, as before). People are told side by side, so one person's backlog never holds
+up another's DM.
 
 Each DM is claimed, posted, then marked. The agent's Slack member is found by email
 (users.lookupByEmail), or is the member the Slack action named. Slack refusing the DM
@@ -38,7 +41,7 @@ from typing import Any, Final, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.delivery import watermarks
+from mava_bridge.delivery import in_doubt, watermarks
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import (
     DeliveryFailed,
@@ -75,6 +78,7 @@ class DmReport:
     baselined: int = 0
     changes: int = 0
     sent: int = 0  # assignments told
+    recovered: int = 0  # a dead leader's DM found in Slack: recorded, not sent again
     dms: int = 0  # messages posted (one per person per poll)
     skipped: int = 0  # off, no Slack member, held, claimed elsewhere
     failed: int = 0
@@ -194,7 +198,11 @@ class AssignmentDms:
                 if generation and agent is not None:
                     current[ticket.id] = (generation, agent, ticket)
             await watermarks.save_watermark(db, BASELINE_KEY, now, now)
-            done = await store.settled(db, ((t, g) for t, (g, _, _) in current.items()))
+            done = await store.settled(
+                db,
+                ((t, g) for t, (g, _, _) in current.items()),
+                doubt=self.parts.owner is not None,
+            )
             people: dict[str, list[Due]] = {}
             for ticket_id, (generation, agent_id, ticket) in current.items():
                 if (ticket_id, generation) not in done:
@@ -213,7 +221,7 @@ class AssignmentDms:
         """Each person's DM at the same time as the others' (at most PEOPLE_AT_ONCE)."""
         gate = asyncio.Semaphore(PEOPLE_AT_ONCE)
 
-        async def one(agent_id: str, due: list[Due]) -> tuple[str, int] | None:
+        async def one(agent_id: str, due: list[Due]) -> tuple[str, int, int] | None:
             async with gate:
                 return await self._send(agent_id, due, None)
 
@@ -230,9 +238,10 @@ class AssignmentDms:
                 )
                 report.failed += len(due)
                 continue
-            state, told = result or (None, 0)
-            report.skipped += len(due) - told
-            if state == store.POSTED:
+            state, told, recovered = result or (None, 0, 0)
+            report.skipped += len(due) - told - recovered
+            report.recovered += recovered
+            if state == store.POSTED and told:
                 report.sent += told
                 report.dms += 1
             elif state in (store.FAILED, store.RETRY):
@@ -242,10 +251,14 @@ class AssignmentDms:
 
     async def _send(
         self, agent_id: str, due: list[Due], user_id: str | None
-    ) -> tuple[str, int] | None:
+    ) -> tuple[str, int, int] | None:
         """Claim each assignment, post one DM for those claimed, mark them all. Returns
-        the state they ended in and how many (None: none was ours)."""
+        the state they ended in, how many, and how many a dead leader's DM had told
+        (None: none was ours)."""
         db, now = self.parts.db, self.parts.clock()
+        keys = [(item.ticket_id, item.generation) for item in due]
+        doubt = await store.in_doubt(db, keys) if self.parts.owner is not None else {}
+        recovered = 0
         claimed = [
             item
             for item in due
@@ -266,7 +279,12 @@ class AssignmentDms:
             elif not await store.notify_on(db, user_id):
                 state = store.OFF
             else:
-                ts = await self._post(user_id, claimed, now)
+                found = await in_doubt.settle_dm_claims(
+                    self.parts, user_id, [(i.ticket_id, i.generation) for i in claimed], doubt
+                )
+                recovered = len(found)
+                claimed = [i for i in claimed if (i.ticket_id, i.generation) not in found]
+                ts = await self._post(user_id, claimed, now) if claimed else None
                 state = store.POSTED
         except DeliveryFailed as failure:
             state = store.RETRY if failure.retryable else store.FAILED
@@ -298,12 +316,13 @@ class AssignmentDms:
             )
         except SQLAlchemyError:
             log.exception("assignment DM outcome not recorded", extra={"ticket": first})
-        return state, len(claimed)
+        return state, len(claimed), recovered
 
     async def _post(self, user_id: str, claimed: list[Due], now: datetime) -> str:
         """One ticket: its card, as an alert shows it. More: how many, the first
         CARDS_PER_DM (highest priority, oldest first) as cards, the rest pointed to."""
         parts = self.parts
+        tag = in_doubt.dm_tag(user_id, [(i.ticket_id, i.generation) for i in claimed])
         if len(claimed) == 1:
             with background():
                 ticket = claimed[0].ticket or await parts.mava.get_ticket(claimed[0].ticket_id)
@@ -311,6 +330,7 @@ class AssignmentDms:
                 user_id,
                 parts.renderer.alert_text(ticket, REASON),
                 parts.renderer.alert_message(ticket, link=parts.link, now=now, reason=REASON),
+                tag=tag,
             )
         read = parts.renderer.sort_for_digest([i.ticket for i in claimed if i.ticket])
         shown = read[:CARDS_PER_DM]
@@ -325,6 +345,7 @@ class AssignmentDms:
             user_id,
             self.messages.assignments_text(total),
             self.messages.assignments_message(shown, total=total, link=parts.link, now=now),
+            tag=tag,
         )
 
     async def _member_for(self, agent_id: str) -> str | None:

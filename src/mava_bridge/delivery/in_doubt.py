@@ -8,18 +8,23 @@ post carries); found, the row is recorded `posted` with that ts and nothing is p
 again; not there, or the chat could not tell, the caller drops the claim and posts as
 before (never lose, may repeat).
 
+Assignment DMs are one per person for several assignments: the tag names the person
+and lists the (ticket, generation) rows it tells, and the person's DM is read once
+for all of them (`settle_dm_claims`).
+
 The tags are written here once, so a post and the look for it always agree.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import Tag
-from mava_bridge.store import thread_posts
+from mava_bridge.store import assignments, thread_posts
 from mava_bridge.store.follows import Follow
 
 log = logging.getLogger(__name__)
@@ -27,6 +32,8 @@ log = logging.getLogger(__name__)
 THREAD: Final = "thread"
 ALERT: Final = "alert"
 REMINDER: Final = "reminder"
+DM: Final = "dm"
+FOUND: Final = "an interrupted post is in Slack already: recorded, not posted again"
 
 
 def thread_tag(follow_id: int, item_key: str, ticket_id: str) -> Tag:
@@ -42,6 +49,42 @@ def alert_tag(ticket_id: str) -> Tag:
 def reminder_tag(ticket_id: str, period: str) -> Tag:
     """A waiting period's reminder, or (ticket `backlog`) a subscription's summary."""
     return Tag(REMINDER, f"{ticket_id}/{period}", ticket_id)
+
+
+def dm_item(ticket_id: str, generation: int) -> str:
+    """One assignment (a row of the DM ledger) as a grouped DM lists it."""
+    return f"{ticket_id}/{generation}"
+
+
+def dm_tag(user_id: str, keys: Sequence[tuple[str, int]] = ()) -> Tag:
+    """An assignment DM to `user_id`, naming the assignments (ticket, generation) it tells."""
+    return Tag(DM, user_id, items=tuple(dm_item(t, g) for t, g in keys))
+
+
+async def settle_dm_claims(
+    parts: DeliveryParts,
+    user_id: str,
+    keys: Sequence[tuple[str, int]],
+    doubt: dict[tuple[str, int], datetime],
+) -> set[tuple[str, int]]:
+    """Of the assignments `keys` about to be DMed to `user_id`, those in `doubt` (a
+    take-over left them; each with its claim time) that a DM since the earliest claim
+    told already: recorded `posted` with that DM's ts, not to be told again. The rest
+    (all, when the chat could not tell: said once) are sent as before."""
+    mine = {key: doubt[key] for key in keys if key in doubt}
+    if parts.lookback is None or not mine:
+        return set()
+    seen = await parts.lookback.listed(user_id, dm_tag(user_id), since=min(mine.values()))
+    if not isinstance(seen, dict):
+        return set()
+    found = {key: seen[dm_item(*key)] for key in mine if dm_item(*key) in seen}
+    for ts in sorted(set(found.values())):
+        told = [key for key, at in found.items() if at == ts]
+        await assignments.finish_dms(
+            parts.db, told, assignments.POSTED, parts.clock(), ts=ts, slack_user_id=user_id
+        )
+        log.info(FOUND, extra={"channel": user_id, "kind": DM, "key": user_id, "ts": ts})
+    return set(found)
 
 
 async def posted_already(
@@ -60,7 +103,7 @@ async def posted_already(
     if not isinstance(seen, str):
         return None
     log.info(
-        "an interrupted post is in Slack already: recorded, not posted again",
+        FOUND,
         extra={"channel": channel, "kind": tag.kind, "key": tag.key, "ts": seen},
     )
     return seen

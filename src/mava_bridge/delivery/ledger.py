@@ -35,12 +35,13 @@ the tickets not listed yet, in the same thread.
 Exactly once, where Slack lets the bot look; where a duplicate or a delay can still
 happen, precisely:
 
-- **Duplicate**: Slack could not tell (no `channels:history` / `groups:history`, an
-  error, rate limited: logged once): the in-doubt post goes again, as before (never
-  lose, may repeat). A post Slack is still working on when the new leader looks
+- **Duplicate**: Slack could not tell (no `channels:history` / `groups:history` /
+  `im:history`, an error, rate limited: logged once): the in-doubt post goes again,
+  as before (never lose, may repeat). A post Slack is still working on when the new leader looks
   (Slack slower to answer than a restart or a take-over) is not there yet, and goes
-  again. A digest's channel message or thread reply, or an assignment DM, posted but
-  not recorded is posted again (those do not look). A post whose answer never came
+  again. A digest's channel message or thread reply posted but not recorded is
+  posted again (digests do not look). An assignment DM looks in the person's DM
+  (`im:history`) for the rows its metadata lists. A post whose answer never came
   back to a live process (timeout, dropped connection) is retried at once by the
   poster. Two leaders at once (one cut off from the database, still posting) can also
   repeat what the cut-off one posts meanwhile.

@@ -84,11 +84,13 @@ class DeliveryFailed(Exception):
 class Tag:
     """What a post is, carried in the message (Slack's message metadata) so that a later
     look can tell whether a post whose outcome is unknown went out. `kind` and `key`
-    name the ledger row ("thread", "12/<Mava message id>"); `ticket` the Mava ticket."""
+    name the ledger row ("thread", "12/<Mava message id>"); `ticket` the Mava ticket;
+    `items` the rows one post tells at once (a grouped assignment DM: "ticket/generation")."""
 
     kind: str
     key: str
     ticket: str | None = None
+    items: tuple[str, ...] = ()
 
 
 class Unsure(Enum):
@@ -126,6 +128,12 @@ class Lookback(Protocol):
         """The ts of the message posted with `tag` in `channel` (in the thread at
         `thread_ts` if given; else among messages since `since`), None when it is not
         there, UNSURE when the chat could not say."""
+        ...
+
+    async def listed(self, channel: str, tag: Tag, *, since: datetime) -> dict[str, str] | Unsure:
+        """The `items` of every message tagged like `tag` (its kind and key) in `channel`
+        since `since`, each with its message's ts; `channel` a user id: the bot's DM
+        with that person. UNSURE when the chat could not say."""
         ...
 
 

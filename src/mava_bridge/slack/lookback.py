@@ -1,17 +1,19 @@
 """Is a post whose outcome is unknown in Slack already? Read it back by its metadata.
 
-Every alert, reminder and followed-thread post carries Slack message metadata naming it
-(`metadata(tag)`: event_type `mava_bridge_post`, event_payload {kind, key, ticket}).
+Every alert, reminder, followed-thread post and assignment DM carries Slack message
+metadata naming it (`metadata(tag)`: event_type `mava_bridge_post`, event_payload
+{kind, key, ticket}, and a grouped DM's `items`: the "ticket/generation" rows it tells).
 When a process died (or lost an answer) between Slack taking a post and the ledger
 recording it, the next leader asks `SlackLookback.find` before posting again: the
 thread (`conversations.replies`), or the channel since the claim
 (`conversations.history` with `oldest`), each with `include_all_metadata` and paged by
-cursor. Found: the ledger records that ts and nothing is posted twice.
+cursor; a DM (`listed`), the person's DM channel (`conversations.open`) since the
+earliest claim. Found: the ledger records that ts and nothing is posted twice.
 
-Slack may not let the bot look (no `channels:history` / `groups:history`, not in
-the channel, rate limited, unreachable): the answer is then UNSURE, the caller posts
-again as before (never lose, may repeat), and the cause is logged once per process as
-one WARNING line.
+Slack may not let the bot look (no `channels:history` / `groups:history` /
+`im:history`, not in the channel, rate limited, unreachable): the answer is then
+UNSURE, the caller posts again as before (never lose, may repeat), and the cause is
+logged once per process (and once more for DMs) as one WARNING line.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.delivery.ports import UNSURE, Seen, Tag
+from mava_bridge.delivery.ports import UNSURE, Seen, Tag, Unsure
 from mava_bridge.slack.errors import slack_error
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,10 @@ _HINTS: Final = {
     "channel_not_found": "the channel is gone or private without the app",
     "ratelimited": "Slack rate-limited the read",
 }
+_DM_HINTS: Final = {
+    "missing_scope": "the app lacks im:history: reinstall it from manifest.yml",
+    "ratelimited": "Slack rate-limited the read",
+}
 
 
 def metadata(tag: Tag) -> dict[str, Any]:
@@ -49,6 +55,8 @@ def metadata(tag: Tag) -> dict[str, Any]:
     payload: dict[str, Any] = {"kind": tag.kind, "key": tag.key}
     if tag.ticket is not None:
         payload["ticket"] = tag.ticket
+    if tag.items:
+        payload["items"] = list(tag.items)
     return {"event_type": EVENT_TYPE, "event_payload": payload}
 
 
@@ -63,6 +71,11 @@ def is_tagged(message: Any, tag: Tag) -> bool:
         and payload.get("kind") == tag.kind
         and payload.get("key") == tag.key
     )
+
+
+def where_dm(channel: str) -> bool:
+    """A user id: a DM is posted to the person, and read in their DM channel."""
+    return channel[:1] in ("U", "W")
 
 
 class _TooMany(Exception):
@@ -92,6 +105,33 @@ class SlackLookback:
             self._unsure(f"more than {self._max_pages * PAGE} messages to read")
             return UNSURE
         return None
+
+    async def listed(self, channel: str, tag: Tag, *, since: datetime) -> dict[str, str] | Unsure:
+        """`Lookback.listed`: the items messages tagged like `tag` name, with their ts."""
+        found: dict[str, str] = {}
+        try:
+            where = await self._conversation(channel)
+            async for message in self._messages(where, since, None):
+                if not is_tagged(message, tag) or not message.get("ts"):
+                    continue
+                items = message["metadata"]["event_payload"].get("items")
+                for item in items if isinstance(items, list) else []:
+                    found.setdefault(str(item), str(message["ts"]))
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            self._unsure(slack_error(exc), dm=where_dm(channel))
+            return UNSURE
+        except _TooMany:
+            self._unsure(f"more than {self._max_pages * PAGE} messages to read")
+            return UNSURE
+        return found
+
+    async def _conversation(self, channel: str) -> str:
+        """A user id (a DM is posted to the person) is read as the DM channel."""
+        if not where_dm(channel):
+            return channel
+        opened = await self._client.conversations_open(users=channel)
+        found = (opened.get("channel") or {}).get("id")
+        return str(found) if found else channel
 
     async def _messages(
         self, channel: str, since: datetime, thread_ts: str | None
@@ -123,11 +163,12 @@ class SlackLookback:
                 return
         raise _TooMany
 
-    def _unsure(self, cause: str) -> None:
-        if cause in self._told:
+    def _unsure(self, cause: str, *, dm: bool = False) -> None:
+        told = f"{cause} (DM)" if dm else cause
+        if told in self._told:
             return
-        self._told.add(cause)
-        hint = _HINTS.get(cause)
+        self._told.add(told)
+        hint = _DM_HINTS.get(cause) if dm else _HINTS.get(cause)
         log.warning(
             "Slack could not tell whether an interrupted post went out (%s%s); posting it "
             "again, so it may show twice",

@@ -27,7 +27,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.delivery.ports import CONNECTION_ERROR, DeliveryFailed, Seen, Tag
+from mava_bridge.delivery.ports import CONNECTION_ERROR, DeliveryFailed, Seen, Tag, Unsure
 from mava_bridge.domain.retry import SLACK_RETRY, RetryPolicy, ShuttingDown
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.slack.blocks.attachments import images_as_links
@@ -163,6 +163,10 @@ class SlackPoster:
     ) -> Seen:
         """`Lookback.find`: whether a post tagged `tag` is there already."""
         return await self._lookback.find(channel, tag, since=since, thread_ts=thread_ts)
+
+    async def listed(self, channel: str, tag: Tag, *, since: datetime) -> dict[str, str] | Unsure:
+        """`Lookback.listed`: the rows posts tagged like `tag` told (a person's DMs)."""
+        return await self._lookback.listed(channel, tag, since=since)
 
     async def update(
         self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]] | None = None

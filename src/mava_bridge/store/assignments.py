@@ -214,8 +214,12 @@ async def finish_dms(
             )
 
 
-async def settled(db: Database, keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
-    """Of these (ticket, generation) keys, the ones nothing more is to be done for."""
+async def settled(
+    db: Database, keys: Iterable[tuple[str, int]], *, doubt: bool = True
+) -> set[tuple[str, int]]:
+    """Of these (ticket, generation) keys, the ones nothing more is to be done for. A
+    claim a take-over left in doubt is not (`doubt` False: no take-overs, so a claim
+    without a holder is one in flight)."""
     wanted = list(dict.fromkeys(keys))
     tickets = list({ticket for ticket, _ in wanted})
     done: set[tuple[str, int]] = set()
@@ -227,27 +231,57 @@ async def settled(db: Database, keys: Iterable[tuple[str, int]]) -> set[tuple[st
                     AssignmentDm.generation,
                     AssignmentDm.state,
                     AssignmentDm.attempts,
+                    AssignmentDm.claimed_by,
                 ).where(AssignmentDm.ticket_id.in_(tickets[start : start + 500]))
             )
             for row in rows:
                 again = row.state == RETRY and row.attempts < MAX_ATTEMPTS
-                if not again:
+                taken = doubt and row.state == CLAIMED and row.claimed_by is None
+                if not (again or taken):
                     done.add((row.ticket_id, row.generation))
     return {key for key in wanted if key in done}
 
 
 async def take_over_dm_claims(db: Database, owner: str) -> int:
-    """A new leader: DM claims another process held are sent again (as a retry)."""
+    """A new leader: DM claims another process held are in doubt (their holder cleared):
+    the DM may have gone out. The next poll looks for it in the person's DM before
+    sending it again (`in_doubt`, mava_bridge.delivery.in_doubt.dms_told_already)."""
     async with db.session() as session, session.begin():
         result = await session.execute(
             update(AssignmentDm)
             .where(
                 AssignmentDm.state == CLAIMED,
-                (AssignmentDm.claimed_by != owner) | AssignmentDm.claimed_by.is_(None),
+                AssignmentDm.claimed_by.is_not(None),
+                AssignmentDm.claimed_by != owner,
             )
-            .values(state=RETRY)
+            .values(claimed_by=None)
         )
     return _rows(result)
+
+
+async def in_doubt(
+    db: Database, keys: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], datetime]:
+    """Of these (ticket, generation) keys, the claims a take-over left without a holder,
+    with their claim time (the DM, if it went out, is in the person's DM since then)."""
+    wanted = set(keys)
+    tickets = sorted({ticket for ticket, _ in wanted})
+    found: dict[tuple[str, int], datetime] = {}
+    async with db.session() as session:
+        for start in range(0, len(tickets), 500):
+            rows = await session.execute(
+                select(
+                    AssignmentDm.ticket_id, AssignmentDm.generation, AssignmentDm.claimed_at
+                ).where(
+                    AssignmentDm.ticket_id.in_(tickets[start : start + 500]),
+                    AssignmentDm.state == CLAIMED,
+                    AssignmentDm.claimed_by.is_(None),
+                )
+            )
+            for row in rows:
+                if (row.ticket_id, row.generation) in wanted:
+                    found[(row.ticket_id, row.generation)] = row.claimed_at
+    return found
 
 
 # --- /mava notify ------------------------------------------------------------------------

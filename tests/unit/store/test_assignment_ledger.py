@@ -78,10 +78,17 @@ async def test_final_states_are_never_claimed_again(db: Database) -> None:
     assert (row.state, row.error) == ("failed", "messages_tab_disabled")
 
 
-async def test_a_dead_holders_dm_claim_is_taken_over_once(db: Database) -> None:
+async def test_a_dead_holders_dm_claim_is_taken_over_once_in_doubt(db: Database) -> None:
     assert await a.claim_dm(db, "T1", 1, "agentA", NOW, owner=DEAD)
+    assert await a.claim_dm(db, "T2", 1, "agentA", NOW, owner=ME)
     assert not await a.claim_dm(db, "T1", 1, "agentA", NOW, owner=ME)  # live elsewhere
+    assert await a.settled(db, [("T1", 1), ("T2", 1)]) == {("T1", 1), ("T2", 1)}
     assert await a.take_over_dm_claims(db, ME) == 1
+    assert await a.take_over_dm_claims(db, ME) == 0  # once
+    # In doubt: to be looked for in the person's DM (since the claim), then told or not.
+    assert await a.in_doubt(db, [("T1", 1), ("T2", 1), ("T9", 1)]) == {("T1", 1): NOW}
+    assert await a.settled(db, [("T1", 1), ("T2", 1)]) == {("T2", 1)}
+    assert await a.settled(db, [("T1", 1)], doubt=False) == {("T1", 1)}
     assert await a.claim_dm(db, "T1", 1, "agentA", NOW, owner=ME)
     assert await a.take_over_dm_claims(db, ME) == 0  # its own claim is left alone
 
