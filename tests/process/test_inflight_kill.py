@@ -27,6 +27,7 @@ from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_
 
 CHANNEL = "C0FOLLOW"
 ALERTS = "C0ALERTS"
+OMAR = "U0OMAR"
 BURST = 6
 POST = "chat.postMessage"
 FOUND = "an interrupted post is in Slack already: recorded, not posted again"
@@ -179,6 +180,46 @@ async def test_an_alert_slack_took_from_a_killed_bot_is_not_posted_again(
     await stop(second)
 
     assert sorted(alerted()) == sorted(tickets)  # each ticket alerted exactly once
+    lines = log_lines(log)
+    assert [x["message"] for x in lines if x["message"] == FOUND] == [FOUND]
+    assert not [x for x in lines if x["level"] == "ERROR"]
+
+
+async def test_an_assignment_dm_slack_took_from_a_killed_bot_is_not_sent_again(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    mava, slack = services
+    slack.add_user(OMAR, name="omar", real_name="Omar Haddad", email="omar@example.com")
+    database = tmp_path / "bot.db"
+    port = free_port()
+    env = bot_env(mava, slack, tmp_path, PORT=str(port), DESK_REFRESH_SECONDS="1")
+    log = tmp_path / "bot.log"
+    tickets = [str(mava.sandbox.add_ticket(messages=[f"Mine {n}"])["_id"]) for n in range(3)]
+
+    def posted() -> int:
+        return count(database, "SELECT count(*) FROM assignment_dms WHERE state = 'posted'")
+
+    first = await start_bot(env, tmp_path, log)
+    await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+    baseline = "SELECT count(*) FROM poll_watermarks WHERE query_key = 'desk:assignments'"
+    await wait_for(lambda: count(database, baseline), 20, "the first DM poll")
+    slack.slow_down(POST, 1.5)
+    for ticket in tickets:  # at once: one poll sees all three, one grouped DM
+        mava.sandbox.dashboard(ticket, assignee="Omar Haddad")
+    await kill_while_slack_holds_a_post(first, slack, lambda: True)
+    [dm] = slack.messages(OMAR)  # Slack took it; the ledger did not hear
+    assert posted() == 0
+
+    second = await start_bot(env, tmp_path, log)
+    await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+    await wait_for(lambda: posted() >= len(tickets), 60, "the DM recorded")
+    await asyncio.sleep(2.5)  # two more polls: anything it might (wrongly) send again
+    await stop(second)
+
+    assert [m["ts"] for m in slack.messages(OMAR)] == [dm["ts"]]  # one DM, not two
+    assert all(ticket in json.dumps(dm) for ticket in tickets)  # each told, once
+    ts = "SELECT count(DISTINCT message_ts) FROM assignment_dms WHERE state = 'posted'"
+    assert count(database, ts) == 1
     lines = log_lines(log)
     assert [x["message"] for x in lines if x["message"] == FOUND] == [FOUND]
     assert not [x for x in lines if x["level"] == "ERROR"]
