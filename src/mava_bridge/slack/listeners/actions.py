@@ -12,8 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.mava.models import Ticket
@@ -37,38 +35,23 @@ from mava_bridge.slack.listeners.commands import open_compose
 from mava_bridge.slack.listeners.common import (
     actor,
     admit,
-    answer_for,
     problem,
     say_error,
     say_outcome,
 )
+from mava_bridge.slack.listeners.handoff import after_ack, only_ack
 from mava_bridge.store.follows import HEADLINE
 
 log = logging.getLogger("mava_bridge.slack.actions")
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.action(ACTION_OPEN_IN_MAVA)
-    async def open_in_mava(ack: AsyncAck) -> None:
-        await ack()  # Slack opens the URL itself; the click still needs an ack
+    app.action(ACTION_OPEN_IN_MAVA)(only_ack)  # Slack opens the URL itself
 
-    @app.action(ACTION_REPLY)
-    @app.action(ACTION_NOTE)
-    async def compose(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        answer = answer_for(client, body, respond)
-        deps.inflight.spawn(open_compose_for(deps, body, answer, client), name="action")
-
-    @app.action(ACTION_ASSIGN_ME)
-    @app.action(ACTION_RESOLVE)
-    async def act(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        answer = answer_for(client, body, respond)
-        deps.inflight.spawn(act_or_refuse(deps, body, answer, client), name="action")
+    for action_id in (ACTION_REPLY, ACTION_NOTE):
+        app.action(action_id)(after_ack(deps, "action", open_compose_for))
+    for action_id in (ACTION_ASSIGN_ME, ACTION_RESOLVE):
+        app.action(action_id)(after_ack(deps, "action", act_or_refuse))
 
 
 async def open_compose_for(

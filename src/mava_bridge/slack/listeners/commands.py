@@ -7,8 +7,6 @@ from dataclasses import replace
 from typing import Any, cast
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.domain.ticket_refs import short_tail
@@ -25,7 +23,6 @@ from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.listeners.common import (
     actor,
     admit,
-    answer_for,
     metadata,
     problem,
     say_error,
@@ -34,6 +31,7 @@ from mava_bridge.slack.listeners.common import (
 from mava_bridge.slack.listeners.create import open_create_modal
 from mava_bridge.slack.listeners.desk import handle_notify
 from mava_bridge.slack.listeners.follows import handle_follow_command
+from mava_bridge.slack.listeners.handoff import after_ack
 from mava_bridge.slack.listeners.modal import LoadingModal
 from mava_bridge.slack.listeners.subscriptions import handle_subscription, list_subscriptions
 
@@ -41,13 +39,7 @@ log = logging.getLogger("mava_bridge.slack.commands")
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.command("/mava")
-    async def mava(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        answer = answer_for(client, body, respond)
-        deps.inflight.spawn(run_command(deps, body, answer, client), name="command")
+    app.command("/mava")(after_ack(deps, "command", run_command))
 
 
 async def run_command(

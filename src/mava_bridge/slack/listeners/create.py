@@ -15,7 +15,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.domain.tickets import Origin
@@ -31,13 +30,13 @@ from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.listeners.common import (
     actor,
     admit,
-    answer_for,
     metadata,
     problem,
     read_metadata,
     say_outcome,
 )
 from mava_bridge.slack.listeners.create_checks import NewTicketFields, check_create
+from mava_bridge.slack.listeners.handoff import after_ack, submission
 from mava_bridge.slack.listeners.modal import LoadingModal
 from mava_bridge.slack.listeners.new_follow import follow_new_ticket
 from mava_bridge.slack.listeners.views import LOOKUP_BUDGET, still_allowed
@@ -48,35 +47,36 @@ INSTEAD = "/mava create EMAIL your text (then submit the window), or create it i
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.shortcut(SHORTCUT_CREATE)
-    async def shortcut(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        deps.metrics.observe_slack_request("shortcut", SHORTCUT_CREATE, "received")
-        answer = answer_for(client, body, respond)
-        message: dict[str, Any] = body.get("message") or {}
-        deps.inflight.spawn(
-            open_create_modal(deps, client, answer, body["trigger_id"], None, message=message),
-            name="shortcut",
-        )
+    app.shortcut(SHORTCUT_CREATE)(
+        after_ack(deps, "shortcut", create_from_shortcut, counted="shortcut")
+    )
+    app.view(VIEW_CREATE)(submission(deps, create_submitted))
 
-    @app.view(VIEW_CREATE)
-    async def submitted(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + LOOKUP_BUDGET  # access and the category share it
-        refusal = await still_allowed(deps, body, "create", None)
-        if refusal is not None:
-            await ack(response_action="update", view=b.result_modal(cb.TITLE, refusal))
-            return
-        checked = await check_create(deps, body["view"], deadline - loop.time())
-        if not isinstance(checked, NewTicketFields):
-            await ack(response_action="errors", errors=checked)
-            return
-        await ack(
-            response_action="update", view=b.result_modal(cb.TITLE, "Creating the ticket in Mava…")
-        )
-        deps.inflight.spawn(create_and_follow(deps, client, body, checked), name="view")
+
+async def create_from_shortcut(
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
+) -> None:
+    message: dict[str, Any] = body.get("message") or {}
+    await open_create_modal(deps, client, answer, body["trigger_id"], None, message=message)
+
+
+async def create_submitted(
+    deps: Deps, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + LOOKUP_BUDGET  # access and the category share it
+    refusal = await still_allowed(deps, body, "create", None)
+    if refusal is not None:
+        await ack(response_action="update", view=b.result_modal(cb.TITLE, refusal))
+        return
+    checked = await check_create(deps, body["view"], deadline - loop.time())
+    if not isinstance(checked, NewTicketFields):
+        await ack(response_action="errors", errors=checked)
+        return
+    await ack(
+        response_action="update", view=b.result_modal(cb.TITLE, "Creating the ticket in Mava…")
+    )
+    deps.inflight.spawn(create_and_follow(deps, client, body, checked), name="view")
 
 
 async def open_create_modal(

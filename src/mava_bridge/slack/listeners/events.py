@@ -26,6 +26,7 @@ from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import error_code, slack_error
 from mava_bridge.slack.listeners.common import actor, admit
+from mava_bridge.slack.listeners.handoff import on_event
 from mava_bridge.slack.listeners.thread_files import note_files
 from mava_bridge.store.follows import Follow
 
@@ -44,10 +45,7 @@ NOT_SENT = "Your message stays in Slack; it was not added to the Mava ticket."
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.event("message")
-    async def message(body: dict[str, Any], client: AsyncWebClient) -> None:
-        # Events need no ack call: Bolt acks when this returns.
-        deps.inflight.spawn(on_message(deps, client, body), name="event")
+    app.event("message")(on_event(deps, "event", on_message))
 
 
 async def on_message(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:

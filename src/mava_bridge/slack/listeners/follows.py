@@ -12,8 +12,6 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.services.outcome import Outcome
@@ -29,11 +27,11 @@ from mava_bridge.slack.errors import error_code, slack_error
 from mava_bridge.slack.listeners.common import (
     actor,
     admit,
-    answer_for,
     problem,
     say_error,
     say_outcome,
 )
+from mava_bridge.slack.listeners.handoff import after_ack
 from mava_bridge.store.follows import Follow
 
 log = logging.getLogger("mava_bridge.slack.follows")
@@ -45,14 +43,8 @@ FollowCommand = cmd.Follow | cmd.Unfollow | cmd.ThreadNotes
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.action(ACTION_FOLLOW)
-    @app.action(ACTION_UNFOLLOW)
-    async def clicked(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        answer = answer_for(client, body, respond)
-        deps.inflight.spawn(button(deps, body, answer, client), name="action")
+    for action_id in (ACTION_FOLLOW, ACTION_UNFOLLOW):
+        app.action(action_id)(after_ack(deps, "action", button))
 
 
 async def button(deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient) -> None:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any, Final
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.mava.errors import MavaError, describe
@@ -43,6 +43,7 @@ from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.listeners.commands import open_compose
 from mava_bridge.slack.listeners.common import actor, admit, problem
 from mava_bridge.slack.listeners.follows import follow_here
+from mava_bridge.slack.listeners.handoff import after_ack, dm_answer, on_event
 
 log = logging.getLogger("mava_bridge.slack.home")
 
@@ -55,46 +56,38 @@ MAX_CHANNEL_PAGES: Final = 5
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.event("app_home_opened")
-    async def opened(body: dict[str, Any], client: AsyncWebClient) -> None:
-        event: dict[str, Any] = body.get("event") or {}
-        if event.get("tab", "home") != "home" or not event.get("user"):
-            deps.metrics.observe_slack_request("event", "app_home_opened", "ignored")
-            return  # the Messages tab: nothing to draw
-        deps.inflight.spawn(opened_home(deps, client, str(event["user"])), name="home")
+    app.event("app_home_opened")(on_event(deps, "home", home_opened))
+    app.action(HOME_REFRESH)(after_ack(deps, "home", refreshed, answer=dm_answer))
+    for action_id in (HOME_ASSIGN_ME, HOME_RESOLVE):
+        app.action(action_id)(after_ack(deps, "home", act_and_redraw, answer=dm_answer))
+    for action_id in (HOME_REPLY, HOME_NOTE):
+        app.action(action_id)(after_ack(deps, "home", compose_from_home, answer=dm_answer))
+    app.action(HOME_FOLLOW)(after_ack(deps, "home", follow_from_home, answer=dm_answer))
 
-    @app.action(HOME_REFRESH)
-    async def refresh(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        user = str((body.get("user") or {}).get("id") or "")
-        work = publish(deps, client, user, fresh_agents=True, door="refresh")
-        deps.inflight.spawn(work, name="home")
 
-    @app.action(HOME_ASSIGN_ME)
-    @app.action(HOME_RESOLVE)
-    async def act(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        deps.inflight.spawn(act_and_redraw(deps, client, body), name="home")
+async def home_opened(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
+    event: dict[str, Any] = body.get("event") or {}
+    if event.get("tab", "home") != "home" or not event.get("user"):
+        deps.metrics.observe_slack_request("event", "app_home_opened", "ignored")
+        return  # the Messages tab: nothing to draw
+    await opened_home(deps, client, str(event["user"]))
 
-    @app.action(HOME_REPLY)
-    @app.action(HOME_NOTE)
-    async def compose(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        action = body["actions"][0]
-        ticket_id = str(action.get("value") or "")
-        command = (
-            cmd.Note(ticket_id, None)
-            if action["action_id"] == HOME_NOTE
-            else cmd.Reply(ticket_id, None)
-        )
-        answer = Answer(client, str((body.get("user") or {}).get("id") or ""))  # told by DM
-        work = open_compose(deps, client, answer, body["trigger_id"], command, None, "App Home")
-        deps.inflight.spawn(work, name="home")
 
-    @app.action(HOME_FOLLOW)
-    async def follow(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        deps.inflight.spawn(follow_from_home(deps, client, body), name="home")
+async def refreshed(
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
+) -> None:
+    await publish(deps, client, answer.user_id, fresh_agents=True, door="refresh")
+
+
+async def compose_from_home(
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
+) -> None:
+    """Reply / Add note: the message buttons' editor; its problems are told by DM."""
+    action = body["actions"][0]
+    ticket_id = str(action.get("value") or "")
+    is_note = action["action_id"] == HOME_NOTE
+    command = cmd.Note(ticket_id, None) if is_note else cmd.Reply(ticket_id, None)
+    await open_compose(deps, client, answer, body["trigger_id"], command, None, "App Home")
 
 
 async def opened_home(deps: Deps, client: AsyncWebClient, user_id: str) -> None:
@@ -103,7 +96,10 @@ async def opened_home(deps: Deps, client: AsyncWebClient, user_id: str) -> None:
     deps.metrics.observe_slack_request("event", "app_home_opened", outcome)
 
 
-async def act_and_redraw(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
+async def act_and_redraw(
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
+) -> None:
+    """Assign to me / Resolve; the outcome is told on top of the redrawn Home."""
     action = body["actions"][0]
     ticket_id = str(action.get("value") or "")
     user = body.get("user") or {}
@@ -148,7 +144,9 @@ async def _read_back(deps: Deps, ticket_id: str) -> None:
         log.warning("App Home: ticket not read back: %s", describe(exc))
 
 
-async def follow_from_home(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
+async def follow_from_home(
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
+) -> None:
     action = body["actions"][0]
     ticket_id = h.ticket_of_follow_block(str(action.get("block_id") or ""))
     channel_id = str(action.get("selected_conversation") or "")
@@ -156,7 +154,7 @@ async def follow_from_home(deps: Deps, client: AsyncWebClient, body: dict[str, A
     user_id = str(user.get("id") or "")
     if not ticket_id or not channel_id:
         return
-    answer = Answer(client, user_id, channel_id)  # told in that channel, else by DM
+    answer = replace(answer, channel_id=channel_id)  # told in that channel, else by DM
     try:
         person = await admit(
             deps,

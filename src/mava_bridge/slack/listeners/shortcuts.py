@@ -6,8 +6,6 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.domain.ticket_refs import find_ticket_ref
@@ -21,7 +19,8 @@ from mava_bridge.slack.callback_ids import (
     VIEW_SHORTCUT_REPLY,
 )
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.listeners.common import admit, answer_for, metadata, problem
+from mava_bridge.slack.listeners.common import admit, metadata, problem
+from mava_bridge.slack.listeners.handoff import after_ack
 from mava_bridge.slack.listeners.modal import LoadingModal
 
 log = logging.getLogger("mava_bridge.slack.shortcuts")
@@ -30,25 +29,17 @@ _TITLES = {SHORTCUT_ADD_NOTE: "Add as private note", SHORTCUT_REPLY: "Reply to c
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    async def shortcut(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        callback_id = body["callback_id"]
-        deps.metrics.observe_slack_request("shortcut", callback_id, "received")
-        answer = answer_for(client, body, respond)
-        deps.inflight.spawn(
-            open_shortcut_modal(deps, client, body, answer, callback_id), name="shortcut"
+    for callback_id in (SHORTCUT_ADD_NOTE, SHORTCUT_REPLY):
+        app.shortcut(callback_id)(
+            after_ack(deps, "shortcut", open_shortcut_modal, counted="shortcut")
         )
-
-    app.shortcut(SHORTCUT_ADD_NOTE)(shortcut)
-    app.shortcut(SHORTCUT_REPLY)(shortcut)
 
 
 async def open_shortcut_modal(
-    deps: Deps, client: AsyncWebClient, body: dict[str, Any], answer: Answer, callback_id: str
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
 ) -> None:
     """Open a loading modal at once, then check access and fill in the editor."""
+    callback_id: str = body["callback_id"]
     is_note = callback_id == SHORTCUT_ADD_NOTE
     verb = "note" if is_note else "reply"
     title = _TITLES[callback_id]

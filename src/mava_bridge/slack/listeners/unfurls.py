@@ -33,6 +33,7 @@ from mava_bridge.slack.access import Denied
 from mava_bridge.slack.blocks.unfurls import ticket_unfurl
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
+from mava_bridge.slack.listeners.handoff import on_event
 
 log = logging.getLogger("mava_bridge.slack.unfurls")
 
@@ -46,9 +47,7 @@ SHARED_CHANNEL: Final = (
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.event("link_shared")
-    async def link_shared(body: dict[str, Any], client: AsyncWebClient) -> None:
-        deps.inflight.spawn(on_link_shared(deps, client, body), name="unfurl")
+    app.event("link_shared")(on_event(deps, "unfurl", on_link_shared))
 
 
 async def on_link_shared(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:

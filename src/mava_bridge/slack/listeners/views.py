@@ -45,6 +45,7 @@ from mava_bridge.slack.listeners.common import (
     read_metadata,
     say_outcome,
 )
+from mava_bridge.slack.listeners.handoff import submission
 from mava_bridge.slack.listeners.view_state import text_value
 
 log = logging.getLogger("mava_bridge.slack.views")
@@ -59,95 +60,105 @@ LOST_TICKET = (
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.view(VIEW_REPLY)
-    @app.view(VIEW_NOTE)
-    async def compose(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        view = body["view"]
-        is_note = view["callback_id"] == VIEW_NOTE
-        text = text_value(view, BLOCK_TEXT, INPUT_TEXT)
-        if not text.strip():
-            await ack(response_action="errors", errors={BLOCK_TEXT: "Write the message first."})
-            return
-        if (refusal := too_long(text)) is not None:  # Slack caps the input; a forged one
-            await ack(response_action="errors", errors={BLOCK_TEXT: refusal})
-            return
-        title = "Add a private note" if is_note else "Reply to customer"
-        ticket_id = read_metadata(view).get("ticket", "")
-        if not is_object_id(ticket_id):  # only a hand-made submission lacks it
-            await ack(response_action="update", view=b.result_modal(title, LOST_TICKET))
-            return
-        await ack(response_action="update", view=b.result_modal(title, "Sending to Mava…"))
-        deps.inflight.spawn(
-            submit_write(deps, client, body, title, ticket_id, text, note=is_note), name="view"
-        )
+    app.view(VIEW_REPLY)(submission(deps, compose_submitted))
+    app.view(VIEW_NOTE)(submission(deps, compose_submitted))
+    app.view(VIEW_SHORTCUT_NOTE)(submission(deps, shortcut_submitted))
+    app.view(VIEW_SHORTCUT_REPLY)(submission(deps, shortcut_submitted))
+    app.view(VIEW_SHORTCUT_REPLY_CONFIRM)(submission(deps, reply_confirmed))
 
-    @app.view(VIEW_SHORTCUT_NOTE)
-    @app.view(VIEW_SHORTCUT_REPLY)
-    async def shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        view = body["view"]
-        is_note = view["callback_id"] == VIEW_SHORTCUT_NOTE
-        title = "Add as private note" if is_note else "Reply to customer"
-        deadline = asyncio.get_running_loop().time() + LOOKUP_BUDGET
-        # Access again before anything from Mava (the confirm step shows the customer):
-        # the person may have become a guest, or left the allow-list, since the modal
-        # opened; or the submission was made by hand.
-        errors: dict[str, str] = {}
-        ticket_id = None
-        try:
-            ticket_id = parse_ticket_ref(text_value(view, BLOCK_TICKET, INPUT_TICKET))
-        except InvalidTicketRef as exc:
-            errors[BLOCK_TICKET] = str(exc)
-        action = "note" if is_note else "reply"
-        refusal = await still_allowed(deps, body, action, ticket_id)
-        if refusal is not None:
-            await ack(response_action="update", view=b.result_modal(title, refusal))
-            return
-        text = text_value(view, BLOCK_TEXT, INPUT_TEXT)
-        if not text.strip():
-            errors[BLOCK_TEXT] = "Write the message first."
-        elif (refusal := too_long(text)) is not None:
-            errors[BLOCK_TEXT] = refusal
-        ticket: Ticket | None = None
-        if ticket_id and not errors:
-            budget = deadline - asyncio.get_running_loop().time()
-            ticket, problem_text = await lookup(deps, ticket_id, budget)
-            if problem_text:
-                errors[BLOCK_TICKET] = problem_text
-        meta = read_metadata(view)
-        if not is_note and ticket is not None and not errors:
-            meta.update(ticket=ticket.id, text=text)
-            packed = json.dumps(meta, separators=(",", ":"))
-            if len(packed) > PRIVATE_METADATA_LIMIT:
-                errors[BLOCK_TEXT] = (
-                    "This is too long to confirm here. Shorten it, or send it with "
-                    "/mava reply TICKET text."
-                )
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
-        assert ticket is not None
-        if not is_note:
-            await ack(
-                response_action="update",
-                view=b.confirm_reply_modal(ticket=ticket, text=text, private_metadata=packed),
+
+async def compose_submitted(
+    deps: Deps, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+) -> None:
+    view = body["view"]
+    is_note = view["callback_id"] == VIEW_NOTE
+    text = text_value(view, BLOCK_TEXT, INPUT_TEXT)
+    if not text.strip():
+        await ack(response_action="errors", errors={BLOCK_TEXT: "Write the message first."})
+        return
+    if (refusal := too_long(text)) is not None:  # Slack caps the input; a forged one
+        await ack(response_action="errors", errors={BLOCK_TEXT: refusal})
+        return
+    title = "Add a private note" if is_note else "Reply to customer"
+    ticket_id = read_metadata(view).get("ticket", "")
+    if not is_object_id(ticket_id):  # only a hand-made submission lacks it
+        await ack(response_action="update", view=b.result_modal(title, LOST_TICKET))
+        return
+    await ack(response_action="update", view=b.result_modal(title, "Sending to Mava…"))
+    deps.inflight.spawn(
+        submit_write(deps, client, body, title, ticket_id, text, note=is_note), name="view"
+    )
+
+
+async def shortcut_submitted(
+    deps: Deps, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+) -> None:
+    view = body["view"]
+    is_note = view["callback_id"] == VIEW_SHORTCUT_NOTE
+    title = "Add as private note" if is_note else "Reply to customer"
+    deadline = asyncio.get_running_loop().time() + LOOKUP_BUDGET
+    # Access again before anything from Mava (the confirm step shows the customer):
+    # the person may have become a guest, or left the allow-list, since the modal
+    # opened; or the submission was made by hand.
+    errors: dict[str, str] = {}
+    ticket_id = None
+    try:
+        ticket_id = parse_ticket_ref(text_value(view, BLOCK_TICKET, INPUT_TICKET))
+    except InvalidTicketRef as exc:
+        errors[BLOCK_TICKET] = str(exc)
+    action = "note" if is_note else "reply"
+    refusal = await still_allowed(deps, body, action, ticket_id)
+    if refusal is not None:
+        await ack(response_action="update", view=b.result_modal(title, refusal))
+        return
+    text = text_value(view, BLOCK_TEXT, INPUT_TEXT)
+    if not text.strip():
+        errors[BLOCK_TEXT] = "Write the message first."
+    elif (refusal := too_long(text)) is not None:
+        errors[BLOCK_TEXT] = refusal
+    ticket: Ticket | None = None
+    if ticket_id and not errors:
+        budget = deadline - asyncio.get_running_loop().time()
+        ticket, problem_text = await lookup(deps, ticket_id, budget)
+        if problem_text:
+            errors[BLOCK_TICKET] = problem_text
+    meta = read_metadata(view)
+    if not is_note and ticket is not None and not errors:
+        meta.update(ticket=ticket.id, text=text)
+        packed = json.dumps(meta, separators=(",", ":"))
+        if len(packed) > PRIVATE_METADATA_LIMIT:
+            errors[BLOCK_TEXT] = (
+                "This is too long to confirm here. Shorten it, or send it with "
+                "/mava reply TICKET text."
             )
-            return
-        await ack(response_action="update", view=b.result_modal(title, "Adding the note in Mava…"))
-        deps.inflight.spawn(shortcut_note(deps, client, body, meta, ticket.id, text), name="view")
-
-    @app.view(VIEW_SHORTCUT_REPLY_CONFIRM)
-    async def confirm(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        title = "Reply to customer"
-        meta = read_metadata(body["view"])
-        ticket_id, text = meta.get("ticket", ""), meta.get("text", "")
-        if not is_object_id(ticket_id) or not text.strip():  # a hand-made submission
-            await ack(response_action="update", view=b.result_modal(title, LOST_TICKET))
-            return
-        await ack(response_action="update", view=b.result_modal(title, "Sending to the customer…"))
-        deps.inflight.spawn(
-            submit_write(deps, client, body, title, ticket_id, text, note=False),
-            name="view",
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
+    assert ticket is not None
+    if not is_note:
+        await ack(
+            response_action="update",
+            view=b.confirm_reply_modal(ticket=ticket, text=text, private_metadata=packed),
         )
+        return
+    await ack(response_action="update", view=b.result_modal(title, "Adding the note in Mava…"))
+    deps.inflight.spawn(shortcut_note(deps, client, body, meta, ticket.id, text), name="view")
+
+
+async def reply_confirmed(
+    deps: Deps, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+) -> None:
+    title = "Reply to customer"
+    meta = read_metadata(body["view"])
+    ticket_id, text = meta.get("ticket", ""), meta.get("text", "")
+    if not is_object_id(ticket_id) or not text.strip():  # a hand-made submission
+        await ack(response_action="update", view=b.result_modal(title, LOST_TICKET))
+        return
+    await ack(response_action="update", view=b.result_modal(title, "Sending to the customer…"))
+    deps.inflight.spawn(
+        submit_write(deps, client, body, title, ticket_id, text, note=False),
+        name="view",
+    )
 
 
 async def shortcut_note(
