@@ -31,7 +31,6 @@ from mava_bridge.slack.callback_ids import (
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
-from mava_bridge.slack.listeners.commands import open_compose
 from mava_bridge.slack.listeners.common import (
     actor,
     admit,
@@ -39,6 +38,7 @@ from mava_bridge.slack.listeners.common import (
     say_error,
     say_outcome,
 )
+from mava_bridge.slack.listeners.compose import open_compose
 from mava_bridge.slack.listeners.handoff import after_ack, only_ack
 from mava_bridge.store.follows import HEADLINE
 

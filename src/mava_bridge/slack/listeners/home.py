@@ -40,8 +40,8 @@ from mava_bridge.slack.callback_ids import (
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
-from mava_bridge.slack.listeners.commands import open_compose
 from mava_bridge.slack.listeners.common import actor, admit, problem
+from mava_bridge.slack.listeners.compose import open_compose
 from mava_bridge.slack.listeners.follows import follow_here
 from mava_bridge.slack.listeners.handoff import after_ack, dm_answer, on_event
 

@@ -1,0 +1,267 @@
+"""`/mava`'s commands: a table from each command class to its handler.
+
+Some are answered before any access check (UNCHECKED), the rest once `admit` let the
+person in (CHECKED). A Reply or Note without text opens the editor, unchecked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_bridge.services.outcome import Actor
+from mava_bridge.services.ticket_actions import Assignee
+from mava_bridge.services.tickets import list_filter
+from mava_bridge.slack import blocks as b
+from mava_bridge.slack.access import SlackPerson
+from mava_bridge.slack.answer import Answer
+from mava_bridge.slack.command import model as cmd
+from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.listeners.common import actor, admit, say_outcome
+from mava_bridge.slack.listeners.compose import open_compose
+from mava_bridge.slack.listeners.create import open_create_modal
+from mava_bridge.slack.listeners.desk import handle_notify
+from mava_bridge.slack.listeners.follows import FollowCommand, handle_follow_command
+from mava_bridge.slack.listeners.subscriptions import (
+    SubscriptionCommand,
+    handle_subscription,
+    list_subscriptions,
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One `/mava` request: what Slack sent, and who to tell."""
+
+    deps: Deps
+    body: dict[str, Any]
+    answer: Answer
+    client: AsyncWebClient
+
+    @property
+    def channel_id(self) -> str | None:
+        return self.body.get("channel_id")
+
+    def actor(self, person: SlackPerson) -> Actor:
+        return actor(person, self.channel_id)
+
+
+# A handler takes the request and its command (typed per handler; the tables below pair
+# each command class with its own), and, once access is checked, the person.
+Unchecked = Callable[[Asked, Any], Awaitable[None]]
+Checked = Callable[[Asked, Any, SlackPerson], Awaitable[None]]
+
+
+async def handle(
+    deps: Deps,
+    command: cmd.Command | cmd.Usage,
+    body: dict[str, Any],
+    answer: Answer,
+    client: AsyncWebClient,
+) -> None:
+    asked = Asked(deps, body, answer, client)
+    early = _unchecked(command)
+    if early is not None:
+        await early(asked, command)
+        return
+    person = await admit(
+        deps,
+        user_id=body["user_id"],
+        user_name=body.get("user_name"),
+        channel_id=asked.channel_id,
+        action=type(command).__name__.lower(),
+        ticket_id=getattr(command, "ticket", None),
+        via="/mava",
+    )
+    await CHECKED[type(command)](asked, command, person)
+
+
+def _unchecked(command: cmd.Command | cmd.Usage) -> Unchecked | None:
+    """The handler of a command answered before any access check, if it is one."""
+    if isinstance(command, cmd.Reply | cmd.Note):
+        # The editor opens before the access check: a slow users.info must not let
+        # the trigger id expire. It checks access itself before showing the ticket.
+        return _editor if command.text is None else None
+    return UNCHECKED.get(type(command))
+
+
+async def _usage(asked: Asked, command: cmd.Usage) -> None:
+    await asked.answer(text=b.usage_text(command), blocks=b.usage_blocks(command))
+
+
+async def _help(asked: Asked, command: cmd.Help) -> None:
+    await asked.answer(text=b.help_text(), blocks=b.help_blocks())
+
+
+async def _subscriptions(asked: Asked, command: cmd.ListSubscriptions) -> None:
+    await list_subscriptions(asked.deps, asked.channel_id, asked.answer)
+
+
+async def _create(asked: Asked, command: cmd.Create) -> None:
+    # The modal opens first, then checks access.
+    trigger_id = asked.body["trigger_id"]
+    await open_create_modal(
+        asked.deps, asked.client, asked.answer, trigger_id, command.email, text=command.text
+    )
+
+
+async def _editor(asked: Asked, command: cmd.Reply | cmd.Note) -> None:
+    deps, trigger_id = asked.deps, asked.body["trigger_id"]
+    await open_compose(
+        deps, asked.client, asked.answer, trigger_id, command, asked.channel_id, "/mava"
+    )
+
+
+async def _show(asked: Asked, command: cmd.Show, person: SlackPerson) -> None:
+    deps = asked.deps
+    ticket = await deps.tickets.ticket(command.ticket)
+    await asked.answer(
+        text=b.ticket_card_text(ticket),
+        blocks=b.ticket_card(
+            ticket, ticket_url=deps.link(ticket.id), now=deps.clock(), follow=True
+        ),
+    )
+
+
+async def _categories(asked: Asked, command: cmd.ListCategories, person: SlackPerson) -> None:
+    categories = await asked.deps.tickets.categories(fresh=True)
+    await asked.answer(text=b.categories_text(categories), blocks=b.categories_list(categories))
+
+
+async def _subscription(asked: Asked, command: SubscriptionCommand, person: SlackPerson) -> None:
+    await handle_subscription(asked.deps, command, person, asked.channel_id, asked.answer)
+
+
+async def _notify(asked: Asked, command: cmd.Notify, person: SlackPerson) -> None:
+    await handle_notify(asked.deps, command, person, asked.answer)
+
+
+async def _follow(asked: Asked, command: FollowCommand, person: SlackPerson) -> None:
+    await handle_follow_command(
+        asked.deps, command, person, asked.channel_id, asked.answer, asked.client
+    )
+
+
+# Commands that change something in Mava: the ticket actions do them (once, audited).
+async def _reply(asked: Asked, command: cmd.Reply, person: SlackPerson) -> None:
+    assert command.text is not None  # without text it opened the editor (`_unchecked`)
+    actions = asked.deps.actions.tickets
+    await say_outcome(
+        asked.answer, await actions.reply(asked.actor(person), command.ticket, command.text)
+    )
+
+
+async def _note(asked: Asked, command: cmd.Note, person: SlackPerson) -> None:
+    assert command.text is not None  # without text it opened the editor (`_unchecked`)
+    actions = asked.deps.actions.tickets
+    await say_outcome(
+        asked.answer, await actions.note(asked.actor(person), command.ticket, command.text)
+    )
+
+
+async def _status(asked: Asked, command: cmd.SetStatus, person: SlackPerson) -> None:
+    actions, who = asked.deps.actions.tickets, asked.actor(person)
+    await say_outcome(asked.answer, await actions.set_status(who, command.ticket, command.status))
+
+
+async def _priority(asked: Asked, command: cmd.SetPriority, person: SlackPerson) -> None:
+    actions, who = asked.deps.actions.tickets, asked.actor(person)
+    outcome = await actions.set_priority(who, command.ticket, command.priority)
+    await say_outcome(asked.answer, outcome)
+
+
+async def _category(asked: Asked, command: cmd.SetCategory, person: SlackPerson) -> None:
+    actions, who = asked.deps.actions.tickets, asked.actor(person)
+    await say_outcome(asked.answer, await actions.set_category(who, command.ticket, command.name))
+
+
+async def _assign(asked: Asked, command: cmd.Assign, person: SlackPerson) -> None:
+    assignee = await assignee_for(asked.deps, command.target, person)
+    actions, who = asked.deps.actions.tickets, asked.actor(person)
+    await say_outcome(asked.answer, await actions.assign(who, command.ticket, assignee))
+
+
+async def _identify(asked: Asked, command: cmd.Identify, person: SlackPerson) -> None:
+    actions, who = asked.deps.actions.tickets, asked.actor(person)
+    outcome = await actions.identify(who, command.email, command.attributes)
+    await say_outcome(asked.answer, outcome)
+
+
+async def _list(asked: Asked, command: cmd.ListTickets, person: SlackPerson) -> None:
+    await list_tickets(asked.deps, command, person, asked.answer)
+
+
+# Answered without an access check: usage and help; the channel's subscriptions (it
+# changes nothing and shows no ticket data, and it is where people look when Slack
+# refuses the bot, when profile lookups fail too); and what opens a modal, which checks
+# access itself once open (the trigger id expires in 3 s).
+UNCHECKED: Final[dict[type[cmd.Command | cmd.Usage], Unchecked]] = {
+    cmd.Usage: _usage,
+    cmd.Help: _help,
+    cmd.ListSubscriptions: _subscriptions,
+    cmd.Create: _create,
+}
+# Every other command the grammar makes, after `admit`.
+CHECKED: Final[dict[type[cmd.Command | cmd.Usage], Checked]] = {
+    cmd.Show: _show,
+    cmd.ListTickets: _list,
+    cmd.ListCategories: _categories,
+    cmd.SubscribeDigest: _subscription,
+    cmd.SubscribeAlerts: _subscription,
+    cmd.SubscribeReminders: _subscription,
+    cmd.Unsubscribe: _subscription,
+    cmd.DigestNow: _subscription,
+    cmd.Notify: _notify,
+    cmd.Follow: _follow,
+    cmd.Unfollow: _follow,
+    cmd.ThreadNotes: _follow,
+    cmd.Reply: _reply,
+    cmd.Note: _note,
+    cmd.SetStatus: _status,
+    cmd.SetPriority: _priority,
+    cmd.SetCategory: _category,
+    cmd.Assign: _assign,
+    cmd.Identify: _identify,
+}
+
+
+async def assignee_for(
+    deps: Deps, target: cmd.AssignTarget, person: SlackPerson
+) -> Assignee | None:
+    """Who `me`, `@user` or `none` means (None: nobody)."""
+    if isinstance(target, cmd.Unassign):
+        return None
+    who = person if isinstance(target, cmd.AssignMe) else await deps.access.person(target.user_id)
+    return Assignee(who.name, who.email, is_bot=who.is_bot, user_id=who.id)
+
+
+async def list_tickets(
+    deps: Deps, command: cmd.ListTickets, person: SlackPerson, answer: Answer
+) -> None:
+    mine = None
+    if command.assignee == "mine":
+        mine = await deps.tickets.agent_for_email(person.email, who="You")
+    wanted = list_filter(
+        command.statuses, command.assignee, command.origins, command.high_only, mine
+    )
+    listing = await deps.tickets.list_tickets(wanted)
+    words = [s.value.lower() for s in wanted.statuses]
+    if command.assignee != "any":
+        words.append(command.assignee)
+    words += [str(o) for o in command.origins]
+    if command.high_only:
+        words.append("high priority")
+    description = " · ".join(words)
+    await answer(
+        text=b.ticket_list_text(listing.total, description),
+        blocks=b.ticket_list(
+            listing.tickets,
+            total=listing.total,
+            description=description,
+            link=deps.link,
+            now=deps.clock(),
+        ),
+    )
