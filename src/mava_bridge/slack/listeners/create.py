@@ -36,7 +36,7 @@ from mava_bridge.slack.listeners.common import (
     say_outcome,
 )
 from mava_bridge.slack.listeners.create_checks import NewTicketFields, check_create
-from mava_bridge.slack.listeners.handoff import after_ack, submission
+from mava_bridge.slack.listeners.handoff import Later, after_ack, submission
 from mava_bridge.slack.listeners.modal import LoadingModal
 from mava_bridge.slack.listeners.new_follow import follow_new_ticket
 from mava_bridge.slack.listeners.views import LOOKUP_BUDGET, still_allowed
@@ -62,21 +62,21 @@ async def create_from_shortcut(
 
 async def create_submitted(
     deps: Deps, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-) -> None:
+) -> Later | None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + LOOKUP_BUDGET  # access and the category share it
     refusal = await still_allowed(deps, body, "create", None)
     if refusal is not None:
         await ack(response_action="update", view=b.result_modal(cb.TITLE, refusal))
-        return
+        return None
     checked = await check_create(deps, body["view"], deadline - loop.time())
     if not isinstance(checked, NewTicketFields):
         await ack(response_action="errors", errors=checked)
-        return
+        return None
     await ack(
         response_action="update", view=b.result_modal(cb.TITLE, "Creating the ticket in Mava…")
     )
-    deps.inflight.spawn(create_and_follow(deps, client, body, checked), name="view")
+    return create_and_follow(deps, client, body, checked)
 
 
 async def open_create_modal(

@@ -30,8 +30,9 @@ Work = Callable[[Deps, Body, Answer, AsyncWebClient], Coroutine[Any, Any, None]]
 # Work of an event (Bolt acks an event itself when its listener returns).
 EventWork = Callable[[Deps, AsyncWebClient, Body], Coroutine[Any, Any, None]]
 # A view submission: its ack carries the modal's answer (errors, the next view), so it
-# acks itself, then hands its work on with `deps.inflight.spawn`.
-Submission = Callable[[Deps, AsyncAck, Body, AsyncWebClient], Awaitable[None]]
+# acks itself, and returns the work to run after the ack, if any.
+Later = Coroutine[Any, Any, object]
+Submission = Callable[[Deps, AsyncAck, Body, AsyncWebClient], Awaitable[Later | None]]
 AnswerFor = Callable[[AsyncWebClient, Body, AsyncRespond | None], Answer]
 Listener = Callable[..., Awaitable[None]]
 
@@ -68,10 +69,13 @@ def on_event(deps: Deps, kind: str, work: EventWork) -> Listener:
 
 
 def submission(deps: Deps, submitted: Submission) -> Listener:
-    """A view-submission listener: `submitted` acks (with the modal's answer) itself."""
+    """A view-submission listener: `submitted` acks (with the modal's answer) itself;
+    the work it returns runs in InFlight."""
 
     async def listener(ack: AsyncAck, body: Body, client: AsyncWebClient) -> None:
-        await submitted(deps, ack, body, client)
+        work = await submitted(deps, ack, body, client)
+        if work is not None:
+            deps.inflight.spawn(work, name="view")
 
     return listener
 

@@ -45,7 +45,7 @@ from mava_bridge.slack.listeners.common import (
     read_metadata,
     say_outcome,
 )
-from mava_bridge.slack.listeners.handoff import submission
+from mava_bridge.slack.listeners.handoff import Later, submission
 from mava_bridge.slack.listeners.view_state import text_value
 
 log = logging.getLogger("mava_bridge.slack.views")
@@ -69,30 +69,28 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 async def compose_submitted(
     deps: Deps, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-) -> None:
+) -> Later | None:
     view = body["view"]
     is_note = view["callback_id"] == VIEW_NOTE
     text = text_value(view, BLOCK_TEXT, INPUT_TEXT)
     if not text.strip():
         await ack(response_action="errors", errors={BLOCK_TEXT: "Write the message first."})
-        return
+        return None
     if (refusal := too_long(text)) is not None:  # Slack caps the input; a forged one
         await ack(response_action="errors", errors={BLOCK_TEXT: refusal})
-        return
+        return None
     title = "Add a private note" if is_note else "Reply to customer"
     ticket_id = read_metadata(view).get("ticket", "")
     if not is_object_id(ticket_id):  # only a hand-made submission lacks it
         await ack(response_action="update", view=b.result_modal(title, LOST_TICKET))
-        return
+        return None
     await ack(response_action="update", view=b.result_modal(title, "Sending to Mava…"))
-    deps.inflight.spawn(
-        submit_write(deps, client, body, title, ticket_id, text, note=is_note), name="view"
-    )
+    return submit_write(deps, client, body, title, ticket_id, text, note=is_note)
 
 
 async def shortcut_submitted(
     deps: Deps, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-) -> None:
+) -> Later | None:
     view = body["view"]
     is_note = view["callback_id"] == VIEW_SHORTCUT_NOTE
     title = "Add as private note" if is_note else "Reply to customer"
@@ -110,7 +108,7 @@ async def shortcut_submitted(
     refusal = await still_allowed(deps, body, action, ticket_id)
     if refusal is not None:
         await ack(response_action="update", view=b.result_modal(title, refusal))
-        return
+        return None
     text = text_value(view, BLOCK_TEXT, INPUT_TEXT)
     if not text.strip():
         errors[BLOCK_TEXT] = "Write the message first."
@@ -133,32 +131,29 @@ async def shortcut_submitted(
             )
     if errors:
         await ack(response_action="errors", errors=errors)
-        return
+        return None
     assert ticket is not None
     if not is_note:
         await ack(
             response_action="update",
             view=b.confirm_reply_modal(ticket=ticket, text=text, private_metadata=packed),
         )
-        return
+        return None
     await ack(response_action="update", view=b.result_modal(title, "Adding the note in Mava…"))
-    deps.inflight.spawn(shortcut_note(deps, client, body, meta, ticket.id, text), name="view")
+    return shortcut_note(deps, client, body, meta, ticket.id, text)
 
 
 async def reply_confirmed(
     deps: Deps, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
-) -> None:
+) -> Later | None:
     title = "Reply to customer"
     meta = read_metadata(body["view"])
     ticket_id, text = meta.get("ticket", ""), meta.get("text", "")
     if not is_object_id(ticket_id) or not text.strip():  # a hand-made submission
         await ack(response_action="update", view=b.result_modal(title, LOST_TICKET))
-        return
+        return None
     await ack(response_action="update", view=b.result_modal(title, "Sending to the customer…"))
-    deps.inflight.spawn(
-        submit_write(deps, client, body, title, ticket_id, text, note=False),
-        name="view",
-    )
+    return submit_write(deps, client, body, title, ticket_id, text, note=False)
 
 
 async def shortcut_note(
