@@ -12,8 +12,8 @@ from typing import Any, Final
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.services.outcome import Actor
-from mava_bridge.services.ticket_actions import Assignee
+from mava_bridge.services.outcome import Actor, Outcome
+from mava_bridge.services.ticket_actions import Assignee, TicketActions
 from mava_bridge.services.tickets import list_filter
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import SlackPerson
@@ -47,6 +47,15 @@ class Asked:
 
     def actor(self, person: SlackPerson) -> Actor:
         return actor(person, self.channel_id)
+
+    @property
+    def writes(self) -> TicketActions:
+        """Commands that change something in Mava: the ticket actions do them (once,
+        audited)."""
+        return self.deps.actions.tickets
+
+    async def told(self, outcome: Awaitable[Outcome]) -> None:
+        await say_outcome(self.answer, await outcome)
 
 
 # A handler takes the request and its command (typed per handler; the tables below pair
@@ -145,49 +154,37 @@ async def _follow(asked: Asked, command: FollowCommand, person: SlackPerson) -> 
     )
 
 
-# Commands that change something in Mava: the ticket actions do them (once, audited).
 async def _reply(asked: Asked, command: cmd.Reply, person: SlackPerson) -> None:
     assert command.text is not None  # without text it opened the editor (`_unchecked`)
-    actions = asked.deps.actions.tickets
-    await say_outcome(
-        asked.answer, await actions.reply(asked.actor(person), command.ticket, command.text)
-    )
+    await asked.told(asked.writes.reply(asked.actor(person), command.ticket, command.text))
 
 
 async def _note(asked: Asked, command: cmd.Note, person: SlackPerson) -> None:
     assert command.text is not None  # without text it opened the editor (`_unchecked`)
-    actions = asked.deps.actions.tickets
-    await say_outcome(
-        asked.answer, await actions.note(asked.actor(person), command.ticket, command.text)
-    )
+    await asked.told(asked.writes.note(asked.actor(person), command.ticket, command.text))
 
 
 async def _status(asked: Asked, command: cmd.SetStatus, person: SlackPerson) -> None:
-    actions, who = asked.deps.actions.tickets, asked.actor(person)
-    await say_outcome(asked.answer, await actions.set_status(who, command.ticket, command.status))
+    await asked.told(asked.writes.set_status(asked.actor(person), command.ticket, command.status))
 
 
 async def _priority(asked: Asked, command: cmd.SetPriority, person: SlackPerson) -> None:
-    actions, who = asked.deps.actions.tickets, asked.actor(person)
-    outcome = await actions.set_priority(who, command.ticket, command.priority)
-    await say_outcome(asked.answer, outcome)
+    who = asked.actor(person)
+    await asked.told(asked.writes.set_priority(who, command.ticket, command.priority))
 
 
 async def _category(asked: Asked, command: cmd.SetCategory, person: SlackPerson) -> None:
-    actions, who = asked.deps.actions.tickets, asked.actor(person)
-    await say_outcome(asked.answer, await actions.set_category(who, command.ticket, command.name))
+    await asked.told(asked.writes.set_category(asked.actor(person), command.ticket, command.name))
 
 
 async def _assign(asked: Asked, command: cmd.Assign, person: SlackPerson) -> None:
     assignee = await assignee_for(asked.deps, command.target, person)
-    actions, who = asked.deps.actions.tickets, asked.actor(person)
-    await say_outcome(asked.answer, await actions.assign(who, command.ticket, assignee))
+    await asked.told(asked.writes.assign(asked.actor(person), command.ticket, assignee))
 
 
 async def _identify(asked: Asked, command: cmd.Identify, person: SlackPerson) -> None:
-    actions, who = asked.deps.actions.tickets, asked.actor(person)
-    outcome = await actions.identify(who, command.email, command.attributes)
-    await say_outcome(asked.answer, outcome)
+    who = asked.actor(person)
+    await asked.told(asked.writes.identify(who, command.email, command.attributes))
 
 
 async def _list(asked: Asked, command: cmd.ListTickets, person: SlackPerson) -> None:
