@@ -16,8 +16,10 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from mava_sandbox.slack_stub_types import SlackApiFailure
+
 if TYPE_CHECKING:
-    from mava_sandbox.slack_stub import SlackStub
+    from mava_sandbox.slack_state import StubState
 
 JSON = dict[str, Any]
 SIGN_IN_PAGE: Final = (
@@ -48,7 +50,7 @@ class Download:
 
 
 class StubFiles:
-    def __init__(self, stub: SlackStub) -> None:
+    def __init__(self, stub: StubState) -> None:
         self._stub = stub
         self._files: dict[str, StubFile] = {}
         self.refusal: Literal["sign_in_page", "redirect"] = "sign_in_page"
@@ -99,8 +101,6 @@ class StubFiles:
 
     def info(self, params: JSON) -> JSON:
         """files.info: the file, or file_not_found / file_deleted."""
-        from mava_sandbox.slack_stub import SlackApiFailure
-
         stored = self._files.get(str(params.get("file") or ""))
         if stored is None:
             raise SlackApiFailure("file_not_found")
