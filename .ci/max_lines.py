@@ -15,7 +15,6 @@ ROOTS = ("src", "sandbox/src")
 # list: a new big file is split instead. A file split below the bound leaves it.
 KNOWN = frozenset(
     {
-        "sandbox/src/mava_sandbox/slack_requests.py",
         "sandbox/src/mava_sandbox/demo/render.py",
         "sandbox/src/mava_sandbox/mava_seed.py",
         "sandbox/src/mava_sandbox/socket_mode_server.py",
