@@ -15,7 +15,6 @@ from mava_sandbox.mava_rules import (
     PRIORITY_BY_LABEL,
     as_datetime,
     is_priority,
-    ms_between,
     normalize_fields,
     pairs_from_any,
 )
@@ -25,6 +24,7 @@ from mava_sandbox.mava_seed import (
     PRIORITY_LABELS,
     STATUSES,
     TicketRecord,
+    ms_between,
 )
 
 

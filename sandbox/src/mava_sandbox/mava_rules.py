@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Final, Literal, cast
 
 from aiohttp import web
@@ -80,10 +80,6 @@ def one_year_after(moment: datetime) -> datetime:
         return moment.replace(year=moment.year + 1)
     except ValueError:  # 29 February
         return moment.replace(year=moment.year + 1, month=3, day=1)
-
-
-def ms_between(start: datetime, end: datetime) -> int:
-    return (end - start) // timedelta(milliseconds=1)
 
 
 def utcnow() -> datetime:

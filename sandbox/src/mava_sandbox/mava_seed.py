@@ -6,6 +6,8 @@ dicts shaped like the API's JSON except that dates are aware `datetime`s and
 references are ids: `assignedTo` (agent id), `category` (category id), `tags` (tag
 ids), `customer` (customer id or None), `csat` (int or None). The server renders
 names from those ids, so a rename shows everywhere at once.
+
+The data it draws from is in mava_catalogue; this module holds the records and builds them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+
+from mava_sandbox.mava_catalogue import (
+    AGENT_REPLIES,
+    AGENTS,
+    ARCHIVED_CATEGORY,
+    CATEGORIES,
+    COMPANIES,
+    COUNTRIES,
+    CUSTOMER_FOLLOW_UPS,
+    FIRST_NAMES,
+    INTERNAL_NOTES,
+    LAST_NAMES,
+    NASTY,
+    NON_LATIN_NAMES,
+    OPENERS,
+    PLANS,
+    SCREENSHOT,
+    SPAN,
+    TAGS,
+    TICKET_ATTRIBUTES,
+)
 
 STATUSES = ("Open", "Pending", "Waiting", "Resolved")
 PRIORITIES = (1, 2, 3)
@@ -92,120 +115,6 @@ class SeedData:
     attribute_ids: dict[str, str]  # attribute name -> attributeId, shared by all records
 
 
-# --- Fixed catalogue -------------------------------------------------------------
-
-_AGENTS = (
-    ("Jane Smith", "jane@example.com", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
-    ("Omar Haddad", "omar@example.com", None),
-    ("Li Wei", "li.wei@example.com", None),
-    ("Priya Patel", "priya@example.com", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"),
-    ("Lukas Müller", "lukas@example.com", None),
-    ("Sofia García", "sofia@example.com", None),
-)
-_CATEGORIES = ("Billing", "Technical", "Account", "Bug report", "Feature request", "General")
-_ARCHIVED_CATEGORY = "Legacy"
-_TAGS = ("VIP", "Refund", "Urgent", "Bug", "Onboarding", "Churn risk", "Partner", "Follow-up")
-
-_FIRST_NAMES = (
-    "Ana", "Bjørn", "Chloé", "Dmitri", "Emeka", "Fatima", "Grace", "Hiro", "Ingrid", "José",
-    "Kwame", "Léa", "Mohammed", "Nina", "Olga", "Pedro", "Quinn", "Rosa", "Søren", "Tomás",
-    "Uma", "Viktor", "Wen", "Yuki", "Zoë",
-)  # fmt: skip
-_LAST_NAMES = (
-    "Andersen", "Brown", "Costa", "Dubois", "Eze", "Fischer", "Gómez", "Hansen", "Ivanova",
-    "Jones", "Kim", "Lopez", "Martin", "Nakamura", "O'Brien", "Novak", "Rossi", "Singh",
-    "Tanaka", "Okafor", "Weber", "Yilmaz",
-)  # fmt: skip
-_NON_LATIN_NAMES = ("Мария Иванова", "李明", "佐藤 花子", "علي حسن", "Νίκος Παπαδόπουλος")
-_COMPANIES = (
-    "Acme Inc", "Globex", "Initech", "Umbrella Corp", "Stark Industries", "Hooli",
-    "Pied Piper", "Soylent", "Tyrell Corp", "Wonka Industries",
-)  # fmt: skip
-_PLANS = ("Free", "Pro", "Team", "Enterprise")
-_COUNTRIES = ("US", "GB", "DE", "FR", "BR", "NG", "IN", "JP", "UA", "AU")
-
-_OPENERS = {
-    "Billing": (
-        "I was charged twice for my subscription this month.",
-        "Can I get a refund for the annual plan? I upgraded by mistake.",
-        "My invoice shows the wrong company name, can you fix it?",
-        "The payment failed but the money still left my account.",
-    ),
-    "Technical": (
-        "The dashboard won't load, it just spins forever.",
-        "Getting a 502 when I call your API from our backend.",
-        "Webhooks stopped arriving since yesterday evening.",
-        "Export to CSV gives me an empty file.",
-    ),
-    "Account": (
-        "I can't log in after resetting my password.",
-        "Please change the email on my account, I lost access to the old one.",
-        "How do I add a teammate to my workspace?",
-        "My account got locked after too many attempts.",
-    ),
-    "Bug report": (
-        "The mobile app crashes when I open settings.",
-        "Dark mode makes the text unreadable on the invoice page.",
-        "Dates show up in the wrong timezone in reports.",
-    ),
-    "Feature request": (
-        "Could you add SSO with Okta?",
-        "Any plans for a public roadmap?",
-        "Please add an option to export tickets as JSON.",
-    ),
-    "General": (
-        "Hi! Quick question about your pricing.",
-        "Do you have an office in Europe?",
-        "gm, is the mint still live?",
-    ),
-}
-_AGENT_REPLIES = (
-    "Thanks for reaching out! Let me look into that for you.",
-    "Could you send me a screenshot of the error?",
-    "I've refunded the duplicate charge, it should show up in 3-5 business days.",
-    "This should be fixed now, can you try again?",
-    "I've passed this to our engineering team and will update you here.",
-    "Which browser and app version are you on?",
-)
-_CUSTOMER_FOLLOW_UPS = (
-    "Thanks, that worked!",
-    "Still not working for me, sorry.",
-    "Here's the screenshot.",
-    "Any update on this?",
-    "Chrome 126 on macOS.",
-)
-_INTERNAL_NOTES = (
-    "Customer is on the Enterprise plan, prioritise.",
-    "Checked Stripe: duplicate charge confirmed.",
-    "Known issue, linked to BUG-1423.",
-    "Asked engineering in #support-escalations.",
-)
-_LONG_TEXT = "Here is the full log from our server:\n" + "".join(
-    f"[2026-03-15T10:{i % 60:02d}:00Z] ERROR worker-{i % 7} request failed: "
-    f"upstream timed out after 30000 ms (attempt {i})\n"
-    for i in range(52)
-)
-# Content that breaks naive renderers: Slack mentions, mrkdwn, HTML, entities, emoji.
-_NASTY = (
-    _LONG_TEXT,
-    "<!channel> the site is down for everyone!!!",
-    "Can <@U123> look at this? See <#C456|general> and <https://evil.example|click here>",
-    "*markdown* _x_ ~y~ `code` ```block``` > quoted",
-    "<script>alert(1)</script>",
-    "Fish &amp; chips < 5 > 3 & done",
-    "🔥🚀 The app is broken 😭 👍🏽 🇺🇦",
-    "Не могу войти в аккаунт. 登录失败。 لا أستطيع تسجيل الدخول",
-)
-_SCREENSHOT = {
-    "fileName": "screenshot.png",
-    "url": "https://files.example.com/screenshot.png",
-    "fileType": "image/png",
-}
-
-_SPAN = timedelta(days=120)
-_TICKET_ATTRIBUTES = (("Browser", ("Chrome", "Firefox", "Safari")), ("App version", ("2.3", "2.4")))
-
-
 def _weighted(rng: random.Random, options: Sequence[T], weights: Sequence[float]) -> T:
     return rng.choices(options, weights)[0]
 
@@ -223,7 +132,7 @@ class _Builder:
 
     def catalogue_time(self) -> datetime:
         """Agents, categories and tags all predate every ticket."""
-        return self.now - _SPAN - timedelta(days=200 + self.rng.randint(0, 100))
+        return self.now - SPAN - timedelta(days=200 + self.rng.randint(0, 100))
 
     def attribute(self, name: str, content: str) -> dict[str, str]:
         if name not in self.attribute_ids:
@@ -235,33 +144,33 @@ class _Builder:
     def agents(self) -> list[SandboxAgent]:
         return [
             SandboxAgent(self.ids.new(self.catalogue_time()), name, email, wallet)
-            for name, email, wallet in _AGENTS
+            for name, email, wallet in AGENTS
         ]
 
     def categories(self) -> list[SandboxCategory]:
-        active = [SandboxCategory(self.ids.new(self.catalogue_time()), n) for n in _CATEGORIES]
-        archived = SandboxCategory(self.ids.new(self.catalogue_time()), _ARCHIVED_CATEGORY, False)
+        active = [SandboxCategory(self.ids.new(self.catalogue_time()), n) for n in CATEGORIES]
+        archived = SandboxCategory(self.ids.new(self.catalogue_time()), ARCHIVED_CATEGORY, False)
         return [*active, archived]
 
     def tags(self) -> list[SandboxTag]:
-        return [SandboxTag(self.ids.new(self.catalogue_time()), name) for name in _TAGS]
+        return [SandboxTag(self.ids.new(self.catalogue_time()), name) for name in TAGS]
 
     def customer(self, index: int) -> SandboxCustomer:
         rng = self.rng
         if index % 17 == 3:
-            name = _NON_LATIN_NAMES[index % len(_NON_LATIN_NAMES)]
+            name = NON_LATIN_NAMES[index % len(NON_LATIN_NAMES)]
             local = f"customer{index}"
         else:
-            first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             name = f"{first} {last}"
             local = f"{first}.{last}{index}".lower().replace("'", "")
-        attributes = [self.attribute("Plan", rng.choice(_PLANS))]
+        attributes = [self.attribute("Plan", rng.choice(PLANS))]
         if rng.random() < 0.6:
-            attributes.append(self.attribute("Company", rng.choice(_COMPANIES)))
+            attributes.append(self.attribute("Company", rng.choice(COMPANIES)))
         if rng.random() < 0.4:
-            attributes.append(self.attribute("Country", rng.choice(_COUNTRIES)))
+            attributes.append(self.attribute("Country", rng.choice(COUNTRIES)))
         customer = SandboxCustomer(
-            id=self.ids.new(self.now - _SPAN - timedelta(days=rng.uniform(1, 60))),
+            id=self.ids.new(self.now - SPAN - timedelta(days=rng.uniform(1, 60))),
             name=name,
             email=f"{local}@example.com" if rng.random() < 0.75 else None,
             wallet_address=f"0x{rng.getrandbits(160):040x}" if rng.random() < 0.2 else None,
@@ -279,7 +188,7 @@ class _Builder:
             return timedelta(seconds=self.rng.uniform(60, 3500))
         if index < 16:
             return timedelta(seconds=self.rng.uniform(3700, 85_000))
-        return _SPAN * self.rng.random() ** 2
+        return SPAN * self.rng.random() ** 2
 
     def status(self, age: timedelta) -> str:
         if age < timedelta(days=1):
@@ -340,7 +249,7 @@ class _Builder:
     ) -> list[dict[str, Any]]:
         """Customer first, then a few replies spread over the ticket's life."""
         rng = self.rng
-        screenshot = [dict(_SCREENSHOT)] if rng.random() < 0.08 else None
+        screenshot = [dict(SCREENSHOT)] if rng.random() < 0.08 else None
         messages = [
             self.message(
                 created, opener, "customer", sender_name=customer_name, attachments=screenshot
@@ -350,11 +259,11 @@ class _Builder:
         if agent is not None and rng.random() < 0.3:
             middle.append((f"Assigned to {agent.name}", "system", "InternalNote"))
         if agent is not None or resolved or rng.random() < 0.3:
-            middle.append((rng.choice(_AGENT_REPLIES), "agent", "ExternalMessage"))
+            middle.append((rng.choice(AGENT_REPLIES), "agent", "ExternalMessage"))
             if rng.random() < 0.45:
-                middle.append((rng.choice(_CUSTOMER_FOLLOW_UPS), "customer", "ExternalMessage"))
+                middle.append((rng.choice(CUSTOMER_FOLLOW_UPS), "customer", "ExternalMessage"))
         if rng.random() < 0.2:
-            middle.append((rng.choice(_INTERNAL_NOTES), "agent", "InternalNote"))
+            middle.append((rng.choice(INTERNAL_NOTES), "agent", "InternalNote"))
         span = end - created
         offsets = sorted(rng.uniform(0.05, 0.9) for _ in middle)
         for (content, sender_type, message_type), frac in zip(middle, offsets, strict=True):
@@ -387,10 +296,10 @@ class _Builder:
         assign_chance = 0.55 if is_open else 0.9
         agent = rng.choice(agents) if rng.random() < assign_chance else None
         category = self.category(categories, age)
-        topic = category.name if category and category.name in _OPENERS else "General"
-        opener = rng.choice(_OPENERS[topic])
-        if 4 <= index < 4 + len(_NASTY):
-            opener = _NASTY[index - 4]  # guarantee the nasty ones are recent and visible
+        topic = category.name if category and category.name in OPENERS else "General"
+        opener = rng.choice(OPENERS[topic])
+        if 4 <= index < 4 + len(NASTY):
+            opener = NASTY[index - 4]  # guarantee the nasty ones are recent and visible
 
         resolved_at = self.resolved_at(created) if status == "Resolved" else None
         discord_users: list[dict[str, str]] = []
@@ -409,7 +318,7 @@ class _Builder:
             "status": status,
             "priority": _weighted(rng, (None, 1, 2, 3), (15, 25, 40, 20)),
             "sourceType": origin,
-            "resolutionTime": _ms_between(created, resolved_at) if resolved_at else None,
+            "resolutionTime": ms_between(created, resolved_at) if resolved_at else None,
             "assignedTo": agent.id if agent else None,
             "category": category.id if category else None,
             "tags": [t.id for t in rng.sample(tags, _weighted(rng, (0, 1, 2), (50, 35, 15)))],
@@ -448,11 +357,11 @@ class _Builder:
     def ticket_attributes(self) -> list[dict[str, str]]:
         if self.rng.random() >= 0.3:
             return []
-        name, values = self.rng.choice(_TICKET_ATTRIBUTES)
+        name, values = self.rng.choice(TICKET_ATTRIBUTES)
         return [self.attribute(name, self.rng.choice(values))]
 
 
-def _ms_between(start: datetime, end: datetime) -> int:
+def ms_between(start: datetime, end: datetime) -> int:
     return (end - start) // timedelta(milliseconds=1)
 
 
