@@ -16,7 +16,6 @@ ROOTS = ("src", "sandbox/src")
 KNOWN = frozenset(
     {
         "sandbox/src/mava_sandbox/demo/render.py",
-        "sandbox/src/mava_sandbox/socket_mode_server.py",
     }
 )
 

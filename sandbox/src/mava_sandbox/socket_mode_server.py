@@ -26,6 +26,8 @@ Usage::
         await server.wait_for_connection()
         envelope = await server.send_request(slash_command("help", response_url=url))
         ack = await envelope.acked()
+
+Connections, envelopes and acks are in socket_mode_frames and exported here.
 """
 
 from __future__ import annotations
@@ -38,74 +40,21 @@ import secrets
 import socket
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any, Final, Literal
-from urllib.parse import parse_qsl
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from mava_sandbox.slack_requests import event_callback
 from mava_sandbox.slack_stub import STUB_APP_ID, SlackStub
-
-JSON = dict[str, Any]
-EnvelopeType = Literal["slash_commands", "interactive", "events_api"]
-
-# Interactive payloads whose ack may carry a response (view_submission's response_action,
-# block_suggestion's options); for the rest Slack ignores an ack payload.
-_RESPONSE_PAYLOAD_TYPES: Final = frozenset({"view_submission", "block_suggestion"})
-
-
-@dataclass(frozen=True)
-class Ack:
-    envelope_id: str
-    payload: JSON | None  # what the app put in its ack, if anything
-    seconds: float  # from sending the envelope to receiving the ack
-
-
-@dataclass
-class Connection:
-    """One websocket the app opened."""
-
-    number: int
-    ws: web.WebSocketResponse
-    transport: asyncio.Transport | None
-    opened_at: float
-    closed_at: float | None = None
-    silent: bool = False
-    received: list[JSON] = field(default_factory=list)  # every JSON message from the app
-
-    @property
-    def open(self) -> bool:
-        return self.closed_at is None and not self.ws.closed
-
-
-@dataclass
-class Envelope:
-    envelope_id: str
-    type: str
-    payload: JSON
-    connection: Connection
-    sent_at: float
-    _acks: asyncio.Queue[Ack] = field(default_factory=asyncio.Queue)
-    acks: list[Ack] = field(default_factory=list)
-
-    async def acked(self, timeout: float = 5.0) -> Ack:  # noqa: ASYNC109 - test-facing
-        """The first ack for this envelope (waits for it; TimeoutError if none comes)."""
-        if self.acks:
-            return self.acks[0]
-        return await asyncio.wait_for(self._acks.get(), timeout)
-
-
-def payload_from_request(body: str) -> tuple[EnvelopeType, JSON]:
-    """The Socket Mode envelope type and payload for a request body built by
-    `mava_sandbox.slack_requests` (so every builder there serves both modes): Events API
-    JSON stays JSON, ``payload=<json>`` forms are interactive, other forms slash commands."""
-    if body.lstrip().startswith("{"):
-        return "events_api", json.loads(body)
-    fields = dict(parse_qsl(body, keep_blank_values=True))
-    if set(fields) == {"payload"}:
-        return "interactive", json.loads(fields["payload"])
-    return "slash_commands", fields
+from mava_sandbox.socket_mode_frames import (
+    JSON,
+    RESPONSE_PAYLOAD_TYPES,
+    Ack,
+    Connection,
+    Envelope,
+    EnvelopeType,
+    payload_from_request,
+)
 
 
 class SocketModeServer:
@@ -237,7 +186,7 @@ class SocketModeServer:
         envelope_id = envelope_id or f"{secrets.token_hex(4)}-{next(self._ids):06d}"
         if accepts_response_payload is None:
             accepts_response_payload = type == "slash_commands" or (
-                type == "interactive" and payload.get("type") in _RESPONSE_PAYLOAD_TYPES
+                type == "interactive" and payload.get("type") in RESPONSE_PAYLOAD_TYPES
             )
         message: JSON = {
             "envelope_id": envelope_id,
