@@ -228,15 +228,15 @@ class _Builder:
         message_type: str = "ExternalMessage",
         attachments: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
-        return {
-            "_id": self.ids.new(at),
-            "content": content,
-            "senderType": sender_type,
-            "senderName": sender_name,
-            "messageType": message_type,
-            "createdAt": at,
-            "attachments": attachments or [],
-        }
+        return message_record(
+            self.ids.new(at),
+            at,
+            content,
+            sender_type,
+            sender_name=sender_name,
+            message_type=message_type,
+            attachments=attachments,
+        )
 
     def thread(
         self,
@@ -359,6 +359,28 @@ class _Builder:
             return []
         name, values = self.rng.choice(TICKET_ATTRIBUTES)
         return [self.attribute(name, self.rng.choice(values))]
+
+
+def message_record(
+    message_id: str,
+    at: datetime,
+    content: str,
+    sender_type: str,
+    *,
+    sender_name: str | None = None,
+    message_type: str = "ExternalMessage",
+    attachments: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """A stored message: the API's shape, with a datetime `createdAt`."""
+    return {
+        "_id": message_id,
+        "content": content,
+        "senderType": sender_type,
+        "senderName": sender_name,
+        "messageType": message_type,
+        "createdAt": at,
+        "attachments": attachments or [],
+    }
 
 
 def ms_between(start: datetime, end: datetime) -> int:

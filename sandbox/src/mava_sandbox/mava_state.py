@@ -22,6 +22,7 @@ from mava_sandbox.mava_seed import (
     SandboxTag,
     TicketRecord,
     build_seed,
+    message_record,
     ms_floor,
 )
 from mava_sandbox.odd_shapes import ODD_SHAPES, odd_shape
@@ -228,15 +229,15 @@ class SandboxState:
         sender_name: str | None = None,
         attachments: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
-        return {
-            "_id": self.new_id(at),
-            "content": content,
-            "senderType": sender_type,
-            "senderName": sender_name,
-            "messageType": message_type,
-            "createdAt": at,
-            "attachments": attachments or [],
-        }
+        return message_record(
+            self.new_id(at),
+            at,
+            content,
+            sender_type,
+            sender_name=sender_name,
+            message_type=message_type,
+            attachments=attachments,
+        )
 
     def _store_new(self, ticket: TicketRecord) -> TicketRecord:
         if ticket["_id"] in self._by_id:
