@@ -110,13 +110,13 @@ class Settings(BaseSettings):
     alert_min_priority: Literal["low", "medium", "high"] = "high"
     alert_unassigned: bool = False
     poll_interval_seconds: float = Field(default=60.0, ge=1)
-    # Followed tickets' threads (delivery.threads): how often Mava is read for them (the
-    # sync waits longer when it read many pages), and how long a resolved ticket is
-    # still followed in case it reopens.
+    # Followed tickets' threads (delivery.threads): the LONGEST wait between reads of Mava
+    # for them (sooner as a third of its budget allows, 2 s at least: delivery.pacing),
+    # and how long a resolved ticket is still followed in case it reopens.
     thread_sync_seconds: float = Field(default=15.0, ge=1)
     thread_resolved_grace_hours: float = Field(default=24.0, gt=0)
-    # The agent's desk (App Home, reminders): how long the shared open-tickets board
-    # (services.open_board) is served from memory before Mava is read again.
+    # The desk (App Home, assignment DMs, reminders): the LONGEST the shared open-tickets
+    # board is kept before a read (sooner as a sixth of the budget allows, 2 s at least).
     desk_refresh_seconds: float = Field(default=60.0, ge=1)
     # Tickets created from Slack (POST /api/ticket): the origin Mava records (unset: Mava's
     # default, web; Mava has no "slack" origin) and Mava's `silent` flag, whose meaning

@@ -52,7 +52,7 @@ class Delivery:
     poller: AlertPoller
     scheduler: BotScheduler
     poster: Poster
-    board: OpenBoard  # every open ticket, read once per DESK_REFRESH_SECONDS for all
+    board: OpenBoard  # every open ticket, read as often as a sixth of the budget allows
     desk: Desk  # assignment DMs and reminders (leader jobs)
     nudges: Nudges | None = None  # Mava's webhooks run the jobs now (key set)
 
@@ -124,9 +124,8 @@ def build_delivery(
         threads = ThreadSync(digests.parts, poster, ThreadBlocks())
 
     board = OpenBoard.from_settings(settings, mava, now=clock)
-    desk = build_desk(
-        digests.parts, board, members, DeskBlocks()
-    )  # `members`: who gets assignment DMs
+    # `members`: who gets assignment DMs; the desk's jobs are paced by the board's reads.
+    desk = build_desk(digests.parts, board, members, DeskBlocks(), pages=board.last_pages)
 
     async def take_over() -> tuple[int, int]:
         await (threads.take_over() if threads else asyncio.sleep(0))
@@ -153,4 +152,5 @@ def build_delivery(
         nudges = Nudges(seen, should_run, threads, desk, board, scheduler.run_poll)
         nudges.budget = (settings.mava_rate_limit, settings.mava_rate_window_seconds)
         scheduler.rests = nudges.rests
+        scheduler.pacing.flowing = nudges.flowing
     return Delivery(subscriptions, digests, poller, scheduler, poster, board, desk, nudges)

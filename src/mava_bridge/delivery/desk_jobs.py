@@ -12,6 +12,7 @@ from mava_bridge.delivery.assignment_dms import AssignmentDms, Board
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeskRenderer, FindMember
 from mava_bridge.delivery.reminders import Reminders
+from mava_bridge.domain.send_window import DESK_SHARE
 from mava_bridge.mava.errors import MavaError, describe
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,12 @@ REMINDERS_JOB: Final = "desk:reminders"
 class LeaderJob:
     id: str
     name: str
-    seconds: float
+    seconds: float  # its longest interval
     work: Callable[[], Awaitable[Any]]
+    # The Mava requests of the read its runs work from: given, the scheduler paces the
+    # job by them (delivery.pacing) within `share` of the budget; else every `seconds`.
+    pages: Callable[[], int] | None = None
+    share: int = DESK_SHARE
 
     async def run(self) -> Any:
         """One run; a failure is logged and the next interval tries again: Mava's as one
@@ -63,14 +68,20 @@ class Desk:
 
 
 def build_desk(
-    parts: DeliveryParts, board: Board, members: FindMember | None, messages: DeskRenderer
+    parts: DeliveryParts,
+    board: Board,
+    members: FindMember | None,
+    messages: DeskRenderer,
+    *,
+    pages: Callable[[], int] | None = None,
 ) -> Desk:
-    """The desk jobs run every DESK_REFRESH_SECONDS, the age of the board they read."""
+    """The desk jobs run as often as the board they read may be read (`pages`: what its
+    last read took; see delivery.pacing), at most every DESK_REFRESH_SECONDS."""
     dms = AssignmentDms(parts, board, members, messages)
     reminders = Reminders(parts, board, messages)
     seconds = parts.settings.desk_refresh_seconds
     jobs = (
-        LeaderJob(DMS_JOB, "assignment DMs", seconds, dms.poll_once),
-        LeaderJob(REMINDERS_JOB, "waiting-too-long reminders", seconds, reminders.poll_once),
+        LeaderJob(DMS_JOB, "assignment DMs", seconds, dms.poll_once, pages),
+        LeaderJob(REMINDERS_JOB, "waiting-too-long reminders", seconds, reminders.poll_once, pages),
     )
     return Desk(dms, reminders, jobs)

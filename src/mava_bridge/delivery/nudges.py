@@ -22,8 +22,9 @@ Paced: a nudged run starts no sooner than thread sync's share of the Mava budget
 allows after the last one (at least `MIN_GAP`), and the board is read anew only as
 often as its sixth allows; every Mava call is in the limiter's background lane, so
 people's commands keep their reserve. While webhooks flow (one within `FLOWING_FOR`)
-the interval runs still go, as the safety net, but only every `SLOWER`th tick
-(`rests`); once they stop, every tick runs again.
+the interval runs still go, as the safety net, at their longest interval
+(delivery.pacing) and only every `SLOWER`th tick (`rests`); once they stop, every tick
+runs again, at the pace the budget allows.
 """
 
 from __future__ import annotations
@@ -37,9 +38,8 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from mava_bridge.delivery.desk_jobs import Desk
-from mava_bridge.delivery.thread_keys import sync_wait
 from mava_bridge.delivery.threads import ThreadSync
-from mava_bridge.domain.send_window import paced_wait
+from mava_bridge.domain.send_window import DESK_SHARE, THREAD_SHARE, read_interval
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.services.open_board import OpenBoard
 from mava_bridge.store.seen_webhooks import SeenWebhooks
@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 WATCH_SECONDS: Final = 1.0
 LOOK_BACK: Final = timedelta(minutes=2)  # also the clock skew between replicas tolerated
 MIN_GAP: Final = 1.0  # seconds between the starts of two nudged runs, at least
+GAP: Final = (MIN_GAP, MIN_GAP)  # floor and ceiling: MIN_GAP, or what the share needs
 FLOWING_FOR: Final = 600.0  # seconds after a webhook during which polling slows down
 SLOWER: Final = 4  # while webhooks flow, an interval job runs every SLOWER-th tick
 
@@ -181,12 +182,12 @@ class Nudges:
             if self._threads is not None:
                 pages = await self._step("thread sync", self._sync(tickets))
             last = self._board.last
-            fresh = paced_wait(last.pages if last else 0, MIN_GAP, limit, window, share=6)
+            fresh = read_interval(last.pages if last else 0, limit, window, DESK_SHARE, *GAP)
             await self._step("assignment DMs", self._desk.dms.poll_once(max_age=fresh))
             fresh = max(fresh, self._clock() - started)  # the read just made serves both
             await self._step("reminders", self._desk.reminders.poll_once(max_age=fresh))
         await self._step("alert poll", self._poll())
-        self._next_at = started + sync_wait(pages, MIN_GAP, limit, window)
+        self._next_at = started + read_interval(pages, limit, window, THREAD_SHARE, *GAP)
         log.info(
             "webhook nudge: Mava read now",
             extra={

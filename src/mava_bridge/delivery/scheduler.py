@@ -1,6 +1,6 @@
 """APScheduler 3.x jobs in the bot's event loop: the alert poll, one job per digest, the
-thread sync (mava_bridge.delivery.threads; stretched after a sync that read many pages),
-the hourly housekeeping (mava_bridge.delivery.housekeeping) and the desk's `jobs`.
+thread sync and the desk's `jobs` (each paced by what it read: delivery.pacing) and the
+hourly housekeeping (mava_bridge.delivery.housekeeping).
 
 Jobs are rebuilt from the database at start-up, whenever a subscription changes here
 (`SubscriptionService.on_change`) and at every poll (a change made on another replica).
@@ -38,10 +38,11 @@ from mava_bridge.delivery.housekeeping import DIGEST_RUN_RETENTION, Housekeeping
 from mava_bridge.delivery.job_tasks import JobTasks
 from mava_bridge.delivery.late_jobs import LateJobs
 from mava_bridge.delivery.leading import Leading, ShouldRun, TakeOver, always_run
-from mava_bridge.delivery.thread_keys import sync_wait
+from mava_bridge.delivery.pacing import Pacing
 from mava_bridge.delivery.threads import SyncReport, ThreadSync
 from mava_bridge.domain.cron import cron_trigger, last_fire_time
 from mava_bridge.domain.filters import fingerprint
+from mava_bridge.domain.send_window import THREAD_SHARE
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import ActiveSubscription, Clock, SubscriptionService
@@ -89,7 +90,7 @@ class BotScheduler:
         self._settings = settings
         self._jobs = {job.id: job for job in jobs}
         self._threads = threads
-        self._thread_wait = settings.thread_sync_seconds
+        self.pacing = Pacing(settings.mava_rate_limit, settings.mava_rate_window_seconds)
         self._housekeeping = housekeeping
         self._metrics = metrics
         self._leading = Leading(should_run, take_over, then=self._catch_up)
@@ -138,8 +139,9 @@ class BotScheduler:
         # The first poll, thread sync and desk runs right away; each tick may rest.
         self._every(POLL_JOB, "poll Mava for alerts", self._interval, self.run_poll)
         if self._threads is not None:
-            name = "sync followed tickets' threads"
-            self._every(THREAD_JOB, name, self._thread_wait, self.run_threads)
+            seconds = self._settings.thread_sync_seconds
+            self.pacing.add(THREAD_JOB, "thread sync", "THREAD_SYNC_SECONDS", THREAD_SHARE, seconds)
+            self._every(THREAD_JOB, "sync followed tickets' threads", seconds, self.run_threads)
         self._scheduler.add_job(
             self.run_housekeeping,
             IntervalTrigger(seconds=HOUSEKEEPING_INTERVAL.total_seconds()),
@@ -147,6 +149,8 @@ class BotScheduler:
             name="delete rows nothing needs any more",
         )
         for job in self._jobs.values():
+            if job.pages is not None:
+                self.pacing.add(job.id, job.name, "DESK_REFRESH_SECONDS", job.share, job.seconds)
             self._every(job.id, job.name, job.seconds, self.run_job, job.id)
         await self.rebuild()
         if not self._listening:
@@ -234,7 +238,16 @@ class BotScheduler:
 
     async def _tick(self, job_id: str, run: Job, *args: Any) -> Any:
         """An interval run of `job_id`, unless it rests while webhooks flow."""
-        return None if self.rests(job_id) else await run(*args)
+        if not self.rests(job_id):
+            return await run(*args)
+        self._pace(job_id)  # a paced job keeps the safety-net pace
+        return None
+
+    def _pace(self, job_id: str, pages: int | None = None) -> None:
+        """Run `job_id` next after the wait its last read earned (delivery.pacing)."""
+        wait = self.pacing.after(job_id, pages)
+        if wait is not None and self._scheduler is not None and self._scheduler.get_job(job_id):
+            self._scheduler.reschedule_job(job_id, trigger=IntervalTrigger(seconds=wait))
 
     async def run_poll(self) -> PollReport | None:
         """The poll job: one alert poll if this process should run it."""
@@ -264,26 +277,8 @@ class BotScheduler:
             except Exception:
                 log.exception("thread sync failed; trying again next interval")
                 return None
-            self._pace_threads(report.pages)
+            self._pace(THREAD_JOB, report.pages)
             return report
-
-    def _pace_threads(self, pages: int) -> None:
-        base = self._settings.thread_sync_seconds
-        wait = sync_wait(
-            pages, base, self._settings.mava_rate_limit, self._settings.mava_rate_window_seconds
-        )
-        if wait == self._thread_wait:
-            return
-        if wait > base:
-            log.info(
-                "thread sync interval stretched to keep within a third of the Mava budget",
-                extra={"pages": pages, "seconds": round(wait, 1)},
-            )
-        else:
-            log.info("thread sync interval back to THREAD_SYNC_SECONDS", extra={"seconds": base})
-        self._thread_wait = wait
-        if self._scheduler is not None and self._scheduler.get_job(THREAD_JOB) is not None:
-            self._scheduler.reschedule_job(THREAD_JOB, trigger=IntervalTrigger(seconds=wait))
 
     async def run_housekeeping(self) -> HousekeepingReport | None:
         """The housekeeping job (mava_bridge.delivery.housekeeping), on the leader only."""
@@ -299,7 +294,11 @@ class BotScheduler:
     async def run_job(self, job_id: str) -> Any:
         """One of the `jobs` given (mava_bridge.delivery.desk_jobs), on the leader only."""
         with self._inflight.tracked():
-            return await self._jobs[job_id].run() if await self._leading() else None
+            if not await self._leading():
+                return None
+            done = await (job := self._jobs[job_id]).run()
+            self._pace(job_id, job.pages() if job.pages else None)
+            return done
 
     async def run_digest(
         self, key: str, fire_time: datetime | None = None

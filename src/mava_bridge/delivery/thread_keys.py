@@ -1,6 +1,6 @@
 """The pure parts of the thread sync (mava_bridge.delivery.threads): what a card's
-snapshot holds, the item keys a thread's posts are claimed under, the search windows
-and the wait between syncs."""
+snapshot holds, the item keys a thread's posts are claimed under and the search
+windows."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from mava_bridge.delivery.ports import Snapshot
-from mava_bridge.domain.send_window import paced_wait
 from mava_bridge.mava.models import Message, Ticket
 
 # Mava allows at most one year per search.
@@ -70,9 +69,3 @@ def search_windows(start: datetime, end: datetime) -> list[tuple[datetime, datet
         windows.append((max(start, end - SEARCH_WINDOW), end))
         end -= SEARCH_WINDOW
     return windows or [(start, end)]
-
-
-def sync_wait(pages: int, base: float, limit: int, window: float) -> float:
-    """Seconds until the next sync: `base`, or longer after a sync that read `pages`
-    requests, so thread sync spends at most a third of `limit` per `window`."""
-    return paced_wait(pages, base, limit, window, share=3)

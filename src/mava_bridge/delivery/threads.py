@@ -1,7 +1,8 @@
 """Live ticket threads: keep each followed ticket's Slack thread in step with Mava.
 
-Mava's webhooks are not relied on, so one sync (a scheduler job on the leader, every
-`THREAD_SYNC_SECONDS`) reads what changed:
+Mava's webhooks are not relied on, so one sync (a scheduler job on the leader, as often
+as a third of the Mava budget allows, at most every `THREAD_SYNC_SECONDS`: see
+delivery.pacing) reads what changed:
 
 - ONE search of open tickets (Open, Pending, Waiting) with their messages, over the
   creation times of the followed tickets (at most a year per request; keyset pages,
@@ -24,8 +25,8 @@ Mava's webhooks are not relied on, so one sync (a scheduler job on the leader, e
 - A post Slack refuses for now (429 after retries, 5xx) stops that thread for this
   sync, so order is kept; the rest go next time.
 
-Cost: the pages read are reported to the scheduler, which waits long enough after a
-sync that thread sync never spends more than a third of the key's budget.
+Cost: the pages read are reported to the scheduler, which paces the next sync by them
+(delivery.pacing), so thread sync never spends more than a third of the key's budget.
 """
 
 from __future__ import annotations

@@ -1,8 +1,17 @@
-"""The sliding-window rule behind every Mava budget, in-process or shared by replicas."""
+"""The sliding-window rule behind every Mava budget, in-process or shared by replicas,
+and the pace of the recurring reads that draw from it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
+
+# Of the key's budget, what each recurring read may spend: thread sync a third, the
+# open board (the desk) a sixth; alerts, digests and people need the rest.
+THREAD_SHARE: Final = 3
+DESK_SHARE: Final = 6
+# The shortest interval between two runs of a recurring read, however cheap.
+FLOOR: Final = 2.0
 
 
 def seconds_until_free(sent: Sequence[float], now: float, cap: int, window: float) -> float:
@@ -17,8 +26,16 @@ def seconds_until_free(sent: Sequence[float], now: float, cap: int, window: floa
     return inside[len(inside) - cap] + window - now
 
 
-def paced_wait(pages: int, base: float, limit: int, window: float, share: int) -> float:
-    """Seconds before a recurring read runs again: `base`, or longer after a read of
-    `pages` requests, so that read spends at most 1/`share` of `limit` per `window`
-    (a share of a tiny budget rounds up to one request)."""
-    return max(base, pages * window / max(1, limit // share))
+def read_interval(
+    pages: int, limit: int, window: float, share: int, floor: float, ceiling: float
+) -> float:
+    """Seconds before a recurring read runs again, after a read of `pages` requests: as
+    soon as 1/`share` of `limit` per `window` allows (a share of a tiny budget rounds up
+    to one request), never sooner than `floor` nor later than `ceiling`. Two rules win
+    over those bounds: the share (a read costing more than its share every `ceiling`
+    waits longer, as long as the share needs) and a `ceiling` set below the `floor`
+    (the setting is obeyed)."""
+    needed = max(0, pages) * window / max(1, limit // share)
+    if needed > ceiling:
+        return needed
+    return max(min(floor, ceiling), needed)

@@ -1,10 +1,10 @@
 """The open-tickets board: every open ticket (Open, Pending, Waiting) with the few
-messages the desk reads, read from Mava at most once per refresh interval and shared by
-everyone.
+messages the desk reads, read from Mava at most as often as a sixth of the budget allows
+(at least every DESK_REFRESH_SECONDS unless that costs more) and shared by everyone.
 
 App Home, reminders and the other desk features all look at the same board, so 30
 people opening Home at 9:00 cost one read, not 30: a snapshot younger than the
-caller's `max_age` (default: `DESK_REFRESH_SECONDS`) is served from memory, and
+caller's `max_age` (default: `kept_for`, paced by the last read's pages) is served from memory, and
 callers arriving while a read is under way wait for that read instead of starting
 their own (single flight). A read goes back one year at a time (Mava allows one year
 per search), newest year first, until the first year without an open ticket or
@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
-from mava_bridge.domain.send_window import paced_wait
+from mava_bridge.domain.send_window import DESK_SHARE, FLOOR, read_interval
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.domain.waiting import read_for_waiting
 from mava_bridge.mava.client import MavaClient
@@ -128,6 +128,10 @@ class OpenBoard:
         """The latest snapshot read, however old (None before the first read)."""
         return self._last
 
+    def last_pages(self) -> int:
+        """The Mava requests the latest read took (0 before the first)."""
+        return self._last.pages if self._last else 0
+
     def update(self, ticket: Ticket) -> None:
         """Put a ticket just read back after a write into the cached snapshot (dropped
         once it is no longer open), so the writer sees its change before the next read;
@@ -168,12 +172,14 @@ class OpenBoard:
         return self._kept_for
 
     def _pace(self, pages: int) -> None:
-        """Serve a read long enough that reading the board (every open ticket, with
-        messages, for the desk jobs each DESK_REFRESH_SECONDS) spends at most a sixth of
-        the Mava budget: thread sync may take a third, and alerts, digests and people
-        need the rest. 5,000 open tickets (51 pages) at 90 per 30 s: every 102 s."""
+        """Serve a read as long as its cost needs, so reading the board (every open
+        ticket, with messages, for the desk jobs) spends at most a sixth of the Mava
+        budget (thread sync may take a third; alerts, digests and people need the rest):
+        from FLOOR seconds up to DESK_REFRESH_SECONDS, longer only when the sixth needs
+        it (`domain.send_window.read_interval`). At 90 per 30 s: 300 open tickets
+        (4 pages) for 8 s, 5,000 (51 pages) for 102 s."""
         limit, window = self._budget
-        kept = paced_wait(pages, self.refresh_seconds, limit, window, share=6)
+        kept = read_interval(pages, limit, window, DESK_SHARE, FLOOR, self.refresh_seconds)
         if kept > self.refresh_seconds and kept != self._kept_for:
             log.info(
                 "open board kept longer than DESK_REFRESH_SECONDS to stay within a sixth "

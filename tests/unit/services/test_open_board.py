@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from mava_bridge.domain.send_window import FLOOR
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.domain.waiting import waiting_period_start, waiting_since
 from mava_bridge.mava.client import MavaClient
@@ -70,13 +71,16 @@ async def test_a_fresh_snapshot_is_served_from_memory(
     board = OpenBoard(mava, refresh_seconds=60, clock=clock)
     first = await board.snapshot()
     used = searches(mava_sandbox)
-    clock.now += 59
+    # Kept as long as a sixth of the budget needs (90 per 30 s: 2 s a page), at least
+    # FLOOR, at most DESK_REFRESH_SECONDS (domain.send_window.read_interval).
+    assert board.kept_for == max(FLOOR, first.pages * 2.0) and board.kept_for < 60
+    clock.now += board.kept_for - 0.5
     assert await board.snapshot() is first
     assert searches(mava_sandbox) == used
     assert await board.snapshot(max_age=120) is first
-    fresh = await board.snapshot(max_age=10)  # the Refresh button's "newer than this"
+    fresh = await board.snapshot(max_age=0.1)  # the Refresh button's "newer than this"
     assert fresh is not first and searches(mava_sandbox) == 2 * used
-    clock.now += 61
+    clock.now += board.kept_for + 0.5
     assert await board.snapshot() is not fresh
     assert board.reads == 3
 

@@ -11,7 +11,6 @@ from mava_bridge.delivery.thread_keys import (
     message_key,
     search_windows,
     snapshot,
-    sync_wait,
 )
 from mava_bridge.mava.models import Message, Ticket
 from mava_bridge.slack.blocks.threads import ThreadBlocks, safe_url
@@ -125,10 +124,6 @@ def test_keys_windows_and_the_wait_after_a_sync() -> None:
     windows = search_windows(start, NOW)
     assert windows[0][1] == NOW and windows[-1][0] == start
     assert all((end - begin).days <= 365 for begin, end in windows)
-    # 90 requests per 30 s: a third is 30 per 30 s, so P pages need P seconds.
-    assert sync_wait(3, 15.0, 90, 30.0) == 15.0
-    assert sync_wait(40, 15.0, 90, 30.0) == 40.0
-    assert sync_wait(1, 15.0, 2, 30.0) == 30.0  # a tiny budget: a third rounds up to 1
 
 
 def test_an_https_image_is_an_image_block_and_other_files_are_links_with_their_type() -> None:

@@ -2,7 +2,8 @@
 
 Everything comes from the shared open-tickets board (services.open_board): opening
 Home, pressing Refresh or a button costs no Mava search while the board is younger
-than DESK_REFRESH_SECONDS, however many people do it; Mava's agent list (for the
+than it is kept for (what a sixth of the Mava budget allows, at most
+DESK_REFRESH_SECONDS), however many people do it; Mava's agent list (for the
 person's agent, by email) is cached by TicketService. Who may not act on tickets
 (guests, Slack Connect users, people not allowed: slack/access.py) sees why, and no
 ticket; each opening (or Refresh) of theirs is one `refused` audit row. Someone whose
@@ -283,7 +284,7 @@ async def build_model(
         channels_unknown=channels is None,
         read_at=snapshot.read_at if snapshot else None,
         stale=stale,
-        refresh_seconds=refresh,
+        refresh_seconds=deps.board.kept_for,  # paced by the read's cost (services.open_board)
     )
 
 

@@ -1,0 +1,72 @@
+"""The pace of the interval jobs that read Mava over and over (thread sync, the desk's
+jobs over the open board): after each run, the wait before the next one comes from
+what the run read (`domain.send_window.read_interval`): as often as the job's share
+of the Mava budget allows, at least every FLOOR seconds, at most every THREAD_SYNC_SECONDS
+/ DESK_REFRESH_SECONDS (the longest interval), longer only when the share needs it.
+
+So a team without a public URL for Mava's webhooks still sees a customer's message
+within seconds while the budget allows, and a larger pile of followed tickets slows
+the sync down rather than spending what people's commands need. While webhooks flow
+(`flowing`, from delivery.nudges) the nudges bring the changes: the jobs keep the
+safety-net pace, their longest interval (and delivery.nudges rests most ticks)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mava_bridge.domain.send_window import FLOOR, read_interval
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Paced:
+    name: str  # as the log line says it
+    setting: str  # the longest interval's setting
+    share: int
+    ceiling: float
+    wait: float
+    pages: int = 0
+
+
+class Pacing:
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        # Whether Mava's webhooks flow (delivery.nudges sets it): the safety-net pace.
+        self.flowing: Callable[[], bool] = lambda: False
+        self._jobs: dict[str, _Paced] = {}
+
+    def add(self, job_id: str, name: str, setting: str, share: int, ceiling: float) -> None:
+        """Pace `job_id`; it starts at its longest interval until its first run says more."""
+        self._jobs[job_id] = _Paced(name, setting, share, ceiling, ceiling)
+
+    def wait(self, job_id: str) -> float:
+        return self._jobs[job_id].wait
+
+    def after(self, job_id: str, pages: int | None = None) -> float | None:
+        """The new wait before `job_id` runs again, after a run that read `pages` Mava
+        requests (None: a tick that rested, the last run's pages); None if unchanged or
+        the job is not paced."""
+        job = self._jobs.get(job_id)
+        if job is None:
+            return None
+        if pages is not None:
+            job.pages = pages
+        floor = job.ceiling if self.flowing() else FLOOR
+        wait = read_interval(job.pages, self.limit, self.window, job.share, floor, job.ceiling)
+        if wait == job.wait:
+            return None
+        if wait > job.ceiling >= job.wait:
+            log.info(
+                "%s interval stretched past %s to keep within its share of the Mava budget",
+                job.name,
+                job.setting,
+                extra={"pages": job.pages, "seconds": round(wait, 1), "share": f"1/{job.share}"},
+            )
+        elif job.wait > job.ceiling >= wait:
+            log.info("%s interval back within %s", job.name, job.setting, extra={"seconds": wait})
+        job.wait = wait
+        return wait
