@@ -12,9 +12,13 @@ safety-net pace, their longest interval (and delivery.nudges rests most ticks)."
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from mava_bridge.domain.send_window import FLOOR, read_interval
 
@@ -70,3 +74,30 @@ class Pacing:
             log.info("%s interval back within %s", job.name, job.setting, extra={"seconds": wait})
         job.wait = wait
         return wait
+
+    def plan(self, scheduler: BaseScheduler | None, job_id: str, pages: int | None = None) -> None:
+        """After a run of `job_id` that read `pages`: its next run, the new wait from now
+        (when the wait changed)."""
+        wait = self.after(job_id, pages)
+        if wait is not None:
+            self._reschedule(scheduler, job_id, wait)
+
+    @contextlib.contextmanager
+    def running(self, scheduler: BaseScheduler | None, job_id: str) -> Iterator[None]:
+        """Around one tick of `job_id`: a paced job's next tick is held while it runs (a
+        sync longer than its wait is not overlapped: APScheduler would skip that tick
+        with a warning each time) and planned from when it ends."""
+        if job_id not in self._jobs or scheduler is None or scheduler.get_job(job_id) is None:
+            yield
+            return
+        scheduler.pause_job(job_id)
+        try:
+            yield
+        finally:
+            self.after(job_id)
+            self._reschedule(scheduler, job_id, self._jobs[job_id].wait)
+
+    @staticmethod
+    def _reschedule(scheduler: BaseScheduler | None, job_id: str, wait: float) -> None:
+        if scheduler is not None and scheduler.running and scheduler.get_job(job_id):
+            scheduler.reschedule_job(job_id, trigger=IntervalTrigger(seconds=wait))

@@ -237,17 +237,10 @@ class BotScheduler:
         )  # fmt: skip
 
     async def _tick(self, job_id: str, run: Job, *args: Any) -> Any:
-        """An interval run of `job_id`, unless it rests while webhooks flow."""
-        if not self.rests(job_id):
-            return await run(*args)
-        self._pace(job_id)  # a paced job keeps the safety-net pace
-        return None
-
-    def _pace(self, job_id: str, pages: int | None = None) -> None:
-        """Run `job_id` next after the wait its last read earned (delivery.pacing)."""
-        wait = self.pacing.after(job_id, pages)
-        if wait is not None and self._scheduler is not None and self._scheduler.get_job(job_id):
-            self._scheduler.reschedule_job(job_id, trigger=IntervalTrigger(seconds=wait))
+        """An interval run of `job_id`, unless it rests while webhooks flow; a paced job's
+        next run is planned from when this one ends (delivery.pacing)."""
+        with self.pacing.running(self._scheduler, job_id):
+            return None if self.rests(job_id) else await run(*args)
 
     async def run_poll(self) -> PollReport | None:
         """The poll job: one alert poll if this process should run it."""
@@ -277,7 +270,7 @@ class BotScheduler:
             except Exception:
                 log.exception("thread sync failed; trying again next interval")
                 return None
-            self._pace(THREAD_JOB, report.pages)
+            self.pacing.plan(self._scheduler, THREAD_JOB, report.pages)
             return report
 
     async def run_housekeeping(self) -> HousekeepingReport | None:
@@ -297,7 +290,7 @@ class BotScheduler:
             if not await self._leading():
                 return None
             done = await (job := self._jobs[job_id]).run()
-            self._pace(job_id, job.pages() if job.pages else None)
+            self.pacing.plan(self._scheduler, job_id, job.pages() if job.pages else None)
             return done
 
     async def run_digest(
