@@ -21,7 +21,7 @@ from mava_bridge.delivery.nudges import Nudges
 from mava_sandbox.mava_webhooks import MavaWebhooks
 from mava_sandbox.stack import Stack
 
-from .conftest import CHANNEL, flat, new_ticket, reset, run, scenario_stack, shown
+from .conftest import CHANNEL, OMAR, flat, new_ticket, reset, run, scenario_stack, shown
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -111,6 +111,28 @@ async def test_a_customer_message_reaches_the_thread_on_the_webhook(
     lag = time.monotonic() - started
     assert lag < 5.0, lag  # the interval is an hour: only the webhook explains it
     assert [d.status for d in hooks(stack).sent[-1:]] == [200]
+
+
+async def test_a_dashboard_assignment_is_dmed_on_the_webhook_without_a_thread_sync(
+    stack: Stack,
+) -> None:
+    """The webhook's ticket is read by id into the open board, so the DM does not wait
+    for the board's next whole read; Mava returned it, so it is real and, not followed,
+    costs no thread sync of every followed ticket."""
+    await followed(stack)  # something followed that a sync of all would read
+    ticket = new_ticket(stack, messages=["Where is my refund?"])
+    await settled(stack)
+    pages = stack.runtime.metrics.registry.get_sample_value("thread_sync_pages_total")
+    started = time.monotonic()
+    stack.mava.sandbox.dashboard(ticket, assignee="Omar Haddad")
+
+    def dmed() -> bool:
+        return any(ticket in json.dumps(m) for m in stack.slack.messages(OMAR))
+
+    await wait_for(dmed, 10.0, "the assignee's DM")
+    assert time.monotonic() - started < 5.0
+    await settled(stack)
+    assert stack.runtime.metrics.registry.get_sample_value("thread_sync_pages_total") == pages
 
 
 async def test_a_lost_webhook_is_caught_up_by_polling(stack: Stack) -> None:

@@ -1,8 +1,7 @@
 """Live ticket threads: keep each followed ticket's Slack thread in step with Mava.
 
-Mava's webhooks are not relied on, so one sync (a scheduler job on the leader, as often
-as a third of the Mava budget allows, at most every `THREAD_SYNC_SECONDS`: see
-delivery.pacing) reads what changed:
+Mava's webhooks are not relied on, so one sync (a scheduler job on the leader, paced
+by delivery.pacing: at most every `THREAD_SYNC_SECONDS`) reads what changed:
 
 - ONE search of open tickets (Open, Pending, Waiting) with their messages, over the
   creation times of the followed tickets (at most a year per request; keyset pages,
@@ -112,19 +111,23 @@ class ThreadSync:
             log.warning("took over thread claims a previous process left", extra={"count": taken})
         return taken
 
-    async def sync_once(self, only: frozenset[str] | None = None) -> SyncReport:
-        """One sync; `only`: just those tickets when any of them is followed (a nudge)."""
+    async def sync_once(
+        self, only: frozenset[str] | None = None, *, read: dict[str, Ticket] | None = None
+    ) -> SyncReport:
+        """One sync; `only`: just those tickets when any is followed (a nudge), else all
+        followed; given `read` (those tickets just read by id), no search, only those."""
         report = SyncReport()
         now = self.parts.clock()
         with background():
             await items.release_stale_thread_claims(self.parts.db, now)
             followed = await store.active_follows(self.parts.db)
-            followed = [f for f in followed if only is None or f.ticket_id in only] or followed
+            picked = [f for f in followed if only is None or f.ticket_id in only]
+            followed = picked if picked or read is not None else followed
             report.follows = len(followed)
             if not followed:
                 return report
             try:
-                found = await self._search(followed, report)
+                found = read if read is not None else await self._search(followed, report)
             except MavaError as exc:
                 report.mava_errors += 1
                 log.warning(
