@@ -16,6 +16,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -85,19 +86,26 @@ class Pacing:
     @contextlib.contextmanager
     def running(self, scheduler: BaseScheduler | None, job_id: str) -> Iterator[None]:
         """Around one tick of `job_id`: a paced job's next tick is held while it runs (a
-        sync longer than its wait is not overlapped: APScheduler would skip that tick
-        with a warning each time) and planned from when it ends."""
+        run longer than its wait, posting to Slack at 1 a second per channel, is not
+        overlapped: APScheduler would skip that tick with a warning each time), then
+        comes its wait after this one began (the budget's pace), or at once if later."""
         if job_id not in self._jobs or scheduler is None or scheduler.get_job(job_id) is None:
             yield
             return
+        began = datetime.now(UTC)
         scheduler.pause_job(job_id)
         try:
             yield
         finally:
             self.after(job_id)
-            self._reschedule(scheduler, job_id, self._jobs[job_id].wait)
+            self._reschedule(scheduler, job_id, self._jobs[job_id].wait, began)
 
     @staticmethod
-    def _reschedule(scheduler: BaseScheduler | None, job_id: str, wait: float) -> None:
-        if scheduler is not None and scheduler.running and scheduler.get_job(job_id):
-            scheduler.reschedule_job(job_id, trigger=IntervalTrigger(seconds=wait))
+    def _reschedule(
+        scheduler: BaseScheduler | None, job_id: str, wait: float, began: datetime | None = None
+    ) -> None:
+        if scheduler is None or not scheduler.running or scheduler.get_job(job_id) is None:
+            return
+        now = datetime.now(UTC)
+        at = max(now, (began or now) + timedelta(seconds=wait))
+        scheduler.modify_job(job_id, trigger=IntervalTrigger(seconds=wait), next_run_time=at)
