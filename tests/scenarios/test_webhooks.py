@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -21,7 +22,17 @@ from mava_bridge.delivery.nudges import Nudges
 from mava_sandbox.mava_webhooks import MavaWebhooks
 from mava_sandbox.stack import Stack
 
-from .conftest import CHANNEL, OMAR, flat, new_ticket, reset, run, scenario_stack, shown
+from .conftest import (
+    CHANNEL,
+    MISSING_TICKET,
+    OMAR,
+    flat,
+    new_ticket,
+    reset,
+    run,
+    scenario_stack,
+    shown,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -81,7 +92,8 @@ async def followed(stack: Stack) -> tuple[str, str]:
 async def settled(stack: Stack) -> None:
     """Every webhook sent so far answered, and the nudges they caused run."""
     await hooks(stack).settle()
-    await wait_for(lambda: not nudges(stack).pending(), 10.0, "the nudges to run")
+    # Generous: a burst's 10 replies to one thread go at Slack's 1 post a second (9 s).
+    await wait_for(lambda: not nudges(stack).pending(), 20.0, "the nudges to run")
 
 
 async def post(stack: Stack, body: Any, **options: Any) -> httpx.Response:
@@ -133,6 +145,21 @@ async def test_a_dashboard_assignment_is_dmed_on_the_webhook_without_a_thread_sy
     assert time.monotonic() - started < 5.0
     await settled(stack)
     assert stack.runtime.metrics.registry.get_sample_value("thread_sync_pages_total") == pages
+
+
+async def test_a_webhook_naming_a_ticket_mava_does_not_find_is_no_failure(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Deleted since, or the payload's id is not a ticket's: the nudge searches as for
+    an unreadable payload, and nothing is logged as a failure."""
+    runs = nudges(stack).runs
+    event = {"type": "message.created", "document": {"ticket": MISSING_TICKET}}
+    with caplog.at_level(logging.INFO, logger="mava_bridge.delivery.nudges"):
+        assert (await post(stack, hooks(stack).envelope(event))).status_code == 200
+        await wait_for(lambda: nudges(stack).runs > runs, 10.0, "a nudged run")
+        await settled(stack)
+    assert any("webhook nudge: Mava read now" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 async def test_a_lost_webhook_is_caught_up_by_polling(stack: Stack) -> None:

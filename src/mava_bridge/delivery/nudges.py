@@ -41,6 +41,7 @@ from typing import Any, Final
 from mava_bridge.delivery.desk_jobs import Desk
 from mava_bridge.delivery.threads import ThreadSync
 from mava_bridge.domain.send_window import DESK_SHARE, THREAD_SHARE, read_interval
+from mava_bridge.mava.errors import TicketNotFound
 from mava_bridge.mava.models import Ticket
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.services.open_board import OpenBoard
@@ -180,7 +181,6 @@ class Nudges:
         started = self._clock()
         self.runs += 1
         limit, window = self.budget
-        pages = 0
         with background():
             read = await self._step("tickets by id", self._read_by_id(tickets)) or None
             pages = len(read or ())
@@ -209,7 +209,10 @@ class Nudges:
         None when there are more, or one cannot be read: the sync searches as before."""
         if not tickets or len(tickets) > READ_BY_ID:
             return None
-        read = {t: await self._board.mava.get_ticket(t) for t in sorted(tickets)}
+        try:
+            read = {t: await self._board.mava.get_ticket(t) for t in sorted(tickets)}
+        except TicketNotFound:  # deleted, or not a ticket's id after all: not a failure
+            return None
         for ticket in read.values():
             self._board.update(ticket)
         return read
