@@ -1,7 +1,8 @@
 """Live ticket threads: keep each followed ticket's Slack thread in step with Mava.
 
 Mava's webhooks are not relied on, so one sync (a scheduler job on the leader, paced
-by delivery.pacing: at most every `THREAD_SYNC_SECONDS`) reads what changed:
+by delivery.pacing by the pages it read, within a third of the key's budget and at most
+`THREAD_SYNC_SECONDS` apart) reads what changed:
 
 - ONE search of open tickets (Open, Pending, Waiting) with their messages, over the
   creation times of the followed tickets (at most a year per request; keyset pages,
@@ -23,9 +24,6 @@ by delivery.pacing: at most every `THREAD_SYNC_SECONDS`) reads what changed:
   (`ours`, matched by Mava's message id, else by content: `thread_posts.bridge_sent`).
 - A post Slack refuses for now (429 after retries, 5xx) stops that thread for this
   sync, so order is kept; the rest go next time.
-
-Cost: the pages read are reported to the scheduler, which paces the next sync by them
-(delivery.pacing), so thread sync never spends more than a third of the key's budget.
 """
 
 from __future__ import annotations
@@ -102,8 +100,7 @@ class ThreadSync:
         self.grace = grace if grace is not None else timedelta(hours=hours)
 
     async def take_over(self) -> int:
-        """On becoming the leader: the thread claims other processes left are in doubt
-        (settled by the next sync: `_settle`)."""
+        """On becoming the leader: others' thread claims are in doubt (see `_settle`)."""
         if self.parts.owner is None:
             return 0
         taken = await items.take_over_thread_claims(self.parts.db, self.parts.owner)
