@@ -25,10 +25,10 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from ledger_rows import digest_run_state
 from running import daily_cron_that_fired
 
-from mava_bridge.delivery import ledger
 from mava_bridge.delivery.scheduler import DIGEST_GRACE, run_key
 from mava_bridge.observability.logs import JsonFormatter
 from mava_bridge.services.subscriptions import ActiveSubscription
+from mava_bridge.store import deliveries as ledger
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN
 from mava_sandbox.stack import Stack
 

@@ -19,7 +19,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.app.jobs import Delivery, build_delivery
 from mava_bridge.app.jobs import build_digests as build_digests  # re-exported
-from mava_bridge.delivery import ticket_for_thread
 from mava_bridge.domain.retry import Stopping
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava_factory import mava_client as mava_client  # re-exported
@@ -44,6 +43,7 @@ from mava_bridge.slack.socket_mode import SocketMode
 from mava_bridge.slack.web import SlackClients, slack_clients
 from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.db import Database
+from mava_bridge.store.deliveries import ticket_for_thread
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.leader import Leadership
 from mava_bridge.store.seen_tickets import SeenTickets

@@ -19,7 +19,6 @@ from mava_bridge.delivery import (
     Poster,
     ShouldRun,
     always_run,
-    take_over_claims,
 )
 from mava_bridge.delivery.desk_jobs import Desk, build_desk
 from mava_bridge.delivery.nudges import Nudges
@@ -36,6 +35,7 @@ from mava_bridge.slack.blocks.digest import DigestRenderer
 from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store.db import Database
+from mava_bridge.store.deliveries import take_over_claims
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.leader import replica_name
 from mava_bridge.store.seen_tickets import SeenTickets

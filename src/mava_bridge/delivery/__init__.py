@@ -5,8 +5,9 @@
   `DeliveryFailed` it understands back; the Slack side implements them
   (mava_bridge.slack.poster, mava_bridge.slack.blocks.digest) and mava_bridge.app
   passes them in.
-- `ledger`: claim-then-post-then-mark and the exact windows where a duplicate or a
-  delay can happen; `queries`: the Mava searches digests and alerts share.
+- `in_doubt`: a dead holder's post looked for in the chat before it goes again (the
+  ledger itself, claim-then-post-then-mark, is `mava_bridge.store.ledger`);
+  `queries`: the Mava searches digests and alerts share.
 - `scheduler`: the APScheduler jobs, run on the leader only (mava_bridge.store.leader);
   crontab -> trigger rules live in `mava_bridge.domain.cron`.
 - `housekeeping`: the hourly job deleting rows nothing needs any more.
@@ -18,7 +19,6 @@ from mava_bridge.delivery.alerts import AlertPoller, PollReport
 from mava_bridge.delivery.digests import DeliveryResult, DigestPreview, DigestService
 from mava_bridge.delivery.housekeeping import Housekeeping
 from mava_bridge.delivery.leading import ShouldRun, always_run
-from mava_bridge.delivery.ledger import take_over_claims, ticket_for_thread
 from mava_bridge.delivery.ports import DeliveryFailed, Poster, Renderer
 from mava_bridge.delivery.scheduler import BotScheduler
 
@@ -35,6 +35,4 @@ __all__ = [
     "Renderer",
     "ShouldRun",
     "always_run",
-    "take_over_claims",
-    "ticket_for_thread",
 ]

@@ -16,7 +16,7 @@ A subscription's first poll records what already matches as `baseline` (never po
 so installing the bot does not flood a channel; tickets created after a subscription
 made from Slack are alerted even on that first poll. The watermark is per subscription
 and filter, moves only after a poll that reached Mava, and never past a ticket that is
-not yet posted (see `mava_bridge.delivery.ledger` for the delivery guarantees).
+not yet posted (see `mava_bridge.store.ledger` for the delivery guarantees).
 
 A ticket is posted at most once per channel, whichever of the channel's subscriptions
 matched it; a ticket in a channel's baseline counts as known for all of them.
@@ -30,9 +30,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.delivery import ledger, watermarks
 from mava_bridge.delivery.in_doubt import alert_tag, posted_already
-from mava_bridge.delivery.ledger import ticket_for_thread
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed
 from mava_bridge.delivery.queries import (
@@ -53,14 +51,14 @@ from mava_bridge.services.subscriptions import (
     ActiveSubscription,
     record_outcome,
 )
-from mava_bridge.store import follows
+from mava_bridge.store import deliveries, follows, watermarks
 
 log = logging.getLogger(__name__)
 
 NEW = "new"
 RAISED = "raised"
 
-__all__ = ["AlertPoller", "PollReport", "reason_text", "ticket_for_thread"]
+__all__ = ["AlertPoller", "PollReport", "reason_text"]
 
 
 @dataclass
@@ -97,13 +95,13 @@ class AlertPoller:
 
     Posts through the poster shared with the digests (so posts to a channel are paced
     across both), builds messages with the renderer, and claims under `owner`, the name
-    of this process (Leadership.name; see mava_bridge.delivery.ledger)."""
+    of this process (Leadership.name; see mava_bridge.store.ledger)."""
 
     def __init__(self, parts: DeliveryParts) -> None:
         self.parts = parts
 
     async def release_stale_claims(self) -> int:
-        released = await ledger.release_stale_alert_claims(self.parts.db, self.parts.clock())
+        released = await deliveries.release_stale_alert_claims(self.parts.db, self.parts.clock())
         if released:
             log.warning("released stale alert claims", extra={"count": released})
         return released
@@ -197,7 +195,7 @@ class AlertPoller:
             ),
             key=lambda t: (t.created_at, t.id),
         )
-        states = await ledger.delivered_states(
+        states = await deliveries.delivered_states(
             self.parts.db, sub.channel_id, (t.id for t in matching)
         )
         await self._settle(sub, matching, states, report)
@@ -207,7 +205,7 @@ class AlertPoller:
         to_post: list[tuple[Ticket, str]] = []
         for ticket in matching:
             state = states.get(ticket.id)
-            if state in (ledger.POSTED, ledger.BASELINE):
+            if state in (deliveries.POSTED, deliveries.BASELINE):
                 continue
             if state is not None:  # claimed: another process is posting it right now
                 report.skipped += 1
@@ -219,7 +217,7 @@ class AlertPoller:
             fresh = watermark is None or ticket.created_at >= watermark - POLL_OVERLAP
             to_post.append((ticket, NEW if fresh else RAISED))
         if baseline:
-            await ledger.record_baseline(self.parts.db, sub.channel_id, baseline, now)
+            await deliveries.record_baseline(self.parts.db, sub.channel_id, baseline, now)
             report.baselined += len(baseline)
 
         posted, failure = 0, None
@@ -254,7 +252,7 @@ class AlertPoller:
     ) -> DeliveryFailed | None:
         """Claim, post, mark. Returns the failure, or None once posted (or not ours)."""
         channel = sub.channel_id
-        if not await ledger.claim_alert(
+        if not await deliveries.claim_alert(
             self.parts.db, channel, ticket.id, reason, now, self.parts.owner
         ):
             report.skipped += 1  # claimed elsewhere between our read and our claim
@@ -271,8 +269,8 @@ class AlertPoller:
             )
         except DeliveryFailed as failure:
             # Refused: free the ticket for the next poll. (Cancelled or crashed instead:
-            # the claim stays and goes stale, see mava_bridge.delivery.ledger.)
-            await ledger.release_alert(self.parts.db, channel, ticket.id)
+            # the claim stays and goes stale, see mava_bridge.store.ledger.)
+            await deliveries.release_alert(self.parts.db, channel, ticket.id)
             report.errors += 1
             report.slack_errors += 1
             log.warning(
@@ -285,7 +283,7 @@ class AlertPoller:
             )
             return failure
         try:
-            await ledger.mark_alert_posted(
+            await deliveries.mark_alert_posted(
                 self.parts.db, channel, ticket.id, ts, self.parts.clock()
             )
         except SQLAlchemyError:
@@ -308,22 +306,22 @@ class AlertPoller:
         """Alert claims a take-over left in doubt (mava_bridge.delivery.in_doubt): found in
         the channel, recorded posted and followed; else dropped (from `states` too), to be
         posted again by this poll."""
-        claimed = {t.id: t for t in tickets if states.get(t.id) == ledger.CLAIMED}
+        claimed = {t.id: t for t in tickets if states.get(t.id) == deliveries.CLAIMED}
         if not claimed or self.parts.owner is None:  # no owner: no take-over either
             return
         db, channel = self.parts.db, sub.channel_id
         for ticket_id, (reason, since) in (
-            await ledger.alerts_in_doubt(db, channel, claimed)
+            await deliveries.alerts_in_doubt(db, channel, claimed)
         ).items():
             ticket = claimed[ticket_id]
             ts = await posted_already(self.parts, channel, alert_tag(ticket_id), since=since)
             if ts is None:
-                await ledger.release_alert(db, channel, ticket_id)
+                await deliveries.release_alert(db, channel, ticket_id)
                 del states[ticket_id]
                 continue
-            await ledger.mark_alert_posted(db, channel, ticket_id, ts, self.parts.clock())
+            await deliveries.mark_alert_posted(db, channel, ticket_id, ts, self.parts.clock())
             await self._follow(channel, ticket, ts, reason_text(reason, ticket, sub.filters))
-            states[ticket_id] = ledger.POSTED
+            states[ticket_id] = deliveries.POSTED
             report.recovered += 1
 
     async def _follow(self, channel: str, ticket: Ticket, ts: str, said: str) -> None:

@@ -41,7 +41,7 @@ from typing import Any, Final, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.delivery import in_doubt, watermarks
+from mava_bridge.delivery import in_doubt
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import (
     DeliveryFailed,
@@ -55,6 +55,7 @@ from mava_bridge.mava.models import Agent, Ticket
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.services.outcome import Actor
 from mava_bridge.store import assignments as store
+from mava_bridge.store import watermarks
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ a channel message holding the top tickets and thread replies holding the rest; p
 `MAX_MESSAGES` messages the last reply just says how many more there are and links to
 Mava. A scheduled digest carries a run key (subscription + fire time) that is claimed
 before posting, so a run is posted once even if the job fires twice or two leaders
-overlap (see `mava_bridge.delivery.ledger`). `/mava digest` posts without one.
+overlap (see `mava_bridge.store.ledger`). `/mava digest` posts without one.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Final, Literal, NamedTuple
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.delivery import ledger
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed, Message
 from mava_bridge.delivery.queries import digest_query
@@ -28,6 +27,7 @@ from mava_bridge.services.subscriptions import (
     ActiveSubscription,
     record_outcome,
 )
+from mava_bridge.store import deliveries
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class DigestService:
     """Build and post a channel's digest: Mava for the tickets, the renderer for the
     messages, the poster for Slack (shared with the alert poller, so posts to a channel
     are paced across both), and `owner`: the name this process claims runs under
-    (Leadership.name; see mava_bridge.delivery.ledger)."""
+    (Leadership.name; see mava_bridge.store.ledger)."""
 
     # Messages one digest may take (at least 2: the channel message and one reply).
     max_messages: int = MAX_MESSAGES
@@ -169,9 +169,9 @@ class DigestService:
             or self.parts.settings.digest_timezone
         )
         now = self.parts.clock()
-        claim: ledger.DigestClaim | None = None
+        claim: deliveries.DigestClaim | None = None
         if run_key is not None:
-            claim = await ledger.claim_digest_run(
+            claim = await deliveries.claim_digest_run(
                 self.parts.db, run_key, channel_id, now, self.parts.owner
             )
             if claim is None:
@@ -208,7 +208,7 @@ class DigestService:
         tickets: list[Ticket],
         filters: Filters,
         zone: str,
-        claim: ledger.DigestClaim | None,
+        claim: deliveries.DigestClaim | None,
     ) -> DeliveryResult:
         if not tickets and claim is not None and self.parts.settings.digest_skip_empty:
             return DeliveryResult(channel_id, "skipped_empty")
@@ -241,7 +241,7 @@ class DigestService:
         )
 
     async def _finish_thread(
-        self, channel_id: str, tickets: list[Ticket], claim: ledger.DigestClaim, ts: str
+        self, channel_id: str, tickets: list[Ticket], claim: deliveries.DigestClaim, ts: str
     ) -> DeliveryResult:
         """Finish a run whose channel message went out before its holder stopped: list
         the tickets it had not listed yet (as they are now) in the same thread."""
@@ -271,7 +271,7 @@ class DigestService:
         channel_id: str,
         ts: str,
         messages: list[Message],
-        claim: ledger.DigestClaim | None,
+        claim: deliveries.DigestClaim | None,
         listed: list[str],
     ) -> tuple[int, str | None]:
         """Post `messages` as replies to `ts`, recording progress; (replies, problem)."""
@@ -305,25 +305,27 @@ class DigestService:
             await self._progress(claim, ts, listed)
         return replies, None
 
-    async def _progress(self, claim: ledger.DigestClaim | None, ts: str, listed: list[str]) -> None:
+    async def _progress(
+        self, claim: deliveries.DigestClaim | None, ts: str, listed: list[str]
+    ) -> None:
         if claim is None:
             return  # `/mava digest` now: not a scheduled run, nothing to resume
         try:
-            await ledger.record_digest_progress(self.parts.db, claim, ts, listed)
+            await deliveries.record_digest_progress(self.parts.db, claim, ts, listed)
         except SQLAlchemyError:
             log.exception("digest progress not recorded", extra={"run_key": claim.run_key})
 
-    async def _finish(self, claim: ledger.DigestClaim, result: DeliveryResult) -> None:
+    async def _finish(self, claim: deliveries.DigestClaim, result: DeliveryResult) -> None:
         state = {
-            "posted": ledger.POSTED,
-            "skipped_empty": ledger.SKIPPED,
-        }.get(result.status, ledger.FAILED)
+            "posted": deliveries.POSTED,
+            "skipped_empty": deliveries.SKIPPED,
+        }.get(result.status, deliveries.FAILED)
         run_key = claim.run_key
         if result.status == "failed" and result.message_ts:
             # The channel message is out: leave the run to be finished, never reposted.
-            state = ledger.CLAIMED
+            state = deliveries.CLAIMED
         try:
-            await ledger.finish_digest_run(
+            await deliveries.finish_digest_run(
                 self.parts.db,
                 run_key,
                 state,
@@ -338,4 +340,4 @@ class DigestService:
             )
 
     async def release_stale_runs(self) -> int:
-        return await ledger.release_stale_digest_claims(self.parts.db, self.parts.clock())
+        return await deliveries.release_stale_digest_claims(self.parts.db, self.parts.clock())

@@ -10,6 +10,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -56,6 +58,10 @@ class Database:
             return False
         return True
 
+    def insert(self, table: Any) -> Any:
+        """An INSERT that takes ON CONFLICT clauses, on SQLite and PostgreSQL alike."""
+        return (sqlite_insert if self.is_sqlite else pg_insert)(table)
+
     async def migrate(self) -> None:
         """Bring the schema to the newest migration."""
         async with self.engine.begin() as conn:
@@ -69,6 +75,17 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def insert_ignore(
+    db: Database, table: Any, rows: list[dict[str, Any]], keys: list[str], *, chunk: int = 500
+) -> None:
+    """Insert `rows`, leaving those whose `keys` are taken as they are (ON CONFLICT DO
+    NOTHING), in one transaction."""
+    async with db.session() as session, session.begin():
+        for start in range(0, len(rows), chunk):
+            statement = db.insert(table).values(rows[start : start + chunk])
+            await session.execute(statement.on_conflict_do_nothing(index_elements=keys))
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

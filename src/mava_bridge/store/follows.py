@@ -15,8 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from mava_bridge.store.db import Database
@@ -191,8 +189,7 @@ async def thread_notes_enabled(db: Database, channel_id: str) -> bool:
 async def set_thread_notes(
     db: Database, channel_id: str, enabled: bool, by: str, now: datetime
 ) -> None:
-    insert: Any = sqlite_insert if db.is_sqlite else pg_insert
-    statement = insert(ChannelSetting).values(
+    statement = db.insert(ChannelSetting).values(
         channel_id=channel_id, thread_notes=enabled, updated_by=by, updated_at=now
     )
     statement = statement.on_conflict_do_update(

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mava_bridge.store.db import Database
 from mava_bridge.store.purge import BATCH, delete_batched
@@ -40,8 +38,7 @@ class SeenTickets:
             {"ticket_id": ticket_id, "created_at": created, "seen_at": now}
             for ticket_id, created in rows.items()
         ]
-        insert: Any = sqlite_insert if self._db.is_sqlite else pg_insert
-        statement = insert(SeenTicket).values(values)
+        statement = self._db.insert(SeenTicket).values(values)
         statement = statement.on_conflict_do_update(
             index_elements=[SeenTicket.ticket_id],
             set_={"created_at": statement.excluded.created_at, "seen_at": now},

@@ -18,8 +18,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
-from mava_bridge.delivery import ledger
-from mava_bridge.delivery.alerts import AlertPoller, PollReport, ticket_for_thread
+from mava_bridge.delivery.alerts import AlertPoller, PollReport
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.retry import SLACK_RETRY
@@ -32,7 +31,9 @@ from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.settings import Settings
 from mava_bridge.slack.blocks.digest import DigestRenderer
 from mava_bridge.slack.poster import SlackPoster
+from mava_bridge.store import deliveries as ledger
 from mava_bridge.store.db import Database
+from mava_bridge.store.deliveries import ticket_for_thread
 from mava_bridge.store.tables import AlertDelivery
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub

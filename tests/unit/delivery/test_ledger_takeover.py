@@ -9,7 +9,7 @@ import pytest
 from backends import Backend
 from sqlalchemy import select
 
-from mava_bridge.delivery import ledger
+from mava_bridge.store import deliveries as ledger
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import DigestRun
 

@@ -16,7 +16,6 @@ from scenarios.log_capture import captured_logs
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.app import build_delivery
-from mava_bridge.delivery import ledger
 from mava_bridge.delivery.scheduler import POLL_JOB, BotScheduler
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.retry import SLACK_RETRY
@@ -25,6 +24,7 @@ from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
 from mava_bridge.slack.poster import SlackPoster
+from mava_bridge.store import deliveries as ledger
 from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub

@@ -1,6 +1,6 @@
 """Poll watermarks: how far each poll has seen (alerts per subscription and filter, the
 desk's assignment baseline). Moved forward only, never back; see
-`mava_bridge.delivery.ledger` for why a watermark never passes a ticket not yet posted."""
+`mava_bridge.store.ledger` for why a watermark never passes a ticket not yet posted."""
 
 from __future__ import annotations
 
