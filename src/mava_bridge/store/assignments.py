@@ -4,7 +4,7 @@
 adds one to its `generation`, under a compare-and-set, so one change is one
 generation whoever sees it first (the poll on any replica, or the Slack action that
 made it). `assignment_dms` is keyed by (ticket, generation): its row is claimed before
-the DM is sent and marked after, like the alert ledger (mava_bridge.delivery.ledger),
+the DM is sent and marked after (the ledger of mava_bridge.store.ledger),
 so each assignment is DMed at most once across replicas and restarts.
 
 A Slack action holds the ticket (`held_until`) while it writes to Mava, so a poll that
@@ -16,18 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mava_bridge.store.db import Database
-from mava_bridge.store.purge import BATCH, delete_batched
+from mava_bridge.store.ledger import CLAIMED as CLAIMED  # re-exported: the states
+from mava_bridge.store.ledger import POSTED as POSTED
+from mava_bridge.store.ledger import STALE_CLAIM as STALE_CLAIM
+from mava_bridge.store.ledger import Ledger, touched
+from mava_bridge.store.purge import BATCH
 from mava_bridge.store.tables import AssignmentDm, DmSetting, TicketAssignee
 
-CLAIMED: Final = "claimed"
-POSTED: Final = "posted"
+DMS: Final = Ledger(AssignmentDm, ("ticket_id", "generation"))
 SELF: Final = "self"  # assigned by the assignee themselves: nothing to tell
 OFF: Final = "off"  # the person turned assignment DMs off
 NO_MEMBER: Final = "no_member"  # no Slack member has the agent's email
@@ -36,7 +39,6 @@ FAILED: Final = "failed"  # Slack refused for good (blocked the app, deactivated
 RETRY: Final = "retry"  # Slack failed for now; tried again, at most MAX_ATTEMPTS times
 GONE: Final = "gone"  # the ticket left the open set (or was reassigned) before the DM
 MAX_ATTEMPTS: Final = 3
-STALE_CLAIM: Final = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ async def record(
             .where(TicketAssignee.ticket_id == ticket_id, TicketAssignee.generation == old)
             .values(agent_id=agent_id, generation=old + 1, held_until=None, updated_at=now)
         )
-        return old + 1 if _rows(result) else None
+        return old + 1 if touched(result) else None
 
 
 # --- the DM ledger ----------------------------------------------------------------------
@@ -148,41 +150,21 @@ async def claim_dm(
     """Insert the row for this assignment (state `claimed`, or a final state such as
     `self`); a `retry` row (and a stale or orphaned claim) is taken over under a
     compare-and-set. False: another process has it, or it is settled."""
-    if await db.insert_new(
-        AssignmentDm(
-            ticket_id=ticket_id,
-            generation=generation,
-            agent_id=agent_id,
-            slack_user_id=slack_user_id,
-            state=state,
-            attempts=0,
-            claimed_by=owner,
-            claimed_at=now,
-        )
-    ):
+    key = (ticket_id, generation)
+    extra = {"agent_id": agent_id, "slack_user_id": slack_user_id, "attempts": 0}
+    if await DMS.claim(db, key, now, owner, state=state, **extra):
         return True
     if state != CLAIMED:
         return False
-    async with db.session() as session, session.begin():
-        row = await session.scalar(
-            select(AssignmentDm).where(
-                AssignmentDm.ticket_id == ticket_id, AssignmentDm.generation == generation
-            )
-        )
-        if row is None:
-            return False
-        retry = row.state == RETRY and row.attempts < MAX_ATTEMPTS
-        orphan = row.state == CLAIMED and (
-            row.claimed_by is None or row.claimed_at < now - STALE_CLAIM
-        )
-        if not (retry or orphan):
-            return False
-        result = await session.execute(
-            update(AssignmentDm)
-            .where(AssignmentDm.id == row.id, AssignmentDm.claimed_at == row.claimed_at)
-            .values(state=CLAIMED, claimed_by=owner, claimed_at=now)
-        )
-        return bool(_rows(result))
+    return (
+        await DMS.reclaim(db, key, now, owner, lambda row: _again(row) or DMS.abandoned(row, now))
+        is not None
+    )
+
+
+def _again(row: Any) -> bool:
+    """A DM Slack failed for now, to be tried again."""
+    return bool(row.state == RETRY and row.attempts < MAX_ATTEMPTS)
 
 
 async def finish_dms(
@@ -205,13 +187,7 @@ async def finish_dms(
         values["posted_at"] = now
     if state == RETRY:
         values["attempts"] = AssignmentDm.attempts + 1
-    async with db.session() as session, session.begin():
-        for ticket_id, generation in keys:
-            await session.execute(
-                update(AssignmentDm)
-                .where(AssignmentDm.ticket_id == ticket_id, AssignmentDm.generation == generation)
-                .values(values)
-            )
+    await DMS.set(db, keys, values)
 
 
 async def settled(
@@ -220,43 +196,19 @@ async def settled(
     """Of these (ticket, generation) keys, the ones nothing more is to be done for. A
     claim a take-over left in doubt is not (`doubt` False: no take-overs, so a claim
     without a holder is one in flight)."""
-    wanted = list(dict.fromkeys(keys))
-    tickets = list({ticket for ticket, _ in wanted})
-    done: set[tuple[str, int]] = set()
-    async with db.session() as session:
-        for start in range(0, len(tickets), 500):
-            rows = await session.execute(
-                select(
-                    AssignmentDm.ticket_id,
-                    AssignmentDm.generation,
-                    AssignmentDm.state,
-                    AssignmentDm.attempts,
-                    AssignmentDm.claimed_by,
-                ).where(AssignmentDm.ticket_id.in_(tickets[start : start + 500]))
-            )
-            for row in rows:
-                again = row.state == RETRY and row.attempts < MAX_ATTEMPTS
-                taken = doubt and row.state == CLAIMED and row.claimed_by is None
-                if not (again or taken):
-                    done.add((row.ticket_id, row.generation))
-    return {key for key in wanted if key in done}
+    rows = await DMS.find(db, (), keys, "state", "attempts", "claimed_by")
+    return {
+        key
+        for key, row in rows.items()
+        if not (_again(row) or (doubt and row.state == CLAIMED and row.claimed_by is None))
+    }
 
 
 async def take_over_dm_claims(db: Database, owner: str) -> int:
     """A new leader: DM claims another process held are in doubt (their holder cleared):
     the DM may have gone out. The next poll looks for it in the person's DM before
     sending it again (`in_doubt`, mava_bridge.delivery.in_doubt.dms_told_already)."""
-    async with db.session() as session, session.begin():
-        result = await session.execute(
-            update(AssignmentDm)
-            .where(
-                AssignmentDm.state == CLAIMED,
-                AssignmentDm.claimed_by.is_not(None),
-                AssignmentDm.claimed_by != owner,
-            )
-            .values(claimed_by=None)
-        )
-    return _rows(result)
+    return await DMS.take_over(db, owner)
 
 
 async def in_doubt(
@@ -264,24 +216,7 @@ async def in_doubt(
 ) -> dict[tuple[str, int], datetime]:
     """Of these (ticket, generation) keys, the claims a take-over left without a holder,
     with their claim time (the DM, if it went out, is in the person's DM since then)."""
-    wanted = set(keys)
-    tickets = sorted({ticket for ticket, _ in wanted})
-    found: dict[tuple[str, int], datetime] = {}
-    async with db.session() as session:
-        for start in range(0, len(tickets), 500):
-            rows = await session.execute(
-                select(
-                    AssignmentDm.ticket_id, AssignmentDm.generation, AssignmentDm.claimed_at
-                ).where(
-                    AssignmentDm.ticket_id.in_(tickets[start : start + 500]),
-                    AssignmentDm.state == CLAIMED,
-                    AssignmentDm.claimed_by.is_(None),
-                )
-            )
-            for row in rows:
-                if (row.ticket_id, row.generation) in wanted:
-                    found[(row.ticket_id, row.generation)] = row.claimed_at
-    return found
+    return {key: row.claimed_at for key, row in (await DMS.in_doubt(db, (), keys)).items()}
 
 
 # --- /mava notify ------------------------------------------------------------------------
@@ -299,10 +234,6 @@ async def notify_on(db: Database, user_id: str) -> bool:
             select(DmSetting.assignment_dms).where(DmSetting.user_id == user_id)
         )
     return True if value is None else bool(value)
-
-
-def _rows(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def purge_superseded_dms(db: Database, before: datetime, *, batch: int = BATCH) -> int:
@@ -323,4 +254,4 @@ async def purge_superseded_dms(db: Database, before: datetime, *, batch: int = B
     condition = and_(
         moved_on, AssignmentDm.state.not_in((CLAIMED, RETRY)), AssignmentDm.claimed_at < before
     )
-    return await delete_batched(db, AssignmentDm.id, condition, batch=batch)
+    return await DMS.purge(db, condition, batch=batch)

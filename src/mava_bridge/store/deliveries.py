@@ -19,10 +19,11 @@ from typing import Any, Final
 from sqlalchemy import select
 
 from mava_bridge.store.db import Database
-from mava_bridge.store.ledger import BASELINE, CLAIMED, POSTED, STALE_CLAIM, Ledger, apply
+from mava_bridge.store.ledger import BASELINE as BASELINE  # re-exported: the states
+from mava_bridge.store.ledger import CLAIMED as CLAIMED
+from mava_bridge.store.ledger import POSTED as POSTED
+from mava_bridge.store.ledger import Ledger, apply
 from mava_bridge.store.tables import AlertDelivery, DigestRun
-
-__all__ = ["BASELINE", "CLAIMED", "POSTED", "STALE_CLAIM"]
 
 FAILED: Final = "failed"  # digest runs only
 SKIPPED: Final = "skipped"  # digest runs only: empty and DIGEST_SKIP_EMPTY

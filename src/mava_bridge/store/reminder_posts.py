@@ -1,5 +1,5 @@
 """Waiting-too-long reminders posted: one row per channel, ticket and waiting period,
-claimed before the post and marked after (the protocol of mava_bridge.delivery.ledger),
+claimed before the post and marked after (the protocol of mava_bridge.store.ledger),
 so a period is reminded once across replicas and restarts.
 
 A new subscription's first look records what already waits as `baseline` (never
@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
-from sqlalchemy import and_, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from mava_bridge.store.db import Database
-from mava_bridge.store.purge import BATCH, delete_batched
+from mava_bridge.store.ledger import CLAIMED as CLAIMED  # re-exported: the states
+from mava_bridge.store.ledger import POSTED as POSTED
+from mava_bridge.store.ledger import Ledger
+from mava_bridge.store.purge import BATCH
 from mava_bridge.store.tables import ReminderPost
 
-CLAIMED: Final = "claimed"
-POSTED: Final = "posted"
+POSTS: Final = Ledger(ReminderPost, ("channel_id", "ticket_id", "period"))
 BASELINE: Final = "baseline"  # waited too long already when the subscription began
 EMPTY: Final = "empty"  # a first look with nothing new to summarise: no post
 BACKLOG: Final = "backlog"
@@ -33,21 +34,8 @@ async def known(
 ) -> set[tuple[str, str]]:
     """Of these (ticket, period) keys, those this channel has a row for (any state; with
     `baseline` False, only those it was told of: posted, or being posted)."""
-    wanted = set(keys)
-    tickets = sorted({ticket for ticket, _ in wanted})
-    found: set[tuple[str, str]] = set()
-    async with db.session() as session:
-        for start in range(0, len(tickets), 500):
-            rows = await session.execute(
-                select(ReminderPost.ticket_id, ReminderPost.period, ReminderPost.state).where(
-                    ReminderPost.channel_id == channel_id,
-                    ReminderPost.ticket_id.in_(tickets[start : start + 500]),
-                )
-            )
-            found.update(
-                (row.ticket_id, row.period) for row in rows if baseline or row.state != BASELINE
-            )
-    return found & wanted
+    states = await POSTS.states(db, (channel_id,), keys)
+    return {key for key, state in states.items() if baseline or state != BASELINE}
 
 
 async def claim(
@@ -60,7 +48,7 @@ async def claim(
     *,
     state: str = CLAIMED,
 ) -> bool:
-    return await db.insert_new(_row(channel_id, ticket_id, period, now, owner, state))
+    return await POSTS.claim(db, (channel_id, ticket_id, period), now, owner, state=state)
 
 
 async def record_baseline(
@@ -71,98 +59,39 @@ async def record_baseline(
     owner: str | None,
 ) -> None:
     """(ticket, period) keys this channel has no row for yet become `baseline` rows."""
-    wanted = set(keys)
-    missing = sorted(wanted - await known(db, channel_id, wanted))
-    if not missing:
-        return
-    try:
-        async with db.session() as session, session.begin():
-            session.add_all(_row(channel_id, t, p, now, owner, BASELINE) for t, p in missing)
-    except IntegrityError:  # one was written meanwhile: row by row, keeping what exists
-        for ticket_id, period in missing:
-            await claim(db, channel_id, ticket_id, period, now, owner, state=BASELINE)
+    rows = sorted((channel_id, ticket, period) for ticket, period in set(keys))
+    await POSTS.record(db, rows, BASELINE, now, claimed_by=owner)
 
 
 async def backlog_state(db: Database, channel_id: str, subscription: str) -> str | None:
     """The state of the summary of a subscription (its key, "sub:12"), None while its
     first look is to come."""
-    async with db.session() as session:
-        value = await session.scalar(
-            select(ReminderPost.state).where(*_key(channel_id, BACKLOG, subscription))
-        )
-    return None if value is None else str(value)
+    states = await POSTS.states(db, (channel_id, BACKLOG), [subscription])
+    return states.get(subscription)
 
 
 async def mark_posted(
     db: Database, channel_id: str, ticket_id: str, period: str, ts: str, now: datetime
 ) -> None:
-    async with db.session() as session, session.begin():
-        await session.execute(
-            update(ReminderPost)
-            .where(*_key(channel_id, ticket_id, period))
-            .values(state=POSTED, message_ts=ts, posted_at=now)
-        )
+    await POSTS.mark_posted(db, (channel_id, ticket_id, period), ts, now)
 
 
 async def release(db: Database, channel_id: str, ticket_id: str, period: str) -> None:
     """Drop a claim whose post Slack refused, so the next poll tries again."""
-    async with db.session() as session, session.begin():
-        await session.execute(
-            delete(ReminderPost).where(
-                *_key(channel_id, ticket_id, period), ReminderPost.state == CLAIMED
-            )
-        )
+    await POSTS.release(db, (channel_id, ticket_id, period))
 
 
 async def take_over(db: Database, owner: str) -> int:
     """A new leader: claims another process left are in doubt (their holder cleared), to
     be looked for in the channel before they are posted again (`in_doubt`)."""
-    async with db.session() as session, session.begin():
-        result = await session.execute(
-            update(ReminderPost)
-            .where(
-                ReminderPost.state == CLAIMED,
-                ReminderPost.claimed_by.is_not(None),
-                ReminderPost.claimed_by != owner,
-            )
-            .values(claimed_by=None)
-        )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await POSTS.take_over(db, owner)
 
 
 async def in_doubt(db: Database, channel_id: str) -> list[tuple[str, str, datetime]]:
     """This channel's claims a take-over left without a holder: (ticket, period, claim
     time); the ticket `BACKLOG` for a subscription's summary."""
-    async with db.session() as session:
-        rows = await session.execute(
-            select(ReminderPost.ticket_id, ReminderPost.period, ReminderPost.claimed_at).where(
-                ReminderPost.channel_id == channel_id,
-                ReminderPost.state == CLAIMED,
-                ReminderPost.claimed_by.is_(None),
-            )
-        )
-        return [(row.ticket_id, row.period, row.claimed_at) for row in rows]
-
-
-def _row(
-    channel_id: str, ticket_id: str, period: str, now: datetime, owner: str | None, state: str
-) -> ReminderPost:
-    return ReminderPost(
-        channel_id=channel_id,
-        ticket_id=ticket_id,
-        period=period,
-        state=state,
-        claimed_by=owner,
-        claimed_at=now,
-    )
-
-
-def _key(channel_id: str, ticket_id: str, period: str) -> tuple[Any, ...]:
-    return (
-        ReminderPost.channel_id == channel_id,
-        ReminderPost.ticket_id == ticket_id,
-        ReminderPost.period == period,
-    )
+    rows = await POSTS.in_doubt(db, (channel_id,), None)
+    return [(ticket, period, row.claimed_at) for (ticket, period), row in rows.items()]
 
 
 async def purge_superseded(db: Database, before: datetime, *, batch: int = BATCH) -> int:
@@ -193,4 +122,4 @@ async def purge_superseded(db: Database, before: datetime, *, batch: int = BATCH
         ReminderPost.state != CLAIMED,
         ReminderPost.claimed_at < before,
     )
-    return await delete_batched(db, ReminderPost.id, condition, batch=batch)
+    return await POSTS.purge(db, condition, batch=batch)

@@ -5,7 +5,7 @@ row, unique per (follow, item key). It is inserted `claimed` (naming its holder)
 before the post, so of two processes one posts; marked `posted` with the reply's ts
 after. Messages that are not to be posted are recorded `baseline` (there before the
 follow began) or `ours` (the bridge sent them to Mava). The protocol and its
-guarantees are those of `mava_bridge.delivery.ledger`: a claim whose post was refused
+guarantees are those of `mava_bridge.store.ledger`: a claim whose post was refused
 is dropped (the next sync tries again), a leftover claim of a process that is gone is
 taken over by the next leader (`take_over_thread_claims`: looked for in the thread,
 then recorded or posted again) or released once stale.
@@ -15,89 +15,51 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select, update
 
 from mava_bridge.store.db import Database
 from mava_bridge.store.follows import content_hash
+from mava_bridge.store.ledger import BASELINE as BASELINE  # re-exported: the states
+from mava_bridge.store.ledger import CLAIMED as CLAIMED
+from mava_bridge.store.ledger import POSTED as POSTED
+from mava_bridge.store.ledger import Ledger
 from mava_bridge.store.purge import BATCH, delete_batched
 from mava_bridge.store.tables import BridgeMessage, FollowedTicket, ThreadPost
 
-CLAIMED: Final = "claimed"
-POSTED: Final = "posted"
-BASELINE: Final = "baseline"
+ITEMS: Final = Ledger(ThreadPost, ("follow_id", "item_key"), ts="slack_ts")
 OURS: Final = "ours"
 REFUSED: Final = "refused"  # Slack refused it for good: skipped, so the thread goes on
-STALE_CLAIM: Final = timedelta(minutes=15)
 # How far apart a message without an id and the bridge's record of sending it may be.
 ECHO_WINDOW: Final = timedelta(minutes=15)
-_CHUNK: Final = 500
 
 
 async def item_states(db: Database, follow_id: int, keys: Iterable[str]) -> dict[str, str]:
     """item key -> state, for the keys this follow has a row for."""
-    wanted = list(dict.fromkeys(keys))
-    found: dict[str, str] = {}
-    async with db.session() as session:
-        for start in range(0, len(wanted), _CHUNK):
-            rows = await session.execute(
-                select(ThreadPost.item_key, ThreadPost.state).where(
-                    ThreadPost.follow_id == follow_id,
-                    ThreadPost.item_key.in_(wanted[start : start + _CHUNK]),
-                )
-            )
-            found.update({row.item_key: row.state for row in rows})
-    return found
+    return await ITEMS.states(db, (follow_id,), keys)
 
 
 async def claim_item(
     db: Database, follow_id: int, item_key: str, now: datetime, owner: str | None
 ) -> bool:
     """Insert the `claimed` row; False if the item already has one."""
-    return await db.insert_new(
-        ThreadPost(
-            follow_id=follow_id,
-            item_key=item_key,
-            state=CLAIMED,
-            claimed_by=owner,
-            claimed_at=now,
-        )
-    )
+    return await ITEMS.claim(db, (follow_id, item_key), now, owner)
 
 
 async def mark_item_posted(
     db: Database, follow_id: int, item_key: str, ts: str, now: datetime
 ) -> None:
-    async with db.session() as session, session.begin():
-        await session.execute(
-            update(ThreadPost)
-            .where(ThreadPost.follow_id == follow_id, ThreadPost.item_key == item_key)
-            .values(state=POSTED, slack_ts=ts, posted_at=now)
-        )
+    await ITEMS.mark_posted(db, (follow_id, item_key), ts, now)
 
 
 async def mark_item(db: Database, follow_id: int, item_key: str, state: str, now: datetime) -> None:
-    async with db.session() as session, session.begin():
-        await session.execute(
-            update(ThreadPost)
-            .where(ThreadPost.follow_id == follow_id, ThreadPost.item_key == item_key)
-            .values(state=state, posted_at=now)
-        )
+    await ITEMS.set(db, [(follow_id, item_key)], {"state": state, "posted_at": now})
 
 
 async def release_item(db: Database, follow_id: int, item_key: str) -> None:
     """Drop a claim whose post was refused, so the next sync tries again."""
-    async with db.session() as session, session.begin():
-        await session.execute(
-            delete(ThreadPost).where(
-                ThreadPost.follow_id == follow_id,
-                ThreadPost.item_key == item_key,
-                ThreadPost.state == CLAIMED,
-            )
-        )
+    await ITEMS.release(db, (follow_id, item_key))
 
 
 async def record_items(
@@ -105,17 +67,7 @@ async def record_items(
 ) -> None:
     """Record items as known without posting them (`baseline`, `ours`); rows already
     there are left as they are."""
-    rows = [
-        {"follow_id": follow_id, "item_key": key, "state": state, "claimed_at": now}
-        for key in dict.fromkeys(keys)
-    ]
-    insert: Any = sqlite_insert if db.is_sqlite else pg_insert
-    async with db.session() as session, session.begin():
-        for start in range(0, len(rows), _CHUNK):
-            statement = insert(ThreadPost).values(rows[start : start + _CHUNK])
-            await session.execute(
-                statement.on_conflict_do_nothing(index_elements=["follow_id", "item_key"])
-            )
+    await ITEMS.record(db, ((follow_id, key) for key in keys), state, now)
 
 
 async def take_over_thread_claims(db: Database, owner: str) -> int:
@@ -123,45 +75,17 @@ async def take_over_thread_claims(db: Database, owner: str) -> int:
     leader claims, so its holder is gone, maybe after Slack took the post): its holder is
     cleared, and the next sync looks for it in the thread before posting it
     (`in_doubt`, mava_bridge.delivery.in_doubt). Returns how many."""
-    async with db.session() as session, session.begin():
-        result = await session.execute(
-            update(ThreadPost)
-            .where(
-                ThreadPost.state == CLAIMED,
-                ThreadPost.claimed_by.is_not(None),
-                ThreadPost.claimed_by != owner,
-            )
-            .values(claimed_by=None)
-        )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await ITEMS.take_over(db, owner)
 
 
 async def in_doubt(db: Database, follow_id: int, keys: Iterable[str]) -> dict[str, datetime]:
     """Of these items, the claims a take-over left without a holder: key -> claim time."""
-    wanted = list(dict.fromkeys(keys))
-    found: dict[str, datetime] = {}
-    async with db.session() as session:
-        for start in range(0, len(wanted), _CHUNK):
-            rows = await session.execute(
-                select(ThreadPost.item_key, ThreadPost.claimed_at).where(
-                    ThreadPost.follow_id == follow_id,
-                    ThreadPost.state == CLAIMED,
-                    ThreadPost.claimed_by.is_(None),
-                    ThreadPost.item_key.in_(wanted[start : start + _CHUNK]),
-                )
-            )
-            found.update({row.item_key: row.claimed_at for row in rows})
-    return found
+    rows = await ITEMS.in_doubt(db, (follow_id,), keys)
+    return {key: row.claimed_at for key, row in rows.items()}
 
 
 async def release_stale_thread_claims(db: Database, now: datetime) -> int:
-    async with db.session() as session, session.begin():
-        result = await session.execute(
-            delete(ThreadPost).where(
-                ThreadPost.state == CLAIMED, ThreadPost.claimed_at < now - STALE_CLAIM
-            )
-        )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await ITEMS.release_stale(db, now)
 
 
 async def bridge_sent(
@@ -230,4 +154,4 @@ async def purge_ended_thread_posts(db: Database, before: datetime, *, batch: int
     (`store.follows.follow` resets `synced_at`), so these rows are never read again."""
     ended = select(FollowedTicket.id).where(FollowedTicket.active.is_(False))
     condition = ThreadPost.follow_id.in_(ended) & (ThreadPost.claimed_at < before)
-    return await delete_batched(db, ThreadPost.id, condition, batch=batch)
+    return await ITEMS.purge(db, condition, batch=batch)
