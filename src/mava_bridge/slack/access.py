@@ -3,10 +3,11 @@
 Refused always, for anything that changes or reveals ticket data: guests (restricted and
 ultra-restricted), people from another workspace (Slack Connect) and bots. Then, if
 ALLOWED_SLACK_USER_IDS or ALLOWED_SLACK_USERGROUP_IDS is set, only those people.
-users.info answers are cached in the database (shared by replicas) for a TTL, and in
-memory until the same moment, so a burst of commands costs no database round trip per
-command. The database cache is only a cache: when it cannot be read or written (a pool
-exhausted by a burst, a database restart) the check asks Slack and goes on.
+users.info answers are cached in the database (shared by replicas, see
+mava_bridge.store.slack_users) for a TTL, and in memory until the same moment, so a
+burst of commands costs no database round trip per command. The database cache is only
+a cache: when it cannot be read or written (a pool exhausted by a burst, a database
+restart) the check asks Slack and goes on.
 """
 
 from __future__ import annotations
@@ -21,14 +22,11 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.slack.errors import error_code, http_status, slack_error
 from mava_bridge.slack.identity import BotIdentity
 from mava_bridge.store.db import Database
-from mava_bridge.store.tables import SlackUser
+from mava_bridge.store.slack_users import cache_profile, cached_profile
 
 log = logging.getLogger("mava_bridge.slack.access")
 
@@ -130,7 +128,7 @@ class AccessControl:
         remembered = self._people.get(user_id)
         if remembered is not None and now - remembered[0] < self.ttl:
             return remembered[1]
-        cached = await self._cached(user_id)
+        cached = await cached_profile(self.db, user_id)
         if cached is not None and now - cached.fetched_at < self.ttl:
             person = SlackPerson.from_api(cached.data)
             self._remember(user_id, cached.fetched_at, person)
@@ -155,7 +153,7 @@ class AccessControl:
         user: dict[str, Any] = response["user"]
         person = SlackPerson.from_api(user)
         self._remember(user_id, now, person)
-        await self._store(user_id, user, now)
+        await cache_profile(self.db, user_id, user, now)
         return person
 
     def _remember(self, user_id: str, fetched_at: datetime, person: SlackPerson) -> None:
@@ -163,14 +161,6 @@ class AccessControl:
         self._people[user_id] = (fetched_at, person)
         while len(self._people) > MAX_REMEMBERED:  # oldest first (dicts keep order)
             self._people.pop(next(iter(self._people)))
-
-    async def _cached(self, user_id: str) -> SlackUser | None:
-        try:
-            async with self.db.session() as session:
-                return await session.get(SlackUser, user_id)
-        except (SQLAlchemyError, OSError) as exc:
-            log.warning("profile cache not read (%s); asking Slack", type(exc).__name__)
-            return None
 
     async def _listed(self, user_id: str) -> bool:
         if user_id in self.allowed_users:
@@ -205,18 +195,6 @@ class AccessControl:
         if failure is None:
             self._groups = (self._clock(), frozenset(members))
         return frozenset(members), failure
-
-    async def _store(self, user_id: str, data: dict[str, Any], now: datetime) -> None:
-        insert = sqlite_insert if self.db.is_sqlite else pg_insert
-        statement = insert(SlackUser).values(user_id=user_id, data=data, fetched_at=now)
-        statement = statement.on_conflict_do_update(
-            index_elements=[SlackUser.user_id], set_={"data": data, "fetched_at": now}
-        )
-        try:
-            async with self.db.session() as session, session.begin():
-                await session.execute(statement)
-        except (SQLAlchemyError, OSError) as exc:  # the next look-up asks Slack again
-            log.warning("profile cache not written (%s)", type(exc).__name__)
 
 
 def _group_refused(exc: BaseException) -> bool:
