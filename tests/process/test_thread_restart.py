@@ -83,7 +83,7 @@ async def test_sigkill_mid_thread_then_restart_leaves_no_gap_and_no_duplicate(
             mava.sandbox.customer_writes(ticket, f"burst {n}")
         # Slack takes one post per second per channel: kill it a few replies in, once
         # what Slack accepted is recorded (killed between the two, a reply is posted
-        # again: the duplicate window mava_bridge.delivery.ledger documents).
+        # again: the duplicate window mava_bridge.store.ledger documents).
         await wait_for(lambda: len(replies()) >= 3, 30, "the first replies")
         await wait_for(lambda: posted(database) >= len(replies()), 5, "the bot to record them")
         first.send_signal(signal.SIGKILL)

@@ -296,7 +296,7 @@ async def test_token_revoked_mid_digest_counts_as_posted_and_names_the_missing_r
         [top] = stack.slack.messages(CHANNEL)
         assert result.message_ts == top["ts"] and "thread_ts" not in top
         assert "*19 tickets*" in str(top["blocks"])
-        # Documented (mava_bridge.delivery.ledger): the run counts as posted, since reposting would
+        # Documented (mava_bridge.store.ledger): the run counts as posted, since reposting would
         # repeat the top; the missing reply is named in the subscription's outcome.
         assert await digest_run_state(stack.runtime.db, key) == ledger.POSTED
         assert await outcome(stack) == f"posted (19 tickets); {missing}"

@@ -1,6 +1,6 @@
 """Posts whose outcome is unknown: looked for in the chat before they are posted again.
 
-A claim whose holder died (cleared by a take-over, see `mava_bridge.delivery.ledger`)
+A claim whose holder died (cleared by a take-over, see `mava_bridge.store.ledger`)
 may have reached Slack: the holder could have died after Slack took the post and
 before the ledger recorded it. Each such claim is settled here once, by the leader
 that finds it: the chat is asked (`Lookback.find`, by the post's `Tag`, which every

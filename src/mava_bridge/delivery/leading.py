@@ -3,7 +3,7 @@
 Every scheduled job asks `Leading()` first. `should_run` is the hook a leader election
 plugs into (mava_bridge.store.leader); on becoming the leader (at start-up, or when
 another replica died) the claims the previous leader left are taken over first, so its
-alerts and digests go out now rather than after STALE_CLAIM (mava_bridge.delivery.ledger).
+alerts and digests go out now rather than after STALE_CLAIM (mava_bridge.store.ledger).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ class DeliveryParts:
     metrics: Metrics
     link: LinkFor
     clock: Clock = utcnow
-    # This process's name on the claims it makes (Leadership.name; see delivery.ledger).
+    # This process's name on the claims it makes (Leadership.name; see store.ledger).
     owner: str | None = None
-    # Reads back a post whose outcome is unknown (see delivery.ledger); None: cannot.
+    # Reads back a post whose outcome is unknown (see store.ledger); None: cannot.
     lookback: Lookback | None = None

@@ -8,7 +8,7 @@ from the ticket's messages (domain.waiting). A ticket is posted once per waiting
 period — named by the period's first customer message, so more messages from the
 customer do not repeat it, and a customer writing again after an agent answered starts
 a new period that is reminded again. Claim, post, mark per (channel, ticket, period)
-as for alerts (mava_bridge.delivery.ledger): once across replicas and restarts (a dead
+as for alerts (mava_bridge.store.ledger): once across replicas and restarts (a dead
 leader's claim is looked for in the channel before it is posted again).
 A post Slack refused is released and tried again by the next poll; after a refusal
 that would repeat (the channel is unusable, or Slack is failing), the channel's other

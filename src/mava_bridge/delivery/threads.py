@@ -16,7 +16,7 @@ by delivery.pacing by the pages it read, within a third of the key's budget and 
   the card in place (`chat.update`) and adds one "what changed" line; then every new
   customer or agent message is posted in order (Mava's system messages only narrate
   those changes, so they are left out). Each is claimed before its post and marked after
-  (`mava_bridge.store.thread_posts`, the protocol of `mava_bridge.delivery.ledger`), so
+  (`mava_bridge.store.thread_posts`, the protocol of `mava_bridge.store.ledger`), so
   two leaders or a restart never post one twice, and a crash leaves no gap (its claim
   is taken over by the next leader, which first looks for it in the thread by the
   metadata each post carries: `mava_bridge.delivery.in_doubt`). Skipped, never posted:

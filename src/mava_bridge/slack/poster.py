@@ -10,7 +10,7 @@ retried with backoff. Anything else (channel_not_found, not_in_channel, invalid_
 token_revoked, ...) will not get better by retrying: it is raised at once as a
 `DeliveryFailed` with `retryable=False`, for the caller to record where people see it.
 A post that timed out may have reached Slack; it is retried all the same (see
-`mava_bridge.delivery.ledger` for what that means for duplicates). Given
+`mava_bridge.store.ledger` for what that means for duplicates). Given
 `Stopping.sleep` as its `sleep`, a retry's wait ends at shutdown with the failure.
 """
 

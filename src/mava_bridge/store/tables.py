@@ -210,7 +210,7 @@ class FollowedTicket(Base):
 
 class ThreadPost(Base):
     """One item of a followed ticket's thread (a Mava message or a "what changed" line),
-    claimed before it is posted so it is posted once (see mava_bridge.delivery.ledger)."""
+    claimed before it is posted so it is posted once (see mava_bridge.store.ledger)."""
 
     __tablename__ = "thread_posts"
     __table_args__ = (UniqueConstraint("follow_id", "item_key", name="uq_thread_post_item"),)
@@ -280,7 +280,7 @@ class TicketAssignee(Base):
 
 
 class AssignmentDm(Base):
-    """The DM for one assignment, claimed before it is sent (see delivery.ledger)."""
+    """The DM for one assignment, claimed before it is sent (see store.ledger)."""
 
     __tablename__ = "assignment_dms"
     __table_args__ = (

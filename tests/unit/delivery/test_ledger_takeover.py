@@ -1,4 +1,4 @@
-"""Taking over the claims of a process that is gone (mava_bridge.delivery.ledger)."""
+"""Taking over the claims of a process that is gone (mava_bridge.store.ledger)."""
 
 from __future__ import annotations
 
