@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
 
-from sqlalchemy import delete, select, update
-
 from mava_bridge.domain.cron import cron_trigger
 from mava_bridge.domain.filters import (
     DEFAULT_DIGEST_FILTERS,
@@ -28,8 +26,9 @@ from mava_bridge.domain.filters import (
 from mava_bridge.domain.schedule import Schedule, schedule_from_cron
 from mava_bridge.domain.wording import duration
 from mava_bridge.settings import Settings
+from mava_bridge.store import subscriptions as store
 from mava_bridge.store.db import Database
-from mava_bridge.store.tables import DefaultSubscriptionStatus, Subscription, utcnow
+from mava_bridge.store.tables import Subscription, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -186,46 +185,32 @@ class SubscriptionService:
         timezone: str | None,
         wait_minutes: int | None = None,
     ) -> Subscription:
-        stored = filters_to_json(filters)
-        async with self._db.session() as session, session.begin():
-            rows = (
-                await session.scalars(
-                    select(Subscription).where(Subscription.channel_id == channel_id)
-                )
-            ).all()
-            for row in rows:  # the same request twice (a retried command) adds nothing
-                same = row.cron == cron and row.wait_minutes == wait_minutes
-                if row.kind == kind and same and row.filters == stored:
-                    return row
-            if len(rows) >= MAX_PER_CHANNEL:
-                raise SubscriptionError(
-                    f"This channel already has {len(rows)} subscriptions. Remove one with "
-                    "`/mava unsubscribe ID` first (`/mava subscriptions` lists them)."
-                )
-            row = Subscription(
-                channel_id=channel_id,
-                kind=kind,
-                cron=cron,
-                timezone=timezone,
-                filters=stored,
-                created_by=created_by,
-                created_at=self._clock(),
-                wait_minutes=wait_minutes,
-            )
-            session.add(row)
+        new = Subscription(
+            channel_id=channel_id,
+            kind=kind,
+            cron=cron,
+            timezone=timezone,
+            filters=filters_to_json(filters),
+            created_by=created_by,
+            created_at=self._clock(),
+            wait_minutes=wait_minutes,
+        )
+        try:
+            row, added = await store.add(self._db, new, limit=MAX_PER_CHANNEL)
+        except store.TooMany as many:
+            raise SubscriptionError(
+                f"This channel already has {many.count} subscriptions. Remove one with "
+                "`/mava unsubscribe ID` first (`/mava subscriptions` lists them)."
+            ) from None
+        if not added:  # the same request twice (a retried command) adds nothing
+            return row
         log.info("subscription added", extra={"channel": channel_id, "kind": kind})
         await self._changed()
         return row
 
     async def remove(self, channel_id: str, sub_id: int) -> bool:
         """Remove a subscription of this channel; False if it has no such id."""
-        async with self._db.session() as session, session.begin():
-            result = await session.execute(
-                delete(Subscription).where(
-                    Subscription.id == sub_id, Subscription.channel_id == channel_id
-                )
-            )
-            removed = bool(getattr(result, "rowcount", 0))
+        removed = await store.remove(self._db, channel_id, sub_id)
         if removed:
             await self._changed()
         return removed
@@ -234,24 +219,8 @@ class SubscriptionService:
         """The settings' defaults for this channel first, then its own, oldest first."""
         views: list[SubscriptionView] = []
         defaults = [d for d in self.defaults() if d.channel_id == channel_id]
-        async with self._db.session() as session:
-            statuses = {
-                s.key: s
-                for s in (
-                    await session.scalars(
-                        select(DefaultSubscriptionStatus).where(
-                            DefaultSubscriptionStatus.key.in_([d.key for d in defaults])
-                        )
-                    )
-                ).all()
-            }
-            rows = (
-                await session.scalars(
-                    select(Subscription)
-                    .where(Subscription.channel_id == channel_id)
-                    .order_by(Subscription.id)
-                )
-            ).all()
+        statuses = await store.default_statuses(self._db, [d.key for d in defaults])
+        rows = await store.listed(self._db, channel_id)
         for sub in defaults:
             status = statuses.get(sub.key)
             views.append(
@@ -321,8 +290,7 @@ class SubscriptionService:
 
     async def active(self, kind: Kind | None = None) -> list[ActiveSubscription]:
         """Every subscription to deliver (defaults first), optionally of one kind."""
-        async with self._db.session() as session:
-            rows = (await session.scalars(select(Subscription).order_by(Subscription.id))).all()
+        rows = await store.listed(self._db)
         subs = [*self.defaults(), *(_active(row) for row in rows)]
         return [s for s in subs if kind is None or s.kind == kind]
 
@@ -340,23 +308,4 @@ class SubscriptionService:
 
 async def record_outcome(db: Database, sub: ActiveSubscription, outcome: str, at: datetime) -> None:
     """Remember how the last delivery went, for `/mava subscriptions`."""
-    outcome = outcome[:_OUTCOME_LIMIT]
-    async with db.session() as session, session.begin():
-        if sub.id is not None:
-            await session.execute(
-                update(Subscription)
-                .where(Subscription.id == sub.id)
-                .values(last_delivery_at=at, last_outcome=outcome)
-            )
-            return
-        status = await session.get(DefaultSubscriptionStatus, sub.key)
-        if status is None:
-            session.add(
-                DefaultSubscriptionStatus(
-                    key=sub.key, last_delivery_at=at, last_outcome=outcome, updated_at=at
-                )
-            )
-        else:
-            status.last_delivery_at = at
-            status.last_outcome = outcome
-            status.updated_at = at
+    await store.record_outcome(db, sub.id, sub.key, outcome[:_OUTCOME_LIMIT], at)
