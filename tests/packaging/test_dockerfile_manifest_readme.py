@@ -461,11 +461,12 @@ EVENT_SCOPES: dict[str, str] = {
     "link_shared": "links:read",
 }
 # Event subscriptions -> the listener that handles them.
+# Registered as `app.event("message")(listener)` (slack.listeners.handoff), or decorated.
 EVENT_LISTENERS: dict[str, str] = {
-    "message.channels": '@app.event("message")',
-    "message.groups": '@app.event("message")',
-    "link_shared": '@app.event("link_shared")',
-    "app_home_opened": '@app.event("app_home_opened")',
+    "message.channels": 'app.event("message")',
+    "message.groups": 'app.event("message")',
+    "link_shared": 'app.event("link_shared")',
+    "app_home_opened": 'app.event("app_home_opened")',
 }
 _API_CALL = re.compile(
     r"\.((?:api|auth|chat|conversations|files|reactions|usergroups|users|views)_[A-Za-z_]+)\("
