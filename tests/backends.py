@@ -1,7 +1,15 @@
-"""Fresh databases for tests: SQLite, and PostgreSQL when TEST_DATABASE_URL is set."""
+"""Fresh databases for tests: SQLite, and PostgreSQL when TEST_DATABASE_URL is set.
+
+Under pytest-xdist each worker works in a database of its own, `<TEST_DATABASE_URL's
+database>_<worker id>` (conftest.py creates it when the worker starts and drops it at
+the end): PostgreSQL scopes advisory locks to a database, so the bot's fixed lock keys
+(leader, migrations, Mava budget) never meet another worker's, and tables created outside
+`backend_for`'s schemas are not shared either.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import uuid
@@ -10,17 +18,60 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from mava_bridge.store.db import Database
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+def worker_url(url: str, worker: str | None) -> str:
+    """`url` with the xdist worker's own database (as is outside xdist, or if done)."""
+    if not url or not worker:
+        return url
+    parsed = make_url(url)
+    if parsed.database and parsed.database.endswith(f"_{worker}"):
+        return url
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+# PYTEST_XDIST_WORKER is set before a worker imports any conftest.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+PG_URL = worker_url(os.environ.get("TEST_DATABASE_URL", ""), WORKER)
 needs_postgres = pytest.mark.skipif(
     not PG_URL,
     reason="TEST_DATABASE_URL is not set (e.g. postgresql+asyncpg://postgres@127.0.0.1/test)",
 )
+
+
+async def _worker_database(create: bool) -> None:
+    parsed = make_url(PG_URL)
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    connection = await asyncpg.connect(admin.render_as_string(hide_password=False), timeout=10)
+    try:
+        # FORCE: a bot process a killed run left behind must not keep its database alive.
+        await connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        if create:
+            await connection.execute(f'CREATE DATABASE "{parsed.database}"')
+    finally:
+        await connection.close()
+
+
+def worker_database(create: bool) -> None:
+    """Create (afresh) or drop this xdist worker's database; nothing outside xdist."""
+    if not PG_URL or not WORKER:
+        return
+    try:
+        asyncio.run(_worker_database(create))
+    except Exception as exc:
+        doing = "create" if create else "drop"
+        raise pytest.UsageError(
+            f"cannot {doing} the test database {make_url(PG_URL).database} of xdist worker "
+            f"{WORKER} ({type(exc).__name__}: {exc}); the TEST_DATABASE_URL user needs "
+            "CREATEDB, or run serially with -n 0"
+        ) from exc
 
 
 @dataclass

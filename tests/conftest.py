@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backends import Backend, backend_for, needs_postgres
+from backends import PG_URL, WORKER, Backend, backend_for, needs_postgres, worker_database
 
 from mava_bridge.mava.client import MavaClient, RetryPolicy
 from mava_bridge.mava.ratelimit import RateLimiter
@@ -24,8 +24,17 @@ _TALLY = pytest.StashKey[str]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Every Slack stub of the session (in this process or a child) appends each payload
-    it validates to one file, summed up at the end."""
+    """Every Slack stub of the session (in this process, an xdist worker or a child)
+    appends each payload it validates to one file, summed up at the end; each xdist
+    worker gets a PostgreSQL database of its own (see backends.py)."""
+    if WORKER is not None:
+        # A worker: the controller made the tally file (the environment it started us
+        # with names it) and sums it up; our tests and their children append to it.
+        worker_database(create=True)
+        if PG_URL:
+            # Tests and the processes they start read it from the environment.
+            os.environ["TEST_DATABASE_URL"] = PG_URL
+        return
     handle, path = tempfile.mkstemp(prefix="slack-stub-tally-", suffix=".txt")
     os.close(handle)
     os.environ[TALLY_ENV] = path
@@ -42,6 +51,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         f"Slack stub: {validated} payloads validated with slack_sdk.models, "
         f"{sum(refused.values())} refused" + (f" ({why})" if why else "")
     )
+
+
+@pytest.hookimpl(trylast=True)  # after session fixtures' teardown
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Not in pytest_unconfigure: xdist may end a worker before that has run.
+    worker_database(create=False)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

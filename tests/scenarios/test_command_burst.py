@@ -4,7 +4,6 @@ database connection pool, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -12,6 +11,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import httpx
 import pytest
+from backends import PG_URL, needs_postgres
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -21,12 +21,6 @@ from mava_sandbox.stack import Stack
 
 from .conftest import flat, new_ticket, run, scenario_stack, shown, target_of
 from .log_capture import captured_logs
-
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-needs_postgres = pytest.mark.skipif(
-    not PG_URL,
-    reason="TEST_DATABASE_URL is not set (e.g. postgresql+asyncpg://postgres@127.0.0.1/test)",
-)
 
 COMMANDS = 500
 PEOPLE = 500  # one command each: no profile cached, the most database work

@@ -6,24 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from backends import PG_URL, needs_postgres
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from mava_bridge.store.db import Database
 from mava_bridge.store.leader import Leadership
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-needs_postgres = pytest.mark.skipif(
-    not PG_URL,
-    reason="TEST_DATABASE_URL is not set (e.g. postgresql+asyncpg://postgres@127.0.0.1/test)",
-)
 CHECK = 0.5
 
 
