@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +68,44 @@ async def wait_for(check: Callable[[], Any], within: float, what: str) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {within} s waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+async def wait_for_changes(read: Callable[[], Any], times: int, within: float, what: str) -> None:
+    """Wait until `read()` has answered a new value `times` times: e.g. a watermark the
+    bot rewrites each poll, so "a few more polls went by" is seen, not slept on (a wait
+    that misses a change under load only waits for one more)."""
+    last, seen = read(), 0
+
+    def changed() -> bool:
+        nonlocal last, seen
+        now = read()
+        if now != last:
+            last, seen = now, seen + 1
+        return seen >= times
+
+    await wait_for(changed, within, f"{what} ({times} times)")
+
+
+def mava_rounds(mava: RunningSandbox, since: float, path: str = "/api/") -> int:
+    """How many rounds of the bot's Mava requests (to `path`...) arrived after `since`
+    (Unix seconds): a poll or sync asks its pages back to back, and its next turn starts
+    an interval (1 s or more in these tests) later, so a pause of half a second or more
+    starts a round. A turn starts only after the one before has finished: seeing round
+    N+1 begin means round N has done all it would do."""
+    times = [r.time for r in mava.sandbox.requests if r.time > since and r.path.startswith(path)]
+    return sum(1 for before, after in pairwise([since - 1.0, *times]) if after - before >= 0.5)
+
+
+def sqlite_value(database: Path, query: str, *params: Any) -> Any:
+    """The first column of the first row `query` finds in the bot's SQLite file (None
+    without a row, or before the bot has made the file and its tables)."""
+    try:
+        # Read-only: never creates the file before the bot does.
+        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+            row = db.execute(query, params).fetchone()
+    except sqlite3.OperationalError:  # no file or table yet, or briefly locked
+        return None
+    return None if row is None else row[0]
 
 
 def daily_cron_that_fired(minutes_ago: int) -> tuple[str, datetime]:

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from running import bot_env, daily_cron_that_fired, free_port, start_bot, wait_for, wait_healthy
+from running import (
+    bot_env,
+    daily_cron_that_fired,
+    free_port,
+    sqlite_value,
+    start_bot,
+    wait_for,
+    wait_healthy,
+)
 
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from mava_sandbox.slack_stub import SlackStub, running_slack_stub
@@ -97,7 +105,13 @@ async def test_sigkill_mid_digest_then_restart_finishes_the_thread_listing_each_
     try:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         await wait_for(lambda: len(listed(slack.messages(DIGESTS))) >= TICKETS, 30, "the rest")
-        await asyncio.sleep(1.5)  # anything more it might (wrongly) post
+        # The run is marked done after its last reply: anything more it might (wrongly)
+        # post, it has posted by then (the next firing is a day away).
+        await wait_for(
+            lambda: sqlite_value(tmp_path / "bot.db", "SELECT state FROM digest_runs") == "posted",
+            30,
+            "the digest run to be marked posted",
+        )
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 30) == 0
     finally:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import time
 import uuid
@@ -20,17 +19,22 @@ from typing import Any
 
 import asyncpg
 import pytest
-from running import bot_env, daily_cron_that_fired, free_port, start_bot, wait_for, wait_healthy
+from backends import PG_URL, needs_postgres
+from running import (
+    bot_env,
+    daily_cron_that_fired,
+    free_port,
+    mava_rounds,
+    start_bot,
+    wait_for,
+    wait_healthy,
+)
 from sqlalchemy.engine import make_url
 
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from mava_sandbox.slack_stub import SlackStub, running_slack_stub
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-pytestmark = pytest.mark.skipif(
-    not PG_URL,
-    reason="TEST_DATABASE_URL is not set (e.g. postgresql+asyncpg://postgres@127.0.0.1/test)",
-)
+pytestmark = needs_postgres
 ALERTS = "C0ALERTS"
 DIGESTS = "C0DIGEST"
 REPLICAS = 3
@@ -159,7 +163,9 @@ async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
         took_over = time.monotonic() - killed_at
         assert took_over < 10, took_over
 
-        await asyncio.sleep(2.5)  # a few more polls: nothing is posted twice
+        # Three more polls begin (so two more have run to the end): nothing is posted twice.
+        now = time.time()
+        await wait_for(lambda: mava_rounds(mava, now, "/api/tickets") >= 3, 30, "three more polls")
         counts = alert_counts(slack, first + second)
         assert counts == dict.fromkeys(first + second, 1), counts
         assert len(slack.messages(ALERTS)) == len(first + second)

@@ -9,12 +9,13 @@ import contextlib
 import json
 import signal
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from running import bot_env, free_port, start_bot, wait_for, wait_healthy
+from running import bot_env, free_port, mava_rounds, start_bot, wait_for, wait_healthy
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.store import follows
@@ -97,7 +98,10 @@ async def test_sigkill_mid_thread_then_restart_leaves_no_gap_and_no_duplicate(
     try:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         await wait_for(lambda: len(replies()) >= BURST, 60, "the rest of the burst")
-        await asyncio.sleep(2.5)  # anything more it might (wrongly) post
+        # Three more thread syncs begin (two have run to the end): anything more it might
+        # (wrongly) post, it has posted by then.
+        now = time.time()
+        await wait_for(lambda: mava_rounds(mava, now) >= 3, 30, "three more thread syncs")
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 30) == 0
     finally:
