@@ -996,7 +996,7 @@ def test_cli_prints_settings_serves_and_stops_on_sigterm() -> None:
         response = httpx.get(f"{url}/api/categories", headers={"x-auth-token": "cli-key"})
         assert response.status_code == 200
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=5) == 0
+        assert process.wait(timeout=30) == 0  # generous: the exit, not its speed, is tested
     finally:
         if process.poll() is None:
             process.kill()
@@ -1009,7 +1009,7 @@ def test_cli_defaults_to_the_demo_key() -> None:
     try:
         assert first.endswith(f"MAVA_API_TOKEN={DEMO_API_KEY}")
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=5) == 0
+        assert process.wait(timeout=30) == 0  # generous: the exit, not its speed, is tested
     finally:
         if process.poll() is None:
             process.kill()
