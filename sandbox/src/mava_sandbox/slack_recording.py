@@ -152,7 +152,8 @@ class RecordingMixin(StubState):
         self,
         method: str,
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - the agreed test-facing signature
+        # Generous: a wait ends at the call; a loaded machine must not fail a test.
+        timeout: float = 30.0,  # noqa: ASYNC109 - the agreed test-facing signature
         predicate: Callable[[SlackCall], bool] | None = None,
     ) -> list[SlackCall]:
         """Wait until at least `count` calls of `method` matching `predicate` are recorded;
