@@ -110,8 +110,12 @@ async def serve_forever(host: str, port: int, seed: int, tickets: int, api_key: 
 async def _serve_until_signalled(host: str, port: int, seed: int, tickets: int, key: str) -> None:
     task = asyncio.current_task()
     if task is not None:
-        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
-            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        # SIGINT too: asyncio.run handles it only where Python installed its default
+        # handler, so started with SIGINT ignored (as a non-interactive shell starts a
+        # background job, and all it starts: a test run, its workers) it did nothing.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+                asyncio.get_running_loop().add_signal_handler(sig, task.cancel)
     with contextlib.suppress(asyncio.CancelledError):
         await serve_forever(host, port, seed, tickets, key)
 
