@@ -198,7 +198,7 @@ async def test_a_check_that_hangs_fails_after_the_timeout(database: Database) ->
     async def hangs() -> None:
         await asyncio.sleep(30)
 
-    async with served({"database": database.ping, "slow": hangs}, check_timeout=0.05) as (
+    async with served({"database": database.ping, "slow": hangs}, check_timeout=0.5) as (
         client,
         _,
     ):
@@ -207,8 +207,8 @@ async def test_a_check_that_hangs_fails_after_the_timeout(database: Database) ->
         body = await response.json()
         elapsed = asyncio.get_running_loop().time() - started
     assert response.status == 503
-    assert body["checks"] == {"database": "ok", "slow": "error: timed out after 0.05 s"}
-    assert elapsed < 2
+    assert body["checks"] == {"database": "ok", "slow": "error: timed out after 0.5 s"}
+    assert elapsed < 10  # well before the hang ends: generous for a loaded machine
 
 
 async def test_healthz_says_shutting_down_without_running_checks() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from backends import PG_URL, Backend, backend_for, needs_postgres
-from running import free_port
+from running import free_port, wait_for
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
@@ -98,9 +98,13 @@ async def test_three_replicas_never_send_more_than_the_limit_in_any_window(pg: B
 async def test_background_of_all_replicas_leaves_the_reserve_to_a_person(pg: Backend) -> None:
     limiters = replicas(pg, 10)
     assert limiters[0].reserve == 1
+    began = time.monotonic()
     with background():
         jobs = [asyncio.create_task(r.acquire()) for r in limiters for _ in range(5)]
-        await asyncio.sleep(0.5)
+    await wait_for(lambda: sum(job.done() for job in jobs) >= 9, WINDOW, "9 grants")
+    # A quiet look for a tenth, while every grant is still inside its window (all came
+    # after `began`): no event tells that none more is coming.
+    await asyncio.sleep(max(0.0, min(0.5, began + WINDOW - 0.2 - time.monotonic())))
     assert sum(job.done() for job in jobs) == 9  # 10 - 1 across the three, not 9 each
     started = time.monotonic()
     await limiters[1].acquire(Lane.INTERACTIVE)
