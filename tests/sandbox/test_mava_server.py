@@ -972,10 +972,22 @@ async def test_admin_endpoints(api: Api) -> None:
 # --- CLI ----------------------------------------------------------------------------------------
 
 
-def start_cli(*args: str, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def start_cli(
+    *args: str, env: dict[str, str], sigint_ignored: bool = False
+) -> tuple[subprocess.Popen[str], str]:
     """Start `python -m mava_sandbox.mava_server` and return it with its first line."""
     command = [sys.executable, "-m", "mava_sandbox.mava_server", "--port", "0", *args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=_ignore_sigint if sigint_ignored else None,
+    )
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], 10)  # never hang the suite
     if not ready:
@@ -996,6 +1008,20 @@ def test_cli_prints_settings_serves_and_stops_on_sigterm() -> None:
         response = httpx.get(f"{url}/api/categories", headers={"x-auth-token": "cli-key"})
         assert response.status_code == 200
         process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0  # generous: the exit, not its speed, is tested
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_cli_stops_on_sigint_even_when_started_with_sigint_ignored() -> None:
+    """A non-interactive shell starts background jobs (and all they start: a test run,
+    its workers) with SIGINT ignored; Ctrl-C's signal still stops the CLI."""
+    process, first = start_cli("--tickets", "0", env=dict(os.environ), sigint_ignored=True)
+    try:
+        assert first.startswith("MAVA_API_URL=")
+        process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0  # generous: the exit, not its speed, is tested
     finally:
         if process.poll() is None:
