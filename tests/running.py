@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.store import follows
+from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
@@ -121,3 +124,26 @@ async def start_bot(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subpro
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "mava_bridge", "run", env=env, cwd=cwd, stdout=out, stderr=out
         )
+
+
+async def followed_card(
+    mava: RunningSandbox, slack: SlackStub, database: Path, channel: str
+) -> tuple[str, str]:
+    """An open ticket whose card the bot posted in `channel` and follows there, written
+    into the bot's SQLite database before it starts: (ticket id, the card's ts)."""
+    ticket = str(mava.sandbox.add_ticket(status="Open")["_id"])
+    client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=slack.api_url)
+    card = await client.chat_postMessage(channel=channel, text="card")
+    db = Database(f"sqlite+aiosqlite:///{database}")
+    await db.migrate()
+    await follows.follow(
+        db,
+        ticket_id=ticket,
+        channel_id=channel,
+        thread_ts=card["ts"],
+        ticket_created_at=mava.sandbox._by_id[ticket]["createdAt"],
+        followed_by="U1",
+        now=datetime.now(UTC),
+    )
+    await db.dispose()
+    return ticket, str(card["ts"])

@@ -11,17 +11,21 @@ import signal
 import sqlite3
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from running import bot_env, free_port, mava_rounds, start_bot, wait_for, wait_healthy
-from slack_sdk.web.async_client import AsyncWebClient
+from running import (
+    bot_env,
+    followed_card,
+    free_port,
+    mava_rounds,
+    start_bot,
+    wait_for,
+    wait_healthy,
+)
 
-from mava_bridge.store import follows
-from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
-from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+from mava_sandbox.slack_stub import SlackStub, running_slack_stub
 
 CHANNEL = "C0FOLLOW"
 BURST = 12
@@ -54,24 +58,10 @@ async def test_sigkill_mid_thread_then_restart_leaves_no_gap_and_no_duplicate(
 ) -> None:
     mava, slack = services
     database = tmp_path / "bot.db"
-    ticket = str(mava.sandbox.add_ticket(status="Open")["_id"])
-    client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=slack.api_url)
-    card = await client.chat_postMessage(channel=CHANNEL, text="card")
-    db = Database(f"sqlite+aiosqlite:///{database}")
-    await db.migrate()
-    await follows.follow(
-        db,
-        ticket_id=ticket,
-        channel_id=CHANNEL,
-        thread_ts=card["ts"],
-        ticket_created_at=mava.sandbox._by_id[ticket]["createdAt"],
-        followed_by="U1",
-        now=datetime.now(UTC),
-    )
-    await db.dispose()
+    ticket, card_ts = await followed_card(mava, slack, database, CHANNEL)
 
     def replies() -> list[str]:
-        return [m.get("text", "") for m in slack.thread(CHANNEL, card["ts"])[1:]]
+        return [m.get("text", "") for m in slack.thread(CHANNEL, card_ts)[1:]]
 
     port = free_port()
     env = bot_env(mava, slack, tmp_path, PORT=str(port), THREAD_SYNC_SECONDS="1")

@@ -9,18 +9,14 @@ import contextlib
 import signal
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from running import bot_env, free_port, start_bot, wait_for, wait_healthy
-from slack_sdk.web.async_client import AsyncWebClient
+from running import bot_env, followed_card, free_port, start_bot, wait_for, wait_healthy
 
-from mava_bridge.store import follows
-from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from mava_sandbox.mava_webhooks import MavaWebhooks
-from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+from mava_sandbox.slack_stub import SlackStub, running_slack_stub
 
 CHANNEL = "C0HOOKED"
 
@@ -44,25 +40,10 @@ async def test_a_webhook_taken_just_before_a_kill_is_not_lost(
 ) -> None:
     mava, slack = services
     database = tmp_path / "bot.db"
-    ticket = str(mava.sandbox.add_ticket(status="Open")["_id"])
-    card = await AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=slack.api_url).chat_postMessage(
-        channel=CHANNEL, text="card"
-    )
-    db = Database(f"sqlite+aiosqlite:///{database}")
-    await db.migrate()
-    await follows.follow(
-        db,
-        ticket_id=ticket,
-        channel_id=CHANNEL,
-        thread_ts=card["ts"],
-        ticket_created_at=mava.sandbox._by_id[ticket]["createdAt"],
-        followed_by="U1",
-        now=datetime.now(UTC),
-    )
-    await db.dispose()
+    ticket, card_ts = await followed_card(mava, slack, database, CHANNEL)
 
     def replies() -> list[str]:
-        return [m.get("text", "") for m in slack.thread(CHANNEL, card["ts"])[1:]]
+        return [m.get("text", "") for m in slack.thread(CHANNEL, card_ts)[1:]]
 
     webhooks = MavaWebhooks(mava.sandbox).attach()
     port = free_port()
