@@ -9,27 +9,16 @@ import asyncio
 import json
 import signal
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from running import bot_env, free_port, mava_rounds, start_bot, wait_for, wait_healthy
 
-from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_requests import SlackEventSender
-from mava_sandbox.slack_stub import SlackStub, running_slack_stub
+from mava_sandbox.slack_stub import SlackStub
 
 CHANNEL = "C0CREATE"
 EMAIL = "kim.restart@example.com"
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[tuple[RunningSandbox, SlackStub]]:
-    async with (
-        running_mava_sandbox(rate_limit=None, tickets=0) as mava,
-        running_slack_stub() as slack,
-    ):
-        yield mava, slack
 
 
 async def test_created_ticket_survives_a_restart_once_and_followed(

@@ -8,27 +8,16 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from running import bot_env, free_port, start_bot, wait_healthy
 
-from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_requests import SlackEventSender
-from mava_sandbox.slack_stub import SlackStub, running_slack_stub
+from mava_sandbox.slack_stub import SlackStub
 
 JANE = "U0JANE"
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[tuple[RunningSandbox, SlackStub]]:
-    async with (
-        running_mava_sandbox(rate_limit=None, tickets=0) as mava,
-        running_slack_stub() as slack,
-    ):
-        yield mava, slack
 
 
 def home_event() -> dict[str, Any]:

@@ -11,15 +11,13 @@ import contextlib
 import json
 import signal
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from running import bot_env, followed_card, free_port, start_bot, wait_for, wait_healthy
 
-from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
-from mava_sandbox.slack_stub import SlackStub, running_slack_stub
+from mava_sandbox.mava_server import RunningSandbox
+from mava_sandbox.slack_stub import SlackStub
 
 CHANNEL = "C0FOLLOW"
 ALERTS = "C0ALERTS"
@@ -27,15 +25,6 @@ OMAR = "U0OMAR"
 BURST = 6
 POST = "chat.postMessage"
 FOUND = "an interrupted post is in Slack already: recorded, not posted again"
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[tuple[RunningSandbox, SlackStub]]:
-    async with (
-        running_mava_sandbox(rate_limit=None, tickets=0) as mava,
-        running_slack_stub() as slack,
-    ):
-        yield mava, slack
 
 
 def count(database: Path, sql: str) -> int:

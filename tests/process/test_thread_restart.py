@@ -10,10 +10,8 @@ import json
 import signal
 import sqlite3
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from running import (
     bot_env,
     followed_card,
@@ -24,20 +22,11 @@ from running import (
     wait_healthy,
 )
 
-from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
-from mava_sandbox.slack_stub import SlackStub, running_slack_stub
+from mava_sandbox.mava_server import RunningSandbox
+from mava_sandbox.slack_stub import SlackStub
 
 CHANNEL = "C0FOLLOW"
 BURST = 12
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[tuple[RunningSandbox, SlackStub]]:
-    async with (
-        running_mava_sandbox(rate_limit=None, tickets=0) as mava,
-        running_slack_stub() as slack,
-    ):
-        yield mava, slack
 
 
 def posted(database: Path) -> int:

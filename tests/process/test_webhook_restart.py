@@ -8,26 +8,15 @@ import asyncio
 import contextlib
 import signal
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from running import bot_env, followed_card, free_port, start_bot, wait_for, wait_healthy
 
-from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.mava_webhooks import MavaWebhooks
-from mava_sandbox.slack_stub import SlackStub, running_slack_stub
+from mava_sandbox.slack_stub import SlackStub
 
 CHANNEL = "C0HOOKED"
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[tuple[RunningSandbox, SlackStub]]:
-    async with (
-        running_mava_sandbox(rate_limit=None, tickets=0) as mava,
-        running_slack_stub() as slack,
-    ):
-        yield mava, slack
 
 
 def rows(database: Path, sql: str) -> list[tuple[object, ...]]:
