@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from backends import PG_URL, WORKER, Backend, backend_for, needs_postgres, worker_database
+from fast_mava import fast_client
 
-from mava_bridge.mava.client import MavaClient, RetryPolicy
-from mava_bridge.mava.ratelimit import RateLimiter
+from mava_bridge.mava.client import MavaClient
 from mava_bridge.store.db import Database
 from mava_sandbox.block_kit_rules import TALLY_ENV, read_tally
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
@@ -77,10 +77,6 @@ async def mava_sandbox() -> AsyncIterator[RunningSandbox]:
         yield running
 
 
-async def _no_sleep(_seconds: float) -> None:
-    return None
-
-
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
@@ -93,17 +89,6 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 async def stub() -> AsyncIterator[SlackStub]:
     async with running_slack_stub() as running:
         yield running
-
-
-def fast_client(sandbox: RunningSandbox) -> MavaClient:
-    """A client with a private limiter and near-zero backoff, so tests stay fast."""
-    return MavaClient(
-        sandbox.url,
-        sandbox.api_key,
-        limiter=RateLimiter(1000, 1.0),
-        retry=RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.01),
-        sleep=_no_sleep,
-    )
 
 
 @pytest.fixture

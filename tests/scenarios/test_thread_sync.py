@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import fast_client
+from fast_mava import fast_client
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
