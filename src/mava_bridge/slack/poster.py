@@ -270,5 +270,10 @@ class SlackPoster:
         if last is not None:
             wait = last + self._min_interval - self._clock()
             if wait > 0:
-                await self._sleep(wait)
+                try:
+                    await self._sleep(wait)
+                except ShuttingDown:
+                    # A pace is at most min_interval and the drain bounds it: keep
+                    # Slack's pace and let the post that is under way finish.
+                    await asyncio.sleep(max(0.0, last + self._min_interval - self._clock()))
         self._last_post[channel] = self._clock()

@@ -11,7 +11,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.delivery.ports import DeliveryFailed
-from mava_bridge.domain.retry import SLACK_RETRY
+from mava_bridge.domain.retry import SLACK_RETRY, Stopping
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
 from mava_bridge.slack.poster import SlackPoster
@@ -78,6 +78,19 @@ async def test_paces_posts_per_channel(stub: SlackStub, fake_time: FakeTime) -> 
     assert fake_time.sleeps == []
     await poster.post(CHANNEL, "two")
     assert fake_time.sleeps == [pytest.approx(1.0)]
+
+
+async def test_a_pace_at_shutdown_still_posts(stub: SlackStub) -> None:
+    """Shutdown cuts retry waits short, but a post under way keeps its pace and goes."""
+    stopping = Stopping()
+    client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
+    poster = SlackPoster(
+        client, metrics=Metrics(process_metrics=False), min_interval=0.05, sleep=stopping.sleep
+    )
+    await poster.post(CHANNEL, "one")
+    stopping.set()
+    await poster.post(CHANNEL, "two")
+    assert [m["text"] for m in stub.messages(CHANNEL)] == ["one", "two"]
 
 
 async def test_retries_429_honouring_retry_after(stub: SlackStub, fake_time: FakeTime) -> None:
