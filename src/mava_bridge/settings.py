@@ -36,6 +36,7 @@ from mava_bridge.settings_problems import (
     SECRETS,
     WANTED_PREFIX,
     check_channel,
+    check_emoji,
     check_public_base,
     check_slack_ids,
     check_token,
@@ -51,6 +52,7 @@ FOR_RUN: Final = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "MAVA_API_TOKEN")
 FOR_MAVA: Final = ("MAVA_API_TOKEN",)
 
 CHANNELS: Final = ("audit_channel", "digest_channel", "alert_channel")
+REACTIONS: Final = ("reaction_assign", "reaction_resolve", "reaction_create")
 
 
 class Settings(BaseSettings):
@@ -118,6 +120,10 @@ class Settings(BaseSettings):
     # The desk (App Home, assignment DMs, reminders): the LONGEST the shared open-tickets
     # board is kept before a read (sooner as a sixth of the budget allows, 2 s at least).
     desk_refresh_seconds: float = Field(default=60.0, ge=1)
+    # Reactions that act (slack/listeners/reactions.py): emoji names, colons optional.
+    reaction_assign: str = "eyes"
+    reaction_resolve: str = "white_check_mark"
+    reaction_create: str = "ticket"
     # Tickets created from Slack (POST /api/ticket): the origin Mava records (unset: Mava's
     # default, web; Mava has no "slack" origin) and Mava's `silent` flag, whose meaning
     # its docs leave cut off (unset: not sent, so Mava's default applies).
@@ -173,6 +179,12 @@ class Settings(BaseSettings):
     @classmethod
     def _slack_ids(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         return check_slack_ids(value, str(info.field_name))
+
+    @field_validator(*REACTIONS)
+    @classmethod
+    def _emoji(cls, value: str, info: ValidationInfo) -> str:
+        # Fields are checked in order: each reaction is compared with those before it.
+        return check_emoji(value, [info.data.get(f) for f in REACTIONS if f in info.data])
 
     @field_validator("alert_min_priority", mode="before")
     @classmethod

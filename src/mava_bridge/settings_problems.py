@@ -42,6 +42,14 @@ ID_SHAPES: Final = {
     "allowed_slack_usergroup_ids": (re.compile(r"S[A-Z0-9]+"), "a Slack user group id"),
 }
 
+# An emoji's name as Slack sends it in reaction_added: `thumbsup`, `+1`, `e-mail`, and
+# a skin tone after two colons (`wave::skin-tone-3`).
+EMOJI: Final = re.compile(r"[a-z0-9_+'-]+(::skin-tone-[2-6])?")
+EMOJI_FIX: Final = (
+    "an emoji's name as Slack shows it, with or without colons, e.g. eyes or :eyes:; "
+    "each reaction setting a different one"
+)
+
 FIND_CHANNEL_ID = (
     "use the channel id (C... or G...): in Slack click the channel's name to open its "
     "details, and copy the Channel ID at the bottom of the About tab"
@@ -96,6 +104,9 @@ FIXES: dict[str, str] = {
     "DIGEST_MAX_YEARS": "how many years back a digest looks, a whole number, at least 1 "
     "(default 5)",
     "ALERT_UNASSIGNED": "true or false",
+    "REACTION_ASSIGN": EMOJI_FIX,
+    "REACTION_RESOLVE": EMOJI_FIX,
+    "REACTION_CREATE": EMOJI_FIX,
     "AUDIT_CHANNEL": FIND_CHANNEL_ID,
     "DIGEST_CHANNEL": FIND_CHANNEL_ID,
     "ALERT_CHANNEL": FIND_CHANNEL_ID,
@@ -176,6 +187,16 @@ def check_channel(value: str) -> str | None:
     if not CHANNEL_ID.fullmatch(value):
         raise PydanticCustomError("channel_id", "is not a channel id")
     return value
+
+
+def check_emoji(value: str, taken: list[str | None]) -> str:
+    """An emoji name without its colons; not one another reaction setting already uses."""
+    name = value.strip().removeprefix(":").removesuffix(":")
+    if not EMOJI.fullmatch(name):
+        raise PydanticCustomError("emoji", "is not an emoji name")
+    if name in taken:
+        raise PydanticCustomError("emoji_taken", "is the emoji of another reaction setting")
+    return name
 
 
 def check_slack_ids(value: tuple[str, ...], field: str) -> tuple[str, ...]:

@@ -459,6 +459,7 @@ EVENT_SCOPES: dict[str, str] = {
     "message.channels": "channels:history",
     "message.groups": "groups:history",
     "link_shared": "links:read",
+    "reaction_added": "reactions:read",
 }
 # Event subscriptions -> the listener that handles them.
 # Registered as `app.event("message")(listener)` (slack.listeners.handoff), or decorated.
@@ -467,6 +468,7 @@ EVENT_LISTENERS: dict[str, str] = {
     "message.groups": 'app.event("message")',
     "link_shared": 'app.event("link_shared")',
     "app_home_opened": 'app.event("app_home_opened")',
+    "reaction_added": 'app.event("reaction_added")',
 }
 _API_CALL = re.compile(
     r"\.((?:api|auth|chat|conversations|files|reactions|usergroups|users|views)_[A-Za-z_]+)\("
@@ -538,13 +540,14 @@ def test_manifest_settings(manifest: dict[str, Any]) -> None:
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["org_deploy_enabled"] is False
     assert settings["token_rotation_enabled"] is False
-    # Messages in followed ticket threads (slack/listeners/events.py) and pasted ticket
-    # links (slack/listeners/unfurls.py).
+    # Messages in followed ticket threads (slack/listeners/events.py), pasted ticket
+    # links (slack/listeners/unfurls.py), reactions that act (slack/listeners/reactions.py).
     assert settings["event_subscriptions"]["bot_events"] == [
         "message.channels",
         "message.groups",
         "link_shared",
         "app_home_opened",
+        "reaction_added",
     ]
     assert "request_url" not in settings["event_subscriptions"]  # HTTP mode: commented
     sources = bot_sources()

@@ -82,7 +82,7 @@ async def test_url_verification_answers_the_challenge_only_when_signed(stack: St
 
 
 async def test_an_event_type_nobody_listens_to_is_acked_and_dropped(stack: Stack) -> None:
-    event = {"type": "reaction_added", "user": JANE, "reaction": "eyes", "item": {}}
+    event = {"type": "reaction_removed", "user": JANE, "reaction": "eyes", "item": {}}
     await deliver(stack, event)
     assert stack.slack.calls() == []
     assert stack.mava.sandbox.requests == []

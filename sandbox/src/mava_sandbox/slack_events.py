@@ -162,6 +162,22 @@ def deleted_event(before: JSON, channel: str, *, kind: str, event_ts: str) -> JS
     }
 
 
+def reaction_added(*, user: str, reaction: str, channel: str, message: JSON, event_ts: str) -> JSON:
+    """`reaction_added` (docs.slack.dev/reference/events/reaction_added): `user` added
+    `reaction` (its name, no colons) to `message`; `item_user` is the message's author
+    (absent for a legacy bot_message, which has none)."""
+    event: JSON = {
+        "type": "reaction_added",
+        "user": user,
+        "reaction": reaction,
+        "item": {"type": "message", "channel": channel, "ts": message["ts"]},
+        "event_ts": event_ts,
+    }
+    if message.get("user"):
+        event["item_user"] = message["user"]
+    return event
+
+
 __all__ = [
     "USER_SUBTYPES",
     "bot_message",
@@ -169,6 +185,7 @@ __all__ = [
     "channel_type",
     "deleted_event",
     "message_event",
+    "reaction_added",
     "rich_text",
     "user_message",
 ]

@@ -86,6 +86,29 @@ class PeopleMixin(StubState):
         found = self._find_message(self._dm_or_channel(channel), ts)
         return copy.deepcopy((found or {}).get("unfurls") or {})
 
+    def user_reaction(self, channel: str, ts: str, user_id: str, name: str) -> JSON:
+        """`user_id` reacts with `name` (colons optional) to the message at `ts`: the
+        reaction is stored on it (conversations.history shows it) and the
+        `reaction_added` event Slack sends is returned. Slack lets a person add one
+        emoji once to a message."""
+        target = self._dm_or_channel(channel)
+        message = self._find_message(target, ts)
+        if message is None:
+            raise KeyError(f"no message {ts} in {channel}")
+        name = name.strip(":")
+        reactions: list[JSON] = message.setdefault("reactions", [])
+        found = next((r for r in reactions if r["name"] == name), None)
+        if found is None:
+            found = {"name": name, "users": [], "count": 0}
+            reactions.append(found)
+        if user_id in found["users"]:
+            raise ValueError(f"{user_id} already reacted with {name}")
+        found["users"].append(user_id)
+        found["count"] = len(found["users"])
+        return slack_events.reaction_added(
+            user=user_id, reaction=name, channel=target, message=message, event_ts=self._next_ts()
+        )
+
     def user_edit(self, channel: str, ts: str, text: str) -> JSON:
         """The author edits the message at `ts`: a `message_changed` event."""
         target = self._dm_or_channel(channel)

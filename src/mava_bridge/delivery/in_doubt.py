@@ -23,16 +23,12 @@ from datetime import datetime
 from typing import Final
 
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import Tag
+from mava_bridge.delivery.ports import ALERT, DM, REMINDER, THREAD, Tag
 from mava_bridge.store import assignments, thread_posts
 from mava_bridge.store.follows import Follow
 
 log = logging.getLogger(__name__)
 
-THREAD: Final = "thread"
-ALERT: Final = "alert"
-REMINDER: Final = "reminder"
-DM: Final = "dm"
 FOUND: Final = "an interrupted post is in Slack already: recorded, not posted again"
 
 

@@ -93,6 +93,14 @@ class Tag:
     items: tuple[str, ...] = ()
 
 
+# The kinds of Tag (written in delivery/in_doubt.py); slack/listeners/reactions.py
+# knows an alert by its kind.
+THREAD: Final = "thread"
+ALERT: Final = "alert"
+REMINDER: Final = "reminder"
+DM: Final = "dm"
+
+
 class Unsure(Enum):
     """The chat could not tell whether a post is there (no scope to read, an error)."""
 

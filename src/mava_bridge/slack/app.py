@@ -16,6 +16,7 @@ from mava_bridge.slack.listeners import (
     events,
     follows,
     home,
+    reactions,
     shortcuts,
     unfurls,
     views,
@@ -48,6 +49,17 @@ def create_app(settings: Settings, clients: SlackClients, deps: Deps) -> AsyncAp
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
-    for module in (commands, shortcuts, actions, follows, views, events, unfurls, create, home):
+    for module in (
+        commands,
+        shortcuts,
+        actions,
+        follows,
+        views,
+        events,
+        unfurls,
+        create,
+        home,
+        reactions,
+    ):
         module.register(app, deps)
     return app

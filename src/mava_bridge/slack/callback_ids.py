@@ -26,6 +26,10 @@ TICKET_ACTIONS = (
     ACTION_UNFOLLOW,
 )
 
+# The button a REACTION_CREATE reaction brings (its value: the reacted message's ts),
+# which opens the create modal prefilled with that message.
+ACTION_CREATE_REACTED = "reaction_create_ticket"
+
 # App Home (slack/blocks/home.py): Refresh, buttons that redraw Home after acting, the
 # reply/note editors (Home has no response_url);
 # "Follow in…" is a channel picker whose block id ends in the ticket id.

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from mava_bridge.slack.callback_ids import (
+    ACTION_CREATE_REACTED,
     ACTION_OPEN_IN_MAVA,
     HOME_ACTIONS,
     SHORTCUT_ADD_NOTE,
@@ -40,7 +41,7 @@ JSON_TYPE = "application/json"
 # What the listeners handle; anything else is answered 404 here.
 COMMANDS = frozenset({"/mava"})
 SHORTCUTS = frozenset({SHORTCUT_ADD_NOTE, SHORTCUT_REPLY, SHORTCUT_CREATE})
-ACTIONS = frozenset({*TICKET_ACTIONS, ACTION_OPEN_IN_MAVA, *HOME_ACTIONS})
+ACTIONS = frozenset({*TICKET_ACTIONS, ACTION_OPEN_IN_MAVA, ACTION_CREATE_REACTED, *HOME_ACTIONS})
 VIEWS = frozenset(
     {
         VIEW_REPLY,
@@ -53,7 +54,7 @@ VIEWS = frozenset(
 )
 # Events the listeners handle (listeners/events.py). Another type is acked and dropped
 # ("ignored"): answering 4xx would only make Slack retry it, then switch events off.
-EVENTS = frozenset({"message", "link_shared", "app_home_opened"})
+EVENTS = frozenset({"message", "link_shared", "app_home_opened", "reaction_added"})
 # Slack's forms have about 15 fields; far more is not Slack.
 MAX_FORM_FIELDS = 64
 
@@ -139,6 +140,14 @@ def _events_api(body: JSON) -> Inbound:
     event_type = _text(event, "type", "event.")
     if event_type not in EVENTS:
         return Inbound("ignored", event_type, body)
+    if event_type == "reaction_added":  # listeners/reactions.py: who, which emoji, where
+        for key in ("user", "reaction"):
+            _text(event, key, "event.")
+        item = _object(event, "item", "event.")
+        for key in ("type", "channel", "ts"):  # a file's reaction has no channel nor ts
+            _text(item, key, "event.item.", required=key == "type")
+        _text(event, "item_user", "event.", required=False)
+        return Inbound("event", event_type, body)
     _text(event, "channel", "event.")
     for key in ("ts", "thread_ts", "user", "text", "subtype", "bot_id", "channel_type"):
         _text(event, key, "event.", required=False)

@@ -117,6 +117,35 @@ def test_an_allow_list_entry_that_is_no_slack_id_is_refused(
     assert line == f"{name}: {said}; {FIXES[name]}."
 
 
+def test_reaction_emoji_default_and_take_colons_or_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = Settings()
+    assert (defaults.reaction_assign, defaults.reaction_resolve, defaults.reaction_create) == (
+        "eyes",
+        "white_check_mark",
+        "ticket",
+    )
+    given = settings_from(
+        monkeypatch, REACTION_ASSIGN=":raising_hand::skin-tone-3:", REACTION_CREATE="+1"
+    )
+    assert (given.reaction_assign, given.reaction_create) == ("raising_hand::skin-tone-3", "+1")
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"REACTION_ASSIGN": "Eyes!"}, "REACTION_ASSIGN: 'Eyes!' is not an emoji name"),
+        ({"REACTION_RESOLVE": ":eyes:"}, "REACTION_RESOLVE: ':eyes:' is the emoji of another"),
+        ({"REACTION_CREATE": "two words"}, "REACTION_CREATE: 'two words' is not an emoji name"),
+    ],
+)
+def test_a_bad_or_shared_reaction_emoji_is_a_problem(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], said: str
+) -> None:
+    (line,) = problems(monkeypatch, **env)
+    assert line.startswith(said)
+    assert FIXES[next(iter(env))] in line
+
+
 def test_member_ids_of_both_shapes_are_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = settings_from(
         monkeypatch,

@@ -46,10 +46,37 @@ def test_edits_and_deletions_keep_their_inner_message() -> None:
 
 
 def test_an_event_type_nobody_listens_to_is_ignored_not_refused() -> None:
-    inbound = parse(JSON_TYPE, event_callback({"type": "reaction_added", "user": "U0JANE"}))
-    assert (inbound.kind, inbound.name) == ("ignored", "reaction_added")
+    inbound = parse(JSON_TYPE, event_callback({"type": "reaction_removed", "user": "U0JANE"}))
+    assert (inbound.kind, inbound.name) == ("ignored", "reaction_removed")
     limited = parse(JSON_TYPE, json.dumps({"type": "app_rate_limited", "team_id": "T1"}))
     assert limited.kind == "ignored"
+
+
+REACTION = {
+    "type": "reaction_added",
+    "user": "U0JANE",
+    "reaction": "eyes",
+    "item_user": "U0BOT",
+    "item": {"type": "message", "channel": "C0SUPPORT", "ts": "1767225600.000100"},
+    "event_ts": "1767225601.000100",
+}
+
+
+def test_a_reaction_reaches_the_listener_without_a_top_level_channel() -> None:
+    inbound = parse(JSON_TYPE, event_callback(REACTION))
+    assert (inbound.kind, inbound.name) == ("event", "reaction_added")
+    on_a_file = {**REACTION, "item": {"type": "file", "file": "F1"}}
+    assert parse(JSON_TYPE, event_callback(on_a_file)).kind == "event"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"reaction": None}, {"user": 7}, {"item": "C0SUPPORT"}, {"item": {"channel": "C1"}}],
+)
+def test_malformed_reactions_are_refused(changes: dict[str, Any]) -> None:
+    event = {k: v for k, v in {**REACTION, **changes}.items() if v is not None}
+    with pytest.raises(Malformed):
+        parse(JSON_TYPE, event_callback(event))
 
 
 @pytest.mark.parametrize(

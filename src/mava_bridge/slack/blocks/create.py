@@ -8,9 +8,10 @@ from typing import Any
 from mava_bridge.domain.tickets import Priority
 from mava_bridge.mava.models import Category
 from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import Block, context, plain_text
+from mava_bridge.slack.blocks.common import Block, actions, button, context, plain_text, section
 from mava_bridge.slack.blocks.modals import View, _view
 from mava_bridge.slack.callback_ids import (
+    ACTION_CREATE_REACTED,
     BLOCK_CATEGORY,
     BLOCK_EMAIL,
     BLOCK_PRIORITY,
@@ -33,6 +34,15 @@ def first_message(text: str, permalink: str | None) -> str:
     if not permalink:
         return text
     return f"{text}\n\nFrom Slack: {permalink}" if text else f"From Slack: {permalink}"
+
+
+def reacted_prompt(message_ts: str) -> list[Block]:
+    """The ephemeral a REACTION_CREATE reaction brings: a reaction cannot open a modal
+    (it has no trigger_id), the button's click can."""
+    return [
+        section("Make the message you reacted to a new Mava ticket?"),
+        actions([button(TITLE, ACTION_CREATE_REACTED, value=message_ts, style="primary")]),
+    ]
 
 
 def priority_value(priority: Priority) -> str:

@@ -120,19 +120,20 @@ async def redraw(
     outcome: Outcome,
     resolve: bool,
     user_id: str,
-) -> None:
+) -> bool:
+    """Redraw the card; True when the person was told in words instead (or as well)."""
     if outcome.kind == "error":
         await say_error(answer, outcome.message)
-        return
+        return True
     if outcome.kind == "duplicate":
-        return  # the first click redraws the item
+        return False  # the first click redraws the item
     try:
         ticket = await deps.tickets.ticket(ticket_id)
     except Exception as exc:
         # The write is done; without the ticket to redraw, say what happened instead.
         log.warning("ticket reload for redraw failed", extra={"error": type(exc).__name__})
         await say_outcome(answer, outcome)
-        return
+        return True
     if outcome.kind == "unknown":
         state = f":warning: {t.escape(outcome.message)}"
     elif outcome.kind == "unchanged":  # a stale card: the item shows the ticket as it is
@@ -153,14 +154,14 @@ async def redraw(
     except Exception as exc:  # the write is done: say so rather than guess the card
         log.warning("card kind not read for redraw", extra={"error": type(exc).__name__})
         await say_outcome(answer, outcome)
-        return
+        return True
     if drawn is None:
         # An ephemeral card, or a ticket card: replaced through the response URL.
         blocks = b.ticket_card(ticket, ticket_url=deps.link(ticket_id), now=now)
         if outcome.kind == "unchanged":
             blocks = [*b.notice_blocks(outcome.message), *blocks]
         await answer(text=b.ticket_card_text(ticket), blocks=blocks, replace_original=True)
-        return
+        return True
     text, blocks = drawn
     try:
         await client.chat_update(
@@ -170,6 +171,8 @@ async def redraw(
         error = slack_error(exc)
         log.warning("chat.update failed (%s)", error, extra={"error": error})
         await say_outcome(answer, outcome)
+        return True
+    return False
 
 
 async def redrawn(

@@ -1,0 +1,179 @@
+"""Reactions that act (`reaction_added`).
+
+On the bot's ticket card, an alert or a followed thread's root, REACTION_ASSIGN assigns
+the ticket to whoever reacted and REACTION_RESOLVE resolves it: the actions of the
+Assign to me and Resolve buttons, the card redrawn as they redraw it, and the outcome
+told in an ephemeral. On any message, REACTION_CREATE sends the person an ephemeral
+with a Create Mava ticket button: a reaction carries no trigger_id to open a modal, the
+click does, and opens the create modal prefilled with the message (`listeners.create`).
+
+Ignored quietly: other emoji, the bot's own reactions, and reactions on the bot's other
+posts (digests, thread items, DMs). Slack may deliver a reaction twice (an HTTP retry,
+a Socket Mode redelivery): each (message, emoji, person, reaction time) is claimed once
+across replicas. Guests, Slack Connect users and people not allowed are refused and
+audited, and told why once a day per channel.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_bridge.delivery.ports import ALERT
+from mava_bridge.slack.access import Denied
+from mava_bridge.slack.answer import Answer
+from mava_bridge.slack.blocks import create as cb
+from mava_bridge.slack.callback_ids import ACTION_CREATE_REACTED
+from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.errors import slack_error
+from mava_bridge.slack.listeners.actions import redraw
+from mava_bridge.slack.listeners.common import actor, admit, problem, say_error, say_outcome
+from mava_bridge.slack.listeners.create import open_create_modal
+from mava_bridge.slack.listeners.handoff import after_ack, on_event
+from mava_bridge.slack.lookback import EVENT_TYPE
+
+log = logging.getLogger("mava_bridge.slack.reactions")
+
+UNREADABLE = (
+    "The bot could not read that message (deleted, or in a conversation it cannot "
+    "read), so no ticket was made from it."
+)
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    app.event("reaction_added")(on_event(deps, "event", on_reaction))
+    app.action(ACTION_CREATE_REACTED)(after_ack(deps, "action", create_from_reaction))
+
+
+async def on_reaction(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
+    outcome = "ignored"
+    try:
+        outcome = await reacted(deps, client, body.get("event") or {})
+    finally:
+        deps.metrics.observe_slack_request("event", "reaction_added", outcome)
+
+
+async def reacted(deps: Deps, client: AsyncWebClient, event: dict[str, Any]) -> str:
+    """Act on one reaction; returns the outcome counted in the metrics."""
+    item: dict[str, Any] = event.get("item") or {}
+    channel, ts, user, name = (
+        item.get("channel"),
+        item.get("ts"),
+        event.get("user"),
+        event.get("reaction"),
+    )
+    settings = deps.settings
+    action = {
+        settings.reaction_assign: "assign",
+        settings.reaction_resolve: "resolve",
+        settings.reaction_create: "create",
+    }.get(str(name))
+    if action is None or item.get("type") != "message" or not (channel and ts and user):
+        return "ignored"
+    own = (await deps.identity.auth_test()).get("user_id")
+    on_ours = event.get("item_user") == own
+    if user == own or on_ours == (action == "create"):
+        return "ignored"  # the bot's own reaction; a ticket emoji on ours, a card's on others'
+    message: dict[str, Any] = {"ts": ts}
+    ticket_id = None
+    if action != "create":
+        message = await read_message(client, channel, ts) or message
+        ticket_id = await ticket_of(deps, channel, ts, message)
+        if ticket_id is None:
+            return "ignored"  # a digest, a thread item: not one ticket's card
+    if not await deps.follows.first_delivery(
+        f"reaction:{channel}:{ts}:{name}:{user}:{event.get('event_ts')}"
+    ):
+        log.info("reaction delivered again; already handled", extra={"channel": channel})
+        return "duplicate"
+    answer = Answer(client, user, channel)
+    try:
+        person = await admit(
+            deps,
+            user_id=user,
+            channel_id=channel,
+            action=action,
+            ticket_id=ticket_id,
+            via="reaction",
+        )
+    except Denied as exc:  # audited by `admit`
+        if await deps.follows.first_telling(channel, "reactions", user):
+            await say_error(answer, exc.user_message)
+        return "refused"
+    if ticket_id is None:
+        await answer(text=cb.TITLE, blocks=cb.reacted_prompt(ts))
+        return "ok"
+    resolve = action == "resolve"
+    tickets, who, submission = (
+        deps.actions.tickets,
+        actor(person, channel),
+        f"reaction:{channel}:{ts}",
+    )
+    try:
+        if resolve:
+            outcome = await tickets.resolve(who, ticket_id, submission=submission)
+        else:
+            outcome = await tickets.take(who, ticket_id, submission=submission)
+    except Exception as exc:
+        sentence = problem(exc)
+        if sentence is None:
+            log.exception("reaction failed", extra={"ticket": ticket_id, "channel": channel})
+            sentence = "Something went wrong on our side; nothing more was done."
+        await say_error(answer, sentence)
+        return "error"
+    body = {"message": message, "channel": {"id": channel}}
+    told = await redraw(deps, body, answer, client, ticket_id, outcome, resolve, person.id)
+    if not told and outcome.kind != "duplicate":  # the card is redrawn: say it in words too
+        await say_outcome(answer, outcome)
+    return outcome.kind
+
+
+async def ticket_of(deps: Deps, channel: str, ts: str, message: dict[str, Any]) -> str | None:
+    """The ticket of a followed thread's root (a card, an alert followed), else of an
+    alert by its metadata tag (`lookback.metadata`)."""
+    follow = await deps.follows.for_thread(channel, ts)
+    if follow is not None:
+        return follow.ticket_id
+    tag = message.get("metadata") or {}
+    payload = tag.get("event_payload") or {}
+    if tag.get("event_type") == EVENT_TYPE and payload.get("kind") == ALERT:
+        found = payload.get("ticket")
+        return str(found) if found else None
+    return None
+
+
+async def read_message(client: AsyncWebClient, channel: str, ts: str) -> dict[str, Any] | None:
+    """The message at `ts` with its metadata, whether in a channel or a thread: the
+    thread read bounded to that one ts (a reply's ts answers that reply, or its whole
+    thread; either way only `ts` is kept), None if Slack will not show it."""
+    try:
+        page = await client.conversations_replies(
+            channel=channel,
+            ts=ts,
+            oldest=ts,
+            latest=ts,
+            inclusive=True,
+            include_all_metadata=True,
+            limit=2,  # a thread's root may come first whatever the bounds
+        )
+    except Exception as exc:
+        error = slack_error(exc)
+        log.warning("reacted message not read (%s)", error, extra={"error": error})
+        return None
+    found = [m for m in page.get("messages") or [] if isinstance(m, dict) and m.get("ts") == ts]
+    return found[0] if found else None
+
+
+async def create_from_reaction(
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
+) -> None:
+    """The Create Mava ticket button of `reacted_prompt`: the modal, prefilled."""
+    ts = str(body["actions"][0].get("value") or "")
+    message = await read_message(client, answer.channel_id or "", ts) if ts else None
+    if message is None:
+        await say_error(answer, UNREADABLE)
+        return
+    await open_create_modal(deps, client, answer, body["trigger_id"], None, message=message)

@@ -1,0 +1,57 @@
+"""The stub's reaction_added events and the one-message read the bot does for them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mava_sandbox.slack_stub import (
+    DEFAULT_BOT_TOKEN,
+    STUB_BOT_USER_ID,
+    SlackStub,
+    running_slack_stub,
+)
+
+CHANNEL = "C0SUPPORT"
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[SlackStub]:
+    async with running_slack_stub() as running:
+        yield running
+
+
+@pytest.fixture
+def client(stub: SlackStub) -> AsyncWebClient:
+    return AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
+
+
+async def test_a_reaction_is_stored_and_its_event_names_the_message_and_author(
+    stub: SlackStub, client: AsyncWebClient
+) -> None:
+    card = str((await client.chat_postMessage(channel=CHANNEL, text="Ticket card"))["ts"])
+    event = stub.user_reaction(CHANNEL, card, "U0JANE", ":eyes:")
+    assert event["type"] == "reaction_added" and event["reaction"] == "eyes"
+    assert event["user"] == "U0JANE" and event["item_user"] == STUB_BOT_USER_ID
+    assert event["item"] == {"type": "message", "channel": CHANNEL, "ts": card}
+    assert float(event["event_ts"]) > float(card)
+    stored = stub.message(CHANNEL, card)
+    assert stored is not None
+    assert stored["reactions"] == [{"name": "eyes", "users": ["U0JANE"], "count": 1}]
+    with pytest.raises(ValueError, match="already reacted"):
+        stub.user_reaction(CHANNEL, card, "U0JANE", "eyes")  # Slack keeps one per person
+
+
+async def test_a_bounded_replies_read_answers_just_the_message_root_or_reply(
+    stub: SlackStub, client: AsyncWebClient
+) -> None:
+    root = stub.user_message(CHANNEL, "U0SAM", "root")["ts"]
+    reply = stub.user_message(CHANNEL, "U0JANE", "a reply", thread_ts=root)["ts"]
+    stub.user_message(CHANNEL, "U0SAM", "a later reply", thread_ts=root)
+    for ts, text in ((root, "root"), (reply, "a reply")):
+        page = await client.conversations_replies(
+            channel=CHANNEL, ts=ts, oldest=ts, latest=ts, inclusive=True, limit=2
+        )
+        assert [m["text"] for m in page["messages"]] == [text]

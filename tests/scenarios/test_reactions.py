@@ -1,0 +1,253 @@
+"""Reactions that act, over signed HTTP and over Socket Mode: :eyes: on an alert or a
+followed card assigns the ticket to whoever reacted, :white_check_mark: resolves it,
+:ticket: on anyone's message brings a button that opens the create modal prefilled with
+that message. A redelivery acts once; guests, Slack Connect users and people not
+allowed are refused, audited, and told once; other emoji and messages are ignored; a
+Mava failure is told."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from mava_bridge.slack.callback_ids import ACTION_CREATE_REACTED
+from mava_sandbox.slack_actions import block_actions
+from mava_sandbox.slack_requests import slash_command
+from mava_sandbox.stack import Stack
+
+from .conftest import (
+    CHANNEL,
+    EXTERNAL,
+    GUEST,
+    JANE,
+    OMAR,
+    SAM,
+    answer,
+    assert_ack,
+    audit_rows,
+    flat,
+    idle,
+    mava_ticket,
+    new_ticket,
+    reset,
+    run,
+    scenario_stack,
+    send_event,
+    shown,
+    target_of,
+    view_update,
+    writes,
+)
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+JSON = dict[str, Any]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=["http", "socket"])
+async def module_stack(request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
+    # Jane and Sam are in S0SUPPORT; Omar is a full member outside it: not allowed.
+    async with scenario_stack(
+        socket_mode=request.param == "socket",
+        alert_channel=CHANNEL,
+        alert_min_priority="high",
+        allowed_slack_usergroup_ids="S0SUPPORT",
+    ) as stack:
+        await stack.runtime.delivery.poller.poll_once()  # what is there already: baseline
+        yield stack
+
+
+@pytest.fixture
+def stack(module_stack: Stack) -> Stack:
+    return reset(module_stack)
+
+
+async def deliver(stack: Stack, event: JSON, event_id: str | None = None, retry: int = 0) -> str:
+    """`event` as Slack sends it (over the socket, or signed over HTTP), handled to the
+    end; `event_id` and `retry` make it a redelivery. Returns its event id."""
+    ids = {"event_id": event_id} if event_id else {}
+    if stack.socket is not None:
+        again = {"retry_attempt": retry, "retry_reason": "timeout"} if retry else {}
+        envelope = await send_event(stack, event, **ids, **again)
+        return str(envelope.payload["event_id"])
+    response = await stack.sender.event(event, retry_num=retry or None, **ids)
+    assert_ack(response)
+    await idle(stack)
+    assert stack.sender.last_event_id is not None
+    return stack.sender.last_event_id
+
+
+async def click(stack: Stack, user_id: str, ts: str) -> None:
+    """The Create Mava ticket button on the reaction's ephemeral."""
+    url = stack.slack.response_url(channel=CHANNEL)
+    body = block_actions(
+        ACTION_CREATE_REACTED,
+        ts,
+        user_id=user_id,
+        channel_id=CHANNEL,
+        is_ephemeral=True,
+        message_ts=ts,
+        response_url=url,
+    )
+    if stack.socket is not None:
+        envelope = await stack.socket.send_request(body)
+        await envelope.acked()
+    else:
+        assert_ack(await stack.sender.post(body))
+
+
+async def follow(stack: Stack, ticket: str) -> None:
+    """`/mava follow TICKET` in CHANNEL, the way the stack's Slack sends it."""
+    if stack.socket is None:
+        await run(stack, f"follow {ticket}")
+        return
+    url = stack.slack.response_url(channel=CHANNEL)
+    body = slash_command(f"follow {ticket}", user_id=JANE, channel_id=CHANNEL, response_url=url)
+    await (await stack.socket.send_request(body)).acked()
+    await answer(stack, target_of(url))
+
+
+def card_of(stack: Stack, ticket_id: str) -> JSON:
+    [card] = [
+        m
+        for m in stack.slack.messages(CHANNEL)
+        if f"actions:{ticket_id}" in json.dumps(m.get("blocks")) and "thread_ts" not in m
+    ]
+    return card
+
+
+async def alert(stack: Stack) -> tuple[str, JSON]:
+    ticket = new_ticket(stack, priority=3, messages=["My order never came"])
+    assert (await stack.runtime.delivery.poller.poll_once()).alerted == 1
+    return ticket, card_of(stack, ticket)
+
+
+def told(stack: Stack, user_id: str) -> list[str]:
+    return [flat(shown(e)) for e in stack.slack.ephemerals(user_id)]
+
+
+async def test_eyes_on_an_alert_assigns_it_to_whoever_reacted(stack: Stack) -> None:
+    ticket, card = await alert(stack)
+    await deliver(stack, stack.slack.user_reaction(CHANNEL, card["ts"], JANE, "eyes"))
+    jane = stack.mava.sandbox.agent_id("jane@example.com")
+    assert mava_ticket(stack, ticket)["assignedTo"] == jane
+    [update] = stack.slack.calls("chat.update")
+    assert update.ok and update.params["ts"] == card["ts"]
+    redrawn = stack.slack.message(CHANNEL, card["ts"])
+    assert redrawn is not None and f"Assigned to <@{JANE}>" in shown(redrawn)
+    [said] = told(stack, JANE)
+    assert "assigned" in said.lower() and ticket in said
+    [row] = [r for r in await audit_rows(stack, ticket) if r.action == "assign"]
+    assert (row.slack_user_id, row.outcome) == (JANE, "ok")
+
+
+async def test_check_on_a_followed_card_resolves_it(stack: Stack) -> None:
+    ticket = new_ticket(stack, messages=["Where is my refund?"])
+    await follow(stack, ticket)
+    card = card_of(stack, ticket)
+    await deliver(stack, stack.slack.user_reaction(CHANNEL, card["ts"], SAM, ":white_check_mark:"))
+    assert mava_ticket(stack, ticket)["status"] == "Resolved"
+    redrawn = stack.slack.message(CHANNEL, card["ts"])
+    assert redrawn is not None and f"Resolved by <@{SAM}>" in shown(redrawn)
+    assert redrawn["text"] == f"Ticket {ticket}: Resolved"
+    [said] = told(stack, SAM)
+    assert "resolved" in said.lower()
+
+
+async def test_ticket_emoji_brings_a_button_that_opens_the_prefilled_modal(stack: Stack) -> None:
+    root = stack.slack.user_message(CHANNEL, SAM, "Anyone seen this?")
+    reply = stack.slack.user_message(
+        CHANNEL, SAM, "Customer bob@example.com cannot log in", thread_ts=root["ts"]
+    )
+    await deliver(stack, stack.slack.user_reaction(CHANNEL, reply["ts"], JANE, "ticket"))
+    [prompt] = stack.slack.ephemerals(JANE)
+    [button] = [e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert (button["action_id"], button["value"]) == (ACTION_CREATE_REACTED, reply["ts"])
+    assert writes(stack, "/api/ticket") == []
+
+    await click(stack, JANE, reply["ts"])
+    [opened] = await stack.slack.wait_for("views.open")
+    assert opened.ok and opened.response is not None
+    view = await view_update(stack, opened.response["view"]["id"])
+    [text] = [b["element"] for b in view["blocks"] if b.get("block_id") == "text"]
+    [link] = stack.slack.calls("chat.getPermalink")
+    assert link.ok and link.response is not None and link.params["message_ts"] == reply["ts"]
+    permalink = link.response["permalink"]
+    assert text["initial_value"] == (
+        f"Customer bob@example.com cannot log in\n\nFrom Slack: {permalink}"
+    )
+    assert root["ts"] in view["private_metadata"]  # followed in that thread once created
+
+
+async def test_a_redelivered_reaction_acts_once(stack: Stack) -> None:
+    ticket, card = await alert(stack)
+    event = stack.slack.user_reaction(CHANNEL, card["ts"], JANE, "white_check_mark")
+    event_id = await deliver(stack, event)
+    await deliver(stack, event, event_id=event_id, retry=1)
+    await deliver(stack, event, event_id=event_id, retry=2)
+    assert mava_ticket(stack, ticket)["status"] == "Resolved"
+    assert len(writes(stack, "/api/ticket")) == 1
+    assert len(stack.slack.calls("chat.update")) == 1
+    assert len(told(stack, JANE)) == 1
+    assert len([r for r in await audit_rows(stack, ticket) if r.action == "resolve"]) == 1
+
+
+@pytest.mark.parametrize("who", [GUEST, EXTERNAL, OMAR])
+async def test_a_person_who_may_not_act_is_refused_audited_and_told_once(
+    stack: Stack, who: str
+) -> None:
+    ticket, card = await alert(stack)
+    before = len(await audit_rows(stack))
+    await deliver(stack, stack.slack.user_reaction(CHANNEL, card["ts"], who, "eyes"))
+    await deliver(stack, stack.slack.user_reaction(CHANNEL, card["ts"], who, "white_check_mark"))
+    message = stack.slack.user_message(CHANNEL, SAM, "Please make this a ticket")
+    await deliver(stack, stack.slack.user_reaction(CHANNEL, message["ts"], who, "ticket"))
+    assert writes(stack, "/api/ticket") == []
+    assert mava_ticket(stack, ticket)["status"] == "Open"
+    assert stack.slack.calls("chat.update") == []
+    rows = (await audit_rows(stack))[before:]
+    assert [(r.slack_user_id, r.action, r.outcome) for r in rows] == [
+        (who, "assign", "refused"),
+        (who, "resolve", "refused"),
+        (who, "create", "refused"),
+    ]
+    [said] = stack.slack.ephemerals(who)
+    assert ":warning:" in shown(said) and said["channel"] == CHANNEL
+
+
+async def test_other_emoji_messages_and_the_bot_itself_are_ignored(stack: Stack) -> None:
+    ticket, card = await alert(stack)
+    message = stack.slack.user_message(CHANNEL, SAM, "Lunch?")
+    before = len(await audit_rows(stack))
+    bot = stack.slack.bot_user_id
+    for event in (
+        stack.slack.user_reaction(CHANNEL, card["ts"], JANE, "tada"),  # not one of ours
+        stack.slack.user_reaction(CHANNEL, message["ts"], JANE, "eyes"),  # not our card
+        stack.slack.user_reaction(CHANNEL, card["ts"], JANE, "ticket"),  # our own post
+        stack.slack.user_reaction(CHANNEL, message["ts"], bot, "ticket"),  # the bot itself
+    ):
+        await deliver(stack, event)
+    assert mava_ticket(stack, ticket)["assignedTo"] is None
+    assert writes(stack, "/api/ticket") == []
+    assert stack.slack.ephemerals() == []
+    assert stack.slack.calls("chat.update") == []
+    assert len(await audit_rows(stack)) == before
+
+
+async def test_a_mava_failure_is_told_and_the_card_kept(stack: Stack) -> None:
+    ticket, card = await alert(stack)
+    stack.mava.sandbox.inject("status", status=500, path="/api/ticket", method="PUT", times=None)
+    try:
+        await deliver(
+            stack, stack.slack.user_reaction(CHANNEL, card["ts"], JANE, "white_check_mark")
+        )
+    finally:
+        stack.mava.sandbox.clear_faults()
+    assert mava_ticket(stack, ticket)["status"] == "Open"
+    [said] = told(stack, JANE)
+    assert ":warning:" in said
+    assert stack.slack.calls("chat.update") == []
