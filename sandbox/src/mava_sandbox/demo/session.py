@@ -7,11 +7,12 @@ Mava writes landing in the sandbox. After each line it waits until the bot has g
 quiet, then renders the new Slack records and the sandbox diff.
 
 Lines (see `DEMO_LINES`): `/mava ...`, `shortcut note|reply [TEXT]`, `click LABEL [TICKET]
-[TEXT]`, `help`, `quit`/`exit`; blank lines and `# comments` are skipped. `$T1`, `$T2`,
-`$T3` and `$HIGH` stand for the sample tickets, so scripts work whatever the ids; a
-ticket's short id as shown (`…562460`; `#562460` or `562460` too) stands for the whole
-id. `click` presses only buttons Slack would still show: one on a message or modal the
-bot has since replaced is refused with the reason, as is a ticket that has no such button.
+[TEXT]`, `react EMOJI [TICKET]`, `help`, `quit`/`exit`; blank lines and `# comments` are
+skipped. `$T1`, `$T2`, `$T3` and `$HIGH` stand for the sample tickets, so scripts work
+whatever the ids; a ticket's short id as shown (`…562460`; `#562460` or `562460` too)
+stands for the whole id. `click` presses only buttons Slack would still show: one on a
+message or modal the bot has since replaced is refused with the reason, as is a ticket
+that has no such button.
 
 The session is one state (session_state) and one mixin per feature: session_commands,
 session_clicks, session_mava (live threads), session_desk (home, DMs, paste).
@@ -100,6 +101,8 @@ class DemoSession(CommandsMixin, ClicksMixin, MavaMixin, DeskMixin):
             self._thread(rest)
         elif word == "say":
             await self._say(rest)
+        elif word == "react":
+            await self._react(rest)
         elif word == "paste":
             await self._paste(rest)
         elif word == "home":

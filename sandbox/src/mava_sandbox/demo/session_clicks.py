@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from mava_bridge.domain.ticket_refs import is_object_id, short_ref, short_tail
 from mava_bridge.slack.callback_ids import (
+    ACTION_CREATE_REACTED,
     BLOCK_EMAIL,
     BLOCK_TEXT,
 )
@@ -37,7 +38,7 @@ class ClicksMixin(SessionState):
         self.show(
             render_notice(
                 f"@Jane presses [ {chosen.label} ]"
-                + (f" for ticket {chosen.value}" if chosen.value else "")
+                + (f" for ticket {chosen.value}" if is_object_id(chosen.value or "") else "")
             )
         )
         before, mark = snapshot(self.sandbox), len(self.stub.calls())
@@ -73,7 +74,9 @@ class ClicksMixin(SessionState):
             self.show(render_notice(f"Slack opens {chosen.url} in the browser."))
         settled = await self._settle(mark, expect_answer=not chosen.url)
         form = self._show_calls(settled)
-        if form is not None:
+        if form is not None and chosen.action_id == ACTION_CREATE_REACTED:
+            await self._drive_modal(form, None, email=remainder or None)  # TEXT: the email
+        elif form is not None:
             await self._drive_modal(form, remainder or None)
         self._show_diff(before)
 

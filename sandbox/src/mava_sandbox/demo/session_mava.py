@@ -1,5 +1,5 @@
 """Live ticket threads in the demo: Mava changes (the customer, the dashboard), then one
-pass of the bot's thread sync; and what @Jane says in a card's thread.
+pass of the bot's thread sync; what @Jane says in a card's thread, and her reactions.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from mava_sandbox.demo.render import (
     render_notice,
     render_thread,
 )
-from mava_sandbox.demo.samples import as_slack_sends
+from mava_sandbox.demo.samples import SAMPLE_AUTHOR, as_slack_sends
 from mava_sandbox.demo.session_state import SessionState
 from mava_sandbox.demo.threads import (
     find_cards,
@@ -20,12 +20,12 @@ from mava_sandbox.demo.threads import (
     parse_changes,
     thread_sync,
 )
-from mava_sandbox.demo.words import CHANNEL, USER
+from mava_sandbox.demo.words import CHANNEL, REACT_USAGE, USER
 from mava_sandbox.mava_files import split_files
 
 
 class MavaMixin(SessionState):
-    """`customer`, `dashboard`, `say` and `thread` lines."""
+    """`customer`, `dashboard`, `say`, `react` and `thread` lines."""
 
     async def _customer(self, rest: str) -> None:
         token, _, text = rest.partition(" ")
@@ -117,6 +117,49 @@ class MavaMixin(SessionState):
         self._show_calls(await self._settle(mark, expect_answer=False))
         if self.stub.reactions(channel, event["ts"]):
             self.show(render_notice("The bot reacted ✅ to @Jane's message: it is in Mava."))
+        self._show_diff(before)
+
+    async def _react(self, rest: str) -> None:
+        """@Jane reacts with an emoji: `react EMOJI TICKET` on the ticket's card in
+        #support, `react EMOJI` on a message @Sam writes there first. Slack sends the bot
+        `reaction_added`, as for any reaction."""
+        emoji, _, token = rest.partition(" ")
+        emoji = emoji.strip(":")
+        if not emoji:
+            self.show(render_notice(REACT_USAGE, "yellow"))
+            return
+        before, mark = snapshot(self.sandbox), len(self.stub.calls())
+        if token.strip():
+            try:
+                ticket = find_ticket(self.sandbox, token.strip())
+            except ValueError as problem:
+                self.show(render_notice(str(problem), "yellow"))
+                return
+            cards = [card for channel, card in find_cards(self.stub, ticket) if channel == CHANNEL]
+            if not cards:
+                self.show(
+                    render_notice(
+                        f"No card of ticket {ticket} in #support: /mava follow {ticket} posts one.",
+                        "yellow",
+                    )
+                )
+                return
+            ts, what = str(cards[0]["ts"]), f"the card of ticket {ticket}"
+        else:
+            text = str(self.samples.message.get("text") or "")
+            wrote = self.stub.user_message(CHANNEL, SAMPLE_AUTHOR, text)
+            said = self.stub.message(CHANNEL, wrote["ts"]) or wrote
+            where = f"{self.channel_label(CHANNEL)} · @Sam"
+            self.show(render_message(said, users=self.user_name, title=where))
+            ts, what = str(wrote["ts"]), "@Sam's message"
+        try:
+            event = self.stub.user_reaction(CHANNEL, ts, USER, emoji)
+        except ValueError:
+            self.show(render_notice(f"@Jane has reacted :{emoji}: there already.", "yellow"))
+            return
+        self.show(render_notice(f"@Jane reacts :{emoji}: to {what}."))
+        await self.stack.sender.event(event)
+        self._show_calls(await self._settle(mark, expect_answer=False))
         self._show_diff(before)
 
     def _thread(self, rest: str) -> None:

@@ -58,6 +58,7 @@ TICKET_COMMANDS: Final = frozenset(
         "unfollow",
     }
 )
+REACT_USAGE: Final = "Say e.g. `react eyes $T1` (on its card) or `react ticket` (on Sam's words)."
 _SURFACES_KEPT: Final = 40  # messages and modals `click` looks through, newest first
 
 # The demo's own lines: (syntax, what it does).
@@ -85,6 +86,12 @@ DEMO_LINES: Final = (
         "say TICKET TEXT",
         "@Jane writes TEXT in the thread of the ticket's card (after /mava follow TICKET): "
         "the bot makes it a private note in Mava",
+    ),
+    (
+        "react EMOJI [TICKET]",
+        "@Jane reacts to the ticket's card in #support (after /mava follow TICKET): eyes "
+        "assigns it to her, white_check_mark resolves it; without TICKET, to a message @Sam "
+        "writes: ticket brings a Create Mava ticket button (click Create Mava ticket EMAIL)",
     ),
     ("webhooks on|off", "Mava's sandbox sends signed webhooks: the bot reacts without a sync"),
     ("paste LINK", "@Jane pastes a ticket's dashboard link (or id) in #support: its unfurl card"),
