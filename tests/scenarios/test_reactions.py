@@ -158,6 +158,31 @@ async def test_check_on_a_followed_card_resolves_it(stack: Stack) -> None:
     assert "resolved" in said.lower()
 
 
+async def test_eyes_on_an_alert_of_a_ticket_followed_elsewhere_finds_it_by_its_tag(
+    stack: Stack,
+) -> None:
+    """Followed before its alert, the ticket's follow is the card's thread, not the
+    alert's: the alert is known by its message metadata, and its item redrawn."""
+    ticket = new_ticket(stack, priority=3, messages=["Site is down"])
+    await follow(stack, ticket)
+    assert (await stack.runtime.delivery.poller.poll_once()).alerted == 1
+    [alerted] = [
+        m
+        for m in stack.slack.messages(CHANNEL)
+        if (m.get("metadata") or {}).get("event_payload", {}).get("kind") == "alert"
+        and ticket in json.dumps(m["metadata"])
+    ]
+    assert await stack.runtime.deps.follows.for_thread(CHANNEL, alerted["ts"]) is None
+    await deliver(stack, stack.slack.user_reaction(CHANNEL, alerted["ts"], JANE, "eyes"))
+    jane = stack.mava.sandbox.agent_id("jane@example.com")
+    assert mava_ticket(stack, ticket)["assignedTo"] == jane
+    redrawn = stack.slack.message(CHANNEL, alerted["ts"])
+    assert redrawn is not None and f"Assigned to <@{JANE}>" in shown(redrawn)
+    assert "New High-priority ticket" in shown(redrawn)  # the alert's own words stay
+    [said] = told(stack, JANE)
+    assert "assigned" in said.lower()
+
+
 async def test_ticket_emoji_brings_a_button_that_opens_the_prefilled_modal(stack: Stack) -> None:
     root = stack.slack.user_message(CHANNEL, SAM, "Anyone seen this?")
     reply = stack.slack.user_message(
@@ -250,4 +275,13 @@ async def test_a_mava_failure_is_told_and_the_card_kept(stack: Stack) -> None:
     assert mava_ticket(stack, ticket)["status"] == "Open"
     [said] = told(stack, JANE)
     assert ":warning:" in said
+    assert stack.slack.calls("chat.update") == []
+
+
+async def test_eyes_from_someone_with_no_mava_agent_is_told_why(stack: Stack) -> None:
+    ticket, card = await alert(stack)  # Sam's email is no Mava agent's
+    await deliver(stack, stack.slack.user_reaction(CHANNEL, card["ts"], SAM, "eyes"))
+    assert mava_ticket(stack, ticket)["assignedTo"] is None
+    [said] = told(stack, SAM)
+    assert ":warning:" in said and "sam@example.com" in said, said
     assert stack.slack.calls("chat.update") == []
