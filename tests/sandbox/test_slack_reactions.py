@@ -44,9 +44,12 @@ async def test_a_reaction_is_stored_and_its_event_names_the_message_and_author(
         stub.user_reaction(CHANNEL, card, "U0JANE", "eyes")  # Slack keeps one per person
 
 
-async def test_a_bounded_replies_read_answers_just_the_message_root_or_reply(
-    stub: SlackStub, client: AsyncWebClient
+@pytest.mark.parametrize("reading", ["reply", "thread"])
+async def test_a_bounded_replies_read_holds_the_message_root_or_reply(
+    stub: SlackStub, client: AsyncWebClient, reading: str
 ) -> None:
+    """Either reading of a reply's ts (`replies_of_a_reply`) holds the message itself."""
+    stub.replies_of_a_reply = reading
     root = stub.user_message(CHANNEL, "U0SAM", "root")["ts"]
     reply = stub.user_message(CHANNEL, "U0JANE", "a reply", thread_ts=root)["ts"]
     stub.user_message(CHANNEL, "U0SAM", "a later reply", thread_ts=root)
@@ -54,4 +57,6 @@ async def test_a_bounded_replies_read_answers_just_the_message_root_or_reply(
         page = await client.conversations_replies(
             channel=CHANNEL, ts=ts, oldest=ts, latest=ts, inclusive=True, limit=2
         )
-        assert [m["text"] for m in page["messages"]] == [text]
+        texts = [m["text"] for m in page["messages"]]
+        whole = reading == "thread" and ts == reply
+        assert texts == (["root", "a reply"] if whole else [text])

@@ -8,7 +8,7 @@ Mava failure is told."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -62,8 +62,9 @@ async def module_stack(request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
 
 
 @pytest.fixture
-def stack(module_stack: Stack) -> Stack:
-    return reset(module_stack)
+def stack(module_stack: Stack) -> Iterator[Stack]:
+    yield reset(module_stack)
+    module_stack.slack.replies_of_a_reply = "reply"
 
 
 async def deliver(stack: Stack, event: JSON, event_id: str | None = None, retry: int = 0) -> str:
@@ -183,7 +184,11 @@ async def test_eyes_on_an_alert_of_a_ticket_followed_elsewhere_finds_it_by_its_t
     assert "assigned" in said.lower()
 
 
-async def test_ticket_emoji_brings_a_button_that_opens_the_prefilled_modal(stack: Stack) -> None:
+@pytest.mark.parametrize("reading", ["reply", "thread"])
+async def test_ticket_emoji_brings_a_button_that_opens_the_prefilled_modal(
+    stack: Stack, reading: str
+) -> None:
+    stack.slack.replies_of_a_reply = reading  # either reading of a reply's ts works
     root = stack.slack.user_message(CHANNEL, SAM, "Anyone seen this?")
     reply = stack.slack.user_message(
         CHANNEL, SAM, "Customer bob@example.com cannot log in", thread_ts=root["ts"]

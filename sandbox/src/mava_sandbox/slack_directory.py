@@ -140,11 +140,18 @@ class DirectoryMixin(StubState):
     def _conversations_replies(self, params: JSON) -> JSON:
         channel = self._resolve_channel(params.get("channel"))
         ts = str(params.get("ts") or "")
-        if self._find_message(channel, ts) is None:
+        found = self._find_message(channel, ts)
+        if found is None:
             raise SlackApiFailure("thread_not_found")
-        thread = [m for m in self._messages[channel] if ts in (m["ts"], m.get("thread_ts"))]
+        root = str(found.get("thread_ts") or ts) if self.replies_of_a_reply == "thread" else ts
+        thread = [m for m in self._messages[channel] if root in (m["ts"], m.get("thread_ts"))]
         try:
-            return slack_history.replies(thread, params)
+            page = slack_history.replies(thread, params)
+            shown = {m["ts"] for m in page["messages"]}
+            if root != ts and root not in shown:  # the root first, whatever the bounds
+                bare = {k: v for k, v in params.items() if k not in ("oldest", "latest", "cursor")}
+                page["messages"][:0] = slack_history.replies(thread[:1], bare)["messages"]
+            return page
         except slack_history.HistoryError as refused:
             raise SlackApiFailure(refused.error) from refused
 

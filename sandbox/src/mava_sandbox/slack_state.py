@@ -88,6 +88,11 @@ class StubState:
         self._echoes: list[JSON] = []
         # Every payload with blocks or a view, validated as Slack would (block_kit_rules).
         self.tally = block_kit_rules.Tally()
+        # conversations.replies given a thread reply's ts: "reply" (default) answers that
+        # reply alone; "thread" its whole thread, the root first whatever the bounds.
+        # Slack's docs allow either reading ("a thread's parent message or a message in
+        # the thread"): the bot must work with both.
+        self.replies_of_a_reply: str = "reply"
         # Hosts whose images "cannot be downloaded": a message drawing one is refused.
         self.unreachable_image_hosts: set[str] = set()
 
