@@ -59,12 +59,8 @@ async def on_reaction(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) 
 async def reacted(deps: Deps, client: AsyncWebClient, event: dict[str, Any]) -> str:
     """Act on one reaction; returns the outcome counted in the metrics."""
     item: dict[str, Any] = event.get("item") or {}
-    channel, ts, user, name = (
-        item.get("channel"),
-        item.get("ts"),
-        event.get("user"),
-        event.get("reaction"),
-    )
+    channel, ts = item.get("channel"), item.get("ts")
+    user, name = event.get("user"), event.get("reaction")
     settings = deps.settings
     action = {
         settings.reaction_assign: "assign",
@@ -107,16 +103,9 @@ async def reacted(deps: Deps, client: AsyncWebClient, event: dict[str, Any]) -> 
         await answer(text=cb.TITLE, blocks=cb.reacted_prompt(ts))
         return "ok"
     resolve = action == "resolve"
-    tickets, who, submission = (
-        deps.actions.tickets,
-        actor(person, channel),
-        f"reaction:{channel}:{ts}",
-    )
+    act = deps.actions.tickets.resolve if resolve else deps.actions.tickets.take
     try:
-        if resolve:
-            outcome = await tickets.resolve(who, ticket_id, submission=submission)
-        else:
-            outcome = await tickets.take(who, ticket_id, submission=submission)
+        outcome = await act(actor(person, channel), ticket_id, submission=f"reaction:{ts}")
     except Exception as exc:
         sentence = problem(exc)
         if sentence is None:
