@@ -400,3 +400,21 @@ async def test_mava_failing_the_create_is_told_and_nothing_is_followed(stack: St
     assert [m for m in stack.slack.messages(CHANNEL) if email in json.dumps(m)] == []
     rows = [r for r in await audit_rows(stack) if r.action == "create"]
     assert (rows[-1].outcome, rows[-1].ticket_id) == ("unknown", None)
+
+
+async def test_resolve_on_the_card_in_the_source_thread_redraws_that_card(stack: Stack) -> None:
+    """The card of a ticket made from a message is a reply in its thread: Resolve there
+    redraws it whole as the followed card (chat.update), as on a thread's root."""
+    source = stack.slack.user_message(CHANNEL, SAM, "Printer on fire")
+    view = await open_on_message(stack, source)
+    text = element(view, "text")["initial_value"]
+    await submit(stack, view, {"customer_email": "di.card@example.com", "text": text})
+    await result(stack, view)
+    [card] = [m for m in stack.slack.thread(CHANNEL, source["ts"]) if m.get("bot_id")]
+    [ticket] = created_for(stack, "di.card@example.com")
+    assert_ack(await stack.sender.action("ticket_resolve", ticket["_id"], message=card))
+    [call] = await stack.slack.wait_for("chat.update", timeout=8.0)
+    assert call.ok and call.params["ts"] == card["ts"]
+    redrawn = stack.slack.message(CHANNEL, card["ts"])
+    assert redrawn is not None and f"Resolved by <@{JANE}>" in shown(redrawn)
+    assert redrawn["text"] == f"Ticket {ticket['_id']}: Resolved"

@@ -17,6 +17,7 @@ import pytest_asyncio
 from mava_bridge.slack.callback_ids import ACTION_CREATE_REACTED
 from mava_sandbox.slack_actions import block_actions
 from mava_sandbox.slack_requests import slash_command
+from mava_sandbox.slack_view_payloads import view_submission
 from mava_sandbox.stack import Stack
 
 from .conftest import (
@@ -24,6 +25,7 @@ from .conftest import (
     EXTERNAL,
     GUEST,
     JANE,
+    LOOKUP_ACK_SECONDS,
     OMAR,
     SAM,
     answer,
@@ -211,6 +213,40 @@ async def test_ticket_emoji_brings_a_button_that_opens_the_prefilled_modal(
         f"Customer bob@example.com cannot log in\n\nFrom Slack: {permalink}"
     )
     assert root["ts"] in view["private_metadata"]  # followed in that thread once created
+
+
+async def test_a_ticket_made_from_a_reaction_is_then_resolved_by_one_on_its_card(
+    stack: Stack,
+) -> None:
+    """Created from a message, the ticket's card is a reply in that message's thread:
+    a card all the same, redrawn whole."""
+    source = stack.slack.user_message(CHANNEL, SAM, "Printer on fire, ann@example.com says")
+    await deliver(stack, stack.slack.user_reaction(CHANNEL, source["ts"], JANE, "ticket"))
+    await click(stack, JANE, source["ts"])
+    [opened] = await stack.slack.wait_for("views.open")
+    assert opened.response is not None
+    view_id = opened.response["view"]["id"]
+    await view_update(stack, view_id)
+    view = stack.slack.view(view_id)
+    assert view is not None
+    [text] = [b["element"] for b in view["blocks"] if b.get("block_id") == "text"]
+    values = {"customer_email": "ann.react@example.com", "text": text["initial_value"]}
+    body = view_submission(
+        "create_ticket_modal", {**values, "priority": "2"}, user_id=JANE, view=view
+    )
+    if stack.socket is not None:
+        await (await stack.socket.send_request(body)).acked()
+    else:
+        assert_ack(await stack.sender.post(body), LOOKUP_ACK_SECONDS)
+    await view_update(stack, view_id, 2)  # filled in, then the result
+    [card] = [m for m in stack.slack.thread(CHANNEL, source["ts"]) if m.get("bot_id")]
+    [ticket] = [t for t in stack.mava.sandbox.tickets if t["_id"] in json.dumps(card["blocks"])]
+
+    await deliver(stack, stack.slack.user_reaction(CHANNEL, card["ts"], JANE, "white_check_mark"))
+    assert mava_ticket(stack, ticket["_id"])["status"] == "Resolved"
+    redrawn = stack.slack.message(CHANNEL, card["ts"])
+    assert redrawn is not None and f"Resolved by <@{JANE}>" in shown(redrawn)
+    assert redrawn["text"] == f"Ticket {ticket['_id']}: Resolved"  # the followed card's
 
 
 async def test_a_redelivered_reaction_acts_once(stack: Stack) -> None:

@@ -27,6 +27,7 @@ from mava_bridge.slack.callback_ids import (
     ACTION_OPEN_IN_MAVA,
     ACTION_REPLY,
     ACTION_RESOLVE,
+    actions_block_id,
 )
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
@@ -40,7 +41,7 @@ from mava_bridge.slack.listeners.common import (
 )
 from mava_bridge.slack.listeners.compose import open_compose
 from mava_bridge.slack.listeners.handoff import after_ack, only_ack
-from mava_bridge.store.follows import HEADLINE
+from mava_bridge.store.follows import HEADLINE, Follow
 
 log = logging.getLogger("mava_bridge.slack.actions")
 
@@ -175,6 +176,18 @@ async def redraw(
     return False
 
 
+def is_card(follow: Follow, message: dict[str, Any]) -> bool:
+    """Whether `message` is the followed ticket's card: its thread's root, or (a ticket
+    created from a message) the card posted in that message's thread, the one reply
+    there with the ticket's buttons."""
+    if message.get("ts") == follow.thread_ts:
+        return True
+    buttons = actions_block_id(follow.ticket_id)
+    return message.get("thread_ts") == follow.thread_ts and any(
+        block.get("block_id") == buttons for block in message.get("blocks") or []
+    )
+
+
 async def redrawn(
     deps: Deps,
     channel_id: str | None,
@@ -192,7 +205,7 @@ async def redrawn(
     """
     old: list[dict[str, Any]] = message.get("blocks") or []
     follow = await deps.follows.in_channel(channel_id, ticket.id) if channel_id else None
-    if follow is not None and follow.active and follow.thread_ts == message.get("ts"):
+    if follow is not None and follow.active and is_card(follow, message):
         headline = (follow.snapshot or {}).get(HEADLINE)
         blocks = threads.card(ticket, link=deps.link, now=now, headline=headline, state_line=state)
         return threads.card_text(ticket), blocks

@@ -29,7 +29,7 @@ from mava_bridge.slack.blocks import create as cb
 from mava_bridge.slack.callback_ids import ACTION_CREATE_REACTED
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
-from mava_bridge.slack.listeners.actions import redraw
+from mava_bridge.slack.listeners.actions import is_card, redraw
 from mava_bridge.slack.listeners.common import actor, admit, problem, say_error, say_outcome
 from mava_bridge.slack.listeners.create import open_create_modal
 from mava_bridge.slack.listeners.handoff import after_ack, on_event
@@ -121,10 +121,13 @@ async def reacted(deps: Deps, client: AsyncWebClient, event: dict[str, Any]) -> 
 
 
 async def ticket_of(deps: Deps, channel: str, ts: str, message: dict[str, Any]) -> str | None:
-    """The ticket of a followed thread's root (a card, an alert followed), else of an
+    """The ticket of a followed card (its thread's root: a card, an alert followed; or
+    the card of a ticket created from a message, in that message's thread), else of an
     alert by its metadata tag (`lookback.metadata`)."""
     follow = await deps.follows.for_thread(channel, ts)
-    if follow is not None:
+    if follow is None and message.get("thread_ts") not in (None, ts):
+        follow = await deps.follows.for_thread(channel, str(message["thread_ts"]))
+    if follow is not None and is_card(follow, message):
         return follow.ticket_id
     tag = message.get("metadata") or {}
     payload = tag.get("event_payload") or {}
