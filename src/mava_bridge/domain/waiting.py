@@ -73,8 +73,9 @@ def _waiting(ticket: Ticket) -> list[Message]:
 
 
 def read_for_waiting(messages: Sequence[Message]) -> set[int]:
-    """Indices of the messages `waiting_since` and `waiting_period_start` read: the last
-    agent answer, and the first and last customer message since it.
+    """Indices of the messages `waiting_since`, `waiting_period_start` and
+    `first_response_owed` read: the last agent answer, the first and last customer
+    message since it, and the customer's first message.
 
     Any list holding at least these, in their given order, gives both the same answers
     as the whole list (the open-tickets board keeps no more of a ticket): the stable
@@ -91,6 +92,11 @@ def read_for_waiting(messages: Sequence[Message]) -> set[int]:
     kept = {*run[:1], *run[-1:]}
     if answer is not None:
         kept.add(answer)
+    # The customer's first message, for `first_response_owed`: owed iff it sorts after
+    # the last answer, which the kept list tells as the whole does.
+    first = next((i for i in _order(messages) if messages[i].sender_type == CUSTOMER), None)
+    if first is not None:
+        kept.add(first)
     return kept
 
 
@@ -111,3 +117,14 @@ def waiting_period_start(ticket: Ticket) -> datetime | None:
     waiting period (a new one starts only after an agent answered)."""
     run = _waiting(ticket)
     return _time(run[0], ticket) if run else None
+
+
+def first_response_owed(ticket: Ticket) -> datetime | None:
+    """When the customer first wrote, while no agent has answered since (their first
+    response is still owed); None once one has, or if the customer never wrote. An
+    agent's message before the customer's first one is no response."""
+    messages = ticket.messages or []
+    first = next((i for i in _order(messages) if messages[i].sender_type == CUSTOMER), None)
+    if first is None or first not in _last_answer_and_run(messages)[1]:
+        return None
+    return _time(messages[first], ticket)

@@ -81,11 +81,12 @@ def kept(found: Ticket, indices: set[int]) -> Ticket:
 
 def test_the_last_answer_and_the_first_and_last_message_of_the_wait_are_read() -> None:
     found = ticket(customer(20), customer(0), agent(5), customer(10), agent(12, note=True))
-    assert read_for_waiting(found.messages or []) == {2, 3, 0}  # in time order: 5, 10, 20
+    # In time order: 0 (the customer's first), 5, 10, 20.
+    assert read_for_waiting(found.messages or []) == {1, 2, 3, 0}
     answered = ticket(
         customer(0), customer(1), agent(5), {"senderType": "system", "createdAt": at(6)}
     )
-    assert read_for_waiting(answered.messages or []) == {2}
+    assert read_for_waiting(answered.messages or []) == {0, 2}
     assert read_for_waiting(ticket(customer(3), customer(1)).messages or []) == {0, 1}
     assert read_for_waiting([]) == set()
 

@@ -11,6 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mava_bridge.domain.sla import clocks
 from mava_bridge.domain.waiting import waiting_period_start, waiting_since
 from mava_bridge.mava.models import Ticket
 from mava_bridge.services.open_board import desk_messages
@@ -82,7 +83,8 @@ def test_the_first_question_is_mavas_first_even_when_a_later_one_is_older() -> N
         message("customer", 5, "latest"),
         message("customer", 1, "newest"),
     )
-    assert contents(desk_messages(found)) == ["listed first", "answer", "newest"]
+    # And the first in time order, which tells whether a first response is owed.
+    assert contents(desk_messages(found)) == ["listed first", "older", "answer", "newest"]
 
 
 def test_nothing_to_drop_is_the_same_ticket_and_a_missing_time_keeps_all() -> None:
@@ -129,6 +131,7 @@ def shown(found: list[Ticket]) -> tuple[Any, ...]:
         [renderer.alert_message(t, link=link, now=NOW, reason="Assigned to you") for t in found],
         [renderer.alert_text(t, "Customer waiting 5m for an agent") for t in found],
         [(waiting_since(t), waiting_period_start(t)) for t in found],
+        [clocks(t) for t in found],  # the SLA clocks (domain.sla)
     )
 
 
