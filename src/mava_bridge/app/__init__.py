@@ -80,6 +80,8 @@ def build_deps(
         audit_log=audit,
         idempotency=idempotency,
         mirror=mirror,
+        db=db,
+        zone=settings.digest_timezone,
     )
     follows = FollowService(db, actions.auditor, clock=utcnow)
     actions.tickets.watch = delivery.desk.dms  # assignments from Slack: DM, or not (self)

@@ -272,7 +272,7 @@ class AssignmentDms:
         state, ts, error = store.RETRY, None, None
         first = claimed[0].ticket_id
         try:
-            user_id = user_id or await self._member_for(agent_id)
+            user_id = user_id or await self.member_for(agent_id)
             if user_id is None:
                 state = store.NO_MEMBER
             elif self.may_receive is not None and not await self.may_receive(user_id):
@@ -349,7 +349,7 @@ class AssignmentDms:
             tag=tag,
         )
 
-    async def _member_for(self, agent_id: str) -> str | None:
+    async def member_for(self, agent_id: str) -> str | None:
         agent = (await self._agent_map()).get(agent_id)
         if agent is None or not agent.email or self._members is None:
             log.info(

@@ -1,5 +1,5 @@
-"""The desk's leader jobs (assignment DMs, waiting-too-long reminders), as plain values
-the scheduler runs on an interval on the leader only (`BotScheduler(jobs=...)`)."""
+"""The desk's leader jobs (assignment DMs, waiting-too-long reminders, SLA breaches), as
+plain values the scheduler runs on an interval on the leader only (`BotScheduler(jobs=...)`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from mava_bridge.delivery.assignment_dms import AssignmentDms, Board
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeskRenderer, FindMember
 from mava_bridge.delivery.reminders import Reminders
+from mava_bridge.delivery.sla_breaches import Breaches
 from mava_bridge.domain.send_window import DESK_SHARE
 from mava_bridge.mava.errors import MavaError, describe
 
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 DMS_JOB: Final = "desk:assignment-dms"
 REMINDERS_JOB: Final = "desk:reminders"
+BREACHES_JOB: Final = "desk:sla-breaches"
 
 
 @dataclass(frozen=True)
@@ -56,14 +58,17 @@ class Desk:
 
     dms: AssignmentDms
     reminders: Reminders
+    breaches: Breaches
     jobs: tuple[LeaderJob, ...]
 
     async def take_over(self) -> None:
         """On becoming the leader: DMs another process left claimed are sent again."""
         dms, reminders = await self.dms.take_over(), await self.reminders.take_over()
-        if dms or reminders:
+        breaches = await self.breaches.take_over()
+        if dms or reminders or breaches:
             log.warning(
-                "took over desk claims", extra={"assignment_dms": dms, "reminders": reminders}
+                "took over desk claims",
+                extra={"assignment_dms": dms, "reminders": reminders, "sla": breaches},
             )
 
 
@@ -79,9 +84,11 @@ def build_desk(
     last read took; see delivery.pacing), at most every DESK_REFRESH_SECONDS."""
     dms = AssignmentDms(parts, board, members, messages)
     reminders = Reminders(parts, board, messages)
+    breaches = Breaches(parts, board, dms)
     seconds = parts.settings.desk_refresh_seconds
     jobs = (
         LeaderJob(DMS_JOB, "assignment DMs", seconds, dms.poll_once, pages),
         LeaderJob(REMINDERS_JOB, "waiting-too-long reminders", seconds, reminders.poll_once, pages),
+        LeaderJob(BREACHES_JOB, "SLA warnings and breaches", seconds, breaches.poll_once, pages),
     )
-    return Desk(dms, reminders, jobs)
+    return Desk(dms, reminders, breaches, jobs)

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Final
 
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import ALERT, DM, REMINDER, THREAD, Tag
+from mava_bridge.delivery.ports import ALERT, DM, REMINDER, SLA, THREAD, Tag
 from mava_bridge.store import assignments, thread_posts
 from mava_bridge.store.follows import Follow
 
@@ -45,6 +45,27 @@ def alert_tag(ticket_id: str) -> Tag:
 def reminder_tag(ticket_id: str, period: str) -> Tag:
     """A waiting period's reminder, or (ticket `backlog`) a subscription's summary."""
     return Tag(REMINDER, f"{ticket_id}/{period}", ticket_id)
+
+
+def sla_tag(where: str, item: tuple[str, str, str], *, dm: bool) -> Tag:
+    """An SLA warning or breach (ticket, clock, level): in a channel keyed by the item; in
+    a DM keyed by the person, the item listed (a DM is read back with `listed`)."""
+    key = "/".join(item)
+    return Tag(SLA, where, item[0], items=(key,)) if dm else Tag(SLA, key, item[0])
+
+
+async def sla_posted_already(
+    parts: DeliveryParts, where: str, item: tuple[str, str, str], *, since: datetime, dm: bool
+) -> str | None:
+    """The ts of an SLA post a dead leader may have made, if the chat shows it."""
+    tag = sla_tag(where, item, dm=dm)
+    if not dm or parts.lookback is None:
+        return await posted_already(parts, where, tag, since=since)
+    seen = await parts.lookback.listed(where, tag, since=since)
+    found = seen.get(tag.items[0]) if isinstance(seen, dict) else None
+    if found is not None:
+        log.info(FOUND, extra={"channel": where, "kind": SLA, "key": tag.items[0], "ts": found})
+    return found
 
 
 def dm_item(ticket_id: str, generation: int) -> str:

@@ -99,6 +99,7 @@ THREAD: Final = "thread"
 ALERT: Final = "alert"
 REMINDER: Final = "reminder"
 DM: Final = "dm"
+SLA: Final = "sla"
 
 
 class Unsure(Enum):

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from mava_bridge.domain.business_hours import BusinessHours, Pause, deadlines
 from mava_bridge.domain.waiting import Ticket, first_response_owed, waiting_period_start
+from mava_bridge.domain.wording import duration
 
 FIRST_RESPONSE: Final = "first-response"
 NEXT_REPLY: Final = "next-reply"
@@ -49,6 +50,16 @@ class Policy:
 
     def target(self, priority: int | None, target: str) -> int | None:
         return self.targets.get(priority_name(priority), {}).get(target)
+
+    def describe(self) -> list[str]:
+        """Plain lines: each priority's targets, then the hours."""
+        lines = []
+        for name in PRIORITIES:
+            found = self.targets.get(name) or {}
+            said = [f"{t.replace('-', ' ')} {duration(found[t])}" for t in TARGETS if t in found]
+            lines.append(f"{name.capitalize()}: {', '.join(said) or 'no targets'}")
+        lines.append(f"Business hours: {self.hours.describe()}")
+        return lines
 
     def with_targets(self, priorities: Sequence[str], targets: Mapping[str, int]) -> Policy:
         """These priorities' targets replaced by `targets` (one not named: none)."""

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mava_bridge.services.audit import AuditMirror, Auditor
+from mava_bridge.services.sla import SlaPolicies
 from mava_bridge.services.subscription_actions import DigestPoster, SubscriptionActions
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.services.ticket_actions import TicketActions
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.services.writes import Writes
 from mava_bridge.store.audit import AuditLog
+from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 
 
@@ -19,6 +21,7 @@ class Actions:
     auditor: Auditor  # also records refusals, which happen before any action
     tickets: TicketActions
     subscriptions: SubscriptionActions
+    sla: SlaPolicies  # `/mava sla`: the response-time policy
 
 
 def build_actions(
@@ -29,6 +32,8 @@ def build_actions(
     audit_log: AuditLog,
     idempotency: IdempotencyStore,
     mirror: AuditMirror,
+    db: Database,
+    zone: str,
 ) -> Actions:
     """Every action sharing one auditor (the database row, then `mirror`)."""
     auditor = Auditor(audit_log, mirror)
@@ -36,4 +41,5 @@ def build_actions(
         auditor=auditor,
         tickets=TicketActions(tickets, Writes(idempotency, auditor)),
         subscriptions=SubscriptionActions(subscriptions, digests, auditor, tickets),
+        sla=SlaPolicies(db, auditor, zone=zone),
     )

@@ -112,6 +112,22 @@ class SubscriptionActions:
         summary = f"reminders #{row.id}: after {wait}, {filters.describe()}"
         return await self._done(actor, "subscribe", summary, sentence)
 
+    async def subscribe_breaches(self, actor: Actor, filters: Filters) -> Outcome:
+        channel_id = _channel(actor)
+        filters = await self._resolved(filters)
+        try:
+            row = await self.subscriptions.add_breaches(channel_id, filters, actor.user_id)
+        except SubscriptionError as exc:
+            raise ServiceError(str(exc)) from exc
+        sentence = (
+            f"Subscribed: this channel gets {filters.describe()} once when 80% of an SLA "
+            "target is used and once when it is missed (`/mava sla` shows the targets). "
+            f"Remove it with /mava unsubscribe {row.id}."
+        )
+        return await self._done(
+            actor, "subscribe", f"breaches #{row.id}: {filters.describe()}", sentence
+        )
+
     async def unsubscribe(self, actor: Actor, sub_id: int) -> Outcome:
         channel_id = _channel(actor)
         try:

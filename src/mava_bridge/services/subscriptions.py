@@ -32,7 +32,7 @@ from mava_bridge.store.tables import Subscription, utcnow
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["digest", "alerts", "reminders"]
+Kind = Literal["digest", "alerts", "reminders", "breaches"]
 Clock = Callable[[], datetime]
 ChangeListener = Callable[[], Awaitable[None]]
 
@@ -99,6 +99,8 @@ class SubscriptionView:
         if self.kind == "reminders":
             wait = duration(60 * (self.wait_minutes or 0))
             return f"reminders after {wait}: {self.filters.describe()}"
+        if self.kind == "breaches":
+            return f"SLA warnings and breaches: {self.filters.describe()}"
         return f"alerts: {self.filters.describe()}"
 
     def describe(self) -> str:
@@ -117,8 +119,8 @@ class SubscriptionView:
 
 def _active(row: Subscription) -> ActiveSubscription:
     kind: Kind = "digest" if row.kind == "digest" else "alerts"
-    if row.kind == "reminders":
-        kind = "reminders"
+    if row.kind in ("reminders", "breaches"):
+        kind = "reminders" if row.kind == "reminders" else "breaches"
     return ActiveSubscription(
         key=f"sub:{row.id}",
         id=row.id,
@@ -174,6 +176,11 @@ class SubscriptionService:
         return await self._add(
             channel_id, "reminders", filters, created_by, None, None, wait_minutes
         )
+
+    async def add_breaches(
+        self, channel_id: str, filters: Filters, created_by: str | None
+    ) -> Subscription:
+        return await self._add(channel_id, "breaches", filters, created_by, None, None)
 
     async def _add(
         self,

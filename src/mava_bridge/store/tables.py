@@ -328,6 +328,48 @@ class ReminderPost(Base):
     posted_at: Mapped[datetime | None] = mapped_column()
 
 
+class SlaPolicy(Base):
+    """The response-time targets and business hours (`/mava sla`): one row, id 1, the
+    policy as domain.sla.Policy.to_json writes it."""
+
+    __tablename__ = "sla_policy"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy: Mapped[dict[str, Any]] = mapped_column()
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SlaPost(Base):
+    """An SLA warning or breach told: one per channel (or, level `dm`, the assignee's
+    member id), ticket, clock ("next-reply@<start>") and level."""
+
+    __tablename__ = "sla_posts"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "ticket_id", "clock", "level", name="uq_sla_post"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[str] = mapped_column(String(32))
+    clock: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))  # warning | breach | dm
+    state: Mapped[str] = mapped_column(String(16))  # claimed | posted
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column()
+
+
+class SlaPause(Base):
+    """A span a ticket's SLA clocks stood still (Pending, Waiting, or gone from the open
+    board: Resolved), as the leader's polls saw it begin and end; `ended_at` None while
+    it lasts."""
+
+    __tablename__ = "sla_pauses"
+    ticket_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(primary_key=True)
+    ended_at: Mapped[datetime | None] = mapped_column()
+
+
 class SharedFile(Base):
     """A file shared in a followed thread and given to Mava as `PUBLIC_URL/files/<token>`
     (slack.files_door). The token is the only key: unguessable, never derived from ids."""
@@ -345,3 +387,4 @@ class SharedFile(Base):
 
 Index("ix_assignment_dms_state", AssignmentDm.state)
 Index("ix_reminder_posts_state", ReminderPost.state)
+Index("ix_sla_posts_state", SlaPost.state)

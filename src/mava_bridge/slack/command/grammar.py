@@ -44,6 +44,7 @@ from mava_bridge.slack.command.model import (
     Unsubscribe,
     Usage,
 )
+from mava_bridge.slack.command.sla import parse_sla
 from mava_bridge.slack.command.subscribe import parse_subscribe
 from mava_bridge.slack.command.tokens import (
     ORIGIN_WORDS,
@@ -337,6 +338,7 @@ _HANDLERS: dict[str, Callable[[str, str], Command | Usage]] = {
     "thread-notes": _parse_thread_notes,
     "notify": _parse_notify,
     "create": _parse_create,
+    "sla": parse_sla,
     "help": _parse_help,
 }
 

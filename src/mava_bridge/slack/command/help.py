@@ -120,15 +120,41 @@ HELP_ENTRIES: tuple[UsageEntry, ...] = (
         "/mava subscribe reminders after 2h high unassigned",
     ),
     UsageEntry(
+        "subscribe breaches",
+        "/mava subscribe breaches [high|medium] [unassigned] [ORIGIN ...] [category NAME]",
+        "Post a ticket here once when 80% of an SLA target is used (its assignee gets a DM) "
+        "and once when the target is missed (`/mava sla` sets the targets).",
+        "/mava subscribe breaches high",
+    ),
+    UsageEntry(
+        "sla",
+        "/mava sla",
+        "Show the response-time targets (SLA) and business hours.",
+        "/mava sla",
+    ),
+    UsageEntry(
+        "sla set",
+        "/mava sla set high|medium|low|all first-response DUR [next-reply DUR] [resolution DUR]",
+        "Set a priority's targets (DUR: 15m, 2h, 1d; a target left out: none). A ticket "
+        "without a priority counts as medium.",
+        "/mava sla set high first-response 15m next-reply 1h resolution 1d",
+    ),
+    UsageEntry(
+        "sla hours",
+        "/mava sla hours always|DAYS HH:MM-HH:MM [Area/City]",
+        "When SLA clocks run (they also stop while a ticket is Pending or Waiting).",
+        "/mava sla hours mon-fri 09:00-18:00 Europe/Berlin",
+    ),
+    UsageEntry(
         "subscriptions",
         "/mava subscriptions",
-        "List this channel's digests, alerts and reminders.",
+        "List this channel's digests, alerts, reminders and breaches.",
         "/mava subscriptions",
     ),
     UsageEntry(
         "unsubscribe",
         "/mava unsubscribe ID",
-        "Stop a digest, alerts or reminders (ids come from `/mava subscriptions`).",
+        "Stop a digest, alerts, reminders or breaches (ids come from `/mava subscriptions`).",
         "/mava unsubscribe 3",
     ),
     UsageEntry(
@@ -207,6 +233,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "thread-notes",
     "create",
     "notify",
+    "sla",
     "help",
 )
 

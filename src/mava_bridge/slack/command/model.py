@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time
 from typing import Literal
 
 from mava_bridge.domain.filters import Filters
@@ -125,6 +126,36 @@ class SubscribeReminders:
 
 
 @dataclass(frozen=True)
+class SubscribeBreaches:
+    """Post SLA warnings (80% of a target) and breaches of matching open tickets."""
+
+    filters: Filters
+
+
+@dataclass(frozen=True)
+class SlaShow:
+    """`/mava sla`: the response-time policy."""
+
+
+@dataclass(frozen=True)
+class SlaSet:
+    """Targets (seconds by target name) for these priorities (high, medium, low)."""
+
+    priorities: tuple[str, ...]
+    targets: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class SlaHours:
+    """Business hours: `start` None means always; `zone` None: the bot's time zone."""
+
+    days: frozenset[int]
+    start: time | None
+    end: time | None
+    zone: str | None
+
+
+@dataclass(frozen=True)
 class ListSubscriptions:
     pass
 
@@ -196,6 +227,10 @@ Command = (
     | SubscribeDigest
     | SubscribeAlerts
     | SubscribeReminders
+    | SubscribeBreaches
+    | SlaShow
+    | SlaSet
+    | SlaHours
     | ListSubscriptions
     | Unsubscribe
     | DigestNow

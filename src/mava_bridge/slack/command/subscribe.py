@@ -14,6 +14,7 @@ from mava_bridge.slack.command.help import USAGE, usage_for
 from mava_bridge.slack.command.model import (
     Command,
     SubscribeAlerts,
+    SubscribeBreaches,
     SubscribeDigest,
     SubscribeReminders,
     Usage,
@@ -140,11 +141,20 @@ def parse_subscribe(name: str, rest: str) -> Command | Usage:
         return SubscribeAlerts(Filters(priority, unassigned, found.origins, found.categories))
     if kind in ("reminders", "reminder"):
         return _parse_reminders(words[1:])
+    if kind in ("breaches", "breach"):
+        found = _read_filters("subscribe breaches", words[1:], digest=False)
+        if isinstance(found, Usage):
+            return found
+        unassigned = bool(found.unassigned)
+        return SubscribeBreaches(
+            Filters(found.priority, unassigned, found.origins, found.categories)
+        )
+    kinds = ("digest", "alerts", "reminders", "breaches")
     if kind:
-        problem = f"I can subscribe to digest, alerts or reminders, not '{shown(words[0])}'."
+        problem = f"I can subscribe to {', '.join(kinds)}, not '{shown(words[0])}'."
     else:
-        problem = "Subscribe to what? Say digest, alerts or reminders."
-    forms = "\n".join(USAGE[f"subscribe {k}"] for k in ("digest", "alerts", "reminders"))
+        problem = "Subscribe to what? Say digest, alerts, reminders or breaches."
+    forms = "\n".join(USAGE[f"subscribe {k}"] for k in kinds)
     return Usage(name, f"{problem}\n{forms}")
 
 

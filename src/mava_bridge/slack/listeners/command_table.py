@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.domain.business_hours import BusinessHours
 from mava_bridge.services.outcome import Actor, Outcome
 from mava_bridge.services.ticket_actions import Assignee, TicketActions
 from mava_bridge.services.tickets import list_filter
@@ -144,6 +145,23 @@ async def _subscription(asked: Asked, command: SubscriptionCommand, person: Slac
     await handle_subscription(asked.deps, command, person, asked.channel_id, asked.answer)
 
 
+async def _sla(asked: Asked, command: cmd.SlaShow) -> None:
+    said = "SLA policy:\n" + "\n".join((await asked.deps.actions.sla.current()).describe())
+    await asked.answer(text=said, blocks=b.notice_blocks(said))
+
+
+async def _sla_change(
+    asked: Asked, command: cmd.SlaSet | cmd.SlaHours, person: SlackPerson
+) -> None:
+    policies, who = asked.deps.actions.sla, asked.actor(person)
+    if isinstance(command, cmd.SlaSet):
+        await asked.told(policies.set_targets(who, command.priorities, dict(command.targets)))
+        return
+    zone = command.zone or policies.zone
+    hours = BusinessHours(command.days, command.start, command.end, zone)
+    await asked.told(policies.set_hours(who, hours))
+
+
 async def _notify(asked: Asked, command: cmd.Notify, person: SlackPerson) -> None:
     await handle_notify(asked.deps, command, person, asked.answer)
 
@@ -191,14 +209,15 @@ async def _list(asked: Asked, command: cmd.ListTickets, person: SlackPerson) -> 
     await list_tickets(asked.deps, command, person, asked.answer)
 
 
-# Answered without an access check: usage and help; the channel's subscriptions (it
-# changes nothing and shows no ticket data, and it is where people look when Slack
-# refuses the bot, when profile lookups fail too); and what opens a modal, which checks
-# access itself once open (the trigger id expires in 3 s).
+# Answered without an access check: usage and help; the SLA policy; the channel's
+# subscriptions (it changes nothing and shows no ticket data, and it is where people look
+# when Slack refuses the bot, when profile lookups fail too); and what opens a modal,
+# which checks access itself once open (the trigger id expires in 3 s).
 UNCHECKED: Final[dict[type[cmd.Command | cmd.Usage], Unchecked]] = {
     cmd.Usage: _usage,
     cmd.Help: _help,
     cmd.ListSubscriptions: _subscriptions,
+    cmd.SlaShow: _sla,
     cmd.Create: _create,
 }
 # Every other command the grammar makes, after `admit`.
@@ -209,6 +228,9 @@ CHECKED: Final[dict[type[cmd.Command | cmd.Usage], Checked]] = {
     cmd.SubscribeDigest: _subscription,
     cmd.SubscribeAlerts: _subscription,
     cmd.SubscribeReminders: _subscription,
+    cmd.SubscribeBreaches: _subscription,
+    cmd.SlaSet: _sla_change,
+    cmd.SlaHours: _sla_change,
     cmd.Unsubscribe: _subscription,
     cmd.DigestNow: _subscription,
     cmd.Notify: _notify,

@@ -18,6 +18,7 @@ SubscriptionCommand = (
     cmd.SubscribeDigest
     | cmd.SubscribeAlerts
     | cmd.SubscribeReminders
+    | cmd.SubscribeBreaches
     | cmd.ListSubscriptions
     | cmd.Unsubscribe
     | cmd.DigestNow
@@ -46,6 +47,8 @@ async def handle_subscription(
         outcome = await actions.subscribe_alerts(who, command.filters)
     elif isinstance(command, cmd.SubscribeReminders):
         outcome = await actions.subscribe_reminders(who, command.wait_minutes, command.filters)
+    elif isinstance(command, cmd.SubscribeBreaches):
+        outcome = await actions.subscribe_breaches(who, command.filters)
     else:
         outcome = await actions.unsubscribe(who, command.id)
     await answer(text=outcome.message, blocks=b.success_blocks(outcome.message))

@@ -1,0 +1,262 @@
+"""SLA warnings and breaches: `/mava subscribe breaches [high|medium] [unassigned]
+[origin …]` posts, in that channel, each open ticket matching the filters once when 80%
+of a target is used (a **warning**) and once when all of it is (a **breach**), with the
+ticket's card and buttons; the assignee gets the warning as a DM.
+
+It reads the shared open-tickets board (services.open_board: no Mava read of its own,
+none at all while no channel subscribes or no target is set), the policy (`/mava sla`,
+services.sla) and the clocks of each ticket (domain.sla). A clock is named by its target
+and start, so a new waiting period is warned of afresh; a ticket answered before its
+warning has no clock left and gets nothing. A clock first seen past its target is told
+once, as a breach. No flood on subscribing: a subscription's first look records what
+is past a level already as its channel's baseline, never posted (a later level of the
+same clock is). Claim, post, mark per (channel or member, ticket, clock, level) on the
+ledger (store.sla), as reminders do: once across replicas and restarts.
+
+Pauses: Mava gives no status history, only each ticket's status now. The poll records
+when it first sees a ticket Pending or Waiting (or gone from the board: Resolved) and
+when it sees it Open again (store.sla pauses), so a pause is known to within one board
+read (DESK_REFRESH_SECONDS or longer): it starts and ends at the read that saw it, and a
+pause that began and ended between two reads is not seen. A ticket resolved while no
+process led (between the last read of one leader and the first of the next) has no
+pause for that time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from mava_bridge.delivery.assignment_dms import AssignmentDms, Board, LookupFailed
+from mava_bridge.delivery.in_doubt import sla_posted_already, sla_tag
+from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.ports import DeliveryFailed, SlackUnsure
+from mava_bridge.domain.sla import BREACH, WARNING, Due, Policy, clocks, due
+from mava_bridge.domain.tickets import Status
+from mava_bridge.domain.wording import duration
+from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.models import Ticket
+from mava_bridge.mava.ratelimit import background
+from mava_bridge.services.sla import current_policy
+from mava_bridge.services.subscriptions import ActiveSubscription, record_outcome
+from mava_bridge.store import assignments
+from mava_bridge.store import sla as store
+
+log = logging.getLogger(__name__)
+
+MAX_PER_POLL: Final = 20  # per channel; Slack takes about one post per second per channel
+DM: Final = "dm"  # the level of an assignee's warning DM in the ledger
+PAUSED: Final = (Status.PENDING, Status.WAITING)
+KEPT: Final = timedelta(days=365)  # what was told and paused, remembered this long
+
+Found = tuple[Ticket, Due]
+
+
+@dataclass
+class BreachReport:
+    subscriptions: int = 0
+    due: int = 0  # (ticket, clock) pairs past a level, before filters
+    baselined: int = 0  # past a level at a subscription's first look: never posted
+    posted: int = 0
+    dms: int = 0
+    skipped: int = 0  # claimed elsewhere, or left for the next poll
+    recovered: int = 0  # a dead leader's post found in Slack: recorded, not reposted
+    errors: int = 0
+
+
+def sla_reason(found: Due) -> str:
+    """The post's first line: "SLA warning: 80% of the 1 h first response target used"."""
+    target = f"{duration(found.target_seconds)} {found.clock.target.replace('-', ' ')} target"
+    if found.level == BREACH:
+        return f"SLA breached: the {target} was missed"
+    return f"SLA warning: 80% of the {target} used"
+
+
+class Breaches:
+    def __init__(self, parts: DeliveryParts, board: Board, dms: AssignmentDms) -> None:
+        self.parts = parts
+        self.board = board
+        self.dms = dms  # who an agent is in Slack, and whether they may get a ticket
+        self._on_board: set[str] | None = None  # the last read's tickets (None: none yet)
+        self._purged: datetime | None = None
+
+    async def poll_once(self, *, max_age: float | None = None) -> BreachReport:
+        report = BreachReport()
+        subs = await self.parts.subscriptions.active("breaches")
+        report.subscriptions = len(subs)
+        if not subs:
+            return report
+        policy = await current_policy(self.parts.db)
+        if not policy.targets:
+            return report  # nothing promised: no board read
+        with background():
+            snapshot = await self.board.snapshot(max_age=max_age)
+        await self._track_pauses(snapshot.tickets, snapshot.read_at)
+        now = self.parts.clock()
+        found = await self._due(snapshot.tickets, policy, now)
+        report.due = len(found)
+        warned: dict[tuple[str, str], Found] = {}
+        for sub in subs:
+            mine = [f for f in found if sub.filters.matches(f[0])]
+            if await self._post(sub, mine, now, report):
+                warned.update({(t.id, d.clock.key): (t, d) for t, d in mine if d.level == WARNING})
+        await self._warn_assignees(list(warned.values()), now, report)
+        await self._purge(now)
+        if report.posted or report.dms or report.errors:
+            log.info("sla breaches", extra={"report": report})
+        return report
+
+    async def take_over(self) -> int:
+        return await store.take_over(self.parts.db, self.parts.owner or "")
+
+    async def _due(self, tickets: list[Ticket], policy: Policy, now: datetime) -> list[Found]:
+        """Each ticket's clocks past a level. Pauses only put a deadline later, so they
+        are read for the clocks past one without them."""
+        near = []
+        for ticket in tickets:
+            for clock in clocks(ticket):
+                target = policy.target(ticket.priority_level, clock.target)
+                if target and due(clock, target, policy.hours, now) is not None:
+                    near.append((ticket, clock, target))
+        pauses = await store.pauses_of(self.parts.db, [t.id for t, _, _ in near])
+        found = []
+        for ticket, clock, target in near:
+            level = due(clock, target, policy.hours, now, pauses.get(ticket.id, ()))
+            if level is not None:
+                found.append((ticket, level))
+        return found
+
+    async def _track_pauses(self, tickets: list[Ticket], read_at: datetime) -> None:
+        """Pending/Waiting, or gone from the board since the last read (Resolved), begins
+        a pause at this read; Open on the board again ends it."""
+        db, board = self.parts.db, {t.id: t for t in tickets}
+        paused = {t.id for t in tickets if t.status in PAUSED}
+        if self._on_board is not None:
+            paused |= self._on_board - board.keys()
+        lasting = await store.lasting_pauses(db, [*board, *paused])
+        await store.begin_pauses(db, paused - lasting, read_at)
+        await store.end_pauses(db, (lasting - paused) & board.keys(), read_at)
+        self._on_board = set(board)
+
+    async def _post(
+        self, sub: ActiveSubscription, found: list[Found], now: datetime, report: BreachReport
+    ) -> bool:
+        """Post what is new to this channel; False on its first look (baseline only)."""
+        channel, db = sub.channel_id, self.parts.db
+        await self._settle(channel, report, dm=False)
+        items = {(t.id, d.clock.key, d.level): (t, d) for t, d in found}
+        if not await store.first_looked(db, channel, sub.key):
+            await store.record_baseline(db, channel, sub.key, items, now, self.parts.owner)
+            report.baselined += len(items)
+            return False
+        done = await store.known(db, channel, items)
+        todo = [(item, f) for item, f in items.items() if item not in done]
+        todo.sort(key=lambda entry: entry[1][1].at)  # longest past its level first
+        posted, failure = 0, None
+        for index, (item, (ticket, level)) in enumerate(todo):
+            if posted >= MAX_PER_POLL:
+                report.skipped += len(todo) - index
+                break
+            try:
+                if not await self._send(channel, item, ticket, sla_reason(level), now, dm=False):
+                    report.skipped += 1
+                    continue
+            except DeliveryFailed as exc:
+                failure = exc
+                report.errors += 1
+                if exc.retryable or exc.channel_unusable:
+                    report.skipped += len(todo) - index - 1
+                    break
+                continue
+            posted += 1
+        report.posted += posted
+        if failure is not None:
+            await self._outcome(sub, failure.describe())
+        elif posted:
+            await self._outcome(sub, f"posted {posted} SLA warning(s) or breach(es)")
+        return True
+
+    async def _send(
+        self, where: str, item: store.Item, ticket: Ticket, reason: str, now: datetime, *, dm: bool
+    ) -> bool:
+        """Claim, post, mark one item; False if another process holds it. A refused post
+        is released (the next poll tries again) and raised."""
+        db, parts = self.parts.db, self.parts
+        if not await store.claim(db, where, item, now, parts.owner):
+            return False
+        try:
+            ts = await parts.poster.post(
+                where,
+                parts.renderer.alert_text(ticket, reason),
+                parts.renderer.alert_message(ticket, link=parts.link, now=now, reason=reason),
+                tag=sla_tag(where, item, dm=dm),
+            )
+        except DeliveryFailed as exc:
+            await store.release(db, where, item)
+            log.warning(
+                "sla post not posted",
+                extra={"channel": where, "ticket": ticket.id, **exc.log_fields()},
+            )
+            raise
+        try:
+            await store.mark_posted(db, where, item, ts, parts.clock())
+        except SQLAlchemyError:
+            log.exception("sla post posted but not recorded", extra={"ticket": ticket.id})
+        return True
+
+    async def _warn_assignees(
+        self, warned: list[Found], now: datetime, report: BreachReport
+    ) -> None:
+        """The warning, as a DM to the ticket's assignee (by email), once per clock."""
+        for ticket, level in warned:
+            if ticket.assigned_to is None:
+                continue
+            try:
+                user = await self.dms.member_for(ticket.assigned_to.id)
+                if user is None or not await assignments.notify_on(self.parts.db, user):
+                    continue
+                if self.dms.may_receive is not None and not await self.dms.may_receive(user):
+                    continue
+                item = (ticket.id, level.clock.key, DM)
+                if item in await store.known(self.parts.db, user, [item]):
+                    continue
+                await self._settle(user, report, dm=True)
+                report.dms += await self._send(user, item, ticket, sla_reason(level), now, dm=True)
+            except (DeliveryFailed, MavaError, LookupFailed, SlackUnsure) as exc:
+                report.errors += 1
+                log.warning(
+                    "sla warning DM waits for the next poll",
+                    extra={"ticket": ticket.id, "error": type(exc).__name__},
+                )
+
+    async def _settle(self, where: str, report: BreachReport, *, dm: bool) -> None:
+        """Claims a take-over left here (delivery.in_doubt): found in Slack, recorded
+        posted; else dropped, to be posted again."""
+        if self.parts.owner is None:
+            return
+        db = self.parts.db
+        for item, since in await store.in_doubt(db, where):
+            ts = await sla_posted_already(self.parts, where, item, since=since, dm=dm)
+            if ts is None:
+                await store.release(db, where, item)
+                continue
+            await store.mark_posted(db, where, item, ts, self.parts.clock())
+            report.recovered += 1
+
+    async def _purge(self, now: datetime) -> None:
+        """Once a day: forget what was told and paused more than KEPT ago."""
+        if self._purged is not None and now - self._purged < timedelta(days=1):
+            return
+        self._purged = now
+        await store.purge_posts(self.parts.db, now - KEPT)
+        await store.purge_pauses(self.parts.db, now - KEPT)
+
+    async def _outcome(self, sub: ActiveSubscription, outcome: str) -> None:
+        try:
+            await record_outcome(self.parts.db, sub, outcome, self.parts.clock())
+        except SQLAlchemyError:
+            log.exception("could not record a subscription outcome", extra={"sub": sub.key})

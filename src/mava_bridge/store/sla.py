@@ -1,0 +1,149 @@
+"""Response-time targets in the database: the policy (one row), the warnings and
+breaches told (on the ledger: claim, post, mark, per channel, ticket, clock and level;
+the assignee's DM is a row of level `dm` under their member id) and the pauses the
+leader's polls saw."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import delete, func, select, update
+
+from mava_bridge.store.db import Database, insert_ignore
+from mava_bridge.store.ledger import BASELINE, CHUNK, Ledger, apply
+from mava_bridge.store.tables import SlaPause, SlaPolicy, SlaPost
+
+POSTS: Final = Ledger(SlaPost, ("channel_id", "ticket_id", "clock", "level"))
+FIRST_LOOK: Final = "first-look"
+Item = tuple[str, str, str]  # ticket, clock, level
+
+
+async def load_policy(db: Database) -> dict[str, Any]:
+    """The stored policy ({} before anyone set one)."""
+    async with db.session() as session:
+        row = await session.get(SlaPolicy, 1)
+        return dict(row.policy) if row is not None else {}
+
+
+async def save_policy(db: Database, policy: dict[str, Any], by: str | None, now: datetime) -> None:
+    async with db.session() as session, session.begin():
+        row = await session.get(SlaPolicy, 1)
+        if row is None:
+            session.add(SlaPolicy(id=1, policy=policy, updated_by=by, updated_at=now))
+        else:
+            row.policy, row.updated_by, row.updated_at = policy, by, now
+
+
+# --- told once ------------------------------------------------------------------------
+
+
+async def known(db: Database, where: str, items: Iterable[Item]) -> set[Item]:
+    """Of these items, those `where` (a channel, or a member for DMs) has a row for."""
+    return set(await POSTS.states(db, (where,), items))
+
+
+async def first_looked(db: Database, where: str, subscription: str) -> bool:
+    """Whether the subscription (its key, "sub:12") took its first look in `where`."""
+    return bool(await known(db, where, [(FIRST_LOOK, subscription, FIRST_LOOK)]))
+
+
+async def record_baseline(
+    db: Database,
+    where: str,
+    subscription: str,
+    items: Iterable[Item],
+    now: datetime,
+    owner: str | None,
+) -> None:
+    """A subscription's first look: these items (past a level already) are never
+    posted in `where`; a row under ticket `first-look` (no Mava id looks like it) says
+    the look was taken."""
+    keys = [(where, *item) for item in items] + [(where, FIRST_LOOK, subscription, FIRST_LOOK)]
+    await POSTS.record(db, keys, BASELINE, now, claimed_by=owner)
+
+
+async def claim(db: Database, where: str, item: Item, now: datetime, owner: str | None) -> bool:
+    return await POSTS.claim(db, (where, *item), now, owner)
+
+
+async def mark_posted(db: Database, where: str, item: Item, ts: str, now: datetime) -> None:
+    await POSTS.mark_posted(db, (where, *item), ts, now)
+
+
+async def release(db: Database, where: str, item: Item) -> None:
+    """Drop a claim whose post Slack refused, so the next poll tries again."""
+    await POSTS.release(db, (where, *item))
+
+
+async def take_over(db: Database, owner: str) -> int:
+    return await POSTS.take_over(db, owner)
+
+
+async def in_doubt(db: Database, where: str) -> list[tuple[Item, datetime]]:
+    """The claims of `where` a take-over left without a holder, with their claim time."""
+    rows = await POSTS.in_doubt(db, (where,), None)
+    return [(key, row.claimed_at) for key, row in rows.items()]
+
+
+async def purge_posts(db: Database, before: datetime) -> int:
+    """Forget what was told before `before` (a clock that old has ended long ago)."""
+    return await POSTS.purge(db, (SlaPost.state != "claimed") & (SlaPost.claimed_at < before))
+
+
+# --- pauses -------------------------------------------------------------------------
+
+
+async def lasting_pauses(db: Database, ticket_ids: Iterable[str]) -> set[str]:
+    """Of these tickets, those whose pause has not ended."""
+    ids, found = sorted(set(ticket_ids)), set[str]()
+    async with db.session() as session:
+        for i in range(0, len(ids), CHUNK):
+            lasting = select(SlaPause.ticket_id).where(
+                SlaPause.ticket_id.in_(ids[i : i + CHUNK]), SlaPause.ended_at.is_(None)
+            )
+            found.update((await session.scalars(lasting)).all())
+    return found
+
+
+async def begin_pauses(db: Database, ticket_ids: Iterable[str], at: datetime) -> None:
+    rows = [{"ticket_id": t, "started_at": at, "ended_at": None} for t in sorted(set(ticket_ids))]
+    if rows:
+        await insert_ignore(db, SlaPause, rows, ["ticket_id", "started_at"])
+
+
+async def end_pauses(db: Database, ticket_ids: Iterable[str], at: datetime) -> None:
+    ids = sorted(set(ticket_ids))
+    await apply(
+        db,
+        *(
+            update(SlaPause)
+            .where(SlaPause.ticket_id.in_(ids[i : i + CHUNK]), SlaPause.ended_at.is_(None))
+            .values(ended_at=at)
+            for i in range(0, len(ids), CHUNK)
+        ),
+    )
+
+
+async def pauses_of(
+    db: Database, ticket_ids: Sequence[str]
+) -> dict[str, list[tuple[datetime, datetime | None]]]:
+    """ticket -> its pauses (from, until; None: lasting)."""
+    found: dict[str, list[tuple[datetime, datetime | None]]] = {}
+    ids = sorted(set(ticket_ids))
+    async with db.session() as session:
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i : i + CHUNK]
+            for row in await session.scalars(select(SlaPause).where(SlaPause.ticket_id.in_(chunk))):
+                found.setdefault(row.ticket_id, []).append((row.started_at, row.ended_at))
+    return found
+
+
+async def purge_pauses(db: Database, before: datetime) -> int:
+    """Forget pauses that ended (or, never seen to end, began) before `before`."""
+    (count,) = await apply(
+        db,
+        delete(SlaPause).where(func.coalesce(SlaPause.ended_at, SlaPause.started_at) < before),
+    )
+    return count
