@@ -1,6 +1,7 @@
 """The demo's `dms` line: the leader's desk jobs run now — a DM for each new assignment
-(to the member whose Slack email is the agent's) and a reminder for each customer waiting
-too long in a channel subscribed with `/mava subscribe reminders` — and say what they did.
+(to the member whose Slack email is the agent's), a reminder for each customer waiting
+too long in a channel subscribed with `/mava subscribe reminders`, and SLA warnings and
+breaches in a channel subscribed with `/mava subscribe breaches` — and say what they did.
 `baseline` is the first look the bot takes at start (what is assigned already: no DM)."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ async def run_jobs(runtime: Any) -> str:
         return "(this build of the bot has no assignment DMs or reminders)"
     dms = await desk.dms.poll_once(max_age=0)
     reminders = await desk.reminders.poll_once(max_age=0)
+    breaches = await desk.breaches.poll_once(max_age=0)
     await desk.dms.drain()
     said = [
         f"{dms.sent} assignment DM(s) sent",
@@ -34,6 +36,10 @@ async def run_jobs(runtime: Any) -> str:
     ]
     if reminders.summaries:  # a new subscription: its backlog in one post
         said.append(f"{reminders.baselined} ticket(s) waiting already, summed up in one post")
+    if breaches.subscriptions:
+        said.append(f"{breaches.posted} SLA warning(s) or breach(es) posted")
+    if breaches.baselined:  # a new subscription: what is late already is not posted
+        said.append(f"{breaches.baselined} SLA level(s) passed already, not posted")
     if dms.failed:
         said.append(f"{dms.failed} DM(s) Slack refused")
     return "The bot's desk jobs: " + "; ".join(said) + "."

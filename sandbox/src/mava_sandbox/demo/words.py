@@ -103,8 +103,10 @@ DEMO_LINES: Final = (
     (
         "dms",
         "the bot's desk jobs run now: a DM for each ticket newly assigned (try dashboard $T2 "
-        "assignee=Omar, or /mava assign $T3 @Omar) and a reminder for each customer waiting "
-        "too long in a channel subscribed with /mava subscribe reminders after 30m",
+        "assignee=Omar, or /mava assign $T3 @Omar), a reminder for each customer waiting "
+        "too long in a channel subscribed with /mava subscribe reminders after 30m, and SLA "
+        "warnings and breaches after /mava subscribe breaches (targets: /mava sla set all "
+        "first-response 1d, then dms, then /mava sla set high first-response 15m and dms)",
     ),
     ("help", "this text"),
     ("quit", "leave (Ctrl-D works too)"),
