@@ -24,6 +24,7 @@ pause for that time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,7 +36,7 @@ from mava_bridge.delivery.assignment_dms import AssignmentDms, Board, LookupFail
 from mava_bridge.delivery.in_doubt import sla_posted_already, sla_tag
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed, SlackUnsure
-from mava_bridge.domain.sla import BREACH, WARNING, Due, Policy, clocks, due
+from mava_bridge.domain.sla import BREACH, WARNING, Clock, Due, Policy, clocks, due
 from mava_bridge.domain.tickets import Status
 from mava_bridge.domain.wording import duration
 from mava_bridge.mava.errors import MavaError
@@ -52,6 +53,7 @@ MAX_PER_POLL: Final = 20  # per channel; Slack takes about one post per second p
 DM: Final = "dm"  # the level of an assignee's warning DM in the ledger
 PAUSED: Final = (Status.PENDING, Status.WAITING)
 KEPT: Final = timedelta(days=365)  # what was told and paused, remembered this long
+YIELD_EVERY: Final = 200  # tickets whose clocks are computed between two yields
 
 Found = tuple[Ticket, Due]
 
@@ -116,16 +118,20 @@ class Breaches:
     async def _due(self, tickets: list[Ticket], policy: Policy, now: datetime) -> list[Found]:
         """Each ticket's clocks past a level. Pauses only put a deadline later, so they
         are read for the clocks past one without them."""
-        near = []
-        for ticket in tickets:
+        near: list[tuple[Ticket, Clock, int, Due]] = []
+        for index, ticket in enumerate(tickets):
+            if index % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # thousands of clocks: let acks through meanwhile
             for clock in clocks(ticket):
                 target = policy.target(ticket.priority_level, clock.target)
-                if target and due(clock, target, policy.hours, now) is not None:
-                    near.append((ticket, clock, target))
-        pauses = await store.pauses_of(self.parts.db, [t.id for t, _, _ in near])
+                level = due(clock, target, policy.hours, now) if target else None
+                if target and level is not None:
+                    near.append((ticket, clock, target, level))
+        pauses = await store.pauses_of(self.parts.db, [t.id for t, _, _, _ in near])
         found = []
-        for ticket, clock, target in near:
-            level = due(clock, target, policy.hours, now, pauses.get(ticket.id, ()))
+        for ticket, clock, target, level in near:
+            if ticket.id in pauses:
+                level = due(clock, target, policy.hours, now, pauses[ticket.id])
             if level is not None:
                 found.append((ticket, level))
         return found

@@ -147,6 +147,8 @@ def due(
     """The highest level this clock has reached by `now` (a breach makes its warning
     moot: a clock first seen past its target is told once, as a breach); None if
     neither."""
+    if (now - clock.started).total_seconds() < WARN_AT * target_seconds:
+        return None  # the running clock never outpaces the wall clock: no walk needed
     warn, breach = deadlines(
         hours, clock.started, [WARN_AT * target_seconds, target_seconds], pauses
     )
