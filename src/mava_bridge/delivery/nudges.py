@@ -5,7 +5,7 @@ documented, so a webhook is never the data: it only makes these jobs run now:
 - the webhooks' tickets read by id (a few: `READ_BY_ID`) into the open board;
 - thread sync, for the webhooks' tickets when all are known and followed (from those
   reads: no search; none when none is followed), else for every followed ticket;
-- the desk (assignment DMs and reminders, over the open board: read whole when its
+- the desk (assignment DMs, reminders, SLA breaches, over the open board: read whole when its
   sixth of the budget allows; the App Home board is that same read);
 - the alert poll.
 
@@ -191,6 +191,7 @@ class Nudges:
             await self._step("assignment DMs", self._desk.dms.poll_once(max_age=fresh))
             fresh = max(fresh, self._clock() - started)  # the read just made serves both
             await self._step("reminders", self._desk.reminders.poll_once(max_age=fresh))
+            await self._step("SLA breaches", self._desk.breaches.poll_once(max_age=fresh))
         await self._step("alert poll", self._poll())
         self._next_at = started + read_interval(pages, limit, window, THREAD_SHARE, *GAP)
         log.info(
