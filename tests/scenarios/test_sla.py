@@ -163,7 +163,9 @@ async def test_a_warning_then_a_breach_once_each_with_the_card_and_a_dm(stack: S
 async def test_what_is_past_a_level_when_subscribing_is_not_posted(stack: Stack) -> None:
     await said(stack, "sla hours always")
     await said(stack, "sla set all first-response 1h")
-    old = waiting_ticket(stack, "Long ago", minutes=200)
+    old = waiting_ticket(stack, "Long ago", minutes=200, priority=3)
+    warned_before = waiting_ticket(stack, "Almost late", minutes=50, priority=3)
+    stack.mava.sandbox.dashboard(warned_before, assignee="Omar Haddad")
     channel = "C0SLAFIRST"
     sub = await subscribed(stack, channel, "high")
     urgent = waiting_ticket(stack, "Urgent", minutes=70, priority=3)
@@ -171,6 +173,8 @@ async def test_what_is_past_a_level_when_subscribing_is_not_posted(stack: Stack)
     report = await poll(stack)
     assert report.posted == 1
     assert posts_about(stack, channel, old) == []
+    assert posts_about(stack, channel, warned_before) == []
+    assert [m for m in stack.slack.messages(OMAR) if warned_before in flat(shown(m))] == []
     assert len(posts_about(stack, channel, urgent)) == 1
     assert posts_about(stack, channel, medium) == []  # the filter
     await said(stack, f"unsubscribe {sub}", channel_id=channel)

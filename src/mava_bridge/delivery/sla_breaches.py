@@ -101,11 +101,14 @@ class Breaches:
         now = self.parts.clock()
         found = await self._due(snapshot.tickets, policy, now)
         report.due = len(found)
-        warned: dict[tuple[str, str], Found] = {}
+        warned: dict[store.Item, Found] = {}
         for sub in subs:
             mine = [f for f in found if sub.filters.matches(f[0])]
-            if await self._post(sub, mine, now, report):
-                warned.update({(t.id, d.clock.key): (t, d) for t, d in mine if d.level == WARNING})
+            await self._post(sub, mine, now, report)
+            # The assignee hears of a warning a channel was told of (not a baseline).
+            warnings = {(t.id, d.clock.key, d.level): (t, d) for t, d in mine if d.level == WARNING}
+            for item in await store.posted(self.parts.db, sub.channel_id, warnings):
+                warned[item] = warnings[item]
         await self._warn_assignees(list(warned.values()), now, report)
         await self._purge(now)
         if report.posted or report.dms or report.errors:
@@ -150,15 +153,15 @@ class Breaches:
 
     async def _post(
         self, sub: ActiveSubscription, found: list[Found], now: datetime, report: BreachReport
-    ) -> bool:
-        """Post what is new to this channel; False on its first look (baseline only)."""
+    ) -> None:
+        """Post what is new to this channel (nothing on its first look: a baseline)."""
         channel, db = sub.channel_id, self.parts.db
         await self._settle(channel, report, dm=False)
         items = {(t.id, d.clock.key, d.level): (t, d) for t, d in found}
         if not await store.first_looked(db, channel, sub.key):
             await store.record_baseline(db, channel, sub.key, items, now, self.parts.owner)
             report.baselined += len(items)
-            return False
+            return
         done = await store.known(db, channel, items)
         todo = [(item, f) for item, f in items.items() if item not in done]
         todo.sort(key=lambda entry: entry[1][1].at)  # longest past its level first
@@ -184,7 +187,6 @@ class Breaches:
             await self._outcome(sub, failure.describe())
         elif posted:
             await self._outcome(sub, f"posted {posted} SLA warning(s) or breach(es)")
-        return True
 
     async def _send(
         self, where: str, item: store.Item, ticket: Ticket, reason: str, now: datetime, *, dm: bool

@@ -12,7 +12,7 @@ from typing import Any, Final
 from sqlalchemy import delete, func, select, update
 
 from mava_bridge.store.db import Database, insert_ignore
-from mava_bridge.store.ledger import BASELINE, CHUNK, Ledger, apply
+from mava_bridge.store.ledger import BASELINE, CHUNK, POSTED, Ledger, apply
 from mava_bridge.store.tables import SlaPause, SlaPolicy, SlaPost
 
 POSTS: Final = Ledger(SlaPost, ("channel_id", "ticket_id", "clock", "level"))
@@ -42,6 +42,12 @@ async def save_policy(db: Database, policy: dict[str, Any], by: str | None, now:
 async def known(db: Database, where: str, items: Iterable[Item]) -> set[Item]:
     """Of these items, those `where` (a channel, or a member for DMs) has a row for."""
     return set(await POSTS.states(db, (where,), items))
+
+
+async def posted(db: Database, where: str, items: Iterable[Item]) -> set[Item]:
+    """Of these items, those posted in `where` (not baseline, not a claim in flight)."""
+    states = await POSTS.states(db, (where,), items)
+    return {item for item, state in states.items() if state == POSTED}
 
 
 async def first_looked(db: Database, where: str, subscription: str) -> bool:
