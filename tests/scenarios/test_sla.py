@@ -7,7 +7,9 @@ each test sets the one it needs."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +18,7 @@ import pytest_asyncio
 from sqlalchemy import update
 
 from mava_bridge.delivery.desk_jobs import BREACHES_JOB
-from mava_bridge.delivery.sla_breaches import BreachReport
+from mava_bridge.delivery.sla_breaches import Breaches, BreachReport
 from mava_bridge.store import sla as sla_store
 from mava_bridge.store.tables import SlaPause
 from mava_sandbox.stack import Stack
@@ -232,4 +234,21 @@ async def test_a_claim_left_by_a_dead_leader_is_posted_once_by_the_next(stack: S
     await poll(stack)
     await poll(stack)
     assert len(posts_about(stack, channel, ticket)) == 1
+    await said(stack, f"unsubscribe {sub}", channel_id=channel)
+
+
+async def test_two_leaders_at_once_post_each_warning_once(stack: Stack) -> None:
+    """Two processes running the job side by side (a leader cut off from the database
+    still posting): the ledger's claim lets one of them post."""
+    await said(stack, "sla hours always")
+    await said(stack, "sla set all first-response 1h")
+    channel = "C0SLATWO"
+    sub = await subscribed(stack, channel)
+    desk = stack.runtime.delivery.desk
+    parts = replace(desk.breaches.parts, owner="other-replica")
+    other = Breaches(parts, stack.runtime.delivery.board, desk.dms)
+    tickets = [waiting_ticket(stack, f"Twice? {n}", minutes=50) for n in range(3)]
+    await asyncio.gather(poll(stack), other.poll_once(max_age=0))
+    await asyncio.gather(poll(stack), other.poll_once(max_age=0))
+    assert [len(posts_about(stack, channel, t)) for t in tickets] == [1, 1, 1]
     await said(stack, f"unsubscribe {sub}", channel_id=channel)
