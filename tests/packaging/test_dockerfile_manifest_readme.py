@@ -453,6 +453,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations_replies": ("channels:history", "groups:history"),
     "reactions_add": ("reactions:write",),
     "files_info": ("files:read",),
+    "files_upload_v2": ("files:write",),
 }
 # Event subscriptions -> the bot scope Slack requires for them.
 EVENT_SCOPES: dict[str, str] = {
@@ -471,7 +472,7 @@ EVENT_LISTENERS: dict[str, str] = {
     "reaction_added": 'app.event("reaction_added")',
 }
 _API_CALL = re.compile(
-    r"\.((?:api|auth|chat|conversations|files|reactions|usergroups|users|views)_[A-Za-z_]+)\("
+    r"\.((?:api|auth|chat|conversations|files|reactions|usergroups|users|views)_[A-Za-z0-9_]+)\("
 )
 # Bolt's say() posts with chat.postMessage.
 _SAY = re.compile(r"\bawait say\(")

@@ -8,6 +8,7 @@ tested against both. A deleted file answers 404 there and `file_deleted` in file
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -40,6 +41,28 @@ class StubFile:
     deleted: bool = False
 
 
+@dataclass
+class Pending:
+    """A file promised by files.getUploadURLExternal: its name, declared length and,
+    once POSTed to its upload URL, its bytes."""
+
+    name: str
+    length: int
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A file files.completeUploadExternal shared in a channel (or thread)."""
+
+    file_id: str
+    channel: str
+    title: str
+    data: bytes
+    thread_ts: str | None
+    initial_comment: str | None
+
+
 @dataclass(frozen=True)
 class Download:
     """One GET of a url_private: which file, and whether the bot token came with it."""
@@ -57,6 +80,8 @@ class StubFiles:
         # True: the app lacks files:read, so even the bot token gets the refusal.
         self.scope_missing = False
         self.downloads: list[Download] = []
+        self._pending: dict[str, Pending] = {}  # files.getUploadURLExternal, not completed
+        self.shared: list[Shared] = []  # files.completeUploadExternal, in order
 
     def add(
         self, user: str, name: str, data: bytes, mimetype: str = "application/octet-stream"
@@ -108,6 +133,67 @@ class StubFiles:
             raise SlackApiFailure("file_deleted")
         return {"ok": True, "file": self.as_slack(stored)}
 
+    def get_upload_url(self, params: JSON) -> JSON:
+        """files.getUploadURLExternal: `filename` and `length` (bytes) are required."""
+        name = str(params.get("filename") or "")
+        try:
+            length = int(str(params.get("length") or ""))
+        except ValueError:
+            length = 0
+        if not name or length < 1:
+            raise SlackApiFailure("invalid_arguments")
+        file_id = f"F{secrets.token_hex(5).upper()}"
+        self._pending[file_id] = Pending(name, length)
+        return {
+            "ok": True,
+            "upload_url": f"{self._stub.base_url}upload/v1/{file_id}",
+            "file_id": file_id,
+        }
+
+    async def upload(self, request: web.Request) -> web.Response:
+        """The upload URL: the file's bytes, exactly the length promised."""
+        pending = self._pending.get(request.match_info["file_id"])
+        if pending is None:
+            return web.Response(status=404, text="Not found", content_type="text/plain")
+        data = await request.read()
+        if len(data) != pending.length:
+            return web.Response(status=400, text="length mismatch", content_type="text/plain")
+        pending.data = data
+        return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
+
+    def complete_upload(self, params: JSON) -> JSON:
+        """files.completeUploadExternal: every id uploaded in full, shared in `channel_id`
+        (a thread with `thread_ts`) when one is given."""
+        files = params.get("files")
+        if isinstance(files, str):
+            try:
+                files = json.loads(files)
+            except ValueError:
+                raise SlackApiFailure("invalid_arguments") from None
+        if not isinstance(files, list) or not files:
+            raise SlackApiFailure("invalid_arguments")
+        channel = params.get("channel_id")
+        if channel:
+            channel = self._stub._resolve_channel(channel)
+        done = []
+        for item in files:
+            file_id = str(item.get("id") or "") if isinstance(item, dict) else ""
+            pending = self._pending.get(file_id)
+            if pending is None or pending.data is None:
+                raise SlackApiFailure("file_not_found")
+            title = str(item.get("title") or pending.name)
+            stored = StubFile(
+                file_id, self._stub.bot_user_id, pending.name, "image/png", pending.data
+            )
+            self._files[file_id] = stored
+            del self._pending[file_id]
+            if channel:
+                thread = str(params.get("thread_ts") or "") or None
+                comment = params.get("initial_comment")
+                self.shared.append(Shared(file_id, channel, title, pending.data, thread, comment))
+            done.append({**self.as_slack(stored), "title": title})
+        return {"ok": True, "files": done}
+
     # --- url_private ---------------------------------------------------------------------
 
     def _authorized(self, request: web.Request) -> bool:
@@ -141,6 +227,7 @@ class StubFiles:
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/files-pri/{team_file}/{name}", self.download)
         app.router.add_get("/signin", sign_in_page)
+        app.router.add_post("/upload/v1/{file_id}", self.upload)
 
 
 async def sign_in_page(_request: web.Request) -> web.Response:

@@ -98,6 +98,7 @@ class RecordingMixin(StubState):
         self._posted_at.clear()
         self._echoes.clear()
         self.files.downloads.clear()
+        self.files.shared.clear()
 
     def channels(self) -> list[str]:
         """Ids of the channels (and DMs) that hold messages, in first-post order."""

@@ -97,6 +97,8 @@ class SlackStub(ChatMixin, ViewsMixin, DirectoryMixin, PeopleMixin, RecordingMix
             "usergroups.list": self._usergroups_list,
             "usergroups.users.list": self._usergroups_users_list,
             "files.info": self.files.info,
+            "files.getUploadURLExternal": self.files.get_upload_url,
+            "files.completeUploadExternal": self.files.complete_upload,
         }
 
     # ------------------------------------------------------------------ lifecycle

@@ -24,14 +24,17 @@ from mava_bridge.delivery.desk_jobs import Desk, build_desk
 from mava_bridge.delivery.nudges import Nudges
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import FindMember
+from mava_bridge.delivery.reports import Reports
 from mava_bridge.delivery.threads import ThreadSync
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.open_board import OpenBoard
+from mava_bridge.services.reports import ReportReader
 from mava_bridge.services.subscriptions import Clock, SubscriptionService
 from mava_bridge.settings import Settings
 from mava_bridge.slack.blocks.desk import DeskBlocks
 from mava_bridge.slack.blocks.digest import DigestRenderer
+from mava_bridge.slack.blocks.report import report_message, report_title
 from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store.db import Database
@@ -55,6 +58,7 @@ class Delivery:
     board: OpenBoard  # every open ticket, read as often as a sixth of the budget allows
     desk: Desk  # assignment DMs and reminders (leader jobs)
     nudges: Nudges | None = None  # Mava's webhooks run the jobs now (key set)
+    reports: Reports | None = None  # support reports (a poster that uploads files)
 
 
 def build_digests(
@@ -123,6 +127,16 @@ def build_delivery(
     if isinstance(poster, SlackPoster):  # threads need a poster that can update a card
         threads = ThreadSync(digests.parts, poster, ThreadBlocks())
 
+    reports = None
+    if isinstance(poster, SlackPoster):  # a report's chart is a file upload
+        reader = ReportReader(
+            mava,
+            budget=(settings.mava_rate_limit, settings.mava_rate_window_seconds),
+            max_years=settings.digest_max_years,
+            now=clock,
+        )
+        reports = Reports(digests.parts, reader, poster, report_message, report_title)
+
     board = OpenBoard.from_settings(settings, mava, now=clock)
     # `members`: who gets assignment DMs; the desk's jobs are paced by the board's reads.
     desk = build_desk(digests.parts, board, members, DeskBlocks(), pages=board.last_pages)
@@ -153,4 +167,4 @@ def build_delivery(
         nudges.budget = (settings.mava_rate_limit, settings.mava_rate_window_seconds)
         scheduler.rests = nudges.rests
         scheduler.pacing.flowing = nudges.flowing
-    return Delivery(subscriptions, digests, poller, scheduler, poster, board, desk, nudges)
+    return Delivery(subscriptions, digests, poller, scheduler, poster, board, desk, nudges, reports)

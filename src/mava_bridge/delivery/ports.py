@@ -128,6 +128,20 @@ class Poster(Protocol):
         ...
 
 
+# `/mava report`: post the report of the last `days` in a channel now; None when it
+# went out, else the sentence saying why not.
+PostReport = Callable[[str, int], Awaitable[str | None]]
+
+
+class Uploader(Protocol):
+    async def upload(
+        self, channel: str, filename: str, data: bytes, title: str, *, thread_ts: str | None
+    ) -> None:
+        """Share a file in the channel (a thread with `thread_ts`), or raise
+        `DeliveryFailed`."""
+        ...
+
+
 class Lookback(Protocol):
     """Whether a tagged post is in a channel (or one thread of it) already."""
 

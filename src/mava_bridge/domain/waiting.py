@@ -128,3 +128,16 @@ def first_response_owed(ticket: Ticket) -> datetime | None:
     if first is None or first not in _last_answer_and_run(messages)[1]:
         return None
     return _time(messages[first], ticket)
+
+
+def first_response(messages: Sequence[Message]) -> float | None:
+    """Seconds from the first customer message to the first agent answer after it (a
+    report's first-response time); None while unanswered, or if a time is missing."""
+    asked: datetime | None = None
+    for index in _order(messages):
+        message = messages[index]
+        if asked is None and message.sender_type == CUSTOMER:
+            asked = message.created_at
+        elif asked is not None and _answers(message) and message.created_at is not None:
+            return max(0.0, (message.created_at - asked).total_seconds())
+    return None

@@ -128,6 +128,32 @@ class SubscriptionActions:
             actor, "subscribe", f"breaches #{row.id}: {filters.describe()}", sentence
         )
 
+    async def subscribe_ratings(self, actor: Actor, values: tuple[int, ...]) -> Outcome:
+        channel_id = _channel(actor)
+        try:
+            row = await self.subscriptions.add_ratings(channel_id, values, actor.user_id)
+        except SubscriptionError as exc:
+            raise ServiceError(str(exc)) from exc
+        shown = " or ".join(map(str, values))
+        sentence = (
+            f"Subscribed: each ticket newly rated {shown} is posted here once, with the "
+            f"customer's last message. Remove it with /mava unsubscribe {row.id}."
+        )
+        return await self._done(actor, "subscribe", f"ratings #{row.id}: {shown}", sentence)
+
+    async def subscribe_report(self, actor: Actor, schedule: Schedule, days: int) -> Outcome:
+        channel_id = _channel(actor)
+        try:
+            row = await self.subscriptions.add_report(channel_id, schedule, actor.user_id)
+        except SubscriptionError as exc:
+            raise ServiceError(str(exc)) from exc
+        sentence = (
+            f"Subscribed: this channel gets the report of the last {days} day(s) "
+            f"{schedule.describe()} ({row.timezone}), with its chart. "
+            f"Remove it with /mava unsubscribe {row.id}."
+        )
+        return await self._done(actor, "subscribe", f"report #{row.id}: {schedule.cron}", sentence)
+
     async def unsubscribe(self, actor: Actor, sub_id: int) -> Outcome:
         channel_id = _channel(actor)
         try:

@@ -32,7 +32,8 @@ from mava_bridge.store.tables import Subscription, utcnow
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["digest", "alerts", "reminders", "breaches"]
+Kind = Literal["digest", "alerts", "reminders", "breaches", "ratings", "report"]
+SCHEDULED: Final = ("digest", "report")  # kinds the scheduler runs on their cron
 Clock = Callable[[], datetime]
 ChangeListener = Callable[[], Awaitable[None]]
 
@@ -57,6 +58,13 @@ class ActiveSubscription:
     timezone: str = "UTC"
     created_at: datetime | None = None  # None for settings: everything seen first is old
     wait_minutes: int | None = None  # reminders: a customer waiting longer is posted
+    ratings: tuple[int, ...] = ()  # ratings: the values posted
+
+    @property
+    def report_days(self) -> int:
+        """A scheduled report's period: a day for a daily one, else a week."""
+        weekdays = self.schedule.cron.split()[4] if self.schedule else "*"
+        return 1 if weekdays == "*" else 7
 
     @property
     def is_default(self) -> bool:
@@ -83,6 +91,7 @@ class SubscriptionView:
     last_delivery_at: datetime | None
     last_outcome: str | None
     wait_minutes: int | None = None
+    ratings: tuple[int, ...] = ()
 
     @property
     def source(self) -> str:
@@ -101,6 +110,10 @@ class SubscriptionView:
             return f"reminders after {wait}: {self.filters.describe()}"
         if self.kind == "breaches":
             return f"SLA warnings and breaches: {self.filters.describe()}"
+        if self.kind == "ratings":
+            return f"ratings {' '.join(map(str, self.ratings))}"
+        if self.kind == "report" and self.schedule is not None:
+            return f"report {self.schedule.describe()} ({self.timezone})"
         return f"alerts: {self.filters.describe()}"
 
     def describe(self) -> str:
@@ -118,19 +131,20 @@ class SubscriptionView:
 
 
 def _active(row: Subscription) -> ActiveSubscription:
-    kind: Kind = "digest" if row.kind == "digest" else "alerts"
-    if row.kind in ("reminders", "breaches"):
-        kind = "reminders" if row.kind == "reminders" else "breaches"
+    kind: Kind = "alerts"
+    if row.kind in ("digest", "reminders", "breaches", "ratings", "report"):
+        kind = row.kind  # type: ignore[assignment]
     return ActiveSubscription(
         key=f"sub:{row.id}",
         id=row.id,
         channel_id=row.channel_id,
         kind=kind,
         filters=filters_from_json(row.filters or {}),
-        schedule=schedule_from_cron(row.cron) if kind == "digest" and row.cron else None,
+        schedule=schedule_from_cron(row.cron) if kind in SCHEDULED and row.cron else None,
         timezone=row.timezone or "UTC",
         created_at=row.created_at,
         wait_minutes=row.wait_minutes,
+        ratings=tuple(int(v) for v in (row.filters or {}).get("ratings") or ()),
     )
 
 
@@ -182,6 +196,20 @@ class SubscriptionService:
     ) -> Subscription:
         return await self._add(channel_id, "breaches", filters, created_by, None, None)
 
+    async def add_ratings(
+        self, channel_id: str, values: tuple[int, ...], created_by: str | None
+    ) -> Subscription:
+        return await self._add(
+            channel_id, "ratings", Filters(), created_by, None, None, ratings=values
+        )
+
+    async def add_report(
+        self, channel_id: str, schedule: Schedule, created_by: str | None
+    ) -> Subscription:
+        timezone = self._settings.digest_timezone
+        cron_trigger(schedule.cron, timezone)
+        return await self._add(channel_id, "report", Filters(), created_by, schedule.cron, timezone)
+
     async def _add(
         self,
         channel_id: str,
@@ -191,13 +219,17 @@ class SubscriptionService:
         cron: str | None,
         timezone: str | None,
         wait_minutes: int | None = None,
+        ratings: tuple[int, ...] = (),
     ) -> Subscription:
+        data = filters_to_json(filters)
+        if ratings:  # the values a ratings subscription posts, beside its (empty) filters
+            data["ratings"] = list(ratings)
         new = Subscription(
             channel_id=channel_id,
             kind=kind,
             cron=cron,
             timezone=timezone,
-            filters=filters_to_json(filters),
+            filters=data,
             created_by=created_by,
             created_at=self._clock(),
             wait_minutes=wait_minutes,
@@ -259,6 +291,7 @@ class SubscriptionService:
                     last_delivery_at=row.last_delivery_at,
                     last_outcome=row.last_outcome,
                     wait_minutes=row.wait_minutes,
+                    ratings=sub.ratings,
                 )
             )
         return views

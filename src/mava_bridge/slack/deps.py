@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from mava_bridge.delivery.ports import SetNotify
+from mava_bridge.delivery.ports import PostReport, SetNotify
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.actions import Actions
 from mava_bridge.services.follows import FollowService
@@ -42,6 +42,7 @@ class Deps:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     set_notify: SetNotify | None = None  # `/mava notify`: None without assignment DMs
     shared_files: SharedFiles | None = None  # thread files given to Mava (PUBLIC_URL)
+    reports: PostReport | None = None  # `/mava report`: None without a poster that uploads
 
     def link(self, ticket_id: str) -> str:
         return self.settings.ticket_url(ticket_id)

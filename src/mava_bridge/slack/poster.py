@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any, Final
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.delivery.ports import CONNECTION_ERROR, DeliveryFailed, Seen, Tag, Unsure
@@ -158,6 +158,20 @@ class SlackPoster:
             raise _failed("unexpected_response", True, "no ts in the answer")
         return ts
 
+    async def upload(
+        self, channel: str, filename: str, data: bytes, title: str, *, thread_ts: str | None
+    ) -> None:
+        """Share `data` as a file in the channel (or thread): files.getUploadURLExternal,
+        the bytes to its upload URL, files.completeUploadExternal (`files:write`); paced,
+        retried and classified like a post."""
+
+        def send(_: object) -> Awaitable[Any]:
+            return self._client.files_upload_v2(
+                channel=channel, filename=filename, content=data, title=title, thread_ts=thread_ts
+            )
+
+        await self._send(channel, None, send, text_only=None)
+
     async def find(
         self, channel: str, tag: Tag, *, since: datetime, thread_ts: str | None = None
     ) -> Seen:
@@ -245,6 +259,8 @@ class SlackPoster:
                         messages = (metadata.get("response_metadata") or {}).get("messages")
                         detail = "; ".join(map(str, messages))[:500] if messages else None
                     raise _failed(error, False, detail) from exc
+            except SlackRequestError as exc:  # the upload URL refused the bytes
+                raise _failed("upload_failed", False, str(exc)[:200]) from exc
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 delay = self._retry.backoff(attempt)
                 reason = CONNECTION_ERROR

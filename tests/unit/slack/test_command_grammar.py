@@ -280,9 +280,9 @@ def test_usage_table_covers_every_subcommand() -> None:
 
 def test_listing_and_stopping_help_names_every_kind_a_channel_subscribes_to() -> None:
     """`/mava subscriptions` lists and `/mava unsubscribe` stops reminders too: the help
-    of both names each kind `/mava subscribe` offers (digest, alerts, reminders, breaches)."""
+    of both names each kind `/mava subscribe` offers."""
     kinds = [e.name.split()[1] for e in HELP_ENTRIES if e.name.startswith("subscribe ")]
-    assert kinds == ["digest", "alerts", "reminders", "breaches"]
+    assert kinds == ["digest", "alerts", "reminders", "breaches", "ratings", "report"]
     for name in ("subscriptions", "unsubscribe"):
         (entry,) = [e for e in HELP_ENTRIES if e.name == name]
         for kind in kinds:

@@ -34,6 +34,7 @@ from mava_bridge.slack.command.model import (
     Note,
     Notify,
     Reply,
+    ReportNow,
     SetCategory,
     SetPriority,
     SetStatus,
@@ -311,6 +312,14 @@ def _parse_notify(name: str, rest: str) -> Command | Usage:
     return no_more(name, " ".join(words[1:])) or Notify(enabled)
 
 
+def _parse_report(name: str, rest: str) -> Command | Usage:
+    words = rest.split()
+    days = {"7d": 7, "30d": 30, "7": 7, "30": 30}.get(words[0].lower()) if words else 7
+    if days is None:
+        return usage_for(name, f"'{shown(words[0])}' is not a period: say 7d or 30d.")
+    return no_more(name, " ".join(words[1:])) or ReportNow(days)
+
+
 def _parse_help(name: str, rest: str) -> Command | Usage:
     return Help()
 
@@ -327,6 +336,7 @@ _HANDLERS: dict[str, Callable[[str, str], Command | Usage]] = {
     "categories": _parse_bare,
     "subscriptions": _parse_bare,
     "digest": _parse_bare,
+    "report": _parse_report,
     "assign": _parse_assign,
     "show": _parse_show,
     "tickets": _parse_tickets,

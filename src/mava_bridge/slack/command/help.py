@@ -146,15 +146,30 @@ HELP_ENTRIES: tuple[UsageEntry, ...] = (
         "/mava sla hours mon-fri 09:00-18:00 Europe/Berlin",
     ),
     UsageEntry(
+        "subscribe ratings",
+        "/mava subscribe ratings [1 2 3 4 5 ...]",
+        "Post each ticket newly rated with one of these values (1 and 2 unless you say "
+        "otherwise), with the customer's last message, once.",
+        "/mava subscribe ratings 1 2 3",
+    ),
+    UsageEntry(
+        "subscribe report",
+        "/mava subscribe report weekly|daily [HH:MM]",
+        "Post the support report with its chart here every week (the last 7 days, Mondays) "
+        "or every day (the last day), at 09:00 unless you say otherwise.",
+        "/mava subscribe report weekly 08:30",
+    ),
+    UsageEntry(
         "subscriptions",
         "/mava subscriptions",
-        "List this channel's digests, alerts, reminders and breaches.",
+        "List this channel's digests, alerts, reminders, breaches, ratings and reports.",
         "/mava subscriptions",
     ),
     UsageEntry(
         "unsubscribe",
         "/mava unsubscribe ID",
-        "Stop a digest, alerts, reminders or breaches (ids come from `/mava subscriptions`).",
+        "Stop a digest, alerts, reminders, breaches, ratings or a report (ids come from "
+        "`/mava subscriptions`).",
         "/mava unsubscribe 3",
     ),
     UsageEntry(
@@ -162,6 +177,14 @@ HELP_ENTRIES: tuple[UsageEntry, ...] = (
         "/mava digest",
         "Post this channel's digest now.",
         "/mava digest",
+    ),
+    UsageEntry(
+        "report",
+        "/mava report [7d|30d]",
+        "Post the support report of the last 7 (or 30) days in this channel: created, "
+        "resolved, backlog, response and resolution times, CSAT, by origin and agent, "
+        "and a chart.",
+        "/mava report 30d",
     ),
     UsageEntry(
         "follow",
@@ -228,6 +251,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "subscriptions",
     "unsubscribe",
     "digest",
+    "report",
     "follow",
     "unfollow",
     "thread-notes",

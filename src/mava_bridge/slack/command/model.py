@@ -156,6 +156,28 @@ class SlaHours:
 
 
 @dataclass(frozen=True)
+class SubscribeRatings:
+    """Post each ticket newly rated with one of `values`."""
+
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SubscribeReport:
+    """Post the report of the last `days` on `schedule`."""
+
+    schedule: Schedule
+    days: int
+
+
+@dataclass(frozen=True)
+class ReportNow:
+    """Post the report of the last `days` in this channel now."""
+
+    days: int
+
+
+@dataclass(frozen=True)
 class ListSubscriptions:
     pass
 
@@ -231,6 +253,9 @@ Command = (
     | SlaShow
     | SlaSet
     | SlaHours
+    | SubscribeRatings
+    | SubscribeReport
+    | ReportNow
     | ListSubscriptions
     | Unsubscribe
     | DigestNow

@@ -16,7 +16,9 @@ from mava_bridge.slack.command.model import (
     SubscribeAlerts,
     SubscribeBreaches,
     SubscribeDigest,
+    SubscribeRatings,
     SubscribeReminders,
+    SubscribeReport,
     Usage,
 )
 from mava_bridge.slack.command.tokens import ORIGIN_WORDS, split_quoted
@@ -149,11 +151,15 @@ def parse_subscribe(name: str, rest: str) -> Command | Usage:
         return SubscribeBreaches(
             Filters(found.priority, unassigned, found.origins, found.categories)
         )
-    kinds = ("digest", "alerts", "reminders", "breaches")
+    if kind in ("ratings", "rating"):
+        return _parse_ratings(words[1:])
+    if kind in ("report", "reports"):
+        return _parse_report(words[1:])
+    kinds = ("digest", "alerts", "reminders", "breaches", "ratings", "report")
     if kind:
         problem = f"I can subscribe to {', '.join(kinds)}, not '{shown(words[0])}'."
     else:
-        problem = "Subscribe to what? Say digest, alerts, reminders or breaches."
+        problem = f"Subscribe to what? Say {', '.join(kinds)}."
     forms = "\n".join(USAGE[f"subscribe {k}"] for k in kinds)
     return Usage(name, f"{problem}\n{forms}")
 
@@ -190,3 +196,28 @@ def _parse_reminders(words: list[str]) -> Command | Usage:
         wait,
         Filters(filters.priority, bool(filters.unassigned), filters.origins, filters.categories),
     )
+
+
+def _parse_ratings(words: list[str]) -> Command | Usage:
+    values: list[int] = []
+    for word in words:
+        if word not in ("1", "2", "3", "4", "5"):
+            return usage_for("subscribe ratings", f"'{shown(word)}' is not a rating from 1 to 5.")
+        values.append(int(word))
+    return SubscribeRatings(tuple(sorted(set(values))) or (1, 2))
+
+
+def _parse_report(words: list[str]) -> Command | Usage:
+    name = "subscribe report"
+    every = words[0].lower() if words else ""
+    if every not in ("weekly", "daily"):
+        return usage_for(name, "Say weekly or daily.")
+    hour, minute = 9, 0
+    if len(words) > 1:
+        time = _parse_time(words[1].lower().removeprefix("at"))
+        if time is None or len(words) > 2:
+            return usage_for(name, f"'{shown(' '.join(words[1:]))}' is not a time; use HH:MM.")
+        hour, minute = time
+    if every == "daily":
+        return SubscribeReport(Schedule.daily(hour, minute), 1)
+    return SubscribeReport(Schedule.from_cron(f"{minute} {hour} * * mon"), 7)

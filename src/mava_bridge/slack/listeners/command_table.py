@@ -30,6 +30,7 @@ from mava_bridge.slack.listeners.subscriptions import (
     SubscriptionCommand,
     handle_subscription,
     list_subscriptions,
+    report_now,
 )
 
 
@@ -162,6 +163,10 @@ async def _sla_change(
     await asked.told(policies.set_hours(who, hours))
 
 
+async def _report(asked: Asked, command: cmd.ReportNow, person: SlackPerson) -> None:
+    await report_now(asked.deps, command, asked.channel_id, asked.answer)
+
+
 async def _notify(asked: Asked, command: cmd.Notify, person: SlackPerson) -> None:
     await handle_notify(asked.deps, command, person, asked.answer)
 
@@ -231,6 +236,9 @@ CHECKED: Final[dict[type[cmd.Command | cmd.Usage], Checked]] = {
     cmd.SubscribeBreaches: _subscription,
     cmd.SlaSet: _sla_change,
     cmd.SlaHours: _sla_change,
+    cmd.SubscribeRatings: _subscription,
+    cmd.SubscribeReport: _subscription,
+    cmd.ReportNow: _report,
     cmd.Unsubscribe: _subscription,
     cmd.DigestNow: _subscription,
     cmd.Notify: _notify,

@@ -19,6 +19,8 @@ SubscriptionCommand = (
     | cmd.SubscribeAlerts
     | cmd.SubscribeReminders
     | cmd.SubscribeBreaches
+    | cmd.SubscribeRatings
+    | cmd.SubscribeReport
     | cmd.ListSubscriptions
     | cmd.Unsubscribe
     | cmd.DigestNow
@@ -49,6 +51,10 @@ async def handle_subscription(
         outcome = await actions.subscribe_reminders(who, command.wait_minutes, command.filters)
     elif isinstance(command, cmd.SubscribeBreaches):
         outcome = await actions.subscribe_breaches(who, command.filters)
+    elif isinstance(command, cmd.SubscribeRatings):
+        outcome = await actions.subscribe_ratings(who, command.values)
+    elif isinstance(command, cmd.SubscribeReport):
+        outcome = await actions.subscribe_report(who, command.schedule, command.days)
     else:
         outcome = await actions.unsubscribe(who, command.id)
     await answer(text=outcome.message, blocks=b.success_blocks(outcome.message))
@@ -103,3 +109,19 @@ async def _missing_categories(
 
 def _section(mrkdwn: str) -> dict[str, object]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn[:3000]}}
+
+
+async def report_now(
+    deps: Deps, command: cmd.ReportNow, channel_id: str | None, answer: Answer
+) -> None:
+    """`/mava report`: posted in the channel (the chart is a file, which needs one), so
+    the team sees the same numbers; the one who asked hears how it went."""
+    if not channel_id:
+        raise ServiceError(NO_CHANNEL)
+    if deps.reports is None:
+        raise ServiceError("Reports cannot be posted by this bridge.")
+    sentence = f"Building the report of the last {command.days} days; it is posted here."
+    await answer(text=sentence, blocks=b.notice_blocks(sentence))
+    problem = await deps.reports(channel_id, command.days)
+    if problem is not None:
+        raise ServiceError(f"The report was not posted: {problem}")

@@ -1,0 +1,132 @@
+"""Posting a support report: its message, then its chart as a file, in a channel.
+
+`/mava report` posts one now; a `/mava subscribe report` posts one per scheduled run,
+claimed under a run key on the digest runs' ledger (store.deliveries, whose protocol is
+in store.ledger): once across replicas and restarts. A run whose message went out
+before its holder stopped is finished by uploading the chart only (its `message_ts`
+is the progress recorded); a chart whose upload Slack took just before the stop is
+uploaded again then (a file cannot carry message metadata to be looked for).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.ports import DeliveryFailed, Message, Uploader
+from mava_bridge.delivery.report_chart import chart_png
+from mava_bridge.domain.report_stats import Report
+from mava_bridge.mava.errors import MavaError, describe
+from mava_bridge.services.reports import ReportReader
+from mava_bridge.services.subscriptions import ActiveSubscription, record_outcome
+from mava_bridge.store import deliveries
+
+log = logging.getLogger(__name__)
+
+# The report's fallback text and blocks (slack.blocks.report), given by the root.
+RenderReport = Callable[[Report, tzinfo], tuple[str, Message]]
+Title = Callable[[Report, tzinfo], str]
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    ok: bool
+    sentence: str  # for the person who asked, or the subscription's outcome
+
+
+class Reports:
+    def __init__(
+        self,
+        parts: DeliveryParts,
+        reader: ReportReader,
+        uploader: Uploader,
+        render: RenderReport,
+        title: Title,
+    ) -> None:
+        self.parts = parts
+        self.reader = reader
+        self._uploader = uploader
+        self._render = render
+        self._title = title
+
+    async def now(self, channel: str, days: int) -> str | None:
+        """`/mava report` (delivery.ports.PostReport)."""
+        result = await self.post(channel, days)
+        return None if result.ok else result.sentence
+
+    async def post(
+        self,
+        channel: str,
+        days: int,
+        *,
+        tz_name: str | None = None,
+        run_key: str | None = None,
+        subscription: ActiveSubscription | None = None,
+    ) -> ReportResult:
+        """Read, post and upload; never raises for Mava or Slack trouble."""
+        zone = ZoneInfo(tz_name or self.parts.settings.digest_timezone)
+        claim = None
+        if run_key is not None:
+            claim = await deliveries.claim_digest_run(
+                self.parts.db, run_key, channel, self.parts.clock(), self.parts.owner
+            )
+            if claim is None:
+                return ReportResult(True, "already posted for this time")
+        try:
+            read = await self.reader.read(days, zone)
+        except MavaError as exc:
+            log.warning("report: Mava read failed: %s", describe(exc))
+            result = ReportResult(False, f"Mava could not be read: {exc.user_message}")
+            ts = claim.message_ts if claim else None
+        else:
+            ts = claim.message_ts if claim else None
+            result, ts = await self._deliver(channel, read.report, zone, claim, ts, read.requests)
+        if claim is not None:
+            state = deliveries.POSTED if result.ok else deliveries.FAILED
+            if not result.ok and ts:
+                state = deliveries.CLAIMED  # the message is out: finish, never repost
+            try:
+                await deliveries.finish_digest_run(
+                    self.parts.db, claim.run_key, state, self.parts.clock(), ts=ts
+                )
+            except SQLAlchemyError:
+                log.exception("report run not recorded", extra={"run_key": claim.run_key})
+        if subscription is not None:
+            try:
+                await record_outcome(
+                    self.parts.db, subscription, result.sentence, self.parts.clock()
+                )
+            except SQLAlchemyError:
+                log.exception("could not record a report outcome")
+        return result
+
+    async def _deliver(
+        self,
+        channel: str,
+        report: Report,
+        zone: ZoneInfo,
+        claim: deliveries.DigestClaim | None,
+        ts: str | None,
+        requests: int,
+    ) -> tuple[ReportResult, str | None]:
+        try:
+            if ts is None:
+                text, blocks = self._render(report, zone)
+                ts = await self.parts.poster.post(channel, text, blocks)
+                if claim is not None:
+                    await deliveries.record_digest_progress(self.parts.db, claim, ts, [])
+            png = chart_png(report.days, self._title(report, zone))
+            name = f"mava-report-{report.end.astimezone(zone):%Y-%m-%d}.png"
+            await self._uploader.upload(
+                channel, name, png, self._title(report, zone), thread_ts=None
+            )
+        except DeliveryFailed as failure:
+            log.warning("report not posted", extra={"channel": channel, **failure.log_fields()})
+            return ReportResult(False, failure.describe()), ts
+        return ReportResult(True, f"report posted ({requests} Mava requests)"), ts

@@ -1,0 +1,149 @@
+"""A support report's reads from Mava: the period's tickets, the resolved ones created
+before it, and the open backlog, paced to spend at most a sixth of the Mava budget.
+
+Mava's search filters on `createdAt` only and has no "resolved at", so a ticket resolved
+in the period but created before it is found among the Resolved tickets created in the
+`RESOLVED_LOOKBACK` before the period (no messages: only its resolutionTime and rating
+count); one resolved after a longer life is not counted. Every read is a whole keyset
+search (mava.keyset: immune to tie order and to tickets changing meanwhile). The open
+backlog is Mava's own `count` of open tickets, one request per year back (Mava allows a
+year per search) until a year without any, as the open board reads them.
+
+The pace: one report is a one-off read of up to thousands of tickets, so rather than
+being paced between runs (delivery.pacing) its requests are spaced so that it never
+takes more than 1/REPORT_SHARE of the budget (90 per 30 s: one every 2 s); the request
+count and time of each report are logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Final
+
+from mava_bridge.domain import report_stats
+from mava_bridge.domain.report_stats import NO_AGENT, TicketFacts
+from mava_bridge.domain.send_window import DESK_SHARE
+from mava_bridge.domain.tickets import OPEN_STATUSES, Status
+from mava_bridge.domain.waiting import first_response
+from mava_bridge.mava.keyset import Pages, pages_by_created
+from mava_bridge.mava.models import Ticket, TicketPage
+from mava_bridge.mava.query import TicketQuery
+
+log = logging.getLogger(__name__)
+
+REPORT_SHARE: Final = DESK_SHARE  # a sixth of the budget, like the open board
+RESOLVED_LOOKBACK: Final = timedelta(days=90)
+YEAR: Final = timedelta(days=365)
+PERIODS: Final = {"7d": 7, "30d": 30}
+
+
+def facts(ticket: Ticket) -> TicketFacts:
+    resolved = None
+    if ticket.status == Status.RESOLVED and ticket.resolution_time is not None:
+        resolved = ticket.created_at + timedelta(milliseconds=ticket.resolution_time)
+    agent = ticket.assigned_to.name if ticket.assigned_to and ticket.assigned_to.name else None
+    return TicketFacts(
+        id=ticket.id,
+        origin=str(ticket.source_type or "unknown"),
+        agent=agent or NO_AGENT,
+        created=ticket.created_at,
+        resolved=resolved,
+        first_response=first_response(ticket.messages or []),
+        csat=ticket.csat.value if ticket.csat else None,
+    )
+
+
+class PacedPages:
+    """A Mava search client whose requests are spaced `interval` seconds apart, and
+    counted."""
+
+    def __init__(
+        self,
+        mava: Pages,
+        interval: float,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._mava, self._interval, self._sleep, self._clock = mava, interval, sleep, clock
+        self._last: float | None = None
+        self.requests = 0
+
+    async def fetch_tickets(
+        self, query: TicketQuery, *, limit: int = 50, skip: int = 0
+    ) -> TicketPage:
+        if self._last is not None:
+            wait = self._last + self._interval - self._clock()
+            if wait > 0:
+                await self._sleep(wait)
+        self._last = self._clock()
+        self.requests += 1
+        return await self._mava.fetch_tickets(query, limit=limit, skip=skip)
+
+
+@dataclass(frozen=True)
+class ReportRead:
+    report: report_stats.Report
+    requests: int
+    tickets: int
+    seconds: float
+
+
+class ReportReader:
+    def __init__(
+        self,
+        mava: Pages,
+        *,
+        budget: tuple[int, float],
+        max_years: int,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._mava = mava
+        limit, window = budget
+        self.interval = window / max(1, limit // REPORT_SHARE)
+        self._max_years = max(1, max_years)
+        self._now = now
+
+    async def read(self, days: int, zone: tzinfo) -> ReportRead:
+        """The report of the `days` up to now. Raises MavaError."""
+        started = time.monotonic()
+        end = self._now()
+        start = end - timedelta(days=days)
+        mava = PacedPages(self._mava, self.interval)
+        found: dict[str, TicketFacts] = {}
+        for query in (
+            TicketQuery(start, end, include_messages=True),
+            TicketQuery(start - RESOLVED_LOOKBACK, start, statuses=(Status.RESOLVED,)),
+        ):
+            async for page in pages_by_created(mava, query):
+                found.update((t.id, facts(t)) for t in page.tickets)
+        backlog = await self._backlog(mava, end)
+        report = report_stats.build(found.values(), start, end, backlog, zone)
+        read = ReportRead(report, mava.requests, len(found), time.monotonic() - started)
+        log.info(
+            "report read",
+            extra={
+                "days": days,
+                "tickets": read.tickets,
+                "requests": read.requests,
+                "seconds": round(read.seconds, 1),
+            },
+        )
+        return read
+
+    async def _backlog(self, mava: PacedPages, end: datetime) -> int:
+        total = 0
+        for _ in range(self._max_years):
+            page = await mava.fetch_tickets(
+                TicketQuery(end - YEAR, end, statuses=OPEN_STATUSES), limit=1
+            )
+            total += page.count
+            if not page.count:
+                break
+            end -= YEAR
+        return total
