@@ -135,6 +135,16 @@ class DashboardMixin(DirectoryMixin):
             ticket["updatedAt"] = self.now()
         return ticket
 
+    def rate(self, ticket_id: str, value: int | None) -> TicketRecord:
+        """The customer rates the ticket 1-5 (None takes the rating back). Whether
+        updatedAt moves is the switch `rating_touches_updated`."""
+        kept = (
+            {}
+            if self.rating_touches_updated
+            else {"updatedAt": self._by_id[ticket_id]["updatedAt"]}
+        )
+        return self.update(ticket_id, csat=value, **kept)
+
     def set_priority(self, ticket_id: str, priority: int | None) -> TicketRecord:
         return self.update(ticket_id, priority=priority)
 

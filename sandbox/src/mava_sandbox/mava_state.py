@@ -85,6 +85,9 @@ class SandboxState:
         # out: "ticket" {ticket: {...}}, "flat" (the ticket itself), "id" {ticketId,
         # message}, "none" {message} (no id at all).
         self.create_answer: Literal["ticket", "flat", "id", "none"] = "ticket"
+        # rating_touches_updated: whether a customer's rating (`rate`) moves the ticket's
+        # updatedAt; Mava does not say, and the bridge must not depend on it.
+        self.rating_touches_updated = True
         self._rng = random.Random(seed)
 
         data = build_seed(seed=seed, now=self.now(), tickets=tickets, ids=self._ids)

@@ -20,10 +20,11 @@ from mava_bridge.delivery import (
     ShouldRun,
     always_run,
 )
-from mava_bridge.delivery.desk_jobs import Desk, build_desk
+from mava_bridge.delivery.desk_jobs import Desk, LeaderJob, build_desk
 from mava_bridge.delivery.nudges import Nudges
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import FindMember
+from mava_bridge.delivery.ratings import RATINGS_JOB, Ratings
 from mava_bridge.delivery.reports import Reports
 from mava_bridge.delivery.threads import ThreadSync
 from mava_bridge.mava.client import MavaClient
@@ -59,6 +60,7 @@ class Delivery:
     desk: Desk  # assignment DMs and reminders (leader jobs)
     nudges: Nudges | None = None  # Mava's webhooks run the jobs now (key set)
     reports: Reports | None = None  # support reports (a poster that uploads files)
+    ratings: Ratings | None = None  # tickets newly rated (a leader job)
 
 
 def build_digests(
@@ -140,10 +142,15 @@ def build_delivery(
     board = OpenBoard.from_settings(settings, mava, now=clock)
     # `members`: who gets assignment DMs; the desk's jobs are paced by the board's reads.
     desk = build_desk(digests.parts, board, members, DeskBlocks(), pages=board.last_pages)
+    ratings = Ratings(digests.parts)
+    rated = LeaderJob(
+        RATINGS_JOB, "ratings", settings.desk_refresh_seconds, ratings.poll_once, ratings.last_pages
+    )
 
     async def take_over() -> tuple[int, int]:
         await (threads.take_over() if threads else asyncio.sleep(0))
         await desk.take_over()
+        await ratings.take_over()
         return await take_over_claims(db, me)
 
     scheduler = BotScheduler(
@@ -158,7 +165,7 @@ def build_delivery(
         housekeeping=Housekeeping(db, idempotency, clock=clock, seen=SeenTickets(db, clock=clock)),
         metrics=metrics,
         threads=threads,
-        jobs=desk.jobs,
+        jobs=(*desk.jobs, rated),
     )
     nudges = None
     if settings.mava_webhook_signing_key is not None:
@@ -167,4 +174,6 @@ def build_delivery(
         nudges.budget = (settings.mava_rate_limit, settings.mava_rate_window_seconds)
         scheduler.rests = nudges.rests
         scheduler.pacing.flowing = nudges.flowing
-    return Delivery(subscriptions, digests, poller, scheduler, poster, board, desk, nudges, reports)
+    return Delivery(
+        subscriptions, digests, poller, scheduler, poster, board, desk, nudges, reports, ratings
+    )

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Final
 
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import ALERT, DM, REMINDER, SLA, THREAD, Tag
+from mava_bridge.delivery.ports import ALERT, DM, RATING, REMINDER, SLA, THREAD, Tag
 from mava_bridge.store import assignments, thread_posts
 from mava_bridge.store.follows import Follow
 
@@ -66,6 +66,11 @@ async def sla_posted_already(
     if found is not None:
         log.info(FOUND, extra={"channel": where, "kind": SLA, "key": tag.items[0], "ts": found})
     return found
+
+
+def rating_tag(ticket_id: str) -> Tag:
+    """A ticket newly rated: one post per channel and ticket."""
+    return Tag(RATING, ticket_id, ticket_id)
 
 
 def dm_item(ticket_id: str, generation: int) -> str:

@@ -100,6 +100,7 @@ ALERT: Final = "alert"
 REMINDER: Final = "reminder"
 DM: Final = "dm"
 SLA: Final = "sla"
+RATING: Final = "rating"
 
 
 class Unsure(Enum):

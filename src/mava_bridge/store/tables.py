@@ -359,6 +359,23 @@ class SlaPost(Base):
     posted_at: Mapped[datetime | None] = mapped_column()
 
 
+class RatingPost(Base):
+    """A ticket newly rated, posted once per channel (`/mava subscribe ratings`); a
+    subscription's first look is the row of ticket `look:<its key>`."""
+
+    __tablename__ = "rating_posts"
+    __table_args__ = (UniqueConstraint("channel_id", "ticket_id", name="uq_rating_channel_ticket"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[str] = mapped_column(String(40))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # claimed | posted | baseline
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column()
+
+
 class SlaPause(Base):
     """A span a ticket's SLA clocks stood still (Pending, Waiting, or gone from the open
     board: Resolved), as the leader's polls saw it begin and end; `ended_at` None while

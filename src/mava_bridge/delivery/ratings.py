@@ -1,0 +1,168 @@
+"""Ratings: `/mava subscribe ratings [1 2 …]` posts, in that channel, each ticket newly
+rated with one of those values, once, with its card, the rating and the customer's
+last message, so a lead can follow up the same day.
+
+Mava gives a ticket's `csat` and a `csatValues` search filter, but no time of rating,
+and whether a rating moves `updatedAt` is not documented. So "newly rated" is "not
+known to this channel yet": each poll reads every ticket created in the last
+`RATING_LOOKBACK` whose rating is one the channels want (one `csatValues` search, in
+keyset pages: mava.keyset, immune to Mava's order and paging; few tickets get a low
+rating, so few pages), and compares with the ledger (store.rating_posts): claim, post,
+mark per (channel, ticket), once across replicas and restarts, a dead leader's claim
+looked for in the channel first (delivery.in_doubt). A subscription's first look
+records what is rated already as its baseline and posts nothing. A rating on a ticket
+created before the lookback is not seen. The job is paced like the desk's (a sixth of
+the budget: delivery.pacing, by the pages the last read took).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Final
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from mava_bridge.delivery.in_doubt import posted_already, rating_tag
+from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.ports import DeliveryFailed
+from mava_bridge.mava.keyset import pages_by_created
+from mava_bridge.mava.models import SenderType, Ticket
+from mava_bridge.mava.query import TicketQuery
+from mava_bridge.mava.ratelimit import background
+from mava_bridge.services.subscriptions import ActiveSubscription, record_outcome
+from mava_bridge.store import rating_posts as store
+
+log = logging.getLogger(__name__)
+
+RATINGS_JOB: Final = "ratings"
+RATING_LOOKBACK: Final = timedelta(days=90)
+MAX_PER_POLL: Final = 20  # per channel; Slack takes about one post per second per channel
+
+
+@dataclass
+class RatingReport:
+    subscriptions: int = 0
+    rated: int = 0  # tickets read with a wanted rating
+    posted: int = 0
+    baselined: int = 0
+    recovered: int = 0
+    errors: int = 0
+
+
+def rating_reason(ticket: Ticket, value: int) -> str:
+    """The post's first line: the rating and what the customer said last."""
+    said = next(
+        (
+            m.content
+            for m in reversed(ticket.messages or [])
+            if m.sender_type == SenderType.CUSTOMER and m.content
+        ),
+        None,
+    )
+    last = f" · customer's last message: “{' '.join(said.split())}”" if said else ""
+    return f"Rated {value}/5{last}"
+
+
+class Ratings:
+    def __init__(self, parts: DeliveryParts) -> None:
+        self.parts = parts
+        self.pages = 0  # the Mava requests of the last read (the job's pace)
+
+    def last_pages(self) -> int:
+        return self.pages
+
+    async def poll_once(self) -> RatingReport:
+        report = RatingReport()
+        subs = [s for s in await self.parts.subscriptions.active("ratings") if s.ratings]
+        report.subscriptions = len(subs)
+        if not subs:
+            self.pages = 0
+            return report  # no read for nobody
+        wanted = sorted({v for s in subs for v in s.ratings})
+        now = self.parts.clock()
+        query = TicketQuery.recent(
+            RATING_LOOKBACK.days, now, csat=tuple(map(str, wanted)), include_messages=True
+        )
+        rated: dict[str, Ticket] = {}
+        pages = 0
+        with background():
+            async for page in pages_by_created(self.parts.mava, query):
+                pages += 1
+                rated.update((t.id, t) for t in page.tickets if t.csat and t.csat.value)
+        self.pages = pages
+        report.rated = len(rated)
+        for sub in subs:
+            mine = [t for t in rated.values() if t.csat and t.csat.value in sub.ratings]
+            await self._deliver(sub, mine, report)
+        if report.posted or report.errors or report.baselined:
+            log.info("ratings", extra={"report": report})
+        return report
+
+    async def take_over(self) -> int:
+        return await store.take_over(self.parts.db, self.parts.owner or "")
+
+    async def _deliver(
+        self, sub: ActiveSubscription, tickets: list[Ticket], report: RatingReport
+    ) -> None:
+        db, channel, now = self.parts.db, sub.channel_id, self.parts.clock()
+        await self._settle(channel, report)
+        if store.look(sub.key) not in await store.known(db, channel, [store.look(sub.key)]):
+            await store.record_baseline(db, channel, [t.id for t in tickets], sub.key, now)
+            report.baselined += len(tickets)
+            return
+        done = await store.known(db, channel, [t.id for t in tickets])
+        posted, failure = 0, None
+        for ticket in [t for t in tickets if t.id not in done][:MAX_PER_POLL]:
+            value = ticket.csat.value if ticket.csat and ticket.csat.value else 0
+            if not await store.claim(db, channel, ticket.id, value, now, self.parts.owner):
+                continue
+            reason = rating_reason(ticket, value)
+            try:
+                ts = await self.parts.poster.post(
+                    channel,
+                    self.parts.renderer.alert_text(ticket, reason),
+                    self.parts.renderer.alert_message(
+                        ticket, link=self.parts.link, now=now, reason=reason
+                    ),
+                    tag=rating_tag(ticket.id),
+                )
+            except DeliveryFailed as exc:
+                failure = exc
+                await store.release(db, channel, ticket.id)
+                report.errors += 1
+                log.warning(
+                    "rating not posted",
+                    extra={"channel": channel, "ticket": ticket.id, **exc.log_fields()},
+                )
+                if exc.retryable or exc.channel_unusable:
+                    break
+                continue
+            try:
+                await store.mark_posted(db, channel, ticket.id, ts, self.parts.clock())
+            except SQLAlchemyError:
+                log.exception("rating posted but not recorded", extra={"ticket": ticket.id})
+            posted += 1
+            report.posted += 1
+        outcome = failure.describe() if failure else None
+        if posted and not failure:
+            outcome = f"posted {posted} rating{'s' if posted != 1 else ''}"
+        if outcome:
+            try:
+                await record_outcome(db, sub, outcome, self.parts.clock())
+            except SQLAlchemyError:
+                log.exception("could not record a subscription outcome", extra={"sub": sub.key})
+
+    async def _settle(self, channel: str, report: RatingReport) -> None:
+        """A take-over's claims in this channel: found in its history, recorded posted;
+        else dropped, to be posted again (delivery.in_doubt)."""
+        if self.parts.owner is None:
+            return
+        for ticket_id, since in await store.in_doubt(self.parts.db, channel):
+            ts = await posted_already(self.parts, channel, rating_tag(ticket_id), since=since)
+            if ts is None:
+                await store.release(self.parts.db, channel, ticket_id)
+                continue
+            await store.mark_posted(self.parts.db, channel, ticket_id, ts, self.parts.clock())
+            report.recovered += 1

@@ -1,0 +1,66 @@
+"""Tickets newly rated, posted once per channel: one row per channel and ticket, claimed
+before the post and marked after (the protocol of mava_bridge.store.ledger).
+
+A subscription's first look records the tickets already rated as `baseline` (never
+posted: a new subscription does not flood the channel with old ratings) and the row of
+ticket `look:<subscription key>`, whose presence says the look was done."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Final
+
+from mava_bridge.store.db import Database
+from mava_bridge.store.ledger import BASELINE, Ledger
+from mava_bridge.store.ledger import CLAIMED as CLAIMED  # re-exported: the states
+from mava_bridge.store.ledger import POSTED as POSTED
+from mava_bridge.store.tables import RatingPost
+
+POSTS: Final = Ledger(RatingPost, ("channel_id", "ticket_id"))
+
+
+def look(subscription: str) -> str:
+    """The row standing for a subscription's first look ("look:sub:12")."""
+    return f"look:{subscription}"
+
+
+async def known(db: Database, channel_id: str, ticket_ids: Iterable[str]) -> set[str]:
+    """Of these tickets (or looks), those this channel has a row for, in any state."""
+    return set(await POSTS.states(db, (channel_id,), ticket_ids))
+
+
+async def record_baseline(
+    db: Database, channel_id: str, ticket_ids: Iterable[str], subscription: str, now: datetime
+) -> None:
+    """A first look: these tickets were rated before the subscription (never posted),
+    and the look is done."""
+    keys = [(channel_id, t) for t in ticket_ids] + [(channel_id, look(subscription))]
+    await POSTS.record(db, keys, BASELINE, now)
+
+
+async def claim(
+    db: Database, channel_id: str, ticket_id: str, rating: int, now: datetime, owner: str | None
+) -> bool:
+    return await POSTS.claim(db, (channel_id, ticket_id), now, owner, rating=rating)
+
+
+async def mark_posted(
+    db: Database, channel_id: str, ticket_id: str, ts: str, now: datetime
+) -> None:
+    await POSTS.mark_posted(db, (channel_id, ticket_id), ts, now)
+
+
+async def release(db: Database, channel_id: str, ticket_id: str) -> None:
+    await POSTS.release(db, (channel_id, ticket_id))
+
+
+async def take_over(db: Database, owner: str) -> int:
+    """A new leader: claims another process left are in doubt (see store.ledger)."""
+    return await POSTS.take_over(db, owner)
+
+
+async def in_doubt(db: Database, channel_id: str) -> list[tuple[str, datetime]]:
+    """This channel's claims a take-over left without a holder: (ticket, claim time)."""
+    rows = await POSTS.in_doubt(db, (channel_id,), None)
+    return [(ticket, row.claimed_at) for ticket, row in rows.items()]
