@@ -166,6 +166,7 @@ def build_delivery(
         metrics=metrics,
         threads=threads,
         jobs=(*desk.jobs, rated),
+        reports=reports,
     )
     nudges = None
     if settings.mava_webhook_signing_key is not None:

@@ -38,6 +38,7 @@ Title = Callable[[Report, tzinfo], str]
 class ReportResult:
     ok: bool
     sentence: str  # for the person who asked, or the subscription's outcome
+    retryable: bool = True  # a scheduled run that failed goes again within its grace
 
 
 class Reports:
@@ -128,5 +129,5 @@ class Reports:
             )
         except DeliveryFailed as failure:
             log.warning("report not posted", extra={"channel": channel, **failure.log_fields()})
-            return ReportResult(False, failure.describe()), ts
+            return ReportResult(False, failure.describe(), failure.retryable), ts
         return ReportResult(True, f"report posted ({requests} Mava requests)"), ts

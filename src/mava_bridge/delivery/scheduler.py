@@ -39,13 +39,19 @@ from mava_bridge.delivery.job_tasks import JobTasks
 from mava_bridge.delivery.late_jobs import LateJobs
 from mava_bridge.delivery.leading import Leading, ShouldRun, TakeOver, always_run
 from mava_bridge.delivery.pacing import Pacing
+from mava_bridge.delivery.reports import ReportResult, Reports
 from mava_bridge.delivery.threads import SyncReport, ThreadSync
 from mava_bridge.domain.cron import cron_trigger, last_fire_time
 from mava_bridge.domain.filters import fingerprint
 from mava_bridge.domain.send_window import THREAD_SHARE
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.observability.metrics import Metrics
-from mava_bridge.services.subscriptions import ActiveSubscription, Clock, SubscriptionService
+from mava_bridge.services.subscriptions import (
+    SCHEDULED,
+    ActiveSubscription,
+    Clock,
+    SubscriptionService,
+)
 from mava_bridge.settings import Settings
 from mava_bridge.store.tables import utcnow
 
@@ -84,6 +90,7 @@ class BotScheduler:
         metrics: Metrics,
         threads: ThreadSync | None = None,
         jobs: Sequence[LeaderJob] = (),
+        reports: Reports | None = None,
     ) -> None:
         # Whether an interval tick rests (skipped): while webhooks flow (delivery.nudges).
         self.rests: Callable[[str], bool] = lambda _job_id: False
@@ -96,6 +103,7 @@ class BotScheduler:
         self._leading = Leading(should_run, take_over, then=self._catch_up)
         self._subs = subscriptions
         self._digests = digests
+        self._reports = reports  # scheduled reports run as digests do, by run key
         self._poller = poller
         self._clock = clock
         self._interval = float(poll_interval or settings.poll_interval_seconds)
@@ -179,7 +187,11 @@ class BotScheduler:
     async def rebuild(self) -> None:
         """Make the digest jobs match the subscriptions (cheap when nothing changed)."""
         async with self._rebuild_lock:
-            subs = {s.key: s for s in await self._subs.active("digest") if s.schedule is not None}
+            subs = {
+                s.key: s
+                for s in await self._subs.active()
+                if s.kind in SCHEDULED and s.schedule is not None
+            }
             for key in list(self._triggers):
                 if key not in subs:
                     self._triggers.pop(key)
@@ -212,7 +224,7 @@ class BotScheduler:
                         trigger,
                         args=[key],
                         id=_DIGEST_PREFIX + key,
-                        name=f"digest {key} to {sub.channel_id}",
+                        name=f"{sub.kind} {key} to {sub.channel_id}",
                         replace_existing=True,
                         misfire_grace_time=int(DIGEST_GRACE.total_seconds()),
                     )
@@ -295,7 +307,7 @@ class BotScheduler:
 
     async def run_digest(
         self, key: str, fire_time: datetime | None = None
-    ) -> DeliveryResult | None:
+    ) -> DeliveryResult | ReportResult | None:
         """The digest job for subscription `key`, for the run at `fire_time` (default:
         the latest fire time up to now, which is the one a late job stands for)."""
         with self._inflight.tracked():
@@ -307,7 +319,9 @@ class BotScheduler:
                 log.exception("digest job failed", extra={"sub": key})
                 return None
 
-    async def _run_digest(self, key: str, fire_time: datetime | None) -> DeliveryResult | None:
+    async def _run_digest(
+        self, key: str, fire_time: datetime | None
+    ) -> DeliveryResult | ReportResult | None:
         sub = await self._subs.get(key)
         if sub is None or sub.schedule is None:
             return None  # unsubscribed since the job was planned
@@ -316,14 +330,24 @@ class BotScheduler:
         fire = fire_time or last_fire_time(trigger, now, DIGEST_GRACE)
         if fire is None:
             fire = now.replace(second=0, microsecond=0)
+        result: DeliveryResult | ReportResult
         with background():
-            result = await self._digests.post(
-                sub.channel_id,
-                sub.filters,
-                run_key(sub, fire),
-                subscription=sub,
-                tz_name=sub.timezone,
-            )
+            if sub.kind == "report" and self._reports is not None:
+                result = await self._reports.post(
+                    sub.channel_id,
+                    sub.report_days,
+                    tz_name=sub.timezone,
+                    run_key=run_key(sub, fire),
+                    subscription=sub,
+                )
+            else:
+                result = await self._digests.post(
+                    sub.channel_id,
+                    sub.filters,
+                    run_key(sub, fire),
+                    subscription=sub,
+                    tz_name=sub.timezone,
+                )
         retry_at = now + DIGEST_RETRY_DELAY
         if not result.ok and result.retryable and retry_at < fire + DIGEST_GRACE:
             self._add_once(f"digest-retry:{key}", retry_at, key, fire)
