@@ -140,3 +140,14 @@ async def test_report_in_a_channel_without_the_bot_is_told(stack: Stack) -> None
     assert "Building the report" in flat(shown(await answer(stack, sent.target)))
     told = flat(shown(await answer(stack, sent.target, 2)))
     assert "not posted" in told and "channel_not_found" in told
+
+
+async def test_without_files_write_the_numbers_go_out_and_the_chart_is_named(stack: Stack) -> None:
+    stack.slack.fail("files.getUploadURLExternal", "missing_scope")
+    sent = await send(stack, "report")
+    await answer(stack, sent.target)
+    told = flat(shown(await answer(stack, sent.target, 2)))
+    assert "The report was posted, but its chart was not uploaded" in told
+    assert "missing_scope" in told
+    assert [m for m in stack.slack.messages(CHANNEL) if "Support report" in flat(shown(m))]
+    assert stack.slack.files.shared == []

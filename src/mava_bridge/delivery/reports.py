@@ -39,6 +39,7 @@ class ReportResult:
     ok: bool
     sentence: str  # for the person who asked, or the subscription's outcome
     retryable: bool = True  # a scheduled run that failed goes again within its grace
+    chart: str | None = None  # why the chart was not uploaded, when it was not
 
 
 class Reports:
@@ -59,7 +60,11 @@ class Reports:
     async def now(self, channel: str, days: int) -> str | None:
         """`/mava report` (delivery.ports.PostReport)."""
         result = await self.post(channel, days)
-        return None if result.ok else result.sentence
+        if not result.ok:
+            return f"The report was not posted: {result.sentence}"
+        if result.chart:
+            return f"The report was posted, but its chart was not uploaded: {result.chart}"
+        return None
 
     async def post(
         self,
@@ -122,12 +127,21 @@ class Reports:
                 ts = await self.parts.poster.post(channel, text, blocks)
                 if claim is not None:
                     await deliveries.record_digest_progress(self.parts.db, claim, ts, [])
-            png = chart_png(report.days, self._title(report, zone))
-            name = f"mava-report-{report.end.astimezone(zone):%Y-%m-%d}.png"
-            await self._uploader.upload(
-                channel, name, png, self._title(report, zone), thread_ts=None
-            )
         except DeliveryFailed as failure:
             log.warning("report not posted", extra={"channel": channel, **failure.log_fields()})
             return ReportResult(False, failure.describe(), failure.retryable), ts
-        return ReportResult(True, f"report posted ({requests} Mava requests)"), ts
+        done = f"report posted ({requests} Mava requests)"
+        title = self._title(report, zone)
+        name = f"mava-report-{report.end.astimezone(zone):%Y-%m-%d}.png"
+        try:
+            await self._uploader.upload(
+                channel, name, chart_png(report.days, title), title, thread_ts=None
+            )
+        except DeliveryFailed as failure:
+            # The numbers are out: the run counts as posted, its outcome names the chart.
+            log.warning(
+                "report chart not uploaded", extra={"channel": channel, **failure.log_fields()}
+            )
+            why = failure.describe()
+            return ReportResult(True, f"{done}; the chart was not uploaded: {why}", chart=why), ts
+        return ReportResult(True, done), ts

@@ -124,4 +124,4 @@ async def report_now(
     await answer(text=sentence, blocks=b.notice_blocks(sentence))
     problem = await deps.reports(channel_id, command.days)
     if problem is not None:
-        raise ServiceError(f"The report was not posted: {problem}")
+        raise ServiceError(problem)
