@@ -109,6 +109,8 @@ class DemoSession(CommandsMixin, ClicksMixin, MavaMixin, DeskMixin):
             await self._home()
         elif word == "dms":
             await self._dms()
+        elif word == "rate":
+            await self._rate(rest)
         elif word == "webhooks":
             self.show(render_notice(await self.webhooks.switch(rest.lower())))
         else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+import tempfile
+from pathlib import Path
 
 from mava_bridge.domain.ticket_refs import ending_with, short_tail
 from mava_bridge.slack.callback_ids import (
@@ -52,6 +54,7 @@ class CommandsMixin(ClicksMixin):
 
     async def _command(self, text: str) -> None:
         before, mark = snapshot(self.sandbox), len(self.stub.calls())
+        charts = len(self.stub.files.shared)
         sent = as_slack_sends(text, self.directory)
         response = await self.stack.sender.command(sent, user_id=USER, channel_id=CHANNEL)
         if (
@@ -65,7 +68,17 @@ class CommandsMixin(ClicksMixin):
         form = self._show_calls(settled)
         if form is not None:
             await self._drive_modal(form, None)
+        self._save_charts(charts)
         self._show_diff(before)
+
+    def _save_charts(self, before: int) -> None:
+        """Charts the bot uploaded since `before` files were shared, saved where the
+        demo says (a terminal shows no images)."""
+        for shared in self.stub.files.shared[before:]:
+            path = Path(tempfile.gettempdir()) / "mava-demo-report.png"
+            path.write_bytes(shared.data)
+            where = self.channel_label(shared.channel)
+            self.show(render_notice(f"Chart “{shared.title}” uploaded to {where}: saved to {path}"))
 
     async def _shortcut(self, rest: str) -> None:
         kind, _, text = rest.partition(" ")

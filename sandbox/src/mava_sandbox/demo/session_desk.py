@@ -1,4 +1,4 @@
-"""The demo's desk: App Home, the DM and reminder jobs, and pasted links."""
+"""The demo's desk: App Home, the DM, reminder and ratings jobs, and pasted links."""
 
 from __future__ import annotations
 
@@ -32,6 +32,21 @@ class DeskMixin(SessionState):
         """The leader's assignment-DM and reminder jobs, now; their posts show below."""
         mark = len(self.stub.calls())
         said = await desk.run_jobs(self.stack.runtime)
+        self._show_calls(await self._settle(mark, expect_answer=False))
+        self.show(render_notice(said))
+
+    async def _rate(self, rest: str) -> None:
+        """The customer rates a ticket in Mava; the bot's ratings job runs now and posts
+        it where a channel subscribed to that rating (`/mava subscribe ratings`)."""
+        ticket, _, value = rest.partition(" ")
+        if ticket not in {str(t["_id"]) for t in self.sandbox.tickets} or value not in "12345":
+            self.show(render_notice("Say rate TICKET 1-5, e.g. rate $T1 1", "yellow"))
+            return
+        await desk.run_ratings(self.stack.runtime)  # the job's run before the rating
+        self.sandbox.rate(ticket, int(value))
+        self.show(render_notice(f"The customer rates {ticket} {value}/5 in Mava."))
+        mark = len(self.stub.calls())
+        said = await desk.run_ratings(self.stack.runtime)
         self._show_calls(await self._settle(mark, expect_answer=False))
         self.show(render_notice(said))
 

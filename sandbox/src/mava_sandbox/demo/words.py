@@ -108,6 +108,11 @@ DEMO_LINES: Final = (
         "warnings and breaches after /mava subscribe breaches (targets: /mava sla set all "
         "first-response 1d, then dms, then /mava sla set high first-response 15m and dms)",
     ),
+    (
+        "rate TICKET 1-5",
+        "the customer rates the ticket in Mava; the bot's ratings job runs now (after "
+        "/mava subscribe ratings 1 2, a low rating is posted in #support)",
+    ),
     ("help", "this text"),
     ("quit", "leave (Ctrl-D works too)"),
 )
