@@ -11,9 +11,9 @@ uploaded again then (a file cannot carry message metadata to be looked for).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import tzinfo
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 # The report's fallback text and blocks (slack.blocks.report), given by the root.
 RenderReport = Callable[[Report, tzinfo], tuple[str, Message]]
 Title = Callable[[Report, tzinfo], str]
+# SLA warnings and breaches in [start, end): the report shows them only when given.
+SlaCounts = Callable[[datetime, datetime], Awaitable[tuple[int, int]]]
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,14 @@ class Reports:
         uploader: Uploader,
         render: RenderReport,
         title: Title,
+        sla: SlaCounts | None = None,
     ) -> None:
         self.parts = parts
         self.reader = reader
         self._uploader = uploader
         self._render = render
         self._title = title
+        self._sla = sla  # the SLA part's warnings and breaches in a period, once it exists
 
     async def now(self, channel: str, days: int) -> str | None:
         """`/mava report` (delivery.ports.PostReport)."""
@@ -92,7 +96,11 @@ class Reports:
             ts = claim.message_ts if claim else None
         else:
             ts = claim.message_ts if claim else None
-            result, ts = await self._deliver(channel, read.report, zone, claim, ts, read.requests)
+            report = read.report
+            if self._sla is not None:
+                warnings, breaches = await self._sla(report.start, report.end)
+                report = replace(report, sla_warnings=warnings, sla_breaches=breaches)
+            result, ts = await self._deliver(channel, report, zone, claim, ts, read.requests)
         if claim is not None:
             state = deliveries.POSTED if result.ok else deliveries.FAILED
             if not result.ok and ts:

@@ -330,3 +330,23 @@ def test_any_text_after_a_subcommand_parses(prefix: str, text: str) -> None:
         assert result.message
     if isinstance(result, SubscribeDigest):
         CronTrigger.from_crontab(result.schedule.cron)  # what we accept, the scheduler does
+
+
+def test_report_ratings_and_scheduled_report_words() -> None:
+    from mava_bridge.slack.command.model import ReportNow, SubscribeRatings, SubscribeReport
+
+    assert parse("report") == ReportNow(7)
+    assert parse("report 30d") == ReportNow(30)
+    assert isinstance(parse("report 90d"), Usage)
+    assert parse("subscribe ratings") == SubscribeRatings((1, 2))
+    assert parse("subscribe ratings 3 1 3") == SubscribeRatings((1, 3))
+    assert isinstance(parse("subscribe ratings 6"), Usage)
+    weekly = parse("subscribe report weekly 08:30")
+    assert isinstance(weekly, SubscribeReport) and weekly.days == 7
+    assert weekly.schedule.cron == "30 8 * * mon"
+    daily = parse("subscribe report daily")
+    assert isinstance(daily, SubscribeReport) and (daily.days, daily.schedule.cron) == (
+        1,
+        "0 9 * * *",
+    )
+    assert isinstance(parse("subscribe report monthly"), Usage)
