@@ -292,6 +292,10 @@ def _what(sub: ActiveSubscription) -> str:
     """What the channel gets, as `/mava subscriptions` says it."""
     if sub.kind == "digest" and sub.schedule is not None:
         return f"digest {sub.schedule.describe()} ({sub.timezone}): {sub.filters.describe()}"
+    if sub.kind == "ratings":
+        return f"ratings {' '.join(map(str, sub.ratings))}"
+    if sub.kind == "report" and sub.schedule is not None:
+        return f"report {sub.schedule.describe()} ({sub.timezone})"
     return f"{sub.kind}: {sub.filters.describe()}"
 
 
