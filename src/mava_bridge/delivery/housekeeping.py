@@ -30,6 +30,10 @@ Run hourly on the leader by `BotScheduler`. What it deletes, and why that is saf
   an open ticket can wait, or be reopened to the same assignee, months later
   (mava_bridge.store.reminder_posts, mava_bridge.store.assignments).
 
+- **Rating posts** claimed more than `RATING_RETENTION` ago: their tickets were created
+  before that, outside what the ratings job reads, so they are never asked about again
+  (a subscription's first-look row stays: mava_bridge.store.rating_posts).
+
 The audit log is kept: it is the record of who did what, and its retention is the
 operator's decision (README, "Audit log").
 """
@@ -42,11 +46,13 @@ from datetime import timedelta
 from typing import Final
 
 from mava_bridge.delivery.queries import ALERT_LOOKBACK, CLOCK_SKEW
+from mava_bridge.delivery.ratings import RATING_LOOKBACK
 from mava_bridge.services.subscriptions import Clock
 from mava_bridge.store.assignments import purge_superseded_dms
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.purge import BATCH, delete_batched
+from mava_bridge.store.rating_posts import purge as purge_rating_posts
 from mava_bridge.store.reminder_posts import purge_superseded
 from mava_bridge.store.seen_tickets import SeenTickets
 from mava_bridge.store.seen_webhooks import SeenWebhooks
@@ -61,6 +67,7 @@ BRIDGE_MESSAGE_RETENTION: Final = timedelta(days=7)
 ENDED_THREAD_RETENTION: Final = timedelta(days=1)  # well past any sync still in flight
 DESK_ROW_RETENTION: Final = timedelta(days=7)  # superseded rows kept a while, to look at
 assert ALERT_RETENTION > ALERT_LOOKBACK + CLOCK_SKEW  # exactly-once needs at least that
+RATING_RETENTION: Final = RATING_LOOKBACK + timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class HousekeepingReport:
     seen_webhooks: int = 0
     reminder_posts: int = 0
     assignment_dms: int = 0
+    rating_posts: int = 0
 
 
 class Housekeeping:
@@ -122,6 +130,9 @@ class Housekeeping:
             ),
             assignment_dms=await purge_superseded_dms(
                 self._db, now - DESK_ROW_RETENTION, batch=self._batch
+            ),
+            rating_posts=await purge_rating_posts(
+                self._db, now - RATING_RETENTION, batch=self._batch
             ),
         )
         if any(vars(report).values()):

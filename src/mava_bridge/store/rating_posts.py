@@ -15,6 +15,7 @@ from mava_bridge.store.db import Database
 from mava_bridge.store.ledger import BASELINE, Ledger
 from mava_bridge.store.ledger import CLAIMED as CLAIMED  # re-exported: the states
 from mava_bridge.store.ledger import POSTED as POSTED
+from mava_bridge.store.purge import BATCH
 from mava_bridge.store.tables import RatingPost
 
 POSTS: Final = Ledger(RatingPost, ("channel_id", "ticket_id"))
@@ -64,3 +65,14 @@ async def in_doubt(db: Database, channel_id: str) -> list[tuple[str, datetime]]:
     """This channel's claims a take-over left without a holder: (ticket, claim time)."""
     rows = await POSTS.in_doubt(db, (channel_id,), None)
     return [(ticket, row.claimed_at) for ticket, row in rows.items()]
+
+
+async def purge(db: Database, before: datetime, *, batch: int = BATCH) -> int:
+    """Forget posts (and baselines) claimed before `before`, but never a first look nor
+    a claim in flight."""
+    old = (
+        (RatingPost.claimed_at < before)
+        & (RatingPost.state != CLAIMED)
+        & RatingPost.ticket_id.not_like("look:%")
+    )
+    return await POSTS.purge(db, old, batch=batch)

@@ -15,6 +15,7 @@ from mava_bridge.delivery.housekeeping import (
     DESK_ROW_RETENTION,
     DIGEST_RUN_RETENTION,
     ENDED_THREAD_RETENTION,
+    RATING_RETENTION,
     Housekeeping,
 )
 from mava_bridge.delivery.queries import ALERT_LOOKBACK, CLOCK_SKEW
@@ -23,7 +24,7 @@ from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
 from mava_bridge.slack.poster import SlackPoster
-from mava_bridge.store import follows, reminder_posts, thread_posts
+from mava_bridge.store import follows, rating_posts, reminder_posts, thread_posts
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.tables import (
@@ -32,6 +33,7 @@ from mava_bridge.store.tables import (
     BridgeMessage,
     DigestRun,
     IdempotencyKey,
+    RatingPost,
     ReminderPost,
     ThreadPost,
     TicketAssignee,
@@ -260,3 +262,36 @@ async def test_forgets_only_desk_rows_the_desk_can_never_ask_about(backend: Back
     # A second run finds nothing more to delete.
     again = await Housekeeping(db, IdempotencyStore(db, 60, clock=clock), clock=clock).run()
     assert (again.reminder_posts, again.assignment_dms) == (0, 0)
+
+
+async def test_forgets_rating_posts_of_tickets_the_ratings_job_no_longer_reads(
+    backend: Backend,
+) -> None:
+    """A rating post claimed before RATING_RETENTION is of a ticket created before the
+    ratings job's lookback, never read again: it goes; a first look and a claim in
+    flight stay whatever their age."""
+    db = backend.database()
+    await db.migrate()
+    old, recent = NOW - RATING_RETENTION - HOUR, NOW - HOUR
+    rows = [
+        ("t-old", "posted", old),  # goes
+        ("t-base", "baseline", old),  # goes
+        ("t-new", "posted", recent),
+        ("t-flight", "claimed", old),
+        (rating_posts.look("sub:1"), "baseline", old),
+    ]
+    async with db.session() as session, session.begin():
+        for ticket, state, at in rows:
+            session.add(RatingPost(channel_id="C1", ticket_id=ticket, state=state, claimed_at=at))
+
+    def clock() -> datetime:
+        return NOW
+
+    report = await Housekeeping(db, IdempotencyStore(db, 60, clock=clock), clock=clock).run()
+    assert report.rating_posts == 2
+    assert await rating_posts.known(db, "C1", [t for t, _, _ in rows]) == {
+        "t-new",
+        "t-flight",
+        "look:sub:1",
+    }
+    await db.dispose()
