@@ -92,6 +92,19 @@ async def test_a_new_low_rating_is_posted_once_old_ones_never(stack: Stack, touc
     assert posts(stack, channel, good) == [] and posts(stack, channel, old) == []
 
 
+@pytest.mark.parametrize("touches", [True, False])
+async def test_a_rating_given_before_the_first_look(stack: Stack, touches: bool) -> None:
+    """Rated after the subscription but before the job's first look: posted when Mava
+    moves updatedAt for a rating; when it does not, taken for an old one (no flood)."""
+    stack.mava.sandbox.rating_touches_updated = touches
+    channel = f"C0EARLY{int(touches)}"
+    await subscribe(stack, channel)
+    early = ticket(stack, "Rated right away", days=1)
+    stack.mava.sandbox.rate(early, 1)
+    await poll(stack)
+    assert len(posts(stack, channel, early)) == (1 if touches else 0)
+
+
 async def test_each_channel_gets_its_own_values(stack: Stack) -> None:
     await subscribe(stack, "C0MIDDLE", "3 4")
     await poll(stack)

@@ -10,7 +10,8 @@ keyset pages: mava.keyset, immune to Mava's order and paging; few tickets get a 
 rating, so few pages), and compares with the ledger (store.rating_posts): claim, post,
 mark per (channel, ticket), once across replicas and restarts, a dead leader's claim
 looked for in the channel first (delivery.in_doubt). A subscription's first look
-records what is rated already as its baseline and posts nothing. A rating on a ticket
+records what is rated already as its baseline and posts nothing (what changed after
+the subscription was made is posted: `changed_since`). A rating on a ticket
 created before the lookback is not seen. The job is paced like the desk's (a sixth of
 the budget: delivery.pacing, by the pages the last read took).
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -63,6 +64,14 @@ def rating_reason(ticket: Ticket, value: int) -> str:
     )
     last = f" · customer's last message: “{' '.join(said.split())}”" if said else ""
     return f"Rated {value}/5{last}"
+
+
+def changed_since(ticket: Ticket, moment: datetime | None) -> bool:
+    """Whether Mava says the ticket changed after `moment` (a subscription's start): on
+    the first look such a rating may be new, so it is posted rather than baselined. If
+    Mava does not move updatedAt for a rating, one given between the subscription and
+    its first look (at most one run later) counts as old: never a flood, maybe a miss."""
+    return bool(moment and ticket.updated_at and ticket.updated_at > moment)
 
 
 class Ratings:
@@ -109,9 +118,9 @@ class Ratings:
         db, channel, now = self.parts.db, sub.channel_id, self.parts.clock()
         await self._settle(channel, report)
         if store.look(sub.key) not in await store.known(db, channel, [store.look(sub.key)]):
-            await store.record_baseline(db, channel, [t.id for t in tickets], sub.key, now)
-            report.baselined += len(tickets)
-            return
+            old = [t.id for t in tickets if not changed_since(t, sub.created_at)]
+            await store.record_baseline(db, channel, old, sub.key, now)
+            report.baselined += len(old)
         done = await store.known(db, channel, [t.id for t in tickets])
         posted, failure = 0, None
         for ticket in [t for t in tickets if t.id not in done][:MAX_PER_POLL]:

@@ -42,7 +42,6 @@ class DeskMixin(SessionState):
         if ticket not in {str(t["_id"]) for t in self.sandbox.tickets} or value not in "12345":
             self.show(render_notice("Say rate TICKET 1-5, e.g. rate $T1 1", "yellow"))
             return
-        await desk.run_ratings(self.stack.runtime)  # the job's run before the rating
         self.sandbox.rate(ticket, int(value))
         self.show(render_notice(f"The customer rates {ticket} {value}/5 in Mava."))
         mark = len(self.stub.calls())
