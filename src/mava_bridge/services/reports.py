@@ -10,9 +10,9 @@ backlog is Mava's own `count` of open tickets, one request per year back (Mava a
 year per search) until a year without any, as the open board reads them.
 
 The pace: one report is a one-off read of up to thousands of tickets, so rather than
-being paced between runs (delivery.pacing) its requests are spaced so that it never
-takes more than 1/REPORT_SHARE of the budget (90 per 30 s: one every 2 s); the request
-count and time of each report are logged.
+being paced between runs (delivery.pacing) its requests are spaced so that reports
+never take more than 1/REPORT_SHARE of the budget (90 per 30 s: one every 2 s), however
+many run at once in the process; the request count and time of each report are logged.
 """
 
 from __future__ import annotations
@@ -59,8 +59,9 @@ def facts(ticket: Ticket) -> TicketFacts:
 
 
 class PacedPages:
-    """A Mava search client whose requests are spaced `interval` seconds apart, and
-    counted."""
+    """A Mava search client whose requests are spaced `interval` seconds apart, however
+    many reports read through it at once (one per process: all reports share the
+    sixth)."""
 
     def __init__(
         self,
@@ -72,16 +73,30 @@ class PacedPages:
     ) -> None:
         self._mava, self._interval, self._sleep, self._clock = mava, interval, sleep, clock
         self._last: float | None = None
+        self._turn = asyncio.Lock()
+
+    async def fetch_tickets(
+        self, query: TicketQuery, *, limit: int = 50, skip: int = 0
+    ) -> TicketPage:
+        async with self._turn:
+            if self._last is not None:
+                wait = self._last + self._interval - self._clock()
+                if wait > 0:
+                    await self._sleep(wait)
+            self._last = self._clock()
+        return await self._mava.fetch_tickets(query, limit=limit, skip=skip)
+
+
+class Counted:
+    """One report's requests, counted, through the shared pace."""
+
+    def __init__(self, mava: Pages) -> None:
+        self._mava = mava
         self.requests = 0
 
     async def fetch_tickets(
         self, query: TicketQuery, *, limit: int = 50, skip: int = 0
     ) -> TicketPage:
-        if self._last is not None:
-            wait = self._last + self._interval - self._clock()
-            if wait > 0:
-                await self._sleep(wait)
-        self._last = self._clock()
         self.requests += 1
         return await self._mava.fetch_tickets(query, limit=limit, skip=skip)
 
@@ -103,9 +118,9 @@ class ReportReader:
         max_years: int,
         now: Callable[[], datetime],
     ) -> None:
-        self._mava = mava
         limit, window = budget
         self.interval = window / max(1, limit // REPORT_SHARE)
+        self._paced = PacedPages(mava, self.interval)
         self._max_years = max(1, max_years)
         self._now = now
 
@@ -114,7 +129,7 @@ class ReportReader:
         started = time.monotonic()
         end = self._now()
         start = end - timedelta(days=days)
-        mava = PacedPages(self._mava, self.interval)
+        mava = Counted(self._paced)
         found: dict[str, TicketFacts] = {}
         for query in (
             TicketQuery(start, end, include_messages=True),
@@ -136,7 +151,7 @@ class ReportReader:
         )
         return read
 
-    async def _backlog(self, mava: PacedPages, end: datetime) -> int:
+    async def _backlog(self, mava: Counted, end: datetime) -> int:
         total = 0
         for _ in range(self._max_years):
             page = await mava.fetch_tickets(
