@@ -58,6 +58,8 @@ async def test_a_run_left_after_its_message_gets_its_chart_only(tmp_path: Path) 
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     async with scenario_stack(database_url=url, mava_options={"tickets": 0}) as stack:
         key = await subscribe(stack, "weekly 07:00")
+        said = flat(shown(await run(stack, "subscriptions", channel_id=CHANNEL)))
+        assert "report Mondays at 07:00" in said
         sub = await stack.runtime.delivery.subscriptions.get(key)
         assert sub is not None and sub.report_days == 7
         db, now = stack.runtime.db, datetime.now(UTC)

@@ -7,7 +7,7 @@ from typing import Final, Literal
 
 from mava_bridge.domain.cron import crontab_weekdays, normalize_cron
 
-ScheduleKind = Literal["daily", "weekdays", "cron"]
+ScheduleKind = Literal["daily", "weekdays", "weekly", "cron"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,11 @@ class Schedule:
         return cls("weekdays", f"{minute} {hour} * * mon-fri")
 
     @classmethod
+    def weekly(cls, hour: int, minute: int) -> Schedule:
+        """Mondays (a weekly report)."""
+        return cls("weekly", f"{minute} {hour} * * mon")
+
+    @classmethod
     def from_cron(cls, expr: str) -> Schedule:
         """Validate and normalise a crontab expression; ValueError says what is wrong."""
         return cls("cron", normalize_cron(expr))
@@ -38,10 +43,11 @@ class Schedule:
     def describe(self) -> str:
         """Human wording, e.g. "weekdays at 09:30"."""
         fields = self.cron.split()
-        if self.kind in ("daily", "weekdays") and len(fields) == 5:
+        if self.kind in ("daily", "weekdays", "weekly") and len(fields) == 5:
             minute, hour = fields[0], fields[1]
             if minute.isdigit() and hour.isdigit():
-                return f"{self.kind} at {int(hour):02d}:{int(minute):02d}"
+                kind = "Mondays" if self.kind == "weekly" else self.kind
+                return f"{kind} at {int(hour):02d}:{int(minute):02d}"
         return f"on cron schedule {self.cron}"
 
 
@@ -61,4 +67,6 @@ def schedule_from_cron(cron: str) -> Schedule:
             return Schedule.daily(hour, minute)
         if fields[2:] == ["*", "*", "mon-fri"]:
             return Schedule.weekdays(hour, minute)
+        if fields[2:] == ["*", "*", "mon"]:
+            return Schedule.weekly(hour, minute)
     return Schedule("cron", normalised)

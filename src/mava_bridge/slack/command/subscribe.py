@@ -220,4 +220,4 @@ def _parse_report(words: list[str]) -> Command | Usage:
         hour, minute = time
     if every == "daily":
         return SubscribeReport(Schedule.daily(hour, minute), 1)
-    return SubscribeReport(Schedule.from_cron(f"{minute} {hour} * * mon"), 7)
+    return SubscribeReport(Schedule.weekly(hour, minute), 7)
