@@ -19,6 +19,7 @@ from mava_bridge.domain.wording import duration
 from mava_sandbox.stack import Stack
 
 from .conftest import CHANNEL, answer, flat, reset, run, scenario_stack, send, shown
+from .log_capture import captured_logs
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -162,3 +163,16 @@ async def test_without_files_write_the_numbers_go_out_and_the_chart_is_named(sta
     assert "missing_scope" in told
     assert [m for m in stack.slack.messages(CHANNEL) if "Support report" in flat(shown(m))]
     assert stack.slack.files.shared == []
+
+
+async def test_mava_down_is_told_and_logged_once(stack: Stack) -> None:
+    stack.mava.sandbox.inject("status", status=503, times=None, path="/api/tickets")
+    with captured_logs() as logs:
+        sent = await send(stack, "report")
+        await answer(stack, sent.target)
+        told = flat(shown(await answer(stack, sent.target, 2)))
+    assert "The report was not posted: Mava could not be read" in told
+    said = [r for r in logs.records() if "report" in r["message"] and r["level"] == "WARNING"]
+    assert len(said) == 1 and "exception" not in said[0], said
+    assert logs.tracebacks() == 0
+    assert not [m for m in stack.slack.messages(CHANNEL) if "Support report" in flat(shown(m))]

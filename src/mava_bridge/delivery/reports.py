@@ -88,14 +88,13 @@ class Reports:
             )
             if claim is None:
                 return ReportResult(True, "already posted for this time")
+        ts = claim.message_ts if claim else None  # set: the message is out, the chart is not
         try:
             read = await self.reader.read(days, zone)
         except MavaError as exc:
             log.warning("report: Mava read failed: %s", describe(exc))
             result = ReportResult(False, f"Mava could not be read: {exc.user_message}")
-            ts = claim.message_ts if claim else None
         else:
-            ts = claim.message_ts if claim else None
             report = read.report
             if self._sla is not None:
                 warnings, breaches = await self._sla(report.start, report.end)
