@@ -1,9 +1,10 @@
 """A report's chart: tickets created and resolved per day (bars) and the day's median
 first response (a line, on its own axis), as a PNG.
 
-matplotlib with the Agg backend (no display, thread-safe enough for one figure at a
-time), imported on first use: it costs tens of MB and a second at start-up, which a
-bridge that never draws a report should not pay (bench/memory_startup.py).
+matplotlib's object API with the Agg backend (no display, no pyplot state), imported on
+first use: it costs tens of MB and a second at start-up, which a bridge that never
+draws a report should not pay (bench/memory_startup.py). delivery.reports calls it in
+a worker thread, one chart at a time.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ uploaded again then (a file cannot carry message metadata to be looked for).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -60,6 +61,7 @@ class Reports:
         self._render = render
         self._title = title
         self._sla = sla  # the SLA part's warnings and breaches in a period, once it exists
+        self._drawing = asyncio.Lock()
 
     async def now(self, channel: str, days: int) -> str | None:
         """`/mava report` (delivery.ports.PostReport)."""
@@ -141,9 +143,12 @@ class Reports:
         title = self._title(report, zone)
         name = f"mava-report-{report.end.astimezone(zone):%Y-%m-%d}.png"
         try:
-            await self._uploader.upload(
-                channel, name, chart_png(report.days, title), title, thread_ts=None
-            )
+            # Drawn in a thread, one at a time: a first draw (import, font cache) takes
+            # seconds, the loop must keep acking Slack meanwhile, and matplotlib does not
+            # promise two figures drawn at once in two threads.
+            async with self._drawing:
+                png = await asyncio.to_thread(chart_png, report.days, title)
+            await self._uploader.upload(channel, name, png, title, thread_ts=None)
         except DeliveryFailed as failure:
             # The numbers are out: the run counts as posted, its outcome names the chart.
             log.warning(
