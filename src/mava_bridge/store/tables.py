@@ -56,6 +56,15 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
 
 
+class LedgerColumns:
+    """What every post on the ledger (store.ledger) records beside its key and state."""
+
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column()
+
+
 class AuditEntry(Base):
     """Who did what to which ticket, and how it went."""
 
@@ -279,7 +288,7 @@ class TicketAssignee(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AssignmentDm(Base):
+class AssignmentDm(LedgerColumns, Base):
     """The DM for one assignment, claimed before it is sent (see store.ledger)."""
 
     __tablename__ = "assignment_dms"
@@ -295,10 +304,6 @@ class AssignmentDm(Base):
     state: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(String(255))  # Slack's error, for `failed`
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    message_ts: Mapped[str | None] = mapped_column(String(32))
-    claimed_by: Mapped[str | None] = mapped_column(String(128))
-    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    posted_at: Mapped[datetime | None] = mapped_column()
 
 
 class DmSetting(Base):
@@ -310,7 +315,7 @@ class DmSetting(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ReminderPost(Base):
+class ReminderPost(LedgerColumns, Base):
     """A waiting-too-long reminder: one per channel, ticket and waiting period."""
 
     __tablename__ = "reminder_posts"
@@ -322,10 +327,6 @@ class ReminderPost(Base):
     ticket_id: Mapped[str] = mapped_column(String(32))
     period: Mapped[str] = mapped_column(String(40))  # when the waiting period began (UTC ISO)
     state: Mapped[str] = mapped_column(String(16))  # claimed | posted
-    message_ts: Mapped[str | None] = mapped_column(String(32))
-    claimed_by: Mapped[str | None] = mapped_column(String(128))
-    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    posted_at: Mapped[datetime | None] = mapped_column()
 
 
 class SlaPolicy(Base):
@@ -339,7 +340,7 @@ class SlaPolicy(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SlaPost(Base):
+class SlaPost(LedgerColumns, Base):
     """An SLA warning or breach told: one per channel (or, level `dm`, the assignee's
     member id), ticket, clock ("next-reply@<start>") and level."""
 
@@ -353,13 +354,9 @@ class SlaPost(Base):
     clock: Mapped[str] = mapped_column(String(64))
     level: Mapped[str] = mapped_column(String(16))  # warning | breach | dm
     state: Mapped[str] = mapped_column(String(16))  # claimed | posted
-    message_ts: Mapped[str | None] = mapped_column(String(32))
-    claimed_by: Mapped[str | None] = mapped_column(String(128))
-    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    posted_at: Mapped[datetime | None] = mapped_column()
 
 
-class RatingPost(Base):
+class RatingPost(LedgerColumns, Base):
     """A ticket newly rated, posted once per channel (`/mava subscribe ratings`); a
     subscription's first look is the row of ticket `look:<its key>`."""
 
@@ -370,10 +367,6 @@ class RatingPost(Base):
     ticket_id: Mapped[str] = mapped_column(String(40))
     rating: Mapped[int | None] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16), index=True)  # claimed | posted | baseline
-    message_ts: Mapped[str | None] = mapped_column(String(32))
-    claimed_by: Mapped[str | None] = mapped_column(String(128))
-    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    posted_at: Mapped[datetime | None] = mapped_column()
 
 
 class SlaPause(Base):

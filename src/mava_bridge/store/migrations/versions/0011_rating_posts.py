@@ -1,7 +1,7 @@
 """tickets newly rated, posted once per channel (`/mava subscribe ratings`)
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07 10:00:00
 """
 
