@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from mava_bridge.domain.wording import duration
+from mava_bridge.store import sla
 from mava_sandbox.stack import Stack
 
 from .conftest import CHANNEL, answer, flat, reset, run, scenario_stack, send, shown
@@ -134,6 +135,20 @@ async def test_report_posts_the_numbers_mava_has_and_a_chart(stack: Stack) -> No
     assert chart.channel == CHANNEL
     assert chart.data.startswith(b"\x89PNG")
     assert chart.title.startswith("Support report: last 7 days")
+
+
+async def test_report_counts_the_sla_warnings_and_breaches_told(stack: Stack) -> None:
+    """The SLA line: what the breach job told in the period, each ticket's clock once."""
+    db, now = stack.runtime.db, datetime.now(UTC)
+    told = [("C0A", "warning"), ("C0B", "warning"), ("C0A", "breach")]
+    for channel, level in told:
+        item = ("T-sla", "first-response@2026-01-01T00:00:00+00:00", level)
+        assert await sla.claim(db, channel, item, now, "test")
+        await sla.mark_posted(db, channel, item, "1.1", now)
+    await run(stack, "report 7d")
+    await stack.slack.wait_for("files.completeUploadExternal")
+    [report] = [m for m in stack.slack.messages(CHANNEL) if "Support report" in flat(shown(m))]
+    assert "*SLA* 1 warnings · 1 breaches" in flat(shown(report))
 
 
 async def test_report_30d_and_bad_period(stack: Stack) -> None:

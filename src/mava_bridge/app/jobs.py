@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from functools import partial
 
 from mava_bridge.delivery import (
     AlertPoller,
@@ -38,6 +39,7 @@ from mava_bridge.slack.blocks.digest import DigestRenderer
 from mava_bridge.slack.blocks.report import report_message, report_title
 from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.poster import SlackPoster
+from mava_bridge.store import sla as sla_store
 from mava_bridge.store.db import Database
 from mava_bridge.store.deliveries import take_over_claims
 from mava_bridge.store.idempotency import IdempotencyStore
@@ -137,7 +139,14 @@ def build_delivery(
             max_years=settings.digest_max_years,
             now=clock,
         )
-        reports = Reports(digests.parts, reader, poster, report_message, report_title)
+        reports = Reports(
+            digests.parts,
+            reader,
+            poster,
+            report_message,
+            report_title,
+            sla=partial(sla_store.told_between, db),
+        )
 
     board = OpenBoard.from_settings(settings, mava, now=clock)
     # `members`: who gets assignment DMs; the desk's jobs are paced by the board's reads.

@@ -93,6 +93,23 @@ async def in_doubt(db: Database, where: str) -> list[tuple[Item, datetime]]:
     return [(key, row.claimed_at) for key, row in rows.items()]
 
 
+async def told_between(db: Database, start: datetime, end: datetime) -> tuple[int, int]:
+    """The warnings and breaches told in [start, end), for a report: each (ticket, clock)
+    once, however many channels were told of it."""
+    counts: dict[str, int] = {}
+    async with db.session() as session:
+        for level in ("warning", "breach"):
+            told = (
+                select(SlaPost.ticket_id, SlaPost.clock)
+                .where(SlaPost.level == level, SlaPost.state == POSTED)
+                .where(SlaPost.posted_at >= start, SlaPost.posted_at < end)
+                .distinct()
+                .subquery()
+            )
+            counts[level] = int(await session.scalar(select(func.count()).select_from(told)) or 0)
+    return counts["warning"], counts["breach"]
+
+
 async def purge_posts(db: Database, before: datetime) -> int:
     """Forget what was told before `before` (a clock that old has ended long ago)."""
     return await POSTS.purge(db, (SlaPost.state != "claimed") & (SlaPost.claimed_at < before))

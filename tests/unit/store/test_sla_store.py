@@ -72,3 +72,18 @@ async def test_pauses_begin_end_and_are_forgotten_a_year_on(db: Database) -> Non
     assert await sla.purge_pauses(db, NOW + timedelta(minutes=30)) == 1  # T2 began before
     assert await sla.purge_pauses(db, later + timedelta(seconds=1)) == 1  # T1 ended before
     assert await sla.pauses_of(db, ["T1", "T2"]) == {}
+
+
+async def test_a_report_counts_each_clock_told_once_in_its_period(db: Database) -> None:
+    breach = (*WARN[:2], "breach")
+    for channel in ("C1", "C2"):  # two channels told of the same warning: one warning
+        assert await sla.claim(db, channel, WARN, NOW, ME)
+        await sla.mark_posted(db, channel, WARN, "1.1", NOW)
+    assert await sla.claim(db, "C1", breach, NOW, ME)
+    await sla.mark_posted(db, "C1", breach, "1.2", NOW + timedelta(hours=2))
+    await sla.record_baseline(db, "C3", "sub:3", [("T9", "resolution@x", "breach")], NOW, ME)
+    assert await sla.claim(db, "U0OMAR", (*WARN[:2], "dm"), NOW, ME)  # a DM is no level
+    await sla.mark_posted(db, "U0OMAR", (*WARN[:2], "dm"), "D.1", NOW)
+    assert await sla.told_between(db, NOW, NOW + timedelta(days=1)) == (1, 1)
+    assert await sla.told_between(db, NOW, NOW + timedelta(hours=1)) == (1, 0)
+    assert await sla.told_between(db, NOW - timedelta(days=1), NOW) == (0, 0)
