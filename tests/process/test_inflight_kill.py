@@ -11,10 +11,21 @@ import contextlib
 import json
 import signal
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
-from running import bot_env, followed_card, free_port, start_bot, wait_for, wait_healthy
+from running import (
+    bot_env,
+    followed_card,
+    free_port,
+    mava_rounds,
+    sqlite_value,
+    start_bot,
+    wait_for,
+    wait_for_changes,
+    wait_healthy,
+)
 
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_stub import SlackStub
@@ -98,7 +109,10 @@ async def test_a_thread_post_slack_took_from_a_killed_bot_is_not_posted_again(
     second = await start_bot(env, tmp_path, log)
     await wait_healthy(f"http://127.0.0.1:{port}/healthz")
     await wait_for(lambda: recorded() >= BURST, 60, "the rest of the burst")
-    await asyncio.sleep(2.5)  # two more syncs: anything it might (wrongly) post again
+    # Three more syncs begin (two have run to the end): anything it might (wrongly)
+    # post again, it has posted by then.
+    now = time.time()
+    await wait_for(lambda: mava_rounds(mava, now) >= 3, 30, "three more thread syncs")
     await stop(second)
 
     assert [numbers().count(str(n)) for n in range(BURST)] == [1] * BURST
@@ -146,7 +160,10 @@ async def test_an_alert_slack_took_from_a_killed_bot_is_not_posted_again(
     second = await start_bot(env, tmp_path, log)
     await wait_healthy(f"http://127.0.0.1:{port}/healthz")
     await wait_for(lambda: recorded() >= len(tickets), 60, "the other alerts")
-    await asyncio.sleep(2.5)  # two more polls: anything it might (wrongly) post again
+    # Three more polls begin (two have run to the end): anything it might (wrongly) post
+    # again, it has posted by then.
+    now = time.time()
+    await wait_for(lambda: mava_rounds(mava, now, "/api/tickets") >= 3, 30, "three more polls")
     await stop(second)
 
     assert sorted(alerted()) == sorted(tickets)  # each ticket alerted exactly once
@@ -183,7 +200,10 @@ async def test_an_assignment_dm_slack_took_from_a_killed_bot_is_not_sent_again(
     second = await start_bot(env, tmp_path, log)
     await wait_healthy(f"http://127.0.0.1:{port}/healthz")
     await wait_for(lambda: posted() >= len(tickets), 60, "the DM recorded")
-    await asyncio.sleep(2.5)  # two more polls: anything it might (wrongly) send again
+    # Three more DM polls (each rewrites its watermark): anything it might (wrongly) send
+    # again, it has sent by then.
+    polled = "SELECT updated_at FROM poll_watermarks WHERE query_key = 'desk:assignments'"
+    await wait_for_changes(lambda: sqlite_value(database, polled), 3, 30, "another DM poll")
     await stop(second)
 
     assert [m["ts"] for m in slack.messages(OMAR)] == [dm["ts"]]  # one DM, not two
