@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 from mava_bridge.services.tickets import LIST_LIMIT
 from mava_bridge.slack.command.model import Usage
@@ -262,7 +263,15 @@ SUBCOMMANDS: tuple[str, ...] = (
 )
 
 
-def usage_for(name: str, problem: str) -> Usage:
-    """A usage hint for subcommand `name`: the problem, its syntax and an example."""
+class Unparsed(Exception):
+    """Raised while parsing text that cannot be understood; `parse` answers its usage."""
+
+    def __init__(self, usage: Usage) -> None:
+        super().__init__(usage.message)
+        self.usage = usage
+
+
+def refuse(name: str, problem: str) -> NoReturn:
+    """Stop parsing with a usage hint for `name`: the problem, its syntax and an example."""
     entry = _ENTRIES[name]
-    return Usage(name, f"{problem}\nUsage: `{entry.syntax}`\nExample: `{entry.example}`")
+    raise Unparsed(Usage(name, f"{problem}\nUsage: `{entry.syntax}`\nExample: `{entry.example}`"))

@@ -8,8 +8,8 @@ from datetime import time
 from mava_bridge.domain.business_hours import ALL_DAYS, DAYS, BusinessHours
 from mava_bridge.domain.sla import PRIORITIES, TARGETS
 from mava_bridge.domain.wording import shown
-from mava_bridge.slack.command.help import usage_for
-from mava_bridge.slack.command.model import Command, SlaHours, SlaSet, SlaShow, Usage
+from mava_bridge.slack.command.help import refuse
+from mava_bridge.slack.command.model import Command, SlaHours, SlaSet, SlaShow
 
 _DURATION = re.compile(r"^(?:([0-9]{1,3})d)?(?:([0-9]{1,4})h)?(?:([0-9]{1,5})m)?$")
 _RANGE = re.compile(r"^([0-9]{1,2}):([0-9]{2})-([0-9]{1,2}):([0-9]{2})$")
@@ -41,7 +41,7 @@ def parse_days(word: str) -> frozenset[int] | None:
     return frozenset(found)
 
 
-def parse_sla(name: str, rest: str) -> Command | Usage:
+def parse_sla(name: str, rest: str) -> Command:
     words = rest.split()
     if not words:
         return SlaShow()
@@ -50,54 +50,54 @@ def parse_sla(name: str, rest: str) -> Command | Usage:
         return _parse_set(words)
     if verb == "hours":
         return _parse_hours(words)
-    return usage_for("sla", f"I don't know `/mava sla {shown(verb)}`: say set or hours.")
+    refuse("sla", f"I don't know `/mava sla {shown(verb)}`: say set or hours.")
 
 
-def _parse_set(words: list[str]) -> Command | Usage:
+def _parse_set(words: list[str]) -> Command:
     name = "sla set"
     if not words:
-        return usage_for(name, "For which priority: high, medium, low or all?")
+        refuse(name, "For which priority: high, medium, low or all?")
     which = words[0].lower()
     if which not in (*PRIORITIES, "all"):
-        return usage_for(name, f"'{shown(words[0])}' is not a priority: high, medium, low or all.")
+        refuse(name, f"'{shown(words[0])}' is not a priority: high, medium, low or all.")
     targets: dict[str, int] = {}
     rest = words[1:]
     for index in range(0, len(rest), 2):
         target = rest[index].lower()
         if target not in TARGETS:
-            return usage_for(name, f"'{shown(rest[index])}' is not a target: {', '.join(TARGETS)}.")
+            refuse(name, f"'{shown(rest[index])}' is not a target: {', '.join(TARGETS)}.")
         if target in targets:
-            return usage_for(name, f"Give {target} once.")
+            refuse(name, f"Give {target} once.")
         seconds = parse_seconds(rest[index + 1]) if index + 1 < len(rest) else None
         if seconds is None:
-            return usage_for(name, f"How long for {target}? Write 15m, 2h or 1d.")
+            refuse(name, f"How long for {target}? Write 15m, 2h or 1d.")
         if not 60 <= seconds <= MAX_TARGET:
-            return usage_for(name, "Pick a target between 1m and 90d.")
+            refuse(name, "Pick a target between 1m and 90d.")
         targets[target] = seconds
     if "first-response" not in targets:
-        return usage_for(name, "Give at least the first-response target.")
+        refuse(name, "Give at least the first-response target.")
     priorities = PRIORITIES if which == "all" else (which,)
     return SlaSet(tuple(priorities), tuple((t, targets[t]) for t in TARGETS if t in targets))
 
 
-def _parse_hours(words: list[str]) -> Command | Usage:
+def _parse_hours(words: list[str]) -> Command:
     name = "sla hours"
     if [w.lower() for w in words] == ["always"]:
         return SlaHours(ALL_DAYS, None, None, None)
     if len(words) not in (2, 3):
-        return usage_for(name, "Say which days, from when to when, and optionally a time zone.")
+        refuse(name, "Say which days, from when to when, and optionally a time zone.")
     days = parse_days(words[0])
     if days is None:
-        return usage_for(name, f"'{shown(words[0])}' is not days: write mon-fri or mon,wed,fri.")
+        refuse(name, f"'{shown(words[0])}' is not days: write mon-fri or mon,wed,fri.")
     match = _RANGE.match(words[1])
     if match is None:
-        return usage_for(name, f"'{shown(words[1])}' is not a time range: write 09:00-18:00.")
+        refuse(name, f"'{shown(words[1])}' is not a time range: write 09:00-18:00.")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if max(h1, h2) > 23 or max(m1, m2) > 59:
-        return usage_for(name, f"'{shown(words[1])}' is not a time range: write 09:00-18:00.")
+        refuse(name, f"'{shown(words[1])}' is not a time range: write 09:00-18:00.")
     zone = words[2] if len(words) == 3 else None
     try:
         BusinessHours(days, time(h1, m1), time(h2, m2), zone or "UTC")
     except ValueError as exc:
-        return usage_for(name, str(exc))
+        refuse(name, str(exc))
     return SlaHours(days, time(h1, m1), time(h2, m2), zone)

@@ -10,7 +10,7 @@ from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.schedule import DEFAULT_DIGEST_SCHEDULE, Schedule
 from mava_bridge.domain.tickets import Origin, Priority
 from mava_bridge.domain.wording import shown
-from mava_bridge.slack.command.help import USAGE, usage_for
+from mava_bridge.slack.command.help import USAGE, Unparsed, refuse
 from mava_bridge.slack.command.model import (
     Command,
     SubscribeAlerts,
@@ -48,7 +48,7 @@ class _FilterWords:
     schedule: Schedule | None = None
 
 
-def _read_filters(name: str, words: list[str], *, digest: bool) -> _FilterWords | Usage:
+def _read_filters(name: str, words: list[str], *, digest: bool) -> _FilterWords:
     found = _FilterWords()
     origins: list[Origin] = []
     categories: list[str] = []
@@ -60,12 +60,12 @@ def _read_filters(name: str, words: list[str], *, digest: bool) -> _FilterWords 
         if lowered in ("high", "medium"):
             level = Priority.HIGH if lowered == "high" else Priority.MEDIUM
             if found.priority not in (None, level):
-                return usage_for(name, "Pick one priority: high or medium.")
+                refuse(name, "Pick one priority: high or medium.")
             found.priority = level
         elif lowered == "unassigned" or (digest and lowered in ("all", "any")):
             value = lowered == "unassigned"
             if found.unassigned not in (None, value):
-                return usage_for(name, "Pick either all or unassigned, not both.")
+                refuse(name, "Pick either all or unassigned, not both.")
             found.unassigned = value
         elif lowered in ("origin", "origins", "from"):
             start = i
@@ -74,19 +74,17 @@ def _read_filters(name: str, words: list[str], *, digest: bool) -> _FilterWords 
                 i += 1
             if i == start:
                 known = ", ".join(origin.value for origin in Origin)
-                return usage_for(name, f"Name an origin after 'origin': one of {known}.")
+                refuse(name, f"Name an origin after 'origin': one of {known}.")
         elif lowered in ORIGIN_WORDS:
             origins.append(ORIGIN_WORDS[lowered])
         elif lowered == "category":
             if i >= len(words) or not words[i].strip():
-                return usage_for(
-                    name, "Name the category after 'category' (quote it if it has spaces)."
-                )
+                refuse(name, "Name the category after 'category' (quote it if it has spaces).")
             categories.append(words[i].strip())
             i += 1
         elif digest and lowered in ("daily", "weekdays", "weekday", "cron"):
             if found.schedule is not None:
-                return usage_for(name, "Give one schedule: daily, weekdays or cron.")
+                refuse(name, "Give one schedule: daily, weekdays or cron.")
             if lowered == "cron":
                 if i < len(words) and len(words[i].split()) > 1:
                     expr, i = words[i], i + 1  # quoted: cron "30 9 * * 1-5"
@@ -95,7 +93,7 @@ def _read_filters(name: str, words: list[str], *, digest: bool) -> _FilterWords 
                 try:
                     found.schedule = Schedule.from_cron(expr)
                 except ValueError as error:
-                    return usage_for(name, str(error))
+                    refuse(name, str(error))
                 continue
             if i < len(words) and words[i].lower() == "at":
                 i += 1
@@ -103,28 +101,26 @@ def _read_filters(name: str, words: list[str], *, digest: bool) -> _FilterWords 
             if i < len(words) and words[i][:1].isdigit():
                 time = _parse_time(words[i])
                 if time is None:
-                    return usage_for(name, f"'{shown(words[i])}' is not a time; use HH:MM.")
+                    refuse(name, f"'{shown(words[i])}' is not a time; use HH:MM.")
                 hour, minute = time
                 i += 1
             make = Schedule.daily if lowered == "daily" else Schedule.weekdays
             found.schedule = make(hour, minute)
         else:
             hint = " Quote category names with spaces." if categories else ""
-            return usage_for(name, f"I don't know the word '{shown(word)}'.{hint}")
+            refuse(name, f"I don't know the word '{shown(word)}'.{hint}")
     found.origins = tuple(dict.fromkeys(origins))
     found.categories = tuple(dict.fromkeys(categories))
     return found
 
 
-def parse_subscribe(name: str, rest: str) -> Command | Usage:
+def parse_subscribe(name: str, rest: str) -> Command:
     words = split_quoted(slack_to_plain(rest))
     if isinstance(words, str):
-        return Usage(name, words + "\n" + USAGE["subscribe digest"])
+        raise Unparsed(Usage(name, words + "\n" + USAGE["subscribe digest"]))
     kind = words[0].lower() if words else ""
     if kind in ("digest", "digests"):
         found = _read_filters("subscribe digest", words[1:], digest=True)
-        if isinstance(found, Usage):
-            return found
         filters = Filters(
             min_priority=found.priority,
             unassigned_only=found.unassigned is not False,
@@ -134,8 +130,6 @@ def parse_subscribe(name: str, rest: str) -> Command | Usage:
         return SubscribeDigest(found.schedule or DEFAULT_DIGEST_SCHEDULE, filters)
     if kind in ("alerts", "alert"):
         found = _read_filters("subscribe alerts", words[1:], digest=False)
-        if isinstance(found, Usage):
-            return found
         unassigned = bool(found.unassigned)
         priority = found.priority
         if priority is None and not unassigned:
@@ -145,12 +139,8 @@ def parse_subscribe(name: str, rest: str) -> Command | Usage:
         return _parse_reminders(words[1:])
     if kind in ("breaches", "breach"):
         found = _read_filters("subscribe breaches", words[1:], digest=False)
-        if isinstance(found, Usage):
-            return found
-        unassigned = bool(found.unassigned)
-        return SubscribeBreaches(
-            Filters(found.priority, unassigned, found.origins, found.categories)
-        )
+        filters = Filters(found.priority, bool(found.unassigned), found.origins, found.categories)
+        return SubscribeBreaches(filters)
     if kind in ("ratings", "rating"):
         return _parse_ratings(words[1:])
     if kind in ("report", "reports"):
@@ -161,7 +151,7 @@ def parse_subscribe(name: str, rest: str) -> Command | Usage:
     else:
         problem = f"Subscribe to what? Say {', '.join(kinds)}."
     forms = "\n".join(USAGE[f"subscribe {k}"] for k in kinds)
-    return Usage(name, f"{problem}\n{forms}")
+    raise Unparsed(Usage(name, f"{problem}\n{forms}"))
 
 
 _WAIT = re.compile(r"^(?:([0-9]{1,3})h)?(?:([0-9]{1,4})m?)?$")
@@ -177,46 +167,44 @@ def _wait_minutes(word: str) -> int | None:
     return int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
 
 
-def _parse_reminders(words: list[str]) -> Command | Usage:
+def _parse_reminders(words: list[str]) -> Command:
     name = "subscribe reminders"
     wait = DEFAULT_WAIT_MINUTES
     if words and words[0].lower() == "after":
         if len(words) < 2:
-            return usage_for(name, "After how long? e.g. after 30m or after 2h.")
+            refuse(name, "After how long? e.g. after 30m or after 2h.")
         found = _wait_minutes(words[1])
         if found is None:
-            return usage_for(name, f"'{shown(words[1])}' is not a wait; write 30m, 2h or 1h30m.")
+            refuse(name, f"'{shown(words[1])}' is not a wait; write 30m, 2h or 1h30m.")
         if not 1 <= found <= MAX_WAIT_MINUTES:
-            return usage_for(name, "Pick a wait between 1m and 168h (a week).")
+            refuse(name, "Pick a wait between 1m and 168h (a week).")
         wait, words = found, words[2:]
     filters = _read_filters(name, words, digest=False)
-    if isinstance(filters, Usage):
-        return filters
     return SubscribeReminders(
         wait,
         Filters(filters.priority, bool(filters.unassigned), filters.origins, filters.categories),
     )
 
 
-def _parse_ratings(words: list[str]) -> Command | Usage:
+def _parse_ratings(words: list[str]) -> Command:
     values: list[int] = []
     for word in words:
         if word not in ("1", "2", "3", "4", "5"):
-            return usage_for("subscribe ratings", f"'{shown(word)}' is not a rating from 1 to 5.")
+            refuse("subscribe ratings", f"'{shown(word)}' is not a rating from 1 to 5.")
         values.append(int(word))
     return SubscribeRatings(tuple(sorted(set(values))) or (1, 2))
 
 
-def _parse_report(words: list[str]) -> Command | Usage:
+def _parse_report(words: list[str]) -> Command:
     name = "subscribe report"
     every = words[0].lower() if words else ""
     if every not in ("weekly", "daily"):
-        return usage_for(name, "Say weekly or daily.")
+        refuse(name, "Say weekly or daily.")
     hour, minute = 9, 0
     if len(words) > 1:
         time = _parse_time(words[1].lower().removeprefix("at"))
         if time is None or len(words) > 2:
-            return usage_for(name, f"'{shown(' '.join(words[1:]))}' is not a time; use HH:MM.")
+            refuse(name, f"'{shown(' '.join(words[1:]))}' is not a time; use HH:MM.")
         hour, minute = time
     if every == "daily":
         return SubscribeReport(Schedule.daily(hour, minute), 1)

@@ -15,8 +15,7 @@ from mava_bridge.domain.ticket_refs import (
 )
 from mava_bridge.domain.tickets import Origin
 from mava_bridge.domain.wording import shown
-from mava_bridge.slack.command.help import usage_for
-from mava_bridge.slack.command.model import Usage
+from mava_bridge.slack.command.help import refuse
 from mava_bridge.slack.text import unescape
 
 # A Slack-wrapped token (`<https://x|label with spaces>`, `<@U1|ann>`) or a word.
@@ -44,11 +43,11 @@ def split_quoted(text: str) -> list[str] | str:
         )
 
 
-def read_ticket(name: str, text: str) -> tuple[str, str] | Usage:
+def read_ticket(name: str, text: str) -> tuple[str, str]:
     """Read TICKET (an id or a dashboard link) from the front of `text`."""
     token = next_token(text)
     if token is None:
-        return usage_for(name, "Which ticket? Give its id or paste its Mava dashboard link.")
+        refuse(name, "Which ticket? Give its id or paste its Mava dashboard link.")
     word, rest = token
     try:
         # Slack escapes `&` inside links (`?a=1&amp;id=...`); undo it first.
@@ -57,16 +56,14 @@ def read_ticket(name: str, text: str) -> tuple[str, str] | Usage:
         tail = short_tail(word)
         if tail is not None and len(tail) == SHORT_ID_LENGTH:
             return SHORT_MARK + tail, rest  # a short id as shown: the listener finds it
-        return usage_for(name, str(error))
+        refuse(name, str(error))
     except ValueError:  # urlsplit rejects some malformed links with a bare ValueError
-        return usage_for(name, str(InvalidTicketRef(word)))
+        refuse(name, str(InvalidTicketRef(word)))
 
 
-def no_more(name: str, rest: str) -> Usage | None:
-    extra = rest.strip()
-    if extra:
-        return usage_for(name, f"I did not expect '{shown(extra)}' here.")
-    return None
+def no_more(name: str, rest: str) -> None:
+    if rest.strip():
+        refuse(name, f"I did not expect '{shown(rest.strip())}' here.")
 
 
 def unquote(text: str) -> str:
