@@ -69,31 +69,25 @@ def plain_text(text: str, limit: int, *, emoji: bool = True) -> dict[str, Any]:
     return {"type": "plain_text", "text": t.plain(text, limit), "emoji": emoji}
 
 
-def section(text: str, *, block_id: str | None = None) -> Block:
-    block: Block = {"type": "section", "text": mrkdwn(text)}
+def _block(kind: str, block_id: str | None, **body: Any) -> Block:
+    block: Block = {"type": kind, **body}
     if block_id:
         block["block_id"] = block_id[: t.BLOCK_ID]
     return block
+
+
+def section(text: str, *, block_id: str | None = None) -> Block:
+    return _block("section", block_id, text=mrkdwn(text))
 
 
 def fields_section(fields: Sequence[str], *, block_id: str | None = None) -> Block:
-    block: Block = {
-        "type": "section",
-        "fields": [mrkdwn(f, t.SECTION_FIELD_TEXT) for f in fields[: t.SECTION_FIELDS]],
-    }
-    if block_id:
-        block["block_id"] = block_id[: t.BLOCK_ID]
-    return block
+    fitted = [mrkdwn(f, t.SECTION_FIELD_TEXT) for f in fields[: t.SECTION_FIELDS]]
+    return _block("section", block_id, fields=fitted)
 
 
 def context(*texts: str, block_id: str | None = None) -> Block:
-    block: Block = {
-        "type": "context",
-        "elements": [mrkdwn(x, t.CONTEXT_TEXT) for x in texts[: t.CONTEXT_ELEMENTS]],
-    }
-    if block_id:
-        block["block_id"] = block_id[: t.BLOCK_ID]
-    return block
+    elements = [mrkdwn(x, t.CONTEXT_TEXT) for x in texts[: t.CONTEXT_ELEMENTS]]
+    return _block("context", block_id, elements=elements)
 
 
 def header(text: str) -> Block:
@@ -127,10 +121,26 @@ def button(
 
 
 def actions(elements: Sequence[dict[str, Any]], *, block_id: str | None = None) -> Block:
-    block: Block = {"type": "actions", "elements": list(elements[: t.ACTIONS_ELEMENTS])}
-    if block_id:
-        block["block_id"] = block_id[: t.BLOCK_ID]
-    return block
+    return _block("actions", block_id, elements=list(elements[: t.ACTIONS_ELEMENTS]))
+
+
+def text_input(action_id: str, initial: str | None = None, **options: Any) -> dict[str, Any]:
+    """A plain_text_input; the long text of a reply or a note when `options` is empty."""
+    options = options or {"multiline": True, "max_length": t.PLAIN_TEXT_INPUT}
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": action_id, **options}
+    if initial:
+        element["initial_value"] = t.truncate(initial, t.PLAIN_TEXT_INPUT)
+    return element
+
+
+def input_block(block_id: str, label: str, element: dict[str, Any], **options: Any) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain_text(label, t.INPUT_LABEL),
+        "element": element,
+        **options,
+    }
 
 
 def chunk_lines(lines: Iterable[str], limit: int = t.SECTION_TEXT) -> list[str]:

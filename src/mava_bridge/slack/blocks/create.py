@@ -8,7 +8,16 @@ from typing import Any
 from mava_bridge.domain.tickets import Priority
 from mava_bridge.mava.models import Category
 from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import Block, actions, button, context, plain_text, section
+from mava_bridge.slack.blocks.common import (
+    Block,
+    actions,
+    button,
+    context,
+    input_block,
+    plain_text,
+    section,
+    text_input,
+)
 from mava_bridge.slack.blocks.modals import View, _view
 from mava_bridge.slack.callback_ids import (
     ACTION_CREATE_REACTED,
@@ -71,60 +80,26 @@ def create_modal(
     email_input: dict[str, Any] = {"type": "email_text_input", "action_id": INPUT_EMAIL}
     if email:
         email_input["initial_value"] = email[:EMAIL_LENGTH]
-    text_input: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": INPUT_TEXT,
-        "multiline": True,
-        "max_length": t.PLAIN_TEXT_INPUT,
-    }
-    if text:
-        text_input["initial_value"] = t.truncate(text, t.PLAIN_TEXT_INPUT)
     priorities = [_option(p.label, priority_value(p)) for p in Priority]
     [initial] = [o for o in priorities if o["value"] == priority_value(DEFAULT_PRIORITY)]
+    hint = plain_text("Mava finds the customer by this email, or creates them.", t.INPUT_LABEL)
+    select: dict[str, Any] = {"type": "static_select", "action_id": INPUT_PRIORITY}
     blocks: list[Block] = [
-        {
-            "type": "input",
-            "block_id": BLOCK_EMAIL,
-            "label": plain_text("Customer email", t.INPUT_LABEL),
-            "hint": plain_text(
-                "Mava finds the customer by this email, or creates them.", t.INPUT_LABEL
-            ),
-            "element": email_input,
-        },
-        {
-            "type": "input",
-            "block_id": BLOCK_TEXT,
-            "label": plain_text("First message (from the customer)", t.INPUT_LABEL),
-            "element": text_input,
-        },
-        {
-            "type": "input",
-            "block_id": BLOCK_PRIORITY,
-            "label": plain_text("Priority", t.INPUT_LABEL),
-            "element": {
-                "type": "static_select",
-                "action_id": INPUT_PRIORITY,
-                "options": priorities,
-                "initial_option": initial,
-            },
-        },
+        input_block(BLOCK_EMAIL, "Customer email", email_input, hint=hint),
+        input_block(BLOCK_TEXT, "First message (from the customer)", text_input(INPUT_TEXT, text)),
+        input_block(
+            BLOCK_PRIORITY, "Priority", {**select, "options": priorities, "initial_option": initial}
+        ),
     ]
     options = [_option(c.name, c.id) for c in categories][: t.SELECT_OPTIONS]
     if options:
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": BLOCK_CATEGORY,
-                "optional": True,
-                "label": plain_text("Category", t.INPUT_LABEL),
-                "element": {
-                    "type": "static_select",
-                    "action_id": INPUT_CATEGORY,
-                    "placeholder": plain_text("No category", t.OPTION_TEXT),
-                    "options": options,
-                },
-            }
-        )
+        select = {
+            "type": "static_select",
+            "action_id": INPUT_CATEGORY,
+            "placeholder": plain_text("No category", t.OPTION_TEXT),
+            "options": options,
+        }
+        blocks.append(input_block(BLOCK_CATEGORY, "Category", select, optional=True))
     blocks.append(context(t.escape(where)))
     return _view(
         title=TITLE,

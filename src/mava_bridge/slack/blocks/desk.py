@@ -119,24 +119,7 @@ class DeskBlocks:
     """Delivery's `DeskRenderer` (mava_bridge.delivery.ports) in Block Kit, handed to the
     desk jobs by mava_bridge.app."""
 
-    def assignments_message(
-        self, shown: Sequence[Ticket], *, total: int, link: LinkFor, now: datetime
-    ) -> list[Block]:
-        return assignments_message(shown, total=total, link=link, now=now)
-
-    def assignments_text(self, total: int) -> str:
-        return assignments_text(total)
-
-    def backlog_message(
-        self,
-        longest: Sequence[tuple[Ticket, float]],
-        *,
-        total: int,
-        wait: str,
-        filters: Filters,
-        link: LinkFor,
-    ) -> list[Block]:
-        return backlog_message(longest, total=total, wait=wait, filters=filters, link=link)
-
-    def backlog_text(self, total: int, wait: str) -> str:
-        return backlog_text(total, wait)
+    assignments_message = staticmethod(assignments_message)
+    assignments_text = staticmethod(assignments_text)
+    backlog_message = staticmethod(backlog_message)
+    backlog_text = staticmethod(backlog_text)

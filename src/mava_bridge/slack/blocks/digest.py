@@ -280,53 +280,21 @@ def replace_item(
     return [*blocks[:start], *new_item_blocks, *blocks[end:]]
 
 
+def more_tickets(more: int, dashboard: str) -> list[Block]:
+    """The last reply of a digest cut short: how many more, and where to see them."""
+    return [context(f"…and {more} more: {t.link(dashboard, 'see them all in Mava')}")]
+
+
 class DigestRenderer:
     """Delivery's `Renderer` (mava_bridge.delivery.ports) in Block Kit: the builders
     above, handed to the alert poller and the digest service by mava_bridge.app."""
 
-    def sort_for_digest(self, tickets: Sequence[Ticket]) -> list[Ticket]:
-        return sort_for_digest(tickets)
-
-    def digest_messages(
-        self,
-        tickets: Sequence[Ticket],
-        *,
-        link: LinkFor,
-        now: datetime,
-        description: str,
-        tz_name: str,
-        max_messages: int | None = None,
-    ) -> list[list[Block]]:
-        return digest_messages(
-            tickets,
-            link=link,
-            now=now,
-            description=description,
-            tz_name=tz_name,
-            max_messages=max_messages,
-        )
-
-    def digest_thread_messages(
-        self, tickets: Sequence[Ticket], *, link: LinkFor, now: datetime
-    ) -> list[list[Block]]:
-        return digest_thread_messages(tickets, link=link, now=now)
-
-    def more_tickets(self, more: int, dashboard: str) -> list[Block]:
-        return [context(f"…and {more} more: {t.link(dashboard, 'see them all in Mava')}")]
-
-    def listed_tickets(self, message: Sequence[Block]) -> list[str]:
-        return listed_tickets(message)
-
-    def digest_text(self, count: int, description: str) -> str:
-        return digest_text(count, description)
-
-    def digest_thread_text(self, part: int, parts: int) -> str:
-        return digest_thread_text(part, parts)
-
-    def alert_message(
-        self, ticket: Ticket, *, link: LinkFor, now: datetime, reason: str
-    ) -> list[Block]:
-        return alert_message(ticket, link=link, now=now, reason=reason)
-
-    def alert_text(self, ticket: Ticket, reason: str) -> str:
-        return alert_text(ticket, reason)
+    sort_for_digest = staticmethod(sort_for_digest)
+    digest_messages = staticmethod(digest_messages)
+    digest_thread_messages = staticmethod(digest_thread_messages)
+    more_tickets = staticmethod(more_tickets)
+    listed_tickets = staticmethod(listed_tickets)
+    digest_text = staticmethod(digest_text)
+    digest_thread_text = staticmethod(digest_thread_text)
+    alert_message = staticmethod(alert_message)
+    alert_text = staticmethod(alert_text)

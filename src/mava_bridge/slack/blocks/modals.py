@@ -14,12 +14,14 @@ from mava_bridge.slack.blocks.common import (
     context,
     customer_label,
     divider,
+    input_block,
     message_block,
     origin_label,
     plain_text,
     priority_badge,
     section,
     status_label,
+    text_input,
 )
 from mava_bridge.slack.callback_ids import (
     BLOCK_TEXT,
@@ -116,39 +118,14 @@ def compose_modal(
     for line in (context_lines or [])[:MAX_CONTEXT_LINES]:
         blocks.append(context(t.escape_and_truncate(line, t.CONTEXT_TEXT)))
     if ticket_editable:
-        ticket_input: dict[str, Any] = {
-            "type": "plain_text_input",
-            "action_id": INPUT_TICKET,
-            "max_length": TICKET_INPUT_LENGTH,
-            "placeholder": plain_text("Ticket id or dashboard link", t.INPUT_PLACEHOLDER),
-        }
-        if ticket_id:
-            ticket_input["initial_value"] = t.truncate(ticket_id, t.PLAIN_TEXT_INPUT)
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": BLOCK_TICKET,
-                "label": plain_text("Ticket", t.INPUT_LABEL),
-                "element": ticket_input,
-            }
+        placeholder = plain_text("Ticket id or dashboard link", t.INPUT_PLACEHOLDER)
+        ticket_input = text_input(
+            INPUT_TICKET, ticket_id, max_length=TICKET_INPUT_LENGTH, placeholder=placeholder
         )
-    text_input: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": INPUT_TEXT,
-        "multiline": True,
-        "max_length": t.PLAIN_TEXT_INPUT,
-    }
-    if initial_text:
-        text_input["initial_value"] = t.truncate(initial_text, t.PLAIN_TEXT_INPUT)
+        blocks.append(input_block(BLOCK_TICKET, "Ticket", ticket_input))
     default_label = "Private note (only agents see it)" if is_note else "Message to the customer"
-    blocks.append(
-        {
-            "type": "input",
-            "block_id": BLOCK_TEXT,
-            "label": plain_text(text_label or default_label, t.INPUT_LABEL),
-            "element": text_input,
-        }
-    )
+    label = text_label or default_label
+    blocks.append(input_block(BLOCK_TEXT, label, text_input(INPUT_TEXT, initial_text)))
     # Inputs come last and must survive the block cap, so cap what precedes them.
     inputs = 2 if ticket_editable else 1
     if len(blocks) > t.MODAL_BLOCKS:

@@ -141,33 +141,18 @@ def card_text(ticket: Ticket) -> str:
     return fallback(f"Ticket {ticket.id}: {ticket.status}")
 
 
+def change_message(before: Snapshot, after: Snapshot) -> tuple[str, list[Block]]:
+    line = change_line(before, after)
+    words = t.unescape(line.replace(":pencil2: ", "").replace("*", ""))
+    return fallback(words), [section(line)]
+
+
 class ThreadBlocks:
     """Delivery's `ThreadRenderer` (mava_bridge.delivery.ports) in Block Kit."""
 
-    def message(self, message: Message, *, link: str) -> tuple[str, list[Block]]:
-        return thread_message(message, link=link)
-
-    def change_line(self, before: Snapshot, after: Snapshot) -> str:
-        return change_line(before, after)
-
-    def change_message(self, before: Snapshot, after: Snapshot) -> tuple[str, list[Block]]:
-        line = change_line(before, after)
-        words = t.unescape(line.replace(":pencil2: ", "").replace("*", ""))
-        return fallback(words), [section(line)]
-
-    def notice(self, text: str) -> list[Block]:
-        return notice(text)
-
-    def card(
-        self,
-        ticket: Ticket,
-        *,
-        link: LinkFor,
-        now: datetime,
-        followed: bool = True,
-        headline: str | None = None,
-    ) -> list[Block]:
-        return card(ticket, link=link, now=now, followed=followed, headline=headline)
-
-    def card_text(self, ticket: Ticket) -> str:
-        return card_text(ticket)
+    message = staticmethod(thread_message)
+    change_line = staticmethod(change_line)
+    change_message = staticmethod(change_message)
+    notice = staticmethod(notice)
+    card = staticmethod(card)
+    card_text = staticmethod(card_text)
