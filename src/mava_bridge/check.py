@@ -63,18 +63,13 @@ class CheckResult:
 async def check_slack(settings: Settings) -> CheckResult:
     if settings.slack_bot_token is None:
         return CheckResult("slack", False, "SLACK_BOT_TOKEN is not set")
-    client = slack_client(settings)
-    try:
-        response = await client.auth_test()
+    try:  # without a session of its own, slack_sdk closes each call's connection
+        response = await slack_client(settings).auth_test()
     except SlackApiError as exc:
         error = slack_error(exc)
         return CheckResult("slack", False, f"{error}: {SLACK_FIXES.get(error, 'see Slack docs')}")
     except Exception as exc:
         return CheckResult("slack", False, unreachable(str(settings.slack_api_url), SLACK, exc))
-    finally:
-        session = getattr(client, "session", None)
-        if session is not None:
-            await session.close()
     return CheckResult(
         "slack", True, f"auth.test as {response.get('user')} in {response.get('team')}"
     )
@@ -96,9 +91,9 @@ async def check_socket_mode(settings: Settings) -> CheckResult:
     open it (the URL, a one-time ticket, is not shown)."""
     if settings.slack_app_token is None:
         return CheckResult("socket mode", False, "SLACK_APP_TOKEN is not set")
-    client = slack_client(settings)
+    token = settings.slack_app_token.get_secret_value()
     try:
-        await client.apps_connections_open(app_token=settings.slack_app_token.get_secret_value())
+        await slack_client(settings).apps_connections_open(app_token=token)
     except SlackApiError as exc:
         error = slack_error(exc)
         fix = APP_TOKEN_FIXES.get(error, "see Slack's apps.connections.open docs")
@@ -106,10 +101,6 @@ async def check_socket_mode(settings: Settings) -> CheckResult:
     except Exception as exc:
         reason = unreachable(str(settings.slack_api_url), SLACK, exc)
         return CheckResult("socket mode", False, reason)
-    finally:
-        session = getattr(client, "session", None)
-        if session is not None:
-            await session.close()
     return CheckResult(
         "socket mode", True, "apps.connections.open accepted SLACK_APP_TOKEN (not connected)"
     )
@@ -144,10 +135,7 @@ def _mava_unreachable(url: str, settings: Settings, exc: MavaUnavailable) -> str
 def _cause(exc: BaseException) -> str:
     """The network error under a Mava failure (refused, DNS, TLS...), if there is one."""
     cause = exc.__cause__
-    if cause is None or isinstance(cause, MavaError):
-        return ""
-    text = str(cause).strip()[:200]
-    return f" (cause: {type(cause).__name__}{': ' + text if text else ''})"
+    return "" if cause is None or isinstance(cause, MavaError) else f" (cause: {_describe(cause)})"
 
 
 async def check_database(settings: Settings) -> CheckResult:
@@ -197,37 +185,32 @@ async def check_channels(settings: Settings) -> list[CheckResult]:
         return []
     client = slack_client(settings)
     results = []
-    try:
-        try:  # the bot's name, for the /invite hint
-            bot_name = str((await client.auth_test()).get("user") or "Mava")
-        except Exception:
-            bot_name = "Mava"
-        for channel, names in wanted.items():
-            label = f"channel {channel} ({', '.join(names)})"
-            try:
-                response = await client.conversations_info(channel=channel)
-            except SlackApiError as exc:
-                error = slack_error(exc)
-                fix = CHANNEL_FIXES.get(error, "see Slack's conversations.info docs")
-                results.append(CheckResult(label, False, f"{error}: {fix}"))
-                continue
-            except Exception as exc:
-                reason = unreachable(str(settings.slack_api_url), SLACK, exc)
-                results.append(CheckResult(label, False, reason))
-                continue
-            info = response.get("channel") or {}
-            name = f"#{info.get('name', channel)}"
-            if info.get("is_archived"):
-                results.append(CheckResult(label, False, f"{name} is archived: pick another"))
-            elif not info.get("is_member"):
-                fix = f"the bot is not a member of {name}: type /invite @{bot_name} there"
-                results.append(CheckResult(label, False, fix))
-            else:
-                results.append(CheckResult(label, True, f"{name}: the bot is a member"))
-    finally:
-        session = getattr(client, "session", None)
-        if session is not None:
-            await session.close()
+    try:  # the bot's name, for the /invite hint
+        bot_name = str((await client.auth_test()).get("user") or "Mava")
+    except Exception:
+        bot_name = "Mava"
+    for channel, names in wanted.items():
+        label = f"channel {channel} ({', '.join(names)})"
+        try:
+            response = await client.conversations_info(channel=channel)
+        except SlackApiError as exc:
+            error = slack_error(exc)
+            fix = CHANNEL_FIXES.get(error, "see Slack's conversations.info docs")
+            results.append(CheckResult(label, False, f"{error}: {fix}"))
+            continue
+        except Exception as exc:
+            reason = unreachable(str(settings.slack_api_url), SLACK, exc)
+            results.append(CheckResult(label, False, reason))
+            continue
+        info = response.get("channel") or {}
+        name = f"#{info.get('name', channel)}"
+        if info.get("is_archived"):
+            results.append(CheckResult(label, False, f"{name} is archived: pick another"))
+        elif not info.get("is_member"):
+            fix = f"the bot is not a member of {name}: type /invite @{bot_name} there"
+            results.append(CheckResult(label, False, fix))
+        else:
+            results.append(CheckResult(label, True, f"{name}: the bot is a member"))
     return results
 
 
