@@ -4,8 +4,8 @@ JSON lines when stdout is not a terminal (containers, log shippers), readable
 `key=value` lines on a terminal. Everything that reaches the root handler passes a
 redaction filter first, so a token pasted into an error message, an exception from a
 library that echoes its request headers, or an `extra=` field cannot leak to the log
-store. Only the standard library is used: the formatting needs are small and a logging
-dependency would be one more thing every module has to import the same way.
+store. Only the standard library is used: python-json-logger would still need our own
+timestamp, size bounds, clashing-key prefix and traceback cut, so it would not be shorter.
 """
 
 from __future__ import annotations
@@ -215,6 +215,14 @@ def _bounded_extras(record: logging.LogRecord) -> list[tuple[str, Any]]:
     return fields
 
 
+def _tails(formatter: logging.Formatter, record: logging.LogRecord) -> list[tuple[str, str]]:
+    """The record's traceback and stack, each cut to its end (where it failed)."""
+    if record.exc_info and not record.exc_text:
+        record.exc_text = formatter.formatException(record.exc_info)
+    tails = (("exception", record.exc_text, MAX_TRACE), ("stack", record.stack_info, MAX_FIELD))
+    return [(key, cut_start(text, limit)) for key, text, limit in tails if text]
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, then every extra field,
     each bounded (see MAX_MESSAGE)."""
@@ -229,12 +237,7 @@ class JsonFormatter(logging.Formatter):
         for key, value in _bounded_extras(record):
             name = f"extra_{key}" if key in _JSON_KEYS else key
             data[name] = value
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.formatException(record.exc_info)
-        if record.exc_text:
-            data["exception"] = cut_start(record.exc_text, MAX_TRACE)
-        if record.stack_info:
-            data["stack"] = cut_start(record.stack_info, MAX_FIELD)
+        data.update(_tails(self, record))
         return jsonlib.dumps(data, ensure_ascii=False, default=str)
 
 
@@ -261,14 +264,7 @@ class ConsoleFormatter(logging.Formatter):
             level = f"{_COLOURS.get(record.levelname, '')}{level}\x1b[0m"
         parts = [clock, level, record.name, cut(record.getMessage(), MAX_MESSAGE)]
         parts += [f"{key}={_console_value(value)}" for key, value in _bounded_extras(record)]
-        line = " ".join(parts)
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.formatException(record.exc_info)
-        if record.exc_text:
-            line += "\n" + cut_start(record.exc_text, MAX_TRACE)
-        if record.stack_info:
-            line += "\n" + cut_start(record.stack_info, MAX_FIELD)
-        return line
+        return "\n".join([" ".join(parts), *dict(_tails(self, record)).values()])
 
 
 def _console_value(value: Any) -> str:
