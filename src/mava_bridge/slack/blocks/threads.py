@@ -26,10 +26,10 @@ from mava_bridge.slack.blocks.common import (
     section,
 )
 from mava_bridge.slack.blocks.digest import digest_item
+from mava_bridge.slack.blocks.tickets import with_button
 from mava_bridge.slack.callback_ids import (
     ACTION_FOLLOW,
     ACTION_UNFOLLOW,
-    actions_block_id,
 )
 
 FOLLOWING: Final = "Following this ticket in the thread"
@@ -120,21 +120,14 @@ def card(
     blocks: list[Block] = []
     if headline:
         blocks.append(section(f":rotating_light: *{t.escape_and_truncate(headline, 200)}*"))
-    extra = (
-        button("Unfollow", ACTION_UNFOLLOW, value=ticket.id)
-        if followed
-        else button("Follow in this channel", ACTION_FOLLOW, value=ticket.id)
-    )
-    for block in digest_item(ticket, link=link, now=now, state_line=state_line):
-        if block.get("block_id") == actions_block_id(ticket.id):
-            if followed:
-                resolved = (
-                    ":white_check_mark: Resolved · " if ticket.status == Status.RESOLVED else ""
-                )
-                blocks.append(context(f"{resolved}:thread: {FOLLOWING}"))
-            block = {**block, "elements": [*block["elements"], extra][: t.ACTIONS_ELEMENTS]}
-        blocks.append(block)
-    return blocks
+    item = digest_item(ticket, link=link, now=now, state_line=state_line)
+    if followed:  # the line goes between the facts and the buttons (the item's last block)
+        resolved = ":white_check_mark: Resolved · " if ticket.status == Status.RESOLVED else ""
+        item.insert(-1, context(f"{resolved}:thread: {FOLLOWING}"))
+        extra = button("Unfollow", ACTION_UNFOLLOW, value=ticket.id)
+    else:
+        extra = button("Follow in this channel", ACTION_FOLLOW, value=ticket.id)
+    return blocks + with_button(item, ticket.id, extra)
 
 
 def card_text(ticket: Ticket) -> str:
