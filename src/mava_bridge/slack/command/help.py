@@ -234,32 +234,13 @@ HELP_ENTRIES: tuple[UsageEntry, ...] = (
 
 _ENTRIES = {entry.name: entry for entry in HELP_ENTRIES}
 USAGE: dict[str, str] = {entry.name: entry.line() for entry in HELP_ENTRIES}
-SUBCOMMANDS: tuple[str, ...] = (
-    "show",
-    "tickets",
-    "reply",
-    "note",
-    "status",
-    "resolve",
-    "close",
-    "reopen",
-    "priority",
-    "category",
-    "categories",
-    "assign",
-    "identify",
-    "subscribe",
-    "subscriptions",
-    "unsubscribe",
-    "digest",
-    "report",
-    "follow",
-    "unfollow",
-    "thread-notes",
-    "create",
-    "notify",
-    "sla",
-    "help",
+# The first words `/mava` knows, in help order; `close` is `resolve` by another name.
+SUBCOMMANDS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        word
+        for entry in HELP_ENTRIES
+        for word in (("resolve", "close") if entry.name == "resolve" else entry.name.split()[:1])
+    )
 )
 
 
