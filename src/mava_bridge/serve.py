@@ -87,10 +87,8 @@ async def until_stopped(work: Awaitable[Any], stop: asyncio.Event) -> None:
     finally:
         for pending in (task, stopping):
             pending.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        with contextlib.suppress(asyncio.CancelledError):
-            await stopping
+            with contextlib.suppress(asyncio.CancelledError):
+                await pending
 
 
 def run_cli(argv: list[str]) -> int:

@@ -10,6 +10,7 @@ import math
 import re
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Final, Literal
 
 from prometheus_client import (
@@ -75,76 +76,62 @@ class Metrics:
             PlatformCollector(registry=registry)
             GCCollector(registry=registry)
 
-        self.slack_requests = Counter(
+        counter = partial(Counter, registry=registry)
+        histogram = partial(Histogram, registry=registry)
+        gauge = partial(Gauge, registry=registry)
+        self.slack_requests = counter(
             "slack_requests",
             "Slack requests handled, by kind (command, shortcut, action, view), name "
             "(subcommand, callback or action id) and outcome.",
             ["kind", "name", "outcome"],
-            registry=registry,
         )
-        self.slack_ack_seconds = Histogram(
+        self.slack_ack_seconds = histogram(
             "slack_ack_seconds",
             "Time from receiving a Slack request to acking it (Slack's limit is 3 s).",
             buckets=ACK_BUCKETS,
-            registry=registry,
         )
-        self.mava_requests = Counter(
+        self.mava_requests = counter(
             "mava_requests",
             "HTTP exchanges with Mava, by endpoint and status code or error kind.",
             ["endpoint", "status"],
-            registry=registry,
         )
-        self.mava_request_seconds = Histogram(
+        self.mava_request_seconds = histogram(
             "mava_request_seconds",
             "Duration of one HTTP exchange with Mava (excluding rate-limit waits).",
             ["endpoint"],
             buckets=MAVA_BUCKETS,
-            registry=registry,
         )
-        self.mava_ratelimit_wait_seconds = Histogram(
+        self.mava_ratelimit_wait_seconds = histogram(
             "mava_ratelimit_wait_seconds",
             "Time a Mava request waited for the client-side rate limiter.",
             buckets=RATELIMIT_BUCKETS,
-            registry=registry,
         )
-        self.mava_tickets_unreadable = Counter(
+        self.mava_tickets_unreadable = counter(
             "mava_tickets_unreadable",
             "Tickets in Mava search answers that could not be read and were skipped "
             "(each skip counts; the log names each ticket id once).",
-            registry=registry,
         )
-        self.alerts_delivered = Counter(
-            "alerts_delivered",
-            "New-ticket alerts posted to Slack.",
-            registry=registry,
+        self.alerts_delivered = counter("alerts_delivered", "New-ticket alerts posted to Slack.")
+        self.digest_items_delivered = counter(
+            "digest_items_delivered", "Tickets listed in digests posted to Slack."
         )
-        self.digest_items_delivered = Counter(
-            "digest_items_delivered",
-            "Tickets listed in digests posted to Slack.",
-            registry=registry,
+        self.thread_messages_mirrored = counter(
+            "thread_messages_mirrored", "Mava messages posted into followed tickets' Slack threads."
         )
-        self.thread_messages_mirrored = Counter(
-            "thread_messages_mirrored",
-            "Mava messages posted into followed tickets' Slack threads.",
-            registry=registry,
-        )
-        self.thread_sync_pages = Counter(
+        self.thread_sync_pages = counter(
             "thread_sync_pages",
             "Mava requests (search pages and look-ups) made by the thread sync.",
-            registry=registry,
         )
-        self.poll_lag_seconds = Gauge(
+        self.poll_lag_seconds = gauge(
             "poll_lag_seconds",
             "Seconds since the last successful Mava poll on this process (NaN while this "
             "process does not poll; alert on the minimum across replicas).",
-            registry=registry,
         )
         self.poll_lag_seconds.set_function(self._poll_lag)
-        self.slack_post_retries = Counter(
+        self.slack_post_retries = counter(
             "slack_post_retries",
             "Retried Slack Web API posts, by reason (rate_limited, server_error, ...).",
             ["reason"],
-            registry=registry,
         )
 
     # --- hooks ----------------------------------------------------------------------
