@@ -133,9 +133,7 @@ def _events_api(body: JSON) -> Inbound:
     _text(body, "event_id")
     for key in ("team_id", "api_app_id"):
         _text(body, key, required=False)
-    authorizations = body.get("authorizations", [])
-    if not isinstance(authorizations, list) or not all(isinstance(a, dict) for a in authorizations):
-        raise Malformed("authorizations is not a list of objects")
+    _objects(body, "authorizations")
     event = _object(body, "event")
     event_type = _text(event, "type", "event.")
     if event_type not in EVENTS:
@@ -155,19 +153,14 @@ def _events_api(body: JSON) -> Inbound:
         message = _optional(event, inner, "event.")
         for key in ("ts", "thread_ts", "user", "bot_id", "subtype"):
             _text(message or {}, key, f"event.{inner}.", required=False)
-    files = event.get("files", [])
-    if not isinstance(files, list) or not all(isinstance(f, dict) for f in files):
-        raise Malformed("event.files is not a list of objects")
+    _objects(event, "files", "event.")
     if event_type == "app_home_opened":  # listeners/home.py draws the Home of `user`
         _text(event, "user", "event.")
         _text(event, "tab", "event.", required=False)
     if event_type == "link_shared":  # listeners/unfurls.py reads each link's url
         for key in ("message_ts", "unfurl_id", "source"):
             _text(event, key, "event.", required=False)
-        links = event.get("links", [])
-        if not isinstance(links, list) or not all(isinstance(link, dict) for link in links):
-            raise Malformed("event.links is not a list of objects")
-        for link in links:
+        for link in _objects(event, "links", "event."):
             _text(link, "url", "event.links[].")
     return Inbound("event", event_type, body)
 
@@ -226,9 +219,7 @@ def _action(payload: JSON) -> Inbound:
         # A button on a message redraws its item there: it needs both to find it.
         _text(message, "ts", "message.", required=ticket_action)
         _text(message, "text", "message.", required=False)
-        blocks = message.get("blocks", [])
-        if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
-            raise Malformed("message.blocks is not a list of objects")
+        _objects(message, "blocks", "message.")
     channel = _optional(payload, "channel")
     if channel is not None or (message is not None and ticket_action):
         _text(channel or {}, "id", "channel.", required=message is not None and ticket_action)
@@ -252,9 +243,7 @@ def _view(payload: JSON) -> Inbound:
             raise Malformed(f"view.state.values.{block_id[:40]} is not an object of objects")
         for element in block.values():
             _text(element, "value", "view.state.values…", required=False)
-    urls = payload.get("response_urls", [])
-    if not isinstance(urls, list) or not all(isinstance(u, dict) for u in urls):
-        raise Malformed("response_urls is not a list of objects")
+    _objects(payload, "response_urls")
     return Inbound("view", callback_id, payload)
 
 
@@ -269,6 +258,14 @@ def _optional(data: Mapping[str, Any], key: str, where: str = "") -> JSON | None
     value = data.get(key)
     if value is not None and not isinstance(value, dict):
         raise Malformed(f"{where}{key} is not an object")
+    return value
+
+
+def _objects(data: Mapping[str, Any], key: str, where: str = "") -> list[JSON]:
+    """A list of objects under `key`; none when it is not there."""
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise Malformed(f"{where}{key} is not a list of objects")
     return value
 
 
