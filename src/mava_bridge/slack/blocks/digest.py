@@ -9,7 +9,7 @@ rest of the message as it was.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mava_bridge.domain.ticket_refs import short_ref
@@ -77,24 +77,23 @@ def digest_item(
     return with_button(blocks, ticket.id, follow_button(ticket.id)) if follow else blocks
 
 
-def _zone(tz_name: str) -> tuple[tzinfo, str]:
+def _local(now: datetime, tz_name: str) -> tuple[datetime, str, Block]:
+    """`now` in the digest's zone (UTC when the name is unknown), the zone's name, and
+    the digest's title."""
     try:
-        return ZoneInfo(tz_name), tz_name
+        zone, name = ZoneInfo(tz_name), tz_name
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC"), "UTC"
-
-
-def _day(now: datetime, tz_name: str) -> tuple[datetime, str]:
-    zone, name = _zone(tz_name)
-    return now.astimezone(zone), name
+        zone, name = ZoneInfo("UTC"), "UTC"
+    local = now.astimezone(zone)
+    return local, name, header(f"Mava digest · {local:%a} {local.day} {local:%b}")
 
 
 def digest_header(count: int, now: datetime, tz_name: str, description: str) -> list[Block]:
     """Title with the local date, how many tickets, and what the digest covers."""
-    local, zone = _day(now, tz_name)
+    local, zone, title = _local(now, tz_name)
     plural = "s" if count != 1 else ""
     return [
-        header(f"Mava digest · {local:%a} {local.day} {local:%b}"),
+        title,
         section(f"*{count} ticket{plural}* · {t.escape_and_truncate(description, 500)}"),
         context(
             f"As of {local:%H:%M} {t.escape(zone)}. Highest priority first, "
@@ -105,15 +104,8 @@ def digest_header(count: int, now: datetime, tz_name: str, description: str) -> 
 
 def empty_digest(now: datetime, description: str, tz_name: str = "UTC") -> list[Block]:
     """A digest with nothing to report (posted so people know it ran)."""
-    local, _ = _day(now, tz_name)
-    return [
-        header(f"Mava digest · {local:%a} {local.day} {local:%b}"),
-        section(
-            ":sparkles: Nothing waiting: no "
-            + t.escape_and_truncate(description, 500)
-            + " right now."
-        ),
-    ]
+    about = t.escape_and_truncate(description, 500)
+    return [_local(now, tz_name)[2], section(f":sparkles: Nothing waiting: no {about} right now.")]
 
 
 def _group(ticket: Ticket) -> Priority | None:
