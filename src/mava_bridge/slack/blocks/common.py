@@ -167,26 +167,28 @@ def fallback(text: str) -> str:
 # --- Short ephemerals ---------------------------------------------------------------
 
 
+def _sentence(emoji: str, sentence: str) -> list[Block]:
+    # The sentence is plain text: it gets escaped, and cut to fit beside the emoji.
+    room = t.SECTION_TEXT - len(emoji) - 4
+    return [section(f"{emoji} {t.escape_and_truncate(sentence, room)}")]
+
+
 def error_blocks(sentence: str) -> list[Block]:
-    """An error the user can act on (the sentence is plain text; it gets escaped)."""
-    return [section(":warning: " + t.escape_and_truncate(sentence, t.SECTION_TEXT - 12))]
+    """An error the user can act on."""
+    return _sentence(":warning:", sentence)
 
 
 def success_blocks(sentence: str) -> list[Block]:
-    return [section(":white_check_mark: " + t.escape_and_truncate(sentence, t.SECTION_TEXT - 22))]
+    return _sentence(":white_check_mark:", sentence)
 
 
 def notice_blocks(sentence: str) -> list[Block]:
     """Neither done nor failed: how things are (e.g. "already resolved")."""
-    return [section(":information_source: " + t.escape_and_truncate(sentence, t.SECTION_TEXT - 24))]
+    return _sentence(":information_source:", sentence)
 
 
-def error_text(sentence: str) -> str:
-    return fallback(sentence)
-
-
-def success_text(sentence: str) -> str:
-    return fallback(sentence)
+# A short ephemeral's notification text.
+error_text = success_text = fallback
 
 
 # --- Ticket facts, as escaped mrkdwn ------------------------------------------------
