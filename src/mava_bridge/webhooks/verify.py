@@ -20,8 +20,9 @@ import binascii
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final, Literal
 
 from cryptography.exceptions import InvalidTag
@@ -34,7 +35,6 @@ from mava_bridge.domain.webhook_key import load_signing_key as load_signing_key
 
 FIELDS: Final = ("signature", "payload", "key", "webhookId")
 Mode = Literal["aes-256-cbc", "aes-256-gcm", "aes-256-ctr"]
-MODES: Final[tuple[Mode, ...]] = ("aes-256-cbc", "aes-256-gcm", "aes-256-ctr")
 GCM_TAG: Final = 16  # Node's default auth tag length; taken from the ciphertext's end
 WEBHOOK_ID_CHARS: Final = 128  # longer ids are remembered by their SHA-256
 
@@ -142,11 +142,7 @@ def _text(value: Any) -> str | None:
 
 def _decodings(text: str) -> Iterator[bytes]:
     """`text` read as hex, then as base64 (whichever it can be)."""
-    readers: tuple[Callable[[str], bytes], ...] = (
-        bytes.fromhex,
-        lambda t: base64.b64decode(t, validate=True),
-    )
-    for read in readers:
+    for read in (bytes.fromhex, partial(base64.b64decode, validate=True)):
         try:
             data = read(text)
         except ValueError:  # binascii.Error is a ValueError
