@@ -23,7 +23,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.slack.errors import error_code, http_status, slack_error
+from mava_bridge.slack.errors import TRANSIENT_ERRORS, error_code, http_status, slack_error
 from mava_bridge.slack.identity import BotIdentity
 from mava_bridge.store.db import Database
 from mava_bridge.store.slack_users import cache_profile, cached_profile
@@ -32,11 +32,6 @@ log = logging.getLogger("mava_bridge.slack.access")
 
 # People remembered in memory per process (a few hundred bytes each).
 MAX_REMEMBERED = 10_000
-
-# Slack errors that say "not now" rather than "no such group".
-_TRANSIENT = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
 
 
 class Denied(Exception):
@@ -204,4 +199,4 @@ def _group_refused(exc: BaseException) -> bool:
         return False
     code = error_code(exc.response)
     status = http_status(exc.response)
-    return code is not None and code not in _TRANSIENT and (status is None or status < 500)
+    return code is not None and code not in TRANSIENT_ERRORS and (status is None or status < 500)

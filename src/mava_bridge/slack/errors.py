@@ -21,6 +21,10 @@ from slack_sdk.webhook import WebhookResponse
 
 # Longest error name we repeat: Slack's are short; anything longer is not one of them.
 _MAX_CODE = 100
+# ok:false errors that mean "Slack had a problem, not now", not "your request is wrong".
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
 # What a Slack error code looks like ("expired_url", "channel_not_found").
 _CODE = re.compile(r"[a-z][a-z0-9_.]{0,99}")
 

@@ -31,17 +31,13 @@ from mava_bridge.delivery.ports import CONNECTION_ERROR, DeliveryFailed, Seen, T
 from mava_bridge.domain.retry import SLACK_RETRY, RetryPolicy, ShuttingDown
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.slack.blocks.attachments import images_as_links
-from mava_bridge.slack.errors import error_code, http_status, unreachable
+from mava_bridge.slack.errors import TRANSIENT_ERRORS, error_code, http_status, unreachable
 from mava_bridge.slack.lookback import SlackLookback, metadata
 
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 
-# ok:false errors that mean "Slack had a problem", not "your request is wrong".
-_TRANSIENT_ERRORS: Final = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
 # Errors after which no post to the channel can succeed until someone acts.
 CHANNEL_ERRORS: Final = frozenset(
     {
@@ -248,7 +244,7 @@ class SlackPoster:
                     delay = self._retry.rate_limited(attempt, _retry_after(exc.response))
                     reason = "rate_limited"
                     failure = _failed("ratelimited", True)
-                elif (status is not None and status >= 500) or error in _TRANSIENT_ERRORS:
+                elif (status is not None and status >= 500) or error in TRANSIENT_ERRORS:
                     delay = self._retry.backoff(attempt)
                     reason = "server_error"
                     failure = _failed(error, True, f"HTTP {status}")
