@@ -186,15 +186,12 @@ class Settings(BaseSettings):
         # Fields are checked in order: each reaction is compared with those before it.
         return check_emoji(value, [info.data.get(f) for f in REACTIONS if f in info.data])
 
-    @field_validator("alert_min_priority", mode="before")
+    @field_validator("alert_min_priority", "log_level", mode="before")
     @classmethod
-    def _lower(cls, value: Any) -> Any:
-        return value.lower() if isinstance(value, str) else value
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _upper(cls, value: Any) -> Any:
-        return value.upper() if isinstance(value, str) else value
+    def _any_case(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "log_level" else value.lower()
 
     @field_validator("database_url")
     @classmethod
