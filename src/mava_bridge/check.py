@@ -15,12 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from mava_bridge.app import mava_client
 from mava_bridge.domain.webhook_key import load_signing_key
-from mava_bridge.mava.errors import (
-    MavaEndpointNotFound,
-    MavaError,
-    MavaForbidden,
-    MavaUnavailable,
-)
+from mava_bridge.mava.errors import MavaEndpointNotFound, MavaError, MavaForbidden, MavaUnavailable
 from mava_bridge.settings import FOR_RUN, Settings, read_settings
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.web import slack_client

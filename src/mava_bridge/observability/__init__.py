@@ -1,11 +1,6 @@
 """Running it for real: structured, redacted logs; Prometheus metrics; health checks."""
 
-from mava_bridge.observability.logs import (
-    configure_logging,
-    log_action,
-    redact,
-    register_secret,
-)
+from mava_bridge.observability.logs import configure_logging, log_action, redact, register_secret
 from mava_bridge.observability.metrics import Metrics
 
 __all__ = [

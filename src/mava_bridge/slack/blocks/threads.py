@@ -17,20 +17,10 @@ from mava_bridge.mava.models import Message, MessageType, SenderType, Status, Ti
 from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks.attachments import attachment_blocks, names
 from mava_bridge.slack.blocks.attachments import safe_url as safe_url  # re-exported
-from mava_bridge.slack.blocks.common import (
-    Block,
-    LinkFor,
-    button,
-    context,
-    fallback,
-    section,
-)
+from mava_bridge.slack.blocks.common import Block, LinkFor, button, context, fallback, section
 from mava_bridge.slack.blocks.digest import digest_item
 from mava_bridge.slack.blocks.tickets import with_button
-from mava_bridge.slack.callback_ids import (
-    ACTION_FOLLOW,
-    ACTION_UNFOLLOW,
-)
+from mava_bridge.slack.callback_ids import ACTION_FOLLOW, ACTION_UNFOLLOW
 
 FOLLOWING: Final = "Following this ticket in the thread"
 # Names of the snapshot fields, in the order a change line lists them.
