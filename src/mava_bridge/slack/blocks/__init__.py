@@ -5,81 +5,38 @@ from the caller (`ticket_url` / `link(ticket_id)`) and time from `now`, never th
 clock. Each message builder has a `*_text` companion for the notification fallback.
 """
 
-from mava_bridge.slack.blocks.common import (
-    Block,
-    LinkFor,
-    error_blocks,
-    error_text,
-    notice_blocks,
-    success_blocks,
-    success_text,
-)
-from mava_bridge.slack.blocks.digest import (
-    alert_message,
-    alert_text,
-    digest_header,
-    digest_item,
-    digest_messages,
-    digest_text,
-    digest_thread_messages,
-    digest_thread_text,
-    empty_digest,
-    item_span,
-    listed_tickets,
-    replace_item,
-    sort_for_digest,
-)
-from mava_bridge.slack.blocks.help import help_blocks, help_text, usage_blocks, usage_text
-from mava_bridge.slack.blocks.modals import (
-    View,
-    compose_modal,
-    confirm_reply_modal,
-    result_modal,
-    ticket_summary,
-)
-from mava_bridge.slack.blocks.tickets import (
-    categories_list,
-    categories_text,
-    ticket_card,
-    ticket_card_text,
-    ticket_list,
-    ticket_list_text,
-)
-
-__all__ = [
-    "Block",
-    "LinkFor",
-    "View",
-    "alert_message",
-    "alert_text",
-    "categories_list",
-    "categories_text",
-    "compose_modal",
-    "confirm_reply_modal",
-    "digest_header",
-    "digest_item",
-    "digest_messages",
-    "digest_text",
-    "digest_thread_messages",
-    "digest_thread_text",
-    "empty_digest",
-    "error_blocks",
-    "error_text",
-    "help_blocks",
-    "help_text",
-    "item_span",
-    "listed_tickets",
-    "notice_blocks",
-    "replace_item",
-    "result_modal",
-    "sort_for_digest",
-    "success_blocks",
-    "success_text",
-    "ticket_card",
-    "ticket_card_text",
-    "ticket_list",
-    "ticket_list_text",
-    "ticket_summary",
-    "usage_blocks",
-    "usage_text",
-]
+from mava_bridge.slack.blocks.common import Block as Block
+from mava_bridge.slack.blocks.common import LinkFor as LinkFor
+from mava_bridge.slack.blocks.common import error_blocks as error_blocks
+from mava_bridge.slack.blocks.common import error_text as error_text
+from mava_bridge.slack.blocks.common import notice_blocks as notice_blocks
+from mava_bridge.slack.blocks.common import success_blocks as success_blocks
+from mava_bridge.slack.blocks.common import success_text as success_text
+from mava_bridge.slack.blocks.digest import alert_message as alert_message
+from mava_bridge.slack.blocks.digest import alert_text as alert_text
+from mava_bridge.slack.blocks.digest import digest_header as digest_header
+from mava_bridge.slack.blocks.digest import digest_item as digest_item
+from mava_bridge.slack.blocks.digest import digest_messages as digest_messages
+from mava_bridge.slack.blocks.digest import digest_text as digest_text
+from mava_bridge.slack.blocks.digest import digest_thread_messages as digest_thread_messages
+from mava_bridge.slack.blocks.digest import digest_thread_text as digest_thread_text
+from mava_bridge.slack.blocks.digest import empty_digest as empty_digest
+from mava_bridge.slack.blocks.digest import item_span as item_span
+from mava_bridge.slack.blocks.digest import listed_tickets as listed_tickets
+from mava_bridge.slack.blocks.digest import replace_item as replace_item
+from mava_bridge.slack.blocks.digest import sort_for_digest as sort_for_digest
+from mava_bridge.slack.blocks.help import help_blocks as help_blocks
+from mava_bridge.slack.blocks.help import help_text as help_text
+from mava_bridge.slack.blocks.help import usage_blocks as usage_blocks
+from mava_bridge.slack.blocks.help import usage_text as usage_text
+from mava_bridge.slack.blocks.modals import View as View
+from mava_bridge.slack.blocks.modals import compose_modal as compose_modal
+from mava_bridge.slack.blocks.modals import confirm_reply_modal as confirm_reply_modal
+from mava_bridge.slack.blocks.modals import result_modal as result_modal
+from mava_bridge.slack.blocks.modals import ticket_summary as ticket_summary
+from mava_bridge.slack.blocks.tickets import categories_list as categories_list
+from mava_bridge.slack.blocks.tickets import categories_text as categories_text
+from mava_bridge.slack.blocks.tickets import ticket_card as ticket_card
+from mava_bridge.slack.blocks.tickets import ticket_card_text as ticket_card_text
+from mava_bridge.slack.blocks.tickets import ticket_list as ticket_list
+from mava_bridge.slack.blocks.tickets import ticket_list_text as ticket_list_text
