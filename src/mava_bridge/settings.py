@@ -285,7 +285,6 @@ class Settings(BaseSettings):
 
 
 def database_password(url: str) -> str | None:
-    """The password inside a database URL, if any."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 

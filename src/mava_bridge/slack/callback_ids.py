@@ -71,12 +71,10 @@ INPUT_TEXT = "text_input"
 
 # Block ids of one digest/alert item, so a button can find and replace its item.
 def item_block_id(ticket_id: str) -> str:
-    """The block id of an item's section."""
     return f"ticket:{ticket_id}"
 
 
 def actions_block_id(ticket_id: str) -> str:
-    """The block id of an item's buttons."""
     return f"actions:{ticket_id}"
 
 

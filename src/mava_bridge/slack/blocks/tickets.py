@@ -102,7 +102,6 @@ def ticket_card(
 
 
 def ticket_card_text(ticket: Ticket) -> str:
-    """Fallback `text` for a ticket card."""
     who = customer_name(ticket) or "unknown customer"
     return fallback(f"Ticket {short_ref(ticket.id)} from {who}")
 
