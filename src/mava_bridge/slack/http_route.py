@@ -40,7 +40,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.slack.deps import InFlight
 from mava_bridge.slack.inbound import Inbound, Malformed, parse
-from mava_bridge.slack.inflight import Untold
 from mava_bridge.slack.not_run import not_run
 
 log = logging.getLogger("mava_bridge.slack.http")
@@ -175,7 +174,7 @@ class SlackEventsRoute:
             self.inflight.spawn(
                 self._dispatch(request.query_string, request.headers, text, inbound),
                 name=inbound.kind,
-                untold=self._untold(inbound),
+                untold=not_run(self.client, inbound.body) if inbound.kind == "command" else None,
             )
             self._observe(started)
             return web.Response(status=200)
@@ -201,12 +200,6 @@ class SlackEventsRoute:
         self, query: str, headers: Mapping[str, str], text: str, inbound: Inbound
     ) -> None:
         await self.app.async_dispatch(_bolt_request(query, headers, text, inbound))
-
-    def _untold(self, inbound: Inbound) -> Untold | None:
-        """For a slash command: how its person hears it was not run (at shutdown)."""
-        if inbound.kind != "command" or self.client is None:
-            return None
-        return not_run(self.client, inbound.body)
 
     def _observe(self, started: float) -> None:
         if self.metrics is not None:

@@ -31,8 +31,13 @@ def not_run_sentence(body: dict[str, Any]) -> str:
     )
 
 
-def not_run(client: AsyncWebClient, body: dict[str, Any]) -> Callable[[], Awaitable[bool]]:
-    """A call that tells the person who sent the slash command `body` it was not run."""
+def not_run(
+    client: AsyncWebClient | None, body: dict[str, Any]
+) -> Callable[[], Awaitable[bool]] | None:
+    """A call that tells the person who sent the slash command `body` it was not run
+    (None without a client to tell them with)."""
+    if client is None:
+        return None
 
     async def tell() -> bool:
         url = body.get("response_url")

@@ -274,15 +274,10 @@ class SocketMode:
                 await client.send_socket_mode_response({"envelope_id": request.envelope_id})
                 self._acked(started)
                 command = request.type == "slash_commands"
-                untold = (
-                    not_run(self.bot_client, request.payload)
-                    if command and self.bot_client is not None
-                    else None
-                )
                 self.inflight.spawn(
                     run_async_bolt_app(self.app, request),
                     name="command" if command else "event",
-                    untold=untold,
+                    untold=not_run(self.bot_client, request.payload) if command else None,
                 )
                 return
         response = await run_async_bolt_app(self.app, request)
