@@ -1,7 +1,8 @@
 """The `/mava` grammar: slash command text in, a typed command (or a usage hint) out.
 
 `parse` never raises: whatever a user types becomes either a command dataclass or a
-`Usage` that says what was wrong, how the subcommand is written and an example.
+`Usage` that says what was wrong, how the subcommand is written and an example. Each
+subcommand's parser stops at the first problem with `refuse`; `parse` answers its usage.
 Text arguments (reply/note text, category names, attribute values) come out as plain
 text: Slack's escaping (`&amp;`, `<@U1|bob>`, `<mailto:...>`) is undone once here, so
 listeners must not undo it again.
