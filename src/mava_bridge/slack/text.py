@@ -47,8 +47,6 @@ SELECT_OPTIONS = 100
 
 ELLIPSIS = "…"
 
-_ENTITY_START = "&"
-
 
 def escape(text: str) -> str:
     """Escape `&`, `<`, `>` so Slack shows the text as typed and parses nothing in it.
@@ -73,7 +71,7 @@ def _cut_escaped(escaped: str, size: int) -> str:
     if size <= 0:
         return ""
     cut = escaped[:size]
-    amp = cut.rfind(_ENTITY_START)
+    amp = cut.rfind("&")
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]
     return cut
@@ -106,9 +104,7 @@ def plain(text: str, limit: int, *, empty: str = "-") -> str:
 
     Slack rejects an empty plain_text object, so blank text becomes `empty`.
     """
-    if not text.strip():
-        return truncate(empty, limit)
-    return truncate(text, limit)
+    return truncate(text if text.strip() else empty, limit)
 
 
 def one_line(text: str) -> str:
@@ -164,9 +160,7 @@ _USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 def mention(user_id: str) -> str:
     """A Slack user mention `<@U123>`; anything that is not a user id stays inert text."""
-    if _USER_ID.fullmatch(user_id):
-        return f"<@{user_id}>"
-    return escape(user_id)
+    return f"<@{user_id}>" if _USER_ID.fullmatch(user_id) else escape(user_id)
 
 
 def link(url: str, label: str) -> str:
