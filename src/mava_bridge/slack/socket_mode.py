@@ -32,6 +32,7 @@ from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.domain.shutdown import finish_or_cancel
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.slack.deps import InFlight
 from mava_bridge.slack.errors import slack_error
@@ -214,11 +215,7 @@ class SocketMode:
         client.stopping = True
         client.default_auto_reconnect_enabled = False
         client.auto_reconnect_enabled = False
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await finish_or_cancel(self._tasks, 0.0)
         session = client.current_session
         if session is not None and not session.closed:
             try:
