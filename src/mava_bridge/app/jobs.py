@@ -23,6 +23,7 @@ from mava_bridge.delivery import (
 )
 from mava_bridge.delivery.desk_jobs import Desk, LeaderJob, build_desk
 from mava_bridge.delivery.nudges import Nudges
+from mava_bridge.delivery.pacing import WebhookFlow
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import FindMember
 from mava_bridge.delivery.ratings import RATINGS_JOB, Ratings
@@ -162,6 +163,7 @@ def build_delivery(
         await ratings.take_over()
         return await take_over_claims(db, me)
 
+    flow = WebhookFlow()  # Mava's webhooks, heard by the nudges, slow the interval jobs
     scheduler = BotScheduler(
         settings,
         subscriptions,
@@ -176,14 +178,14 @@ def build_delivery(
         threads=threads,
         jobs=(*desk.jobs, rated),
         reports=reports,
+        flow=flow,
     )
     nudges = None
     if settings.mava_webhook_signing_key is not None:
         seen = SeenWebhooks(db, clock=clock)
-        nudges = Nudges(seen, should_run, threads, desk, board, scheduler.run_poll)
-        nudges.budget = (settings.mava_rate_limit, settings.mava_rate_window_seconds)
-        scheduler.rests = nudges.rests
-        scheduler.pacing.flowing = nudges.flowing
+        budget = (settings.mava_rate_limit, settings.mava_rate_window_seconds)
+        poll = scheduler.run_poll
+        nudges = Nudges(seen, should_run, threads, desk, board, poll, flow=flow, budget=budget)
     return Delivery(
         subscriptions, digests, poller, scheduler, poster, board, desk, nudges, reports, ratings
     )

@@ -24,8 +24,8 @@ allows after the last one (at least `MIN_GAP`), and the board is read anew only 
 often as its sixth allows; every Mava call is in the limiter's background lane, so
 people's commands keep their reserve. While webhooks flow (one within `FLOWING_FOR`)
 the interval runs still go, as the safety net, at their longest interval
-(delivery.pacing) and only every `SLOWER`th tick (`rests`); once they stop, every tick
-runs again, at the pace the budget allows.
+and only every `SLOWER`th tick (delivery.pacing's `WebhookFlow`); once they stop, every
+tick runs again, at the pace the budget allows.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from mava_bridge.delivery.desk_jobs import Desk
+from mava_bridge.delivery.pacing import WebhookFlow
 from mava_bridge.delivery.threads import ThreadSync
 from mava_bridge.domain.send_window import DESK_SHARE, THREAD_SHARE, read_interval
 from mava_bridge.mava.errors import TicketNotFound
@@ -55,8 +56,6 @@ LOOK_BACK: Final = timedelta(minutes=2)  # also the clock skew between replicas 
 MIN_GAP: Final = 1.0  # seconds between the starts of two nudged runs, at least
 READ_BY_ID: Final = 5  # a nudge for this many tickets or fewer reads each by id
 GAP: Final = (MIN_GAP, MIN_GAP)  # floor and ceiling: MIN_GAP, or what the share needs
-FLOWING_FOR: Final = 600.0  # seconds after a webhook during which polling slows down
-SLOWER: Final = 4  # while webhooks flow, an interval job runs every SLOWER-th tick
 
 
 class Nudges:
@@ -69,7 +68,8 @@ class Nudges:
         board: OpenBoard,
         poll: Callable[[], Awaitable[Any]],
         *,
-        budget: tuple[int, float] = (90, 30.0),  # Mava's limit per window (the settings')
+        flow: WebhookFlow,  # told of each new webhook; the scheduler asks it
+        budget: tuple[int, float],  # Mava's limit per window (the settings')
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -79,14 +79,13 @@ class Nudges:
         self._desk = desk
         self._board = board
         self._poll = poll
-        self.budget = budget
+        self._flow = flow
+        self._budget = budget
         self._clock = clock
         self._now = now
         self._poked = asyncio.Event()
         self._handled: dict[str, datetime] = {}  # webhook id -> when first read here
-        self._heard: float | None = None  # monotonic, the last new webhook read
         self._next_at = float("-inf")  # monotonic, the earliest next nudged run
-        self._ticks: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
         self._busy = False
         self._stopping = False
@@ -100,19 +99,6 @@ class Nudges:
     def pending(self) -> bool:
         """A poke not yet looked at, or a look (and its run) under way."""
         return self._poked.is_set() or self._busy
-
-    def flowing(self) -> bool:
-        return self._heard is not None and self._clock() - self._heard < FLOWING_FOR
-
-    def rests(self, job_id: str) -> bool:
-        """Whether this interval tick of `job_id` is skipped: while webhooks flow, only
-        every SLOWER-th tick runs (the nudges keep Slack up to date)."""
-        if not self.flowing():
-            self._ticks.clear()
-            return False
-        tick = self._ticks.get(job_id, 0) + 1
-        self._ticks[job_id] = tick
-        return tick % SLOWER != 0
 
     async def start(self) -> None:
         if self._task is None:
@@ -174,13 +160,13 @@ class Nudges:
         new = {ticket for webhook_id, ticket in rows if webhook_id not in self._handled}
         self._handled.update((webhook_id, now) for webhook_id, _ in rows)
         if new:
-            self._heard = self._clock()
+            self._flow.heard()
         return new
 
     async def _run(self, tickets: frozenset[str] | None) -> None:
         started = self._clock()
         self.runs += 1
-        limit, window = self.budget
+        limit, window = self._budget
         with background():
             read = await self._step("tickets by id", self._read_by_id(tickets)) or None
             pages = len(read or ())

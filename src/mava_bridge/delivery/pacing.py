@@ -7,16 +7,19 @@ of the Mava budget allows, at least every FLOOR seconds, at most every THREAD_SY
 So a team without a public URL for Mava's webhooks still sees a customer's message
 within seconds while the budget allows, and a larger pile of followed tickets slows
 the sync down rather than spending what people's commands need. While webhooks flow
-(`flowing`, from delivery.nudges) the nudges bring the changes: the jobs keep the
-safety-net pace, their longest interval (and delivery.nudges rests most ticks)."""
+(`WebhookFlow`: delivery.nudges hears them, the scheduler asks) the nudges bring the
+changes: the jobs keep the safety-net pace, their longest interval, and most interval
+ticks rest."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -24,6 +27,35 @@ from apscheduler.triggers.interval import IntervalTrigger
 from mava_bridge.domain.send_window import FLOOR, read_interval
 
 log = logging.getLogger(__name__)
+
+FLOWING_FOR: Final = 600.0  # seconds after a webhook during which polling slows down
+SLOWER: Final = 4  # while webhooks flow, an interval job runs every SLOWER-th tick
+
+
+class WebhookFlow:
+    """Whether Mava's webhooks flow (one heard within FLOWING_FOR): told by the nudges,
+    asked by the scheduler's ticks and its pacing. Built before both."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._heard: float | None = None  # monotonic, the last new webhook read
+        self._ticks: dict[str, int] = {}
+
+    def heard(self) -> None:
+        self._heard = self._clock()
+
+    def flowing(self) -> bool:
+        return self._heard is not None and self._clock() - self._heard < FLOWING_FOR
+
+    def rests(self, job_id: str) -> bool:
+        """Whether this interval tick of `job_id` is skipped: while webhooks flow, only
+        every SLOWER-th tick runs (the nudges keep Slack up to date)."""
+        if not self.flowing():
+            self._ticks.clear()
+            return False
+        tick = self._ticks.get(job_id, 0) + 1
+        self._ticks[job_id] = tick
+        return tick % SLOWER != 0
 
 
 @dataclass
@@ -37,11 +69,10 @@ class _Paced:
 
 
 class Pacing:
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(self, limit: int, window: float, flow: WebhookFlow) -> None:
         self.limit = limit
         self.window = window
-        # Whether Mava's webhooks flow (delivery.nudges sets it): the safety-net pace.
-        self.flowing: Callable[[], bool] = lambda: False
+        self.flow = flow  # while webhooks flow: the safety-net pace
         self._jobs: dict[str, _Paced] = {}
 
     def add(self, job_id: str, name: str, setting: str, share: int, ceiling: float) -> None:
@@ -60,7 +91,7 @@ class Pacing:
             return None
         if pages is not None:
             job.pages = pages
-        floor = job.ceiling if self.flowing() else FLOOR
+        floor = job.ceiling if self.flow.flowing() else FLOOR
         wait = read_interval(job.pages, self.limit, self.window, job.share, floor, job.ceiling)
         if wait == job.wait:
             return None

@@ -38,7 +38,7 @@ from mava_bridge.delivery.housekeeping import DIGEST_RUN_RETENTION, Housekeeping
 from mava_bridge.delivery.job_tasks import JobTasks
 from mava_bridge.delivery.late_jobs import LateJobs
 from mava_bridge.delivery.leading import Leading, ShouldRun, TakeOver, always_run
-from mava_bridge.delivery.pacing import Pacing
+from mava_bridge.delivery.pacing import Pacing, WebhookFlow
 from mava_bridge.delivery.reports import ReportResult, Reports
 from mava_bridge.delivery.threads import SyncReport, ThreadSync
 from mava_bridge.domain.cron import cron_trigger, last_fire_time
@@ -88,16 +88,16 @@ class BotScheduler:
         take_over: TakeOver | None = None,
         housekeeping: Housekeeping,
         metrics: Metrics,
+        flow: WebhookFlow,
         threads: ThreadSync | None = None,
         jobs: Sequence[LeaderJob] = (),
         reports: Reports | None = None,
     ) -> None:
-        # Whether an interval tick rests (skipped): while webhooks flow (delivery.nudges).
-        self.rests: Callable[[str], bool] = lambda _job_id: False
+        self._flow = flow  # an interval tick rests (is skipped) while webhooks flow
         self._settings = settings
         self._jobs = {job.id: job for job in jobs}
         self._threads = threads
-        self.pacing = Pacing(settings.mava_rate_limit, settings.mava_rate_window_seconds)
+        self.pacing = Pacing(settings.mava_rate_limit, settings.mava_rate_window_seconds, flow)
         self._housekeeping = housekeeping
         self._metrics = metrics
         self._leading = Leading(should_run, take_over, then=self._catch_up)
@@ -252,7 +252,7 @@ class BotScheduler:
         """An interval run of `job_id`, unless it rests while webhooks flow; a paced job's
         next run is planned from when this one ends (delivery.pacing)."""
         with self.pacing.running(self._scheduler, job_id):
-            return None if self.rests(job_id) else await run(*args)
+            return None if self._flow.rests(job_id) else await run(*args)
 
     async def run_poll(self) -> PollReport | None:
         """The poll job: one alert poll if this process should run it."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, cast
 
-from mava_bridge.delivery.nudges import FLOWING_FOR, SLOWER, Nudges
-from mava_bridge.delivery.pacing import Pacing
+from mava_bridge.delivery.nudges import Nudges
+from mava_bridge.delivery.pacing import FLOWING_FOR, SLOWER, Pacing, WebhookFlow
 from mava_bridge.domain.send_window import DESK_SHARE, FLOOR, THREAD_SHARE
 from mava_bridge.store.db import Database
 from mava_bridge.store.seen_webhooks import SeenWebhooks
@@ -29,20 +29,21 @@ async def test_polling_slows_while_webhooks_flow_and_speeds_up_when_they_stop(
     clock = [1000.0]
     seen = SeenWebhooks(db)
     none = cast(Any, None)  # a follower never reaches the thread sync, desk or board
-    nudges = Nudges(seen, _follower, none, none, none, _nothing, clock=lambda: clock[0])
+    flow = WebhookFlow(clock=lambda: clock[0])
+    nudges = Nudges(seen, _follower, none, none, none, _nothing, flow=flow, budget=(90, 30.0))
     try:
-        assert [nudges.rests("alerts:poll") for _ in range(3)] == [False] * 3  # no webhook yet
+        assert [flow.rests("alerts:poll") for _ in range(3)] == [False] * 3  # no webhook yet
         assert await seen.record("w1", None)
         assert await nudges.look_once() is False  # not the leader: nothing run
-        assert nudges.flowing()
-        ticks = [nudges.rests("alerts:poll") for _ in range(2 * SLOWER)]
+        assert flow.flowing()
+        ticks = [flow.rests("alerts:poll") for _ in range(2 * SLOWER)]
         assert ticks.count(False) == 2 and ticks[SLOWER - 1] is False
-        assert nudges.rests("threads:sync") is True  # counted per job
+        assert flow.rests("threads:sync") is True  # counted per job
         clock[0] += FLOWING_FOR  # ten minutes without a webhook
-        assert not nudges.flowing()
-        assert [nudges.rests("alerts:poll") for _ in range(3)] == [False] * 3
+        assert not flow.flowing()
+        assert [flow.rests("alerts:poll") for _ in range(3)] == [False] * 3
         assert await nudges.look_once() is False  # w1 again: already handled, not new
-        assert not nudges.flowing()
+        assert not flow.flowing()
     finally:
         await db.dispose()
 
@@ -58,9 +59,9 @@ async def test_thread_sync_and_the_desk_take_the_safety_net_pace_while_webhooks_
     clock = [1000.0]
     seen = SeenWebhooks(db)
     none = cast(Any, None)
-    nudges = Nudges(seen, _follower, none, none, none, _nothing, clock=lambda: clock[0])
-    pacing = Pacing(90, 30.0)
-    pacing.flowing = nudges.flowing
+    flow = WebhookFlow(clock=lambda: clock[0])
+    nudges = Nudges(seen, _follower, none, none, none, _nothing, flow=flow, budget=(90, 30.0))
+    pacing = Pacing(90, 30.0, flow)
     pacing.add("threads:sync", "thread sync", "THREAD_SYNC_SECONDS", THREAD_SHARE, 15.0)
     pacing.add("desk:dms", "assignment DMs", "DESK_REFRESH_SECONDS", DESK_SHARE, 60.0)
     try:
