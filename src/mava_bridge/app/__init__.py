@@ -64,10 +64,10 @@ def build_deps(
     delivery: Delivery,
     *,
     metrics: Metrics,
+    access: AccessControl,
 ) -> Deps:
     """What the listeners use: the services, access control and the delivery parts
     `/mava` commands reach (subscriptions, `/mava digest`, alert threads)."""
-    identity = BotIdentity(clients.bot)
     tickets = TicketService(mava, link=settings.ticket_url, db=db)
     audit = AuditLog(db)
     idempotency = IdempotencyStore(db, settings.idempotency_window_seconds)
@@ -82,9 +82,9 @@ def build_deps(
         mirror=mirror,
         db=db,
         zone=settings.digest_timezone,
+        watch=delivery.desk.dms,  # assignments from Slack: DM, or not (self)
     )
     follows = FollowService(db, actions.auditor, clock=utcnow)
-    actions.tickets.watch = delivery.desk.dms  # assignments from Slack: DM, or not (self)
 
     async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
         """The ticket of an alert's thread or of a followed ticket's thread."""
@@ -94,15 +94,8 @@ def build_deps(
     return Deps(
         settings=settings,
         tickets=tickets,
-        identity=identity,
-        access=AccessControl(
-            clients.bot,
-            db,
-            identity,
-            allowed_users=settings.allowed_slack_user_ids,
-            allowed_groups=settings.allowed_slack_usergroup_ids,
-            ttl_seconds=settings.user_cache_ttl_seconds,
-        ),
+        identity=access.identity,
+        access=access,
         audit=audit,
         subscriptions=delivery.subscriptions,
         metrics=metrics,
@@ -144,6 +137,14 @@ class Bridge:
         mava = mava_client(settings, metrics, SeenTickets(db), db, stopping)
         clients = slack_clients(settings, aiohttp.ClientSession())
         leadership = Leadership(db, check_seconds=settings.leader_check_seconds)
+        access = AccessControl(
+            clients.bot,
+            db,
+            BotIdentity(clients.bot),
+            allowed_users=settings.allowed_slack_user_ids,
+            allowed_groups=settings.allowed_slack_usergroup_ids,
+            ttl_seconds=settings.user_cache_ttl_seconds,
+        )
         delivery = build_delivery(
             settings,
             mava,
@@ -153,9 +154,9 @@ class Bridge:
             should_run=leadership.is_leader,
             owner=leadership.name,
             members=MemberDirectory(clients.bot).user_for_email,
+            may_receive=receives_dms(access),  # no DM to a guest
         )
-        deps = build_deps(settings, mava, db, clients, delivery, metrics=metrics)
-        delivery.desk.dms.may_receive = receives_dms(deps.access)  # no DM to a guest
+        deps = build_deps(settings, mava, db, clients, delivery, metrics=metrics, access=access)
         app = create_app(settings, clients, deps)
         socket_mode = None
         if settings.slack_app_token is not None:

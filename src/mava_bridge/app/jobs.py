@@ -25,7 +25,7 @@ from mava_bridge.delivery.desk_jobs import Desk, LeaderJob, build_desk
 from mava_bridge.delivery.nudges import Nudges
 from mava_bridge.delivery.pacing import WebhookFlow
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import FindMember
+from mava_bridge.delivery.ports import FindMember, MayReceive
 from mava_bridge.delivery.ratings import RATINGS_JOB, Ratings
 from mava_bridge.delivery.reports import Reports
 from mava_bridge.delivery.threads import ThreadSync
@@ -107,6 +107,7 @@ def build_delivery(
     poll_interval: float | None = None,
     owner: str | None = None,
     members: FindMember | None = None,
+    may_receive: MayReceive | None = None,
 ) -> Delivery:
     """Every digest/alert component, sharing one poster (so posts to a channel are
     paced across digests and alerts) and one subscription service. `owner` names this
@@ -150,8 +151,16 @@ def build_delivery(
         )
 
     board = OpenBoard.from_settings(settings, mava, now=clock)
-    # `members`: who gets assignment DMs; the desk's jobs are paced by the board's reads.
-    desk = build_desk(digests.parts, board, members, DeskBlocks(), pages=board.last_pages)
+    # `members`: who gets assignment DMs (if `may_receive`); the desk's jobs are paced by
+    # the board's reads.
+    desk = build_desk(
+        digests.parts,
+        board,
+        members,
+        DeskBlocks(),
+        may_receive=may_receive,
+        pages=board.last_pages,
+    )
     ratings = Ratings(digests.parts)
     rated = LeaderJob(
         RATINGS_JOB, "ratings", settings.desk_refresh_seconds, ratings.poll_once, ratings.last_pages

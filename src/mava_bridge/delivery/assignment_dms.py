@@ -101,13 +101,13 @@ class AssignmentDms:
         board: Board,
         members: FindMember | None,
         messages: DeskRenderer,
+        may_receive: MayReceive | None,  # slack.members.receives_dms; None: everyone may
     ) -> None:
         self.parts = parts
         self.board = board
         self.messages = messages
         self._members = members
-        # Set by the composition root (slack.members.receives_dms); None: everyone may.
-        self.may_receive: MayReceive | None = None
+        self.may_receive = may_receive
         self._agents: tuple[float, dict[str, Agent]] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from mava_bridge.delivery.assignment_dms import AssignmentDms, Board
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import DeskRenderer, FindMember
+from mava_bridge.delivery.ports import DeskRenderer, FindMember, MayReceive
 from mava_bridge.delivery.reminders import Reminders
 from mava_bridge.delivery.sla_breaches import Breaches
 from mava_bridge.domain.send_window import DESK_SHARE
@@ -78,11 +78,12 @@ def build_desk(
     members: FindMember | None,
     messages: DeskRenderer,
     *,
+    may_receive: MayReceive | None,
     pages: Callable[[], int] | None = None,
 ) -> Desk:
     """The desk jobs run as often as the board they read may be read (`pages`: what its
     last read took; see delivery.pacing), at most every DESK_REFRESH_SECONDS."""
-    dms = AssignmentDms(parts, board, members, messages)
+    dms = AssignmentDms(parts, board, members, messages, may_receive)
     reminders = Reminders(parts, board, messages)
     breaches = Breaches(parts, board, dms)
     seconds = parts.settings.desk_refresh_seconds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mava_bridge.services.assignment_watch import AssignmentWatch
 from mava_bridge.services.audit import AuditMirror, Auditor
 from mava_bridge.services.sla import SlaPolicies
 from mava_bridge.services.subscription_actions import DigestPoster, SubscriptionActions
@@ -34,12 +35,13 @@ def build_actions(
     mirror: AuditMirror,
     db: Database,
     zone: str,
+    watch: AssignmentWatch | None,
 ) -> Actions:
     """Every action sharing one auditor (the database row, then `mirror`)."""
     auditor = Auditor(audit_log, mirror)
     return Actions(
         auditor=auditor,
-        tickets=TicketActions(tickets, Writes(idempotency, auditor)),
+        tickets=TicketActions(tickets, Writes(idempotency, auditor), watch),
         subscriptions=SubscriptionActions(subscriptions, digests, auditor, tickets),
         sla=SlaPolicies(db, auditor, zone=zone),
     )

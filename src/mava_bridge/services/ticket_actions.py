@@ -45,11 +45,12 @@ class Assignee:
 
 
 class TicketActions:
-    def __init__(self, tickets: TicketService, writes: Writes) -> None:
+    def __init__(
+        self, tickets: TicketService, writes: Writes, watch: AssignmentWatch | None
+    ) -> None:
         self.tickets = tickets
         self._writes = writes
-        # Told of assignments made here (the desk's DMs); set by the composition root.
-        self.watch: AssignmentWatch | None = None
+        self.watch = watch  # told of assignments made here (the desk's DMs)
 
     async def reply(
         self, actor: Actor, ticket_id: str, text: str, *, submission: str | None = None
