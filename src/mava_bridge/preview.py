@@ -92,7 +92,13 @@ async def preview(settings: Settings, channel: str | None, as_json: bool) -> int
         # A preview posts nothing: the metrics are never used either.
         metrics = Metrics(process_metrics=False)
         service = build_digests(
-            settings, mava, db, NoPosting(), metrics=metrics, subscriptions=subscriptions
+            settings,
+            mava,
+            db,
+            NoPosting(),
+            lookback=None,
+            metrics=metrics,
+            subscriptions=subscriptions,
         )
         try:
             result = await service.preview(channel)

@@ -105,7 +105,7 @@ def build_deps(
         board=delivery.board,
         set_notify=delivery.desk.dms.set_notify,
         shared_files=SharedFiles(db) if settings.public_url else None,
-        reports=delivery.reports.now if delivery.reports else None,
+        reports=delivery.reports.now,
     )
 
 

@@ -8,7 +8,6 @@ hands delivery the Slack poster and renderers delivery itself never imports.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from functools import partial
 
@@ -25,7 +24,7 @@ from mava_bridge.delivery.desk_jobs import Desk, LeaderJob, build_desk
 from mava_bridge.delivery.nudges import Nudges
 from mava_bridge.delivery.pacing import WebhookFlow
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import FindMember, MayReceive
+from mava_bridge.delivery.ports import FindMember, Lookback, MayReceive
 from mava_bridge.delivery.ratings import RATINGS_JOB, Ratings
 from mava_bridge.delivery.reports import Reports
 from mava_bridge.delivery.threads import ThreadSync
@@ -60,10 +59,10 @@ class Delivery:
     scheduler: BotScheduler
     poster: Poster
     board: OpenBoard  # every open ticket, read as often as a sixth of the budget allows
-    desk: Desk  # assignment DMs and reminders (leader jobs)
+    desk: Desk  # assignment DMs, reminders and SLA breaches (leader jobs)
+    reports: Reports  # support reports, their chart a file upload
+    ratings: Ratings  # tickets newly rated (a leader job)
     nudges: Nudges | None = None  # Mava's webhooks run the jobs now (key set)
-    reports: Reports | None = None  # support reports (a poster that uploads files)
-    ratings: Ratings | None = None  # tickets newly rated (a leader job)
 
 
 def build_digests(
@@ -72,6 +71,7 @@ def build_digests(
     db: Database,
     poster: Poster,
     *,
+    lookback: Lookback | None,  # reads back posts a crash left in doubt; None: none
     metrics: Metrics,
     subscriptions: SubscriptionService,
     clock: Clock = utcnow,
@@ -89,8 +89,7 @@ def build_digests(
             link=settings.ticket_url,
             clock=clock,
             owner=owner,
-            # Posts whose outcome a crash left unknown are read back (SlackPoster.find).
-            lookback=poster if isinstance(poster, SlackPoster) else None,
+            lookback=lookback,
         )
     )
 
@@ -99,7 +98,7 @@ def build_delivery(
     settings: Settings,
     mava: MavaClient,
     db: Database,
-    poster: Poster,
+    poster: SlackPoster,
     *,
     metrics: Metrics,
     should_run: ShouldRun = always_run,
@@ -120,6 +119,7 @@ def build_delivery(
         mava,
         db,
         poster,
+        lookback=poster,
         metrics=metrics,
         subscriptions=subscriptions,
         clock=clock,
@@ -128,27 +128,16 @@ def build_delivery(
     poller = AlertPoller(digests.parts)  # the same parts: one poster paces both
     # Only its purge is used here: expired keys, whatever the window.
     idempotency = IdempotencyStore(db, settings.idempotency_window_seconds, clock=clock)
-    # Followed tickets' threads need a poster that can also update a card (Slack's).
-    threads = None
-    if isinstance(poster, SlackPoster):  # threads need a poster that can update a card
-        threads = ThreadSync(digests.parts, poster, ThreadBlocks())
+    threads = ThreadSync(digests.parts, poster, ThreadBlocks())  # followed tickets' threads
 
-    reports = None
-    if isinstance(poster, SlackPoster):  # a report's chart is a file upload
-        reader = ReportReader(
-            mava,
-            budget=(settings.mava_rate_limit, settings.mava_rate_window_seconds),
-            max_years=settings.digest_max_years,
-            now=clock,
-        )
-        reports = Reports(
-            digests.parts,
-            reader,
-            poster,
-            report_message,
-            report_title,
-            sla=partial(sla_store.told_between, db),
-        )
+    reader = ReportReader(
+        mava,
+        budget=(settings.mava_rate_limit, settings.mava_rate_window_seconds),
+        max_years=settings.digest_max_years,
+        now=clock,
+    )
+    sla = partial(sla_store.told_between, db)  # a report counts the SLA posts told
+    reports = Reports(digests.parts, reader, poster, report_message, report_title, sla=sla)
 
     board = OpenBoard.from_settings(settings, mava, now=clock)
     # `members`: who gets assignment DMs (if `may_receive`); the desk's jobs are paced by
@@ -167,7 +156,7 @@ def build_delivery(
     )
 
     async def take_over() -> tuple[int, int]:
-        await (threads.take_over() if threads else asyncio.sleep(0))
+        await threads.take_over()
         await desk.take_over()
         await ratings.take_over()
         return await take_over_claims(db, me)
@@ -196,5 +185,5 @@ def build_delivery(
         poll = scheduler.run_poll
         nudges = Nudges(seen, should_run, threads, desk, board, poll, flow=flow, budget=budget)
     return Delivery(
-        subscriptions, digests, poller, scheduler, poster, board, desk, nudges, reports, ratings
+        subscriptions, digests, poller, scheduler, poster, board, desk, reports, ratings, nudges
     )

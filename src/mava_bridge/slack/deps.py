@@ -38,11 +38,11 @@ class Deps:
     actions: Actions  # every action (once, audited); listeners parse, call, render
     follows: FollowService  # followed tickets' threads, thread notes, event ids seen
     board: OpenBoard  # every open ticket, shared (App Home reads it)
+    reports: PostReport  # `/mava report`: the report posted in a channel now
     inflight: InFlight = field(default_factory=InFlight)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     set_notify: SetNotify | None = None  # `/mava notify`: None without assignment DMs
     shared_files: SharedFiles | None = None  # thread files given to Mava (PUBLIC_URL)
-    reports: PostReport | None = None  # `/mava report`: None without a poster that uploads
 
     def link(self, ticket_id: str) -> str:
         return self.settings.ticket_url(ticket_id)

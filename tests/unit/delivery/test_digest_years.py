@@ -36,6 +36,7 @@ async def _collect(years: int | None, mava: MavaClient, db: Database, stub: Slac
         mava,
         db,
         poster,
+        lookback=poster,
         metrics=metrics,
         subscriptions=SubscriptionService(db, settings),
     )

@@ -50,7 +50,14 @@ def make_service(
     poster = SlackPoster(client, metrics=metrics, min_interval=0.0, retry=retry, sleep=_no_sleep)
     subscriptions = options.pop("subscriptions", None) or SubscriptionService(db, settings)
     return build_digests(
-        settings, mava, db, poster, metrics=metrics, subscriptions=subscriptions, **options
+        settings,
+        mava,
+        db,
+        poster,
+        lookback=poster,
+        metrics=metrics,
+        subscriptions=subscriptions,
+        **options,
     )
 
 

@@ -131,11 +131,13 @@ async def test_digest_lists_every_open_ticket_back_over_the_years(
         sandbox.add_ticket(status="Open", priority=(None, 1, 2, 3)[index % 4])
     settings = Settings(_env_file=None, digest_channel=DIGESTS)
     metrics = Metrics(process_metrics=False)
+    poster = _poster(stub, metrics)
     digests = build_digests(
         settings,
         client,
         db,
-        _poster(stub, metrics),
+        poster,
+        lookback=poster,
         metrics=metrics,
         subscriptions=SubscriptionService(db, settings),
     )

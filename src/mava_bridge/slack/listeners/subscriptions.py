@@ -118,8 +118,6 @@ async def report_now(
     the team sees the same numbers; the one who asked hears how it went."""
     if not channel_id:
         raise ServiceError(NO_CHANNEL)
-    if deps.reports is None:
-        raise ServiceError("Reports cannot be posted by this bridge.")
     sentence = f"Building the report of the last {command.days} days; it is posted here."
     await answer(text=sentence, blocks=b.notice_blocks(sentence))
     problem = await deps.reports(channel_id, command.days)
