@@ -24,6 +24,7 @@ from mava_bridge.settings import Settings
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store import follows, thread_posts
 from mava_bridge.store.db import Database
+from mava_bridge.store.idempotency import IdempotencyStore
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
@@ -62,6 +63,7 @@ def replica(
         db,
         poster,
         metrics=metrics,
+        idempotency=IdempotencyStore(db, 60),
         should_run=is_leader,
         owner=name,
     ).scheduler

@@ -34,6 +34,7 @@ from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store import follows, thread_posts
 from mava_bridge.store.db import Database
+from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.tables import BridgeMessage
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
@@ -427,7 +428,13 @@ async def test_the_sync_interval_stretches_to_a_third_of_the_budget_and_comes_ba
     settings = Settings(_env_file=None, thread_sync_seconds=5, mava_rate_limit=6)
     parts = bench.parts("p1")
     scheduler = build_delivery(
-        settings, parts.mava, bench.db, bench.poster(), metrics=parts.metrics, owner="p1"
+        settings,
+        parts.mava,
+        bench.db,
+        bench.poster(),
+        metrics=parts.metrics,
+        idempotency=IdempotencyStore(bench.db, 60),
+        owner="p1",
     ).scheduler
     await scheduler.start()
     try:

@@ -65,12 +65,12 @@ def build_deps(
     *,
     metrics: Metrics,
     access: AccessControl,
+    idempotency: IdempotencyStore,
 ) -> Deps:
     """What the listeners use: the services, access control and the delivery parts
     `/mava` commands reach (subscriptions, `/mava digest`, alert threads)."""
     tickets = TicketService(mava, link=settings.ticket_url, db=db)
     audit = AuditLog(db)
-    idempotency = IdempotencyStore(db, settings.idempotency_window_seconds)
     channel = settings.audit_channel
     mirror: AuditMirror = AuditChannel(clients.bot, channel) if channel else no_mirror
     actions = build_actions(
@@ -84,7 +84,7 @@ def build_deps(
         zone=settings.digest_timezone,
         watch=delivery.desk.dms,  # assignments from Slack: DM, or not (self)
     )
-    follows = FollowService(db, actions.auditor, clock=utcnow)
+    follows = FollowService(db, actions.auditor, idempotency, clock=utcnow)
 
     async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
         """The ticket of an alert's thread or of a followed ticket's thread."""
@@ -137,6 +137,8 @@ class Bridge:
         mava = mava_client(settings, metrics, SeenTickets(db), db, stopping)
         clients = slack_clients(settings, aiohttp.ClientSession())
         leadership = Leadership(db, check_seconds=settings.leader_check_seconds)
+        # One store of "said once" keys: actions, Slack event ids, housekeeping's purge.
+        idempotency = IdempotencyStore(db, settings.idempotency_window_seconds)
         access = AccessControl(
             clients.bot,
             db,
@@ -151,12 +153,22 @@ class Bridge:
             db,
             SlackPoster(clients.poster, metrics=metrics, sleep=stopping.sleep),
             metrics=metrics,
+            idempotency=idempotency,
             should_run=leadership.is_leader,
             owner=leadership.name,
             members=MemberDirectory(clients.bot).user_for_email,
             may_receive=receives_dms(access),  # no DM to a guest
         )
-        deps = build_deps(settings, mava, db, clients, delivery, metrics=metrics, access=access)
+        deps = build_deps(
+            settings,
+            mava,
+            db,
+            clients,
+            delivery,
+            metrics=metrics,
+            access=access,
+            idempotency=idempotency,
+        )
         app = create_app(settings, clients, deps)
         socket_mode = None
         if settings.slack_app_token is not None:

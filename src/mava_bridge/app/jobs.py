@@ -101,6 +101,7 @@ def build_delivery(
     poster: SlackPoster,
     *,
     metrics: Metrics,
+    idempotency: IdempotencyStore,  # only its purge is used here: expired keys
     should_run: ShouldRun = always_run,
     clock: Clock = utcnow,
     poll_interval: float | None = None,
@@ -126,8 +127,6 @@ def build_delivery(
         owner=me,
     )
     poller = AlertPoller(digests.parts)  # the same parts: one poster paces both
-    # Only its purge is used here: expired keys, whatever the window.
-    idempotency = IdempotencyStore(db, settings.idempotency_window_seconds, clock=clock)
     threads = ThreadSync(digests.parts, poster, ThreadBlocks())  # followed tickets' threads
 
     reader = ReportReader(

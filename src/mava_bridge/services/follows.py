@@ -29,12 +29,18 @@ __all__ = ["EVENT_WINDOW_SECONDS", "Follow", "FollowService", "ThreadTaken"]
 
 
 class FollowService:
-    def __init__(self, db: Database, auditor: Auditor, *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        auditor: Auditor,
+        keys: IdempotencyStore,
+        *,
+        clock: Callable[[], datetime],
+    ) -> None:
         self.db = db
         self._auditor = auditor
+        self._keys = keys
         self._clock = clock
-        self._events = IdempotencyStore(db, EVENT_WINDOW_SECONDS, clock=clock)
-        self._told = IdempotencyStore(db, TOLD_WINDOW_SECONDS, clock=clock)
 
     # --- reads --------------------------------------------------------------------
 
@@ -57,11 +63,12 @@ class FollowService:
 
     async def first_delivery(self, event_id: str) -> bool:
         """True the first time an Events API event id is seen, on any replica."""
-        return await self._events.claim(f"event:{event_id}")
+        return await self._keys.claim(f"event:{event_id}", window_seconds=EVENT_WINDOW_SECONDS)
 
     async def first_telling(self, channel_id: str, thread_ts: str, user_id: str) -> bool:
         """True the first time (today) this person is told why a thread refuses them."""
-        return await self._told.claim(make_key("told", channel_id, thread_ts, user_id))
+        key = make_key("told", channel_id, thread_ts, user_id)
+        return await self._keys.claim(key, window_seconds=TOLD_WINDOW_SECONDS)
 
     async def first_edit_notice(self, follow: Follow) -> bool:
         return await store.mark_edit_notice(self.db, follow.id)

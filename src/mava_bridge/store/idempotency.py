@@ -34,9 +34,11 @@ class IdempotencyStore:
         self.window = timedelta(seconds=window_seconds)
         self._clock = clock
 
-    async def claim(self, key: str) -> bool:
-        """True if this caller may do the write; False if it is a duplicate."""
+    async def claim(self, key: str, *, window_seconds: float | None = None) -> bool:
+        """True if this caller may do the write; False if it is a duplicate within the
+        store's window (or `window_seconds`, for a key kept longer or shorter)."""
         now = self._clock()
+        window = self.window if window_seconds is None else timedelta(seconds=window_seconds)
         async with self.db.session() as session, session.begin():
             # An expired key no longer protects anything: clear it so the claim can win.
             await session.execute(
@@ -46,7 +48,7 @@ class IdempotencyStore:
             )
         try:
             async with self.db.session() as session, session.begin():
-                session.add(IdempotencyKey(key=key, created_at=now, expires_at=now + self.window))
+                session.add(IdempotencyKey(key=key, created_at=now, expires_at=now + window))
         except IntegrityError:
             return False
         return True

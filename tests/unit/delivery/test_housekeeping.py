@@ -131,6 +131,7 @@ async def test_the_scheduler_runs_it_hourly_on_the_leader_only(
         db,
         SlackPoster(client, metrics=metrics),
         metrics=metrics,
+        idempotency=IdempotencyStore(db, 60),
         should_run=should_run,
     )
     now = datetime.now(UTC)

@@ -27,6 +27,7 @@ from mava_bridge.settings import Settings
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store import deliveries as ledger
 from mava_bridge.store.db import Database
+from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.tables import PollWatermark
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
@@ -81,6 +82,7 @@ def make_scheduler(db: Database, stub: SlackStub, mava: MavaClient) -> Scheduler
             "clock": clock,
             "metrics": metrics,
             "poll_interval": poll_interval,
+            "idempotency": IdempotencyStore(db, settings.idempotency_window_seconds, clock=clock),
         }
         if should_run is not None:
             options["should_run"] = should_run
