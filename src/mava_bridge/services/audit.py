@@ -7,7 +7,7 @@ database row is the record, the mirror only a copy whose failure loses nothing.
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from collections.abc import Awaitable, Callable
 
 from mava_bridge.services.outcome import Actor, Outcome
 from mava_bridge.store.audit import AuditLog, AuditRecord
@@ -15,11 +15,9 @@ from mava_bridge.store.audit import AuditLog, AuditRecord
 log = logging.getLogger("mava_bridge.actions")
 
 
-class AuditMirror(Protocol):
-    """Shows an audit record somewhere people read (the Slack side posts it to
-    AUDIT_CHANNEL). Must not raise: the database row already stands."""
-
-    async def __call__(self, record: AuditRecord) -> None: ...
+# Shows an audit record somewhere people read (the Slack side posts it to AUDIT_CHANNEL).
+# Must not raise: the database row already stands.
+AuditMirror = Callable[[AuditRecord], Awaitable[None]]
 
 
 async def no_mirror(record: AuditRecord) -> None:
