@@ -25,9 +25,10 @@ from mava_bridge.delivery.threads import SyncReport, ThreadSync
 from mava_bridge.domain.retry import SLACK_RETRY
 from mava_bridge.domain.send_window import FLOOR
 from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.models import MessageType
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
-from mava_bridge.services.tickets import TicketService
+from mava_bridge.services.tickets import note_body, send_message
 from mava_bridge.settings import Settings
 from mava_bridge.slack.blocks.digest import DigestRenderer
 from mava_bridge.slack.blocks.threads import ThreadBlocks
@@ -39,6 +40,7 @@ from mava_bridge.store.tables import BridgeMessage
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
+EXTERNAL, INTERNAL_NOTE = MessageType.EXTERNAL, MessageType.INTERNAL_NOTE
 CHANNEL = "C0THREADS"
 
 
@@ -233,10 +235,11 @@ async def test_the_bridges_own_reply_and_note_are_not_echoed(
             made = await bench.follow(ticket)
             sync = bench.syncer()
             await sync.sync_once()
-            service = TicketService(bench.made[0], db=db)
-            await service.reply(ticket, "A reply sent from Slack")
-            await service.note(ticket, "checked the logs", author="Ann")
-            await service.note(ticket, "checked the logs", author="Ann")  # twice, same text
+            mava = bench.made[0]
+            await send_message(mava, db, ticket, "A reply sent from Slack", EXTERNAL)
+            note = note_body("checked the logs", author="Ann")
+            await send_message(mava, db, ticket, note, INTERNAL_NOTE)
+            await send_message(mava, db, ticket, note, INTERNAL_NOTE)  # twice, same text
             sb.sandbox.customer_writes(ticket, "thanks!")
             report = await sync.sync_once()
             assert report.mirrored == 1
@@ -483,7 +486,7 @@ async def test_a_customer_writing_the_bridges_words_is_still_mirrored(bench: Ben
     made = await bench.follow(ticket)
     sync = bench.syncer()
     await sync.sync_once()
-    await TicketService(bench.made[0], db=bench.db).reply(ticket, "ok thanks")
+    await send_message(bench.made[0], bench.db, ticket, "ok thanks", EXTERNAL)
     bench.sandbox.sandbox.customer_writes(ticket, "ok thanks")
     assert (await sync.sync_once()).mirrored == 1
     [reply] = bench.stub.thread(CHANNEL, made.thread_ts)[1:]
@@ -491,14 +494,14 @@ async def test_a_customer_writing_the_bridges_words_is_still_mirrored(bench: Ben
 
 
 async def test_a_message_mava_refused_leaves_no_record_to_match(bench: Bench) -> None:
-    service = TicketService(fast_client(bench.sandbox), db=bench.db)
-    bench.made.append(service.mava)
+    mava = fast_client(bench.sandbox)
+    bench.made.append(mava)
     with pytest.raises(MavaError):
-        await service.reply("f" * 24, "to a ticket Mava does not have")
+        await send_message(mava, bench.db, "f" * 24, "to a ticket Mava does not have", EXTERNAL)
     async with bench.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(BridgeMessage)) == 0
     ticket = bench.ticket()
-    await service.note(ticket, "kept", author="Ann")
+    await send_message(mava, bench.db, ticket, note_body("kept", author="Ann"), INTERNAL_NOTE)
     async with bench.db.session() as session:
         [row] = (await session.scalars(select(BridgeMessage))).all()
     assert row.ticket_id == ticket and row.mava_message_id  # Mava's id, added after the send

@@ -74,13 +74,14 @@ def build_deps(
     channel = settings.audit_channel
     mirror: AuditMirror = AuditChannel(clients.bot, channel) if channel else no_mirror
     actions = build_actions(
+        mava=mava,
+        db=db,
         tickets=tickets,
         subscriptions=delivery.subscriptions,
         digests=delivery.digests,
         audit_log=audit,
         idempotency=idempotency,
         mirror=mirror,
-        db=db,
         zone=settings.digest_timezone,
         watch=delivery.desk.dms,  # assignments from Slack: DM, or not (self)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mava_bridge.mava.client import MavaClient
 from mava_bridge.services.assignment_watch import AssignmentWatch
 from mava_bridge.services.audit import AuditMirror, Auditor
 from mava_bridge.services.sla import SlaPolicies
@@ -27,13 +28,14 @@ class Actions:
 
 def build_actions(
     *,
+    mava: MavaClient,
+    db: Database,
     tickets: TicketService,
     subscriptions: SubscriptionService,
     digests: DigestPoster,
     audit_log: AuditLog,
     idempotency: IdempotencyStore,
     mirror: AuditMirror,
-    db: Database,
     zone: str,
     watch: AssignmentWatch | None,
 ) -> Actions:
@@ -41,7 +43,7 @@ def build_actions(
     auditor = Auditor(audit_log, mirror)
     return Actions(
         auditor=auditor,
-        tickets=TicketActions(tickets, Writes(idempotency, auditor), watch),
+        tickets=TicketActions(mava, tickets, Writes(idempotency, auditor), watch, db=db),
         subscriptions=SubscriptionActions(subscriptions, digests, auditor, tickets),
         sla=SlaPolicies(db, auditor, zone=zone),
     )

@@ -23,13 +23,30 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.errors import MavaError
-from mava_bridge.mava.models import Agent, Attachment, NewTicket, Priority, Status, Ticket
+from mava_bridge.mava.models import (
+    Agent,
+    Attachment,
+    MessageType,
+    NewTicket,
+    Priority,
+    Status,
+    Ticket,
+)
 from mava_bridge.services.assignment_watch import AssignmentWatch
 from mava_bridge.services.errors import ServiceError, Unchanged
 from mava_bridge.services.outcome import Actor, Outcome
-from mava_bridge.services.tickets import TicketService
+from mava_bridge.services.tickets import (
+    TicketService,
+    check_length,
+    created_ticket_id,
+    note_body,
+    required,
+    send_message,
+)
 from mava_bridge.services.writes import Writes
+from mava_bridge.store.db import Database
 
 log = logging.getLogger("mava_bridge.actions")
 
@@ -46,17 +63,28 @@ class Assignee:
 
 class TicketActions:
     def __init__(
-        self, tickets: TicketService, writes: Writes, watch: AssignmentWatch | None
+        self,
+        mava: MavaClient,
+        tickets: TicketService,
+        writes: Writes,
+        watch: AssignmentWatch | None,
+        *,
+        db: Database | None,
     ) -> None:
-        self.tickets = tickets
+        self.mava = mava
+        self.tickets = tickets  # the reads an action needs first (agents, categories)
         self._writes = writes
         self.watch = watch  # told of assignments made here (the desk's DMs)
+        # Where the bridge's own replies and notes are recorded, so a followed ticket's
+        # thread does not echo them back (mava_bridge.delivery.threads); None: nowhere.
+        self._db = db
 
     async def reply(
         self, actor: Actor, ticket_id: str, text: str, *, submission: str | None = None
     ) -> Outcome:
         async def write() -> str:
-            await self.tickets.reply(ticket_id, text)
+            check_length(required(text))
+            await send_message(self.mava, self._db, ticket_id, text, MessageType.EXTERNAL)
             return f"Sent to the customer on ticket {ticket_id}."
 
         return await self._writes.run(
@@ -82,9 +110,9 @@ class TicketActions:
         where it came from (the Slack message a shortcut was used on)."""
 
         async def write() -> str:
-            author = actor.name or actor.user_id
-            await self.tickets.note(
-                ticket_id, text, author=author, source=source, attachments=attachments
+            body = note_body(text, author=actor.name or actor.user_id, source=source)
+            await send_message(
+                self.mava, self._db, ticket_id, body, MessageType.INTERNAL_NOTE, attachments
             )
             return f"Private note added to ticket {ticket_id}."
 
@@ -120,7 +148,7 @@ class TicketActions:
     async def set_status(self, actor: Actor, ticket_id: str, status: Status) -> Outcome:
         async def write() -> str:
             await self._unless_already(ticket_id, status)
-            await self.tickets.set_status(ticket_id, status)
+            await self.mava.update_ticket(ticket_id, status=status)
             return f"Ticket {ticket_id} is now {status.value}."
 
         return await self._writes.run(
@@ -138,7 +166,7 @@ class TicketActions:
 
         async def write() -> str:
             await self._unless_already(ticket_id, Status.RESOLVED)
-            await self.tickets.set_status(ticket_id, Status.RESOLVED)
+            await self.mava.update_ticket(ticket_id, status=Status.RESOLVED)
             return f"Ticket {ticket_id} resolved."
 
         return await self._writes.run(
@@ -152,7 +180,7 @@ class TicketActions:
 
     async def set_priority(self, actor: Actor, ticket_id: str, priority: Priority) -> Outcome:
         async def write() -> str:
-            await self.tickets.set_priority(ticket_id, priority)
+            await self.mava.update_ticket(ticket_id, priority=priority)
             return f"Ticket {ticket_id} now has {Priority(priority).label} priority."
 
         return await self._writes.run(
@@ -170,7 +198,7 @@ class TicketActions:
         category = await self.tickets.category_named(name)
 
         async def write() -> str:
-            await self.tickets.set_category(ticket_id, category)
+            await self.mava.update_ticket(ticket_id, category_id=category.id)
             return f"Ticket {ticket_id} is now in category {category.name}."
 
         return await self._writes.run(
@@ -194,7 +222,7 @@ class TicketActions:
             who = agent.display_name
 
         async def write() -> str:
-            await self.tickets.assign(ticket_id, agent)
+            await self.mava.update_ticket(ticket_id, assigned_to=agent.id if agent else None)
             if agent is None:
                 return f"Ticket {ticket_id} is now unassigned."
             return f"Ticket {ticket_id} is now assigned to {who}."
@@ -247,7 +275,7 @@ class TicketActions:
                 raise Unchanged(
                     f"Ticket {ticket_id} is already assigned to you; nothing was changed."
                 )
-            await self.tickets.assign(ticket_id, agent)
+            await self.mava.update_ticket(ticket_id, assigned_to=agent.id if agent else None)
             done = f"Ticket {ticket_id} assigned to {agent.display_name}"
             if before is None:
                 return f"{done}."
@@ -278,7 +306,11 @@ class TicketActions:
         summary = [f"{email}: {pairs}"]
 
         async def write() -> str:
-            customer = await self.tickets.identify(email, attributes)
+            # Whether Mava just created that customer (it does when none matches) its
+            # answer does not say, so neither do we.
+            result = await self.mava.identify(email=email, attributes=attributes)
+            found = result.get("customerId") or (result.get("customer") or {}).get("_id")
+            customer = found if isinstance(found, str) and found else None
             labels = ", ".join(label for label, _ in attributes)
             done = f"Updated {len(attributes)} attribute(s) ({labels}) for {email}."
             if customer is None:
@@ -306,7 +338,8 @@ class TicketActions:
         summary = [f"create for {email}: {content}"]
 
         async def write() -> str:
-            ticket_id = await self.tickets.create_ticket(new)
+            check_length(content)
+            ticket_id = created_ticket_id(await self.mava.create_ticket(new))
             if ticket_id is None:
                 summary.append("no ticket id returned")
                 return (

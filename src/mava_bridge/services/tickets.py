@@ -1,4 +1,6 @@
-"""Ticket actions: reply, note, status, priority, category, assign, show, list, identify."""
+"""Ticket reads (show, list, a short id made whole, agents and categories, cached), what
+Mava accepts in a message, and a message sent as the bridge's own. The actions that
+write (each once, audited) are services.ticket_actions."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,7 +23,6 @@ from mava_bridge.mava.models import (
     Attachment,
     Category,
     MessageType,
-    NewTicket,
     Origin,
     Priority,
     SortBy,
@@ -43,7 +43,7 @@ T = TypeVar("T")
 
 LIST_LIMIT = 20
 # The most characters Mava stores in one message or note (it answers 400 beyond; the
-# sandbox does the same). Every write through this service is checked against it
+# sandbox does the same). Every message the bridge writes is checked against it
 # before Mava is called, so a long text is refused with its length, never cut.
 MESSAGE_LIMIT = 10_000
 
@@ -72,14 +72,10 @@ class TicketService:
         cache_ttl: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
         link: Callable[[str], str] | None = None,
-        db: Database | None = None,
-        now: Callable[[], datetime] = utcnow,
+        db: Database | None = None,  # short ids are looked up in the tickets read
     ) -> None:
         self.mava = mava
-        # Where the bridge's own replies and notes are recorded, so a followed ticket's
-        # thread does not echo them back (mava_bridge.delivery.threads); None: nowhere.
         self._db = db
-        self._now = now
         self._link = link
         self._ttl = cache_ttl
         self._clock = clock
@@ -155,74 +151,9 @@ class TicketService:
         high.sort(key=lambda t: t.created_at, reverse=True)
         return TicketListing(high[:limit], len(high))
 
-    # --- writes ---------------------------------------------------------------------
-
-    async def reply(self, ticket_id: str, text: str) -> None:
-        _check_length(_required(text))
-        await self._send(ticket_id, text, MessageType.EXTERNAL)
-
-    async def note(
-        self,
-        ticket_id: str,
-        text: str,
-        *,
-        author: str,
-        source: str = "",
-        attachments: Sequence[Attachment] = (),
-    ) -> str:
-        """Add an attributed private note (with `attachments`: at most 10, Mava's limit);
-        returns the text stored in Mava."""
-        body = f"Note from {author} via Slack: {_required(text)}"
-        if source:
-            body += f"\n\n{source}"
-        _check_length(body, note=True)
-        await self._send(ticket_id, body, MessageType.INTERNAL_NOTE, attachments)
-        return body
-
-    async def _send(
-        self,
-        ticket_id: str,
-        content: str,
-        message_type: MessageType,
-        attachments: Sequence[Attachment] = (),
-    ) -> None:
-        """Send, recorded as the bridge's own BEFORE the request (a thread sync reading the
-        ticket meanwhile must already know it); Mava's message id is added after, and a
-        refused message is forgotten. A record that fails never fails the send."""
-        db = self._db
-        record = None
-        if db is not None:
-            record = await _quietly(
-                follows.record_bridge_message(
-                    db, ticket_id=ticket_id, mava_message_id=None, content=content, now=self._now()
-                )
-            )
-        try:
-            answer = await self.mava.send_message(
-                ticket_id, content, message_type=message_type, attachments=attachments
-            )
-        except MavaError as exc:
-            if db is not None and record is not None and not isinstance(exc, MavaOutcomeUnknown):
-                await _quietly(follows.forget_bridge_message(db, record))
-            raise
-        if db is not None and record is not None:
-            await _quietly(follows.bridge_message_sent(db, record, _message_id(answer)))
-
-    async def set_status(self, ticket_id: str, status: Status) -> None:
-        await self.mava.update_ticket(ticket_id, status=status)
-
-    async def set_priority(self, ticket_id: str, priority: Priority) -> None:
-        await self.mava.update_ticket(ticket_id, priority=priority)
-
     async def category_named(self, name: str) -> Category:
         """The active category `name` means (see `match_category`), from a fresh list."""
         return match_category(name, await self.categories(fresh=True))
-
-    async def set_category(self, ticket_id: str, category: Category) -> None:
-        await self.mava.update_ticket(ticket_id, category_id=category.id)
-
-    async def assign(self, ticket_id: str, agent: Agent | None) -> None:
-        await self.mava.update_ticket(ticket_id, assigned_to=agent.id if agent else None)
 
     async def agent_for_email(self, email: str | None, *, who: str) -> Agent:
         """The Mava agent whose email is this Slack user's profile email."""
@@ -239,20 +170,6 @@ class TicketService:
             f"No Mava agent has the email {email} ({who}'s Slack email). Invite them as an "
             "agent in Mava with that email, or change their Slack profile email to match."
         )
-
-    async def identify(self, email: str, attributes: Sequence[tuple[str, str]]) -> str | None:
-        """The customer id Mava returned. Whether Mava just created that customer (the
-        reference: it does when no customer id is sent and none matches) the answer
-        does not say, so neither do we."""
-        result = await self.mava.identify(email=email, attributes=attributes)
-        customer = result.get("customerId") or (result.get("customer") or {}).get("_id")
-        return customer if isinstance(customer, str) and customer else None
-
-    async def create_ticket(self, new: NewTicket) -> str | None:
-        """POST /api/ticket; the new ticket's id, or None if Mava's answer names none."""
-        if new.message is not None:
-            _check_length(new.message.content)
-        return created_ticket_id(await self.mava.create_ticket(new))
 
     def _valid(self, cached: tuple[float, object] | None) -> bool:
         return cached is not None and self._clock() - cached[0] < self._ttl
@@ -313,28 +230,11 @@ def too_long(text: str, *, note: bool = False) -> str | None:
     )
 
 
-def _check_length(text: str, *, note: bool = False) -> None:
+def check_length(text: str, *, note: bool = False) -> None:
+    """Refuse (ServiceError) a text too long for Mava, with its length."""
     refusal = too_long(text, note=note)
     if refusal is not None:
         raise ServiceError(refusal)
-
-
-async def _quietly(step: Awaitable[T]) -> T | None:
-    """A store write about the bridge's own message: its failure is logged, not raised."""
-    try:
-        return await step
-    except SQLAlchemyError as exc:
-        log.warning(
-            "could not record the bridge's own message", extra={"error": type(exc).__name__}
-        )
-        return None
-
-
-def _message_id(answer: Any) -> str | None:
-    """The id of the message `PUT /api/message` created (`{message: {_id}}`), if given."""
-    message = answer.get("message") if isinstance(answer, dict) else None
-    found = message.get("_id") if isinstance(message, dict) else None
-    return found if isinstance(found, str) and found else None
 
 
 def created_ticket_id(answer: Any) -> str | None:
@@ -353,7 +253,64 @@ def created_ticket_id(answer: Any) -> str | None:
     return ticket if isinstance(ticket, str) and ticket else None
 
 
-def _required(text: str) -> str:
+def required(text: str) -> str:
     if not text or not text.strip():
         raise ServiceError("The message is empty: write the text to send.")
     return text
+
+
+def note_body(text: str, *, author: str, source: str = "") -> str:
+    """A private note as Mava stores it: signed, with the line naming its `source`."""
+    body = f"Note from {author} via Slack: {required(text)}"
+    if source:
+        body += f"\n\n{source}"
+    check_length(body, note=True)
+    return body
+
+
+async def send_message(
+    mava: MavaClient,
+    db: Database | None,
+    ticket_id: str,
+    content: str,
+    message_type: MessageType,
+    attachments: Sequence[Attachment] = (),
+) -> None:
+    """Send, recorded as the bridge's own BEFORE the request (a thread sync reading the
+    ticket meanwhile must already know it); Mava's message id is added after, and a
+    refused message is forgotten. A record that fails never fails the send."""
+    record = None
+    if db is not None:
+        record = await _quietly(
+            follows.record_bridge_message(
+                db, ticket_id=ticket_id, mava_message_id=None, content=content, now=utcnow()
+            )
+        )
+    try:
+        answer = await mava.send_message(
+            ticket_id, content, message_type=message_type, attachments=attachments
+        )
+    except MavaError as exc:
+        if db is not None and record is not None and not isinstance(exc, MavaOutcomeUnknown):
+            await _quietly(follows.forget_bridge_message(db, record))
+        raise
+    if db is not None and record is not None:
+        await _quietly(follows.bridge_message_sent(db, record, _message_id(answer)))
+
+
+async def _quietly(step: Awaitable[T]) -> T | None:
+    """A store write about the bridge's own message: its failure is logged, not raised."""
+    try:
+        return await step
+    except SQLAlchemyError as exc:
+        log.warning(
+            "could not record the bridge's own message", extra={"error": type(exc).__name__}
+        )
+        return None
+
+
+def _message_id(answer: Any) -> str | None:
+    """The id of the message `PUT /api/message` created (`{message: {_id}}`), if given."""
+    message = answer.get("message") if isinstance(answer, dict) else None
+    found = message.get("_id") if isinstance(message, dict) else None
+    return found if isinstance(found, str) and found else None

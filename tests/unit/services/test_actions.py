@@ -68,7 +68,13 @@ async def _bench(sandbox: RunningSandbox, db: Database, client: MavaClient) -> B
     mirror = Mirror()
     auditor = Auditor(AuditLog(db), mirror)
     writes = Writes(IdempotencyStore(db, window_seconds=120), auditor)
-    return Bench(sandbox, db, mirror, TicketActions(TicketService(client), writes, None), auditor)
+    return Bench(
+        sandbox,
+        db,
+        mirror,
+        TicketActions(client, TicketService(client), writes, None, db=None),
+        auditor,
+    )
 
 
 def _client(sandbox: RunningSandbox, *, timeout: float = 5.0) -> MavaClient:
