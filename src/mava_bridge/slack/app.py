@@ -11,7 +11,7 @@ from mava_bridge.settings import Settings
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.listeners import (
     actions,
-    commands,
+    command_table,
     create,
     events,
     follows,
@@ -50,7 +50,7 @@ def create_app(settings: Settings, clients: SlackClients, deps: Deps) -> AsyncAp
         logger=logging.getLogger("slack_bolt"),
     )
     for module in (
-        commands,
+        command_table,
         shortcuts,
         actions,
         follows,

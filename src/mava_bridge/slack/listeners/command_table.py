@@ -1,4 +1,5 @@
-"""`/mava`'s commands: a table from each command class to its handler.
+"""The `/mava` slash command: parse, check who is asking, call a service, answer; a
+table from each command class to its handler.
 
 Some are answered before any access check (UNCHECKED), the rest once `admit` let the
 person in (CHECKED). A Reply or Note without text opens the editor, unchecked.
@@ -6,32 +7,43 @@ person in (CHECKED). A Reply or Note without text opens the editor, unchecked.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Final
+from dataclasses import dataclass, replace
+from typing import Any, Final, cast
 
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.domain.business_hours import BusinessHours
+from mava_bridge.domain.ticket_refs import short_tail
 from mava_bridge.services.outcome import Actor, Outcome
 from mava_bridge.services.ticket_actions import Assignee, TicketActions
 from mava_bridge.services.tickets import list_filter
 from mava_bridge.slack import blocks as b
-from mava_bridge.slack.access import SlackPerson
+from mava_bridge.slack.access import Denied, SlackPerson
 from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.command import model as cmd
+from mava_bridge.slack.command.grammar import parse
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.listeners.common import actor, admit, say_outcome
+from mava_bridge.slack.listeners.common import actor, admit, problem, say_error, say_outcome
 from mava_bridge.slack.listeners.compose import open_compose
 from mava_bridge.slack.listeners.create import open_create_modal
 from mava_bridge.slack.listeners.desk import handle_notify
 from mava_bridge.slack.listeners.follows import FollowCommand, handle_follow_command
+from mava_bridge.slack.listeners.handoff import after_ack
 from mava_bridge.slack.listeners.subscriptions import (
     SubscriptionCommand,
     handle_subscription,
     list_subscriptions,
     report_now,
 )
+
+log = logging.getLogger("mava_bridge.slack.commands")
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    app.command("/mava")(after_ack(deps, "command", run_command))
 
 
 @dataclass(frozen=True)
@@ -66,22 +78,48 @@ Unchecked = Callable[[Asked, Any], Awaitable[None]]
 Checked = Callable[[Asked, Any, SlackPerson], Awaitable[None]]
 
 
-async def handle(
-    deps: Deps,
-    command: cmd.Command | cmd.Usage,
-    body: dict[str, Any],
-    answer: Answer,
-    client: AsyncWebClient,
+async def run_command(
+    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
 ) -> None:
-    asked = Asked(deps, body, answer, client)
+    command = parse(body.get("text") or "")
+    name = type(command).__name__
+    outcome = "ok"
+    try:
+        command = await with_whole_id(deps, command)
+        await handle(Asked(deps, body, answer, client), command)
+    except Denied as exc:
+        outcome = "refused"  # audited where it was refused (`admit`)
+        await say_error(answer, exc.user_message)
+    except Exception as exc:
+        sentence = problem(exc)
+        outcome = "error"
+        if sentence is None:
+            log.exception("command failed", extra={"command": name})
+            sentence = "Something went wrong on our side; nothing more was done."
+        await say_error(answer, sentence)
+    finally:
+        deps.metrics.observe_slack_request("command", name, outcome)
+
+
+async def with_whole_id(deps: Deps, command: cmd.Command | cmd.Usage) -> cmd.Command | cmd.Usage:
+    """The command with a short id as lists show it (`…562460`) made the whole id."""
+    ticket = getattr(command, "ticket", None)
+    if not isinstance(ticket, str) or short_tail(ticket) is None:
+        return command
+    whole = await deps.tickets.whole_id(ticket)
+    # Every command with a `ticket` is a dataclass with that field (slack.command.model).
+    return cast(cmd.Command, replace(cast(Any, command), ticket=whole))
+
+
+async def handle(asked: Asked, command: cmd.Command | cmd.Usage) -> None:
     early = _unchecked(command)
     if early is not None:
         await early(asked, command)
         return
     person = await admit(
-        deps,
-        user_id=body["user_id"],
-        user_name=body.get("user_name"),
+        asked.deps,
+        user_id=asked.body["user_id"],
+        user_name=asked.body.get("user_name"),
         channel_id=asked.channel_id,
         action=type(command).__name__.lower(),
         ticket_id=getattr(command, "ticket", None),
