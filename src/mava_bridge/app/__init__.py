@@ -43,7 +43,6 @@ from mava_bridge.slack.socket_mode import SocketMode
 from mava_bridge.slack.web import SlackClients, slack_clients
 from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.db import Database
-from mava_bridge.store.deliveries import ticket_for_thread
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.leader import Leadership
 from mava_bridge.store.seen_tickets import SeenTickets
@@ -87,11 +86,6 @@ def build_deps(
     )
     follows = FollowService(db, actions.auditor, idempotency, clock=utcnow)
 
-    async def thread_ticket(channel_id: str, thread_ts: str) -> str | None:
-        """The ticket of an alert's thread or of a followed ticket's thread."""
-        found = await follows.ticket_for_thread(channel_id, thread_ts)
-        return found or await ticket_for_thread(db, channel_id, thread_ts)
-
     return Deps(
         settings=settings,
         tickets=tickets,
@@ -100,7 +94,6 @@ def build_deps(
         audit=audit,
         subscriptions=delivery.subscriptions,
         metrics=metrics,
-        thread_ticket=thread_ticket,
         actions=actions,
         follows=follows,
         board=delivery.board,

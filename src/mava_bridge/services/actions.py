@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mava_bridge.mava.client import MavaClient
-from mava_bridge.services.assignment_watch import AssignmentWatch
 from mava_bridge.services.audit import AuditMirror, Auditor
 from mava_bridge.services.sla import SlaPolicies
 from mava_bridge.services.subscription_actions import DigestPoster, SubscriptionActions
 from mava_bridge.services.subscriptions import SubscriptionService
-from mava_bridge.services.ticket_actions import TicketActions
+from mava_bridge.services.ticket_actions import AssignmentWatch, TicketActions
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.services.writes import Writes
 from mava_bridge.store.audit import AuditLog

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from mava_bridge.services.audit import Auditor
 from mava_bridge.services.outcome import Actor
+from mava_bridge.store import deliveries
 from mava_bridge.store import follows as store
 from mava_bridge.store.db import Database
 from mava_bridge.store.follows import Follow, ThreadTaken
@@ -52,9 +53,12 @@ class FollowService:
         return await store.follow_in_channel(self.db, channel_id, ticket_id)
 
     async def ticket_for_thread(self, channel_id: str, thread_ts: str) -> str | None:
-        """The ticket an active follow's thread is about (for the Reply shortcut)."""
+        """The ticket an active follow's thread, or else an alert's, is about (for the
+        Reply shortcut)."""
         found = await self.for_thread(channel_id, thread_ts)
-        return found.ticket_id if found is not None and found.active else None
+        if found is not None and found.active:
+            return found.ticket_id
+        return await deliveries.ticket_for_thread(self.db, channel_id, thread_ts)
 
     async def notes_enabled(self, channel_id: str) -> bool:
         return await store.thread_notes_enabled(self.db, channel_id)

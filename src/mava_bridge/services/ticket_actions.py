@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.errors import MavaError
@@ -34,7 +35,6 @@ from mava_bridge.mava.models import (
     Status,
     Ticket,
 )
-from mava_bridge.services.assignment_watch import AssignmentWatch
 from mava_bridge.services.errors import ServiceError, Unchanged
 from mava_bridge.services.outcome import Actor, Outcome
 from mava_bridge.services.tickets import (
@@ -49,6 +49,21 @@ from mava_bridge.services.writes import Writes
 from mava_bridge.store.db import Database
 
 log = logging.getLogger("mava_bridge.actions")
+
+
+class AssignmentWatch(Protocol):
+    """What an assignment made here tells the desk (delivery.assignment_dms): that a
+    write is under way, then how it ended and who made it. A port: the ticket actions
+    need nothing of delivery."""
+
+    async def assigning(self, ticket_id: str) -> None:
+        """Before the write to Mava (the poll leaves the ticket alone meanwhile)."""
+
+    async def assigned(
+        self, ticket_id: str, agent: Agent | None, *, by: Actor, to_user: str | None, ok: bool
+    ) -> None:
+        """After it: `to_user` is the Slack member assigned (when known); `ok` whether
+        Mava took the write. Never raises."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -34,7 +34,6 @@ class Deps:
     audit: AuditLog
     subscriptions: SubscriptionService
     metrics: Metrics
-    thread_ticket: Callable[[str, str], Awaitable[str | None]]  # alert/followed thread -> ticket
     actions: Actions  # every action (once, audited); listeners parse, call, render
     follows: FollowService  # followed tickets' threads, thread notes, event ids seen
     board: OpenBoard  # every open ticket, shared (App Home reads it)

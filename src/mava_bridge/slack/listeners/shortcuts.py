@@ -117,7 +117,7 @@ async def ticket_for_message(
     if channel_id:
         for ts in (message.get("thread_ts"), message.get("ts")):
             if ts:
-                found = await deps.thread_ticket(channel_id, ts)
+                found = await deps.follows.ticket_for_thread(channel_id, ts)
                 if found:
                     return found
     return find_ticket_ref(raw)
