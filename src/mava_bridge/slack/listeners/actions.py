@@ -32,13 +32,7 @@ from mava_bridge.slack.callback_ids import (
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
-from mava_bridge.slack.listeners.common import (
-    actor,
-    admit,
-    problem,
-    say_error,
-    say_outcome,
-)
+from mava_bridge.slack.listeners.common import actor, admit, say_error, say_outcome, told
 from mava_bridge.slack.listeners.compose import open_compose
 from mava_bridge.slack.listeners.handoff import after_ack, only_ack
 from mava_bridge.store.follows import HEADLINE, Follow
@@ -76,11 +70,7 @@ async def act_or_refuse(
     try:
         await act_in_place(deps, body, answer, client)
     except Exception as exc:
-        sentence = problem(exc)
-        if sentence is None:
-            log.exception("button failed")
-            sentence = "Something went wrong on our side; nothing more was done."
-        await say_error(answer, sentence)
+        await say_error(answer, told(exc, log, "button"))
 
 
 async def act_in_place(

@@ -26,7 +26,7 @@ from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.command.grammar import parse
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.listeners.common import actor, admit, problem, say_error, say_outcome
+from mava_bridge.slack.listeners.common import actor, admit, say_error, say_outcome, told
 from mava_bridge.slack.listeners.compose import open_compose
 from mava_bridge.slack.listeners.create import open_create_modal
 from mava_bridge.slack.listeners.desk import handle_notify
@@ -91,12 +91,8 @@ async def run_command(
         outcome = "refused"  # audited where it was refused (`admit`)
         await say_error(answer, exc.user_message)
     except Exception as exc:
-        sentence = problem(exc)
         outcome = "error"
-        if sentence is None:
-            log.exception("command failed", extra={"command": name})
-            sentence = "Something went wrong on our side; nothing more was done."
-        await say_error(answer, sentence)
+        await say_error(answer, told(exc, log, f"command {name}"))
     finally:
         deps.metrics.observe_slack_request("command", name, outcome)
 

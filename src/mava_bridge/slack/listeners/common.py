@@ -76,6 +76,18 @@ def problem(exc: BaseException) -> str | None:
     return None
 
 
+OUR_SIDE = "Something went wrong on our side; nothing more was done."
+
+
+def told(exc: BaseException, logger: logging.Logger, what: str, fallback: str = OUR_SIDE) -> str:
+    """What to tell of a failure: an expected one's sentence, else (a bug, logged with
+    its traceback as "`what` failed") `fallback`."""
+    sentence = problem(exc)
+    if sentence is None:
+        logger.exception("%s failed", what)
+    return sentence or fallback
+
+
 def metadata(**values: str | None) -> str:
     return json.dumps({k: v for k, v in values.items() if v}, separators=(",", ":"))
 

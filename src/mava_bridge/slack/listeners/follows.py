@@ -24,13 +24,7 @@ from mava_bridge.slack.callback_ids import ACTION_FOLLOW, ACTION_UNFOLLOW
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import error_code, slack_error
-from mava_bridge.slack.listeners.common import (
-    actor,
-    admit,
-    problem,
-    say_error,
-    say_outcome,
-)
+from mava_bridge.slack.listeners.common import actor, admit, say_error, say_outcome, told
 from mava_bridge.slack.listeners.handoff import after_ack
 from mava_bridge.store.follows import Follow
 
@@ -74,11 +68,7 @@ async def button(deps: Deps, body: dict[str, Any], answer: Answer, client: Async
             await _offer_follow(client, channel_id, message, ticket_id)
     except Exception as exc:
         outcome = "error"
-        sentence = problem(exc)
-        if sentence is None:
-            log.exception("follow button failed")
-            sentence = "Something went wrong on our side; nothing more was done."
-        await say_error(answer, sentence)
+        await say_error(answer, told(exc, log, "follow button"))
     finally:
         deps.metrics.observe_slack_request("action", name, outcome)
 

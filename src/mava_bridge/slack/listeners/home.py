@@ -41,7 +41,7 @@ from mava_bridge.slack.callback_ids import (
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
-from mava_bridge.slack.listeners.common import actor, admit, problem
+from mava_bridge.slack.listeners.common import actor, admit, told
 from mava_bridge.slack.listeners.compose import open_compose
 from mava_bridge.slack.listeners.follows import follow_here
 from mava_bridge.slack.listeners.handoff import after_ack, dm_answer, on_event
@@ -128,9 +128,7 @@ async def act_and_redraw(
         if done.kind in ("ok", "unknown", "unchanged"):  # unchanged: the board was stale
             await _read_back(deps, ticket_id)
     except Exception as exc:
-        notice = problem(exc) or "Something went wrong on our side; nothing more was done."
-        if problem(exc) is None:
-            log.exception("App Home button failed")
+        notice = told(exc, log, "App Home button")
     finally:
         deps.metrics.observe_slack_request("action", f"home_{name}", outcome)
     await publish(deps, client, str(user.get("id") or ""), notice=notice)
@@ -173,9 +171,9 @@ async def follow_from_home(
             # follow_here tells its outcome itself: in that channel, else by direct message.
             notice = f"Ticket {ticket_id}: what happened is in the channel you picked."
     except Exception as exc:
-        notice = problem(exc) or "Something went wrong on our side; nothing is followed."
-        if problem(exc) is None:
-            log.exception("App Home follow failed")
+        notice = told(
+            exc, log, "App Home follow", "Something went wrong on our side; nothing is followed."
+        )
     await publish(deps, client, user_id, notice=notice)
 
 

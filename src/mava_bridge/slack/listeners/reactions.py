@@ -30,7 +30,7 @@ from mava_bridge.slack.callback_ids import ACTION_CREATE_REACTED
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.listeners.actions import is_card, redraw
-from mava_bridge.slack.listeners.common import actor, admit, problem, say_error, say_outcome
+from mava_bridge.slack.listeners.common import actor, admit, say_error, say_outcome, told
 from mava_bridge.slack.listeners.create import open_create_modal
 from mava_bridge.slack.listeners.handoff import after_ack, on_event
 from mava_bridge.slack.lookback import EVENT_TYPE
@@ -107,15 +107,11 @@ async def reacted(deps: Deps, client: AsyncWebClient, event: dict[str, Any]) -> 
     try:
         outcome = await act(actor(person, channel), ticket_id, submission=f"reaction:{ts}")
     except Exception as exc:
-        sentence = problem(exc)
-        if sentence is None:
-            log.exception("reaction failed", extra={"ticket": ticket_id, "channel": channel})
-            sentence = "Something went wrong on our side; nothing more was done."
-        await say_error(answer, sentence)
+        await say_error(answer, told(exc, log, f"reaction on {ticket_id}"))
         return "error"
     body = {"message": message, "channel": {"id": channel}}
-    told = await redraw(deps, body, answer, client, ticket_id, outcome, resolve, person.id)
-    if not told and outcome.kind != "duplicate":  # the card is redrawn: say it in words too
+    said = await redraw(deps, body, answer, client, ticket_id, outcome, resolve, person.id)
+    if not said and outcome.kind != "duplicate":  # the card is redrawn: say it in words too
         await say_outcome(answer, outcome)
     return outcome.kind
 
