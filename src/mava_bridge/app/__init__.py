@@ -24,23 +24,26 @@ from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava_factory import mava_client as mava_client  # re-exported
 from mava_bridge.observability.health import health_routes
 from mava_bridge.observability.metrics import Metrics
-from mava_bridge.services.actions import build_actions
-from mava_bridge.services.audit import AuditMirror, no_mirror
+from mava_bridge.services.audit import Auditor, no_mirror
 from mava_bridge.services.follows import FollowService
+from mava_bridge.services.sla import SlaPolicies
+from mava_bridge.services.subscription_actions import SubscriptionActions
+from mava_bridge.services.ticket_actions import TicketActions
 from mava_bridge.services.tickets import TicketService
+from mava_bridge.services.writes import Writes
 from mava_bridge.settings import Settings
 from mava_bridge.slack import http_route
 from mava_bridge.slack.access import AccessControl
 from mava_bridge.slack.app import create_app
 from mava_bridge.slack.audit_channel import AuditChannel
-from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.deps import Actions, Deps
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.files_door import FilesDoor
 from mava_bridge.slack.identity import BotIdentity
 from mava_bridge.slack.members import MemberDirectory, receives_dms
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.slack.socket_mode import SocketMode
-from mava_bridge.slack.web import SlackClients, slack_clients
+from mava_bridge.slack.web import slack_clients
 from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
@@ -53,54 +56,6 @@ from mava_bridge.webhooks.door import PATH, WebhookDoor
 log = logging.getLogger("mava_bridge.app")
 
 WARM_UP_SECONDS = 5.0
-
-
-def build_deps(
-    settings: Settings,
-    mava: MavaClient,
-    db: Database,
-    clients: SlackClients,
-    delivery: Delivery,
-    *,
-    metrics: Metrics,
-    access: AccessControl,
-    idempotency: IdempotencyStore,
-) -> Deps:
-    """What the listeners use: the services, access control and the delivery parts
-    `/mava` commands reach (subscriptions, `/mava digest`, alert threads)."""
-    tickets = TicketService(mava, link=settings.ticket_url, db=db)
-    audit = AuditLog(db)
-    channel = settings.audit_channel
-    mirror: AuditMirror = AuditChannel(clients.bot, channel) if channel else no_mirror
-    actions = build_actions(
-        mava=mava,
-        db=db,
-        tickets=tickets,
-        subscriptions=delivery.subscriptions,
-        digests=delivery.digests,
-        audit_log=audit,
-        idempotency=idempotency,
-        mirror=mirror,
-        zone=settings.digest_timezone,
-        watch=delivery.desk.dms,  # assignments from Slack: DM, or not (self)
-    )
-    follows = FollowService(db, actions.auditor, idempotency, clock=utcnow)
-
-    return Deps(
-        settings=settings,
-        tickets=tickets,
-        identity=access.identity,
-        access=access,
-        audit=audit,
-        subscriptions=delivery.subscriptions,
-        metrics=metrics,
-        actions=actions,
-        follows=follows,
-        board=delivery.board,
-        set_notify=delivery.desk.dms.set_notify,
-        shared_files=SharedFiles(db) if settings.public_url else None,
-        reports=delivery.reports.now,
-    )
 
 
 @dataclass
@@ -153,15 +108,35 @@ class Bridge:
             members=MemberDirectory(clients.bot).user_for_email,
             may_receive=receives_dms(access),  # no DM to a guest
         )
-        deps = build_deps(
-            settings,
-            mava,
-            db,
-            clients,
-            delivery,
-            metrics=metrics,
+        # What the listeners use: the services (every action once and audited: the row,
+        # then AUDIT_CHANNEL), access control and the delivery parts `/mava` reaches.
+        tickets = TicketService(mava, link=settings.ticket_url, db=db)
+        audit = AuditLog(db)
+        channel = settings.audit_channel
+        auditor = Auditor(audit, AuditChannel(clients.bot, channel) if channel else no_mirror)
+        writes = Writes(idempotency, auditor)
+        # Assignments from Slack tell the desk's DMs (a DM, or none to oneself).
+        ticket_actions = TicketActions(mava, tickets, writes, delivery.desk.dms, db=db)
+        subs = delivery.subscriptions
+        deps = Deps(
+            settings=settings,
+            tickets=tickets,
+            identity=access.identity,
             access=access,
-            idempotency=idempotency,
+            audit=audit,
+            subscriptions=subs,
+            metrics=metrics,
+            actions=Actions(
+                auditor,
+                ticket_actions,
+                SubscriptionActions(subs, delivery.digests, auditor, tickets),
+                SlaPolicies(db, auditor, zone=settings.digest_timezone),
+            ),
+            follows=FollowService(db, auditor, idempotency, clock=utcnow),
+            board=delivery.board,
+            set_notify=delivery.desk.dms.set_notify,
+            shared_files=SharedFiles(db) if settings.public_url else None,
+            reports=delivery.reports.now,
         )
         app = create_app(settings, clients, deps)
         socket_mode = None

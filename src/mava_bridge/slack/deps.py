@@ -10,10 +10,13 @@ from datetime import UTC, datetime
 
 from mava_bridge.delivery.ports import PostReport, SetNotify
 from mava_bridge.observability.metrics import Metrics
-from mava_bridge.services.actions import Actions
+from mava_bridge.services.audit import Auditor
 from mava_bridge.services.follows import FollowService
 from mava_bridge.services.open_board import OpenBoard
+from mava_bridge.services.sla import SlaPolicies
+from mava_bridge.services.subscription_actions import SubscriptionActions
 from mava_bridge.services.subscriptions import SubscriptionService
+from mava_bridge.services.ticket_actions import TicketActions
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.settings import Settings
 from mava_bridge.slack.access import AccessControl
@@ -22,7 +25,17 @@ from mava_bridge.slack.inflight import InFlight
 from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.shared_files import SharedFiles
 
-__all__ = ["Deps", "InFlight"]
+__all__ = ["Actions", "Deps", "InFlight"]
+
+
+@dataclass(frozen=True)
+class Actions:
+    """The action services, sharing one auditor (the database row, then the mirror)."""
+
+    auditor: Auditor  # also records refusals, which happen before any action
+    tickets: TicketActions
+    subscriptions: SubscriptionActions
+    sla: SlaPolicies  # `/mava sla`: the response-time policy
 
 
 @dataclass
