@@ -28,7 +28,7 @@ from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import MessageType
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
-from mava_bridge.services.tickets import note_body, send_message
+from mava_bridge.services.ticket_actions import note_body, send_message
 from mava_bridge.settings import Settings
 from mava_bridge.slack.blocks.digest import DigestRenderer
 from mava_bridge.slack.blocks.threads import ThreadBlocks

@@ -25,6 +25,7 @@ from mava_bridge.mava_factory import mava_client as mava_client  # re-exported
 from mava_bridge.observability.health import health_routes
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.audit import Auditor, no_mirror
+from mava_bridge.services.customer_actions import CustomerActions
 from mava_bridge.services.follows import FollowService
 from mava_bridge.services.sla import SlaPolicies
 from mava_bridge.services.subscription_actions import SubscriptionActions
@@ -129,6 +130,7 @@ class Bridge:
             actions=Actions(
                 auditor,
                 ticket_actions,
+                CustomerActions(mava, writes),
                 SubscriptionActions(subs, delivery.digests, auditor, tickets),
                 SlaPolicies(db, auditor, zone=settings.digest_timezone),
             ),

@@ -22,33 +22,30 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.mava.client import MavaClient
-from mava_bridge.mava.errors import MavaError
+from mava_bridge.mava.errors import MavaError, MavaOutcomeUnknown
 from mava_bridge.mava.models import (
     Agent,
     Attachment,
     MessageType,
-    NewTicket,
     Priority,
     Status,
     Ticket,
 )
 from mava_bridge.services.errors import ServiceError, Unchanged
 from mava_bridge.services.outcome import Actor, Outcome
-from mava_bridge.services.tickets import (
-    TicketService,
-    check_length,
-    created_ticket_id,
-    note_body,
-    required,
-    send_message,
-)
+from mava_bridge.services.tickets import MESSAGE_LIMIT, TicketService, too_long
 from mava_bridge.services.writes import Writes
+from mava_bridge.store import follows
 from mava_bridge.store.db import Database
+from mava_bridge.store.tables import utcnow
 
 log = logging.getLogger("mava_bridge.actions")
+T = TypeVar("T")
 
 
 class AssignmentWatch(Protocol):
@@ -311,66 +308,71 @@ class TicketActions:
             ),
         )
 
-    async def identify(
-        self, actor: Actor, email: str, attributes: Sequence[tuple[str, str]]
-    ) -> Outcome:
-        """Set a customer's attributes (looked up by email) in Mava; the answer and the
-        audit record name the customer id Mava returned. Mava's answer does not say
-        whether it created that customer, so the sentence does not claim it."""
-        pairs = "; ".join(f"{k}={v}" for k, v in attributes)
-        summary = [f"{email}: {pairs}"]
 
-        async def write() -> str:
-            # Whether Mava just created that customer (it does when none matches) its
-            # answer does not say, so neither do we.
-            result = await self.mava.identify(email=email, attributes=attributes)
-            found = result.get("customerId") or (result.get("customer") or {}).get("_id")
-            customer = found if isinstance(found, str) and found else None
-            labels = ", ".join(label for label, _ in attributes)
-            done = f"Updated {len(attributes)} attribute(s) ({labels}) for {email}."
-            if customer is None:
-                summary.append("no customer id returned")
-                return f"{done} Mava returned no customer ID."
-            summary.append(f"customer {customer}")
-            return f"{done} Mava returned customer ID {customer}."
+def check_length(text: str, *, note: bool = False) -> None:
+    """Refuse (ServiceError) a text too long for Mava, with its length."""
+    if len(text) > MESSAGE_LIMIT:
+        raise ServiceError(str(too_long(text, note=note)))
 
-        return await self._writes.run(
-            actor,
-            action="identify",
-            ticket_id=None,
-            summary=lambda: " | ".join(summary),
-            dedupe=(email, pairs),
-            write=write,
+
+def required(text: str) -> str:
+    if not text or not text.strip():
+        raise ServiceError("The message is empty: write the text to send.")
+    return text
+
+
+def note_body(text: str, *, author: str, source: str = "") -> str:
+    """A private note as Mava stores it: signed, with the line naming its `source`."""
+    body = f"Note from {author} via Slack: {required(text)}"
+    if source:
+        body += f"\n\n{source}"
+    check_length(body, note=True)
+    return body
+
+
+async def send_message(
+    mava: MavaClient,
+    db: Database | None,
+    ticket_id: str,
+    content: str,
+    message_type: MessageType,
+    attachments: Sequence[Attachment] = (),
+) -> None:
+    """Send, recorded as the bridge's own BEFORE the request (a thread sync reading the
+    ticket meanwhile must already know it); Mava's message id is added after, and a
+    refused message is forgotten. A record that fails never fails the send."""
+    record = None
+    if db is not None:
+        record = await _quietly(
+            follows.record_bridge_message(
+                db, ticket_id=ticket_id, mava_message_id=None, content=content, now=utcnow()
+            )
         )
-
-    async def create(
-        self, actor: Actor, new: NewTicket, *, email: str, submission: str
-    ) -> tuple[Outcome, str | None]:
-        """Create a ticket for the customer `email` (once per submission): the outcome
-        and the new ticket's id (None if not created, or Mava's answer named none)."""
-        created: list[str] = []
-        content = new.message.content if new.message is not None else ""
-        summary = [f"create for {email}: {content}"]
-
-        async def write() -> str:
-            check_length(content)
-            ticket_id = created_ticket_id(await self.mava.create_ticket(new))
-            if ticket_id is None:
-                summary.append("no ticket id returned")
-                return (
-                    f"Mava created a ticket for {email} but did not say its id, so it is "
-                    "not followed here. Find it in Mava."
-                )
-            created.append(ticket_id)
-            return f"Created ticket {ticket_id} for {email}."
-
-        outcome = await self._writes.run(
-            actor,
-            action="create",
-            ticket_id=None,
-            summary=lambda: " | ".join(summary),
-            dedupe=(submission,),
-            write=write,
-            recorded_ticket=lambda: created[0] if created else None,
+    try:
+        answer = await mava.send_message(
+            ticket_id, content, message_type=message_type, attachments=attachments
         )
-        return outcome, created[0] if created else None
+    except MavaError as exc:
+        if db is not None and record is not None and not isinstance(exc, MavaOutcomeUnknown):
+            await _quietly(follows.forget_bridge_message(db, record))
+        raise
+    if db is not None and record is not None:
+        await _quietly(follows.bridge_message_sent(db, record, _message_id(answer)))
+
+
+async def _quietly(step: Awaitable[T]) -> T | None:
+    """A store write about the bridge's own message: its failure is logged, not raised."""
+    try:
+        return await step
+    except SQLAlchemyError as exc:
+        log.warning(
+            "could not record the bridge's own message", extra={"error": type(exc).__name__}
+        )
+        return None
+
+
+def _message_id(answer: Any) -> str | None:
+    """The id of the message `PUT /api/message` created (`{message: {_id}}`), if given."""
+    message = answer.get("message") if isinstance(answer, dict) else None
+    found = message.get("_id") if isinstance(message, dict) else None
+    return found if isinstance(found, str) and found else None

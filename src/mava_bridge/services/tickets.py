@@ -1,28 +1,22 @@
-"""Ticket reads (show, list, a short id made whole, agents and categories, cached), what
-Mava accepts in a message, and a message sent as the bridge's own. The actions that
-write (each once, audited) are services.ticket_actions."""
+"""Ticket reads (show, list, a short id made whole, agents and categories, cached) and
+what Mava accepts in a message. The actions that write (each once, audited) are
+services.ticket_actions and services.customer_actions."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.domain import ticket_refs
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.client import MavaClient
-from mava_bridge.mava.errors import MavaError, MavaOutcomeUnknown
 from mava_bridge.mava.lookup import TicketNotFoundNear, TicketUnreadable
 from mava_bridge.mava.models import (
     UNASSIGNED,
     Agent,
-    Attachment,
     Category,
-    MessageType,
     Origin,
     Priority,
     SortBy,
@@ -33,13 +27,10 @@ from mava_bridge.mava.models import (
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.services.errors import ServiceError
 from mava_bridge.services.paging import at_or_above
-from mava_bridge.store import follows
 from mava_bridge.store.db import Database
 from mava_bridge.store.seen_tickets import SeenTickets
-from mava_bridge.store.tables import utcnow
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 LIST_LIMIT = 20
 # The most characters Mava stores in one message or note (it answers 400 beyond; the
@@ -228,89 +219,3 @@ def too_long(text: str, *, note: bool = False) -> str | None:
         f"{what} {len(text):,} characters; Mava accepts at most {MESSAGE_LIMIT:,} per "
         f"message. Shorten it by {over:,} characters, or send it in parts. Nothing was sent."
     )
-
-
-def check_length(text: str, *, note: bool = False) -> None:
-    """Refuse (ServiceError) a text too long for Mava, with its length."""
-    refusal = too_long(text, note=note)
-    if refusal is not None:
-        raise ServiceError(refusal)
-
-
-def created_ticket_id(answer: Any) -> str | None:
-    """The id in POST /api/ticket's answer. Mava's page ends before the answer's shape,
-    so every likely one is read: `{ticket: {_id | id}}`, the ticket itself, `{ticketId}`."""
-    if not isinstance(answer, dict):
-        return None
-    ticket = answer.get("ticket")
-    places = [ticket] if isinstance(ticket, dict) else []
-    places.append(answer)
-    for place in places:
-        for key in ("_id", "id", "ticketId"):
-            found = place.get(key)
-            if isinstance(found, str) and found:
-                return found
-    return ticket if isinstance(ticket, str) and ticket else None
-
-
-def required(text: str) -> str:
-    if not text or not text.strip():
-        raise ServiceError("The message is empty: write the text to send.")
-    return text
-
-
-def note_body(text: str, *, author: str, source: str = "") -> str:
-    """A private note as Mava stores it: signed, with the line naming its `source`."""
-    body = f"Note from {author} via Slack: {required(text)}"
-    if source:
-        body += f"\n\n{source}"
-    check_length(body, note=True)
-    return body
-
-
-async def send_message(
-    mava: MavaClient,
-    db: Database | None,
-    ticket_id: str,
-    content: str,
-    message_type: MessageType,
-    attachments: Sequence[Attachment] = (),
-) -> None:
-    """Send, recorded as the bridge's own BEFORE the request (a thread sync reading the
-    ticket meanwhile must already know it); Mava's message id is added after, and a
-    refused message is forgotten. A record that fails never fails the send."""
-    record = None
-    if db is not None:
-        record = await _quietly(
-            follows.record_bridge_message(
-                db, ticket_id=ticket_id, mava_message_id=None, content=content, now=utcnow()
-            )
-        )
-    try:
-        answer = await mava.send_message(
-            ticket_id, content, message_type=message_type, attachments=attachments
-        )
-    except MavaError as exc:
-        if db is not None and record is not None and not isinstance(exc, MavaOutcomeUnknown):
-            await _quietly(follows.forget_bridge_message(db, record))
-        raise
-    if db is not None and record is not None:
-        await _quietly(follows.bridge_message_sent(db, record, _message_id(answer)))
-
-
-async def _quietly(step: Awaitable[T]) -> T | None:
-    """A store write about the bridge's own message: its failure is logged, not raised."""
-    try:
-        return await step
-    except SQLAlchemyError as exc:
-        log.warning(
-            "could not record the bridge's own message", extra={"error": type(exc).__name__}
-        )
-        return None
-
-
-def _message_id(answer: Any) -> str | None:
-    """The id of the message `PUT /api/message` created (`{message: {_id}}`), if given."""
-    message = answer.get("message") if isinstance(answer, dict) else None
-    found = message.get("_id") if isinstance(message, dict) else None
-    return found if isinstance(found, str) and found else None

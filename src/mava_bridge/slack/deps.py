@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from mava_bridge.delivery.ports import PostReport, SetNotify
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.audit import Auditor
+from mava_bridge.services.customer_actions import CustomerActions
 from mava_bridge.services.follows import FollowService
 from mava_bridge.services.open_board import OpenBoard
 from mava_bridge.services.sla import SlaPolicies
@@ -34,6 +35,7 @@ class Actions:
 
     auditor: Auditor  # also records refusals, which happen before any action
     tickets: TicketActions
+    customers: CustomerActions  # identify, create a ticket
     subscriptions: SubscriptionActions
     sla: SlaPolicies  # `/mava sla`: the response-time policy
 

@@ -241,7 +241,7 @@ async def _assign(asked: Asked, command: cmd.Assign, person: SlackPerson) -> Non
 
 async def _identify(asked: Asked, command: cmd.Identify, person: SlackPerson) -> None:
     who = asked.actor(person)
-    await asked.told(asked.writes.identify(who, command.email, command.attributes))
+    await asked.told(asked.deps.actions.customers.identify(who, command.email, command.attributes))
 
 
 async def _list(asked: Asked, command: cmd.ListTickets, person: SlackPerson) -> None:

@@ -193,7 +193,7 @@ async def create_and_follow(
             silent=settings.create_ticket_silent,
             message=NewMessage(content=fields.text),
         )
-        outcome, ticket_id = await deps.actions.tickets.create(
+        outcome, ticket_id = await deps.actions.customers.create(
             actor(person, channel_id), new, email=fields.email, submission=view["id"]
         )
         if ticket_id is not None and channel_id:
