@@ -24,14 +24,13 @@ from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava_factory import mava_client as mava_client  # re-exported
 from mava_bridge.observability.health import health_routes
 from mava_bridge.observability.metrics import Metrics
-from mava_bridge.services.audit import Auditor, no_mirror
 from mava_bridge.services.customer_actions import CustomerActions
 from mava_bridge.services.follows import FollowService
 from mava_bridge.services.sla import SlaPolicies
 from mava_bridge.services.subscription_actions import SubscriptionActions
 from mava_bridge.services.ticket_actions import TicketActions
 from mava_bridge.services.tickets import TicketService
-from mava_bridge.services.writes import Writes
+from mava_bridge.services.writes import Auditor, Writes, no_mirror
 from mava_bridge.settings import Settings
 from mava_bridge.slack import http_route
 from mava_bridge.slack.access import AccessControl

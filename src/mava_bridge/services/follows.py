@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from mava_bridge.services.audit import Auditor
 from mava_bridge.services.outcome import Actor
+from mava_bridge.services.writes import Auditor
 from mava_bridge.store import deliveries
 from mava_bridge.store import follows as store
 from mava_bridge.store.db import Database

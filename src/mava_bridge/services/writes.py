@@ -5,6 +5,10 @@ identifies the submission); the same key within the window is a duplicate delive
 makes no second write. A definite failure releases the key (trying again is safe); an
 unknown outcome (Mava may have done it) keeps it, so it is never retried blindly. A
 write that finds nothing to change (`Unchanged`) sends nothing and releases the key.
+
+Every action is audited (`Auditor`): a database row, then a mirror passed in (the Slack
+side posts it to AUDIT_CHANNEL), so this layer knows nothing of Slack; the row is the
+record, the mirror only a copy whose failure loses nothing.
 """
 
 from __future__ import annotations
@@ -14,14 +18,57 @@ import time
 from collections.abc import Awaitable, Callable
 
 from mava_bridge.mava.errors import MavaError, MavaOutcomeUnknown
-from mava_bridge.services.audit import Auditor
 from mava_bridge.services.errors import ServiceError, Unchanged
 from mava_bridge.services.outcome import Actor, Outcome, OutcomeKind
+from mava_bridge.store.audit import AuditLog, AuditRecord
 from mava_bridge.store.idempotency import IdempotencyStore, make_key
 
 log = logging.getLogger("mava_bridge.actions")
 
 DUPLICATE = "That was already submitted a moment ago, so it was not sent again."
+
+
+# Shows an audit record somewhere people read (the Slack side posts it to AUDIT_CHANNEL).
+# Must not raise: the database row already stands.
+AuditMirror = Callable[[AuditRecord], Awaitable[None]]
+
+
+async def no_mirror(record: AuditRecord) -> None:
+    """The mirror when there is none (no audit channel)."""
+
+
+class Auditor:
+    def __init__(self, log_: AuditLog, mirror: AuditMirror = no_mirror) -> None:
+        self._log = log_
+        self._mirror = mirror
+
+    async def record(
+        self,
+        actor: Actor,
+        action: str,
+        ticket_id: str | None,
+        summary: str,
+        outcome: str,
+    ) -> AuditRecord:
+        record = AuditRecord(
+            actor.user_id, actor.name, actor.channel_id, ticket_id, action, summary, outcome
+        )
+        await self._log.record(record)
+        await self._mirror(record)
+        return record
+
+    async def refused(
+        self, actor: Actor, action: str, ticket_id: str | None, *, via: str, reason: str
+    ) -> Outcome:
+        """A person who may not act tried to (`via` names the door: "/mava", "button",
+        "shortcut", "modal"); every refused attempt leaves one audit row."""
+        record = await self.record(actor, action, ticket_id, f"{via}: {reason}", "refused")
+        log.info(
+            "action %s refused",
+            action,
+            extra={"action": action, "outcome": "refused", "slack_user": actor.user_id, "via": via},
+        )
+        return Outcome("refused", reason, record)
 
 
 class Writes:
