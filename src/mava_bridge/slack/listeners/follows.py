@@ -14,6 +14,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.mava.models import Ticket
 from mava_bridge.services.outcome import Outcome
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import SlackPerson
@@ -31,7 +32,7 @@ from mava_bridge.store.follows import Follow
 log = logging.getLogger("mava_bridge.slack.follows")
 
 # Slack's answers to a post in a channel the bot cannot post in.
-_NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
 FollowCommand = cmd.Follow | cmd.Unfollow | cmd.ThreadNotes
 
@@ -117,19 +118,12 @@ async def follow_here(
         await _say_already(client, answer, ticket_id, channel_id, existing.thread_ts)
         return
     ticket = await deps.tickets.ticket(ticket_id)
-    blocks = threads.card(ticket, link=deps.link, now=deps.clock())
     try:
-        posted = await client.chat_postMessage(
-            channel=channel_id,
-            text=threads.card_text(ticket),
-            blocks=blocks,
-            unfurl_links=False,  # chat.update keeps it: the card is never unfurled
-            unfurl_media=False,
-        )
+        card_ts = await post_card(client, deps, ticket, channel_id)
     except Exception as exc:
         error = slack_error(exc)
         log.warning("followed card not posted (%s)", error, extra={"error": error})
-        if error_code(getattr(exc, "response", None)) in _NOT_THERE:
+        if error_code(getattr(exc, "response", None)) in NOT_THERE:
             await say_error(
                 answer,
                 f"I can't post in this channel ({error}), so the ticket is not followed. "
@@ -138,7 +132,6 @@ async def follow_here(
         else:
             await say_error(answer, f"Slack refused the card ({error}); nothing is followed.")
         return
-    card_ts = str(posted["ts"])
     try:
         found, created = await deps.follows.follow(
             actor(person, channel_id),
@@ -149,10 +142,10 @@ async def follow_here(
             via=via,
         )
     except Exception:  # not recorded: a card nobody follows would only mislead
-        await _delete_quietly(client, channel_id, card_ts)
+        await delete_card(client, channel_id, card_ts)
         raise
     if not created:  # someone followed it here at the same moment: keep theirs only
-        await _delete_quietly(client, channel_id, card_ts)
+        await delete_card(client, channel_id, card_ts)
         await _say_already(client, answer, ticket.id, channel_id, found.thread_ts)
         return
     await say_outcome(
@@ -231,12 +224,32 @@ async def _say_already(
     )
 
 
-async def _delete_quietly(client: AsyncWebClient, channel_id: str, ts: str) -> None:
+async def post_card(
+    client: AsyncWebClient,
+    deps: Deps,
+    ticket: Ticket,
+    channel_id: str,
+    thread_ts: str | None = None,
+) -> str:
+    """Post a followed ticket's card (in the thread at `thread_ts`, if given); its ts."""
+    posted = await client.chat_postMessage(
+        channel=channel_id,
+        text=threads.card_text(ticket),
+        blocks=threads.card(ticket, link=deps.link, now=deps.clock()),
+        thread_ts=thread_ts,
+        unfurl_links=False,  # chat.update keeps it: the card is never unfurled
+        unfurl_media=False,
+    )
+    return str(posted["ts"])
+
+
+async def delete_card(client: AsyncWebClient, channel_id: str, ts: str) -> None:
+    """Delete a card whose follow was not recorded (or is another's); never raises."""
     try:
         await client.chat_delete(channel=channel_id, ts=ts)
     except Exception as exc:
         error = slack_error(exc)
-        log.warning("duplicate card not deleted (%s)", error, extra={"error": error})
+        log.warning("unused card not deleted (%s)", error, extra={"error": error})
 
 
 async def _offer_follow(

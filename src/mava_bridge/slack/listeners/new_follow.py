@@ -21,15 +21,14 @@ from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
 from mava_bridge.services.follows import ThreadTaken
 from mava_bridge.slack.access import SlackPerson
-from mava_bridge.slack.blocks import threads
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import error_code, slack_error
 from mava_bridge.slack.listeners.common import actor
+from mava_bridge.slack.listeners.follows import NOT_THERE, delete_card, post_card
 
 log = logging.getLogger("mava_bridge.slack.create")
 
 # Slack's answers to a post in a channel the bot cannot post in.
-_NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
 
 async def follow_new_ticket(
@@ -78,7 +77,7 @@ async def _follow_in_thread(
     if not created:
         return "It is already followed in this channel."
     try:
-        await _post_card(client, ticket, deps, channel_id, thread_ts)
+        await post_card(client, deps, ticket, channel_id, thread_ts)
     except Exception as exc:
         try:
             await deps.follows.unfollow(
@@ -101,17 +100,17 @@ async def _follow_in_card(
     """Post a card in the channel and follow the ticket in the card's own thread (its
     ts is known only once posted; a card whose follow is not recorded is deleted)."""
     try:
-        posted = await _post_card(client, ticket, deps, channel_id, None)
+        posted = await post_card(client, deps, ticket, channel_id)
     except Exception as exc:
         return _refused(exc, later)
     try:
         created = await _record(deps, person, ticket, channel_id, posted)
     except Exception:
         log.exception("new ticket's follow not recorded")
-        await _delete_quietly(client, channel_id, posted)
+        await delete_card(client, channel_id, posted)
         return f"Its follow could not be recorded, so it is not followed. {later}"
     if not created:
-        await _delete_quietly(client, channel_id, posted)
+        await delete_card(client, channel_id, posted)
         return "It is already followed in this channel."
     return "Its card is posted in this channel; following it in the card's thread."
 
@@ -134,29 +133,6 @@ async def _record(
 def _refused(exc: Exception, later: str) -> str:
     error = slack_error(exc)
     log.warning("new ticket's card not posted (%s)", error, extra={"error": error})
-    if error_code(getattr(exc, "response", None)) in _NOT_THERE:
+    if error_code(getattr(exc, "response", None)) in NOT_THERE:
         return f"I can't post in this channel ({error}), so it is not followed. {later}"
     return f"Slack refused its card ({error}), so it is not followed. {later}"
-
-
-async def _post_card(
-    client: AsyncWebClient, ticket: Ticket, deps: Deps, channel_id: str, thread_ts: str | None
-) -> str:
-    blocks = threads.card(ticket, link=deps.link, now=deps.clock())
-    posted = await client.chat_postMessage(
-        channel=channel_id,
-        text=threads.card_text(ticket),
-        blocks=blocks,
-        thread_ts=thread_ts,
-        unfurl_links=False,
-        unfurl_media=False,
-    )
-    return str(posted["ts"])
-
-
-async def _delete_quietly(client: AsyncWebClient, channel_id: str, ts: str) -> None:
-    try:
-        await client.chat_delete(channel=channel_id, ts=ts)
-    except Exception as exc:
-        error = slack_error(exc)
-        log.warning("unused card not deleted (%s)", error, extra={"error": error})
