@@ -148,6 +148,15 @@ def _active(row: Subscription) -> ActiveSubscription:
     )
 
 
+def _view(
+    sub: ActiveSubscription, by: str | None, at: datetime | None, outcome: str | None
+) -> SubscriptionView:
+    return SubscriptionView(
+        sub.id, sub.kind, sub.channel_id, sub.filters, sub.schedule, sub.timezone,
+        sub.is_default, by, at, outcome, sub.wait_minutes, sub.ratings,
+    )  # fmt: skip
+
+
 class SubscriptionService:
     """Adds, lists and removes subscriptions; tells listeners (the scheduler) of changes."""
 
@@ -256,44 +265,15 @@ class SubscriptionService:
 
     async def list_for_channel(self, channel_id: str) -> list[SubscriptionView]:
         """The settings' defaults for this channel first, then its own, oldest first."""
-        views: list[SubscriptionView] = []
         defaults = [d for d in self.defaults() if d.channel_id == channel_id]
         statuses = await store.default_statuses(self._db, [d.key for d in defaults])
-        rows = await store.listed(self._db, channel_id)
+        views = []
         for sub in defaults:
             status = statuses.get(sub.key)
-            views.append(
-                SubscriptionView(
-                    id=None,
-                    kind=sub.kind,
-                    channel_id=channel_id,
-                    filters=sub.filters,
-                    schedule=sub.schedule,
-                    timezone=sub.timezone,
-                    is_default=True,
-                    created_by=None,
-                    last_delivery_at=status.last_delivery_at if status else None,
-                    last_outcome=status.last_outcome if status else None,
-                )
-            )
-        for row in rows:
-            sub = _active(row)
-            views.append(
-                SubscriptionView(
-                    id=row.id,
-                    kind=sub.kind,
-                    channel_id=channel_id,
-                    filters=sub.filters,
-                    schedule=sub.schedule,
-                    timezone=sub.timezone,
-                    is_default=False,
-                    created_by=row.created_by,
-                    last_delivery_at=row.last_delivery_at,
-                    last_outcome=row.last_outcome,
-                    wait_minutes=row.wait_minutes,
-                    ratings=sub.ratings,
-                )
-            )
+            at, outcome = (status.last_delivery_at, status.last_outcome) if status else (None, None)
+            views.append(_view(sub, None, at, outcome))
+        rows = await store.listed(self._db, channel_id)
+        views += [_view(_active(r), r.created_by, r.last_delivery_at, r.last_outcome) for r in rows]
         return views
 
     # --- what the poller and the scheduler read ---------------------------------------
