@@ -16,6 +16,7 @@ from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import Denied, SlackPerson
 from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.deps import Deps
+from mava_bridge.slack.errors import slack_error
 
 log = logging.getLogger("mava_bridge.slack")
 
@@ -45,6 +46,42 @@ async def admit(
         who = Actor(user_id, user_name, None, channel_id)
         await deps.actions.auditor.refused(who, action, ticket_id, via=via, reason=exc.user_message)
         raise
+
+
+async def admit_submitter(
+    deps: Deps, body: dict[str, Any], action: str, ticket_id: str | None
+) -> SlackPerson:
+    """`admit` for whoever submitted a modal (its channel is in the view's metadata)."""
+    user = body.get("user") or {}
+    return await admit(
+        deps,
+        user_id=str(user.get("id") or ""),
+        user_name=user.get("username"),
+        channel_id=read_metadata(body["view"]).get("channel"),
+        action=action,
+        ticket_id=ticket_id,
+        via="modal",
+    )
+
+
+async def show_result(
+    deps: Deps, client: AsyncWebClient, body: dict[str, Any], title: str, outcome: Outcome
+) -> None:
+    """A submission's outcome in its modal, counted. If the modal was closed meanwhile,
+    the outcome stands (audited) and the person is told another way, or they would
+    submit it again."""
+    view = body["view"]
+    deps.metrics.observe_slack_request("view", view["callback_id"], outcome.kind)
+    icon = ":white_check_mark:" if outcome.ok else ":warning:"
+    try:
+        await client.views_update(
+            view_id=view["id"], view=b.result_modal(title, f"{icon} {outcome.message}")
+        )
+    except Exception as exc:
+        error = slack_error(exc)
+        log.warning("views.update failed (%s)", error, extra={"error": error})
+        user = str((body.get("user") or {}).get("id") or "")
+        await say_outcome(Answer(client, user, read_metadata(view).get("channel")), outcome)
 
 
 def answer_for(

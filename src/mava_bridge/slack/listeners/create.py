@@ -30,10 +30,11 @@ from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.listeners.common import (
     actor,
     admit,
+    admit_submitter,
     metadata,
     problem,
     read_metadata,
-    say_outcome,
+    show_result,
 )
 from mava_bridge.slack.listeners.create_checks import NewTicketFields, check_create
 from mava_bridge.slack.listeners.handoff import Later, after_ack, submission
@@ -169,20 +170,11 @@ async def create_and_follow(
 ) -> Outcome:
     """Create the ticket (once per submission, audited), follow it, show the result."""
     view = body["view"]
-    user = body.get("user") or {}
     meta = read_metadata(view)
     channel_id = meta.get("channel")
     follow_line = ""
     try:
-        person = await admit(
-            deps,
-            user_id=str(user.get("id") or ""),
-            user_name=user.get("username"),
-            channel_id=channel_id,
-            action="create",
-            ticket_id=None,
-            via="modal",
-        )
+        person = await admit_submitter(deps, body, "create", None)
         settings = deps.settings
         source = settings.create_ticket_source_type
         new = NewTicket(
@@ -205,17 +197,6 @@ async def create_and_follow(
         if sentence is None:
             raise
         outcome = Outcome("error", sentence)
-    deps.metrics.observe_slack_request("view", VIEW_CREATE, outcome.kind)
-    icon = ":white_check_mark:" if outcome.ok else ":warning:"
     shown = Outcome(outcome.kind, " ".join(x for x in (outcome.message, follow_line) if x))
-    try:
-        await client.views_update(
-            view_id=view["id"], view=b.result_modal(cb.TITLE, f"{icon} {shown.message}")
-        )
-    except Exception as exc:
-        # The modal was closed meanwhile: the ticket stands, and the person must learn
-        # it, or they would create it again.
-        error = slack_error(exc)
-        log.warning("views.update failed (%s)", error, extra={"error": error})
-        await say_outcome(Answer(client, str(user.get("id") or ""), channel_id), shown)
+    await show_result(deps, client, body, cb.TITLE, shown)
     return outcome

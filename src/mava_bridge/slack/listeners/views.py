@@ -23,8 +23,7 @@ from mava_bridge.mava.models import Ticket
 from mava_bridge.services.outcome import Outcome
 from mava_bridge.services.tickets import too_long
 from mava_bridge.slack import blocks as b
-from mava_bridge.slack.access import Denied, SlackPerson
-from mava_bridge.slack.answer import Answer
+from mava_bridge.slack.access import Denied
 from mava_bridge.slack.callback_ids import (
     BLOCK_TEXT,
     BLOCK_TICKET,
@@ -37,13 +36,12 @@ from mava_bridge.slack.callback_ids import (
     VIEW_SHORTCUT_REPLY_CONFIRM,
 )
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.listeners.common import (
     actor,
-    admit,
+    admit_submitter,
     problem,
     read_metadata,
-    say_outcome,
+    show_result,
 )
 from mava_bridge.slack.listeners.handoff import Later, submission
 from mava_bridge.slack.listeners.view_state import text_value
@@ -174,20 +172,8 @@ async def still_allowed(
 ) -> str | None:
     """None if the submitter may act; else why not (the refusal is audited). Bounded
     by LOOKUP_BUDGET, since the ack waits for it (usually a cached profile: a DB read)."""
-    user = body.get("user") or {}
     try:
-        await asyncio.wait_for(
-            admit(
-                deps,
-                user_id=str(user.get("id") or ""),
-                user_name=user.get("username"),
-                channel_id=read_metadata(body["view"]).get("channel"),
-                action=action,
-                ticket_id=ticket_id,
-                via="modal",
-            ),
-            LOOKUP_BUDGET,
-        )
+        await asyncio.wait_for(admit_submitter(deps, body, action, ticket_id), LOOKUP_BUDGET)
     except Denied as exc:
         return exc.user_message
     except TimeoutError:
@@ -241,19 +227,10 @@ async def submit_write(
     source: str = "",
 ) -> Outcome:
     view = body["view"]
-    user = body.get("user") or {}
     channel_id = read_metadata(view).get("channel")
     outcome: Outcome
     try:
-        person: SlackPerson = await admit(
-            deps,
-            user_id=str(user.get("id") or ""),
-            user_name=user.get("username"),
-            channel_id=channel_id,
-            action="note" if note else "reply",
-            ticket_id=ticket_id or None,
-            via="modal",
-        )
+        person = await admit_submitter(deps, body, "note" if note else "reply", ticket_id or None)
     except Exception as exc:
         sentence = problem(exc)
         if sentence is None:
@@ -267,17 +244,5 @@ async def submit_write(
             outcome = await actions.note(who, ticket_id, text, source=source, submission=submission)
         else:
             outcome = await actions.reply(who, ticket_id, text, submission=submission)
-    deps.metrics.observe_slack_request("view", view["callback_id"], outcome.kind)
-    icon = ":white_check_mark:" if outcome.ok else ":warning:"
-    try:
-        await client.views_update(
-            view_id=view["id"],
-            view=b.result_modal(title, f"{icon} {outcome.message}"),
-        )
-    except Exception as exc:
-        # Typically the modal was closed meanwhile. The outcome stands (and is audited),
-        # and the person must still learn it, or they would send it again.
-        error = slack_error(exc)
-        log.warning("views.update failed (%s)", error, extra={"error": error})
-        await say_outcome(Answer(client, str(user.get("id") or ""), channel_id), outcome)
+    await show_result(deps, client, body, title, outcome)
     return outcome
