@@ -71,6 +71,7 @@ class Bridge:
     app: AsyncApp
     delivery: Delivery
     leadership: Leadership
+    session: aiohttp.ClientSession  # the Slack clients' HTTP session, closed by `close`
     socket_mode: SocketMode | None = None  # set when SLACK_APP_TOKEN is; started by serve
     stopping: Stopping = field(default_factory=Stopping)  # set by `drain`: retry waits end
 
@@ -84,7 +85,8 @@ class Bridge:
         if migrate:
             await db.migrate()
         mava = mava_client(settings, metrics, SeenTickets(db), db, stopping)
-        clients = slack_clients(settings, aiohttp.ClientSession())
+        session = aiohttp.ClientSession()
+        clients = slack_clients(settings, session)
         leadership = Leadership(db, check_seconds=settings.leader_check_seconds)
         # One store of "said once" keys: actions, Slack event ids, housekeeping's purge.
         idempotency = IdempotencyStore(db, settings.idempotency_window_seconds)
@@ -160,6 +162,7 @@ class Bridge:
             app,
             delivery,
             leadership,
+            session,
             socket_mode,
             stopping,
         )
@@ -222,12 +225,11 @@ class Bridge:
             )
             application.router.add_post("/slack/events", route.handle)
         # Files shared in followed threads, for Mava (slack.files_door): only with PUBLIC_URL.
-        session = getattr(self.slack, "session", None)
-        if self.settings.public_url and self.deps.shared_files and session is not None:
+        if self.settings.public_url and self.deps.shared_files:
             files_door = FilesDoor(
                 self.deps.shared_files,
                 self.slack,
-                session,
+                self.session,
                 max_bytes=int(self.settings.file_max_mb * 1024 * 1024),
             )
             application.add_routes(files_door.routes())
@@ -285,6 +287,5 @@ class Bridge:
             await self.socket_mode.close()
         await self.mava.aclose()
         await self.db.dispose()
-        session = getattr(self.slack, "session", None)
-        if session is not None and not session.closed:
-            await session.close()
+        if not self.session.closed:
+            await self.session.close()
