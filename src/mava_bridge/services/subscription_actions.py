@@ -1,11 +1,12 @@
 """What people do to a channel's digests and alerts: subscribe, unsubscribe, digest now.
 
-Each succeeds with an audited `Outcome`, or raises `ServiceError` with the reason
-(nothing changed, nothing audited). A category filter is resolved against Mava's active
-categories as `/mava category` resolves one (`match_category`: any case, a unique
-prefix) and stored by its canonical name, so it can match; an unknown or ambiguous
-name is refused with the valid ones. The digest itself is posted by delivery, passed in
-as a `DigestPoster`, so this layer does not import it.
+Each succeeds with an audited `Outcome`, or raises `ServiceError` (a `SubscriptionError`
+is one) with the reason (nothing changed, nothing audited). A category filter is
+resolved against Mava's active categories as `/mava category` resolves one
+(`match_category`: any case, a unique prefix) and stored by its canonical name, so it
+can match; an unknown or ambiguous name is refused with the valid ones. The digest
+itself is posted by delivery, passed in as a `DigestPoster`, so this layer does not
+import it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from mava_bridge.domain.wording import duration
 from mava_bridge.services.errors import ServiceError
 from mava_bridge.services.outcome import Actor, Outcome
 from mava_bridge.services.subscriptions import (
-    SubscriptionError,
     SubscriptionService,
 )
 from mava_bridge.services.tickets import TicketService, match_category
@@ -68,10 +68,7 @@ class SubscriptionActions:
     async def subscribe_digest(self, actor: Actor, schedule: Schedule, filters: Filters) -> Outcome:
         channel_id = _channel(actor)
         filters = await self._resolved(filters)
-        try:
-            row = await self.subscriptions.add_digest(channel_id, schedule, filters, actor.user_id)
-        except SubscriptionError as exc:
-            raise ServiceError(str(exc)) from exc
+        row = await self.subscriptions.add_digest(channel_id, schedule, filters, actor.user_id)
         sentence = (
             f"Subscribed: this channel gets a digest {schedule.describe()} "
             f"({row.timezone}) of {filters.describe()}. "
@@ -82,10 +79,7 @@ class SubscriptionActions:
     async def subscribe_alerts(self, actor: Actor, filters: Filters) -> Outcome:
         channel_id = _channel(actor)
         filters = await self._resolved(filters)
-        try:
-            row = await self.subscriptions.add_alerts(channel_id, filters, actor.user_id)
-        except SubscriptionError as exc:
-            raise ServiceError(str(exc)) from exc
+        row = await self.subscriptions.add_alerts(channel_id, filters, actor.user_id)
         sentence = (
             f"Subscribed: this channel gets alerts for new {filters.describe()}. "
             f"Remove it with /mava unsubscribe {row.id}."
@@ -98,12 +92,8 @@ class SubscriptionActions:
     ) -> Outcome:
         channel_id = _channel(actor)
         filters = await self._resolved(filters)
-        try:
-            row = await self.subscriptions.add_reminders(
-                channel_id, wait_minutes, filters, actor.user_id
-            )
-        except SubscriptionError as exc:
-            raise ServiceError(str(exc)) from exc
+        subs = self.subscriptions
+        row = await subs.add_reminders(channel_id, wait_minutes, filters, actor.user_id)
         wait = duration(60 * wait_minutes)
         sentence = (
             f"Subscribed: this channel gets a reminder for {filters.describe()} whose customer "
@@ -115,10 +105,7 @@ class SubscriptionActions:
     async def subscribe_breaches(self, actor: Actor, filters: Filters) -> Outcome:
         channel_id = _channel(actor)
         filters = await self._resolved(filters)
-        try:
-            row = await self.subscriptions.add_breaches(channel_id, filters, actor.user_id)
-        except SubscriptionError as exc:
-            raise ServiceError(str(exc)) from exc
+        row = await self.subscriptions.add_breaches(channel_id, filters, actor.user_id)
         sentence = (
             f"Subscribed: this channel gets {filters.describe()} once when 80% of an SLA "
             "target is used and once when it is missed (`/mava sla` shows the targets). "
@@ -130,10 +117,7 @@ class SubscriptionActions:
 
     async def subscribe_ratings(self, actor: Actor, values: tuple[int, ...]) -> Outcome:
         channel_id = _channel(actor)
-        try:
-            row = await self.subscriptions.add_ratings(channel_id, values, actor.user_id)
-        except SubscriptionError as exc:
-            raise ServiceError(str(exc)) from exc
+        row = await self.subscriptions.add_ratings(channel_id, values, actor.user_id)
         shown = " or ".join(map(str, values))
         sentence = (
             f"Subscribed: each ticket newly rated {shown} is posted here once, with the "
@@ -143,10 +127,7 @@ class SubscriptionActions:
 
     async def subscribe_report(self, actor: Actor, schedule: Schedule, days: int) -> Outcome:
         channel_id = _channel(actor)
-        try:
-            row = await self.subscriptions.add_report(channel_id, schedule, actor.user_id)
-        except SubscriptionError as exc:
-            raise ServiceError(str(exc)) from exc
+        row = await self.subscriptions.add_report(channel_id, schedule, actor.user_id)
         sentence = (
             f"Subscribed: this channel gets the report of the last {days} day(s) "
             f"{schedule.describe()} ({row.timezone}), with its chart. "
@@ -156,11 +137,7 @@ class SubscriptionActions:
 
     async def unsubscribe(self, actor: Actor, sub_id: int) -> Outcome:
         channel_id = _channel(actor)
-        try:
-            removed = await self.subscriptions.remove(channel_id, sub_id)
-        except SubscriptionError as exc:
-            raise ServiceError(str(exc)) from exc
-        if not removed:
+        if not await self.subscriptions.remove(channel_id, sub_id):
             raise ServiceError(
                 f"This channel has no subscription #{sub_id}. `/mava subscriptions` lists them."
             )
