@@ -30,7 +30,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.delivery.in_doubt import alert_tag, posted_already
+from mava_bridge.delivery.in_doubt import alert_tag, post_claimed, settle
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed
 from mava_bridge.delivery.queries import (
@@ -258,39 +258,28 @@ class AlertPoller:
             report.skipped += 1  # claimed elsewhere between our read and our claim
             return None
         said = reason_text(reason, ticket, sub.filters)
+        parts = self.parts
         try:
-            ts = await self.parts.poster.post(
-                channel,
-                self.parts.renderer.alert_text(ticket, said),
-                self.parts.renderer.alert_message(
-                    ticket, link=self.parts.link, now=now, reason=said
+            ts = await post_claimed(
+                parts,
+                deliveries.ALERTS,
+                (channel, ticket.id),
+                lambda: parts.poster.post(
+                    channel,
+                    parts.renderer.alert_text(ticket, said),
+                    parts.renderer.alert_message(ticket, link=parts.link, now=now, reason=said),
+                    tag=alert_tag(ticket.id),
                 ),
-                tag=alert_tag(ticket.id),
+                log,
+                "alert",
+                {"channel": channel, "ticket": ticket.id},
             )
         except DeliveryFailed as failure:
-            # Refused: free the ticket for the next poll. (Cancelled or crashed instead:
-            # the claim stays and goes stale, see mava_bridge.store.ledger.)
-            await deliveries.release_alert(self.parts.db, channel, ticket.id)
+            # Refused: freed for the next poll. (Cancelled or crashed instead: the claim
+            # stays and goes stale, see mava_bridge.store.ledger.)
             report.errors += 1
             report.slack_errors += 1
-            log.warning(
-                "alert not posted",
-                extra={
-                    "channel": channel,
-                    "ticket": ticket.id,
-                    **failure.log_fields(),
-                },
-            )
             return failure
-        try:
-            await deliveries.mark_alert_posted(
-                self.parts.db, channel, ticket.id, ts, self.parts.clock()
-            )
-        except SQLAlchemyError:
-            log.exception(
-                "alert posted but not recorded; it may be posted again once its claim is stale",
-                extra={"channel": channel, "ticket": ticket.id, "ts": ts},
-            )
         await self._follow(channel, ticket, ts, said)
         report.alerted += 1
         self.parts.metrics.alerts_delivered.inc()
@@ -307,21 +296,20 @@ class AlertPoller:
         the channel, recorded posted and followed; else dropped (from `states` too), to be
         posted again by this poll."""
         claimed = {t.id: t for t in tickets if states.get(t.id) == deliveries.CLAIMED}
-        if not claimed or self.parts.owner is None:  # no owner: no take-over either
-            return
-        db, channel = self.parts.db, sub.channel_id
-        for ticket_id, (reason, since) in (
-            await deliveries.alerts_in_doubt(db, channel, claimed)
-        ).items():
+        channel = sub.channel_id
+        found = await settle(
+            self.parts,
+            deliveries.ALERTS,
+            (channel,),
+            claimed,
+            alert_tag,
+            channel,
+            "reason",
+            states=states,
+        )
+        for ticket_id, (ts, row) in found.items():
             ticket = claimed[ticket_id]
-            ts = await posted_already(self.parts, channel, alert_tag(ticket_id), since=since)
-            if ts is None:
-                await deliveries.release_alert(db, channel, ticket_id)
-                del states[ticket_id]
-                continue
-            await deliveries.mark_alert_posted(db, channel, ticket_id, ts, self.parts.clock())
-            await self._follow(channel, ticket, ts, reason_text(reason, ticket, sub.filters))
-            states[ticket_id] = deliveries.POSTED
+            await self._follow(channel, ticket, ts, reason_text(row.reason, ticket, sub.filters))
             report.recovered += 1
 
     async def _follow(self, channel: str, ticket: Ticket, ts: str, said: str) -> None:

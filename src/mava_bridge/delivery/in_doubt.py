@@ -1,12 +1,13 @@
-"""Posts whose outcome is unknown: looked for in the chat before they are posted again.
+"""Each delivery posted once: a claimed post made and marked (`post_claimed`), and
+posts whose outcome is unknown looked for in the chat before they go again (`settle`),
+for every kind on the ledger (`mava_bridge.store.ledger`) alike.
 
-A claim whose holder died (cleared by a take-over, see `mava_bridge.store.ledger`)
-may have reached Slack: the holder could have died after Slack took the post and
-before the ledger recorded it. Each such claim is settled here once, by the leader
-that finds it: the chat is asked (`Lookback.find`, by the post's `Tag`, which every
-post carries); found, the row is recorded `posted` with that ts and nothing is posted
-again; not there, or the chat could not tell, the caller drops the claim and posts as
-before (never lose, may repeat).
+A claim whose holder died (cleared by a take-over) may have reached Slack: the holder
+could have died after Slack took the post and before the ledger recorded it. Each such
+claim is settled once, by the leader that finds it: the chat is asked
+(`Lookback.find`, by the post's `Tag`, which every post carries); found, the row is
+recorded `posted` with that ts and nothing is posted again; not there, or the chat
+could not tell, the claim is dropped and posted as before (never lose, may repeat).
 
 Assignment DMs are one per person for several assignments: the tag names the person
 and lists the (ticket, generation) rows it tells, and the person's DM is read once
@@ -18,14 +19,17 @@ The tags are written here once, so a post and the look for it always agree.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
+
+from sqlalchemy import Row
+from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import ALERT, DM, RATING, REMINDER, SLA, THREAD, Tag
-from mava_bridge.store import assignments, thread_posts
-from mava_bridge.store.follows import Follow
+from mava_bridge.delivery.ports import ALERT, DM, RATING, REMINDER, SLA, THREAD, DeliveryFailed, Tag
+from mava_bridge.store import assignments
+from mava_bridge.store.ledger import POSTED, Key, Ledger
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +113,74 @@ async def settle_dm_claims(
     return set(found)
 
 
+async def settle(
+    parts: DeliveryParts,
+    ledger: Ledger,
+    scope: Key,
+    among: Iterable[Any] | None,
+    tag: Callable[[Any], Tag],
+    channel: str,
+    *columns: str,
+    thread_ts: str | None = None,
+    states: dict[Any, str] | None = None,
+) -> dict[Any, tuple[str, Row[Any]]]:
+    """The claims of `ledger` in `scope` (`among` these, or all) a take-over left in
+    doubt, each settled once: its post (`tag(rest of key)`) found in `channel` (or the
+    thread), recorded `posted` with that ts; else released, to be posted again. Returns
+    those found: rest of key -> (ts, row of `claimed_at` and `columns`), and updates
+    `states` (rest -> state) to match. Without an owner there is no take-over either."""
+    if parts.owner is None:
+        return {}
+    found: dict[Any, tuple[str, Row[Any]]] = {}
+    for rest, row in (await ledger.in_doubt(parts.db, scope, among, *columns)).items():
+        key = (*scope, *(rest if isinstance(rest, tuple) else (rest,)))
+        ts = await posted_already(
+            parts, channel, tag(rest), since=row.claimed_at, thread_ts=thread_ts
+        )
+        if ts is None:
+            await ledger.release(parts.db, key)
+            if states is not None:
+                states.pop(rest, None)
+        else:
+            await ledger.mark_posted(parts.db, key, ts, parts.clock())
+            if states is not None:
+                states[rest] = POSTED
+            found[rest] = (ts, row)
+    return found
+
+
+async def post_claimed(
+    parts: DeliveryParts,
+    ledger: Ledger,
+    key: Key,
+    post: Callable[[], Awaitable[str]],
+    logger: logging.Logger,
+    what: str,
+    extra: Mapping[str, Any],
+    *,
+    refused: str | None = None,
+) -> str:
+    """Post a delivery this process claimed (`key` of `ledger`), then mark it posted;
+    its ts. Refused by Slack: logged (one WARNING, "`what` not posted") and the claim
+    released, so the next poll tries again, or, with `refused`, when no retry would
+    help, recorded in that state (skipped for good); the `DeliveryFailed` is raised.
+    A mark the database lost is logged: the claim goes stale and is posted again."""
+    try:
+        ts = await post()
+    except DeliveryFailed as failure:
+        logger.warning("%s not posted", what, extra={**extra, **failure.log_fields()})
+        if refused is not None and not (failure.retryable or failure.channel_unusable):
+            await ledger.set(parts.db, [key], {"state": refused, "posted_at": parts.clock()})
+        else:
+            await ledger.release(parts.db, key)
+        raise
+    try:
+        await ledger.mark_posted(parts.db, key, ts, parts.clock())
+    except SQLAlchemyError:
+        logger.exception("%s posted but not recorded", what, extra={**extra, "ts": ts})
+    return ts
+
+
 async def posted_already(
     parts: DeliveryParts,
     channel: str,
@@ -129,27 +201,3 @@ async def posted_already(
         extra={"channel": channel, "kind": tag.kind, "key": tag.key, "ts": seen},
     )
     return seen
-
-
-async def settle_thread_claims(parts: DeliveryParts, follow: Follow, known: dict[str, str]) -> int:
-    """The claims in `known` (item key -> state) a take-over left in doubt, settled:
-    found in the follow's thread, recorded `posted` (and so in `known`); else dropped
-    from the ledger and from `known`, to be posted again. Returns how many were found.
-    Without an owner there is no take-over, so nothing is in doubt."""
-    claimed = [key for key, state in known.items() if state == thread_posts.CLAIMED]
-    if not claimed or parts.owner is None:
-        return 0
-    found, db = 0, parts.db
-    for key, since in (await thread_posts.in_doubt(db, follow.id, claimed)).items():
-        tag = thread_tag(follow.id, key, follow.ticket_id)
-        ts = await posted_already(
-            parts, follow.channel_id, tag, since=since, thread_ts=follow.thread_ts
-        )
-        if ts is not None:
-            await thread_posts.mark_item_posted(db, follow.id, key, ts, parts.clock())
-            known[key] = thread_posts.POSTED
-            found += 1
-        else:
-            await thread_posts.release_item(db, follow.id, key)
-            del known[key]
-    return found

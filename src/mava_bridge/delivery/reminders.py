@@ -30,9 +30,9 @@ from typing import Final
 from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery.assignment_dms import Board
-from mava_bridge.delivery.in_doubt import posted_already, reminder_tag
+from mava_bridge.delivery.in_doubt import post_claimed, reminder_tag, settle
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import DeliveryFailed, DeskRenderer
+from mava_bridge.delivery.ports import DeliveryFailed, DeskRenderer, Message
 from mava_bridge.domain.waiting import waiting_period_start, waiting_since
 from mava_bridge.domain.wording import duration
 from mava_bridge.mava.models import Ticket
@@ -117,30 +117,22 @@ class Reminders:
                 continue
             reason = reminder_reason(waited)
             try:
-                ts = await self.parts.poster.post(
+                await self._post(
                     channel,
+                    (ticket.id, period),
+                    "reminder",
                     self.parts.renderer.alert_text(ticket, reason),
                     self.parts.renderer.alert_message(
                         ticket, link=self.parts.link, now=now, reason=reason
                     ),
-                    tag=reminder_tag(ticket.id, period),
                 )
             except DeliveryFailed as exc:
                 failure = exc
-                await store.release(db, channel, ticket.id, period)
                 report.errors += 1
-                log.warning(
-                    "reminder not posted",
-                    extra={"channel": channel, "ticket": ticket.id, **exc.log_fields()},
-                )
                 if exc.retryable or exc.channel_unusable:
                     report.skipped += len(todo) - index - 1
                     break
                 continue
-            try:
-                await store.mark_posted(db, channel, ticket.id, period, ts, self.parts.clock())
-            except SQLAlchemyError:
-                log.exception("reminder posted but not recorded", extra={"ticket": ticket.id})
             posted += 1
             report.posted += 1
         if failure is not None:
@@ -151,17 +143,24 @@ class Reminders:
     async def _settle(self, channel: str, report: ReminderReport) -> None:
         """Claims a take-over left in this channel (delivery.in_doubt): found in its
         history, recorded posted; else dropped, to be posted again."""
-        if self.parts.owner is None:  # no owner: no take-over, nothing in doubt
-            return
-        db = self.parts.db
-        for ticket_id, period, since in await store.in_doubt(db, channel):
-            tag = reminder_tag(ticket_id, period)
-            ts = await posted_already(self.parts, channel, tag, since=since)
-            if ts is None:
-                await store.release(db, channel, ticket_id, period)
-                continue
-            await store.mark_posted(db, channel, ticket_id, period, ts, self.parts.clock())
-            report.recovered += 1
+        found = await settle(
+            self.parts, store.POSTS, (channel,), None, lambda k: reminder_tag(*k), channel
+        )
+        report.recovered += len(found)
+
+    async def _post(
+        self, channel: str, key: tuple[str, str], what: str, text: str, blocks: Message
+    ) -> None:
+        """Post one claimed reminder (or summary), tagged, and mark it (delivery.in_doubt)."""
+        await post_claimed(
+            self.parts,
+            store.POSTS,
+            (channel, *key),
+            lambda: self.parts.poster.post(channel, text, blocks, tag=reminder_tag(*key)),
+            log,
+            what,
+            {"channel": channel, "ticket": key[0]},
+        )
 
     async def _first_look(
         self,
@@ -190,26 +189,19 @@ class Reminders:
         wait = duration(60 * (sub.wait_minutes or 0))
         longest = [(t, waited.total_seconds()) for t, _, waited in due[:BACKLOG_SHOWN]]
         try:
-            ts = await self.parts.poster.post(
+            await self._post(
                 channel,
+                (store.BACKLOG, period),
+                "reminders summary",
                 self.messages.backlog_text(len(due), wait),
                 self.messages.backlog_message(
                     longest, total=len(due), wait=wait, filters=sub.filters, link=self.parts.link
                 ),
-                tag=reminder_tag(store.BACKLOG, period),
             )
         except DeliveryFailed as exc:
-            await store.release(db, channel, store.BACKLOG, period)
             report.errors += 1
-            log.warning(
-                "reminders summary not posted", extra={"channel": channel, **exc.log_fields()}
-            )
             await self._outcome(sub, exc.describe())
             return False
-        try:
-            await store.mark_posted(db, channel, store.BACKLOG, period, ts, self.parts.clock())
-        except SQLAlchemyError:
-            log.exception("reminders summary posted but not recorded", extra={"sub": sub.key})
         report.summaries += 1
         report.baselined += len(due)
         await self._outcome(sub, f"posted one summary of the {len(due)} already waiting")

@@ -1,8 +1,7 @@
 """Live ticket threads: keep each followed ticket's Slack thread in step with Mava.
 
-Mava's webhooks are not relied on, so one sync (a scheduler job on the leader, paced
-by delivery.pacing by the pages it read, within a third of the key's budget and at most
-`THREAD_SYNC_SECONDS` apart) reads what changed:
+One sync (a leader's scheduler job, paced by delivery.pacing by the pages it read,
+within a third of the key's budget, at most `THREAD_SYNC_SECONDS` apart) reads:
 
 - ONE search of open tickets (Open, Pending, Waiting) with their messages, over the
   creation times of the followed tickets (at most a year per request; keyset pages,
@@ -15,11 +14,9 @@ by delivery.pacing by the pages it read, within a third of the key's budget and 
 - For each ticket read: a change of status, priority, category or assignee updates
   the card in place (`chat.update`) and adds one "what changed" line; then every new
   customer or agent message is posted in order (Mava's system messages only narrate
-  those changes, so they are left out). Each is claimed before its post and marked after
-  (`mava_bridge.store.thread_posts`, the protocol of `mava_bridge.store.ledger`), so
-  two leaders or a restart never post one twice, and a crash leaves no gap (its claim
-  is taken over by the next leader, which first looks for it in the thread by the
-  metadata each post carries: `mava_bridge.delivery.in_doubt`). Skipped, never posted:
+  those changes, so they are left out). Each is posted once (`store.thread_posts` on
+  the ledger, `delivery.in_doubt`): two leaders or a restart never post one twice, and
+  a crash leaves no gap (the next leader first looks for it in the thread). Skipped:
   what was there when the follow began (`baseline`) and what the bridge itself sent
   (`ours`, matched by Mava's message id, else by content: `thread_posts.bridge_sent`).
 - A post Slack refuses for now (429 after retries, 5xx) stops that thread for this
@@ -34,7 +31,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.delivery.in_doubt import settle_thread_claims, thread_tag
+from mava_bridge.delivery.in_doubt import post_claimed, settle, thread_tag
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed, Snapshot, ThreadPoster, ThreadRenderer
 from mava_bridge.delivery.ports import Message as MessageBlocks
@@ -342,8 +339,6 @@ class ThreadSync:
                 report.mirrored += 1
                 self.parts.metrics.thread_messages_mirrored.inc()
 
-    # --- claim, post, mark ---------------------------------------------------------------
-
     async def _post_item(
         self,
         follow: Follow,
@@ -366,35 +361,40 @@ class ThreadSync:
                 raise _Stop  # another process is posting it right now
             if not again:
                 return False  # posted (or skipped) before
-        tag = thread_tag(follow.id, key, follow.ticket_id)
         try:
-            ts = await self.poster.post(
-                follow.channel_id, text, blocks, thread_ts=follow.thread_ts, tag=tag
+            await post_claimed(
+                self.parts,
+                items.ITEMS,
+                (follow.id, key),
+                lambda: self.poster.post(
+                    follow.channel_id,
+                    text,
+                    blocks,
+                    thread_ts=follow.thread_ts,
+                    tag=thread_tag(follow.id, key, follow.ticket_id),
+                ),
+                log,
+                "thread item",
+                {"channel": follow.channel_id, "ticket": follow.ticket_id},
+                refused=items.REFUSED,  # never postable, even as text: skipped
             )
         except DeliveryFailed as failure:
             report.slack_errors += 1
-            log.warning(
-                "thread item not posted",
-                extra={
-                    "channel": follow.channel_id,
-                    "ticket": follow.ticket_id,
-                    **failure.log_fields(),
-                },
-            )
             if failure.retryable or failure.channel_unusable:
-                await items.release_item(db, follow.id, key)
                 raise _Stop from failure
-            # This item can never be posted (Slack refused it even as text): skip it.
-            await items.mark_item(db, follow.id, key, items.REFUSED, now)
             return False
-        try:
-            await items.mark_item_posted(db, follow.id, key, ts, self.parts.clock())
-        except SQLAlchemyError:
-            log.exception(
-                "thread item posted but not recorded", extra={"ticket": follow.ticket_id, "ts": ts}
-            )
         return True
 
     async def _settle(self, follow: Follow, known: dict[str, str], report: SyncReport) -> None:
         """Claims a dead holder left: recorded if in the thread, else dropped from `known`."""
-        report.recovered += await settle_thread_claims(self.parts, follow, known)
+        found = await settle(
+            self.parts,
+            items.ITEMS,
+            (follow.id,),
+            [key for key, state in known.items() if state == items.CLAIMED],
+            lambda key: thread_tag(follow.id, key, follow.ticket_id),
+            follow.channel_id,
+            thread_ts=follow.thread_ts,
+            states=known,
+        )
+        report.recovered += len(found)
