@@ -55,17 +55,6 @@ async def claim_alert(
     return await ALERTS.claim(db, (channel_id, ticket_id), now, owner, reason=reason)
 
 
-async def mark_alert_posted(
-    db: Database, channel_id: str, ticket_id: str, ts: str, now: datetime
-) -> None:
-    await ALERTS.mark_posted(db, (channel_id, ticket_id), ts, now)
-
-
-async def release_alert(db: Database, channel_id: str, ticket_id: str) -> None:
-    """Drop a claim whose post failed, so the next poll tries again."""
-    await ALERTS.release(db, (channel_id, ticket_id))
-
-
 async def record_baseline(
     db: Database, channel_id: str, ticket_ids: Iterable[str], now: datetime
 ) -> None:
@@ -94,15 +83,6 @@ async def ticket_for_thread(db: Database, channel_id: str, thread_ts: str) -> st
 async def release_stale_alert_claims(db: Database, now: datetime) -> int:
     """Delete `claimed` rows older than STALE_CLAIM; returns how many."""
     return await ALERTS.release_stale(db, now)
-
-
-async def alerts_in_doubt(
-    db: Database, channel_id: str, ticket_ids: Iterable[str]
-) -> dict[str, tuple[str, datetime]]:
-    """Of these tickets, the alert claims a take-over left without a holder in this
-    channel: ticket id -> (reason, claim time)."""
-    rows = await ALERTS.in_doubt(db, (channel_id,), ticket_ids, "reason")
-    return {ticket_id: (row.reason, row.claimed_at) for ticket_id, row in rows.items()}
 
 
 # --- digest runs ------------------------------------------------------------------------
@@ -183,7 +163,7 @@ async def take_over_claims(db: Database, owner: str) -> tuple[int, int]:
     """Called by a process that has just become the leader: every claim held by another
     process is a leftover of a leader that died (only the leader claims). Alert claims
     are kept, their holder cleared: in doubt, each is looked for in Slack by the next
-    poll before it is posted (`alerts_in_doubt`, mava_bridge.delivery.in_doubt); digest
+    poll before it is posted (mava_bridge.delivery.in_doubt); digest
     runs that posted nothing are dropped, so the catch-up posts them; runs that got their
     channel message out are kept, their holder cleared, so the catch-up finishes their
     thread. Returns (alert claims, digest runs) taken over."""

@@ -70,28 +70,10 @@ async def backlog_state(db: Database, channel_id: str, subscription: str) -> str
     return states.get(subscription)
 
 
-async def mark_posted(
-    db: Database, channel_id: str, ticket_id: str, period: str, ts: str, now: datetime
-) -> None:
-    await POSTS.mark_posted(db, (channel_id, ticket_id, period), ts, now)
-
-
-async def release(db: Database, channel_id: str, ticket_id: str, period: str) -> None:
-    """Drop a claim whose post Slack refused, so the next poll tries again."""
-    await POSTS.release(db, (channel_id, ticket_id, period))
-
-
 async def take_over(db: Database, owner: str) -> int:
     """A new leader: claims another process left are in doubt (their holder cleared), to
     be looked for in the channel before they are posted again (`in_doubt`)."""
     return await POSTS.take_over(db, owner)
-
-
-async def in_doubt(db: Database, channel_id: str) -> list[tuple[str, str, datetime]]:
-    """This channel's claims a take-over left without a holder: (ticket, period, claim
-    time); the ticket `BACKLOG` for a subscription's summary."""
-    rows = await POSTS.in_doubt(db, (channel_id,), None)
-    return [(ticket, period, row.claimed_at) for (ticket, period), row in rows.items()]
 
 
 async def purge_superseded(db: Database, before: datetime, *, batch: int = BATCH) -> int:

@@ -20,6 +20,12 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 ME, DEAD = "host:1:live", "host:1:dead"
 
 
+async def in_doubt(db: Database, channel: str) -> list[tuple[str, str, datetime]]:
+    """A channel's reminder claims a take-over left without a holder."""
+    rows = await r.POSTS.in_doubt(db, (channel,), None)
+    return [(ticket, period, row.claimed_at) for (ticket, period), row in rows.items()]
+
+
 @pytest.fixture
 async def db(backend: Backend) -> AsyncIterator[Database]:
     database = backend.database()
@@ -112,10 +118,10 @@ async def test_reminders_once_per_channel_ticket_and_period(db: Database) -> Non
     assert not await r.claim(db, "C1", "T1", period, NOW, DEAD)
     assert await r.claim(db, "C2", "T1", period, NOW, ME)  # another channel
     assert await r.claim(db, "C1", "T1", "later", NOW, ME)  # a new waiting period
-    await r.mark_posted(db, "C1", "T1", period, "1.1", NOW)
-    await r.release(db, "C1", "T1", period)  # a posted one is not released
+    await r.POSTS.mark_posted(db, ("C1", "T1", period), "1.1", NOW)
+    await r.POSTS.release(db, ("C1", "T1", period))  # a posted one is not released
     assert await r.known(db, "C1", [("T1", period), ("T9", period)]) == {("T1", period)}
-    await r.release(db, "C2", "T1", period)
+    await r.POSTS.release(db, ("C2", "T1", period))
     assert await r.known(db, "C2", [("T1", period)]) == set()
 
 
@@ -124,9 +130,9 @@ async def test_a_dead_holders_reminder_claim_is_put_in_doubt(db: Database) -> No
     assert await r.claim(db, "C1", "T2", "p", NOW, ME)
     assert await r.take_over(db, ME) == 1
     assert await r.take_over(db, ME) == 0  # once
-    assert await r.in_doubt(db, "C1") == [("T1", "p", NOW)]  # its own claim is not
-    assert await r.in_doubt(db, "C2") == []
-    await r.release(db, "C1", "T1", "p")  # not in the channel: dropped, posted again
+    assert await in_doubt(db, "C1") == [("T1", "p", NOW)]  # its own claim is not
+    assert await in_doubt(db, "C2") == []
+    await r.POSTS.release(db, ("C1", "T1", "p"))  # not in the channel: dropped, posted again
     assert await r.known(db, "C1", [("T1", "p"), ("T2", "p")]) == {("T2", "p")}
 
 
@@ -147,9 +153,9 @@ async def test_one_dm_for_many_generations_is_marked_in_one_go(db: Database) -> 
 
 
 async def test_a_new_subscriptions_backlog_is_baseline_and_its_summary_once(db: Database) -> None:
-    await r.mark_posted(db, "C1", "T0", "p", "1.0", NOW)  # no row: nothing happens
+    await r.POSTS.mark_posted(db, ("C1", "T0", "p"), "1.0", NOW)  # no row: nothing happens
     assert await r.claim(db, "C1", "T1", "p1", NOW, ME)  # reminded before
-    await r.mark_posted(db, "C1", "T1", "p1", "1.1", NOW)
+    await r.POSTS.mark_posted(db, ("C1", "T1", "p1"), "1.1", NOW)
     await r.record_baseline(db, "C1", [("T1", "p1"), ("T2", "p2"), ("T3", "p3")], NOW, ME)
     await r.record_baseline(db, "C1", [("T2", "p2"), ("T4", "p4")], NOW, ME)  # again: no error
     assert not await r.claim(db, "C1", "T2", "p2", NOW, ME)  # never posted one by one
@@ -159,11 +165,11 @@ async def test_a_new_subscriptions_backlog_is_baseline_and_its_summary_once(db: 
     assert not await r.claim(db, "C1", r.BACKLOG, "sub:7", NOW, ME)
     assert await r.backlog_state(db, "C1", "sub:7") == r.CLAIMED
     assert await r.take_over(db, ME) == 1  # a dead leader's summary claim: in doubt
-    assert await r.in_doubt(db, "C1") == [(r.BACKLOG, "sub:7", NOW)]
-    await r.release(db, "C1", r.BACKLOG, "sub:7")  # not found in the channel
+    assert await in_doubt(db, "C1") == [(r.BACKLOG, "sub:7", NOW)]
+    await r.POSTS.release(db, ("C1", r.BACKLOG, "sub:7"))  # not found in the channel
     assert await r.backlog_state(db, "C1", "sub:7") is None
     assert await r.claim(db, "C1", r.BACKLOG, "sub:7", NOW, ME)
-    await r.mark_posted(db, "C1", r.BACKLOG, "sub:7", "2.0", NOW)
+    await r.POSTS.mark_posted(db, ("C1", r.BACKLOG, "sub:7"), "2.0", NOW)
     assert await r.backlog_state(db, "C1", "sub:7") == r.POSTED
     assert await r.take_over(db, "host:2:next") == 0  # baseline and posted rows stay
     assert await r.known(db, "C1", [("T3", "p3"), ("T4", "p4")]) == {("T3", "p3"), ("T4", "p4")}
