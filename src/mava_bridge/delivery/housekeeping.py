@@ -49,6 +49,7 @@ from mava_bridge.delivery.queries import ALERT_LOOKBACK, CLOCK_SKEW
 from mava_bridge.delivery.ratings import RATING_LOOKBACK
 from mava_bridge.services.subscriptions import Clock
 from mava_bridge.store.assignments import purge_superseded_dms
+from mava_bridge.store.bridge_messages import purge_bridge_messages
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.purge import BATCH, delete_batched
@@ -57,7 +58,7 @@ from mava_bridge.store.reminder_posts import purge_superseded
 from mava_bridge.store.seen_tickets import SeenTickets
 from mava_bridge.store.seen_webhooks import SeenWebhooks
 from mava_bridge.store.tables import AlertDelivery, DigestRun, utcnow
-from mava_bridge.store.thread_posts import purge_bridge_messages, purge_ended_thread_posts
+from mava_bridge.store.thread_posts import purge_ended_thread_posts
 
 log = logging.getLogger(__name__)
 

@@ -3,22 +3,22 @@
 A follow is made by `/mava follow`, a Follow button or an alert (its thread), and
 ended by `/mava unfollow` or by the ticket staying resolved past the grace. Unfollow
 keeps the row (inactive), so following again re-activates it in its new thread.
-What each thread already holds is in `mava_bridge.store.thread_posts`; the sync that
-fills it is `mava_bridge.delivery.threads`.
+What each thread already holds is in `mava_bridge.store.thread_posts`, what the bridge
+sent to Mava itself in `store.bridge_messages`, the channel's thread-notes setting in
+`store.channel_settings`; the sync that fills a thread is `mava_bridge.delivery.threads`.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from mava_bridge.store.db import Database
-from mava_bridge.store.tables import BridgeMessage, ChannelSetting, FollowedTicket
+from mava_bridge.store.tables import FollowedTicket
 
 HEADLINE = "headline"  # snapshot key: the card's first line, if it has one
 BY_ALERT = "alert"  # `followed_by` of a follow an alert made
@@ -175,70 +175,6 @@ async def mark_edit_notice(db: Database, follow_id: int) -> bool:
             .values(edit_notice_sent=True)
         )
     return bool(getattr(result, "rowcount", 0))
-
-
-async def thread_notes_enabled(db: Database, channel_id: str) -> bool:
-    """Whether messages typed in this channel's followed threads become notes (default on)."""
-    async with db.session() as session:
-        value = await session.scalar(
-            select(ChannelSetting.thread_notes).where(ChannelSetting.channel_id == channel_id)
-        )
-    return True if value is None else bool(value)
-
-
-async def set_thread_notes(
-    db: Database, channel_id: str, enabled: bool, by: str, now: datetime
-) -> None:
-    statement = db.insert(ChannelSetting).values(
-        channel_id=channel_id, thread_notes=enabled, updated_by=by, updated_at=now
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[ChannelSetting.channel_id],
-        set_={"thread_notes": enabled, "updated_by": by, "updated_at": now},
-    )
-    async with db.session() as session, session.begin():
-        await session.execute(statement)
-
-
-def content_hash(content: str | None) -> str:
-    """What a message's text is matched by when Mava gave no id: whitespace-insensitive,
-    since Mava may trim or re-wrap what it stores."""
-    normal = " ".join((content or "").split())
-    return hashlib.sha256(normal.encode()).hexdigest()
-
-
-async def record_bridge_message(
-    db: Database, *, ticket_id: str, mava_message_id: str | None, content: str, now: datetime
-) -> int:
-    """A reply or note the bridge sends to Mava: the thread sync must not echo it.
-    Returns the record's id (see `bridge_message_sent`)."""
-    async with db.session() as session, session.begin():
-        row = BridgeMessage(
-            ticket_id=ticket_id,
-            mava_message_id=mava_message_id,
-            content_hash=content_hash(content),
-            created_at=now,
-        )
-        session.add(row)
-    return row.id
-
-
-async def bridge_message_sent(db: Database, record_id: int, mava_message_id: str | None) -> None:
-    """Mava accepted the message recorded before sending: keep its id, if it gave one."""
-    if mava_message_id is None:
-        return
-    async with db.session() as session, session.begin():
-        await session.execute(
-            update(BridgeMessage)
-            .where(BridgeMessage.id == record_id)
-            .values(mava_message_id=mava_message_id)
-        )
-
-
-async def forget_bridge_message(db: Database, record_id: int) -> None:
-    """Mava refused the message recorded before sending: there is nothing to match."""
-    async with db.session() as session, session.begin():
-        await session.execute(delete(BridgeMessage).where(BridgeMessage.id == record_id))
 
 
 # --- what the sync keeps on a follow ---------------------------------------------------
