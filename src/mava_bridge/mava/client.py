@@ -51,6 +51,7 @@ class _Keep:
 
 _KEEP: Final = _Keep()
 
+LATE: Final = "Mava did not answer in time. Try again in a moment."
 # Called after each HTTP exchange: (endpoint, status or error kind, seconds). For metrics.
 RequestObserver = Callable[[str, str, float], None]
 
@@ -257,7 +258,7 @@ class MavaClient:
         idempotent: bool | None,
         ticket: str | None,
     ) -> httpx.Response:
-        retry_unsure = method == "GET" if idempotent is None else idempotent
+        safe = method == "GET" if idempotent is None else idempotent
         headers = {"x-auth-token": self._token.get_secret_value()}
         attempt = 0
         while True:
@@ -265,6 +266,7 @@ class MavaClient:
             if self._wait_observer is not None:
                 self._wait_observer(waited)
             started = time.monotonic()
+            delay: float | None = None  # None: the backoff
             try:
                 response = await self._http.request(
                     method,
@@ -273,52 +275,31 @@ class MavaClient:
                     json=json_body,
                     headers=headers,
                 )
-            except httpx.ConnectError as exc:
-                # Never reached Mava: safe to retry even for a write.
-                self._observe(path, "connect_error", started)
-                failure: errors.MavaError = errors.MavaUnavailable()
-                retryable = True
-                cause: Exception = exc
-            except httpx.TimeoutException as exc:
-                self._observe(path, "timeout", started)
-                failure = errors.MavaUnavailable(
-                    "Mava did not answer in time. Try again in a moment."
-                )
-                retryable = retry_unsure
-                cause = exc
-                if not retry_unsure:
-                    raise errors.MavaOutcomeUnknown() from exc
             except httpx.TransportError as exc:
-                self._observe(path, "transport_error", started)
-                failure = errors.MavaUnavailable()
-                retryable = retry_unsure
-                cause = exc
-                if not retry_unsure:
+                timeout = isinstance(exc, httpx.TimeoutException)
+                refused = isinstance(exc, httpx.ConnectError)
+                kind = "timeout" if timeout else "connect_error" if refused else "transport_error"
+                self._observe(path, kind, started)
+                if not (refused or safe):  # it may have reached Mava: never sent twice
                     raise errors.MavaOutcomeUnknown() from exc
+                failure: errors.MavaError = errors.MavaUnavailable(LATE if timeout else None)
+                cause: Exception = exc
             else:
                 self._observe(path, str(response.status_code), started)
                 if response.status_code < 400:
                     return response
-                failure = self._error_for(response, ticket)
-                cause = failure
-                if isinstance(failure, errors.MavaRateLimited):
-                    retryable = True
-                    pause = self._retry_after(failure, attempt)
-                    self._limiter.pause_for(pause)
-                elif isinstance(failure, errors.MavaServerError):
-                    retryable = retry_unsure
-                    if not retry_unsure:
-                        raise errors.MavaOutcomeUnknown(status=response.status_code)
-                else:
+                failure = cause = self._error_for(response, ticket)
+                if isinstance(failure, errors.MavaRateLimited):  # refused: safe to retry
+                    delay = self._retry.rate_limited(attempt, failure.retry_after)
+                    self._limiter.pause_for(delay)
+                elif not isinstance(failure, errors.MavaServerError):
                     raise failure
-            attempt += 1
-            if not retryable or not self._retry.retries_left(attempt - 1):
+                elif not safe:
+                    raise errors.MavaOutcomeUnknown(status=response.status_code)
+            if not self._retry.retries_left(attempt):
                 raise failure from cause
-            delay = (
-                self._retry_after(failure, attempt - 1)
-                if isinstance(failure, errors.MavaRateLimited)
-                else self._retry.backoff(attempt - 1)
-            )
+            delay = self._retry.backoff(attempt) if delay is None else delay
+            attempt += 1
             log.info(
                 "mava retry",
                 extra={"endpoint": path, "attempt": attempt, "delay": round(delay, 2)},
@@ -327,9 +308,6 @@ class MavaClient:
                 await self._sleep(delay)  # ends at once on shutdown (domain.retry.Stopping)
             except ShuttingDown:
                 raise failure from cause
-
-    def _retry_after(self, failure: errors.MavaRateLimited, attempt: int) -> float:
-        return self._retry.rate_limited(attempt, failure.retry_after)
 
     def _error_for(self, response: httpx.Response, ticket: str | None) -> errors.MavaError:
         status = response.status_code
