@@ -15,7 +15,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final
 
 import httpx
@@ -39,7 +39,7 @@ from mava_bridge.mava.models import (
     TicketPage,
 )
 from mava_bridge.mava.pages import TicketPageReader
-from mava_bridge.mava.query import PAGE_SIZE, TicketQuery
+from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import Limiter, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -196,25 +196,6 @@ class MavaClient:
             await self.memory.remember([(t.id, t.created_at) for t in page.tickets])
         except Exception as exc:
             log.warning("could not remember tickets", extra={"error": type(exc).__name__})
-
-    async def iter_pages(
-        self, query: TicketQuery, *, page_size: int = PAGE_SIZE
-    ) -> AsyncIterator[TicketPage]:
-        """Every page of a query, requesting the next one only when asked."""
-        skip = 0
-        while True:
-            page = await self.fetch_tickets(query, limit=page_size, skip=skip)
-            yield page
-            if not page.pagination.has_more or not page.tickets:
-                return
-            skip += page_size
-
-    async def iter_tickets(
-        self, query: TicketQuery, *, page_size: int = PAGE_SIZE
-    ) -> AsyncIterator[Ticket]:
-        async for page in self.iter_pages(query, page_size=page_size):
-            for ticket in page.tickets:
-                yield ticket
 
     async def get_ticket(self, ref: str, *, include_messages: bool = True) -> Ticket:
         """One ticket by id or dashboard link (how, and what it costs: mava.lookup)."""

@@ -21,6 +21,7 @@ import pytest
 
 from mava_bridge.mava import errors
 from mava_bridge.mava.client import MavaClient, RetryPolicy, TicketQuery
+from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import (
     UNASSIGNED,
     Agent,
@@ -440,7 +441,7 @@ async def test_fetch_tickets_with_every_filter(mava: Harness) -> None:
         page = await mava.client.fetch_tickets(query, limit=100)
         assert isinstance(page, TicketPage)
         assert page.count == len(expected), filters
-        got = {t.id async for t in mava.client.iter_tickets(query)}
+        got = {t.id async for page in pages_by_created(mava.client, query) for t in page.tickets}
         assert got == expected, filters
         recorded = mava.calls("/api/tickets")[-1].query
         for pair in sent:
@@ -489,32 +490,32 @@ async def test_fetch_tickets_include_messages(mava: Harness) -> None:
     assert any(t.first_customer_message() is not None for t in full.tickets)
 
 
-async def test_iter_tickets_walks_every_page(mava: Harness) -> None:
+async def test_a_whole_search_walks_every_page(mava: Harness) -> None:
     query = whole_range()
-    tickets = [t async for t in mava.client.iter_tickets(query, page_size=10)]
+    pages = pages_by_created(mava.client, query, page_size=10)
+    tickets = [t async for page in pages for t in page.tickets]
     ids = [t.id for t in tickets]
     assert len(ids) == len(set(ids)) == len(in_range(mava.sandbox, query)) == 300
     calls = mava.calls("/api/tickets")
     assert len(calls) == 30
-    assert [dict(c.query)["skip"] for c in calls] == [str(n) for n in range(0, 300, 10)]
     times = [t.created_at for t in tickets]
     assert times == sorted(times, reverse=True)
 
 
-async def test_iter_tickets_over_a_query_of_more_than_200(mava: Harness) -> None:
+async def test_a_whole_search_over_a_query_of_more_than_200(mava: Harness) -> None:
     base = whole_range()
     query = TicketQuery(start=base.start, end=base.end, statuses=(Status.RESOLVED,))
     expected = [t["_id"] for t in in_range(mava.sandbox, base) if t["status"] == "Resolved"]
     assert len(expected) > 200
-    got = [t.id async for t in mava.client.iter_tickets(query)]
+    got = [t.id async for page in pages_by_created(mava.client, query) for t in page.tickets]
     assert sorted(got) == sorted(expected)
     assert len(mava.calls("/api/tickets")) == 3
     page = await mava.client.fetch_tickets(query)
     assert page.count == len(expected)
 
 
-async def test_iter_pages_fetches_the_next_page_only_when_asked(mava: Harness) -> None:
-    async for page in mava.client.iter_pages(whole_range(), page_size=10):
+async def test_a_whole_search_fetches_the_next_page_only_when_asked(mava: Harness) -> None:
+    async for page in pages_by_created(mava.client, whole_range(), page_size=10):
         assert len(page.tickets) == 10
         break
     assert len(mava.calls("/api/tickets")) == 1
@@ -523,7 +524,7 @@ async def test_iter_pages_fetches_the_next_page_only_when_asked(mava: Harness) -
 async def test_empty_result(mava: Harness) -> None:
     long_ago = datetime(2001, 1, 1, tzinfo=UTC)
     query = TicketQuery(start=long_ago, end=long_ago + timedelta(days=30))
-    assert [t async for t in mava.client.iter_tickets(query)] == []
+    assert [t async for page in pages_by_created(mava.client, query) for t in page.tickets] == []
     page = await mava.client.fetch_tickets(query)
     assert (page.count, page.tickets, page.pagination.has_more) == (0, [], False)
 

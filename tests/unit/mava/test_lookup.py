@@ -21,6 +21,7 @@ import pytest
 
 from mava_bridge.domain import ticket_refs
 from mava_bridge.mava.client import MavaClient
+from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.lookup import TicketNotFoundNear, rings
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.store.db import Database
@@ -57,7 +58,7 @@ async def test_a_ticket_seen_before_costs_exactly_one_request(
 ) -> None:
     sandbox = backdated.sandbox
     far = _off_by(sandbox, timedelta(days=89), timedelta(days=101))
-    async for _page in client.iter_pages(TicketQuery.recent(now=sandbox.now())):
+    async for _page in pages_by_created(client, TicketQuery.recent(now=sandbox.now())):
         pass  # a listing, as searches, alerts and digests read pages
     for ticket in far + sandbox.tickets[::37]:
         sandbox.reset_requests()

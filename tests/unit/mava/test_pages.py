@@ -10,6 +10,7 @@ import pytest
 
 from mava_bridge.mava import errors
 from mava_bridge.mava.client import MavaClient, RetryPolicy
+from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import Priority
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import RateLimiter
@@ -103,7 +104,8 @@ async def test_obvious_readings(odd_sandbox: RunningSandbox) -> None:
     for shape, ticket_id in made.items():
         sandbox.serve_odd(ticket_id, shape)
     async with client_for(odd_sandbox) as mava:
-        found = {t.id: t async for t in mava.iter_tickets(recent(include_messages=True))}
+        pages = pages_by_created(mava, recent(include_messages=True))
+        found = {t.id: t async for page in pages for t in page.tickets}
     assert made["unreadable"] not in found
     by_shape = {shape: found[tid] for shape, tid in made.items() if shape != "unreadable"}
     assert by_shape["null_tags"].tags == []
