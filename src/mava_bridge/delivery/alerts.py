@@ -47,10 +47,7 @@ from mava_bridge.mava.models import Priority, SortBy, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.services.paging import at_or_above
-from mava_bridge.services.subscriptions import (
-    ActiveSubscription,
-    record_outcome,
-)
+from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.store import deliveries, follows, watermarks
 
 log = logging.getLogger(__name__)
@@ -234,9 +231,9 @@ class AlertPoller:
                 break
 
         if failure is not None:
-            await self._outcome(sub, failure.describe())
+            await self.parts.outcome(sub, failure.describe())
         elif posted:
-            await self._outcome(sub, f"posted {posted} alert{'s' if posted != 1 else ''}")
+            await self.parts.outcome(sub, f"posted {posted} alert{'s' if posted != 1 else ''}")
         seen_until = min([now, *waiting])
         if watermark is not None:
             seen_until = max(watermark, seen_until)
@@ -327,9 +324,3 @@ class AlertPoller:
             )
         except (SQLAlchemyError, follows.ThreadTaken):
             log.exception("alert posted but its ticket not followed", extra={"ticket": ticket.id})
-
-    async def _outcome(self, sub: ActiveSubscription, outcome: str) -> None:
-        try:
-            await record_outcome(self.parts.db, sub, outcome, self.parts.clock())
-        except SQLAlchemyError:
-            log.exception("could not record a subscription outcome", extra={"sub": sub.key})

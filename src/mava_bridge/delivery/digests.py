@@ -23,10 +23,7 @@ from mava_bridge.domain.filters import DEFAULT_DIGEST_FILTERS, Filters
 from mava_bridge.mava.errors import MavaError, describe
 from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import Ticket
-from mava_bridge.services.subscriptions import (
-    ActiveSubscription,
-    record_outcome,
-)
+from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.store import deliveries
 
 log = logging.getLogger(__name__)
@@ -194,12 +191,7 @@ class DigestService:
         if claim is not None:
             await self._finish(claim, result)
         if subscription is not None and result.status != "duplicate":
-            try:
-                await record_outcome(
-                    self.parts.db, subscription, result.describe(), self.parts.clock()
-                )
-            except SQLAlchemyError:
-                log.exception("could not record a digest outcome")
+            await self.parts.outcome(subscription, result.describe())
         return result
 
     async def _deliver(

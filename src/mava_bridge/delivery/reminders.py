@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from mava_bridge.delivery.assignment_dms import Board
 from mava_bridge.delivery.in_doubt import post_claimed, reminder_tag, settle
 from mava_bridge.delivery.parts import DeliveryParts
@@ -37,7 +35,7 @@ from mava_bridge.domain.waiting import waiting_period_start, waiting_since
 from mava_bridge.domain.wording import duration
 from mava_bridge.mava.models import Ticket
 from mava_bridge.mava.ratelimit import background
-from mava_bridge.services.subscriptions import ActiveSubscription, record_outcome
+from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.store import reminder_posts as store
 
 log = logging.getLogger(__name__)
@@ -136,9 +134,9 @@ class Reminders:
             posted += 1
             report.posted += 1
         if failure is not None:
-            await self._outcome(sub, failure.describe())
+            await self.parts.outcome(sub, failure.describe())
         elif posted:
-            await self._outcome(sub, f"posted {posted} reminder{'s' if posted != 1 else ''}")
+            await self.parts.outcome(sub, f"posted {posted} reminder{'s' if posted != 1 else ''}")
 
     async def _settle(self, channel: str, report: ReminderReport) -> None:
         """Claims a take-over left in this channel (delivery.in_doubt): found in its
@@ -200,15 +198,9 @@ class Reminders:
             )
         except DeliveryFailed as exc:
             report.errors += 1
-            await self._outcome(sub, exc.describe())
+            await self.parts.outcome(sub, exc.describe())
             return False
         report.summaries += 1
         report.baselined += len(due)
-        await self._outcome(sub, f"posted one summary of the {len(due)} already waiting")
+        await self.parts.outcome(sub, f"posted one summary of the {len(due)} already waiting")
         return False
-
-    async def _outcome(self, sub: ActiveSubscription, outcome: str) -> None:
-        try:
-            await record_outcome(self.parts.db, sub, outcome, self.parts.clock())
-        except SQLAlchemyError:
-            log.exception("could not record a subscription outcome", extra={"sub": sub.key})
