@@ -186,8 +186,8 @@ async def test_a_claim_left_by_a_dead_leader_is_posted_once_by_the_next(stack: S
     start = waiting_period_start(seen)
     assert start is not None
     db = stack.runtime.db
-    assert await reminder_posts.claim(
-        db, channel, ticket, start.isoformat(), snapshot.read_at, "replica-that-died"
+    assert await reminder_posts.POSTS.claim(
+        db, (channel, ticket, start.isoformat()), snapshot.read_at, "replica-that-died"
     )
     await remind(stack)
     assert posts_about(stack, channel, ticket) == []  # a claim held elsewhere: not ours
@@ -209,7 +209,7 @@ async def test_a_dead_leaders_reminder_that_reached_slack_is_not_posted_again(
     start = waiting_period_start(seen)
     assert start is not None
     db, period = stack.runtime.db, start.isoformat()
-    assert await reminder_posts.claim(db, channel, ticket, period, snapshot.read_at, "gone")
+    assert await reminder_posts.POSTS.claim(db, (channel, ticket, period), snapshot.read_at, "gone")
     # The dead leader's post went out (tagged, as every reminder is); its mark did not.
     ts = await stack.runtime.delivery.poster.post(
         channel, f"Customer waiting: {ticket}", tag=reminder_tag(ticket, period)

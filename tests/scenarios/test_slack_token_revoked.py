@@ -146,7 +146,7 @@ async def test_alert_with_a_revoked_token_is_reported_and_posted_once_the_token_
             assert posts(stack) == [(False, "token_revoked")] * attempt
             assert alerted(stack) == []
             # The claim was dropped, so the ticket is free for the next poll.
-            assert await ledger.delivered_states(stack.runtime.db, CHANNEL, [ticket]) == {}
+            assert await ledger.ALERTS.states(stack.runtime.db, (CHANNEL,), [ticket]) == {}
 
         [logged, *_] = warnings_from(caplog, "mava_bridge.delivery.alerts", "alert not posted")
         assert (logged.channel, logged.ticket) == (CHANNEL, ticket)  # type: ignore[attr-defined]
@@ -165,7 +165,7 @@ async def test_alert_with_a_revoked_token_is_reported_and_posted_once_the_token_
         assert alerted(stack) == [ticket]
         assert (await poller.poll_once()).alerted == 0  # and only once
         assert alerted(stack) == [ticket]
-        assert await ledger.delivered_states(stack.runtime.db, CHANNEL, [ticket]) == {
+        assert await ledger.ALERTS.states(stack.runtime.db, (CHANNEL,), [ticket]) == {
             ticket: ledger.POSTED
         }
         assert await outcome(stack) == "posted 1 alert"

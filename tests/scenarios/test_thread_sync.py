@@ -274,8 +274,8 @@ async def test_a_restart_mid_sync_leaves_no_gap_and_no_duplicate(bench: Bench) -
         bench.sandbox.sandbox.customer_writes(ticket, f"message {n}")
     # The process died after claiming message 0, before its post: its claim is left.
     messages = bench.sandbox.sandbox._by_id[ticket]["messages"]
-    assert await thread_posts.claim_item(
-        bench.db, made.id, messages[-3]["_id"], bench.now(), "dead"
+    assert await thread_posts.ITEMS.claim(
+        bench.db, (made.id, messages[-3]["_id"]), bench.now(), "dead"
     )
     restarted = bench.syncer("new")
     assert (await restarted.sync_once()).mirrored == 0  # the claim holds the thread's order

@@ -98,7 +98,7 @@ class AlertPoller:
         self.parts = parts
 
     async def release_stale_claims(self) -> int:
-        released = await deliveries.release_stale_alert_claims(self.parts.db, self.parts.clock())
+        released = await deliveries.ALERTS.release_stale(self.parts.db, self.parts.clock())
         if released:
             log.warning("released stale alert claims", extra={"count": released})
         return released
@@ -192,8 +192,8 @@ class AlertPoller:
             ),
             key=lambda t: (t.created_at, t.id),
         )
-        states = await deliveries.delivered_states(
-            self.parts.db, sub.channel_id, (t.id for t in matching)
+        states = await deliveries.ALERTS.states(
+            self.parts.db, (sub.channel_id,), (t.id for t in matching)
         )
         await self._settle(sub, matching, states, report)
         first_poll = watermark is None
@@ -249,8 +249,8 @@ class AlertPoller:
     ) -> DeliveryFailed | None:
         """Claim, post, mark. Returns the failure, or None once posted (or not ours)."""
         channel = sub.channel_id
-        if not await deliveries.claim_alert(
-            self.parts.db, channel, ticket.id, reason, now, self.parts.owner
+        if not await deliveries.ALERTS.claim(
+            self.parts.db, (channel, ticket.id), now, self.parts.owner, reason=reason
         ):
             report.skipped += 1  # claimed elsewhere between our read and our claim
             return None

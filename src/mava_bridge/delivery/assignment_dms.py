@@ -214,7 +214,7 @@ class AssignmentDms:
         return report
 
     async def take_over(self) -> int:
-        return await store.take_over_dm_claims(self.parts.db, self.parts.owner or "")
+        return await store.DMS.take_over(self.parts.db, self.parts.owner or "")
 
     # --- one DM per person ------------------------------------------------------------
 

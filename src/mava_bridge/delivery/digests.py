@@ -332,4 +332,4 @@ class DigestService:
             )
 
     async def release_stale_runs(self) -> int:
-        return await deliveries.release_stale_digest_claims(self.parts.db, self.parts.clock())
+        return await deliveries.RUNS.release_stale(self.parts.db, self.parts.clock())

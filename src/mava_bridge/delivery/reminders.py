@@ -83,7 +83,7 @@ class Reminders:
         return report
 
     async def take_over(self) -> int:
-        return await store.take_over(self.parts.db, self.parts.owner or "")
+        return await store.POSTS.take_over(self.parts.db, self.parts.owner or "")
 
     async def _remind(
         self, sub: ActiveSubscription, tickets: list[Ticket], now: datetime, report: ReminderReport
@@ -110,7 +110,7 @@ class Reminders:
             if posted >= MAX_PER_POLL:
                 report.skipped += len(todo) - index
                 break
-            if not await store.claim(db, channel, ticket.id, period, now, self.parts.owner):
+            if not await store.POSTS.claim(db, (channel, ticket.id, period), now, self.parts.owner):
                 report.skipped += 1
                 continue
             reason = reminder_reason(waited)
@@ -180,9 +180,11 @@ class Reminders:
         await store.record_baseline(db, channel, keys, now, owner)
         period = sub.key
         if not new:  # nothing waits, or this channel was told of all of it already
-            await store.claim(db, channel, store.BACKLOG, period, now, owner, state=store.EMPTY)
+            await store.POSTS.claim(
+                db, (channel, store.BACKLOG, period), now, owner, state=store.EMPTY
+            )
             return True
-        if not await store.claim(db, channel, store.BACKLOG, period, now, owner):
+        if not await store.POSTS.claim(db, (channel, store.BACKLOG, period), now, owner):
             return False
         wait = duration(60 * (sub.wait_minutes or 0))
         longest = [(t, waited.total_seconds()) for t, _, waited in due[:BACKLOG_SHOWN]]

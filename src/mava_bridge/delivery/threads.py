@@ -100,7 +100,7 @@ class ThreadSync:
         """On becoming the leader: others' thread claims are in doubt (see `_settle`)."""
         if self.parts.owner is None:
             return 0
-        taken = await items.take_over_thread_claims(self.parts.db, self.parts.owner)
+        taken = await items.ITEMS.take_over(self.parts.db, self.parts.owner)
         if taken:
             log.warning("took over thread claims a previous process left", extra={"count": taken})
         return taken
@@ -113,7 +113,7 @@ class ThreadSync:
         report = SyncReport()
         now = self.parts.clock()
         with background():
-            await items.release_stale_thread_claims(self.parts.db, now)
+            await items.ITEMS.release_stale(self.parts.db, now)
             followed = await store.active_follows(self.parts.db)
             picked = [f for f in followed if only is None or f.ticket_id in only]
             followed = picked if picked or read is not None else followed
@@ -302,7 +302,7 @@ class ThreadSync:
         # say each change twice. People's words are what the thread carries.
         messages = [m for m in ticket.messages or [] if m.sender_type != SenderType.SYSTEM]
         keyed = [(message_key(m), m) for m in messages]
-        known = await items.item_states(self.parts.db, follow.id, (k for k, _ in keyed))
+        known = await items.ITEMS.states(self.parts.db, (follow.id,), (k for k, _ in keyed))
         await self._settle(follow, known, report)
         # Claimed ones stay in line: posting past them would break the thread's order.
         fresh = [(k, m) for k, m in keyed if known.get(k, items.CLAIMED) == items.CLAIMED]
@@ -351,11 +351,11 @@ class ThreadSync:
         """Post one item in the thread once. True if this call posted it; raises `_Stop`
         when the thread must wait (order is kept)."""
         db, owner = self.parts.db, self.parts.owner
-        if not await items.claim_item(db, follow.id, key, now, owner):
-            states = await items.item_states(db, follow.id, [key])
+        if not await items.ITEMS.claim(db, (follow.id, key), now, owner):
+            states = await items.ITEMS.states(db, (follow.id,), [key])
             await self._settle(follow, states, report)
             # Still there: done before, or held by a live process. Dropped: claimed again.
-            again = key not in states and await items.claim_item(db, follow.id, key, now, owner)
+            again = key not in states and await items.ITEMS.claim(db, (follow.id, key), now, owner)
             if not again and states.get(key, items.CLAIMED) == items.CLAIMED:
                 report.skipped += 1
                 raise _Stop  # another process is posting it right now

@@ -204,13 +204,6 @@ async def settled(
     }
 
 
-async def take_over_dm_claims(db: Database, owner: str) -> int:
-    """A new leader: DM claims another process held are in doubt (their holder cleared):
-    the DM may have gone out. The next poll looks for it in the person's DM before
-    sending it again (`in_doubt`, mava_bridge.delivery.in_doubt.dms_told_already)."""
-    return await DMS.take_over(db, owner)
-
-
 async def in_doubt(
     db: Database, keys: Iterable[tuple[str, int]]
 ) -> dict[tuple[str, int], datetime]:

@@ -35,26 +35,6 @@ RUNS: Final = Ledger(DigestRun, ("run_key",))
 # --- alerts ---------------------------------------------------------------------------
 
 
-async def delivered_states(
-    db: Database, channel_id: str, ticket_ids: Iterable[str]
-) -> dict[str, str]:
-    """ticket id -> state of the ledger rows of these tickets in this channel."""
-    return await ALERTS.states(db, (channel_id,), ticket_ids)
-
-
-async def claim_alert(
-    db: Database,
-    channel_id: str,
-    ticket_id: str,
-    reason: str,
-    now: datetime,
-    owner: str | None = None,
-) -> bool:
-    """Insert the `claimed` row (held by `owner`); False if this channel already has one
-    for the ticket."""
-    return await ALERTS.claim(db, (channel_id, ticket_id), now, owner, reason=reason)
-
-
 async def record_baseline(
     db: Database, channel_id: str, ticket_ids: Iterable[str], now: datetime
 ) -> None:
@@ -78,11 +58,6 @@ async def ticket_for_thread(db: Database, channel_id: str, thread_ts: str) -> st
             )
             .limit(1)
         )
-
-
-async def release_stale_alert_claims(db: Database, now: datetime) -> int:
-    """Delete `claimed` rows older than STALE_CLAIM; returns how many."""
-    return await ALERTS.release_stale(db, now)
 
 
 # --- digest runs ------------------------------------------------------------------------
@@ -149,11 +124,6 @@ async def finish_digest_run(
     if state == CLAIMED:
         values["claimed_by"] = None
     await RUNS.set(db, [(run_key,)], values)
-
-
-async def release_stale_digest_claims(db: Database, now: datetime) -> int:
-    """Delete `claimed` runs older than STALE_CLAIM; returns how many."""
-    return await RUNS.release_stale(db, now)
 
 
 # --- taking over from a process that is gone -------------------------------------------

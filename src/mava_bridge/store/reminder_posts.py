@@ -38,19 +38,6 @@ async def known(
     return {key for key, state in states.items() if baseline or state != BASELINE}
 
 
-async def claim(
-    db: Database,
-    channel_id: str,
-    ticket_id: str,
-    period: str,
-    now: datetime,
-    owner: str | None,
-    *,
-    state: str = CLAIMED,
-) -> bool:
-    return await POSTS.claim(db, (channel_id, ticket_id, period), now, owner, state=state)
-
-
 async def record_baseline(
     db: Database,
     channel_id: str,
@@ -68,12 +55,6 @@ async def backlog_state(db: Database, channel_id: str, subscription: str) -> str
     first look is to come."""
     states = await POSTS.states(db, (channel_id, BACKLOG), [subscription])
     return states.get(subscription)
-
-
-async def take_over(db: Database, owner: str) -> int:
-    """A new leader: claims another process left are in doubt (their holder cleared), to
-    be looked for in the channel before they are posted again (`in_doubt`)."""
-    return await POSTS.take_over(db, owner)
 
 
 async def purge_superseded(db: Database, before: datetime, *, batch: int = BATCH) -> int:

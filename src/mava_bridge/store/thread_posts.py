@@ -7,7 +7,7 @@ after. Messages that are not to be posted are recorded `baseline` (there before 
 follow began) or `ours` (the bridge sent them to Mava). The protocol and its
 guarantees are those of `mava_bridge.store.ledger`: a claim whose post was refused
 is dropped (the next sync tries again), a leftover claim of a process that is gone is
-taken over by the next leader (`take_over_thread_claims`: looked for in the thread,
+taken over by the next leader (`ITEMS.take_over`: looked for in the thread,
 then recorded or posted again) or released once stale.
 """
 
@@ -32,36 +32,12 @@ OURS: Final = "ours"
 REFUSED: Final = "refused"  # Slack refused it for good: skipped, so the thread goes on
 
 
-async def item_states(db: Database, follow_id: int, keys: Iterable[str]) -> dict[str, str]:
-    """item key -> state, for the keys this follow has a row for."""
-    return await ITEMS.states(db, (follow_id,), keys)
-
-
-async def claim_item(
-    db: Database, follow_id: int, item_key: str, now: datetime, owner: str | None
-) -> bool:
-    """Insert the `claimed` row; False if the item already has one."""
-    return await ITEMS.claim(db, (follow_id, item_key), now, owner)
-
-
 async def record_items(
     db: Database, follow_id: int, keys: Iterable[str], state: str, now: datetime
 ) -> None:
     """Record items as known without posting them (`baseline`, `ours`); rows already
     there are left as they are."""
     await ITEMS.record(db, ((follow_id, key) for key in keys), state, now)
-
-
-async def take_over_thread_claims(db: Database, owner: str) -> int:
-    """On becoming the leader: every claim another process holds is in doubt (only the
-    leader claims, so its holder is gone, maybe after Slack took the post): its holder is
-    cleared, and the next sync looks for it in the thread before posting it
-    (`in_doubt`, mava_bridge.delivery.in_doubt). Returns how many."""
-    return await ITEMS.take_over(db, owner)
-
-
-async def release_stale_thread_claims(db: Database, now: datetime) -> int:
-    return await ITEMS.release_stale(db, now)
 
 
 async def purge_ended_thread_posts(db: Database, before: datetime, *, batch: int = BATCH) -> int:

@@ -256,7 +256,7 @@ async def test_stale_claim_is_released_and_posted_once(
     ticket_id = add_open(mava_sandbox)
     # A process claimed the ticket and died before posting, 20 minutes ago.
     crashed_at = datetime.now(UTC) - timedelta(minutes=20)
-    assert await ledger.claim_alert(db, ALERTS, ticket_id, "new", crashed_at)
+    assert await ledger.ALERTS.claim(db, (ALERTS, ticket_id), crashed_at, None, reason="new")
 
     restarted = make_poller()
     assert await restarted.release_stale_claims() == 1
@@ -272,7 +272,7 @@ async def test_fresh_claim_elsewhere_is_left_alone(
     await poller.poll_once()
     ticket_id = add_open(mava_sandbox)
     # Another leader is posting it right now.
-    assert await ledger.claim_alert(db, ALERTS, ticket_id, "new", datetime.now(UTC))
+    assert await ledger.ALERTS.claim(db, (ALERTS, ticket_id), datetime.now(UTC), None, reason="new")
     report = await poller.poll_once()
     assert report.alerted == 0
     assert report.skipped == 1
@@ -416,7 +416,7 @@ async def test_slack_unreachable_is_one_warning_naming_the_host_and_the_cause(
     assert line["detail"] == f"Slack at 127.0.0.1:{port}: connection refused"
     assert "exception" not in line and "ClientConnectorError" not in json.dumps(line)
     # Nothing lost: the ticket is free for the next poll, once Slack is back.
-    assert await ledger.delivered_states(db, ALERTS, [ticket_id]) == {}
+    assert await ledger.ALERTS.states(db, (ALERTS,), [ticket_id]) == {}
     await stub.start(port=port or 0)  # the same address: Slack is back
     assert (await make_poller().poll_once()).alerted == 1
     assert alerted_ids(stub) == [ticket_id]
@@ -461,10 +461,14 @@ async def test_a_claim_left_by_a_dead_leader_is_posted_by_the_next_at_once(
     await make_poller().poll_once()
     ticket_id = add_open(mava_sandbox)
     # The old leader claimed the ticket a moment ago and died before posting it.
-    assert await ledger.claim_alert(db, ALERTS, ticket_id, "new", datetime.now(UTC), "old:1:aa")
+    assert await ledger.ALERTS.claim(
+        db, (ALERTS, ticket_id), datetime.now(UTC), "old:1:aa", reason="new"
+    )
     # Claims of its own are not the new leader's to take.
     mine = add_open(mava_sandbox)
-    assert await ledger.claim_alert(db, ALERTS, mine, "new", datetime.now(UTC), "new:1:bb")
+    assert await ledger.ALERTS.claim(
+        db, (ALERTS, mine), datetime.now(UTC), "new:1:bb", reason="new"
+    )
 
     assert await ledger.take_over_claims(db, "new:1:bb") == (1, 0)
     report = await make_poller(owner="new:1:bb").poll_once()
@@ -504,7 +508,7 @@ async def test_a_dead_leaders_alert_that_reached_slack_is_found_not_posted_again
     assert alerted_ids(stub) == [first, second]  # each once
     [read] = stub.calls("conversations.history")
     assert read.params["include_all_metadata"] in ("1", "true", True) and read.params["oldest"]
-    states = await ledger.delivered_states(db, ALERTS, [first, second])
+    states = await ledger.ALERTS.states(db, (ALERTS,), [first, second])
     assert states == {first: ledger.POSTED, second: ledger.POSTED}
     # The recorded alert is its ticket's thread, as if its poll had finished.
     ts = stub.messages(ALERTS)[0]["ts"]

@@ -175,7 +175,7 @@ async def test_forgets_old_echo_records_and_the_items_of_ended_threads(backend: 
     assert await follows.unfollow(db, channel_id="C1", ticket_id="t-ended")
     for follow in (kept, ended):
         for key, age in (("m-old", ENDED_THREAD_RETENTION + HOUR), ("m-new", HOUR)):
-            assert await thread_posts.claim_item(db, follow.id, key, NOW - age, "p1")
+            assert await thread_posts.ITEMS.claim(db, (follow.id, key), NOW - age, "p1")
     for content, age in (("old", BRIDGE_MESSAGE_RETENTION + HOUR), ("new", HOUR)):
         await bridge_messages.record_bridge_message(
             db, ticket_id="t-live", mava_message_id=None, content=content, now=NOW - age

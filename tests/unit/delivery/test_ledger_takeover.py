@@ -71,7 +71,7 @@ async def test_own_claims_and_finished_runs_are_left_alone(db: Database) -> None
     done = await ledger.claim_digest_run(db, "e@09:00", "C5", NOW, OLD)
     assert mine is not None and done is not None
     await ledger.finish_digest_run(db, "e@09:00", ledger.POSTED, NOW, ts="333.000")
-    assert await ledger.claim_alert(db, "C6", "t9", "new", NOW, NEW)
+    assert await ledger.ALERTS.claim(db, ("C6", "t9"), NOW, NEW, reason="new")
 
     assert await ledger.take_over_claims(db, NEW) == (0, 0)
     row = await run_row(db, "e@09:00")

@@ -89,14 +89,14 @@ async def test_a_dead_holders_dm_claim_is_taken_over_once_in_doubt(db: Database)
     assert await a.claim_dm(db, "T2", 1, "agentA", NOW, owner=ME)
     assert not await a.claim_dm(db, "T1", 1, "agentA", NOW, owner=ME)  # live elsewhere
     assert await a.settled(db, [("T1", 1), ("T2", 1)]) == {("T1", 1), ("T2", 1)}
-    assert await a.take_over_dm_claims(db, ME) == 1
-    assert await a.take_over_dm_claims(db, ME) == 0  # once
+    assert await a.DMS.take_over(db, ME) == 1
+    assert await a.DMS.take_over(db, ME) == 0  # once
     # In doubt: to be looked for in the person's DM (since the claim), then told or not.
     assert await a.in_doubt(db, [("T1", 1), ("T2", 1), ("T9", 1)]) == {("T1", 1): NOW}
     assert await a.settled(db, [("T1", 1), ("T2", 1)]) == {("T2", 1)}
     assert await a.settled(db, [("T1", 1)], doubt=False) == {("T1", 1)}
     assert await a.claim_dm(db, "T1", 1, "agentA", NOW, owner=ME)
-    assert await a.take_over_dm_claims(db, ME) == 0  # its own claim is left alone
+    assert await a.DMS.take_over(db, ME) == 0  # its own claim is left alone
 
 
 async def test_a_stale_dm_claim_is_taken_over(db: Database) -> None:
@@ -114,10 +114,10 @@ async def test_notify_defaults_on_and_remembers_the_last_choice(db: Database) ->
 
 async def test_reminders_once_per_channel_ticket_and_period(db: Database) -> None:
     period = NOW.isoformat()
-    assert await r.claim(db, "C1", "T1", period, NOW, ME)
-    assert not await r.claim(db, "C1", "T1", period, NOW, DEAD)
-    assert await r.claim(db, "C2", "T1", period, NOW, ME)  # another channel
-    assert await r.claim(db, "C1", "T1", "later", NOW, ME)  # a new waiting period
+    assert await r.POSTS.claim(db, ("C1", "T1", period), NOW, ME)
+    assert not await r.POSTS.claim(db, ("C1", "T1", period), NOW, DEAD)
+    assert await r.POSTS.claim(db, ("C2", "T1", period), NOW, ME)  # another channel
+    assert await r.POSTS.claim(db, ("C1", "T1", "later"), NOW, ME)  # a new waiting period
     await r.POSTS.mark_posted(db, ("C1", "T1", period), "1.1", NOW)
     await r.POSTS.release(db, ("C1", "T1", period))  # a posted one is not released
     assert await r.known(db, "C1", [("T1", period), ("T9", period)]) == {("T1", period)}
@@ -126,10 +126,10 @@ async def test_reminders_once_per_channel_ticket_and_period(db: Database) -> Non
 
 
 async def test_a_dead_holders_reminder_claim_is_put_in_doubt(db: Database) -> None:
-    assert await r.claim(db, "C1", "T1", "p", NOW, DEAD)
-    assert await r.claim(db, "C1", "T2", "p", NOW, ME)
-    assert await r.take_over(db, ME) == 1
-    assert await r.take_over(db, ME) == 0  # once
+    assert await r.POSTS.claim(db, ("C1", "T1", "p"), NOW, DEAD)
+    assert await r.POSTS.claim(db, ("C1", "T2", "p"), NOW, ME)
+    assert await r.POSTS.take_over(db, ME) == 1
+    assert await r.POSTS.take_over(db, ME) == 0  # once
     assert await in_doubt(db, "C1") == [("T1", "p", NOW)]  # its own claim is not
     assert await in_doubt(db, "C2") == []
     await r.POSTS.release(db, ("C1", "T1", "p"))  # not in the channel: dropped, posted again
@@ -149,27 +149,27 @@ async def test_one_dm_for_many_generations_is_marked_in_one_go(db: Database) -> 
     assert {(r.state, r.message_ts, r.slack_user_id) for r in rows} == {("posted", "9.9", "U1")}
     assert [r.attempts for r in rows] == [1, 1, 0]
     assert await a.settled(db, keys) == set(keys)
-    assert await a.take_over_dm_claims(db, DEAD) == 0  # nothing left claimed
+    assert await a.DMS.take_over(db, DEAD) == 0  # nothing left claimed
 
 
 async def test_a_new_subscriptions_backlog_is_baseline_and_its_summary_once(db: Database) -> None:
     await r.POSTS.mark_posted(db, ("C1", "T0", "p"), "1.0", NOW)  # no row: nothing happens
-    assert await r.claim(db, "C1", "T1", "p1", NOW, ME)  # reminded before
+    assert await r.POSTS.claim(db, ("C1", "T1", "p1"), NOW, ME)  # reminded before
     await r.POSTS.mark_posted(db, ("C1", "T1", "p1"), "1.1", NOW)
     await r.record_baseline(db, "C1", [("T1", "p1"), ("T2", "p2"), ("T3", "p3")], NOW, ME)
     await r.record_baseline(db, "C1", [("T2", "p2"), ("T4", "p4")], NOW, ME)  # again: no error
-    assert not await r.claim(db, "C1", "T2", "p2", NOW, ME)  # never posted one by one
+    assert not await r.POSTS.claim(db, ("C1", "T2", "p2"), NOW, ME)  # never posted one by one
     assert await r.known(db, "C2", [("T2", "p2")]) == set()  # another channel's own
     assert await r.backlog_state(db, "C1", "sub:7") is None  # the first look is to come
-    assert await r.claim(db, "C1", r.BACKLOG, "sub:7", NOW, DEAD)
-    assert not await r.claim(db, "C1", r.BACKLOG, "sub:7", NOW, ME)
+    assert await r.POSTS.claim(db, ("C1", r.BACKLOG, "sub:7"), NOW, DEAD)
+    assert not await r.POSTS.claim(db, ("C1", r.BACKLOG, "sub:7"), NOW, ME)
     assert await r.backlog_state(db, "C1", "sub:7") == r.CLAIMED
-    assert await r.take_over(db, ME) == 1  # a dead leader's summary claim: in doubt
+    assert await r.POSTS.take_over(db, ME) == 1  # a dead leader's summary claim: in doubt
     assert await in_doubt(db, "C1") == [(r.BACKLOG, "sub:7", NOW)]
     await r.POSTS.release(db, ("C1", r.BACKLOG, "sub:7"))  # not found in the channel
     assert await r.backlog_state(db, "C1", "sub:7") is None
-    assert await r.claim(db, "C1", r.BACKLOG, "sub:7", NOW, ME)
+    assert await r.POSTS.claim(db, ("C1", r.BACKLOG, "sub:7"), NOW, ME)
     await r.POSTS.mark_posted(db, ("C1", r.BACKLOG, "sub:7"), "2.0", NOW)
     assert await r.backlog_state(db, "C1", "sub:7") == r.POSTED
-    assert await r.take_over(db, "host:2:next") == 0  # baseline and posted rows stay
+    assert await r.POSTS.take_over(db, "host:2:next") == 0  # baseline and posted rows stay
     assert await r.known(db, "C1", [("T3", "p3"), ("T4", "p4")]) == {("T3", "p3"), ("T4", "p4")}

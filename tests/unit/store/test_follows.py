@@ -124,34 +124,34 @@ async def test_an_item_is_claimed_once_and_a_dead_holders_claims_are_taken_over(
     await db.migrate()
     replica = backend.database()  # another process on the same database
     claims = await asyncio.gather(
-        thread_posts.claim_item(db, 1, "m1", T0, "p1"),
-        thread_posts.claim_item(replica, 1, "m1", T0, "p2"),
+        thread_posts.ITEMS.claim(db, (1, "m1"), T0, "p1"),
+        thread_posts.ITEMS.claim(replica, (1, "m1"), T0, "p2"),
     )
     assert sorted(claims) == [False, True]
     await thread_posts.record_items(db, 1, ["m0", "m1"], thread_posts.BASELINE, T0)
-    assert await thread_posts.item_states(db, 1, ["m0", "m1", "m2"]) == {
+    assert await thread_posts.ITEMS.states(db, (1,), ["m0", "m1", "m2"]) == {
         "m0": thread_posts.BASELINE,
         "m1": thread_posts.CLAIMED,  # a recorded item does not overwrite a claim
     }
-    assert await thread_posts.claim_item(db, 1, "m2", T0, "p1")
+    assert await thread_posts.ITEMS.claim(db, (1, "m2"), T0, "p1")
     await thread_posts.ITEMS.mark_posted(db, (1, "m2"), "9.9", T0)
-    assert await thread_posts.claim_item(db, 2, "m1", T0, "p1")  # other follow, own items
+    assert await thread_posts.ITEMS.claim(db, (2, "m1"), T0, "p1")  # other follow, own items
     holder = "p1" if claims[0] else "p2"
     # The new leader puts what the others held in doubt (holder cleared, to be looked
     # for in Slack); its own claim stays.
-    assert await thread_posts.claim_item(db, 3, "m9", T0, "p3")
-    assert await thread_posts.take_over_thread_claims(db, "p3") == 2
+    assert await thread_posts.ITEMS.claim(db, (3, "m9"), T0, "p3")
+    assert await thread_posts.ITEMS.take_over(db, "p3") == 2
     assert await in_doubt(db, 1, ["m1", "m2"]) == {"m1": T0}
     assert await in_doubt(db, 2, ["m1"]) == {"m1": T0}
     assert await in_doubt(db, 3, ["m9"]) == {}
-    assert await thread_posts.take_over_thread_claims(db, "p3") == 0  # once
+    assert await thread_posts.ITEMS.take_over(db, "p3") == 0  # once
     await thread_posts.ITEMS.release(db, (1, "m1"))  # not found in Slack: dropped
-    assert await thread_posts.claim_item(db, 1, "m1", T0, "p3")
+    assert await thread_posts.ITEMS.claim(db, (1, "m1"), T0, "p3")
     await thread_posts.ITEMS.release(db, (1, "m1"))
-    assert await thread_posts.claim_item(db, 1, "m1", T0, holder)
-    assert await thread_posts.release_stale_thread_claims(db, T0 + timedelta(minutes=14)) == 0
+    assert await thread_posts.ITEMS.claim(db, (1, "m1"), T0, holder)
+    assert await thread_posts.ITEMS.release_stale(db, T0 + timedelta(minutes=14)) == 0
     # Stale: every claim left 15 minutes, in doubt or not (posted again without a look).
-    assert await thread_posts.release_stale_thread_claims(db, T0 + timedelta(minutes=16)) == 3
+    assert await thread_posts.ITEMS.release_stale(db, T0 + timedelta(minutes=16)) == 3
 
 
 async def test_the_bridges_own_messages_match_by_id_else_once_by_content(
