@@ -58,20 +58,6 @@ def sla_tag(where: str, item: tuple[str, str, str], *, dm: bool) -> Tag:
     return Tag(SLA, where, item[0], items=(key,)) if dm else Tag(SLA, key, item[0])
 
 
-async def sla_posted_already(
-    parts: DeliveryParts, where: str, item: tuple[str, str, str], *, since: datetime, dm: bool
-) -> str | None:
-    """The ts of an SLA post a dead leader may have made, if the chat shows it."""
-    tag = sla_tag(where, item, dm=dm)
-    if not dm or parts.lookback is None:
-        return await posted_already(parts, where, tag, since=since)
-    seen = await parts.lookback.listed(where, tag, since=since)
-    found = seen.get(tag.items[0]) if isinstance(seen, dict) else None
-    if found is not None:
-        log.info(FOUND, extra={"channel": where, "kind": SLA, "key": tag.items[0], "ts": found})
-    return found
-
-
 def rating_tag(ticket_id: str) -> Tag:
     """A ticket newly rated: one post per channel and ticket."""
     return Tag(RATING, ticket_id, ticket_id)
@@ -126,26 +112,36 @@ async def settle(
 ) -> dict[Any, tuple[str, Row[Any]]]:
     """The claims of `ledger` in `scope` (`among` these, or all) a take-over left in
     doubt, each settled once: its post (`tag(rest of key)`) found in `channel` (or the
-    thread), recorded `posted` with that ts; else released, to be posted again. Returns
-    those found: rest of key -> (ts, row of `claimed_at` and `columns`), and updates
-    `states` (rest -> state) to match. Without an owner there is no take-over either."""
+    thread; a tag with `items`: among those a DM lists), recorded `posted` with that ts;
+    else released, to be posted again. Returns those found: rest of key -> (ts, row of
+    `claimed_at` and `columns`), and updates `states` (rest -> state) to match. Without
+    an owner there is no take-over either."""
     if parts.owner is None:
         return {}
     found: dict[Any, tuple[str, Row[Any]]] = {}
     for rest, row in (await ledger.in_doubt(parts.db, scope, among, *columns)).items():
         key = (*scope, *(rest if isinstance(rest, tuple) else (rest,)))
-        ts = await posted_already(
-            parts, channel, tag(rest), since=row.claimed_at, thread_ts=thread_ts
-        )
-        if ts is None:
+        look, seen = tag(rest), None
+        # Not there, or the chat could not tell: posted again.
+        if parts.lookback is not None and not look.items:
+            seen = await parts.lookback.find(
+                channel, look, since=row.claimed_at, thread_ts=thread_ts
+            )
+        elif parts.lookback is not None:  # a DM listing what it tells: among its items
+            listed = await parts.lookback.listed(channel, look, since=row.claimed_at)
+            seen = listed.get(look.items[0]) if isinstance(listed, dict) else None
+        if not isinstance(seen, str):
             await ledger.release(parts.db, key)
             if states is not None:
                 states.pop(rest, None)
         else:
-            await ledger.mark_posted(parts.db, key, ts, parts.clock())
+            log.info(
+                FOUND, extra={"channel": channel, "kind": look.kind, "key": look.key, "ts": seen}
+            )
+            await ledger.mark_posted(parts.db, key, seen, parts.clock())
             if states is not None:
                 states[rest] = POSTED
-            found[rest] = (ts, row)
+            found[rest] = (seen, row)
     return found
 
 
@@ -179,25 +175,3 @@ async def post_claimed(
     except SQLAlchemyError:
         logger.exception("%s posted but not recorded", what, extra={**extra, "ts": ts})
     return ts
-
-
-async def posted_already(
-    parts: DeliveryParts,
-    channel: str,
-    tag: Tag,
-    *,
-    since: datetime,
-    thread_ts: str | None = None,
-) -> str | None:
-    """The ts of the post tagged `tag` if the chat shows it; None: post it again (it is
-    not there, or the chat could not tell: `slack.lookback` said why, once)."""
-    if parts.lookback is None:
-        return None
-    seen = await parts.lookback.find(channel, tag, since=since, thread_ts=thread_ts)
-    if not isinstance(seen, str):
-        return None
-    log.info(
-        FOUND,
-        extra={"channel": channel, "kind": tag.kind, "key": tag.key, "ts": seen},
-    )
-    return seen

@@ -25,7 +25,7 @@ from typing import Final
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.delivery.in_doubt import posted_already, rating_tag
+from mava_bridge.delivery.in_doubt import rating_tag, settle
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed
 from mava_bridge.mava.keyset import pages_by_created
@@ -166,12 +166,5 @@ class Ratings:
     async def _settle(self, channel: str, report: RatingReport) -> None:
         """A take-over's claims in this channel: found in its history, recorded posted;
         else dropped, to be posted again (delivery.in_doubt)."""
-        if self.parts.owner is None:
-            return
-        for ticket_id, since in await store.in_doubt(self.parts.db, channel):
-            ts = await posted_already(self.parts, channel, rating_tag(ticket_id), since=since)
-            if ts is None:
-                await store.release(self.parts.db, channel, ticket_id)
-                continue
-            await store.mark_posted(self.parts.db, channel, ticket_id, ts, self.parts.clock())
-            report.recovered += 1
+        found = await settle(self.parts, store.POSTS, (channel,), None, rating_tag, channel)
+        report.recovered += len(found)

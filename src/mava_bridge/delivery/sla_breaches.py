@@ -33,7 +33,7 @@ from typing import Final
 from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery.assignment_dms import AssignmentDms, Board, LookupFailed
-from mava_bridge.delivery.in_doubt import sla_posted_already, sla_tag
+from mava_bridge.delivery.in_doubt import settle, sla_tag
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed, SlackUnsure
 from mava_bridge.domain.sla import BREACH, WARNING, Clock, Due, Policy, clocks, due
@@ -244,16 +244,10 @@ class Breaches:
     async def _settle(self, where: str, report: BreachReport, *, dm: bool) -> None:
         """Claims a take-over left here (delivery.in_doubt): found in Slack, recorded
         posted; else dropped, to be posted again."""
-        if self.parts.owner is None:
-            return
-        db = self.parts.db
-        for item, since in await store.in_doubt(db, where):
-            ts = await sla_posted_already(self.parts, where, item, since=since, dm=dm)
-            if ts is None:
-                await store.release(db, where, item)
-                continue
-            await store.mark_posted(db, where, item, ts, self.parts.clock())
-            report.recovered += 1
+        found = await settle(
+            self.parts, store.POSTS, (where,), None, lambda k: sla_tag(where, k, dm=dm), where
+        )
+        report.recovered += len(found)
 
     async def _purge(self, now: datetime) -> None:
         """Once a day: forget what was told and paused more than KEPT ago."""

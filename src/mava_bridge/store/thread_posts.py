@@ -1,14 +1,8 @@
-"""What each followed ticket's thread holds: claim, post, mark, as for alerts.
-
-Every Mava message and every "what changed" line of a follow has one `thread_posts`
-row, unique per (follow, item key). It is inserted `claimed` (naming its holder)
-before the post, so of two processes one posts; marked `posted` with the reply's ts
-after. Messages that are not to be posted are recorded `baseline` (there before the
-follow began) or `ours` (the bridge sent them to Mava). The protocol and its
-guarantees are those of `mava_bridge.store.ledger`: a claim whose post was refused
-is dropped (the next sync tries again), a leftover claim of a process that is gone is
-taken over by the next leader (`ITEMS.take_over`: looked for in the thread,
-then recorded or posted again) or released once stale.
+"""What each followed ticket's thread holds: one `thread_posts` row per (follow, item
+key), every Mava message and "what changed" line, on the ledger (`store.ledger`:
+claimed before the post, marked after, taken over or released when its holder is
+gone). Items not to be posted are recorded `baseline` (there before the follow began)
+or `ours` (the bridge sent them to Mava: `store.bridge_messages`).
 """
 
 from __future__ import annotations
