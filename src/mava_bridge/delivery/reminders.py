@@ -99,10 +99,14 @@ class Reminders:
                 due.append((ticket, start.isoformat(), now - since))
         due.sort(key=lambda item: -item[2])  # longest-waiting first
         report.due += len(due)
-        await self._settle(sub.channel_id, report)
+        db, channel = self.parts.db, sub.channel_id
+        # Claims a take-over left here (delivery.in_doubt): found, recorded; else again.
+        found = await settle(
+            self.parts, store.POSTS, (channel,), None, lambda k: reminder_tag(*k), channel
+        )
+        report.recovered += len(found)
         if not await self._first_look(sub, due, now, report):
             return
-        db, channel = self.parts.db, sub.channel_id
         done = await store.known(db, channel, ((t.id, period) for t, period, _ in due))
         todo = [item for item in due if (item[0].id, item[1]) not in done]
         posted, failure = 0, None
@@ -137,14 +141,6 @@ class Reminders:
             await self.parts.outcome(sub, failure.describe())
         elif posted:
             await self.parts.outcome(sub, f"posted {posted} reminder{'s' if posted != 1 else ''}")
-
-    async def _settle(self, channel: str, report: ReminderReport) -> None:
-        """Claims a take-over left in this channel (delivery.in_doubt): found in its
-        history, recorded posted; else dropped, to be posted again."""
-        found = await settle(
-            self.parts, store.POSTS, (channel,), None, lambda k: reminder_tag(*k), channel
-        )
-        report.recovered += len(found)
 
     async def _post(
         self, channel: str, key: tuple[str, str], what: str, text: str, blocks: Message
