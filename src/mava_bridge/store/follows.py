@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mava_bridge.store.db import Database
@@ -132,14 +132,17 @@ async def follow(
 
 async def unfollow(db: Database, *, channel_id: str, ticket_id: str) -> bool:
     """Stop following; False if it was not followed there."""
+    return await _end(
+        db, FollowedTicket.channel_id == channel_id, FollowedTicket.ticket_id == ticket_id
+    )
+
+
+async def _end(db: Database, *where: ColumnElement[bool]) -> bool:
+    """Make the active follow matching `where` inactive; True for the one caller that did."""
     async with db.session() as session, session.begin():
         result = await session.execute(
             update(FollowedTicket)
-            .where(
-                FollowedTicket.channel_id == channel_id,
-                FollowedTicket.ticket_id == ticket_id,
-                FollowedTicket.active.is_(True),
-            )
+            .where(*where, FollowedTicket.active.is_(True))
             .values(active=False)
         )
     return bool(getattr(result, "rowcount", 0))
@@ -147,22 +150,20 @@ async def unfollow(db: Database, *, channel_id: str, ticket_id: str) -> bool:
 
 async def follow_for_thread(db: Database, channel_id: str, thread_ts: str) -> Follow | None:
     """The follow whose thread root is `thread_ts`, active or not."""
-    async with db.session() as session:
-        row = await session.scalar(
-            select(FollowedTicket).where(
-                FollowedTicket.channel_id == channel_id, FollowedTicket.thread_ts == thread_ts
-            )
-        )
-    return _follow(row) if row is not None else None
+    return await _one(
+        db, FollowedTicket.channel_id == channel_id, FollowedTicket.thread_ts == thread_ts
+    )
 
 
 async def follow_in_channel(db: Database, channel_id: str, ticket_id: str) -> Follow | None:
+    return await _one(
+        db, FollowedTicket.channel_id == channel_id, FollowedTicket.ticket_id == ticket_id
+    )
+
+
+async def _one(db: Database, *where: ColumnElement[bool]) -> Follow | None:
     async with db.session() as session:
-        row = await session.scalar(
-            select(FollowedTicket).where(
-                FollowedTicket.channel_id == channel_id, FollowedTicket.ticket_id == ticket_id
-            )
-        )
+        row = await session.scalar(select(FollowedTicket).where(*where))
     return _follow(row) if row is not None else None
 
 
@@ -219,10 +220,4 @@ async def save_sync(
 
 async def deactivate(db: Database, follow_id: int) -> bool:
     """End a follow (the sync's own unfollow); True for the one caller that ended it."""
-    async with db.session() as session, session.begin():
-        result = await session.execute(
-            update(FollowedTicket)
-            .where(FollowedTicket.id == follow_id, FollowedTicket.active.is_(True))
-            .values(active=False)
-        )
-    return bool(getattr(result, "rowcount", 0))
+    return await _end(db, FollowedTicket.id == follow_id)
