@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mava_bridge.store.db import Database
@@ -68,26 +68,13 @@ async def known(db: Database, ticket_ids: Iterable[str]) -> dict[str, Assignee]:
 
 async def hold(db: Database, ticket_id: str, until: datetime, now: datetime) -> None:
     """Keep the poll off this ticket until `until` (an assignment from Slack is on its way)."""
-    try:
-        async with db.session() as session, session.begin():
-            session.add(
-                TicketAssignee(
-                    ticket_id=ticket_id,
-                    agent_id=None,
-                    generation=0,
-                    held_until=until,
-                    updated_at=now,
-                )
-            )
-        return
-    except IntegrityError:
-        pass
+    row = {"ticket_id": ticket_id, "agent_id": None, "generation": 0, "updated_at": now}
+    statement = db.insert(TicketAssignee).values(**row, held_until=until)
+    statement = statement.on_conflict_do_update(
+        index_elements=[TicketAssignee.ticket_id], set_={"held_until": until}
+    )
     async with db.session() as session, session.begin():
-        await session.execute(
-            update(TicketAssignee)
-            .where(TicketAssignee.ticket_id == ticket_id)
-            .values(held_until=until)
-        )
+        await session.execute(statement)
 
 
 async def unhold(db: Database, ticket_id: str) -> None:
@@ -216,9 +203,12 @@ async def in_doubt(
 
 
 async def set_notify(db: Database, user_id: str, on: bool, now: datetime) -> None:
+    statement = db.insert(DmSetting).values(user_id=user_id, assignment_dms=on, updated_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[DmSetting.user_id], set_={"assignment_dms": on, "updated_at": now}
+    )
     async with db.session() as session, session.begin():
-        await session.execute(delete(DmSetting).where(DmSetting.user_id == user_id))
-        session.add(DmSetting(user_id=user_id, assignment_dms=on, updated_at=now))
+        await session.execute(statement)
 
 
 async def notify_on(db: Database, user_id: str) -> bool:
