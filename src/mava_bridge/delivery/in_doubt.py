@@ -2,12 +2,8 @@
 posts whose outcome is unknown looked for in the chat before they go again (`settle`),
 for every kind on the ledger (`mava_bridge.store.ledger`) alike.
 
-A claim whose holder died (cleared by a take-over) may have reached Slack: the holder
-could have died after Slack took the post and before the ledger recorded it. Each such
-claim is settled once, by the leader that finds it: the chat is asked
-(`Lookback.find`, by the post's `Tag`, which every post carries); found, the row is
-recorded `posted` with that ts and nothing is posted again; not there, or the chat
-could not tell, the claim is dropped and posted as before (never lose, may repeat).
+A claim a take-over left without a holder may have reached Slack (see the ledger): the
+leader that finds it asks the chat (`Lookback.find`, by the `Tag` every post carries).
 
 Assignment DMs are one per person for several assignments: the tag names the person
 and lists the (ticket, generation) rows it tells, and the person's DM is read once
