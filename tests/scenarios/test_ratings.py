@@ -124,7 +124,7 @@ async def test_a_dead_leaders_post_is_found_not_repeated(stack: Stack) -> None:
     db, now = stack.runtime.db, datetime.now(UTC)
     for rated in (found, lost):
         stack.mava.sandbox.rate(rated, 1)
-        assert await rating_posts.claim(db, channel, rated, 1, now, DEAD)
+        assert await rating_posts.POSTS.claim(db, (channel, rated), now, DEAD, rating=1)
     await stack.runtime.delivery.poster.post(channel, f"Rated 1/5: {found}", tag=rating_tag(found))
     assert await ratings(stack).take_over() == 2
     report = await poll(stack)

@@ -143,8 +143,8 @@ async def test_report_counts_the_sla_warnings_and_breaches_told(stack: Stack) ->
     told = [("C0A", "warning"), ("C0B", "warning"), ("C0A", "breach")]
     for channel, level in told:
         item = ("T-sla", "first-response@2026-01-01T00:00:00+00:00", level)
-        assert await sla.claim(db, channel, item, now, "test")
-        await sla.mark_posted(db, channel, item, "1.1", now)
+        assert await sla.POSTS.claim(db, (channel, *item), now, "test")
+        await sla.POSTS.mark_posted(db, (channel, *item), "1.1", now)
     await run(stack, "report 7d")
     await stack.slack.wait_for("files.completeUploadExternal")
     [report] = [m for m in stack.slack.messages(CHANNEL) if "Support report" in flat(shown(m))]

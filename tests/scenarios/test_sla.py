@@ -227,7 +227,7 @@ async def test_a_claim_left_by_a_dead_leader_is_posted_once_by_the_next(stack: S
     assert started is not None
     item = (ticket, f"first-response@{started.isoformat()}", "warning")
     db = stack.runtime.db
-    assert await sla_store.claim(db, channel, item, snapshot.read_at, "replica-that-died")
+    assert await sla_store.POSTS.claim(db, (channel, *item), snapshot.read_at, "replica-that-died")
     await poll(stack)
     assert posts_about(stack, channel, ticket) == []  # a claim held elsewhere: not ours
     await stack.runtime.delivery.desk.take_over()

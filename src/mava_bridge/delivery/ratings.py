@@ -21,18 +21,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Final
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from mava_bridge.delivery.in_doubt import rating_tag, settle
+from mava_bridge.delivery.in_doubt import post_claimed, rating_tag, settle
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed
 from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import SenderType, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
-from mava_bridge.services.subscriptions import ActiveSubscription, record_outcome
+from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.store import rating_posts as store
 
 log = logging.getLogger(__name__)
@@ -110,13 +109,16 @@ class Ratings:
         return report
 
     async def take_over(self) -> int:
-        return await store.take_over(self.parts.db, self.parts.owner or "")
+        return await store.POSTS.take_over(self.parts.db, self.parts.owner or "")
 
     async def _deliver(
         self, sub: ActiveSubscription, tickets: list[Ticket], report: RatingReport
     ) -> None:
-        db, channel, now = self.parts.db, sub.channel_id, self.parts.clock()
-        await self._settle(channel, report)
+        parts, channel = self.parts, sub.channel_id
+        db, now = parts.db, parts.clock()
+        # Claims a take-over left here (delivery.in_doubt): found, recorded; else again.
+        found = await settle(parts, store.POSTS, (channel,), None, rating_tag, channel)
+        report.recovered += len(found)
         if store.look(sub.key) not in await store.known(db, channel, [store.look(sub.key)]):
             old = [t.id for t in tickets if not changed_since(t, sub.created_at)]
             await store.record_baseline(db, channel, old, sub.key, now)
@@ -125,46 +127,33 @@ class Ratings:
         posted, failure = 0, None
         for ticket in [t for t in tickets if t.id not in done][:MAX_PER_POLL]:
             value = ticket.csat.value if ticket.csat and ticket.csat.value else 0
-            if not await store.claim(db, channel, ticket.id, value, now, self.parts.owner):
+            key = (channel, ticket.id)
+            if not await store.POSTS.claim(db, key, now, parts.owner, rating=value):
                 continue
             reason = rating_reason(ticket, value)
+            text = parts.renderer.alert_text(ticket, reason)
+            card = parts.renderer.alert_message(ticket, link=parts.link, now=now, reason=reason)
+            post = partial(parts.poster.post, channel, text, card, tag=rating_tag(ticket.id))
             try:
-                ts = await self.parts.poster.post(
-                    channel,
-                    self.parts.renderer.alert_text(ticket, reason),
-                    self.parts.renderer.alert_message(
-                        ticket, link=self.parts.link, now=now, reason=reason
-                    ),
-                    tag=rating_tag(ticket.id),
+                await post_claimed(
+                    parts,
+                    store.POSTS,
+                    key,
+                    post,
+                    log,
+                    "rating",
+                    {"channel": channel, "ticket": ticket.id},
                 )
             except DeliveryFailed as exc:
                 failure = exc
-                await store.release(db, channel, ticket.id)
                 report.errors += 1
-                log.warning(
-                    "rating not posted",
-                    extra={"channel": channel, "ticket": ticket.id, **exc.log_fields()},
-                )
                 if exc.retryable or exc.channel_unusable:
                     break
                 continue
-            try:
-                await store.mark_posted(db, channel, ticket.id, ts, self.parts.clock())
-            except SQLAlchemyError:
-                log.exception("rating posted but not recorded", extra={"ticket": ticket.id})
             posted += 1
             report.posted += 1
         outcome = failure.describe() if failure else None
         if posted and not failure:
             outcome = f"posted {posted} rating{'s' if posted != 1 else ''}"
         if outcome:
-            try:
-                await record_outcome(db, sub, outcome, self.parts.clock())
-            except SQLAlchemyError:
-                log.exception("could not record a subscription outcome", extra={"sub": sub.key})
-
-    async def _settle(self, channel: str, report: RatingReport) -> None:
-        """A take-over's claims in this channel: found in its history, recorded posted;
-        else dropped, to be posted again (delivery.in_doubt)."""
-        found = await settle(self.parts, store.POSTS, (channel,), None, rating_tag, channel)
-        report.recovered += len(found)
+            await parts.outcome(sub, outcome)

@@ -25,7 +25,7 @@ from mava_bridge.delivery.report_chart import chart_png
 from mava_bridge.domain.report_stats import Report
 from mava_bridge.mava.errors import MavaError, describe
 from mava_bridge.services.reports import ReportReader
-from mava_bridge.services.subscriptions import ActiveSubscription, record_outcome
+from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.store import deliveries
 
 log = logging.getLogger(__name__)
@@ -113,12 +113,7 @@ class Reports:
             except SQLAlchemyError:
                 log.exception("report run not recorded", extra={"run_key": claim.run_key})
         if subscription is not None:
-            try:
-                await record_outcome(
-                    self.parts.db, subscription, result.sentence, self.parts.clock()
-                )
-            except SQLAlchemyError:
-                log.exception("could not record a report outcome")
+            await self.parts.outcome(subscription, result.sentence)
         return result
 
     async def _deliver(

@@ -30,10 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from mava_bridge.delivery.assignment_dms import AssignmentDms, Board, LookupFailed
-from mava_bridge.delivery.in_doubt import settle, sla_tag
+from mava_bridge.delivery.in_doubt import post_claimed, settle, sla_tag
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed, SlackUnsure
 from mava_bridge.domain.sla import BREACH, WARNING, Clock, Due, Policy, clocks, due
@@ -43,7 +41,7 @@ from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.services.sla import current_policy
-from mava_bridge.services.subscriptions import ActiveSubscription, record_outcome
+from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.store import assignments
 from mava_bridge.store import sla as store
 
@@ -116,7 +114,7 @@ class Breaches:
         return report
 
     async def take_over(self) -> int:
-        return await store.take_over(self.parts.db, self.parts.owner or "")
+        return await store.POSTS.take_over(self.parts.db, self.parts.owner or "")
 
     async def _due(self, tickets: list[Ticket], policy: Policy, now: datetime) -> list[Found]:
         """Each ticket's clocks past a level. Pauses only put a deadline later, so they
@@ -184,36 +182,32 @@ class Breaches:
             posted += 1
         report.posted += posted
         if failure is not None:
-            await self._outcome(sub, failure.describe())
+            await self.parts.outcome(sub, failure.describe())
         elif posted:
-            await self._outcome(sub, f"posted {posted} SLA warning(s) or breach(es)")
+            await self.parts.outcome(sub, f"posted {posted} SLA warning(s) or breach(es)")
 
     async def _send(
         self, where: str, item: store.Item, ticket: Ticket, reason: str, now: datetime, *, dm: bool
     ) -> bool:
-        """Claim, post, mark one item; False if another process holds it. A refused post
-        is released (the next poll tries again) and raised."""
-        db, parts = self.parts.db, self.parts
-        if not await store.claim(db, where, item, now, parts.owner):
+        """Claim, post, mark one item (delivery.in_doubt); False if another process
+        holds it. A refused post is released (the next poll tries again) and raised."""
+        parts, key = self.parts, (where, *item)
+        if not await store.POSTS.claim(parts.db, key, now, parts.owner):
             return False
-        try:
-            ts = await parts.poster.post(
+        await post_claimed(
+            parts,
+            store.POSTS,
+            key,
+            lambda: parts.poster.post(
                 where,
                 parts.renderer.alert_text(ticket, reason),
                 parts.renderer.alert_message(ticket, link=parts.link, now=now, reason=reason),
                 tag=sla_tag(where, item, dm=dm),
-            )
-        except DeliveryFailed as exc:
-            await store.release(db, where, item)
-            log.warning(
-                "sla post not posted",
-                extra={"channel": where, "ticket": ticket.id, **exc.log_fields()},
-            )
-            raise
-        try:
-            await store.mark_posted(db, where, item, ts, parts.clock())
-        except SQLAlchemyError:
-            log.exception("sla post posted but not recorded", extra={"ticket": ticket.id})
+            ),
+            log,
+            "sla post",
+            {"channel": where, "ticket": ticket.id},
+        )
         return True
 
     async def _warn_assignees(
@@ -256,9 +250,3 @@ class Breaches:
         self._purged = now
         await store.purge_posts(self.parts.db, now - KEPT)
         await store.purge_pauses(self.parts.db, now - KEPT)
-
-    async def _outcome(self, sub: ActiveSubscription, outcome: str) -> None:
-        try:
-            await record_outcome(self.parts.db, sub, outcome, self.parts.clock())
-        except SQLAlchemyError:
-            log.exception("could not record a subscription outcome", extra={"sub": sub.key})

@@ -40,33 +40,6 @@ async def record_baseline(
     await POSTS.record(db, keys, BASELINE, now)
 
 
-async def claim(
-    db: Database, channel_id: str, ticket_id: str, rating: int, now: datetime, owner: str | None
-) -> bool:
-    return await POSTS.claim(db, (channel_id, ticket_id), now, owner, rating=rating)
-
-
-async def mark_posted(
-    db: Database, channel_id: str, ticket_id: str, ts: str, now: datetime
-) -> None:
-    await POSTS.mark_posted(db, (channel_id, ticket_id), ts, now)
-
-
-async def release(db: Database, channel_id: str, ticket_id: str) -> None:
-    await POSTS.release(db, (channel_id, ticket_id))
-
-
-async def take_over(db: Database, owner: str) -> int:
-    """A new leader: claims another process left are in doubt (see store.ledger)."""
-    return await POSTS.take_over(db, owner)
-
-
-async def in_doubt(db: Database, channel_id: str) -> list[tuple[str, datetime]]:
-    """This channel's claims a take-over left without a holder: (ticket, claim time)."""
-    rows = await POSTS.in_doubt(db, (channel_id,), None)
-    return [(ticket, row.claimed_at) for ticket, row in rows.items()]
-
-
 async def purge(db: Database, before: datetime, *, batch: int = BATCH) -> int:
     """Forget posts (and baselines) claimed before `before`, but never a first look nor
     a claim in flight."""

@@ -70,29 +70,6 @@ async def record_baseline(
     await POSTS.record(db, keys, BASELINE, now, claimed_by=owner)
 
 
-async def claim(db: Database, where: str, item: Item, now: datetime, owner: str | None) -> bool:
-    return await POSTS.claim(db, (where, *item), now, owner)
-
-
-async def mark_posted(db: Database, where: str, item: Item, ts: str, now: datetime) -> None:
-    await POSTS.mark_posted(db, (where, *item), ts, now)
-
-
-async def release(db: Database, where: str, item: Item) -> None:
-    """Drop a claim whose post Slack refused, so the next poll tries again."""
-    await POSTS.release(db, (where, *item))
-
-
-async def take_over(db: Database, owner: str) -> int:
-    return await POSTS.take_over(db, owner)
-
-
-async def in_doubt(db: Database, where: str) -> list[tuple[Item, datetime]]:
-    """The claims of `where` a take-over left without a holder, with their claim time."""
-    rows = await POSTS.in_doubt(db, (where,), None)
-    return [(key, row.claimed_at) for key, row in rows.items()]
-
-
 async def told_between(db: Database, start: datetime, end: datetime) -> tuple[int, int]:
     """The warnings and breaches told in [start, end), for a report: each (ticket, clock)
     once, however many channels were told of it."""

@@ -38,16 +38,16 @@ async def test_one_claim_whoever_claims_and_a_dead_holders_claim_in_doubt(
 ) -> None:
     other = backend.database()  # another replica
     both = await asyncio.gather(
-        sla.claim(db, "C1", WARN, NOW, ME), sla.claim(other, "C1", WARN, NOW, ME)
+        sla.POSTS.claim(db, ("C1", *WARN), NOW, ME), sla.POSTS.claim(other, ("C1", *WARN), NOW, ME)
     )
     assert sorted(both) == [False, True]
-    assert await sla.claim(db, "U0OMAR", (*WARN[:2], "dm"), NOW, DEAD)  # a DM: its own row
+    assert await sla.POSTS.claim(db, ("U0OMAR", *WARN[:2], "dm"), NOW, DEAD)  # a DM: its own row
     assert await sla.known(db, "C1", [WARN, ("T2", "x", "breach")]) == {WARN}
-    assert await sla.take_over(db, ME) == 1  # the dead holder's DM claim
-    [(item, since)] = await sla.in_doubt(db, "U0OMAR")
-    assert item == (*WARN[:2], "dm") and since == NOW
-    await sla.mark_posted(db, "C1", WARN, "1.2", NOW)
-    await sla.release(db, "C1", WARN)  # posted: a release leaves it
+    assert await sla.POSTS.take_over(db, ME) == 1  # the dead holder's DM claim
+    [(item, row)] = (await sla.POSTS.in_doubt(db, ("U0OMAR",), None)).items()
+    assert item == (*WARN[:2], "dm") and row.claimed_at == NOW
+    await sla.POSTS.mark_posted(db, ("C1", *WARN), "1.2", NOW)
+    await sla.POSTS.release(db, ("C1", *WARN))  # posted: a release leaves it
     assert await sla.known(db, "C1", [WARN]) == {WARN}
 
 
@@ -57,7 +57,7 @@ async def test_a_first_look_is_a_baseline_marked_per_subscription(db: Database) 
     assert await sla.first_looked(db, "C1", "sub:1")
     assert not await sla.first_looked(db, "C1", "sub:2")
     assert await sla.known(db, "C1", [WARN]) == {WARN}
-    assert not await sla.claim(db, "C1", WARN, NOW, ME)  # never posted
+    assert not await sla.POSTS.claim(db, ("C1", *WARN), NOW, ME)  # never posted
 
 
 async def test_pauses_begin_end_and_are_forgotten_a_year_on(db: Database) -> None:
@@ -77,13 +77,13 @@ async def test_pauses_begin_end_and_are_forgotten_a_year_on(db: Database) -> Non
 async def test_a_report_counts_each_clock_told_once_in_its_period(db: Database) -> None:
     breach = (*WARN[:2], "breach")
     for channel in ("C1", "C2"):  # two channels told of the same warning: one warning
-        assert await sla.claim(db, channel, WARN, NOW, ME)
-        await sla.mark_posted(db, channel, WARN, "1.1", NOW)
-    assert await sla.claim(db, "C1", breach, NOW, ME)
-    await sla.mark_posted(db, "C1", breach, "1.2", NOW + timedelta(hours=2))
+        assert await sla.POSTS.claim(db, (channel, *WARN), NOW, ME)
+        await sla.POSTS.mark_posted(db, (channel, *WARN), "1.1", NOW)
+    assert await sla.POSTS.claim(db, ("C1", *breach), NOW, ME)
+    await sla.POSTS.mark_posted(db, ("C1", *breach), "1.2", NOW + timedelta(hours=2))
     await sla.record_baseline(db, "C3", "sub:3", [("T9", "resolution@x", "breach")], NOW, ME)
-    assert await sla.claim(db, "U0OMAR", (*WARN[:2], "dm"), NOW, ME)  # a DM is no level
-    await sla.mark_posted(db, "U0OMAR", (*WARN[:2], "dm"), "D.1", NOW)
+    assert await sla.POSTS.claim(db, ("U0OMAR", *WARN[:2], "dm"), NOW, ME)  # a DM is no level
+    await sla.POSTS.mark_posted(db, ("U0OMAR", *WARN[:2], "dm"), "D.1", NOW)
     assert await sla.told_between(db, NOW, NOW + timedelta(days=1)) == (1, 1)
     assert await sla.told_between(db, NOW, NOW + timedelta(hours=1)) == (1, 0)
     assert await sla.told_between(db, NOW - timedelta(days=1), NOW) == (0, 0)
