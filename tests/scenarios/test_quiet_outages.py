@@ -16,7 +16,7 @@ from .conftest import CHANNEL, JANE, assert_ack, idle, scenario_stack
 from .log_capture import CapturedLogs, captured_logs
 
 HTML = "<!doctype html><html><body><h1>Sign in to continue</h1>SECRET-PAGE</body></html>"
-JOBS = ("assignment DMs", "waiting-too-long reminders")
+JOBS = ("assignment DMs", "waiting-too-long reminders", "SLA warnings and breaches")
 
 
 def closed_port() -> int:
@@ -30,14 +30,15 @@ def warnings(logs: CapturedLogs) -> list[str]:
     return [str(r["message"]) for r in logs.records() if r["level"] == "WARNING"]
 
 
-async def subscribe_reminders(stack: Stack) -> None:
-    """So the reminders job reads the board too."""
-    assert_ack(
-        await stack.sender.command(
-            "subscribe reminders after 30m", user_id=JANE, channel_id=CHANNEL
-        )
-    )
-    await idle(stack)
+async def subscribe_desk_jobs(stack: Stack) -> None:
+    """So the reminders and SLA jobs read the board too (the SLA job needs a target)."""
+    for text in (
+        "subscribe reminders after 30m",
+        "sla set all first-response 1h",
+        "subscribe breaches",
+    ):
+        assert_ack(await stack.sender.command(text, user_id=JANE, channel_id=CHANNEL))
+        await idle(stack)
 
 
 async def run_desk_jobs(stack: Stack) -> None:
@@ -61,7 +62,7 @@ def assert_told_once_per_job(logs: CapturedLogs, where: str, cause: str) -> None
 @pytest.fixture
 async def html_stack() -> AsyncIterator[Stack]:
     async with scenario_stack() as stack:
-        await subscribe_reminders(stack)
+        await subscribe_desk_jobs(stack)
         yield stack
 
 
@@ -87,7 +88,7 @@ async def unreachable_stack() -> AsyncIterator[tuple[Stack, int]]:
     port = closed_port()
     overrides: dict[str, Any] = {"mava_api_url": f"http://127.0.0.1:{port}"}
     async with scenario_stack(**overrides) as stack:
-        await subscribe_reminders(stack)
+        await subscribe_desk_jobs(stack)
         yield stack, port
 
 
