@@ -34,6 +34,10 @@ def machine() -> str:
     return f"{host}, nproc={os.cpu_count()}, Python {platform.python_version()}"
 
 
+# A section's hand-written part: from this line to the section's end, kept on a re-run.
+NOTES = "Notes (kept when the script writes this section again):"
+
+
 def write_section(name: str, body: str) -> None:
     """Print `body`, and replace (or append) the `## name` section of bench/RESULTS.md."""
     print(body)
@@ -47,7 +51,11 @@ def write_section(name: str, body: str) -> None:
     )
     text = RESULTS.read_text() if RESULTS.exists() else HEADER
     pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
+    found = pattern.search(text)
+    if found:
+        # What a person wrote under NOTES (why a number is what it is) outlives the run.
+        _, marker, notes = found.group(0).partition(NOTES)
+        section += f"\n{marker}{notes.rstrip()}\n" if marker else ""
         text = pattern.sub(lambda _m: section + "\n", text, count=1)
     else:
         text = text.rstrip() + "\n\n" + section
