@@ -1,7 +1,7 @@
 """SIGTERM while a burst's work is queued (issue #20): `mava-bot run` ends within the
-drain bound, and every person who sent a command hears back: the answer, or that it was
-not run and should be sent again. Nothing is sent to Mava twice, or for a command told
-it was not run."""
+drain bound, and every person who sent a command hears back: the answer, that it was
+not run and should be sent again, or (cut off by the drain's end) that it may have
+been. Nothing is sent to Mava twice, or for a command told it was not run."""
 
 from __future__ import annotations
 
@@ -83,11 +83,14 @@ async def test_sigterm_with_queued_commands_tells_everyone_within_the_bound(
     assert took < DRAIN_SECONDS + 3  # the bound, plus unwinding (as test_shutdown_bounded)
     sent = [t for t in targets if "Sent to the customer" in answers.get(t, "")]
     not_run = [t for t in targets if "did not run" in answers.get(t, "")]
-    assert len(sent) + len(not_run) == COMMANDS, set(targets) - set(answers)
+    # On a loaded machine the second wave may still run when the drain ends: cancelled,
+    # and told it may or may not have been done.
+    cut_off = [t for t in targets if "may or may not have been done" in answers.get(t, "")]
+    assert len(sent) + len(not_run) + len(cut_off) == COMMANDS, set(targets) - set(answers)
     assert sent and not_run  # both happened: the bound is real, and so is the telling
     assert "Please send it again" in answers[not_run[0]]
     # One reply at Mava per command answered as sent, none for those told not run.
-    assert len(puts) == len(sent)
+    assert len(sent) <= len(puts) <= len(sent) + len(cut_off)
     for ticket in tickets:
         agent = [m for m in mava.sandbox.get(ticket)["messages"] if m.get("senderType") == "agent"]
         assert len(agent) <= 1

@@ -21,12 +21,14 @@ applies; queued work keeps starting, within the bound, for the first START_SHARE
 drain. Then a slash command that has not started is not run: its person is told to send
 it again (`untold`), so nothing is done twice and nobody waits for an answer that will
 not come. Other queued work (an event, a button's) starts then, and what is still
-running at the end of the drain is cancelled.
+running at the end of the drain is cancelled; a slash command cut off so is told that
+it may or may not have been done.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from collections import deque
@@ -35,7 +37,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Final
 
-from mava_bridge.domain.shutdown import finish_or_cancel
+from mava_bridge.domain.shutdown import CANCEL_SECONDS, finish_or_cancel
 
 log = logging.getLogger("mava_bridge.slack")
 
@@ -52,10 +54,14 @@ MAX_RUNNING: Final = 100
 # left for it to finish.
 START_SHARE: Final = 0.5
 
-Untold = Callable[[], Awaitable[object]]
+# Tells a slash command's person it did not run (False), or that the drain's end cut it
+# off while it ran (True: it may have been done).
+Untold = Callable[[bool], Awaitable[object]]
 
-# Set inside a task running handed-off work: what it hands off in turn continues it.
+# Set inside a task running handed-off work: what it hands off in turn continues it,
+# and is told of with the same `Untold` if the drain's end cuts it off.
 _RUNNING: ContextVar[bool] = ContextVar("inflight_running", default=False)
+_UNTOLD: ContextVar[Untold | None] = ContextVar("inflight_untold", default=None)
 
 
 @dataclass
@@ -76,6 +82,7 @@ class InFlight:
         self._waiting: deque[_Turn] = deque()
         self._wake: asyncio.TimerHandle | None = None
         self._cut = False  # the drain's start window is over
+        self._told: set[Untold] = set()  # commands told they were cut off
         self._idle = asyncio.Event()
         self._idle.set()
         self._tasks: set[asyncio.Task[Any]] = set()  # strong refs: the loop keeps weak ones
@@ -131,6 +138,8 @@ class InFlight:
         self._count += 1
         self._idle.clear()
         continuing = _RUNNING.get()
+        if continuing and untold is None:
+            untold = _UNTOLD.get()
         task = asyncio.create_task(self._run(work, untold, continuing), name=name)
         self._tasks.add(task)
         if continuing:  # it takes the place of the work handing it off, from now
@@ -151,12 +160,20 @@ class InFlight:
             if not started:
                 work.close()
                 assert untold is not None
-                return await untold()
+                return await untold(False)
             task = asyncio.current_task()
             assert task is not None
             self._permits.add(task)  # given back when the task is done (`_finished`)
         _RUNNING.set(True)  # this task's own context (a copy made by create_task)
-        return await work
+        _UNTOLD.set(untold)
+        try:
+            return await work
+        except asyncio.CancelledError:
+            if untold is not None and self._cut and untold not in self._told:
+                self._told.add(untold)  # the drain's end cut it off: say so, once
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(untold(True), CANCEL_SECONDS)
+            raise
 
     async def _turn(self, *, droppable: bool) -> bool:
         loop = asyncio.get_running_loop()

@@ -1,12 +1,12 @@
 """Handed-off work runs a bounded number at a time, in arrival order; what a running
 piece hands off continues it at once; on shutdown a slash command that never started is
-told, not run."""
+told, not run, and one the drain's end cuts off is told so."""
 
 from __future__ import annotations
 
 import asyncio
 
-from mava_bridge.slack.inflight import InFlight
+from mava_bridge.slack.inflight import InFlight, Untold
 
 
 class Recorder:
@@ -72,11 +72,11 @@ async def test_shutdown_tells_a_queued_command_and_starts_other_queued_work() ->
     recorder = Recorder()
     told: list[str] = []
 
-    async def tell(name: str) -> None:
-        told.append(name)
+    def untold(name: str) -> Untold:
+        async def tell(started: bool) -> None:
+            told.append(f"{name}, started: {started}")
 
-    def untold(name: str) -> object:
-        return lambda: tell(name)
+        return tell
 
     blocker = inflight.spawn(recorder.work("running"), name="command")
     command = inflight.spawn(
@@ -94,7 +94,7 @@ async def test_shutdown_tells_a_queued_command_and_starts_other_queued_work() ->
     assert await inflight.finish(0.4) is True
     await releasing
     await asyncio.gather(blocker, command, event)
-    assert told == ["queued command"]
+    assert told == ["queued command, started: False"]
     assert recorder.started == ["running", "queued event"]  # the command never ran
     assert await inflight.wait_idle(1.0)
 
@@ -124,3 +124,25 @@ async def test_queued_work_starts_at_once_when_shutdown_begins() -> None:
     assert await inflight.finish(5.0) is True
     assert recorder.started == ["a"]
     assert loop.time() - stopping < 0.5  # not MAX_DEFER_SECONDS (1 s) after its hand-off
+
+
+async def test_a_command_the_drains_end_cuts_off_is_told_it_may_have_been_done() -> None:
+    """A command's work, and what it hands off (Bolt's listener hands off the real work),
+    still running when the drain ends is cancelled, and its person is told once."""
+    inflight = InFlight(limit=5)
+    recorder = Recorder()  # never released: runs past the drain
+    told: list[bool] = []
+
+    async def tell(started: bool) -> None:
+        told.append(started)
+
+    async def dispatch() -> None:  # as the doors' Bolt dispatch: hands the work on
+        inflight.spawn(recorder.work("reply"), name="command")
+        await recorder.release.wait()
+
+    inflight.spawn(dispatch(), name="command", untold=tell)
+    while not recorder.started:  # noqa: ASYNC110
+        await asyncio.sleep(0)
+    assert await inflight.finish(0.2) is False
+    assert told == [True]  # once, though both tasks were cut off
+    assert await inflight.wait_idle(1.0)
