@@ -358,6 +358,30 @@ async def test_response_urls(stub: SlackStub, client: AsyncWebClient) -> None:
     assert stub.calls(RESPONSE_URL)[0].target == "plain"
 
 
+async def test_a_click_on_an_ephemeral_answers_that_ephemeral(
+    stub: SlackStub, client: AsyncWebClient
+) -> None:
+    """Bound to the ephemeral the button was on (not to a channel message with that ts):
+    replace_original replaces it for the same person, delete_original removes it."""
+    posted = await client.chat_postMessage(channel=CHANNEL, text="a customer's message")
+    shown = await client.chat_postEphemeral(channel=CHANNEL, user="U0SAM", text="Make a ticket?")
+    ts = str(shown["message_ts"])
+    url = stub.response_url(channel=CHANNEL, message_ts=ts, ephemeral=True)
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json={"text": "Opening", "replace_original": True}):
+            pass
+        assert stub.ephemeral(CHANNEL, ts) == {
+            "channel": CHANNEL,
+            "user": "U0SAM",
+            "message_ts": ts,
+            "text": "Opening",
+        }
+        async with session.post(url, json={"delete_original": True}) as resp:
+            assert resp.status == 200 and await resp.text() == "ok"
+    assert stub.ephemeral(CHANNEL, ts) is None and stub.ephemerals() == []
+    assert [m["ts"] for m in stub.messages(CHANNEL)] == [posted["ts"]]
+
+
 # ---------------------------------------------------------------------- signing
 
 

@@ -41,6 +41,23 @@ class ChatMixin(PeopleMixin):
         self._ephemerals.append(ephemeral)
         return {"ok": True, "message_ts": message_ts}
 
+    def _answer_ephemeral(self, channel: str, message_ts: str, body: JSON) -> None:
+        """A response_url post after a click on an ephemeral: delete_original removes it,
+        replace_original replaces its content (an ephemeral still, for the same person)."""
+        for i, shown in enumerate(self._ephemerals):
+            if (shown["channel"], shown["message_ts"]) != (channel, message_ts):
+                continue
+            if body.get("delete_original"):
+                del self._ephemerals[i]
+            elif body.get("replace_original"):
+                kept = ("channel", "user", "message_ts", "thread_ts")
+                replaced: JSON = {k: shown[k] for k in kept if k in shown}
+                for key in ("text", "blocks", "attachments"):
+                    if body.get(key):
+                        replaced[key] = copy.deepcopy(body[key])
+                self._ephemerals[i] = replaced
+            return
+
     def _chat_update(self, params: JSON) -> JSON:
         channel = self._resolve_channel(params.get("channel"))
         ts = str(params.get("ts") or "")

@@ -132,6 +132,14 @@ class RecordingMixin(StubState):
         """Ephemeral messages sent (to `user`), each: channel, user, text, blocks?, message_ts."""
         return [copy.deepcopy(e) for e in self._ephemerals if user is None or e["user"] == user]
 
+    def ephemeral(self, channel: str, message_ts: str) -> JSON | None:
+        """The ephemeral at `message_ts` while Slack still shows it (None once the bot
+        has deleted it): only then can its buttons be clicked."""
+        shown = [
+            e for e in self._ephemerals if (e["channel"], e["message_ts"]) == (channel, message_ts)
+        ]
+        return copy.deepcopy(shown[0]) if shown else None
+
     def responses(self, name: str | None = None) -> list[JSON]:
         """JSON bodies posted to response URLs (optionally one `name`), oldest first."""
         return [

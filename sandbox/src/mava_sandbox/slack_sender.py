@@ -80,14 +80,20 @@ class SlackEventSender:
             await self._client.aclose()
 
     def _response_url(
-        self, explicit: str | None, channel_id: str | None, message_ts: str | None = None
+        self,
+        explicit: str | None,
+        channel_id: str | None,
+        message_ts: str | None = None,
+        ephemeral: bool = False,
     ) -> str:
         if explicit is not None:
             url = explicit
         elif self.response_url is not None:
             url = self.response_url
         elif self.stub is not None:
-            url = self.stub.response_url(channel=channel_id, message_ts=message_ts)
+            url = self.stub.response_url(
+                channel=channel_id, message_ts=message_ts, ephemeral=ephemeral
+            )
         else:
             url = UNROUTABLE_RESPONSE_URL
         self.last_response_url = url
@@ -201,7 +207,7 @@ class SlackEventSender:
             url = response_url
         else:
             ts = fields.get("message_ts") or (message or {}).get("ts")
-            url = self._response_url(response_url, channel, ts)
+            url = self._response_url(response_url, channel, ts, bool(fields.get("is_ephemeral")))
         body = block_actions(
             action_id,
             value,

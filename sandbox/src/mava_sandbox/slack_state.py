@@ -155,12 +155,14 @@ class StubState:
         *,
         channel: str | None = None,
         message_ts: str | None = None,
+        ephemeral: bool = False,
     ) -> str:
-        """A response_url to put in a payload. Bound to `channel` (and `message_ts`), posts to
-        it act like Slack's: in_channel posts a message, replace/delete_original edit it."""
+        """A response_url to put in a payload. Bound to `channel` (and `message_ts`, an
+        ephemeral's when `ephemeral`), posts to it act like Slack's: in_channel posts a
+        message, replace/delete_original edit or remove the message or ephemeral."""
         name = name or f"r{next(self._ids)}"
         if channel is not None:
-            self._response_targets[name] = ResponseTarget(channel, message_ts)
+            self._response_targets[name] = ResponseTarget(channel, message_ts, ephemeral)
         return f"{self.base_url}response/{name}"
 
     def permalink(self, channel: str, ts: str) -> str:

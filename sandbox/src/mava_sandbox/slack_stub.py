@@ -258,7 +258,9 @@ class SlackStub(ChatMixin, ViewsMixin, DirectoryMixin, PeopleMixin, RecordingMix
         if target is None or target.channel is None:
             return
         channel = self._dm_or_channel(target.channel)
-        if body.get("delete_original") and target.message_ts:
+        if target.ephemeral and (body.get("delete_original") or body.get("replace_original")):
+            self._answer_ephemeral(channel, str(target.message_ts), body)
+        elif body.get("delete_original") and target.message_ts:
             self._remove_message(channel, target.message_ts)
         elif body.get("replace_original") and target.message_ts:
             original = self._find_message(channel, target.message_ts)

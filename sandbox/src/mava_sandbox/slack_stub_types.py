@@ -197,6 +197,7 @@ class ResponseTarget:
     # What a response_url is bound to, so replace_original/in_channel can act on the store.
     channel: str | None
     message_ts: str | None
+    ephemeral: bool = False  # message_ts is an ephemeral's (a click on it gave the url)
 
 
 class SlackApiFailure(Exception):
