@@ -19,6 +19,7 @@ react white_check_mark $T1
 react eyes $T1
 react ticket
 click Create Mava ticket cy.demo@example.com
+click Create Mava ticket
 react tada
 """
 
@@ -44,3 +45,6 @@ def test_demo_reactions_assign_resolve_and_create() -> None:
     assert "From Slack: https://" in ticket["messages"][0]["content"]
     assert "Make the message you reacted to a new Mava ticket?" in text
     assert "Modal opened: Create Mava ticket" in text
+    # Once the modal is open the prompt is gone: its button is not there to press again.
+    assert "The bot deleted the message the button was on." in text
+    assert "button is no longer on screen: the bot has deleted that message since" in text

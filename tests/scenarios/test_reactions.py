@@ -8,6 +8,7 @@ Mava failure is told."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest_asyncio
 from mava_bridge.slack.callback_ids import ACTION_CREATE_REACTED
 from mava_sandbox.slack_actions import block_actions
 from mava_sandbox.slack_requests import slash_command
+from mava_sandbox.slack_stub import RESPONSE_URL
 from mava_sandbox.slack_view_payloads import view_submission
 from mava_sandbox.stack import Stack
 
@@ -84,14 +86,20 @@ async def deliver(stack: Stack, event: JSON, event_id: str | None = None, retry:
     return stack.sender.last_event_id
 
 
-async def click(stack: Stack, user_id: str, ts: str) -> None:
-    """The Create Mava ticket button on the reaction's ephemeral."""
-    url = stack.slack.response_url(channel=CHANNEL)
+async def click(stack: Stack, user_id: str, prompt: JSON) -> bool:
+    """The Create Mava ticket button on the reaction's ephemeral `prompt`, as Slack sends
+    it: the response_url bound to that ephemeral. False, and nothing sent, once Slack no
+    longer shows it."""
+    channel, ts = prompt["channel"], prompt["message_ts"]
+    if stack.slack.ephemeral(channel, ts) is None:
+        return False
+    [button] = [e for b in prompt["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    url = stack.slack.response_url(channel=channel, message_ts=ts, ephemeral=True)
     body = block_actions(
         ACTION_CREATE_REACTED,
-        ts,
+        button["value"],
         user_id=user_id,
-        channel_id=CHANNEL,
+        channel_id=channel,
         is_ephemeral=True,
         message_ts=ts,
         response_url=url,
@@ -101,6 +109,7 @@ async def click(stack: Stack, user_id: str, ts: str) -> None:
         await envelope.acked()
     else:
         assert_ack(await stack.sender.post(body))
+    return True
 
 
 async def follow(stack: Stack, ticket: str) -> None:
@@ -201,10 +210,17 @@ async def test_ticket_emoji_brings_a_button_that_opens_the_prefilled_modal(
     assert (button["action_id"], button["value"]) == (ACTION_CREATE_REACTED, reply["ts"])
     assert writes(stack, "/api/ticket") == []
 
-    await click(stack, JANE, reply["ts"])
+    assert await click(stack, JANE, prompt)
     [opened] = await stack.slack.wait_for("views.open")
     assert opened.ok and opened.response is not None
+    # Then the prompt goes (deleted through the click's response_url), so its button
+    # cannot open a second modal.
+    [deleted] = await stack.slack.wait_for("response_url")
+    assert deleted.ok and deleted.params.get("delete_original") is True
+    assert stack.slack.ephemerals(JANE) == []
+    assert not await click(stack, JANE, prompt)
     view = await view_update(stack, opened.response["view"]["id"])
+    assert len(stack.slack.calls("views.open")) == 1
     [text] = [b["element"] for b in view["blocks"] if b.get("block_id") == "text"]
     [link] = stack.slack.calls("chat.getPermalink")
     assert link.ok and link.response is not None and link.params["message_ts"] == reply["ts"]
@@ -215,6 +231,25 @@ async def test_ticket_emoji_brings_a_button_that_opens_the_prefilled_modal(
     assert root["ts"] in view["private_metadata"]  # followed in that thread once created
 
 
+async def test_a_prompt_slack_will_not_delete_stays_and_the_modal_is_open(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    source = stack.slack.user_message(CHANNEL, SAM, "Lost my parcel, kim@example.com")
+    await deliver(stack, stack.slack.user_reaction(CHANNEL, source["ts"], JANE, "ticket"))
+    [prompt] = stack.slack.ephemerals(JANE)
+    stack.slack.fail(RESPONSE_URL, "expired_url")  # Slack: 404 "expired_url"
+    assert await click(stack, JANE, prompt)
+    [opened] = await stack.slack.wait_for("views.open")
+    await view_update(stack, opened.response["view"]["id"] if opened.response else "")
+    [refused] = await stack.slack.wait_for("response_url")
+    assert not refused.ok and refused.params.get("delete_original") is True
+    assert stack.slack.ephemerals(JANE) == [prompt]
+    await idle(stack)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == ["response_url refused to delete the message (expired_url)"]
+
+
 async def test_a_ticket_made_from_a_reaction_is_then_resolved_by_one_on_its_card(
     stack: Stack,
 ) -> None:
@@ -222,7 +257,8 @@ async def test_a_ticket_made_from_a_reaction_is_then_resolved_by_one_on_its_card
     a card all the same, redrawn whole."""
     source = stack.slack.user_message(CHANNEL, SAM, "Printer on fire, ann@example.com says")
     await deliver(stack, stack.slack.user_reaction(CHANNEL, source["ts"], JANE, "ticket"))
-    await click(stack, JANE, source["ts"])
+    [prompt] = stack.slack.ephemerals(JANE)
+    assert await click(stack, JANE, prompt)
     [opened] = await stack.slack.wait_for("views.open")
     assert opened.response is not None
     view_id = opened.response["view"]["id"]

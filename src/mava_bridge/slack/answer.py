@@ -43,7 +43,14 @@ class Answer:
         """Deliver the message; False (and an ERROR logged) only if every way failed."""
         where = {"slack_user": self.user_id, "channel": self.channel_id}
         if self.respond is not None and self.respond.response_url:
-            error = await self._via_response_url(text, blocks, replace_original)
+            # Our links are unfurled by us or not at all (listeners/unfurls.py).
+            error = await self._via_response_url(
+                text=text,
+                blocks=blocks,
+                replace_original=replace_original,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
             if error is None:
                 return True
             log.warning(
@@ -81,19 +88,23 @@ class Answer:
             )
             return False
 
-    async def _via_response_url(
-        self, text: str, blocks: Sequence[dict[str, Any]] | None, replace_original: bool
-    ) -> str | None:
+    async def delete_original(self) -> None:
+        """Remove the ephemeral the button was on: Slack deletes one only through the
+        click's response_url. A refusal is one WARNING; what the click did stands."""
+        if self.respond is None or not self.respond.response_url:
+            return
+        error = await self._via_response_url(delete_original=True)
+        if error is not None:
+            log.warning(
+                "response_url refused to delete the message (%s)",
+                error,
+                extra={"error": error, "slack_user": self.user_id, "channel": self.channel_id},
+            )
+
+    async def _via_response_url(self, **message: Any) -> str | None:
         assert self.respond is not None
         try:
-            # Our links are unfurled by us or not at all (listeners/unfurls.py).
-            response = await self.respond(
-                text=text,
-                blocks=blocks,
-                replace_original=replace_original,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            response = await self.respond(**message)
         except Exception as exc:  # connection refused, timeout: Slack may be unreachable
             return slack_error(exc)
         return webhook_error(response)

@@ -89,12 +89,12 @@ async def open_create_modal(
     *,
     message: dict[str, Any] | None = None,
     text: str = "",
-) -> None:
+) -> bool:
     """Open the modal: for a message shortcut (`message`) prefilled with its text and
-    permalink; for `/mava create` with what was typed."""
+    permalink; for `/mava create` with what was typed. False if it could not be opened."""
     modal = LoadingModal(client, answer, cb.TITLE, INSTEAD)
     if not await modal.open(trigger_id):
-        return
+        return False
     try:
         view = await _modal_view(deps, client, answer, email, message, text)
     except Exception as exc:
@@ -102,11 +102,12 @@ async def open_create_modal(
         await modal.finish(sentence or "Something went wrong on our side; nothing was done.")
         if sentence is None:
             raise
-        return
+        return True
     if isinstance(view, str):
         await modal.finish(view)
     else:
         await modal.show(view)
+    return True
 
 
 async def _modal_view(

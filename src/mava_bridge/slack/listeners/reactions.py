@@ -158,10 +158,13 @@ async def read_message(client: AsyncWebClient, channel: str, ts: str) -> dict[st
 async def create_from_reaction(
     deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
 ) -> None:
-    """The Create Mava ticket button of `reacted_prompt`: the modal, prefilled."""
+    """The Create Mava ticket button of `reacted_prompt`: the modal, prefilled; once it
+    is open the prompt goes, so a second click cannot open another (the trigger_id
+    expires in 3 s: the modal first)."""
     ts = str(body["actions"][0].get("value") or "")
     message = await read_message(client, answer.channel_id or "", ts) if ts else None
     if message is None:
         await say_error(answer, UNREADABLE)
         return
-    await open_create_modal(deps, client, answer, body["trigger_id"], None, message=message)
+    if await open_create_modal(deps, client, answer, body["trigger_id"], None, message=message):
+        await answer.delete_original()
