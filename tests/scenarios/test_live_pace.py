@@ -133,7 +133,7 @@ async def test_a_command_is_answered_promptly_while_polling_runs_at_full_speed()
         tickets = await follow_many(stack, 500)
         await stack.runtime.start_background()
         try:
-            await wait_for(lambda: synced_pages(stack) >= 12, 30.0, "syncs at full speed")
+            await wait_for(lambda: synced_pages(stack) >= 12, 60.0, "syncs at full speed")
             assert sync_wait(stack) > FLOOR  # paced by its pages: the third is the limit
             stack.mava.sandbox.reset_requests()
             before, started = synced_pages(stack), time.monotonic()
