@@ -53,7 +53,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     )
 
 
-# The files that took longest (15 s or more each on 2 cores), longest first. pytest-xdist
+# The files that took longest (10 s or more each on 2 cores), longest first. pytest-xdist
 # hands out whole files (--dist loadfile) in collection order (--no-loadscope-reorder:
 # its default, most tests first, left these few-test files for last, where one of them
 # alone decided when the run ended); the many short files then fill in behind them.
@@ -85,6 +85,14 @@ SLOW_FIRST = (
     "tests/process/test_thread_restart.py",
     "tests/process/test_replicas.py",
     "tests/process/test_shutdown_queued.py",
+    "tests/unit/delivery/test_mava_order.py",
+    "tests/unit/delivery/test_scheduler.py",
+    "tests/scenarios/test_bad_requests.py",
+    "tests/scenarios/test_quiet_outages.py",
+    "tests/scenarios/test_reports.py",
+    "tests/unit/store/test_mava_budget.py",
+    "tests/scenarios/test_ratings.py",
+    "tests/sandbox/test_demo_ratings_report.py",
 )
 
 
