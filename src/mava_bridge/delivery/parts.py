@@ -5,11 +5,13 @@ arguments written out twice."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Final, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.delivery.ports import LinkFor, Lookback, Poster, Renderer
+from mava_bridge.delivery.ports import DeliveryFailed, LinkFor, Lookback, Poster, Renderer
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import (
@@ -23,6 +25,19 @@ from mava_bridge.store.db import Database
 from mava_bridge.store.tables import utcnow
 
 log = logging.getLogger(__name__)
+
+# Per channel and poll: Slack takes about one post per second per channel.
+MAX_PER_POLL: Final = 20
+T = TypeVar("T")
+
+
+@dataclass
+class PostCounts:
+    """What a job's batches came to (its report adds what is its own)."""
+
+    posted: int = 0
+    skipped: int = 0  # claimed elsewhere, or left for the next poll
+    errors: int = 0
 
 
 @dataclass(frozen=True)
@@ -49,3 +64,38 @@ class DeliveryParts:
             await record_outcome(self.db, sub, outcome, self.clock())
         except SQLAlchemyError:
             log.exception("could not record a subscription outcome", extra={"sub": sub.key})
+
+    async def post_batch(
+        self,
+        sub: ActiveSubscription,
+        todo: Sequence[T],
+        post: Callable[[T], Awaitable[bool]],
+        counts: PostCounts,
+        said: Callable[[int], str],
+    ) -> None:
+        """Post `todo` to `sub`'s channel in order, at most MAX_PER_POLL (`post` is False
+        for an item another process holds). A refusal is an error, and ends the batch
+        when the channel takes no more now (retryable, unusable); the subscription's
+        outcome is the last refusal, else `said(posted)`."""
+        posted, failure = 0, None
+        for index, item in enumerate(todo):
+            if posted >= MAX_PER_POLL:
+                counts.skipped += len(todo) - index
+                break
+            try:
+                if not await post(item):
+                    counts.skipped += 1
+                    continue
+            except DeliveryFailed as exc:
+                failure = exc
+                counts.errors += 1
+                if exc.retryable or exc.channel_unusable:
+                    counts.skipped += len(todo) - index - 1
+                    break
+                continue
+            posted += 1
+        counts.posted += posted
+        if failure is not None:
+            await self.outcome(sub, failure.describe())
+        elif posted:
+            await self.outcome(sub, said(posted))

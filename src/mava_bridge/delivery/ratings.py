@@ -25,7 +25,7 @@ from functools import partial
 from typing import Final
 
 from mava_bridge.delivery.in_doubt import post_claimed, rating_tag, settle
-from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.parts import MAX_PER_POLL, DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed
 from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import SenderType, Ticket
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 
 RATINGS_JOB: Final = "ratings"
 RATING_LOOKBACK: Final = timedelta(days=90)
-MAX_PER_POLL: Final = 20  # per channel; Slack takes about one post per second per channel
 
 
 @dataclass

@@ -29,7 +29,7 @@ from typing import Final
 
 from mava_bridge.delivery.assignment_dms import Board
 from mava_bridge.delivery.in_doubt import post_claimed, reminder_tag, settle
-from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.parts import DeliveryParts, PostCounts
 from mava_bridge.delivery.ports import DeliveryFailed, DeskRenderer, Message
 from mava_bridge.domain.waiting import waiting_period_start, waiting_since
 from mava_bridge.domain.wording import duration
@@ -40,20 +40,16 @@ from mava_bridge.store import reminder_posts as store
 
 log = logging.getLogger(__name__)
 
-MAX_PER_POLL: Final = 20  # per channel; Slack takes about one post per second per channel
 BACKLOG_SHOWN: Final = 10  # the longest waits a new subscription's summary names
 
 
 @dataclass
-class ReminderReport:
+class ReminderReport(PostCounts):
     subscriptions: int = 0
     due: int = 0
-    posted: int = 0
     summaries: int = 0  # new subscriptions' one post about what already waited
     baselined: int = 0  # tickets those summaries stand for (never posted one by one)
-    skipped: int = 0  # claimed elsewhere, or left for the next poll
     recovered: int = 0  # a dead leader's post found in the channel: recorded, not reposted
-    errors: int = 0
 
 
 def reminder_reason(waited: timedelta) -> str:
@@ -109,38 +105,26 @@ class Reminders:
             return
         done = await store.known(db, channel, ((t.id, period) for t, period, _ in due))
         todo = [item for item in due if (item[0].id, item[1]) not in done]
-        posted, failure = 0, None
-        for index, (ticket, period, waited) in enumerate(todo):
-            if posted >= MAX_PER_POLL:
-                report.skipped += len(todo) - index
-                break
+
+        async def post(entry: tuple[Ticket, str, timedelta]) -> bool:
+            ticket, period, waited = entry
             if not await store.POSTS.claim(db, (channel, ticket.id, period), now, self.parts.owner):
-                report.skipped += 1
-                continue
+                return False
             reason = reminder_reason(waited)
-            try:
-                await self._post(
-                    channel,
-                    (ticket.id, period),
-                    "reminder",
-                    self.parts.renderer.alert_text(ticket, reason),
-                    self.parts.renderer.alert_message(
-                        ticket, link=self.parts.link, now=now, reason=reason
-                    ),
-                )
-            except DeliveryFailed as exc:
-                failure = exc
-                report.errors += 1
-                if exc.retryable or exc.channel_unusable:
-                    report.skipped += len(todo) - index - 1
-                    break
-                continue
-            posted += 1
-            report.posted += 1
-        if failure is not None:
-            await self.parts.outcome(sub, failure.describe())
-        elif posted:
-            await self.parts.outcome(sub, f"posted {posted} reminder{'s' if posted != 1 else ''}")
+            await self._post(
+                channel,
+                (ticket.id, period),
+                "reminder",
+                self.parts.renderer.alert_text(ticket, reason),
+                self.parts.renderer.alert_message(
+                    ticket, link=self.parts.link, now=now, reason=reason
+                ),
+            )
+            return True
+
+        await self.parts.post_batch(
+            sub, todo, post, report, lambda n: f"posted {n} reminder{'s' if n != 1 else ''}"
+        )
 
     async def _post(
         self, channel: str, key: tuple[str, str], what: str, text: str, blocks: Message

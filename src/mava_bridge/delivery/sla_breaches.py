@@ -32,7 +32,7 @@ from typing import Final
 
 from mava_bridge.delivery.assignment_dms import AssignmentDms, Board, LookupFailed
 from mava_bridge.delivery.in_doubt import post_claimed, settle, sla_tag
-from mava_bridge.delivery.parts import DeliveryParts
+from mava_bridge.delivery.parts import DeliveryParts, PostCounts
 from mava_bridge.delivery.ports import DeliveryFailed, SlackUnsure
 from mava_bridge.domain.sla import BREACH, WARNING, Clock, Due, Policy, clocks, due
 from mava_bridge.domain.tickets import Status
@@ -47,7 +47,6 @@ from mava_bridge.store import sla as store
 
 log = logging.getLogger(__name__)
 
-MAX_PER_POLL: Final = 20  # per channel; Slack takes about one post per second per channel
 DM: Final = "dm"  # the level of an assignee's warning DM in the ledger
 PAUSED: Final = (Status.PENDING, Status.WAITING)
 KEPT: Final = timedelta(days=365)  # what was told and paused, remembered this long
@@ -57,15 +56,12 @@ Found = tuple[Ticket, Due]
 
 
 @dataclass
-class BreachReport:
+class BreachReport(PostCounts):
     subscriptions: int = 0
     due: int = 0  # (ticket, clock) pairs past a level, before filters
     baselined: int = 0  # past a level at a subscription's first look: never posted
-    posted: int = 0
     dms: int = 0
-    skipped: int = 0  # claimed elsewhere, or left for the next poll
     recovered: int = 0  # a dead leader's post found in Slack: recorded, not reposted
-    errors: int = 0
 
 
 def sla_reason(found: Due) -> str:
@@ -163,28 +159,14 @@ class Breaches:
         done = await store.known(db, channel, items)
         todo = [(item, f) for item, f in items.items() if item not in done]
         todo.sort(key=lambda entry: entry[1][1].at)  # longest past its level first
-        posted, failure = 0, None
-        for index, (item, (ticket, level)) in enumerate(todo):
-            if posted >= MAX_PER_POLL:
-                report.skipped += len(todo) - index
-                break
-            try:
-                if not await self._send(channel, item, ticket, sla_reason(level), now, dm=False):
-                    report.skipped += 1
-                    continue
-            except DeliveryFailed as exc:
-                failure = exc
-                report.errors += 1
-                if exc.retryable or exc.channel_unusable:
-                    report.skipped += len(todo) - index - 1
-                    break
-                continue
-            posted += 1
-        report.posted += posted
-        if failure is not None:
-            await self.parts.outcome(sub, failure.describe())
-        elif posted:
-            await self.parts.outcome(sub, f"posted {posted} SLA warning(s) or breach(es)")
+
+        async def post(entry: tuple[store.Item, Found]) -> bool:
+            item, (ticket, level) = entry
+            return await self._send(channel, item, ticket, sla_reason(level), now, dm=False)
+
+        await self.parts.post_batch(
+            sub, todo, post, report, lambda n: f"posted {n} SLA warning(s) or breach(es)"
+        )
 
     async def _send(
         self, where: str, item: store.Item, ticket: Ticket, reason: str, now: datetime, *, dm: bool
