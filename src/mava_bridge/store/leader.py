@@ -18,7 +18,8 @@ import logging
 import os
 import secrets
 import socket
-from typing import Final
+from collections.abc import Coroutine
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -30,6 +31,23 @@ log = logging.getLogger(__name__)
 
 # "mavL": distinct from the migration lock.
 LEADER_LOCK_ID: Final = 0x6D61764C
+T = TypeVar("T")
+
+
+async def _within(call: Coroutine[Any, Any, T], seconds: float) -> T:
+    """`call`'s result within `seconds`, else TimeoutError. Unlike `asyncio.wait_for`,
+    it does not wait for a cancelled call to unwind: a cancelled asyncpg query can wait
+    forever for its connection, and the leader's checks and stop must stay bounded."""
+    task = asyncio.ensure_future(call)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()  # left to unwind on its own
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    return task.result()
 
 
 def replica_name() -> str:
@@ -83,13 +101,12 @@ class Leadership:
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait({task}, timeout=self._check)  # bounded, as in `_within`
         async with self._lock:
             was_leader = self._leader and not self._db.is_sqlite
             if self._conn is not None and self._leader:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(
+                    await _within(
                         self._conn.execute(
                             text("SELECT pg_advisory_unlock(:key)"), {"key": self._key}
                         ),
@@ -110,7 +127,7 @@ class Leadership:
             return True
         async with self._lock:
             try:
-                await asyncio.wait_for(self._check_once(), max(self._check, 1.0))
+                await _within(self._check_once(), max(self._check, 1.0))
             except Exception as exc:  # connection lost, server down, timeout
                 await self._close()
                 self._set(False, error=f"{type(exc).__name__}: {exc}")
@@ -141,10 +158,10 @@ class Leadership:
         if conn is None:
             return
         try:
-            await asyncio.wait_for(conn.close(), max(self._check, 1.0))
+            await _within(conn.close(), max(self._check, 1.0))
         except Exception:
             with contextlib.suppress(Exception):
-                await conn.invalidate()
+                await _within(conn.invalidate(), max(self._check, 1.0))
 
     def _set(self, leader: bool, *, error: str | None = None) -> None:
         if leader == self._leader:
