@@ -125,12 +125,12 @@ async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
             await wait_healthy(f"http://127.0.0.1:{replica.port}/healthz", deadline=30)
 
         leaders = await wait_for(
-            lambda: [r for r in replicas if r.said("leadership gained")], 10, "a leader"
+            lambda: [r for r in replicas if r.said("leadership gained")], 30, "a leader"
         )
         assert len(leaders) == 1
         leader = leaders[0]
         # Two polls started: the first (the baseline of what already matched) is done.
-        await wait_for(lambda: ticket_polls(mava) >= 2, 10, "the baseline poll")
+        await wait_for(lambda: ticket_polls(mava) >= 2, 30, "the baseline poll")
 
         first = [
             mava.sandbox.add_ticket(priority=3, status="Open", messages=[f"before crash {n}"])[
@@ -138,7 +138,7 @@ async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
             ]
             for n in range(3)
         ]
-        await wait_for(lambda: all(alert_counts(slack, first).values()), 10, "the first alerts")
+        await wait_for(lambda: all(alert_counts(slack, first).values()), 30, "the first alerts")
 
         # SIGKILL the leader in the middle of a poll (its Mava search has just arrived;
         # nothing is left to post, so it holds no alert claim that would wait to go stale).
