@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -180,6 +181,32 @@ def shown(body: JSON | list[Any]) -> str:
     """Every text object in a message body, view or block list, joined by newlines."""
     blocks = body.get("blocks", []) if isinstance(body, dict) else body
     return "\n".join(_texts(blocks))
+
+
+def ago(minutes: float) -> datetime:
+    return datetime.now(UTC) - timedelta(minutes=minutes)
+
+
+def waiting_ticket(stack: Stack, text: str, minutes: float, **fields: Any) -> str:
+    """An open ticket whose customer wrote `text` `minutes` ago and got no answer."""
+    ticket = stack.mava.sandbox.add_ticket(createdAt=ago(minutes + 1), messages=[], **fields)
+    stack.mava.sandbox.add_message(ticket["_id"], text, created_at=ago(minutes))
+    return str(ticket["_id"])
+
+
+def posts_about(stack: Stack, channel: str, ticket: str) -> list[JSON]:
+    """The messages in `channel` that name `ticket`."""
+    return [m for m in stack.slack.messages(channel) if ticket in flat(shown(m))]
+
+
+def buttons(message: JSON) -> list[str]:
+    """The action ids of a message's buttons, in order."""
+    return [
+        str(e["action_id"])
+        for block in message.get("blocks", [])
+        if block.get("type") == "actions"
+        for e in block["elements"]
+    ]
 
 
 def flat(text: str) -> str:

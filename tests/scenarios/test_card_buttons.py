@@ -22,6 +22,7 @@ from .conftest import (
     CHANNEL,
     JANE,
     assert_ack,
+    buttons,
     flat,
     mava_ticket,
     new_ticket,
@@ -48,15 +49,6 @@ async def module_stack() -> AsyncIterator[Stack]:
 @pytest.fixture
 def stack(module_stack: Stack) -> Stack:
     return reset(module_stack)
-
-
-def buttons(message: JSON) -> list[str]:
-    return [
-        str(element["action_id"])
-        for block in message.get("blocks", [])
-        if block.get("type") == "actions"
-        for element in block["elements"]
-    ]
 
 
 def block_ids(message: JSON) -> list[str]:

@@ -21,6 +21,7 @@ from .conftest import (
     answer,
     assert_ack,
     audit_rows,
+    buttons,
     flat,
     idle,
     messages,
@@ -42,15 +43,6 @@ def cards(stack: Stack, ticket: str, channel: str = CHANNEL) -> list[JSON]:
         m
         for m in stack.slack.messages(channel)
         if ticket in json.dumps(m.get("blocks")) and m.get("thread_ts") in (None, m["ts"])
-    ]
-
-
-def buttons(message: JSON) -> list[str]:
-    return [
-        str(e["action_id"])
-        for block in message.get("blocks", [])
-        if block.get("type") == "actions"
-        for e in block["elements"]
     ]
 
 

@@ -8,7 +8,6 @@ again — with the ticket's buttons. Shown in `/mava subscriptions`, removed by
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +20,18 @@ from mava_bridge.domain.waiting import waiting_period_start
 from mava_bridge.store import reminder_posts
 from mava_sandbox.stack import Stack
 
-from .conftest import JANE, flat, reset, run, scenario_stack, shown
+from .conftest import (
+    JANE,
+    ago,
+    buttons,
+    flat,
+    posts_about,
+    reset,
+    run,
+    scenario_stack,
+    shown,
+    waiting_ticket,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -39,34 +49,9 @@ def stack(reminder_stack: Stack) -> Iterator[Stack]:
     yield reset(reminder_stack)
 
 
-def ago(minutes: float) -> datetime:
-    return datetime.now(UTC) - timedelta(minutes=minutes)
-
-
-def waiting_ticket(stack: Stack, text: str, minutes: float, **fields: Any) -> str:
-    """An open ticket whose customer wrote `text` `minutes` ago and got no answer."""
-    created = ago(minutes + 1)
-    ticket = stack.mava.sandbox.add_ticket(createdAt=created, messages=[], **fields)
-    stack.mava.sandbox.add_message(ticket["_id"], text, created_at=ago(minutes))
-    return str(ticket["_id"])
-
-
 async def remind(stack: Stack) -> ReminderReport:
     """One run of the leader's reminder job on a board read now."""
     return await stack.runtime.delivery.desk.reminders.poll_once(max_age=0)
-
-
-def posts_about(stack: Stack, channel: str, ticket: str) -> list[JSON]:
-    return [m for m in stack.slack.messages(channel) if ticket in flat(shown(m))]
-
-
-def buttons(message: JSON) -> list[str]:
-    return [
-        str(e["action_id"])
-        for block in message.get("blocks", [])
-        if block.get("type") == "actions"
-        for e in block["elements"]
-    ]
 
 
 async def subscribe(stack: Stack, channel: str, words: str) -> int:

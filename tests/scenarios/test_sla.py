@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +22,20 @@ from mava_bridge.store import sla as sla_store
 from mava_bridge.store.tables import SlaPause
 from mava_sandbox.stack import Stack
 
-from .conftest import GUEST, OMAR, audit_rows, flat, reset, run, scenario_stack, shown
+from .conftest import (
+    GUEST,
+    OMAR,
+    ago,
+    audit_rows,
+    buttons,
+    flat,
+    posts_about,
+    reset,
+    run,
+    scenario_stack,
+    shown,
+    waiting_ticket,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -41,33 +53,9 @@ def stack(sla_stack: Stack) -> Iterator[Stack]:
     yield reset(sla_stack)
 
 
-def ago(minutes: float) -> datetime:
-    return datetime.now(UTC) - timedelta(minutes=minutes)
-
-
-def waiting_ticket(stack: Stack, text: str, minutes: float, **fields: Any) -> str:
-    """An open ticket whose customer wrote `text` `minutes` ago and got no answer."""
-    ticket = stack.mava.sandbox.add_ticket(createdAt=ago(minutes + 1), messages=[], **fields)
-    stack.mava.sandbox.add_message(ticket["_id"], text, created_at=ago(minutes))
-    return str(ticket["_id"])
-
-
 async def poll(stack: Stack) -> BreachReport:
     """One run of the leader's breach job on a board read now."""
     return await stack.runtime.delivery.desk.breaches.poll_once(max_age=0)
-
-
-def posts_about(stack: Stack, channel: str, ticket: str) -> list[JSON]:
-    return [m for m in stack.slack.messages(channel) if ticket in flat(shown(m))]
-
-
-def buttons(message: JSON) -> list[str]:
-    return [
-        str(e["action_id"])
-        for block in message.get("blocks", [])
-        if block.get("type") == "actions"
-        for e in block["elements"]
-    ]
 
 
 async def said(stack: Stack, text: str, **fields: Any) -> str:

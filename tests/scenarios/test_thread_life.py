@@ -13,7 +13,7 @@ import pytest
 from mava_bridge.delivery.threads import SyncReport
 from mava_sandbox.stack import Stack
 
-from .conftest import CHANNEL, JANE, assert_ack, flat, messages, new_ticket, run, shown
+from .conftest import CHANNEL, JANE, assert_ack, buttons, flat, messages, new_ticket, run, shown
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -30,15 +30,6 @@ async def sync(stack: Stack) -> SyncReport:
 def bot_replies(stack: Stack, thread: str) -> list[JSON]:
     """What the bot posted in the thread (the card itself left out)."""
     return [m for m in stack.slack.thread(CHANNEL, thread) if m.get("bot_id") and m["ts"] != thread]
-
-
-def buttons(message: JSON) -> list[str]:
-    return [
-        str(e["action_id"])
-        for block in message.get("blocks", [])
-        if block.get("type") == "actions"
-        for e in block["elements"]
-    ]
 
 
 async def test_a_followed_ticket_from_first_message_to_unfollow(stack: Stack) -> None:
