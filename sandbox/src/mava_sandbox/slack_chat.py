@@ -58,14 +58,20 @@ class ChatMixin(PeopleMixin):
                 self._ephemerals[i] = replaced
             return
 
-    def _chat_update(self, params: JSON) -> JSON:
+    def _own_message(self, params: JSON, not_ours: str) -> tuple[str, str, JSON]:
+        """The bot's message at params' channel and ts, as chat.update and chat.delete
+        find it: Slack's `not_ours` error for another's message."""
         channel = self._resolve_channel(params.get("channel"))
         ts = str(params.get("ts") or "")
         message = self._find_message(channel, ts)
         if message is None:
             raise SlackApiFailure("message_not_found")
         if message.get("user") != self.bot_user_id:
-            raise SlackApiFailure("cant_update_message")
+            raise SlackApiFailure(not_ours)
+        return channel, ts, message
+
+    def _chat_update(self, params: JSON) -> JSON:
+        channel, ts, message = self._own_message(params, "cant_update_message")
         if not any(params.get(k) is not None for k in ("text", "blocks", "attachments")):
             raise SlackApiFailure("no_text")
         self._check_message(params, require_content=False)
@@ -85,13 +91,7 @@ class ChatMixin(PeopleMixin):
         }
 
     def _chat_delete(self, params: JSON) -> JSON:
-        channel = self._resolve_channel(params.get("channel"))
-        ts = str(params.get("ts") or "")
-        message = self._find_message(channel, ts)
-        if message is None:
-            raise SlackApiFailure("message_not_found")
-        if message.get("user") != self.bot_user_id:
-            raise SlackApiFailure("cant_delete_message")
+        channel, ts, _ = self._own_message(params, "cant_delete_message")
         self._remove_message(channel, ts)
         return {"ok": True, "channel": channel, "ts": ts}
 
