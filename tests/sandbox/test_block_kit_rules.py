@@ -4,7 +4,6 @@ views.open/push/update/publish and response_url posts; and it counts what it val
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_sandbox import block_kit_rules as rules
-from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, RESPONSE_URL, SlackStub, running_slack_stub
+from mava_sandbox.slack_stub import RESPONSE_URL, SlackStub
 
 CHANNEL = "C0SUPPORT"
 JSON = dict[str, Any]
@@ -75,17 +74,6 @@ BAD_BLOCKS: dict[str, list[JSON]] = {
     "no type": [{"text": text("hi")}],
     "input without element": [{"type": "input", "label": plain("Say")}],
 }
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[SlackStub]:
-    async with running_slack_stub() as running:
-        yield running
-
-
-@pytest.fixture
-def client(stub: SlackStub) -> AsyncWebClient:
-    return AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
 
 
 async def refused(call: Any) -> JSON:

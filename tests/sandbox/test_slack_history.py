@@ -5,28 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+from mava_sandbox.slack_stub import SlackStub
 
 CHANNEL = "C0HISTORY"
 TAG = {"event_type": "mava_bridge_post", "event_payload": {"kind": "alert", "key": "T1"}}
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[SlackStub]:
-    async with running_slack_stub() as running:
-        yield running
-
-
-@pytest.fixture
-def client(stub: SlackStub) -> AsyncWebClient:
-    return AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
 
 
 async def _until(check: Callable[[], bool], within: float = 5.0) -> None:

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_sandbox.slack_stub import (
-    DEFAULT_BOT_TOKEN,
     STUB_BOT_USER_ID,
     SlackStub,
-    running_slack_stub,
 )
 
 CHANNEL = "C0SUPPORT"
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[SlackStub]:
-    async with running_slack_stub() as running:
-        yield running
-
-
-@pytest.fixture
-def client(stub: SlackStub) -> AsyncWebClient:
-    return AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
 
 
 async def test_a_reaction_is_stored_and_its_event_names_the_message_and_author(

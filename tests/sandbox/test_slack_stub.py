@@ -36,21 +36,9 @@ from mava_sandbox.slack_stub import (
     RESPONSE_URL,
     STUB_BOT_USER_ID,
     SlackStub,
-    running_slack_stub,
 )
 
 CHANNEL = "C0SUPPORT"
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[SlackStub]:
-    async with running_slack_stub() as running:
-        yield running
-
-
-@pytest.fixture
-def client(stub: SlackStub) -> AsyncWebClient:
-    return AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
 
 
 async def _error_of(call: Any) -> SlackApiError:

@@ -41,17 +41,6 @@ OTHER = "C0OTHER"
 JSON = dict[str, Any]
 
 
-@pytest.fixture
-async def stub() -> AsyncIterator[SlackStub]:
-    async with running_slack_stub() as running:
-        yield running
-
-
-@pytest.fixture
-def client(stub: SlackStub) -> AsyncWebClient:
-    return AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
-
-
 def post(http: httpx.AsyncClient, channel: str, text: str) -> Any:
     return http.post(
         "chat.postMessage",

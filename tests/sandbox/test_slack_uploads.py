@@ -5,27 +5,14 @@ channel). slack_sdk's files_upload_v2 goes through all three."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub, running_slack_stub
+from mava_sandbox.slack_stub import SlackStub
 
 CHANNEL = "C0CHARTS"
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[SlackStub]:
-    async with running_slack_stub() as running:
-        yield running
-
-
-@pytest.fixture
-def client(stub: SlackStub) -> AsyncWebClient:
-    return AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
 
 
 async def test_files_upload_v2_shares_the_bytes_in_the_channel(
