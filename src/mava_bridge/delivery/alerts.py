@@ -214,7 +214,10 @@ class AlertPoller:
             fresh = watermark is None or ticket.created_at >= watermark - POLL_OVERLAP
             to_post.append((ticket, NEW if fresh else RAISED))
         if baseline:
-            await deliveries.record_baseline(self.parts.db, sub.channel_id, baseline, now)
+            known, channel = deliveries.BASELINE, (sub.channel_id,)
+            await deliveries.ALERTS.record(
+                self.parts.db, channel, baseline, known, now, reason=known
+            )
             report.baselined += len(baseline)
 
         posted, failure = 0, None

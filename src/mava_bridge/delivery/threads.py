@@ -14,7 +14,7 @@ within a third of the key's budget, at most `THREAD_SYNC_SECONDS` apart) reads:
 - For each ticket read: a change of status, priority, category or assignee updates
   the card in place (`chat.update`) and adds one "what changed" line; then every new
   customer or agent message is posted in order (Mava's system messages only narrate
-  those changes, so they are left out). Each is posted once (`store.thread_posts` on
+  those changes, so they are left out). Each is posted once (`store.deliveries` on
   the ledger, `delivery.in_doubt`): two leaders or a restart never post one twice, and
   a crash leaves no gap (the next leader first looks for it in the thread). Skipped:
   what was there when the follow began (`baseline`) and what the bridge itself sent
@@ -51,8 +51,8 @@ from mava_bridge.mava.models import SenderType, SortBy, SortOrder, Status, Ticke
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.store import bridge_messages
+from mava_bridge.store import deliveries as items
 from mava_bridge.store import follows as store
-from mava_bridge.store import thread_posts as items
 from mava_bridge.store.follows import Follow
 
 log = logging.getLogger(__name__)
@@ -313,7 +313,7 @@ class ThreadSync:
                 for k, m in fresh
                 if k not in known and (m.created_at is None or m.created_at <= began)
             }
-            await items.record_items(self.parts.db, follow.id, old, items.BASELINE, now)
+            await items.ITEMS.record(self.parts.db, (follow.id,), old, items.BASELINE, now)
             fresh = [(k, m) for k, m in fresh if k not in old]
         if not fresh:
             return
@@ -326,7 +326,7 @@ class ThreadSync:
         ]
         ours = await bridge_messages.bridge_sent(self.parts.db, ticket.id, unseen)
         if ours:
-            await items.record_items(self.parts.db, follow.id, ours, items.OURS, now)
+            await items.ITEMS.record(self.parts.db, (follow.id,), ours, items.OURS, now)
         link = self.parts.link(ticket.id)
         for key, message in fresh:
             if key in ours:

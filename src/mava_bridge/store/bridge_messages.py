@@ -11,8 +11,7 @@ from typing import Final
 
 from sqlalchemy import delete, select, update
 
-from mava_bridge.store.db import Database
-from mava_bridge.store.purge import BATCH, delete_batched
+from mava_bridge.store.db import BATCH, Database, delete_batched, touched
 from mava_bridge.store.tables import BridgeMessage
 
 # How far apart a message without an id and the bridge's record of sending it may be.
@@ -44,20 +43,14 @@ async def record_bridge_message(
 
 async def bridge_message_sent(db: Database, record_id: int, mava_message_id: str | None) -> None:
     """Mava accepted the message recorded before sending: keep its id, if it gave one."""
-    if mava_message_id is None:
-        return
-    async with db.session() as session, session.begin():
-        await session.execute(
-            update(BridgeMessage)
-            .where(BridgeMessage.id == record_id)
-            .values(mava_message_id=mava_message_id)
-        )
+    if mava_message_id is not None:
+        sent = update(BridgeMessage).where(BridgeMessage.id == record_id)
+        await db.apply(sent.values(mava_message_id=mava_message_id))
 
 
 async def forget_bridge_message(db: Database, record_id: int) -> None:
     """Mava refused the message recorded before sending: there is nothing to match."""
-    async with db.session() as session, session.begin():
-        await session.execute(delete(BridgeMessage).where(BridgeMessage.id == record_id))
+    await db.apply(delete(BridgeMessage).where(BridgeMessage.id == record_id))
 
 
 async def bridge_sent(
@@ -106,7 +99,7 @@ async def bridge_sent(
                     .where(BridgeMessage.id == row.id, BridgeMessage.matched_message_id.is_(None))
                     .values(matched_message_id=key)
                 )
-                if getattr(taken, "rowcount", 0):
+                if touched(taken):
                     ours.add(key)
                     break
     return ours

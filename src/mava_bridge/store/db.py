@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event, text
+from sqlalchemy import ColumnElement, Connection, delete, event, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+BATCH: Final = 1000  # rows a purge deletes per transaction
+CHUNK: Final = 500  # values in one IN list or one multi-row INSERT
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Serialises migrations when several replicas start at once on PostgreSQL.
 _MIGRATION_LOCK_ID = 0x6D617661
@@ -62,6 +64,17 @@ class Database:
         """An INSERT that takes ON CONFLICT clauses, on SQLite and PostgreSQL alike."""
         return (sqlite_insert if self.is_sqlite else pg_insert)(table)
 
+    async def upsert(self, table: Any, keys: list[str], **values: Any) -> None:
+        """Insert the row of `values`, or update the row holding its `keys` to them."""
+        changed = {name: value for name, value in values.items() if name not in keys}
+        statement = self.insert(table).values(**values)
+        await self.apply(statement.on_conflict_do_update(index_elements=keys, set_=changed))
+
+    async def apply(self, *statements: Any) -> list[int]:
+        """Run these statements in one transaction; how many rows each touched."""
+        async with self.session() as session, session.begin():
+            return [touched(await session.execute(statement)) for statement in statements]
+
     async def migrate(self) -> None:
         """Bring the schema to the newest migration."""
         async with self.engine.begin() as conn:
@@ -78,14 +91,39 @@ class Database:
 
 
 async def insert_ignore(
-    db: Database, table: Any, rows: list[dict[str, Any]], keys: list[str], *, chunk: int = 500
+    db: Database, table: Any, rows: list[dict[str, Any]], keys: list[str]
 ) -> None:
-    """Insert `rows`, leaving those whose `keys` are taken as they are (ON CONFLICT DO
-    NOTHING), in one transaction."""
-    async with db.session() as session, session.begin():
-        for start in range(0, len(rows), chunk):
-            statement = db.insert(table).values(rows[start : start + chunk])
-            await session.execute(statement.on_conflict_do_nothing(index_elements=keys))
+    """Insert `rows`, leaving those whose `keys` are taken as they are, in one transaction."""
+    await db.apply(
+        *(
+            db.insert(table).values(chunk).on_conflict_do_nothing(index_elements=keys)
+            for chunk in chunks(rows)
+        )
+    )
+
+
+def chunks(values: list[Any]) -> list[list[Any]]:
+    """`values` in lists of at most CHUNK (an IN list or an INSERT of reasonable size)."""
+    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
+
+
+def touched(result: Any) -> int:
+    """How many rows a DELETE or UPDATE touched."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def delete_batched(
+    db: Database, key: Any, condition: ColumnElement[bool], *, batch: int = BATCH
+) -> int:
+    """Delete the rows matching `condition` (`key`: the table's primary key), `batch` per
+    short transaction, so a large backlog never holds a long lock; how many went."""
+    total = 0
+    while True:
+        chosen = select(key).where(condition).limit(batch).scalar_subquery()
+        (deleted,) = await db.apply(delete(key.table).where(key.in_(chosen)))
+        total += deleted
+        if deleted < batch:
+            return total
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

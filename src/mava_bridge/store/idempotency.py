@@ -12,10 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
 
-from mava_bridge.store.db import Database
-from mava_bridge.store.purge import BATCH, delete_batched
+from mava_bridge.store.db import BATCH, Database, delete_batched
 from mava_bridge.store.tables import IdempotencyKey
 
 
@@ -39,31 +37,25 @@ class IdempotencyStore:
         store's window (or `window_seconds`, for a key kept longer or shorter)."""
         now = self._clock()
         window = self.window if window_seconds is None else timedelta(seconds=window_seconds)
-        async with self.db.session() as session, session.begin():
-            # An expired key no longer protects anything: clear it so the claim can win.
-            await session.execute(
-                delete(IdempotencyKey).where(
-                    IdempotencyKey.key == key, IdempotencyKey.expires_at <= now
-                )
+        # An expired key no longer protects anything: clear it so the claim can win.
+        await self.db.apply(
+            delete(IdempotencyKey).where(
+                IdempotencyKey.key == key, IdempotencyKey.expires_at <= now
             )
-        try:
-            async with self.db.session() as session, session.begin():
-                session.add(IdempotencyKey(key=key, created_at=now, expires_at=now + window))
-        except IntegrityError:
-            return False
-        return True
+        )
+        return await self.db.insert_new(
+            IdempotencyKey(key=key, created_at=now, expires_at=now + window)
+        )
 
     async def finish(self, key: str, state: str, result: str | None = None) -> None:
-        async with self.db.session() as session, session.begin():
-            await session.execute(
-                update(IdempotencyKey)
-                .where(IdempotencyKey.key == key)
-                .values(state=state, result=result)
-            )
+        await self.db.apply(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.key == key)
+            .values(state=state, result=result)
+        )
 
     async def release(self, key: str) -> None:
-        async with self.db.session() as session, session.begin():
-            await session.execute(delete(IdempotencyKey).where(IdempotencyKey.key == key))
+        await self.db.apply(delete(IdempotencyKey).where(IdempotencyKey.key == key))
 
     async def purge_expired(self, *, batch: int = BATCH) -> int:
         """Delete expired keys (they protect nothing any more); returns how many.

@@ -16,8 +16,7 @@ from typing import Final
 
 from sqlalchemy import func, select
 
-from mava_bridge.store.db import Database
-from mava_bridge.store.purge import BATCH, delete_batched
+from mava_bridge.store.db import BATCH, Database, delete_batched
 from mava_bridge.store.tables import SeenTicket, utcnow
 
 SEEN_RETENTION: Final = timedelta(days=180)
@@ -43,8 +42,7 @@ class SeenTickets:
             index_elements=[SeenTicket.ticket_id],
             set_={"created_at": statement.excluded.created_at, "seen_at": now},
         )
-        async with self._db.session() as session, session.begin():
-            await session.execute(statement)
+        await self._db.apply(statement)
 
     async def created_at(self, ticket_id: str) -> datetime | None:
         async with self._db.session() as session:

@@ -15,8 +15,7 @@ from typing import Final
 
 from sqlalchemy import select
 
-from mava_bridge.store.db import Database
-from mava_bridge.store.purge import BATCH, delete_batched
+from mava_bridge.store.db import BATCH, Database, delete_batched
 from mava_bridge.store.tables import SeenWebhook, utcnow
 
 SEEN_FOR: Final = timedelta(days=1)

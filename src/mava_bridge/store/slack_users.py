@@ -38,12 +38,7 @@ async def cached_profile(db: Database, user_id: str) -> CachedProfile | None:
 
 async def cache_profile(db: Database, user_id: str, data: dict[str, Any], now: datetime) -> None:
     """Remember users.info's answer; not written: the next look-up asks Slack again."""
-    statement = db.insert(SlackUser).values(user_id=user_id, data=data, fetched_at=now)
-    statement = statement.on_conflict_do_update(
-        index_elements=[SlackUser.user_id], set_={"data": data, "fetched_at": now}
-    )
     try:
-        async with db.session() as session, session.begin():
-            await session.execute(statement)
+        await db.upsert(SlackUser, ["user_id"], user_id=user_id, data=data, fetched_at=now)
     except (SQLAlchemyError, OSError) as exc:
         log.warning("profile cache not written (%s)", type(exc).__name__)

@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 
 from mava_bridge.store.db import Database
-from mava_bridge.store.ledger import apply
 from mava_bridge.store.tables import DefaultSubscriptionStatus, Subscription
 
 
@@ -44,11 +43,8 @@ async def add(db: Database, new: Subscription, *, limit: int) -> tuple[Subscript
 
 async def remove(db: Database, channel_id: str, sub_id: int) -> bool:
     """Remove a subscription of this channel; False if it has no such id."""
-    (count,) = await apply(
-        db,
-        delete(Subscription).where(
-            Subscription.id == sub_id, Subscription.channel_id == channel_id
-        ),
+    (count,) = await db.apply(
+        delete(Subscription).where(Subscription.id == sub_id, Subscription.channel_id == channel_id)
     )
     return bool(count)
 
