@@ -14,7 +14,6 @@ assigned it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -39,25 +38,12 @@ GONE: Final = "gone"  # the ticket left the open set (or was reassigned) before 
 MAX_ATTEMPTS: Final = 3
 
 
-@dataclass(frozen=True)
-class Assignee:
-    agent_id: str | None
-    generation: int
-    held_until: datetime | None
-    updated_at: datetime  # when this process or another recorded it
-
-
-async def known(db: Database, ticket_ids: Iterable[str]) -> dict[str, Assignee]:
-    found: dict[str, Assignee] = {}
-    async with db.session() as session:
-        for chunk in chunks(list(dict.fromkeys(ticket_ids))):
-            rows = await session.scalars(
-                select(TicketAssignee).where(TicketAssignee.ticket_id.in_(chunk))
-            )
-            for row in rows:
-                found[row.ticket_id] = Assignee(
-                    row.agent_id, row.generation, row.held_until, row.updated_at
-                )
+async def known(db: Database, ticket_ids: Iterable[str]) -> dict[str, TicketAssignee]:
+    """ticket -> the assignee recorded (`updated_at`: when this process or another did)."""
+    found: dict[str, TicketAssignee] = {}
+    for chunk in chunks(list(dict.fromkeys(ticket_ids))):
+        rows = await db.scalars(select(TicketAssignee).where(TicketAssignee.ticket_id.in_(chunk)))
+        found.update((row.ticket_id, row) for row in rows)
     return found
 
 
@@ -199,10 +185,7 @@ async def set_notify(db: Database, user_id: str, on: bool, now: datetime) -> Non
 
 
 async def notify_on(db: Database, user_id: str) -> bool:
-    async with db.session() as session:
-        value = await session.scalar(
-            select(DmSetting.assignment_dms).where(DmSetting.user_id == user_id)
-        )
+    value = await db.scalar(select(DmSetting.assignment_dms).where(DmSetting.user_id == user_id))
     return True if value is None else bool(value)
 
 

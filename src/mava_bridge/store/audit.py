@@ -40,8 +40,4 @@ class AuditLog:
             )
 
     async def recent(self, limit: int = 50) -> list[AuditEntry]:
-        async with self.db.session() as session:
-            rows = await session.scalars(
-                select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-            )
-            return list(rows)
+        return await self.db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))

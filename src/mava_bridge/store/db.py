@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import ColumnElement, Connection, delete, event, select, text
+from sqlalchemy import ColumnElement, Connection, Select, delete, event, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -27,6 +27,7 @@ CHUNK: Final = 500  # values in one IN list or one multi-row INSERT
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Serialises migrations when several replicas start at once on PostgreSQL.
 _MIGRATION_LOCK_ID = 0x6D617661
+T = TypeVar("T")
 
 
 class UnknownRevision(Exception):
@@ -49,6 +50,21 @@ class Database:
 
     def session(self) -> AsyncSession:
         return self.sessions()
+
+    async def get(self, table: type[T], key: Any) -> T | None:
+        """The row of `table` whose primary key is `key`."""
+        async with self.session() as session:
+            return await session.get(table, key)
+
+    async def scalar(self, statement: Select[T]) -> T | None:
+        """The first value `statement` reads, None if it reads no row."""
+        async with self.session() as session:
+            return await session.scalar(statement)
+
+    async def scalars(self, statement: Select[T]) -> list[T]:
+        """The first value of every row `statement` reads."""
+        async with self.session() as session:
+            return list(await session.scalars(statement))
 
     async def insert_new(self, row: Any) -> bool:
         """Insert `row` in a transaction of its own; False if a unique key already holds

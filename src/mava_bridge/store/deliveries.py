@@ -56,16 +56,15 @@ RATINGS: Final = Ledger(RatingPost, ("channel_id", "ticket_id"))
 async def ticket_for_thread(db: Database, channel_id: str, thread_ts: str) -> str | None:
     """The ticket an alert message (the thread parent at `thread_ts`) was posted for;
     digest messages cover many tickets, so their threads map to none."""
-    async with db.session() as session:
-        return await session.scalar(
-            select(AlertDelivery.ticket_id)
-            .where(
-                AlertDelivery.channel_id == channel_id,
-                AlertDelivery.message_ts == thread_ts,
-                AlertDelivery.state == POSTED,
-            )
-            .limit(1)
+    return await db.scalar(
+        select(AlertDelivery.ticket_id)
+        .where(
+            AlertDelivery.channel_id == channel_id,
+            AlertDelivery.message_ts == thread_ts,
+            AlertDelivery.state == POSTED,
         )
+        .limit(1)
+    )
 
 
 # --- digest runs ------------------------------------------------------------------------

@@ -118,17 +118,12 @@ async def follow_in_channel(db: Database, channel_id: str, ticket_id: str) -> Fo
 
 
 async def _one(db: Database, *where: ColumnElement[bool]) -> Follow | None:
-    async with db.session() as session:
-        return await session.scalar(select(FollowedTicket).where(*where))
+    return await db.scalar(select(FollowedTicket).where(*where))
 
 
 async def active_follows(db: Database) -> list[Follow]:
-    async with db.session() as session:
-        active = FollowedTicket.active.is_(True)
-        rows = await session.scalars(
-            select(FollowedTicket).where(active).order_by(FollowedTicket.id)
-        )
-        return list(rows)
+    active = FollowedTicket.active.is_(True)
+    return await db.scalars(select(FollowedTicket).where(active).order_by(FollowedTicket.id))
 
 
 async def mark_edit_notice(db: Database, follow_id: int) -> bool:
@@ -165,10 +160,8 @@ async def save_sync(
 
 async def thread_notes_enabled(db: Database, channel_id: str) -> bool:
     """Whether messages typed in this channel's followed threads become notes (default on)."""
-    async with db.session() as session:
-        value = await session.scalar(
-            select(ChannelSetting.thread_notes).where(ChannelSetting.channel_id == channel_id)
-        )
+    setting = ChannelSetting.channel_id == channel_id
+    value = await db.scalar(select(ChannelSetting.thread_notes).where(setting))
     return True if value is None else bool(value)
 
 

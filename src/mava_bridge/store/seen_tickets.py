@@ -45,24 +45,21 @@ class SeenTickets:
         await self._db.apply(statement)
 
     async def created_at(self, ticket_id: str) -> datetime | None:
-        async with self._db.session() as session:
-            return await session.scalar(
-                select(SeenTicket.created_at).where(SeenTicket.ticket_id == ticket_id)
-            )
+        return await self._db.scalar(
+            select(SeenTicket.created_at).where(SeenTicket.ticket_id == ticket_id)
+        )
 
     async def ending_with(self, tail: str, *, limit: int = 5) -> list[str]:
         """Ids of remembered tickets that end with `tail` (hex, as `short_tail` reads
         it), at most `limit`: a short id as lists show it, typed back by a person."""
         if not tail or not all(c in "0123456789abcdef" for c in tail.lower()):
             return []  # only hex reaches LIKE, so no pattern character can
-        async with self._db.session() as session:
-            rows = await session.scalars(
-                select(SeenTicket.ticket_id)
-                .where(func.lower(SeenTicket.ticket_id).like(f"%{tail.lower()}"))
-                .order_by(SeenTicket.seen_at.desc())
-                .limit(limit)
-            )
-            return list(rows)
+        return await self._db.scalars(
+            select(SeenTicket.ticket_id)
+            .where(func.lower(SeenTicket.ticket_id).like(f"%{tail.lower()}"))
+            .order_by(SeenTicket.seen_at.desc())
+            .limit(limit)
+        )
 
     async def purge(self, *, batch: int = BATCH) -> int:
         """Forget tickets not seen for `SEEN_RETENTION`; returns how many rows went."""

@@ -21,9 +21,8 @@ Item = tuple[str, str, str]  # ticket, clock, level
 
 async def load_policy(db: Database) -> dict[str, Any]:
     """The stored policy ({} before anyone set one)."""
-    async with db.session() as session:
-        row = await session.get(SlaPolicy, 1)
-        return dict(row.policy) if row is not None else {}
+    row = await db.get(SlaPolicy, 1)
+    return dict(row.policy) if row is not None else {}
 
 
 async def save_policy(db: Database, policy: dict[str, Any], by: str | None, now: datetime) -> None:

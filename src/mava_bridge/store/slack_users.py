@@ -28,8 +28,7 @@ class CachedProfile:
 async def cached_profile(db: Database, user_id: str) -> CachedProfile | None:
     """The cached answer for this person, None if there is none or it cannot be read."""
     try:
-        async with db.session() as session:
-            row = await session.get(SlackUser, user_id)
+        row = await db.get(SlackUser, user_id)
     except (SQLAlchemyError, OSError) as exc:
         log.warning("profile cache not read (%s); asking Slack", type(exc).__name__)
         return None
