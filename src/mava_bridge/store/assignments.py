@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from mava_bridge.store.db import BATCH, Database, chunks, touched
 from mava_bridge.store.ledger import CLAIMED as CLAIMED  # re-exported: the states
@@ -71,16 +70,9 @@ async def record(
     generation if this is a change this call made, None if it was known already (or
     another process recorded it at the same time). A ticket not known yet starts at
     generation `first` (0: the baseline, nothing to tell)."""
-    try:
-        async with db.session() as session, session.begin():
-            session.add(
-                TicketAssignee(
-                    ticket_id=ticket_id, agent_id=agent_id, generation=first, updated_at=now
-                )
-            )
+    new = TicketAssignee(ticket_id=ticket_id, agent_id=agent_id, generation=first, updated_at=now)
+    if await db.insert_new(new):
         return first
-    except IntegrityError:
-        pass
     async with db.session() as session, session.begin():
         row = await session.get(TicketAssignee, ticket_id)
         if row is None:

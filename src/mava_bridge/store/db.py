@@ -1,7 +1,11 @@
-"""Async database access: SQLite by default, PostgreSQL to scale out."""
+"""Async database access (SQLite by default, PostgreSQL to scale out) and the schema's
+migrations: `migrate` applies them, `schema_state` only reads where a database stands
+(`mava-bot check`: it must create and migrate nothing)."""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -9,9 +13,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util.exc import CommandError
 from sqlalchemy import ColumnElement, Connection, Select, delete, event, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -20,7 +27,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 BATCH: Final = 1000  # rows a purge deletes per transaction
 CHUNK: Final = 500  # values in one IN list or one multi-row INSERT
@@ -153,7 +160,7 @@ def _upgrade(connection: Connection) -> None:
     config = alembic_config(connection)
     # A schema a newer release migrated (after a rollback of the code alone): say so,
     # rather than Alembic's traceback about a revision it cannot locate.
-    current = MigrationContext.configure(connection).get_current_revision()
+    current = _current_revision(connection)
     known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
     if current is not None and current not in known:
         raise UnknownRevision(current)
@@ -167,3 +174,72 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _current_revision(connection: Connection) -> str | None:
+    # Reads alembic_version if it exists; does not create it.
+    revision: str | None = MigrationContext.configure(connection).get_current_revision()
+    return revision
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    current: str | None  # None: no schema yet (an empty database)
+    head: str
+    due: int  # migrations `mava-bot run` would apply; -1 when `current` is unknown to us
+
+    def describe(self) -> str:
+        if self.current == self.head:
+            return f"schema at revision {self.head} (the latest)"
+        if self.current is None:
+            return f"empty: `mava-bot run` will create the tables ({self.due} migrations)"
+        plural = "s" if self.due != 1 else ""
+        return (
+            f"schema at revision {self.current}: {self.due} migration{plural} due, which "
+            f"`mava-bot run` applies at start (to {self.head})"
+        )
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def sqlite_problem(path: Path) -> str | None:
+    """Why `mava-bot run` could not create or write the SQLite file, if it could not."""
+    if path.exists():
+        if not os.access(path, os.R_OK | os.W_OK):
+            return f"{path} is not readable and writable by this user (uid {os.getuid()})"
+        return None
+    folder = path.parent
+    if not folder.is_dir():
+        return f"the folder {folder} does not exist"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {folder} is not writable by this user (uid {os.getuid()})"
+    return None
+
+
+async def schema_state(url: str) -> SchemaState:
+    """Read the revision stamped in the database: connect only, never create or write (a
+    missing SQLite file is reported empty without opening it, which would create it)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    assert head is not None, "no migrations found"
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        current = None
+    else:
+        engine = create_async_engine(url, poolclass=NullPool)
+        try:
+            async with engine.connect() as conn:
+                current = await conn.run_sync(_current_revision)
+        finally:
+            await engine.dispose()
+    try:
+        due = len(list(script.iterate_revisions(head, current or "base")))
+    except (CommandError, RevisionError) as exc:
+        raise UnknownRevision(str(current)) from exc
+    return SchemaState(current, head, due)

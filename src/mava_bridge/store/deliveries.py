@@ -48,7 +48,7 @@ BACKLOG: Final = "backlog"
 
 ALERTS: Final = Ledger(AlertDelivery, ("channel_id", "ticket_id"))
 RUNS: Final = Ledger(DigestRun, ("run_key",))
-ITEMS: Final = Ledger(ThreadPost, ("follow_id", "item_key"), ts="slack_ts")
+ITEMS: Final = Ledger(ThreadPost, ("follow_id", "item_key"))
 REMINDERS: Final = Ledger(ReminderPost, ("channel_id", "ticket_id", "period"))
 RATINGS: Final = Ledger(RatingPost, ("channel_id", "ticket_id"))
 

@@ -1,40 +1,33 @@
 """The delivery ledger: claim, post, mark, so each thing is posted once. Each kind of
-delivery is a `Ledger`: its table and unique key (`store.deliveries`,
-`store.assignments.DMS`, `store.sla.POSTS`); the protocol is written here once.
+delivery is a `Ledger` (its table and unique key): `store.deliveries`,
+`store.assignments.DMS`, `store.sla.POSTS`; the protocol is written here once.
 
-1. Claim: insert the row, state `claimed`, held by this process (`claimed_by`,
-   `Leadership.name`), and commit BEFORE posting: of two processes (even two leaders)
-   only one wins the unique key.
+1. Claim: insert the row (`claimed`, held by this process's `Leadership.name`) and
+   commit BEFORE posting: of two processes, even two leaders, one wins the unique key.
 2. Post to Slack (`SlackPoster`: paced, 429/5xx retried).
-3. Mark it `posted` with the ts. Refused: the claim is released so the next poll tries
-   again, or, for kinds that count attempts, kept for a retry (a run `failed`, a DM
-   `retry`).
+3. Mark it `posted` with the ts. Refused: the claim is released for the next poll, or
+   kept for a retry by kinds that count attempts (a run `failed`, a DM `retry`).
 
 A poll's watermark (`store.watermarks`) moves only at its end, never past a ticket not
-yet `posted` or `baseline` (`mava_bridge.delivery.alerts`): nothing is missed.
+yet `posted` or `baseline`: nothing is missed.
 
-Only the leader claims, so a new leader takes over the claims of every other process
-(`Ledger.taking_over`): in doubt (no holder), since the holder may have died between
-Slack's answer and the mark. Each post carries metadata naming it, so the new leader
-looks for it before posting it again (`mava_bridge.delivery.in_doubt`); found, it is
-marked. Digest runs that got nothing out are dropped for the catch-up; a run whose
-channel message went out is finished from its progress (`message_ts`, `listed`). An
-in-doubt DM is looked for in the person's DM (`im:history`).
+Only the leader claims, so a new leader puts every other process's claim in doubt (no
+holder): it may have died between Slack's answer and the mark. Each post carries
+metadata naming it, so the new leader looks for it (`delivery.in_doubt`) and marks it
+if found. Digest runs that got nothing out are dropped for the catch-up; a run whose
+channel message went out is finished from its progress (`message_ts`, `listed`).
 
 What remains:
-
 - Duplicate: Slack could not tell (no history scope, an error, rate limited: logged
-  once), a post Slack was still working on when the new leader looked, a digest message
-  posted but not recorded (digests do not look), a post whose answer never came back
-  (retried by the poster), two leaders at once (one cut off from the database).
-- Delay, no duplicate: a crash delays nothing longer than a new leader takes to lead
-  (start-up, or LEADER_CHECK_SECONDS plus one poll). STALE_CLAIM releases the claims
-  nobody took over (a database error meanwhile), posted again without a look. A clean
-  shutdown lets the post in flight finish.
-- A digest run is posted or finished only within DIGEST_GRACE
-  (`mava_bridge.delivery.scheduler`); after it the next run covers the same tickets. A
-  digest whose thread replies Slack refused after the top went out counts as posted,
-  the missing replies named in the subscription's outcome.
+  once), a post still in flight at Slack when the new leader looked, a digest message
+  posted but not recorded (digests do not look), two leaders at once (one cut off from
+  the database).
+- Delay: a crash delays nothing longer than a new leader takes to lead. STALE_CLAIM
+  releases claims nobody took over (posted again without a look). A clean shutdown
+  lets the post in flight finish.
+- A digest run is posted or finished only within DIGEST_GRACE (`delivery.scheduler`);
+  after it, the next run covers the same tickets. A digest whose thread replies Slack
+  refused after the top went out counts as posted, the rest named in its outcome.
 """
 
 from __future__ import annotations
@@ -58,14 +51,12 @@ Key = tuple[Any, ...]
 
 @dataclass(frozen=True)
 class Ledger:
-    """One kind of delivery: its table (with `id`, `state`, `claimed_by`, `claimed_at`
-    and `posted_at`), the columns of its unique key, in order, and the column a posted
-    message's ts goes to. A `scope` is a key's first values, the rest of a key is one
-    value when one column is left, else a tuple."""
+    """One kind of delivery: its table (`id`, `state` and `tables.LedgerColumns`) and
+    the columns of its unique key, in order. A `scope` is a key's first values; the rest
+    of a key is one value when one column is left, else a tuple."""
 
     table: Any
     key: tuple[str, ...]
-    ts: str = "message_ts"
 
     def column(self, name: str) -> Any:
         return getattr(self.table, name)
@@ -185,7 +176,7 @@ class Ledger:
         return await self.find(db, scope, among, "claimed_at", *columns, where=where)
 
     async def mark_posted(self, db: Database, key: Key, ts: str, now: datetime) -> None:
-        await self.set(db, [key], {"state": POSTED, self.ts: ts, "posted_at": now})
+        await self.set(db, [key], {"state": POSTED, "message_ts": ts, "posted_at": now})
 
     async def set(
         self,

@@ -60,6 +60,7 @@ class LedgerColumns:
     """What every post on the ledger (store.ledger) records beside its key and state."""
 
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The process holding a claim (Leadership.name); None: its holder is gone.
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     posted_at: Mapped[datetime | None] = mapped_column()
@@ -117,7 +118,7 @@ class Subscription(Base):
     wait_minutes: Mapped[int | None] = mapped_column(Integer)  # reminders: posted after this
 
 
-class AlertDelivery(Base):
+class AlertDelivery(LedgerColumns, Base):
     """A ticket alerted in a channel. The unique key makes a second post impossible."""
 
     __tablename__ = "alert_deliveries"
@@ -127,14 +128,9 @@ class AlertDelivery(Base):
     ticket_id: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | posted
-    message_ts: Mapped[str | None] = mapped_column(String(32))
-    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # The process holding a claim (Leadership.name); None: its holder is gone.
-    claimed_by: Mapped[str | None] = mapped_column(String(128))
-    posted_at: Mapped[datetime | None] = mapped_column()
 
 
-class DigestRun(Base):
+class DigestRun(LedgerColumns, Base):
     """One scheduled digest firing; unique so two leaders cannot both post it."""
 
     __tablename__ = "digest_runs"
@@ -144,13 +140,9 @@ class DigestRun(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | posted | failed
     ticket_count: Mapped[int] = mapped_column(Integer, default=0)
-    message_ts: Mapped[str | None] = mapped_column(String(32))
-    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(String(128))
     # Ticket ids already listed in the channel message and thread replies (JSON list),
     # so a run interrupted mid-thread is finished without repeating any of them.
     listed: Mapped[list[str] | None] = mapped_column(JSON)
-    posted_at: Mapped[datetime | None] = mapped_column()
 
 
 class PollWatermark(Base):
@@ -217,7 +209,7 @@ class FollowedTicket(Base):
     synced_at: Mapped[datetime | None] = mapped_column()  # None: the first sync baselines
 
 
-class ThreadPost(Base):
+class ThreadPost(LedgerColumns, Base):
     """One item of a followed ticket's thread (a Mava message or a "what changed" line),
     claimed before it is posted so it is posted once (see mava_bridge.store.ledger)."""
 
@@ -227,10 +219,7 @@ class ThreadPost(Base):
     follow_id: Mapped[int] = mapped_column(Integer)
     item_key: Mapped[str] = mapped_column(String(128))  # Mava message _id, or change:<hash>
     state: Mapped[str] = mapped_column(String(16))  # claimed | posted | baseline | ours
-    slack_ts: Mapped[str | None] = mapped_column(String(32))
-    claimed_by: Mapped[str | None] = mapped_column(String(128))
-    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    posted_at: Mapped[datetime | None] = mapped_column()
+    message_ts: Mapped[str | None] = mapped_column("slack_ts", String(32))
 
 
 class BridgeMessage(Base):
