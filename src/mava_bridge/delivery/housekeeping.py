@@ -50,12 +50,11 @@ from mava_bridge.delivery.ratings import RATING_LOOKBACK
 from mava_bridge.services.subscriptions import Clock
 from mava_bridge.store import deliveries
 from mava_bridge.store.assignments import purge_superseded_dms
-from mava_bridge.store.bridge_messages import purge_bridge_messages
 from mava_bridge.store.db import BATCH, Database
-from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.seen_tickets import SeenTickets
 from mava_bridge.store.seen_webhooks import SeenWebhooks
 from mava_bridge.store.tables import utcnow
+from mava_bridge.store.writes import IdempotencyStore, purge_bridge_messages
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ within a third of the key's budget, at most `THREAD_SYNC_SECONDS` apart) reads:
   the ledger, `delivery.in_doubt`): two leaders or a restart never post one twice, and
   a crash leaves no gap (the next leader first looks for it in the thread). Skipped:
   what was there when the follow began (`baseline`) and what the bridge itself sent
-  (`ours`, matched by Mava's message id, else by content: `store.bridge_messages`).
+  (`ours`, matched by Mava's message id, else by content: `store.writes`).
 - A post Slack refuses for now (429 after retries, 5xx) stops that thread for this
   sync, so order is kept; the rest go next time.
 """
@@ -50,10 +50,10 @@ from mava_bridge.mava.lookup import EXACT, Counting, find_ticket
 from mava_bridge.mava.models import SenderType, SortBy, SortOrder, Status, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
-from mava_bridge.store import bridge_messages
 from mava_bridge.store import deliveries as items
 from mava_bridge.store import follows as store
 from mava_bridge.store.follows import Follow
+from mava_bridge.store.writes import bridge_sent
 
 log = logging.getLogger(__name__)
 
@@ -324,7 +324,7 @@ class ThreadSync:
             for k, m in fresh
             if k not in known and m.sender_type != SenderType.CUSTOMER
         ]
-        ours = await bridge_messages.bridge_sent(self.parts.db, ticket.id, unseen)
+        ours = await bridge_sent(self.parts.db, ticket.id, unseen)
         if ours:
             await items.ITEMS.record(self.parts.db, (follow.id,), ours, items.OURS, now)
         link = self.parts.link(ticket.id)

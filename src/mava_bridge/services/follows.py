@@ -18,7 +18,7 @@ from mava_bridge.store import deliveries
 from mava_bridge.store import follows as store
 from mava_bridge.store.db import Database
 from mava_bridge.store.follows import Follow, ThreadTaken
-from mava_bridge.store.idempotency import IdempotencyStore, make_key
+from mava_bridge.store.writes import IdempotencyStore, make_key
 
 # Slack retries an event it got no 200 for after about 0 s, 1 min and 5 min; a Socket
 # Mode envelope is redelivered on a new connection. An hour covers both.

@@ -6,7 +6,7 @@
   finished from its recorded progress.
 - Thread items: one per follow + item key (a Mava message or a "what changed" line);
   items not to post are `baseline` (there before the follow) or `ours` (the bridge sent
-  them to Mava: `store.bridge_messages`).
+  them to Mava: `store.writes`).
 - Reminders: one per channel, ticket and waiting period. A subscription's first look
   records what already waits as `baseline` and posts one summary of it instead, under
   ticket `backlog` and the subscription's key for period: that row says the look was

@@ -45,17 +45,16 @@ async def follow(
     messages up to `now`): True. Raises `ThreadTaken` if the thread mirrors another
     ticket. `headline`: the card's first line, kept when the sync updates the card (an
     alert's reason)."""
-    first = {HEADLINE: headline} if headline else None
+    fresh = {
+        "thread_ts": thread_ts,
+        "followed_by": followed_by,
+        "followed_at": now,
+        "snapshot": {HEADLINE: headline} if headline else None,
+        "active": True,
+        "edit_notice_sent": False,
+    }
     row = FollowedTicket(
-        ticket_id=ticket_id,
-        channel_id=channel_id,
-        thread_ts=thread_ts,
-        ticket_created_at=ticket_created_at,
-        followed_by=followed_by,
-        followed_at=now,
-        active=True,
-        edit_notice_sent=False,
-        snapshot=first,
+        ticket_id=ticket_id, channel_id=channel_id, ticket_created_at=ticket_created_at, **fresh
     )
     if await db.insert_new(row):
         return row, True
@@ -69,14 +68,9 @@ async def follow(
         update(FollowedTicket)
         .where(FollowedTicket.id == existing.id, FollowedTicket.active.is_(False))
         .values(
-            active=True,
-            thread_ts=thread_ts,
+            **fresh,
             ticket_created_at=ticket_created_at or existing.ticket_created_at,
-            followed_by=followed_by,
-            followed_at=now,
-            snapshot=first,
             resolved_seen_at=None,
-            edit_notice_sent=False,
             synced_at=None,
         )
     )

@@ -8,8 +8,8 @@ delivery is a `Ledger` (its table and unique key): `store.deliveries`,
 3. Mark it `posted` with the ts. Refused: the claim is released for the next poll, or
    kept for a retry by kinds that count attempts (a run `failed`, a DM `retry`).
 
-A poll's watermark (`store.watermarks`) moves only at its end, never past a ticket not
-yet `posted` or `baseline`: nothing is missed.
+A poll's watermark (how far it has seen: `save_watermark`) moves only forward, at the
+end of a poll, never past a ticket not yet `posted` or `baseline`: nothing is missed.
 
 Only the leader claims, so a new leader puts every other process's claim in doubt (no
 holder): it may have died between Slack's answer and the mark. Each post carries
@@ -40,6 +40,7 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, Delete, Row, Update, and_, delete, select, update
 
 from mava_bridge.store.db import BATCH, Database, chunks, delete_batched, insert_ignore, touched
+from mava_bridge.store.tables import PollWatermark
 
 CLAIMED: Final = "claimed"
 POSTED: Final = "posted"
@@ -227,3 +228,24 @@ class Ledger:
         """Forget the rows claimed before `before` (and matching `where`); how many."""
         old = and_(self.column("claimed_at") < before, *where)
         return await delete_batched(db, self.column("id"), old, batch=batch)
+
+
+async def load_watermarks(db: Database, keys: Iterable[str]) -> dict[str, datetime]:
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return {}
+    rows = await db.scalars(select(PollWatermark).where(PollWatermark.query_key.in_(wanted)))
+    return {row.query_key: row.seen_until for row in rows}
+
+
+async def save_watermark(db: Database, key: str, seen_until: datetime, now: datetime) -> None:
+    statement = db.insert(PollWatermark).values(
+        query_key=key, seen_until=seen_until, updated_at=now
+    )
+    await db.apply(
+        statement.on_conflict_do_update(
+            index_elements=["query_key"],
+            set_={"seen_until": seen_until, "updated_at": now},
+            where=PollWatermark.seen_until < seen_until,  # never backwards
+        )
+    )

@@ -24,9 +24,8 @@ from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
 from mava_bridge.slack.poster import SlackPoster
-from mava_bridge.store import bridge_messages, deliveries, follows
+from mava_bridge.store import deliveries, follows, writes
 from mava_bridge.store.db import Database
-from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.tables import (
     AlertDelivery,
     AssignmentDm,
@@ -38,6 +37,7 @@ from mava_bridge.store.tables import (
     ThreadPost,
     TicketAssignee,
 )
+from mava_bridge.store.writes import IdempotencyStore
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -177,7 +177,7 @@ async def test_forgets_old_echo_records_and_the_items_of_ended_threads(backend: 
         for key, age in (("m-old", ENDED_THREAD_RETENTION + HOUR), ("m-new", HOUR)):
             assert await deliveries.ITEMS.claim(db, (follow.id, key), NOW - age, "p1")
     for content, age in (("old", BRIDGE_MESSAGE_RETENTION + HOUR), ("new", HOUR)):
-        await bridge_messages.record_bridge_message(
+        await writes.record_bridge_message(
             db, ticket_id="t-live", mava_message_id=None, content=content, now=NOW - age
         )
 
@@ -192,7 +192,7 @@ async def test_forgets_old_echo_records_and_the_items_of_ended_threads(backend: 
         left = set((await session.scalars(select(BridgeMessage.content_hash))).all())
     # The live thread keeps everything; the ended one only what may still be in flight.
     assert set(items) == {(kept.id, "m-old"), (kept.id, "m-new"), (ended.id, "m-new")}
-    assert left == {bridge_messages.content_hash("new")}
+    assert left == {writes.content_hash("new")}
 
 
 async def test_forgets_only_desk_rows_the_desk_can_never_ask_about(backend: Backend) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from backends import Backend
 
-from mava_bridge.store import bridge_messages, deliveries, follows
+from mava_bridge.store import deliveries, follows, writes
 from mava_bridge.store.db import Database
 from mava_bridge.store.follows import ThreadTaken
 
@@ -159,14 +159,14 @@ async def test_the_bridges_own_messages_match_by_id_else_once_by_content(
 ) -> None:
     db = backend.database()
     await db.migrate()
-    await bridge_messages.record_bridge_message(
+    await writes.record_bridge_message(
         db, ticket_id=TICKET, mava_message_id="x1", content="with id", now=T0
     )
     for _ in range(2):  # the same note twice, Mava's answers without ids
-        await bridge_messages.record_bridge_message(
+        await writes.record_bridge_message(
             db, ticket_id=TICKET, mava_message_id=None, content="  Same\nnote ", now=T0
         )
-    await bridge_messages.record_bridge_message(
+    await writes.record_bridge_message(
         db, ticket_id=OTHER, mava_message_id=None, content="Same note", now=T0
     )
     near = T0 + timedelta(seconds=2)
@@ -177,10 +177,10 @@ async def test_the_bridges_own_messages_match_by_id_else_once_by_content(
         ("y3", "Same note", near),  # a third one: a person wrote it, not the bridge
         ("y4", "other text", near),
     ]
-    assert await bridge_messages.bridge_sent(db, TICKET, messages) == {"x1", "y1", "y2"}
+    assert await writes.bridge_sent(db, TICKET, messages) == {"x1", "y1", "y2"}
     # Asked again (a crash before the sync recorded them): the same answer.
-    assert await bridge_messages.bridge_sent(db, TICKET, messages) == {"x1", "y1", "y2"}
+    assert await writes.bridge_sent(db, TICKET, messages) == {"x1", "y1", "y2"}
     late = T0 + timedelta(minutes=20)
-    assert await bridge_messages.bridge_sent(db, OTHER, [("z1", "Same note", late)]) == set()
-    assert await bridge_messages.bridge_sent(db, OTHER, [("z2", "Same note", near)]) == {"z2"}
-    assert await bridge_messages.purge_bridge_messages(db, T0 + timedelta(seconds=1)) == 4
+    assert await writes.bridge_sent(db, OTHER, [("z1", "Same note", late)]) == set()
+    assert await writes.bridge_sent(db, OTHER, [("z2", "Same note", near)]) == {"z2"}
+    assert await writes.purge_bridge_messages(db, T0 + timedelta(seconds=1)) == 4

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from backends import Backend
 
 from mava_bridge.delivery.housekeeping import Housekeeping
-from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.seen_webhooks import SeenWebhooks
+from mava_bridge.store.writes import IdempotencyStore
 
 START = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
