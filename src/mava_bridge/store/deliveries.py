@@ -1,17 +1,14 @@
 """The kinds of channel delivery on the ledger (`store.ledger`, where the protocol is).
 
 - Alerts: one per channel + ticket; the alert's ts is the ticket's thread.
-- Digest runs: one per run key (subscription + fire time). A refused run is `failed`
-  (retried within its grace), a run interrupted after its channel message went out is
-  finished from its recorded progress.
+- Digest runs: one per run key (subscription + fire time); a refused run is `failed`
+  (retried within its grace), an interrupted one finished from its recorded progress.
 - Thread items: one per follow + item key (a Mava message or a "what changed" line);
-  items not to post are `baseline` (there before the follow) or `ours` (the bridge sent
-  them to Mava: `store.writes`).
+  `baseline` (there before the follow) and `ours` (the bridge sent them) are not posted.
 - Reminders: one per channel, ticket and waiting period. A subscription's first look
-  records what already waits as `baseline` and posts one summary of it instead, under
-  ticket `backlog` and the subscription's key for period: that row says the look was
-  done.
-- Ratings: one per channel + ticket; a first look records the tickets already rated as
+  records what waits already as `baseline` and posts one summary instead, under ticket
+  `backlog` and period the subscription's key: that row says the look was done.
+- Ratings: one per channel + ticket; a first look records the tickets rated already as
   `baseline` (no flood of old ratings) and the row of ticket `look:<subscription key>`.
 """
 

@@ -127,7 +127,9 @@ class AlertDelivery(LedgerColumns, Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     ticket_id: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | posted
+    state: Mapped[str] = mapped_column(
+        String(16), default="claimed", index=True
+    )  # claimed | posted
 
 
 class DigestRun(LedgerColumns, Base):
@@ -218,7 +220,7 @@ class ThreadPost(LedgerColumns, Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     follow_id: Mapped[int] = mapped_column(Integer)
     item_key: Mapped[str] = mapped_column(String(128))  # Mava message _id, or change:<hash>
-    state: Mapped[str] = mapped_column(String(16))  # claimed | posted | baseline | ours
+    state: Mapped[str] = mapped_column(String(16), index=True)  # claimed | posted | baseline | ours
     message_ts: Mapped[str | None] = mapped_column("slack_ts", String(32))
 
 
@@ -256,12 +258,10 @@ class MavaSend(Base):
     lane: Mapped[str] = mapped_column(String(16))  # interactive | background
 
 
-Index("ix_alert_deliveries_state", AlertDelivery.state)
 Index("ix_mava_sends_key_sent", MavaSend.key_hash, MavaSend.sent_at)
 # The "Add as private note" shortcut looks up an alert's ticket by its message.
 Index("ix_alert_deliveries_channel_ts", AlertDelivery.channel_id, AlertDelivery.message_ts)
 Index("ix_bridge_messages_ticket", BridgeMessage.ticket_id, BridgeMessage.mava_message_id)
-Index("ix_thread_posts_state", ThreadPost.state)
 
 
 class TicketAssignee(Base):
@@ -290,7 +290,7 @@ class AssignmentDm(LedgerColumns, Base):
     agent_id: Mapped[str] = mapped_column(String(64))
     slack_user_id: Mapped[str | None] = mapped_column(String(32))
     # claimed | posted | self | off | no_member | failed | baseline
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
     error: Mapped[str | None] = mapped_column(String(255))  # Slack's error, for `failed`
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -315,7 +315,7 @@ class ReminderPost(LedgerColumns, Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     ticket_id: Mapped[str] = mapped_column(String(32))
     period: Mapped[str] = mapped_column(String(40))  # when the waiting period began (UTC ISO)
-    state: Mapped[str] = mapped_column(String(16))  # claimed | posted
+    state: Mapped[str] = mapped_column(String(16), index=True)  # claimed | posted
 
 
 class SlaPolicy(Base):
@@ -342,7 +342,7 @@ class SlaPost(LedgerColumns, Base):
     ticket_id: Mapped[str] = mapped_column(String(32))
     clock: Mapped[str] = mapped_column(String(64))
     level: Mapped[str] = mapped_column(String(16))  # warning | breach | dm
-    state: Mapped[str] = mapped_column(String(16))  # claimed | posted
+    state: Mapped[str] = mapped_column(String(16), index=True)  # claimed | posted
 
 
 class RatingPost(LedgerColumns, Base):
@@ -382,8 +382,3 @@ class SharedFile(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     ticket_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-Index("ix_assignment_dms_state", AssignmentDm.state)
-Index("ix_reminder_posts_state", ReminderPost.state)
-Index("ix_sla_posts_state", SlaPost.state)
