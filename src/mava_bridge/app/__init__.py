@@ -46,7 +46,7 @@ from mava_bridge.slack.socket_mode import SocketMode
 from mava_bridge.slack.web import slack_clients
 from mava_bridge.store.db import Database
 from mava_bridge.store.leader import Leadership
-from mava_bridge.store.seen_tickets import SeenTickets
+from mava_bridge.store.seen import SeenTickets
 from mava_bridge.store.shared_files import SharedFiles
 from mava_bridge.store.tables import utcnow
 from mava_bridge.store.writes import AuditLog, IdempotencyStore

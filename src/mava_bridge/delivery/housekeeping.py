@@ -15,11 +15,11 @@ Run hourly on the leader by `BotScheduler`. What it deletes, and why that is saf
 - **Digest runs** claimed more than `DIGEST_RUN_RETENTION` ago: a run is only claimed,
   posted or finished within `DIGEST_GRACE` (an hour) of its fire time
   (mava_bridge.delivery.scheduler, which checks the retention exceeds it).
-- **Seen tickets** not read for `SEEN_RETENTION` (mava_bridge.store.seen_tickets): a
+- **Seen tickets** not read for `SEEN_RETENTION` (mava_bridge.store.seen): a
   forgotten ticket is still found by id, only with a wider (dearer) search.
 - **The bridge's own Mava messages** older than `BRIDGE_MESSAGE_RETENTION`: they exist
   so the thread sync does not echo them, and it sees each within one sync (minutes).
-- **Seen webhooks** older than a day (mava_bridge.store.seen_webhooks): Mava retries
+- **Seen webhooks** older than a day (mava_bridge.store.seen): Mava retries
   within minutes, so a day-old id protects nothing.
 - **Thread items of ended follows** claimed more than `ENDED_THREAD_RETENTION` ago: an
   ended follow is not synced, and following again starts from a fresh baseline.
@@ -51,8 +51,7 @@ from mava_bridge.services.subscriptions import Clock
 from mava_bridge.store import deliveries
 from mava_bridge.store.assignments import purge_superseded_dms
 from mava_bridge.store.db import BATCH, Database
-from mava_bridge.store.seen_tickets import SeenTickets
-from mava_bridge.store.seen_webhooks import SeenWebhooks
+from mava_bridge.store.seen import SeenTickets, SeenWebhooks
 from mava_bridge.store.tables import utcnow
 from mava_bridge.store.writes import IdempotencyStore, purge_bridge_messages
 

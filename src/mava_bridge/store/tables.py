@@ -171,7 +171,7 @@ class DefaultSubscriptionStatus(Base):
 
 
 class SeenTicket(Base):
-    """When a ticket the bridge has read was created (mava_bridge.store.seen_tickets)."""
+    """When a ticket the bridge has read was created (mava_bridge.store.seen)."""
 
     __tablename__ = "seen_tickets"
     ticket_id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -180,7 +180,7 @@ class SeenTicket(Base):
 
 
 class SeenWebhook(Base):
-    """A verified Mava webhook, by its `webhookId` (mava_bridge.store.seen_webhooks)."""
+    """A verified Mava webhook, by its `webhookId` (mava_bridge.store.seen)."""
 
     __tablename__ = "seen_webhooks"
     webhook_id: Mapped[str] = mapped_column(String(200), primary_key=True)

@@ -1,11 +1,15 @@
-"""When each ticket the bridge has read was created, so a look-up by id is exact.
+"""What the bridge has seen, kept for a while, on any replica.
 
-Mava has no fetch-one endpoint: a ticket is found by searching `GET /api/tickets`
-between two dates. Its id holds a time, but an imported or back-dated ticket's
-`createdAt` can be far from it. Every page the bridge reads (searches, alerts,
-digests, `/mava show`) records id -> createdAt here in one upsert per page, and a
-later look-up searches exactly that instant. Rows not seen for `SEEN_RETENTION` are
-pruned by the housekeeping job; a pruned ticket is still found, only less cheaply.
+- Tickets: when each ticket read was created, so a look-up by id is exact. Mava has no
+  fetch-one endpoint: a ticket is found by searching `GET /api/tickets` between two
+  dates, and an imported or back-dated ticket's `createdAt` can be far from the time in
+  its id. Every page the bridge reads records id -> createdAt in one upsert, and a
+  later look-up searches exactly that instant. Rows not seen for `SEEN_RETENTION` are
+  pruned by the housekeeping job; a pruned ticket is still found, only less cheaply.
+- Webhooks, by `webhookId`, for `SEEN_FOR`. Mava retries a webhook ("up to 3"
+  attempts) and says `webhookId` is for de-duplication: the first row wins, a repeat is
+  answered 2xx and does nothing. The rows are also how a webhook any replica received
+  reaches the leader's jobs, which read the newest every second (`delivery.nudges`).
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from typing import Final
 from sqlalchemy import func, select
 
 from mava_bridge.store.db import BATCH, Database, delete_batched
-from mava_bridge.store.tables import SeenTicket, utcnow
+from mava_bridge.store.tables import SeenTicket, SeenWebhook, utcnow
 
 SEEN_RETENTION: Final = timedelta(days=180)
+SEEN_FOR: Final = timedelta(days=1)
 
 
 class SeenTickets:
@@ -66,4 +71,32 @@ class SeenTickets:
         cutoff = self._clock() - SEEN_RETENTION
         return await delete_batched(
             self._db, SeenTicket.ticket_id, SeenTicket.seen_at < cutoff, batch=batch
+        )
+
+
+class SeenWebhooks:
+    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def record(self, webhook_id: str, ticket_id: str | None) -> bool:
+        """True for a webhook not seen before (on any replica); False for a repeat."""
+        row = SeenWebhook(webhook_id=webhook_id, ticket_id=ticket_id, received_at=self._clock())
+        return await self._db.insert_new(row)
+
+    async def since(self, after: datetime) -> list[tuple[str, str | None]]:
+        """(webhook id, ticket id or None) of the webhooks received after `after`."""
+        async with self._db.session() as session:
+            rows = await session.execute(
+                select(SeenWebhook.webhook_id, SeenWebhook.ticket_id).where(
+                    SeenWebhook.received_at > after
+                )
+            )
+            return [(webhook_id, ticket_id) for webhook_id, ticket_id in rows]
+
+    async def purge(self, *, batch: int = BATCH) -> int:
+        """Forget webhooks older than `SEEN_FOR`; returns how many rows went."""
+        cutoff = self._clock() - SEEN_FOR
+        return await delete_batched(
+            self._db, SeenWebhook.webhook_id, SeenWebhook.received_at < cutoff, batch=batch
         )
