@@ -4,7 +4,7 @@ Refused always, for anything that changes or reveals ticket data: guests (restri
 ultra-restricted), people from another workspace (Slack Connect) and bots. Then, if
 ALLOWED_SLACK_USER_IDS or ALLOWED_SLACK_USERGROUP_IDS is set, only those people.
 users.info answers are cached in the database (shared by replicas, see
-mava_bridge.store.slack_users) for a TTL, and in memory until the same moment, so a
+mava_bridge.store.seen) for a TTL, and in memory until the same moment, so a
 burst of commands costs no database round trip per command. The database cache is only
 a cache: when it cannot be read or written (a pool exhausted by a burst, a database
 restart) the check asks Slack and goes on.
@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mava_bridge.slack.errors import TRANSIENT_ERRORS, error_code, http_status, slack_error
 from mava_bridge.slack.identity import BotIdentity
 from mava_bridge.store.db import Database
-from mava_bridge.store.slack_users import cache_profile, cached_profile
+from mava_bridge.store.seen import cache_profile, cached_profile
 
 log = logging.getLogger("mava_bridge.slack.access")
 

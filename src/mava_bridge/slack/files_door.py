@@ -4,7 +4,7 @@ Mava takes a note's attachments only as publicly reachable URLs, and a Slack fil
 private (its `url_private` needs the bot token). So the note carries
 `PUBLIC_URL/files/<token>` and this door streams the file from Slack when it is asked:
 
-- the token is the only key (256 random bits, `store.shared_files`), made for one file
+- the token is the only key (256 random bits, `store.writes`), made for one file
   a permitted person posted in a followed thread; any other token is 404, in the same
   words and the same time as an unknown one, with no hint of what exists;
 - each request asks Slack (`files.info`) whether the file still exists: deleted in
@@ -30,8 +30,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.slack.errors import error_code, slack_error
-from mava_bridge.store.shared_files import SharedFiles
 from mava_bridge.store.tables import SharedFile
+from mava_bridge.store.writes import SharedFiles
 
 log = logging.getLogger("mava_bridge.slack.files")
 

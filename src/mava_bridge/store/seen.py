@@ -10,18 +10,26 @@
   attempts) and says `webhookId` is for de-duplication: the first row wins, a repeat is
   answered 2xx and does nothing. The rows are also how a webhook any replica received
   reaches the leader's jobs, which read the newest every second (`delivery.nudges`).
+- Slack profiles (users.info answers), shared by replicas. Only a cache: when it cannot
+  be read or written (a pool exhausted by a burst, a database restart) that is one
+  WARNING and a miss, and the caller asks Slack (`slack.access`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.store.db import BATCH, Database, delete_batched
-from mava_bridge.store.tables import SeenTicket, SeenWebhook, utcnow
+from mava_bridge.store.tables import SeenTicket, SeenWebhook, SlackUser, utcnow
+
+log = logging.getLogger(__name__)
 
 SEEN_RETENTION: Final = timedelta(days=180)
 SEEN_FOR: Final = timedelta(days=1)
@@ -100,3 +108,27 @@ class SeenWebhooks:
         return await delete_batched(
             self._db, SeenWebhook.webhook_id, SeenWebhook.received_at < cutoff, batch=batch
         )
+
+
+@dataclass(frozen=True)
+class CachedProfile:
+    data: dict[str, Any]  # users.info's `user`
+    fetched_at: datetime
+
+
+async def cached_profile(db: Database, user_id: str) -> CachedProfile | None:
+    """The cached answer for this person, None if there is none or it cannot be read."""
+    try:
+        row = await db.get(SlackUser, user_id)
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("profile cache not read (%s); asking Slack", type(exc).__name__)
+        return None
+    return None if row is None else CachedProfile(row.data, row.fetched_at)
+
+
+async def cache_profile(db: Database, user_id: str, data: dict[str, Any], now: datetime) -> None:
+    """Remember users.info's answer; not written: the next look-up asks Slack again."""
+    try:
+        await db.upsert(SlackUser, ["user_id"], user_id=user_id, data=data, fetched_at=now)
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("profile cache not written (%s)", type(exc).__name__)

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from mava_bridge.mava.models import Attachment
 from mava_bridge.settings import Settings
-from mava_bridge.store.shared_files import FileToShare, SharedFiles
+from mava_bridge.store.writes import FileToShare, SharedFiles
 
 MAVA_MAX_ATTACHMENTS: Final = 10  # per message, Mava's documented limit
 NO_PUBLIC_URL: Final = (
