@@ -215,10 +215,8 @@ class AlertPoller:
             fresh = watermark is None or ticket.created_at >= watermark - POLL_OVERLAP
             to_post.append((ticket, NEW if fresh else RAISED))
         if baseline:
-            known, channel = deliveries.BASELINE, (sub.channel_id,)
-            await deliveries.ALERTS.record(
-                self.parts.db, channel, baseline, known, now, reason=known
-            )
+            base, scope = deliveries.BASELINE, (sub.channel_id,)  # the state and the reason
+            await deliveries.ALERTS.record(self.parts.db, scope, baseline, base, now, reason=base)
             report.baselined += len(baseline)
 
         posted, failure = 0, None

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import aliased
 
 from mava_bridge.store.db import BATCH, Database
@@ -136,7 +136,7 @@ async def take_over_claims(db: Database, owner: str) -> tuple[int, int]:
     fresh = RUNS.others(owner, orphans=True) & DigestRun.message_ts.is_(None)
     alerts, dropped, started = await db.apply(
         ALERTS.taking_over(owner),
-        RUNS.deleting(fresh),
+        delete(DigestRun).where(fresh),
         RUNS.taking_over(owner, DigestRun.message_ts.is_not(None)),
     )
     return alerts, dropped + started

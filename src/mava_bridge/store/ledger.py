@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Delete, Row, Update, and_, delete, select, update
+from sqlalchemy import ColumnElement, Row, Update, and_, delete, select, update
 
 from mava_bridge.store.db import BATCH, Database, chunks, delete_batched, insert_ignore, touched
 from mava_bridge.store.tables import PollWatermark
@@ -208,9 +208,6 @@ class Ledger:
         """A new leader's statement: the claims of others become in doubt (no holder)."""
         return update(self.table).where(self.others(owner), *where).values({"claimed_by": None})
 
-    def deleting(self, condition: ColumnElement[bool]) -> Delete:
-        return delete(self.table).where(condition)
-
     async def take_over(self, db: Database, owner: str) -> int:
         """Every claim another process holds put in doubt; how many."""
         (count,) = await db.apply(self.taking_over(owner))
@@ -219,7 +216,7 @@ class Ledger:
     async def release_stale(self, db: Database, now: datetime) -> int:
         """Drop the claims older than STALE_CLAIM; how many."""
         old = (self.column("state") == CLAIMED) & (self.column("claimed_at") < now - STALE_CLAIM)
-        (count,) = await db.apply(self.deleting(old))
+        (count,) = await db.apply(delete(self.table).where(old))
         return count
 
     async def purge(

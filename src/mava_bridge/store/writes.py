@@ -18,8 +18,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Final
 
 from sqlalchemy import delete, select, update
@@ -37,7 +37,7 @@ class IdempotencyStore:
         self,
         db: Database,
         window_seconds: float,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
         self.window = timedelta(seconds=window_seconds)
@@ -92,18 +92,9 @@ class AuditLog:
         self.db = db
 
     async def record(self, record: AuditRecord) -> None:
+        entry = AuditEntry(**{**asdict(record), "summary": record.summary[:2000]})
         async with self.db.session() as session, session.begin():
-            session.add(
-                AuditEntry(
-                    slack_user_id=record.slack_user_id,
-                    slack_user_name=record.slack_user_name,
-                    channel_id=record.channel_id,
-                    ticket_id=record.ticket_id,
-                    action=record.action,
-                    summary=record.summary[:2000],
-                    outcome=record.outcome,
-                )
-            )
+            session.add(entry)
 
     async def recent(self, limit: int = 50) -> list[AuditEntry]:
         return await self.db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
