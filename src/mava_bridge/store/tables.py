@@ -59,6 +59,7 @@ class Base(DeclarativeBase):
 class LedgerColumns:
     """What every post on the ledger (store.ledger) records beside its key and state."""
 
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     message_ts: Mapped[str | None] = mapped_column(String(32))
     # The process holding a claim (Leadership.name); None: its holder is gone.
     claimed_by: Mapped[str | None] = mapped_column(String(128))
@@ -123,13 +124,11 @@ class AlertDelivery(LedgerColumns, Base):
 
     __tablename__ = "alert_deliveries"
     __table_args__ = (UniqueConstraint("channel_id", "ticket_id", name="uq_alert_channel_ticket"),)
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32))
     ticket_id: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(
-        String(16), default="claimed", index=True
-    )  # claimed | posted
+    # claimed | posted
+    state: Mapped[str] = mapped_column(String(16), default="claimed", index=True)
 
 
 class DigestRun(LedgerColumns, Base):
@@ -217,7 +216,6 @@ class ThreadPost(LedgerColumns, Base):
 
     __tablename__ = "thread_posts"
     __table_args__ = (UniqueConstraint("follow_id", "item_key", name="uq_thread_post_item"),)
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     follow_id: Mapped[int] = mapped_column(Integer)
     item_key: Mapped[str] = mapped_column(String(128))  # Mava message _id, or change:<hash>
     state: Mapped[str] = mapped_column(String(16), index=True)  # claimed | posted | baseline | ours
@@ -284,7 +282,6 @@ class AssignmentDm(LedgerColumns, Base):
     __table_args__ = (
         UniqueConstraint("ticket_id", "generation", name="uq_assignment_dm_generation"),
     )
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     ticket_id: Mapped[str] = mapped_column(String(32))
     generation: Mapped[int] = mapped_column(Integer)
     agent_id: Mapped[str] = mapped_column(String(64))
@@ -311,7 +308,6 @@ class ReminderPost(LedgerColumns, Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "ticket_id", "period", name="uq_reminder_period"),
     )
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32))
     ticket_id: Mapped[str] = mapped_column(String(32))
     period: Mapped[str] = mapped_column(String(40))  # when the waiting period began (UTC ISO)
@@ -337,7 +333,6 @@ class SlaPost(LedgerColumns, Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "ticket_id", "clock", "level", name="uq_sla_post"),
     )
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32))
     ticket_id: Mapped[str] = mapped_column(String(32))
     clock: Mapped[str] = mapped_column(String(64))
@@ -351,7 +346,6 @@ class RatingPost(LedgerColumns, Base):
 
     __tablename__ = "rating_posts"
     __table_args__ = (UniqueConstraint("channel_id", "ticket_id", name="uq_rating_channel_ticket"),)
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32))
     ticket_id: Mapped[str] = mapped_column(String(40))
     rating: Mapped[int | None] = mapped_column(Integer)
