@@ -36,7 +36,7 @@ from mava_bridge.slack import http_route
 from mava_bridge.slack.access import AccessControl
 from mava_bridge.slack.app import create_app
 from mava_bridge.slack.audit_channel import AuditChannel
-from mava_bridge.slack.deps import Actions, Deps
+from mava_bridge.slack.deps import Actions, Deps, InFlight
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.files_door import FilesDoor
 from mava_bridge.slack.identity import BotIdentity
@@ -98,6 +98,7 @@ class Bridge:
             allowed_groups=settings.allowed_slack_usergroup_ids,
             ttl_seconds=settings.user_cache_ttl_seconds,
         )
+        inflight = InFlight()  # the doors' handed-off work; background jobs wait for acks
         delivery = build_delivery(
             settings,
             mava,
@@ -109,6 +110,7 @@ class Bridge:
             owner=leadership.name,
             members=MemberDirectory(clients.bot).user_for_email,
             may_receive=receives_dms(access),  # no DM to a guest
+            after_acks=inflight.after_acks,
         )
         # What the listeners use: the services (every action once and audited: the row,
         # then AUDIT_CHANNEL), access control and the delivery parts `/mava` reaches.
@@ -122,6 +124,7 @@ class Bridge:
         subs = delivery.subscriptions
         deps = Deps(
             settings=settings,
+            inflight=inflight,
             tickets=tickets,
             identity=access.identity,
             access=access,

@@ -8,6 +8,7 @@ hands delivery the Slack poster and renderers delivery itself never imports.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -108,6 +109,7 @@ def build_delivery(
     owner: str | None = None,
     members: FindMember | None = None,
     may_receive: MayReceive | None = None,
+    after_acks: Callable[[], Awaitable[None]] | None = None,
 ) -> Delivery:
     """Every digest/alert component, sharing one poster (so posts to a channel are
     paced across digests and alerts) and one subscription service. `owner` names this
@@ -176,6 +178,7 @@ def build_delivery(
         jobs=(*desk.jobs, rated),
         reports=reports,
         flow=flow,
+        after_acks=after_acks,
     )
     nudges = None
     if settings.mava_webhook_signing_key is not None:

@@ -92,8 +92,11 @@ class BotScheduler:
         threads: ThreadSync | None = None,
         jobs: Sequence[LeaderJob] = (),
         reports: Reports | None = None,
+        after_acks: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        self._flow = flow  # an interval tick rests (is skipped) while webhooks flow
+        self._flow = flow
+        # Each run starts once a burst of Slack requests is acked (slack.inflight).
+        self._after_acks = after_acks  # an interval tick rests (is skipped) while webhooks flow
         self._settings = settings
         self._jobs = {job.id: job for job in jobs}
         self._threads = threads
@@ -252,7 +255,11 @@ class BotScheduler:
         """An interval run of `job_id`, unless it rests while webhooks flow; a paced job's
         next run is planned from when this one ends (delivery.pacing)."""
         with self.pacing.running(self._scheduler, job_id):
-            return None if self._flow.rests(job_id) else await run(*args)
+            if self._flow.rests(job_id):
+                return None
+            if self._after_acks is not None:
+                await self._after_acks()
+            return await run(*args)
 
     async def run_poll(self) -> PollReport | None:
         """The poll job: one alert poll if this process should run it."""
@@ -311,6 +318,8 @@ class BotScheduler:
         """The digest job for subscription `key`, for the run at `fire_time` (default:
         the latest fire time up to now, which is the one a late job stands for)."""
         with self._inflight.tracked():
+            if self._after_acks is not None:
+                await self._after_acks()
             if not await self._leading():
                 return None
             try:

@@ -100,6 +100,18 @@ class InFlight:
         if self.pauses_collector and self._collector_paused_at is None:
             self._pause_collector()
 
+    async def after_acks(self) -> None:
+        """Return once Slack's requests pause for QUIET_SECONDS, or MAX_DEFER_SECONDS from
+        now: background jobs start here, so a burst's acks do not share the loop (or the
+        GIL, with the database's thread) with a poll that happened to be due."""
+        loop = asyncio.get_running_loop()
+        due = loop.time() + MAX_DEFER_SECONDS
+        # The quiet point moves with every request, so sleep until it, then look again.
+        while not self.closing and (now := loop.time()) < (  # noqa: ASYNC110
+            until := min(self._last_request + QUIET_SECONDS, due)
+        ):
+            await asyncio.sleep(until - now)
+
     def _pause_collector(self) -> None:
         """No automatic garbage collection until the door is quiet (as for the work,
         at most MAX_DEFER_SECONDS). A burst's requests, tasks and bodies are all alive,
