@@ -226,7 +226,7 @@ async def test_a_slow_poll_is_said_once_per_slow_run_not_on_every_tick(
     events: list[JobEvent] = []
 
     def skipped() -> int:
-        return sum(1 for e in events if e.code == EVENT_JOB_MAX_INSTANCES)
+        return sum(1 for e in events if e.code == EVENT_JOB_MAX_INSTANCES and e.job_id == POLL_JOB)
 
     def runs() -> int:
         return sum(1 for e in events if e.code == EVENT_JOB_EXECUTED and e.job_id == POLL_JOB)
@@ -250,7 +250,9 @@ async def test_a_slow_poll_is_said_once_per_slow_run_not_on_every_tick(
         finally:
             sandbox.latency = 0.0
             await scheduler.shutdown()
-    told = [r for r in logs.records() if "still running" in r["message"]]
+    # The poll's lines only: on a loaded machine the desk's jobs, slowed by the same
+    # latency, may overrun their own interval too (and say so, once per run).
+    told = [r for r in logs.records() if r["message"].startswith("poll Mava for alerts still")]
     assert [(r["level"], r["message"]) for r in told] == [
         ("INFO", "poll Mava for alerts still running: its next turns wait for it to end")
     ] * 2
