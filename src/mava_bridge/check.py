@@ -19,7 +19,7 @@ from mava_bridge.mava.errors import MavaEndpointNotFound, MavaError, MavaForbidd
 from mava_bridge.settings import FOR_RUN, Settings, read_settings
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.web import slack_client
-from mava_bridge.store.schema import UnknownRevision, schema_state, sqlite_file, sqlite_problem
+from mava_bridge.store.db import UnknownRevision, schema_state, sqlite_file, sqlite_problem
 
 SLACK = "SLACK_API_URL (unset for real Slack)"
 SLACK_FIXES = {

@@ -35,7 +35,7 @@ from mava_bridge.mava.lookup import MARGINS
 from mava_bridge.mava.models import Priority, Ticket
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.slack.poster import SlackPoster
-from mava_bridge.store.seen_tickets import SeenTickets
+from mava_bridge.store.seen import SeenTickets
 from mava_sandbox.mava_server import MavaSandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN
 from mava_sandbox.stack import Stack

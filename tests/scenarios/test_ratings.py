@@ -18,7 +18,7 @@ import pytest_asyncio
 
 from mava_bridge.delivery.in_doubt import rating_tag
 from mava_bridge.delivery.ratings import RatingReport, Ratings
-from mava_bridge.store import rating_posts
+from mava_bridge.store import deliveries
 from mava_sandbox.stack import Stack
 
 from .conftest import flat, reset, run, scenario_stack, shown
@@ -124,7 +124,7 @@ async def test_a_dead_leaders_post_is_found_not_repeated(stack: Stack) -> None:
     db, now = stack.runtime.db, datetime.now(UTC)
     for rated in (found, lost):
         stack.mava.sandbox.rate(rated, 1)
-        assert await rating_posts.POSTS.claim(db, (channel, rated), now, DEAD, rating=1)
+        assert await deliveries.RATINGS.claim(db, (channel, rated), now, DEAD, rating=1)
     await stack.runtime.delivery.poster.post(channel, f"Rated 1/5: {found}", tag=rating_tag(found))
     assert await ratings(stack).take_over() == 2
     report = await poll(stack)

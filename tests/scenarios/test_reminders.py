@@ -17,7 +17,7 @@ from mava_bridge.delivery.desk_jobs import REMINDERS_JOB
 from mava_bridge.delivery.in_doubt import reminder_tag
 from mava_bridge.delivery.reminders import ReminderReport
 from mava_bridge.domain.waiting import waiting_period_start
-from mava_bridge.store import reminder_posts
+from mava_bridge.store import deliveries
 from mava_sandbox.stack import Stack
 
 from .conftest import (
@@ -171,7 +171,7 @@ async def test_a_claim_left_by_a_dead_leader_is_posted_once_by_the_next(stack: S
     start = waiting_period_start(seen)
     assert start is not None
     db = stack.runtime.db
-    assert await reminder_posts.POSTS.claim(
+    assert await deliveries.REMINDERS.claim(
         db, (channel, ticket, start.isoformat()), snapshot.read_at, "replica-that-died"
     )
     await remind(stack)
@@ -194,7 +194,7 @@ async def test_a_dead_leaders_reminder_that_reached_slack_is_not_posted_again(
     start = waiting_period_start(seen)
     assert start is not None
     db, period = stack.runtime.db, start.isoformat()
-    assert await reminder_posts.POSTS.claim(db, (channel, ticket, period), snapshot.read_at, "gone")
+    assert await deliveries.REMINDERS.claim(db, (channel, ticket, period), snapshot.read_at, "gone")
     # The dead leader's post went out (tagged, as every reminder is); its mark did not.
     ts = await stack.runtime.delivery.poster.post(
         channel, f"Customer waiting: {ticket}", tag=reminder_tag(ticket, period)
@@ -203,7 +203,8 @@ async def test_a_dead_leaders_reminder_that_reached_slack_is_not_posted_again(
     report = await remind(stack)
     assert report.recovered == 1 and report.posted == 0
     assert [m["ts"] for m in stack.slack.messages(channel) if ticket in str(m)] == [ts]
-    assert await reminder_posts.known(db, channel, [(ticket, period)], baseline=False)
+    told = await deliveries.REMINDERS.state(db, (channel, ticket, period))
+    assert told not in (None, deliveries.BASELINE)
     assert (await remind(stack)).posted == 0
     assert [m["ts"] for m in stack.slack.messages(channel) if ticket in str(m)] == [ts]
     await run(stack, f"unsubscribe {sub}", channel_id=channel)

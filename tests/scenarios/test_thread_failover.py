@@ -22,9 +22,9 @@ from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
 from mava_bridge.slack.poster import SlackPoster
-from mava_bridge.store import follows, thread_posts
+from mava_bridge.store import deliveries, follows
 from mava_bridge.store.db import Database
-from mava_bridge.store.idempotency import IdempotencyStore
+from mava_bridge.store.writes import IdempotencyStore
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
@@ -101,7 +101,7 @@ async def test_the_new_leader_takes_over_the_dead_leaders_thread_claim(
         sandbox.customer_writes(ticket, f"message {n}")
     # "a" claims message 4 and dies before posting it.
     key = str(sandbox._by_id[ticket]["messages"][-3]["_id"])
-    assert await thread_posts.ITEMS.claim(db, (made.id, key), datetime.now(UTC), "a")
+    assert await deliveries.ITEMS.claim(db, (made.id, key), datetime.now(UTC), "a")
     leading[0] = "b"
     report = await second.run_threads()
     assert report is not None and report.mirrored == 3 and report.skipped == 0
@@ -197,7 +197,7 @@ async def test_when_slack_cannot_tell_the_in_doubt_item_is_posted_again_once(
     for made_ticket, made_db in ((ticket, db), (other, other_db)):
         [follow] = [f for f in await follows.active_follows(made_db) if f.ticket_id == made_ticket]
         key = str(sandbox._by_id[made_ticket]["messages"][-3]["_id"])
-        assert await thread_posts.ITEMS.claim(made_db, (follow.id, key), datetime.now(UTC), "a")
+        assert await deliveries.ITEMS.claim(made_db, (follow.id, key), datetime.now(UTC), "a")
     stub.fail("conversations.replies", "missing_scope", times=None)
     leading[0] = "b"
     with captured_logs() as logs:

@@ -33,10 +33,10 @@ from mava_bridge.settings import Settings
 from mava_bridge.slack.blocks.digest import DigestRenderer
 from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.poster import SlackPoster
-from mava_bridge.store import follows, thread_posts
+from mava_bridge.store import deliveries, follows
 from mava_bridge.store.db import Database
-from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.tables import BridgeMessage
+from mava_bridge.store.writes import IdempotencyStore
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
@@ -274,7 +274,7 @@ async def test_a_restart_mid_sync_leaves_no_gap_and_no_duplicate(bench: Bench) -
         bench.sandbox.sandbox.customer_writes(ticket, f"message {n}")
     # The process died after claiming message 0, before its post: its claim is left.
     messages = bench.sandbox.sandbox._by_id[ticket]["messages"]
-    assert await thread_posts.ITEMS.claim(
+    assert await deliveries.ITEMS.claim(
         bench.db, (made.id, messages[-3]["_id"]), bench.now(), "dead"
     )
     restarted = bench.syncer("new")

@@ -23,7 +23,7 @@ from mava_bridge.slack.deps import InFlight
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store import follows
 from mava_bridge.store.db import Database
-from mava_bridge.store.idempotency import IdempotencyStore
+from mava_bridge.store.writes import IdempotencyStore
 from mava_bridge.webhooks.door import PATH, WebhookDoor
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.mava_webhooks import MavaWebhooks

@@ -44,13 +44,12 @@ from mava_bridge.slack.members import MemberDirectory, receives_dms
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.slack.socket_mode import SocketMode
 from mava_bridge.slack.web import slack_clients
-from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.db import Database
-from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.leader import Leadership
-from mava_bridge.store.seen_tickets import SeenTickets
+from mava_bridge.store.seen import SeenTickets
 from mava_bridge.store.shared_files import SharedFiles
 from mava_bridge.store.tables import utcnow
+from mava_bridge.store.writes import AuditLog, IdempotencyStore
 from mava_bridge.webhooks.door import PATH, WebhookDoor
 
 log = logging.getLogger("mava_bridge.app")

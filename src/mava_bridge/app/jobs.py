@@ -43,11 +43,10 @@ from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store import sla as sla_store
 from mava_bridge.store.db import Database
 from mava_bridge.store.deliveries import take_over_claims
-from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.leader import replica_name
-from mava_bridge.store.seen_tickets import SeenTickets
-from mava_bridge.store.seen_webhooks import SeenWebhooks
+from mava_bridge.store.seen import SeenTickets, SeenWebhooks
 from mava_bridge.store.tables import utcnow
+from mava_bridge.store.writes import IdempotencyStore
 
 
 @dataclass(frozen=True)

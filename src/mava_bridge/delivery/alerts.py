@@ -48,7 +48,8 @@ from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.services.paging import at_or_above
 from mava_bridge.services.subscriptions import ActiveSubscription
-from mava_bridge.store import deliveries, follows, watermarks
+from mava_bridge.store import deliveries, follows
+from mava_bridge.store.ledger import load_watermarks, save_watermark
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ class AlertPoller:
             groups: dict[TicketQuery, list[ActiveSubscription]] = {}
             for sub in subs:
                 groups.setdefault(alert_query(sub.filters), []).append(sub)
-            marks = await watermarks.load_watermarks(self.parts.db, [s.watermark_key for s in subs])
+            marks = await load_watermarks(self.parts.db, [s.watermark_key for s in subs])
             for shape, members in groups.items():
                 report.searches += 1
                 try:
@@ -214,7 +215,10 @@ class AlertPoller:
             fresh = watermark is None or ticket.created_at >= watermark - POLL_OVERLAP
             to_post.append((ticket, NEW if fresh else RAISED))
         if baseline:
-            await deliveries.record_baseline(self.parts.db, sub.channel_id, baseline, now)
+            known, channel = deliveries.BASELINE, (sub.channel_id,)
+            await deliveries.ALERTS.record(
+                self.parts.db, channel, baseline, known, now, reason=known
+            )
             report.baselined += len(baseline)
 
         posted, failure = 0, None
@@ -237,7 +241,7 @@ class AlertPoller:
         seen_until = min([now, *waiting])
         if watermark is not None:
             seen_until = max(watermark, seen_until)
-        await watermarks.save_watermark(self.parts.db, sub.watermark_key, seen_until, now)
+        await save_watermark(self.parts.db, sub.watermark_key, seen_until, now)
 
     async def _post_one(
         self,

@@ -55,7 +55,7 @@ from mava_bridge.mava.models import Agent, Ticket
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.services.outcome import Actor
 from mava_bridge.store import assignments as store
-from mava_bridge.store import watermarks
+from mava_bridge.store.ledger import load_watermarks, save_watermark
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ class AssignmentDms:
             tickets: Sequence[Ticket] = snapshot.tickets
             read_at: datetime = snapshot.read_at
             db, now = self.parts.db, self.parts.clock()
-            first = not await watermarks.load_watermarks(db, [BASELINE_KEY])
+            first = not await load_watermarks(db, [BASELINE_KEY])
             known = await store.known(db, (t.id for t in tickets))
             current: dict[str, tuple[int, str, Ticket]] = {}
             report.tickets = len(tickets)
@@ -198,7 +198,7 @@ class AssignmentDms:
                     continue  # Slack recorded something newer than this snapshot
                 if generation and agent is not None:
                     current[ticket.id] = (generation, agent, ticket)
-            await watermarks.save_watermark(db, BASELINE_KEY, now, now)
+            await save_watermark(db, BASELINE_KEY, now, now)
             done = await store.settled(
                 db,
                 ((t, g) for t, (g, _, _) in current.items()),

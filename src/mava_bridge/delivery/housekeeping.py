@@ -15,11 +15,11 @@ Run hourly on the leader by `BotScheduler`. What it deletes, and why that is saf
 - **Digest runs** claimed more than `DIGEST_RUN_RETENTION` ago: a run is only claimed,
   posted or finished within `DIGEST_GRACE` (an hour) of its fire time
   (mava_bridge.delivery.scheduler, which checks the retention exceeds it).
-- **Seen tickets** not read for `SEEN_RETENTION` (mava_bridge.store.seen_tickets): a
+- **Seen tickets** not read for `SEEN_RETENTION` (mava_bridge.store.seen): a
   forgotten ticket is still found by id, only with a wider (dearer) search.
 - **The bridge's own Mava messages** older than `BRIDGE_MESSAGE_RETENTION`: they exist
   so the thread sync does not echo them, and it sees each within one sync (minutes).
-- **Seen webhooks** older than a day (mava_bridge.store.seen_webhooks): Mava retries
+- **Seen webhooks** older than a day (mava_bridge.store.seen): Mava retries
   within minutes, so a day-old id protects nothing.
 - **Thread items of ended follows** claimed more than `ENDED_THREAD_RETENTION` ago: an
   ended follow is not synced, and following again starts from a fresh baseline.
@@ -28,11 +28,11 @@ Run hourly on the leader by `BotScheduler`. What it deletes, and why that is saf
   finished more than `DESK_ROW_RETENTION` ago. Only rows the desk can never ask about
   again: the latest period and the current generation stay whatever their age, since
   an open ticket can wait, or be reopened to the same assignee, months later
-  (mava_bridge.store.reminder_posts, mava_bridge.store.assignments).
+  (mava_bridge.store.deliveries, mava_bridge.store.assignments).
 
 - **Rating posts** claimed more than `RATING_RETENTION` ago: their tickets were created
   before that, outside what the ratings job reads, so they are never asked about again
-  (a subscription's first-look row stays: mava_bridge.store.rating_posts).
+  (a subscription's first-look row stays: mava_bridge.store.deliveries).
 
 The audit log is kept: it is the record of who did what, and its retention is the
 operator's decision (README, "Audit log").
@@ -48,17 +48,12 @@ from typing import Final
 from mava_bridge.delivery.queries import ALERT_LOOKBACK, CLOCK_SKEW
 from mava_bridge.delivery.ratings import RATING_LOOKBACK
 from mava_bridge.services.subscriptions import Clock
+from mava_bridge.store import deliveries
 from mava_bridge.store.assignments import purge_superseded_dms
-from mava_bridge.store.bridge_messages import purge_bridge_messages
-from mava_bridge.store.db import Database
-from mava_bridge.store.idempotency import IdempotencyStore
-from mava_bridge.store.purge import BATCH, delete_batched
-from mava_bridge.store.rating_posts import purge as purge_rating_posts
-from mava_bridge.store.reminder_posts import purge_superseded
-from mava_bridge.store.seen_tickets import SeenTickets
-from mava_bridge.store.seen_webhooks import SeenWebhooks
-from mava_bridge.store.tables import AlertDelivery, DigestRun, utcnow
-from mava_bridge.store.thread_posts import purge_ended_thread_posts
+from mava_bridge.store.db import BATCH, Database
+from mava_bridge.store.seen import SeenTickets, SeenWebhooks
+from mava_bridge.store.tables import utcnow
+from mava_bridge.store.writes import IdempotencyStore, purge_bridge_messages
 
 log = logging.getLogger(__name__)
 
@@ -106,33 +101,27 @@ class Housekeeping:
         now = self._clock()
         report = HousekeepingReport(
             idempotency_keys=await self._idempotency.purge_expired(batch=self._batch),
-            alert_deliveries=await delete_batched(
-                self._db,
-                AlertDelivery.id,
-                AlertDelivery.claimed_at < now - ALERT_RETENTION,
-                batch=self._batch,
+            alert_deliveries=await deliveries.ALERTS.purge(
+                self._db, now - ALERT_RETENTION, batch=self._batch
             ),
-            digest_runs=await delete_batched(
-                self._db,
-                DigestRun.id,
-                DigestRun.claimed_at < now - DIGEST_RUN_RETENTION,
-                batch=self._batch,
+            digest_runs=await deliveries.RUNS.purge(
+                self._db, now - DIGEST_RUN_RETENTION, batch=self._batch
             ),
             seen_tickets=await self._seen.purge(batch=self._batch) if self._seen else 0,
             bridge_messages=await purge_bridge_messages(
                 self._db, now - BRIDGE_MESSAGE_RETENTION, batch=self._batch
             ),
-            thread_posts=await purge_ended_thread_posts(
+            thread_posts=await deliveries.purge_ended_thread_posts(
                 self._db, now - ENDED_THREAD_RETENTION, batch=self._batch
             ),
             seen_webhooks=await self._webhooks.purge(batch=self._batch),
-            reminder_posts=await purge_superseded(
+            reminder_posts=await deliveries.purge_superseded_reminders(
                 self._db, now - DESK_ROW_RETENTION, batch=self._batch
             ),
             assignment_dms=await purge_superseded_dms(
                 self._db, now - DESK_ROW_RETENTION, batch=self._batch
             ),
-            rating_posts=await purge_rating_posts(
+            rating_posts=await deliveries.purge_ratings(
                 self._db, now - RATING_RETENTION, batch=self._batch
             ),
         )

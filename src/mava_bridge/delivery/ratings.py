@@ -7,7 +7,7 @@ and whether a rating moves `updatedAt` is not documented. So "newly rated" is "n
 known to this channel yet": each poll reads every ticket created in the last
 `RATING_LOOKBACK` whose rating is one the channels want (one `csatValues` search, in
 keyset pages: mava.keyset, immune to Mava's order and paging; few tickets get a low
-rating, so few pages), and compares with the ledger (store.rating_posts): claim, post,
+rating, so few pages), and compares with the ledger (store.deliveries): claim, post,
 mark per (channel, ticket), once across replicas and restarts, a dead leader's claim
 looked for in the channel first (delivery.in_doubt). A subscription's first look
 records what is rated already as its baseline and posts nothing (what changed after
@@ -32,7 +32,7 @@ from mava_bridge.mava.models import SenderType, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.services.subscriptions import ActiveSubscription
-from mava_bridge.store import rating_posts as store
+from mava_bridge.store import deliveries as store
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class Ratings:
         return report
 
     async def take_over(self) -> int:
-        return await store.POSTS.take_over(self.parts.db, self.parts.owner or "")
+        return await store.RATINGS.take_over(self.parts.db, self.parts.owner or "")
 
     async def _deliver(
         self, sub: ActiveSubscription, tickets: list[Ticket], report: RatingReport
@@ -116,18 +116,19 @@ class Ratings:
         parts, channel = self.parts, sub.channel_id
         db, now = parts.db, parts.clock()
         # Claims a take-over left here (delivery.in_doubt): found, recorded; else again.
-        found = await settle(parts, store.POSTS, (channel,), None, rating_tag, channel)
+        found = await settle(parts, store.RATINGS, (channel,), None, rating_tag, channel)
         report.recovered += len(found)
-        if store.look(sub.key) not in await store.known(db, channel, [store.look(sub.key)]):
+        if await store.RATINGS.state(db, (channel, store.look(sub.key))) is None:
             old = [t.id for t in tickets if not changed_since(t, sub.created_at)]
-            await store.record_baseline(db, channel, old, sub.key, now)
+            looked = [*old, store.look(sub.key)]  # and the look is done
+            await store.RATINGS.record(db, (channel,), looked, store.BASELINE, now)
             report.baselined += len(old)
-        done = await store.known(db, channel, [t.id for t in tickets])
+        done = await store.RATINGS.states(db, (channel,), [t.id for t in tickets])
         posted, failure = 0, None
         for ticket in [t for t in tickets if t.id not in done][:MAX_PER_POLL]:
             value = ticket.csat.value if ticket.csat and ticket.csat.value else 0
             key = (channel, ticket.id)
-            if not await store.POSTS.claim(db, key, now, parts.owner, rating=value):
+            if not await store.RATINGS.claim(db, key, now, parts.owner, rating=value):
                 continue
             reason = rating_reason(ticket, value)
             text = parts.renderer.alert_text(ticket, reason)
@@ -136,7 +137,7 @@ class Ratings:
             try:
                 await post_claimed(
                     parts,
-                    store.POSTS,
+                    store.RATINGS,
                     key,
                     post,
                     log,

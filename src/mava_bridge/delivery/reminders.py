@@ -17,7 +17,7 @@ reminders wait for the next poll too.
 No flood on subscribing: a subscription's first look does not post the tickets that
 already wait too long one by one. It records them as its channel's baseline and posts
 one summary (how many, the `BACKLOG_SHOWN` longest with links, how to list them), once
-(store.reminder_posts); from then on only waits that pass the threshold are posted.
+(store.deliveries); from then on only waits that pass the threshold are posted.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from mava_bridge.domain.wording import duration
 from mava_bridge.mava.models import Ticket
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.services.subscriptions import ActiveSubscription
-from mava_bridge.store import reminder_posts as store
+from mava_bridge.store import deliveries as store
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class Reminders:
         return report
 
     async def take_over(self) -> int:
-        return await store.POSTS.take_over(self.parts.db, self.parts.owner or "")
+        return await store.REMINDERS.take_over(self.parts.db, self.parts.owner or "")
 
     async def _remind(
         self, sub: ActiveSubscription, tickets: list[Ticket], now: datetime, report: ReminderReport
@@ -98,17 +98,19 @@ class Reminders:
         db, channel = self.parts.db, sub.channel_id
         # Claims a take-over left here (delivery.in_doubt): found, recorded; else again.
         found = await settle(
-            self.parts, store.POSTS, (channel,), None, lambda k: reminder_tag(*k), channel
+            self.parts, store.REMINDERS, (channel,), None, lambda k: reminder_tag(*k), channel
         )
         report.recovered += len(found)
         if not await self._first_look(sub, due, now, report):
             return
-        done = await store.known(db, channel, ((t.id, period) for t, period, _ in due))
+        done = await store.REMINDERS.states(db, (channel,), ((t.id, p) for t, p, _ in due))
         todo = [item for item in due if (item[0].id, item[1]) not in done]
 
         async def post(entry: tuple[Ticket, str, timedelta]) -> bool:
             ticket, period, waited = entry
-            if not await store.POSTS.claim(db, (channel, ticket.id, period), now, self.parts.owner):
+            if not await store.REMINDERS.claim(
+                db, (channel, ticket.id, period), now, self.parts.owner
+            ):
                 return False
             reason = reminder_reason(waited)
             await self._post(
@@ -132,7 +134,7 @@ class Reminders:
         """Post one claimed reminder (or summary), tagged, and mark it (delivery.in_doubt)."""
         await post_claimed(
             self.parts,
-            store.POSTS,
+            store.REMINDERS,
             (channel, *key),
             lambda: self.parts.poster.post(channel, text, blocks, tag=reminder_tag(*key)),
             log,
@@ -151,20 +153,22 @@ class Reminders:
         channel's baseline and one summary post. True once it is behind us (go on
         reminding); False while the summary is still to post (next poll)."""
         db, channel, owner = self.parts.db, sub.channel_id, self.parts.owner
-        state = await store.backlog_state(db, channel, sub.key)
+        state = await store.REMINDERS.state(db, (channel, store.BACKLOG, sub.key))
         if state is not None:
             return state != store.CLAIMED  # claimed: being posted, or left by a dead leader
         keys = [(ticket.id, period) for ticket, period, _ in due]
         # Counted before the baseline is written, and again after a refused summary.
-        new = len(keys) - len(await store.known(db, channel, keys, baseline=False))
-        await store.record_baseline(db, channel, keys, now, owner)
+        states = await store.REMINDERS.states(db, (channel,), keys)
+        new = len(keys) - sum(state != store.BASELINE for state in states.values())
+        rest = sorted(set(keys))
+        await store.REMINDERS.record(db, (channel,), rest, store.BASELINE, now, claimed_by=owner)
         period = sub.key
         if not new:  # nothing waits, or this channel was told of all of it already
-            await store.POSTS.claim(
+            await store.REMINDERS.claim(
                 db, (channel, store.BACKLOG, period), now, owner, state=store.EMPTY
             )
             return True
-        if not await store.POSTS.claim(db, (channel, store.BACKLOG, period), now, owner):
+        if not await store.REMINDERS.claim(db, (channel, store.BACKLOG, period), now, owner):
             return False
         wait = duration(60 * (sub.wait_minutes or 0))
         longest = [(t, waited.total_seconds()) for t, _, waited in due[:BACKLOG_SHOWN]]

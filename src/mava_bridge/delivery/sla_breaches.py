@@ -156,7 +156,7 @@ class Breaches:
             await store.record_baseline(db, channel, sub.key, items, now, self.parts.owner)
             report.baselined += len(items)
             return
-        done = await store.known(db, channel, items)
+        done = await store.POSTS.known(db, (channel,), items)
         todo = [(item, f) for item, f in items.items() if item not in done]
         todo.sort(key=lambda entry: entry[1][1].at)  # longest past its level first
 
@@ -206,7 +206,7 @@ class Breaches:
                 if self.dms.may_receive is not None and not await self.dms.may_receive(user):
                     continue
                 item = (ticket.id, level.clock.key, DM)
-                if item in await store.known(self.parts.db, user, [item]):
+                if item in await store.POSTS.known(self.parts.db, (user,), [item]):
                     continue
                 await self._settle(user, report, dm=True)
                 report.dms += await self._send(user, item, ticket, sla_reason(level), now, dm=True)

@@ -14,11 +14,11 @@ within a third of the key's budget, at most `THREAD_SYNC_SECONDS` apart) reads:
 - For each ticket read: a change of status, priority, category or assignee updates
   the card in place (`chat.update`) and adds one "what changed" line; then every new
   customer or agent message is posted in order (Mava's system messages only narrate
-  those changes, so they are left out). Each is posted once (`store.thread_posts` on
+  those changes, so they are left out). Each is posted once (`store.deliveries` on
   the ledger, `delivery.in_doubt`): two leaders or a restart never post one twice, and
   a crash leaves no gap (the next leader first looks for it in the thread). Skipped:
   what was there when the follow began (`baseline`) and what the bridge itself sent
-  (`ours`, matched by Mava's message id, else by content: `store.bridge_messages`).
+  (`ours`, matched by Mava's message id, else by content: `store.writes`).
 - A post Slack refuses for now (429 after retries, 5xx) stops that thread for this
   sync, so order is kept; the rest go next time.
 """
@@ -50,10 +50,10 @@ from mava_bridge.mava.lookup import EXACT, Counting, find_ticket
 from mava_bridge.mava.models import SenderType, SortBy, SortOrder, Status, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
-from mava_bridge.store import bridge_messages
+from mava_bridge.store import deliveries as items
 from mava_bridge.store import follows as store
-from mava_bridge.store import thread_posts as items
 from mava_bridge.store.follows import Follow
+from mava_bridge.store.writes import bridge_sent
 
 log = logging.getLogger(__name__)
 
@@ -313,7 +313,7 @@ class ThreadSync:
                 for k, m in fresh
                 if k not in known and (m.created_at is None or m.created_at <= began)
             }
-            await items.record_items(self.parts.db, follow.id, old, items.BASELINE, now)
+            await items.ITEMS.record(self.parts.db, (follow.id,), old, items.BASELINE, now)
             fresh = [(k, m) for k, m in fresh if k not in old]
         if not fresh:
             return
@@ -324,9 +324,9 @@ class ThreadSync:
             for k, m in fresh
             if k not in known and m.sender_type != SenderType.CUSTOMER
         ]
-        ours = await bridge_messages.bridge_sent(self.parts.db, ticket.id, unseen)
+        ours = await bridge_sent(self.parts.db, ticket.id, unseen)
         if ours:
-            await items.record_items(self.parts.db, follow.id, ours, items.OURS, now)
+            await items.ITEMS.record(self.parts.db, (follow.id,), ours, items.OURS, now)
         link = self.parts.link(ticket.id)
         for key, message in fresh:
             if key in ours:

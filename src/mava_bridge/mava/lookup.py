@@ -42,7 +42,7 @@ _MS: Final = timedelta(milliseconds=1)
 
 
 class TicketMemory(Protocol):
-    """id -> createdAt of tickets read before (mava_bridge.store.seen_tickets)."""
+    """id -> createdAt of tickets read before (mava_bridge.store.seen)."""
 
     async def remember(self, seen: Sequence[tuple[str, datetime]]) -> None: ...
 

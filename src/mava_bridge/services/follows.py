@@ -14,11 +14,11 @@ from datetime import datetime
 
 from mava_bridge.services.outcome import Actor
 from mava_bridge.services.writes import Auditor
-from mava_bridge.store import channel_settings, deliveries
+from mava_bridge.store import deliveries
 from mava_bridge.store import follows as store
 from mava_bridge.store.db import Database
 from mava_bridge.store.follows import Follow, ThreadTaken
-from mava_bridge.store.idempotency import IdempotencyStore, make_key
+from mava_bridge.store.writes import IdempotencyStore, make_key
 
 # Slack retries an event it got no 200 for after about 0 s, 1 min and 5 min; a Socket
 # Mode envelope is redelivered on a new connection. An hour covers both.
@@ -61,7 +61,7 @@ class FollowService:
         return await deliveries.ticket_for_thread(self.db, channel_id, thread_ts)
 
     async def notes_enabled(self, channel_id: str) -> bool:
-        return await channel_settings.thread_notes_enabled(self.db, channel_id)
+        return await store.thread_notes_enabled(self.db, channel_id)
 
     # --- "once" checks ------------------------------------------------------------
 
@@ -112,8 +112,6 @@ class FollowService:
         return stopped
 
     async def set_notes(self, actor: Actor, channel_id: str, enabled: bool) -> None:
-        await channel_settings.set_thread_notes(
-            self.db, channel_id, enabled, actor.user_id, self._clock()
-        )
+        await store.set_thread_notes(self.db, channel_id, enabled, actor.user_id, self._clock())
         state = "on" if enabled else "off"
         await self._auditor.record(actor, "thread-notes", None, f"thread notes {state}", "ok")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from mava_bridge.store.audit import AuditRecord
+from mava_bridge.store.writes import AuditRecord
 
 OutcomeKind = Literal["ok", "error", "unknown", "duplicate", "refused", "unchanged"]
 

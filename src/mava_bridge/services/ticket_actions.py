@@ -40,9 +40,13 @@ from mava_bridge.services.errors import ServiceError, Unchanged
 from mava_bridge.services.outcome import Actor, Outcome
 from mava_bridge.services.tickets import MESSAGE_LIMIT, TicketService, too_long
 from mava_bridge.services.writes import Writes
-from mava_bridge.store import bridge_messages
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import utcnow
+from mava_bridge.store.writes import (
+    bridge_message_sent,
+    forget_bridge_message,
+    record_bridge_message,
+)
 
 log = logging.getLogger("mava_bridge.actions")
 T = TypeVar("T")
@@ -344,7 +348,7 @@ async def send_message(
     record = None
     if db is not None:
         record = await _quietly(
-            bridge_messages.record_bridge_message(
+            record_bridge_message(
                 db, ticket_id=ticket_id, mava_message_id=None, content=content, now=utcnow()
             )
         )
@@ -354,10 +358,10 @@ async def send_message(
         )
     except MavaError as exc:
         if db is not None and record is not None and not isinstance(exc, MavaOutcomeUnknown):
-            await _quietly(bridge_messages.forget_bridge_message(db, record))
+            await _quietly(forget_bridge_message(db, record))
         raise
     if db is not None and record is not None:
-        await _quietly(bridge_messages.bridge_message_sent(db, record, _message_id(answer)))
+        await _quietly(bridge_message_sent(db, record, _message_id(answer)))
 
 
 async def _quietly(step: Awaitable[T]) -> T | None:

@@ -28,7 +28,7 @@ from mava_bridge.mava.query import TicketQuery
 from mava_bridge.services.errors import ServiceError
 from mava_bridge.services.paging import at_or_above
 from mava_bridge.store.db import Database
-from mava_bridge.store.seen_tickets import SeenTickets
+from mava_bridge.store.seen import SeenTickets
 
 log = logging.getLogger(__name__)
 

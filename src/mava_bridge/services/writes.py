@@ -20,8 +20,7 @@ from collections.abc import Awaitable, Callable
 from mava_bridge.mava.errors import MavaError, MavaOutcomeUnknown
 from mava_bridge.services.errors import ServiceError, Unchanged
 from mava_bridge.services.outcome import Actor, Outcome, OutcomeKind
-from mava_bridge.store.audit import AuditLog, AuditRecord
-from mava_bridge.store.idempotency import IdempotencyStore, make_key
+from mava_bridge.store.writes import AuditLog, AuditRecord, IdempotencyStore, make_key
 
 log = logging.getLogger("mava_bridge.actions")
 

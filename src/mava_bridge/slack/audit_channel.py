@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.slack import text as t
 from mava_bridge.slack.errors import slack_error
-from mava_bridge.store.audit import AuditRecord
+from mava_bridge.store.writes import AuditRecord
 
 log = logging.getLogger("mava_bridge.actions")
 

@@ -23,8 +23,8 @@ from mava_bridge.settings import Settings
 from mava_bridge.slack.access import AccessControl
 from mava_bridge.slack.identity import BotIdentity
 from mava_bridge.slack.inflight import InFlight
-from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.shared_files import SharedFiles
+from mava_bridge.store.writes import AuditLog
 
 __all__ = ["Actions", "Deps", "InFlight"]
 

@@ -1,33 +1,29 @@
-"""Who each ticket is assigned to, and the one DM per assignment (the desk's ledgers).
+"""Who each ticket is assigned to, and the one DM per assignment.
 
-`ticket_assignees` holds the agent a ticket was last seen assigned to; each change
-adds one to its `generation`, under a compare-and-set, so one change is one
-generation whoever sees it first (the poll on any replica, or the Slack action that
-made it). `assignment_dms` is keyed by (ticket, generation): its row is claimed before
-the DM is sent and marked after (the ledger of mava_bridge.store.ledger),
-so each assignment is DMed at most once across replicas and restarts.
+`ticket_assignees` holds the agent a ticket was last seen assigned to; each change adds
+one to its `generation` under a compare-and-set, so one change is one generation
+whoever sees it first (the poll on any replica, or the Slack action that made it). The
+DMs are on the ledger (`store.ledger`), keyed by (ticket, generation): each assignment
+is DMed at most once across replicas and restarts.
 
 A Slack action holds the ticket (`held_until`) while it writes to Mava, so a poll that
-reads the new assignee before the action recorded it leaves the ticket alone instead of
-DMing without knowing who assigned it.
+reads the new assignee first leaves the ticket alone rather than DM without knowing who
+assigned it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import and_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 
-from mava_bridge.store.db import Database
+from mava_bridge.store.db import BATCH, Database, chunks, touched
 from mava_bridge.store.ledger import CLAIMED as CLAIMED  # re-exported: the states
 from mava_bridge.store.ledger import POSTED as POSTED
 from mava_bridge.store.ledger import STALE_CLAIM as STALE_CLAIM
-from mava_bridge.store.ledger import Ledger, touched
-from mava_bridge.store.purge import BATCH
+from mava_bridge.store.ledger import Ledger
 from mava_bridge.store.tables import AssignmentDm, DmSetting, TicketAssignee
 
 DMS: Final = Ledger(AssignmentDm, ("ticket_id", "generation"))
@@ -41,28 +37,12 @@ GONE: Final = "gone"  # the ticket left the open set (or was reassigned) before 
 MAX_ATTEMPTS: Final = 3
 
 
-@dataclass(frozen=True)
-class Assignee:
-    agent_id: str | None
-    generation: int
-    held_until: datetime | None
-    updated_at: datetime  # when this process or another recorded it
-
-
-async def known(db: Database, ticket_ids: Iterable[str]) -> dict[str, Assignee]:
-    wanted = list(dict.fromkeys(ticket_ids))
-    found: dict[str, Assignee] = {}
-    async with db.session() as session:
-        for start in range(0, len(wanted), 500):
-            rows = await session.scalars(
-                select(TicketAssignee).where(
-                    TicketAssignee.ticket_id.in_(wanted[start : start + 500])
-                )
-            )
-            for row in rows:
-                found[row.ticket_id] = Assignee(
-                    row.agent_id, row.generation, row.held_until, row.updated_at
-                )
+async def known(db: Database, ticket_ids: Iterable[str]) -> dict[str, TicketAssignee]:
+    """ticket -> the assignee recorded (`updated_at`: when this process or another did)."""
+    found: dict[str, TicketAssignee] = {}
+    for chunk in chunks(list(dict.fromkeys(ticket_ids))):
+        rows = await db.scalars(select(TicketAssignee).where(TicketAssignee.ticket_id.in_(chunk)))
+        found.update((row.ticket_id, row) for row in rows)
     return found
 
 
@@ -70,20 +50,17 @@ async def hold(db: Database, ticket_id: str, until: datetime, now: datetime) -> 
     """Keep the poll off this ticket until `until` (an assignment from Slack is on its way)."""
     row = {"ticket_id": ticket_id, "agent_id": None, "generation": 0, "updated_at": now}
     statement = db.insert(TicketAssignee).values(**row, held_until=until)
-    statement = statement.on_conflict_do_update(
-        index_elements=[TicketAssignee.ticket_id], set_={"held_until": until}
+    await db.apply(
+        statement.on_conflict_do_update(
+            index_elements=[TicketAssignee.ticket_id], set_={"held_until": until}
+        )
     )
-    async with db.session() as session, session.begin():
-        await session.execute(statement)
 
 
 async def unhold(db: Database, ticket_id: str) -> None:
-    async with db.session() as session, session.begin():
-        await session.execute(
-            update(TicketAssignee)
-            .where(TicketAssignee.ticket_id == ticket_id)
-            .values(held_until=None)
-        )
+    await db.apply(
+        update(TicketAssignee).where(TicketAssignee.ticket_id == ticket_id).values(held_until=None)
+    )
 
 
 async def record(
@@ -93,16 +70,9 @@ async def record(
     generation if this is a change this call made, None if it was known already (or
     another process recorded it at the same time). A ticket not known yet starts at
     generation `first` (0: the baseline, nothing to tell)."""
-    try:
-        async with db.session() as session, session.begin():
-            session.add(
-                TicketAssignee(
-                    ticket_id=ticket_id, agent_id=agent_id, generation=first, updated_at=now
-                )
-            )
+    new = TicketAssignee(ticket_id=ticket_id, agent_id=agent_id, generation=first, updated_at=now)
+    if await db.insert_new(new):
         return first
-    except IntegrityError:
-        pass
     async with db.session() as session, session.begin():
         row = await session.get(TicketAssignee, ticket_id)
         if row is None:
@@ -203,29 +173,20 @@ async def in_doubt(
 
 
 async def set_notify(db: Database, user_id: str, on: bool, now: datetime) -> None:
-    statement = db.insert(DmSetting).values(user_id=user_id, assignment_dms=on, updated_at=now)
-    statement = statement.on_conflict_do_update(
-        index_elements=[DmSetting.user_id], set_={"assignment_dms": on, "updated_at": now}
-    )
-    async with db.session() as session, session.begin():
-        await session.execute(statement)
+    await db.upsert(DmSetting, ["user_id"], user_id=user_id, assignment_dms=on, updated_at=now)
 
 
 async def notify_on(db: Database, user_id: str) -> bool:
-    async with db.session() as session:
-        value = await session.scalar(
-            select(DmSetting.assignment_dms).where(DmSetting.user_id == user_id)
-        )
+    value = await db.scalar(select(DmSetting.assignment_dms).where(DmSetting.user_id == user_id))
     return True if value is None else bool(value)
 
 
 async def purge_superseded_dms(db: Database, before: datetime, *, batch: int = BATCH) -> int:
-    """Delete the finished DM rows of assignments the ticket has moved past: its
-    `generation` in ticket_assignees is higher, and generations only go up (compare-
-    and-set), so the desk never asks about that one again (it asks `settled` for each
-    ticket's current generation only). The current generation's row stays, whatever its
-    age: a ticket reopened with the same assignee is no new generation, and without the
-    row it would be DMed again. Claims in flight and DMs still to retry stay too."""
+    """Forget the finished DMs of generations the ticket has moved past (generations only
+    go up, and the desk asks `settled` of the current one only). The current
+    generation's row stays whatever its age: a ticket reopened to the same assignee is
+    no new generation, and without the row it would be DMed again. Claims in flight and
+    DMs still to retry stay too."""
     moved_on = (
         select(TicketAssignee.ticket_id)
         .where(
@@ -234,7 +195,5 @@ async def purge_superseded_dms(db: Database, before: datetime, *, batch: int = B
         )
         .exists()
     )
-    condition = and_(
-        moved_on, AssignmentDm.state.not_in((CLAIMED, RETRY)), AssignmentDm.claimed_at < before
-    )
-    return await DMS.purge(db, condition, batch=batch)
+    finished = AssignmentDm.state.not_in((CLAIMED, RETRY))
+    return await DMS.purge(db, before, moved_on, finished, batch=batch)

@@ -1,13 +1,11 @@
-"""Leader election: the poller and the digest jobs run on exactly one replica at a time.
+"""Leader election: the delivery jobs run on exactly one replica at a time.
 
 On PostgreSQL the leader holds a session-level `pg_try_advisory_lock(LEADER_LOCK_ID)` on
-a dedicated connection of its own (not one of the request pool's). Every
-`LEADER_CHECK_SECONDS` each replica checks: the leader that its connection is still
-alive (if not, leadership is lost and it tries again with a new connection), the others
-whether the lock is free. When the leader dies, PostgreSQL frees the lock as the
-connection closes, so another replica takes over at its next check.
-
-On SQLite there is one process, which is always the leader.
+a connection of its own (not the request pool's). Every `LEADER_CHECK_SECONDS` the
+leader checks that connection is alive (if not, leadership is lost and it tries again
+on a new one), the others whether the lock is free. A dead leader's connection closes
+and frees the lock, so another replica takes over at its next check. On SQLite there is
+one process, always the leader.
 """
 
 from __future__ import annotations

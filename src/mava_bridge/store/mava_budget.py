@@ -1,15 +1,12 @@
 """The Mava budget every replica draws from, on the PostgreSQL database they share.
 
 One sliding window per API key: `mava_sends` holds each send still inside it (the key
-only as a hash). `take` is one short transaction: `pg_advisory_xact_lock` on a number
-derived from the key, so the replicas sending with one key decide one at a time (and
-replicas of other keys do not wait); count what the window holds by the database's
-clock, since replicas' clocks differ; insert the send if the lane's cap allows it, else
-answer when the send that makes room leaves the window; drop sends that have left it.
+only as a hash). `take` is one short transaction under `pg_advisory_xact_lock` of the
+key (replicas of one key decide one at a time, others do not wait), counting by the
+database's clock since replicas' clocks differ.
 
-PostgreSQL rather than Redis: every replica already shares it (no new service to run,
-secure and watch), and a send costs one transaction of a few milliseconds against a
-budget of a few sends per second.
+PostgreSQL rather than Redis: every replica shares it already (no new service to run),
+and a send costs a few milliseconds against a budget of a few sends per second.
 """
 
 from __future__ import annotations
@@ -29,14 +26,9 @@ FORGET_AFTER: Final = timedelta(hours=1)
 
 
 def key_hash(api_key: str) -> str:
-    """What the table stores instead of the key (API keys are long random strings, so
-    their hash cannot be guessed back)."""
+    """What the table stores instead of the key (a long random string: its hash cannot
+    be guessed back)."""
     return hashlib.sha256(b"mava-budget:" + api_key.encode()).hexdigest()
-
-
-def lock_id(hashed: str) -> int:
-    """The advisory lock of one key: the hash's first 8 bytes as a signed bigint."""
-    return int.from_bytes(bytes.fromhex(hashed[:16]), "big", signed=True)
 
 
 class PostgresBudget:
@@ -48,7 +40,8 @@ class PostgresBudget:
         self._engine = engine
         self._owned = owned
         self._hash = key_hash(api_key)
-        self._lock = lock_id(self._hash)
+        # The key's advisory lock: the hash's first 8 bytes as a signed bigint.
+        self._lock = int.from_bytes(bytes.fromhex(self._hash[:16]), "big", signed=True)
 
     @classmethod
     def connect(cls, url: str, api_key: str) -> PostgresBudget:
@@ -64,18 +57,11 @@ class PostgresBudget:
         async with self._engine.begin() as conn:
             await conn.execute(select(func.pg_advisory_xact_lock(self._lock)))
             now: datetime = (await conn.execute(select(func.clock_timestamp()))).scalar_one()
-            await conn.execute(
-                insert(MavaSend).values(
-                    [
-                        {
-                            "key_hash": self._hash,
-                            "sent_at": now - timedelta(seconds=ago),
-                            "lane": lane,
-                        }
-                        for ago, lane in sent
-                    ]
-                )
-            )
+            rows = [
+                {"key_hash": self._hash, "sent_at": now - timedelta(seconds=ago), "lane": lane}
+                for ago, lane in sent
+            ]
+            await conn.execute(insert(MavaSend).values(rows))
 
     async def aclose(self) -> None:
         if self._owned:

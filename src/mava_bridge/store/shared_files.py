@@ -55,5 +55,4 @@ class SharedFiles:
         """The file behind `token`, or None (unknown, altered or malformed)."""
         if not token or len(token) > 64:
             return None
-        async with self._db.session() as session:
-            return await session.get(SharedFile, token)
+        return await self._db.get(SharedFile, token)

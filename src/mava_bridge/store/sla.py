@@ -1,7 +1,6 @@
 """Response-time targets in the database: the policy (one row), the warnings and
-breaches told (on the ledger: claim, post, mark, per channel, ticket, clock and level;
-the assignee's DM is a row of level `dm` under their member id) and the pauses the
-leader's polls saw."""
+breaches told (on the ledger, per channel, ticket, clock and level; the assignee's DM
+is a row of level `dm` under their member id) and the pauses the leader's polls saw."""
 
 from __future__ import annotations
 
@@ -11,8 +10,8 @@ from typing import Any, Final
 
 from sqlalchemy import delete, func, select, update
 
-from mava_bridge.store.db import Database, insert_ignore
-from mava_bridge.store.ledger import BASELINE, CHUNK, POSTED, Ledger, apply
+from mava_bridge.store.db import Database, chunks, insert_ignore
+from mava_bridge.store.ledger import BASELINE, CLAIMED, POSTED, Ledger
 from mava_bridge.store.tables import SlaPause, SlaPolicy, SlaPost
 
 POSTS: Final = Ledger(SlaPost, ("channel_id", "ticket_id", "clock", "level"))
@@ -22,26 +21,15 @@ Item = tuple[str, str, str]  # ticket, clock, level
 
 async def load_policy(db: Database) -> dict[str, Any]:
     """The stored policy ({} before anyone set one)."""
-    async with db.session() as session:
-        row = await session.get(SlaPolicy, 1)
-        return dict(row.policy) if row is not None else {}
+    row = await db.get(SlaPolicy, 1)
+    return dict(row.policy) if row is not None else {}
 
 
 async def save_policy(db: Database, policy: dict[str, Any], by: str | None, now: datetime) -> None:
-    async with db.session() as session, session.begin():
-        row = await session.get(SlaPolicy, 1)
-        if row is None:
-            session.add(SlaPolicy(id=1, policy=policy, updated_by=by, updated_at=now))
-        else:
-            row.policy, row.updated_by, row.updated_at = policy, by, now
+    await db.upsert(SlaPolicy, ["id"], id=1, policy=policy, updated_by=by, updated_at=now)
 
 
 # --- told once ------------------------------------------------------------------------
-
-
-async def known(db: Database, where: str, items: Iterable[Item]) -> set[Item]:
-    """Of these items, those `where` (a channel, or a member for DMs) has a row for."""
-    return set(await POSTS.states(db, (where,), items))
 
 
 async def posted(db: Database, where: str, items: Iterable[Item]) -> set[Item]:
@@ -52,7 +40,7 @@ async def posted(db: Database, where: str, items: Iterable[Item]) -> set[Item]:
 
 async def first_looked(db: Database, where: str, subscription: str) -> bool:
     """Whether the subscription (its key, "sub:12") took its first look in `where`."""
-    return bool(await known(db, where, [(FIRST_LOOK, subscription, FIRST_LOOK)]))
+    return await POSTS.state(db, (where, FIRST_LOOK, subscription, FIRST_LOOK)) is not None
 
 
 async def record_baseline(
@@ -63,11 +51,10 @@ async def record_baseline(
     now: datetime,
     owner: str | None,
 ) -> None:
-    """A subscription's first look: these items (past a level already) are never
-    posted in `where`; a row under ticket `first-look` (no Mava id looks like it) says
-    the look was taken."""
-    keys = [(where, *item) for item in items] + [(where, FIRST_LOOK, subscription, FIRST_LOOK)]
-    await POSTS.record(db, keys, BASELINE, now, claimed_by=owner)
+    """A subscription's first look: these items (past a level already) are never posted
+    in `where`; a row under ticket `first-look` (no Mava id looks like it) says so."""
+    rest = [*items, (FIRST_LOOK, subscription, FIRST_LOOK)]
+    await POSTS.record(db, (where,), rest, BASELINE, now, claimed_by=owner)
 
 
 async def told_between(db: Database, start: datetime, end: datetime) -> tuple[int, int]:
@@ -89,7 +76,7 @@ async def told_between(db: Database, start: datetime, end: datetime) -> tuple[in
 
 async def purge_posts(db: Database, before: datetime) -> int:
     """Forget what was told before `before` (a clock that old has ended long ago)."""
-    return await POSTS.purge(db, (SlaPost.state != "claimed") & (SlaPost.claimed_at < before))
+    return await POSTS.purge(db, before, SlaPost.state != CLAIMED)
 
 
 # --- pauses -------------------------------------------------------------------------
@@ -97,11 +84,11 @@ async def purge_posts(db: Database, before: datetime) -> int:
 
 async def lasting_pauses(db: Database, ticket_ids: Iterable[str]) -> set[str]:
     """Of these tickets, those whose pause has not ended."""
-    ids, found = sorted(set(ticket_ids)), set[str]()
+    found: set[str] = set()
     async with db.session() as session:
-        for i in range(0, len(ids), CHUNK):
+        for chunk in chunks(sorted(set(ticket_ids))):
             lasting = select(SlaPause.ticket_id).where(
-                SlaPause.ticket_id.in_(ids[i : i + CHUNK]), SlaPause.ended_at.is_(None)
+                SlaPause.ticket_id.in_(chunk), SlaPause.ended_at.is_(None)
             )
             found.update((await session.scalars(lasting)).all())
     return found
@@ -109,20 +96,16 @@ async def lasting_pauses(db: Database, ticket_ids: Iterable[str]) -> set[str]:
 
 async def begin_pauses(db: Database, ticket_ids: Iterable[str], at: datetime) -> None:
     rows = [{"ticket_id": t, "started_at": at, "ended_at": None} for t in sorted(set(ticket_ids))]
-    if rows:
-        await insert_ignore(db, SlaPause, rows, ["ticket_id", "started_at"])
+    await insert_ignore(db, SlaPause, rows, ["ticket_id", "started_at"])
 
 
 async def end_pauses(db: Database, ticket_ids: Iterable[str], at: datetime) -> None:
-    ids = sorted(set(ticket_ids))
-    await apply(
-        db,
+    lasting = SlaPause.ended_at.is_(None)
+    await db.apply(
         *(
-            update(SlaPause)
-            .where(SlaPause.ticket_id.in_(ids[i : i + CHUNK]), SlaPause.ended_at.is_(None))
-            .values(ended_at=at)
-            for i in range(0, len(ids), CHUNK)
-        ),
+            update(SlaPause).where(SlaPause.ticket_id.in_(chunk), lasting).values(ended_at=at)
+            for chunk in chunks(sorted(set(ticket_ids)))
+        )
     )
 
 
@@ -131,10 +114,8 @@ async def pauses_of(
 ) -> dict[str, list[tuple[datetime, datetime | None]]]:
     """ticket -> its pauses (from, until; None: lasting)."""
     found: dict[str, list[tuple[datetime, datetime | None]]] = {}
-    ids = sorted(set(ticket_ids))
     async with db.session() as session:
-        for i in range(0, len(ids), CHUNK):
-            chunk = ids[i : i + CHUNK]
+        for chunk in chunks(sorted(set(ticket_ids))):
             for row in await session.scalars(select(SlaPause).where(SlaPause.ticket_id.in_(chunk))):
                 found.setdefault(row.ticket_id, []).append((row.started_at, row.ended_at))
     return found
@@ -142,8 +123,6 @@ async def pauses_of(
 
 async def purge_pauses(db: Database, before: datetime) -> int:
     """Forget pauses that ended (or, never seen to end, began) before `before`."""
-    (count,) = await apply(
-        db,
-        delete(SlaPause).where(func.coalesce(SlaPause.ended_at, SlaPause.started_at) < before),
-    )
+    ended = func.coalesce(SlaPause.ended_at, SlaPause.started_at) < before
+    (count,) = await db.apply(delete(SlaPause).where(ended))
     return count

@@ -28,8 +28,7 @@ class CachedProfile:
 async def cached_profile(db: Database, user_id: str) -> CachedProfile | None:
     """The cached answer for this person, None if there is none or it cannot be read."""
     try:
-        async with db.session() as session:
-            row = await session.get(SlackUser, user_id)
+        row = await db.get(SlackUser, user_id)
     except (SQLAlchemyError, OSError) as exc:
         log.warning("profile cache not read (%s); asking Slack", type(exc).__name__)
         return None
@@ -38,12 +37,7 @@ async def cached_profile(db: Database, user_id: str) -> CachedProfile | None:
 
 async def cache_profile(db: Database, user_id: str, data: dict[str, Any], now: datetime) -> None:
     """Remember users.info's answer; not written: the next look-up asks Slack again."""
-    statement = db.insert(SlackUser).values(user_id=user_id, data=data, fetched_at=now)
-    statement = statement.on_conflict_do_update(
-        index_elements=[SlackUser.user_id], set_={"data": data, "fetched_at": now}
-    )
     try:
-        async with db.session() as session, session.begin():
-            await session.execute(statement)
+        await db.upsert(SlackUser, ["user_id"], user_id=user_id, data=data, fetched_at=now)
     except (SQLAlchemyError, OSError) as exc:
         log.warning("profile cache not written (%s)", type(exc).__name__)

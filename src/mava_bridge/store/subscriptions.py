@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 
 from mava_bridge.store.db import Database
-from mava_bridge.store.ledger import apply
 from mava_bridge.store.tables import DefaultSubscriptionStatus, Subscription
 
 
@@ -44,11 +43,8 @@ async def add(db: Database, new: Subscription, *, limit: int) -> tuple[Subscript
 
 async def remove(db: Database, channel_id: str, sub_id: int) -> bool:
     """Remove a subscription of this channel; False if it has no such id."""
-    (count,) = await apply(
-        db,
-        delete(Subscription).where(
-            Subscription.id == sub_id, Subscription.channel_id == channel_id
-        ),
+    (count,) = await db.apply(
+        delete(Subscription).where(Subscription.id == sub_id, Subscription.channel_id == channel_id)
     )
     return bool(count)
 
@@ -58,41 +54,32 @@ async def listed(db: Database, channel_id: str | None = None) -> list[Subscripti
     statement = select(Subscription).order_by(Subscription.id)
     if channel_id is not None:
         statement = statement.where(Subscription.channel_id == channel_id)
-    async with db.session() as session:
-        return list((await session.scalars(statement)).all())
+    return await db.scalars(statement)
 
 
 async def default_statuses(
     db: Database, keys: Iterable[str]
 ) -> dict[str, DefaultSubscriptionStatus]:
     """key -> last outcome, of these subscriptions defined by settings."""
-    async with db.session() as session:
-        rows = await session.scalars(
-            select(DefaultSubscriptionStatus).where(DefaultSubscriptionStatus.key.in_(list(keys)))
-        )
-        return {row.key: row for row in rows.all()}
+    wanted = DefaultSubscriptionStatus.key.in_(list(keys))
+    return {
+        row.key: row for row in await db.scalars(select(DefaultSubscriptionStatus).where(wanted))
+    }
 
 
 async def record_outcome(
     db: Database, sub_id: int | None, key: str, outcome: str, at: datetime
 ) -> None:
     """How the last delivery went: on the row (`sub_id`), else under the settings' `key`."""
-    async with db.session() as session, session.begin():
-        if sub_id is not None:
-            await session.execute(
-                update(Subscription)
-                .where(Subscription.id == sub_id)
-                .values(last_delivery_at=at, last_outcome=outcome)
-            )
-            return
-        status = await session.get(DefaultSubscriptionStatus, key)
-        if status is None:
-            session.add(
-                DefaultSubscriptionStatus(
-                    key=key, last_delivery_at=at, last_outcome=outcome, updated_at=at
-                )
-            )
-        else:
-            status.last_delivery_at = at
-            status.last_outcome = outcome
-            status.updated_at = at
+    if sub_id is not None:
+        row = update(Subscription).where(Subscription.id == sub_id)
+        await db.apply(row.values(last_delivery_at=at, last_outcome=outcome))
+    else:
+        await db.upsert(
+            DefaultSubscriptionStatus,
+            ["key"],
+            key=key,
+            last_delivery_at=at,
+            last_outcome=outcome,
+            updated_at=at,
+        )

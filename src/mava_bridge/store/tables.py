@@ -60,6 +60,7 @@ class LedgerColumns:
     """What every post on the ledger (store.ledger) records beside its key and state."""
 
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The process holding a claim (Leadership.name); None: its holder is gone.
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     posted_at: Mapped[datetime | None] = mapped_column()
@@ -117,7 +118,7 @@ class Subscription(Base):
     wait_minutes: Mapped[int | None] = mapped_column(Integer)  # reminders: posted after this
 
 
-class AlertDelivery(Base):
+class AlertDelivery(LedgerColumns, Base):
     """A ticket alerted in a channel. The unique key makes a second post impossible."""
 
     __tablename__ = "alert_deliveries"
@@ -126,15 +127,12 @@ class AlertDelivery(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     ticket_id: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | posted
-    message_ts: Mapped[str | None] = mapped_column(String(32))
-    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # The process holding a claim (Leadership.name); None: its holder is gone.
-    claimed_by: Mapped[str | None] = mapped_column(String(128))
-    posted_at: Mapped[datetime | None] = mapped_column()
+    state: Mapped[str] = mapped_column(
+        String(16), default="claimed", index=True
+    )  # claimed | posted
 
 
-class DigestRun(Base):
+class DigestRun(LedgerColumns, Base):
     """One scheduled digest firing; unique so two leaders cannot both post it."""
 
     __tablename__ = "digest_runs"
@@ -144,13 +142,9 @@ class DigestRun(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16), default="claimed")  # claimed | posted | failed
     ticket_count: Mapped[int] = mapped_column(Integer, default=0)
-    message_ts: Mapped[str | None] = mapped_column(String(32))
-    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(String(128))
     # Ticket ids already listed in the channel message and thread replies (JSON list),
     # so a run interrupted mid-thread is finished without repeating any of them.
     listed: Mapped[list[str] | None] = mapped_column(JSON)
-    posted_at: Mapped[datetime | None] = mapped_column()
 
 
 class PollWatermark(Base):
@@ -177,7 +171,7 @@ class DefaultSubscriptionStatus(Base):
 
 
 class SeenTicket(Base):
-    """When a ticket the bridge has read was created (mava_bridge.store.seen_tickets)."""
+    """When a ticket the bridge has read was created (mava_bridge.store.seen)."""
 
     __tablename__ = "seen_tickets"
     ticket_id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -186,7 +180,7 @@ class SeenTicket(Base):
 
 
 class SeenWebhook(Base):
-    """A verified Mava webhook, by its `webhookId` (mava_bridge.store.seen_webhooks)."""
+    """A verified Mava webhook, by its `webhookId` (mava_bridge.store.seen)."""
 
     __tablename__ = "seen_webhooks"
     webhook_id: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -217,7 +211,7 @@ class FollowedTicket(Base):
     synced_at: Mapped[datetime | None] = mapped_column()  # None: the first sync baselines
 
 
-class ThreadPost(Base):
+class ThreadPost(LedgerColumns, Base):
     """One item of a followed ticket's thread (a Mava message or a "what changed" line),
     claimed before it is posted so it is posted once (see mava_bridge.store.ledger)."""
 
@@ -226,11 +220,8 @@ class ThreadPost(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     follow_id: Mapped[int] = mapped_column(Integer)
     item_key: Mapped[str] = mapped_column(String(128))  # Mava message _id, or change:<hash>
-    state: Mapped[str] = mapped_column(String(16))  # claimed | posted | baseline | ours
-    slack_ts: Mapped[str | None] = mapped_column(String(32))
-    claimed_by: Mapped[str | None] = mapped_column(String(128))
-    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    posted_at: Mapped[datetime | None] = mapped_column()
+    state: Mapped[str] = mapped_column(String(16), index=True)  # claimed | posted | baseline | ours
+    message_ts: Mapped[str | None] = mapped_column("slack_ts", String(32))
 
 
 class BridgeMessage(Base):
@@ -267,12 +258,10 @@ class MavaSend(Base):
     lane: Mapped[str] = mapped_column(String(16))  # interactive | background
 
 
-Index("ix_alert_deliveries_state", AlertDelivery.state)
 Index("ix_mava_sends_key_sent", MavaSend.key_hash, MavaSend.sent_at)
 # The "Add as private note" shortcut looks up an alert's ticket by its message.
 Index("ix_alert_deliveries_channel_ts", AlertDelivery.channel_id, AlertDelivery.message_ts)
 Index("ix_bridge_messages_ticket", BridgeMessage.ticket_id, BridgeMessage.mava_message_id)
-Index("ix_thread_posts_state", ThreadPost.state)
 
 
 class TicketAssignee(Base):
@@ -301,7 +290,7 @@ class AssignmentDm(LedgerColumns, Base):
     agent_id: Mapped[str] = mapped_column(String(64))
     slack_user_id: Mapped[str | None] = mapped_column(String(32))
     # claimed | posted | self | off | no_member | failed | baseline
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), index=True)
     error: Mapped[str | None] = mapped_column(String(255))  # Slack's error, for `failed`
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -326,7 +315,7 @@ class ReminderPost(LedgerColumns, Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     ticket_id: Mapped[str] = mapped_column(String(32))
     period: Mapped[str] = mapped_column(String(40))  # when the waiting period began (UTC ISO)
-    state: Mapped[str] = mapped_column(String(16))  # claimed | posted
+    state: Mapped[str] = mapped_column(String(16), index=True)  # claimed | posted
 
 
 class SlaPolicy(Base):
@@ -353,7 +342,7 @@ class SlaPost(LedgerColumns, Base):
     ticket_id: Mapped[str] = mapped_column(String(32))
     clock: Mapped[str] = mapped_column(String(64))
     level: Mapped[str] = mapped_column(String(16))  # warning | breach | dm
-    state: Mapped[str] = mapped_column(String(16))  # claimed | posted
+    state: Mapped[str] = mapped_column(String(16), index=True)  # claimed | posted
 
 
 class RatingPost(LedgerColumns, Base):
@@ -393,8 +382,3 @@ class SharedFile(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     ticket_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-Index("ix_assignment_dms_state", AssignmentDm.state)
-Index("ix_reminder_posts_state", ReminderPost.state)
-Index("ix_sla_posts_state", SlaPost.state)

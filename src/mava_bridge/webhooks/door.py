@@ -4,7 +4,7 @@ MAVA_WEBHOOK_SIGNING_KEY is set (404 otherwise: the route does not exist).
 A second door beside `/slack/events` (mava_bridge.slack.http_route), with the same
 bounds: the body is read within 5 s and up to 1 MB (408, 413, never read past it);
 verified before anything else (mava_bridge.webhooks.verify: 400 malformed, 401 not
-Mava's); then its `webhookId` is remembered (mava_bridge.store.seen_webhooks) and the
+Mava's); then its `webhookId` is remembered (mava_bridge.store.seen) and the
 answer is 200 at once. Only then, and only for an id not seen before on any replica,
 is the leader nudged (mava_bridge.delivery.nudges): a webhook is a reason to read
 Mava now, never the data itself. A refusal is one short log line: the reason, never
@@ -24,7 +24,7 @@ from mava_bridge.settings import Settings
 from mava_bridge.slack.deps import InFlight
 from mava_bridge.slack.http_route import Refused, read_body
 from mava_bridge.store.db import Database
-from mava_bridge.store.seen_webhooks import SeenWebhooks
+from mava_bridge.store.seen import SeenWebhooks
 from mava_bridge.webhooks.verify import Mode, Rejected, load_signing_key, open_envelope, read_event
 
 log = logging.getLogger("mava_bridge.webhooks")

@@ -24,9 +24,8 @@ from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
 from mava_bridge.slack.poster import SlackPoster
-from mava_bridge.store import bridge_messages, follows, rating_posts, reminder_posts, thread_posts
+from mava_bridge.store import deliveries, follows, writes
 from mava_bridge.store.db import Database
-from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.tables import (
     AlertDelivery,
     AssignmentDm,
@@ -38,6 +37,7 @@ from mava_bridge.store.tables import (
     ThreadPost,
     TicketAssignee,
 )
+from mava_bridge.store.writes import IdempotencyStore
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -175,9 +175,9 @@ async def test_forgets_old_echo_records_and_the_items_of_ended_threads(backend: 
     assert await follows.unfollow(db, channel_id="C1", ticket_id="t-ended")
     for follow in (kept, ended):
         for key, age in (("m-old", ENDED_THREAD_RETENTION + HOUR), ("m-new", HOUR)):
-            assert await thread_posts.ITEMS.claim(db, (follow.id, key), NOW - age, "p1")
+            assert await deliveries.ITEMS.claim(db, (follow.id, key), NOW - age, "p1")
     for content, age in (("old", BRIDGE_MESSAGE_RETENTION + HOUR), ("new", HOUR)):
-        await bridge_messages.record_bridge_message(
+        await writes.record_bridge_message(
             db, ticket_id="t-live", mava_message_id=None, content=content, now=NOW - age
         )
 
@@ -192,7 +192,7 @@ async def test_forgets_old_echo_records_and_the_items_of_ended_threads(backend: 
         left = set((await session.scalars(select(BridgeMessage.content_hash))).all())
     # The live thread keeps everything; the ended one only what may still be in flight.
     assert set(items) == {(kept.id, "m-old"), (kept.id, "m-new"), (ended.id, "m-new")}
-    assert left == {bridge_messages.content_hash("new")}
+    assert left == {writes.content_hash("new")}
 
 
 async def test_forgets_only_desk_rows_the_desk_can_never_ask_about(backend: Backend) -> None:
@@ -220,7 +220,7 @@ async def test_forgets_only_desk_rows_the_desk_can_never_ask_about(backend: Back
         ("C1", "t-d", p2, "posted", old),
         ("C1", "t-e", p3, "posted", old),  # p2 claimed after p3 (a replica's stale
         ("C1", "t-e", p2, "posted", old + HOUR),  # board): the current p3 stays, p2 too
-        ("C1", reminder_posts.BACKLOG, "sub:1", "posted", old),  # a first look: stays
+        ("C1", deliveries.BACKLOG, "sub:1", "posted", old),  # a first look: stays
     ]
     async with db.session() as session, session.begin():
         for channel, ticket, period, state, at in reminders:
@@ -279,7 +279,7 @@ async def test_forgets_rating_posts_of_tickets_the_ratings_job_no_longer_reads(
         ("t-base", "baseline", old),  # goes
         ("t-new", "posted", recent),
         ("t-flight", "claimed", old),
-        (rating_posts.look("sub:1"), "baseline", old),
+        (deliveries.look("sub:1"), "baseline", old),
     ]
     async with db.session() as session, session.begin():
         for ticket, state, at in rows:
@@ -290,7 +290,7 @@ async def test_forgets_rating_posts_of_tickets_the_ratings_job_no_longer_reads(
 
     report = await Housekeeping(db, IdempotencyStore(db, 60, clock=clock), clock=clock).run()
     assert report.rating_posts == 2
-    assert await rating_posts.known(db, "C1", [t for t, _, _ in rows]) == {
+    assert await deliveries.RATINGS.known(db, ("C1",), [t for t, _, _ in rows]) == {
         "t-new",
         "t-flight",
         "look:sub:1",

@@ -10,7 +10,7 @@ from mava_bridge.delivery.nudges import Nudges
 from mava_bridge.delivery.pacing import FLOWING_FOR, SLOWER, Pacing, WebhookFlow
 from mava_bridge.domain.send_window import DESK_SHARE, FLOOR, THREAD_SHARE
 from mava_bridge.store.db import Database
-from mava_bridge.store.seen_webhooks import SeenWebhooks
+from mava_bridge.store.seen import SeenWebhooks
 
 
 async def _follower() -> bool:

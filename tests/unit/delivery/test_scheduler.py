@@ -27,8 +27,8 @@ from mava_bridge.settings import Settings
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store import deliveries as ledger
 from mava_bridge.store.db import Database
-from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.tables import PollWatermark
+from mava_bridge.store.writes import IdempotencyStore
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 

@@ -25,7 +25,7 @@ from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.lookup import TicketNotFoundNear, rings
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.store.db import Database
-from mava_bridge.store.seen_tickets import SeenTickets
+from mava_bridge.store.seen import SeenTickets
 from mava_sandbox.mava_server import MavaSandbox, RunningSandbox, running_mava_sandbox
 
 

@@ -16,7 +16,7 @@ from mava_bridge.mava.pages import TicketPageReader
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.store.db import Database
-from mava_bridge.store.seen_tickets import SeenTickets
+from mava_bridge.store.seen import SeenTickets
 from mava_sandbox.mava_server import MavaSandbox, RunningSandbox, running_mava_sandbox
 
 LINK = "https://dashboard.example/ticket?id="

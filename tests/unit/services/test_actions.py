@@ -21,9 +21,8 @@ from mava_bridge.services.ticket_actions import Assignee, TicketActions
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.services.writes import Auditor, Writes
 from mava_bridge.settings import Settings
-from mava_bridge.store.audit import AuditLog, AuditRecord
 from mava_bridge.store.db import Database
-from mava_bridge.store.idempotency import IdempotencyStore
+from mava_bridge.store.writes import AuditLog, AuditRecord, IdempotencyStore
 from mava_sandbox.mava_server import RunningSandbox
 
 ALICE = Actor("U0ALICE", "Alice", "alice@example.com", "C0SUPPORT")

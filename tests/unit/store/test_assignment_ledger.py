@@ -1,4 +1,4 @@
-"""The desk's ledgers (mava_bridge.store.assignments, store.reminder_posts) on SQLite and
+"""The desk's ledgers (mava_bridge.store.assignments, store.deliveries) on SQLite and
 PostgreSQL: one generation per assignee change whoever records it, one DM claim per
 generation, retries capped, a dead holder's claims taken over, reminders once per period."""
 
@@ -13,7 +13,7 @@ from backends import Backend
 from ledger_rows import dm_rows
 
 from mava_bridge.store import assignments as a
-from mava_bridge.store import reminder_posts as r
+from mava_bridge.store import deliveries as r
 from mava_bridge.store.db import Database
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -22,7 +22,7 @@ ME, DEAD = "host:1:live", "host:1:dead"
 
 async def in_doubt(db: Database, channel: str) -> list[tuple[str, str, datetime]]:
     """A channel's reminder claims a take-over left without a holder."""
-    rows = await r.POSTS.in_doubt(db, (channel,), None)
+    rows = await r.REMINDERS.in_doubt(db, (channel,), None)
     return [(ticket, period, row.claimed_at) for (ticket, period), row in rows.items()]
 
 
@@ -114,26 +114,28 @@ async def test_notify_defaults_on_and_remembers_the_last_choice(db: Database) ->
 
 async def test_reminders_once_per_channel_ticket_and_period(db: Database) -> None:
     period = NOW.isoformat()
-    assert await r.POSTS.claim(db, ("C1", "T1", period), NOW, ME)
-    assert not await r.POSTS.claim(db, ("C1", "T1", period), NOW, DEAD)
-    assert await r.POSTS.claim(db, ("C2", "T1", period), NOW, ME)  # another channel
-    assert await r.POSTS.claim(db, ("C1", "T1", "later"), NOW, ME)  # a new waiting period
-    await r.POSTS.mark_posted(db, ("C1", "T1", period), "1.1", NOW)
-    await r.POSTS.release(db, ("C1", "T1", period))  # a posted one is not released
-    assert await r.known(db, "C1", [("T1", period), ("T9", period)]) == {("T1", period)}
-    await r.POSTS.release(db, ("C2", "T1", period))
-    assert await r.known(db, "C2", [("T1", period)]) == set()
+    assert await r.REMINDERS.claim(db, ("C1", "T1", period), NOW, ME)
+    assert not await r.REMINDERS.claim(db, ("C1", "T1", period), NOW, DEAD)
+    assert await r.REMINDERS.claim(db, ("C2", "T1", period), NOW, ME)  # another channel
+    assert await r.REMINDERS.claim(db, ("C1", "T1", "later"), NOW, ME)  # a new waiting period
+    await r.REMINDERS.mark_posted(db, ("C1", "T1", period), "1.1", NOW)
+    await r.REMINDERS.release(db, ("C1", "T1", period))  # a posted one is not released
+    assert await r.REMINDERS.known(db, ("C1",), [("T1", period), ("T9", period)]) == {
+        ("T1", period)
+    }
+    await r.REMINDERS.release(db, ("C2", "T1", period))
+    assert await r.REMINDERS.known(db, ("C2",), [("T1", period)]) == set()
 
 
 async def test_a_dead_holders_reminder_claim_is_put_in_doubt(db: Database) -> None:
-    assert await r.POSTS.claim(db, ("C1", "T1", "p"), NOW, DEAD)
-    assert await r.POSTS.claim(db, ("C1", "T2", "p"), NOW, ME)
-    assert await r.POSTS.take_over(db, ME) == 1
-    assert await r.POSTS.take_over(db, ME) == 0  # once
+    assert await r.REMINDERS.claim(db, ("C1", "T1", "p"), NOW, DEAD)
+    assert await r.REMINDERS.claim(db, ("C1", "T2", "p"), NOW, ME)
+    assert await r.REMINDERS.take_over(db, ME) == 1
+    assert await r.REMINDERS.take_over(db, ME) == 0  # once
     assert await in_doubt(db, "C1") == [("T1", "p", NOW)]  # its own claim is not
     assert await in_doubt(db, "C2") == []
-    await r.POSTS.release(db, ("C1", "T1", "p"))  # not in the channel: dropped, posted again
-    assert await r.known(db, "C1", [("T1", "p"), ("T2", "p")]) == {("T2", "p")}
+    await r.REMINDERS.release(db, ("C1", "T1", "p"))  # not in the channel: dropped, posted again
+    assert await r.REMINDERS.known(db, ("C1",), [("T1", "p"), ("T2", "p")]) == {("T2", "p")}
 
 
 async def test_one_dm_for_many_generations_is_marked_in_one_go(db: Database) -> None:
@@ -153,23 +155,30 @@ async def test_one_dm_for_many_generations_is_marked_in_one_go(db: Database) -> 
 
 
 async def test_a_new_subscriptions_backlog_is_baseline_and_its_summary_once(db: Database) -> None:
-    await r.POSTS.mark_posted(db, ("C1", "T0", "p"), "1.0", NOW)  # no row: nothing happens
-    assert await r.POSTS.claim(db, ("C1", "T1", "p1"), NOW, ME)  # reminded before
-    await r.POSTS.mark_posted(db, ("C1", "T1", "p1"), "1.1", NOW)
-    await r.record_baseline(db, "C1", [("T1", "p1"), ("T2", "p2"), ("T3", "p3")], NOW, ME)
-    await r.record_baseline(db, "C1", [("T2", "p2"), ("T4", "p4")], NOW, ME)  # again: no error
-    assert not await r.POSTS.claim(db, ("C1", "T2", "p2"), NOW, ME)  # never posted one by one
-    assert await r.known(db, "C2", [("T2", "p2")]) == set()  # another channel's own
-    assert await r.backlog_state(db, "C1", "sub:7") is None  # the first look is to come
-    assert await r.POSTS.claim(db, ("C1", r.BACKLOG, "sub:7"), NOW, DEAD)
-    assert not await r.POSTS.claim(db, ("C1", r.BACKLOG, "sub:7"), NOW, ME)
-    assert await r.backlog_state(db, "C1", "sub:7") == r.CLAIMED
-    assert await r.POSTS.take_over(db, ME) == 1  # a dead leader's summary claim: in doubt
+    await r.REMINDERS.mark_posted(db, ("C1", "T0", "p"), "1.0", NOW)  # no row: nothing happens
+    assert await r.REMINDERS.claim(db, ("C1", "T1", "p1"), NOW, ME)  # reminded before
+    await r.REMINDERS.mark_posted(db, ("C1", "T1", "p1"), "1.1", NOW)
+    first = [("T1", "p1"), ("T2", "p2"), ("T3", "p3")]
+    await r.REMINDERS.record(db, ("C1",), first, r.BASELINE, NOW, claimed_by=ME)
+    again = [("T2", "p2"), ("T4", "p4")]
+    await r.REMINDERS.record(db, ("C1",), again, r.BASELINE, NOW, claimed_by=ME)  # no error
+    assert not await r.REMINDERS.claim(db, ("C1", "T2", "p2"), NOW, ME)  # never posted one by one
+    assert await r.REMINDERS.known(db, ("C2",), [("T2", "p2")]) == set()  # another channel's own
+    assert (
+        await r.REMINDERS.state(db, ("C1", r.BACKLOG, "sub:7")) is None
+    )  # the first look is to come
+    assert await r.REMINDERS.claim(db, ("C1", r.BACKLOG, "sub:7"), NOW, DEAD)
+    assert not await r.REMINDERS.claim(db, ("C1", r.BACKLOG, "sub:7"), NOW, ME)
+    assert await r.REMINDERS.state(db, ("C1", r.BACKLOG, "sub:7")) == r.CLAIMED
+    assert await r.REMINDERS.take_over(db, ME) == 1  # a dead leader's summary claim: in doubt
     assert await in_doubt(db, "C1") == [(r.BACKLOG, "sub:7", NOW)]
-    await r.POSTS.release(db, ("C1", r.BACKLOG, "sub:7"))  # not found in the channel
-    assert await r.backlog_state(db, "C1", "sub:7") is None
-    assert await r.POSTS.claim(db, ("C1", r.BACKLOG, "sub:7"), NOW, ME)
-    await r.POSTS.mark_posted(db, ("C1", r.BACKLOG, "sub:7"), "2.0", NOW)
-    assert await r.backlog_state(db, "C1", "sub:7") == r.POSTED
-    assert await r.POSTS.take_over(db, "host:2:next") == 0  # baseline and posted rows stay
-    assert await r.known(db, "C1", [("T3", "p3"), ("T4", "p4")]) == {("T3", "p3"), ("T4", "p4")}
+    await r.REMINDERS.release(db, ("C1", r.BACKLOG, "sub:7"))  # not found in the channel
+    assert await r.REMINDERS.state(db, ("C1", r.BACKLOG, "sub:7")) is None
+    assert await r.REMINDERS.claim(db, ("C1", r.BACKLOG, "sub:7"), NOW, ME)
+    await r.REMINDERS.mark_posted(db, ("C1", r.BACKLOG, "sub:7"), "2.0", NOW)
+    assert await r.REMINDERS.state(db, ("C1", r.BACKLOG, "sub:7")) == r.POSTED
+    assert await r.REMINDERS.take_over(db, "host:2:next") == 0  # baseline and posted rows stay
+    assert await r.REMINDERS.known(db, ("C1",), [("T3", "p3"), ("T4", "p4")]) == {
+        ("T3", "p3"),
+        ("T4", "p4"),
+    }

@@ -1,5 +1,5 @@
 """Followed tickets, their thread items and the bridge's own messages
-(mava_bridge.store.follows, mava_bridge.store.thread_posts), on SQLite and PostgreSQL."""
+(mava_bridge.store.follows, mava_bridge.store.deliveries), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from backends import Backend
 
-from mava_bridge.store import bridge_messages, channel_settings, follows, thread_posts
+from mava_bridge.store import deliveries, follows, writes
 from mava_bridge.store.db import Database
 from mava_bridge.store.follows import ThreadTaken
 
@@ -20,7 +20,7 @@ OTHER = "b" * 24
 
 async def in_doubt(db: Database, follow_id: int, keys: list[str]) -> dict[str, datetime]:
     """Of these items, the claims a take-over left without a holder: key -> claim time."""
-    rows = await thread_posts.ITEMS.in_doubt(db, (follow_id,), keys)
+    rows = await deliveries.ITEMS.in_doubt(db, (follow_id,), keys)
     return {key: row.claimed_at for key, row in rows.items()}
 
 
@@ -109,12 +109,12 @@ async def test_edit_notice_once_and_thread_notes_per_channel(backend: Backend) -
     results = await asyncio.gather(*(follows.mark_edit_notice(db, made.id) for _ in range(3)))
     assert sorted(results) == [False, False, True]
     assert not await follows.mark_edit_notice(db, made.id)
-    assert await channel_settings.thread_notes_enabled(db, "C1")  # on unless turned off
-    await channel_settings.set_thread_notes(db, "C1", False, "U1", T0)
-    assert not await channel_settings.thread_notes_enabled(db, "C1")
-    assert await channel_settings.thread_notes_enabled(db, "C2")
-    await channel_settings.set_thread_notes(db, "C1", True, "U2", T0)
-    assert await channel_settings.thread_notes_enabled(db, "C1")
+    assert await follows.thread_notes_enabled(db, "C1")  # on unless turned off
+    await follows.set_thread_notes(db, "C1", False, "U1", T0)
+    assert not await follows.thread_notes_enabled(db, "C1")
+    assert await follows.thread_notes_enabled(db, "C2")
+    await follows.set_thread_notes(db, "C1", True, "U2", T0)
+    assert await follows.thread_notes_enabled(db, "C1")
 
 
 async def test_an_item_is_claimed_once_and_a_dead_holders_claims_are_taken_over(
@@ -124,34 +124,34 @@ async def test_an_item_is_claimed_once_and_a_dead_holders_claims_are_taken_over(
     await db.migrate()
     replica = backend.database()  # another process on the same database
     claims = await asyncio.gather(
-        thread_posts.ITEMS.claim(db, (1, "m1"), T0, "p1"),
-        thread_posts.ITEMS.claim(replica, (1, "m1"), T0, "p2"),
+        deliveries.ITEMS.claim(db, (1, "m1"), T0, "p1"),
+        deliveries.ITEMS.claim(replica, (1, "m1"), T0, "p2"),
     )
     assert sorted(claims) == [False, True]
-    await thread_posts.record_items(db, 1, ["m0", "m1"], thread_posts.BASELINE, T0)
-    assert await thread_posts.ITEMS.states(db, (1,), ["m0", "m1", "m2"]) == {
-        "m0": thread_posts.BASELINE,
-        "m1": thread_posts.CLAIMED,  # a recorded item does not overwrite a claim
+    await deliveries.ITEMS.record(db, (1,), ["m0", "m1"], deliveries.BASELINE, T0)
+    assert await deliveries.ITEMS.states(db, (1,), ["m0", "m1", "m2"]) == {
+        "m0": deliveries.BASELINE,
+        "m1": deliveries.CLAIMED,  # a recorded item does not overwrite a claim
     }
-    assert await thread_posts.ITEMS.claim(db, (1, "m2"), T0, "p1")
-    await thread_posts.ITEMS.mark_posted(db, (1, "m2"), "9.9", T0)
-    assert await thread_posts.ITEMS.claim(db, (2, "m1"), T0, "p1")  # other follow, own items
+    assert await deliveries.ITEMS.claim(db, (1, "m2"), T0, "p1")
+    await deliveries.ITEMS.mark_posted(db, (1, "m2"), "9.9", T0)
+    assert await deliveries.ITEMS.claim(db, (2, "m1"), T0, "p1")  # other follow, own items
     holder = "p1" if claims[0] else "p2"
     # The new leader puts what the others held in doubt (holder cleared, to be looked
     # for in Slack); its own claim stays.
-    assert await thread_posts.ITEMS.claim(db, (3, "m9"), T0, "p3")
-    assert await thread_posts.ITEMS.take_over(db, "p3") == 2
+    assert await deliveries.ITEMS.claim(db, (3, "m9"), T0, "p3")
+    assert await deliveries.ITEMS.take_over(db, "p3") == 2
     assert await in_doubt(db, 1, ["m1", "m2"]) == {"m1": T0}
     assert await in_doubt(db, 2, ["m1"]) == {"m1": T0}
     assert await in_doubt(db, 3, ["m9"]) == {}
-    assert await thread_posts.ITEMS.take_over(db, "p3") == 0  # once
-    await thread_posts.ITEMS.release(db, (1, "m1"))  # not found in Slack: dropped
-    assert await thread_posts.ITEMS.claim(db, (1, "m1"), T0, "p3")
-    await thread_posts.ITEMS.release(db, (1, "m1"))
-    assert await thread_posts.ITEMS.claim(db, (1, "m1"), T0, holder)
-    assert await thread_posts.ITEMS.release_stale(db, T0 + timedelta(minutes=14)) == 0
+    assert await deliveries.ITEMS.take_over(db, "p3") == 0  # once
+    await deliveries.ITEMS.release(db, (1, "m1"))  # not found in Slack: dropped
+    assert await deliveries.ITEMS.claim(db, (1, "m1"), T0, "p3")
+    await deliveries.ITEMS.release(db, (1, "m1"))
+    assert await deliveries.ITEMS.claim(db, (1, "m1"), T0, holder)
+    assert await deliveries.ITEMS.release_stale(db, T0 + timedelta(minutes=14)) == 0
     # Stale: every claim left 15 minutes, in doubt or not (posted again without a look).
-    assert await thread_posts.ITEMS.release_stale(db, T0 + timedelta(minutes=16)) == 3
+    assert await deliveries.ITEMS.release_stale(db, T0 + timedelta(minutes=16)) == 3
 
 
 async def test_the_bridges_own_messages_match_by_id_else_once_by_content(
@@ -159,14 +159,14 @@ async def test_the_bridges_own_messages_match_by_id_else_once_by_content(
 ) -> None:
     db = backend.database()
     await db.migrate()
-    await bridge_messages.record_bridge_message(
+    await writes.record_bridge_message(
         db, ticket_id=TICKET, mava_message_id="x1", content="with id", now=T0
     )
     for _ in range(2):  # the same note twice, Mava's answers without ids
-        await bridge_messages.record_bridge_message(
+        await writes.record_bridge_message(
             db, ticket_id=TICKET, mava_message_id=None, content="  Same\nnote ", now=T0
         )
-    await bridge_messages.record_bridge_message(
+    await writes.record_bridge_message(
         db, ticket_id=OTHER, mava_message_id=None, content="Same note", now=T0
     )
     near = T0 + timedelta(seconds=2)
@@ -177,10 +177,10 @@ async def test_the_bridges_own_messages_match_by_id_else_once_by_content(
         ("y3", "Same note", near),  # a third one: a person wrote it, not the bridge
         ("y4", "other text", near),
     ]
-    assert await bridge_messages.bridge_sent(db, TICKET, messages) == {"x1", "y1", "y2"}
+    assert await writes.bridge_sent(db, TICKET, messages) == {"x1", "y1", "y2"}
     # Asked again (a crash before the sync recorded them): the same answer.
-    assert await bridge_messages.bridge_sent(db, TICKET, messages) == {"x1", "y1", "y2"}
+    assert await writes.bridge_sent(db, TICKET, messages) == {"x1", "y1", "y2"}
     late = T0 + timedelta(minutes=20)
-    assert await bridge_messages.bridge_sent(db, OTHER, [("z1", "Same note", late)]) == set()
-    assert await bridge_messages.bridge_sent(db, OTHER, [("z2", "Same note", near)]) == {"z2"}
-    assert await bridge_messages.purge_bridge_messages(db, T0 + timedelta(seconds=1)) == 4
+    assert await writes.bridge_sent(db, OTHER, [("z1", "Same note", late)]) == set()
+    assert await writes.bridge_sent(db, OTHER, [("z2", "Same note", near)]) == {"z2"}
+    assert await writes.purge_bridge_messages(db, T0 + timedelta(seconds=1)) == 4

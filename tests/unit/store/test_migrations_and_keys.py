@@ -17,8 +17,8 @@ from backends import Backend, needs_postgres
 from sqlalchemy import Connection, inspect, select, text
 
 from mava_bridge.store.db import Database, alembic_config
-from mava_bridge.store.idempotency import IdempotencyStore, make_key
 from mava_bridge.store.tables import AuditEntry, Base, IdempotencyKey
+from mava_bridge.store.writes import IdempotencyStore, make_key
 
 T0 = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 WINDOW = 120.0

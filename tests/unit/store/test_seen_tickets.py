@@ -1,4 +1,4 @@
-"""id -> createdAt of tickets the bridge has read (mava_bridge.store.seen_tickets), on
+"""id -> createdAt of tickets the bridge has read (mava_bridge.store.seen), on
 SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from backends import Backend
 from mava_bridge.delivery.housekeeping import Housekeeping
 from mava_bridge.services.errors import ServiceError
 from mava_bridge.services.tickets import TicketService
-from mava_bridge.store.idempotency import IdempotencyStore
-from mava_bridge.store.seen_tickets import SEEN_RETENTION, SeenTickets
+from mava_bridge.store.seen import SEEN_RETENTION, SeenTickets
+from mava_bridge.store.writes import IdempotencyStore
 
 
 async def test_one_upsert_per_page_latest_answer_wins_and_old_rows_are_pruned(

@@ -1,4 +1,4 @@
-"""Seen webhook ids (mava_bridge.store.seen_webhooks): one claim per `webhookId` across
+"""Seen webhook ids (mava_bridge.store.seen): one claim per `webhookId` across
 replicas, read back by time for the leader's nudges, purged after a day by housekeeping.
 On SQLite and PostgreSQL."""
 
@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from backends import Backend
 
 from mava_bridge.delivery.housekeeping import Housekeeping
-from mava_bridge.store.idempotency import IdempotencyStore
-from mava_bridge.store.seen_webhooks import SeenWebhooks
+from mava_bridge.store.seen import SeenWebhooks
+from mava_bridge.store.writes import IdempotencyStore
 
 START = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 

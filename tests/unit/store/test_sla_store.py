@@ -42,13 +42,13 @@ async def test_one_claim_whoever_claims_and_a_dead_holders_claim_in_doubt(
     )
     assert sorted(both) == [False, True]
     assert await sla.POSTS.claim(db, ("U0OMAR", *WARN[:2], "dm"), NOW, DEAD)  # a DM: its own row
-    assert await sla.known(db, "C1", [WARN, ("T2", "x", "breach")]) == {WARN}
+    assert await sla.POSTS.known(db, ("C1",), [WARN, ("T2", "x", "breach")]) == {WARN}
     assert await sla.POSTS.take_over(db, ME) == 1  # the dead holder's DM claim
     [(item, row)] = (await sla.POSTS.in_doubt(db, ("U0OMAR",), None)).items()
     assert item == (*WARN[:2], "dm") and row.claimed_at == NOW
     await sla.POSTS.mark_posted(db, ("C1", *WARN), "1.2", NOW)
     await sla.POSTS.release(db, ("C1", *WARN))  # posted: a release leaves it
-    assert await sla.known(db, "C1", [WARN]) == {WARN}
+    assert await sla.POSTS.known(db, ("C1",), [WARN]) == {WARN}
 
 
 async def test_a_first_look_is_a_baseline_marked_per_subscription(db: Database) -> None:
@@ -56,7 +56,7 @@ async def test_a_first_look_is_a_baseline_marked_per_subscription(db: Database) 
     await sla.record_baseline(db, "C1", "sub:1", [WARN], NOW, ME)
     assert await sla.first_looked(db, "C1", "sub:1")
     assert not await sla.first_looked(db, "C1", "sub:2")
-    assert await sla.known(db, "C1", [WARN]) == {WARN}
+    assert await sla.POSTS.known(db, ("C1",), [WARN]) == {WARN}
     assert not await sla.POSTS.claim(db, ("C1", *WARN), NOW, ME)  # never posted
 
 
