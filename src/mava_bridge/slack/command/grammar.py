@@ -1,11 +1,8 @@
 """The `/mava` grammar: slash command text in, a typed command (or a usage hint) out.
 
-`parse` never raises: whatever a user types becomes either a command dataclass or a
-`Usage` that says what was wrong, how the subcommand is written and an example. Each
-subcommand's parser stops at the first problem with `refuse`; `parse` answers its usage.
-Text arguments (reply/note text, category names, attribute values) come out as plain
-text: Slack's escaping (`&amp;`, `<@U1|bob>`, `<mailto:...>`) is undone once here, so
-listeners must not undo it again.
+`parse` never raises: a parser stops at the first problem with `refuse`, and `parse`
+answers that subcommand's usage. Text arguments come out as plain text: Slack's escaping
+(`&amp;`, `<@U1|bob>`, `<mailto:...>`) is undone once here, so listeners must not undo it.
 """
 
 from __future__ import annotations
@@ -14,6 +11,13 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from mava_bridge.domain.ticket_refs import (
+    SHORT_ID_LENGTH,
+    SHORT_MARK,
+    InvalidTicketRef,
+    parse_ticket_ref,
+    short_tail,
+)
 from mava_bridge.domain.tickets import Origin, Priority, Status
 from mava_bridge.domain.wording import shown
 from mava_bridge.slack.command.help import SUBCOMMANDS, Unparsed, refuse
@@ -47,30 +51,68 @@ from mava_bridge.slack.command.model import (
     Usage,
 )
 from mava_bridge.slack.command.sla import parse_sla
-from mava_bridge.slack.command.subscribe import parse_subscribe
-from mava_bridge.slack.command.tokens import (
+from mava_bridge.slack.command.subscribe import (
     ORIGIN_WORDS,
-    next_token,
-    no_more,
-    read_ticket,
+    SMART_QUOTES,
+    parse_subscribe,
     split_quoted,
-    unquote,
 )
 from mava_bridge.slack.text import slack_to_plain, unescape
 
 _STATUSES = {status.value.lower(): status for status in Status}
-_PRIORITIES = {
-    "low": Priority.LOW,
-    "1": Priority.LOW,
-    "medium": Priority.MEDIUM,
-    "med": Priority.MEDIUM,
-    "2": Priority.MEDIUM,
-    "high": Priority.HIGH,
-    "3": Priority.HIGH,
-}
+# low, medium, high, or Mava's numbers 1, 2, 3; and med.
+_PRIORITIES = {p.name.lower(): p for p in Priority} | {str(int(p)): p for p in Priority}
+_PRIORITIES["med"] = Priority.MEDIUM
 _ON_OFF = {"on": True, "off": False, "yes": True, "no": False}
 _PERIODS = {"7d": 7, "30d": 30, "7": 7, "30": 30}
+# A Slack-wrapped token (`<https://x|label with spaces>`, `<@U1|ann>`) or a word.
+# A `<` typed by a user arrives as `&lt;`, so a raw `<` always starts a wrapper.
+_TOKEN = re.compile(r"<[^<>]*>\S*|\S+")
+# Slack sends a picked user as <@U123> or <@U123|name> (with escaping enabled).
+_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>$")
+_UNASSIGN_WORDS = {"none", "nobody", "unassign", "unassigned", "no-one", "noone"}
+_EMAIL = re.compile(r"^[^\s@<>\"(),;:]+@[^\s@<>\"(),;:.]+(?:\.[^\s@<>\"(),;:.]+)+$")
+_SUBSCRIPTION_ID = re.compile(r"^#?([0-9]{1,9})$")
 T = TypeVar("T")
+Parser = Callable[[str, str], Command]
+
+
+def next_token(text: str) -> tuple[str, str] | None:
+    """The first token of `text` and everything after it (spacing kept)."""
+    match = _TOKEN.search(text)
+    if match is None:
+        return None
+    return match.group(0), text[match.end() :]
+
+
+def read_ticket(name: str, text: str) -> tuple[str, str]:
+    """TICKET (an id or a dashboard link) from the front of `text`, and the rest."""
+    token = next_token(text)
+    if token is None:
+        refuse(name, "Which ticket? Give its id or paste its Mava dashboard link.")
+    word, rest = token
+    try:
+        # Slack escapes `&` inside links (`?a=1&amp;id=...`); undo it first.
+        return parse_ticket_ref(unescape(word)), rest
+    except InvalidTicketRef as error:
+        tail = short_tail(word)
+        if tail is not None and len(tail) == SHORT_ID_LENGTH:
+            return SHORT_MARK + tail, rest  # a short id as shown: the listener finds it
+        refuse(name, str(error))
+    except ValueError:  # urlsplit rejects some malformed links with a bare ValueError
+        refuse(name, str(InvalidTicketRef(word)))
+
+
+def no_more(name: str, rest: str) -> None:
+    if rest.strip():
+        refuse(name, f"I did not expect '{shown(rest.strip())}' here.")
+
+
+def _unquote(text: str) -> str:
+    text = text.translate(SMART_QUOTES).strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1].strip()
+    return text
 
 
 def _compose(name: str, rest: str) -> Command:
@@ -80,7 +122,6 @@ def _compose(name: str, rest: str) -> Command:
 
 
 def _ticket_alone(name: str, rest: str) -> str:
-    """`TICKET` and nothing after it."""
     ticket, rest = read_ticket(name, rest)
     no_more(name, rest)
     return ticket
@@ -115,13 +156,13 @@ def _switch(name: str, rest: str) -> bool:
 
 def _category(name: str, rest: str) -> Command:
     ticket, rest = read_ticket(name, rest)
-    category = unquote(slack_to_plain(rest.strip()))
+    category = _unquote(slack_to_plain(rest.strip()))
     if not category:
         refuse(name, "Which category? Give its name (`/mava categories` lists them).")
     return SetCategory(ticket, category)
 
 
-def _bare(command: Command) -> Callable[[str, str], Command]:
+def _bare(command: Command) -> Parser:
     """A subcommand that takes no arguments."""
 
     def parse(name: str, rest: str) -> Command:
@@ -129,11 +170,6 @@ def _bare(command: Command) -> Callable[[str, str], Command]:
         return command
 
     return parse
-
-
-# Slack sends a picked user as <@U123> or <@U123|name> (with escaping enabled).
-_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>$")
-_UNASSIGN_WORDS = {"none", "nobody", "unassign", "unassigned", "no-one", "noone"}
 
 
 def _assign(name: str, rest: str) -> Command:
@@ -186,9 +222,6 @@ def _tickets(name: str, rest: str) -> Command:
     return ListTickets(tuple(unique(statuses)), assignee, tuple(unique(origins)), high_only)
 
 
-_EMAIL = re.compile(r"^[^\s@<>\"(),;:]+@[^\s@<>\"(),;:.]+(?:\.[^\s@<>\"(),;:.]+)+$")
-
-
 def _unwrap(word: str) -> str:
     """`<mailto:a@b.c|a@b.c>` (how Slack sends a typed email) -> `a@b.c`."""
     if word.startswith("<") and word.endswith(">"):
@@ -239,9 +272,6 @@ def _create(name: str, rest: str) -> Command:
     return Create(_email(name, word), slack_to_plain(after).strip())
 
 
-_SUBSCRIPTION_ID = re.compile(r"^#?([0-9]{1,9})$")
-
-
 def _unsubscribe(name: str, rest: str) -> Command:
     words = rest.split()
     if not words:
@@ -258,12 +288,11 @@ def _report(name: str, rest: str) -> Command:
     return ReportNow(_word(name, rest, _PERIODS, ask="", what=what) if rest.split() else 7)
 
 
-_HANDLERS: dict[str, Callable[[str, str], Command]] = {
+_HANDLERS: dict[str, Parser] = {
     "reply": _compose,
     "note": _compose,
     "status": _status,
     "resolve": lambda name, rest: SetStatus(_ticket_alone(name, rest), Status.RESOLVED),
-    "close": lambda name, rest: SetStatus(_ticket_alone("resolve", rest), Status.RESOLVED),
     "reopen": lambda name, rest: SetStatus(_ticket_alone(name, rest), Status.OPEN),
     "priority": _priority,
     "category": _category,
@@ -293,7 +322,9 @@ def parse(text: str) -> Command | Usage:
     if token is None:
         return Help()
     word, rest = token
-    handler = _HANDLERS.get(word.lower())
+    name = word.lower()
+    name = "resolve" if name == "close" else name  # `close` is `resolve` by another name
+    handler = _HANDLERS.get(name)
     if handler is None:
         return Usage(
             None,
@@ -302,6 +333,6 @@ def parse(text: str) -> Command | Usage:
             + ".\nTry `/mava help` for how to use each.",
         )
     try:
-        return handler(word.lower(), rest)
+        return handler(name, rest)
     except Unparsed as problem:
         return problem.usage
