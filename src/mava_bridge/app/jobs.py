@@ -34,8 +34,7 @@ from mava_bridge.services.open_board import OpenBoard
 from mava_bridge.services.reports import ReportReader
 from mava_bridge.services.subscriptions import Clock, SubscriptionService
 from mava_bridge.settings import Settings
-from mava_bridge.slack.blocks.desk import DeskBlocks
-from mava_bridge.slack.blocks.digest import DigestRenderer
+from mava_bridge.slack.blocks.digest import DeskBlocks, DigestRenderer
 from mava_bridge.slack.blocks.report import report_message, report_title
 from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.poster import SlackPoster

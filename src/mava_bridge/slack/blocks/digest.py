@@ -1,9 +1,9 @@
-"""The daily digest and new-ticket alerts.
+"""Messages about many tickets: the daily digest, new-ticket alerts, the DM listing what
+became someone's, and a new reminders subscription's backlog.
 
 Each ticket is an "item": a section (`ticket:{id}`), an optional state line
-(`state:{id}`) and its buttons (`actions:{id}`). When a button acts on one ticket,
-the listener rebuilds that item and swaps it in with `replace_item`, leaving the
-rest of the message as it was.
+(`state:{id}`) and its buttons (`actions:{id}`), so a button's listener can rebuild one
+item and swap it in with `replace_item`, leaving the rest of the message as it was.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.ticket_refs import short_ref
+from mava_bridge.domain.wording import duration
 from mava_bridge.mava.models import Priority, Ticket
 from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks.common import (
@@ -21,20 +23,23 @@ from mava_bridge.slack.blocks.common import (
     LinkFor,
     assignee_label,
     category_label,
+    chunk_lines,
     context,
     customer_label,
     customer_name,
     fallback,
     first_message_text,
+    follow_button,
     header,
     origin_label,
+    plural,
     priority_badge,
     section,
     status_label,
     ticket_buttons,
     ticket_link,
+    with_button,
 )
-from mava_bridge.slack.blocks.tickets import follow_button, with_button
 from mava_bridge.slack.callback_ids import actions_block_id, item_block_id, state_block_id
 
 DEFAULT_ITEMS_PER_MESSAGE = 15
@@ -50,13 +55,8 @@ def digest_item(
     state_line: str | None = None,
     follow: bool = False,
 ) -> list[Block]:
-    """One ticket with its buttons.
-
-    `state_line` is mrkdwn built by the caller (e.g. "Resolved by <@U123>"; escape
-    any names in it with `text.escape`). Buttons follow the ticket's state: pass the
-    updated ticket so Resolve disappears once it is resolved and Assign to me once
-    someone has it.
-    """
+    """One ticket with its buttons, which follow the ticket's state (pass the updated
+    ticket). `state_line` is mrkdwn, e.g. "Resolved by <@U123>" (names escaped)."""
     facts = [priority_badge(ticket), status_label(ticket), origin_label(ticket)]
     if ticket.category is not None:
         facts.append(category_label(ticket))
@@ -78,8 +78,7 @@ def digest_item(
 
 
 def _local(now: datetime, tz_name: str) -> tuple[datetime, str, Block]:
-    """`now` in the digest's zone (UTC when the name is unknown), the zone's name, and
-    the digest's title."""
+    """`now` in the digest's zone (UTC when the name is unknown), its name, the title."""
     try:
         zone, name = ZoneInfo(tz_name), tz_name
     except (ZoneInfoNotFoundError, ValueError):
@@ -89,12 +88,10 @@ def _local(now: datetime, tz_name: str) -> tuple[datetime, str, Block]:
 
 
 def digest_header(count: int, now: datetime, tz_name: str, description: str) -> list[Block]:
-    """Title with the local date, how many tickets, and what the digest covers."""
     local, zone, title = _local(now, tz_name)
-    plural = "s" if count != 1 else ""
     return [
         title,
-        section(f"*{count} ticket{plural}* · {t.escape_and_truncate(description, 500)}"),
+        section(f"*{plural(count, 'ticket')}* · {t.escape_and_truncate(description, 500)}"),
         context(
             f"As of {local:%H:%M} {t.escape(zone)}. Highest priority first, "
             "oldest first within a priority."
@@ -103,20 +100,17 @@ def digest_header(count: int, now: datetime, tz_name: str, description: str) -> 
 
 
 def empty_digest(now: datetime, description: str, tz_name: str = "UTC") -> list[Block]:
-    """A digest with nothing to report (posted so people know it ran)."""
+    """Posted so people know the digest ran."""
     about = t.escape_and_truncate(description, 500)
     return [_local(now, tz_name)[2], section(f":sparkles: Nothing waiting: no {about} right now.")]
 
 
-def _group(ticket: Ticket) -> Priority | None:
-    return ticket.priority_level  # an unknown priority value sorts with "none"
-
-
 def sort_for_digest(tickets: Sequence[Ticket]) -> list[Ticket]:
-    """High, Medium, Low, then no priority; oldest first in each; one entry per id."""
+    """High, Medium, Low, then no priority; oldest first in each; one entry per id (block
+    ids must be unique in a message)."""
     unique = list({ticket.id: ticket for ticket in tickets}.values())
-    # Block ids must be unique in a message, hence one entry per ticket id.
-    return sorted(unique, key=lambda tk: (_GROUPS.index(_group(tk)), tk.created_at))
+    # An unknown priority value sorts with "none".
+    return sorted(unique, key=lambda tk: (_GROUPS.index(tk.priority_level), tk.created_at))
 
 
 def digest_messages(
@@ -129,20 +123,15 @@ def digest_messages(
     tz_name: str = "UTC",
     max_messages: int | None = None,
 ) -> list[list[Block]]:
-    """The digest as messages: the first for the channel, the rest as thread replies.
-
-    Each message holds at most `max_items_per_message` tickets and 50 blocks; with
-    `max_messages`, only the first that many messages are drawn (the caller says how
-    many tickets they leave out).
-    """
+    """The first message for the channel, the rest as thread replies; with
+    `max_messages`, only that many (the caller says how many tickets they leave out)."""
     ordered = sort_for_digest(tickets)
     if not ordered:
         return [empty_digest(now, description, tz_name)]
     first = digest_header(len(ordered), now, tz_name, description)
     messages = _pack(_units(ordered, link, now), max_items_per_message, first, max_messages)
     if len(messages) > 1:
-        shown = len(listed_tickets(first))
-        rest = len(ordered) - shown
+        rest = len(ordered) - len(listed_tickets(first))
         first.append(context(f":thread: {rest} more in the thread."))
     return messages
 
@@ -154,8 +143,7 @@ def digest_thread_messages(
     now: datetime,
     max_items_per_message: int = DEFAULT_ITEMS_PER_MESSAGE,
 ) -> list[list[Block]]:
-    """Thread replies only (no channel message): the rest of a digest whose posting was
-    interrupted after its channel message went out."""
+    """Thread replies only: the rest of a digest interrupted after its channel message."""
     ordered = sort_for_digest(tickets)
     if not ordered:
         return []
@@ -163,7 +151,6 @@ def digest_thread_messages(
 
 
 def listed_tickets(message: Sequence[Block]) -> list[str]:
-    """The ids of the tickets a digest message lists."""
     prefix = item_block_id("")
     return [
         str(block["block_id"])[len(prefix) :]
@@ -175,10 +162,10 @@ def listed_tickets(message: Sequence[Block]) -> list[str]:
 def _units(ordered: Sequence[Ticket], link: LinkFor, now: datetime) -> Iterator[list[Block]]:
     """One unit per item, led by its group's label when it opens the group; made as
     packed, so a digest cut at its last message never draws the tickets it leaves out."""
-    counts = {g: sum(1 for tk in ordered if _group(tk) == g) for g in _GROUPS}
+    counts = {g: sum(1 for tk in ordered if tk.priority_level == g) for g in _GROUPS}
     previous: object = object()
     for ticket in ordered:
-        group = _group(ticket)
+        group = ticket.priority_level
         unit: list[Block] = []
         if group != previous:
             label = f"{PRIORITY_EMOJI[group]} *{_GROUP_NAMES[group]} priority* ({counts[group]})"
@@ -194,8 +181,7 @@ def _pack(
     first: list[Block],
     max_messages: int | None = None,
 ) -> list[list[Block]]:
-    """Units into messages after `first` (a header, or [] for thread replies only);
-    with `max_messages`, no more messages than that (the units after them unread)."""
+    """Units into messages after `first` (a header, or [] for thread replies only)."""
     per_message = max(1, max_items_per_message)
     messages: list[list[Block]] = [first]
     items_in_current = 0
@@ -214,25 +200,23 @@ def _pack(
 
 
 def digest_text(count: int, description: str) -> str:
-    """Fallback `text` of the digest's first message."""
-    return fallback(f"Mava digest: {count} ticket{'s' if count != 1 else ''}, {description}")
+    return fallback(f"Mava digest: {plural(count, 'ticket')}, {description}")
 
 
 def digest_thread_text(part: int, parts: int) -> str:
-    """Fallback `text` of a digest thread reply (`part` counts from 2)."""
     return fallback(f"Mava digest, part {part} of {parts}")
 
 
+def alert_headline(reason: str) -> Block:
+    """An alert's reason (plain words) on top of its ticket."""
+    return section(f":rotating_light: *{t.escape_and_truncate(reason, 200)}*")
+
+
 def alert_message(ticket: Ticket, *, link: LinkFor, now: datetime, reason: str) -> list[Block]:
-    """An alert for one ticket: the reason (plain text), then the item with buttons."""
-    return [
-        section(f":rotating_light: *{t.escape_and_truncate(reason, 200)}*"),
-        *digest_item(ticket, link=link, now=now),
-    ]
+    return [alert_headline(reason), *digest_item(ticket, link=link, now=now)]
 
 
 def alert_text(ticket: Ticket, reason: str) -> str:
-    """Fallback `text` of an alert: the reason, who, and the start of their message."""
     who = customer_name(ticket) or "unknown customer"
     first = first_message_text(ticket)
     said = f": {t.one_line(first)[:150]}" if first else ""
@@ -240,10 +224,9 @@ def alert_text(ticket: Ticket, reason: str) -> str:
 
 
 def item_span(blocks: Sequence[Block], ticket_id: str) -> tuple[int, int] | None:
-    """Where the whole item of `ticket_id` lies in `blocks` (start, end): its section,
-    optional state line and buttons in a row, as `digest_item` draws them. None when the
-    message holds no such run (a followed card puts its follow line between the section
-    and the buttons; a ticket card is not an item at all)."""
+    """Where the whole item of `ticket_id` lies in `blocks` (start, end), as `digest_item`
+    draws it; None without such a run (a followed card puts its follow line between the
+    section and the buttons; a ticket card is not an item at all)."""
     ids = [block.get("block_id") for block in blocks]
     for start, block_id in enumerate(ids):
         if block_id != item_block_id(ticket_id):
@@ -259,12 +242,8 @@ def item_span(blocks: Sequence[Block], ticket_id: str) -> tuple[int, int] | None
 def replace_item(
     blocks: Sequence[Block], ticket_id: str, new_item_blocks: Sequence[Block]
 ) -> list[Block]:
-    """`blocks` with the item of `ticket_id` swapped for `new_item_blocks`.
-
-    Every other block is kept as the very same object, in order. Without a whole item
-    (`item_span`) the blocks come back unchanged (as a new list): patching part of one
-    would repeat a block id, which Slack refuses.
-    """
+    """`blocks` with the item of `ticket_id` swapped, every other block the same object.
+    Without a whole item, unchanged: patching part of one would repeat a block id."""
     span = item_span(blocks, ticket_id)
     if span is None:
         return list(blocks)
@@ -273,13 +252,96 @@ def replace_item(
 
 
 def more_tickets(more: int, dashboard: str) -> list[Block]:
-    """The last reply of a digest cut short: how many more, and where to see them."""
+    """The last reply of a digest cut short."""
     return [context(f"…and {more} more: {t.link(dashboard, 'see them all in Mava')}")]
 
 
+def assignments_message(
+    shown: Sequence[Ticket], *, total: int, link: LinkFor, now: datetime
+) -> list[Block]:
+    """ "12 tickets were assigned to you", the `shown` ones as items, and where the rest
+    are (App Home lists every ticket assigned to you)."""
+    were = "was" if total == 1 else "were"
+    blocks = [section(f":inbox_tray: *{plural(total, 'ticket')} {were} assigned to you*")]
+    for ticket in shown:
+        blocks += digest_item(ticket, link=link, now=now)
+    if (more := total - len(shown)) > 0:
+        blocks.append(
+            context(
+                f"…and {more} more: all of them are under *Assigned to me* in this app's "
+                "*Home* tab (at the top of this conversation)."
+            )
+        )
+    return blocks
+
+
+def assignments_text(total: int) -> str:
+    return fallback(f"{plural(total, 'ticket')} {'was' if total == 1 else 'were'} assigned to you")
+
+
+def listing_command(filters: Filters) -> str:
+    """The `/mava tickets` closest to `filters` (it lacks category and medium: lists more)."""
+    words = ["/mava tickets"]
+    if filters.unassigned_only:
+        words.append("unassigned")
+    words += [origin.value for origin in filters.origins]
+    if filters.min_priority is Priority.HIGH:
+        words.append("high")
+    return " ".join(words)
+
+
+def _backlog_line(ticket: Ticket, waited: float, link: LinkFor) -> str:
+    who = customer_name(ticket) or "unknown customer"
+    said = first_message_text(ticket)
+    label = f"{who}: {t.one_line(said)[:80]}" if said else who
+    return (
+        f"• {ticket_link(link(ticket.id), t.one_line(label)[:120])} · "
+        f"waiting {duration(waited)} · {priority_badge(ticket)}"
+    )
+
+
+def _waiting_longer(total: int, wait: str) -> str:
+    return (
+        f"{plural(total, 'ticket')} already {'waits' if total == 1 else 'wait'} longer than {wait}"
+    )
+
+
+def backlog_message(
+    longest: Sequence[tuple[Ticket, float]],
+    *,
+    total: int,
+    wait: str,
+    filters: Filters,
+    link: LinkFor,
+) -> list[Block]:
+    """A new reminders subscription's one post about the tickets already waiting longer
+    than `wait` (`longest` first, with seconds waited): how many, the longest, how to
+    list them, and that only new ones are posted from now on."""
+    about = t.escape_and_truncate(filters.describe(), 300)
+    blocks = [
+        section(f":hourglass_flowing_sand: *{_waiting_longer(total, wait)} for an agent* ({about})")
+    ]
+    lines = [_backlog_line(ticket, waited, link) for ticket, waited in longest]
+    if lines:
+        head = "The longest:" if len(lines) == total else f"The {len(lines)} longest:"
+        blocks += [section(part) for part in chunk_lines([head, *lines])[:3]]
+    blocks.append(
+        context(
+            f"These are not posted one by one. `{t.escape(listing_command(filters))}` lists "
+            "the open ones, newest first; "
+            f"from now on a ticket is posted here when its customer's wait passes {wait}."
+        )
+    )
+    return blocks
+
+
+def backlog_text(total: int, wait: str) -> str:
+    return fallback(f"{_waiting_longer(total, wait)} for an agent")
+
+
 class DigestRenderer:
-    """Delivery's `Renderer` (mava_bridge.delivery.ports) in Block Kit: the builders
-    above, handed to the alert poller and the digest service by mava_bridge.app."""
+    """Delivery's `Renderer` (delivery.ports) in Block Kit, for the alert poller and the
+    digest service."""
 
     sort_for_digest = staticmethod(sort_for_digest)
     digest_messages = staticmethod(digest_messages)
@@ -290,3 +352,12 @@ class DigestRenderer:
     digest_thread_text = staticmethod(digest_thread_text)
     alert_message = staticmethod(alert_message)
     alert_text = staticmethod(alert_text)
+
+
+class DeskBlocks:
+    """Delivery's `DeskRenderer` (delivery.ports) in Block Kit, for the desk jobs."""
+
+    assignments_message = staticmethod(assignments_message)
+    assignments_text = staticmethod(assignments_text)
+    backlog_message = staticmethod(backlog_message)
+    backlog_text = staticmethod(backlog_text)

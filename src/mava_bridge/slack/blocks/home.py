@@ -1,11 +1,9 @@
 """The App Home tab: what is mine, what waits in the queue, what my channels get.
 
-Slack allows 100 blocks in a Home view. A ticket takes two (its line and its buttons),
-so the lists are cut to what fits, the queue keeping at least a third of the room when
-it has tickets, and a cut list ends in "and 42 more — open in Mava". Buttons carry
-Home's own action ids: Assign to me and Resolve act and then redraw this Home; Reply
-and Add note open the same editors as on a message; Follow is a channel picker (Home
-has no channel of its own to follow a ticket in).
+Slack allows 100 blocks in a Home view and a ticket takes two, so the lists are cut to
+fit (the queue keeps a third of the room when it has tickets) and end in "and 42 more".
+Buttons carry Home's own action ids, so Assign to me and Resolve redraw this Home; Follow
+is a channel picker (Home has no channel of its own to follow a ticket in).
 """
 
 from __future__ import annotations
@@ -51,8 +49,6 @@ PER_TICKET: Final = 2
 
 @dataclass(frozen=True)
 class HomeModel:
-    """Everything one person's Home shows (already filtered and sorted)."""
-
     mine: Sequence[Ticket] = ()
     queue: Sequence[Ticket] = ()
     subscriptions: Sequence[tuple[str, str]] = ()  # (channel id, what it gets)
@@ -71,9 +67,7 @@ def longest_waiting_first(tickets: Sequence[Ticket]) -> list[Ticket]:
 
     def key(ticket: Ticket) -> tuple[int, float]:
         since = waiting_since(ticket)
-        if since is not None:
-            return (0, since.timestamp())
-        return (1, ticket.created_at.timestamp())
+        return (0, since.timestamp()) if since else (1, ticket.created_at.timestamp())
 
     return sorted(tickets, key=key)
 
@@ -128,10 +122,6 @@ def ticket_of_follow_block(block_id: str) -> str | None:
     return block_id.removeprefix(FOLLOW_BLOCK_PREFIX) or None
 
 
-def _more(count: int, dashboard: str) -> Block:
-    return context(f"and {count} more — {ticket_link(dashboard, 'open in Mava')}")
-
-
 def _list(
     tickets: Sequence[Ticket],
     room: int,
@@ -145,15 +135,14 @@ def _list(
     blocks: list[Block] = []
     for ticket in shown:
         blocks += [_line(ticket, link, now), _buttons(ticket, mine=mine)]
-    if len(tickets) > len(shown):
-        blocks.append(_more(len(tickets) - len(shown), dashboard))
+    if (more := len(tickets) - len(shown)) > 0:
+        blocks.append(context(f"and {more} more — {ticket_link(dashboard, 'open in Mava')}"))
     return blocks
 
 
 def home_view(
     model: HomeModel, *, link: Callable[[str], str], now: datetime, dashboard: str
 ) -> dict[str, Any]:
-    """The Home tab view for `views.publish` (never more than 100 blocks)."""
     top: list[Block] = [header("Your Mava desk")]
     status = "Mava as of " + (slack_date(model.read_at, "{time}") if model.read_at else "—")
     status += f" · kept for {int(model.refresh_seconds)} s"
@@ -204,5 +193,4 @@ def _view(blocks: list[Block]) -> dict[str, Any]:
 
 
 def home_text(model: HomeModel) -> str:
-    """A one-line summary (logs, the demo)."""
     return f"{len(model.mine)} assigned, {len(model.queue)} unassigned"

@@ -1,16 +1,20 @@
-"""Modals: compose a reply or note, confirm a reply, and show an outcome."""
+"""Modals: compose a reply or note, confirm a reply, create a ticket, show an outcome."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from mava_bridge.domain.ticket_refs import short_ref
-from mava_bridge.mava.models import Ticket
+from mava_bridge.domain.tickets import Priority
+from mava_bridge.mava.models import Category, Ticket
 from mava_bridge.services.tickets import MESSAGE_LIMIT
 from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks.common import (
     Block,
+    actions,
+    button,
     context,
     customer_label,
     divider,
@@ -24,10 +28,18 @@ from mava_bridge.slack.blocks.common import (
     text_input,
 )
 from mava_bridge.slack.callback_ids import (
+    ACTION_CREATE_REACTED,
+    BLOCK_CATEGORY,
+    BLOCK_EMAIL,
+    BLOCK_PRIORITY,
     BLOCK_TEXT,
     BLOCK_TICKET,
+    INPUT_CATEGORY,
+    INPUT_EMAIL,
+    INPUT_PRIORITY,
     INPUT_TEXT,
     INPUT_TICKET,
+    VIEW_CREATE,
     VIEW_NOTE,
     VIEW_SHORTCUT_NOTE,
     VIEW_SHORTCUT_REPLY_CONFIRM,
@@ -40,6 +52,9 @@ SUMMARY_MESSAGES = 3
 _NOTE_VIEWS = (VIEW_NOTE, VIEW_SHORTCUT_NOTE)
 # A ticket id is 24 characters, a dashboard link about 80; Slack stops typing beyond.
 TICKET_INPUT_LENGTH = 300
+TITLE = "Create Mava ticket"
+DEFAULT_PRIORITY = Priority.MEDIUM  # Mava's default for a new ticket
+EMAIL_LENGTH = 254  # the longest address SMTP allows
 
 
 def _view(
@@ -100,15 +115,11 @@ def compose_modal(
     text_label: str | None = None,
     now: datetime | None = None,
 ) -> View:
-    """A modal to write a reply or a note.
+    """A modal to write a reply or a note, under the ticket's summary when there is one.
 
-    With a ticket, its summary shows first. When `ticket_editable`, a ticket input
-    (BLOCK_TICKET/INPUT_TICKET) comes prefilled with `ticket_id`; otherwise the
-    caller keeps the ticket id in `private_metadata`. `context_lines` are plain text
-    (escaped). The text input (BLOCK_TEXT/INPUT_TEXT) starts with `initial_text`
-    cut to Slack's 3000 characters. With `now`, messages show their age.
+    When `ticket_editable`, a ticket input comes prefilled with `ticket_id`; otherwise
+    the caller keeps the ticket id in `private_metadata`. `context_lines` are plain text.
     """
-    is_note = callback_id in _NOTE_VIEWS
     blocks: list[Block] = []
     if ticket is not None:
         blocks.extend(ticket_summary(ticket, now=now))
@@ -123,6 +134,7 @@ def compose_modal(
             INPUT_TICKET, ticket_id, max_length=TICKET_INPUT_LENGTH, placeholder=placeholder
         )
         blocks.append(input_block(BLOCK_TICKET, "Ticket", ticket_input))
+    is_note = callback_id in _NOTE_VIEWS
     default_label = "Private note (only agents see it)" if is_note else "Message to the customer"
     label = text_label or default_label
     blocks.append(input_block(BLOCK_TEXT, label, text_input(INPUT_TEXT, initial_text)))
@@ -140,7 +152,7 @@ def compose_modal(
 
 
 def _plain_chunks(text: str, size: int) -> list[str]:
-    """Split text into pieces of at most `size`, at line breaks when possible."""
+    """Pieces of at most `size`, cut at line breaks when possible."""
     chunks: list[str] = []
     rest = text
     while len(rest) > size:
@@ -154,12 +166,8 @@ def _plain_chunks(text: str, size: int) -> list[str]:
 
 
 def confirm_reply_modal(*, ticket: Ticket, text: str, private_metadata: str) -> View:
-    """Show exactly what the customer will receive before it is sent.
-
-    The text is shown in plain_text sections (no mrkdwn, no emoji codes) so what
-    Slack displays is character for character what goes to Mava; mrkdwn would turn
-    `*stars*` into bold the customer never sees. Long text spans several sections.
-    """
+    """Exactly what the customer will receive, before it is sent: plain_text sections, as
+    mrkdwn would turn `*stars*` into bold the customer never sees."""
     who = customer_label(ticket, 300)
     blocks: list[Block] = [
         section(
@@ -192,4 +200,71 @@ def result_modal(title: str, sentence: str) -> View:
         title=title,
         blocks=[section(t.escape_and_truncate(sentence, t.SECTION_TEXT))],
         close="Close",
+    )
+
+
+def first_message(text: str, permalink: str | None) -> str:
+    """A new ticket's prefilled first message: the Slack message, then where it was."""
+    if not permalink:
+        return text
+    return f"{text}\n\nFrom Slack: {permalink}" if text else f"From Slack: {permalink}"
+
+
+def reacted_prompt(message_ts: str) -> list[Block]:
+    """A reaction cannot open a modal (it has no trigger_id), this button's click can."""
+    return [
+        section("Make the message you reacted to a new Mava ticket?"),
+        actions([button(TITLE, ACTION_CREATE_REACTED, value=message_ts, style="primary")]),
+    ]
+
+
+def priority_of(value: str | None) -> Priority | None:
+    """The priority an option value of the create modal names; None for anything else."""
+    return next((p for p in Priority if str(int(p)) == value), None)
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": plain_text(text, t.OPTION_TEXT), "value": value}
+
+
+def create_modal(
+    *,
+    email: str | None,
+    text: str,
+    categories: Sequence[Category],
+    private_metadata: str,
+    where: str,
+) -> View:
+    """Customer email, first message, priority, category; `where` says in a sentence
+    where the new ticket will be followed."""
+    email_input: dict[str, Any] = {"type": "email_text_input", "action_id": INPUT_EMAIL}
+    if email:
+        email_input["initial_value"] = email[:EMAIL_LENGTH]
+    priorities = [_option(p.label, str(int(p))) for p in Priority]
+    [initial] = [o for o in priorities if o["value"] == str(int(DEFAULT_PRIORITY))]
+    hint = plain_text("Mava finds the customer by this email, or creates them.", t.INPUT_LABEL)
+    select: dict[str, Any] = {"type": "static_select", "action_id": INPUT_PRIORITY}
+    blocks: list[Block] = [
+        input_block(BLOCK_EMAIL, "Customer email", email_input, hint=hint),
+        input_block(BLOCK_TEXT, "First message (from the customer)", text_input(INPUT_TEXT, text)),
+        input_block(
+            BLOCK_PRIORITY, "Priority", {**select, "options": priorities, "initial_option": initial}
+        ),
+    ]
+    options = [_option(c.name, c.id) for c in categories][: t.SELECT_OPTIONS]
+    if options:
+        select = {
+            "type": "static_select",
+            "action_id": INPUT_CATEGORY,
+            "placeholder": plain_text("No category", t.OPTION_TEXT),
+            "options": options,
+        }
+        blocks.append(input_block(BLOCK_CATEGORY, "Category", select, optional=True))
+    blocks.append(context(t.escape(where)))
+    return _view(
+        title=TITLE,
+        blocks=blocks,
+        callback_id=VIEW_CREATE,
+        submit="Create ticket",
+        private_metadata=private_metadata,
     )

@@ -1,5 +1,5 @@
-"""A support report as one Block Kit message: the period's totals, then by origin and by
-agent (the chart goes with it as a file: delivery.reports)."""
+"""A support report as one message: the period's totals, then by origin and by agent (the
+chart goes with it as a file: delivery.reports)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from mava_bridge.domain.report_stats import Group, Report
 from mava_bridge.domain.tickets import ORIGIN_LABELS, Origin
 from mava_bridge.domain.wording import duration
 from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import Block, chunk_lines, context, fields_section, header
+from mava_bridge.slack.blocks.common import (
+    Block,
+    chunk_lines,
+    context,
+    fields_section,
+    header,
+    plural,
+)
 from mava_bridge.slack.blocks.common import section as section_block
 
 MAX_ROWS = 15  # per breakdown; the rest said in one line
@@ -30,11 +37,8 @@ def _csat(group: Group) -> str:
 
 
 def _row(name: str, group: Group) -> str:
-    first = (
-        f"first response {duration(group.first_response_median)}"
-        if (group.first_response_median is not None)
-        else "no first response"
-    )
+    median = group.first_response_median
+    first = "no first response" if median is None else f"first response {duration(median)}"
     return (
         f"*{t.escape(name)}*: {group.created} created · {group.resolved} resolved · "
         f"{first} · CSAT {_csat(group)}"
@@ -51,9 +55,7 @@ def _origin_name(value: str) -> str:
 def report_title(report: Report, zone: tzinfo) -> str:
     start, end = report.start.astimezone(zone), report.end.astimezone(zone)
     days = round((report.end - report.start).total_seconds() / 86400)
-    return (
-        f"Support report: last {days} day{'s' if days != 1 else ''} ({start:%b %d} – {end:%b %d})"
-    )
+    return f"Support report: last {plural(days, 'day')} ({start:%b %d} – {end:%b %d})"
 
 
 def report_text(report: Report, zone: tzinfo) -> str:
@@ -65,7 +67,6 @@ def report_text(report: Report, zone: tzinfo) -> str:
 
 
 def report_message(report: Report, zone: tzinfo) -> tuple[str, list[Block]]:
-    """The fallback text and the blocks."""
     total = report.total
     fields = [
         f"*Created*\n{total.created}",

@@ -1,4 +1,5 @@
-"""A ticket card (`/mava show`), a ticket list (`/mava tickets`) and the categories."""
+"""A ticket card (`/mava show`), a ticket list (`/mava tickets`), the categories, and the
+compact card a pasted ticket link unfurls to."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from mava_bridge.domain.ticket_refs import short_ref
+from mava_bridge.domain.waiting import waiting_since
 from mava_bridge.mava.models import Category, Ticket
 from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks.common import (
     Block,
     LinkFor,
     assignee_label,
-    button,
     category_label,
     chunk_lines,
     context,
@@ -23,8 +24,10 @@ from mava_bridge.slack.blocks.common import (
     fallback,
     fields_section,
     first_message_text,
+    follow_button,
     message_block,
     origin_label,
+    plural,
     priority_badge,
     section,
     slack_date,
@@ -32,30 +35,13 @@ from mava_bridge.slack.blocks.common import (
     tags_label,
     ticket_buttons,
     ticket_link,
+    with_button,
 )
-from mava_bridge.slack.callback_ids import ACTION_FOLLOW, actions_block_id, item_block_id
+from mava_bridge.slack.callback_ids import item_block_id
 
 MAX_CARD_MESSAGES = 40  # keeps a card under 50 blocks with room for its frame
 MAX_LIST_ITEMS = 100
 MAX_CATEGORY_SECTIONS = 45
-
-
-def follow_button(ticket_id: str) -> dict[str, Any]:
-    """Follow: post the ticket in this channel and keep its thread in sync."""
-    return button("Follow", ACTION_FOLLOW, value=ticket_id)
-
-
-def with_button(blocks: Sequence[Block], ticket_id: str, element: dict[str, Any]) -> list[Block]:
-    """`blocks` with `element` added to the ticket's buttons (when they have room)."""
-    out: list[Block] = []
-    for block in blocks:
-        if block.get("type") == "actions" and block.get("block_id") == actions_block_id(ticket_id):
-            elements = list(block.get("elements") or [])
-            if len(elements) < t.ACTIONS_ELEMENTS:
-                elements.append(element)
-            block = {**block, "elements": elements}
-        out.append(block)
-    return out
 
 
 def ticket_card(
@@ -66,8 +52,7 @@ def ticket_card(
     max_messages: int = 5,
     follow: bool = False,
 ) -> list[Block]:
-    """Everything about one ticket, its last messages and buttons to act on it (with
-    Follow when `follow`)."""
+    """Everything about one ticket, its last messages and buttons to act on it."""
     title = ticket_link(ticket_url, f"Ticket {short_ref(ticket.id)}")
     blocks: list[Block] = [
         section(f"*{title}* · {customer_label(ticket)}", block_id=item_block_id(ticket.id)),
@@ -93,8 +78,9 @@ def ticket_card(
         if not messages:
             blocks.append(context("No messages yet."))
         elif earlier:
-            plural = "s" if earlier != 1 else ""
-            blocks.append(context(f"{earlier} earlier message{plural}: open the ticket to read."))
+            blocks.append(
+                context(f"{plural(earlier, 'earlier message')}: open the ticket to read.")
+            )
         blocks.extend(message_block(message, now=now) for message in shown)
     blocks.append(ticket_buttons(ticket, open_url=ticket_url or None))
     blocks.append(context(f"Ticket id `{t.escape(ticket.id)}`"))
@@ -132,35 +118,30 @@ def ticket_list(
     now: datetime,
     limit: int = 20,
 ) -> list[Block]:
-    """ "N tickets (showing first 20) — description", then one compact line each.
-
-    `description` is plain text (it is escaped); `total` is Mava's count of matches.
-    """
+    """ "N tickets (showing first 20) — description", then a line each; `total` is Mava's
+    count of matches, `description` plain text."""
     shown = list(tickets)[: max(1, min(limit, MAX_LIST_ITEMS))]
     total = max(total, len(tickets))
     about = t.escape_and_truncate(description, 500)
     if not shown:
         return [section(f"No tickets: {about}.")]
-    count = f"*{total} ticket{'s' if total != 1 else ''}*"
+    count = f"*{plural(total, 'ticket')}*"
     if total > len(shown):
         count += f" (showing first {len(shown)})"
-    blocks = [section(f"{count} — {about}")]
     lines = [_list_line(ticket, link, now) for ticket in shown]
-    blocks.extend(section(chunk) for chunk in chunk_lines(lines))
-    return blocks
+    return [section(f"{count} — {about}"), *(section(chunk) for chunk in chunk_lines(lines))]
 
 
 def ticket_list_text(total: int, description: str) -> str:
-    return fallback(f"{total} ticket{'s' if total != 1 else ''}: {description}")
+    return fallback(f"{plural(total, 'ticket')}: {description}")
 
 
 def categories_list(categories: Sequence[Category]) -> list[Block]:
-    """Mava's categories, names escaped, as many sections as needed (within 50)."""
     if not categories:
         return [section("Mava has no categories yet. Add them in the Mava dashboard.")]
     names = sorted(c.name for c in categories)
     chunks = chunk_lines(f"• {t.escape_and_truncate(name, 100)}" for name in names)
-    blocks = [section(f"*{len(names)} categor{'ies' if len(names) != 1 else 'y'} in Mava*")]
+    blocks = [section(f"*{plural(len(names), 'category', 'categories')} in Mava*")]
     blocks.extend(section(chunk) for chunk in chunks[:MAX_CATEGORY_SECTIONS])
     if len(chunks) > MAX_CATEGORY_SECTIONS:
         blocks.append(context("…and more: see the Mava dashboard for the full list."))
@@ -170,3 +151,35 @@ def categories_list(categories: Sequence[Category]) -> list[Block]:
 
 def categories_text(categories: Sequence[Category]) -> str:
     return fallback(f"{len(categories)} categories in Mava")
+
+
+def waiting_label(ticket: Ticket, now: datetime) -> str:
+    """How long the customer's latest unanswered message has waited, or why not."""
+    if ticket.messages is None:
+        return "unknown"  # read without its messages
+    since = waiting_since(ticket)
+    return t.age(since, now) if since else "not waiting (answered)"
+
+
+def ticket_unfurl(ticket: Ticket, url: str, now: datetime) -> dict[str, Any]:
+    """One entry of chat.unfurl's `unfurls`: facts and a link, no buttons (the card stays
+    under someone else's message for the whole channel: it says what, not what to do)."""
+    title = ticket_link(url, f"Mava ticket {short_ref(ticket.id)}")
+    age = t.age(ticket.created_at, now)
+    blocks: list[Block] = [
+        section(f"*{title}* · {customer_label(ticket, 80)}"),
+        fields_section(
+            [
+                f"*Status*\n{status_label(ticket)}",
+                f"*Priority*\n{priority_badge(ticket)}",
+                f"*Assignee*\n{assignee_label(ticket)}",
+                f"*Customer*\n{customer_label(ticket, 150)}",
+                f"*Waiting*\n{waiting_label(ticket, now)}",
+            ]
+        ),
+        context(
+            f"Ticket id `{t.escape(ticket.id)}` · opened "
+            + (age if age == "just now" else f"{age} ago")
+        ),
+    ]
+    return {"blocks": blocks}
