@@ -20,36 +20,8 @@ from mava_bridge.domain.ticket_refs import (
 )
 from mava_bridge.domain.tickets import Origin, Priority, Status
 from mava_bridge.domain.wording import shown
+from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.command.help import SUBCOMMANDS, Unparsed, refuse
-from mava_bridge.slack.command.model import (
-    Assign,
-    Assignee,
-    AssignMe,
-    AssignTarget,
-    AssignUser,
-    Command,
-    Create,
-    DigestNow,
-    Follow,
-    Help,
-    Identify,
-    ListCategories,
-    ListSubscriptions,
-    ListTickets,
-    Note,
-    Notify,
-    Reply,
-    ReportNow,
-    SetCategory,
-    SetPriority,
-    SetStatus,
-    Show,
-    ThreadNotes,
-    Unassign,
-    Unfollow,
-    Unsubscribe,
-    Usage,
-)
 from mava_bridge.slack.command.sla import parse_sla
 from mava_bridge.slack.command.subscribe import (
     ORIGIN_WORDS,
@@ -74,7 +46,7 @@ _UNASSIGN_WORDS = {"none", "nobody", "unassign", "unassigned", "no-one", "noone"
 _EMAIL = re.compile(r"^[^\s@<>\"(),;:]+@[^\s@<>\"(),;:.]+(?:\.[^\s@<>\"(),;:.]+)+$")
 _SUBSCRIPTION_ID = re.compile(r"^#?([0-9]{1,9})$")
 T = TypeVar("T")
-Parser = Callable[[str, str], Command]
+Parser = Callable[[str, str], cmd.Command]
 
 
 def next_token(text: str) -> tuple[str, str] | None:
@@ -115,10 +87,10 @@ def _unquote(text: str) -> str:
     return text
 
 
-def _compose(name: str, rest: str) -> Command:
+def _compose(name: str, rest: str) -> cmd.Command:
     ticket, body = read_ticket(name, rest)
     text = slack_to_plain(body.strip()) or None
-    return Reply(ticket, text) if name == "reply" else Note(ticket, text)
+    return cmd.Reply(ticket, text) if name == "reply" else cmd.Note(ticket, text)
 
 
 def _ticket_alone(name: str, rest: str) -> str:
@@ -138,54 +110,54 @@ def _word(name: str, rest: str, choices: dict[str, T], *, ask: str, what: str) -
     return choice
 
 
-def _status(name: str, rest: str) -> Command:
+def _status(name: str, rest: str) -> cmd.Command:
     ticket, rest = read_ticket(name, rest)
     ask = "Which status? Pick open, pending, waiting or resolved."
-    return SetStatus(ticket, _word(name, rest, _STATUSES, ask=ask, what="a status"))
+    return cmd.SetStatus(ticket, _word(name, rest, _STATUSES, ask=ask, what="a status"))
 
 
-def _priority(name: str, rest: str) -> Command:
+def _priority(name: str, rest: str) -> cmd.Command:
     ticket, rest = read_ticket(name, rest)
     ask = "Which priority? Pick low, medium or high."
-    return SetPriority(ticket, _word(name, rest, _PRIORITIES, ask=ask, what="a priority"))
+    return cmd.SetPriority(ticket, _word(name, rest, _PRIORITIES, ask=ask, what="a priority"))
 
 
 def _switch(name: str, rest: str) -> bool:
     return _word(name, rest, _ON_OFF, ask="On or off?", what="on or off")
 
 
-def _category(name: str, rest: str) -> Command:
+def _category(name: str, rest: str) -> cmd.Command:
     ticket, rest = read_ticket(name, rest)
     category = _unquote(slack_to_plain(rest.strip()))
     if not category:
         refuse(name, "Which category? Give its name (`/mava categories` lists them).")
-    return SetCategory(ticket, category)
+    return cmd.SetCategory(ticket, category)
 
 
-def _bare(command: Command) -> Parser:
+def _bare(command: cmd.Command) -> Parser:
     """A subcommand that takes no arguments."""
 
-    def parse(name: str, rest: str) -> Command:
+    def parse(name: str, rest: str) -> cmd.Command:
         no_more(name, rest)
         return command
 
     return parse
 
 
-def _assign(name: str, rest: str) -> Command:
+def _assign(name: str, rest: str) -> cmd.Command:
     ticket, rest = read_ticket(name, rest)
     token = next_token(rest)
     if token is None:
         refuse(name, "Assign to whom? Mention a user, or say me or none.")
     word, rest = token
-    target: AssignTarget
+    target: cmd.AssignTarget
     user = _USER.match(word)
     if word.lower() == "me":
-        target = AssignMe()
+        target = cmd.AssignMe()
     elif word.lower() in _UNASSIGN_WORDS:
-        target = Unassign()
+        target = cmd.Unassign()
     elif user:
-        target = AssignUser(user.group(1))
+        target = cmd.AssignUser(user.group(1))
     elif word.startswith("@"):
         refuse(
             name,
@@ -196,13 +168,13 @@ def _assign(name: str, rest: str) -> Command:
     else:
         refuse(name, f"'{shown(word)}' is not a user. Mention them with @, or say me.")
     no_more(name, rest)
-    return Assign(ticket, target)
+    return cmd.Assign(ticket, target)
 
 
-def _tickets(name: str, rest: str) -> Command:
+def _tickets(name: str, rest: str) -> cmd.Command:
     statuses: list[Status] = []
     origins: list[Origin] = []
-    assignee: Assignee = "any"
+    assignee: cmd.Assignee = "any"
     high_only = False
     for word in rest.split():
         lowered = word.lower()
@@ -219,7 +191,7 @@ def _tickets(name: str, rest: str) -> Command:
         else:
             refuse(name, f"I don't know the filter '{shown(word)}'.")
     unique = dict.fromkeys
-    return ListTickets(tuple(unique(statuses)), assignee, tuple(unique(origins)), high_only)
+    return cmd.ListTickets(tuple(unique(statuses)), assignee, tuple(unique(origins)), high_only)
 
 
 def _unwrap(word: str) -> str:
@@ -238,7 +210,7 @@ def _email(name: str, word: str) -> str:
     return email
 
 
-def _identify(name: str, rest: str) -> Command:
+def _identify(name: str, rest: str) -> cmd.Command:
     token = next_token(rest)
     if token is None:
         refuse(name, "Whose attributes? Start with the customer's email.")
@@ -258,21 +230,21 @@ def _identify(name: str, rest: str) -> Command:
         if label.casefold() in attributes:
             refuse(name, f"The label '{shown(label)}' is given twice.")
         attributes[label.casefold()] = (label, value.strip())
-    return Identify(email, tuple(attributes.values()))
+    return cmd.Identify(email, tuple(attributes.values()))
 
 
-def _create(name: str, rest: str) -> Command:
+def _create(name: str, rest: str) -> cmd.Command:
     """`/mava create [EMAIL] [TEXT]`: both optional, the modal asks for what is missing."""
     token = next_token(rest)
     if token is None:
-        return Create(None, "")
+        return cmd.Create(None, "")
     word, after = token
     if "@" not in _unwrap(word):
-        return Create(None, slack_to_plain(rest).strip())
-    return Create(_email(name, word), slack_to_plain(after).strip())
+        return cmd.Create(None, slack_to_plain(rest).strip())
+    return cmd.Create(_email(name, word), slack_to_plain(after).strip())
 
 
-def _unsubscribe(name: str, rest: str) -> Command:
+def _unsubscribe(name: str, rest: str) -> cmd.Command:
     words = rest.split()
     if not words:
         refuse(name, "Which subscription? `/mava subscriptions` shows their ids.")
@@ -280,53 +252,53 @@ def _unsubscribe(name: str, rest: str) -> Command:
     if match is None or int(match.group(1)) < 1:
         refuse(name, f"'{shown(words[0])}' is not a subscription id (a number).")
     no_more(name, " ".join(words[1:]))
-    return Unsubscribe(int(match.group(1)))
+    return cmd.Unsubscribe(int(match.group(1)))
 
 
-def _report(name: str, rest: str) -> Command:
+def _report(name: str, rest: str) -> cmd.Command:
     what = "a period: say 7d or 30d"
-    return ReportNow(_word(name, rest, _PERIODS, ask="", what=what) if rest.split() else 7)
+    return cmd.ReportNow(_word(name, rest, _PERIODS, ask="", what=what) if rest.split() else 7)
 
 
 _HANDLERS: dict[str, Parser] = {
     "reply": _compose,
     "note": _compose,
     "status": _status,
-    "resolve": lambda name, rest: SetStatus(_ticket_alone(name, rest), Status.RESOLVED),
-    "reopen": lambda name, rest: SetStatus(_ticket_alone(name, rest), Status.OPEN),
+    "resolve": lambda name, rest: cmd.SetStatus(_ticket_alone(name, rest), Status.RESOLVED),
+    "reopen": lambda name, rest: cmd.SetStatus(_ticket_alone(name, rest), Status.OPEN),
     "priority": _priority,
     "category": _category,
-    "categories": _bare(ListCategories()),
-    "subscriptions": _bare(ListSubscriptions()),
-    "digest": _bare(DigestNow()),
+    "categories": _bare(cmd.ListCategories()),
+    "subscriptions": _bare(cmd.ListSubscriptions()),
+    "digest": _bare(cmd.DigestNow()),
     "report": _report,
     "assign": _assign,
-    "show": lambda name, rest: Show(_ticket_alone(name, rest)),
+    "show": lambda name, rest: cmd.Show(_ticket_alone(name, rest)),
     "tickets": _tickets,
     "identify": _identify,
     "subscribe": parse_subscribe,
     "unsubscribe": _unsubscribe,
-    "follow": lambda name, rest: Follow(_ticket_alone(name, rest)),
-    "unfollow": lambda name, rest: Unfollow(_ticket_alone(name, rest)),
-    "thread-notes": lambda name, rest: ThreadNotes(_switch(name, rest)),
-    "notify": lambda name, rest: Notify(_switch(name, rest)),
+    "follow": lambda name, rest: cmd.Follow(_ticket_alone(name, rest)),
+    "unfollow": lambda name, rest: cmd.Unfollow(_ticket_alone(name, rest)),
+    "thread-notes": lambda name, rest: cmd.ThreadNotes(_switch(name, rest)),
+    "notify": lambda name, rest: cmd.Notify(_switch(name, rest)),
     "create": _create,
     "sla": parse_sla,
-    "help": lambda name, rest: Help(),
+    "help": lambda name, rest: cmd.Help(),
 }
 
 
-def parse(text: str) -> Command | Usage:
+def parse(text: str) -> cmd.Command | cmd.Usage:
     """Parse the text after `/mava`. Never raises."""
     token = next_token(text)
     if token is None:
-        return Help()
+        return cmd.Help()
     word, rest = token
     name = word.lower()
     name = "resolve" if name == "close" else name  # `close` is `resolve` by another name
     handler = _HANDLERS.get(name)
     if handler is None:
-        return Usage(
+        return cmd.Usage(
             None,
             f"I don't know `/mava {shown(word)}`. Subcommands: "
             + ", ".join(SUBCOMMANDS)

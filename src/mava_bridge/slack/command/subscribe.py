@@ -10,17 +10,8 @@ from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.schedule import DEFAULT_DIGEST_SCHEDULE, Schedule
 from mava_bridge.domain.tickets import Origin, Priority
 from mava_bridge.domain.wording import shown
+from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.command.help import USAGE, Unparsed, refuse
-from mava_bridge.slack.command.model import (
-    Command,
-    SubscribeAlerts,
-    SubscribeBreaches,
-    SubscribeDigest,
-    SubscribeRatings,
-    SubscribeReminders,
-    SubscribeReport,
-    Usage,
-)
 from mava_bridge.slack.text import slack_to_plain
 
 ORIGIN_WORDS: dict[str, Origin] = {origin.value: origin for origin in Origin}
@@ -137,10 +128,10 @@ def _read_filters(
     return filters, schedule
 
 
-def parse_subscribe(name: str, rest: str) -> Command:
+def parse_subscribe(name: str, rest: str) -> cmd.Command:
     words = split_quoted(slack_to_plain(rest))
     if isinstance(words, str):
-        raise Unparsed(Usage(name, words + "\n" + USAGE["subscribe digest"]))
+        raise Unparsed(cmd.Usage(name, words + "\n" + USAGE["subscribe digest"]))
     said = words[0] if words else ""
     kind = _KIND_WORDS.get(said.lower())
     if kind is None:
@@ -150,15 +141,15 @@ def parse_subscribe(name: str, rest: str) -> Command:
         else:
             problem = f"Subscribe to what? Say {kinds}."
         forms = "\n".join(USAGE[f"subscribe {k}"] for k in _KINDS)
-        raise Unparsed(Usage(name, f"{problem}\n{forms}"))
+        raise Unparsed(cmd.Usage(name, f"{problem}\n{forms}"))
     name, words = f"subscribe {kind}", words[1:]
     if kind == "digest":
         filters, schedule = _read_filters(name, words, digest=True)
-        return SubscribeDigest(schedule or DEFAULT_DIGEST_SCHEDULE, filters)
+        return cmd.SubscribeDigest(schedule or DEFAULT_DIGEST_SCHEDULE, filters)
     if kind == "alerts":
-        return SubscribeAlerts(_read_filters(name, words, default=Priority.HIGH)[0])
+        return cmd.SubscribeAlerts(_read_filters(name, words, default=Priority.HIGH)[0])
     if kind == "breaches":
-        return SubscribeBreaches(_read_filters(name, words)[0])
+        return cmd.SubscribeBreaches(_read_filters(name, words)[0])
     if kind == "reminders":
         return _parse_reminders(name, words)
     if kind == "ratings":
@@ -174,7 +165,7 @@ def _wait_minutes(word: str) -> int | None:
     return int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
 
 
-def _parse_reminders(name: str, words: list[str]) -> Command:
+def _parse_reminders(name: str, words: list[str]) -> cmd.Command:
     wait = DEFAULT_WAIT_MINUTES
     if words and words[0].lower() == "after":
         if len(words) < 2:
@@ -185,19 +176,19 @@ def _parse_reminders(name: str, words: list[str]) -> Command:
         if not 1 <= found <= MAX_WAIT_MINUTES:
             refuse(name, "Pick a wait between 1m and 168h (a week).")
         wait, words = found, words[2:]
-    return SubscribeReminders(wait, _read_filters(name, words)[0])
+    return cmd.SubscribeReminders(wait, _read_filters(name, words)[0])
 
 
-def _parse_ratings(name: str, words: list[str]) -> Command:
+def _parse_ratings(name: str, words: list[str]) -> cmd.Command:
     values: list[int] = []
     for word in words:
         if word not in ("1", "2", "3", "4", "5"):
             refuse(name, f"'{shown(word)}' is not a rating from 1 to 5.")
         values.append(int(word))
-    return SubscribeRatings(tuple(sorted(set(values))) or (1, 2))
+    return cmd.SubscribeRatings(tuple(sorted(set(values))) or (1, 2))
 
 
-def _parse_report(name: str, words: list[str]) -> Command:
+def _parse_report(name: str, words: list[str]) -> cmd.Command:
     every = words[0].lower() if words else ""
     if every not in ("weekly", "daily"):
         refuse(name, "Say weekly or daily.")
@@ -208,5 +199,5 @@ def _parse_report(name: str, words: list[str]) -> Command:
             refuse(name, f"'{shown(' '.join(words[1:]))}' is not a time; use HH:MM.")
         hour, minute = time
     if every == "daily":
-        return SubscribeReport(Schedule.daily(hour, minute), 1)
-    return SubscribeReport(Schedule.weekly(hour, minute), 7)
+        return cmd.SubscribeReport(Schedule.daily(hour, minute), 1)
+    return cmd.SubscribeReport(Schedule.weekly(hour, minute), 7)
