@@ -213,34 +213,10 @@ class Usage:
     message: str
 
 
-Command = (
-    Help
-    | Reply
-    | Note
-    | SetStatus
-    | SetPriority
-    | SetCategory
-    | ListCategories
-    | Assign
-    | Show
-    | ListTickets
-    | Identify
-    | SubscribeDigest
-    | SubscribeAlerts
-    | SubscribeReminders
-    | SubscribeBreaches
-    | SlaShow
-    | SlaSet
-    | SlaHours
-    | SubscribeRatings
-    | SubscribeReport
-    | ReportNow
-    | ListSubscriptions
-    | Unsubscribe
-    | DigestNow
-    | Follow
-    | Unfollow
-    | ThreadNotes
-    | Notify
-    | Create
-)
+# Every command `parse` makes, in groups that fit a line (`get_args` lists them flat).
+_Tickets = Reply | Note | SetStatus | SetPriority | SetCategory | Assign | Show | Create
+_Subscribe = SubscribeDigest | SubscribeAlerts | SubscribeReminders | SubscribeBreaches
+_Channel = SubscribeRatings | SubscribeReport | Unsubscribe | ListSubscriptions | DigestNow
+_Others = Help | ListCategories | ListTickets | Identify | Notify | ReportNow
+_Settings = ThreadNotes | SlaShow | SlaSet | SlaHours
+Command = _Tickets | _Subscribe | _Channel | _Others | _Settings | Follow | Unfollow
