@@ -192,17 +192,15 @@ PRIORITY_EMOJI: dict[Priority | None, str] = {
 }
 
 
-def priority_label(ticket: Ticket) -> str:
+def priority_badge(ticket: Ticket) -> str:
     level = ticket.priority_level
     if level is not None:
-        return level.label
-    if ticket.priority is None:
-        return "none"
-    return t.escape_and_truncate(str(ticket.priority), 20)  # a value Mava added later
-
-
-def priority_badge(ticket: Ticket) -> str:
-    return f"{PRIORITY_EMOJI[ticket.priority_level]} {priority_label(ticket)}"
+        label = level.label
+    elif ticket.priority is None:
+        label = "none"
+    else:
+        label = t.escape_and_truncate(str(ticket.priority), 20)  # a value Mava added later
+    return f"{PRIORITY_EMOJI[level]} {label}"
 
 
 def status_label(ticket: Ticket) -> str:

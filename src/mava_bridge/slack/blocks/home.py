@@ -16,6 +16,7 @@ from typing import Any, Final
 from mava_bridge.domain.ticket_refs import short_ref
 from mava_bridge.domain.waiting import waiting_since
 from mava_bridge.mava.models import Ticket
+from mava_bridge.slack import callback_ids as ids
 from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks.common import (
     Block,
@@ -32,14 +33,6 @@ from mava_bridge.slack.blocks.common import (
     slack_date,
     status_label,
     ticket_link,
-)
-from mava_bridge.slack.callback_ids import (
-    HOME_ASSIGN_ME,
-    HOME_FOLLOW,
-    HOME_NOTE,
-    HOME_REFRESH,
-    HOME_REPLY,
-    HOME_RESOLVE,
 )
 
 FOLLOW_BLOCK_PREFIX: Final = "home_follow:"
@@ -95,14 +88,14 @@ def _buttons(ticket: Ticket, *, mine: bool) -> Block:
     value = ticket.id
     elements: list[dict[str, Any]] = []
     if not mine:
-        elements.append(button("Assign to me", HOME_ASSIGN_ME, value=value, style="primary"))
+        elements.append(button("Assign to me", ids.HOME_ASSIGN_ME, value=value, style="primary"))
     elements += [
-        button("Resolve", HOME_RESOLVE, value=value),
-        button("Reply", HOME_REPLY, value=value),
-        button("Add note", HOME_NOTE, value=value),
+        button("Resolve", ids.HOME_RESOLVE, value=value),
+        button("Reply", ids.HOME_REPLY, value=value),
+        button("Add note", ids.HOME_NOTE, value=value),
         {
             "type": "conversations_select",
-            "action_id": HOME_FOLLOW,
+            "action_id": ids.HOME_FOLLOW,
             "placeholder": plain_text("Follow in…", t.INPUT_PLACEHOLDER),
             # No channel shared with another organisation: ticket data stays inside.
             "filter": {
@@ -150,7 +143,7 @@ def home_view(
         status += " · :warning: Mava could not be read just now; this may be out of date"
     top += [
         context(status),
-        actions([button("Refresh", HOME_REFRESH, value="refresh")], block_id="home_refresh"),
+        actions([button("Refresh", ids.HOME_REFRESH, value="refresh")], block_id="home_refresh"),
     ]
     if model.notice:
         top.append(section(t.escape_and_truncate(model.notice, 2000)))

@@ -10,6 +10,7 @@ from mava_bridge.domain.ticket_refs import short_ref
 from mava_bridge.domain.tickets import Priority
 from mava_bridge.mava.models import Category, Ticket
 from mava_bridge.services.tickets import MESSAGE_LIMIT
+from mava_bridge.slack import callback_ids as ids
 from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks.common import (
     Block,
@@ -27,29 +28,12 @@ from mava_bridge.slack.blocks.common import (
     status_label,
     text_input,
 )
-from mava_bridge.slack.callback_ids import (
-    ACTION_CREATE_REACTED,
-    BLOCK_CATEGORY,
-    BLOCK_EMAIL,
-    BLOCK_PRIORITY,
-    BLOCK_TEXT,
-    BLOCK_TICKET,
-    INPUT_CATEGORY,
-    INPUT_EMAIL,
-    INPUT_PRIORITY,
-    INPUT_TEXT,
-    INPUT_TICKET,
-    VIEW_CREATE,
-    VIEW_NOTE,
-    VIEW_SHORTCUT_NOTE,
-    VIEW_SHORTCUT_REPLY_CONFIRM,
-)
 
 View = dict[str, Any]
 
 MAX_CONTEXT_LINES = 10
 SUMMARY_MESSAGES = 3
-_NOTE_VIEWS = (VIEW_NOTE, VIEW_SHORTCUT_NOTE)
+_NOTE_VIEWS = (ids.VIEW_NOTE, ids.VIEW_SHORTCUT_NOTE)
 # A ticket id is 24 characters, a dashboard link about 80; Slack stops typing beyond.
 TICKET_INPUT_LENGTH = 300
 TITLE = "Create Mava ticket"
@@ -85,9 +69,7 @@ def _view(
     return view
 
 
-def ticket_summary(
-    ticket: Ticket, *, now: datetime | None = None, messages: int = SUMMARY_MESSAGES
-) -> list[Block]:
+def ticket_summary(ticket: Ticket, *, now: datetime | None = None) -> list[Block]:
     """Ticket, status, customer and its last few messages, for the top of a modal."""
     blocks: list[Block] = [
         section(
@@ -96,7 +78,7 @@ def ticket_summary(
             f"*Customer:* {customer_label(ticket, 300)}"
         )
     ]
-    last = (ticket.messages or [])[-messages:] if messages > 0 else []
+    last = (ticket.messages or [])[-SUMMARY_MESSAGES:]
     blocks.extend(message_block(m, now=now, limit=600) for m in last)
     return blocks
 
@@ -112,7 +94,6 @@ def compose_modal(
     private_metadata: str,
     submit_label: str,
     context_lines: list[str] | None = None,
-    text_label: str | None = None,
     now: datetime | None = None,
 ) -> View:
     """A modal to write a reply or a note, under the ticket's summary when there is one.
@@ -131,13 +112,12 @@ def compose_modal(
     if ticket_editable:
         placeholder = plain_text("Ticket id or dashboard link", t.INPUT_PLACEHOLDER)
         ticket_input = text_input(
-            INPUT_TICKET, ticket_id, max_length=TICKET_INPUT_LENGTH, placeholder=placeholder
+            ids.INPUT_TICKET, ticket_id, max_length=TICKET_INPUT_LENGTH, placeholder=placeholder
         )
-        blocks.append(input_block(BLOCK_TICKET, "Ticket", ticket_input))
+        blocks.append(input_block(ids.BLOCK_TICKET, "Ticket", ticket_input))
     is_note = callback_id in _NOTE_VIEWS
-    default_label = "Private note (only agents see it)" if is_note else "Message to the customer"
-    label = text_label or default_label
-    blocks.append(input_block(BLOCK_TEXT, label, text_input(INPUT_TEXT, initial_text)))
+    label = "Private note (only agents see it)" if is_note else "Message to the customer"
+    blocks.append(input_block(ids.BLOCK_TEXT, label, text_input(ids.INPUT_TEXT, initial_text)))
     # Inputs come last and must survive the block cap, so cap what precedes them.
     inputs = 2 if ticket_editable else 1
     if len(blocks) > t.MODAL_BLOCKS:
@@ -188,7 +168,7 @@ def confirm_reply_modal(*, ticket: Ticket, text: str, private_metadata: str) -> 
     return _view(
         title="Send to customer?",
         blocks=blocks,
-        callback_id=VIEW_SHORTCUT_REPLY_CONFIRM,
+        callback_id=ids.VIEW_SHORTCUT_REPLY_CONFIRM,
         submit="Send to customer",
         private_metadata=private_metadata,
     )
@@ -214,7 +194,7 @@ def reacted_prompt(message_ts: str) -> list[Block]:
     """A reaction cannot open a modal (it has no trigger_id), this button's click can."""
     return [
         section("Make the message you reacted to a new Mava ticket?"),
-        actions([button(TITLE, ACTION_CREATE_REACTED, value=message_ts, style="primary")]),
+        actions([button(TITLE, ids.ACTION_CREATE_REACTED, value=message_ts, style="primary")]),
     ]
 
 
@@ -237,34 +217,38 @@ def create_modal(
 ) -> View:
     """Customer email, first message, priority, category; `where` says in a sentence
     where the new ticket will be followed."""
-    email_input: dict[str, Any] = {"type": "email_text_input", "action_id": INPUT_EMAIL}
+    email_input: dict[str, Any] = {"type": "email_text_input", "action_id": ids.INPUT_EMAIL}
     if email:
         email_input["initial_value"] = email[:EMAIL_LENGTH]
     priorities = [_option(p.label, str(int(p))) for p in Priority]
     [initial] = [o for o in priorities if o["value"] == str(int(DEFAULT_PRIORITY))]
     hint = plain_text("Mava finds the customer by this email, or creates them.", t.INPUT_LABEL)
-    select: dict[str, Any] = {"type": "static_select", "action_id": INPUT_PRIORITY}
+    select: dict[str, Any] = {"type": "static_select", "action_id": ids.INPUT_PRIORITY}
     blocks: list[Block] = [
-        input_block(BLOCK_EMAIL, "Customer email", email_input, hint=hint),
-        input_block(BLOCK_TEXT, "First message (from the customer)", text_input(INPUT_TEXT, text)),
+        input_block(ids.BLOCK_EMAIL, "Customer email", email_input, hint=hint),
         input_block(
-            BLOCK_PRIORITY, "Priority", {**select, "options": priorities, "initial_option": initial}
+            ids.BLOCK_TEXT, "First message (from the customer)", text_input(ids.INPUT_TEXT, text)
+        ),
+        input_block(
+            ids.BLOCK_PRIORITY,
+            "Priority",
+            {**select, "options": priorities, "initial_option": initial},
         ),
     ]
     options = [_option(c.name, c.id) for c in categories][: t.SELECT_OPTIONS]
     if options:
         select = {
             "type": "static_select",
-            "action_id": INPUT_CATEGORY,
+            "action_id": ids.INPUT_CATEGORY,
             "placeholder": plain_text("No category", t.OPTION_TEXT),
             "options": options,
         }
-        blocks.append(input_block(BLOCK_CATEGORY, "Category", select, optional=True))
+        blocks.append(input_block(ids.BLOCK_CATEGORY, "Category", select, optional=True))
     blocks.append(context(t.escape(where)))
     return _view(
         title=TITLE,
         blocks=blocks,
-        callback_id=VIEW_CREATE,
+        callback_id=ids.VIEW_CREATE,
         submit="Create ticket",
         private_metadata=private_metadata,
     )

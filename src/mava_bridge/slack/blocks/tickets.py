@@ -1,5 +1,5 @@
-"""A ticket card (`/mava show`), a ticket list (`/mava tickets`), the categories, and the
-compact card a pasted ticket link unfurls to."""
+"""What `/mava show`, `tickets`, `categories` and `help` answer (and the usage hint of a
+mistyped command), and the compact card a pasted ticket link unfurls to."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from mava_bridge.slack.blocks.common import (
     fields_section,
     first_message_text,
     follow_button,
+    header,
     message_block,
     origin_label,
     plural,
@@ -38,10 +39,19 @@ from mava_bridge.slack.blocks.common import (
     with_button,
 )
 from mava_bridge.slack.callback_ids import item_block_id
+from mava_bridge.slack.command.help import HELP_ENTRIES
+from mava_bridge.slack.command.model import Usage
 
 MAX_CARD_MESSAGES = 40  # keeps a card under 50 blocks with room for its frame
 MAX_LIST_ITEMS = 100
 MAX_CATEGORY_SECTIONS = 45
+_TICKET_NOTE = (
+    "TICKET is a ticket id (24 characters) or the ticket's Mava dashboard link, pasted as is."
+)
+_SHORTCUTS_NOTE = (
+    "On any Slack message, the ⋯ menu (message shortcuts) can add the message to a "
+    "ticket as a private note or send it to the customer."
+)
 
 
 def ticket_card(
@@ -183,3 +193,32 @@ def ticket_unfurl(ticket: Ticket, url: str, now: datetime) -> dict[str, Any]:
         ),
     ]
     return {"blocks": blocks}
+
+
+def _help_lines() -> list[str]:
+    return [
+        f"`{t.escape(entry.syntax)}`\n{t.escape(entry.summary)} "
+        f"Example: `{t.escape(entry.example)}`"
+        for entry in HELP_ENTRIES
+    ]
+
+
+def help_blocks() -> list[Block]:
+    blocks: list[Block] = [header("Work Mava tickets from Slack")]
+    blocks.extend(section(chunk) for chunk in chunk_lines(_help_lines()))
+    blocks.append(context(t.escape(_TICKET_NOTE)))
+    blocks.append(context(_SHORTCUTS_NOTE))
+    return blocks
+
+
+def help_text() -> str:
+    lines = [f"{entry.syntax} - {entry.summary}" for entry in HELP_ENTRIES]
+    return t.escape_and_truncate("\n".join(lines), t.FALLBACK_TEXT)
+
+
+def usage_blocks(usage: Usage) -> list[Block]:
+    return [section(":grey_question: " + t.escape_and_truncate(usage.message, 2900))]
+
+
+def usage_text(usage: Usage) -> str:
+    return fallback(usage.message.split("\n", 1)[0])
