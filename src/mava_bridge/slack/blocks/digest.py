@@ -17,29 +17,8 @@ from mava_bridge.domain.ticket_refs import short_ref
 from mava_bridge.domain.wording import duration
 from mava_bridge.mava.models import Priority, Ticket
 from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import (
-    PRIORITY_EMOJI,
-    Block,
-    LinkFor,
-    assignee_label,
-    category_label,
-    chunk_lines,
-    context,
-    customer_label,
-    customer_name,
-    fallback,
-    first_message_text,
-    follow_button,
-    header,
-    origin_label,
-    plural,
-    priority_badge,
-    section,
-    status_label,
-    ticket_buttons,
-    ticket_link,
-    with_button,
-)
+from mava_bridge.slack.blocks import common as kit
+from mava_bridge.slack.blocks.common import Block, LinkFor
 from mava_bridge.slack.callback_ids import actions_block_id, item_block_id, state_block_id
 
 DEFAULT_ITEMS_PER_MESSAGE = 15
@@ -57,24 +36,24 @@ def digest_item(
 ) -> list[Block]:
     """One ticket with its buttons, which follow the ticket's state (pass the updated
     ticket). `state_line` is mrkdwn, e.g. "Resolved by <@U123>" (names escaped)."""
-    facts = [priority_badge(ticket), status_label(ticket), origin_label(ticket)]
+    facts = [kit.priority_badge(ticket), kit.status_label(ticket), kit.origin_label(ticket)]
     if ticket.category is not None:
-        facts.append(category_label(ticket))
+        facts.append(kit.category_label(ticket))
     facts.append(t.age(ticket.created_at, now))
     if ticket.assigned_to is not None:
-        facts.append(f":bust_in_silhouette: {assignee_label(ticket)}")
+        facts.append(f":bust_in_silhouette: {kit.assignee_label(ticket)}")
     facts.append(short_ref(ticket.id))
-    facts.append(ticket_link(link(ticket.id), "Open in Mava"))
-    lines = [" · ".join(facts), f"*{customer_label(ticket, 150)}*"]
-    first = first_message_text(ticket)
+    facts.append(kit.ticket_link(link(ticket.id), "Open in Mava"))
+    lines = [" · ".join(facts), f"*{kit.customer_label(ticket, 150)}*"]
+    first = kit.first_message_text(ticket)
     if first:
         lines.append(t.quote(first, 220, max_lines=3))
-    blocks = [section("\n".join(lines), block_id=item_block_id(ticket.id))]
+    blocks = [kit.section("\n".join(lines), block_id=item_block_id(ticket.id))]
     if state_line:
-        blocks.append(context(state_line, block_id=state_block_id(ticket.id)))
-    blocks.append(ticket_buttons(ticket))
+        blocks.append(kit.context(state_line, block_id=state_block_id(ticket.id)))
+    blocks.append(kit.ticket_buttons(ticket))
     # Follow on digest items; an alert's own thread already follows its ticket.
-    return with_button(blocks, ticket.id, follow_button(ticket.id)) if follow else blocks
+    return kit.with_button(blocks, ticket.id, kit.follow_button(ticket.id)) if follow else blocks
 
 
 def _local(now: datetime, tz_name: str) -> tuple[datetime, str, Block]:
@@ -84,15 +63,15 @@ def _local(now: datetime, tz_name: str) -> tuple[datetime, str, Block]:
     except (ZoneInfoNotFoundError, ValueError):
         zone, name = ZoneInfo("UTC"), "UTC"
     local = now.astimezone(zone)
-    return local, name, header(f"Mava digest · {local:%a} {local.day} {local:%b}")
+    return local, name, kit.header(f"Mava digest · {local:%a} {local.day} {local:%b}")
 
 
 def digest_header(count: int, now: datetime, tz_name: str, description: str) -> list[Block]:
     local, zone, title = _local(now, tz_name)
     return [
         title,
-        section(f"*{plural(count, 'ticket')}* · {t.escape_and_truncate(description, 500)}"),
-        context(
+        kit.section(f"*{kit.plural(count, 'ticket')}* · {t.escape_and_truncate(description, 500)}"),
+        kit.context(
             f"As of {local:%H:%M} {t.escape(zone)}. Highest priority first, "
             "oldest first within a priority."
         ),
@@ -102,7 +81,10 @@ def digest_header(count: int, now: datetime, tz_name: str, description: str) -> 
 def empty_digest(now: datetime, description: str, tz_name: str = "UTC") -> list[Block]:
     """Posted so people know the digest ran."""
     about = t.escape_and_truncate(description, 500)
-    return [_local(now, tz_name)[2], section(f":sparkles: Nothing waiting: no {about} right now.")]
+    return [
+        _local(now, tz_name)[2],
+        kit.section(f":sparkles: Nothing waiting: no {about} right now."),
+    ]
 
 
 def sort_for_digest(tickets: Sequence[Ticket]) -> list[Ticket]:
@@ -132,7 +114,7 @@ def digest_messages(
     messages = _pack(_units(ordered, link, now), max_items_per_message, first, max_messages)
     if len(messages) > 1:
         rest = len(ordered) - len(listed_tickets(first))
-        first.append(context(f":thread: {rest} more in the thread."))
+        first.append(kit.context(f":thread: {rest} more in the thread."))
     return messages
 
 
@@ -168,8 +150,10 @@ def _units(ordered: Sequence[Ticket], link: LinkFor, now: datetime) -> Iterator[
         group = ticket.priority_level
         unit: list[Block] = []
         if group != previous:
-            label = f"{PRIORITY_EMOJI[group]} *{_GROUP_NAMES[group]} priority* ({counts[group]})"
-            unit.append(context(label))
+            label = (
+                f"{kit.PRIORITY_EMOJI[group]} *{_GROUP_NAMES[group]} priority* ({counts[group]})"
+            )
+            unit.append(kit.context(label))
             previous = group
         unit.extend(digest_item(ticket, link=link, now=now, follow=True))
         yield unit
@@ -200,16 +184,16 @@ def _pack(
 
 
 def digest_text(count: int, description: str) -> str:
-    return fallback(f"Mava digest: {plural(count, 'ticket')}, {description}")
+    return kit.fallback(f"Mava digest: {kit.plural(count, 'ticket')}, {description}")
 
 
 def digest_thread_text(part: int, parts: int) -> str:
-    return fallback(f"Mava digest, part {part} of {parts}")
+    return kit.fallback(f"Mava digest, part {part} of {parts}")
 
 
 def alert_headline(reason: str) -> Block:
     """An alert's reason (plain words) on top of its ticket."""
-    return section(f":rotating_light: *{t.escape_and_truncate(reason, 200)}*")
+    return kit.section(f":rotating_light: *{t.escape_and_truncate(reason, 200)}*")
 
 
 def alert_message(ticket: Ticket, *, link: LinkFor, now: datetime, reason: str) -> list[Block]:
@@ -217,10 +201,10 @@ def alert_message(ticket: Ticket, *, link: LinkFor, now: datetime, reason: str) 
 
 
 def alert_text(ticket: Ticket, reason: str) -> str:
-    who = customer_name(ticket) or "unknown customer"
-    first = first_message_text(ticket)
+    who = kit.customer_name(ticket) or "unknown customer"
+    first = kit.first_message_text(ticket)
     said = f": {t.one_line(first)[:150]}" if first else ""
-    return fallback(f"{reason} from {who}{said}")
+    return kit.fallback(f"{reason} from {who}{said}")
 
 
 def item_span(blocks: Sequence[Block], ticket_id: str) -> tuple[int, int] | None:
@@ -253,7 +237,7 @@ def replace_item(
 
 def more_tickets(more: int, dashboard: str) -> list[Block]:
     """The last reply of a digest cut short."""
-    return [context(f"…and {more} more: {t.link(dashboard, 'see them all in Mava')}")]
+    return [kit.context(f"…and {more} more: {t.link(dashboard, 'see them all in Mava')}")]
 
 
 def assignments_message(
@@ -262,12 +246,12 @@ def assignments_message(
     """ "12 tickets were assigned to you", the `shown` ones as items, and where the rest
     are (App Home lists every ticket assigned to you)."""
     were = "was" if total == 1 else "were"
-    blocks = [section(f":inbox_tray: *{plural(total, 'ticket')} {were} assigned to you*")]
+    blocks = [kit.section(f":inbox_tray: *{kit.plural(total, 'ticket')} {were} assigned to you*")]
     for ticket in shown:
         blocks += digest_item(ticket, link=link, now=now)
     if (more := total - len(shown)) > 0:
         blocks.append(
-            context(
+            kit.context(
                 f"…and {more} more: all of them are under *Assigned to me* in this app's "
                 "*Home* tab (at the top of this conversation)."
             )
@@ -276,7 +260,9 @@ def assignments_message(
 
 
 def assignments_text(total: int) -> str:
-    return fallback(f"{plural(total, 'ticket')} {'was' if total == 1 else 'were'} assigned to you")
+    return kit.fallback(
+        f"{kit.plural(total, 'ticket')} {'was' if total == 1 else 'were'} assigned to you"
+    )
 
 
 def listing_command(filters: Filters) -> str:
@@ -291,19 +277,18 @@ def listing_command(filters: Filters) -> str:
 
 
 def _backlog_line(ticket: Ticket, waited: float, link: LinkFor) -> str:
-    who = customer_name(ticket) or "unknown customer"
-    said = first_message_text(ticket)
+    who = kit.customer_name(ticket) or "unknown customer"
+    said = kit.first_message_text(ticket)
     label = f"{who}: {t.one_line(said)[:80]}" if said else who
     return (
-        f"• {ticket_link(link(ticket.id), t.one_line(label)[:120])} · "
-        f"waiting {duration(waited)} · {priority_badge(ticket)}"
+        f"• {kit.ticket_link(link(ticket.id), t.one_line(label)[:120])} · "
+        f"waiting {duration(waited)} · {kit.priority_badge(ticket)}"
     )
 
 
 def _waiting_longer(total: int, wait: str) -> str:
-    return (
-        f"{plural(total, 'ticket')} already {'waits' if total == 1 else 'wait'} longer than {wait}"
-    )
+    waits = "waits" if total == 1 else "wait"
+    return f"{kit.plural(total, 'ticket')} already {waits} longer than {wait}"
 
 
 def backlog_message(
@@ -319,14 +304,16 @@ def backlog_message(
     list them, and that only new ones are posted from now on."""
     about = t.escape_and_truncate(filters.describe(), 300)
     blocks = [
-        section(f":hourglass_flowing_sand: *{_waiting_longer(total, wait)} for an agent* ({about})")
+        kit.section(
+            f":hourglass_flowing_sand: *{_waiting_longer(total, wait)} for an agent* ({about})"
+        )
     ]
     lines = [_backlog_line(ticket, waited, link) for ticket, waited in longest]
     if lines:
         head = "The longest:" if len(lines) == total else f"The {len(lines)} longest:"
-        blocks += [section(part) for part in chunk_lines([head, *lines])[:3]]
+        blocks += [kit.section(part) for part in kit.chunk_lines([head, *lines])[:3]]
     blocks.append(
-        context(
+        kit.context(
             f"These are not posted one by one. `{t.escape(listing_command(filters))}` lists "
             "the open ones, newest first; "
             f"from now on a ticket is posted here when its customer's wait passes {wait}."
@@ -336,7 +323,7 @@ def backlog_message(
 
 
 def backlog_text(total: int, wait: str) -> str:
-    return fallback(f"{_waiting_longer(total, wait)} for an agent")
+    return kit.fallback(f"{_waiting_longer(total, wait)} for an agent")
 
 
 class DigestRenderer:

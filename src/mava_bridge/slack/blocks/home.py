@@ -18,22 +18,8 @@ from mava_bridge.domain.waiting import waiting_since
 from mava_bridge.mava.models import Ticket
 from mava_bridge.slack import callback_ids as ids
 from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import (
-    Block,
-    actions,
-    button,
-    context,
-    customer_label,
-    divider,
-    fit,
-    header,
-    plain_text,
-    priority_badge,
-    section,
-    slack_date,
-    status_label,
-    ticket_link,
-)
+from mava_bridge.slack.blocks import common as kit
+from mava_bridge.slack.blocks.common import Block
 
 FOLLOW_BLOCK_PREFIX: Final = "home_follow:"
 MAX_BLOCKS: Final = 100  # Slack's limit for a Home view
@@ -76,27 +62,29 @@ def queue_order(tickets: Sequence[Ticket]) -> list[Ticket]:
 
 
 def _line(ticket: Ticket, link: Callable[[str], str], now: datetime) -> Block:
-    facts = [priority_badge(ticket), status_label(ticket)]
+    facts = [kit.priority_badge(ticket), kit.status_label(ticket)]
     since = waiting_since(ticket)
     facts.append(f"waiting {t.age(since, now)}" if since else "answered")
-    facts.append(ticket_link(link(ticket.id), short_ref(ticket.id)))
-    text = f"*{customer_label(ticket, 150)}*\n" + " · ".join(facts)
-    return section(text, block_id=f"home_ticket:{ticket.id}")
+    facts.append(kit.ticket_link(link(ticket.id), short_ref(ticket.id)))
+    text = f"*{kit.customer_label(ticket, 150)}*\n" + " · ".join(facts)
+    return kit.section(text, block_id=f"home_ticket:{ticket.id}")
 
 
 def _buttons(ticket: Ticket, *, mine: bool) -> Block:
     value = ticket.id
     elements: list[dict[str, Any]] = []
     if not mine:
-        elements.append(button("Assign to me", ids.HOME_ASSIGN_ME, value=value, style="primary"))
+        elements.append(
+            kit.button("Assign to me", ids.HOME_ASSIGN_ME, value=value, style="primary")
+        )
     elements += [
-        button("Resolve", ids.HOME_RESOLVE, value=value),
-        button("Reply", ids.HOME_REPLY, value=value),
-        button("Add note", ids.HOME_NOTE, value=value),
+        kit.button("Resolve", ids.HOME_RESOLVE, value=value),
+        kit.button("Reply", ids.HOME_REPLY, value=value),
+        kit.button("Add note", ids.HOME_NOTE, value=value),
         {
             "type": "conversations_select",
             "action_id": ids.HOME_FOLLOW,
-            "placeholder": plain_text("Follow in…", t.INPUT_PLACEHOLDER),
+            "placeholder": kit.plain_text("Follow in…", t.INPUT_PLACEHOLDER),
             # No channel shared with another organisation: ticket data stays inside.
             "filter": {
                 "include": ["public", "private"],
@@ -105,7 +93,7 @@ def _buttons(ticket: Ticket, *, mine: bool) -> Block:
             },
         },
     ]
-    return actions(elements, block_id=f"{FOLLOW_BLOCK_PREFIX}{ticket.id}")
+    return kit.actions(elements, block_id=f"{FOLLOW_BLOCK_PREFIX}{ticket.id}")
 
 
 def ticket_of_follow_block(block_id: str) -> str | None:
@@ -129,55 +117,59 @@ def _list(
     for ticket in shown:
         blocks += [_line(ticket, link, now), _buttons(ticket, mine=mine)]
     if (more := len(tickets) - len(shown)) > 0:
-        blocks.append(context(f"and {more} more — {ticket_link(dashboard, 'open in Mava')}"))
+        blocks.append(
+            kit.context(f"and {more} more — {kit.ticket_link(dashboard, 'open in Mava')}")
+        )
     return blocks
 
 
 def home_view(
     model: HomeModel, *, link: Callable[[str], str], now: datetime, dashboard: str
 ) -> dict[str, Any]:
-    top: list[Block] = [header("Your Mava desk")]
-    status = "Mava as of " + (slack_date(model.read_at, "{time}") if model.read_at else "—")
+    top: list[Block] = [kit.header("Your Mava desk")]
+    status = "Mava as of " + (kit.slack_date(model.read_at, "{time}") if model.read_at else "—")
     status += f" · kept for {int(model.refresh_seconds)} s"
     if model.stale:
         status += " · :warning: Mava could not be read just now; this may be out of date"
     top += [
-        context(status),
-        actions([button("Refresh", ids.HOME_REFRESH, value="refresh")], block_id="home_refresh"),
+        kit.context(status),
+        kit.actions(
+            [kit.button("Refresh", ids.HOME_REFRESH, value="refresh")], block_id="home_refresh"
+        ),
     ]
     if model.notice:
-        top.append(section(t.escape_and_truncate(model.notice, 2000)))
+        top.append(kit.section(t.escape_and_truncate(model.notice, 2000)))
     if model.refused:
-        return _view([*top, section(t.escape_and_truncate(model.refused, 2000))])
+        return _view([*top, kit.section(t.escape_and_truncate(model.refused, 2000))])
     bottom = _subscriptions(model)
     # Fixed blocks: top, two headers (+ an explanation each) and a "more" line each.
     room = (MAX_BLOCKS - len(top) - len(bottom) - 6) // PER_TICKET
     mine_room = min(len(model.mine), room - min(len(model.queue), room // 3))
     queue_room = min(len(model.queue), room - mine_room)
-    body: list[Block] = [divider(), header(f"Assigned to me ({len(model.mine)})")]
+    body: list[Block] = [kit.divider(), kit.header(f"Assigned to me ({len(model.mine)})")]
     if model.no_agent:
-        body.append(section(t.escape_and_truncate(model.no_agent, 2000)))
+        body.append(kit.section(t.escape_and_truncate(model.no_agent, 2000)))
     elif not model.mine:
-        body.append(context("Nothing open is assigned to you."))
+        body.append(kit.context("Nothing open is assigned to you."))
     else:
         body += _list(model.mine, mine_room, mine=True, link=link, now=now, dashboard=dashboard)
-    body += [divider(), header(f"Unassigned queue ({len(model.queue)})")]
+    body += [kit.divider(), kit.header(f"Unassigned queue ({len(model.queue)})")]
     if not model.queue:
-        body.append(context("No open ticket waits for someone to take it."))
+        body.append(kit.context("No open ticket waits for someone to take it."))
     else:
         body += _list(model.queue, queue_room, mine=False, link=link, now=now, dashboard=dashboard)
     return _view([*top, *body, *bottom])
 
 
 def _subscriptions(model: HomeModel) -> list[Block]:
-    blocks: list[Block] = [divider(), header("Subscriptions in your channels")]
+    blocks: list[Block] = [kit.divider(), kit.header("Subscriptions in your channels")]
     if model.channels_unknown:
-        blocks.append(context("Slack did not say which channels you are in just now."))
+        blocks.append(kit.context("Slack did not say which channels you are in just now."))
     elif not model.subscriptions:
-        blocks.append(context("None of your channels has a digest or alerts."))
+        blocks.append(kit.context("None of your channels has a digest or alerts."))
     else:
         lines = [f"<#{channel}> · {t.escape(what)}" for channel, what in model.subscriptions]
-        blocks.append(section(fit("\n".join(lines), t.SECTION_TEXT)))
+        blocks.append(kit.section(kit.fit("\n".join(lines), t.SECTION_TEXT)))
     return blocks
 
 

@@ -12,22 +12,8 @@ from mava_bridge.mava.models import Category, Ticket
 from mava_bridge.services.tickets import MESSAGE_LIMIT
 from mava_bridge.slack import callback_ids as ids
 from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import (
-    Block,
-    actions,
-    button,
-    context,
-    customer_label,
-    divider,
-    input_block,
-    message_block,
-    origin_label,
-    plain_text,
-    priority_badge,
-    section,
-    status_label,
-    text_input,
-)
+from mava_bridge.slack.blocks import common as kit
+from mava_bridge.slack.blocks.common import Block
 
 View = dict[str, Any]
 
@@ -55,15 +41,15 @@ def _view(
         raise ValueError(f"private_metadata is {len(private_metadata)} characters (max 3000)")
     view: View = {
         "type": "modal",
-        "title": plain_text(title, t.MODAL_TITLE),
-        "close": plain_text(close, t.MODAL_BUTTON),
+        "title": kit.plain_text(title, t.MODAL_TITLE),
+        "close": kit.plain_text(close, t.MODAL_BUTTON),
         "blocks": blocks[: t.MODAL_BLOCKS],
     }
     if callback_id:
         view["callback_id"] = callback_id
     if submit or any(block.get("type") == "input" for block in view["blocks"]):
         # Slack refuses a modal with an input and no submit button.
-        view["submit"] = plain_text(submit or "Submit", t.MODAL_BUTTON)
+        view["submit"] = kit.plain_text(submit or "Submit", t.MODAL_BUTTON)
     if private_metadata:
         view["private_metadata"] = private_metadata
     return view
@@ -72,14 +58,14 @@ def _view(
 def ticket_summary(ticket: Ticket, *, now: datetime | None = None) -> list[Block]:
     """Ticket, status, customer and its last few messages, for the top of a modal."""
     blocks: list[Block] = [
-        section(
-            f"*Ticket {short_ref(ticket.id)}* · {status_label(ticket)} · "
-            f"{priority_badge(ticket)} · {origin_label(ticket)}\n"
-            f"*Customer:* {customer_label(ticket, 300)}"
+        kit.section(
+            f"*Ticket {short_ref(ticket.id)}* · {kit.status_label(ticket)} · "
+            f"{kit.priority_badge(ticket)} · {kit.origin_label(ticket)}\n"
+            f"*Customer:* {kit.customer_label(ticket, 300)}"
         )
     ]
     last = (ticket.messages or [])[-SUMMARY_MESSAGES:]
-    blocks.extend(message_block(m, now=now, limit=600) for m in last)
+    blocks.extend(kit.message_block(m, now=now, limit=600) for m in last)
     return blocks
 
 
@@ -104,20 +90,22 @@ def compose_modal(
     blocks: list[Block] = []
     if ticket is not None:
         blocks.extend(ticket_summary(ticket, now=now))
-        blocks.append(divider())
+        blocks.append(kit.divider())
     elif ticket_id and not ticket_editable:
-        blocks.append(context(f"Ticket `{t.escape_and_truncate(ticket_id, 100)}`"))
+        blocks.append(kit.context(f"Ticket `{t.escape_and_truncate(ticket_id, 100)}`"))
     for line in (context_lines or [])[:MAX_CONTEXT_LINES]:
-        blocks.append(context(t.escape_and_truncate(line, t.CONTEXT_TEXT)))
+        blocks.append(kit.context(t.escape_and_truncate(line, t.CONTEXT_TEXT)))
     if ticket_editable:
-        placeholder = plain_text("Ticket id or dashboard link", t.INPUT_PLACEHOLDER)
-        ticket_input = text_input(
+        placeholder = kit.plain_text("Ticket id or dashboard link", t.INPUT_PLACEHOLDER)
+        ticket_input = kit.text_input(
             ids.INPUT_TICKET, ticket_id, max_length=TICKET_INPUT_LENGTH, placeholder=placeholder
         )
-        blocks.append(input_block(ids.BLOCK_TICKET, "Ticket", ticket_input))
+        blocks.append(kit.input_block(ids.BLOCK_TICKET, "Ticket", ticket_input))
     is_note = callback_id in _NOTE_VIEWS
     label = "Private note (only agents see it)" if is_note else "Message to the customer"
-    blocks.append(input_block(ids.BLOCK_TEXT, label, text_input(ids.INPUT_TEXT, initial_text)))
+    blocks.append(
+        kit.input_block(ids.BLOCK_TEXT, label, kit.text_input(ids.INPUT_TEXT, initial_text))
+    )
     # Inputs come last and must survive the block cap, so cap what precedes them.
     inputs = 2 if ticket_editable else 1
     if len(blocks) > t.MODAL_BLOCKS:
@@ -148,23 +136,25 @@ def _plain_chunks(text: str, size: int) -> list[str]:
 def confirm_reply_modal(*, ticket: Ticket, text: str, private_metadata: str) -> View:
     """Exactly what the customer will receive, before it is sent: plain_text sections, as
     mrkdwn would turn `*stars*` into bold the customer never sees."""
-    who = customer_label(ticket, 300)
+    who = kit.customer_label(ticket, 300)
     blocks: list[Block] = [
-        section(
-            f"This goes to *{who}* on {origin_label(ticket)} "
-            f"(ticket {short_ref(ticket.id)}, {status_label(ticket)}), exactly as below:"
+        kit.section(
+            f"This goes to *{who}* on {kit.origin_label(ticket)} "
+            f"(ticket {short_ref(ticket.id)}, {kit.status_label(ticket)}), exactly as below:"
         ),
-        divider(),
+        kit.divider(),
     ]
     room = t.MODAL_BLOCKS - len(blocks) - 3
     pieces = _plain_chunks(text, t.SECTION_TEXT) if text.strip() else ["(empty message)"]
     for piece in pieces[:room]:
-        blocks.append({"type": "section", "text": plain_text(piece, t.SECTION_TEXT, emoji=False)})
+        blocks.append(
+            {"type": "section", "text": kit.plain_text(piece, t.SECTION_TEXT, emoji=False)}
+        )
     if len(pieces) > room:
-        blocks.append(context(":warning: The message is too long to show in full here."))
-    blocks.append(divider())
+        blocks.append(kit.context(":warning: The message is too long to show in full here."))
+    blocks.append(kit.divider())
     if len(text) > MESSAGE_LIMIT:
-        blocks.append(context(f":warning: Mava accepts at most {MESSAGE_LIMIT:,} characters."))
+        blocks.append(kit.context(f":warning: Mava accepts at most {MESSAGE_LIMIT:,} characters."))
     return _view(
         title="Send to customer?",
         blocks=blocks,
@@ -178,7 +168,7 @@ def result_modal(title: str, sentence: str) -> View:
     """A final view ("Sent", "Failed") replacing a modal after the work is done."""
     return _view(
         title=title,
-        blocks=[section(t.escape_and_truncate(sentence, t.SECTION_TEXT))],
+        blocks=[kit.section(t.escape_and_truncate(sentence, t.SECTION_TEXT))],
         close="Close",
     )
 
@@ -193,8 +183,10 @@ def first_message(text: str, permalink: str | None) -> str:
 def reacted_prompt(message_ts: str) -> list[Block]:
     """A reaction cannot open a modal (it has no trigger_id), this button's click can."""
     return [
-        section("Make the message you reacted to a new Mava ticket?"),
-        actions([button(TITLE, ids.ACTION_CREATE_REACTED, value=message_ts, style="primary")]),
+        kit.section("Make the message you reacted to a new Mava ticket?"),
+        kit.actions(
+            [kit.button(TITLE, ids.ACTION_CREATE_REACTED, value=message_ts, style="primary")]
+        ),
     ]
 
 
@@ -204,7 +196,7 @@ def priority_of(value: str | None) -> Priority | None:
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain_text(text, t.OPTION_TEXT), "value": value}
+    return {"text": kit.plain_text(text, t.OPTION_TEXT), "value": value}
 
 
 def create_modal(
@@ -222,14 +214,16 @@ def create_modal(
         email_input["initial_value"] = email[:EMAIL_LENGTH]
     priorities = [_option(p.label, str(int(p))) for p in Priority]
     [initial] = [o for o in priorities if o["value"] == str(int(DEFAULT_PRIORITY))]
-    hint = plain_text("Mava finds the customer by this email, or creates them.", t.INPUT_LABEL)
+    hint = kit.plain_text("Mava finds the customer by this email, or creates them.", t.INPUT_LABEL)
     select: dict[str, Any] = {"type": "static_select", "action_id": ids.INPUT_PRIORITY}
     blocks: list[Block] = [
-        input_block(ids.BLOCK_EMAIL, "Customer email", email_input, hint=hint),
-        input_block(
-            ids.BLOCK_TEXT, "First message (from the customer)", text_input(ids.INPUT_TEXT, text)
+        kit.input_block(ids.BLOCK_EMAIL, "Customer email", email_input, hint=hint),
+        kit.input_block(
+            ids.BLOCK_TEXT,
+            "First message (from the customer)",
+            kit.text_input(ids.INPUT_TEXT, text),
         ),
-        input_block(
+        kit.input_block(
             ids.BLOCK_PRIORITY,
             "Priority",
             {**select, "options": priorities, "initial_option": initial},
@@ -240,11 +234,11 @@ def create_modal(
         select = {
             "type": "static_select",
             "action_id": ids.INPUT_CATEGORY,
-            "placeholder": plain_text("No category", t.OPTION_TEXT),
+            "placeholder": kit.plain_text("No category", t.OPTION_TEXT),
             "options": options,
         }
-        blocks.append(input_block(ids.BLOCK_CATEGORY, "Category", select, optional=True))
-    blocks.append(context(t.escape(where)))
+        blocks.append(kit.input_block(ids.BLOCK_CATEGORY, "Category", select, optional=True))
+    blocks.append(kit.context(t.escape(where)))
     return _view(
         title=TITLE,
         blocks=blocks,

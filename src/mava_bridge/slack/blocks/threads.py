@@ -19,18 +19,8 @@ from urllib.parse import urlsplit
 from mava_bridge.delivery.ports import Snapshot
 from mava_bridge.mava.models import FileAttachment, Message, MessageType, SenderType, Status, Ticket
 from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import (
-    Block,
-    LinkFor,
-    button,
-    context,
-    fallback,
-    follow_button,
-    plain_text,
-    plural,
-    section,
-    with_button,
-)
+from mava_bridge.slack.blocks import common as kit
+from mava_bridge.slack.blocks.common import Block, LinkFor
 from mava_bridge.slack.blocks.digest import alert_headline, digest_item
 from mava_bridge.slack.callback_ids import ACTION_FOLLOW, ACTION_UNFOLLOW
 
@@ -85,7 +75,7 @@ def _image(attachment: FileAttachment) -> Block | None:
         "type": "image",
         "image_url": url,
         "alt_text": t.plain(name, 2000, empty="image"),
-        "title": plain_text(name, 2000, emoji=False),
+        "title": kit.plain_text(name, 2000, emoji=False),
     }
 
 
@@ -102,7 +92,7 @@ def images_as_links(blocks: Sequence[Block]) -> list[Block] | None:
         title = block.get("title")
         name = title.get("text") if isinstance(title, dict) else block.get("alt_text")
         url = safe_url(block.get("image_url"))
-        redrawn.append(section(_file_line(str(name or "image"), url, "image")))
+        redrawn.append(kit.section(_file_line(str(name or "image"), url, "image")))
     return redrawn
 
 
@@ -119,7 +109,7 @@ def attachment_blocks(attachments: Sequence[FileAttachment]) -> list[Block]:
             lines.append(_file_line(_file_name(attachment), safe_url(attachment.url), kind))
     if (more := len(attachments) - SHOWN) > 0:
         lines.append(f":paperclip: …and {more} more in Mava")
-    return images + ([section("\n".join(lines))] if lines else [])
+    return images + ([kit.section("\n".join(lines))] if lines else [])
 
 
 def file_names(attachments: Sequence[FileAttachment]) -> str:
@@ -128,7 +118,7 @@ def file_names(attachments: Sequence[FileAttachment]) -> str:
         return ""
     listed = ", ".join(_file_name(a) for a in attachments[:SHOWN])
     more = len(attachments) - SHOWN
-    return f"{plural(len(attachments), 'file')}: {listed}" + (
+    return f"{kit.plural(len(attachments), 'file')}: {listed}" + (
         f" and {more} more" if more > 0 else ""
     )
 
@@ -166,16 +156,16 @@ def thread_message(msg: Message, *, link: str) -> tuple[str, list[Block]]:
     listed = file_names(msg.attachments)
     if msg.sender_type == SenderType.SYSTEM:
         body = t.excerpt(content, t.CONTEXT_TEXT - 200) or "(no text)"
-        blocks = [context(f"_{body}_"), *files]
-        return fallback(content or "System message"), blocks[: t.MESSAGE_BLOCKS]
+        blocks = [kit.context(f"_{body}_"), *files]
+        return kit.fallback(content or "System message"), blocks[: t.MESSAGE_BLOCKS]
     top = heading(msg)
     room = t.SECTION_TEXT - len(top) - 1
     body = _body(content, room, link) if content else "_(no text)_"
     who = (msg.sender_name or "").strip() or "unknown"
     kind = "Private note" if msg.message_type == MessageType.INTERNAL_NOTE else "Message"
     words = f"{kind} from {who}: {content}" if content else f"{kind} from {who}"
-    text = fallback(f"{words} ({listed})" if listed else words)
-    return text, [section(f"{top}\n{body}"), *files][: t.MESSAGE_BLOCKS]
+    text = kit.fallback(f"{words} ({listed})" if listed else words)
+    return text, [kit.section(f"{top}\n{body}"), *files][: t.MESSAGE_BLOCKS]
 
 
 def change_line(before: Snapshot, after: Snapshot) -> str:
@@ -191,7 +181,7 @@ def change_line(before: Snapshot, after: Snapshot) -> str:
 
 
 def notice(text: str) -> list[Block]:
-    return [context(t.escape_and_truncate(text, t.CONTEXT_TEXT))]
+    return [kit.context(t.escape_and_truncate(text, t.CONTEXT_TEXT))]
 
 
 def card(
@@ -209,22 +199,22 @@ def card(
     item = digest_item(ticket, link=link, now=now, state_line=state_line)
     if followed:  # the line goes between the facts and the buttons (the item's last block)
         resolved = ":white_check_mark: Resolved · " if ticket.status == Status.RESOLVED else ""
-        item.insert(-1, context(f"{resolved}:thread: {FOLLOWING}"))
-        extra = button("Unfollow", ACTION_UNFOLLOW, value=ticket.id)
+        item.insert(-1, kit.context(f"{resolved}:thread: {FOLLOWING}"))
+        extra = kit.button("Unfollow", ACTION_UNFOLLOW, value=ticket.id)
     else:
-        extra = button("Follow in this channel", ACTION_FOLLOW, value=ticket.id)
+        extra = kit.button("Follow in this channel", ACTION_FOLLOW, value=ticket.id)
     top = [alert_headline(headline)] if headline else []
-    return top + with_button(item, ticket.id, extra)
+    return top + kit.with_button(item, ticket.id, extra)
 
 
 def card_text(ticket: Ticket) -> str:
-    return fallback(f"Ticket {ticket.id}: {ticket.status}")
+    return kit.fallback(f"Ticket {ticket.id}: {ticket.status}")
 
 
 def change_message(before: Snapshot, after: Snapshot) -> tuple[str, list[Block]]:
     line = change_line(before, after)
     words = t.unescape(line.replace(":pencil2: ", "").replace("*", ""))
-    return fallback(words), [section(line)]
+    return kit.fallback(words), [kit.section(line)]
 
 
 def unfollowed_card(blocks: Sequence[Block], ticket_id: str) -> list[Block]:
@@ -236,7 +226,7 @@ def unfollowed_card(blocks: Sequence[Block], ticket_id: str) -> list[Block]:
             continue
         if block.get("type") == "actions":
             elements = [
-                follow_button(ticket_id) if e.get("action_id") == ACTION_UNFOLLOW else e
+                kit.follow_button(ticket_id) if e.get("action_id") == ACTION_UNFOLLOW else e
                 for e in block.get("elements") or []
             ]
             block = {**block, "elements": elements}
@@ -246,7 +236,7 @@ def unfollowed_card(blocks: Sequence[Block], ticket_id: str) -> list[Block]:
 
 def already_followed(ticket_id: str, permalink: str | None) -> list[Block]:
     where = f"<{permalink}|in this thread>" if permalink else "in this channel"
-    return [section(f"Ticket `{t.escape(ticket_id)}` is already followed {where}.")]
+    return [kit.section(f"Ticket `{t.escape(ticket_id)}` is already followed {where}.")]
 
 
 def already_followed_text(ticket_id: str) -> str:

@@ -11,33 +11,8 @@ from mava_bridge.domain.ticket_refs import short_ref
 from mava_bridge.domain.waiting import waiting_since
 from mava_bridge.mava.models import Category, Ticket
 from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import (
-    Block,
-    LinkFor,
-    assignee_label,
-    category_label,
-    chunk_lines,
-    context,
-    customer_label,
-    customer_name,
-    divider,
-    fallback,
-    fields_section,
-    first_message_text,
-    follow_button,
-    header,
-    message_block,
-    origin_label,
-    plural,
-    priority_badge,
-    section,
-    slack_date,
-    status_label,
-    tags_label,
-    ticket_buttons,
-    ticket_link,
-    with_button,
-)
+from mava_bridge.slack.blocks import common as kit
+from mava_bridge.slack.blocks.common import Block, LinkFor
 from mava_bridge.slack.callback_ids import item_block_id
 from mava_bridge.slack.command.help import HELP_ENTRIES
 from mava_bridge.slack.command.model import Usage
@@ -63,57 +38,57 @@ def ticket_card(
     follow: bool = False,
 ) -> list[Block]:
     """Everything about one ticket, its last messages and buttons to act on it."""
-    title = ticket_link(ticket_url, f"Ticket {short_ref(ticket.id)}")
+    title = kit.ticket_link(ticket_url, f"Ticket {short_ref(ticket.id)}")
     blocks: list[Block] = [
-        section(f"*{title}* · {customer_label(ticket)}", block_id=item_block_id(ticket.id)),
-        fields_section(
+        kit.section(f"*{title}* · {kit.customer_label(ticket)}", block_id=item_block_id(ticket.id)),
+        kit.fields_section(
             [
-                f"*Status*\n{status_label(ticket)}",
-                f"*Priority*\n{priority_badge(ticket)}",
-                f"*Category*\n{category_label(ticket)}",
-                f"*Assignee*\n{assignee_label(ticket)}",
-                f"*Origin*\n{origin_label(ticket)}",
-                f"*Created*\n{slack_date(ticket.created_at)} ({t.age(ticket.created_at, now)})",
-                f"*Customer*\n{customer_label(ticket, 500)}",
-                f"*Tags*\n{tags_label(ticket)}",
+                f"*Status*\n{kit.status_label(ticket)}",
+                f"*Priority*\n{kit.priority_badge(ticket)}",
+                f"*Category*\n{kit.category_label(ticket)}",
+                f"*Assignee*\n{kit.assignee_label(ticket)}",
+                f"*Origin*\n{kit.origin_label(ticket)}",
+                f"*Created*\n{kit.slack_date(ticket.created_at)} ({t.age(ticket.created_at, now)})",
+                f"*Customer*\n{kit.customer_label(ticket, 500)}",
+                f"*Tags*\n{kit.tags_label(ticket)}",
             ]
         ),
     ]
     messages = ticket.messages
     if messages is not None:
-        blocks.append(divider())
+        blocks.append(kit.divider())
         count = max(0, min(max_messages, MAX_CARD_MESSAGES))
         shown = messages[-count:] if count else []
         earlier = len(messages) - len(shown)
         if not messages:
-            blocks.append(context("No messages yet."))
+            blocks.append(kit.context("No messages yet."))
         elif earlier:
             blocks.append(
-                context(f"{plural(earlier, 'earlier message')}: open the ticket to read.")
+                kit.context(f"{kit.plural(earlier, 'earlier message')}: open the ticket to read.")
             )
-        blocks.extend(message_block(message, now=now) for message in shown)
-    blocks.append(ticket_buttons(ticket, open_url=ticket_url or None))
-    blocks.append(context(f"Ticket id `{t.escape(ticket.id)}`"))
-    return with_button(blocks, ticket.id, follow_button(ticket.id)) if follow else blocks
+        blocks.extend(kit.message_block(message, now=now) for message in shown)
+    blocks.append(kit.ticket_buttons(ticket, open_url=ticket_url or None))
+    blocks.append(kit.context(f"Ticket id `{t.escape(ticket.id)}`"))
+    return kit.with_button(blocks, ticket.id, kit.follow_button(ticket.id)) if follow else blocks
 
 
 def ticket_card_text(ticket: Ticket) -> str:
-    who = customer_name(ticket) or "unknown customer"
-    return fallback(f"Ticket {short_ref(ticket.id)} from {who}")
+    who = kit.customer_name(ticket) or "unknown customer"
+    return kit.fallback(f"Ticket {short_ref(ticket.id)} from {who}")
 
 
 def _list_line(ticket: Ticket, link: LinkFor, now: datetime) -> str:
     parts = [
-        f"{priority_badge(ticket)} *{ticket_link(link(ticket.id), short_ref(ticket.id))}*",
-        status_label(ticket),
-        origin_label(ticket),
+        f"{kit.priority_badge(ticket)} *{kit.ticket_link(link(ticket.id), short_ref(ticket.id))}*",
+        kit.status_label(ticket),
+        kit.origin_label(ticket),
         t.age(ticket.created_at, now),
-        customer_label(ticket, 60),
+        kit.customer_label(ticket, 60),
     ]
     if ticket.assigned_to is not None:
-        parts.append(f":bust_in_silhouette: {assignee_label(ticket)}")
+        parts.append(f":bust_in_silhouette: {kit.assignee_label(ticket)}")
     line = " · ".join(parts)
-    first = first_message_text(ticket)
+    first = kit.first_message_text(ticket)
     if first:
         line += f" — “{t.excerpt(first, 80)}”"
     return line
@@ -134,33 +109,36 @@ def ticket_list(
     total = max(total, len(tickets))
     about = t.escape_and_truncate(description, 500)
     if not shown:
-        return [section(f"No tickets: {about}.")]
-    count = f"*{plural(total, 'ticket')}*"
+        return [kit.section(f"No tickets: {about}.")]
+    count = f"*{kit.plural(total, 'ticket')}*"
     if total > len(shown):
         count += f" (showing first {len(shown)})"
     lines = [_list_line(ticket, link, now) for ticket in shown]
-    return [section(f"{count} — {about}"), *(section(chunk) for chunk in chunk_lines(lines))]
+    return [
+        kit.section(f"{count} — {about}"),
+        *(kit.section(chunk) for chunk in kit.chunk_lines(lines)),
+    ]
 
 
 def ticket_list_text(total: int, description: str) -> str:
-    return fallback(f"{plural(total, 'ticket')}: {description}")
+    return kit.fallback(f"{kit.plural(total, 'ticket')}: {description}")
 
 
 def categories_list(categories: Sequence[Category]) -> list[Block]:
     if not categories:
-        return [section("Mava has no categories yet. Add them in the Mava dashboard.")]
+        return [kit.section("Mava has no categories yet. Add them in the Mava dashboard.")]
     names = sorted(c.name for c in categories)
-    chunks = chunk_lines(f"• {t.escape_and_truncate(name, 100)}" for name in names)
-    blocks = [section(f"*{plural(len(names), 'category', 'categories')} in Mava*")]
-    blocks.extend(section(chunk) for chunk in chunks[:MAX_CATEGORY_SECTIONS])
+    chunks = kit.chunk_lines(f"• {t.escape_and_truncate(name, 100)}" for name in names)
+    blocks = [kit.section(f"*{kit.plural(len(names), 'category', 'categories')} in Mava*")]
+    blocks.extend(kit.section(chunk) for chunk in chunks[:MAX_CATEGORY_SECTIONS])
     if len(chunks) > MAX_CATEGORY_SECTIONS:
-        blocks.append(context("…and more: see the Mava dashboard for the full list."))
-    blocks.append(context("Set one with `/mava category TICKET NAME`."))
+        blocks.append(kit.context("…and more: see the Mava dashboard for the full list."))
+    blocks.append(kit.context("Set one with `/mava category TICKET NAME`."))
     return blocks
 
 
 def categories_text(categories: Sequence[Category]) -> str:
-    return fallback(f"{len(categories)} categories in Mava")
+    return kit.fallback(f"{len(categories)} categories in Mava")
 
 
 def waiting_label(ticket: Ticket, now: datetime) -> str:
@@ -174,20 +152,20 @@ def waiting_label(ticket: Ticket, now: datetime) -> str:
 def ticket_unfurl(ticket: Ticket, url: str, now: datetime) -> dict[str, Any]:
     """One entry of chat.unfurl's `unfurls`: facts and a link, no buttons (the card stays
     under someone else's message for the whole channel: it says what, not what to do)."""
-    title = ticket_link(url, f"Mava ticket {short_ref(ticket.id)}")
+    title = kit.ticket_link(url, f"Mava ticket {short_ref(ticket.id)}")
     age = t.age(ticket.created_at, now)
     blocks: list[Block] = [
-        section(f"*{title}* · {customer_label(ticket, 80)}"),
-        fields_section(
+        kit.section(f"*{title}* · {kit.customer_label(ticket, 80)}"),
+        kit.fields_section(
             [
-                f"*Status*\n{status_label(ticket)}",
-                f"*Priority*\n{priority_badge(ticket)}",
-                f"*Assignee*\n{assignee_label(ticket)}",
-                f"*Customer*\n{customer_label(ticket, 150)}",
+                f"*Status*\n{kit.status_label(ticket)}",
+                f"*Priority*\n{kit.priority_badge(ticket)}",
+                f"*Assignee*\n{kit.assignee_label(ticket)}",
+                f"*Customer*\n{kit.customer_label(ticket, 150)}",
                 f"*Waiting*\n{waiting_label(ticket, now)}",
             ]
         ),
-        context(
+        kit.context(
             f"Ticket id `{t.escape(ticket.id)}` · opened "
             + (age if age == "just now" else f"{age} ago")
         ),
@@ -204,10 +182,10 @@ def _help_lines() -> list[str]:
 
 
 def help_blocks() -> list[Block]:
-    blocks: list[Block] = [header("Work Mava tickets from Slack")]
-    blocks.extend(section(chunk) for chunk in chunk_lines(_help_lines()))
-    blocks.append(context(t.escape(_TICKET_NOTE)))
-    blocks.append(context(_SHORTCUTS_NOTE))
+    blocks: list[Block] = [kit.header("Work Mava tickets from Slack")]
+    blocks.extend(kit.section(chunk) for chunk in kit.chunk_lines(_help_lines()))
+    blocks.append(kit.context(t.escape(_TICKET_NOTE)))
+    blocks.append(kit.context(_SHORTCUTS_NOTE))
     return blocks
 
 
@@ -217,8 +195,8 @@ def help_text() -> str:
 
 
 def usage_blocks(usage: Usage) -> list[Block]:
-    return [section(":grey_question: " + t.escape_and_truncate(usage.message, 2900))]
+    return [kit.section(":grey_question: " + t.escape_and_truncate(usage.message, 2900))]
 
 
 def usage_text(usage: Usage) -> str:
-    return fallback(usage.message.split("\n", 1)[0])
+    return kit.fallback(usage.message.split("\n", 1)[0])
