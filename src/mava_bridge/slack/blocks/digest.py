@@ -1,5 +1,6 @@
 """Messages about many tickets: the daily digest, new-ticket alerts, the DM listing what
-became someone's, and a new reminders subscription's backlog.
+became someone's, and a new reminders subscription's backlog. This module is delivery's
+`Renderer` and `DeskRenderer` (delivery.ports), handed over by mava_bridge.app.
 
 Each ticket is an "item": a section (`ticket:{id}`), an optional state line
 (`state:{id}`) and its buttons (`actions:{id}`), so a button's listener can rebuild one
@@ -324,27 +325,3 @@ def backlog_message(
 
 def backlog_text(total: int, wait: str) -> str:
     return kit.fallback(f"{_waiting_longer(total, wait)} for an agent")
-
-
-class DigestRenderer:
-    """Delivery's `Renderer` (delivery.ports) in Block Kit, for the alert poller and the
-    digest service."""
-
-    sort_for_digest = staticmethod(sort_for_digest)
-    digest_messages = staticmethod(digest_messages)
-    digest_thread_messages = staticmethod(digest_thread_messages)
-    more_tickets = staticmethod(more_tickets)
-    listed_tickets = staticmethod(listed_tickets)
-    digest_text = staticmethod(digest_text)
-    digest_thread_text = staticmethod(digest_thread_text)
-    alert_message = staticmethod(alert_message)
-    alert_text = staticmethod(alert_text)
-
-
-class DeskBlocks:
-    """Delivery's `DeskRenderer` (delivery.ports) in Block Kit, for the desk jobs."""
-
-    assignments_message = staticmethod(assignments_message)
-    assignments_text = staticmethod(assignments_text)
-    backlog_message = staticmethod(backlog_message)
-    backlog_text = staticmethod(backlog_text)

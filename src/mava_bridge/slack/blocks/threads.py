@@ -1,5 +1,6 @@
 """A followed ticket in Slack: its card (the thread's root, updated in place), the thread
 replies mirroring its Mava messages and changes, and the messages around following it.
+This module is delivery's `ThreadRenderer` (delivery.ports).
 
 Everything from Mava is escaped (`slack.text`), so `<!channel>` written by a customer
 pings nobody, and cut to Slack's limits with a link to the whole message in Mava.
@@ -149,7 +150,7 @@ def _body(text: str, room: int, link: str) -> str:
     return t.escape_and_truncate(text, max(room - len(tail), 0)) + tail
 
 
-def thread_message(msg: Message, *, link: str) -> tuple[str, list[Block]]:
+def message(msg: Message, *, link: str) -> tuple[str, list[Block]]:
     """One Mava message as a thread reply: (fallback text, blocks)."""
     content = (msg.content or "").strip()
     files = attachment_blocks(msg.attachments)
@@ -249,14 +250,3 @@ def unfollowed_line(user_id: str, ticket_id: str) -> str:
         f"No longer following: <@{t.escape(user_id)}> unfollowed this ticket. "
         f"`/mava follow {t.escape(ticket_id)}` to follow it again."
     )
-
-
-class ThreadBlocks:
-    """Delivery's `ThreadRenderer` (delivery.ports) in Block Kit."""
-
-    message = staticmethod(thread_message)
-    change_line = staticmethod(change_line)
-    change_message = staticmethod(change_message)
-    notice = staticmethod(notice)
-    card = staticmethod(card)
-    card_text = staticmethod(card_text)
