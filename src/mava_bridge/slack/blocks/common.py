@@ -80,9 +80,9 @@ def section(text: str, *, block_id: str | None = None) -> Block:
     return _block("section", block_id, text=mrkdwn(text))
 
 
-def fields_section(fields: Sequence[str], *, block_id: str | None = None) -> Block:
+def fields_section(fields: Sequence[str]) -> Block:
     fitted = [mrkdwn(f, t.SECTION_FIELD_TEXT) for f in fields[: t.SECTION_FIELDS]]
-    return _block("section", block_id, fields=fitted)
+    return {"type": "section", "fields": fitted}
 
 
 def context(*texts: str, block_id: str | None = None) -> Block:

@@ -30,12 +30,7 @@ _SHORTCUTS_NOTE = (
 
 
 def ticket_card(
-    ticket: Ticket,
-    *,
-    ticket_url: str,
-    now: datetime,
-    max_messages: int = 5,
-    follow: bool = False,
+    ticket: Ticket, *, ticket_url: str, now: datetime, max_messages: int = 5, follow: bool = False
 ) -> list[Block]:
     """Everything about one ticket, its last messages and buttons to act on it."""
     title = kit.ticket_link(ticket_url, f"Ticket {short_ref(ticket.id)}")
