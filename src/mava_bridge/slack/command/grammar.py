@@ -19,7 +19,7 @@ from mava_bridge.domain.ticket_refs import (
     short_tail,
 )
 from mava_bridge.domain.tickets import Origin, Priority, Status
-from mava_bridge.domain.wording import shown
+from mava_bridge.domain.wording import or_list, shown
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.command.help import SUBCOMMANDS, Unparsed, refuse
 from mava_bridge.slack.command.sla import parse_sla
@@ -112,13 +112,13 @@ def _word(name: str, rest: str, choices: dict[str, T], *, ask: str, what: str) -
 
 def _status(name: str, rest: str) -> cmd.Command:
     ticket, rest = read_ticket(name, rest)
-    ask = "Which status? Pick open, pending, waiting or resolved."
+    ask = f"Which status? Pick {or_list(list(_STATUSES))}."
     return cmd.SetStatus(ticket, _word(name, rest, _STATUSES, ask=ask, what="a status"))
 
 
 def _priority(name: str, rest: str) -> cmd.Command:
     ticket, rest = read_ticket(name, rest)
-    ask = "Which priority? Pick low, medium or high."
+    ask = f"Which priority? Pick {or_list([p.name.lower() for p in Priority])}."
     return cmd.SetPriority(ticket, _word(name, rest, _PRIORITIES, ask=ask, what="a priority"))
 
 
