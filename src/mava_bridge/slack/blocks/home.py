@@ -31,7 +31,6 @@ class HomeModel:
     mine: Sequence[Ticket] = ()
     queue: Sequence[Ticket] = ()
     subscriptions: Sequence[tuple[str, str]] = ()  # (channel id, what it gets)
-    agent_name: str | None = None
     no_agent: str | None = None  # why this person has no Mava agent (plain text)
     refused: str | None = None  # why this person may not see tickets (plain text)
     notice: str | None = None  # the outcome of their last button (plain text)
