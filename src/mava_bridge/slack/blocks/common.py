@@ -301,8 +301,11 @@ def message_block(message: Message, *, now: datetime | None, limit: int = 1000) 
     return section(f"{top}\n{quoted}")
 
 
-def ticket_buttons(ticket: Ticket, *, open_url: str | None = None) -> Block:
-    """Reply, Add note, and Assign to me until someone has it, Resolve until resolved."""
+def ticket_buttons(
+    ticket: Ticket, *, open_url: str | None = None, last: dict[str, Any] | None = None
+) -> Block:
+    """Reply, Add note, and Assign to me until someone has it, Resolve until resolved;
+    `last` (a Follow or Unfollow button) after them."""
     value = ticket.id
     resolved = ticket.status == Status.RESOLVED
     elements: list[dict[str, Any]] = []
@@ -314,6 +317,8 @@ def ticket_buttons(ticket: Ticket, *, open_url: str | None = None) -> Block:
         elements.append(button("Assign to me", ACTION_ASSIGN_ME, value=value))
     if not resolved:
         elements.append(button("Resolve", ACTION_RESOLVE, value=value))
+    if last is not None:
+        elements.append(last)
     return actions(elements, block_id=actions_block_id(ticket.id))
 
 
@@ -328,16 +333,3 @@ def slack_date(moment: datetime, token: str = "{date_short_pretty} {time}") -> s
 def follow_button(ticket_id: str) -> dict[str, Any]:
     """Post the ticket in this channel and keep its thread in sync."""
     return button("Follow", ACTION_FOLLOW, value=ticket_id)
-
-
-def with_button(blocks: Sequence[Block], ticket_id: str, element: dict[str, Any]) -> list[Block]:
-    """`blocks` with `element` added to the ticket's buttons (when they have room)."""
-    out: list[Block] = []
-    for block in blocks:
-        if block.get("type") == "actions" and block.get("block_id") == actions_block_id(ticket_id):
-            elements = list(block.get("elements") or [])
-            if len(elements) < t.ACTIONS_ELEMENTS:
-                elements.append(element)
-            block = {**block, "elements": elements}
-        out.append(block)
-    return out

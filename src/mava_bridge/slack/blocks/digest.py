@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mava_bridge.domain.filters import Filters
@@ -34,6 +35,7 @@ def digest_item(
     now: datetime,
     state_line: str | None = None,
     follow: bool = False,
+    last_button: dict[str, Any] | None = None,
 ) -> list[Block]:
     """One ticket with its buttons, which follow the ticket's state (pass the updated
     ticket). `state_line` is mrkdwn, e.g. "Resolved by <@U123>" (names escaped)."""
@@ -52,9 +54,11 @@ def digest_item(
     blocks = [kit.section("\n".join(lines), block_id=item_block_id(ticket.id))]
     if state_line:
         blocks.append(kit.context(state_line, block_id=state_block_id(ticket.id)))
-    blocks.append(kit.ticket_buttons(ticket))
     # Follow on digest items; an alert's own thread already follows its ticket.
-    return kit.with_button(blocks, ticket.id, kit.follow_button(ticket.id)) if follow else blocks
+    if follow:
+        last_button = kit.follow_button(ticket.id)
+    blocks.append(kit.ticket_buttons(ticket, last=last_button))
+    return blocks
 
 
 def _local(now: datetime, tz_name: str) -> tuple[datetime, str, Block]:

@@ -197,15 +197,15 @@ def card(
     """The ticket as a digest item with, when `followed`, the line saying so and an
     Unfollow button; else a Follow button. `headline` (plain words, e.g. an alert's
     reason) goes on top; `state_line` (mrkdwn, e.g. "Resolved by <@U1>") under the facts."""
-    item = digest_item(ticket, link=link, now=now, state_line=state_line)
+    if followed:
+        last = kit.button("Unfollow", ACTION_UNFOLLOW, value=ticket.id)
+    else:
+        last = kit.button("Follow in this channel", ACTION_FOLLOW, value=ticket.id)
+    item = digest_item(ticket, link=link, now=now, state_line=state_line, last_button=last)
     if followed:  # the line goes between the facts and the buttons (the item's last block)
         resolved = ":white_check_mark: Resolved · " if ticket.status == Status.RESOLVED else ""
         item.insert(-1, kit.context(f"{resolved}:thread: {FOLLOWING}"))
-        extra = kit.button("Unfollow", ACTION_UNFOLLOW, value=ticket.id)
-    else:
-        extra = kit.button("Follow in this channel", ACTION_FOLLOW, value=ticket.id)
-    top = [alert_headline(headline)] if headline else []
-    return top + kit.with_button(item, ticket.id, extra)
+    return ([alert_headline(headline)] if headline else []) + item
 
 
 def card_text(ticket: Ticket) -> str:

@@ -62,9 +62,10 @@ def ticket_card(
                 kit.context(f"{kit.plural(earlier, 'earlier message')}: open the ticket to read.")
             )
         blocks.extend(kit.message_block(message, now=now) for message in shown)
-    blocks.append(kit.ticket_buttons(ticket, open_url=ticket_url or None))
+    last = kit.follow_button(ticket.id) if follow else None
+    blocks.append(kit.ticket_buttons(ticket, open_url=ticket_url or None, last=last))
     blocks.append(kit.context(f"Ticket id `{t.escape(ticket.id)}`"))
-    return kit.with_button(blocks, ticket.id, kit.follow_button(ticket.id)) if follow else blocks
+    return blocks
 
 
 def ticket_card_text(ticket: Ticket) -> str:
