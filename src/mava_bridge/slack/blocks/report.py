@@ -58,14 +58,6 @@ def report_title(report: Report, zone: tzinfo) -> str:
     return f"Support report: last {plural(days, 'day')} ({start:%b %d} – {end:%b %d})"
 
 
-def report_text(report: Report, zone: tzinfo) -> str:
-    total = report.total
-    return (
-        f"{report_title(report, zone)}: {total.created} created, {total.resolved} resolved, "
-        f"{report.backlog} open"
-    )
-
-
 def report_message(report: Report, zone: tzinfo) -> tuple[str, list[Block]]:
     total = report.total
     fields = [
@@ -78,15 +70,16 @@ def report_message(report: Report, zone: tzinfo) -> tuple[str, list[Block]]:
     ]
     if report.sla_warnings is not None and report.sla_breaches is not None:
         fields.append(f"*SLA*\n{report.sla_warnings} warnings · {report.sla_breaches} breaches")
-    blocks: list[Block] = [header(report_title(report, zone)), fields_section(fields)]
-    for title, groups, name in (
+    title = report_title(report, zone)
+    blocks: list[Block] = [header(title), fields_section(fields)]
+    for by, groups, name in (
         ("By origin", report.origins, _origin_name),
         ("By agent", report.agents, str),
     ):
         rows = [_row(name(key), group) for key, group in list(groups.items())[:MAX_ROWS]]
         if len(groups) > MAX_ROWS:
             rows.append(f"…and {len(groups) - MAX_ROWS} more")
-        for text in chunk_lines([f"*{title}*", *rows] if rows else []):
+        for text in chunk_lines([f"*{by}*", *rows] if rows else []):
             blocks.append(section_block(text))
     blocks.append(
         context(
@@ -94,4 +87,5 @@ def report_message(report: Report, zone: tzinfo) -> tuple[str, list[Block]]:
             "and CSAT: tickets resolved in it. The chart follows as a file."
         )
     )
-    return report_text(report, zone), blocks
+    summary = f"{title}: {total.created} created, {total.resolved} resolved, {report.backlog} open"
+    return summary, blocks
