@@ -35,10 +35,9 @@ from mava_bridge.services.open_board import OpenBoard
 from mava_bridge.services.reports import ReportReader
 from mava_bridge.services.subscriptions import Clock, SubscriptionService
 from mava_bridge.settings import Settings
-from mava_bridge.slack.blocks.desk import DeskBlocks
-from mava_bridge.slack.blocks.digest import DigestRenderer
+from mava_bridge.slack.blocks import digest as digest_blocks
+from mava_bridge.slack.blocks import threads as thread_blocks
 from mava_bridge.slack.blocks.report import report_message, report_title
-from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store import sla as sla_store
 from mava_bridge.store.db import Database
@@ -82,7 +81,7 @@ def build_digests(
             mava=mava,
             db=db,
             poster=poster,
-            renderer=DigestRenderer(),
+            renderer=digest_blocks,
             settings=settings,
             subscriptions=subscriptions,
             metrics=metrics,
@@ -128,7 +127,7 @@ def build_delivery(
         owner=me,
     )
     poller = AlertPoller(digests.parts)  # the same parts: one poster paces both
-    threads = ThreadSync(digests.parts, poster, ThreadBlocks())  # followed tickets' threads
+    threads = ThreadSync(digests.parts, poster, thread_blocks)  # followed tickets' threads
 
     reader = ReportReader(
         mava,
@@ -146,7 +145,7 @@ def build_delivery(
         digests.parts,
         board,
         members,
-        DeskBlocks(),
+        digest_blocks,
         may_receive=may_receive,
         pages=board.last_pages,
     )

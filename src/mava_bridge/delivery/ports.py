@@ -3,7 +3,7 @@
 Delivery decides what to post and when (claims, watermarks, retries of a run); the
 chat side builds the messages (`Renderer`) and posts them (`Poster`). Both are passed
 in by the composition root (mava_bridge.app), so delivery imports no Slack code: the
-Slack implementations are `mava_bridge.slack.blocks.digest.DigestRenderer` and
+Slack implementations are the module `mava_bridge.slack.blocks.digest` and
 `mava_bridge.slack.poster.SlackPoster`.
 """
 

@@ -30,7 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mava_bridge.delivery.ports import CONNECTION_ERROR, DeliveryFailed, Seen, Tag, Unsure
 from mava_bridge.domain.retry import SLACK_RETRY, RetryPolicy, ShuttingDown
 from mava_bridge.observability.metrics import Metrics
-from mava_bridge.slack.blocks.attachments import images_as_links
+from mava_bridge.slack.blocks.threads import images_as_links
 from mava_bridge.slack.errors import TRANSIENT_ERRORS, error_code, http_status, unreachable
 from mava_bridge.slack.lookback import SlackLookback, metadata
 

@@ -29,7 +29,7 @@ from mava_bridge.observability.logs import JsonFormatter
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.settings import Settings
-from mava_bridge.slack.blocks.digest import DigestRenderer
+from mava_bridge.slack.blocks import digest as digest_blocks
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store import deliveries as ledger
 from mava_bridge.store.db import Database
@@ -79,7 +79,7 @@ def make_poller(db: Database, stub: SlackStub, mava: MavaClient) -> PollerFactor
                 mava=mava_client or mava,
                 db=db,
                 poster=poster,
-                renderer=DigestRenderer(),
+                renderer=digest_blocks,
                 settings=settings,
                 subscriptions=SubscriptionService(db, settings, clock=now),
                 metrics=metrics,

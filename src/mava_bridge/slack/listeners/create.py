@@ -23,7 +23,7 @@ from mava_bridge.services.outcome import Outcome
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.answer import Answer
-from mava_bridge.slack.blocks import create as cb
+from mava_bridge.slack.blocks import modals as cb
 from mava_bridge.slack.callback_ids import SHORTCUT_CREATE, VIEW_CREATE
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error

@@ -16,7 +16,7 @@ from typing import Any
 from mava_bridge.domain.tickets import Priority
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.services.tickets import too_long
-from mava_bridge.slack.blocks import create as cb
+from mava_bridge.slack.blocks import modals as cb
 from mava_bridge.slack.callback_ids import (
     BLOCK_CATEGORY,
     BLOCK_EMAIL,

@@ -19,7 +19,6 @@ from mava_bridge.services.outcome import Outcome
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import SlackPerson
 from mava_bridge.slack.answer import Answer
-from mava_bridge.slack.blocks import follows as fb
 from mava_bridge.slack.blocks import threads
 from mava_bridge.slack.callback_ids import ACTION_FOLLOW, ACTION_UNFOLLOW
 from mava_bridge.slack.command import model as cmd
@@ -179,7 +178,7 @@ async def unfollow_here(
         await client.chat_postMessage(
             channel=channel_id,
             thread_ts=existing.thread_ts,
-            text=fb.unfollowed_line(person.id, ticket_id),
+            text=threads.unfollowed_line(person.id, ticket_id),
             unfurl_links=False,
             unfurl_media=False,
         )
@@ -220,7 +219,8 @@ async def _say_already(
         error = slack_error(exc)
         log.info("permalink not found (%s)", error, extra={"error": error})
     await answer(
-        text=fb.already_followed_text(ticket_id), blocks=fb.already_followed(ticket_id, link)
+        text=threads.already_followed_text(ticket_id),
+        blocks=threads.already_followed(ticket_id, link),
     )
 
 
@@ -264,7 +264,7 @@ async def _offer_follow(
             channel=channel,
             ts=message["ts"],
             text=message.get("text") or b.success_text(f"Ticket {ticket_id}"),
-            blocks=fb.unfollowed_card(blocks, ticket_id),
+            blocks=threads.unfollowed_card(blocks, ticket_id),
         )
     except Exception as exc:
         error = slack_error(exc)

@@ -276,7 +276,6 @@ async def build_model(
         mine=h.longest_waiting_first(mine),
         queue=h.queue_order(queue),
         subscriptions=subscriptions,
-        agent_name=agent.display_name if agent else None,
         no_agent=no_agent,
         notice=notice,
         channels_unknown=channels is None,

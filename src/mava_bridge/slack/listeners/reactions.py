@@ -25,7 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mava_bridge.delivery.ports import ALERT
 from mava_bridge.slack.access import Denied
 from mava_bridge.slack.answer import Answer
-from mava_bridge.slack.blocks import create as cb
+from mava_bridge.slack.blocks import modals as cb
 from mava_bridge.slack.callback_ids import ACTION_CREATE_REACTED
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error

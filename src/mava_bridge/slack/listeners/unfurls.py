@@ -30,7 +30,7 @@ from mava_bridge.mava.models import Ticket
 from mava_bridge.services.outcome import Actor
 from mava_bridge.settings import Settings
 from mava_bridge.slack.access import Denied
-from mava_bridge.slack.blocks.unfurls import ticket_unfurl
+from mava_bridge.slack.blocks.tickets import ticket_unfurl
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.listeners.handoff import on_event
