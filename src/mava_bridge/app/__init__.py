@@ -39,7 +39,6 @@ from mava_bridge.slack.audit_channel import AuditChannel
 from mava_bridge.slack.deps import Actions, Deps
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.files_door import FilesDoor
-from mava_bridge.slack.identity import BotIdentity
 from mava_bridge.slack.members import MemberDirectory, receives_dms
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.slack.socket_mode import SocketMode
@@ -93,7 +92,6 @@ class Bridge:
         access = AccessControl(
             clients.bot,
             db,
-            BotIdentity(clients.bot),
             allowed_users=settings.allowed_slack_user_ids,
             allowed_groups=settings.allowed_slack_usergroup_ids,
             ttl_seconds=settings.user_cache_ttl_seconds,
@@ -168,7 +166,7 @@ class Bridge:
         )
 
     async def warm_up(self) -> None:
-        """Ask Slack who the bot is before taking requests (see mava_bridge.slack.identity)."""
+        """Ask Slack who the bot is before taking requests (see slack.access.BotIdentity)."""
         try:
             await asyncio.wait_for(self.deps.identity.auth_test(), WARM_UP_SECONDS)
         except Exception as exc:  # not fatal: the first request asks again

@@ -1,30 +1,28 @@
-"""Who may act on tickets from Slack.
+"""Who the bot is, and who may act on tickets from Slack.
 
-Refused always, for anything that changes or reveals ticket data: guests (restricted and
-ultra-restricted), people from another workspace (Slack Connect) and bots. Then, if
-ALLOWED_SLACK_USER_IDS or ALLOWED_SLACK_USERGROUP_IDS is set, only those people.
-users.info answers are cached in the database (shared by replicas, see
-mava_bridge.store.slack_users) for a TTL, and in memory until the same moment, so a
-burst of commands costs no database round trip per command. The database cache is only
-a cache: when it cannot be read or written (a pool exhausted by a burst, a database
-restart) the check asks Slack and goes on.
+Refused always, for anything that changes or reveals ticket data: guests, people from
+another workspace (Slack Connect) and bots. Then, if ALLOWED_SLACK_USER_IDS or
+ALLOWED_SLACK_USERGROUP_IDS is set, only those people. users.info answers are cached in
+the database (shared by replicas) and in memory for a TTL, so a burst of commands costs
+no database round trip each. The database is only a cache: when it cannot be read or
+written, the check asks Slack and goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from mava_bridge.slack.errors import TRANSIENT_ERRORS, error_code, http_status, slack_error
-from mava_bridge.slack.identity import BotIdentity
 from mava_bridge.store.db import Database
 from mava_bridge.store.slack_users import cache_profile, cached_profile
 
@@ -38,6 +36,35 @@ class Denied(Exception):
     def __init__(self, user_message: str) -> None:
         super().__init__(user_message)
         self.user_message = user_message
+
+
+class BotIdentity:
+    """`auth.test`, asked once and shared. Bolt's default asks it on every request until
+    the first answer, so a burst into a fresh replica would each wait on Slack; here
+    concurrent callers share one call, and `mava-bot run` asks before it reports ready."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._answer: AsyncSlackResponse | None = None
+        self._lock = asyncio.Lock()
+
+    async def auth_test(self) -> AsyncSlackResponse:
+        """The first successful answer; a failure is not kept, so the next call asks again."""
+        if self._answer is None:
+            async with self._lock:
+                if self._answer is None:
+                    self._answer = await self.client.auth_test()
+        return self._answer
+
+    async def team_id(self) -> str | None:
+        team: Any = (await self.auth_test()).get("team_id")
+        return str(team) if team else None
+
+    async def authorize(self) -> AuthorizeResult:
+        """Bolt's `authorize`: the bot token, with what auth.test said of it."""
+        return AuthorizeResult.from_auth_test_response(
+            bot_token=self.client.token, auth_test_response=await self.auth_test()
+        )
 
 
 @dataclass(frozen=True)
@@ -76,22 +103,19 @@ class AccessControl:
         self,
         client: AsyncWebClient,
         db: Database,
-        identity: BotIdentity,
         *,
         allowed_users: Sequence[str] = (),
         allowed_groups: Sequence[str] = (),
         ttl_seconds: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.db = db
+        self.identity = BotIdentity(client)
         self.allowed_users = frozenset(allowed_users)
         self.allowed_groups = tuple(allowed_groups)
         self.ttl = timedelta(seconds=ttl_seconds)
-        self._clock = clock
-        self.identity = identity
         self._lookups: dict[str, asyncio.Future[SlackPerson]] = {}
-        self._groups: tuple[float, frozenset[str]] | None = None
+        self._groups: tuple[datetime, frozenset[str]] | None = None
         # user id -> (when the profile was fetched from Slack, the person)
         self._people: dict[str, tuple[datetime, SlackPerson]] = {}
 
@@ -160,7 +184,23 @@ class AccessControl:
     async def _listed(self, user_id: str) -> bool:
         if user_id in self.allowed_users:
             return True
-        members, failure = await self._group_members()
+        now = datetime.now(UTC)
+        if self._groups is not None and now - self._groups[0] < self.ttl:
+            return user_id in self._groups[1]
+        members: set[str] = set()
+        failure = None
+        for group in self.allowed_groups:
+            try:
+                response = await self.client.usergroups_users_list(usergroup=group)
+            except Exception as exc:
+                if _group_refused(exc):  # an unknown group grants nobody; the others count
+                    log.warning("allowed user group %s: %s", group, slack_error(exc))
+                else:
+                    failure = slack_error(exc)
+                continue
+            members.update(response.get("users") or [])
+        if failure is None:  # a failed listing is not remembered
+            self._groups = (now, frozenset(members))
         if user_id in members:
             return True
         if failure is not None:  # maybe in the group Slack could not list: don't guess
@@ -170,31 +210,10 @@ class AccessControl:
             )
         return False
 
-    async def _group_members(self) -> tuple[frozenset[str], str | None]:
-        """Members of the allowed groups, and the error if Slack failed to list one
-        (then the answer is not cached)."""
-        if self._groups is not None and self._clock() - self._groups[0] < self.ttl.total_seconds():
-            return self._groups[1], None
-        members: set[str] = set()
-        failure = None
-        for group in self.allowed_groups:
-            try:
-                response = await self.client.usergroups_users_list(usergroup=group)
-            except Exception as exc:
-                if _group_refused(exc):
-                    log.warning("allowed user group %s: %s", group, slack_error(exc))
-                    continue  # an unknown group grants nobody; the others still count
-                failure = slack_error(exc)
-                continue
-            members.update(response.get("users") or [])
-        if failure is None:
-            self._groups = (self._clock(), frozenset(members))
-        return frozenset(members), failure
-
 
 def _group_refused(exc: BaseException) -> bool:
-    """Slack said no about the group itself (no_such_subteam, missing_scope), as opposed
-    to not answering properly (a 5xx, HTML, a timeout): only the latter is worth a retry."""
+    """Slack said no about the group itself (no_such_subteam, missing_scope), rather than
+    not answering properly (a 5xx, HTML, a timeout), which is worth a retry."""
     if not isinstance(exc, SlackApiError):
         return False
     code = error_code(exc.response)

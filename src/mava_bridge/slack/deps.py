@@ -20,8 +20,7 @@ from mava_bridge.services.ticket_actions import TicketActions
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.services.writes import Auditor
 from mava_bridge.settings import Settings
-from mava_bridge.slack.access import AccessControl
-from mava_bridge.slack.identity import BotIdentity
+from mava_bridge.slack.access import AccessControl, BotIdentity
 from mava_bridge.slack.inflight import InFlight
 from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.shared_files import SharedFiles
