@@ -33,14 +33,12 @@ from mava_bridge.services.tickets import TicketService
 from mava_bridge.services.writes import Auditor, Writes, no_mirror
 from mava_bridge.settings import Settings
 from mava_bridge.slack import http_route
-from mava_bridge.slack.access import AccessControl
+from mava_bridge.slack.access import AccessControl, MemberDirectory, receives_dms
 from mava_bridge.slack.app import create_app
-from mava_bridge.slack.audit_channel import AuditChannel
 from mava_bridge.slack.deps import Actions, Deps
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.files_door import FilesDoor
-from mava_bridge.slack.members import MemberDirectory, receives_dms
-from mava_bridge.slack.poster import SlackPoster
+from mava_bridge.slack.poster import AuditChannel, SlackPoster
 from mava_bridge.slack.socket_mode import SocketMode
 from mava_bridge.slack.web import slack_clients
 from mava_bridge.store.audit import AuditLog

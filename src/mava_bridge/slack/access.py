@@ -1,4 +1,4 @@
-"""Who the bot is, and who may act on tickets from Slack.
+"""Who the bot is, who may act on tickets from Slack, and who has an email.
 
 Refused always, for anything that changes or reveals ticket data: guests, people from
 another workspace (Slack Connect) and bots. Then, if ALLOWED_SLACK_USER_IDS or
@@ -15,13 +15,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from mava_bridge.delivery.ports import MayReceive, SlackUnsure
 from mava_bridge.slack.errors import TRANSIENT_ERRORS, error_code, http_status, slack_error
 from mava_bridge.store.db import Database
 from mava_bridge.store.slack_users import cache_profile, cached_profile
@@ -30,6 +31,8 @@ log = logging.getLogger("mava_bridge.slack.access")
 
 # People remembered in memory per process (a few hundred bytes each).
 MAX_REMEMBERED = 10_000
+# Slack's "nobody here has that email" (and a deactivated or external address).
+NOT_FOUND: Final = frozenset({"users_not_found", "user_not_found"})
 
 
 class Denied(Exception):
@@ -219,3 +222,49 @@ def _group_refused(exc: BaseException) -> bool:
     code = error_code(exc.response)
     status = http_status(exc.response)
     return code is not None and code not in TRANSIENT_ERRORS and (status is None or status < 500)
+
+
+def receives_dms(access: AccessControl) -> MayReceive:
+    """The rules of /mava for a DM's recipient (no ticket to a guest, another workspace's
+    member, a deactivated account or one off the allow-list). A refusal that only says
+    Slack could not answer now ("Try again") is raised, so the DM waits for the next look."""
+
+    async def may_receive(user_id: str) -> bool:
+        try:
+            await access.require(user_id)
+        except Denied as exc:
+            if "Try again" in exc.user_message:
+                raise SlackUnsure(exc.user_message) from exc
+            return False
+        return True
+
+    return may_receive
+
+
+class MemberDirectory:
+    """Which Slack member has an email (users.lookupByEmail), for the assignment DMs.
+    Answers are remembered for `ttl` seconds, "nobody" included, so a poll that DMs an
+    agent twice asks once; any other failure is raised, so the DM waits for the next poll
+    rather than taking it for "no member"."""
+
+    def __init__(self, client: AsyncWebClient, *, ttl: float = 600.0) -> None:
+        self._client = client
+        self._ttl = timedelta(seconds=ttl)
+        self._found: dict[str, tuple[datetime, str | None]] = {}
+
+    async def user_for_email(self, email: str) -> str | None:
+        key = email.casefold()
+        now = datetime.now(UTC)
+        remembered = self._found.get(key)
+        if remembered is not None and now - remembered[0] < self._ttl:
+            return remembered[1]
+        try:
+            response = await self._client.users_lookupByEmail(email=email)
+            user = response.get("user") or {}
+            found = None if user.get("deleted") or user.get("is_bot") else user.get("id")
+        except SlackApiError as exc:
+            if error_code(exc.response) not in NOT_FOUND:
+                raise
+            found = None
+        self._found[key] = (now, found if isinstance(found, str) else None)
+        return self._found[key][1]
