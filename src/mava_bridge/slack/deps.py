@@ -1,6 +1,5 @@
 """Everything the listeners need, built once by mava_bridge.app (no module globals).
-
-`InFlight` (slack.inflight) is re-exported here, where the doors and listeners find it."""
+`InFlight` is re-exported for webhooks.door, which may import this module."""
 
 from __future__ import annotations
 

@@ -24,10 +24,8 @@ TRANSIENT_ERRORS = frozenset(
 
 
 def slack_error(exc: BaseException) -> str:
-    """A short name for the failure, for logs and users: Slack's error code
-    ("channel_not_found"), else "HTTP 502", "timeout", "connection refused
-    (slack.com:443)" (the cause and the host, when the connection was not made) or
-    "connection failed (…)"."""
+    """A short name for the failure, for logs and users: Slack's error code, else "HTTP
+    502", "timeout", "connection refused (slack.com:443)" or "connection failed (…)"."""
     if isinstance(exc, SlackApiError):
         code = error_code(exc.response)
         if code is not None:
@@ -44,9 +42,8 @@ def slack_error(exc: BaseException) -> str:
 
 
 def unreachable(exc: BaseException, url: str) -> str:
-    """One line for a connection that failed, like Mava's (mava.errors.describe): the
-    Slack host and the cause ("Slack at slack.com:443: connection refused", "...: timed
-    out"); the host the connection was for, else the one `url` (the client's) names."""
+    """ "Slack at slack.com:443: connection refused", like Mava's (mava.errors.describe):
+    the host the connection was for, else the one `url` (the client's) names."""
     if isinstance(exc, aiohttp.ClientConnectorError):
         host = f"{exc.host}:{exc.port}"
     else:
@@ -57,8 +54,7 @@ def unreachable(exc: BaseException, url: str) -> str:
 
 
 def _cause(exc: BaseException) -> str:
-    """Why a connection failed, in words: the OS error inside ("connection refused"),
-    "timed out", else the exception's class."""
+    """The OS error inside ("connection refused"), "timed out", else the class."""
     if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
         return "timed out"
     seen: BaseException | None = exc
@@ -82,7 +78,7 @@ def error_code(response: Any) -> str | None:
 
 
 def http_status(response: Any) -> int | None:
-    """The HTTP status of a SlackApiError's response (an AsyncSlackResponse or aiohttp's)."""
+    """The HTTP status of an AsyncSlackResponse or an aiohttp response."""
     for name in ("status_code", "status"):
         value = getattr(response, name, None)
         if isinstance(value, int):

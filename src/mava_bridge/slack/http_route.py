@@ -50,33 +50,31 @@ LISTEN_BACKLOG: Final = 2048
 SIGNATURE_MAX_AGE_SECONDS: Final = 300
 
 
-class _ParseErrors(logging.Filter):
-    """aiohttp's "Error handling request" for a request it could not parse (answered
-    400 already): one short INFO line with the reason, no traceback, nothing it sent.
-    Its other errors (a bug in a handler: 500) keep theirs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        if isinstance(exc, HttpProcessingError) and record.levelno >= logging.ERROR:
-            remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
-            # The class, not aiohttp's message: that quotes the request's own bytes.
-            reason = (
-                "a header or the request line is too long"
-                if isinstance(exc, LineTooLong)
-                else type(exc).__name__
-            )
-            record.msg = "bad HTTP request from %s answered %s: %s"
-            record.args = (remote, exc.code or 400, reason)
-            record.levelno, record.levelname = logging.INFO, "INFO"
-            record.exc_info, record.exc_text = None, None
-        return True
+def _quiet_parse_error(record: logging.LogRecord) -> bool:
+    """aiohttp's "Error handling request" for a request it could not parse (answered 400
+    already) as one INFO line with the reason, no traceback, nothing it sent. Its other
+    errors (a bug in a handler: 500) keep theirs."""
+    exc = record.exc_info[1] if record.exc_info else None
+    if isinstance(exc, HttpProcessingError) and record.levelno >= logging.ERROR:
+        remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+        # The class, not aiohttp's message: that quotes the request's own bytes.
+        reason = (
+            "a header or the request line is too long"
+            if isinstance(exc, LineTooLong)
+            else type(exc).__name__
+        )
+        record.msg = "bad HTTP request from %s answered %s: %s"
+        record.args = (remote, exc.code or 400, reason)
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        record.exc_info, record.exc_text = None, None
+    return True
 
 
 def quiet_parse_errors() -> None:
     """Install the filter on aiohttp's server logger (once per process)."""
     server = logging.getLogger("aiohttp.server")
-    if not any(isinstance(f, _ParseErrors) for f in server.filters):
-        server.addFilter(_ParseErrors())
+    if _quiet_parse_error not in server.filters:
+        server.addFilter(_quiet_parse_error)
 
 
 class Refused(Exception):

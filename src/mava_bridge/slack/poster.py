@@ -16,14 +16,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from typing import Any, Final
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.delivery.ports import CONNECTION_ERROR, DeliveryFailed, Seen, Tag, Unsure
+from mava_bridge.delivery.ports import CONNECTION_ERROR, DeliveryFailed, Tag
 from mava_bridge.domain.retry import SLACK_RETRY, RetryPolicy, ShuttingDown
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.slack import text as t
@@ -94,8 +93,8 @@ def _retry_after(response: Any) -> float | None:
         return None
 
 
-class SlackPoster:
-    """One per process: the pace is per channel."""
+class SlackPoster(SlackLookback):
+    """One per process (the pace is per channel); it reads its own posts back too."""
 
     def __init__(
         self,
@@ -107,7 +106,7 @@ class SlackPoster:
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._client = client
+        super().__init__(client)
         self._metrics = metrics
         self._min_interval = min_interval
         self._retry = retry
@@ -115,7 +114,6 @@ class SlackPoster:
         self._clock = clock
         self._locks: dict[str, asyncio.Lock] = {}
         self._last_post: dict[str, float] = {}
-        self._lookback = SlackLookback(client)
 
     async def post(
         self,
@@ -156,14 +154,6 @@ class SlackPoster:
             title=title,
             thread_ts=thread_ts,
         )
-
-    async def find(
-        self, channel: str, tag: Tag, *, since: datetime, thread_ts: str | None = None
-    ) -> Seen:
-        return await self._lookback.find(channel, tag, since=since, thread_ts=thread_ts)
-
-    async def listed(self, channel: str, tag: Tag, *, since: datetime) -> dict[str, str] | Unsure:
-        return await self._lookback.listed(channel, tag, since=since)
 
     async def update(
         self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]] | None = None
