@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -59,15 +59,16 @@ class BotIdentity:
                     self._answer = await self.client.auth_test()
         return self._answer
 
-    async def team_id(self) -> str | None:
-        team: Any = (await self.auth_test()).get("team_id")
-        return str(team) if team else None
+    def authorize(self) -> Callable[[], Awaitable[AuthorizeResult]]:
+        """Bolt's `authorize`: the bot token, with what auth.test said of it. A closure, as
+        Bolt passes arguments by name (none here: a method's `self` would be one)."""
 
-    async def authorize(self) -> AuthorizeResult:
-        """Bolt's `authorize`: the bot token, with what auth.test said of it."""
-        return AuthorizeResult.from_auth_test_response(
-            bot_token=self.client.token, auth_test_response=await self.auth_test()
-        )
+        async def authorize() -> AuthorizeResult:
+            return AuthorizeResult.from_auth_test_response(
+                bot_token=self.client.token, auth_test_response=await self.auth_test()
+            )
+
+        return authorize
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,8 @@ class AccessControl:
             raise Denied(
                 "Guests can't act on Mava tickets. Ask a workspace admin if you need access."
             )
-        home = await self.identity.team_id()
-        if person.team_id and home and person.team_id != home:
+        home: Any = (await self.identity.auth_test()).get("team_id")
+        if person.team_id and home and person.team_id != str(home):
             raise Denied(
                 "People from another workspace (Slack Connect) can't act on Mava tickets here."
             )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.authorization import AuthorizeResult
 
 from mava_bridge.settings import Settings
 from mava_bridge.slack.deps import Deps
@@ -29,14 +28,9 @@ def create_app(settings: Settings, clients: SlackClients, deps: Deps) -> AsyncAp
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
-    identity = deps.identity
-
-    async def authorize() -> AuthorizeResult:  # Bolt passes arguments by name: none here
-        return await identity.authorize()
-
     app = AsyncApp(
         client=clients.bolt,  # no token: Bolt takes it from `authorize`
-        authorize=authorize,
+        authorize=deps.identity.authorize(),
         signing_secret=signing_secret,
         # HTTP requests are verified at the door (slack.http_route), over the raw bytes and
         # without logging a refused body as Bolt would; Socket Mode has none to check.
