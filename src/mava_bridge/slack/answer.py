@@ -146,27 +146,21 @@ def not_run(client: AsyncWebClient, body: dict[str, Any]) -> Untold:
     ran (`started`: it may or may not have been done)."""
 
     async def tell(started: bool) -> bool:
+        text = " ".join(str(body.get("text") or "").split())
+        if len(text) > QUOTE_CHARS:
+            text = text[: QUOTE_CHARS - 1] + "…"
+        said = f"{body.get('command') or '/mava'} {text}".strip()
         url = body.get("response_url")
         respond = AsyncRespond(response_url=str(url)) if url else None
         channel = body.get("channel_id") or None
         answer = Answer(client, str(body.get("user_id") or ""), channel, respond)
-        sentence = not_run_sentence(body, started=started)
+        sentence = (
+            f"mava-bot was restarting while it ran `{said}`: it may or may not have been "
+            "done. Check the ticket in Mava before you send it again."
+            if started
+            else f"mava-bot was restarting and did not run `{said}`: nothing was done. "
+            "Please send it again."
+        )
         return await answer(text=b.error_text(sentence), blocks=b.error_blocks(sentence))
 
     return tell
-
-
-def not_run_sentence(body: dict[str, Any], *, started: bool = False) -> str:
-    command = str(body.get("command") or "/mava")
-    text = " ".join(str(body.get("text") or "").split())
-    if len(text) > QUOTE_CHARS:
-        text = text[: QUOTE_CHARS - 1] + "…"
-    said = f"{command} {text}".strip()
-    if started:
-        return (
-            f"mava-bot was restarting while it ran `{said}`: it may or may not have been "
-            "done. Check the ticket in Mava before you send it again."
-        )
-    return (
-        f"mava-bot was restarting and did not run `{said}`: nothing was done. Please send it again."
-    )

@@ -151,8 +151,7 @@ def _interactive(payload: JSON) -> Inbound:
     kind = payload.get("type")
     user = _object(payload, "user")
     _text(user, "id", "user.")
-    _optional(payload, "team")
-    for key in ("channel", "container", "enterprise"):
+    for key in ("team", "channel", "container", "enterprise"):
         _optional(payload, key)
     if not isinstance(payload.get("is_enterprise_install", False), bool):
         raise Malformed("is_enterprise_install is not true or false")

@@ -37,7 +37,6 @@ PRIVATE_METADATA = 3000
 INPUT_LABEL = 2000
 INPUT_PLACEHOLDER = 150
 PLAIN_TEXT_INPUT = 3000  # max_length of a plain_text_input (and its initial_value)
-MESSAGE_TEXT = 40000  # Slack's hard limit for a message's `text`
 FALLBACK_TEXT = 3000  # what we allow ourselves for a notification fallback `text`
 OPTION_TEXT = 75
 SELECT_OPTIONS = 100
