@@ -33,15 +33,12 @@ from mava_bridge.services.tickets import TicketService
 from mava_bridge.services.writes import Auditor, Writes, no_mirror
 from mava_bridge.settings import Settings
 from mava_bridge.slack import http_route
-from mava_bridge.slack.access import AccessControl
+from mava_bridge.slack.access import AccessControl, MemberDirectory, receives_dms
 from mava_bridge.slack.app import create_app
-from mava_bridge.slack.audit_channel import AuditChannel
 from mava_bridge.slack.deps import Actions, Deps, InFlight
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.files_door import FilesDoor
-from mava_bridge.slack.identity import BotIdentity
-from mava_bridge.slack.members import MemberDirectory, receives_dms
-from mava_bridge.slack.poster import SlackPoster
+from mava_bridge.slack.poster import AuditChannel, SlackPoster
 from mava_bridge.slack.socket_mode import SocketMode
 from mava_bridge.slack.web import slack_clients
 from mava_bridge.store.db import Database
@@ -92,7 +89,6 @@ class Bridge:
         access = AccessControl(
             clients.bot,
             db,
-            BotIdentity(clients.bot),
             allowed_users=settings.allowed_slack_user_ids,
             allowed_groups=settings.allowed_slack_usergroup_ids,
             ttl_seconds=settings.user_cache_ttl_seconds,
@@ -170,7 +166,7 @@ class Bridge:
         )
 
     async def warm_up(self) -> None:
-        """Ask Slack who the bot is before taking requests (see mava_bridge.slack.identity)."""
+        """Ask Slack who the bot is before taking requests (see slack.access.BotIdentity)."""
         try:
             await asyncio.wait_for(self.deps.identity.auth_test(), WARM_UP_SECONDS)
         except Exception as exc:  # not fatal: the first request asks again

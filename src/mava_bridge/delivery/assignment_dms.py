@@ -101,7 +101,7 @@ class AssignmentDms:
         board: Board,
         members: FindMember | None,
         messages: DeskRenderer,
-        may_receive: MayReceive | None,  # slack.members.receives_dms; None: everyone may
+        may_receive: MayReceive | None,  # slack.access.receives_dms; None: everyone may
     ) -> None:
         self.parts = parts
         self.board = board

@@ -1,6 +1,5 @@
 """Everything the listeners need, built once by mava_bridge.app (no module globals).
-
-`InFlight` (slack.inflight) is re-exported here, where the doors and listeners find it."""
+`InFlight` is re-exported for webhooks.door, which may import this module."""
 
 from __future__ import annotations
 
@@ -20,8 +19,7 @@ from mava_bridge.services.ticket_actions import TicketActions
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.services.writes import Auditor
 from mava_bridge.settings import Settings
-from mava_bridge.slack.access import AccessControl
-from mava_bridge.slack.identity import BotIdentity
+from mava_bridge.slack.access import AccessControl, BotIdentity
 from mava_bridge.slack.inflight import InFlight
 from mava_bridge.store.shared_files import SharedFiles
 from mava_bridge.store.writes import AuditLog
