@@ -24,7 +24,7 @@ from mava_bridge.delivery.desk_jobs import Desk, LeaderJob, build_desk
 from mava_bridge.delivery.nudges import Nudges
 from mava_bridge.delivery.pacing import WebhookFlow
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import FindMember, Lookback, MayReceive
+from mava_bridge.delivery.ports import Chat, FindMember, MayReceive
 from mava_bridge.delivery.ratings import RATINGS_JOB, Ratings
 from mava_bridge.delivery.reports import Reports
 from mava_bridge.delivery.threads import ThreadSync
@@ -71,7 +71,7 @@ def build_digests(
     db: Database,
     poster: Poster,
     *,
-    lookback: Lookback | None,  # reads back posts a crash left in doubt; None: none
+    lookback: Chat | None,  # reads back posts a crash left in doubt; None: none
     metrics: Metrics,
     subscriptions: SubscriptionService,
     clock: Clock = utcnow,

@@ -11,7 +11,7 @@ from typing import Final, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.delivery.ports import DeliveryFailed, LinkFor, Lookback, Poster, Renderer
+from mava_bridge.delivery.ports import Chat, DeliveryFailed, LinkFor, Poster, Renderer
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import (
@@ -55,7 +55,7 @@ class DeliveryParts:
     # This process's name on the claims it makes (Leadership.name; see store.ledger).
     owner: str | None = None
     # Reads back a post whose outcome is unknown (see store.ledger); None: cannot.
-    lookback: Lookback | None = None
+    lookback: Chat | None = None
 
     async def outcome(self, sub: ActiveSubscription, outcome: str) -> None:
         """Record a subscription's last outcome (what `/mava subscriptions` shows); a

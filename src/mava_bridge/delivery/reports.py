@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import DeliveryFailed, Message, Uploader
+from mava_bridge.delivery.ports import Chat, DeliveryFailed, Message
 from mava_bridge.delivery.report_chart import chart_png
 from mava_bridge.domain.report_stats import Report
 from mava_bridge.mava.errors import MavaError, describe
@@ -50,7 +50,7 @@ class Reports:
         self,
         parts: DeliveryParts,
         reader: ReportReader,
-        uploader: Uploader,
+        uploader: Chat,
         render: RenderReport,
         title: Title,
         sla: SlaCounts | None = None,

@@ -33,7 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery.in_doubt import post_claimed, settle, thread_tag
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import DeliveryFailed, Snapshot, ThreadPoster, ThreadRenderer
+from mava_bridge.delivery.ports import Chat, DeliveryFailed, Snapshot, ThreadRenderer
 from mava_bridge.delivery.ports import Message as MessageBlocks
 from mava_bridge.delivery.thread_keys import (
     SEEN,
@@ -85,7 +85,7 @@ class ThreadSync:
     def __init__(
         self,
         parts: DeliveryParts,
-        poster: ThreadPoster,
+        poster: Chat,
         renderer: ThreadRenderer,
         *,
         grace: timedelta | None = None,
