@@ -30,7 +30,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.delivery.in_doubt import alert_tag, post_claimed, settle
+from mava_bridge.delivery.in_doubt import alert_tag, post_card, settle
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed
 from mava_bridge.delivery.queries import (
@@ -247,37 +247,29 @@ class AlertPoller:
         now: datetime,
         report: PollReport,
     ) -> DeliveryFailed | None:
-        """Claim, post, mark. Returns the failure, or None once posted (or not ours)."""
-        channel = sub.channel_id
-        if not await deliveries.ALERTS.claim(
-            self.parts.db, (channel, ticket.id), now, self.parts.owner, reason=reason
-        ):
-            report.skipped += 1  # claimed elsewhere between our read and our claim
-            return None
+        """Claim, post, mark: the refusal, else None (posted, or held elsewhere)."""
         said = reason_text(reason, ticket, sub.filters)
-        parts = self.parts
         try:
-            ts = await post_claimed(
-                parts,
+            ts = await post_card(
+                self.parts,
                 deliveries.ALERTS,
-                (channel, ticket.id),
-                lambda: parts.poster.post(
-                    channel,
-                    parts.renderer.alert_text(ticket, said),
-                    parts.renderer.alert_message(ticket, link=parts.link, now=now, reason=said),
-                    tag=alert_tag(ticket.id),
-                ),
+                (sub.channel_id, ticket.id),
+                ticket,
+                said,
+                alert_tag(ticket.id),
                 log,
                 "alert",
-                {"channel": channel, "ticket": ticket.id},
+                now,
+                reason=reason,
             )
-        except DeliveryFailed as failure:
-            # Refused: freed for the next poll. (Cancelled or crashed instead: the claim
-            # stays and goes stale, see mava_bridge.store.ledger.)
+        except DeliveryFailed as failure:  # released for the next poll
             report.errors += 1
             report.slack_errors += 1
             return failure
-        await self._follow(channel, ticket, ts, said)
+        if ts is None:
+            report.skipped += 1  # claimed elsewhere between our read and our claim
+            return None
+        await self._follow(sub.channel_id, ticket, ts, said)
         report.alerted += 1
         self.parts.metrics.alerts_delivered.inc()
         return None

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import ALERT, DM, RATING, REMINDER, SLA, THREAD, DeliveryFailed, Tag
+from mava_bridge.mava.models import Ticket
 from mava_bridge.store import assignments
 from mava_bridge.store.ledger import POSTED, Key, Ledger
 
@@ -171,3 +172,37 @@ async def post_claimed(
     except SQLAlchemyError:
         logger.exception("%s posted but not recorded", what, extra={**extra, "ts": ts})
     return ts
+
+
+async def post_card(
+    parts: DeliveryParts,
+    ledger: Ledger,
+    key: Key,
+    ticket: Ticket,
+    said: str,
+    tag: Tag,
+    logger: logging.Logger,
+    what: str,
+    now: datetime,
+    **claim: Any,
+) -> str | None:
+    """Claim `key` (its first part the channel or member), post `ticket`'s card under
+    `said` there and mark it (`post_claimed`): its ts, None if another process holds
+    it. `claim`: the row's other columns."""
+    if not await ledger.claim(parts.db, key, now, parts.owner, **claim):
+        return None
+    where, renderer = key[0], parts.renderer
+    return await post_claimed(
+        parts,
+        ledger,
+        key,
+        lambda: parts.poster.post(
+            where,
+            renderer.alert_text(ticket, said),
+            renderer.alert_message(ticket, link=parts.link, now=now, reason=said),
+            tag=tag,
+        ),
+        logger,
+        what,
+        {"channel": where, "ticket": ticket.id},
+    )

@@ -69,11 +69,11 @@ class DeliveryParts:
         self,
         sub: ActiveSubscription,
         todo: Sequence[T],
-        post: Callable[[T], Awaitable[bool]],
+        post: Callable[[T], Awaitable[str | None]],
         counts: PostCounts,
         said: Callable[[int], str],
     ) -> None:
-        """Post `todo` to `sub`'s channel in order, at most MAX_PER_POLL (`post` is False
+        """Post `todo` to `sub`'s channel in order, at most MAX_PER_POLL (`post` is None
         for an item another process holds). A refusal is an error, and ends the batch
         when the channel takes no more now (retryable, unusable); the subscription's
         outcome is the last refusal, else `said(posted)`."""
@@ -83,7 +83,7 @@ class DeliveryParts:
                 counts.skipped += len(todo) - index
                 break
             try:
-                if not await post(item):
+                if await post(item) is None:
                     counts.skipped += 1
                     continue
             except DeliveryFailed as exc:

@@ -21,12 +21,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Final
 
-from mava_bridge.delivery.in_doubt import post_claimed, rating_tag, settle
-from mava_bridge.delivery.parts import MAX_PER_POLL, DeliveryParts
-from mava_bridge.delivery.ports import DeliveryFailed
+from mava_bridge.delivery.in_doubt import post_card, rating_tag, settle
+from mava_bridge.delivery.parts import DeliveryParts, PostCounts
 from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import SenderType, Ticket
 from mava_bridge.mava.query import TicketQuery
@@ -41,13 +39,11 @@ RATING_LOOKBACK: Final = timedelta(days=90)
 
 
 @dataclass
-class RatingReport:
+class RatingReport(PostCounts):
     subscriptions: int = 0
     rated: int = 0  # tickets read with a wanted rating
-    posted: int = 0
     baselined: int = 0
     recovered: int = 0
-    errors: int = 0
 
 
 def rating_reason(ticket: Ticket, value: int) -> str:
@@ -123,36 +119,19 @@ class Ratings:
             await store.record_baseline(db, channel, old, sub.key, now)
             report.baselined += len(old)
         done = await store.known(db, channel, [t.id for t in tickets])
-        posted, failure = 0, None
-        for ticket in [t for t in tickets if t.id not in done][:MAX_PER_POLL]:
+
+        async def post(ticket: Ticket) -> str | None:
             value = ticket.csat.value if ticket.csat and ticket.csat.value else 0
-            key = (channel, ticket.id)
-            if not await store.POSTS.claim(db, key, now, parts.owner, rating=value):
-                continue
-            reason = rating_reason(ticket, value)
-            text = parts.renderer.alert_text(ticket, reason)
-            card = parts.renderer.alert_message(ticket, link=parts.link, now=now, reason=reason)
-            post = partial(parts.poster.post, channel, text, card, tag=rating_tag(ticket.id))
-            try:
-                await post_claimed(
-                    parts,
-                    store.POSTS,
-                    key,
-                    post,
-                    log,
-                    "rating",
-                    {"channel": channel, "ticket": ticket.id},
-                )
-            except DeliveryFailed as exc:
-                failure = exc
-                report.errors += 1
-                if exc.retryable or exc.channel_unusable:
-                    break
-                continue
-            posted += 1
-            report.posted += 1
-        outcome = failure.describe() if failure else None
-        if posted and not failure:
-            outcome = f"posted {posted} rating{'s' if posted != 1 else ''}"
-        if outcome:
-            await parts.outcome(sub, outcome)
+            key, reason, tag = (
+                (channel, ticket.id),
+                rating_reason(ticket, value),
+                rating_tag(ticket.id),
+            )
+            return await post_card(
+                parts, store.POSTS, key, ticket, reason, tag, log, "rating", now, rating=value
+            )
+
+        todo = [t for t in tickets if t.id not in done]
+        await parts.post_batch(
+            sub, todo, post, report, lambda n: f"posted {n} rating{'s' if n != 1 else ''}"
+        )

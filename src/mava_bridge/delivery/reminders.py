@@ -28,9 +28,9 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from mava_bridge.delivery.assignment_dms import Board
-from mava_bridge.delivery.in_doubt import post_claimed, reminder_tag, settle
+from mava_bridge.delivery.in_doubt import post_card, post_claimed, reminder_tag, settle
 from mava_bridge.delivery.parts import DeliveryParts, PostCounts
-from mava_bridge.delivery.ports import DeliveryFailed, DeskRenderer, Message
+from mava_bridge.delivery.ports import DeliveryFailed, DeskRenderer
 from mava_bridge.domain.waiting import waiting_period_start, waiting_since
 from mava_bridge.domain.wording import duration
 from mava_bridge.mava.models import Ticket
@@ -106,38 +106,16 @@ class Reminders:
         done = await store.known(db, channel, ((t.id, period) for t, period, _ in due))
         todo = [item for item in due if (item[0].id, item[1]) not in done]
 
-        async def post(entry: tuple[Ticket, str, timedelta]) -> bool:
+        async def post(entry: tuple[Ticket, str, timedelta]) -> str | None:
             ticket, period, waited = entry
-            if not await store.POSTS.claim(db, (channel, ticket.id, period), now, self.parts.owner):
-                return False
-            reason = reminder_reason(waited)
-            await self._post(
-                channel,
-                (ticket.id, period),
-                "reminder",
-                self.parts.renderer.alert_text(ticket, reason),
-                self.parts.renderer.alert_message(
-                    ticket, link=self.parts.link, now=now, reason=reason
-                ),
+            key, reason = (channel, ticket.id, period), reminder_reason(waited)
+            tag = reminder_tag(ticket.id, period)
+            return await post_card(
+                self.parts, store.POSTS, key, ticket, reason, tag, log, "reminder", now
             )
-            return True
 
         await self.parts.post_batch(
             sub, todo, post, report, lambda n: f"posted {n} reminder{'s' if n != 1 else ''}"
-        )
-
-    async def _post(
-        self, channel: str, key: tuple[str, str], what: str, text: str, blocks: Message
-    ) -> None:
-        """Post one claimed reminder (or summary), tagged, and mark it (delivery.in_doubt)."""
-        await post_claimed(
-            self.parts,
-            store.POSTS,
-            (channel, *key),
-            lambda: self.parts.poster.post(channel, text, blocks, tag=reminder_tag(*key)),
-            log,
-            what,
-            {"channel": channel, "ticket": key[0]},
         )
 
     async def _first_look(
@@ -168,15 +146,20 @@ class Reminders:
             return False
         wait = duration(60 * (sub.wait_minutes or 0))
         longest = [(t, waited.total_seconds()) for t, _, waited in due[:BACKLOG_SHOWN]]
+        text = self.messages.backlog_text(len(due), wait)
+        blocks = self.messages.backlog_message(
+            longest, total=len(due), wait=wait, filters=sub.filters, link=self.parts.link
+        )
+        key, tag = (channel, store.BACKLOG, period), reminder_tag(store.BACKLOG, period)
         try:
-            await self._post(
-                channel,
-                (store.BACKLOG, period),
+            await post_claimed(
+                self.parts,
+                store.POSTS,
+                key,
+                lambda: self.parts.poster.post(channel, text, blocks, tag=tag),
+                log,
                 "reminders summary",
-                self.messages.backlog_text(len(due), wait),
-                self.messages.backlog_message(
-                    longest, total=len(due), wait=wait, filters=sub.filters, link=self.parts.link
-                ),
+                {"channel": channel, "ticket": store.BACKLOG},
             )
         except DeliveryFailed as exc:
             report.errors += 1

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from mava_bridge.delivery.assignment_dms import AssignmentDms, Board, LookupFailed
-from mava_bridge.delivery.in_doubt import post_claimed, settle, sla_tag
+from mava_bridge.delivery.in_doubt import post_card, settle, sla_tag
 from mava_bridge.delivery.parts import DeliveryParts, PostCounts
 from mava_bridge.delivery.ports import DeliveryFailed, SlackUnsure
 from mava_bridge.domain.sla import BREACH, WARNING, Clock, Due, Policy, clocks, due
@@ -160,7 +160,7 @@ class Breaches:
         todo = [(item, f) for item, f in items.items() if item not in done]
         todo.sort(key=lambda entry: entry[1][1].at)  # longest past its level first
 
-        async def post(entry: tuple[store.Item, Found]) -> bool:
+        async def post(entry: tuple[store.Item, Found]) -> str | None:
             item, (ticket, level) = entry
             return await self._send(channel, item, ticket, sla_reason(level), now, dm=False)
 
@@ -170,27 +170,12 @@ class Breaches:
 
     async def _send(
         self, where: str, item: store.Item, ticket: Ticket, reason: str, now: datetime, *, dm: bool
-    ) -> bool:
-        """Claim, post, mark one item (delivery.in_doubt); False if another process
-        holds it. A refused post is released (the next poll tries again) and raised."""
-        parts, key = self.parts, (where, *item)
-        if not await store.POSTS.claim(parts.db, key, now, parts.owner):
-            return False
-        await post_claimed(
-            parts,
-            store.POSTS,
-            key,
-            lambda: parts.poster.post(
-                where,
-                parts.renderer.alert_text(ticket, reason),
-                parts.renderer.alert_message(ticket, link=parts.link, now=now, reason=reason),
-                tag=sla_tag(where, item, dm=dm),
-            ),
-            log,
-            "sla post",
-            {"channel": where, "ticket": ticket.id},
+    ) -> str | None:
+        tag = sla_tag(where, item, dm=dm)
+        key = (where, *item)
+        return await post_card(
+            self.parts, store.POSTS, key, ticket, reason, tag, log, "sla post", now
         )
-        return True
 
     async def _warn_assignees(
         self, warned: list[Found], now: datetime, report: BreachReport
@@ -209,7 +194,8 @@ class Breaches:
                 if item in await store.known(self.parts.db, user, [item]):
                     continue
                 await self._settle(user, report, dm=True)
-                report.dms += await self._send(user, item, ticket, sla_reason(level), now, dm=True)
+                reason = sla_reason(level)
+                report.dms += await self._send(user, item, ticket, reason, now, dm=True) is not None
             except (DeliveryFailed, MavaError, LookupFailed, SlackUnsure) as exc:
                 report.errors += 1
                 log.warning(
