@@ -1,19 +1,14 @@
-"""APScheduler 3.x jobs in the bot's event loop: the alert poll, one job per digest, the
-thread sync and the desk's `jobs` (each paced by what it read: delivery.pacing) and the
-hourly housekeeping (mava_bridge.delivery.housekeeping).
+"""APScheduler jobs in the bot's event loop: the alert poll, one job per digest or
+report, the thread sync and the desk's `jobs` (paced by what they read:
+delivery.pacing) and the hourly housekeeping.
 
-Jobs are rebuilt from the database at start-up, whenever a subscription changes here
-(`SubscriptionService.on_change`) and at every poll (a change made on another replica).
-Every job first asks `Leading` (mava_bridge.delivery.leading: the hook a leader
-election plugs into, and taking over what a previous leader left claimed), and runs its
-Mava calls in the rate limiter's background lane so people in Slack go first.
-`coalesce` and `max_instances=1` mean a late or slow job runs once, not in a pile-up.
-A slow run is said once (mava_bridge.delivery.late_jobs), not on every tick.
-
-A digest missed while the bot was down (or whose claim went stale) is caught up at
-start-up if its fire time is less than `DIGEST_GRACE` ago; the run key makes that a
-no-op when it was already posted. A digest that failed for a retryable reason (Mava or
-Slack trouble) is tried again after `DIGEST_RETRY_DELAY` while still within the grace.
+Digest jobs are rebuilt from the database at start-up, on a subscription change here
+and at every poll (a change made on another replica). Every job runs on the leader only
+(delivery.leading) with its Mava calls in the limiter's background lane, so people in
+Slack go first. `coalesce` and `max_instances=1`: a late or slow job runs once, not in
+a pile-up. A digest missed while the bot was down is caught up at start-up within
+`DIGEST_GRACE` (its run key makes that a no-op when it was posted); one that failed for
+a retryable reason is tried again after `DIGEST_RETRY_DELAY` while within the grace.
 """
 
 from __future__ import annotations
@@ -22,7 +17,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from functools import partial
+from typing import Any, Final, TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -58,6 +54,7 @@ from mava_bridge.store.tables import utcnow
 log = logging.getLogger(__name__)
 
 Job = Callable[..., Awaitable[Any]]
+R = TypeVar("R")
 
 DIGEST_GRACE: Final = timedelta(hours=1)
 DIGEST_RETRY_DELAY: Final = timedelta(minutes=5)
@@ -116,17 +113,13 @@ class BotScheduler:
 
     @property
     def scheduler(self) -> AsyncIOScheduler | None:
-        """The APScheduler instance while started (for inspection), else None."""
         return self._scheduler
 
     @property
     def subscriptions(self) -> SubscriptionService:
         return self._subs
 
-    # --- lifecycle ----------------------------------------------------------------------
-
     async def start(self) -> None:
-        """Release stale claims, build the jobs from the database and start."""
         if self._scheduler is not None:
             return
         await self._poller.release_stale_claims()
@@ -199,12 +192,8 @@ class BotScheduler:
                     self._remove_job(_DIGEST_PREFIX + key)
             for key, sub in subs.items():
                 assert sub.schedule is not None
-                signature = (
-                    sub.schedule.cron,
-                    sub.timezone,
-                    sub.channel_id,
-                    fingerprint(sub.filters),
-                )
+                schedule, filters = sub.schedule.cron, fingerprint(sub.filters)
+                signature = (schedule, sub.timezone, sub.channel_id, filters)
                 job_missing = (
                     self._scheduler is not None
                     and self._scheduler.get_job(_DIGEST_PREFIX + key) is None
@@ -230,16 +219,10 @@ class BotScheduler:
                     )
 
     def next_digest_times(self) -> dict[str, datetime]:
-        """Subscription key -> next digest time (in the subscription's zone)."""
+        """Subscription key -> next run (in the subscription's zone)."""
         now = self._clock()
-        found: dict[str, datetime] = {}
-        for key, trigger in self._triggers.items():
-            fire = trigger.get_next_fire_time(None, now)
-            if fire is not None:
-                found[key] = fire
-        return found
-
-    # --- jobs ---------------------------------------------------------------------------
+        fires = {key: t.get_next_fire_time(None, now) for key, t in self._triggers.items()}
+        return {key: fire for key, fire in fires.items() if fire is not None}
 
     def _every(self, job_id: str, name: str, seconds: float, run: Job, *args: Any) -> None:
         assert self._scheduler is not None
@@ -249,75 +232,74 @@ class BotScheduler:
         )  # fmt: skip
 
     async def _tick(self, job_id: str, run: Job, *args: Any) -> Any:
-        """An interval run of `job_id`, unless it rests while webhooks flow; a paced job's
-        next run is planned from when this one ends (delivery.pacing)."""
+        """An interval run of `job_id`, unless it rests while webhooks flow."""
         with self.pacing.running(self._scheduler, job_id):
             return None if self._flow.rests(job_id) else await run(*args)
 
-    async def run_poll(self) -> PollReport | None:
-        """The poll job: one alert poll if this process should run it."""
+    async def _lead(
+        self,
+        work: Callable[[], Awaitable[R]],
+        failed: str,
+        idle: Callable[[], None] = lambda: None,
+        **extra: Any,
+    ) -> R | None:
+        """`work` on the leader only (else `idle`), tracked in flight; a failure is logged
+        as `failed` and the next run tries again."""
         with self._inflight.tracked():
             if not await self._leading():
-                self._metrics.poll_stopped()
+                idle()
                 return None
-            self._metrics.poll_started()
             try:
-                await self.rebuild()
-                with background():
-                    report = await self._poller.poll_once()
+                return await work()
             except Exception:
-                log.exception("alert poll failed; trying again next interval")
+                log.exception(failed, extra=extra)
                 return None
+
+    async def run_poll(self) -> PollReport | None:
+        async def poll() -> PollReport:
+            self._metrics.poll_started()
+            await self.rebuild()
+            with background():
+                report = await self._poller.poll_once()
             if not report.mava_errors:
                 self._metrics.poll_succeeded()
             return report
 
+        failed = "alert poll failed; trying again next interval"
+        return await self._lead(poll, failed, idle=self._metrics.poll_stopped)
+
     async def run_threads(self) -> SyncReport | None:
-        """The thread sync job, on the leader only; then the wait before the next one."""
-        with self._inflight.tracked():
-            if self._threads is None or not await self._leading():
-                return None
-            try:
-                report = await self._threads.sync_once()
-            except Exception:
-                log.exception("thread sync failed; trying again next interval")
-                return None
+        async def sync() -> SyncReport:
+            assert self._threads is not None
+            report = await self._threads.sync_once()
             self.pacing.plan(self._scheduler, THREAD_JOB, report.pages)
             return report
 
+        return await self._lead(sync, "thread sync failed; trying again next interval")
+
     async def run_housekeeping(self) -> HousekeepingReport | None:
-        """The housekeeping job (mava_bridge.delivery.housekeeping), on the leader only."""
-        with self._inflight.tracked():
-            if not await self._leading():
-                return None
-            try:
-                return await self._housekeeping.run()
-            except Exception:
-                log.exception("housekeeping failed; trying again next hour")
-                return None
+        return await self._lead(
+            self._housekeeping.run, "housekeeping failed; trying again next hour"
+        )
 
     async def run_job(self, job_id: str) -> Any:
-        """One of the `jobs` given (mava_bridge.delivery.desk_jobs), on the leader only."""
-        with self._inflight.tracked():
-            if not await self._leading():
-                return None
+        """One of the `jobs` given (delivery.desk_jobs)."""
+
+        async def run() -> Any:
             done = await (job := self._jobs[job_id]).run()
             self.pacing.plan(self._scheduler, job_id, job.pages() if job.pages else None)
             return done
 
+        return await self._lead(run, "desk job failed; trying again next interval", job=job_id)
+
     async def run_digest(
         self, key: str, fire_time: datetime | None = None
     ) -> DeliveryResult | ReportResult | None:
-        """The digest job for subscription `key`, for the run at `fire_time` (default:
-        the latest fire time up to now, which is the one a late job stands for)."""
-        with self._inflight.tracked():
-            if not await self._leading():
-                return None
-            try:
-                return await self._run_digest(key, fire_time)
-            except Exception:
-                log.exception("digest job failed", extra={"sub": key})
-                return None
+        """The digest (or report) run of subscription `key` at `fire_time` (default: the
+        latest fire time up to now, which a late job stands for)."""
+        return await self._lead(
+            partial(self._run_digest, key, fire_time), "digest job failed", sub=key
+        )
 
     async def _run_digest(
         self, key: str, fire_time: datetime | None
@@ -354,8 +336,7 @@ class BotScheduler:
         return result
 
     async def _catch_up(self) -> None:
-        """Run each digest whose latest fire time is within the grace (a no-op for runs
-        already posted: the run key says so)."""
+        """Run each digest whose latest fire time is within the grace."""
         now = self._clock()
         for key, trigger in self._triggers.items():
             fire = last_fire_time(trigger, now, DIGEST_GRACE)
