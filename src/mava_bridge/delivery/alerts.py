@@ -1,25 +1,16 @@
 """New-ticket alerts: poll Mava, decide what is new for each channel, post it once.
 
-Mava has no webhook we can rely on and no priority filter, so each poll runs one
-search per distinct filter (shared by every channel that uses it):
-
-- With a priority threshold: open tickets of the last `ALERT_LOOKBACK` days sorted by
-  priority, one page if a number below the threshold is on it, else every page by
-  creation time (whatever order Mava gives nulls, strings and ties; see
-  `mava_bridge.services.paging`). Any matching ticket
-  the channel has not had yet is alerted: "new" if created since the subscription's
-  watermark (less `POLL_OVERLAP`), "raised" otherwise (its priority went up later).
-- Without one (e.g. `alerts unassigned`): open tickets created since the watermark
-  less `POLL_OVERLAP`, newest first.
+Mava has no priority filter, so each poll runs one search per distinct filter, shared
+by every channel using it. With a priority threshold: open tickets of the last
+`ALERT_LOOKBACK` by priority (services.paging); a matching ticket the channel has not
+had is "new" if created since the watermark (less `POLL_OVERLAP`), else "raised".
+Without one: open tickets created since the watermark less `POLL_OVERLAP`.
 
 A subscription's first poll records what already matches as `baseline` (never posted),
 so installing the bot does not flood a channel; tickets created after a subscription
-made from Slack are alerted even on that first poll. The watermark is per subscription
-and filter, moves only after a poll that reached Mava, and never past a ticket that is
-not yet posted (see `mava_bridge.store.ledger` for the delivery guarantees).
-
-A ticket is posted at most once per channel, whichever of the channel's subscriptions
-matched it; a ticket in a channel's baseline counts as known for all of them.
+made from Slack are alerted even then. The watermark moves only after a poll that
+reached Mava, never past a ticket not yet posted. A ticket is posted at most once per
+channel, whichever subscription matched it (store.ledger).
 """
 
 from __future__ import annotations
@@ -60,7 +51,7 @@ __all__ = ["AlertPoller", "PollReport", "reason_text"]
 
 @dataclass
 class PollReport:
-    """What one poll did. `queries` counts Mava search requests (pages)."""
+    """`queries` counts Mava search requests (pages)."""
 
     searches: int = 0  # distinct filters searched
     queries: int = 0
@@ -88,12 +79,6 @@ def reason_text(reason: str, ticket: Ticket, filters: Filters) -> str:
 
 
 class AlertPoller:
-    """One `poll_once` per interval, called by the scheduler (or a test, or the CLI).
-
-    Posts through the poster shared with the digests (so posts to a channel are paced
-    across both), builds messages with the renderer, and claims under `owner`, the name
-    of this process (Leadership.name; see mava_bridge.store.ledger)."""
-
     def __init__(self, parts: DeliveryParts) -> None:
         self.parts = parts
 
@@ -104,8 +89,7 @@ class AlertPoller:
         return released
 
     async def poll_once(self) -> PollReport:
-        """Search once per distinct filter and post what is new. Mava errors are
-        reported, not raised: that search is simply retried next poll."""
+        """Mava errors are reported, not raised: that search is retried next poll."""
         report = PollReport()
         now = self.parts.clock()
         with background():
@@ -136,11 +120,8 @@ class AlertPoller:
             log.info("alert poll", extra={"report": report})
         return report
 
-    # --- searching ----------------------------------------------------------------------
-
     @staticmethod
     def _since(sub: ActiveSubscription, marks: dict[str, datetime], now: datetime) -> datetime:
-        """From when a creation-time search must look for this subscription."""
         base = marks.get(sub.watermark_key) or sub.created_at or now
         return max(min(base, now) - POLL_OVERLAP, now - ALERT_LOOKBACK)
 
@@ -152,10 +133,7 @@ class AlertPoller:
         now: datetime,
         report: PollReport,
     ) -> list[Ticket]:
-        # Both searches are read so that Mava's order and churn between pages cannot
-        # lose a ticket (see mava_bridge.services.paging): the threshold search stops
-        # only on a number below the threshold, else reads by creation time in keyset
-        # windows; found tickets are de-duplicated by id here.
+        # Mava's order and churn between pages must not lose a ticket (services.paging).
         found: dict[str, Ticket] = {}
         if shape.sort_by == SortBy.PRIORITY:
             threshold = min(int(m.filters.min_priority or Priority.LOW) for m in members)
@@ -169,8 +147,6 @@ class AlertPoller:
             for ticket in page.tickets:
                 found.setdefault(ticket.id, ticket)
         return list(found.values())
-
-    # --- delivering ---------------------------------------------------------------------
 
     async def _deliver(
         self,
@@ -281,9 +257,8 @@ class AlertPoller:
         states: dict[str, str],
         report: PollReport,
     ) -> None:
-        """Alert claims a take-over left in doubt (mava_bridge.delivery.in_doubt): found in
-        the channel, recorded posted and followed; else dropped (from `states` too), to be
-        posted again by this poll."""
+        """Claims a take-over left in doubt: found in the channel, recorded and followed;
+        else dropped (from `states` too), to be posted again by this poll."""
         claimed = {t.id: t for t in tickets if states.get(t.id) == deliveries.CLAIMED}
         channel = sub.channel_id
         found = await settle(
@@ -302,7 +277,6 @@ class AlertPoller:
             report.recovered += 1
 
     async def _follow(self, channel: str, ticket: Ticket, ts: str, said: str) -> None:
-        """Follow the alerted ticket in the alert's thread (mava_bridge.delivery.threads)."""
         try:
             await follows.follow(
                 self.parts.db,

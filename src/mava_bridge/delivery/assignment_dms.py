@@ -1,32 +1,19 @@
 """A DM when a ticket becomes yours: once per assignment, across replicas and restarts.
 
-Two ways an assignment is seen, both ending in the same ledger
-(mava_bridge.store.assignments):
+An assignment is seen from Slack (`/mava assign`, Assign to me: the action holds the
+ticket while it writes to Mava, then records who did it; assigning yourself sends
+nothing) or from the dashboard, by the leader's poll of the open board: an assignee
+other than the one recorded is a new assignment. The first poll only records what is
+assigned (no flood at install); a snapshot older than what Slack recorded is not taken
+for a change.
 
-- **From Slack** (`/mava assign`, Assign to me): the action holds the ticket while it
-  writes to Mava, then records the new assignee with who did it. Assigning to yourself
-  is recorded as `self` and sends nothing; otherwise the DM goes out at once.
-- **From the dashboard**, seen by the leader's poll of the open-tickets board
-  (services.open_board): a ticket whose assignee differs from the one recorded is a
-  new assignment. The first poll only records what is assigned already (no flood at
-  install). A snapshot older than what Slack recorded is not taken for a change.
-
-One DM per person per poll: everything that became one agent's since the last poll is
-claimed (each assignment generation on its own row, as before), told in one DM —
-"12 tickets were assigned to you", the first `CARDS_PER_DM` as cards with their
-buttons, the rest counted and pointed to App Home — and all its rows are marked in
-one transaction. A crash in between leaves them claimed; the next leader takes them
-over in doubt, and before telling them again reads the person's DM since the claim
-(each DM names its assignments in its metadata, delivery.in_doubt): those a DM told
-are recorded with its ts, only the rest are sent (Slack could not tell: all are sent
-again, as before). People are told side by side, so one person's backlog never holds
-up another's DM.
-
-Each DM is claimed, posted, then marked. The agent's Slack member is found by email
-(users.lookupByEmail), or is the member the Slack action named. Slack refusing the DM
-for good (the person blocked the app, is deactivated, ...) is logged with Slack's
-error and recorded as `failed`: never retried. A transient failure (429, 5xx) is tried
-again by the next polls, at most `MAX_ATTEMPTS` times.
+One DM per person per poll: each assignment (ticket generation) is claimed on its own
+row, told together ("12 tickets were assigned to you", the first `CARDS_PER_DM` as
+cards) and marked together. After a crash the next leader reads the person's DM since
+the claim (each DM lists its assignments in its metadata, delivery.in_doubt) and sends
+only what no DM told. People are told side by side, so one backlog never holds up
+another's DM. A refusal for good (blocked app, deactivated) is recorded `failed`,
+never retried; a transient one is tried again by the next polls.
 """
 
 from __future__ import annotations
@@ -34,10 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -53,6 +39,7 @@ from mava_bridge.delivery.ports import (
 from mava_bridge.mava.errors import MavaError, describe
 from mava_bridge.mava.models import Agent, Ticket
 from mava_bridge.mava.ratelimit import background
+from mava_bridge.services.open_board import OpenBoard
 from mava_bridge.services.outcome import Actor
 from mava_bridge.store import assignments as store
 from mava_bridge.store import watermarks
@@ -67,14 +54,8 @@ CARDS_PER_DM: Final = 5  # a grouped DM's cards (2 blocks each, far below Slack'
 PEOPLE_AT_ONCE: Final = 8  # DMs to different people sent side by side
 
 
-class Board(Protocol):
-    async def snapshot(self, *, max_age: float | None = None) -> Any: ...
-
-
 @dataclass
 class DmReport:
-    """What one poll did."""
-
     tickets: int = 0
     baselined: int = 0
     changes: int = 0
@@ -98,7 +79,7 @@ class AssignmentDms:
     def __init__(
         self,
         parts: DeliveryParts,
-        board: Board,
+        board: OpenBoard,
         members: FindMember | None,
         messages: DeskRenderer,
         may_receive: MayReceive | None,  # slack.members.receives_dms; None: everyone may
@@ -111,8 +92,7 @@ class AssignmentDms:
         self._agents: tuple[float, dict[str, Agent]] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    # --- from Slack (mava_bridge.services.ticket_actions calls these) --------------------
-
+    # From Slack (services.ticket_actions).
     async def assigning(self, ticket_id: str) -> None:
         now = self.parts.clock()
         try:
@@ -155,7 +135,6 @@ class AssignmentDms:
         task.add_done_callback(self._tasks.discard)
 
     async def set_notify(self, user_id: str, on: bool) -> None:
-        """`/mava notify on|off` for this Slack member."""
         await store.set_notify(self.parts.db, user_id, on, self.parts.clock())
 
     async def drain(self) -> None:
@@ -163,16 +142,12 @@ class AssignmentDms:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    # --- the poll ---------------------------------------------------------------------
-
     async def poll_once(self, *, max_age: float | None = None) -> DmReport:
-        """Record what the board shows assigned and DM each new assignment; `max_age`
-        as for the board (None: the refresh interval)."""
+        """`max_age` as for the board (None: the refresh interval)."""
         report = DmReport()
         with background():
             snapshot = await self.board.snapshot(max_age=max_age)
-            tickets: Sequence[Ticket] = snapshot.tickets
-            read_at: datetime = snapshot.read_at
+            tickets, read_at = snapshot.tickets, snapshot.read_at
             db, now = self.parts.db, self.parts.clock()
             first = not await watermarks.load_watermarks(db, [BASELINE_KEY])
             known = await store.known(db, (t.id for t in tickets))
@@ -216,10 +191,7 @@ class AssignmentDms:
     async def take_over(self) -> int:
         return await store.DMS.take_over(self.parts.db, self.parts.owner or "")
 
-    # --- one DM per person ------------------------------------------------------------
-
     async def _tell(self, people: dict[str, list[Due]], report: DmReport) -> None:
-        """Each person's DM at the same time as the others' (at most PEOPLE_AT_ONCE)."""
         gate = asyncio.Semaphore(PEOPLE_AT_ONCE)
 
         async def one(agent_id: str, due: list[Due]) -> tuple[str, int, int] | None:
@@ -253,9 +225,9 @@ class AssignmentDms:
     async def _send(
         self, agent_id: str, due: list[Due], user_id: str | None
     ) -> tuple[str, int, int] | None:
-        """Claim each assignment, post one DM for those claimed, mark them all. Returns
-        the state they ended in, how many, and how many a dead leader's DM had told
-        (None: none was ours)."""
+        """Claim each assignment, post one DM for those claimed, mark them all: the state
+        they ended in, how many, and how many a dead leader's DM had told (None: none
+        was ours)."""
         db, now = self.parts.db, self.parts.clock()
         keys = [(item.ticket_id, item.generation) for item in due]
         doubt = await store.in_doubt(db, keys) if self.parts.owner is not None else {}
@@ -321,7 +293,7 @@ class AssignmentDms:
 
     async def _post(self, user_id: str, claimed: list[Due], now: datetime) -> str:
         """One ticket: its card, as an alert shows it. More: how many, the first
-        CARDS_PER_DM (highest priority, oldest first) as cards, the rest pointed to."""
+        CARDS_PER_DM (highest priority, oldest first) as cards."""
         parts = self.parts
         tag = in_doubt.dm_tag(user_id, [(i.ticket_id, i.generation) for i in claimed])
         if len(claimed) == 1:

@@ -1,11 +1,10 @@
 """The digest: every open ticket a channel cares about, in one message and its thread.
 
-A digest has to fit Slack's limits whatever the backlog, so the builders split it into
-a channel message holding the top tickets and thread replies holding the rest; past
-`MAX_MESSAGES` messages the last reply just says how many more there are and links to
-Mava. A scheduled digest carries a run key (subscription + fire time) that is claimed
+To fit Slack's limits whatever the backlog, the top tickets go in the channel message
+and the rest in thread replies; past `MAX_MESSAGES` the last reply says how many more
+and links to Mava. A scheduled digest claims its run key (subscription + fire time)
 before posting, so a run is posted once even if the job fires twice or two leaders
-overlap (see `mava_bridge.store.ledger`). `/mava digest` posts without one.
+overlap (store.ledger). `/mava digest` posts without one.
 """
 
 from __future__ import annotations
@@ -35,8 +34,8 @@ Status = Literal["posted", "skipped_empty", "duplicate", "failed"]
 
 @dataclass(frozen=True)
 class DeliveryResult:
-    """How a digest post went. `ok` unless it failed; `retryable` failures may be
-    tried again (Mava or Slack trouble), the others need someone to act."""
+    """`retryable` failures may be tried again (Mava or Slack trouble), the others need
+    someone to act."""
 
     channel_id: str
     status: Status
@@ -77,11 +76,6 @@ def describe_filters(filters: Filters) -> str:
 
 
 class DigestService:
-    """Build and post a channel's digest: Mava for the tickets, the renderer for the
-    messages, the poster for Slack (shared with the alert poller, so posts to a channel
-    are paced across both), and `owner`: the name this process claims runs under
-    (Leadership.name; see mava_bridge.store.ledger)."""
-
     # Messages one digest may take (at least 2: the channel message and one reply).
     max_messages: int = MAX_MESSAGES
 
@@ -93,8 +87,7 @@ class DigestService:
         return max(2, self.max_messages)
 
     async def collect(self, filters: Filters | None = None) -> list[Ticket]:
-        """Open tickets matching `filters` (default: unassigned), with messages, every
-        page, in digest order. Raises MavaError."""
+        """Open tickets matching `filters` (default: unassigned), in digest order."""
         filters = filters or DEFAULT_DIGEST_FILTERS
         now = self.parts.clock()
         found: dict[str, Ticket] = {}
@@ -153,9 +146,7 @@ class DigestService:
     ) -> DeliveryResult:
         """Post the digest now. With `run_key` (scheduled runs) the run is claimed first
         and posted at most once, and an empty digest is skipped if DIGEST_SKIP_EMPTY.
-        `filters` None: the channel's own digest filters. Never raises for Mava or
-        Slack trouble: the result says what happened (and is recorded on
-        `subscription`)."""
+        `filters` None: the channel's own. Never raises for Mava or Slack trouble."""
         channel_zone: str | None = None
         if filters is None:
             filters, channel_zone = await self.parts.subscriptions.digest_filters_for(channel_id)
@@ -266,7 +257,7 @@ class DigestService:
         claim: deliveries.DigestClaim | None,
         listed: list[str],
     ) -> tuple[int, str | None]:
-        """Post `messages` as replies to `ts`, recording progress; (replies, problem)."""
+        """(replies posted, what went wrong)."""
         replies = 0
         for part, blocks in enumerate(messages, start=2):
             try:

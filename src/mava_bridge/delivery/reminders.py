@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from mava_bridge.delivery.assignment_dms import Board
 from mava_bridge.delivery.in_doubt import post_card, post_claimed, reminder_tag, settle
 from mava_bridge.delivery.parts import DeliveryParts, PostCounts
 from mava_bridge.delivery.ports import DeliveryFailed, DeskRenderer
@@ -35,6 +34,7 @@ from mava_bridge.domain.waiting import waiting_period_start, waiting_since
 from mava_bridge.domain.wording import duration
 from mava_bridge.mava.models import Ticket
 from mava_bridge.mava.ratelimit import background
+from mava_bridge.services.open_board import OpenBoard
 from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.store import reminder_posts as store
 
@@ -58,7 +58,7 @@ def reminder_reason(waited: timedelta) -> str:
 
 
 class Reminders:
-    def __init__(self, parts: DeliveryParts, board: Board, messages: DeskRenderer) -> None:
+    def __init__(self, parts: DeliveryParts, board: OpenBoard, messages: DeskRenderer) -> None:
         self.parts = parts
         self.board = board
         self.messages = messages

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from mava_bridge.delivery.assignment_dms import AssignmentDms, Board, LookupFailed
+from mava_bridge.delivery.assignment_dms import AssignmentDms, LookupFailed
 from mava_bridge.delivery.in_doubt import post_card, settle, sla_tag
 from mava_bridge.delivery.parts import DeliveryParts, PostCounts
 from mava_bridge.delivery.ports import DeliveryFailed, SlackUnsure
@@ -40,6 +40,7 @@ from mava_bridge.domain.wording import duration
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
 from mava_bridge.mava.ratelimit import background
+from mava_bridge.services.open_board import OpenBoard
 from mava_bridge.services.sla import current_policy
 from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.store import assignments
@@ -73,7 +74,7 @@ def sla_reason(found: Due) -> str:
 
 
 class Breaches:
-    def __init__(self, parts: DeliveryParts, board: Board, dms: AssignmentDms) -> None:
+    def __init__(self, parts: DeliveryParts, board: OpenBoard, dms: AssignmentDms) -> None:
         self.parts = parts
         self.board = board
         self.dms = dms  # who an agent is in Slack, and whether they may get a ticket
