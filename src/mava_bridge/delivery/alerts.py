@@ -46,8 +46,6 @@ log = logging.getLogger(__name__)
 NEW = "new"
 RAISED = "raised"
 
-__all__ = ["AlertPoller", "PollReport", "reason_text"]
-
 
 @dataclass
 class PollReport:

@@ -1,19 +1,13 @@
-"""Ratings: `/mava subscribe ratings [1 2 …]` posts, in that channel, each ticket newly
-rated with one of those values, once, with its card, the rating and the customer's
-last message, so a lead can follow up the same day.
+"""Ratings: `/mava subscribe ratings [1 2 …]` posts each ticket newly rated with one
+of those values, once, with its card, the rating and the customer's last message, so a
+lead can follow up the same day.
 
-Mava gives a ticket's `csat` and a `csatValues` search filter, but no time of rating,
-and whether a rating moves `updatedAt` is not documented. So "newly rated" is "not
-known to this channel yet": each poll reads every ticket created in the last
-`RATING_LOOKBACK` whose rating is one the channels want (one `csatValues` search, in
-keyset pages: mava.keyset, immune to Mava's order and paging; few tickets get a low
-rating, so few pages), and compares with the ledger (store.rating_posts): claim, post,
-mark per (channel, ticket), once across replicas and restarts, a dead leader's claim
-looked for in the channel first (delivery.in_doubt). A subscription's first look
-records what is rated already as its baseline and posts nothing (what changed after
-the subscription was made is posted: `changed_since`). A rating on a ticket
-created before the lookback is not seen. The job is paced like the desk's (a sixth of
-the budget: delivery.pacing, by the pages the last read took).
+Mava gives a ticket's `csat` and a `csatValues` filter but no time of rating, so
+"newly rated" is "not known to this channel yet": each poll reads every ticket created
+in the last `RATING_LOOKBACK` with a wanted rating (one search, keyset pages; few
+tickets get a low rating) and compares with store.rating_posts. A subscription's first
+look records what is rated already as its baseline (`changed_since` aside). A rating on
+a ticket created before the lookback is not seen. Paced like the desk's jobs.
 """
 
 from __future__ import annotations
@@ -111,7 +105,6 @@ class Ratings:
     ) -> None:
         parts, channel = self.parts, sub.channel_id
         db, now = parts.db, parts.clock()
-        # Claims a take-over left here (delivery.in_doubt): found, recorded; else again.
         found = await settle(parts, store.POSTS, (channel,), None, rating_tag, channel)
         report.recovered += len(found)
         if store.look(sub.key) not in await store.known(db, channel, [store.look(sub.key)]):

@@ -1,23 +1,13 @@
 """Waiting-too-long reminders: `/mava subscribe reminders after 30m [high|medium]
-[unassigned] [origin …]` posts, in that channel, each open ticket matching the filters
-whose customer's latest message has had no agent answer for longer than the wait.
+[unassigned] [origin …]` posts each matching open ticket whose customer's latest
+message has had no agent answer for longer than the wait, read from the shared open
+board (domain.waiting).
 
-It reads the shared open-tickets board (services.open_board: no Mava read of its own,
-and none at all while no channel subscribes). How long a customer has waited comes
-from the ticket's messages (domain.waiting). A ticket is posted once per waiting
-period — named by the period's first customer message, so more messages from the
-customer do not repeat it, and a customer writing again after an agent answered starts
-a new period that is reminded again. Claim, post, mark per (channel, ticket, period)
-as for alerts (mava_bridge.store.ledger): once across replicas and restarts (a dead
-leader's claim is looked for in the channel before it is posted again).
-A post Slack refused is released and tried again by the next poll; after a refusal
-that would repeat (the channel is unusable, or Slack is failing), the channel's other
-reminders wait for the next poll too.
-
-No flood on subscribing: a subscription's first look does not post the tickets that
-already wait too long one by one. It records them as its channel's baseline and posts
-one summary (how many, the `BACKLOG_SHOWN` longest with links, how to list them), once
-(store.reminder_posts); from then on only waits that pass the threshold are posted.
+A ticket is posted once per waiting period, named by the period's first customer
+message: more messages from the customer do not repeat it, and writing again after
+an agent answered starts a new period. Claim, post, mark per (channel, ticket, period)
+as for alerts (store.ledger). A subscription's first look posts no flood: what already
+waits too long becomes its baseline and one summary (the `BACKLOG_SHOWN` longest).
 """
 
 from __future__ import annotations
@@ -96,7 +86,6 @@ class Reminders:
         due.sort(key=lambda item: -item[2])  # longest-waiting first
         report.due += len(due)
         db, channel = self.parts.db, sub.channel_id
-        # Claims a take-over left here (delivery.in_doubt): found, recorded; else again.
         found = await settle(
             self.parts, store.POSTS, (channel,), None, lambda k: reminder_tag(*k), channel
         )
@@ -125,9 +114,8 @@ class Reminders:
         now: datetime,
         report: ReminderReport,
     ) -> bool:
-        """A subscription's first look: what already waits too long becomes the
-        channel's baseline and one summary post. True once it is behind us (go on
-        reminding); False while the summary is still to post (next poll)."""
+        """True once the first look (baseline and summary) is behind us; False while
+        the summary is still to post (next poll)."""
         db, channel, owner = self.parts.db, sub.channel_id, self.parts.owner
         state = await store.backlog_state(db, channel, sub.key)
         if state is not None:

@@ -1,11 +1,9 @@
-"""Posting a support report: its message, then its chart as a file, in a channel.
+"""A support report: its message, then its chart as a file, in a channel.
 
-`/mava report` posts one now; a `/mava subscribe report` posts one per scheduled run,
-claimed under a run key on the digest runs' ledger (store.deliveries, whose protocol is
-in store.ledger): once across replicas and restarts. A run whose message went out
-before its holder stopped is finished by uploading the chart only (its `message_ts`
-is the progress recorded); a chart whose upload Slack took just before the stop is
-uploaded again then (a file cannot carry message metadata to be looked for).
+`/mava report` posts one now; a `/mava subscribe report` one per scheduled run, claimed
+under a run key on the digest runs' ledger. A run whose message went out before its
+holder stopped is finished by uploading the chart only; a chart Slack took just before
+the stop is uploaded again (a file cannot carry metadata to be looked for).
 """
 
 from __future__ import annotations
@@ -81,7 +79,7 @@ class Reports:
         run_key: str | None = None,
         subscription: ActiveSubscription | None = None,
     ) -> ReportResult:
-        """Read, post and upload; never raises for Mava or Slack trouble."""
+        """Never raises for Mava or Slack trouble."""
         zone = ZoneInfo(tz_name or self.parts.settings.digest_timezone)
         claim = None
         if run_key is not None:

@@ -31,9 +31,14 @@ from mava_bridge.delivery.alerts import AlertPoller, PollReport
 from mava_bridge.delivery.desk_jobs import LeaderJob
 from mava_bridge.delivery.digests import DeliveryResult, DigestService
 from mava_bridge.delivery.housekeeping import DIGEST_RUN_RETENTION, Housekeeping, HousekeepingReport
-from mava_bridge.delivery.job_tasks import JobTasks
-from mava_bridge.delivery.late_jobs import LateJobs
-from mava_bridge.delivery.leading import Leading, ShouldRun, TakeOver, always_run
+from mava_bridge.delivery.leading import (
+    JobTasks,
+    LateJobs,
+    Leading,
+    ShouldRun,
+    TakeOver,
+    always_run,
+)
 from mava_bridge.delivery.pacing import Pacing, WebhookFlow
 from mava_bridge.delivery.reports import ReportResult, Reports
 from mava_bridge.delivery.threads import SyncReport, ThreadSync

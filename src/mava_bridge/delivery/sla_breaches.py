@@ -1,25 +1,18 @@
 """SLA warnings and breaches: `/mava subscribe breaches [high|medium] [unassigned]
-[origin …]` posts, in that channel, each open ticket matching the filters once when 80%
-of a target is used (a **warning**) and once when all of it is (a **breach**), with the
-ticket's card and buttons; the assignee gets the warning as a DM.
+[origin …]` posts each matching open ticket once when 80% of a target is used (a
+warning) and once when all of it is (a breach); the assignee gets the warning as a DM.
 
-It reads the shared open-tickets board (services.open_board: no Mava read of its own,
-none at all while no channel subscribes or no target is set), the policy (`/mava sla`,
-services.sla) and the clocks of each ticket (domain.sla). A clock is named by its target
-and start, so a new waiting period is warned of afresh; a ticket answered before its
-warning has no clock left and gets nothing. A clock first seen past its target is told
-once, as a breach. No flood on subscribing: a subscription's first look records what
-is past a level already as its channel's baseline, never posted (a later level of the
-same clock is). Claim, post, mark per (channel or member, ticket, clock, level) on the
-ledger (store.sla), as reminders do: once across replicas and restarts.
+It reads the shared open board (no Mava read of its own), the policy (services.sla)
+and each ticket's clocks (domain.sla). A clock is named by its target and start, so a
+new waiting period is warned of afresh; one first seen past its target is told once,
+as a breach. A subscription's first look records what is past a level already as its
+baseline, never posted (a later level of the same clock is). Claim, post, mark per
+(channel or member, ticket, clock, level) on store.sla's ledger.
 
-Pauses: Mava gives no status history, only each ticket's status now. The poll records
-when it first sees a ticket Pending or Waiting (or gone from the board: Resolved) and
-when it sees it Open again (store.sla pauses), so a pause is known to within one board
-read (DESK_REFRESH_SECONDS or longer): it starts and ends at the read that saw it, and a
-pause that began and ended between two reads is not seen. A ticket resolved while no
-process led (between the last read of one leader and the first of the next) has no
-pause for that time.
+Pauses: Mava gives no status history, so the poll records when it first sees a ticket
+Pending or Waiting (or gone from the board: Resolved) and Open again (store.sla): a
+pause is known to within one board read, one that began and ended between two reads
+is not seen, nor one while no process led.
 """
 
 from __future__ import annotations
@@ -115,7 +108,7 @@ class Breaches:
 
     async def _due(self, tickets: list[Ticket], policy: Policy, now: datetime) -> list[Found]:
         """Each ticket's clocks past a level. Pauses only put a deadline later, so they
-        are read for the clocks past one without them."""
+        are read only for the clocks past one without them."""
         near: list[tuple[Ticket, Clock, int, Due]] = []
         for index, ticket in enumerate(tickets):
             if index % YIELD_EVERY == 0:
@@ -149,7 +142,6 @@ class Breaches:
     async def _post(
         self, sub: ActiveSubscription, found: list[Found], now: datetime, report: BreachReport
     ) -> None:
-        """Post what is new to this channel (nothing on its first look: a baseline)."""
         channel, db = sub.channel_id, self.parts.db
         await self._settle(channel, report, dm=False)
         items = {(t.id, d.clock.key, d.level): (t, d) for t, d in found}
@@ -181,7 +173,6 @@ class Breaches:
     async def _warn_assignees(
         self, warned: list[Found], now: datetime, report: BreachReport
     ) -> None:
-        """The warning, as a DM to the ticket's assignee (by email), once per clock."""
         for ticket, level in warned:
             if ticket.assigned_to is None:
                 continue
@@ -205,15 +196,13 @@ class Breaches:
                 )
 
     async def _settle(self, where: str, report: BreachReport, *, dm: bool) -> None:
-        """Claims a take-over left here (delivery.in_doubt): found in Slack, recorded
-        posted; else dropped, to be posted again."""
         found = await settle(
             self.parts, store.POSTS, (where,), None, lambda k: sla_tag(where, k, dm=dm), where
         )
         report.recovered += len(found)
 
     async def _purge(self, now: datetime) -> None:
-        """Once a day: forget what was told and paused more than KEPT ago."""
+        """Once a day."""
         if self._purged is not None and now - self._purged < timedelta(days=1):
             return
         self._purged = now
