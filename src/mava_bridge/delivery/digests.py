@@ -156,31 +156,28 @@ class DigestService:
             or channel_zone
             or self.parts.settings.digest_timezone
         )
-        now = self.parts.clock()
-        claim: deliveries.DigestClaim | None = None
-        if run_key is not None:
-            claim = await deliveries.claim_digest_run(
-                self.parts.db, run_key, channel_id, now, self.parts.owner
-            )
-            if claim is None:
-                log.info("digest run already taken", extra={"run_key": run_key})
-                return DeliveryResult(channel_id, "duplicate")
-
-        started = claim.message_ts if claim is not None else None
+        claim = await self.parts.claim_run(run_key, channel_id) if run_key is not None else None
+        if run_key is not None and claim is None:
+            log.info("digest run already taken", extra={"run_key": run_key})
+            return DeliveryResult(channel_id, "duplicate")
         try:
             tickets = await self.collect(filters)
         except MavaError as exc:
             log.warning("digest: Mava search failed: %s", describe(exc))
+            started = claim.message_ts if claim is not None else None
             result = DeliveryResult(
                 channel_id, "failed", message_ts=started, error=exc.user_message, retryable=True
             )
         else:
-            if claim is not None and started:
-                result = await self._finish_thread(channel_id, tickets, claim, started)
-            else:
-                result = await self._deliver(channel_id, tickets, filters, zone, claim)
+            result = await self._deliver(channel_id, tickets, filters, zone, claim)
         if claim is not None:
-            await self._finish(claim, result)
+            state = {"posted": deliveries.POSTED, "skipped_empty": deliveries.SKIPPED}
+            await self.parts.finish_run(
+                claim,
+                state.get(result.status, deliveries.FAILED),
+                result.message_ts,
+                ticket_count=result.ticket_count,
+            )
         if subscription is not None and result.status != "duplicate":
             await self.parts.outcome(subscription, result.describe())
         return result
@@ -193,60 +190,46 @@ class DigestService:
         zone: str,
         claim: deliveries.DigestClaim | None,
     ) -> DeliveryResult:
-        if not tickets and claim is not None and self.parts.settings.digest_skip_empty:
-            return DeliveryResult(channel_id, "skipped_empty")
-        messages = self.render(tickets, filters, zone)
-        description = describe_filters(filters)
-        try:
-            ts = await self.parts.poster.post(
-                channel_id, self.parts.renderer.digest_text(len(tickets), description), messages[0]
+        renderer = self.parts.renderer
+        if claim is not None and claim.message_ts:
+            ts = claim.message_ts
+            # The channel message went out before its holder stopped: the tickets it
+            # had not listed yet, as they are now, go in its thread.
+            listed = list(claim.listed)
+            rest = [ticket for ticket in tickets if ticket.id not in claim.listed]
+            thread = renderer.digest_thread_messages(
+                rest, link=self.parts.link, now=self.parts.clock()
+            )[: self._message_limit - 1]
+            count = len(listed) + len(rest)
+            log.info(
+                "digest: finishing an interrupted thread",
+                extra={"channel": channel_id, "listed": len(listed), "rest": len(rest)},
             )
-        except DeliveryFailed as failure:
-            log.warning("digest not posted", extra={"channel": channel_id, **failure.log_fields()})
-            return DeliveryResult(
-                channel_id,
-                "failed",
-                ticket_count=len(tickets),
-                error=failure.describe(),
-                retryable=failure.retryable,
-            )
-        listed = self.parts.renderer.listed_tickets(messages[0])
-        self.parts.metrics.digest_items_delivered.inc(len(listed))
-        await self._progress(claim, ts, listed)
-        replies, problem = await self._post_thread(channel_id, ts, messages[1:], claim, listed)
+        else:
+            if not tickets and claim is not None and self.parts.settings.digest_skip_empty:
+                return DeliveryResult(channel_id, "skipped_empty")
+            top, *thread = self.render(tickets, filters, zone)
+            text = renderer.digest_text(len(tickets), describe_filters(filters))
+            count = len(tickets)
+            try:
+                ts = await self.parts.poster.post(channel_id, text, top)
+            except DeliveryFailed as failure:
+                log.warning(
+                    "digest not posted", extra={"channel": channel_id, **failure.log_fields()}
+                )
+                return DeliveryResult(
+                    channel_id,
+                    "failed",
+                    ticket_count=count,
+                    error=failure.describe(),
+                    retryable=failure.retryable,
+                )
+            listed = renderer.listed_tickets(top)
+            self.parts.metrics.digest_items_delivered.inc(len(listed))
+            await self._progress(claim, ts, listed)
+        replies, problem = await self._post_thread(channel_id, ts, thread, claim, listed)
         return DeliveryResult(
-            channel_id,
-            "posted",
-            ticket_count=len(tickets),
-            message_ts=ts,
-            replies=replies,
-            error=problem,
-        )
-
-    async def _finish_thread(
-        self, channel_id: str, tickets: list[Ticket], claim: deliveries.DigestClaim, ts: str
-    ) -> DeliveryResult:
-        """Finish a run whose channel message went out before its holder stopped: list
-        the tickets it had not listed yet (as they are now) in the same thread."""
-        listed = list(claim.listed)
-        rest = [ticket for ticket in tickets if ticket.id not in claim.listed]
-        messages = self.parts.renderer.digest_thread_messages(
-            rest, link=self.parts.link, now=self.parts.clock()
-        )
-        log.info(
-            "digest: finishing an interrupted thread",
-            extra={"channel": channel_id, "listed": len(listed), "rest": len(rest)},
-        )
-        replies, problem = await self._post_thread(
-            channel_id, ts, messages[: self._message_limit - 1], claim, listed
-        )
-        return DeliveryResult(
-            channel_id,
-            "posted",
-            ticket_count=len(claim.listed) + len(rest),
-            message_ts=ts,
-            replies=replies,
-            error=problem,
+            channel_id, "posted", count, message_ts=ts, replies=replies, error=problem
         )
 
     async def _post_thread(
@@ -297,30 +280,3 @@ class DigestService:
             await deliveries.record_digest_progress(self.parts.db, claim, ts, listed)
         except SQLAlchemyError:
             log.exception("digest progress not recorded", extra={"run_key": claim.run_key})
-
-    async def _finish(self, claim: deliveries.DigestClaim, result: DeliveryResult) -> None:
-        state = {
-            "posted": deliveries.POSTED,
-            "skipped_empty": deliveries.SKIPPED,
-        }.get(result.status, deliveries.FAILED)
-        run_key = claim.run_key
-        if result.status == "failed" and result.message_ts:
-            # The channel message is out: leave the run to be finished, never reposted.
-            state = deliveries.CLAIMED
-        try:
-            await deliveries.finish_digest_run(
-                self.parts.db,
-                run_key,
-                state,
-                self.parts.clock(),
-                ticket_count=result.ticket_count,
-                ts=result.message_ts,
-            )
-        except SQLAlchemyError:
-            log.exception(
-                "digest run not recorded; it may be posted again once its claim is stale",
-                extra={"run_key": run_key},
-            )
-
-    async def release_stale_runs(self) -> int:
-        return await deliveries.RUNS.release_stale(self.parts.db, self.parts.clock())

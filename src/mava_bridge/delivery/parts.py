@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -21,6 +21,7 @@ from mava_bridge.services.subscriptions import (
     record_outcome,
 )
 from mava_bridge.settings import Settings
+from mava_bridge.store import deliveries
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import utcnow
 
@@ -64,6 +65,28 @@ class DeliveryParts:
             await record_outcome(self.db, sub, outcome, self.clock())
         except SQLAlchemyError:
             log.exception("could not record a subscription outcome", extra={"sub": sub.key})
+
+    async def claim_run(self, run_key: str, channel: str) -> deliveries.DigestClaim | None:
+        """A scheduled digest or report run (store.deliveries); None: taken already."""
+        return await deliveries.claim_digest_run(
+            self.db, run_key, channel, self.clock(), self.owner
+        )
+
+    async def finish_run(
+        self, claim: deliveries.DigestClaim, state: str, ts: str | None, **values: Any
+    ) -> None:
+        """Failed with its message out, a run stays claimed: finished, never reposted."""
+        if state == deliveries.FAILED and ts:
+            state = deliveries.CLAIMED
+        try:
+            await deliveries.finish_digest_run(
+                self.db, claim.run_key, state, self.clock(), ts=ts, **values
+            )
+        except SQLAlchemyError:
+            log.exception(
+                "run not recorded; it may be posted again once its claim is stale",
+                extra={"run_key": claim.run_key},
+            )
 
     async def post_batch(
         self,

@@ -15,8 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import Chat, DeliveryFailed, Message
 from mava_bridge.delivery.report_chart import chart_png
@@ -81,13 +79,9 @@ class Reports:
     ) -> ReportResult:
         """Never raises for Mava or Slack trouble."""
         zone = ZoneInfo(tz_name or self.parts.settings.digest_timezone)
-        claim = None
-        if run_key is not None:
-            claim = await deliveries.claim_digest_run(
-                self.parts.db, run_key, channel, self.parts.clock(), self.parts.owner
-            )
-            if claim is None:
-                return ReportResult(True, "already posted for this time")
+        claim = await self.parts.claim_run(run_key, channel) if run_key is not None else None
+        if run_key is not None and claim is None:
+            return ReportResult(True, "already posted for this time")
         ts = claim.message_ts if claim else None  # set: the message is out, the chart is not
         try:
             read = await self.reader.read(days, zone)
@@ -102,14 +96,7 @@ class Reports:
             result, ts = await self._deliver(channel, report, zone, claim, ts, read.requests)
         if claim is not None:
             state = deliveries.POSTED if result.ok else deliveries.FAILED
-            if not result.ok and ts:
-                state = deliveries.CLAIMED  # the message is out: finish, never repost
-            try:
-                await deliveries.finish_digest_run(
-                    self.parts.db, claim.run_key, state, self.parts.clock(), ts=ts
-                )
-            except SQLAlchemyError:
-                log.exception("report run not recorded", extra={"run_key": claim.run_key})
+            await self.parts.finish_run(claim, state, ts)
         if subscription is not None:
             await self.parts.outcome(subscription, result.sentence)
         return result

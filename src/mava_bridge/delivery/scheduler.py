@@ -54,6 +54,7 @@ from mava_bridge.services.subscriptions import (
     SubscriptionService,
 )
 from mava_bridge.settings import Settings
+from mava_bridge.store import deliveries
 from mava_bridge.store.tables import utcnow
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,8 @@ class BotScheduler:
         if self._scheduler is not None:
             return
         await self._poller.release_stale_claims()
-        await self._digests.release_stale_runs()
+        parts = self._digests.parts
+        await deliveries.RUNS.release_stale(parts.db, parts.clock())
         self._scheduler = AsyncIOScheduler(
             event_loop=asyncio.get_running_loop(),
             timezone=ZoneInfo("UTC"),
