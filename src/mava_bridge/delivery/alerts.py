@@ -119,8 +119,8 @@ class AlertPoller:
         return report
 
     @staticmethod
-    def _since(sub: ActiveSubscription, marks: dict[str, datetime], now: datetime) -> datetime:
-        base = marks.get(sub.watermark_key) or sub.created_at or now
+    def _since(sub: ActiveSubscription, watermark: datetime | None, now: datetime) -> datetime:
+        base = watermark or sub.created_at or now
         return max(min(base, now) - POLL_OVERLAP, now - ALERT_LOOKBACK)
 
     async def _search(
@@ -138,7 +138,7 @@ class AlertPoller:
             query = shape.with_window(now - ALERT_LOOKBACK, now + CLOCK_SKEW)
             pages = at_or_above(self.parts.mava, query, threshold)
         else:
-            since = min(self._since(m, marks, now) for m in members)
+            since = min(self._since(m, marks.get(m.watermark_key), now) for m in members)
             pages = pages_by_created(self.parts.mava, shape.with_window(since, now + CLOCK_SKEW))
         async for page in pages:
             report.queries += 1
@@ -155,7 +155,7 @@ class AlertPoller:
         report: PollReport,
     ) -> None:
         by_priority = sub.filters.min_priority is not None
-        since = self._since(sub, {sub.watermark_key: watermark} if watermark else {}, now)
+        since = self._since(sub, watermark, now)
         matching = sorted(
             (
                 t

@@ -74,6 +74,10 @@ class Due:
     generation: int
     ticket: Ticket | None
 
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.ticket_id, self.generation)
+
 
 class AssignmentDms:
     def __init__(
@@ -128,9 +132,8 @@ class AssignmentDms:
         except SQLAlchemyError:
             log.exception("assignment from Slack not recorded", extra={"ticket": ticket_id})
             return
-        task = asyncio.create_task(
-            self._send(agent.id, [Due(ticket_id, generation, None)], to_user)
-        )
+        due = [Due(ticket_id, generation, None)]
+        task = asyncio.create_task(self._send(agent.id, due, to_user, DmReport()))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -194,42 +197,25 @@ class AssignmentDms:
     async def _tell(self, people: dict[str, list[Due]], report: DmReport) -> None:
         gate = asyncio.Semaphore(PEOPLE_AT_ONCE)
 
-        async def one(agent_id: str, due: list[Due]) -> tuple[str, int, int] | None:
+        async def one(agent_id: str, due: list[Due]) -> None:
             async with gate:
-                return await self._send(agent_id, due, None)
+                try:
+                    await self._send(agent_id, due, None, report)
+                except Exception:
+                    log.exception(
+                        "assignment DMs of one agent failed; the next poll tries again",
+                        extra={"agent": agent_id, "tickets": len(due)},
+                    )
+                    report.failed += len(due)
 
-        people_items = list(people.items())
-        results = await asyncio.gather(
-            *(one(agent_id, due) for agent_id, due in people_items), return_exceptions=True
-        )
-        for (agent_id, due), result in zip(people_items, results, strict=True):
-            if isinstance(result, BaseException):
-                log.error(
-                    "assignment DMs of one agent failed; the next poll tries again",
-                    extra={"agent": agent_id, "tickets": len(due)},
-                    exc_info=result,
-                )
-                report.failed += len(due)
-                continue
-            state, told, recovered = result or (None, 0, 0)
-            report.skipped += len(due) - told - recovered
-            report.recovered += recovered
-            if state == store.POSTED and told:
-                report.sent += told
-                report.dms += 1
-            elif state in (store.FAILED, store.RETRY):
-                report.failed += told
-            else:
-                report.skipped += told
+        await asyncio.gather(*(one(agent_id, due) for agent_id, due in people.items()))
 
     async def _send(
-        self, agent_id: str, due: list[Due], user_id: str | None
-    ) -> tuple[str, int, int] | None:
-        """Claim each assignment, post one DM for those claimed, mark them all: the state
-        they ended in, how many, and how many a dead leader's DM had told (None: none
-        was ours)."""
+        self, agent_id: str, due: list[Due], user_id: str | None, report: DmReport
+    ) -> None:
+        """Claim each assignment, post one DM for those claimed, mark them all."""
         db, now = self.parts.db, self.parts.clock()
-        keys = [(item.ticket_id, item.generation) for item in due]
+        keys = [item.key for item in due]
         doubt = await store.in_doubt(db, keys) if self.parts.owner is not None else {}
         recovered = 0
         claimed = [
@@ -240,7 +226,8 @@ class AssignmentDms:
             )
         ]
         if not claimed:
-            return None
+            report.skipped += len(due)
+            return
         state, ts, error = store.RETRY, None, None
         first = claimed[0].ticket_id
         try:
@@ -252,11 +239,10 @@ class AssignmentDms:
             elif not await store.notify_on(db, user_id):
                 state = store.OFF
             else:
-                found = await in_doubt.settle_dm_claims(
-                    self.parts, user_id, [(i.ticket_id, i.generation) for i in claimed], doubt
-                )
+                keys = [item.key for item in claimed]
+                found = await in_doubt.settle_dm_claims(self.parts, user_id, keys, doubt)
                 recovered = len(found)
-                claimed = [i for i in claimed if (i.ticket_id, i.generation) not in found]
+                claimed = [item for item in claimed if item.key not in found]
                 ts = await self._post(user_id, claimed, now) if claimed else None
                 state = store.POSTED
         except DeliveryFailed as failure:
@@ -280,7 +266,7 @@ class AssignmentDms:
         try:
             await store.finish_dms(
                 db,
-                [(item.ticket_id, item.generation) for item in claimed],
+                [item.key for item in claimed],
                 state,
                 self.parts.clock(),
                 ts=ts,
@@ -289,13 +275,22 @@ class AssignmentDms:
             )
         except SQLAlchemyError:
             log.exception("assignment DM outcome not recorded", extra={"ticket": first})
-        return state, len(claimed), recovered
+        told = len(claimed)
+        report.skipped += len(due) - told - recovered
+        report.recovered += recovered
+        if state == store.POSTED and told:
+            report.sent += told
+            report.dms += 1
+        elif state in (store.FAILED, store.RETRY):
+            report.failed += told
+        else:
+            report.skipped += told
 
     async def _post(self, user_id: str, claimed: list[Due], now: datetime) -> str:
         """One ticket: its card, as an alert shows it. More: how many, the first
         CARDS_PER_DM (highest priority, oldest first) as cards."""
         parts = self.parts
-        tag = in_doubt.dm_tag(user_id, [(i.ticket_id, i.generation) for i in claimed])
+        tag = in_doubt.dm_tag(user_id, [item.key for item in claimed])
         if len(claimed) == 1:
             with background():
                 ticket = claimed[0].ticket or await parts.mava.get_ticket(claimed[0].ticket_id)

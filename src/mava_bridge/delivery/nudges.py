@@ -57,8 +57,6 @@ class Nudges:
         *,
         flow: WebhookFlow,  # told of each new webhook; the scheduler asks it
         budget: tuple[int, float],  # Mava's limit per window (the settings')
-        clock: Callable[[], float] = time.monotonic,
-        now: Callable[[], datetime] = utcnow,
     ) -> None:
         self._seen = seen
         self._should_run = should_run
@@ -68,8 +66,8 @@ class Nudges:
         self._poll = poll
         self._flow = flow
         self._budget = budget
-        self._clock = clock
-        self._now = now
+        self._clock = time.monotonic
+        self._now = utcnow
         self._poked = asyncio.Event()
         self._handled: dict[str, datetime] = {}  # webhook id -> when first read here
         self._next_at = float("-inf")  # monotonic, the earliest next nudged run
@@ -130,7 +128,7 @@ class Nudges:
                 self._busy = False
 
     async def look_once(self) -> bool:
-        """Read the webhooks not handled yet; on the leader, run the jobs for them."""
+        """On the leader, run the jobs for the webhooks not handled yet."""
         new = await self._read_new()
         if not new or not await self._should_run():
             return False
@@ -158,7 +156,9 @@ class Nudges:
             read = await self._step("tickets by id", self._read_by_id(tickets)) or None
             pages = len(read or ())
             if self._threads is not None:
-                pages += await self._step("thread sync", self._sync(tickets, read))
+                sync = self._threads.sync_once(only=tickets, read=read)
+                synced = await self._step("thread sync", sync)
+                pages += synced.pages if synced else 0  # failed: 0
             last = self._board.last
             fresh = read_interval(last.pages if last else 0, limit, window, DESK_SHARE, *GAP)
             await self._step("assignment DMs", self._desk.dms.poll_once(max_age=fresh))
@@ -188,10 +188,6 @@ class Nudges:
         for ticket in read.values():
             self._board.update(ticket)
         return read
-
-    async def _sync(self, tickets: frozenset[str] | None, read: dict[str, Ticket] | None) -> int:
-        assert self._threads is not None
-        return (await self._threads.sync_once(only=tickets, read=read)).pages
 
     async def _step(self, name: str, work: Awaitable[Any]) -> Any:
         """One job; its failure is one line, and the others still run."""

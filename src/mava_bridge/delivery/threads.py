@@ -73,19 +73,12 @@ class _Stop(Exception):
 
 
 class ThreadSync:
-    def __init__(
-        self,
-        parts: DeliveryParts,
-        poster: Chat,
-        renderer: ThreadRenderer,
-        *,
-        grace: timedelta | None = None,
-    ) -> None:
+    def __init__(self, parts: DeliveryParts, poster: Chat, renderer: ThreadRenderer) -> None:
         self.parts = parts
         self.poster = poster
         self.renderer = renderer
-        hours = parts.settings.thread_resolved_grace_hours
-        self.grace = grace if grace is not None else timedelta(hours=hours)
+        self.grace = timedelta(hours=parts.settings.thread_resolved_grace_hours)
+        self.hours = round(self.grace.total_seconds() / 3600)  # as the thread says it
 
     async def take_over(self) -> int:
         if self.parts.owner is None:
@@ -188,7 +181,6 @@ class ThreadSync:
                 return
         open_now = ticket.status in OPEN_STATUSES
         await self._mirror(follow, ticket, now, report)
-        hours = round(self.grace.total_seconds() / 3600)
         if open_now and follow.resolved_seen_at is not None:
             line = ":arrows_counterclockwise: Reopened in Mava: following again."
             await self._notice(
@@ -198,7 +190,7 @@ class ThreadSync:
             report.reopened += 1
         elif not open_now and follow.resolved_seen_at is None:
             words = "Resolved" if ticket.status == Status.RESOLVED else f"Now {ticket.status}"
-            line = f"{words} in Mava. Still following for {hours} h in case it reopens."
+            line = f"{words} in Mava. Still following for {self.hours} h in case it reopens."
             when = ticket.updated_at or now
             await self._notice(follow, f"resolved:{when.isoformat()}", line, now, report)
             await store.save_sync(self.parts.db, follow.id, resolved_seen_at=now)
@@ -206,9 +198,8 @@ class ThreadSync:
 
     async def _end(self, follow: Follow, now: datetime, report: SyncReport) -> None:
         assert follow.resolved_seen_at is not None
-        hours = round(self.grace.total_seconds() / 3600)
         line = (
-            f"No longer following: resolved for {hours} h. "
+            f"No longer following: resolved for {self.hours} h. "
             f"/mava follow {follow.ticket_id} to follow again."
         )
         await self._notice(
