@@ -1,5 +1,5 @@
-"""The desk's leader jobs (assignment DMs, waiting-too-long reminders, SLA breaches), as
-plain values the scheduler runs on an interval on the leader only (`BotScheduler(jobs=...)`)."""
+"""The desk's leader jobs (assignment DMs, reminders, SLA breaches) as plain values the
+scheduler runs on an interval (`BotScheduler(jobs=...)`)."""
 
 from __future__ import annotations
 
@@ -52,15 +52,12 @@ class LeaderJob:
 
 @dataclass(frozen=True)
 class Desk:
-    """The desk's delivery parts, built once by the composition root."""
-
     dms: AssignmentDms
     reminders: Reminders
     breaches: Breaches
     jobs: tuple[LeaderJob, ...]
 
     async def take_over(self) -> None:
-        """On becoming the leader: DMs another process left claimed are sent again."""
         dms, reminders = await self.dms.take_over(), await self.reminders.take_over()
         breaches = await self.breaches.take_over()
         if dms or reminders or breaches:

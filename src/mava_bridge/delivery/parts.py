@@ -1,6 +1,5 @@
-"""What the alert poller and the digests both work with, built once by the composition
-root (mava_bridge.app) and handed to each: one value, not the same ten constructor
-arguments written out twice."""
+"""What every delivery job works with, built once by the composition root, and the
+steps they share: a batch of posts, a subscription's outcome, a scheduled run."""
 
 from __future__ import annotations
 
@@ -34,8 +33,6 @@ T = TypeVar("T")
 
 @dataclass
 class PostCounts:
-    """What a job's batches came to (its report adds what is its own)."""
-
     posted: int = 0
     skipped: int = 0  # claimed elsewhere, or left for the next poll
     errors: int = 0
@@ -45,7 +42,7 @@ class PostCounts:
 class DeliveryParts:
     mava: MavaClient
     db: Database
-    # Shared by the poller and the digests, so posts to a channel are paced across both.
+    # Shared by every job, so posts to a channel are paced across all of them.
     poster: Poster
     renderer: Renderer
     settings: Settings
