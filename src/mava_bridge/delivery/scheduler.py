@@ -104,34 +104,26 @@ class BotScheduler:
         self._housekeeping = housekeeping
         self._metrics = metrics
         self._leading = Leading(should_run, take_over, then=self._catch_up)
-        self._subs = subscriptions
+        self.subscriptions = subscriptions
         self._digests = digests
         self._reports = reports  # scheduled reports run as digests do, by run key
         self._poller = poller
         self._clock = clock
         self._interval = float(poll_interval or settings.poll_interval_seconds)
-        self._scheduler: AsyncIOScheduler | None = None
+        self.scheduler: AsyncIOScheduler | None = None  # while started
         self._triggers: dict[str, CronTrigger | OrTrigger] = {}  # sub key -> trigger
         self._signatures: dict[str, tuple[str, ...]] = {}
         self._inflight = JobTasks()
         self._rebuild_lock = asyncio.Lock()
         self._listening = False
 
-    @property
-    def scheduler(self) -> AsyncIOScheduler | None:
-        return self._scheduler
-
-    @property
-    def subscriptions(self) -> SubscriptionService:
-        return self._subs
-
     async def start(self) -> None:
-        if self._scheduler is not None:
+        if self.scheduler is not None:
             return
         await self._poller.release_stale_claims()
         parts = self._digests.parts
         await deliveries.RUNS.release_stale(parts.db, parts.clock())
-        self._scheduler = AsyncIOScheduler(
+        self.scheduler = AsyncIOScheduler(
             event_loop=asyncio.get_running_loop(),
             timezone=ZoneInfo("UTC"),
             job_defaults={
@@ -140,17 +132,17 @@ class BotScheduler:
                 "misfire_grace_time": max(1, round(self._interval)),
             },
         )
-        LateJobs().listen(self._scheduler)  # a slow run said once, not on every tick
+        LateJobs().listen(self.scheduler)  # a slow run said once, not on every tick
         # Started before any job is added: a job added to a stopped scheduler is queued
         # with an INFO line ("Adding job tentatively") per job, on every start.
-        self._scheduler.start()
+        self.scheduler.start()
         # The first poll, thread sync and desk runs right away; each tick may rest.
         self._every(POLL_JOB, "poll Mava for alerts", self._interval, self.run_poll)
         if self._threads is not None:
             seconds = self._settings.thread_sync_seconds
             self.pacing.add(THREAD_JOB, "thread sync", "THREAD_SYNC_SECONDS", THREAD_SHARE, seconds)
             self._every(THREAD_JOB, "sync followed tickets' threads", seconds, self.run_threads)
-        self._scheduler.add_job(
+        self.scheduler.add_job(
             self.run_housekeeping,
             IntervalTrigger(seconds=HOUSEKEEPING_INTERVAL.total_seconds()),
             id=HOUSEKEEPING_JOB,
@@ -162,7 +154,7 @@ class BotScheduler:
             self._every(job.id, job.name, job.seconds, self.run_job, job.id)
         await self.rebuild()
         if not self._listening:
-            self._subs.on_change(self.rebuild)
+            self.subscriptions.on_change(self.rebuild)
             self._listening = True
         await self._catch_up()
         log.info(
@@ -175,7 +167,7 @@ class BotScheduler:
         is recorded before we go: retry waits end at once, `domain.retry.Stopping`),
         cancel those still running (then False), then stop."""
         self._metrics.poll_stopped()  # this process polls no more: the lag reads NaN
-        scheduler, self._scheduler = self._scheduler, None
+        scheduler, self.scheduler = self.scheduler, None
         if scheduler is None:
             return True
         scheduler.pause()
@@ -189,7 +181,7 @@ class BotScheduler:
         async with self._rebuild_lock:
             subs = {
                 s.key: s
-                for s in await self._subs.active()
+                for s in await self.subscriptions.active()
                 if s.kind in SCHEDULED and s.schedule is not None
             }
             for key in list(self._triggers):
@@ -202,8 +194,8 @@ class BotScheduler:
                 schedule, filters = sub.schedule.cron, fingerprint(sub.filters)
                 signature = (schedule, sub.timezone, sub.channel_id, filters)
                 job_missing = (
-                    self._scheduler is not None
-                    and self._scheduler.get_job(_DIGEST_PREFIX + key) is None
+                    self.scheduler is not None
+                    and self.scheduler.get_job(_DIGEST_PREFIX + key) is None
                 )
                 if self._signatures.get(key) == signature and not job_missing:
                     continue
@@ -214,8 +206,8 @@ class BotScheduler:
                     continue
                 self._triggers[key] = trigger
                 self._signatures[key] = signature
-                if self._scheduler is not None:
-                    self._scheduler.add_job(
+                if self.scheduler is not None:
+                    self.scheduler.add_job(
                         self.run_digest,
                         trigger,
                         args=[key],
@@ -232,15 +224,15 @@ class BotScheduler:
         return {key: fire for key, fire in fires.items() if fire is not None}
 
     def _every(self, job_id: str, name: str, seconds: float, run: Job, *args: Any) -> None:
-        assert self._scheduler is not None
-        self._scheduler.add_job(
+        assert self.scheduler is not None
+        self.scheduler.add_job(
             self._tick, IntervalTrigger(seconds=seconds), args=[job_id, run, *args], id=job_id,
             name=name, next_run_time=datetime.now(UTC),
         )  # fmt: skip
 
     async def _tick(self, job_id: str, run: Job, *args: Any) -> Any:
         """An interval run of `job_id`, unless it rests while webhooks flow."""
-        with self.pacing.running(self._scheduler, job_id):
+        with self.pacing.running(self.scheduler, job_id):
             return None if self._flow.rests(job_id) else await run(*args)
 
     async def _lead(
@@ -279,7 +271,7 @@ class BotScheduler:
         async def sync() -> SyncReport:
             assert self._threads is not None
             report = await self._threads.sync_once()
-            self.pacing.plan(self._scheduler, THREAD_JOB, report.pages)
+            self.pacing.plan(self.scheduler, THREAD_JOB, report.pages)
             return report
 
         return await self._lead(sync, "thread sync failed; trying again next interval")
@@ -294,7 +286,7 @@ class BotScheduler:
 
         async def run() -> Any:
             done = await (job := self._jobs[job_id]).run()
-            self.pacing.plan(self._scheduler, job_id, job.pages() if job.pages else None)
+            self.pacing.plan(self.scheduler, job_id, job.pages() if job.pages else None)
             return done
 
         return await self._lead(run, "desk job failed; trying again next interval", job=job_id)
@@ -311,7 +303,7 @@ class BotScheduler:
     async def _run_digest(
         self, key: str, fire_time: datetime | None
     ) -> DeliveryResult | ReportResult | None:
-        sub = await self._subs.get(key)
+        sub = await self.subscriptions.get(key)
         if sub is None or sub.schedule is None:
             return None  # unsubscribed since the job was planned
         now = self._clock()
@@ -351,9 +343,9 @@ class BotScheduler:
                 self._add_once(f"digest-catchup:{key}", datetime.now(UTC), key, fire)
 
     def _add_once(self, job_id: str, when: datetime, key: str, fire: datetime) -> None:
-        if self._scheduler is None:
+        if self.scheduler is None:
             return
-        self._scheduler.add_job(
+        self.scheduler.add_job(
             self.run_digest,
             DateTrigger(run_date=when),
             args=[key, fire],
@@ -363,5 +355,5 @@ class BotScheduler:
         )
 
     def _remove_job(self, job_id: str) -> None:
-        if self._scheduler is not None and self._scheduler.get_job(job_id) is not None:
-            self._scheduler.remove_job(job_id)
+        if self.scheduler is not None and self.scheduler.get_job(job_id) is not None:
+            self.scheduler.remove_job(job_id)
