@@ -69,10 +69,7 @@ class DigestPreview(NamedTuple):
 
 def describe_filters(filters: Filters) -> str:
     """What a digest covers, e.g. "open unassigned tickets" (plain text)."""
-    text = filters.describe()
-    if text.startswith("all "):
-        return "open " + text.removeprefix("all ")
-    return "open " + text
+    return "open " + filters.describe().removeprefix("all ")
 
 
 class DigestService:
@@ -124,16 +121,14 @@ class DigestService:
             tz_name=tz_name,
             max_messages=self._message_limit,
         )
-        listed = len(self.parts.renderer.sort_for_digest(tickets))
-        drawn = sum(len(self.parts.renderer.listed_tickets(message)) for message in messages)
-        if drawn >= listed:
+        renderer = self.parts.renderer
+        listed = len(renderer.sort_for_digest(tickets))
+        if sum(len(renderer.listed_tickets(message)) for message in messages) >= listed:
             return messages
         kept = messages[: self._message_limit - 1]
-        shown = sum(len(self.parts.renderer.listed_tickets(message)) for message in kept)
+        shown = sum(len(renderer.listed_tickets(message)) for message in kept)
         dashboard = str(self.parts.settings.mava_dashboard_url).rstrip("/")
-        more = listed - shown
-        kept.append(self.parts.renderer.more_tickets(more, dashboard))
-        return kept
+        return [*kept, renderer.more_tickets(listed - shown, dashboard)]
 
     async def post(
         self,

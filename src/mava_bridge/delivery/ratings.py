@@ -115,11 +115,8 @@ class Ratings:
 
         async def post(ticket: Ticket) -> str | None:
             value = ticket.csat.value if ticket.csat and ticket.csat.value else 0
-            key, reason, tag = (
-                (channel, ticket.id),
-                rating_reason(ticket, value),
-                rating_tag(ticket.id),
-            )
+            reason = rating_reason(ticket, value)
+            key, tag = (channel, ticket.id), rating_tag(ticket.id)
             return await post_card(
                 parts, store.POSTS, key, ticket, reason, tag, log, "rating", now, rating=value
             )
