@@ -33,9 +33,14 @@ T = TypeVar("T")
 
 @dataclass
 class PostCounts:
+    """What a subscription job's run did (its report adds what is its own)."""
+
+    subscriptions: int = 0
     posted: int = 0
     skipped: int = 0  # claimed elsewhere, or left for the next poll
     errors: int = 0
+    baselined: int = 0  # already there at a subscription's first look: never posted
+    recovered: int = 0  # a dead leader's post found in Slack: recorded, not reposted
 
 
 @dataclass(frozen=True)

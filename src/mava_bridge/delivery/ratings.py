@@ -34,10 +34,7 @@ RATING_LOOKBACK: Final = timedelta(days=90)
 
 @dataclass
 class RatingReport(PostCounts):
-    subscriptions: int = 0
     rated: int = 0  # tickets read with a wanted rating
-    baselined: int = 0
-    recovered: int = 0
 
 
 def rating_reason(ticket: Ticket, value: int) -> str:

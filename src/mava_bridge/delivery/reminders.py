@@ -35,11 +35,8 @@ BACKLOG_SHOWN: Final = 10  # the longest waits a new subscription's summary name
 
 @dataclass
 class ReminderReport(PostCounts):
-    subscriptions: int = 0
     due: int = 0
-    summaries: int = 0  # new subscriptions' one post about what already waited
-    baselined: int = 0  # tickets those summaries stand for (never posted one by one)
-    recovered: int = 0  # a dead leader's post found in the channel: recorded, not reposted
+    summaries: int = 0  # new subscriptions' one post about what already waited (baselined)
 
 
 def reminder_reason(waited: timedelta) -> str:

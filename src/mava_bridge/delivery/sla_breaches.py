@@ -51,11 +51,8 @@ Found = tuple[Ticket, Due]
 
 @dataclass
 class BreachReport(PostCounts):
-    subscriptions: int = 0
     due: int = 0  # (ticket, clock) pairs past a level, before filters
-    baselined: int = 0  # past a level at a subscription's first look: never posted
     dms: int = 0
-    recovered: int = 0  # a dead leader's post found in Slack: recorded, not reposted
 
 
 def sla_reason(found: Due) -> str:
