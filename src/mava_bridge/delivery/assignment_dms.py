@@ -154,7 +154,7 @@ class AssignmentDms:
             db, now = self.parts.db, self.parts.clock()
             first = not await watermarks.load_watermarks(db, [BASELINE_KEY])
             known = await store.known(db, (t.id for t in tickets))
-            current: dict[str, tuple[int, str, Ticket]] = {}
+            current: list[tuple[str, Due]] = []  # (agent, assignment)
             report.tickets = len(tickets)
             for ticket in tickets:
                 agent = ticket.assigned_to.id if ticket.assigned_to else None
@@ -175,17 +175,14 @@ class AssignmentDms:
                 elif row is not None and row.agent_id != agent:
                     continue  # Slack recorded something newer than this snapshot
                 if generation and agent is not None:
-                    current[ticket.id] = (generation, agent, ticket)
+                    current.append((agent, Due(ticket.id, generation, ticket)))
             await watermarks.save_watermark(db, BASELINE_KEY, now, now)
-            done = await store.settled(
-                db,
-                ((t, g) for t, (g, _, _) in current.items()),
-                doubt=self.parts.owner is not None,
-            )
+            doubt = self.parts.owner is not None
+            done = await store.settled(db, (due.key for _, due in current), doubt=doubt)
             people: dict[str, list[Due]] = {}
-            for ticket_id, (generation, agent_id, ticket) in current.items():
-                if (ticket_id, generation) not in done:
-                    people.setdefault(agent_id, []).append(Due(ticket_id, generation, ticket))
+            for agent_id, due in current:
+                if due.key not in done:
+                    people.setdefault(agent_id, []).append(due)
             await self._tell(people, report)
         if report.sent or report.failed or report.changes:
             log.info("assignment DMs", extra={"report": report})
