@@ -12,22 +12,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
-from mava_bridge.delivery import (
-    AlertPoller,
-    BotScheduler,
-    DigestService,
-    Housekeeping,
-    Poster,
-    ShouldRun,
-    always_run,
-)
+from mava_bridge.delivery.alerts import AlertPoller
 from mava_bridge.delivery.desk_jobs import Desk, LeaderJob, build_desk
+from mava_bridge.delivery.digests import DigestService
+from mava_bridge.delivery.housekeeping import Housekeeping
+from mava_bridge.delivery.leading import ShouldRun, always_run
 from mava_bridge.delivery.nudges import Nudges
 from mava_bridge.delivery.pacing import WebhookFlow
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import FindMember, Lookback, MayReceive
+from mava_bridge.delivery.ports import Chat, FindMember, MayReceive, Poster
 from mava_bridge.delivery.ratings import RATINGS_JOB, Ratings
 from mava_bridge.delivery.reports import Reports
+from mava_bridge.delivery.scheduler import BotScheduler
 from mava_bridge.delivery.threads import ThreadSync
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
@@ -70,7 +66,7 @@ def build_digests(
     db: Database,
     poster: Poster,
     *,
-    lookback: Lookback | None,  # reads back posts a crash left in doubt; None: none
+    lookback: Chat | None,  # reads back posts a crash left in doubt; None: none
     metrics: Metrics,
     subscriptions: SubscriptionService,
     clock: Clock = utcnow,
