@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, Final, cast
 
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.domain.business_hours import BusinessHours
@@ -29,9 +28,7 @@ from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.listeners.common import actor, admit, say_error, say_outcome, told
 from mava_bridge.slack.listeners.compose import open_compose
 from mava_bridge.slack.listeners.create import open_create_modal
-from mava_bridge.slack.listeners.desk import handle_notify
 from mava_bridge.slack.listeners.follows import FollowCommand, handle_follow_command
-from mava_bridge.slack.listeners.handoff import after_ack
 from mava_bridge.slack.listeners.subscriptions import (
     SubscriptionCommand,
     handle_subscription,
@@ -40,10 +37,6 @@ from mava_bridge.slack.listeners.subscriptions import (
 )
 
 log = logging.getLogger("mava_bridge.slack.commands")
-
-
-def register(app: AsyncApp, deps: Deps) -> None:
-    app.command("/mava")(after_ack(deps, "command", run_command))
 
 
 @dataclass(frozen=True)
@@ -112,14 +105,10 @@ async def handle(asked: Asked, command: cmd.Command | cmd.Usage) -> None:
     if early is not None:
         await early(asked, command)
         return
+    action, ticket_id = type(command).__name__.lower(), getattr(command, "ticket", None)
+    user_id, body = asked.body["user_id"], asked.body
     person = await admit(
-        asked.deps,
-        user_id=asked.body["user_id"],
-        user_name=asked.body.get("user_name"),
-        channel_id=asked.channel_id,
-        action=type(command).__name__.lower(),
-        ticket_id=getattr(command, "ticket", None),
-        via="/mava",
+        asked.deps, user_id, asked.channel_id, action, ticket_id, via="/mava", body=body
     )
     await CHECKED[type(command)](asked, command, person)
 
@@ -154,10 +143,8 @@ async def _create(asked: Asked, command: cmd.Create) -> None:
 
 
 async def _editor(asked: Asked, command: cmd.Reply | cmd.Note) -> None:
-    deps, trigger_id = asked.deps, asked.body["trigger_id"]
-    await open_compose(
-        deps, asked.client, asked.answer, trigger_id, command, asked.channel_id, "/mava"
-    )
+    trigger_id = asked.body["trigger_id"]
+    await open_compose(asked.deps, asked.client, asked.answer, trigger_id, command, "/mava")
 
 
 async def _show(asked: Asked, command: cmd.Show, person: SlackPerson) -> None:
@@ -202,7 +189,21 @@ async def _report(asked: Asked, command: cmd.ReportNow, person: SlackPerson) -> 
 
 
 async def _notify(asked: Asked, command: cmd.Notify, person: SlackPerson) -> None:
-    await handle_notify(asked.deps, command, person, asked.answer)
+    """Whether a person gets a DM when a ticket becomes theirs."""
+    if asked.deps.set_notify is None:
+        await say_error(asked.answer, "Assignment DMs are not set up in this bridge.")
+        return
+    await asked.deps.set_notify(person.id, command.enabled)
+    if command.enabled:
+        sentence = (
+            "You will get a DM when a ticket is assigned to you (in Slack or in Mava). "
+            "Turn it off with /mava notify off."
+        )
+    else:
+        sentence = (
+            "No more DMs when a ticket is assigned to you. Turn them back on with /mava notify on."
+        )
+    await say_outcome(asked.answer, Outcome("ok", sentence))
 
 
 async def _follow(asked: Asked, command: FollowCommand, person: SlackPerson) -> None:

@@ -1,34 +1,37 @@
-"""`message` events: what people type in a followed ticket's thread becomes a private note.
+"""`message` events: what people type in a followed ticket's thread becomes a private
+note (never a reply to the customer: that takes the Reply button or shortcut, with its
+confirm step), its files the note's attachments where they can be.
 
-Never a reply to the customer: that takes the Reply button or the Reply to customer
-shortcut, with its confirm step. The listener acks at once (Bolt answers when it
-returns) and the work runs in `deps.inflight`. Ignored, without a trace: bots (ours
-included), edits of nothing we wrote, messages outside a followed thread, channels
-with thread notes off. Refused and audited, and told why once per thread: guests,
-Slack Connect users, people not allowed (`slack/access.py`). Slack may deliver an
-event twice (an HTTP retry, a Socket Mode redelivery): its event id is claimed once
-across replicas, and the note itself is keyed by channel and message ts. Files in the
-message become the note's attachments where they can (`listeners.thread_files`).
+Ignored, without a trace: bots (ours included), edits of nothing we wrote, messages
+outside a followed thread, channels with thread notes off. Refused (audited) and told
+why once per thread: whoever may not act (`slack/access.py`). An event delivered twice
+is claimed once across replicas, and the note is keyed by channel and message ts.
+
+With `PUBLIC_URL` set, each file becomes an attachment at `PUBLIC_URL/files/<token>`
+(Mava takes only public URLs; `slack.files_door` serves it), the token made for that
+file alone once the person may write notes. A file too big, past Mava's 10, or without
+a private URL is named in the note as not attached, and the person told why.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Final
 
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.mava.models import Attachment
+from mava_bridge.settings import Settings
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.access import Denied
 from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.errors import error_code, slack_error
-from mava_bridge.slack.listeners.common import actor, admit
-from mava_bridge.slack.listeners.handoff import on_event
-from mava_bridge.slack.listeners.thread_files import note_files
+from mava_bridge.slack.errors import error_code
+from mava_bridge.slack.listeners.common import Body, actor, admit, warned
 from mava_bridge.store.follows import Follow
+from mava_bridge.store.shared_files import FileToShare, SharedFiles
 
 log = logging.getLogger("mava_bridge.slack.events")
 
@@ -44,21 +47,13 @@ EDIT_NOTICE = (
 NOT_SENT = "Your message stays in Slack; it was not added to the Mava ticket."
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    app.event("message")(on_event(deps, "event", on_message))
-
-
-async def on_message(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
+async def on_message(deps: Deps, client: AsyncWebClient, body: Body) -> str:
     event: dict[str, Any] = body.get("event") or {}
-    subtype = event.get("subtype")
-    outcome = "ignored"
-    try:
-        if subtype in EDIT_SUBTYPES:
-            outcome = await edited(deps, client, event)
-        elif subtype in NOTE_SUBTYPES:
-            outcome = await thread_message(deps, client, body, event)
-    finally:
-        deps.metrics.observe_slack_request("event", str(subtype or "message"), outcome)
+    if event.get("subtype") in EDIT_SUBTYPES:
+        return await edited(deps, client, event)
+    if event.get("subtype") in NOTE_SUBTYPES:
+        return await thread_message(deps, client, body, event)
+    return "ignored"
 
 
 async def _from_a_bot(deps: Deps, message: dict[str, Any]) -> bool:
@@ -100,14 +95,7 @@ async def thread_message(
         return "duplicate"
     ticket_id = follow.ticket_id
     try:
-        person = await admit(
-            deps,
-            user_id=user,
-            channel_id=channel,
-            action="note",
-            ticket_id=ticket_id,
-            via="thread",
-        )
+        person = await admit(deps, user, channel, "note", ticket_id, via="thread")
     except Denied as exc:  # audited by `admit`
         if await deps.follows.first_telling(channel, thread_ts, user):
             await tell(client, user, channel, thread_ts, f"{exc.user_message} {NOT_SENT}")
@@ -182,8 +170,7 @@ async def edited(deps: Deps, client: AsyncWebClient, event: dict[str, Any]) -> s
             channel=channel, thread_ts=thread_ts, text=EDIT_NOTICE, unfurl_links=False
         )
     except Exception as exc:
-        error = slack_error(exc)
-        log.warning("edit notice not posted (%s)", error, extra={"error": error})
+        warned(log, exc, "edit notice not posted")
         return "error"
     return "ok"
 
@@ -195,10 +182,9 @@ async def _react(
     try:
         await client.reactions_add(channel=channel, timestamp=ts, name=DONE_REACTION)
     except Exception as exc:
-        error = slack_error(exc)
         if error_code(getattr(exc, "response", None)) == "already_reacted":
             return
-        log.warning("reaction not added (%s)", error, extra={"error": error})
+        warned(log, exc, "reaction not added")
         await tell(client, user, channel, thread_ts, done, ok=True)
 
 
@@ -219,6 +205,93 @@ async def tell(
             channel=channel, user=user, thread_ts=thread_ts, text=text, blocks=blocks
         )
     except Exception as exc:
-        error = slack_error(exc)
-        log.warning("ephemeral in thread failed (%s); sending a DM", error, extra={"error": error})
+        warned(log, exc, "ephemeral in thread failed; sending a DM")
         await Answer(client, user)(text=text, blocks=blocks)
+
+
+MAVA_MAX_ATTACHMENTS: Final = 10  # per message, Mava's documented limit
+NO_PUBLIC_URL: Final = (
+    "Not copied to Mava: the bridge has no PUBLIC_URL, so Mava cannot be given a link to them."
+)
+_NAME: Final = 200
+
+
+@dataclass(frozen=True)
+class NoteFiles:
+    """The note's attachments, the line naming the files, and what to tell the person."""
+
+    attachments: list[Attachment] = field(default_factory=list)
+    line: str = ""
+    refusal: str = ""
+
+
+def _name(file: dict[str, Any]) -> str:
+    name = str(file.get("name") or file.get("title") or "file").strip() or "file"
+    return name[:_NAME]
+
+
+def _size_limit(settings: Settings) -> int:
+    return int(settings.file_max_mb * 1024 * 1024)
+
+
+def _why_not(file: dict[str, Any], settings: Settings, attached: int) -> str | None:
+    """Why `file` cannot be attached, or None."""
+    url = file.get("url_private")
+    if not (isinstance(file.get("id"), str) and isinstance(url, str) and url.startswith("http")):
+        return "Slack gives the bot no copy of it"
+    if file.get("mode") in ("tombstone", "hidden_by_limit", "external"):
+        return "Slack gives the bot no copy of it"
+    size = file.get("size")
+    if isinstance(size, int) and not isinstance(size, bool) and size > _size_limit(settings):
+        return f"it is larger than {settings.file_max_mb:g} MB"
+    if attached >= MAVA_MAX_ATTACHMENTS:
+        return f"Mava takes at most {MAVA_MAX_ATTACHMENTS} files per message"
+    return None
+
+
+async def note_files(
+    files: list[dict[str, Any]],
+    *,
+    settings: Settings,
+    shared: SharedFiles | None,
+    channel_id: str,
+    ticket_id: str,
+) -> NoteFiles:
+    """What becomes of `files` (a message event's `files`) in the note."""
+    if not files:
+        return NoteFiles()
+    if settings.public_url is None or shared is None:
+        listed = ", ".join(_name(f) for f in files)
+        return NoteFiles(line=f"(Files attached in Slack: {listed}. {NO_PUBLIC_URL})")
+    attachments: list[Attachment] = []
+    attached: list[str] = []
+    refused: list[tuple[str, str]] = []
+    for file in files:
+        why = _why_not(file, settings, len(attachments))
+        if why is not None:
+            refused.append((_name(file), why))
+            continue
+        mimetype = str(file.get("mimetype") or "application/octet-stream")
+        token = await shared.share(
+            FileToShare(file["id"], file["url_private"], _name(file), mimetype),
+            channel_id=channel_id,
+            ticket_id=ticket_id,
+        )
+        url = settings.file_url(token)
+        assert url is not None  # public_url is set
+        attachments.append(Attachment(file_name=_name(file), url=url, file_type=mimetype))
+        attached.append(_name(file))
+    parts = []
+    if attached:
+        parts.append(f"Files attached from Slack: {', '.join(attached)}.")
+    if refused:
+        parts.append("Not attached: " + "; ".join(f"{n} ({why})" for n, why in refused) + ".")
+    refusal = ""
+    if refused:
+        count = len(refused)
+        refusal = (
+            f"{count} file{'s were' if count != 1 else ' was'} not attached to the note: "
+            + "; ".join(f"{n}: {why}" for n, why in refused)
+            + ". They stay in Slack."
+        )
+    return NoteFiles(attachments, f"({' '.join(parts)})", refusal)

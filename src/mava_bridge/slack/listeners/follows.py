@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.mava.models import Ticket
@@ -21,12 +20,19 @@ from mava_bridge.slack.access import SlackPerson
 from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.blocks import follows as fb
 from mava_bridge.slack.blocks import threads
-from mava_bridge.slack.callback_ids import ACTION_FOLLOW, ACTION_UNFOLLOW
+from mava_bridge.slack.callback_ids import ACTION_FOLLOW
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.errors import error_code, slack_error
-from mava_bridge.slack.listeners.common import actor, admit, say_error, say_outcome, told
-from mava_bridge.slack.listeners.handoff import after_ack
+from mava_bridge.slack.errors import error_code
+from mava_bridge.slack.listeners.common import (
+    Body,
+    actor,
+    admit,
+    say_error,
+    say_outcome,
+    told,
+    warned,
+)
 from mava_bridge.store.follows import Follow
 
 log = logging.getLogger("mava_bridge.slack.follows")
@@ -37,12 +43,7 @@ NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 FollowCommand = cmd.Follow | cmd.Unfollow | cmd.ThreadNotes
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    for action_id in (ACTION_FOLLOW, ACTION_UNFOLLOW):
-        app.action(action_id)(after_ack(deps, "action", button))
-
-
-async def button(deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient) -> None:
+async def button(deps: Deps, body: Body, answer: Answer, client: AsyncWebClient) -> None:
     action = body["actions"][0]
     ticket_id: str = action["value"]
     follow = action["action_id"] == ACTION_FOLLOW
@@ -54,13 +55,7 @@ async def button(deps: Deps, body: dict[str, Any], answer: Answer, client: Async
             await say_error(answer, "This button works only on a message in a channel.")
             return
         person = await admit(
-            deps,
-            user_id=answer.user_id,
-            user_name=(body.get("user") or {}).get("username"),
-            channel_id=channel_id,
-            action=name,
-            ticket_id=ticket_id,
-            via="button",
+            deps, answer.user_id, channel_id, name, ticket_id, via="button", body=body
         )
         if follow:
             await follow_here(deps, client, answer, person, ticket_id, channel_id, "button")
@@ -121,8 +116,7 @@ async def follow_here(
     try:
         card_ts = await post_card(client, deps, ticket, channel_id)
     except Exception as exc:
-        error = slack_error(exc)
-        log.warning("followed card not posted (%s)", error, extra={"error": error})
+        error = warned(log, exc, "followed card not posted")
         if error_code(getattr(exc, "response", None)) in NOT_THERE:
             await say_error(
                 answer,
@@ -184,8 +178,7 @@ async def unfollow_here(
             unfurl_media=False,
         )
     except Exception as exc:  # the follow has ended all the same
-        error = slack_error(exc)
-        log.warning("unfollow line not posted (%s)", error, extra={"error": error})
+        warned(log, exc, "unfollow line not posted")
     if via != "button":  # the button redraws the card it is on, from its own payload
         await _offer_follow(client, channel_id, await _card(client, existing), ticket_id)
     await say_outcome(
@@ -202,8 +195,7 @@ async def _card(client: AsyncWebClient, follow: Follow) -> dict[str, Any]:
             channel=follow.channel_id, ts=follow.thread_ts, limit=1
         )
     except Exception as exc:  # the follow has ended; only the card keeps its old buttons
-        error = slack_error(exc)
-        log.info("followed card not read (%s)", error, extra={"error": error})
+        warned(log, exc, "followed card not read", logging.INFO)
         return {}
     first = (found.get("messages") or [{}])[0]
     return first if isinstance(first, dict) and first.get("ts") == follow.thread_ts else {}
@@ -217,8 +209,7 @@ async def _say_already(
         found = await client.chat_getPermalink(channel=channel_id, message_ts=thread_ts)
         link = str(found["permalink"])
     except Exception as exc:  # the sentence still says it is followed here
-        error = slack_error(exc)
-        log.info("permalink not found (%s)", error, extra={"error": error})
+        warned(log, exc, "permalink not found", logging.INFO)
     await answer(
         text=fb.already_followed_text(ticket_id), blocks=fb.already_followed(ticket_id, link)
     )
@@ -248,8 +239,7 @@ async def delete_card(client: AsyncWebClient, channel_id: str, ts: str) -> None:
     try:
         await client.chat_delete(channel=channel_id, ts=ts)
     except Exception as exc:
-        error = slack_error(exc)
-        log.warning("unused card not deleted (%s)", error, extra={"error": error})
+        warned(log, exc, "unused card not deleted")
 
 
 async def _offer_follow(
@@ -267,5 +257,4 @@ async def _offer_follow(
             blocks=fb.unfollowed_card(blocks, ticket_id),
         )
     except Exception as exc:
-        error = slack_error(exc)
-        log.info("card not redrawn after unfollow (%s)", error, extra={"error": error})
+        warned(log, exc, "card not redrawn after unfollow", logging.INFO)

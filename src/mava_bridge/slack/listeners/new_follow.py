@@ -1,14 +1,8 @@
-"""Following a ticket just created from Slack, where it came from.
-
-From a message (the shortcut) the follow is recorded on that message's thread and the
-ticket's card is posted there (in that order, so a card never claims a follow that a
-crash left unwritten), so Mava's side of the conversation continues under the message
-people were discussing. From `/mava create` (no message) the card is
-posted in the channel and followed in its own thread, as `/mava follow` does. A thread
-that already mirrors another ticket keeps it: the new one gets a card of its own.
-
-Every failure here is told as a sentence after "Created ticket X": the ticket exists,
-and the person needs to know only whether and where it is followed.
+"""Following a ticket just created from Slack, where it came from: in the source
+message's thread (the shortcut; the follow recorded before the card, so a card never
+claims a follow a crash left unwritten), else in a card posted in the channel, as
+`/mava follow` does. Every failure is a sentence after "Created ticket X": the ticket
+exists, and the person needs to know only whether and where it is followed.
 """
 
 from __future__ import annotations
@@ -22,13 +16,11 @@ from mava_bridge.mava.models import Ticket
 from mava_bridge.services.follows import ThreadTaken
 from mava_bridge.slack.access import SlackPerson
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.errors import error_code, slack_error
-from mava_bridge.slack.listeners.common import actor
+from mava_bridge.slack.errors import error_code
+from mava_bridge.slack.listeners.common import actor, warned
 from mava_bridge.slack.listeners.follows import NOT_THERE, delete_card, post_card
 
 log = logging.getLogger("mava_bridge.slack.create")
-
-# Slack's answers to a post in a channel the bot cannot post in.
 
 
 async def follow_new_ticket(
@@ -131,8 +123,7 @@ async def _record(
 
 
 def _refused(exc: Exception, later: str) -> str:
-    error = slack_error(exc)
-    log.warning("new ticket's card not posted (%s)", error, extra={"error": error})
+    error = warned(log, exc, "new ticket's card not posted")
     if error_code(getattr(exc, "response", None)) in NOT_THERE:
         return f"I can't post in this channel ({error}), so it is not followed. {later}"
     return f"Slack refused its card ({error}), so it is not followed. {later}"

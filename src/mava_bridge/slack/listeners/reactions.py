@@ -1,17 +1,13 @@
 """Reactions that act (`reaction_added`).
 
-On the bot's ticket card, an alert or a followed thread's root, REACTION_ASSIGN assigns
-the ticket to whoever reacted and REACTION_RESOLVE resolves it: the actions of the
-Assign to me and Resolve buttons, the card redrawn as they redraw it, and the outcome
-told in an ephemeral. On any message, REACTION_CREATE sends the person an ephemeral
-with a Create Mava ticket button: a reaction carries no trigger_id to open a modal, the
-click does, and opens the create modal prefilled with the message (`listeners.create`).
+On a ticket's card, an alert or a followed thread's root, REACTION_ASSIGN and
+REACTION_RESOLVE do what the Assign to me and Resolve buttons do, the card redrawn the
+same way and the outcome told. On any message, REACTION_CREATE sends the person a Create
+Mava ticket button: a reaction carries no trigger_id to open a modal, a click does.
 
 Ignored quietly: other emoji, the bot's own reactions, and reactions on the bot's other
-posts (digests, thread items, DMs). Slack may deliver a reaction twice (an HTTP retry,
-a Socket Mode redelivery): each (message, emoji, person, reaction time) is claimed once
-across replicas. Guests, Slack Connect users and people not allowed are refused and
-audited, and told why once a day per channel.
+posts. A reaction delivered twice is claimed once across replicas. Whoever may not act
+is refused (audited) and told why once a day per channel.
 """
 
 from __future__ import annotations
@@ -19,20 +15,24 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.delivery.ports import ALERT
 from mava_bridge.slack.access import Denied
 from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.blocks import create as cb
-from mava_bridge.slack.callback_ids import ACTION_CREATE_REACTED
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.listeners.actions import is_card, redraw
-from mava_bridge.slack.listeners.common import actor, admit, say_error, say_outcome, told
+from mava_bridge.slack.listeners.common import (
+    Body,
+    actor,
+    admit,
+    say_error,
+    say_outcome,
+    told,
+    warned,
+)
 from mava_bridge.slack.listeners.create import open_create_modal
-from mava_bridge.slack.listeners.handoff import after_ack, on_event
 from mava_bridge.slack.lookback import EVENT_TYPE
 
 log = logging.getLogger("mava_bridge.slack.reactions")
@@ -43,21 +43,8 @@ UNREADABLE = (
 )
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    app.event("reaction_added")(on_event(deps, "event", on_reaction))
-    app.action(ACTION_CREATE_REACTED)(after_ack(deps, "action", create_from_reaction))
-
-
-async def on_reaction(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
-    outcome = "ignored"
-    try:
-        outcome = await reacted(deps, client, body.get("event") or {})
-    finally:
-        deps.metrics.observe_slack_request("event", "reaction_added", outcome)
-
-
-async def reacted(deps: Deps, client: AsyncWebClient, event: dict[str, Any]) -> str:
-    """Act on one reaction; returns the outcome counted in the metrics."""
+async def reacted(deps: Deps, client: AsyncWebClient, body: Body) -> str:
+    event: dict[str, Any] = body.get("event") or {}
     item: dict[str, Any] = event.get("item") or {}
     channel, ts = item.get("channel"), item.get("ts")
     user, name = event.get("user"), event.get("reaction")
@@ -87,14 +74,7 @@ async def reacted(deps: Deps, client: AsyncWebClient, event: dict[str, Any]) -> 
         return "duplicate"
     answer = Answer(client, user, channel)
     try:
-        person = await admit(
-            deps,
-            user_id=user,
-            channel_id=channel,
-            action=action,
-            ticket_id=ticket_id,
-            via="reaction",
-        )
+        person = await admit(deps, user, channel, action, ticket_id, via="reaction")
     except Denied as exc:  # audited by `admit`
         if await deps.follows.first_telling(channel, "reactions", user):
             await say_error(answer, exc.user_message)
@@ -109,8 +89,8 @@ async def reacted(deps: Deps, client: AsyncWebClient, event: dict[str, Any]) -> 
     except Exception as exc:
         await say_error(answer, told(exc, log, f"reaction on {ticket_id}"))
         return "error"
-    body = {"message": message, "channel": {"id": channel}}
-    said = await redraw(deps, body, answer, client, ticket_id, outcome, resolve, person.id)
+    on = {"message": message, "channel": {"id": channel}}
+    said = await redraw(deps, on, answer, client, ticket_id, outcome, resolve, person.id)
     if not said and outcome.kind != "duplicate":  # the card is redrawn: say it in words too
         await say_outcome(answer, outcome)
     return outcome.kind
@@ -148,15 +128,14 @@ async def read_message(client: AsyncWebClient, channel: str, ts: str) -> dict[st
             limit=2,  # a thread's root may come first whatever the bounds
         )
     except Exception as exc:
-        error = slack_error(exc)
-        log.warning("reacted message not read (%s)", error, extra={"error": error})
+        warned(log, exc, "reacted message not read")
         return None
     found = [m for m in page.get("messages") or [] if isinstance(m, dict) and m.get("ts") == ts]
     return found[0] if found else None
 
 
 async def create_from_reaction(
-    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
+    deps: Deps, body: Body, answer: Answer, client: AsyncWebClient
 ) -> None:
     """The Create Mava ticket button of `reacted_prompt`: the modal, prefilled; once it
     is open the prompt goes, so a second click cannot open another (the trigger_id

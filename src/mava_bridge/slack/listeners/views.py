@@ -1,9 +1,7 @@
 """Modal submissions: compose (reply / note), shortcut note, shortcut reply and its confirm.
 
-Checks that need no network (empty text, a malformed ticket id) answer inline at once.
-Whether a typed ticket exists can only be known from Mava, so for modals where the
-ticket was typed by hand we ask Mava with a short time budget before acking, to show
-"not found" inline on the field (Slack only accepts inline errors in the ack).
+Slack takes errors on a field only in the ack, so a typed ticket is looked up in Mava
+before the ack, within a short budget, to say "not found" on the field.
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ import json
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -30,21 +27,18 @@ from mava_bridge.slack.callback_ids import (
     INPUT_TEXT,
     INPUT_TICKET,
     VIEW_NOTE,
-    VIEW_REPLY,
     VIEW_SHORTCUT_NOTE,
-    VIEW_SHORTCUT_REPLY,
-    VIEW_SHORTCUT_REPLY_CONFIRM,
 )
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.listeners.common import (
+    Later,
+    View,
     actor,
     admit_submitter,
     problem,
     read_metadata,
     show_result,
 )
-from mava_bridge.slack.listeners.handoff import Later, submission
-from mava_bridge.slack.listeners.view_state import text_value
 
 log = logging.getLogger("mava_bridge.slack.views")
 
@@ -55,14 +49,6 @@ LOST_TICKET = (
     "This window does not say which ticket (or what message) it is for, so nothing was "
     "sent. Open it again from the ticket."
 )
-
-
-def register(app: AsyncApp, deps: Deps) -> None:
-    app.view(VIEW_REPLY)(submission(deps, compose_submitted))
-    app.view(VIEW_NOTE)(submission(deps, compose_submitted))
-    app.view(VIEW_SHORTCUT_NOTE)(submission(deps, shortcut_submitted))
-    app.view(VIEW_SHORTCUT_REPLY)(submission(deps, shortcut_submitted))
-    app.view(VIEW_SHORTCUT_REPLY_CONFIRM)(submission(deps, reply_confirmed))
 
 
 async def compose_submitted(
@@ -246,3 +232,29 @@ async def submit_write(
             outcome = await actions.reply(who, ticket_id, text, submission=submission)
     await show_result(deps, client, body, title, outcome)
     return outcome
+
+
+# A submission made by hand may put anything in `view.state.values[block][action]`, or
+# leave it out: these readers never raise, and what is not a string reads as missing.
+def _element(view: View, block_id: str, action_id: str) -> dict[str, Any]:
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    block = values.get(block_id) if isinstance(values, dict) else None
+    element = block.get(action_id) if isinstance(block, dict) else None
+    return element if isinstance(element, dict) else {}
+
+
+def text_value(view: View, block_id: str, action_id: str) -> str:
+    """A text input's value; "" when missing or not text."""
+    value = _element(view, block_id, action_id).get("value")
+    return value if isinstance(value, str) else ""
+
+
+def selected_value(view: View, block_id: str, action_id: str) -> str | None:
+    """A select's chosen option value; None when nothing was chosen, "" when what was
+    chosen is no option (never an offered one)."""
+    option = _element(view, block_id, action_id).get("selected_option")
+    if option is None:
+        return None
+    value = option.get("value") if isinstance(option, dict) else None
+    return value if isinstance(value, str) else ""
