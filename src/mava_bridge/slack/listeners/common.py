@@ -152,12 +152,48 @@ async def admit_submitter(
 
 
 def warned(
-    logger: logging.Logger, exc: BaseException, what: str, level: int = logging.WARNING
+    logger: logging.Logger,
+    exc: BaseException,
+    what: str,
+    level: int = logging.WARNING,
+    **extra: object,
 ) -> str:
     """Log a failed Slack call as "`what` (Slack's error)"; the error."""
     error = slack_error(exc)
-    logger.log(level, "%s (%s)", what, error, extra={"error": error})
+    logger.log(level, "%s (%s)", what, error, extra={"error": error, **extra})
     return error
+
+
+async def permalink(client: AsyncWebClient, channel: str | None, ts: str | None) -> str | None:
+    """The message's permalink; None if Slack will not give it (what needs it goes on)."""
+    if not channel or not ts:
+        return None
+    try:
+        response = await client.chat_getPermalink(channel=channel, message_ts=ts)
+        return str(response["permalink"])
+    except Exception as exc:
+        warned(log, exc, "permalink lookup failed")
+        return None
+
+
+async def shared_outside(client: AsyncWebClient, channel_id: str) -> bool:
+    """Whether the channel is (or may be) shared with another organisation. One Slack
+    will not describe counts as shared: no ticket data goes there."""
+    try:
+        info = await client.conversations_info(channel=channel_id)
+    except Exception as exc:
+        warned(log, exc, "conversations.info failed")
+        return True
+    channel = info.get("channel") or {}
+    return bool(channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
+
+
+def as_outcome(exc: Exception) -> Outcome:
+    """An expected failure as the outcome to show; a bug is raised again."""
+    sentence = problem(exc)
+    if sentence is None:
+        raise exc
+    return Outcome("error", sentence)
 
 
 async def show_result(

@@ -43,15 +43,15 @@ from mava_bridge.slack.listeners.common import (
     actor,
     admit,
     admit_submitter,
+    as_outcome,
     metadata,
     open_modal,
-    problem,
+    permalink,
     read_metadata,
     show_result,
-    warned,
 )
 from mava_bridge.slack.listeners.compose import FROM_APP
-from mava_bridge.slack.listeners.new_follow import follow_new_ticket
+from mava_bridge.slack.listeners.follows import follow_new_ticket
 from mava_bridge.slack.listeners.views import (
     LOOKUP_BUDGET,
     selected_value,
@@ -132,7 +132,7 @@ async def _modal_view(
         source_ts = message.get("ts")
         thread_ts = message.get("thread_ts") or source_ts
         text = t.slack_to_plain(message.get("text") or "").strip()
-        text = cb.first_message(text, await _permalink(client, channel_id, source_ts))
+        text = cb.first_message(text, await permalink(client, channel_id, source_ts))
     if thread_ts:
         where = "The new ticket is followed in this message's thread."
     elif channel_id:
@@ -147,17 +147,6 @@ async def _modal_view(
         private_metadata=metadata(channel=channel_id, thread=thread_ts),
         where=where,
     )
-
-
-async def _permalink(client: AsyncWebClient, channel: str | None, ts: str | None) -> str | None:
-    if not channel or not ts:
-        return None
-    try:
-        response = await client.chat_getPermalink(channel=channel, message_ts=ts)
-        return str(response["permalink"])
-    except Exception as exc:  # the message text alone still makes a ticket
-        warned(log, exc, "permalink lookup failed")
-        return None
 
 
 async def create_and_follow(
@@ -188,10 +177,7 @@ async def create_and_follow(
                 deps, client, person, ticket_id, channel_id, meta.get("thread")
             )
     except Exception as exc:
-        sentence = problem(exc)
-        if sentence is None:
-            raise
-        outcome = Outcome("error", sentence)
+        outcome = as_outcome(exc)
     shown = Outcome(outcome.kind, " ".join(x for x in (outcome.message, follow_line) if x))
     await show_result(deps, client, body, cb.TITLE, shown)
     return outcome

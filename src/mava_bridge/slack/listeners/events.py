@@ -16,7 +16,9 @@ a private URL is named in the note as not attached, and the person told why.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Final
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -94,31 +96,20 @@ async def thread_message(
         log.info("event delivered again; already handled", extra={"channel": channel})
         return "duplicate"
     ticket_id = follow.ticket_id
+    say = partial(tell, client, user, channel, thread_ts)
     try:
         person = await admit(deps, user, channel, "note", ticket_id, via="thread")
     except Denied as exc:  # audited by `admit`
         if await deps.follows.first_telling(channel, thread_ts, user):
-            await tell(client, user, channel, thread_ts, f"{exc.user_message} {NOT_SENT}")
+            await say(f"{exc.user_message} {NOT_SENT}")
         return "refused"
     text = t.slack_to_plain(event.get("text") or "").strip()
     files = [f for f in event.get("files") or [] if isinstance(f, dict)]
     if not text and not files:
-        await tell(
-            client,
-            user,
-            channel,
-            thread_ts,
-            "That message has no text, and Mava notes need text. " + NOT_SENT,
-        )
+        await say("That message has no text, and Mava notes need text. " + NOT_SENT)
         return "error"
     try:
-        shared = await note_files(
-            files,
-            settings=deps.settings,
-            shared=deps.shared_files,
-            channel_id=channel,
-            ticket_id=ticket_id,
-        )
+        shared = await note_files(files, deps.settings, deps.shared_files, channel, ticket_id)
         if shared.line:
             text = f"{text}\n\n{shared.line}" if text else shared.line
         result = await deps.actions.tickets.note(
@@ -130,22 +121,14 @@ async def thread_message(
         )
     except Exception:
         log.exception("thread note failed", extra={"ticket": ticket_id, "channel": channel})
-        await tell(
-            client, user, channel, thread_ts, "Something went wrong on our side. " + NOT_SENT
-        )
+        await say("Something went wrong on our side. " + NOT_SENT)
         return "error"
     if result.ok:
-        await _react(client, user, channel, ts, thread_ts, result.message)
+        await _react(client, channel, ts, partial(say, result.message, ok=True))
         if shared.refusal:
-            await tell(client, user, channel, thread_ts, shared.refusal)
+            await say(shared.refusal)
     elif result.kind != "duplicate":  # the first delivery answered already
-        await tell(
-            client,
-            user,
-            channel,
-            thread_ts,
-            f"Your message was not added to ticket {ticket_id} as a note: {result.message}",
-        )
+        await say(f"Your message was not added to ticket {ticket_id} as a note: {result.message}")
     return result.kind
 
 
@@ -176,16 +159,16 @@ async def edited(deps: Deps, client: AsyncWebClient, event: dict[str, Any]) -> s
 
 
 async def _react(
-    client: AsyncWebClient, user: str, channel: str, ts: str, thread_ts: str, done: str
+    client: AsyncWebClient, channel: str, ts: str, in_words: Callable[[], Awaitable[None]]
 ) -> None:
-    """Mark the message as noted; if Slack refuses the reaction, say it in words."""
+    """Mark the message as noted; if Slack refuses the reaction, say it `in_words`."""
     try:
         await client.reactions_add(channel=channel, timestamp=ts, name=DONE_REACTION)
     except Exception as exc:
         if error_code(getattr(exc, "response", None)) == "already_reacted":
             return
         warned(log, exc, "reaction not added")
-        await tell(client, user, channel, thread_ts, done, ok=True)
+        await in_words()
 
 
 async def tell(
@@ -251,7 +234,6 @@ def _why_not(file: dict[str, Any], settings: Settings, attached: int) -> str | N
 
 async def note_files(
     files: list[dict[str, Any]],
-    *,
     settings: Settings,
     shared: SharedFiles | None,
     channel_id: str,

@@ -1,9 +1,8 @@
 """Following a ticket in a channel: `/mava follow|unfollow TICKET`, `/mava thread-notes
-on|off`, and the Follow / Unfollow buttons.
+on|off`, the Follow / Unfollow buttons, and a ticket just created from Slack.
 
 Following posts the ticket's card in the channel and records the follow on that card's
 ts (its thread); the thread sync (`mava_bridge.delivery.threads`) keeps both current.
-Access is checked as for any other write, before anything is posted.
 """
 
 from __future__ import annotations
@@ -13,7 +12,9 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
+from mava_bridge.services.follows import ThreadTaken
 from mava_bridge.services.outcome import Outcome
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import SlackPerson
@@ -28,6 +29,7 @@ from mava_bridge.slack.listeners.common import (
     Body,
     actor,
     admit,
+    permalink,
     say_error,
     say_outcome,
     told,
@@ -127,14 +129,7 @@ async def follow_here(
             await say_error(answer, f"Slack refused the card ({error}); nothing is followed.")
         return
     try:
-        found, created = await deps.follows.follow(
-            actor(person, channel_id),
-            ticket.id,
-            channel_id=channel_id,
-            thread_ts=card_ts,
-            ticket_created_at=ticket.created_at,
-            via=via,
-        )
+        found, created = await _record(deps, person, ticket, channel_id, card_ts, via)
     except Exception:  # not recorded: a card nobody follows would only mislead
         await delete_card(client, channel_id, card_ts)
         raise
@@ -204,12 +199,7 @@ async def _card(client: AsyncWebClient, follow: Follow) -> dict[str, Any]:
 async def _say_already(
     client: AsyncWebClient, answer: Answer, ticket_id: str, channel_id: str, thread_ts: str
 ) -> None:
-    link = None
-    try:
-        found = await client.chat_getPermalink(channel=channel_id, message_ts=thread_ts)
-        link = str(found["permalink"])
-    except Exception as exc:  # the sentence still says it is followed here
-        warned(log, exc, "permalink not found", logging.INFO)
+    link = await permalink(client, channel_id, thread_ts)
     await answer(
         text=fb.already_followed_text(ticket_id), blocks=fb.already_followed(ticket_id, link)
     )
@@ -258,3 +248,112 @@ async def _offer_follow(
         )
     except Exception as exc:
         warned(log, exc, "card not redrawn after unfollow", logging.INFO)
+
+
+# A ticket just created from Slack is followed where it came from: in the source
+# message's thread, else in a card posted in the channel. Every failure is a sentence
+# after "Created ticket X": the ticket exists; the person needs to know where it is followed.
+async def follow_new_ticket(
+    deps: Deps,
+    client: AsyncWebClient,
+    person: SlackPerson,
+    ticket_id: str,
+    channel_id: str,
+    thread_ts: str | None,
+) -> str:
+    """Post the card and follow the ticket; a sentence saying where (or why not)."""
+    later = f"To follow it later: /mava follow {ticket_id} in a channel where I am."
+    try:
+        ticket = await deps.tickets.ticket(ticket_id)
+    except MavaError as exc:
+        log.warning("new ticket not read back", extra={"error": type(exc).__name__})
+        return f"Mava did not show it back yet, so it is not followed here. {later}"
+    if thread_ts and await deps.follows.for_thread(channel_id, thread_ts) is None:
+        said = await _follow_in_thread(deps, client, person, ticket, channel_id, thread_ts, later)
+        if said is not None:
+            return said
+    # No message, a thread that mirrors another ticket, or one taken a moment ago.
+    return await _follow_in_card(deps, client, person, ticket, channel_id, later)
+
+
+async def _follow_in_thread(
+    deps: Deps,
+    client: AsyncWebClient,
+    person: SlackPerson,
+    ticket: Ticket,
+    channel_id: str,
+    thread_ts: str,
+    later: str,
+) -> str | None:
+    """Follow in the message's thread, then post the card there. The follow is written
+    first (the thread is known): a crash between the two leaves a follow whose card is
+    missing, new messages still arriving, never a card saying "Following" with nothing
+    behind it. None: the thread was taken a moment ago."""
+    try:
+        _, created = await _record(deps, person, ticket, channel_id, thread_ts, "create")
+    except ThreadTaken:
+        return None
+    except Exception:
+        log.exception("new ticket's follow not recorded")
+        return f"Its follow could not be recorded, so it is not followed. {later}"
+    if not created:
+        return "It is already followed in this channel."
+    try:
+        await post_card(client, deps, ticket, channel_id, thread_ts)
+    except Exception as exc:
+        try:
+            await deps.follows.unfollow(
+                actor(person, channel_id), ticket.id, channel_id=channel_id, via="create"
+            )
+        except Exception:
+            log.exception("new ticket's follow not undone after its card was refused")
+        return _refused(exc, later)
+    return "Following it in the message's thread."
+
+
+async def _follow_in_card(
+    deps: Deps,
+    client: AsyncWebClient,
+    person: SlackPerson,
+    ticket: Ticket,
+    channel_id: str,
+    later: str,
+) -> str:
+    """Post a card in the channel and follow the ticket in the card's own thread (its
+    ts is known only once posted; a card whose follow is not recorded is deleted)."""
+    try:
+        posted = await post_card(client, deps, ticket, channel_id)
+    except Exception as exc:
+        return _refused(exc, later)
+    try:
+        _, created = await _record(deps, person, ticket, channel_id, posted, "create")
+    except Exception:
+        log.exception("new ticket's follow not recorded")
+        await delete_card(client, channel_id, posted)
+        return f"Its follow could not be recorded, so it is not followed. {later}"
+    if not created:
+        await delete_card(client, channel_id, posted)
+        return "It is already followed in this channel."
+    return "Its card is posted in this channel; following it in the card's thread."
+
+
+async def _record(
+    deps: Deps, person: SlackPerson, ticket: Ticket, channel_id: str, thread_ts: str, via: str
+) -> tuple[Follow, bool]:
+    """Follow the ticket in that thread: the follow, and whether it is new (else the
+    ticket was already followed in the channel)."""
+    return await deps.follows.follow(
+        actor(person, channel_id),
+        ticket.id,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        ticket_created_at=ticket.created_at,
+        via=via,
+    )
+
+
+def _refused(exc: Exception, later: str) -> str:
+    error = warned(log, exc, "new ticket's card not posted")
+    if error_code(getattr(exc, "response", None)) in NOT_THERE:
+        return f"I can't post in this channel ({error}), so it is not followed. {later}"
+    return f"Slack refused its card ({error}), so it is not followed. {later}"

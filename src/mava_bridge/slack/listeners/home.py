@@ -22,8 +22,7 @@ from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.blocks import home as h
 from mava_bridge.slack.callback_ids import HOME_RESOLVE
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.errors import slack_error
-from mava_bridge.slack.listeners.common import Body, actor, admit, told, warned
+from mava_bridge.slack.listeners.common import Body, actor, admit, shared_outside, told, warned
 from mava_bridge.slack.listeners.follows import follow_here
 
 log = logging.getLogger("mava_bridge.slack.home")
@@ -48,9 +47,7 @@ async def refreshed(deps: Deps, body: Body, answer: Answer, client: AsyncWebClie
     await publish(deps, client, answer.user_id, fresh_agents=True, door="refresh")
 
 
-async def act_and_redraw(
-    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
-) -> None:
+async def act_and_redraw(deps: Deps, body: Body, answer: Answer, client: AsyncWebClient) -> None:
     """Assign to me / Resolve; the outcome is told on top of the redrawn Home."""
     action = body["actions"][0]
     ticket_id = str(action.get("value") or "")
@@ -61,11 +58,8 @@ async def act_and_redraw(
         person = await admit(deps, answer.user_id, None, name, ticket_id, via="App Home", body=body)
         # Once per rendering of Home: a double click on the same view is one write.
         where = "home:" + str((body.get("view") or {}).get("hash") or "")
-        tickets, who = deps.actions.tickets, actor(person, None)
-        if resolve:
-            done = await tickets.resolve(who, ticket_id, submission=where)
-        else:
-            done = await tickets.take(who, ticket_id, submission=where)
+        act = deps.actions.tickets.resolve if resolve else deps.actions.tickets.take
+        done = await act(actor(person, None), ticket_id, submission=where)
         outcome, notice = done.kind, done.message
         if done.kind in ("ok", "unknown", "unchanged"):  # unchanged: the board was stale
             await _read_back(deps, ticket_id)
@@ -85,9 +79,7 @@ async def _read_back(deps: Deps, ticket_id: str) -> None:
         log.warning("App Home: ticket not read back: %s", describe(exc))
 
 
-async def follow_from_home(
-    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
-) -> None:
+async def follow_from_home(deps: Deps, body: Body, answer: Answer, client: AsyncWebClient) -> None:
     action = body["actions"][0]
     ticket_id = h.ticket_of_follow_block(str(action.get("block_id") or ""))
     channel_id = str(action.get("selected_conversation") or "")
@@ -99,7 +91,7 @@ async def follow_from_home(
         person = await admit(
             deps, user_id, channel_id, "follow", ticket_id, via="App Home", body=body
         )
-        if await _shared_outside(client, channel_id):
+        if await shared_outside(client, channel_id):
             notice = SHARED_CHANNEL
         else:
             await follow_here(deps, client, answer, person, ticket_id, channel_id, "App Home")
@@ -110,19 +102,6 @@ async def follow_from_home(
             exc, log, "App Home follow", "Something went wrong on our side; nothing is followed."
         )
     await publish(deps, client, user_id, notice=notice)
-
-
-async def _shared_outside(client: AsyncWebClient, channel_id: str) -> bool:
-    """Whether the channel is (or may be) shared with another organisation: the picker
-    leaves those out, but a payload is the client's word, so Slack is asked too. A
-    channel Slack will not describe counts as shared: nothing is posted there."""
-    try:
-        info = await client.conversations_info(channel=channel_id)
-    except Exception as exc:
-        warned(log, exc, "conversations.info failed")
-        return True
-    channel = info.get("channel") or {}
-    return bool(channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
 
 
 async def publish(
@@ -148,26 +127,16 @@ async def publish(
         now=deps.clock(),
         dashboard=str(deps.settings.mava_dashboard_url),
     )
-    outcome = "ok"
     try:
         await client.views_publish(user_id=user_id, view=view)
+        published = True
     except Exception as exc:
-        outcome = "error"
-        error = slack_error(exc)
-        log.warning(
-            "views.publish failed (%s)", error, extra={"error": error, "slack_user": user_id}
-        )
-        return False
-    finally:
-        log.info(
-            "home published" if outcome == "ok" else "home not published",
-            extra={
-                "slack_user": user_id,
-                "seconds": round(time.monotonic() - started, 3),
-                "summary": h.home_text(model),
-            },
-        )
-    return True
+        published = False
+        warned(log, exc, "views.publish failed", slack_user=user_id)
+    seconds = round(time.monotonic() - started, 3)
+    said = {"slack_user": user_id, "seconds": seconds, "summary": h.home_text(model)}
+    log.info("home published" if published else "home not published", extra=said)
+    return published
 
 
 async def build_model(

@@ -24,7 +24,7 @@ from mava_bridge.settings import Settings
 from mava_bridge.slack.access import Denied
 from mava_bridge.slack.blocks.unfurls import ticket_unfurl
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.listeners.common import Body, warned
+from mava_bridge.slack.listeners.common import Body, shared_outside, warned
 
 log = logging.getLogger("mava_bridge.slack.unfurls")
 
@@ -66,7 +66,10 @@ async def unfurl(deps: Deps, client: AsyncWebClient, body: Body) -> str:
         return "duplicate"
     tickets = sorted(set(links.values()))
     try:
-        if await _shared(client, body, channel):
+        shared = body.get("is_ext_shared_channel")  # the envelope says so; else Slack is asked
+        if not isinstance(shared, bool):
+            shared = await shared_outside(client, channel)
+        if shared:
             raise Denied(SHARED_CHANNEL)
         await deps.access.require(user)
     except Denied as exc:
@@ -107,19 +110,3 @@ async def unfurl(deps: Deps, client: AsyncWebClient, body: Body) -> str:
         warned(log, exc, "chat.unfurl failed")
         return "error"
     return "ok"
-
-
-async def _shared(client: AsyncWebClient, body: dict[str, Any], channel: str) -> bool:
-    """Whether the channel is shared with another organisation. Slack's envelope says
-    so (`is_ext_shared_channel`); without it, conversations.info is asked, and a channel
-    it cannot describe counts as shared (no card rather than one in the wrong place)."""
-    flag = body.get("is_ext_shared_channel")
-    if isinstance(flag, bool):
-        return flag
-    try:
-        response = await client.conversations_info(channel=channel)
-    except Exception as exc:
-        warned(log, exc, "channel not described; no unfurl")
-        return True
-    info: dict[str, Any] = response.get("channel") or {}
-    return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))

@@ -35,7 +35,8 @@ from mava_bridge.slack.listeners.common import (
     View,
     actor,
     admit_submitter,
-    problem,
+    as_outcome,
+    permalink,
     read_metadata,
     show_result,
 )
@@ -191,13 +192,9 @@ async def original_message(deps: Deps, client: AsyncWebClient, meta: dict[str, s
             parts.append(f"Originally posted by {(await deps.access.person(author)).name}")
         except Exception:  # a deleted or unknown author must not lose the note
             parts.append("Originally posted")
-    channel, ts = meta.get("channel"), meta.get("ts")
-    if channel and ts:
-        try:
-            response = await client.chat_getPermalink(channel=channel, message_ts=ts)
-            parts.append(f"in Slack: {response['permalink']}")
-        except Exception:
-            log.warning("permalink lookup failed", extra={"channel": channel})
+    link = await permalink(client, meta.get("channel"), meta.get("ts"))
+    if link:
+        parts.append(f"in Slack: {link}")
     return " ".join(parts)
 
 
@@ -218,10 +215,7 @@ async def submit_write(
     try:
         person = await admit_submitter(deps, body, "note" if note else "reply", ticket_id or None)
     except Exception as exc:
-        sentence = problem(exc)
-        if sentence is None:
-            raise
-        outcome = Outcome("error", sentence)
+        outcome = as_outcome(exc)
     else:
         actions = deps.actions.tickets
         who = actor(person, channel_id)
