@@ -16,7 +16,6 @@ from mava_bridge.slack.listeners import (
     home,
     reactions,
     unfurls,
-    views,
 )
 from mava_bridge.slack.listeners.common import (
     after_ack,
@@ -46,10 +45,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
     app.action(ids.ACTION_CREATE_REACTED)(after_ack(deps, "action", reactions.create_from_reaction))
 
     for view in (ids.VIEW_REPLY, ids.VIEW_NOTE):
-        app.view(view)(submission(deps, views.compose_submitted))
+        app.view(view)(submission(deps, compose.compose_submitted))
     for view in (ids.VIEW_SHORTCUT_NOTE, ids.VIEW_SHORTCUT_REPLY):
-        app.view(view)(submission(deps, views.shortcut_submitted))
-    app.view(ids.VIEW_SHORTCUT_REPLY_CONFIRM)(submission(deps, views.reply_confirmed))
+        app.view(view)(submission(deps, compose.shortcut_submitted))
+    app.view(ids.VIEW_SHORTCUT_REPLY_CONFIRM)(submission(deps, compose.reply_confirmed))
     app.view(ids.VIEW_CREATE)(submission(deps, create.create_submitted))
 
     app.event("message")(on_event(deps, "event", events.on_message))

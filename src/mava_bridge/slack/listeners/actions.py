@@ -55,7 +55,7 @@ async def act_in_place(deps: Deps, body: Body, answer: Answer, client: AsyncWebC
 
 async def redraw(
     deps: Deps,
-    body: dict[str, Any],
+    body: Body,
     answer: Answer,
     client: AsyncWebClient,
     ticket_id: str,

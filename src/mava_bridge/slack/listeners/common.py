@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -21,6 +22,7 @@ from mava_bridge.mava.errors import MavaError
 from mava_bridge.observability.metrics import SlackKind
 from mava_bridge.services.errors import ServiceError
 from mava_bridge.services.outcome import Actor, Outcome
+from mava_bridge.services.ticket_actions import TicketActions
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import Denied, SlackPerson
 from mava_bridge.slack.answer import Answer
@@ -117,6 +119,30 @@ def actor(person: SlackPerson, channel_id: str | None) -> Actor:
     return Actor(person.id, person.name, person.email, channel_id)
 
 
+@dataclass(frozen=True)
+class Asked:
+    """One `/mava` request: what Slack sent, and who to tell."""
+
+    deps: Deps
+    body: Body
+    answer: Answer
+    client: AsyncWebClient
+
+    @property
+    def channel_id(self) -> str | None:
+        return self.body.get("channel_id")
+
+    def actor(self, person: SlackPerson) -> Actor:
+        return actor(person, self.channel_id)
+
+    @property
+    def writes(self) -> TicketActions:
+        return self.deps.actions.tickets
+
+    async def told(self, outcome: Awaitable[Outcome]) -> None:
+        await say_outcome(self.answer, await outcome)
+
+
 async def admit(
     deps: Deps,
     user_id: str,
@@ -174,6 +200,27 @@ async def permalink(client: AsyncWebClient, channel: str | None, ts: str | None)
     except Exception as exc:
         warned(log, exc, "permalink lookup failed")
         return None
+
+
+async def read_message(client: AsyncWebClient, channel: str, ts: str) -> dict[str, Any] | None:
+    """The message at `ts` with its metadata, whether in a channel or a thread: the
+    thread read bounded to that one ts (a reply's ts answers that reply, or its whole
+    thread; either way only `ts` is kept), None if Slack will not show it."""
+    try:
+        page = await client.conversations_replies(
+            channel=channel,
+            ts=ts,
+            oldest=ts,
+            latest=ts,
+            inclusive=True,
+            include_all_metadata=True,
+            limit=2,  # a thread's root may come first whatever the bounds
+        )
+    except Exception as exc:
+        warned(log, exc, "message not read")
+        return None
+    found = [m for m in page.get("messages") or [] if isinstance(m, dict) and m.get("ts") == ts]
+    return found[0] if found else None
 
 
 async def shared_outside(client: AsyncWebClient, channel_id: str) -> bool:

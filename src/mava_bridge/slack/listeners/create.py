@@ -50,14 +50,14 @@ from mava_bridge.slack.listeners.common import (
     read_metadata,
     show_result,
 )
-from mava_bridge.slack.listeners.compose import FROM_APP
-from mava_bridge.slack.listeners.follows import follow_new_ticket
-from mava_bridge.slack.listeners.views import (
+from mava_bridge.slack.listeners.compose import (
+    FROM_APP,
     LOOKUP_BUDGET,
     selected_value,
     still_allowed,
     text_value,
 )
+from mava_bridge.slack.listeners.follows import follow_new_ticket
 
 log = logging.getLogger("mava_bridge.slack.create")
 
@@ -80,7 +80,7 @@ async def from_shortcut(deps: Deps, body: Body, answer: Answer, client: AsyncWeb
 
 
 async def create_submitted(
-    deps: Deps, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    deps: Deps, ack: AsyncAck, body: Body, client: AsyncWebClient
 ) -> Later | None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + LOOKUP_BUDGET  # access and the category share it
@@ -150,7 +150,7 @@ async def _modal_view(
 
 
 async def create_and_follow(
-    deps: Deps, client: AsyncWebClient, body: dict[str, Any], fields: NewTicketFields
+    deps: Deps, client: AsyncWebClient, body: Body, fields: NewTicketFields
 ) -> Outcome:
     """Create the ticket (once per submission, audited), follow it, show the result."""
     view = body["view"]

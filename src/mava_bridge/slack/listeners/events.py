@@ -79,7 +79,7 @@ async def _followed(deps: Deps, channel: str, thread_ts: str) -> Follow | None:
 
 
 async def thread_message(
-    deps: Deps, client: AsyncWebClient, body: dict[str, Any], event: dict[str, Any]
+    deps: Deps, client: AsyncWebClient, body: Body, event: dict[str, Any]
 ) -> str:
     """A new message: a note on the thread's ticket, if a permitted person wrote it in a
     followed thread. Returns the outcome counted in the metrics."""

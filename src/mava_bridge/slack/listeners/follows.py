@@ -26,10 +26,12 @@ from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import error_code
 from mava_bridge.slack.listeners.common import (
+    Asked,
     Body,
     actor,
     admit,
     permalink,
+    read_message,
     say_error,
     say_outcome,
     told,
@@ -71,15 +73,9 @@ async def button(deps: Deps, body: Body, answer: Answer, client: AsyncWebClient)
         deps.metrics.observe_slack_request("action", name, outcome)
 
 
-async def handle_follow_command(
-    deps: Deps,
-    command: FollowCommand,
-    person: SlackPerson,
-    channel_id: str | None,
-    answer: Answer,
-    client: AsyncWebClient,
-) -> None:
-    """`/mava follow`, `unfollow` and `thread-notes` (access already checked)."""
+async def handle_follow_command(asked: Asked, command: FollowCommand, person: SlackPerson) -> None:
+    """`/mava follow`, `unfollow` and `thread-notes`."""
+    deps, client, answer, channel_id = asked.deps, asked.client, asked.answer, asked.channel_id
     if not channel_id:
         await say_error(answer, "Run this in the channel where the ticket should be followed.")
         return
@@ -175,25 +171,13 @@ async def unfollow_here(
     except Exception as exc:  # the follow has ended all the same
         warned(log, exc, "unfollow line not posted")
     if via != "button":  # the button redraws the card it is on, from its own payload
-        await _offer_follow(client, channel_id, await _card(client, existing), ticket_id)
+        card = await read_message(client, channel_id, existing.thread_ts) or {}
+        await _offer_follow(client, channel_id, card, ticket_id)
     await say_outcome(
         answer,
         Outcome("ok", f"Stopped following ticket {ticket_id} in this channel."),
     )
     return True
-
-
-async def _card(client: AsyncWebClient, follow: Follow) -> dict[str, Any]:
-    """The followed card as Slack holds it now (the first message of its thread)."""
-    try:
-        found = await client.conversations_replies(
-            channel=follow.channel_id, ts=follow.thread_ts, limit=1
-        )
-    except Exception as exc:  # the follow has ended; only the card keeps its old buttons
-        warned(log, exc, "followed card not read", logging.INFO)
-        return {}
-    first = (found.get("messages") or [{}])[0]
-    return first if isinstance(first, dict) and first.get("ts") == follow.thread_ts else {}
 
 
 async def _say_already(

@@ -27,10 +27,10 @@ from mava_bridge.slack.listeners.common import (
     Body,
     actor,
     admit,
+    read_message,
     say_error,
     say_outcome,
     told,
-    warned,
 )
 from mava_bridge.slack.listeners.create import open_create_modal
 from mava_bridge.slack.lookback import EVENT_TYPE
@@ -111,27 +111,6 @@ async def ticket_of(deps: Deps, channel: str, ts: str, message: dict[str, Any]) 
         found = payload.get("ticket")
         return str(found) if found else None
     return None
-
-
-async def read_message(client: AsyncWebClient, channel: str, ts: str) -> dict[str, Any] | None:
-    """The message at `ts` with its metadata, whether in a channel or a thread: the
-    thread read bounded to that one ts (a reply's ts answers that reply, or its whole
-    thread; either way only `ts` is kept), None if Slack will not show it."""
-    try:
-        page = await client.conversations_replies(
-            channel=channel,
-            ts=ts,
-            oldest=ts,
-            latest=ts,
-            inclusive=True,
-            include_all_metadata=True,
-            limit=2,  # a thread's root may come first whatever the bounds
-        )
-    except Exception as exc:
-        warned(log, exc, "reacted message not read")
-        return None
-    found = [m for m in page.get("messages") or [] if isinstance(m, dict) and m.get("ts") == ts]
-    return found[0] if found else None
 
 
 async def create_from_reaction(
