@@ -224,10 +224,13 @@ async def shortcut_submitted(
         errors[BLOCK_TEXT] = refusal
     ticket: Ticket | None = None
     if ticket_id and not errors:
-        budget = deadline - asyncio.get_running_loop().time()
-        ticket, problem_text = await lookup(deps, ticket_id, budget)
-        if problem_text:
-            errors[BLOCK_TICKET] = problem_text
+        left = max(deadline - asyncio.get_running_loop().time(), 0.1)
+        try:
+            ticket = await asyncio.wait_for(deps.tickets.ticket(ticket_id), left)
+        except TimeoutError:
+            errors[BLOCK_TICKET] = "Mava did not answer in time. Submit again in a moment."
+        except MavaError as exc:
+            errors[BLOCK_TICKET] = exc.user_message
     meta = read_metadata(view)
     if not is_note and ticket is not None and not errors:
         meta.update(ticket=ticket.id, text=text)
@@ -248,33 +251,19 @@ async def shortcut_submitted(
         )
         return None
     await ack(response_action="update", view=b.result_modal(title, "Adding the note in Mava…"))
-    return shortcut_note(deps, client, body, meta, ticket.id, text)
+    return submit_write(deps, client, body, title, ticket.id, text, note=True, source_of=meta)
 
 
 async def reply_confirmed(
     deps: Deps, ack: AsyncAck, body: Body, client: AsyncWebClient
 ) -> Later | None:
-    title = REPLY
     meta = read_metadata(body["view"])
     ticket_id, text = meta.get("ticket", ""), meta.get("text", "")
     if not is_object_id(ticket_id) or not text.strip():  # a hand-made submission
-        await ack(response_action="update", view=b.result_modal(title, LOST_TICKET))
+        await ack(response_action="update", view=b.result_modal(REPLY, LOST_TICKET))
         return None
-    await ack(response_action="update", view=b.result_modal(title, "Sending to the customer…"))
-    return submit_write(deps, client, body, title, ticket_id, text, note=False)
-
-
-async def shortcut_note(
-    deps: Deps,
-    client: AsyncWebClient,
-    body: Body,
-    meta: dict[str, str],
-    ticket_id: str,
-    text: str,
-) -> None:
-    source = await original_message(deps, client, meta)
-    title = SHORTCUT_NOTE
-    await submit_write(deps, client, body, title, ticket_id, text, note=True, source=source)
+    await ack(response_action="update", view=b.result_modal(REPLY, "Sending to the customer…"))
+    return submit_write(deps, client, body, REPLY, ticket_id, text, note=False)
 
 
 async def still_allowed(deps: Deps, body: Body, action: str, ticket_id: str | None) -> str | None:
@@ -290,18 +279,6 @@ async def still_allowed(deps: Deps, body: Body, action: str, ticket_id: str | No
         log.exception("access check failed")
         return "Something went wrong on our side; nothing was done."
     return None
-
-
-async def lookup(
-    deps: Deps, ticket_id: str, budget: float = LOOKUP_BUDGET
-) -> tuple[Ticket | None, str | None]:
-    """The ticket, or a sentence for the ticket field."""
-    try:
-        return await asyncio.wait_for(deps.tickets.ticket(ticket_id), max(budget, 0.1)), None
-    except TimeoutError:
-        return None, "Mava did not answer in time. Submit again in a moment."
-    except MavaError as exc:
-        return None, exc.user_message
 
 
 async def original_message(deps: Deps, client: AsyncWebClient, meta: dict[str, str]) -> str:
@@ -328,8 +305,10 @@ async def submit_write(
     text: str,
     *,
     note: bool,
-    source: str = "",
+    source_of: dict[str, str] | None = None,
 ) -> Outcome:
+    """The reply or note, once per modal; a shortcut's note says where it comes from
+    (`source_of`: the shortcut's metadata)."""
     view = body["view"]
     channel_id = read_metadata(view).get("channel")
     outcome: Outcome
@@ -342,6 +321,7 @@ async def submit_write(
         who = actor(person, channel_id)
         submission = view["id"]  # a resubmitted modal is the same submission
         if note:
+            source = await original_message(deps, client, source_of) if source_of else ""
             outcome = await actions.note(who, ticket_id, text, source=source, submission=submission)
         else:
             outcome = await actions.reply(who, ticket_id, text, submission=submission)

@@ -1,7 +1,7 @@
 """Create a Mava ticket from Slack: the "Create Mava ticket" message shortcut (or
 reaction) and `/mava create [EMAIL] [TEXT]` open a modal. Its submission is checked
 whole before the ack (a hand-made one can hold anything), creates the ticket once (the
-view id names the submission) and follows it (`new_follow`).
+view id names the submission) and follows it (`follows.follow_new_ticket`).
 """
 
 from __future__ import annotations

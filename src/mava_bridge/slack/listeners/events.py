@@ -2,15 +2,9 @@
 note (never a reply to the customer: that takes the Reply button or shortcut, with its
 confirm step), its files the note's attachments where they can be.
 
-Ignored, without a trace: bots (ours included), edits of nothing we wrote, messages
-outside a followed thread, channels with thread notes off. Refused (audited) and told
-why once per thread: whoever may not act (`slack/access.py`). An event delivered twice
-is claimed once across replicas, and the note is keyed by channel and message ts.
-
 With `PUBLIC_URL` set, each file becomes an attachment at `PUBLIC_URL/files/<token>`
 (Mava takes only public URLs; `slack.files_door` serves it), the token made for that
-file alone once the person may write notes. A file too big, past Mava's 10, or without
-a private URL is named in the note as not attached, and the person told why.
+file alone once the person may write notes.
 """
 
 from __future__ import annotations

@@ -4,10 +4,6 @@ On a ticket's card, an alert or a followed thread's root, REACTION_ASSIGN and
 REACTION_RESOLVE do what the Assign to me and Resolve buttons do, the card redrawn the
 same way and the outcome told. On any message, REACTION_CREATE sends the person a Create
 Mava ticket button: a reaction carries no trigger_id to open a modal, a click does.
-
-Ignored quietly: other emoji, the bot's own reactions, and reactions on the bot's other
-posts. A reaction delivered twice is claimed once across replicas. Whoever may not act
-is refused (audited) and told why once a day per channel.
 """
 
 from __future__ import annotations

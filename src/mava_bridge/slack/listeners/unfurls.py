@@ -1,11 +1,9 @@
 """`link_shared` events: a Mava dashboard ticket link unfurls to a compact card.
 
-The ticket links (on the dashboard's host only), at most `MAX_TICKETS` tickets looked
-up, one chat.unfurl. Nothing is unfurled, and each ticket audited as refused, when the
-person may not act on tickets (`slack/access.py`) or the channel is shared with another
-organisation (customer data would leave the workspace). A link still in the composer is
-left alone: Slack sends the event again once it is posted. An event delivered twice is
-claimed once across replicas.
+Nothing is unfurled, and each ticket audited as refused, when the person may not act
+on tickets or the channel is shared with another organisation (customer data would
+leave the workspace). A link still in the composer is left alone: Slack sends the event
+again once it is posted.
 """
 
 from __future__ import annotations
