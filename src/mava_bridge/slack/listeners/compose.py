@@ -48,6 +48,7 @@ from mava_bridge.slack.callback_ids import (
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.listeners.common import (
+    NOTHING_DONE,
     Body,
     Later,
     View,
@@ -277,7 +278,7 @@ async def still_allowed(deps: Deps, body: Body, action: str, ticket_id: str | No
         return "Slack did not tell us in time who you are, so nothing was done. Submit again."
     except Exception:
         log.exception("access check failed")
-        return "Something went wrong on our side; nothing was done."
+        return NOTHING_DONE
     return None
 
 
