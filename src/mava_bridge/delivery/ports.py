@@ -93,7 +93,7 @@ class Tag:
     items: tuple[str, ...] = ()
 
 
-# The kinds of Tag (written in delivery/in_doubt.py); slack/listeners/reactions.py
+# The kinds of Tag (written in delivery/in_doubt.py); slack/listeners/actions.py
 # knows an alert by its kind.
 THREAD: Final = "thread"
 ALERT: Final = "alert"

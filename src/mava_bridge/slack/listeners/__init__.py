@@ -14,7 +14,6 @@ from mava_bridge.slack.listeners import (
     events,
     follows,
     home,
-    reactions,
     unfurls,
 )
 from mava_bridge.slack.listeners.common import (
@@ -42,7 +41,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         app.action(action)(after_ack(deps, "action", actions.act_in_place))
     for action in (ids.ACTION_FOLLOW, ids.ACTION_UNFOLLOW):
         app.action(action)(after_ack(deps, "action", follows.button))
-    app.action(ids.ACTION_CREATE_REACTED)(after_ack(deps, "action", reactions.create_from_reaction))
+    app.action(ids.ACTION_CREATE_REACTED)(after_ack(deps, "action", create.create_from_reaction))
 
     for view in (ids.VIEW_REPLY, ids.VIEW_NOTE):
         app.view(view)(submission(deps, compose.compose_submitted))
@@ -53,7 +52,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     app.event("message")(on_event(deps, "event", events.on_message))
     app.event("link_shared")(on_event(deps, "unfurl", unfurls.unfurl))
-    app.event("reaction_added")(on_event(deps, "event", reactions.reacted))
+    app.event("reaction_added")(on_event(deps, "event", actions.reacted))
     app.event("app_home_opened")(on_event(deps, "home", home.home_opened))
 
     # App Home has no channel nor response_url: its problems are told by direct message.

@@ -47,7 +47,9 @@ from mava_bridge.slack.listeners.common import (
     metadata,
     open_modal,
     permalink,
+    read_message,
     read_metadata,
+    say_error,
     show_result,
 )
 from mava_bridge.slack.listeners.compose import (
@@ -62,6 +64,10 @@ from mava_bridge.slack.listeners.follows import follow_new_ticket
 log = logging.getLogger("mava_bridge.slack.create")
 
 INSTEAD = "/mava create EMAIL your text (then submit the window), or create it in Mava"
+UNREADABLE = (
+    "The bot could not read that message (deleted, or in a conversation it cannot "
+    "read), so no ticket was made from it."
+)
 _EMAIL = re.compile(r"^[^\s@<>\"(),;:]+@[^\s@<>\"(),;:.]+(?:\.[^\s@<>\"(),;:.]+)+$")
 _PRIORITY = f"Pick one of the priorities offered: {', '.join(p.label for p in Priority)}."
 
@@ -77,6 +83,21 @@ class NewTicketFields:
 async def from_shortcut(deps: Deps, body: Body, answer: Answer, client: AsyncWebClient) -> None:
     message: dict[str, Any] = body.get("message") or {}
     await open_create_modal(deps, client, answer, body["trigger_id"], None, message=message)
+
+
+async def create_from_reaction(
+    deps: Deps, body: Body, answer: Answer, client: AsyncWebClient
+) -> None:
+    """The Create Mava ticket button of `reacted_prompt`: the modal, prefilled; once it
+    is open the prompt goes, so a second click cannot open another (the trigger_id
+    expires in 3 s: the modal first)."""
+    ts = str(body["actions"][0].get("value") or "")
+    message = await read_message(client, answer.channel_id or "", ts) if ts else None
+    if message is None:
+        await say_error(answer, UNREADABLE)
+        return
+    if await open_create_modal(deps, client, answer, body["trigger_id"], None, message=message):
+        await answer.delete_original()
 
 
 async def create_submitted(
