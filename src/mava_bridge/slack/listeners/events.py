@@ -207,19 +207,15 @@ def _name(file: dict[str, Any]) -> str:
     return name[:_NAME]
 
 
-def _size_limit(settings: Settings) -> int:
-    return int(settings.file_max_mb * 1024 * 1024)
-
-
 def _why_not(file: dict[str, Any], settings: Settings, attached: int) -> str | None:
     """Why `file` cannot be attached, or None."""
     url = file.get("url_private")
-    if not (isinstance(file.get("id"), str) and isinstance(url, str) and url.startswith("http")):
-        return "Slack gives the bot no copy of it"
-    if file.get("mode") in ("tombstone", "hidden_by_limit", "external"):
+    copied = isinstance(file.get("id"), str) and isinstance(url, str) and url.startswith("http")
+    if not copied or file.get("mode") in ("tombstone", "hidden_by_limit", "external"):
         return "Slack gives the bot no copy of it"
     size = file.get("size")
-    if isinstance(size, int) and not isinstance(size, bool) and size > _size_limit(settings):
+    too_big = settings.file_max_mb * 1024 * 1024
+    if isinstance(size, int) and not isinstance(size, bool) and size > too_big:
         return f"it is larger than {settings.file_max_mb:g} MB"
     if attached >= MAVA_MAX_ATTACHMENTS:
         return f"Mava takes at most {MAVA_MAX_ATTACHMENTS} files per message"
@@ -260,10 +256,9 @@ async def note_files(
     parts = []
     if attached:
         parts.append(f"Files attached from Slack: {', '.join(attached)}.")
-    if refused:
-        parts.append("Not attached: " + "; ".join(f"{n} ({why})" for n, why in refused) + ".")
     refusal = ""
     if refused:
+        parts.append("Not attached: " + "; ".join(f"{n} ({why})" for n, why in refused) + ".")
         count = len(refused)
         refusal = (
             f"{count} file{'s were' if count != 1 else ' was'} not attached to the note: "
