@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     # The desk (App Home, assignment DMs, reminders): the LONGEST the shared open-tickets
     # board is kept before a read (sooner as a sixth of the budget allows, 2 s at least).
     desk_refresh_seconds: float = Field(default=60.0, ge=1)
-    # Reactions that act (slack/listeners/reactions.py): emoji names, colons optional.
+    # Reactions that act (slack/listeners/actions.py): emoji names, colons optional.
     reaction_assign: str = "eyes"
     reaction_resolve: str = "white_check_mark"
     reaction_create: str = "ticket"

@@ -83,7 +83,7 @@ class Tag:
     items: tuple[str, ...] = ()
 
 
-# The kinds of Tag (slack/listeners/reactions.py knows an alert by its kind).
+# The kinds of Tag (slack/listeners/actions.py knows an alert by its kind).
 THREAD: Final = "thread"
 ALERT: Final = "alert"
 REMINDER: Final = "reminder"

@@ -7,19 +7,8 @@ import logging
 from slack_bolt.async_app import AsyncApp
 
 from mava_bridge.settings import Settings
+from mava_bridge.slack import listeners
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.listeners import (
-    actions,
-    command_table,
-    create,
-    events,
-    follows,
-    home,
-    reactions,
-    shortcuts,
-    unfurls,
-    views,
-)
 from mava_bridge.slack.web import SlackClients
 
 
@@ -40,17 +29,5 @@ def create_app(settings: Settings, clients: SlackClients, deps: Deps) -> AsyncAp
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
-    for module in (
-        command_table,
-        shortcuts,
-        actions,
-        follows,
-        views,
-        events,
-        unfurls,
-        create,
-        home,
-        reactions,
-    ):
-        module.register(app, deps)
+    listeners.register(app, deps)
     return app

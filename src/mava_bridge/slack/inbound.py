@@ -120,7 +120,7 @@ def _events_api(body: JSON) -> Inbound:
     event_type = _text(event, "type", "event.")
     if event_type not in EVENTS:
         return Inbound("ignored", event_type, body)
-    if event_type == "reaction_added":  # listeners/reactions.py: who, which emoji, where
+    if event_type == "reaction_added":  # listeners/actions.py: who, which emoji, where
         for key in ("user", "reaction"):
             _text(event, key, "event.")
         item = _object(event, "item", "event.")
