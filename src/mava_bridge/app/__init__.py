@@ -1,10 +1,6 @@
-"""The composition root: settings -> clients -> store -> services -> Bolt app and jobs.
-
-Everything is built here and only here, from `Settings`, so `mava-bot run`, the
-preview, the demo, the tests and the benchmarks all run the same assembly. Nothing but
-entry points (serve, check, preview), the sandbox stack and tests imports this module.
-The delivery jobs are wired in `jobs`.
-"""
+"""The composition root: settings -> clients -> store -> services -> Bolt app and jobs,
+built here only, so `mava-bot run`, the demo, the tests and the benchmarks run the same
+assembly. The delivery jobs are wired in `jobs`."""
 
 from __future__ import annotations
 
@@ -51,7 +47,7 @@ from mava_bridge.store.leader import Leadership
 from mava_bridge.store.seen_tickets import SeenTickets
 from mava_bridge.store.shared_files import SharedFiles
 from mava_bridge.store.tables import utcnow
-from mava_bridge.webhooks.door import PATH, WebhookDoor
+from mava_bridge.webhooks.door import PATH, webhook_handler
 
 log = logging.getLogger("mava_bridge.app")
 
@@ -76,14 +72,11 @@ class Bridge:
     stopping: Stopping = field(default_factory=Stopping)  # set by `drain`: retry waits end
 
     @classmethod
-    async def build(
-        cls, settings: Settings, *, metrics: Metrics | None = None, migrate: bool = True
-    ) -> Bridge:
+    async def build(cls, settings: Settings, *, metrics: Metrics | None = None) -> Bridge:
         metrics = metrics or Metrics()
         stopping = Stopping()
         db = Database(settings.database_url)
-        if migrate:
-            await db.migrate()
+        await db.migrate()
         mava = mava_client(settings, metrics, SeenTickets(db), db, stopping)
         session = aiohttp.ClientSession()
         clients = slack_clients(settings, session)
@@ -168,7 +161,7 @@ class Bridge:
         )
 
     async def warm_up(self) -> None:
-        """Ask Slack who the bot is before taking requests (see mava_bridge.slack.identity)."""
+        """Ask Slack who the bot is before taking requests."""
         try:
             await asyncio.wait_for(self.deps.identity.auth_test(), WARM_UP_SECONDS)
         except Exception as exc:  # not fatal: the first request asks again
@@ -177,8 +170,7 @@ class Bridge:
             )
 
     async def start_background(self) -> None:
-        """Start the leader election, then the digest and alert scheduler (jobs rebuilt
-        from the database; they only run on the leader)."""
+        """The leader election, then the scheduler (its jobs run on the leader only)."""
         await self.leadership.start()
         await self.delivery.scheduler.start()
         if self.delivery.nudges is not None:
@@ -208,11 +200,8 @@ class Bridge:
         return f"{digest}; {alerts}; per-channel subscriptions from the database"
 
     def web_app(self) -> web.Application:
-        """Health, metrics and (with PUBLIC_URL) shared files; in HTTP mode also Slack's
-        requests, through one door (mava_bridge.slack.http_route). In Socket Mode Slack's
-        requests come over the socket, so `/slack/events` is not served: an unsigned POST
-        there gets 404, not a listener. With MAVA_WEBHOOK_SIGNING_KEY, in both modes,
-        Mava's webhooks (webhooks.door)."""
+        """Health, metrics, shared files (PUBLIC_URL) and Mava's webhooks (its key set);
+        `/slack/events` in HTTP mode only, so in Socket Mode an unsigned POST gets 404."""
         application = web.Application(client_max_size=http_route.MAX_BODY_BYTES)
         if not self.settings.socket_mode:
             secret = self.settings.slack_signing_secret
@@ -224,7 +213,6 @@ class Bridge:
                 client=self.slack,
             )
             application.router.add_post("/slack/events", route.handle)
-        # Files shared in followed threads, for Mava (slack.files_door): only with PUBLIC_URL.
         if self.settings.public_url and self.deps.shared_files:
             files_door = FilesDoor(
                 self.deps.shared_files,
@@ -234,10 +222,9 @@ class Bridge:
             )
             application.add_routes(files_door.routes())
         if self.delivery.nudges is not None:  # MAVA_WEBHOOK_SIGNING_KEY set; both modes
-            webhook_door = WebhookDoor.from_settings(
-                self.settings, self.db, self.delivery.nudges.poke, self.deps.inflight
-            )
-            application.router.add_post(PATH, webhook_door.handle)
+            poke, inflight = self.delivery.nudges.poke, self.deps.inflight
+            handle = webhook_handler(self.settings, self.db, poke, inflight)
+            application.router.add_post(PATH, handle)
         application.add_routes(
             health_routes(
                 {"database": self.db.ping}
@@ -249,7 +236,7 @@ class Bridge:
         return application
 
     async def serve_http(self, host: str, port: int) -> tuple[web.AppRunner, int]:
-        """Start serving; returns the runner and the bound port (port 0 picks one)."""
+        """The runner and the bound port (port 0 picks one)."""
         runner = web.AppRunner(
             self.web_app(),
             access_log=None,
