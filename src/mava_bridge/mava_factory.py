@@ -1,7 +1,5 @@
-"""The Mava client as a process builds it: its limiter (shared by every replica when
-the database is PostgreSQL), metrics observers and the memory of ticket creation times.
-Part of the composition root (beside mava_bridge.app): it reads settings, metrics and the
-store, which the `mava` part itself never imports."""
+"""The Mava client as a process builds it (part of the composition root: it reads
+settings, metrics and the store, which the `mava` part never imports)."""
 
 from __future__ import annotations
 
@@ -25,10 +23,8 @@ def mava_client(
     db: Database | None = None,
     stopping: Stopping | None = None,
 ) -> MavaClient:
-    """The Mava client; `metrics` None for one-shot commands (check, preview);
-    `memory` remembers when each ticket read was created (a look-up is then exact).
-    With a PostgreSQL `db` its sends draw from the budget all replicas share; its
-    retry waits end when `stopping` is set."""
+    """`metrics` None for one-shot commands (check, preview); with a PostgreSQL `db` its
+    sends draw from the budget all replicas share."""
     token = settings.mava_api_token
     if token is None:
         raise ValueError("MAVA_API_TOKEN is not set")
