@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,17 +154,14 @@ async def check_database(settings: Settings) -> CheckResult:
             detail = f"{path} does not exist yet; `mava-bot run` will create it and apply"
             return CheckResult("database", True, f"{detail} {state.due} migration{plural}")
     except UnknownRevision as exc:
-        return CheckResult(
-            "database",
-            False,
+        detail = (
             f"schema revision {exc} is unknown to this version (a newer mava-bot migrated "
-            "it?): run that version, or upgrade this one",
+            "it?): run that version, or upgrade this one"
         )
+        return CheckResult("database", False, detail)
     except Exception as exc:
-        reason = type(exc).__name__
-        return CheckResult(
-            "database", False, f"{reason}: check DATABASE_URL and that the server is up"
-        )
+        detail = f"{type(exc).__name__}: check DATABASE_URL and that the server is up"
+        return CheckResult("database", False, detail)
     return CheckResult("database", True, f"reachable, {state.describe()}")
 
 
@@ -226,11 +223,7 @@ def check_webhook_key(settings: Settings) -> CheckResult:
 
 
 async def run_checks(settings: Settings) -> list[CheckResult]:
-    checks: list[Callable[[Settings], Awaitable[CheckResult]]] = [
-        check_database,
-        check_slack,
-        check_mava,
-    ]
+    checks = [check_database, check_slack, check_mava]
     if settings.socket_mode:
         checks.append(check_socket_mode)
     results = [CheckResult("settings", True, "loaded")]

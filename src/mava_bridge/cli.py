@@ -10,13 +10,6 @@ from importlib.metadata import PackageNotFoundError, entry_points, version
 Command = Callable[[list[str]], int]
 
 
-def installed_version() -> str:
-    try:
-        return version("mava-slack-bridge")
-    except PackageNotFoundError:
-        return "unknown (the mava-slack-bridge package is not installed)"
-
-
 def _lazy(module: str, name: str) -> Command:
     """Imported when the command runs, so `--help` and `check` start fast."""
 
@@ -78,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE)
         return 0 if args else 2
     if args[0] in {"--version", "-V"}:
-        print(f"mava-bot {installed_version()}")
+        try:
+            print(f"mava-bot {version('mava-slack-bridge')}")
+        except PackageNotFoundError:
+            print("mava-bot unknown (the mava-slack-bridge package is not installed)")
         return 0
     name, rest = args[0], args[1:]
     if name not in COMMANDS:

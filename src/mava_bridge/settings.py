@@ -81,7 +81,6 @@ class Settings(BaseSettings):
     mava_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     mava_rate_limit: int = Field(default=90, ge=1)
     mava_rate_window_seconds: float = Field(default=30.0, gt=0)
-    # A replica's own share while the shared budget (PostgreSQL) cannot be reached.
     mava_rate_fallback_limit: int | None = Field(default=None, ge=1)
 
     # Mava's webhooks (webhooks/): the dashboard's signing key (mava_wh_...; unset: no
@@ -109,7 +108,6 @@ class Settings(BaseSettings):
     digest_schedule: Annotated[str, AfterValidator(check_cron)] = "0 9 * * 1-5"
     digest_timezone: Annotated[str, AfterValidator(check_zone)] = "UTC"
     digest_skip_empty: bool = False
-    # How many one-year windows back a digest searches at most (delivery.queries).
     digest_max_years: int = Field(default=5, ge=1)
     alert_channel: Channel = None
     alert_min_priority: Annotated[Literal["low", "medium", "high"], BeforeValidator(_lower)] = (
@@ -117,32 +115,26 @@ class Settings(BaseSettings):
     )
     alert_unassigned: bool = False
     poll_interval_seconds: float = Field(default=60.0, ge=1)
-    # Followed tickets' threads (delivery.threads): the LONGEST wait between reads of Mava
-    # for them (sooner as a third of its budget allows, 2 s at least: delivery.pacing),
-    # and how long a resolved ticket is still followed in case it reopens.
+    # The LONGEST wait between reads of followed tickets (sooner as a third of the budget
+    # allows: delivery.pacing), and how long a resolved one is still followed.
     thread_sync_seconds: float = Field(default=15.0, ge=1)
     thread_resolved_grace_hours: float = Field(default=24.0, gt=0)
-    # The desk (App Home, assignment DMs, reminders): the LONGEST the shared open-tickets
-    # board is kept before a read (sooner as a sixth of the budget allows, 2 s at least).
+    # The LONGEST the desk's open-tickets board is kept (sooner as a sixth allows).
     desk_refresh_seconds: float = Field(default=60.0, ge=1)
     # Reactions that act (slack/listeners/reactions.py): emoji names, colons optional.
     reaction_assign: Emoji = "eyes"
     reaction_resolve: Emoji = "white_check_mark"
     reaction_create: Emoji = "ticket"
-    # Tickets created from Slack (POST /api/ticket): the origin Mava records (unset: Mava's
-    # default, web; Mava has no "slack" origin) and Mava's `silent` flag, whose meaning
-    # its docs leave cut off (unset: not sent, so Mava's default applies).
+    # Tickets created from Slack: the origin Mava records (it has no "slack") and its
+    # `silent` flag, whose meaning its docs leave cut off; unset, Mava's defaults apply.
     create_ticket_source_type: (
         Literal["web", "discord", "telegram", "telegram-group", "email"] | None
     ) = None
     create_ticket_silent: bool | None = None
-    # Files shared in followed threads: where Mava reaches this bot (its files door,
-    # `GET /files/<token>`); unset, files are named in notes and not attached.
+    # Where Mava fetches files shared in followed threads (`GET /files/<token>`).
     public_url: Annotated[AnyHttpUrl | None, AfterValidator(check_public_base)] = None
     file_max_mb: float = Field(default=20.0, gt=0, le=1024)
-    # PostgreSQL: how often replicas check which one runs the poller and digests.
     leader_check_seconds: float = Field(default=5.0, ge=0.5)
-    # Socket Mode: /healthz answers 503 once no connection has been up for this long.
     socket_mode_unhealthy_seconds: float = Field(default=30.0, gt=0)
 
     @property

@@ -254,14 +254,11 @@ class Bridge:
         # backlog of 128 lets the kernel reset the rest before we can accept them.
         site = web.TCPSite(runner, host, port, backlog=http_route.LISTEN_BACKLOG)
         await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        bound = sockets[0].getsockname()[1] if sockets else port
-        return runner, int(bound)
+        return runner, int(runner.addresses[0][1])
 
     async def drain(self, grace: float) -> bool:
-        """Stop taking new work and end retry waits; wait at most `grace` seconds in all
-        for the handlers and jobs in flight, then cancel what is still running (False)."""
+        """Stop taking new work, end retry waits, let work in flight finish within `grace`
+        seconds and cancel what outlives it (False)."""
         self.deps.inflight.closing = True
         self.stopping.set()
         handlers, jobs = await asyncio.gather(

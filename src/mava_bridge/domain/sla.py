@@ -25,10 +25,6 @@ WARNING: Final = "warning"
 BREACH: Final = "breach"
 
 
-def priority_name(priority: int | None) -> str:
-    return _BY_VALUE.get(priority or 2, "medium")
-
-
 @dataclass(frozen=True)
 class Policy:
     """Targets: priority name -> target name -> seconds."""
@@ -37,7 +33,8 @@ class Policy:
     hours: BusinessHours = field(default_factory=BusinessHours)
 
     def target(self, priority: int | None, target: str) -> int | None:
-        return self.targets.get(priority_name(priority), {}).get(target)
+        name = _BY_VALUE.get(priority or 2, "medium")  # none, or one Mava adds: medium
+        return self.targets.get(name, {}).get(target)
 
     def describe(self) -> list[str]:
         """Plain lines: each priority's targets, then the hours."""

@@ -56,8 +56,8 @@ class Event:
 
 
 def open_envelope(body: bytes, key: rsa.RSAPrivateKey) -> Envelope:
-    """The verified envelope, or `Rejected`. Nothing in the body is trusted before the
-    HMAC matched; the comparison is constant-time."""
+    """The verified envelope, or `Rejected`: nothing in the body is trusted before the
+    HMAC matched."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -77,7 +77,8 @@ def open_envelope(body: bytes, key: rsa.RSAPrivateKey) -> Envelope:
         )
     except (ValueError, binascii.Error):
         raise Rejected(401, "key does not decrypt with MAVA_WEBHOOK_SIGNING_KEY") from None
-    expected = signature_of(data["payload"], symmetric)
+    secret = base64.b64encode(symmetric)
+    expected = hmac.new(secret, data["payload"].encode(), hashlib.sha256).hexdigest()
     given = data["signature"].lower().encode("utf-8", "replace")
     if not hmac.compare_digest(expected.encode(), given):
         raise Rejected(401, "bad signature")
@@ -87,15 +88,9 @@ def open_envelope(body: bytes, key: rsa.RSAPrivateKey) -> Envelope:
     return Envelope(webhook_id, data["payload"], iv, symmetric)
 
 
-def signature_of(payload: str, symmetric_key: bytes) -> str:
-    """Mava's signature: hex HMAC-SHA256 of the payload, keyed by the key's base64 text."""
-    secret = base64.b64encode(symmetric_key)
-    return hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()
-
-
 def read_event(envelope: Envelope, mode: Mode) -> Event | None:
-    """The event's type and ticket id if the payload decrypts with `mode` (IV and
-    ciphertext read as hex, else base64) to JSON `{type, document}`; else None."""
+    """The event if the payload decrypts with `mode` (IV and ciphertext as hex, else
+    base64) to JSON `{type, document}`; else None."""
     if len(envelope.symmetric_key) not in (16, 24, 32):
         return None
     for iv in _decodings(envelope.iv):
