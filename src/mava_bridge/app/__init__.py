@@ -17,7 +17,9 @@ from mava_bridge.app.jobs import Delivery, build_delivery
 from mava_bridge.app.jobs import build_digests as build_digests  # re-exported
 from mava_bridge.domain.retry import Stopping
 from mava_bridge.mava.client import MavaClient
-from mava_bridge.mava_factory import mava_client as mava_client  # re-exported
+from mava_bridge.mava.lookup import TicketMemory
+from mava_bridge.mava.ratelimit import Limiter, limiter_for
+from mava_bridge.mava.shared_limiter import SharedLimiter
 from mava_bridge.observability.health import health_routes
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.customer_actions import CustomerActions
@@ -44,6 +46,7 @@ from mava_bridge.store.audit import AuditLog
 from mava_bridge.store.db import Database
 from mava_bridge.store.idempotency import IdempotencyStore
 from mava_bridge.store.leader import Leadership
+from mava_bridge.store.mava_budget import PostgresBudget
 from mava_bridge.store.seen_tickets import SeenTickets
 from mava_bridge.store.shared_files import SharedFiles
 from mava_bridge.store.tables import utcnow
@@ -52,6 +55,41 @@ from mava_bridge.webhooks.door import PATH, webhook_handler
 log = logging.getLogger("mava_bridge.app")
 
 WARM_UP_SECONDS = 5.0
+
+
+def mava_client(
+    settings: Settings,
+    metrics: Metrics | None = None,
+    memory: TicketMemory | None = None,
+    db: Database | None = None,
+    stopping: Stopping | None = None,
+) -> MavaClient:
+    """`metrics` None for one-shot commands (check, preview); with a PostgreSQL `db` its
+    sends draw from the budget all replicas share."""
+    token = settings.mava_api_token
+    if token is None:
+        raise ValueError("MAVA_API_TOKEN is not set")
+    limiter: Limiter
+    if db is not None and not db.is_sqlite:
+        limiter = SharedLimiter(
+            PostgresBudget.connect(db.url, token.get_secret_value()),
+            settings.mava_rate_limit,
+            settings.mava_rate_window_seconds,
+            fallback_limit=settings.mava_rate_fallback,
+        )
+    else:
+        limiter = limiter_for(settings.mava_rate_limit, settings.mava_rate_window_seconds)
+    return MavaClient(
+        str(settings.mava_api_url),
+        token,
+        timeout=settings.mava_timeout_seconds,
+        limiter=limiter,
+        observer=metrics.mava_observer if metrics else None,
+        wait_observer=metrics.observe_ratelimit_wait if metrics else None,
+        memory=memory,
+        sleep=stopping.sleep if stopping is not None else asyncio.sleep,
+        unreadable_observer=metrics.observe_unreadable_ticket if metrics else None,
+    )
 
 
 @dataclass
