@@ -139,8 +139,7 @@ def check_pasted(value: str) -> None:
         )
     if any(char.isspace() for char in value):
         raise PydanticCustomError(
-            "has_space",
-            "contains a space; in .env put each setting on its own line, as NAME=value",
+            "has_space", "contains a space; in .env put each setting on its own line, as NAME=value"
         )
 
 

@@ -131,10 +131,7 @@ def elapsed(
 
 
 def deadlines(
-    hours: BusinessHours,
-    start: datetime,
-    amounts: Sequence[float],
-    pauses: Sequence[Pause] = (),
+    hours: BusinessHours, start: datetime, amounts: Sequence[float], pauses: Sequence[Pause] = ()
 ) -> list[datetime | None]:
     """For each amount of seconds (ascending), when the running clock reaches it: one
     walk for all. None: not within MAX_DAYS, or a pause that has not ended holds it."""

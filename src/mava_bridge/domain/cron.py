@@ -160,9 +160,7 @@ def cron_trigger(cron: str, timezone: str) -> CronTrigger | OrTrigger:
             ]
         )
     return CronTrigger(
-        day=day if day_restricted else "*",
-        day_of_week=crontab_weekdays(weekday),
-        **common,
+        day=day if day_restricted else "*", day_of_week=crontab_weekdays(weekday), **common
     )
 
 

@@ -43,10 +43,7 @@ class Metrics:
     """Every metric the bot exports, and the hooks its callers take."""
 
     def __init__(
-        self,
-        *,
-        process_metrics: bool = True,
-        clock: Callable[[], float] = time.monotonic,
+        self, *, process_metrics: bool = True, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.registry = CollectorRegistry()
         self._clock = clock
@@ -127,12 +124,7 @@ class Metrics:
         self.mava_ratelimit_wait_seconds.observe(seconds)
 
     def observe_slack_request(
-        self,
-        kind: SlackKind,
-        name: str,
-        outcome: str,
-        *,
-        ack_seconds: float | None = None,
+        self, kind: SlackKind, name: str, outcome: str, *, ack_seconds: float | None = None
     ) -> None:
         self.slack_requests.labels(kind=kind, name=name, outcome=outcome).inc()
         if ack_seconds is not None:
