@@ -202,6 +202,12 @@ def _field_order(line: str) -> int:
     return fields.index(field) if field in fields else len(fields)
 
 
+def _dotenv_problems(overrides: dict[str, Any]) -> list[str]:
+    # None (no .env read) or several files: only the usual one is checked.
+    env_file = overrides.get("_env_file", Settings.model_config.get("env_file"))
+    return dotenv_problems(Path(env_file)) if isinstance(env_file, str | os.PathLike) else []
+
+
 def read_settings(
     required: Collection[str] = (), **overrides: Any
 ) -> tuple[Settings | None, list[str]]:
@@ -218,17 +224,9 @@ def read_settings(
             partial = Settings(**{**overrides, **defaults})
         except ValidationError:
             return None, problems
-        problems += partial.missing(required, invalid=invalid) + _dotenv(overrides)
+        problems += partial.missing(required, invalid=invalid) + _dotenv_problems(overrides)
         return None, sorted(problems, key=_field_order)
-    return settings, settings.missing(required) + _dotenv(overrides)
-
-
-def _dotenv(overrides: dict[str, Any]) -> list[str]:
-    """The .env file's lines that docker --env-file would read differently."""
-    env_file = overrides.get("_env_file", Settings.model_config.get("env_file"))
-    if not isinstance(env_file, str | os.PathLike):
-        return []  # None (no .env read) or several files: only the usual one is checked
-    return dotenv_problems(Path(env_file))
+    return settings, settings.missing(required) + _dotenv_problems(overrides)
 
 
 def load_settings(required: Collection[str] = (), **overrides: Any) -> Settings:

@@ -98,24 +98,21 @@ class Redactor:
             value = pattern.sub(replacement, value)
         return value
 
-    def value(self, value: Any) -> Any:
-        """Redact inside strings and containers; other objects become redacted text here,
-        so no `__repr__` slips a secret past and the JSON encoder never fails."""
+    def value(self, value: Any, key: str = "") -> Any:
+        """Redact inside strings and containers, and everything under a key such as
+        `x-auth-token`. Other objects become redacted text here, so no `__repr__` slips a
+        secret past and the JSON encoder never fails."""
+        if value and key and _SENSITIVE_KEY.search(key):
+            return REDACTED
         if value is None or isinstance(value, bool | int | float):
             return value
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, Mapping):
-            return {str(key): self.field(str(key), item) for key, item in value.items()}
+            return {str(k): self.value(item, str(k)) for k, item in value.items()}
         if isinstance(value, list | tuple | set | frozenset):
             return [self.value(item) for item in value]
         return self.text(str(value))
-
-    def field(self, key: str, value: Any) -> Any:
-        """A named value: everything under a key such as `x-auth-token` is secret."""
-        if value and _SENSITIVE_KEY.search(key):
-            return REDACTED
-        return self.value(value)
 
 
 # Logging is process-wide, so its redaction list is too.
@@ -142,7 +139,7 @@ def _redact_record(record: logging.LogRecord) -> bool:
     if record.stack_info:
         record.stack_info = _redactor.text(record.stack_info)
     for key in _extra_keys(record):
-        setattr(record, key, _redactor.field(key, getattr(record, key)))
+        setattr(record, key, _redactor.value(getattr(record, key), key))
     return True
 
 
