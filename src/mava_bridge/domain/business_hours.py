@@ -36,10 +36,6 @@ class BusinessHours:
             raise ValueError("Name at least one day.")
         zone_of(self.zone)
 
-    @property
-    def always(self) -> bool:
-        return self.start is None
-
     def describe(self) -> str:
         if self.start is None or self.end is None:
             return "always (every hour of every day)"

@@ -8,7 +8,6 @@ day of month OR day of week matches (APScheduler: both must): an `OrTrigger`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -164,22 +163,13 @@ def cron_trigger(cron: str, timezone: str) -> CronTrigger | OrTrigger:
     )
 
 
-def _fire_times(trigger: BaseTrigger, after: datetime, count: int) -> Iterator[datetime]:
-    previous: datetime | None = None
-    now = after + timedelta(microseconds=1)
-    for _ in range(count):
-        fire = trigger.get_next_fire_time(previous, now)
-        if fire is None:
-            return
-        yield fire
-        previous, now = fire, fire + timedelta(microseconds=1)
-
-
 def last_fire_time(trigger: BaseTrigger, now: datetime, within: timedelta) -> datetime | None:
     """The latest fire time in (now - within, now], or None: the run a late job stands for."""
     latest: datetime | None = None
-    for fire in _fire_times(trigger, now - within, 10_000):
-        if fire > now:
+    after = now - within + timedelta(microseconds=1)
+    for _ in range(10_000):
+        fire = trigger.get_next_fire_time(latest, after)
+        if fire is None or fire > now:
             break
-        latest = fire
+        latest, after = fire, fire + timedelta(microseconds=1)
     return latest
