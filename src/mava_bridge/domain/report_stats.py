@@ -113,12 +113,9 @@ def days(
     zone: tzinfo,
 ) -> list[Day]:
     """One row per calendar day (in `zone`) the period touches, empty days included."""
-    first, last = (
-        start.astimezone(zone).date(),
-        (end - timedelta(microseconds=1)).astimezone(zone).date(),
-    )
+    day = start.astimezone(zone).date()
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
     found: list[Day] = []
-    day = first
     while day <= last:
         made = [t for t in created if t.created.astimezone(zone).date() == day]
         shut = [t for t in resolved if t.resolved and t.resolved.astimezone(zone).date() == day]

@@ -19,8 +19,7 @@ SHORT_ID_LENGTH: Final = 6
 SHORT_MARK: Final = "…"
 # What a person may type or copy for a shown tail: `…562460`, `...562460`, `#562460` or
 # `562460` (4 to 23 of the id's last characters, any case).
-_SHORT_MARKS: Final = ("…", "...", "#")
-_TAIL = re.compile(r"^[0-9a-fA-F]{4,23}$")
+_TAIL = re.compile(r"^(?:…|\.\.\.|#)?([0-9a-fA-F]{4,23})$")
 
 
 class InvalidTicketRef(ValueError):
@@ -45,12 +44,8 @@ def short_ref(ticket_id: str) -> str:
 
 def short_tail(text: str) -> str | None:
     """The id tail in a short id as typed or copied, lowercased; None for other text."""
-    tail = text.strip()
-    for mark in _SHORT_MARKS:
-        if tail.startswith(mark):
-            tail = tail[len(mark) :]
-            break
-    return tail.lower() if _TAIL.match(tail) else None
+    match = _TAIL.match(text.strip())
+    return match.group(1).lower() if match else None
 
 
 def ending_with(text: str, ticket_ids: Iterable[str]) -> list[str]:
