@@ -85,7 +85,7 @@ class Settings(BaseSettings):
 
     # Mava's webhooks (webhooks/): the dashboard's signing key (mava_wh_...; unset: no
     # POST /mava/webhook) and the payload's AES mode, which Mava's docs leave cut off.
-    mava_webhook_signing_key: Annotated[SecretStr | None, AfterValidator(check_webhook_key)] = None
+    mava_webhook_signing_key: Annotated[SecretStr, AfterValidator(check_webhook_key)] | None = None
     mava_webhook_cipher: Literal["aes-256-cbc", "aes-256-gcm", "aes-256-ctr"] = "aes-256-cbc"
 
     # Service
@@ -132,7 +132,7 @@ class Settings(BaseSettings):
     ) = None
     create_ticket_silent: bool | None = None
     # Where Mava fetches files shared in followed threads (`GET /files/<token>`).
-    public_url: Annotated[AnyHttpUrl | None, AfterValidator(check_public_base)] = None
+    public_url: Annotated[AnyHttpUrl, AfterValidator(check_public_base)] | None = None
     file_max_mb: float = Field(default=20.0, gt=0, le=1024)
     leader_check_seconds: float = Field(default=5.0, ge=0.5)
     socket_mode_unhealthy_seconds: float = Field(default=30.0, gt=0)

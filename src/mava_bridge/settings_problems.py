@@ -220,22 +220,21 @@ def check_slack_ids(value: tuple[str, ...], info: ValidationInfo) -> tuple[str, 
     return value
 
 
-def check_public_base(url: AnyHttpUrl | None) -> AnyHttpUrl | None:
+def check_public_base(url: AnyHttpUrl) -> AnyHttpUrl:
     """PUBLIC_URL is a base that `/files/<token>` is appended to: a query or a fragment
     would end up in front of it, and a user:password would be handed to Mava."""
-    if url is not None and (url.query or url.fragment):
+    if url.query or url.fragment:
         raise PydanticCustomError("public_url_tail", "has a query or fragment (? or #)")
-    if url is not None and (url.username or url.password):
+    if url.username or url.password:
         raise PydanticCustomError("public_url_login", "has a user name or password in it")
     return url
 
 
-def check_webhook_key(value: SecretStr | None) -> SecretStr | None:
-    if value is not None:
-        try:
-            load_signing_key(value.get_secret_value().strip())
-        except ValueError as exc:
-            raise PydanticCustomError("webhook_key", str(exc)) from None
+def check_webhook_key(value: SecretStr) -> SecretStr:
+    try:
+        load_signing_key(value.get_secret_value().strip())
+    except ValueError as exc:
+        raise PydanticCustomError("webhook_key", str(exc)) from None
     return value
 
 
