@@ -1,10 +1,6 @@
-"""The delivery jobs wired together: digests, the alert poller, thread sync, the desk
-(assignment DMs, reminders), housekeeping and, with a webhook key, the nudges, all on one
-poster and one subscription service, under one scheduler.
-
-Part of the composition root (mava_bridge.app): it may import the Slack side, since it
-hands delivery the Slack poster and renderers delivery itself never imports.
-"""
+"""The delivery jobs wired together on one poster and one subscription service, under one
+scheduler. Part of the composition root: it hands delivery the Slack poster and
+renderers delivery itself never imports."""
 
 from __future__ import annotations
 
@@ -46,8 +42,6 @@ from mava_bridge.store.writes import IdempotencyStore
 
 @dataclass(frozen=True)
 class Delivery:
-    """The digest and alert jobs, sharing one poster and one subscription service."""
-
     subscriptions: SubscriptionService
     digests: DigestService
     poller: AlertPoller
@@ -105,10 +99,8 @@ def build_delivery(
     may_receive: MayReceive | None = None,
     after_acks: Callable[[], Awaitable[None]] | None = None,
 ) -> Delivery:
-    """Every digest/alert component, sharing one poster (so posts to a channel are
-    paced across digests and alerts) and one subscription service. `owner` names this
-    process on the claims it makes (default: a fresh `replica_name`). Call
-    `delivery.scheduler.start()` inside the running event loop."""
+    """One poster paces a channel's posts across every job. `owner` names this process
+    on the claims it makes (default: a fresh `replica_name`)."""
     me = owner or replica_name()
     subscriptions = SubscriptionService(db, settings, clock=clock)
     digests = build_digests(
@@ -138,12 +130,7 @@ def build_delivery(
     # `members`: who gets assignment DMs (if `may_receive`); the desk's jobs are paced by
     # the board's reads.
     desk = build_desk(
-        digests.parts,
-        board,
-        members,
-        digest_blocks,
-        may_receive=may_receive,
-        pages=board.last_pages,
+        digests.parts, board, members, digest_blocks, may_receive=may_receive, pages=board.last_pages
     )
     ratings = Ratings(digests.parts)
     rated = LeaderJob(
