@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from mava_bridge.services.outcome import Actor
-from mava_bridge.services.writes import Auditor
+from mava_bridge.services.outcome import Actor, Auditor
 from mava_bridge.store import channel_settings, deliveries
 from mava_bridge.store import follows as store
 from mava_bridge.store.db import Database

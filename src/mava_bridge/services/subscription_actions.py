@@ -17,13 +17,11 @@ from typing import Protocol
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.schedule import Schedule
 from mava_bridge.domain.wording import duration
-from mava_bridge.services.errors import ServiceError
-from mava_bridge.services.outcome import Actor, Outcome
+from mava_bridge.services.outcome import Actor, Auditor, Outcome, ServiceError
 from mava_bridge.services.subscriptions import (
     SubscriptionService,
 )
 from mava_bridge.services.tickets import TicketService, match_category
-from mava_bridge.services.writes import Auditor
 
 # A subscription belongs to the channel the command came from; without one, say so.
 NO_CHANNEL = (

@@ -25,7 +25,7 @@ from mava_bridge.domain.filters import (
 )
 from mava_bridge.domain.schedule import Schedule, schedule_from_cron
 from mava_bridge.domain.wording import duration
-from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.outcome import ServiceError
 from mava_bridge.settings import Settings
 from mava_bridge.store import subscriptions as store
 from mava_bridge.store.db import Database

@@ -25,7 +25,7 @@ from mava_bridge.mava.models import (
     Ticket,
 )
 from mava_bridge.mava.query import TicketQuery
-from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.outcome import ServiceError
 from mava_bridge.services.paging import at_or_above
 from mava_bridge.store.db import Database
 from mava_bridge.store.seen_tickets import SeenTickets

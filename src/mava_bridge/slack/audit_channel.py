@@ -1,6 +1,6 @@
 """The audit channel: a Slack copy of each audit record, posted to AUDIT_CHANNEL.
 
-This is the Slack side of `services.writes.AuditMirror`; the database row is the record,
+This is the Slack side of `services.outcome.AuditMirror`; the database row is the record,
 so a failed post is logged and nothing more.
 """
 

@@ -10,8 +10,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.mava.errors import MavaError
-from mava_bridge.services.errors import ServiceError
-from mava_bridge.services.outcome import Actor, Outcome
+from mava_bridge.services.outcome import Actor, Outcome, ServiceError
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import Denied, SlackPerson
 from mava_bridge.slack.answer import Answer

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mava_bridge.mava.errors import MavaError
-from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.outcome import ServiceError
 from mava_bridge.services.subscription_actions import NO_CHANNEL
 from mava_bridge.services.subscriptions import SubscriptionView
 from mava_bridge.slack import blocks as b
