@@ -23,7 +23,7 @@ from pydantic import SecretStr, ValidationError
 
 from mava_bridge.domain import ticket_refs
 from mava_bridge.domain.retry import MAVA_RETRY, RetryPolicy, ShuttingDown
-from mava_bridge.mava import answers, errors
+from mava_bridge.mava import errors
 from mava_bridge.mava.lookup import TicketMemory, find_ticket
 from mava_bridge.mava.models import (
     UNASSIGNED,
@@ -81,7 +81,8 @@ class MavaClient:
         self._sleep = sleep
         self.memory = memory  # id -> createdAt of every ticket read (mava.lookup)
         self._pages = TicketPageReader(unreadable_observer)  # one odd ticket skips alone
-        self.host = answers.host_of(httpx.URL(base_url))  # named in log lines, never a secret
+        url = httpx.URL(base_url)
+        self.host = f"{url.host}:{url.port}" if url.port else url.host  # for log lines
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout),
@@ -269,7 +270,7 @@ class MavaClient:
                 self._observe(path, str(response.status_code), started)
                 if response.status_code < 400:
                     return response
-                failure = cause = self._error_for(response, ticket)
+                failure = cause = errors.for_response(response, ticket)
                 if isinstance(failure, errors.MavaRateLimited):  # refused: safe to retry
                     delay = self._retry.rate_limited(attempt, failure.retry_after)
                     self._limiter.pause_for(delay)
@@ -289,25 +290,6 @@ class MavaClient:
                 await self._sleep(delay)  # ends at once on shutdown (domain.retry.Stopping)
             except ShuttingDown:
                 raise failure from cause
-
-    def _error_for(self, response: httpx.Response, ticket: str | None) -> errors.MavaError:
-        status = response.status_code
-        if status == 401:
-            return errors.MavaAuthError(status=401)
-        if status == 429:
-            return errors.MavaRateLimited(retry_after=answers.parse_retry_after(response))
-        if status >= 500:
-            return errors.MavaServerError(status=status)
-        if status in (403, 404):
-            # Mava answers "ticket not found" with a 400 (the reference), so a 404 is a
-            # wrong MAVA_API_URL, and a 403 a key without rights: name the URL, never the key.
-            return errors.access_error(status, response.request.method, answers.shown_url(response))
-        code = answers.error_code(response)
-        if status == 400 and code:
-            return errors.bad_request(code, ticket)
-        return errors.MavaError(
-            f"Mava answered with an unexpected error ({status}).", status=status
-        )
 
     def _observe(self, path: str, outcome: str, started: float) -> None:
         if self._observer is not None:
@@ -333,7 +315,7 @@ def _data(response: httpx.Response, safe: bool) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError):
         data = None
     if not isinstance(data, dict):
-        raise unreadable(cause=answers.unreadable(response))
+        raise unreadable(cause=errors.unreadable(response))
     return data
 
 

@@ -31,6 +31,7 @@ from mava_bridge.domain.send_window import DESK_SHARE
 from mava_bridge.domain.tickets import OPEN_STATUSES, Status
 from mava_bridge.domain.waiting import first_response
 from mava_bridge.mava.keyset import Pages, pages_by_created
+from mava_bridge.mava.lookup import Counting
 from mava_bridge.mava.models import Ticket, TicketPage
 from mava_bridge.mava.query import TicketQuery
 
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 REPORT_SHARE: Final = DESK_SHARE  # a sixth of the budget, like the open board
 RESOLVED_LOOKBACK: Final = timedelta(days=90)
 YEAR: Final = timedelta(days=365)
-PERIODS: Final = {"7d": 7, "30d": 30}
 
 
 def facts(ticket: Ticket) -> TicketFacts:
@@ -87,20 +87,6 @@ class PacedPages:
         return await self._mava.fetch_tickets(query, limit=limit, skip=skip)
 
 
-class Counted:
-    """One report's requests, counted, through the shared pace."""
-
-    def __init__(self, mava: Pages) -> None:
-        self._mava = mava
-        self.requests = 0
-
-    async def fetch_tickets(
-        self, query: TicketQuery, *, limit: int = 50, skip: int = 0
-    ) -> TicketPage:
-        self.requests += 1
-        return await self._mava.fetch_tickets(query, limit=limit, skip=skip)
-
-
 @dataclass(frozen=True)
 class ReportRead:
     report: report_stats.Report
@@ -129,7 +115,7 @@ class ReportReader:
         started = time.monotonic()
         end = self._now()
         start = end - timedelta(days=days)
-        mava = Counted(self._paced)
+        mava = Counting(self._paced)
         found: dict[str, TicketFacts] = {}
         for query in (
             TicketQuery(start, end, include_messages=True),
@@ -151,7 +137,7 @@ class ReportReader:
         )
         return read
 
-    async def _backlog(self, mava: Counted, end: datetime) -> int:
+    async def _backlog(self, mava: Pages, end: datetime) -> int:
         total = 0
         for _ in range(self._max_years):
             page = await mava.fetch_tickets(
