@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final, Literal
 
@@ -48,18 +48,22 @@ class SubscriptionError(ServiceError):
 
 @dataclass(frozen=True)
 class ActiveSubscription:
-    """One thing to deliver, from the database (`id` set) or from settings (`id` None)."""
+    """One thing to deliver, from the database (`id` set) or from settings (`id` None);
+    `/mava subscriptions` also reads who made it and how its last delivery went."""
 
     key: str  # "sub:12", or "settings:digest:C123" / "settings:alerts:C123"
     id: int | None
     channel_id: str
     kind: Kind
     filters: Filters
-    schedule: Schedule | None = None  # digests only
+    schedule: Schedule | None = None  # digests and reports
     timezone: str = "UTC"
     created_at: datetime | None = None  # None for settings: everything seen first is old
     wait_minutes: int | None = None  # reminders: a customer waiting longer is posted
     ratings: tuple[int, ...] = ()  # ratings: the values posted
+    created_by: str | None = None
+    last_delivery_at: datetime | None = None
+    last_outcome: str | None = None
 
     @property
     def report_days(self) -> int:
@@ -75,24 +79,6 @@ class ActiveSubscription:
     def watermark_key(self) -> str:
         """Poll state key: a change of filters starts afresh (with a new baseline)."""
         return f"alerts:{self.key}:{fingerprint(self.filters)}"
-
-
-@dataclass(frozen=True)
-class SubscriptionView:
-    """A subscription as `/mava subscriptions` shows it."""
-
-    id: int | None
-    kind: Kind
-    channel_id: str
-    filters: Filters
-    schedule: Schedule | None
-    timezone: str
-    is_default: bool
-    created_by: str | None
-    last_delivery_at: datetime | None
-    last_outcome: str | None
-    wait_minutes: int | None = None
-    ratings: tuple[int, ...] = ()
 
     @property
     def source(self) -> str:
@@ -149,15 +135,6 @@ def _active(row: Subscription) -> ActiveSubscription:
     )
 
 
-def _view(
-    sub: ActiveSubscription, by: str | None, at: datetime | None, outcome: str | None
-) -> SubscriptionView:
-    return SubscriptionView(
-        sub.id, sub.kind, sub.channel_id, sub.filters, sub.schedule, sub.timezone,
-        sub.is_default, by, at, outcome, sub.wait_minutes, sub.ratings,
-    )  # fmt: skip
-
-
 class SubscriptionService:
     """Adds, lists and removes subscriptions; tells listeners (the scheduler) of changes."""
 
@@ -185,40 +162,32 @@ class SubscriptionService:
     async def add_digest(
         self, channel_id: str, schedule: Schedule, filters: Filters, created_by: str | None
     ) -> Subscription:
-        timezone = self._settings.digest_timezone
-        cron_trigger(schedule.cron, timezone)  # ValueError now rather than at start-up
-        return await self._add(channel_id, "digest", filters, created_by, schedule.cron, timezone)
+        return await self._add(channel_id, "digest", filters, created_by, schedule=schedule)
 
     async def add_alerts(
         self, channel_id: str, filters: Filters, created_by: str | None
     ) -> Subscription:
-        return await self._add(channel_id, "alerts", filters, created_by, None, None)
+        return await self._add(channel_id, "alerts", filters, created_by)
 
     async def add_reminders(
         self, channel_id: str, wait_minutes: int, filters: Filters, created_by: str | None
     ) -> Subscription:
-        return await self._add(
-            channel_id, "reminders", filters, created_by, None, None, wait_minutes
-        )
+        return await self._add(channel_id, "reminders", filters, created_by, wait=wait_minutes)
 
     async def add_breaches(
         self, channel_id: str, filters: Filters, created_by: str | None
     ) -> Subscription:
-        return await self._add(channel_id, "breaches", filters, created_by, None, None)
+        return await self._add(channel_id, "breaches", filters, created_by)
 
     async def add_ratings(
         self, channel_id: str, values: tuple[int, ...], created_by: str | None
     ) -> Subscription:
-        return await self._add(
-            channel_id, "ratings", Filters(), created_by, None, None, ratings=values
-        )
+        return await self._add(channel_id, "ratings", Filters(), created_by, ratings=values)
 
     async def add_report(
         self, channel_id: str, schedule: Schedule, created_by: str | None
     ) -> Subscription:
-        timezone = self._settings.digest_timezone
-        cron_trigger(schedule.cron, timezone)
-        return await self._add(channel_id, "report", Filters(), created_by, schedule.cron, timezone)
+        return await self._add(channel_id, "report", Filters(), created_by, schedule=schedule)
 
     async def _add(
         self,
@@ -226,23 +195,27 @@ class SubscriptionService:
         kind: Kind,
         filters: Filters,
         created_by: str | None,
-        cron: str | None,
-        timezone: str | None,
-        wait_minutes: int | None = None,
+        *,
+        schedule: Schedule | None = None,
+        wait: int | None = None,
         ratings: tuple[int, ...] = (),
     ) -> Subscription:
+        timezone = None
+        if schedule is not None:
+            timezone = self._settings.digest_timezone
+            cron_trigger(schedule.cron, timezone)  # ValueError now rather than at start-up
         data = filters_to_json(filters)
         if ratings:  # the values a ratings subscription posts, beside its (empty) filters
             data["ratings"] = list(ratings)
         new = Subscription(
             channel_id=channel_id,
             kind=kind,
-            cron=cron,
+            cron=schedule.cron if schedule else None,
             timezone=timezone,
             filters=data,
             created_by=created_by,
             created_at=self._clock(),
-            wait_minutes=wait_minutes,
+            wait_minutes=wait,
         )
         try:
             row, added = await store.add(self._db, new, limit=MAX_PER_CHANNEL)
@@ -264,17 +237,24 @@ class SubscriptionService:
             await self._changed()
         return removed
 
-    async def list_for_channel(self, channel_id: str) -> list[SubscriptionView]:
-        """The settings' defaults for this channel first, then its own, oldest first."""
+    async def list_for_channel(self, channel_id: str) -> list[ActiveSubscription]:
+        """The settings' defaults for this channel first, then its own, oldest first, each
+        with how its last delivery went."""
         defaults = [d for d in self.defaults() if d.channel_id == channel_id]
         statuses = await store.default_statuses(self._db, [d.key for d in defaults])
         views = []
         for sub in defaults:
-            status = statuses.get(sub.key)
-            at, outcome = (status.last_delivery_at, status.last_outcome) if status else (None, None)
-            views.append(_view(sub, None, at, outcome))
-        rows = await store.listed(self._db, channel_id)
-        views += [_view(_active(r), r.created_by, r.last_delivery_at, r.last_outcome) for r in rows]
+            if (status := statuses.get(sub.key)) is not None:
+                at, outcome = status.last_delivery_at, status.last_outcome
+                sub = replace(sub, last_delivery_at=at, last_outcome=outcome)
+            views.append(sub)
+        for r in await store.listed(self._db, channel_id):
+            at, outcome = r.last_delivery_at, r.last_outcome
+            views.append(
+                replace(
+                    _active(r), created_by=r.created_by, last_delivery_at=at, last_outcome=outcome
+                )
+            )
         return views
 
     # --- what the poller and the scheduler read ---------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.services.outcome import ServiceError
 from mava_bridge.services.subscription_actions import NO_CHANNEL
-from mava_bridge.services.subscriptions import SubscriptionView
+from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.access import SlackPerson
@@ -90,7 +90,7 @@ async def list_subscriptions(deps: Deps, channel_id: str | None, answer: Answer)
 
 
 async def _missing_categories(
-    deps: Deps, views: list[SubscriptionView]
+    deps: Deps, views: list[ActiveSubscription]
 ) -> tuple[list[tuple[str, ...]], str | None]:
     """Per subscription, its category names Mava no longer has active; and, when Mava's
     categories cannot be read, the sentence that says so (nothing is guessed)."""
