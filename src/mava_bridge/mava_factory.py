@@ -10,8 +10,7 @@ import asyncio
 from mava_bridge.domain.retry import Stopping
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.lookup import TicketMemory
-from mava_bridge.mava.ratelimit import Limiter, limiter_for
-from mava_bridge.mava.shared_limiter import SharedLimiter
+from mava_bridge.mava.ratelimit import Limiter, SharedLimiter, limiter_for
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
