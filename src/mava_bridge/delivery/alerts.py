@@ -6,7 +6,7 @@ search per distinct filter (shared by every channel that uses it):
 - With a priority threshold: open tickets of the last `ALERT_LOOKBACK` days sorted by
   priority, one page if a number below the threshold is on it, else every page by
   creation time (whatever order Mava gives nulls, strings and ties; see
-  `mava_bridge.services.paging`). Any matching ticket
+  `mava_bridge.mava.keyset`). Any matching ticket
   the channel has not had yet is alerted: "new" if created since the subscription's
   watermark (less `POLL_OVERLAP`), "raised" otherwise (its priority went up later).
 - Without one (e.g. `alerts unassigned`): open tickets created since the watermark
@@ -42,11 +42,10 @@ from mava_bridge.delivery.queries import (
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.errors import MavaError, describe
-from mava_bridge.mava.keyset import pages_by_created
+from mava_bridge.mava.keyset import at_or_above, pages_by_created
 from mava_bridge.mava.models import Priority, SortBy, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
-from mava_bridge.services.paging import at_or_above
 from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.store import deliveries, follows, watermarks
 
@@ -153,7 +152,7 @@ class AlertPoller:
         report: PollReport,
     ) -> list[Ticket]:
         # Both searches are read so that Mava's order and churn between pages cannot
-        # lose a ticket (see mava_bridge.services.paging): the threshold search stops
+        # lose a ticket (see mava_bridge.mava.keyset): the threshold search stops
         # only on a number below the threshold, else reads by creation time in keyset
         # windows; found tickets are de-duplicated by id here.
         found: dict[str, Ticket] = {}

@@ -5,7 +5,7 @@ within a third of the key's budget, at most `THREAD_SYNC_SECONDS` apart) reads:
 
 - ONE search of open tickets (Open, Pending, Waiting) with their messages, over the
   creation times of the followed tickets (at most a year per request; keyset pages,
-  see `mava_bridge.services.paging`), stopping once every followed ticket is found.
+  see `mava_bridge.mava.keyset`), stopping once every followed ticket is found.
 - A followed ticket that search did not return and that is not known resolved is
   looked up ONCE by id (`mava_bridge.mava.lookup`): resolved (or otherwise closed),
   its card says so, the thread gets a "Resolved" line and the grace starts. Seen open

@@ -97,7 +97,7 @@ def _category_object(value: Any) -> Any:
 
 
 # Priorities Mava may one day send as words; `priority` keeps the wire value (a word
-# sorts apart from numbers: services.paging), `priority_level` reads it.
+# sorts apart from numbers: mava.keyset), `priority_level` reads it.
 _PRIORITY_WORDS: Final = {p.name.casefold(): p for p in Priority}
 
 

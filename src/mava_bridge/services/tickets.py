@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from mava_bridge.domain import ticket_refs
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.client import MavaClient
+from mava_bridge.mava.keyset import at_or_above
 from mava_bridge.mava.lookup import TicketNotFoundNear, TicketUnreadable
 from mava_bridge.mava.models import (
     UNASSIGNED,
@@ -26,7 +27,6 @@ from mava_bridge.mava.models import (
 )
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.services.outcome import ServiceError
-from mava_bridge.services.paging import at_or_above
 from mava_bridge.store.db import Database
 from mava_bridge.store.seen_tickets import SeenTickets
 
@@ -133,7 +133,7 @@ class TicketService:
             page = await self.mava.fetch_tickets(query, limit=limit)
             return TicketListing(page.tickets, page.count)
         # One page if the cut-off is on it, else every open ticket by creation time:
-        # right whatever order Mava gives nulls, strings and ties (services.paging).
+        # right whatever order Mava gives nulls, strings and ties (mava.keyset).
         found: dict[str, Ticket] = {}
         async for page in at_or_above(self.mava, query, int(Priority.HIGH)):
             for ticket in page.tickets:
