@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 
 import httpx
 
@@ -77,14 +76,11 @@ class MavaForbidden(MavaError):
             "for this. Check MAVA_API_TOKEN (a key with access to this workspace's API)."
         )
         super().__init__(sentence, status=403, cause=sentence)
-        self.url = url
 
 
 class MavaEndpointNotFound(MavaError):
-    """404: no such endpoint, almost always a wrong MAVA_API_URL.
-
-    Not "ticket not found": Mava answers that with a 400 (see `TicketNotFound`).
-    """
+    """404: no such endpoint, almost always a wrong MAVA_API_URL (Mava answers "ticket
+    not found" with a 400: `TicketNotFound`)."""
 
     def __init__(self, method: str, url: str) -> None:
         sentence = (
@@ -92,7 +88,6 @@ class MavaEndpointNotFound(MavaError):
             "Check MAVA_API_URL (the base URL, without /api)."
         )
         super().__init__(sentence, status=404, cause=sentence)
-        self.url = url
 
 
 class MavaUnavailable(MavaError):
@@ -115,62 +110,59 @@ class MavaProtocolError(MavaError):
 
 
 class MavaBadRequest(MavaError):
-    """A 400 with Mava's error code in `code`."""
+    """A 400 with Mava's error code in `code`; a subclass per code we have a sentence for."""
 
-    def __init__(self, code: str, user_message: str | None = None) -> None:
-        self.code = code
-        super().__init__(user_message or f"Mava rejected the request: {code}.", status=400)
+    code = ""
+
+    def __init__(self, code: str | None = None, user_message: str | None = None) -> None:
+        self.code = code or self.code
+        fallback = None if type(self).code else f"Mava rejected the request: {self.code}."
+        super().__init__(user_message or fallback, status=400)
 
 
 class TicketNotFound(MavaBadRequest):
+    code = "Ticket not found"
+
     def __init__(self, ticket_id: str | None = None) -> None:
         shown = f"Ticket {ticket_id}" if ticket_id else "The ticket"
         super().__init__(
-            "Ticket not found",
+            None,
             f"{shown} was not found in Mava. Check the id, or paste the ticket's dashboard link.",
         )
         self.ticket_id = ticket_id
 
 
 class CategoryNotFound(MavaBadRequest):
-    def __init__(self) -> None:
-        super().__init__(
-            "Category not found",
-            "Mava does not know that category, or it is archived. "
-            "Use `/mava categories` to see the active ones.",
-        )
+    code = "Category not found"
+    user_message = (
+        "Mava does not know that category, or it is archived. "
+        "Use `/mava categories` to see the active ones."
+    )
 
 
 class AssigneeNotFound(MavaBadRequest):
-    def __init__(self) -> None:
-        super().__init__(
-            "Assignee not found",
-            "Mava does not know that agent. Check that they are an agent in your Mava workspace.",
-        )
+    code = "Assignee not found"
+    user_message = (
+        "Mava does not know that agent. Check that they are an agent in your Mava workspace."
+    )
 
 
 class InvalidStatusOrPriority(MavaBadRequest):
-    def __init__(self) -> None:
-        super().__init__(
-            "Invalid status or priority",
-            "Mava rejected the status or priority. Valid statuses: open, pending, waiting, "
-            "resolved; priorities: low, medium, high.",
-        )
+    code = "Invalid status or priority"
+    user_message = (
+        "Mava rejected the status or priority. Valid statuses: open, pending, waiting, "
+        "resolved; priorities: low, medium, high."
+    )
 
 
 class EmptyMessage(MavaBadRequest):
-    def __init__(self) -> None:
-        super().__init__(
-            "Content or attachments are required",
-            "The message is empty: Mava needs text or an attachment.",
-        )
+    code = "Content or attachments are required"
+    user_message = "The message is empty: Mava needs text or an attachment."
 
 
-_BAD_REQUESTS: dict[str, Callable[[], MavaBadRequest]] = {
-    "Category not found": CategoryNotFound,
-    "Assignee not found": AssigneeNotFound,
-    "Invalid status or priority": InvalidStatusOrPriority,
-    "Content or attachments are required": EmptyMessage,
+_BAD_REQUESTS: dict[str, type[MavaBadRequest]] = {
+    error.code: error
+    for error in (CategoryNotFound, AssigneeNotFound, InvalidStatusOrPriority, EmptyMessage)
 }
 
 _QUERY_CODES = {

@@ -80,8 +80,7 @@ def _id_object(value: Any) -> Any:
     return {"_id": value} if isinstance(value, str) else value
 
 
-def _none_as_empty(value: Any) -> Any:
-    return [] if value is None else value
+NoneAsEmpty: Final = BeforeValidator(lambda value: [] if value is None else value)
 
 
 def _csat_object(value: Any) -> Any:
@@ -143,7 +142,7 @@ class Customer(MavaModel):
     id: str | None = Field(default=None, alias="_id")
     email: str | None = None
     name: str | None = None
-    attributes: list[Attribute] = Field(default_factory=list)
+    attributes: list[Attribute] = []
 
 
 class DiscordUser(MavaModel):
@@ -200,9 +199,7 @@ class Message(MavaModel):
     sender_name: str | None = None
     message_type: LenientMessageType | None = None
     created_at: datetime | None = None
-    attachments: Annotated[list[FileAttachment], BeforeValidator(_attachment_list)] = Field(
-        default_factory=list
-    )
+    attachments: Annotated[list[FileAttachment], BeforeValidator(_attachment_list)] = []
 
 
 class Ticket(MavaModel):
@@ -215,15 +212,11 @@ class Ticket(MavaModel):
     resolution_time: int | None = None
     assigned_to: Annotated[AssignedAgent | None, BeforeValidator(_id_object)] = None
     category: Annotated[Category | None, BeforeValidator(_category_object)] = None
-    tags: Annotated[list[Tag], BeforeValidator(_none_as_empty)] = Field(default_factory=list)
+    tags: Annotated[list[Tag], NoneAsEmpty] = []
     csat: Annotated[Csat | None, BeforeValidator(_csat_object)] = None
     ai_status: str | None = None
-    discord_users: Annotated[list[DiscordUser], BeforeValidator(_none_as_empty)] = Field(
-        default_factory=list
-    )
-    attributes: Annotated[list[Attribute], BeforeValidator(_none_as_empty)] = Field(
-        default_factory=list
-    )
+    discord_users: Annotated[list[DiscordUser], NoneAsEmpty] = []
+    attributes: Annotated[list[Attribute], NoneAsEmpty] = []
     customer: Customer | None = None
     messages: list[Message] | None = None  # only with includeMessages=true
 
@@ -253,7 +246,7 @@ class TicketPage(MavaModel):
     pagination: Pagination
     skipped: int = 0  # tickets on this page that could not be read (see `mava.pages`)
     # Of those, the ones with an id: id -> what was wrong, in a few words (no values).
-    unreadable: dict[str, str] = Field(default_factory=dict)
+    unreadable: dict[str, str] = {}
 
 
 # --- What we send: strict, no extra fields --------------------------------------
