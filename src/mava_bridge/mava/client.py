@@ -37,8 +37,8 @@ from mava_bridge.mava.models import (
     Status,
     Ticket,
     TicketPage,
+    TicketPageReader,
 )
-from mava_bridge.mava.pages import TicketPageReader
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import Limiter, RateLimiter
 
@@ -72,9 +72,8 @@ class MavaClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         memory: TicketMemory | None = None,
     ) -> None:
-        secret = token if isinstance(token, SecretStr) else SecretStr(token)
-        self._token = secret
-        self._limiter: Limiter = limiter or RateLimiter()
+        self._token = token if isinstance(token, SecretStr) else SecretStr(token)
+        self.limiter: Limiter = limiter or RateLimiter()
         self._retry = retry or MAVA_RETRY
         self._observer = observer
         self._wait_observer = wait_observer
@@ -92,17 +91,13 @@ class MavaClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
-        await self._limiter.aclose()
+        await self.limiter.aclose()
 
     async def __aenter__(self) -> MavaClient:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-
-    @property
-    def limiter(self) -> Limiter:
-        return self._limiter
 
     # --- endpoints ----------------------------------------------------------------
 
@@ -244,7 +239,7 @@ class MavaClient:
         headers = {"x-auth-token": self._token.get_secret_value()}
         attempt = 0
         while True:
-            waited = await self._limiter.acquire()
+            waited = await self.limiter.acquire()
             if self._wait_observer is not None:
                 self._wait_observer(waited)
             started = time.monotonic()
@@ -273,7 +268,7 @@ class MavaClient:
                 failure = cause = errors.for_response(response, ticket)
                 if isinstance(failure, errors.MavaRateLimited):  # refused: safe to retry
                     delay = self._retry.rate_limited(attempt, failure.retry_after)
-                    self._limiter.pause_for(delay)
+                    self.limiter.pause_for(delay)
                 elif not isinstance(failure, errors.MavaServerError):
                     raise failure
                 elif not safe:

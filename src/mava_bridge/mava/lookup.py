@@ -79,7 +79,7 @@ class TicketNotFoundNear(errors.TicketNotFound):
 
 
 class TicketUnreadable(errors.MavaError):
-    """Mava returned the ticket, but in a shape we cannot read (see `mava.pages`)."""
+    """Mava returned the ticket, but in a shape we cannot read (`models.TicketPageReader`)."""
 
     def __init__(self, ticket_id: str, problems: str, link: str | None = None) -> None:
         where = f"open it in Mava: {link}" if link else "open it in Mava from its dashboard"
