@@ -1,18 +1,14 @@
 """A support report's reads from Mava: the period's tickets, the resolved ones created
-before it, and the open backlog, paced to spend at most a sixth of the Mava budget.
+before it, and the open backlog.
 
-Mava's search filters on `createdAt` only and has no "resolved at", so a ticket resolved
-in the period but created before it is found among the Resolved tickets created in the
-`RESOLVED_LOOKBACK` before the period (no messages: only its resolutionTime and rating
-count); one resolved after a longer life is not counted. Every read is a whole keyset
-search (mava.keyset: immune to tie order and to tickets changing meanwhile). The open
-backlog is Mava's own `count` of open tickets, one request per year back (Mava allows a
-year per search) until a year without any, as the open board reads them.
+Mava searches by `createdAt` only and has no "resolved at": a ticket resolved in the
+period is found among the Resolved tickets created in the `RESOLVED_LOOKBACK` before it
+(one resolved after a longer life is not counted). The backlog is Mava's `count` of open
+tickets, a year per request, back to a year without any.
 
-The pace: one report is a one-off read of up to thousands of tickets, so rather than
-being paced between runs (delivery.pacing) its requests are spaced so that reports
-never take more than 1/REPORT_SHARE of the budget (90 per 30 s: one every 2 s), however
-many run at once in the process; the request count and time of each report are logged.
+A report is a one-off read of up to thousands of tickets, so its requests are spaced
+(not paced between runs): all reports of the process together take at most
+1/REPORT_SHARE of the budget (90 per 30 s: one every 2 s).
 """
 
 from __future__ import annotations

@@ -273,8 +273,8 @@ async def send_message(
     attachments: Sequence[Attachment] = (),
 ) -> None:
     """Send, recorded as the bridge's own BEFORE the request (a thread sync reading the
-    ticket meanwhile must already know it); Mava's message id is added after, and a
-    refused message is forgotten. A record that fails never fails the send."""
+    ticket meanwhile must know it), with Mava's message id after; a refused message is
+    forgotten. A record that fails never fails the send."""
     record = None
     if db is not None:
         record = await _quietly(
@@ -295,7 +295,7 @@ async def send_message(
 
 
 async def _quietly(step: Awaitable[T]) -> T | None:
-    """A store write about the bridge's own message: its failure is logged, not raised."""
+    """A store write about the bridge's own message: its failure is only logged."""
     try:
         return await step
     except SQLAlchemyError as exc:
