@@ -216,12 +216,12 @@ class MavaClient:
         *,
         params: list[tuple[str, str]] | None = None,
         json_body: dict[str, Any] | None = None,
-        idempotent: bool | None = None,
+        idempotent: bool = False,
         ticket: str | None = None,
     ) -> dict[str, Any]:
+        safe = method == "GET" or idempotent
         try:
-            response = await self._send(method, path, params, json_body, idempotent, ticket)
-            return _data(response, method == "GET" if idempotent is None else idempotent)
+            return _data(await self._send(method, path, params, json_body, safe, ticket), safe)
         except errors.MavaError as exc:
             exc.host = self.host  # where, for the log line (errors.describe)
             raise
@@ -232,10 +232,9 @@ class MavaClient:
         path: str,
         params: list[tuple[str, str]] | None,
         json_body: dict[str, Any] | None,
-        idempotent: bool | None,
+        safe: bool,
         ticket: str | None,
     ) -> httpx.Response:
-        safe = method == "GET" if idempotent is None else idempotent
         headers = {"x-auth-token": self._token.get_secret_value()}
         attempt = 0
         while True:

@@ -1,10 +1,8 @@
 """What each channel gets: subscriptions made from Slack plus the settings' defaults.
 
-Subscriptions from `/mava subscribe` live in the `subscriptions` table. The defaults
-(DIGEST_CHANNEL, ALERT_CHANNEL) are not copied into it: they are built from settings
-on every read, so changing a setting takes effect at the next start with nothing to
-migrate, and several replicas never race to create them. Both kinds come out as
-`ActiveSubscription`, which is all the poller and the scheduler see.
+The defaults (DIGEST_CHANNEL, ALERT_CHANNEL) are built from settings on every read, not
+copied into the `subscriptions` table: a changed setting needs nothing migrated, and
+replicas never race to create them.
 """
 
 from __future__ import annotations
@@ -157,8 +155,6 @@ class SubscriptionService:
             except Exception:  # a listener must not undo a change already committed
                 log.exception("subscription change listener failed")
 
-    # --- commands -----------------------------------------------------------------
-
     async def add_digest(
         self, channel_id: str, schedule: Schedule, filters: Filters, created_by: str | None
     ) -> Subscription:
@@ -262,31 +258,18 @@ class SubscriptionService:
     def defaults(self) -> list[ActiveSubscription]:
         settings = self._settings
         found: list[ActiveSubscription] = []
-        if settings.digest_channel:
-            found.append(
-                ActiveSubscription(
-                    key=f"settings:digest:{settings.digest_channel}",
-                    id=None,
-                    channel_id=settings.digest_channel,
-                    kind="digest",
-                    filters=DEFAULT_DIGEST_FILTERS,
-                    schedule=schedule_from_cron(settings.digest_schedule),
-                    timezone=settings.digest_timezone,
-                )
+        if channel := settings.digest_channel:
+            schedule = schedule_from_cron(settings.digest_schedule)
+            key = f"settings:digest:{channel}"
+            filters = DEFAULT_DIGEST_FILTERS
+            zone = settings.digest_timezone
+            found.append(ActiveSubscription(key, None, channel, "digest", filters, schedule, zone))
+        if channel := settings.alert_channel:
+            key = f"settings:alerts:{channel}"
+            filters = Filters(
+                min_priority=settings.alert_priority, unassigned_only=settings.alert_unassigned
             )
-        if settings.alert_channel:
-            found.append(
-                ActiveSubscription(
-                    key=f"settings:alerts:{settings.alert_channel}",
-                    id=None,
-                    channel_id=settings.alert_channel,
-                    kind="alerts",
-                    filters=Filters(
-                        min_priority=settings.alert_priority,
-                        unassigned_only=settings.alert_unassigned,
-                    ),
-                )
-            )
+            found.append(ActiveSubscription(key, None, channel, "alerts", filters))
         return found
 
     async def active(self, kind: Kind | None = None) -> list[ActiveSubscription]:
