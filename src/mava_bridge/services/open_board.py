@@ -1,22 +1,15 @@
-"""The open-tickets board: every open ticket with the few messages the desk reads,
-shared by App Home, reminders and the other desk features, so 30 people opening Home at
-9:00 cost one read, not 30.
+"""The open-tickets board: every open ticket, shared by App Home, reminders and the other
+desk features, so 30 people opening Home at 9:00 cost one read, not 30.
 
-A snapshot younger than the caller's `max_age` is served from memory; callers arriving
-while a read is under way wait for it (single flight). How long a read is served is
-paced by its cost (`kept_for`: a sixth of the Mava budget, at least every
-DESK_REFRESH_SECONDS unless that costs more). A read goes back a year at a time (Mava's
-longest search), newest first, until a year without an open ticket or `DIGEST_MAX_YEARS`,
-as digests do; each year in keyset pages.
+A snapshot younger than the caller's `max_age` is served from memory, and callers
+arriving during a read wait for it (single flight). A read is served as long as its cost
+needs (`kept_for`: a sixth of the Mava budget) and goes back a year at a time, newest
+first, until a year without an open ticket or `DIGEST_MAX_YEARS`. It runs in its own
+task, so a caller that gives up does not cancel it for the others, in the lane of the
+caller that started it. A failed read is not cached; `last` keeps the previous snapshot.
 
-The read runs in its own task, so a caller that gives up does not cancel it for the
-others, and in the lane of the caller that started it (background jobs call `snapshot`
-inside `mava.ratelimit.background()`). A failed read is not cached; it raises to every
-caller waiting for it, and `last` keeps the previous snapshot.
-
-Of each ticket's messages only the desk's are kept (`desk_messages`): every open ticket's
-whole conversation would cost memory, so a snapshot's ticket is no ticket to draw a card
-with its last messages from (those callers read the ticket from Mava).
+Of each ticket's messages only the desk's are kept (`desk_messages`): a snapshot's
+ticket is no ticket to draw a card with its last messages from.
 """
 
 from __future__ import annotations

@@ -112,15 +112,11 @@ class Writes:
         repeatable: bool = False,
         recorded_ticket: Callable[[], str | None] | None = None,
     ) -> Outcome:
-        """Do `write` (it returns the success sentence) unless the same submission
-        (`dedupe`) already did; audit and log the result.
-
-        `write` raises `Unchanged` inside the claim, so a double click is still one
-        write and one duplicate. `repeatable`: the write only sets values, so doing it
-        again later is harmless and may be meant; the key guards only while it runs.
-        `summary` and `recorded_ticket` may be read once the write is done, to name what
-        it learnt (identify's customer id, a created ticket).
-        """
+        """Do `write` (it returns the success sentence, or raises `Unchanged` inside the
+        claim) unless the same submission (`dedupe`) already did; audit and log it.
+        `repeatable`: the write only sets values, so the key guards only while it runs.
+        `summary` and `recorded_ticket` may be read after the write, to name what it
+        learnt (identify's customer id, a created ticket)."""
         key = make_key(action, actor.user_id, ticket_id or "", *dedupe)
         started = time.monotonic()
         kind: OutcomeKind

@@ -1,16 +1,11 @@
 """What people do to tickets: each action once, audited, answered with an `Outcome`.
 
-Checks that need no write (a category name that matches nothing, an agent nobody can
-be matched to) raise `ServiceError` before anything is claimed: a typo is answered
-without an audit row or a write. `submission` names one Slack submission (a modal's
-view id, the message a button is on); without it the content names it, and actions
-that only set a value are repeatable (resolve, reopen, resolve again).
-
-Status changes, Resolve and "Assign to me" read the ticket first (inside the claim): one
-already so is answered "already ..." with nothing written (`Unchanged`), so a
-confirmation never claims a change that did not happen and a stale card's button says
-how the ticket is now. Priority, category and assign by name always write (nothing
-they read says the current value).
+Checks that need no write (an unknown category, an agent nobody matches) raise
+`ServiceError` before anything is claimed. `submission` names one Slack submission (a
+modal's view, a button's message); without it the content names it, and actions that
+only set a value are repeatable. Status changes, Resolve and "Assign to me" read the
+ticket first: one already so is answered "already ..." with nothing written, so a
+stale card's button says how the ticket is now.
 """
 
 from __future__ import annotations
