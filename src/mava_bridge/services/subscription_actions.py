@@ -61,7 +61,8 @@ class SubscriptionActions:
     async def subscribe_digest(self, actor: Actor, schedule: Schedule, filters: Filters) -> Outcome:
         channel_id = _channel(actor)
         filters = await self._resolved(filters)
-        row = await self.subscriptions.add_digest(channel_id, schedule, filters, actor.user_id)
+        subs = self.subscriptions
+        row = await subs.add("digest", channel_id, filters, actor.user_id, schedule=schedule)
         sentence = (
             f"this channel gets a digest {schedule.describe()} ({row.timezone}) of "
             f"{filters.describe()}."
@@ -69,12 +70,12 @@ class SubscriptionActions:
         return await self._subscribed(actor, row, f"digest #{row.id}: {schedule.cron}", sentence)
 
     async def subscribe_alerts(self, actor: Actor, filters: Filters) -> Outcome:
+        channel_id = _channel(actor)
         filters = await self._resolved(filters)
-        row = await self.subscriptions.add_alerts(_channel(actor), filters, actor.user_id)
+        row = await self.subscriptions.add("alerts", channel_id, filters, actor.user_id)
         sentence = f"this channel gets alerts for new {filters.describe()}."
-        return await self._subscribed(
-            actor, row, f"alerts #{row.id}: {filters.describe()}", sentence
-        )
+        summary = f"alerts #{row.id}: {filters.describe()}"
+        return await self._subscribed(actor, row, summary, sentence)
 
     async def subscribe_reminders(
         self, actor: Actor, wait_minutes: int, filters: Filters
@@ -82,7 +83,9 @@ class SubscriptionActions:
         channel_id = _channel(actor)
         filters = await self._resolved(filters)
         subs = self.subscriptions
-        row = await subs.add_reminders(channel_id, wait_minutes, filters, actor.user_id)
+        row = await subs.add(
+            "reminders", channel_id, filters, actor.user_id, wait_minutes=wait_minutes
+        )
         wait = duration(60 * wait_minutes)
         sentence = (
             f"this channel gets a reminder for {filters.describe()} whose customer "
@@ -94,7 +97,7 @@ class SubscriptionActions:
     async def subscribe_breaches(self, actor: Actor, filters: Filters) -> Outcome:
         channel_id = _channel(actor)
         filters = await self._resolved(filters)
-        row = await self.subscriptions.add_breaches(channel_id, filters, actor.user_id)
+        row = await self.subscriptions.add("breaches", channel_id, filters, actor.user_id)
         sentence = (
             f"this channel gets {filters.describe()} once when 80% of an SLA "
             "target is used and once when it is missed (`/mava sla` shows the targets)."
@@ -103,7 +106,8 @@ class SubscriptionActions:
         return await self._subscribed(actor, row, summary, sentence)
 
     async def subscribe_ratings(self, actor: Actor, values: tuple[int, ...]) -> Outcome:
-        row = await self.subscriptions.add_ratings(_channel(actor), values, actor.user_id)
+        subs = self.subscriptions
+        row = await subs.add("ratings", _channel(actor), Filters(), actor.user_id, ratings=values)
         shown = " or ".join(map(str, values))
         sentence = (
             f"each ticket newly rated {shown} is posted here once, with the "
@@ -112,7 +116,8 @@ class SubscriptionActions:
         return await self._subscribed(actor, row, f"ratings #{row.id}: {shown}", sentence)
 
     async def subscribe_report(self, actor: Actor, schedule: Schedule, days: int) -> Outcome:
-        row = await self.subscriptions.add_report(_channel(actor), schedule, actor.user_id)
+        subs = self.subscriptions
+        row = await subs.add("report", _channel(actor), Filters(), actor.user_id, schedule=schedule)
         sentence = (
             f"this channel gets the report of the last {days} day(s) "
             f"{schedule.describe()} ({row.timezone}), with its chart."

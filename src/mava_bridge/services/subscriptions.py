@@ -155,47 +155,18 @@ class SubscriptionService:
             except Exception:  # a listener must not undo a change already committed
                 log.exception("subscription change listener failed")
 
-    async def add_digest(
-        self, channel_id: str, schedule: Schedule, filters: Filters, created_by: str | None
-    ) -> Subscription:
-        return await self._add(channel_id, "digest", filters, created_by, schedule=schedule)
-
-    async def add_alerts(
-        self, channel_id: str, filters: Filters, created_by: str | None
-    ) -> Subscription:
-        return await self._add(channel_id, "alerts", filters, created_by)
-
-    async def add_reminders(
-        self, channel_id: str, wait_minutes: int, filters: Filters, created_by: str | None
-    ) -> Subscription:
-        return await self._add(channel_id, "reminders", filters, created_by, wait=wait_minutes)
-
-    async def add_breaches(
-        self, channel_id: str, filters: Filters, created_by: str | None
-    ) -> Subscription:
-        return await self._add(channel_id, "breaches", filters, created_by)
-
-    async def add_ratings(
-        self, channel_id: str, values: tuple[int, ...], created_by: str | None
-    ) -> Subscription:
-        return await self._add(channel_id, "ratings", Filters(), created_by, ratings=values)
-
-    async def add_report(
-        self, channel_id: str, schedule: Schedule, created_by: str | None
-    ) -> Subscription:
-        return await self._add(channel_id, "report", Filters(), created_by, schedule=schedule)
-
-    async def _add(
+    async def add(
         self,
-        channel_id: str,
         kind: Kind,
+        channel_id: str,
         filters: Filters,
         created_by: str | None,
         *,
-        schedule: Schedule | None = None,
-        wait: int | None = None,
-        ratings: tuple[int, ...] = (),
+        schedule: Schedule | None = None,  # digests and reports
+        wait_minutes: int | None = None,  # reminders
+        ratings: tuple[int, ...] = (),  # ratings
     ) -> Subscription:
+        """The subscription, added (and the listeners told) unless the same one is there."""
         timezone = None
         if schedule is not None:
             timezone = self._settings.digest_timezone
@@ -211,7 +182,7 @@ class SubscriptionService:
             filters=data,
             created_by=created_by,
             created_at=self._clock(),
-            wait_minutes=wait,
+            wait_minutes=wait_minutes,
         )
         try:
             row, added = await store.add(self._db, new, limit=MAX_PER_CHANNEL)
