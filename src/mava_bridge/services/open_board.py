@@ -85,11 +85,11 @@ class OpenBoard:
         self.refresh_seconds = refresh_seconds
         self.max_years = max(1, max_years)
         self._budget = budget  # Mava's limit per window, of which the board takes a sixth
-        self._kept_for = refresh_seconds  # how long the last read is served by default
+        self.kept_for = refresh_seconds  # how long the last read is served (`_pace`)
         self._clock = clock
         self._now = now
-        self._last: BoardSnapshot | None = None
-        self._last_started = 0.0  # monotonic start of the read that made `_last`
+        self.last: BoardSnapshot | None = None  # however old; None before the first read
+        self._last_started = 0.0  # monotonic start of the read that made `last`
         self._read: _Read | None = None
         self.reads = 0  # reads started (for tests and the bench)
 
@@ -105,36 +105,31 @@ class OpenBoard:
             now=now,
         )
 
-    @property
-    def last(self) -> BoardSnapshot | None:
-        """The latest snapshot read, however old (None before the first read)."""
-        return self._last
-
     def last_pages(self) -> int:
         """The Mava requests the latest read took (0 before the first)."""
-        return self._last.pages if self._last else 0
+        return self.last.pages if self.last else 0
 
     def update(self, ticket: Ticket) -> None:
         """Put a ticket read back after a write into the snapshot (dropped once no longer
         open), so the writer sees its change before the next read."""
-        if self._last is None:
+        if self.last is None:
             return
         ticket = desk_messages(ticket)
-        rest = [t for t in self._last.tickets if t.id != ticket.id]
+        rest = [t for t in self.last.tickets if t.id != ticket.id]
         if ticket.status in OPEN_STATUSES:
-            at = next((i for i, t in enumerate(self._last.tickets) if t.id == ticket.id), 0)
+            at = next((i for i, t in enumerate(self.last.tickets) if t.id == ticket.id), 0)
             rest.insert(at, ticket)
-        self._last = replace(self._last, tickets=rest)
+        self.last = replace(self.last, tickets=rest)
 
     async def snapshot(self, *, max_age: float | None = None) -> BoardSnapshot:
         """Open tickets read no more than `max_age` seconds ago (default `kept_for`). A
         read counts from when it began, so it is never served as newer than it is.
         Raises MavaError if the read it needs fails."""
-        limit = self._kept_for if max_age is None else max(0.0, max_age)
+        limit = self.kept_for if max_age is None else max(0.0, max_age)
         while True:
             now = self._clock()
-            if self._last is not None and now - self._last_started <= limit:
-                return self._last
+            if self.last is not None and now - self._last_started <= limit:
+                return self.last
             current = self._read
             if current is None:
                 current = self._start(now)
@@ -145,24 +140,19 @@ class OpenBoard:
                 continue
             return await asyncio.shield(current.task)
 
-    @property
-    def kept_for(self) -> float:
-        """Seconds a read is served to callers that do not ask for newer data."""
-        return self._kept_for
-
     def _pace(self, pages: int) -> None:
         """Serve a read as long as its cost needs to stay within a sixth of the Mava
         budget (thread sync may take a third; alerts, digests and people need the rest).
         At 90 per 30 s: 300 open tickets (4 pages) for 8 s, 5,000 (51 pages) for 102 s."""
         limit, window = self._budget
         kept = read_interval(pages, limit, window, DESK_SHARE, FLOOR, self.refresh_seconds)
-        if kept > self.refresh_seconds and kept != self._kept_for:
+        if kept > self.refresh_seconds and kept != self.kept_for:
             log.info(
                 "open board kept longer than DESK_REFRESH_SECONDS to stay within a sixth "
                 "of the Mava budget",
                 extra={"pages": pages, "seconds": round(kept, 1)},
             )
-        self._kept_for = kept
+        self.kept_for = kept
 
     def _start(self, now: float) -> _Read:
         task = asyncio.get_running_loop().create_task(self._read_all(now))
@@ -179,9 +169,9 @@ class OpenBoard:
             return
         error = task.exception()  # retrieved here, so a read nobody awaits is not logged
         if error is None:
-            if self._last is None or read.started >= self._last_started:
-                self._last, self._last_started = task.result(), read.started
-                self._pace(self._last.pages)
+            if self.last is None or read.started >= self._last_started:
+                self.last, self._last_started = task.result(), read.started
+                self._pace(self.last.pages)
         elif isinstance(error, MavaError):
             log.warning("open board: Mava read failed: %s", describe(error))
         else:

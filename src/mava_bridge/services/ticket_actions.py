@@ -21,7 +21,7 @@ from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.errors import MavaError, MavaOutcomeUnknown
 from mava_bridge.mava.models import Agent, Attachment, MessageType, Priority, Status, Ticket
 from mava_bridge.services.outcome import Actor, Outcome, ServiceError, Unchanged, Writes
-from mava_bridge.services.tickets import MESSAGE_LIMIT, TicketService, too_long
+from mava_bridge.services.tickets import MESSAGE_LIMIT, TicketService, match_category, too_long
 from mava_bridge.store import bridge_messages
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import utcnow
@@ -163,7 +163,8 @@ class TicketActions:
         )
 
     async def set_category(self, actor: Actor, ticket_id: str, name: str) -> Outcome:
-        category = await self.tickets.category_named(name)  # before the claim: typos
+        # Matched before the claim, so a typo is answered without a write.
+        category = match_category(name, await self.tickets.categories(fresh=True))
         done = f"Ticket {ticket_id} is now in category {category.name}."
         summary = f"category -> {category.name}"
         return await self._update(

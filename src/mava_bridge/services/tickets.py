@@ -136,10 +136,6 @@ class TicketService:
         high.sort(key=lambda t: t.created_at, reverse=True)
         return TicketListing(high[:limit], len(high))
 
-    async def category_named(self, name: str) -> Category:
-        """The active category `name` means (see `match_category`), from a fresh list."""
-        return match_category(name, await self.categories(fresh=True))
-
     async def agent_for_email(self, email: str | None, *, who: str) -> Agent:
         """The Mava agent whose email is this Slack user's profile email."""
         if not email:
