@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Final, Protocol
 
 from mava_bridge.domain.tickets import Origin, Status
-from mava_bridge.mava.models import SortBy, SortOrder, Ticket, TicketPage
+from mava_bridge.mava.models import Pagination, SortBy, SortOrder, Ticket, TicketPage
 from mava_bridge.mava.query import PAGE_SIZE, TicketQuery
 
 log = logging.getLogger(__name__)
@@ -136,16 +136,13 @@ async def read_instant(
             "stable order; some were not read",
             extra={"counted": count, "read": len(found.ids()) + found.anonymous},
         )
-    page = TicketPage.model_validate(
-        {
-            "tickets": [],
-            "count": count,
-            "pagination": {"limit": page_size, "skip": 0, "hasMore": not complete},
-            "skipped": len(found.unreadable) + found.anonymous,
-            "unreadable": found.unreadable,
-        }
+    return TicketPage(
+        tickets=list(found.tickets.values()),
+        count=count,
+        pagination=Pagination(limit=page_size, skip=0, has_more=not complete),
+        skipped=len(found.unreadable) + found.anonymous,
+        unreadable=found.unreadable,
     )
-    return page.model_copy(update={"tickets": list(found.tickets.values())})
 
 
 def _ids(page: TicketPage) -> set[str]:
