@@ -18,17 +18,16 @@ from mava_bridge.app.jobs import build_digests as build_digests  # re-exported
 from mava_bridge.domain.retry import Stopping
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.lookup import TicketMemory
-from mava_bridge.mava.ratelimit import Limiter, limiter_for
-from mava_bridge.mava.shared_limiter import SharedLimiter
+from mava_bridge.mava.ratelimit import Limiter, SharedLimiter, limiter_for
 from mava_bridge.observability.health import health_routes
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.customer_actions import CustomerActions
 from mava_bridge.services.follows import FollowService
+from mava_bridge.services.outcome import Auditor, Writes
 from mava_bridge.services.sla import SlaPolicies
 from mava_bridge.services.subscription_actions import SubscriptionActions
 from mava_bridge.services.ticket_actions import TicketActions
 from mava_bridge.services.tickets import TicketService
-from mava_bridge.services.writes import Auditor, Writes, no_mirror
 from mava_bridge.settings import Settings
 from mava_bridge.slack import http_route
 from mava_bridge.slack.access import AccessControl, MemberDirectory, receives_dms
@@ -143,7 +142,7 @@ class Bridge:
         tickets = TicketService(mava, link=settings.ticket_url, db=db)
         audit = AuditLog(db)
         channel = settings.audit_channel
-        auditor = Auditor(audit, AuditChannel(clients.bot, channel) if channel else no_mirror)
+        auditor = Auditor(audit, AuditChannel(clients.bot, channel) if channel else None)
         writes = Writes(idempotency, auditor)
         # Assignments from Slack tell the desk's DMs (a DM, or none to oneself).
         ticket_actions = TicketActions(mava, tickets, writes, delivery.desk.dms, db=db)

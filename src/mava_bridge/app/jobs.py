@@ -130,7 +130,12 @@ def build_delivery(
     # `members`: who gets assignment DMs (if `may_receive`); the desk's jobs are paced by
     # the board's reads.
     desk = build_desk(
-        digests.parts, board, members, digest_blocks, may_receive=may_receive, pages=board.last_pages
+        digests.parts,
+        board,
+        members,
+        digest_blocks,
+        may_receive=may_receive,
+        pages=board.last_pages,
     )
     ratings = Ratings(digests.parts)
     rated = LeaderJob(

@@ -2,7 +2,7 @@
 
 Mava has no priority filter, so each poll runs one search per distinct filter, shared
 by every channel using it. With a priority threshold: open tickets of the last
-`ALERT_LOOKBACK` by priority (services.paging); a matching ticket the channel has not
+`ALERT_LOOKBACK` by priority (mava.keyset); a matching ticket the channel has not
 had is "new" if created since the watermark (less `POLL_OVERLAP`), else "raised".
 Without one: open tickets created since the watermark less `POLL_OVERLAP`.
 
@@ -33,11 +33,10 @@ from mava_bridge.delivery.queries import (
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.errors import MavaError, describe
-from mava_bridge.mava.keyset import pages_by_created
+from mava_bridge.mava.keyset import at_or_above, pages_by_created
 from mava_bridge.mava.models import Priority, SortBy, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
-from mava_bridge.services.paging import at_or_above
 from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.store import deliveries, follows
 from mava_bridge.store.ledger import load_watermarks, save_watermark
@@ -132,7 +131,7 @@ class AlertPoller:
         now: datetime,
         report: PollReport,
     ) -> list[Ticket]:
-        # Mava's order and churn between pages must not lose a ticket (services.paging).
+        # Mava's order and churn between pages must not lose a ticket (mava.keyset).
         found: dict[str, Ticket] = {}
         if shape.sort_by == SortBy.PRIORITY:
             threshold = min(int(m.filters.min_priority or Priority.LOW) for m in members)

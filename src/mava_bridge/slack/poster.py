@@ -265,7 +265,7 @@ class SlackPoster(SlackLookback):
 
 
 class AuditChannel:
-    """`services.writes.AuditMirror` to AUDIT_CHANNEL: the database row is the record, so
+    """`services.outcome.AuditMirror` to AUDIT_CHANNEL: the database row is the record, so
     a failed post is logged and nothing more."""
 
     def __init__(self, client: AsyncWebClient, channel: str) -> None:

@@ -166,8 +166,12 @@ async def test_running_scheduler_polls_and_follows_subscription_changes(
 
         assert scheduler.scheduler is not None
         subscriptions = scheduler.subscriptions
-        sub = await subscriptions.add_digest(
-            "C0TEAM", Schedule.daily(8, 0), Filters(unassigned_only=True), "U0JANE"
+        sub = await subscriptions.add(
+            "digest",
+            "C0TEAM",
+            Filters(unassigned_only=True),
+            "U0JANE",
+            schedule=Schedule.daily(8, 0),
         )
         assert scheduler.scheduler.get_job(f"digest:sub:{sub.id}") is not None
         assert await subscriptions.remove("C0TEAM", sub.id)

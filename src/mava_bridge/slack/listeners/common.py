@@ -20,8 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.observability.metrics import SlackKind
-from mava_bridge.services.errors import ServiceError
-from mava_bridge.services.outcome import Actor, Outcome
+from mava_bridge.services.outcome import Actor, Outcome, ServiceError
 from mava_bridge.services.ticket_actions import TicketActions
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import Denied, SlackPerson

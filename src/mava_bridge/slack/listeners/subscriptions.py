@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from mava_bridge.mava.errors import MavaError
-from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.outcome import ServiceError
 from mava_bridge.services.subscription_actions import NO_CHANNEL
-from mava_bridge.services.subscriptions import SubscriptionView
+from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.access import SlackPerson
@@ -82,7 +82,7 @@ async def list_subscriptions(asked: Asked, command: cmd.ListSubscriptions) -> No
 
 
 async def _missing_categories(
-    deps: Deps, views: list[SubscriptionView]
+    deps: Deps, views: list[ActiveSubscription]
 ) -> tuple[list[tuple[str, ...]], str | None]:
     """Per subscription, its category names Mava no longer has active; and, when Mava's
     categories cannot be read, the sentence that says so (nothing is guessed)."""
