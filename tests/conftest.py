@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from backends import PG_URL, WORKER, Backend, backend_for, needs_postgres, worker_database
+from backends import (
+    PG_URL,
+    WORKER,
+    Backend,
+    backend_for,
+    migrated_sqlite,
+    needs_postgres,
+    worker_database,
+)
 from fast_mava import fast_client
 
 from mava_bridge.mava.client import MavaClient
@@ -130,8 +138,7 @@ async def mava_sandbox() -> AsyncIterator[RunningSandbox]:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
-    await database.migrate()
+    database = Database(await migrated_sqlite(tmp_path / "bot.db"))
     yield database
     await database.dispose()
 

@@ -1,14 +1,13 @@
-"""`mava-bot check`: is everything set up? One line per check, OK or FAIL with the fix.
-
-It changes nothing: no database is created or migrated and nothing is posted to Slack.
-"""
+"""`mava-bot check`: one line per check, OK or FAIL with the fix. It changes nothing: no
+database is created or migrated and nothing is posted to Slack."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from slack_sdk.errors import SlackApiError
@@ -35,8 +34,7 @@ NETWORK = "this machine's network: DNS, firewall or proxy"
 
 
 def unreachable(url: str, setting: str, cause: BaseException) -> str:
-    """A host that gave no answer: the URL, the cause, the setting that names the host and
-    the network. Waiting does not fix a wrong URL or a closed firewall, so no 'try again'."""
+    """No 'try again': waiting does not fix a wrong URL or a closed firewall."""
     return f"cannot reach {url} ({_describe(cause)}): check {setting} and {NETWORK}"
 
 
@@ -55,19 +53,32 @@ class CheckResult:
         return f"{'OK  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
 
 
+async def ask_slack(
+    settings: Settings,
+    name: str,
+    call: Awaitable[Any],
+    fixes: dict[str, str],
+    other: str,
+    method: str = "",
+) -> Any:
+    """Slack's answer to `call`, or the failed CheckResult `name` saying what to fix."""
+    try:  # without a session of its own, slack_sdk closes each call's connection
+        return await call
+    except SlackApiError as exc:
+        error = slack_error(exc)
+        return CheckResult(name, False, f"{method}{error}: {fixes.get(error, other)}")
+    except Exception as exc:
+        return CheckResult(name, False, unreachable(str(settings.slack_api_url), SLACK, exc))
+
+
 async def check_slack(settings: Settings) -> CheckResult:
     if settings.slack_bot_token is None:
         return CheckResult("slack", False, "SLACK_BOT_TOKEN is not set")
-    try:  # without a session of its own, slack_sdk closes each call's connection
-        response = await slack_client(settings).auth_test()
-    except SlackApiError as exc:
-        error = slack_error(exc)
-        return CheckResult("slack", False, f"{error}: {SLACK_FIXES.get(error, 'see Slack docs')}")
-    except Exception as exc:
-        return CheckResult("slack", False, unreachable(str(settings.slack_api_url), SLACK, exc))
-    return CheckResult(
-        "slack", True, f"auth.test as {response.get('user')} in {response.get('team')}"
-    )
+    call = slack_client(settings).auth_test()
+    answer = await ask_slack(settings, "slack", call, SLACK_FIXES, "see Slack docs")
+    if isinstance(answer, CheckResult):
+        return answer
+    return CheckResult("slack", True, f"auth.test as {answer.get('user')} in {answer.get('team')}")
 
 
 APP_TOKEN_FIXES = {
@@ -82,20 +93,17 @@ APP_TOKEN_FIXES = {
 
 
 async def check_socket_mode(settings: Settings) -> CheckResult:
-    """Socket Mode: does Slack accept the app token? Asks for a socket URL and does not
-    open it (the URL, a one-time ticket, is not shown)."""
+    """Does Slack accept the app token? Asks for a socket URL (a one-time ticket, not
+    shown) and does not open it."""
     if settings.slack_app_token is None:
         return CheckResult("socket mode", False, "SLACK_APP_TOKEN is not set")
     token = settings.slack_app_token.get_secret_value()
-    try:
-        await slack_client(settings).apps_connections_open(app_token=token)
-    except SlackApiError as exc:
-        error = slack_error(exc)
-        fix = APP_TOKEN_FIXES.get(error, "see Slack's apps.connections.open docs")
-        return CheckResult("socket mode", False, f"apps.connections.open: {error}: {fix}")
-    except Exception as exc:
-        reason = unreachable(str(settings.slack_api_url), SLACK, exc)
-        return CheckResult("socket mode", False, reason)
+    call = slack_client(settings).apps_connections_open(app_token=token)
+    other = "see Slack's apps.connections.open docs"
+    method = "apps.connections.open: "
+    failed = await ask_slack(settings, "socket mode", call, APP_TOKEN_FIXES, other, method)
+    if isinstance(failed, CheckResult):
+        return failed
     return CheckResult(
         "socket mode", True, "apps.connections.open accepted SLACK_APP_TOKEN (not connected)"
     )
@@ -146,17 +154,14 @@ async def check_database(settings: Settings) -> CheckResult:
             detail = f"{path} does not exist yet; `mava-bot run` will create it and apply"
             return CheckResult("database", True, f"{detail} {state.due} migration{plural}")
     except UnknownRevision as exc:
-        return CheckResult(
-            "database",
-            False,
+        detail = (
             f"schema revision {exc} is unknown to this version (a newer mava-bot migrated "
-            "it?): run that version, or upgrade this one",
+            "it?): run that version, or upgrade this one"
         )
+        return CheckResult("database", False, detail)
     except Exception as exc:
-        reason = type(exc).__name__
-        return CheckResult(
-            "database", False, f"{reason}: check DATABASE_URL and that the server is up"
-        )
+        detail = f"{type(exc).__name__}: check DATABASE_URL and that the server is up"
+        return CheckResult("database", False, detail)
     return CheckResult("database", True, f"reachable, {state.describe()}")
 
 
@@ -170,7 +175,7 @@ CHANNEL_FIXES = {
 
 async def check_channels(settings: Settings) -> list[CheckResult]:
     """Can the bot post where the settings send digests, alerts and audit lines? Asks
-    conversations.info for membership; posts nothing."""
+    conversations.info; posts nothing."""
     wanted: dict[str, list[str]] = {}
     for field in CHANNEL_SETTINGS:
         channel = getattr(settings, field)
@@ -186,18 +191,13 @@ async def check_channels(settings: Settings) -> list[CheckResult]:
         bot_name = "Mava"
     for channel, names in wanted.items():
         label = f"channel {channel} ({', '.join(names)})"
-        try:
-            response = await client.conversations_info(channel=channel)
-        except SlackApiError as exc:
-            error = slack_error(exc)
-            fix = CHANNEL_FIXES.get(error, "see Slack's conversations.info docs")
-            results.append(CheckResult(label, False, f"{error}: {fix}"))
+        call = client.conversations_info(channel=channel)
+        other = "see Slack's conversations.info docs"
+        answer = await ask_slack(settings, label, call, CHANNEL_FIXES, other)
+        if isinstance(answer, CheckResult):
+            results.append(answer)
             continue
-        except Exception as exc:
-            reason = unreachable(str(settings.slack_api_url), SLACK, exc)
-            results.append(CheckResult(label, False, reason))
-            continue
-        info = response.get("channel") or {}
+        info = answer.get("channel") or {}
         name = f"#{info.get('name', channel)}"
         if info.get("is_archived"):
             results.append(CheckResult(label, False, f"{name} is archived: pick another"))
@@ -210,12 +210,9 @@ async def check_channels(settings: Settings) -> list[CheckResult]:
 
 
 def check_webhook_key(settings: Settings) -> CheckResult:
-    """Whether MAVA_WEBHOOK_SIGNING_KEY parses (settings stop a bad one; said here too)."""
+    """What the key is and where webhooks go (settings already refused a bad key)."""
     assert settings.mava_webhook_signing_key is not None
-    try:
-        key = load_signing_key(settings.mava_webhook_signing_key.get_secret_value().strip())
-    except ValueError as exc:
-        return CheckResult("webhooks", False, f"MAVA_WEBHOOK_SIGNING_KEY {exc}")
+    key = load_signing_key(settings.mava_webhook_signing_key.get_secret_value().strip())
     return CheckResult(
         "webhooks",
         True,
@@ -226,11 +223,7 @@ def check_webhook_key(settings: Settings) -> CheckResult:
 
 
 async def run_checks(settings: Settings) -> list[CheckResult]:
-    checks: list[Callable[[Settings], Awaitable[CheckResult]]] = [
-        check_database,
-        check_slack,
-        check_mava,
-    ]
+    checks = [check_database, check_slack, check_mava]
     if settings.socket_mode:
         checks.append(check_socket_mode)
     results = [CheckResult("settings", True, "loaded")]

@@ -4,32 +4,28 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
-PLUGIN_GROUP = "mava_bridge.commands"
-DISTRIBUTION = "mava-slack-bridge"
+Command = Callable[[list[str]], int]
 
 
-def installed_version() -> str:
-    """The version of the installed package (its metadata, what pip or pipx installed)."""
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:
-        return "unknown (the mava-slack-bridge package is not installed)"
-
-
-def _run(argv: list[str]) -> int:
-    from mava_bridge.serve import run_cli
-
-    return run_cli(argv)
-
-
-def _plugin(name: str) -> Callable[[list[str]], int]:
-    """A command the sandbox package plugs in (`demo`, `sandbox`): the runtime package
-    does not carry it, so it is found through the `mava_bridge.commands` entry points."""
+def _lazy(module: str, name: str) -> Command:
+    """Imported when the command runs, so `--help` and `check` start fast."""
 
     def run(argv: list[str]) -> int:
-        found = entry_points(group=PLUGIN_GROUP, name=name)
+        command: Command = getattr(import_module(module), name)
+        return command(argv)
+
+    return run
+
+
+def _plugin(name: str) -> Command:
+    """A command the sandbox package plugs in through the `mava_bridge.commands` entry
+    points: the runtime package does not carry it."""
+
+    def run(argv: list[str]) -> int:
+        found = entry_points(group="mava_bridge.commands", name=name)
         if not found:
             print(
                 f"mava-bot {name} comes with the sandbox package, which is not installed: "
@@ -39,33 +35,26 @@ def _plugin(name: str) -> Callable[[list[str]], int]:
                 file=sys.stderr,
             )
             return 2
-        command: Callable[[list[str]], int] = next(iter(found)).load()
+        command: Command = next(iter(found)).load()
         return command(argv)
 
     return run
 
 
-def _check(argv: list[str]) -> int:
-    from mava_bridge.check import check_cli
-
-    return check_cli(argv)
-
-
-def _digest(argv: list[str]) -> int:
-    from mava_bridge.preview import digest_cli
-
-    return digest_cli(argv)
-
-
-# Imports happen inside each command so `--help` and `check` start fast.
-COMMANDS: dict[str, tuple[str, Callable[[list[str]], int]]] = {
-    "run": ("run the bridge (Socket Mode or HTTP mode)", _run),
+COMMANDS: dict[str, tuple[str, Command]] = {
+    "run": ("run the bridge (Socket Mode or HTTP mode)", _lazy("mava_bridge.serve", "run_cli")),
     "demo": (
         "try it with no accounts: Mava sandbox + Slack stub + bot in one process",
         _plugin("demo"),
     ),
-    "check": ("check settings, Slack, Mava and the database", _check),
-    "digest": ("print the digest that would be posted (--preview)", _digest),
+    "check": (
+        "check settings, Slack, Mava and the database",
+        _lazy("mava_bridge.check", "check_cli"),
+    ),
+    "digest": (
+        "print the digest that would be posted (--preview)",
+        _lazy("mava_bridge.preview", "digest_cli"),
+    ),
     "sandbox": ("run the local Mava API sandbox", _plugin("sandbox")),
 }
 
@@ -82,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE)
         return 0 if args else 2
     if args[0] in {"--version", "-V"}:
-        print(f"mava-bot {installed_version()}")
+        try:
+            print(f"mava-bot {version('mava-slack-bridge')}")
+        except PackageNotFoundError:
+            print("mava-bot unknown (the mava-slack-bridge package is not installed)")
         return 0
     name, rest = args[0], args[1:]
     if name not in COMMANDS:

@@ -1,13 +1,8 @@
-"""The Docker image's entrypoint: make the data folder the app user's, then drop root.
+"""The Docker image's entrypoint: hand /data to the app user, then run the command as it.
 
-A volume or bind mount on /data is often owned by root (a host folder Docker created,
-a volume made by another image), and the non-root app user could not create its SQLite
-file there. The container starts as root only for this: it hands /data to the app user
-and runs the command (`mava-bot run`) as that user. Started with `--user` it is not
-root, changes nothing and says so if /data is not writable.
-
-    ENTRYPOINT ["python", "-m", "mava_bridge.container"]   CMD ["mava-bot", "run"]
-"""
+A volume on /data is often owned by root, and the app user could not create its SQLite
+file there; the container starts as root only for this. Started with `--user` it changes
+nothing and says so if /data is not writable."""
 
 from __future__ import annotations
 
@@ -22,7 +17,6 @@ APP_USER = "app"
 
 
 def hand_over(folder: Path, uid: int, gid: int) -> None:
-    """Give `folder` and everything in it to uid:gid (the SQLite file, its -wal/-shm)."""
     if not folder.is_dir():
         return
     for path in [folder, *folder.rglob("*")]:
@@ -39,7 +33,6 @@ def drop_to(uid: int, gid: int, home: str) -> None:
 
 
 def run(command: Sequence[str], folder: Path = DATA, user: str = APP_USER) -> None:
-    """Prepare `folder` for `user` (when root), become `user` and exec `command`."""
     if os.geteuid() == 0:
         account = pwd.getpwnam(user)
         hand_over(folder, account.pw_uid, account.pw_gid)

@@ -1,13 +1,6 @@
-"""The Docker HEALTHCHECK: ask /healthz where `mava-bot run` listens, exit 0 only on 200.
-
-    HEALTHCHECK CMD ["python", "-m", "mava_bridge.healthcheck"]
-
-It reads HOST and PORT as the bot does from the container's environment. A bot bound to
-one address (HOST=10.0.0.5) does not answer on 127.0.0.1, so that address is asked; a
-bot on every address (0.0.0.0, ::, or HOST left empty) is asked on loopback. No curl in
-slim images, so the standard library asks. The one line printed is what `docker
-inspect` shows under Health.
-"""
+"""The Docker HEALTHCHECK (no curl in slim images): GET /healthz where HOST and PORT say
+the bot listens (on loopback when it listens on every address), exit 0 only on 200. The
+one line printed is what `docker inspect` shows under Health."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""`mava-bot digest --preview`: see the digest before Slack does.
-
-It runs the same search and the same Block Kit builders as the scheduled digest and
-prints the result (a readable summary, or the blocks as JSON to paste into Slack's
-Block Kit Builder), posting nothing. Only MAVA_API_TOKEN is needed. `--channel` previews
-a channel that gets a digest (DIGEST_CHANNEL or `/mava subscribe digest`); any other
-channel is told so.
-"""
+"""`mava-bot digest --preview`: the scheduled digest's search and Block Kit, printed (a
+summary, or JSON for Slack's Block Kit Builder), posting nothing. Only MAVA_API_TOKEN is
+needed."""
 
 from __future__ import annotations
 
@@ -30,7 +25,7 @@ from mava_bridge.store.db import Database
 
 
 class NoPosting:
-    """The poster of a preview: it posts nothing (the preview never asks it to)."""
+    """A preview's poster, never asked to post."""
 
     async def post(
         self,
@@ -45,7 +40,6 @@ class NoPosting:
 
 
 def summary_lines(preview: DigestPreview, now: datetime) -> list[str]:
-    """One line per ticket, in digest order, as plain text."""
     parts = len(preview.messages)
     lines = [
         f"{len(preview.tickets)} ticket(s); posted as 1 message"
@@ -63,21 +57,6 @@ def summary_lines(preview: DigestPreview, now: datetime) -> list[str]:
     return lines
 
 
-def no_digest_sentence(channel: str) -> str:
-    """Why `--channel` has nothing to preview, and what to do instead."""
-    hint = (
-        " Give the channel id (C…), not its name: open the channel's details in Slack, "
-        "the id is at the bottom."
-        if channel.startswith("#")
-        else ""
-    )
-    return (
-        f"mava-bot digest: channel {channel} gets no digest: it is not DIGEST_CHANNEL and "
-        "has no `/mava subscribe digest`. Leave out --channel to preview the default "
-        f"digest.{hint}"
-    )
-
-
 async def preview(settings: Settings, channel: str | None, as_json: bool) -> int:
     db = Database(settings.database_url)
     mava = mava_client(settings)
@@ -87,10 +66,20 @@ async def preview(settings: Settings, channel: str | None, as_json: bool) -> int
             await db.migrate()
             digests = await subscriptions.active("digest")
             if not any(sub.channel_id == channel for sub in digests):
-                print(no_digest_sentence(channel), file=sys.stderr)
+                hint = (
+                    " Give the channel id (C…), not its name: open the channel's details in "
+                    "Slack, the id is at the bottom."
+                    if channel.startswith("#")
+                    else ""
+                )
+                print(
+                    f"mava-bot digest: channel {channel} gets no digest: it is not "
+                    "DIGEST_CHANNEL and has no `/mava subscribe digest`. Leave out --channel "
+                    f"to preview the default digest.{hint}",
+                    file=sys.stderr,
+                )
                 return 1
-        # A preview posts nothing: the metrics are never used either.
-        metrics = Metrics(process_metrics=False)
+        metrics = Metrics(process_metrics=False)  # never used: nothing is posted
         service = build_digests(
             settings,
             mava,

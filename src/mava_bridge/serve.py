@@ -1,9 +1,6 @@
-"""`mava-bot run`: serve Slack (Socket Mode or HTTP), run the scheduler, stop cleanly.
-
-On SIGTERM/SIGINT, in any state (also while Slack cannot be reached): stop taking new
-work (HTTP answers 503; the Socket Mode connection closes and no new one is opened), let
-handlers and jobs in flight finish while retry waits end at once, cancel what is still
-running DRAIN_SECONDS after the signal, stop the scheduler, close clients, exit 0.
+"""`mava-bot run`. On SIGTERM/SIGINT, in any state (also while Slack cannot be reached):
+stop taking new work (HTTP answers 503, no new socket), let work in flight finish while
+retry waits end at once, cancel what still runs DRAIN_SECONDS after the signal, exit 0.
 """
 
 from __future__ import annotations
@@ -14,7 +11,7 @@ import gc
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 from mava_bridge.app import Bridge
@@ -27,13 +24,8 @@ log = logging.getLogger("mava_bridge.serve")
 DRAIN_SECONDS = 10.0
 
 
-async def serve(
-    settings: Settings,
-    *,
-    stop: asyncio.Event | None = None,
-    ready: Callable[[Bridge, int], Awaitable[None]] | None = None,
-) -> int:
-    stop = stop or asyncio.Event()
+async def serve(settings: Settings) -> int:
+    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
@@ -61,8 +53,6 @@ async def serve(
             settings.mava_api_url,
             extra={"mode": "socket" if settings.socket_mode else "http", "port": port},
         )
-        if ready is not None:
-            await until_stopped(ready(bridge, port), stop)
         await stop.wait()
         deadline = loop.time() + DRAIN_SECONDS  # the whole shutdown's bound
         log.info("shutting down: finishing work in flight")
@@ -105,23 +95,19 @@ def run_cli(argv: list[str]) -> int:
     configure_logging(settings.log_level, secrets=settings.secret_values())
     try:
         return run_loop(serve(settings))
-    except UnknownRevision as exc:
-        print(f"mava-bot cannot start: {newer_schema(str(exc))}", file=sys.stderr)
+    except UnknownRevision as exc:  # a rollback of the code alone
+        print(
+            f"mava-bot cannot start: the database schema is at revision {exc}, which this "
+            "version does not know (a newer mava-bot migrated it): run that version, or "
+            "restore the backup taken before the upgrade (README, Upgrade and rollback)",
+            file=sys.stderr,
+        )
         return 2
 
 
-def newer_schema(revision: str) -> str:
-    """What to do when the database is ahead of this code (a rollback of the code alone)."""
-    return (
-        f"the database schema is at revision {revision}, which this version does not know "
-        "(a newer mava-bot migrated it): run that version, or restore the backup taken "
-        "before the upgrade (README, Upgrade and rollback)"
-    )
-
-
 def run_loop(main: Coroutine[Any, Any, int]) -> int:
-    """asyncio.run on uvloop where it exists (not on Windows): it halves the loop's own
-    cost per request, which is most of the time to ack a burst (bench/ack_latency.py)."""
+    """On uvloop where it exists (not on Windows): it halves the loop's own cost per
+    request, most of the time to ack a burst (bench/ack_latency.py)."""
     try:
         import uvloop
     except ImportError:

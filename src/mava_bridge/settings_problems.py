@@ -1,29 +1,26 @@
-"""Configuration problems in our own words: how to fix each setting, pydantic's errors
-said our way, which values are secrets (never echoed back), and the checks of values
-whose shape we know better than a type does (Slack tokens, channel and member ids).
-
-Kept beside `mava_bridge.settings`, which declares the settings, runs these checks in
-its validators and reports through `describe_errors`.
-"""
+"""Configuration problems in our own words: the checks of values whose shape we know
+better than a type does, how to fix each setting, and pydantic's errors said our way."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AnyHttpUrl, ValidationError
+from pydantic import AnyHttpUrl, SecretStr, ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from mava_bridge.domain.cron import cron_trigger
+from mava_bridge.domain.webhook_key import load_signing_key
+
 # Never echoed back in a problem line.
-SECRETS: Final = frozenset(
-    {
-        "slack_bot_token",
-        "slack_signing_secret",
-        "slack_app_token",
-        "mava_api_token",
-        "mava_webhook_signing_key",
-    }
+SECRETS: Final = (
+    "slack_bot_token",
+    "slack_signing_secret",
+    "slack_app_token",
+    "mava_api_token",
+    "mava_webhook_signing_key",
 )
 # Slack token kinds by prefix, to say what was pasted instead of the right one.
 TOKEN_KINDS: Final = {
@@ -45,6 +42,7 @@ ID_SHAPES: Final = {
 # An emoji's name as Slack sends it in reaction_added: `thumbsup`, `+1`, `e-mail`, and
 # a skin tone after two colons (`wave::skin-tone-3`).
 EMOJI: Final = re.compile(r"[a-z0-9_+'-]+(::skin-tone-[2-6])?")
+REACTIONS: Final = ("reaction_assign", "reaction_resolve", "reaction_create")
 EMOJI_FIX: Final = (
     "an emoji's name as Slack shows it, with or without colons, e.g. eyes or :eyes:; "
     "each reaction setting a different one"
@@ -141,15 +139,17 @@ def check_pasted(value: str) -> None:
         )
     if any(char.isspace() for char in value):
         raise PydanticCustomError(
-            "has_space",
-            "contains a space; in .env put each setting on its own line, as NAME=value",
+            "has_space", "contains a space; in .env put each setting on its own line, as NAME=value"
         )
 
 
-def check_token(raw: str, field: str) -> str | None:
-    """A Slack token, the signing secret or the Mava key as given for `field`: stripped
-    (None when empty), or a problem naming what was pasted instead."""
-    raw = raw.strip()
+def check_token(value: Any, info: ValidationInfo) -> Any:
+    """A Slack token, the signing secret or the Mava key: stripped (None when empty), or
+    a problem naming what was pasted instead."""
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if not isinstance(raw, str):
+        return value
+    raw, field = raw.strip(), str(info.field_name)
     if not raw:
         return None
     check_pasted(raw)
@@ -176,8 +176,10 @@ def check_token(raw: str, field: str) -> str | None:
     )
 
 
-def check_channel(value: str) -> str | None:
+def check_channel(value: Any) -> Any:
     """A channel id (C... or G...), stripped (None when empty); not a #name."""
+    if not isinstance(value, str):
+        return value
     value = value.strip()
     if not value:
         return None
@@ -189,19 +191,26 @@ def check_channel(value: str) -> str | None:
     return value
 
 
-def check_emoji(value: str, taken: list[str | None]) -> str:
-    """An emoji name without its colons; not one another reaction setting already uses."""
+def check_emoji(value: str, info: ValidationInfo) -> str:
+    """An emoji name without its colons; not one a reaction setting before it uses
+    (fields are checked in order)."""
     name = value.strip().removeprefix(":").removesuffix(":")
     if not EMOJI.fullmatch(name):
         raise PydanticCustomError("emoji", "is not an emoji name")
-    if name in taken:
+    if name in [info.data.get(field) for field in REACTIONS]:
         raise PydanticCustomError("emoji_taken", "is the emoji of another reaction setting")
     return name
 
 
-def check_slack_ids(value: tuple[str, ...], field: str) -> tuple[str, ...]:
-    """Member or user group ids (ID_SHAPES[field]); a problem names every wrong one."""
-    shape, kind = ID_SHAPES[field]
+def split_commas(value: Any) -> Any:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+def check_slack_ids(value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    """Member or user group ids (ID_SHAPES); a problem names every wrong one."""
+    shape, kind = ID_SHAPES[str(info.field_name)]
     wrong = [part for part in value if not shape.fullmatch(part)]
     if len(wrong) == 1:
         raise PydanticCustomError("slack_id", f"{wrong[0]!r} is not {kind}")
@@ -219,6 +228,46 @@ def check_public_base(url: AnyHttpUrl) -> AnyHttpUrl:
     if url.username or url.password:
         raise PydanticCustomError("public_url_login", "has a user name or password in it")
     return url
+
+
+def check_webhook_key(value: SecretStr) -> SecretStr:
+    try:
+        load_signing_key(value.get_secret_value().strip())
+    except ValueError as exc:
+        raise PydanticCustomError("webhook_key", str(exc)) from None
+    return value
+
+
+def check_driver(value: str) -> str:
+    if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError("does not start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+    return value
+
+
+def check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("is not a known time zone") from exc
+    return value
+
+
+def check_cron(value: str) -> str:
+    try:  # crontab's rules (0/7 = Sunday), as the scheduler will run it
+        cron_trigger(value, "UTC")
+    except ValueError as exc:
+        raise ValueError(f"is not a valid crontab ({exc})") from exc
+    return value
+
+
+def check_ticket_url(value: str) -> str:
+    if "{ticket_id}" not in value:
+        raise ValueError("does not contain {ticket_id}")
+    try:  # other placeholders or stray braces would fail on every ticket link
+        value.format(dashboard="https://dashboard.mava.app", ticket_id="0" * 24)
+    except (KeyError, IndexError, AttributeError, ValueError) as exc:
+        raise ValueError("may only use the placeholders {dashboard} and {ticket_id}") from exc
+    return value
 
 
 def _shown(value: Any) -> str:

@@ -463,7 +463,7 @@ EVENT_SCOPES: dict[str, str] = {
     "reaction_added": "reactions:read",
 }
 # Event subscriptions -> the listener that handles them.
-# Registered as `app.event("message")(listener)` (slack.listeners.handoff), or decorated.
+# Registered as `app.event("message")(listener)` (slack/listeners/__init__.py), or decorated.
 EVENT_LISTENERS: dict[str, str] = {
     "message.channels": 'app.event("message")',
     "message.groups": 'app.event("message")',
@@ -542,7 +542,7 @@ def test_manifest_settings(manifest: dict[str, Any]) -> None:
     assert settings["org_deploy_enabled"] is False
     assert settings["token_rotation_enabled"] is False
     # Messages in followed ticket threads (slack/listeners/events.py), pasted ticket
-    # links (slack/listeners/unfurls.py), reactions that act (slack/listeners/reactions.py).
+    # links (slack/listeners/unfurls.py), reactions that act (slack/listeners/actions.py).
     assert settings["event_subscriptions"]["bot_events"] == [
         "message.channels",
         "message.groups",

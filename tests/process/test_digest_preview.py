@@ -99,8 +99,12 @@ async def test_channel_with_a_subscribed_digest_is_previewed(
     try:
         settings = Settings(_env_file=None, mava_api_token=mava_sandbox.api_key)
         subs = SubscriptionService(db, settings)
-        await subs.add_digest(
-            "C0SUBSCRIBED", schedule_from_cron("0 9 * * 1-5"), Filters(), "U0JANE"
+        await subs.add(
+            "digest",
+            "C0SUBSCRIBED",
+            Filters(),
+            "U0JANE",
+            schedule=schedule_from_cron("0 9 * * 1-5"),
         )
     finally:
         await db.dispose()

@@ -11,14 +11,17 @@ the stack was started on.
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
+from backends import migrated_sqlite
 from sqlalchemy import select
 
 from mava_bridge.store.tables import AuditEntry
@@ -48,16 +51,20 @@ BASE_SETTINGS: dict[str, Any] = {"mava_rate_limit": 100_000, "mava_timeout_secon
 
 @contextlib.asynccontextmanager
 async def scenario_stack(**overrides: Any) -> AsyncIterator[Stack]:
-    """`running_stack` with the scenario defaults and a Slack member for agent Omar."""
-    async with running_stack(**{**BASE_SETTINGS, **overrides}) as stack:
-        stack.slack.add_user(
-            OMAR,
-            name="omar",
-            real_name="Omar Haddad",
-            display_name="Omar",
-            email="omar@example.com",
-        )
-        yield stack
+    """`running_stack` with the scenario defaults and a Slack member for agent Omar, on a
+    migrated SQLite copy unless `database_url` says otherwise."""
+    with tempfile.TemporaryDirectory(prefix="mava-scenario-") as workdir:
+        if "database_url" not in overrides:
+            overrides["database_url"] = await migrated_sqlite(Path(workdir) / "bot.db")
+        async with running_stack(**{**BASE_SETTINGS, **overrides}) as stack:
+            stack.slack.add_user(
+                OMAR,
+                name="omar",
+                real_name="Omar Haddad",
+                display_name="Omar",
+                email="omar@example.com",
+            )
+            yield stack
 
 
 def reset(stack: Stack) -> Stack:

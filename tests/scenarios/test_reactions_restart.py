@@ -51,7 +51,7 @@ async def test_a_reaction_redelivered_after_a_restart_acts_no_more(
         after.mava.sandbox.reset_requests()
         assert await after.runtime.deps.follows.for_thread(CHANNEL, card["ts"]) is not None
         caplog.clear()
-        caplog.set_level(logging.INFO, logger="mava_bridge.slack.reactions")
+        caplog.set_level(logging.INFO, logger="mava_bridge.slack.actions")
         await deliver(after, event, "EvREACT001", retry=1)  # Slack's retry reaches the new one
         assert after.mava.sandbox.requests == []
         assert after.slack.ephemerals() == []

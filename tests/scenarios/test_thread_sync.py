@@ -30,8 +30,8 @@ from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.services.ticket_actions import note_body, send_message
 from mava_bridge.settings import Settings
-from mava_bridge.slack.blocks.digest import DigestRenderer
-from mava_bridge.slack.blocks.threads import ThreadBlocks
+from mava_bridge.slack.blocks import digest as digest_blocks
+from mava_bridge.slack.blocks import threads as thread_blocks
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store import deliveries, follows
 from mava_bridge.store.db import Database
@@ -78,7 +78,7 @@ class Bench:
             mava=mava,
             db=self.db,
             poster=poster or self.poster(),
-            renderer=DigestRenderer(),
+            renderer=digest_blocks,
             settings=self.settings,
             subscriptions=SubscriptionService(self.db, self.settings, clock=self.now),
             metrics=Metrics(process_metrics=False),
@@ -90,7 +90,7 @@ class Bench:
     def syncer(self, owner: str = "p1", poster: SlackPoster | None = None) -> ThreadSync:
         parts = self.parts(owner, poster)
         assert isinstance(parts.poster, SlackPoster)
-        return ThreadSync(parts, parts.poster, ThreadBlocks())
+        return ThreadSync(parts, parts.poster, thread_blocks)
 
     def ticket(self, **fields: Any) -> str:
         return str(self.sandbox.sandbox.add_ticket(**fields)["_id"])

@@ -24,7 +24,7 @@ from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store import follows
 from mava_bridge.store.db import Database
 from mava_bridge.store.writes import IdempotencyStore
-from mava_bridge.webhooks.door import PATH, WebhookDoor
+from mava_bridge.webhooks.door import PATH, webhook_handler
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.mava_webhooks import MavaWebhooks
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
@@ -92,9 +92,9 @@ async def test_a_webhook_taken_by_a_follower_replica_reaches_the_leaders_thread(
 
     # Only the follower serves the door Mava reached.
     follower_db = backend.database()
-    door = WebhookDoor.from_settings(settings, follower_db, follower.nudges.poke, InFlight())
+    handle = webhook_handler(settings, follower_db, follower.nudges.poke, InFlight())
     app = web.Application()
-    app.router.add_post(PATH, door.handle)
+    app.router.add_post(PATH, handle)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -1,10 +1,6 @@
-"""The composition root: settings -> clients -> store -> services -> Bolt app and jobs.
-
-Everything is built here and only here, from `Settings`, so `mava-bot run`, the
-preview, the demo, the tests and the benchmarks all run the same assembly. Nothing but
-entry points (serve, check, preview), the sandbox stack and tests imports this module.
-The delivery jobs are wired in `jobs`.
-"""
+"""The composition root: settings -> clients -> store -> services -> Bolt app and jobs,
+built here only, so `mava-bot run`, the demo, the tests and the benchmarks run the same
+assembly. The delivery jobs are wired in `jobs`."""
 
 from __future__ import annotations
 
@@ -21,39 +17,73 @@ from mava_bridge.app.jobs import Delivery, build_delivery
 from mava_bridge.app.jobs import build_digests as build_digests  # re-exported
 from mava_bridge.domain.retry import Stopping
 from mava_bridge.mava.client import MavaClient
-from mava_bridge.mava_factory import mava_client as mava_client  # re-exported
+from mava_bridge.mava.lookup import TicketMemory
+from mava_bridge.mava.ratelimit import Limiter, SharedLimiter, limiter_for
 from mava_bridge.observability.health import health_routes
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.customer_actions import CustomerActions
 from mava_bridge.services.follows import FollowService
+from mava_bridge.services.outcome import Auditor, Writes
 from mava_bridge.services.sla import SlaPolicies
 from mava_bridge.services.subscription_actions import SubscriptionActions
 from mava_bridge.services.ticket_actions import TicketActions
 from mava_bridge.services.tickets import TicketService
-from mava_bridge.services.writes import Auditor, Writes, no_mirror
 from mava_bridge.settings import Settings
 from mava_bridge.slack import http_route
-from mava_bridge.slack.access import AccessControl
+from mava_bridge.slack.access import AccessControl, MemberDirectory, receives_dms
 from mava_bridge.slack.app import create_app
-from mava_bridge.slack.audit_channel import AuditChannel
-from mava_bridge.slack.deps import Actions, Deps
+from mava_bridge.slack.deps import Actions, Deps, InFlight
 from mava_bridge.slack.errors import slack_error
 from mava_bridge.slack.files_door import FilesDoor
-from mava_bridge.slack.identity import BotIdentity
-from mava_bridge.slack.members import MemberDirectory, receives_dms
-from mava_bridge.slack.poster import SlackPoster
+from mava_bridge.slack.poster import AuditChannel, SlackPoster
 from mava_bridge.slack.socket_mode import SocketMode
 from mava_bridge.slack.web import slack_clients
 from mava_bridge.store.db import Database
 from mava_bridge.store.leader import Leadership
+from mava_bridge.store.mava_budget import PostgresBudget
 from mava_bridge.store.seen import SeenTickets
 from mava_bridge.store.tables import utcnow
 from mava_bridge.store.writes import AuditLog, IdempotencyStore, SharedFiles
-from mava_bridge.webhooks.door import PATH, WebhookDoor
+from mava_bridge.webhooks.door import PATH, webhook_handler
 
 log = logging.getLogger("mava_bridge.app")
 
 WARM_UP_SECONDS = 5.0
+
+
+def mava_client(
+    settings: Settings,
+    metrics: Metrics | None = None,
+    memory: TicketMemory | None = None,
+    db: Database | None = None,
+    stopping: Stopping | None = None,
+) -> MavaClient:
+    """`metrics` None for one-shot commands (check, preview); with a PostgreSQL `db` its
+    sends draw from the budget all replicas share."""
+    token = settings.mava_api_token
+    if token is None:
+        raise ValueError("MAVA_API_TOKEN is not set")
+    limiter: Limiter
+    if db is not None and not db.is_sqlite:
+        limiter = SharedLimiter(
+            PostgresBudget.connect(db.url, token.get_secret_value()),
+            settings.mava_rate_limit,
+            settings.mava_rate_window_seconds,
+            fallback_limit=settings.mava_rate_fallback,
+        )
+    else:
+        limiter = limiter_for(settings.mava_rate_limit, settings.mava_rate_window_seconds)
+    return MavaClient(
+        str(settings.mava_api_url),
+        token,
+        timeout=settings.mava_timeout_seconds,
+        limiter=limiter,
+        observer=metrics.mava_observer if metrics else None,
+        wait_observer=metrics.observe_ratelimit_wait if metrics else None,
+        memory=memory,
+        sleep=stopping.sleep if stopping is not None else asyncio.sleep,
+        unreadable_observer=metrics.observe_unreadable_ticket if metrics else None,
+    )
 
 
 @dataclass
@@ -74,14 +104,11 @@ class Bridge:
     stopping: Stopping = field(default_factory=Stopping)  # set by `drain`: retry waits end
 
     @classmethod
-    async def build(
-        cls, settings: Settings, *, metrics: Metrics | None = None, migrate: bool = True
-    ) -> Bridge:
+    async def build(cls, settings: Settings, *, metrics: Metrics | None = None) -> Bridge:
         metrics = metrics or Metrics()
         stopping = Stopping()
         db = Database(settings.database_url)
-        if migrate:
-            await db.migrate()
+        await db.migrate()
         mava = mava_client(settings, metrics, SeenTickets(db), db, stopping)
         session = aiohttp.ClientSession()
         clients = slack_clients(settings, session)
@@ -91,11 +118,11 @@ class Bridge:
         access = AccessControl(
             clients.bot,
             db,
-            BotIdentity(clients.bot),
             allowed_users=settings.allowed_slack_user_ids,
             allowed_groups=settings.allowed_slack_usergroup_ids,
             ttl_seconds=settings.user_cache_ttl_seconds,
         )
+        inflight = InFlight()  # the doors' handed-off work; background jobs wait for acks
         delivery = build_delivery(
             settings,
             mava,
@@ -107,19 +134,21 @@ class Bridge:
             owner=leadership.name,
             members=MemberDirectory(clients.bot).user_for_email,
             may_receive=receives_dms(access),  # no DM to a guest
+            after_acks=inflight.after_acks,
         )
         # What the listeners use: the services (every action once and audited: the row,
         # then AUDIT_CHANNEL), access control and the delivery parts `/mava` reaches.
         tickets = TicketService(mava, link=settings.ticket_url, db=db)
         audit = AuditLog(db)
         channel = settings.audit_channel
-        auditor = Auditor(audit, AuditChannel(clients.bot, channel) if channel else no_mirror)
+        auditor = Auditor(audit, AuditChannel(clients.bot, channel) if channel else None)
         writes = Writes(idempotency, auditor)
         # Assignments from Slack tell the desk's DMs (a DM, or none to oneself).
         ticket_actions = TicketActions(mava, tickets, writes, delivery.desk.dms, db=db)
         subs = delivery.subscriptions
         deps = Deps(
             settings=settings,
+            inflight=inflight,
             tickets=tickets,
             identity=access.identity,
             access=access,
@@ -166,7 +195,7 @@ class Bridge:
         )
 
     async def warm_up(self) -> None:
-        """Ask Slack who the bot is before taking requests (see mava_bridge.slack.identity)."""
+        """Ask Slack who the bot is before taking requests."""
         try:
             await asyncio.wait_for(self.deps.identity.auth_test(), WARM_UP_SECONDS)
         except Exception as exc:  # not fatal: the first request asks again
@@ -175,8 +204,7 @@ class Bridge:
             )
 
     async def start_background(self) -> None:
-        """Start the leader election, then the digest and alert scheduler (jobs rebuilt
-        from the database; they only run on the leader)."""
+        """The leader election, then the scheduler (its jobs run on the leader only)."""
         await self.leadership.start()
         await self.delivery.scheduler.start()
         if self.delivery.nudges is not None:
@@ -206,11 +234,8 @@ class Bridge:
         return f"{digest}; {alerts}; per-channel subscriptions from the database"
 
     def web_app(self) -> web.Application:
-        """Health, metrics and (with PUBLIC_URL) shared files; in HTTP mode also Slack's
-        requests, through one door (mava_bridge.slack.http_route). In Socket Mode Slack's
-        requests come over the socket, so `/slack/events` is not served: an unsigned POST
-        there gets 404, not a listener. With MAVA_WEBHOOK_SIGNING_KEY, in both modes,
-        Mava's webhooks (webhooks.door)."""
+        """Health, metrics, shared files (PUBLIC_URL) and Mava's webhooks (its key set);
+        `/slack/events` in HTTP mode only, so in Socket Mode an unsigned POST gets 404."""
         application = web.Application(client_max_size=http_route.MAX_BODY_BYTES)
         if not self.settings.socket_mode:
             secret = self.settings.slack_signing_secret
@@ -222,7 +247,6 @@ class Bridge:
                 client=self.slack,
             )
             application.router.add_post("/slack/events", route.handle)
-        # Files shared in followed threads, for Mava (slack.files_door): only with PUBLIC_URL.
         if self.settings.public_url and self.deps.shared_files:
             files_door = FilesDoor(
                 self.deps.shared_files,
@@ -232,10 +256,9 @@ class Bridge:
             )
             application.add_routes(files_door.routes())
         if self.delivery.nudges is not None:  # MAVA_WEBHOOK_SIGNING_KEY set; both modes
-            webhook_door = WebhookDoor.from_settings(
-                self.settings, self.db, self.delivery.nudges.poke, self.deps.inflight
-            )
-            application.router.add_post(PATH, webhook_door.handle)
+            poke, inflight = self.delivery.nudges.poke, self.deps.inflight
+            handle = webhook_handler(self.settings, self.db, poke, inflight)
+            application.router.add_post(PATH, handle)
         application.add_routes(
             health_routes(
                 {"database": self.db.ping}
@@ -247,7 +270,7 @@ class Bridge:
         return application
 
     async def serve_http(self, host: str, port: int) -> tuple[web.AppRunner, int]:
-        """Start serving; returns the runner and the bound port (port 0 picks one)."""
+        """The runner and the bound port (port 0 picks one)."""
         runner = web.AppRunner(
             self.web_app(),
             access_log=None,
@@ -265,14 +288,11 @@ class Bridge:
         # backlog of 128 lets the kernel reset the rest before we can accept them.
         site = web.TCPSite(runner, host, port, backlog=http_route.LISTEN_BACKLOG)
         await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        bound = sockets[0].getsockname()[1] if sockets else port
-        return runner, int(bound)
+        return runner, int(runner.addresses[0][1])
 
     async def drain(self, grace: float) -> bool:
-        """Stop taking new work and end retry waits; wait at most `grace` seconds in all
-        for the handlers and jobs in flight, then cancel what is still running (False)."""
+        """Stop taking new work, end retry waits, let work in flight finish within `grace`
+        seconds and cancel what outlives it (False)."""
         self.deps.inflight.closing = True
         self.stopping.set()
         handlers, jobs = await asyncio.gather(

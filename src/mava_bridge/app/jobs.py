@@ -1,32 +1,25 @@
-"""The delivery jobs wired together: digests, the alert poller, thread sync, the desk
-(assignment DMs, reminders), housekeeping and, with a webhook key, the nudges, all on one
-poster and one subscription service, under one scheduler.
-
-Part of the composition root (mava_bridge.app): it may import the Slack side, since it
-hands delivery the Slack poster and renderers delivery itself never imports.
-"""
+"""The delivery jobs wired together on one poster and one subscription service, under one
+scheduler. Part of the composition root: it hands delivery the Slack poster and
+renderers delivery itself never imports."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
-from mava_bridge.delivery import (
-    AlertPoller,
-    BotScheduler,
-    DigestService,
-    Housekeeping,
-    Poster,
-    ShouldRun,
-    always_run,
-)
+from mava_bridge.delivery.alerts import AlertPoller
 from mava_bridge.delivery.desk_jobs import Desk, LeaderJob, build_desk
+from mava_bridge.delivery.digests import DigestService
+from mava_bridge.delivery.housekeeping import Housekeeping
+from mava_bridge.delivery.leading import ShouldRun, always_run
 from mava_bridge.delivery.nudges import Nudges
 from mava_bridge.delivery.pacing import WebhookFlow
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import FindMember, Lookback, MayReceive
+from mava_bridge.delivery.ports import Chat, FindMember, MayReceive, Poster
 from mava_bridge.delivery.ratings import RATINGS_JOB, Ratings
 from mava_bridge.delivery.reports import Reports
+from mava_bridge.delivery.scheduler import BotScheduler
 from mava_bridge.delivery.threads import ThreadSync
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.observability.metrics import Metrics
@@ -34,10 +27,9 @@ from mava_bridge.services.open_board import OpenBoard
 from mava_bridge.services.reports import ReportReader
 from mava_bridge.services.subscriptions import Clock, SubscriptionService
 from mava_bridge.settings import Settings
-from mava_bridge.slack.blocks.desk import DeskBlocks
-from mava_bridge.slack.blocks.digest import DigestRenderer
+from mava_bridge.slack.blocks import digest as digest_blocks
+from mava_bridge.slack.blocks import threads as thread_blocks
 from mava_bridge.slack.blocks.report import report_message, report_title
-from mava_bridge.slack.blocks.threads import ThreadBlocks
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store import sla as sla_store
 from mava_bridge.store.db import Database
@@ -50,8 +42,6 @@ from mava_bridge.store.writes import IdempotencyStore
 
 @dataclass(frozen=True)
 class Delivery:
-    """The digest and alert jobs, sharing one poster and one subscription service."""
-
     subscriptions: SubscriptionService
     digests: DigestService
     poller: AlertPoller
@@ -70,7 +60,7 @@ def build_digests(
     db: Database,
     poster: Poster,
     *,
-    lookback: Lookback | None,  # reads back posts a crash left in doubt; None: none
+    lookback: Chat | None,  # reads back posts a crash left in doubt; None: none
     metrics: Metrics,
     subscriptions: SubscriptionService,
     clock: Clock = utcnow,
@@ -81,7 +71,7 @@ def build_digests(
             mava=mava,
             db=db,
             poster=poster,
-            renderer=DigestRenderer(),
+            renderer=digest_blocks,
             settings=settings,
             subscriptions=subscriptions,
             metrics=metrics,
@@ -107,11 +97,10 @@ def build_delivery(
     owner: str | None = None,
     members: FindMember | None = None,
     may_receive: MayReceive | None = None,
+    after_acks: Callable[[], Awaitable[None]] | None = None,
 ) -> Delivery:
-    """Every digest/alert component, sharing one poster (so posts to a channel are
-    paced across digests and alerts) and one subscription service. `owner` names this
-    process on the claims it makes (default: a fresh `replica_name`). Call
-    `delivery.scheduler.start()` inside the running event loop."""
+    """One poster paces a channel's posts across every job. `owner` names this process
+    on the claims it makes (default: a fresh `replica_name`)."""
     me = owner or replica_name()
     subscriptions = SubscriptionService(db, settings, clock=clock)
     digests = build_digests(
@@ -126,7 +115,7 @@ def build_delivery(
         owner=me,
     )
     poller = AlertPoller(digests.parts)  # the same parts: one poster paces both
-    threads = ThreadSync(digests.parts, poster, ThreadBlocks())  # followed tickets' threads
+    threads = ThreadSync(digests.parts, poster, thread_blocks)  # followed tickets' threads
 
     reader = ReportReader(
         mava,
@@ -144,7 +133,7 @@ def build_delivery(
         digests.parts,
         board,
         members,
-        DeskBlocks(),
+        digest_blocks,
         may_receive=may_receive,
         pages=board.last_pages,
     )
@@ -175,6 +164,7 @@ def build_delivery(
         jobs=(*desk.jobs, rated),
         reports=reports,
         flow=flow,
+        after_acks=after_acks,
     )
     nudges = None
     if settings.mava_webhook_signing_key is not None:

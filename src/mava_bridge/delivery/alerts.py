@@ -1,25 +1,16 @@
 """New-ticket alerts: poll Mava, decide what is new for each channel, post it once.
 
-Mava has no webhook we can rely on and no priority filter, so each poll runs one
-search per distinct filter (shared by every channel that uses it):
-
-- With a priority threshold: open tickets of the last `ALERT_LOOKBACK` days sorted by
-  priority, one page if a number below the threshold is on it, else every page by
-  creation time (whatever order Mava gives nulls, strings and ties; see
-  `mava_bridge.services.paging`). Any matching ticket
-  the channel has not had yet is alerted: "new" if created since the subscription's
-  watermark (less `POLL_OVERLAP`), "raised" otherwise (its priority went up later).
-- Without one (e.g. `alerts unassigned`): open tickets created since the watermark
-  less `POLL_OVERLAP`, newest first.
+Mava has no priority filter, so each poll runs one search per distinct filter, shared
+by every channel using it. With a priority threshold: open tickets of the last
+`ALERT_LOOKBACK` by priority (mava.keyset); a matching ticket the channel has not
+had is "new" if created since the watermark (less `POLL_OVERLAP`), else "raised".
+Without one: open tickets created since the watermark less `POLL_OVERLAP`.
 
 A subscription's first poll records what already matches as `baseline` (never posted),
 so installing the bot does not flood a channel; tickets created after a subscription
-made from Slack are alerted even on that first poll. The watermark is per subscription
-and filter, moves only after a poll that reached Mava, and never past a ticket that is
-not yet posted (see `mava_bridge.store.ledger` for the delivery guarantees).
-
-A ticket is posted at most once per channel, whichever of the channel's subscriptions
-matched it; a ticket in a channel's baseline counts as known for all of them.
+made from Slack are alerted even then. The watermark moves only after a poll that
+reached Mava, never past a ticket not yet posted. A ticket is posted at most once per
+channel, whichever subscription matched it (store.ledger).
 """
 
 from __future__ import annotations
@@ -30,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.delivery.in_doubt import alert_tag, post_claimed, settle
+from mava_bridge.delivery.in_doubt import alert_tag, post_card, settle
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeliveryFailed
 from mava_bridge.delivery.queries import (
@@ -42,11 +33,10 @@ from mava_bridge.delivery.queries import (
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.errors import MavaError, describe
-from mava_bridge.mava.keyset import pages_by_created
+from mava_bridge.mava.keyset import at_or_above, pages_by_created
 from mava_bridge.mava.models import Priority, SortBy, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
-from mava_bridge.services.paging import at_or_above
 from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.store import deliveries, follows
 from mava_bridge.store.ledger import load_watermarks, save_watermark
@@ -56,12 +46,10 @@ log = logging.getLogger(__name__)
 NEW = "new"
 RAISED = "raised"
 
-__all__ = ["AlertPoller", "PollReport", "reason_text"]
-
 
 @dataclass
 class PollReport:
-    """What one poll did. `queries` counts Mava search requests (pages)."""
+    """`queries` counts Mava search requests (pages)."""
 
     searches: int = 0  # distinct filters searched
     queries: int = 0
@@ -89,12 +77,6 @@ def reason_text(reason: str, ticket: Ticket, filters: Filters) -> str:
 
 
 class AlertPoller:
-    """One `poll_once` per interval, called by the scheduler (or a test, or the CLI).
-
-    Posts through the poster shared with the digests (so posts to a channel are paced
-    across both), builds messages with the renderer, and claims under `owner`, the name
-    of this process (Leadership.name; see mava_bridge.store.ledger)."""
-
     def __init__(self, parts: DeliveryParts) -> None:
         self.parts = parts
 
@@ -105,8 +87,7 @@ class AlertPoller:
         return released
 
     async def poll_once(self) -> PollReport:
-        """Search once per distinct filter and post what is new. Mava errors are
-        reported, not raised: that search is simply retried next poll."""
+        """Mava errors are reported, not raised: that search is retried next poll."""
         report = PollReport()
         now = self.parts.clock()
         with background():
@@ -137,12 +118,9 @@ class AlertPoller:
             log.info("alert poll", extra={"report": report})
         return report
 
-    # --- searching ----------------------------------------------------------------------
-
     @staticmethod
-    def _since(sub: ActiveSubscription, marks: dict[str, datetime], now: datetime) -> datetime:
-        """From when a creation-time search must look for this subscription."""
-        base = marks.get(sub.watermark_key) or sub.created_at or now
+    def _since(sub: ActiveSubscription, watermark: datetime | None, now: datetime) -> datetime:
+        base = watermark or sub.created_at or now
         return max(min(base, now) - POLL_OVERLAP, now - ALERT_LOOKBACK)
 
     async def _search(
@@ -153,25 +131,20 @@ class AlertPoller:
         now: datetime,
         report: PollReport,
     ) -> list[Ticket]:
-        # Both searches are read so that Mava's order and churn between pages cannot
-        # lose a ticket (see mava_bridge.services.paging): the threshold search stops
-        # only on a number below the threshold, else reads by creation time in keyset
-        # windows; found tickets are de-duplicated by id here.
+        # Mava's order and churn between pages must not lose a ticket (mava.keyset).
         found: dict[str, Ticket] = {}
         if shape.sort_by == SortBy.PRIORITY:
             threshold = min(int(m.filters.min_priority or Priority.LOW) for m in members)
             query = shape.with_window(now - ALERT_LOOKBACK, now + CLOCK_SKEW)
             pages = at_or_above(self.parts.mava, query, threshold)
         else:
-            since = min(self._since(m, marks, now) for m in members)
+            since = min(self._since(m, marks.get(m.watermark_key), now) for m in members)
             pages = pages_by_created(self.parts.mava, shape.with_window(since, now + CLOCK_SKEW))
         async for page in pages:
             report.queries += 1
             for ticket in page.tickets:
                 found.setdefault(ticket.id, ticket)
         return list(found.values())
-
-    # --- delivering ---------------------------------------------------------------------
 
     async def _deliver(
         self,
@@ -182,7 +155,7 @@ class AlertPoller:
         report: PollReport,
     ) -> None:
         by_priority = sub.filters.min_priority is not None
-        since = self._since(sub, {sub.watermark_key: watermark} if watermark else {}, now)
+        since = self._since(sub, watermark, now)
         matching = sorted(
             (
                 t
@@ -249,37 +222,29 @@ class AlertPoller:
         now: datetime,
         report: PollReport,
     ) -> DeliveryFailed | None:
-        """Claim, post, mark. Returns the failure, or None once posted (or not ours)."""
-        channel = sub.channel_id
-        if not await deliveries.ALERTS.claim(
-            self.parts.db, (channel, ticket.id), now, self.parts.owner, reason=reason
-        ):
-            report.skipped += 1  # claimed elsewhere between our read and our claim
-            return None
+        """Claim, post, mark: the refusal, else None (posted, or held elsewhere)."""
         said = reason_text(reason, ticket, sub.filters)
-        parts = self.parts
         try:
-            ts = await post_claimed(
-                parts,
+            ts = await post_card(
+                self.parts,
                 deliveries.ALERTS,
-                (channel, ticket.id),
-                lambda: parts.poster.post(
-                    channel,
-                    parts.renderer.alert_text(ticket, said),
-                    parts.renderer.alert_message(ticket, link=parts.link, now=now, reason=said),
-                    tag=alert_tag(ticket.id),
-                ),
+                (sub.channel_id, ticket.id),
+                ticket,
+                said,
+                alert_tag(ticket.id),
                 log,
                 "alert",
-                {"channel": channel, "ticket": ticket.id},
+                now,
+                reason=reason,
             )
-        except DeliveryFailed as failure:
-            # Refused: freed for the next poll. (Cancelled or crashed instead: the claim
-            # stays and goes stale, see mava_bridge.store.ledger.)
+        except DeliveryFailed as failure:  # released for the next poll
             report.errors += 1
             report.slack_errors += 1
             return failure
-        await self._follow(channel, ticket, ts, said)
+        if ts is None:
+            report.skipped += 1  # claimed elsewhere between our read and our claim
+            return None
+        await self._follow(sub.channel_id, ticket, ts, said)
         report.alerted += 1
         self.parts.metrics.alerts_delivered.inc()
         return None
@@ -291,9 +256,8 @@ class AlertPoller:
         states: dict[str, str],
         report: PollReport,
     ) -> None:
-        """Alert claims a take-over left in doubt (mava_bridge.delivery.in_doubt): found in
-        the channel, recorded posted and followed; else dropped (from `states` too), to be
-        posted again by this poll."""
+        """Claims a take-over left in doubt: found in the channel, recorded and followed;
+        else dropped (from `states` too), to be posted again by this poll."""
         claimed = {t.id: t for t in tickets if states.get(t.id) == deliveries.CLAIMED}
         channel = sub.channel_id
         found = await settle(
@@ -312,7 +276,6 @@ class AlertPoller:
             report.recovered += 1
 
     async def _follow(self, channel: str, ticket: Ticket, ts: str, said: str) -> None:
-        """Follow the alerted ticket in the alert's thread (mava_bridge.delivery.threads)."""
         try:
             await follows.follow(
                 self.parts.db,

@@ -1,32 +1,19 @@
 """A DM when a ticket becomes yours: once per assignment, across replicas and restarts.
 
-Two ways an assignment is seen, both ending in the same ledger
-(mava_bridge.store.assignments):
+An assignment is seen from Slack (`/mava assign`, Assign to me: the action holds the
+ticket while it writes to Mava, then records who did it; assigning yourself sends
+nothing) or from the dashboard, by the leader's poll of the open board: an assignee
+other than the one recorded is a new assignment. The first poll only records what is
+assigned (no flood at install); a snapshot older than what Slack recorded is not taken
+for a change.
 
-- **From Slack** (`/mava assign`, Assign to me): the action holds the ticket while it
-  writes to Mava, then records the new assignee with who did it. Assigning to yourself
-  is recorded as `self` and sends nothing; otherwise the DM goes out at once.
-- **From the dashboard**, seen by the leader's poll of the open-tickets board
-  (services.open_board): a ticket whose assignee differs from the one recorded is a
-  new assignment. The first poll only records what is assigned already (no flood at
-  install). A snapshot older than what Slack recorded is not taken for a change.
-
-One DM per person per poll: everything that became one agent's since the last poll is
-claimed (each assignment generation on its own row, as before), told in one DM —
-"12 tickets were assigned to you", the first `CARDS_PER_DM` as cards with their
-buttons, the rest counted and pointed to App Home — and all its rows are marked in
-one transaction. A crash in between leaves them claimed; the next leader takes them
-over in doubt, and before telling them again reads the person's DM since the claim
-(each DM names its assignments in its metadata, delivery.in_doubt): those a DM told
-are recorded with its ts, only the rest are sent (Slack could not tell: all are sent
-again, as before). People are told side by side, so one person's backlog never holds
-up another's DM.
-
-Each DM is claimed, posted, then marked. The agent's Slack member is found by email
-(users.lookupByEmail), or is the member the Slack action named. Slack refusing the DM
-for good (the person blocked the app, is deactivated, ...) is logged with Slack's
-error and recorded as `failed`: never retried. A transient failure (429, 5xx) is tried
-again by the next polls, at most `MAX_ATTEMPTS` times.
+One DM per person per poll: each assignment (ticket generation) is claimed on its own
+row, told together ("12 tickets were assigned to you", the first `CARDS_PER_DM` as
+cards) and marked together. After a crash the next leader reads the person's DM since
+the claim (each DM lists its assignments in its metadata, delivery.in_doubt) and sends
+only what no DM told. People are told side by side, so one backlog never holds up
+another's DM. A refusal for good (blocked app, deactivated) is recorded `failed`,
+never retried; a transient one is tried again by the next polls.
 """
 
 from __future__ import annotations
@@ -34,10 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -53,6 +39,7 @@ from mava_bridge.delivery.ports import (
 from mava_bridge.mava.errors import MavaError, describe
 from mava_bridge.mava.models import Agent, Ticket
 from mava_bridge.mava.ratelimit import background
+from mava_bridge.services.open_board import OpenBoard
 from mava_bridge.services.outcome import Actor
 from mava_bridge.store import assignments as store
 from mava_bridge.store.ledger import load_watermarks, save_watermark
@@ -67,14 +54,8 @@ CARDS_PER_DM: Final = 5  # a grouped DM's cards (2 blocks each, far below Slack'
 PEOPLE_AT_ONCE: Final = 8  # DMs to different people sent side by side
 
 
-class Board(Protocol):
-    async def snapshot(self, *, max_age: float | None = None) -> Any: ...
-
-
 @dataclass
 class DmReport:
-    """What one poll did."""
-
     tickets: int = 0
     baselined: int = 0
     changes: int = 0
@@ -93,15 +74,19 @@ class Due:
     generation: int
     ticket: Ticket | None
 
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.ticket_id, self.generation)
+
 
 class AssignmentDms:
     def __init__(
         self,
         parts: DeliveryParts,
-        board: Board,
+        board: OpenBoard,
         members: FindMember | None,
         messages: DeskRenderer,
-        may_receive: MayReceive | None,  # slack.members.receives_dms; None: everyone may
+        may_receive: MayReceive | None,  # slack.access.receives_dms; None: everyone may
     ) -> None:
         self.parts = parts
         self.board = board
@@ -111,8 +96,7 @@ class AssignmentDms:
         self._agents: tuple[float, dict[str, Agent]] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    # --- from Slack (mava_bridge.services.ticket_actions calls these) --------------------
-
+    # From Slack (services.ticket_actions).
     async def assigning(self, ticket_id: str) -> None:
         now = self.parts.clock()
         try:
@@ -148,14 +132,12 @@ class AssignmentDms:
         except SQLAlchemyError:
             log.exception("assignment from Slack not recorded", extra={"ticket": ticket_id})
             return
-        task = asyncio.create_task(
-            self._send(agent.id, [Due(ticket_id, generation, None)], to_user)
-        )
+        due = [Due(ticket_id, generation, None)]
+        task = asyncio.create_task(self._send(agent.id, due, to_user, DmReport()))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def set_notify(self, user_id: str, on: bool) -> None:
-        """`/mava notify on|off` for this Slack member."""
         await store.set_notify(self.parts.db, user_id, on, self.parts.clock())
 
     async def drain(self) -> None:
@@ -163,20 +145,16 @@ class AssignmentDms:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    # --- the poll ---------------------------------------------------------------------
-
     async def poll_once(self, *, max_age: float | None = None) -> DmReport:
-        """Record what the board shows assigned and DM each new assignment; `max_age`
-        as for the board (None: the refresh interval)."""
+        """`max_age` as for the board (None: the refresh interval)."""
         report = DmReport()
         with background():
             snapshot = await self.board.snapshot(max_age=max_age)
-            tickets: Sequence[Ticket] = snapshot.tickets
-            read_at: datetime = snapshot.read_at
+            tickets, read_at = snapshot.tickets, snapshot.read_at
             db, now = self.parts.db, self.parts.clock()
             first = not await load_watermarks(db, [BASELINE_KEY])
             known = await store.known(db, (t.id for t in tickets))
-            current: dict[str, tuple[int, str, Ticket]] = {}
+            current: list[tuple[str, Due]] = []  # (agent, assignment)
             report.tickets = len(tickets)
             for ticket in tickets:
                 agent = ticket.assigned_to.id if ticket.assigned_to else None
@@ -197,17 +175,14 @@ class AssignmentDms:
                 elif row is not None and row.agent_id != agent:
                     continue  # Slack recorded something newer than this snapshot
                 if generation and agent is not None:
-                    current[ticket.id] = (generation, agent, ticket)
+                    current.append((agent, Due(ticket.id, generation, ticket)))
             await save_watermark(db, BASELINE_KEY, now, now)
-            done = await store.settled(
-                db,
-                ((t, g) for t, (g, _, _) in current.items()),
-                doubt=self.parts.owner is not None,
-            )
+            doubt = self.parts.owner is not None
+            done = await store.settled(db, (due.key for _, due in current), doubt=doubt)
             people: dict[str, list[Due]] = {}
-            for ticket_id, (generation, agent_id, ticket) in current.items():
-                if (ticket_id, generation) not in done:
-                    people.setdefault(agent_id, []).append(Due(ticket_id, generation, ticket))
+            for agent_id, due in current:
+                if due.key not in done:
+                    people.setdefault(agent_id, []).append(due)
             await self._tell(people, report)
         if report.sent or report.failed or report.changes:
             log.info("assignment DMs", extra={"report": report})
@@ -216,48 +191,28 @@ class AssignmentDms:
     async def take_over(self) -> int:
         return await store.DMS.take_over(self.parts.db, self.parts.owner or "")
 
-    # --- one DM per person ------------------------------------------------------------
-
     async def _tell(self, people: dict[str, list[Due]], report: DmReport) -> None:
-        """Each person's DM at the same time as the others' (at most PEOPLE_AT_ONCE)."""
         gate = asyncio.Semaphore(PEOPLE_AT_ONCE)
 
-        async def one(agent_id: str, due: list[Due]) -> tuple[str, int, int] | None:
+        async def one(agent_id: str, due: list[Due]) -> None:
             async with gate:
-                return await self._send(agent_id, due, None)
+                try:
+                    await self._send(agent_id, due, None, report)
+                except Exception:
+                    log.exception(
+                        "assignment DMs of one agent failed; the next poll tries again",
+                        extra={"agent": agent_id, "tickets": len(due)},
+                    )
+                    report.failed += len(due)
 
-        people_items = list(people.items())
-        results = await asyncio.gather(
-            *(one(agent_id, due) for agent_id, due in people_items), return_exceptions=True
-        )
-        for (agent_id, due), result in zip(people_items, results, strict=True):
-            if isinstance(result, BaseException):
-                log.error(
-                    "assignment DMs of one agent failed; the next poll tries again",
-                    extra={"agent": agent_id, "tickets": len(due)},
-                    exc_info=result,
-                )
-                report.failed += len(due)
-                continue
-            state, told, recovered = result or (None, 0, 0)
-            report.skipped += len(due) - told - recovered
-            report.recovered += recovered
-            if state == store.POSTED and told:
-                report.sent += told
-                report.dms += 1
-            elif state in (store.FAILED, store.RETRY):
-                report.failed += told
-            else:
-                report.skipped += told
+        await asyncio.gather(*(one(agent_id, due) for agent_id, due in people.items()))
 
     async def _send(
-        self, agent_id: str, due: list[Due], user_id: str | None
-    ) -> tuple[str, int, int] | None:
-        """Claim each assignment, post one DM for those claimed, mark them all. Returns
-        the state they ended in, how many, and how many a dead leader's DM had told
-        (None: none was ours)."""
+        self, agent_id: str, due: list[Due], user_id: str | None, report: DmReport
+    ) -> None:
+        """Claim each assignment, post one DM for those claimed, mark them all."""
         db, now = self.parts.db, self.parts.clock()
-        keys = [(item.ticket_id, item.generation) for item in due]
+        keys = [item.key for item in due]
         doubt = await store.in_doubt(db, keys) if self.parts.owner is not None else {}
         recovered = 0
         claimed = [
@@ -268,7 +223,8 @@ class AssignmentDms:
             )
         ]
         if not claimed:
-            return None
+            report.skipped += len(due)
+            return
         state, ts, error = store.RETRY, None, None
         first = claimed[0].ticket_id
         try:
@@ -280,11 +236,10 @@ class AssignmentDms:
             elif not await store.notify_on(db, user_id):
                 state = store.OFF
             else:
-                found = await in_doubt.settle_dm_claims(
-                    self.parts, user_id, [(i.ticket_id, i.generation) for i in claimed], doubt
-                )
+                keys = [item.key for item in claimed]
+                found = await in_doubt.settle_dm_claims(self.parts, user_id, keys, doubt)
                 recovered = len(found)
-                claimed = [i for i in claimed if (i.ticket_id, i.generation) not in found]
+                claimed = [item for item in claimed if item.key not in found]
                 ts = await self._post(user_id, claimed, now) if claimed else None
                 state = store.POSTED
         except DeliveryFailed as failure:
@@ -308,7 +263,7 @@ class AssignmentDms:
         try:
             await store.finish_dms(
                 db,
-                [(item.ticket_id, item.generation) for item in claimed],
+                [item.key for item in claimed],
                 state,
                 self.parts.clock(),
                 ts=ts,
@@ -317,13 +272,22 @@ class AssignmentDms:
             )
         except SQLAlchemyError:
             log.exception("assignment DM outcome not recorded", extra={"ticket": first})
-        return state, len(claimed), recovered
+        told = len(claimed)
+        report.skipped += len(due) - told - recovered
+        report.recovered += recovered
+        if state == store.POSTED and told:
+            report.sent += told
+            report.dms += 1
+        elif state in (store.FAILED, store.RETRY):
+            report.failed += told
+        else:
+            report.skipped += told
 
     async def _post(self, user_id: str, claimed: list[Due], now: datetime) -> str:
         """One ticket: its card, as an alert shows it. More: how many, the first
-        CARDS_PER_DM (highest priority, oldest first) as cards, the rest pointed to."""
+        CARDS_PER_DM (highest priority, oldest first) as cards."""
         parts = self.parts
-        tag = in_doubt.dm_tag(user_id, [(i.ticket_id, i.generation) for i in claimed])
+        tag = in_doubt.dm_tag(user_id, [item.key for item in claimed])
         if len(claimed) == 1:
             with background():
                 ticket = claimed[0].ticket or await parts.mava.get_ticket(claimed[0].ticket_id)

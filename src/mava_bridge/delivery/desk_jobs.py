@@ -1,5 +1,5 @@
-"""The desk's leader jobs (assignment DMs, waiting-too-long reminders, SLA breaches), as
-plain values the scheduler runs on an interval on the leader only (`BotScheduler(jobs=...)`)."""
+"""The desk's leader jobs (assignment DMs, reminders, SLA breaches) as plain values the
+scheduler runs on an interval (`BotScheduler(jobs=...)`)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from mava_bridge.delivery.assignment_dms import AssignmentDms, Board
+from mava_bridge.delivery.assignment_dms import AssignmentDms
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import DeskRenderer, FindMember, MayReceive
 from mava_bridge.delivery.reminders import Reminders
 from mava_bridge.delivery.sla_breaches import Breaches
 from mava_bridge.domain.send_window import DESK_SHARE
 from mava_bridge.mava.errors import MavaError, describe
+from mava_bridge.services.open_board import OpenBoard
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,8 @@ class LeaderJob:
     share: int = DESK_SHARE
 
     async def run(self) -> Any:
-        """One run; a failure is logged and the next interval tries again: Mava's as one
-        line naming the host and the cause, anything else (a bug) with its traceback."""
+        """One run; Mava's failure is one line naming the host and the cause (the
+        scheduler logs anything else with its traceback)."""
         try:
             return await self.work()
         except MavaError as exc:
@@ -47,22 +48,16 @@ class LeaderJob:
                 extra={"job": self.id},
             )
             return None
-        except Exception:
-            log.exception("desk job failed; trying again next interval", extra={"job": self.id})
-            return None
 
 
 @dataclass(frozen=True)
 class Desk:
-    """The desk's delivery parts, built once by the composition root."""
-
     dms: AssignmentDms
     reminders: Reminders
     breaches: Breaches
     jobs: tuple[LeaderJob, ...]
 
     async def take_over(self) -> None:
-        """On becoming the leader: DMs another process left claimed are sent again."""
         dms, reminders = await self.dms.take_over(), await self.reminders.take_over()
         breaches = await self.breaches.take_over()
         if dms or reminders or breaches:
@@ -74,7 +69,7 @@ class Desk:
 
 def build_desk(
     parts: DeliveryParts,
-    board: Board,
+    board: OpenBoard,
     members: FindMember | None,
     messages: DeskRenderer,
     *,

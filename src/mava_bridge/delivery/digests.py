@@ -1,11 +1,10 @@
 """The digest: every open ticket a channel cares about, in one message and its thread.
 
-A digest has to fit Slack's limits whatever the backlog, so the builders split it into
-a channel message holding the top tickets and thread replies holding the rest; past
-`MAX_MESSAGES` messages the last reply just says how many more there are and links to
-Mava. A scheduled digest carries a run key (subscription + fire time) that is claimed
+To fit Slack's limits whatever the backlog, the top tickets go in the channel message
+and the rest in thread replies; past `MAX_MESSAGES` the last reply says how many more
+and links to Mava. A scheduled digest claims its run key (subscription + fire time)
 before posting, so a run is posted once even if the job fires twice or two leaders
-overlap (see `mava_bridge.store.ledger`). `/mava digest` posts without one.
+overlap (store.ledger). `/mava digest` posts without one.
 """
 
 from __future__ import annotations
@@ -35,8 +34,8 @@ Status = Literal["posted", "skipped_empty", "duplicate", "failed"]
 
 @dataclass(frozen=True)
 class DeliveryResult:
-    """How a digest post went. `ok` unless it failed; `retryable` failures may be
-    tried again (Mava or Slack trouble), the others need someone to act."""
+    """`retryable` failures may be tried again (Mava or Slack trouble), the others need
+    someone to act."""
 
     channel_id: str
     status: Status
@@ -70,18 +69,10 @@ class DigestPreview(NamedTuple):
 
 def describe_filters(filters: Filters) -> str:
     """What a digest covers, e.g. "open unassigned tickets" (plain text)."""
-    text = filters.describe()
-    if text.startswith("all "):
-        return "open " + text.removeprefix("all ")
-    return "open " + text
+    return "open " + filters.describe().removeprefix("all ")
 
 
 class DigestService:
-    """Build and post a channel's digest: Mava for the tickets, the renderer for the
-    messages, the poster for Slack (shared with the alert poller, so posts to a channel
-    are paced across both), and `owner`: the name this process claims runs under
-    (Leadership.name; see mava_bridge.store.ledger)."""
-
     # Messages one digest may take (at least 2: the channel message and one reply).
     max_messages: int = MAX_MESSAGES
 
@@ -93,8 +84,7 @@ class DigestService:
         return max(2, self.max_messages)
 
     async def collect(self, filters: Filters | None = None) -> list[Ticket]:
-        """Open tickets matching `filters` (default: unassigned), with messages, every
-        page, in digest order. Raises MavaError."""
+        """Open tickets matching `filters` (default: unassigned), in digest order."""
         filters = filters or DEFAULT_DIGEST_FILTERS
         now = self.parts.clock()
         found: dict[str, Ticket] = {}
@@ -131,16 +121,14 @@ class DigestService:
             tz_name=tz_name,
             max_messages=self._message_limit,
         )
-        listed = len(self.parts.renderer.sort_for_digest(tickets))
-        drawn = sum(len(self.parts.renderer.listed_tickets(message)) for message in messages)
-        if drawn >= listed:
+        renderer = self.parts.renderer
+        listed = len(renderer.sort_for_digest(tickets))
+        if sum(len(renderer.listed_tickets(message)) for message in messages) >= listed:
             return messages
         kept = messages[: self._message_limit - 1]
-        shown = sum(len(self.parts.renderer.listed_tickets(message)) for message in kept)
+        shown = sum(len(renderer.listed_tickets(message)) for message in kept)
         dashboard = str(self.parts.settings.mava_dashboard_url).rstrip("/")
-        more = listed - shown
-        kept.append(self.parts.renderer.more_tickets(more, dashboard))
-        return kept
+        return [*kept, renderer.more_tickets(listed - shown, dashboard)]
 
     async def post(
         self,
@@ -153,9 +141,7 @@ class DigestService:
     ) -> DeliveryResult:
         """Post the digest now. With `run_key` (scheduled runs) the run is claimed first
         and posted at most once, and an empty digest is skipped if DIGEST_SKIP_EMPTY.
-        `filters` None: the channel's own digest filters. Never raises for Mava or
-        Slack trouble: the result says what happened (and is recorded on
-        `subscription`)."""
+        `filters` None: the channel's own. Never raises for Mava or Slack trouble."""
         channel_zone: str | None = None
         if filters is None:
             filters, channel_zone = await self.parts.subscriptions.digest_filters_for(channel_id)
@@ -165,31 +151,28 @@ class DigestService:
             or channel_zone
             or self.parts.settings.digest_timezone
         )
-        now = self.parts.clock()
-        claim: deliveries.DigestClaim | None = None
-        if run_key is not None:
-            claim = await deliveries.claim_digest_run(
-                self.parts.db, run_key, channel_id, now, self.parts.owner
-            )
-            if claim is None:
-                log.info("digest run already taken", extra={"run_key": run_key})
-                return DeliveryResult(channel_id, "duplicate")
-
-        started = claim.message_ts if claim is not None else None
+        claim = await self.parts.claim_run(run_key, channel_id) if run_key is not None else None
+        if run_key is not None and claim is None:
+            log.info("digest run already taken", extra={"run_key": run_key})
+            return DeliveryResult(channel_id, "duplicate")
         try:
             tickets = await self.collect(filters)
         except MavaError as exc:
             log.warning("digest: Mava search failed: %s", describe(exc))
+            started = claim.message_ts if claim is not None else None
             result = DeliveryResult(
                 channel_id, "failed", message_ts=started, error=exc.user_message, retryable=True
             )
         else:
-            if claim is not None and started:
-                result = await self._finish_thread(channel_id, tickets, claim, started)
-            else:
-                result = await self._deliver(channel_id, tickets, filters, zone, claim)
+            result = await self._deliver(channel_id, tickets, filters, zone, claim)
         if claim is not None:
-            await self._finish(claim, result)
+            state = {"posted": deliveries.POSTED, "skipped_empty": deliveries.SKIPPED}
+            await self.parts.finish_run(
+                claim,
+                state.get(result.status, deliveries.FAILED),
+                result.message_ts,
+                ticket_count=result.ticket_count,
+            )
         if subscription is not None and result.status != "duplicate":
             await self.parts.outcome(subscription, result.describe())
         return result
@@ -202,60 +185,46 @@ class DigestService:
         zone: str,
         claim: deliveries.DigestClaim | None,
     ) -> DeliveryResult:
-        if not tickets and claim is not None and self.parts.settings.digest_skip_empty:
-            return DeliveryResult(channel_id, "skipped_empty")
-        messages = self.render(tickets, filters, zone)
-        description = describe_filters(filters)
-        try:
-            ts = await self.parts.poster.post(
-                channel_id, self.parts.renderer.digest_text(len(tickets), description), messages[0]
+        renderer = self.parts.renderer
+        if claim is not None and claim.message_ts:
+            ts = claim.message_ts
+            # The channel message went out before its holder stopped: the tickets it
+            # had not listed yet, as they are now, go in its thread.
+            listed = list(claim.listed)
+            rest = [ticket for ticket in tickets if ticket.id not in claim.listed]
+            thread = renderer.digest_thread_messages(
+                rest, link=self.parts.link, now=self.parts.clock()
+            )[: self._message_limit - 1]
+            count = len(listed) + len(rest)
+            log.info(
+                "digest: finishing an interrupted thread",
+                extra={"channel": channel_id, "listed": len(listed), "rest": len(rest)},
             )
-        except DeliveryFailed as failure:
-            log.warning("digest not posted", extra={"channel": channel_id, **failure.log_fields()})
-            return DeliveryResult(
-                channel_id,
-                "failed",
-                ticket_count=len(tickets),
-                error=failure.describe(),
-                retryable=failure.retryable,
-            )
-        listed = self.parts.renderer.listed_tickets(messages[0])
-        self.parts.metrics.digest_items_delivered.inc(len(listed))
-        await self._progress(claim, ts, listed)
-        replies, problem = await self._post_thread(channel_id, ts, messages[1:], claim, listed)
+        else:
+            if not tickets and claim is not None and self.parts.settings.digest_skip_empty:
+                return DeliveryResult(channel_id, "skipped_empty")
+            top, *thread = self.render(tickets, filters, zone)
+            text = renderer.digest_text(len(tickets), describe_filters(filters))
+            count = len(tickets)
+            try:
+                ts = await self.parts.poster.post(channel_id, text, top)
+            except DeliveryFailed as failure:
+                log.warning(
+                    "digest not posted", extra={"channel": channel_id, **failure.log_fields()}
+                )
+                return DeliveryResult(
+                    channel_id,
+                    "failed",
+                    ticket_count=count,
+                    error=failure.describe(),
+                    retryable=failure.retryable,
+                )
+            listed = renderer.listed_tickets(top)
+            self.parts.metrics.digest_items_delivered.inc(len(listed))
+            await self._progress(claim, ts, listed)
+        replies, problem = await self._post_thread(channel_id, ts, thread, claim, listed)
         return DeliveryResult(
-            channel_id,
-            "posted",
-            ticket_count=len(tickets),
-            message_ts=ts,
-            replies=replies,
-            error=problem,
-        )
-
-    async def _finish_thread(
-        self, channel_id: str, tickets: list[Ticket], claim: deliveries.DigestClaim, ts: str
-    ) -> DeliveryResult:
-        """Finish a run whose channel message went out before its holder stopped: list
-        the tickets it had not listed yet (as they are now) in the same thread."""
-        listed = list(claim.listed)
-        rest = [ticket for ticket in tickets if ticket.id not in claim.listed]
-        messages = self.parts.renderer.digest_thread_messages(
-            rest, link=self.parts.link, now=self.parts.clock()
-        )
-        log.info(
-            "digest: finishing an interrupted thread",
-            extra={"channel": channel_id, "listed": len(listed), "rest": len(rest)},
-        )
-        replies, problem = await self._post_thread(
-            channel_id, ts, messages[: self._message_limit - 1], claim, listed
-        )
-        return DeliveryResult(
-            channel_id,
-            "posted",
-            ticket_count=len(claim.listed) + len(rest),
-            message_ts=ts,
-            replies=replies,
-            error=problem,
+            channel_id, "posted", count, message_ts=ts, replies=replies, error=problem
         )
 
     async def _post_thread(
@@ -266,7 +235,7 @@ class DigestService:
         claim: deliveries.DigestClaim | None,
         listed: list[str],
     ) -> tuple[int, str | None]:
-        """Post `messages` as replies to `ts`, recording progress; (replies, problem)."""
+        """(replies posted, what went wrong)."""
         replies = 0
         for part, blocks in enumerate(messages, start=2):
             try:
@@ -306,30 +275,3 @@ class DigestService:
             await deliveries.record_digest_progress(self.parts.db, claim, ts, listed)
         except SQLAlchemyError:
             log.exception("digest progress not recorded", extra={"run_key": claim.run_key})
-
-    async def _finish(self, claim: deliveries.DigestClaim, result: DeliveryResult) -> None:
-        state = {
-            "posted": deliveries.POSTED,
-            "skipped_empty": deliveries.SKIPPED,
-        }.get(result.status, deliveries.FAILED)
-        run_key = claim.run_key
-        if result.status == "failed" and result.message_ts:
-            # The channel message is out: leave the run to be finished, never reposted.
-            state = deliveries.CLAIMED
-        try:
-            await deliveries.finish_digest_run(
-                self.parts.db,
-                run_key,
-                state,
-                self.parts.clock(),
-                ticket_count=result.ticket_count,
-                ts=result.message_ts,
-            )
-        except SQLAlchemyError:
-            log.exception(
-                "digest run not recorded; it may be posted again once its claim is stale",
-                extra={"run_key": run_key},
-            )
-
-    async def release_stale_runs(self) -> int:
-        return await deliveries.RUNS.release_stale(self.parts.db, self.parts.clock())

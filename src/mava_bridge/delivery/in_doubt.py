@@ -1,15 +1,9 @@
-"""Each delivery posted once: a claimed post made and marked (`post_claimed`), and
-posts whose outcome is unknown looked for in the chat before they go again (`settle`),
-for every kind on the ledger (`mava_bridge.store.ledger`) alike.
-
-A claim a take-over left without a holder may have reached Slack (see the ledger): the
-leader that finds it asks the chat (`Lookback.find`, by the `Tag` every post carries).
-
-Assignment DMs are one per person for several assignments: the tag names the person
-and lists the (ticket, generation) rows it tells, and the person's DM is read once
-for all of them (`settle_dm_claims`).
-
-The tags are written here once, so a post and the look for it always agree.
+"""Each delivery posted once, for every kind on the ledger (store.ledger) alike: a
+claimed post made and marked (`post_claimed`), and a claim a take-over left in doubt
+looked for in the chat, by the `Tag` every post carries, before it goes again
+(`settle`). A grouped assignment DM's tag lists the (ticket, generation) rows it tells,
+so the person's DM is read once for all of them (`settle_dm_claims`). The tags are
+written here once, so a post and the look for it always agree.
 """
 
 from __future__ import annotations
@@ -24,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery.parts import DeliveryParts
 from mava_bridge.delivery.ports import ALERT, DM, RATING, REMINDER, SLA, THREAD, DeliveryFailed, Tag
+from mava_bridge.mava.models import Ticket
 from mava_bridge.store import assignments
 from mava_bridge.store.ledger import POSTED, Key, Ledger
 
@@ -33,12 +28,10 @@ FOUND: Final = "an interrupted post is in Slack already: recorded, not posted ag
 
 
 def thread_tag(follow_id: int, item_key: str, ticket_id: str) -> Tag:
-    """A followed ticket's thread item: a Mava message (its id), a change line, a notice."""
     return Tag(THREAD, f"{follow_id}/{item_key}", ticket_id)
 
 
 def alert_tag(ticket_id: str) -> Tag:
-    """A ticket's alert: one per channel and ticket."""
     return Tag(ALERT, ticket_id, ticket_id)
 
 
@@ -48,24 +41,21 @@ def reminder_tag(ticket_id: str, period: str) -> Tag:
 
 
 def sla_tag(where: str, item: tuple[str, str, str], *, dm: bool) -> Tag:
-    """An SLA warning or breach (ticket, clock, level): in a channel keyed by the item; in
-    a DM keyed by the person, the item listed (a DM is read back with `listed`)."""
+    """In a channel keyed by the item (ticket, clock, level); in a DM keyed by the
+    person, the item listed (a DM is read back with `listed`)."""
     key = "/".join(item)
     return Tag(SLA, where, item[0], items=(key,)) if dm else Tag(SLA, key, item[0])
 
 
 def rating_tag(ticket_id: str) -> Tag:
-    """A ticket newly rated: one post per channel and ticket."""
     return Tag(RATING, ticket_id, ticket_id)
 
 
 def dm_item(ticket_id: str, generation: int) -> str:
-    """One assignment (a row of the DM ledger) as a grouped DM lists it."""
     return f"{ticket_id}/{generation}"
 
 
 def dm_tag(user_id: str, keys: Sequence[tuple[str, int]] = ()) -> Tag:
-    """An assignment DM to `user_id`, naming the assignments (ticket, generation) it tells."""
     return Tag(DM, user_id, items=tuple(dm_item(t, g) for t, g in keys))
 
 
@@ -171,3 +161,37 @@ async def post_claimed(
     except SQLAlchemyError:
         logger.exception("%s posted but not recorded", what, extra={**extra, "ts": ts})
     return ts
+
+
+async def post_card(
+    parts: DeliveryParts,
+    ledger: Ledger,
+    key: Key,
+    ticket: Ticket,
+    said: str,
+    tag: Tag,
+    logger: logging.Logger,
+    what: str,
+    now: datetime,
+    **claim: Any,
+) -> str | None:
+    """Claim `key` (its first part the channel or member), post `ticket`'s card under
+    `said` there and mark it (`post_claimed`): its ts, None if another process holds
+    it. `claim`: the row's other columns."""
+    if not await ledger.claim(parts.db, key, now, parts.owner, **claim):
+        return None
+    where, renderer = key[0], parts.renderer
+    return await post_claimed(
+        parts,
+        ledger,
+        key,
+        lambda: parts.poster.post(
+            where,
+            renderer.alert_text(ticket, said),
+            renderer.alert_message(ticket, link=parts.link, now=now, reason=said),
+            tag=tag,
+        ),
+        logger,
+        what,
+        {"channel": where, "ticket": ticket.id},
+    )

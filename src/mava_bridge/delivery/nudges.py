@@ -1,31 +1,18 @@
 """Verified Mava webhooks as nudges: the leader reads Mava now instead of at its next
-interval (issue #19). Mava promises no delivery, and its payload's cipher is not
-documented, so a webhook is never the data: it only makes these jobs run now:
+interval. Mava promises no delivery and does not document its payload's cipher, so a
+webhook is never the data: it only runs these jobs now, in the limiter's background
+lane: the webhooks' tickets read by id (at most `READ_BY_ID`) into the open board; the
+thread sync (for those tickets, with no search, when all are known and followed); the
+desk over the open board; the alert poll.
 
-- the webhooks' tickets read by id (a few: `READ_BY_ID`) into the open board;
-- thread sync, for the webhooks' tickets when all are known and followed (from those
-  reads: no search; none when none is followed), else for every followed ticket;
-- the desk (assignment DMs, reminders, SLA breaches, over the open board: read whole when its
-  sixth of the budget allows; the App Home board is that same read);
-- the alert poll.
-
-How a webhook reaches the leader: the door (mava_bridge.webhooks.door) on whichever
-replica Mava reached writes a row in `seen_webhooks`; every replica's watcher reads
-the rows of the last `LOOK_BACK` every `WATCH_SECONDS` (one indexed query), and the
-leader runs the jobs for rows it has not handled. Chosen over PostgreSQL LISTEN/NOTIFY
-because it works the same on SQLite, needs no connection held open outside the pool,
-and a notification missed during a leader change is still a row. In the process that
-took the webhook, `poke()` wakes the watcher at once, so the single-replica path does
-not wait for the next look.
-
-Coalesced: webhooks arriving during a run make one more run after it, however many.
-Paced: a nudged run starts no sooner than thread sync's share of the Mava budget
-allows after the last one (at least `MIN_GAP`), and the board is read anew only as
-often as its sixth allows; every Mava call is in the limiter's background lane, so
-people's commands keep their reserve. While webhooks flow (one within `FLOWING_FOR`)
-the interval runs still go, as the safety net, at their longest interval
-and only every `SLOWER`th tick (delivery.pacing's `WebhookFlow`); once they stop, every
-tick runs again, at the pace the budget allows.
+The door on whichever replica Mava reached writes a row in `seen_webhooks`; every
+replica's watcher reads the rows of the last `LOOK_BACK` every `WATCH_SECONDS`, and the
+leader runs the jobs for rows it has not handled. Rows rather than LISTEN/NOTIFY: the
+same on SQLite, no connection held outside the pool, and a notification missed during
+a leader change is still a row. `poke()` wakes the watcher in the process that took
+the webhook. Webhooks arriving during a run make one more run after it; nudged runs
+start no sooner than thread sync's share of the budget allows (at least `MIN_GAP`).
+While webhooks flow the interval jobs slow down (delivery.pacing's `WebhookFlow`).
 """
 
 from __future__ import annotations
@@ -70,8 +57,6 @@ class Nudges:
         *,
         flow: WebhookFlow,  # told of each new webhook; the scheduler asks it
         budget: tuple[int, float],  # Mava's limit per window (the settings')
-        clock: Callable[[], float] = time.monotonic,
-        now: Callable[[], datetime] = utcnow,
     ) -> None:
         self._seen = seen
         self._should_run = should_run
@@ -81,8 +66,8 @@ class Nudges:
         self._poll = poll
         self._flow = flow
         self._budget = budget
-        self._clock = clock
-        self._now = now
+        self._clock = time.monotonic
+        self._now = utcnow
         self._poked = asyncio.Event()
         self._handled: dict[str, datetime] = {}  # webhook id -> when first read here
         self._next_at = float("-inf")  # monotonic, the earliest next nudged run
@@ -106,8 +91,8 @@ class Nudges:
             self._task = asyncio.get_running_loop().create_task(self._watch(), name="nudges")
 
     async def stop(self, grace: float = 10.0) -> None:
-        """Stop watching; a run under way may finish (up to `grace` seconds), so what it
-        claimed is posted and marked rather than left for the next leader's take-over."""
+        """A run under way may finish (up to `grace` seconds), so what it claimed is
+        posted and marked rather than left for the next leader's take-over."""
         task, self._task = self._task, None
         if task is None:
             return
@@ -143,7 +128,7 @@ class Nudges:
                 self._busy = False
 
     async def look_once(self) -> bool:
-        """Read the webhooks not handled yet; on the leader, run the jobs for them."""
+        """On the leader, run the jobs for the webhooks not handled yet."""
         new = await self._read_new()
         if not new or not await self._should_run():
             return False
@@ -171,7 +156,9 @@ class Nudges:
             read = await self._step("tickets by id", self._read_by_id(tickets)) or None
             pages = len(read or ())
             if self._threads is not None:
-                pages += await self._step("thread sync", self._sync(tickets, read))
+                sync = self._threads.sync_once(only=tickets, read=read)
+                synced = await self._step("thread sync", sync)
+                pages += synced.pages if synced else 0  # failed: 0
             last = self._board.last
             fresh = read_interval(last.pages if last else 0, limit, window, DESK_SHARE, *GAP)
             await self._step("assignment DMs", self._desk.dms.poll_once(max_age=fresh))
@@ -189,11 +176,9 @@ class Nudges:
         )
 
     async def _read_by_id(self, tickets: frozenset[str] | None) -> dict[str, Ticket] | None:
-        """The webhooks' tickets (READ_BY_ID at most), read by id: into the board, so an
-        assignment is DMed now rather than after the board's next whole read (paced by
-        its sixth: 24 s at 1,000 open tickets), and to the thread sync, which then needs
-        no search (one over their creation times may read every followed ticket's page).
-        None when there are more, or one cannot be read: the sync searches as before."""
+        """Into the board, so an assignment is DMed now rather than after the board's
+        next whole read, and to the thread sync, which then needs no search. None when
+        there are more than READ_BY_ID, or one cannot be read."""
         if not tickets or len(tickets) > READ_BY_ID:
             return None
         try:
@@ -203,10 +188,6 @@ class Nudges:
         for ticket in read.values():
             self._board.update(ticket)
         return read
-
-    async def _sync(self, tickets: frozenset[str] | None, read: dict[str, Ticket] | None) -> int:
-        assert self._threads is not None
-        return (await self._threads.sync_once(only=tickets, read=read)).pages
 
     async def _step(self, name: str, work: Awaitable[Any]) -> Any:
         """One job; its failure is one line, and the others still run."""

@@ -1,15 +1,11 @@
-"""The pace of the interval jobs that read Mava over and over (thread sync, the desk's
-jobs over the open board): after each run, the wait before the next one comes from
-what the run read (`domain.send_window.read_interval`): as often as the job's share
-of the Mava budget allows, at least every FLOOR seconds, at most every THREAD_SYNC_SECONDS
-/ DESK_REFRESH_SECONDS (the longest interval), longer only when the share needs it.
-
-So a team without a public URL for Mava's webhooks still sees a customer's message
-within seconds while the budget allows, and a larger pile of followed tickets slows
-the sync down rather than spending what people's commands need. While webhooks flow
-(`WebhookFlow`: delivery.nudges hears them, the scheduler asks) the nudges bring the
-changes: the jobs keep the safety-net pace, their longest interval, and most interval
-ticks rest."""
+"""The pace of the jobs that read Mava over and over (thread sync, the desk over the
+open board): after each run, the wait before the next comes from what it read
+(`domain.send_window.read_interval`): as often as the job's share of the Mava budget
+allows, at least every FLOOR seconds, at most every THREAD_SYNC_SECONDS /
+DESK_REFRESH_SECONDS unless the share needs longer. So without webhooks a customer's
+message still shows within seconds while the budget allows, and many followed tickets
+slow the sync rather than spend what people's commands need. While webhooks flow the
+nudges bring the changes: the jobs keep their longest interval and most ticks rest."""
 
 from __future__ import annotations
 
@@ -34,7 +30,7 @@ SLOWER: Final = 4  # while webhooks flow, an interval job runs every SLOWER-th t
 
 class WebhookFlow:
     """Whether Mava's webhooks flow (one heard within FLOWING_FOR): told by the nudges,
-    asked by the scheduler's ticks and its pacing. Built before both."""
+    asked by the scheduler."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock

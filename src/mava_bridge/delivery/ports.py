@@ -1,11 +1,6 @@
-"""What delivery needs from the chat it posts to, and what it understands back.
-
-Delivery decides what to post and when (claims, watermarks, retries of a run); the
-chat side builds the messages (`Renderer`) and posts them (`Poster`). Both are passed
-in by the composition root (mava_bridge.app), so delivery imports no Slack code: the
-Slack implementations are `mava_bridge.slack.blocks.digest.DigestRenderer` and
-`mava_bridge.slack.poster.SlackPoster`.
-"""
+"""What delivery needs from the chat, and what it understands back. Delivery imports
+no Slack code (the layers): mava_bridge.app passes in the Slack side's poster and
+renderers."""
 
 from __future__ import annotations
 
@@ -19,14 +14,12 @@ from mava_bridge.domain.filters import Filters
 from mava_bridge.mava.models import Message as MavaMessage
 from mava_bridge.mava.models import Ticket
 
-# One message as the chat takes it (Block Kit blocks for Slack); opaque to delivery.
+# One message as the chat takes it (Block Kit blocks); opaque to delivery.
 Message = list[dict[str, Any]]
 LinkFor = Callable[[str], str]
-# What a followed ticket's card shows that the thread reports changes of: field name ->
-# the value as plain words (status, priority, category, assignee).
+# A followed ticket's card fields whose changes the thread reports, as plain words.
 Snapshot = dict[str, str]
-# The desk's questions about people (assignment DMs). The member id for an email, None
-# if nobody has it; raises if the chat failed to say.
+# The member id for an email, None if nobody has it; raises if the chat failed to say.
 FindMember = Callable[[str], Awaitable[str | None]]
 # Whether a member may see tickets (the access rules of /mava); raises `SlackUnsure`.
 MayReceive = Callable[[str], Awaitable[bool]]
@@ -35,10 +28,10 @@ SetNotify = Callable[[str, bool], Awaitable[None]]
 
 
 class SlackUnsure(Exception):
-    """Slack could not say whether a member may see tickets (raised by `MayReceive`)."""
+    """Slack could not say whether a member may see tickets."""
 
 
-# The error of a post that never reached Slack; its detail names the host and the cause.
+# A post that never reached Slack; its detail names the host and the cause.
 CONNECTION_ERROR: Final = "connection_error"
 
 
@@ -64,12 +57,10 @@ class DeliveryFailed(Exception):
         super().__init__(f"{error}{f' ({detail})' if detail else ''}")
 
     def log_fields(self) -> dict[str, object]:
-        """What a log line about it says: Slack's error, the detail (for a connection,
-        the host and the cause) and whether it is tried again."""
         return {"error": self.error, "detail": self.detail, "retryable": self.retryable}
 
     def describe(self) -> str:
-        """A sentence for `/mava subscriptions`: the error and what to do about it."""
+        """A sentence for `/mava subscriptions`."""
         if self.error == CONNECTION_ERROR and self.detail:
             return f"Slack could not be reached: {self.detail} (will retry)"
         text = f"Slack refused the post: {self.error}"
@@ -82,10 +73,9 @@ class DeliveryFailed(Exception):
 
 @dataclass(frozen=True)
 class Tag:
-    """What a post is, carried in the message (Slack's message metadata) so that a later
-    look can tell whether a post whose outcome is unknown went out. `kind` and `key`
-    name the ledger row ("thread", "12/<Mava message id>"); `ticket` the Mava ticket;
-    `items` the rows one post tells at once (a grouped assignment DM: "ticket/generation")."""
+    """What a post is, carried in its metadata so a later look can tell whether a post
+    whose outcome is unknown went out. `kind` and `key` name the ledger row; `items`
+    the rows one post tells at once (a grouped assignment DM: "ticket/generation")."""
 
     kind: str
     key: str
@@ -93,8 +83,7 @@ class Tag:
     items: tuple[str, ...] = ()
 
 
-# The kinds of Tag (written in delivery/in_doubt.py); slack/listeners/reactions.py
-# knows an alert by its kind.
+# The kinds of Tag (slack/listeners/actions.py knows an alert by its kind).
 THREAD: Final = "thread"
 ALERT: Final = "alert"
 REMINDER: Final = "reminder"
@@ -104,13 +93,11 @@ RATING: Final = "rating"
 
 
 class Unsure(Enum):
-    """The chat could not tell whether a post is there (no scope to read, an error)."""
-
     UNSURE = "unsure"
 
 
 UNSURE: Final = Unsure.UNSURE
-# What a look answers: the post's ts, None (not there), or UNSURE.
+# What a look answers: the post's ts, None (not there), or UNSURE (the chat could not say).
 Seen = str | None | Unsure
 
 
@@ -124,8 +111,7 @@ class Poster(Protocol):
         thread_ts: str | None = None,
         tag: Tag | None = None,
     ) -> str:
-        """Post and return the message's id (Slack's `ts`), or raise `DeliveryFailed`.
-        `tag` goes with the message, for `Lookback.find`."""
+        """The message's ts, or raise `DeliveryFailed`; `tag` goes with it (`Chat.find`)."""
         ...
 
 
@@ -134,83 +120,54 @@ class Poster(Protocol):
 PostReport = Callable[[str, int], Awaitable[str | None]]
 
 
-class Uploader(Protocol):
+class Chat(Poster, Protocol):
+    """The whole chat: a `Poster` that also edits, uploads and looks for tagged posts
+    (the preview's poster only posts). Each raises `DeliveryFailed`."""
+
+    async def update(
+        self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]] | None = None
+    ) -> None: ...
+
     async def upload(
         self, channel: str, filename: str, data: bytes, title: str, *, thread_ts: str | None
-    ) -> None:
-        """Share a file in the channel (a thread with `thread_ts`), or raise
-        `DeliveryFailed`."""
-        ...
-
-
-class Lookback(Protocol):
-    """Whether a tagged post is in a channel (or one thread of it) already."""
+    ) -> None: ...
 
     async def find(
         self, channel: str, tag: Tag, *, since: datetime, thread_ts: str | None = None
     ) -> Seen:
-        """The ts of the message posted with `tag` in `channel` (in the thread at
-        `thread_ts` if given; else among messages since `since`), None when it is not
-        there, UNSURE when the chat could not say."""
+        """The ts of the post tagged `tag` in `channel` (the thread at `thread_ts`, else
+        since `since`), None when not there."""
         ...
 
     async def listed(self, channel: str, tag: Tag, *, since: datetime) -> dict[str, str] | Unsure:
-        """The `items` of every message tagged like `tag` (its kind and key) in `channel`
-        since `since`, each with its message's ts; `channel` a user id: the bot's DM
-        with that person. UNSURE when the chat could not say."""
-        ...
-
-
-class ThreadPoster(Poster, Protocol):
-    """A `Poster` that can also change a message it posted (a followed ticket's card)."""
-
-    async def update(
-        self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]] | None = None
-    ) -> None:
-        """Replace the message at `ts`, or raise `DeliveryFailed`."""
+        """The `items` of every post tagged like `tag` since `since`, each with its ts;
+        `channel` a user id: the bot's DM with that person."""
         ...
 
 
 class ThreadRenderer(Protocol):
-    """The messages of a followed ticket's thread (pure: data in, messages out)."""
+    """A followed ticket's thread messages (pure: data in, messages out)."""
 
     def message(self, message: MavaMessage, *, link: str) -> tuple[str, Message]:
-        """One Mava message as a thread reply: (fallback text, blocks). `link` opens the
-        ticket in Mava (named where a long message is cut)."""
+        """A Mava message as a reply: (fallback text, blocks); `link` where it is cut."""
         ...
 
-    def change_line(self, before: Snapshot, after: Snapshot) -> str:
-        """The "what changed" reply, e.g. "Status: Open → Pending"."""
-        ...
+    def change_message(self, before: Snapshot, after: Snapshot) -> tuple[str, Message]: ...
 
-    def change_message(self, before: Snapshot, after: Snapshot) -> tuple[str, Message]:
-        """`change_line` as a thread reply: (fallback text, blocks)."""
-        ...
-
-    def notice(self, text: str) -> Message:
-        """A line of the bridge's own in the thread ("Resolved", "No longer following")."""
-        ...
+    def notice(self, text: str) -> Message: ...
 
     def card(
-        self,
-        ticket: Ticket,
-        *,
-        link: LinkFor,
-        now: datetime,
-        followed: bool = True,
-        headline: str | None = None,
-    ) -> Message:
-        """The thread's root: the ticket as it is now, under `headline` if given."""
-        ...
+        self, ticket: Ticket, *, link: LinkFor, now: datetime, headline: str | None = None
+    ) -> Message: ...
 
     def card_text(self, ticket: Ticket) -> str: ...
 
 
 class Renderer(Protocol):
-    """The messages digests and alerts are made of (pure: data in, messages out)."""
+    """Digest and alert messages (pure: data in, messages out)."""
 
     def sort_for_digest(self, tickets: Sequence[Ticket]) -> list[Ticket]:
-        """The order a digest lists tickets in, one entry per ticket id."""
+        """The digest's order, one entry per ticket id."""
         ...
 
     def digest_messages(
@@ -223,21 +180,17 @@ class Renderer(Protocol):
         tz_name: str,
         max_messages: int | None = None,
     ) -> list[Message]:
-        """The channel message first, then the thread replies (no more than
-        `max_messages`: the tickets after them are not drawn)."""
+        """The channel message, then the thread replies (tickets past `max_messages`
+        messages are not drawn)."""
         ...
 
     def digest_thread_messages(
         self, tickets: Sequence[Ticket], *, link: LinkFor, now: datetime
     ) -> list[Message]: ...
 
-    def more_tickets(self, more: int, dashboard: str) -> Message:
-        """The last reply of a digest cut short: how many more, and where to see them."""
-        ...
+    def more_tickets(self, more: int, dashboard: str) -> Message: ...
 
-    def listed_tickets(self, message: Sequence[dict[str, Any]]) -> list[str]:
-        """The ids of the tickets a digest message lists."""
-        ...
+    def listed_tickets(self, message: Sequence[dict[str, Any]]) -> list[str]: ...
 
     def digest_text(self, count: int, description: str) -> str: ...
 
@@ -251,13 +204,12 @@ class Renderer(Protocol):
 
 
 class DeskRenderer(Protocol):
-    """The desk's messages that stand for many tickets (pure: data in, messages out)."""
+    """The desk's messages about many tickets (pure: data in, messages out)."""
 
     def assignments_message(
         self, shown: Sequence[Ticket], *, total: int, link: LinkFor, now: datetime
     ) -> Message:
-        """One DM for `total` tickets that became someone's: `shown` as cards, the rest
-        counted and pointed to."""
+        """One DM for `total` new assignments: `shown` as cards, the rest counted."""
         ...
 
     def assignments_text(self, total: int) -> str: ...
@@ -271,9 +223,8 @@ class DeskRenderer(Protocol):
         filters: Filters,
         link: LinkFor,
     ) -> Message:
-        """A new reminders subscription's one post about the `total` tickets already
-        waiting longer than `wait` among the tickets `filters` match: `longest` (seconds
-        waited) with links, and how to list them."""
+        """A new reminders subscription's one post about the `total` tickets waiting
+        longer than `wait` already: the `longest` (seconds waited) and how to list them."""
         ...
 
     def backlog_text(self, total: int, wait: str) -> str: ...

@@ -1,19 +1,13 @@
-"""Ratings: `/mava subscribe ratings [1 2 …]` posts, in that channel, each ticket newly
-rated with one of those values, once, with its card, the rating and the customer's
-last message, so a lead can follow up the same day.
+"""Ratings: `/mava subscribe ratings [1 2 …]` posts each ticket newly rated with one
+of those values, once, with its card, the rating and the customer's last message, so a
+lead can follow up the same day.
 
-Mava gives a ticket's `csat` and a `csatValues` search filter, but no time of rating,
-and whether a rating moves `updatedAt` is not documented. So "newly rated" is "not
-known to this channel yet": each poll reads every ticket created in the last
-`RATING_LOOKBACK` whose rating is one the channels want (one `csatValues` search, in
-keyset pages: mava.keyset, immune to Mava's order and paging; few tickets get a low
-rating, so few pages), and compares with the ledger (store.deliveries): claim, post,
-mark per (channel, ticket), once across replicas and restarts, a dead leader's claim
-looked for in the channel first (delivery.in_doubt). A subscription's first look
-records what is rated already as its baseline and posts nothing (what changed after
-the subscription was made is posted: `changed_since`). A rating on a ticket
-created before the lookback is not seen. The job is paced like the desk's (a sixth of
-the budget: delivery.pacing, by the pages the last read took).
+Mava gives a ticket's `csat` and a `csatValues` filter but no time of rating, so
+"newly rated" is "not known to this channel yet": each poll reads every ticket created
+in the last `RATING_LOOKBACK` with a wanted rating (one search, keyset pages; few
+tickets get a low rating) and compares with store.deliveries. A subscription's first
+look records what is rated already as its baseline (`changed_since` aside). A rating on
+a ticket created before the lookback is not seen. Paced like the desk's jobs.
 """
 
 from __future__ import annotations
@@ -21,12 +15,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Final
 
-from mava_bridge.delivery.in_doubt import post_claimed, rating_tag, settle
-from mava_bridge.delivery.parts import MAX_PER_POLL, DeliveryParts
-from mava_bridge.delivery.ports import DeliveryFailed
+from mava_bridge.delivery.in_doubt import post_card, rating_tag, settle
+from mava_bridge.delivery.parts import DeliveryParts, PostCounts
 from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import SenderType, Ticket
 from mava_bridge.mava.query import TicketQuery
@@ -41,13 +33,8 @@ RATING_LOOKBACK: Final = timedelta(days=90)
 
 
 @dataclass
-class RatingReport:
-    subscriptions: int = 0
+class RatingReport(PostCounts):
     rated: int = 0  # tickets read with a wanted rating
-    posted: int = 0
-    baselined: int = 0
-    recovered: int = 0
-    errors: int = 0
 
 
 def rating_reason(ticket: Ticket, value: int) -> str:
@@ -115,7 +102,6 @@ class Ratings:
     ) -> None:
         parts, channel = self.parts, sub.channel_id
         db, now = parts.db, parts.clock()
-        # Claims a take-over left here (delivery.in_doubt): found, recorded; else again.
         found = await settle(parts, store.RATINGS, (channel,), None, rating_tag, channel)
         report.recovered += len(found)
         if await store.RATINGS.state(db, (channel, store.look(sub.key))) is None:
@@ -124,36 +110,16 @@ class Ratings:
             await store.RATINGS.record(db, (channel,), looked, store.BASELINE, now)
             report.baselined += len(old)
         done = await store.RATINGS.states(db, (channel,), [t.id for t in tickets])
-        posted, failure = 0, None
-        for ticket in [t for t in tickets if t.id not in done][:MAX_PER_POLL]:
+
+        async def post(ticket: Ticket) -> str | None:
             value = ticket.csat.value if ticket.csat and ticket.csat.value else 0
-            key = (channel, ticket.id)
-            if not await store.RATINGS.claim(db, key, now, parts.owner, rating=value):
-                continue
             reason = rating_reason(ticket, value)
-            text = parts.renderer.alert_text(ticket, reason)
-            card = parts.renderer.alert_message(ticket, link=parts.link, now=now, reason=reason)
-            post = partial(parts.poster.post, channel, text, card, tag=rating_tag(ticket.id))
-            try:
-                await post_claimed(
-                    parts,
-                    store.RATINGS,
-                    key,
-                    post,
-                    log,
-                    "rating",
-                    {"channel": channel, "ticket": ticket.id},
-                )
-            except DeliveryFailed as exc:
-                failure = exc
-                report.errors += 1
-                if exc.retryable or exc.channel_unusable:
-                    break
-                continue
-            posted += 1
-            report.posted += 1
-        outcome = failure.describe() if failure else None
-        if posted and not failure:
-            outcome = f"posted {posted} rating{'s' if posted != 1 else ''}"
-        if outcome:
-            await parts.outcome(sub, outcome)
+            key, tag = (channel, ticket.id), rating_tag(ticket.id)
+            return await post_card(
+                parts, store.RATINGS, key, ticket, reason, tag, log, "rating", now, rating=value
+            )
+
+        todo = [t for t in tickets if t.id not in done]
+        await parts.post_batch(
+            sub, todo, post, report, lambda n: f"posted {n} rating{'s' if n != 1 else ''}"
+        )

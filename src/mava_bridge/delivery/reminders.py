@@ -1,23 +1,13 @@
 """Waiting-too-long reminders: `/mava subscribe reminders after 30m [high|medium]
-[unassigned] [origin …]` posts, in that channel, each open ticket matching the filters
-whose customer's latest message has had no agent answer for longer than the wait.
+[unassigned] [origin …]` posts each matching open ticket whose customer's latest
+message has had no agent answer for longer than the wait, read from the shared open
+board (domain.waiting).
 
-It reads the shared open-tickets board (services.open_board: no Mava read of its own,
-and none at all while no channel subscribes). How long a customer has waited comes
-from the ticket's messages (domain.waiting). A ticket is posted once per waiting
-period — named by the period's first customer message, so more messages from the
-customer do not repeat it, and a customer writing again after an agent answered starts
-a new period that is reminded again. Claim, post, mark per (channel, ticket, period)
-as for alerts (mava_bridge.store.ledger): once across replicas and restarts (a dead
-leader's claim is looked for in the channel before it is posted again).
-A post Slack refused is released and tried again by the next poll; after a refusal
-that would repeat (the channel is unusable, or Slack is failing), the channel's other
-reminders wait for the next poll too.
-
-No flood on subscribing: a subscription's first look does not post the tickets that
-already wait too long one by one. It records them as its channel's baseline and posts
-one summary (how many, the `BACKLOG_SHOWN` longest with links, how to list them), once
-(store.deliveries); from then on only waits that pass the threshold are posted.
+A ticket is posted once per waiting period, named by the period's first customer
+message: more messages from the customer do not repeat it, and writing again after
+an agent answered starts a new period. Claim, post, mark per (channel, ticket, period)
+as for alerts (store.ledger). A subscription's first look posts no flood: what already
+waits too long becomes its baseline and one summary (the `BACKLOG_SHOWN` longest).
 """
 
 from __future__ import annotations
@@ -27,14 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from mava_bridge.delivery.assignment_dms import Board
-from mava_bridge.delivery.in_doubt import post_claimed, reminder_tag, settle
+from mava_bridge.delivery.in_doubt import post_card, post_claimed, reminder_tag, settle
 from mava_bridge.delivery.parts import DeliveryParts, PostCounts
-from mava_bridge.delivery.ports import DeliveryFailed, DeskRenderer, Message
+from mava_bridge.delivery.ports import DeliveryFailed, DeskRenderer
 from mava_bridge.domain.waiting import waiting_period_start, waiting_since
 from mava_bridge.domain.wording import duration
 from mava_bridge.mava.models import Ticket
 from mava_bridge.mava.ratelimit import background
+from mava_bridge.services.open_board import OpenBoard
 from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.store import deliveries as store
 
@@ -45,11 +35,8 @@ BACKLOG_SHOWN: Final = 10  # the longest waits a new subscription's summary name
 
 @dataclass
 class ReminderReport(PostCounts):
-    subscriptions: int = 0
     due: int = 0
-    summaries: int = 0  # new subscriptions' one post about what already waited
-    baselined: int = 0  # tickets those summaries stand for (never posted one by one)
-    recovered: int = 0  # a dead leader's post found in the channel: recorded, not reposted
+    summaries: int = 0  # new subscriptions' one post about what already waited (baselined)
 
 
 def reminder_reason(waited: timedelta) -> str:
@@ -58,7 +45,7 @@ def reminder_reason(waited: timedelta) -> str:
 
 
 class Reminders:
-    def __init__(self, parts: DeliveryParts, board: Board, messages: DeskRenderer) -> None:
+    def __init__(self, parts: DeliveryParts, board: OpenBoard, messages: DeskRenderer) -> None:
         self.parts = parts
         self.board = board
         self.messages = messages
@@ -96,7 +83,6 @@ class Reminders:
         due.sort(key=lambda item: -item[2])  # longest-waiting first
         report.due += len(due)
         db, channel = self.parts.db, sub.channel_id
-        # Claims a take-over left here (delivery.in_doubt): found, recorded; else again.
         found = await settle(
             self.parts, store.REMINDERS, (channel,), None, lambda k: reminder_tag(*k), channel
         )
@@ -106,40 +92,16 @@ class Reminders:
         done = await store.REMINDERS.states(db, (channel,), ((t.id, p) for t, p, _ in due))
         todo = [item for item in due if (item[0].id, item[1]) not in done]
 
-        async def post(entry: tuple[Ticket, str, timedelta]) -> bool:
+        async def post(entry: tuple[Ticket, str, timedelta]) -> str | None:
             ticket, period, waited = entry
-            if not await store.REMINDERS.claim(
-                db, (channel, ticket.id, period), now, self.parts.owner
-            ):
-                return False
-            reason = reminder_reason(waited)
-            await self._post(
-                channel,
-                (ticket.id, period),
-                "reminder",
-                self.parts.renderer.alert_text(ticket, reason),
-                self.parts.renderer.alert_message(
-                    ticket, link=self.parts.link, now=now, reason=reason
-                ),
+            key, reason = (channel, ticket.id, period), reminder_reason(waited)
+            tag = reminder_tag(ticket.id, period)
+            return await post_card(
+                self.parts, store.REMINDERS, key, ticket, reason, tag, log, "reminder", now
             )
-            return True
 
         await self.parts.post_batch(
             sub, todo, post, report, lambda n: f"posted {n} reminder{'s' if n != 1 else ''}"
-        )
-
-    async def _post(
-        self, channel: str, key: tuple[str, str], what: str, text: str, blocks: Message
-    ) -> None:
-        """Post one claimed reminder (or summary), tagged, and mark it (delivery.in_doubt)."""
-        await post_claimed(
-            self.parts,
-            store.REMINDERS,
-            (channel, *key),
-            lambda: self.parts.poster.post(channel, text, blocks, tag=reminder_tag(*key)),
-            log,
-            what,
-            {"channel": channel, "ticket": key[0]},
         )
 
     async def _first_look(
@@ -149,9 +111,8 @@ class Reminders:
         now: datetime,
         report: ReminderReport,
     ) -> bool:
-        """A subscription's first look: what already waits too long becomes the
-        channel's baseline and one summary post. True once it is behind us (go on
-        reminding); False while the summary is still to post (next poll)."""
+        """True once the first look (baseline and summary) is behind us; False while
+        the summary is still to post (next poll)."""
         db, channel, owner = self.parts.db, sub.channel_id, self.parts.owner
         state = await store.REMINDERS.state(db, (channel, store.BACKLOG, sub.key))
         if state is not None:
@@ -172,15 +133,20 @@ class Reminders:
             return False
         wait = duration(60 * (sub.wait_minutes or 0))
         longest = [(t, waited.total_seconds()) for t, _, waited in due[:BACKLOG_SHOWN]]
+        text = self.messages.backlog_text(len(due), wait)
+        blocks = self.messages.backlog_message(
+            longest, total=len(due), wait=wait, filters=sub.filters, link=self.parts.link
+        )
+        key, tag = (channel, store.BACKLOG, period), reminder_tag(store.BACKLOG, period)
         try:
-            await self._post(
-                channel,
-                (store.BACKLOG, period),
+            await post_claimed(
+                self.parts,
+                store.REMINDERS,
+                key,
+                lambda: self.parts.poster.post(channel, text, blocks, tag=tag),
+                log,
                 "reminders summary",
-                self.messages.backlog_text(len(due), wait),
-                self.messages.backlog_message(
-                    longest, total=len(due), wait=wait, filters=sub.filters, link=self.parts.link
-                ),
+                {"channel": channel, "ticket": store.BACKLOG},
             )
         except DeliveryFailed as exc:
             report.errors += 1

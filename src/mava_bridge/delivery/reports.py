@@ -1,11 +1,9 @@
-"""Posting a support report: its message, then its chart as a file, in a channel.
+"""A support report: its message, then its chart as a file, in a channel.
 
-`/mava report` posts one now; a `/mava subscribe report` posts one per scheduled run,
-claimed under a run key on the digest runs' ledger (store.deliveries, whose protocol is
-in store.ledger): once across replicas and restarts. A run whose message went out
-before its holder stopped is finished by uploading the chart only (its `message_ts`
-is the progress recorded); a chart whose upload Slack took just before the stop is
-uploaded again then (a file cannot carry message metadata to be looked for).
+`/mava report` posts one now; a `/mava subscribe report` one per scheduled run, claimed
+under a run key on the digest runs' ledger. A run whose message went out before its
+holder stopped is finished by uploading the chart only; a chart Slack took just before
+the stop is uploaded again (a file cannot carry metadata to be looked for).
 """
 
 from __future__ import annotations
@@ -17,10 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import DeliveryFailed, Message, Uploader
+from mava_bridge.delivery.ports import Chat, DeliveryFailed, Message
 from mava_bridge.delivery.report_chart import chart_png
 from mava_bridge.domain.report_stats import Report
 from mava_bridge.mava.errors import MavaError, describe
@@ -50,7 +46,7 @@ class Reports:
         self,
         parts: DeliveryParts,
         reader: ReportReader,
-        uploader: Uploader,
+        uploader: Chat,
         render: RenderReport,
         title: Title,
         sla: SlaCounts | None = None,
@@ -81,15 +77,11 @@ class Reports:
         run_key: str | None = None,
         subscription: ActiveSubscription | None = None,
     ) -> ReportResult:
-        """Read, post and upload; never raises for Mava or Slack trouble."""
+        """Never raises for Mava or Slack trouble."""
         zone = ZoneInfo(tz_name or self.parts.settings.digest_timezone)
-        claim = None
-        if run_key is not None:
-            claim = await deliveries.claim_digest_run(
-                self.parts.db, run_key, channel, self.parts.clock(), self.parts.owner
-            )
-            if claim is None:
-                return ReportResult(True, "already posted for this time")
+        claim = await self.parts.claim_run(run_key, channel) if run_key is not None else None
+        if run_key is not None and claim is None:
+            return ReportResult(True, "already posted for this time")
         ts = claim.message_ts if claim else None  # set: the message is out, the chart is not
         try:
             read = await self.reader.read(days, zone)
@@ -104,14 +96,7 @@ class Reports:
             result, ts = await self._deliver(channel, report, zone, claim, ts, read.requests)
         if claim is not None:
             state = deliveries.POSTED if result.ok else deliveries.FAILED
-            if not result.ok and ts:
-                state = deliveries.CLAIMED  # the message is out: finish, never repost
-            try:
-                await deliveries.finish_digest_run(
-                    self.parts.db, claim.run_key, state, self.parts.clock(), ts=ts
-                )
-            except SQLAlchemyError:
-                log.exception("report run not recorded", extra={"run_key": claim.run_key})
+            await self.parts.finish_run(claim, state, ts)
         if subscription is not None:
             await self.parts.outcome(subscription, result.sentence)
         return result

@@ -1,19 +1,14 @@
-"""APScheduler 3.x jobs in the bot's event loop: the alert poll, one job per digest, the
-thread sync and the desk's `jobs` (each paced by what it read: delivery.pacing) and the
-hourly housekeeping (mava_bridge.delivery.housekeeping).
+"""APScheduler jobs in the bot's event loop: the alert poll, one job per digest or
+report, the thread sync and the desk's `jobs` (paced by what they read:
+delivery.pacing) and the hourly housekeeping.
 
-Jobs are rebuilt from the database at start-up, whenever a subscription changes here
-(`SubscriptionService.on_change`) and at every poll (a change made on another replica).
-Every job first asks `Leading` (mava_bridge.delivery.leading: the hook a leader
-election plugs into, and taking over what a previous leader left claimed), and runs its
-Mava calls in the rate limiter's background lane so people in Slack go first.
-`coalesce` and `max_instances=1` mean a late or slow job runs once, not in a pile-up.
-A slow run is said once (mava_bridge.delivery.late_jobs), not on every tick.
-
-A digest missed while the bot was down (or whose claim went stale) is caught up at
-start-up if its fire time is less than `DIGEST_GRACE` ago; the run key makes that a
-no-op when it was already posted. A digest that failed for a retryable reason (Mava or
-Slack trouble) is tried again after `DIGEST_RETRY_DELAY` while still within the grace.
+Digest jobs are rebuilt from the database at start-up, on a subscription change here
+and at every poll (a change made on another replica). Every job runs on the leader only
+(delivery.leading) with its Mava calls in the limiter's background lane, so people in
+Slack go first. `coalesce` and `max_instances=1`: a late or slow job runs once, not in
+a pile-up. A digest missed while the bot was down is caught up at start-up within
+`DIGEST_GRACE` (its run key makes that a no-op when it was posted); one that failed for
+a retryable reason is tried again after `DIGEST_RETRY_DELAY` while within the grace.
 """
 
 from __future__ import annotations
@@ -22,7 +17,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from functools import partial
+from typing import Any, Final, TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -35,9 +31,14 @@ from mava_bridge.delivery.alerts import AlertPoller, PollReport
 from mava_bridge.delivery.desk_jobs import LeaderJob
 from mava_bridge.delivery.digests import DeliveryResult, DigestService
 from mava_bridge.delivery.housekeeping import DIGEST_RUN_RETENTION, Housekeeping, HousekeepingReport
-from mava_bridge.delivery.job_tasks import JobTasks
-from mava_bridge.delivery.late_jobs import LateJobs
-from mava_bridge.delivery.leading import Leading, ShouldRun, TakeOver, always_run
+from mava_bridge.delivery.leading import (
+    JobTasks,
+    LateJobs,
+    Leading,
+    ShouldRun,
+    TakeOver,
+    always_run,
+)
 from mava_bridge.delivery.pacing import Pacing, WebhookFlow
 from mava_bridge.delivery.reports import ReportResult, Reports
 from mava_bridge.delivery.threads import SyncReport, ThreadSync
@@ -53,11 +54,13 @@ from mava_bridge.services.subscriptions import (
     SubscriptionService,
 )
 from mava_bridge.settings import Settings
+from mava_bridge.store import deliveries
 from mava_bridge.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
 Job = Callable[..., Awaitable[Any]]
+R = TypeVar("R")
 
 DIGEST_GRACE: Final = timedelta(hours=1)
 DIGEST_RETRY_DELAY: Final = timedelta(minutes=5)
@@ -92,8 +95,11 @@ class BotScheduler:
         threads: ThreadSync | None = None,
         jobs: Sequence[LeaderJob] = (),
         reports: Reports | None = None,
+        after_acks: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        self._flow = flow  # an interval tick rests (is skipped) while webhooks flow
+        self._flow = flow
+        # Each run starts once a burst of Slack requests is acked (slack.inflight).
+        self._after_acks = after_acks  # an interval tick rests (is skipped) while webhooks flow
         self._settings = settings
         self._jobs = {job.id: job for job in jobs}
         self._threads = threads
@@ -101,37 +107,26 @@ class BotScheduler:
         self._housekeeping = housekeeping
         self._metrics = metrics
         self._leading = Leading(should_run, take_over, then=self._catch_up)
-        self._subs = subscriptions
+        self.subscriptions = subscriptions
         self._digests = digests
         self._reports = reports  # scheduled reports run as digests do, by run key
         self._poller = poller
         self._clock = clock
         self._interval = float(poll_interval or settings.poll_interval_seconds)
-        self._scheduler: AsyncIOScheduler | None = None
+        self.scheduler: AsyncIOScheduler | None = None  # while started
         self._triggers: dict[str, CronTrigger | OrTrigger] = {}  # sub key -> trigger
         self._signatures: dict[str, tuple[str, ...]] = {}
         self._inflight = JobTasks()
         self._rebuild_lock = asyncio.Lock()
         self._listening = False
 
-    @property
-    def scheduler(self) -> AsyncIOScheduler | None:
-        """The APScheduler instance while started (for inspection), else None."""
-        return self._scheduler
-
-    @property
-    def subscriptions(self) -> SubscriptionService:
-        return self._subs
-
-    # --- lifecycle ----------------------------------------------------------------------
-
     async def start(self) -> None:
-        """Release stale claims, build the jobs from the database and start."""
-        if self._scheduler is not None:
+        if self.scheduler is not None:
             return
         await self._poller.release_stale_claims()
-        await self._digests.release_stale_runs()
-        self._scheduler = AsyncIOScheduler(
+        parts = self._digests.parts
+        await deliveries.RUNS.release_stale(parts.db, parts.clock())
+        self.scheduler = AsyncIOScheduler(
             event_loop=asyncio.get_running_loop(),
             timezone=ZoneInfo("UTC"),
             job_defaults={
@@ -140,17 +135,17 @@ class BotScheduler:
                 "misfire_grace_time": max(1, round(self._interval)),
             },
         )
-        LateJobs().listen(self._scheduler)  # a slow run said once, not on every tick
+        LateJobs().listen(self.scheduler)  # a slow run said once, not on every tick
         # Started before any job is added: a job added to a stopped scheduler is queued
         # with an INFO line ("Adding job tentatively") per job, on every start.
-        self._scheduler.start()
+        self.scheduler.start()
         # The first poll, thread sync and desk runs right away; each tick may rest.
         self._every(POLL_JOB, "poll Mava for alerts", self._interval, self.run_poll)
         if self._threads is not None:
             seconds = self._settings.thread_sync_seconds
             self.pacing.add(THREAD_JOB, "thread sync", "THREAD_SYNC_SECONDS", THREAD_SHARE, seconds)
             self._every(THREAD_JOB, "sync followed tickets' threads", seconds, self.run_threads)
-        self._scheduler.add_job(
+        self.scheduler.add_job(
             self.run_housekeeping,
             IntervalTrigger(seconds=HOUSEKEEPING_INTERVAL.total_seconds()),
             id=HOUSEKEEPING_JOB,
@@ -162,7 +157,7 @@ class BotScheduler:
             self._every(job.id, job.name, job.seconds, self.run_job, job.id)
         await self.rebuild()
         if not self._listening:
-            self._subs.on_change(self.rebuild)
+            self.subscriptions.on_change(self.rebuild)
             self._listening = True
         await self._catch_up()
         log.info(
@@ -175,7 +170,7 @@ class BotScheduler:
         is recorded before we go: retry waits end at once, `domain.retry.Stopping`),
         cancel those still running (then False), then stop."""
         self._metrics.poll_stopped()  # this process polls no more: the lag reads NaN
-        scheduler, self._scheduler = self._scheduler, None
+        scheduler, self.scheduler = self.scheduler, None
         if scheduler is None:
             return True
         scheduler.pause()
@@ -189,7 +184,7 @@ class BotScheduler:
         async with self._rebuild_lock:
             subs = {
                 s.key: s
-                for s in await self._subs.active()
+                for s in await self.subscriptions.active()
                 if s.kind in SCHEDULED and s.schedule is not None
             }
             for key in list(self._triggers):
@@ -199,15 +194,11 @@ class BotScheduler:
                     self._remove_job(_DIGEST_PREFIX + key)
             for key, sub in subs.items():
                 assert sub.schedule is not None
-                signature = (
-                    sub.schedule.cron,
-                    sub.timezone,
-                    sub.channel_id,
-                    fingerprint(sub.filters),
-                )
+                schedule, filters = sub.schedule.cron, fingerprint(sub.filters)
+                signature = (schedule, sub.timezone, sub.channel_id, filters)
                 job_missing = (
-                    self._scheduler is not None
-                    and self._scheduler.get_job(_DIGEST_PREFIX + key) is None
+                    self.scheduler is not None
+                    and self.scheduler.get_job(_DIGEST_PREFIX + key) is None
                 )
                 if self._signatures.get(key) == signature and not job_missing:
                     continue
@@ -218,8 +209,8 @@ class BotScheduler:
                     continue
                 self._triggers[key] = trigger
                 self._signatures[key] = signature
-                if self._scheduler is not None:
-                    self._scheduler.add_job(
+                if self.scheduler is not None:
+                    self.scheduler.add_job(
                         self.run_digest,
                         trigger,
                         args=[key],
@@ -230,99 +221,94 @@ class BotScheduler:
                     )
 
     def next_digest_times(self) -> dict[str, datetime]:
-        """Subscription key -> next digest time (in the subscription's zone)."""
+        """Subscription key -> next run (in the subscription's zone)."""
         now = self._clock()
-        found: dict[str, datetime] = {}
-        for key, trigger in self._triggers.items():
-            fire = trigger.get_next_fire_time(None, now)
-            if fire is not None:
-                found[key] = fire
-        return found
-
-    # --- jobs ---------------------------------------------------------------------------
+        fires = {key: t.get_next_fire_time(None, now) for key, t in self._triggers.items()}
+        return {key: fire for key, fire in fires.items() if fire is not None}
 
     def _every(self, job_id: str, name: str, seconds: float, run: Job, *args: Any) -> None:
-        assert self._scheduler is not None
-        self._scheduler.add_job(
+        assert self.scheduler is not None
+        self.scheduler.add_job(
             self._tick, IntervalTrigger(seconds=seconds), args=[job_id, run, *args], id=job_id,
             name=name, next_run_time=datetime.now(UTC),
         )  # fmt: skip
 
     async def _tick(self, job_id: str, run: Job, *args: Any) -> Any:
-        """An interval run of `job_id`, unless it rests while webhooks flow; a paced job's
-        next run is planned from when this one ends (delivery.pacing)."""
-        with self.pacing.running(self._scheduler, job_id):
+        """An interval run of `job_id`, unless it rests while webhooks flow."""
+        with self.pacing.running(self.scheduler, job_id):
             return None if self._flow.rests(job_id) else await run(*args)
 
-    async def run_poll(self) -> PollReport | None:
-        """The poll job: one alert poll if this process should run it."""
+    async def _lead(
+        self,
+        work: Callable[[], Awaitable[R]],
+        failed: str,
+        idle: Callable[[], None] = lambda: None,
+        **extra: Any,
+    ) -> R | None:
+        """`work` on the leader only (else `idle`), tracked in flight; a failure is logged
+        as `failed` and the next run tries again."""
         with self._inflight.tracked():
+            if self._after_acks is not None:
+                await self._after_acks()
             if not await self._leading():
-                self._metrics.poll_stopped()
+                idle()
                 return None
-            self._metrics.poll_started()
             try:
-                await self.rebuild()
-                with background():
-                    report = await self._poller.poll_once()
+                return await work()
             except Exception:
-                log.exception("alert poll failed; trying again next interval")
+                log.exception(failed, extra=extra)
                 return None
+
+    async def run_poll(self) -> PollReport | None:
+        async def poll() -> PollReport:
+            self._metrics.poll_started()
+            await self.rebuild()
+            with background():
+                report = await self._poller.poll_once()
             if not report.mava_errors:
                 self._metrics.poll_succeeded()
             return report
 
+        failed = "alert poll failed; trying again next interval"
+        return await self._lead(poll, failed, idle=self._metrics.poll_stopped)
+
     async def run_threads(self) -> SyncReport | None:
-        """The thread sync job, on the leader only; then the wait before the next one."""
-        with self._inflight.tracked():
-            if self._threads is None or not await self._leading():
-                return None
-            try:
-                report = await self._threads.sync_once()
-            except Exception:
-                log.exception("thread sync failed; trying again next interval")
-                return None
-            self.pacing.plan(self._scheduler, THREAD_JOB, report.pages)
+        async def sync() -> SyncReport:
+            assert self._threads is not None
+            report = await self._threads.sync_once()
+            self.pacing.plan(self.scheduler, THREAD_JOB, report.pages)
             return report
 
+        return await self._lead(sync, "thread sync failed; trying again next interval")
+
     async def run_housekeeping(self) -> HousekeepingReport | None:
-        """The housekeeping job (mava_bridge.delivery.housekeeping), on the leader only."""
-        with self._inflight.tracked():
-            if not await self._leading():
-                return None
-            try:
-                return await self._housekeeping.run()
-            except Exception:
-                log.exception("housekeeping failed; trying again next hour")
-                return None
+        return await self._lead(
+            self._housekeeping.run, "housekeeping failed; trying again next hour"
+        )
 
     async def run_job(self, job_id: str) -> Any:
-        """One of the `jobs` given (mava_bridge.delivery.desk_jobs), on the leader only."""
-        with self._inflight.tracked():
-            if not await self._leading():
-                return None
+        """One of the `jobs` given (delivery.desk_jobs)."""
+
+        async def run() -> Any:
             done = await (job := self._jobs[job_id]).run()
-            self.pacing.plan(self._scheduler, job_id, job.pages() if job.pages else None)
+            self.pacing.plan(self.scheduler, job_id, job.pages() if job.pages else None)
             return done
+
+        return await self._lead(run, "desk job failed; trying again next interval", job=job_id)
 
     async def run_digest(
         self, key: str, fire_time: datetime | None = None
     ) -> DeliveryResult | ReportResult | None:
-        """The digest job for subscription `key`, for the run at `fire_time` (default:
-        the latest fire time up to now, which is the one a late job stands for)."""
-        with self._inflight.tracked():
-            if not await self._leading():
-                return None
-            try:
-                return await self._run_digest(key, fire_time)
-            except Exception:
-                log.exception("digest job failed", extra={"sub": key})
-                return None
+        """The digest (or report) run of subscription `key` at `fire_time` (default: the
+        latest fire time up to now, which a late job stands for)."""
+        return await self._lead(
+            partial(self._run_digest, key, fire_time), "digest job failed", sub=key
+        )
 
     async def _run_digest(
         self, key: str, fire_time: datetime | None
     ) -> DeliveryResult | ReportResult | None:
-        sub = await self._subs.get(key)
+        sub = await self.subscriptions.get(key)
         if sub is None or sub.schedule is None:
             return None  # unsubscribed since the job was planned
         now = self._clock()
@@ -354,8 +340,7 @@ class BotScheduler:
         return result
 
     async def _catch_up(self) -> None:
-        """Run each digest whose latest fire time is within the grace (a no-op for runs
-        already posted: the run key says so)."""
+        """Run each digest whose latest fire time is within the grace."""
         now = self._clock()
         for key, trigger in self._triggers.items():
             fire = last_fire_time(trigger, now, DIGEST_GRACE)
@@ -363,9 +348,9 @@ class BotScheduler:
                 self._add_once(f"digest-catchup:{key}", datetime.now(UTC), key, fire)
 
     def _add_once(self, job_id: str, when: datetime, key: str, fire: datetime) -> None:
-        if self._scheduler is None:
+        if self.scheduler is None:
             return
-        self._scheduler.add_job(
+        self.scheduler.add_job(
             self.run_digest,
             DateTrigger(run_date=when),
             args=[key, fire],
@@ -375,5 +360,5 @@ class BotScheduler:
         )
 
     def _remove_job(self, job_id: str) -> None:
-        if self._scheduler is not None and self._scheduler.get_job(job_id) is not None:
-            self._scheduler.remove_job(job_id)
+        if self.scheduler is not None and self.scheduler.get_job(job_id) is not None:
+            self.scheduler.remove_job(job_id)

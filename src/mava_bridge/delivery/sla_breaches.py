@@ -1,25 +1,18 @@
 """SLA warnings and breaches: `/mava subscribe breaches [high|medium] [unassigned]
-[origin …]` posts, in that channel, each open ticket matching the filters once when 80%
-of a target is used (a **warning**) and once when all of it is (a **breach**), with the
-ticket's card and buttons; the assignee gets the warning as a DM.
+[origin …]` posts each matching open ticket once when 80% of a target is used (a
+warning) and once when all of it is (a breach); the assignee gets the warning as a DM.
 
-It reads the shared open-tickets board (services.open_board: no Mava read of its own,
-none at all while no channel subscribes or no target is set), the policy (`/mava sla`,
-services.sla) and the clocks of each ticket (domain.sla). A clock is named by its target
-and start, so a new waiting period is warned of afresh; a ticket answered before its
-warning has no clock left and gets nothing. A clock first seen past its target is told
-once, as a breach. No flood on subscribing: a subscription's first look records what
-is past a level already as its channel's baseline, never posted (a later level of the
-same clock is). Claim, post, mark per (channel or member, ticket, clock, level) on the
-ledger (store.sla), as reminders do: once across replicas and restarts.
+It reads the shared open board (no Mava read of its own), the policy (services.sla)
+and each ticket's clocks (domain.sla). A clock is named by its target and start, so a
+new waiting period is warned of afresh; one first seen past its target is told once,
+as a breach. A subscription's first look records what is past a level already as its
+baseline, never posted (a later level of the same clock is). Claim, post, mark per
+(channel or member, ticket, clock, level) on store.sla's ledger.
 
-Pauses: Mava gives no status history, only each ticket's status now. The poll records
-when it first sees a ticket Pending or Waiting (or gone from the board: Resolved) and
-when it sees it Open again (store.sla pauses), so a pause is known to within one board
-read (DESK_REFRESH_SECONDS or longer): it starts and ends at the read that saw it, and a
-pause that began and ended between two reads is not seen. A ticket resolved while no
-process led (between the last read of one leader and the first of the next) has no
-pause for that time.
+Pauses: Mava gives no status history, so the poll records when it first sees a ticket
+Pending or Waiting (or gone from the board: Resolved) and Open again (store.sla): a
+pause is known to within one board read, one that began and ended between two reads
+is not seen, nor one while no process led.
 """
 
 from __future__ import annotations
@@ -30,8 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from mava_bridge.delivery.assignment_dms import AssignmentDms, Board, LookupFailed
-from mava_bridge.delivery.in_doubt import post_claimed, settle, sla_tag
+from mava_bridge.delivery.assignment_dms import AssignmentDms, LookupFailed
+from mava_bridge.delivery.in_doubt import post_card, settle, sla_tag
 from mava_bridge.delivery.parts import DeliveryParts, PostCounts
 from mava_bridge.delivery.ports import DeliveryFailed, SlackUnsure
 from mava_bridge.domain.sla import BREACH, WARNING, Clock, Due, Policy, clocks, due
@@ -40,6 +33,7 @@ from mava_bridge.domain.wording import duration
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
 from mava_bridge.mava.ratelimit import background
+from mava_bridge.services.open_board import OpenBoard
 from mava_bridge.services.sla import current_policy
 from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.store import assignments
@@ -57,11 +51,8 @@ Found = tuple[Ticket, Due]
 
 @dataclass
 class BreachReport(PostCounts):
-    subscriptions: int = 0
     due: int = 0  # (ticket, clock) pairs past a level, before filters
-    baselined: int = 0  # past a level at a subscription's first look: never posted
     dms: int = 0
-    recovered: int = 0  # a dead leader's post found in Slack: recorded, not reposted
 
 
 def sla_reason(found: Due) -> str:
@@ -73,7 +64,7 @@ def sla_reason(found: Due) -> str:
 
 
 class Breaches:
-    def __init__(self, parts: DeliveryParts, board: Board, dms: AssignmentDms) -> None:
+    def __init__(self, parts: DeliveryParts, board: OpenBoard, dms: AssignmentDms) -> None:
         self.parts = parts
         self.board = board
         self.dms = dms  # who an agent is in Slack, and whether they may get a ticket
@@ -114,7 +105,7 @@ class Breaches:
 
     async def _due(self, tickets: list[Ticket], policy: Policy, now: datetime) -> list[Found]:
         """Each ticket's clocks past a level. Pauses only put a deadline later, so they
-        are read for the clocks past one without them."""
+        are read only for the clocks past one without them."""
         near: list[tuple[Ticket, Clock, int, Due]] = []
         for index, ticket in enumerate(tickets):
             if index % YIELD_EVERY == 0:
@@ -148,7 +139,6 @@ class Breaches:
     async def _post(
         self, sub: ActiveSubscription, found: list[Found], now: datetime, report: BreachReport
     ) -> None:
-        """Post what is new to this channel (nothing on its first look: a baseline)."""
         channel, db = sub.channel_id, self.parts.db
         await self._settle(channel, report, dm=False)
         items = {(t.id, d.clock.key, d.level): (t, d) for t, d in found}
@@ -160,7 +150,7 @@ class Breaches:
         todo = [(item, f) for item, f in items.items() if item not in done]
         todo.sort(key=lambda entry: entry[1][1].at)  # longest past its level first
 
-        async def post(entry: tuple[store.Item, Found]) -> bool:
+        async def post(entry: tuple[store.Item, Found]) -> str | None:
             item, (ticket, level) = entry
             return await self._send(channel, item, ticket, sla_reason(level), now, dm=False)
 
@@ -170,32 +160,16 @@ class Breaches:
 
     async def _send(
         self, where: str, item: store.Item, ticket: Ticket, reason: str, now: datetime, *, dm: bool
-    ) -> bool:
-        """Claim, post, mark one item (delivery.in_doubt); False if another process
-        holds it. A refused post is released (the next poll tries again) and raised."""
-        parts, key = self.parts, (where, *item)
-        if not await store.POSTS.claim(parts.db, key, now, parts.owner):
-            return False
-        await post_claimed(
-            parts,
-            store.POSTS,
-            key,
-            lambda: parts.poster.post(
-                where,
-                parts.renderer.alert_text(ticket, reason),
-                parts.renderer.alert_message(ticket, link=parts.link, now=now, reason=reason),
-                tag=sla_tag(where, item, dm=dm),
-            ),
-            log,
-            "sla post",
-            {"channel": where, "ticket": ticket.id},
+    ) -> str | None:
+        tag = sla_tag(where, item, dm=dm)
+        key = (where, *item)
+        return await post_card(
+            self.parts, store.POSTS, key, ticket, reason, tag, log, "sla post", now
         )
-        return True
 
     async def _warn_assignees(
         self, warned: list[Found], now: datetime, report: BreachReport
     ) -> None:
-        """The warning, as a DM to the ticket's assignee (by email), once per clock."""
         for ticket, level in warned:
             if ticket.assigned_to is None:
                 continue
@@ -209,7 +183,8 @@ class Breaches:
                 if item in await store.POSTS.known(self.parts.db, (user,), [item]):
                     continue
                 await self._settle(user, report, dm=True)
-                report.dms += await self._send(user, item, ticket, sla_reason(level), now, dm=True)
+                reason = sla_reason(level)
+                report.dms += await self._send(user, item, ticket, reason, now, dm=True) is not None
             except (DeliveryFailed, MavaError, LookupFailed, SlackUnsure) as exc:
                 report.errors += 1
                 log.warning(
@@ -218,15 +193,13 @@ class Breaches:
                 )
 
     async def _settle(self, where: str, report: BreachReport, *, dm: bool) -> None:
-        """Claims a take-over left here (delivery.in_doubt): found in Slack, recorded
-        posted; else dropped, to be posted again."""
         found = await settle(
             self.parts, store.POSTS, (where,), None, lambda k: sla_tag(where, k, dm=dm), where
         )
         report.recovered += len(found)
 
     async def _purge(self, now: datetime) -> None:
-        """Once a day: forget what was told and paused more than KEPT ago."""
+        """Once a day."""
         if self._purged is not None and now - self._purged < timedelta(days=1):
             return
         self._purged = now

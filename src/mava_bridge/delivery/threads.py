@@ -1,26 +1,19 @@
 """Live ticket threads: keep each followed ticket's Slack thread in step with Mava.
 
-One sync (a leader's scheduler job, paced by delivery.pacing by the pages it read,
-within a third of the key's budget, at most `THREAD_SYNC_SECONDS` apart) reads:
+One sync (the leader's job, paced by delivery.pacing within a third of the budget)
+makes ONE search of open tickets with their messages over the followed tickets'
+creation times, stopping once every followed ticket is found. A followed ticket it
+did not return is looked up once by id: closed, its thread says so and a grace of
+`THREAD_RESOLVED_GRACE_HOURS` starts, after which the follow ends; seen open again,
+"Reopened".
 
-- ONE search of open tickets (Open, Pending, Waiting) with their messages, over the
-  creation times of the followed tickets (at most a year per request; keyset pages,
-  see `mava_bridge.services.paging`), stopping once every followed ticket is found.
-- A followed ticket that search did not return and that is not known resolved is
-  looked up ONCE by id (`mava_bridge.mava.lookup`): resolved (or otherwise closed),
-  its card says so, the thread gets a "Resolved" line and the grace starts. Seen open
-  again: "Reopened". Resolved for longer than `THREAD_RESOLVED_GRACE_HOURS`: the
-  follow ends, with a line saying how to follow again.
-- For each ticket read: a change of status, priority, category or assignee updates
-  the card in place (`chat.update`) and adds one "what changed" line; then every new
-  customer or agent message is posted in order (Mava's system messages only narrate
-  those changes, so they are left out). Each is posted once (`store.deliveries` on
-  the ledger, `delivery.in_doubt`): two leaders or a restart never post one twice, and
-  a crash leaves no gap (the next leader first looks for it in the thread). Skipped:
-  what was there when the follow began (`baseline`) and what the bridge itself sent
-  (`ours`, matched by Mava's message id, else by content: `store.writes`).
-- A post Slack refuses for now (429 after retries, 5xx) stops that thread for this
-  sync, so order is kept; the rest go next time.
+For each ticket read, a change of status, priority, category or assignee updates the
+card in place and adds one "what changed" line; then every new customer or agent
+message is posted in order (system messages only narrate those changes). Each is
+posted once (store.deliveries on the ledger, delivery.in_doubt), never what was there
+when the follow began (`baseline`) nor what the bridge itself sent (`ours`:
+store.writes). A post Slack refuses for now stops that thread for this sync,
+so order is kept.
 """
 
 from __future__ import annotations
@@ -33,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.delivery.in_doubt import post_claimed, settle, thread_tag
 from mava_bridge.delivery.parts import DeliveryParts
-from mava_bridge.delivery.ports import DeliveryFailed, Snapshot, ThreadPoster, ThreadRenderer
+from mava_bridge.delivery.ports import Chat, DeliveryFailed, Snapshot, ThreadRenderer
 from mava_bridge.delivery.ports import Message as MessageBlocks
 from mava_bridge.delivery.thread_keys import (
     SEEN,
@@ -60,7 +53,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SyncReport:
-    """What one sync did. `pages` counts Mava requests (searches and look-ups)."""
+    """`pages` counts Mava requests (searches and look-ups)."""
 
     follows: int = 0
     pages: int = 0
@@ -80,24 +73,14 @@ class _Stop(Exception):
 
 
 class ThreadSync:
-    """One `sync_once` per interval, called by the scheduler on the leader."""
-
-    def __init__(
-        self,
-        parts: DeliveryParts,
-        poster: ThreadPoster,
-        renderer: ThreadRenderer,
-        *,
-        grace: timedelta | None = None,
-    ) -> None:
+    def __init__(self, parts: DeliveryParts, poster: Chat, renderer: ThreadRenderer) -> None:
         self.parts = parts
         self.poster = poster
         self.renderer = renderer
-        hours = parts.settings.thread_resolved_grace_hours
-        self.grace = grace if grace is not None else timedelta(hours=hours)
+        self.grace = timedelta(hours=parts.settings.thread_resolved_grace_hours)
+        self.hours = round(self.grace.total_seconds() / 3600)  # as the thread says it
 
     async def take_over(self) -> int:
-        """On becoming the leader: others' thread claims are in doubt (see `_settle`)."""
         if self.parts.owner is None:
             return 0
         taken = await items.ITEMS.take_over(self.parts.db, self.parts.owner)
@@ -108,8 +91,8 @@ class ThreadSync:
     async def sync_once(
         self, only: frozenset[str] | None = None, *, read: dict[str, Ticket] | None = None
     ) -> SyncReport:
-        """One sync; `only`: just those tickets when any is followed (a nudge), else all
-        followed; given `read` (those tickets just read by id), no search, only those."""
+        """`only`: just those tickets when any is followed (a nudge), else all followed;
+        given `read` (those tickets just read by id), no search, only those."""
         report = SyncReport()
         now = self.parts.clock()
         with background():
@@ -147,8 +130,6 @@ class ThreadSync:
             log.info("thread sync", extra={"report": report})
         return report
 
-    # --- reading Mava -------------------------------------------------------------------
-
     async def _search(self, followed: list[Follow], report: SyncReport) -> dict[str, Ticket]:
         dated = {f.ticket_id: f.ticket_created_at for f in followed if f.ticket_created_at}
         found: dict[str, Ticket] = {}
@@ -181,8 +162,6 @@ class ThreadSync:
             await store.save_sync(self.parts.db, follow.id, ticket_created_at=ticket.created_at)
         return ticket
 
-    # --- one follow -------------------------------------------------------------------
-
     async def _sync_follow(
         self, follow: Follow, ticket: Ticket | None, now: datetime, report: SyncReport
     ) -> None:
@@ -202,7 +181,6 @@ class ThreadSync:
                 return
         open_now = ticket.status in OPEN_STATUSES
         await self._mirror(follow, ticket, now, report)
-        hours = round(self.grace.total_seconds() / 3600)
         if open_now and follow.resolved_seen_at is not None:
             line = ":arrows_counterclockwise: Reopened in Mava: following again."
             await self._notice(
@@ -212,7 +190,7 @@ class ThreadSync:
             report.reopened += 1
         elif not open_now and follow.resolved_seen_at is None:
             words = "Resolved" if ticket.status == Status.RESOLVED else f"Now {ticket.status}"
-            line = f"{words} in Mava. Still following for {hours} h in case it reopens."
+            line = f"{words} in Mava. Still following for {self.hours} h in case it reopens."
             when = ticket.updated_at or now
             await self._notice(follow, f"resolved:{when.isoformat()}", line, now, report)
             await store.save_sync(self.parts.db, follow.id, resolved_seen_at=now)
@@ -220,9 +198,8 @@ class ThreadSync:
 
     async def _end(self, follow: Follow, now: datetime, report: SyncReport) -> None:
         assert follow.resolved_seen_at is not None
-        hours = round(self.grace.total_seconds() / 3600)
         line = (
-            f"No longer following: resolved for {hours} h. "
+            f"No longer following: resolved for {self.hours} h. "
             f"/mava follow {follow.ticket_id} to follow again."
         )
         await self._notice(
@@ -239,8 +216,6 @@ class ThreadSync:
     async def _mirror(
         self, follow: Follow, ticket: Ticket, now: datetime, report: SyncReport
     ) -> None:
-        """Update the card if the ticket changed (or on the first sync), add the change
-        line, then post the new messages in order."""
         first = follow.synced_at is None
         before: Snapshot = dict(follow.snapshot or {})
         after = snapshot(ticket)
@@ -348,8 +323,7 @@ class ThreadSync:
         now: datetime,
         report: SyncReport,
     ) -> bool:
-        """Post one item in the thread once. True if this call posted it; raises `_Stop`
-        when the thread must wait (order is kept)."""
+        """True if this call posted it; raises `_Stop` when the thread must wait."""
         db, owner = self.parts.db, self.parts.owner
         if not await items.ITEMS.claim(db, (follow.id, key), now, owner):
             states = await items.ITEMS.states(db, (follow.id,), [key])
@@ -386,7 +360,6 @@ class ThreadSync:
         return True
 
     async def _settle(self, follow: Follow, known: dict[str, str], report: SyncReport) -> None:
-        """Claims a dead holder left: recorded if in the thread, else dropped from `known`."""
         found = await settle(
             self.parts,
             items.ITEMS,

@@ -1,12 +1,6 @@
-"""The clock response-time targets run on: business hours, minus pauses.
-
-Business hours are days of the week and one daily window (`09:00-18:00`) in a time zone,
-or `always`. Time counts only inside them, and not while the ticket is paused (Pending,
-Waiting, Resolved: intervals given by the caller, the last one open while it lasts).
-Local times are read in the zone (zoneinfo), so a DST change moves the window with the
-wall clock: 09:00-18:00 is nine hours every weekday, whatever the offset. Intervals are
-compared in UTC only (aware datetimes of one zone subtract by wall clock in Python).
-"""
+"""The clock response-time targets run on: business hours (days and one daily window in
+a zone, or always), minus pauses. Windows follow the wall clock across DST; intervals are
+compared in UTC only (aware datetimes of one zone subtract by wall clock in Python)."""
 
 from __future__ import annotations
 
@@ -26,8 +20,7 @@ Pause = tuple[datetime, datetime | None]  # from, until (None: still paused)
 
 @dataclass(frozen=True)
 class BusinessHours:
-    """`start`/`end` None: always. Otherwise `days` (0 = Monday) from `start` to `end`
-    (start < end, one window a day) in `zone`."""
+    """`start`/`end` None: always; else `days` (0 = Monday) from `start` to `end`."""
 
     days: frozenset[int] = ALL_DAYS
     start: time | None = None
@@ -42,10 +35,6 @@ class BusinessHours:
         if not self.days:
             raise ValueError("Name at least one day.")
         zone_of(self.zone)
-
-    @property
-    def always(self) -> bool:
-        return self.start is None
 
     def describe(self) -> str:
         if self.start is None or self.end is None:
@@ -138,10 +127,7 @@ def elapsed(
 
 
 def deadlines(
-    hours: BusinessHours,
-    start: datetime,
-    amounts: Sequence[float],
-    pauses: Sequence[Pause] = (),
+    hours: BusinessHours, start: datetime, amounts: Sequence[float], pauses: Sequence[Pause] = ()
 ) -> list[datetime | None]:
     """For each amount of seconds (ascending), when the running clock reaches it: one
     walk for all. None: not within MAX_DAYS, or a pause that has not ended holds it."""

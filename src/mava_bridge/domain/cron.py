@@ -1,27 +1,19 @@
-"""Crontab expressions, read once and run by APScheduler's `CronTrigger` with
-crontab's meaning kept.
+"""Crontab expressions run by APScheduler with crontab's meaning kept.
 
-APScheduler 3.x numbers weekdays 0 = Monday, crontab 0 (and 7) = Sunday, so handing
-`0 9 * * 1-5` to `CronTrigger` would run Tuesday to Saturday. Weekdays are therefore
-always turned into names before a trigger sees them. Crontab also runs a job when
-EITHER a restricted day of month OR a restricted day of week matches (APScheduler:
-both must); that case becomes an `OrTrigger`. Times are wall-clock times in the
-schedule's IANA zone, so 09:00 stays 09:00 across daylight saving changes.
-
-Two entry points read crontab text: `normalize_cron` checks what a person typed in
-Slack (strict, with sentences fit for Slack) and `cron_trigger` builds the trigger for
-a stored or configured expression. Both read fields with `_field_values`.
+APScheduler 3.x numbers weekdays 0 = Monday, crontab 0 (and 7) = Sunday, so weekdays
+always become names before a trigger sees them. Crontab runs when EITHER a restricted
+day of month OR day of week matches (APScheduler: both must): an `OrTrigger`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
@@ -33,8 +25,6 @@ _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: 
 
 @dataclass(frozen=True)
 class _Field:
-    """One crontab field: its name in messages, its range and the names it accepts."""
-
     what: str
     low: int
     high: int
@@ -51,11 +41,8 @@ _CRON_PART = re.compile(r"^(\*|[a-z0-9]+(?:-[a-z0-9]+)?)(?:/([0-9]+))?$")
 
 
 def _field_values(part: str, field: _Field, *, strict: bool) -> range:
-    """The values one comma-separated part of a cron field stands for.
-
-    `strict` (what people type in Slack) also refuses numbers of more than two digits
-    and steps larger than their range (APScheduler refuses those; crontab runs once).
-    """
+    """The values one comma-separated part of a cron field stands for. `strict` (typed in
+    Slack) also refuses numbers of over two digits and steps larger than their range."""
     what, low, high = field.what, field.low, field.high
     match = _CRON_PART.match(part)
     if match is None:
@@ -103,10 +90,7 @@ def _weekdays(field: str, *, strict: bool) -> set[int]:
 
 def _day_names(days: set[int], *, sunday_in_runs: bool) -> str:
     """Weekdays as names, Monday first; runs of three or more become ranges (`mon-fri`).
-
-    Without `sunday_in_runs` Sunday is listed last on its own (`fri,sat,sun`), which
-    is a valid range in crontab too; with it (APScheduler's order) `fri-sun` is allowed.
-    """
+    Sunday ends a run only `sunday_in_runs` (APScheduler's order), else it comes last."""
     if days == set(range(7)):
         return "*"
     order: list[int | None] = [1, 2, 3, 4, 5, 6, *([0] if sunday_in_runs else []), None]
@@ -136,10 +120,8 @@ def crontab_weekdays(field: str) -> str:
 
 
 def normalize_cron(expr: str) -> str:
-    """Check a 5-field crontab expression and return it normalised (lower case,
-    single spaces, weekdays as names, months as numbers) in a form APScheduler's
-    `CronTrigger.from_crontab` reads the way crontab does. Raises ValueError with a
-    sentence fit for Slack."""
+    """A crontab typed in Slack, normalised (lower case, single spaces, weekdays as names,
+    months as numbers); ValueError with a sentence fit for Slack."""
     fields = expr.lower().split()
     if len(fields) != 5:
         raise ValueError(
@@ -177,34 +159,17 @@ def cron_trigger(cron: str, timezone: str) -> CronTrigger | OrTrigger:
             ]
         )
     return CronTrigger(
-        day=day if day_restricted else "*",
-        day_of_week=crontab_weekdays(weekday),
-        **common,
+        day=day if day_restricted else "*", day_of_week=crontab_weekdays(weekday), **common
     )
 
 
-class Trigger(Protocol):
-    def get_next_fire_time(
-        self, previous_fire_time: datetime | None, now: datetime
-    ) -> datetime | None: ...
-
-
-def _fire_times(trigger: Trigger, after: datetime, count: int) -> Iterator[datetime]:
-    previous: datetime | None = None
-    now = after + timedelta(microseconds=1)
-    for _ in range(count):
-        fire = trigger.get_next_fire_time(previous, now)
-        if fire is None:
-            return
-        yield fire
-        previous, now = fire, fire + timedelta(microseconds=1)
-
-
-def last_fire_time(trigger: Trigger, now: datetime, within: timedelta) -> datetime | None:
+def last_fire_time(trigger: BaseTrigger, now: datetime, within: timedelta) -> datetime | None:
     """The latest fire time in (now - within, now], or None: the run a late job stands for."""
     latest: datetime | None = None
-    for fire in _fire_times(trigger, now - within, 10_000):
-        if fire > now:
+    after = now - within + timedelta(microseconds=1)
+    for _ in range(10_000):
+        fire = trigger.get_next_fire_time(latest, after)
+        if fire is None or fire > now:
             break
-        latest = fire
+        latest, after = fire, fire + timedelta(microseconds=1)
     return latest

@@ -18,8 +18,6 @@ class _Named(Protocol):
 
 
 class MatchableTicket(Protocol):
-    """What `Filters.matches` reads of a ticket (Mava's `Ticket` has it)."""
-
     @property
     def assigned_to(self) -> object | None: ...
     @property
@@ -32,8 +30,6 @@ class MatchableTicket(Protocol):
 
 @dataclass(frozen=True)
 class Filters:
-    """Which tickets a digest or an alert subscription is about."""
-
     min_priority: Priority | None = None
     unassigned_only: bool = False
     origins: tuple[Origin, ...] = ()
@@ -59,7 +55,7 @@ class Filters:
         return " ".join(words)
 
     def matches(self, ticket: MatchableTicket) -> bool:
-        """Whether `ticket` passes these filters (category names compare case-blind)."""
+        """Category names compare case-blind."""
         if self.unassigned_only and ticket.assigned_to is not None:
             return False
         if self.min_priority is not None:
@@ -75,8 +71,7 @@ class Filters:
         return True
 
     def missing_categories(self, active: Iterable[str]) -> tuple[str, ...]:
-        """This filter's category names that none of `active` has (compared as
-        `matches` compares): archived or renamed since, so they match no ticket."""
+        """This filter's categories none of `active` has (archived or renamed since)."""
         names = {name.casefold() for name in active}
         return tuple(c for c in self.categories if c.casefold() not in names)
 

@@ -1,16 +1,6 @@
-"""A support report's numbers, from plain facts about tickets: pure, so tests and the
-bench check them against Mava's data computed another way.
-
-Definitions (the README says them to users):
-- created: tickets created in the period [start, end);
-- resolved: tickets Resolved now whose createdAt + resolutionTime lies in the period;
-- first response: of tickets created in the period, the time from the first customer
-  message to the first agent message the customer sees after it (none yet: not counted);
-- resolution: of tickets resolved in the period, their resolutionTime;
-- CSAT: of tickets resolved in the period, the ratings given;
-- median: the middle value (the mean of the two middle ones); p90: nearest rank, the
-  smallest value at least 90% of values are at or below.
-"""
+"""A support report's numbers from plain facts about tickets, as the README defines
+them: first response of the tickets created in the period, resolution and CSAT of those
+resolved in it; p90 by nearest rank."""
 
 from __future__ import annotations
 
@@ -24,8 +14,6 @@ NO_AGENT = "Unassigned"
 
 @dataclass(frozen=True)
 class TicketFacts:
-    """What a report reads of one ticket."""
-
     id: str
     origin: str
     agent: str  # the assignee's name, NO_AGENT when none
@@ -53,8 +41,6 @@ def p90(values: Sequence[float]) -> float | None:
 
 @dataclass(frozen=True)
 class Group:
-    """The numbers of one slice of the period (all tickets, one origin, one agent)."""
-
     created: int = 0
     resolved: int = 0
     first_response_median: float | None = None
@@ -127,12 +113,9 @@ def days(
     zone: tzinfo,
 ) -> list[Day]:
     """One row per calendar day (in `zone`) the period touches, empty days included."""
-    first, last = (
-        start.astimezone(zone).date(),
-        (end - timedelta(microseconds=1)).astimezone(zone).date(),
-    )
+    day = start.astimezone(zone).date()
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
     found: list[Day] = []
-    day = first
     while day <= last:
         made = [t for t in created if t.created.astimezone(zone).date() == day]
         shut = [t for t in resolved if t.resolved and t.resolved.astimezone(zone).date() == day]

@@ -1,13 +1,6 @@
-"""The retry policy shared by the clients of outside systems (Mava, Slack).
-
-One policy object per outside system, built once where its client is built: how many
-tries, the backoff between them, and how long a `Retry-After` may make us wait. What is
-safe to retry stays with each client (a Mava write after a timeout never is).
-
-A retry's wait ends at once when the process begins to stop (`Stopping`): the client
-then gives up with the failure it had, so the job records it (to be tried again after
-the restart) within the drain bound instead of sleeping through it.
-"""
+"""The retry policy of the clients of outside systems (Mava, Slack); what is safe to
+retry stays with each client. A retry's wait ends at once when the process begins to
+stop (`Stopping`), so the failure is recorded within the drain bound."""
 
 from __future__ import annotations
 
@@ -27,7 +20,7 @@ class RetryPolicy:
     jitter: Callable[[], float] = field(default=random.random)
 
     def backoff(self, attempt: int) -> float:
-        """Exponential backoff with jitter: between half and all of the bound."""
+        """Between half and all of the exponential bound."""
         return min(self.max_delay, self.base_delay * 2.0**attempt) * (0.5 + self.jitter() / 2)
 
     def rate_limited(self, attempt: int, retry_after: float | None) -> float:
@@ -48,7 +41,7 @@ SLACK_RETRY = RetryPolicy(attempts=6, base_delay=1.0, max_delay=30.0, max_retry_
 
 
 class ShuttingDown(Exception):
-    """Raised by `Stopping.sleep` when the process is stopping: give up the retry."""
+    """Raised by `Stopping.sleep` when the process is stopping."""
 
 
 class Stopping:
@@ -64,7 +57,6 @@ class Stopping:
         return self._event.is_set()
 
     async def sleep(self, seconds: float) -> None:
-        """`asyncio.sleep(seconds)`, but raises ShuttingDown at once when stopping."""
         if not self._event.is_set():
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(max(0.0, seconds)):

@@ -12,12 +12,7 @@ ScheduleKind = Literal["daily", "weekdays", "weekly", "cron"]
 
 @dataclass(frozen=True)
 class Schedule:
-    """When a digest is posted. `cron` is always a normalised 5-field crontab string.
-
-    The day-of-week field is written with names (`mon-fri`), never numbers: APScheduler
-    3.x reads weekday numbers with 0 = Monday while crontab uses 0 = Sunday, so
-    `1-5` would run Tuesday to Saturday there. Names mean the same to both.
-    """
+    """`cron` is a normalised crontab, weekdays as names (domain.cron says why)."""
 
     kind: ScheduleKind
     cron: str
@@ -32,16 +27,14 @@ class Schedule:
 
     @classmethod
     def weekly(cls, hour: int, minute: int) -> Schedule:
-        """Mondays (a weekly report)."""
         return cls("weekly", f"{minute} {hour} * * mon")
 
     @classmethod
     def from_cron(cls, expr: str) -> Schedule:
-        """Validate and normalise a crontab expression; ValueError says what is wrong."""
         return cls("cron", normalize_cron(expr))
 
     def describe(self) -> str:
-        """Human wording, e.g. "weekdays at 09:30"."""
+        """E.g. "weekdays at 09:30"."""
         fields = self.cron.split()
         if self.kind in ("daily", "weekdays", "weekly") and len(fields) == 5:
             minute, hour = fields[0], fields[1]

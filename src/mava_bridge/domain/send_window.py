@@ -15,9 +15,8 @@ FLOOR: Final = 2.0
 
 
 def seconds_until_free(sent: Sequence[float], now: float, cap: int, window: float) -> float:
-    """0.0 when one more send may go at `now` (fewer than `cap` of the `sent` times,
-    ascending, lie inside the window ending at `now`); else the seconds until the send
-    that makes room leaves it: the one at index len - cap of those inside."""
+    """0.0 when one more send may go at `now` (fewer than `cap` of the ascending `sent`
+    times lie inside the window ending then); else the seconds until one leaves it."""
     if cap < 1:
         raise ValueError("cap must be >= 1")
     inside = [t for t in sent if t + window > now]
@@ -30,11 +29,9 @@ def read_interval(
     pages: int, limit: int, window: float, share: int, floor: float, ceiling: float
 ) -> float:
     """Seconds before a recurring read runs again, after a read of `pages` requests: as
-    soon as 1/`share` of `limit` per `window` allows (a share of a tiny budget rounds up
-    to one request), never sooner than `floor` nor later than `ceiling`. Two rules win
-    over those bounds: the share (a read costing more than its share every `ceiling`
-    waits longer, as long as the share needs) and a `ceiling` set below the `floor`
-    (the setting is obeyed)."""
+    soon as 1/`share` of `limit` per `window` allows, between `floor` and `ceiling`; a
+    read costing more than its share waits as long as the share needs, and a `ceiling`
+    below the `floor` is obeyed."""
     needed = max(0, pages) * window / max(1, limit // share)
     if needed > ceiling:
         return needed

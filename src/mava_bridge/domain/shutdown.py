@@ -1,7 +1,6 @@
-"""Tasks in flight at shutdown (the scheduler's jobs, the handlers Slack's requests
-handed off): let them finish within the drain bound, then cancel what outlives it, so a
-process told to stop ends in bounded time whatever a task is waiting for. Here, below
-both delivery (`JobTasks`) and slack (`InFlight`), so the rule is written once."""
+"""Tasks in flight at shutdown finish within the drain bound or are cancelled, so a
+process told to stop ends in bounded time: one rule for delivery's jobs and slack's
+handlers."""
 
 from __future__ import annotations
 

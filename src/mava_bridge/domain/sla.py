@@ -1,18 +1,7 @@
-"""Response-time targets (SLA): what a support lead promises, per priority, and which
-clocks an open ticket has running against them.
-
-- **first response**: from the customer's first message until an agent first answers
-  it (an `ExternalMessage` from an agent, as domain.waiting reads answers);
-- **next reply**: once answered, from the first customer message after the agent's
-  latest answer until the next answer (the waiting period of domain.waiting);
-- **resolution**: from the ticket's creation until it is Resolved.
-
-A ticket without a priority counts as medium. Each clock is named by what it measures
-and when it started, so a new waiting period is a new clock (warned and breached
-afresh) while more messages in the same period are not. Time runs on business hours,
-minus pauses (domain.business_hours). A warning is due at `WARN_AT` of a target, a
-breach at all of it.
-"""
+"""Response-time targets (SLA) per priority, and the clocks an open ticket runs against
+them: first response (until an agent first answers), next reply (the waiting period of
+domain.waiting) and resolution. A clock is named by its target and start, so a new
+waiting period is a new clock. A warning is due at `WARN_AT` of a target."""
 
 from __future__ import annotations
 
@@ -36,20 +25,16 @@ WARNING: Final = "warning"
 BREACH: Final = "breach"
 
 
-def priority_name(priority: int | None) -> str:
-    """high, medium or low; no priority (or one Mava adds) counts as medium."""
-    return _BY_VALUE.get(priority or 2, "medium")
-
-
 @dataclass(frozen=True)
 class Policy:
-    """Targets in seconds: priority name -> target name -> seconds; and the hours."""
+    """Targets: priority name -> target name -> seconds."""
 
     targets: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     hours: BusinessHours = field(default_factory=BusinessHours)
 
     def target(self, priority: int | None, target: str) -> int | None:
-        return self.targets.get(priority_name(priority), {}).get(target)
+        name = _BY_VALUE.get(priority or 2, "medium")  # none, or one Mava adds: medium
+        return self.targets.get(name, {}).get(target)
 
     def describe(self) -> list[str]:
         """Plain lines: each priority's targets, then the hours."""
@@ -114,8 +99,6 @@ class Clock:
 
 
 def clocks(ticket: Ticket) -> list[Clock]:
-    """The clocks an open ticket has running: first response (none yet) or next reply
-    (the customer waits since an answer), and resolution."""
     found = [Clock(RESOLUTION, ticket.created_at)]
     owed = first_response_owed(ticket)
     if owed is not None:
@@ -145,8 +128,7 @@ def due(
     pauses: Sequence[Pause] = (),
 ) -> Due | None:
     """The highest level this clock has reached by `now` (a breach makes its warning
-    moot: a clock first seen past its target is told once, as a breach); None if
-    neither."""
+    moot); None if neither."""
     if (now - clock.started).total_seconds() < WARN_AT * target_seconds:
         return None  # the running clock never outpaces the wall clock: no walk needed
     warn, breach = deadlines(

@@ -1,8 +1,5 @@
-"""Ticket references: Mava ticket ids and dashboard links.
-
-Mava ids are MongoDB ObjectIds: 24 hex digits whose first 8 are the creation time in
-Unix seconds. That is what lets us find one ticket without a fetch-one endpoint.
-"""
+"""Mava ticket ids and dashboard links. Ids are MongoDB ObjectIds, whose first 8 hex
+digits are the creation time: that lets us find one ticket without a fetch-one endpoint."""
 
 from __future__ import annotations
 
@@ -22,13 +19,10 @@ SHORT_ID_LENGTH: Final = 6
 SHORT_MARK: Final = "…"
 # What a person may type or copy for a shown tail: `…562460`, `...562460`, `#562460` or
 # `562460` (4 to 23 of the id's last characters, any case).
-_SHORT_MARKS: Final = ("…", "...", "#")
-_TAIL = re.compile(r"^[0-9a-fA-F]{4,23}$")
+_TAIL = re.compile(r"^(?:…|\.\.\.|#)?([0-9a-fA-F]{4,23})$")
 
 
 class InvalidTicketRef(ValueError):
-    """The text is neither a ticket id nor a dashboard link holding one."""
-
     def __init__(self, text: str) -> None:
         shown = text if len(text) <= 60 else text[:57] + "..."
         tail = short_tail(text)
@@ -45,24 +39,18 @@ class InvalidTicketRef(ValueError):
 
 
 def short_ref(ticket_id: str) -> str:
-    """The one form a ticket is shown in where its whole id does not fit: `…562460`."""
     return SHORT_MARK + ticket_id[-SHORT_ID_LENGTH:].lower()
 
 
 def short_tail(text: str) -> str | None:
-    """The id tail in a short id as typed or copied (`…562460`, `...562460`, `#562460`,
-    `562460`), lowercased; None when `text` is no such form (a whole id is not one)."""
-    tail = text.strip()
-    for mark in _SHORT_MARKS:
-        if tail.startswith(mark):
-            tail = tail[len(mark) :]
-            break
-    return tail.lower() if _TAIL.match(tail) else None
+    """The id tail in a short id as typed or copied, lowercased; None for other text."""
+    match = _TAIL.match(text.strip())
+    return match.group(1).lower() if match else None
 
 
 def ending_with(text: str, ticket_ids: Iterable[str]) -> list[str]:
-    """The ids among `ticket_ids` that the short id `text` (any form `short_tail` reads)
-    stands for: none, one, or several when the tail is shared. [] for other text."""
+    """The ids among `ticket_ids` that the short id `text` stands for (several when the
+    tail is shared)."""
     tail = short_tail(text)
     if tail is None:
         return []
@@ -74,16 +62,12 @@ def is_object_id(text: str) -> bool:
 
 
 def created_at(object_id: str) -> datetime:
-    """The creation time encoded in an ObjectId."""
     return datetime.fromtimestamp(int(object_id[:8], 16), tz=UTC)
 
 
 def parse_ticket_ref(text: str) -> str:
-    """Return the ticket id in an id, a dashboard link, or a Slack-wrapped link.
-
-    Slack sends links as `<https://...|label>`; Mava's dashboard opens a ticket at
-    `.../dashboard/ticket?id=<id>`.
-    """
+    """The ticket id in an id, a dashboard link (`...?id=<id>`) or a Slack-wrapped link
+    (`<https://...|label>`)."""
     ref = text.strip()
     if ref.startswith("<") and ref.endswith(">"):
         ref = ref[1:-1].split("|", 1)[0].replace("&amp;", "&")  # Slack escapes & in links

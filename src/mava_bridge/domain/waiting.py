@@ -1,11 +1,7 @@
-"""How long a customer has waited for an agent, read from a ticket's messages.
-
-A customer waits from their latest message until an agent answers it in the
-conversation (an `ExternalMessage` from an agent); an internal note, a system line or
-the customer's own follow-up is no answer. Messages are read in time order; if Mava
-leaves a time off a message, the order Mava gave is kept instead (its docs do not
-promise either, so the result is the same either way when times are present).
-"""
+"""How long a customer has waited for an agent, read from a ticket's messages: from
+their latest message until an agent answers it in the conversation (a note, a system
+line or the customer's own follow-up is no answer). Messages are read in time order, or
+in Mava's order when one has no time."""
 
 from __future__ import annotations
 
@@ -29,8 +25,6 @@ class Message(Protocol):
 
 
 class Ticket(Protocol):
-    """What these helpers read of a ticket (Mava's `Ticket` has it)."""
-
     @property
     def created_at(self) -> datetime: ...
     @property
@@ -40,16 +34,14 @@ class Ticket(Protocol):
 
 
 def _order(messages: Sequence[Message]) -> list[int]:
-    """Indices of `messages` in reading order: by time when every message has one (a
-    stable sort, so equal times keep Mava's order), else Mava's order as given."""
+    """Indices in reading order: a stable sort by time when every message has one."""
     if all(message.created_at is not None for message in messages):
         return sorted(range(len(messages)), key=lambda i: messages[i].created_at or datetime.min)
     return list(range(len(messages)))
 
 
 def _answers(message: Message) -> bool:
-    """An agent's message the customer sees (a note, or an agent line of another type
-    Mava may add, is not taken for a reply unless it is not a note)."""
+    """An agent's message the customer sees (not a note)."""
     return message.sender_type == AGENT and message.message_type != INTERNAL_NOTE
 
 
@@ -73,27 +65,16 @@ def _waiting(ticket: Ticket) -> list[Message]:
 
 
 def read_for_waiting(messages: Sequence[Message]) -> set[int]:
-    """Indices of the messages `waiting_since`, `waiting_period_start` and
-    `first_response_owed` read: the last agent answer, the first and last customer
-    message since it, and the customer's first message.
-
-    Any list holding at least these, in their given order, gives both the same answers
-    as the whole list (the open-tickets board keeps no more of a ticket): the stable
-    sort orders them as in the whole list; after the last answer comes no other answer,
-    and any customer message there sorts between the run's first and last; whatever
-    sorts before the answer is reset by it, which is why the answer is kept even while
-    the customer waits. A message without a time makes Mava's order count instead of
-    time order, and dropping it could switch the list back to time order: then every
-    index is read.
-    """
+    """Indices of the messages the waiting helpers read (the last agent answer, the
+    first and last customer message since, the customer's first message): kept in
+    order, they give the same answers as the whole list, so the open board keeps only
+    these. With a message lacking a time, Mava's order counts: every index is read."""
     if any(message.created_at is None for message in messages):
         return set(range(len(messages)))
     answer, run = _last_answer_and_run(messages)
     kept = {*run[:1], *run[-1:]}
     if answer is not None:
         kept.add(answer)
-    # The customer's first message, for `first_response_owed`: owed iff it sorts after
-    # the last answer, which the kept list tells as the whole does.
     first = next((i for i in _order(messages) if messages[i].sender_type == CUSTOMER), None)
     if first is not None:
         kept.add(first)
@@ -113,16 +94,14 @@ def waiting_since(ticket: Ticket) -> datetime | None:
 
 def waiting_period_start(ticket: Ticket) -> datetime | None:
     """When the current waiting period began: the first customer message after the last
-    agent reply. It stays the same while the customer adds messages, so it names one
-    waiting period (a new one starts only after an agent answered)."""
+    agent reply (it names one period: more messages do not move it)."""
     run = _waiting(ticket)
     return _time(run[0], ticket) if run else None
 
 
 def first_response_owed(ticket: Ticket) -> datetime | None:
     """When the customer first wrote, while no agent has answered since (their first
-    response is still owed); None once one has, or if the customer never wrote. An
-    agent's message before the customer's first one is no response."""
+    response is still owed); None once one has, or if the customer never wrote."""
     messages = ticket.messages or []
     first = next((i for i in _order(messages) if messages[i].sender_type == CUSTOMER), None)
     if first is None or first not in _last_answer_and_run(messages)[1]:

@@ -1,6 +1,5 @@
-"""The signing key Mava's dashboard shows for webhooks: `mava_wh_<base64>`, the base64
-being a PKCS8 DER RSA private key (Mava's Webhook Security Guide). Read here once, for
-the settings (a bad key stops start-up with one line) and the webhook door."""
+"""The signing key Mava's dashboard shows for webhooks: `mava_wh_<base64 PKCS8 DER RSA
+private key>` (Mava's Webhook Security Guide)."""
 
 from __future__ import annotations
 
@@ -15,8 +14,7 @@ PREFIX: Final = "mava_wh_"
 
 
 def load_signing_key(text: str) -> rsa.RSAPrivateKey:
-    """The RSA private key in a `mava_wh_...` string; ValueError saying what is wrong,
-    never quoting the key."""
+    """The key; ValueError saying what is wrong, never quoting the key."""
     if not text.startswith(PREFIX):
         raise ValueError(f"does not start with {PREFIX}")
     try:

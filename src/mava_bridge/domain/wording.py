@@ -23,10 +23,9 @@ WEEKS_ALONE: Final = 4  # from 4 weeks on, the days are noise: "13 w", not "13 w
 
 
 def duration(seconds: float) -> str:
-    """How long, as people say it: the largest unit and the next one when it is not
-    zero, each rounded down — "45 m", "2 h", "2 h 5 m", "2 d 4 h", "3 w 2 d" — and
-    weeks alone from `WEEKS_ALONE` weeks on ("13 w"). Under a minute (or a negative
-    time, clock skew): "< 1 m". The one formatter of a wait or an age."""
+    """How long, as people say it: the largest unit and the next one unless zero, each
+    rounded down ("2 h 5 m", "3 w 2 d"); weeks alone from `WEEKS_ALONE` weeks on; "< 1 m"
+    under a minute (or a negative time, clock skew)."""
     minutes = int(seconds // 60)
     if minutes < 1:
         return "< 1 m"

@@ -23,7 +23,7 @@ from pydantic import SecretStr, ValidationError
 
 from mava_bridge.domain import ticket_refs
 from mava_bridge.domain.retry import MAVA_RETRY, RetryPolicy, ShuttingDown
-from mava_bridge.mava import answers, errors
+from mava_bridge.mava import errors
 from mava_bridge.mava.lookup import TicketMemory, find_ticket
 from mava_bridge.mava.models import (
     UNASSIGNED,
@@ -37,8 +37,8 @@ from mava_bridge.mava.models import (
     Status,
     Ticket,
     TicketPage,
+    TicketPageReader,
 )
-from mava_bridge.mava.pages import TicketPageReader
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import Limiter, RateLimiter
 
@@ -72,16 +72,16 @@ class MavaClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         memory: TicketMemory | None = None,
     ) -> None:
-        secret = token if isinstance(token, SecretStr) else SecretStr(token)
-        self._token = secret
-        self._limiter: Limiter = limiter or RateLimiter()
+        self._token = token if isinstance(token, SecretStr) else SecretStr(token)
+        self.limiter: Limiter = limiter or RateLimiter()
         self._retry = retry or MAVA_RETRY
         self._observer = observer
         self._wait_observer = wait_observer
         self._sleep = sleep
         self.memory = memory  # id -> createdAt of every ticket read (mava.lookup)
         self._pages = TicketPageReader(unreadable_observer)  # one odd ticket skips alone
-        self.host = answers.host_of(httpx.URL(base_url))  # named in log lines, never a secret
+        url = httpx.URL(base_url)
+        self.host = f"{url.host}:{url.port}" if url.port else url.host  # for log lines
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout),
@@ -91,17 +91,13 @@ class MavaClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
-        await self._limiter.aclose()
+        await self.limiter.aclose()
 
     async def __aenter__(self) -> MavaClient:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-
-    @property
-    def limiter(self) -> Limiter:
-        return self._limiter
 
     # --- endpoints ----------------------------------------------------------------
 
@@ -220,12 +216,12 @@ class MavaClient:
         *,
         params: list[tuple[str, str]] | None = None,
         json_body: dict[str, Any] | None = None,
-        idempotent: bool | None = None,
+        idempotent: bool = False,
         ticket: str | None = None,
     ) -> dict[str, Any]:
+        safe = method == "GET" or idempotent
         try:
-            response = await self._send(method, path, params, json_body, idempotent, ticket)
-            return _data(response, method == "GET" if idempotent is None else idempotent)
+            return _data(await self._send(method, path, params, json_body, safe, ticket), safe)
         except errors.MavaError as exc:
             exc.host = self.host  # where, for the log line (errors.describe)
             raise
@@ -236,14 +232,13 @@ class MavaClient:
         path: str,
         params: list[tuple[str, str]] | None,
         json_body: dict[str, Any] | None,
-        idempotent: bool | None,
+        safe: bool,
         ticket: str | None,
     ) -> httpx.Response:
-        safe = method == "GET" if idempotent is None else idempotent
         headers = {"x-auth-token": self._token.get_secret_value()}
         attempt = 0
         while True:
-            waited = await self._limiter.acquire()
+            waited = await self.limiter.acquire()
             if self._wait_observer is not None:
                 self._wait_observer(waited)
             started = time.monotonic()
@@ -269,10 +264,10 @@ class MavaClient:
                 self._observe(path, str(response.status_code), started)
                 if response.status_code < 400:
                     return response
-                failure = cause = self._error_for(response, ticket)
+                failure = cause = errors.for_response(response, ticket)
                 if isinstance(failure, errors.MavaRateLimited):  # refused: safe to retry
                     delay = self._retry.rate_limited(attempt, failure.retry_after)
-                    self._limiter.pause_for(delay)
+                    self.limiter.pause_for(delay)
                 elif not isinstance(failure, errors.MavaServerError):
                     raise failure
                 elif not safe:
@@ -289,25 +284,6 @@ class MavaClient:
                 await self._sleep(delay)  # ends at once on shutdown (domain.retry.Stopping)
             except ShuttingDown:
                 raise failure from cause
-
-    def _error_for(self, response: httpx.Response, ticket: str | None) -> errors.MavaError:
-        status = response.status_code
-        if status == 401:
-            return errors.MavaAuthError(status=401)
-        if status == 429:
-            return errors.MavaRateLimited(retry_after=answers.parse_retry_after(response))
-        if status >= 500:
-            return errors.MavaServerError(status=status)
-        if status in (403, 404):
-            # Mava answers "ticket not found" with a 400 (the reference), so a 404 is a
-            # wrong MAVA_API_URL, and a 403 a key without rights: name the URL, never the key.
-            return errors.access_error(status, response.request.method, answers.shown_url(response))
-        code = answers.error_code(response)
-        if status == 400 and code:
-            return errors.bad_request(code, ticket)
-        return errors.MavaError(
-            f"Mava answered with an unexpected error ({status}).", status=status
-        )
 
     def _observe(self, path: str, outcome: str, started: float) -> None:
         if self._observer is not None:
@@ -333,7 +309,7 @@ def _data(response: httpx.Response, safe: bool) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError):
         data = None
     if not isinstance(data, dict):
-        raise unreadable(cause=answers.unreadable(response))
+        raise unreadable(cause=errors.unreadable(response))
     return data
 
 

@@ -1,18 +1,21 @@
-"""One exception family for everything that can go wrong talking to Mava.
+"""One exception family for everything that can go wrong talking to Mava, and how an
+answer becomes one.
 
-Each error carries `user_message`: a sentence fit to show a Slack user, which names
-what happened and what to do, and never contains a secret. For logs, `describe` names
-the Mava host and the cause in one line ("Mava at mava.example:443: connection
-refused"): an expected outage is that one WARNING line, never a traceback.
+Each error carries `user_message`: a sentence for a Slack user, naming what happened
+and what to do, never a secret. For logs, `describe` names the host and the cause in one
+line ("Mava at mava.example:443: connection refused"): an expected outage is that one
+WARNING line, never a traceback. What is read of an answer is never its body or a header
+beyond its error code, Retry-After and content type.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import os
 
 import httpx
 
-from mava_bridge.mava.answers import transport_cause
+_MAX_CAUSE = 120
 
 
 class MavaError(Exception):
@@ -33,9 +36,8 @@ class MavaError(Exception):
 
 
 def describe(exc: MavaError) -> str:
-    """One line for a log: the Mava host and the cause ("Mava at 127.0.0.1:8080:
-    connection refused", "...: answered HTTP 200 with text/html, not JSON", "...:
-    answered HTTP 503"); never a secret, never a body."""
+    """One line for a log: "Mava at 127.0.0.1:8080: connection refused", "...: answered
+    HTTP 200 with text/html, not JSON", "...: answered HTTP 503"."""
     inner = exc.__cause__
     if exc.cause:
         cause = exc.cause
@@ -74,14 +76,11 @@ class MavaForbidden(MavaError):
             "for this. Check MAVA_API_TOKEN (a key with access to this workspace's API)."
         )
         super().__init__(sentence, status=403, cause=sentence)
-        self.url = url
 
 
 class MavaEndpointNotFound(MavaError):
-    """404: no such endpoint, almost always a wrong MAVA_API_URL.
-
-    Not "ticket not found": Mava answers that with a 400 (see `TicketNotFound`).
-    """
+    """404: no such endpoint, almost always a wrong MAVA_API_URL (Mava answers "ticket
+    not found" with a 400: `TicketNotFound`)."""
 
     def __init__(self, method: str, url: str) -> None:
         sentence = (
@@ -89,14 +88,6 @@ class MavaEndpointNotFound(MavaError):
             "Check MAVA_API_URL (the base URL, without /api)."
         )
         super().__init__(sentence, status=404, cause=sentence)
-        self.url = url
-
-
-def access_error(status: int, method: str, url: str) -> MavaError:
-    """The error for a 403 or a 404 answer to `method url`."""
-    if status == 403:
-        return MavaForbidden(method, url)
-    return MavaEndpointNotFound(method, url)
 
 
 class MavaUnavailable(MavaError):
@@ -119,62 +110,59 @@ class MavaProtocolError(MavaError):
 
 
 class MavaBadRequest(MavaError):
-    """A 400 with Mava's error code in `code`."""
+    """A 400 with Mava's error code in `code`; a subclass per code we have a sentence for."""
 
-    def __init__(self, code: str, user_message: str | None = None) -> None:
-        self.code = code
-        super().__init__(user_message or f"Mava rejected the request: {code}.", status=400)
+    code = ""
+
+    def __init__(self, code: str | None = None, user_message: str | None = None) -> None:
+        self.code = code or self.code
+        fallback = None if type(self).code else f"Mava rejected the request: {self.code}."
+        super().__init__(user_message or fallback, status=400)
 
 
 class TicketNotFound(MavaBadRequest):
+    code = "Ticket not found"
+
     def __init__(self, ticket_id: str | None = None) -> None:
         shown = f"Ticket {ticket_id}" if ticket_id else "The ticket"
         super().__init__(
-            "Ticket not found",
+            None,
             f"{shown} was not found in Mava. Check the id, or paste the ticket's dashboard link.",
         )
         self.ticket_id = ticket_id
 
 
 class CategoryNotFound(MavaBadRequest):
-    def __init__(self) -> None:
-        super().__init__(
-            "Category not found",
-            "Mava does not know that category, or it is archived. "
-            "Use `/mava categories` to see the active ones.",
-        )
+    code = "Category not found"
+    user_message = (
+        "Mava does not know that category, or it is archived. "
+        "Use `/mava categories` to see the active ones."
+    )
 
 
 class AssigneeNotFound(MavaBadRequest):
-    def __init__(self) -> None:
-        super().__init__(
-            "Assignee not found",
-            "Mava does not know that agent. Check that they are an agent in your Mava workspace.",
-        )
+    code = "Assignee not found"
+    user_message = (
+        "Mava does not know that agent. Check that they are an agent in your Mava workspace."
+    )
 
 
 class InvalidStatusOrPriority(MavaBadRequest):
-    def __init__(self) -> None:
-        super().__init__(
-            "Invalid status or priority",
-            "Mava rejected the status or priority. Valid statuses: open, pending, waiting, "
-            "resolved; priorities: low, medium, high.",
-        )
+    code = "Invalid status or priority"
+    user_message = (
+        "Mava rejected the status or priority. Valid statuses: open, pending, waiting, "
+        "resolved; priorities: low, medium, high."
+    )
 
 
 class EmptyMessage(MavaBadRequest):
-    def __init__(self) -> None:
-        super().__init__(
-            "Content or attachments are required",
-            "The message is empty: Mava needs text or an attachment.",
-        )
+    code = "Content or attachments are required"
+    user_message = "The message is empty: Mava needs text or an attachment."
 
 
-_BAD_REQUESTS: dict[str, Callable[[], MavaBadRequest]] = {
-    "Category not found": CategoryNotFound,
-    "Assignee not found": AssigneeNotFound,
-    "Invalid status or priority": InvalidStatusOrPriority,
-    "Content or attachments are required": EmptyMessage,
+_BAD_REQUESTS: dict[str, type[MavaBadRequest]] = {
+    error.code: error
+    for error in (CategoryNotFound, AssigneeNotFound, InvalidStatusOrPriority, EmptyMessage)
 }
 
 _QUERY_CODES = {
@@ -187,8 +175,28 @@ _QUERY_CODES = {
 }
 
 
-def bad_request(code: str, ticket_id: str | None = None) -> MavaBadRequest:
-    """Map Mava's 400 error body to the matching exception."""
+def for_response(response: httpx.Response, ticket_id: str | None) -> MavaError:
+    """The error for an answer of 400 or more."""
+    status = response.status_code
+    if status == 401:
+        return MavaAuthError(status=401)
+    if status == 429:
+        return MavaRateLimited(retry_after=_retry_after(response))
+    if status >= 500:
+        return MavaServerError(status=status)
+    if status in (403, 404):
+        # Mava answers "ticket not found" with a 400, so a 404 is a wrong MAVA_API_URL
+        # and a 403 a key without rights: name the URL (no query), never the key.
+        url = str(response.request.url.copy_with(query=None, fragment=None, userinfo=b""))
+        error = MavaForbidden if status == 403 else MavaEndpointNotFound
+        return error(response.request.method, url)
+    code = _error_code(response)
+    if status == 400 and code:
+        return _bad_request(code, ticket_id)
+    return MavaError(f"Mava answered with an unexpected error ({status}).", status=status)
+
+
+def _bad_request(code: str, ticket_id: str | None) -> MavaBadRequest:
     if code == "Ticket not found":
         return TicketNotFound(ticket_id)
     if code in _BAD_REQUESTS:
@@ -196,3 +204,41 @@ def bad_request(code: str, ticket_id: str | None = None) -> MavaBadRequest:
     if code in _QUERY_CODES:
         return MavaBadRequest(code, f"Mava rejected the ticket search: {_QUERY_CODES[code]}.")
     return MavaBadRequest(code)
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    code = data.get("error") if isinstance(data, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers["Retry-After"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def unreadable(response: httpx.Response) -> str:
+    """Why a 2xx answer is no API answer: "answered HTTP 200 with text/html, not JSON"
+    (a proxy's or a login page: a wrong MAVA_API_URL)."""
+    kind = response.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
+    return f"answered HTTP {response.status_code} with {kind[:60]}, not JSON"
+
+
+def transport_cause(exc: BaseException) -> str:
+    """Why a connection failed: "connection refused", "timed out (ReadTimeout)", from the
+    OS error inside httpx's when there is one."""
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out ({type(exc).__name__})"
+    seen: BaseException | None = exc
+    while seen is not None:
+        code = getattr(seen, "errno", None)
+        if isinstance(seen, OSError) and isinstance(code, int) and code > 0:
+            return os.strerror(code).lower()
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc).strip()
+    return text[:_MAX_CAUSE].lower() if text else type(exc).__name__

@@ -1,36 +1,38 @@
-"""Reading a whole Mava search by creation time, immune to tie order and to a list that
-changes while we read it.
+"""Reading a whole Mava search, whatever order Mava uses and however the list changes
+while we read it.
 
-Mava pages with `skip`, and its docs are silent on how tickets with the same
-`createdAt` are ordered and on what happens to offsets when tickets are created or
-resolved between two page requests. So:
+Mava pages with `skip`, and its docs are silent on how ties of `createdAt` or of
+priority are ordered, where a missing or non-numeric priority sorts, and what offsets do
+when tickets are created or resolved between two requests. So:
 
-- `pages_by_created` reads newest first in *keyset* windows: after each page the next
-  request ends just after the oldest ticket seen (endDate is exclusive) and skips only
-  the tickets already seen at that exact millisecond. A ticket created meanwhile is
-  newer than the window, a ticket resolved meanwhile only leaves it, so no offset
-  shifts and no ticket is skipped; pages never overlap, so N tickets still cost
-  ceil(N/100) requests. If tickets sharing the boundary millisecond come back in
-  another order, that page is read again from the boundary (one extra request, only
-  then) and de-duplicated by id.
-- A page-full of one millisecond (a bulk import gives many tickets one `createdAt`)
-  cannot be paged by offset when ties come back in any order: `read_instant` reads that
-  millisecond in parts small enough for one page each (one page is one consistent
-  answer): by status, then by origin within a status. A part still over a page is read
-  by offsets again until every ticket Mava counts for it was seen (at most
-  `INSTANT_READS` passes); a shortfall is logged with the counts, never silently.
+- `pages_by_created` reads newest first in *keyset* windows: each request ends just
+  after the oldest ticket seen (endDate is exclusive) and skips only the tickets already
+  seen at that millisecond, so churn shifts no offset and pages never overlap (N tickets
+  cost ceil(N/100) requests). Ties at the boundary that come back in another order make
+  that page be read again from the boundary (one extra request, only then).
+- A page-full of one millisecond (a bulk import) cannot be paged by offset: `read_instant`
+  reads it in parts of one page each (one page is one consistent answer), by status,
+  then by origin; a part still over a page is read by offsets until every ticket Mava
+  counts was seen (at most `INSTANT_READS` passes); a shortfall is logged, never silent.
+- `at_or_above` (a priority threshold) reads the first page sorted by priority: if it
+  holds a *number* below the threshold, every numeric priority at or above it is on it.
+  A word ("high") may sort above the numbers or below them: one seen above a number
+  says above; otherwise the first page sorted ascending holds all that sorts below the
+  numbers, unless it holds no number. When neither page settles it, it falls back to
+  `pages_by_created` and the caller checks priorities. Cost: 1 or 2 requests usually,
+  else those plus ceil(N/100).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Final, Protocol
 
 from mava_bridge.domain.tickets import Origin, Status
-from mava_bridge.mava.models import SortBy, SortOrder, Ticket, TicketPage
+from mava_bridge.mava.models import Pagination, SortBy, SortOrder, Ticket, TicketPage
 from mava_bridge.mava.query import PAGE_SIZE, TicketQuery
 
 log = logging.getLogger(__name__)
@@ -55,9 +57,7 @@ def millisecond(moment: datetime) -> datetime:
 async def pages_by_created(
     mava: Pages, query: TicketQuery, *, page_size: int = PAGE_SIZE
 ) -> AsyncGenerator[TicketPage, None]:
-    """Every page of `query` (newest first), immune to tickets created or resolved
-    between requests and to tie order; see the module docstring. Pages never repeat a
-    ticket."""
+    """Every page of `query`, newest first, no ticket twice."""
     query = replace(query, sort_by=SortBy.CREATED_AT, sort_order=SortOrder.DESC)
     seen: set[str] = set()
     skip = 0
@@ -136,16 +136,13 @@ async def read_instant(
             "stable order; some were not read",
             extra={"counted": count, "read": len(found.ids()) + found.anonymous},
         )
-    page = TicketPage.model_validate(
-        {
-            "tickets": [],
-            "count": count,
-            "pagination": {"limit": page_size, "skip": 0, "hasMore": not complete},
-            "skipped": len(found.unreadable) + found.anonymous,
-            "unreadable": found.unreadable,
-        }
+    return TicketPage(
+        tickets=list(found.tickets.values()),
+        count=count,
+        pagination=Pagination(limit=page_size, skip=0, has_more=not complete),
+        skipped=len(found.unreadable) + found.anonymous,
+        unreadable=found.unreadable,
     )
-    return page.model_copy(update={"tickets": list(found.tickets.values())})
 
 
 def _ids(page: TicketPage) -> set[str]:
@@ -185,5 +182,45 @@ async def _by_offsets(
             found.add(page)
             ids |= _ids(page)
         if len(ids) + found.anonymous >= count:
+            return True
+    return False
+
+
+def rank(ticket: Ticket) -> int | None:
+    """The priority as a number (an unknown number still counts); None otherwise."""
+    value = ticket.priority
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return int(value)
+
+
+async def at_or_above(
+    mava: Pages, query: TicketQuery, threshold: int, *, page_size: int = PAGE_SIZE
+) -> AsyncIterator[TicketPage]:
+    """Pages holding every ticket of `query` whose priority is a number or a word
+    >= `threshold` (and maybe others: callers filter)."""
+    ranked = replace(query, sort_by=SortBy.PRIORITY, sort_order=SortOrder.DESC)
+    first = await mava.fetch_tickets(ranked, limit=page_size, skip=0)
+    yield first
+    if not first.pagination.has_more or not first.tickets:
+        return
+    if any((r := rank(t)) is not None and r < threshold for t in first.tickets):
+        if _words_above_numbers(first.tickets):
+            return  # numbers and words at or above the cut-off: all on this page
+        lowest = replace(ranked, sort_order=SortOrder.ASC)
+        bottom = await mava.fetch_tickets(lowest, limit=page_size, skip=0)
+        yield bottom
+        if not bottom.pagination.has_more or any(rank(t) is not None for t in bottom.tickets):
+            return  # everything sorting below the numbers was on that page
+    async for page in pages_by_created(mava, query, page_size=page_size):
+        yield page
+
+
+def _words_above_numbers(tickets: list[Ticket]) -> bool:
+    """Whether a priority that is neither a number nor null comes before a number."""
+    for ticket in tickets:
+        if rank(ticket) is not None:
+            return False
+        if ticket.priority is not None:
             return True
     return False

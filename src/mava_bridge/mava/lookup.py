@@ -1,25 +1,19 @@
 """Finding one ticket by id, exactly when we can and cheaply when we cannot.
 
-Mava has no fetch-one endpoint: a ticket is found by searching `GET /api/tickets`
-between two dates. The reference does not say which date that window filters on
-(most likely `createdAt`), and imported tickets are created long before or after the
-time in their id. So:
+Mava has no fetch-one endpoint: a ticket is searched for between two dates (most likely
+of `createdAt`), and imported tickets are created long before or after the time in
+their id. So:
 
-- **Seen before** (`TicketMemory` knows its `createdAt`): one request, a window of
-  `EXACT` either side of that instant, with messages if asked.
-- **Not seen**: windows around the time in the id, *without* messages, narrow first and
-  widened only on a miss (`MARGINS`: ±2 minutes, then the rest of ±2 days, then the
-  rest of ±60 days, each wider ring searched as its earlier and its later half); once
-  found, one more exact request fetches the ticket with its messages.
-- **Not within ±60 days**: `TicketNotFoundNear` says so, with the number of days, and
-  the caller adds the dashboard link. Nothing wider is tried: a year-wide search can
-  cost dozens of pages.
-- **Returned but unreadable** (skipped by `mava.pages`): `TicketUnreadable` says it was
-  found, what was wrong and (added by the caller) the dashboard link. If only the
-  version with messages cannot be read, the ticket is shown without its messages.
+- **Seen before** (`TicketMemory` knows its `createdAt`): one request, `EXACT` either
+  side of it, with messages if asked.
+- **Not seen**: windows around the time in the id, without messages, widened only on a
+  miss (`MARGINS`: ±2 minutes, ±2 days, ±60 days, each wider ring as its earlier and its
+  later half); once found, one exact request with its messages.
+- **Not within ±60 days**: `TicketNotFoundNear` (a year-wide search can cost dozens of
+  pages). **Returned but unreadable**: `TicketUnreadable`; if only the version with
+  messages is, the ticket is shown without them. The caller adds the dashboard link.
 
-Every page read on the way is remembered (by the client), so the next look-up of any
-ticket on it is exact.
+The client remembers every page read, so the next look-up of any ticket on it is exact.
 """
 
 from __future__ import annotations
@@ -85,7 +79,7 @@ class TicketNotFoundNear(errors.TicketNotFound):
 
 
 class TicketUnreadable(errors.MavaError):
-    """Mava returned the ticket, but in a shape we cannot read (see `mava.pages`)."""
+    """Mava returned the ticket, but in a shape we cannot read (`models.TicketPageReader`)."""
 
     def __init__(self, ticket_id: str, problems: str, link: str | None = None) -> None:
         where = f"open it in Mava: {link}" if link else "open it in Mava from its dashboard"
@@ -101,8 +95,8 @@ class TicketUnreadable(errors.MavaError):
 
 
 def rings(born: datetime) -> list[tuple[datetime, datetime]]:
-    """The windows searched for an id made at `born`, in order (each ring's earlier
-    half first: imported tickets are usually created before their id)."""
+    """The windows searched for an id made at `born`, in order (a ring's earlier half
+    first: imported tickets are usually created before their id)."""
     first = MARGINS[0]
     windows = [(born - first, born + first)]
     for inner, outer in pairwise(MARGINS):
@@ -164,13 +158,10 @@ def _exact(created: datetime, include_messages: bool) -> TicketQuery:
 async def _search(pages: Pages, query: TicketQuery, ticket_id: str) -> Ticket | None:
     """`ticket_id` from the pages of `query` (oldest first), read until it is found.
 
-    After a full page the next request starts again at the newest millisecond that page
-    held (1 ms earlier: whether startDate is inclusive or not), so ties that come back
-    in another order, or tickets created or resolved between two requests, cannot shift
-    a ticket past us; repeats are harmless here. A page that cannot move the start on
-    (a bulk import's page-full of one or two milliseconds) is never followed by offset:
-    each of its milliseconds is read whole (`mava.keyset.read_instant`), then the search
-    goes on after it."""
+    After a full page the next starts again at the newest millisecond it held (1 ms
+    earlier: startDate may be inclusive or not), so tie order and churn cannot shift a
+    ticket past us. A page that cannot move the start on (a bulk import) is never
+    followed by offset: each of its milliseconds is read whole (`read_instant`)."""
     whole: set[datetime] = set()  # milliseconds read by `read_instant`
     skip = 0
     while True:

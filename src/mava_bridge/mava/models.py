@@ -5,24 +5,33 @@ values kept as plain strings) because Mava adds fields over time; request bodies
 built from strict models so we never send Mava something it does not document.
 Where a shape departs from the reference but its reading is obvious, it is read so:
 `tags: null` is no tags, a plain-string `assignedTo`/`category` is its id, a number
-`csat` is its value, a customer or message without `_id` is kept without one. A
-ticket that still cannot be read is skipped on its own (see `mava.pages`).
+`csat` is its value, a customer or message without `_id` is kept without one.
+
+A search page is read one ticket at a time (`TicketPageReader`): its envelope must be
+readable (else `MavaProtocolError`), but a ticket that cannot be read even leniently is
+skipped, so one odd ticket never blocks the rest. It is logged once per id with what was
+wrong (field path and error type, never its content), counted each time, and named in
+`TicketPage.unreadable`, so a look-up by id can say "found, but unreadable".
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Final, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 # Re-exported: the API's statuses, priorities and origins are the domain's terms.
 from mava_bridge.domain.tickets import Origin as Origin
 from mava_bridge.domain.tickets import Priority as Priority
 from mava_bridge.domain.tickets import Status as Status
+from mava_bridge.mava.errors import MavaProtocolError
+
+log = logging.getLogger(__name__)
 
 
 class MessageType(StrEnum):
@@ -80,8 +89,7 @@ def _id_object(value: Any) -> Any:
     return {"_id": value} if isinstance(value, str) else value
 
 
-def _none_as_empty(value: Any) -> Any:
-    return [] if value is None else value
+NoneAsEmpty: Final = BeforeValidator(lambda value: [] if value is None else value)
 
 
 def _csat_object(value: Any) -> Any:
@@ -97,7 +105,7 @@ def _category_object(value: Any) -> Any:
 
 
 # Priorities Mava may one day send as words; `priority` keeps the wire value (a word
-# sorts apart from numbers: services.paging), `priority_level` reads it.
+# sorts apart from numbers: mava.keyset), `priority_level` reads it.
 _PRIORITY_WORDS: Final = {p.name.casefold(): p for p in Priority}
 
 
@@ -143,7 +151,7 @@ class Customer(MavaModel):
     id: str | None = Field(default=None, alias="_id")
     email: str | None = None
     name: str | None = None
-    attributes: list[Attribute] = Field(default_factory=list)
+    attributes: list[Attribute] = []
 
 
 class DiscordUser(MavaModel):
@@ -200,9 +208,7 @@ class Message(MavaModel):
     sender_name: str | None = None
     message_type: LenientMessageType | None = None
     created_at: datetime | None = None
-    attachments: Annotated[list[FileAttachment], BeforeValidator(_attachment_list)] = Field(
-        default_factory=list
-    )
+    attachments: Annotated[list[FileAttachment], BeforeValidator(_attachment_list)] = []
 
 
 class Ticket(MavaModel):
@@ -215,15 +221,11 @@ class Ticket(MavaModel):
     resolution_time: int | None = None
     assigned_to: Annotated[AssignedAgent | None, BeforeValidator(_id_object)] = None
     category: Annotated[Category | None, BeforeValidator(_category_object)] = None
-    tags: Annotated[list[Tag], BeforeValidator(_none_as_empty)] = Field(default_factory=list)
+    tags: Annotated[list[Tag], NoneAsEmpty] = []
     csat: Annotated[Csat | None, BeforeValidator(_csat_object)] = None
     ai_status: str | None = None
-    discord_users: Annotated[list[DiscordUser], BeforeValidator(_none_as_empty)] = Field(
-        default_factory=list
-    )
-    attributes: Annotated[list[Attribute], BeforeValidator(_none_as_empty)] = Field(
-        default_factory=list
-    )
+    discord_users: Annotated[list[DiscordUser], NoneAsEmpty] = []
+    attributes: Annotated[list[Attribute], NoneAsEmpty] = []
     customer: Customer | None = None
     messages: list[Message] | None = None  # only with includeMessages=true
 
@@ -251,9 +253,9 @@ class TicketPage(MavaModel):
     tickets: list[Ticket]
     count: int
     pagination: Pagination
-    skipped: int = 0  # tickets on this page that could not be read (see `mava.pages`)
+    skipped: int = 0  # tickets on this page that could not be read (`TicketPageReader`)
     # Of those, the ones with an id: id -> what was wrong, in a few words (no values).
-    unreadable: dict[str, str] = Field(default_factory=dict)
+    unreadable: dict[str, str] = {}
 
 
 # --- What we send: strict, no extra fields --------------------------------------
@@ -308,3 +310,83 @@ class NewTicket(RequestModel):
     def model_post_init(self, __context: Any) -> None:
         if (self.customer_id is None) == (self.customer is None):
             raise ValueError("give exactly one of customer_id or customer")
+
+
+# Ticket ids already logged as unreadable; bounded so a flood cannot grow it forever.
+_MAX_REMEMBERED = 10_000
+
+
+class TicketPageReader:
+    """Reads ticket pages; remembers which unreadable tickets it has already logged."""
+
+    def __init__(self, on_unreadable: Callable[[], None] | None = None) -> None:
+        self._on_unreadable = on_unreadable
+        self._logged: set[str] = set()
+
+    def read(self, data: dict[str, Any]) -> TicketPage:
+        items = data.get("tickets")
+        if not isinstance(items, list):
+            raise MavaProtocolError()
+        try:  # the envelope with its unknown fields kept; the tickets one by one below
+            envelope = TicketPage.model_validate({**data, "tickets": []})
+        except ValidationError as exc:
+            raise MavaProtocolError() from exc
+        tickets: list[Ticket] = []
+        skipped = 0
+        unreadable: dict[str, str] = {}
+        for position, item in enumerate(items):
+            try:
+                tickets.append(Ticket.model_validate(item))
+            except ValidationError as exc:
+                skipped += 1
+                self._unreadable(item, position, exc)
+                if (ticket_id := _ticket_id(item)) is not None:
+                    unreadable[ticket_id] = summary(exc)
+        return envelope.model_copy(
+            update={"tickets": tickets, "skipped": skipped, "unreadable": unreadable}
+        )
+
+    def _unreadable(self, item: Any, position: int, exc: ValidationError) -> None:
+        if self._on_unreadable is not None:
+            self._on_unreadable()
+        ticket_id = _ticket_id(item)
+        key = ticket_id or f"#{position}"
+        if key in self._logged:
+            return
+        if len(self._logged) >= _MAX_REMEMBERED:
+            self._logged.clear()
+        self._logged.add(key)
+        log.warning(
+            "Mava ticket unreadable; skipped (the rest of the page is used)",
+            extra={
+                "ticket_id": ticket_id or f"(no _id, position {position} on the page)",
+                "problems": problems(exc),
+            },
+        )
+
+
+def problems(exc: ValidationError) -> str:
+    """`field.path: error_type` for each error, without the values that caused them."""
+    found = []
+    for error in exc.errors(include_input=False, include_url=False):
+        path = ".".join(str(part) for part in error["loc"]) or "(ticket)"
+        found.append(f"{path}: {error['type']}")
+    return "; ".join(dict.fromkeys(found))
+
+
+def summary(exc: ValidationError) -> str:
+    """What was wrong in a few words for a user, e.g. "priority in an unexpected shape"."""
+    fields: dict[str, str] = {}
+    for error in exc.errors(include_input=False, include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else "the ticket"
+        missing = error["type"] == "missing" and len(error["loc"]) == 1
+        fields.setdefault(field, "missing" if missing else "in an unexpected shape")
+    return ", ".join(f"{field} {what}" for field, what in fields.items())
+
+
+def _ticket_id(item: Any) -> str | None:
+    if isinstance(item, dict):
+        value = item.get("_id")
+        if isinstance(value, str) and value:
+            return value[:64]
+    return None

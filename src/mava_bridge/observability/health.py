@@ -1,11 +1,6 @@
-"""`GET /healthz` and `GET /metrics` for orchestrators and Prometheus.
-
-`/healthz` answers 200 only while the process serves and every dependency check passes
-within a short timeout; during shutdown it answers 503 at once, so a load balancer stops
-sending Slack requests to a replica that is draining. Failure reasons are short and
-redacted: the endpoint may be reachable from the internet in HTTP mode. In Socket Mode
-the runtime adds a `slack_socket` check (mava_bridge.slack.socket_mode.SocketMode.check).
-"""
+"""`GET /healthz` and `GET /metrics`. `/healthz` answers 200 only while every check passes
+within a short timeout, and 503 at once during shutdown, so a load balancer stops sending
+to a draining replica. Reasons are short and redacted: it may face the internet."""
 
 from __future__ import annotations
 
@@ -64,9 +59,8 @@ def health_routes(
     is_shutting_down: Callable[[], bool],
     timeout: float = DEFAULT_TIMEOUT,
 ) -> list[web.RouteDef]:
-    """Routes for `app.add_routes(...)`: `GET /healthz` (checks run concurrently) and
-    `GET /metrics`. `checks` maps a name to a coroutine that raises when unhealthy,
-    e.g. `{"database": db.ping}`."""
+    """`GET /healthz` (`checks`, each raising when unhealthy, run concurrently) and
+    `GET /metrics`."""
 
     def shutting_down() -> web.Response:
         return web.json_response({"status": "shutting_down"}, status=503, headers=_NO_STORE)

@@ -1,11 +1,7 @@
-"""Structured logs that never carry a secret.
-
-JSON lines when stdout is not a terminal (containers, log shippers), readable
-`key=value` lines on a terminal. Everything that reaches the root handler passes a
-redaction filter first, so a token pasted into an error message, an exception from a
-library that echoes its request headers, or an `extra=` field cannot leak to the log
-store. Only the standard library is used: python-json-logger would still need our own
-timestamp, size bounds, clashing-key prefix and traceback cut, so it would not be shorter.
+"""Structured logs that never carry a secret: JSON lines when stdout is not a terminal,
+`key=value` lines on one. Every record passes a redaction filter before any formatter.
+Only the standard library: python-json-logger would still need our own timestamp, size
+bounds, clashing-key prefix and traceback cut, so it would not be shorter.
 """
 
 from __future__ import annotations
@@ -21,8 +17,7 @@ from typing import Any, Final, TextIO
 
 REDACTED: Final = "[redacted]"
 
-# Secrets shorter than this are not registered: redacting every "ab" would garble the
-# logs while protecting nothing a guesser could not find anyway.
+# Redacting every "ab" would garble the logs while protecting nothing.
 MIN_SECRET_LENGTH: Final = 4
 
 # Libraries whose INFO lines are noise or would print request URLs and ids.
@@ -53,8 +48,8 @@ _PATTERNS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
         ),
         rf"\g<1>{REDACTED}",
     ),
-    # A Socket Mode URL (wss://wss-primary.slack.com/link/?ticket=...) is a one-time
-    # credential: slack_sdk names it when a connection attempt fails.
+    # A Socket Mode URL (wss://...?ticket=...) is a one-time credential that slack_sdk
+    # names when a connection attempt fails.
     (re.compile(r"(?i)(\bticket=)[^&\s'\"]+"), rf"\g<1>{REDACTED}"),
 )
 
@@ -69,9 +64,8 @@ _RECORD_ATTRS: Final = frozenset(
 # Keys the JSON formatter writes itself; an extra field of the same name gets a prefix.
 _JSON_KEYS: Final = frozenset({"time", "level", "logger", "message", "exception", "stack"})
 
-# Size bounds (characters), so one log line stays a few KB whatever a library or a
-# request puts in it: a message, each extra field, and the end of a traceback (where
-# it failed). A line is at most about MAX_MESSAGE + MAX_TRACE + the extra fields.
+# Size bounds (characters), so one line stays a few KB whatever a library or a request
+# puts in it: about MAX_MESSAGE + MAX_TRACE + the extra fields at most.
 MAX_MESSAGE: Final = 2000
 MAX_FIELD: Final = 500
 MAX_TRACE: Final = 4000
@@ -81,11 +75,9 @@ MAX_EXTRA_FIELDS: Final = 20
 class Redactor:
     """Replaces registered secret values and token-shaped strings with `[redacted]`."""
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(self) -> None:
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
-        for value in secrets:
-            self.add(value)
 
     def add(self, value: str | None) -> None:
         if not value or len(value) < MIN_SECRET_LENGTH or value in self._secrets:
@@ -106,36 +98,25 @@ class Redactor:
             value = pattern.sub(replacement, value)
         return value
 
-    def value(self, value: Any) -> Any:
-        """Redact inside strings and containers; other objects become redacted text.
-
-        Turning unknown objects into text here (not later in the formatter) means no
-        `__repr__` can slip a secret past the filter, and the JSON encoder never fails.
-        """
+    def value(self, value: Any, key: str = "") -> Any:
+        """Redact inside strings and containers, and everything under a key such as
+        `x-auth-token`. Other objects become redacted text here, so no `__repr__` slips a
+        secret past and the JSON encoder never fails."""
+        if value and key and _SENSITIVE_KEY.search(key):
+            return REDACTED
         if value is None or isinstance(value, bool | int | float):
             return value
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, Mapping):
-            return {str(key): self.field(str(key), item) for key, item in value.items()}
+            return {str(k): self.value(item, str(k)) for k, item in value.items()}
         if isinstance(value, list | tuple | set | frozenset):
             return [self.value(item) for item in value]
         return self.text(str(value))
 
-    def field(self, key: str, value: Any) -> Any:
-        """A named value: everything under a key such as `x-auth-token` is secret."""
-        if value and _SENSITIVE_KEY.search(key):
-            return REDACTED
-        return self.value(value)
-
 
 # Logging is process-wide, so its redaction list is too.
 _redactor = Redactor()
-
-
-def register_secret(value: str | None) -> None:
-    """Redact `value` from every log line from now on (e.g. a token fetched at run time)."""
-    _redactor.add(value)
 
 
 def redact(text: str) -> str:
@@ -143,44 +124,27 @@ def redact(text: str) -> str:
     return _redactor.text(text)
 
 
-class RedactingFilter(logging.Filter):
-    """Redacts the message, its args, `extra=` fields and exception text of each record.
-
-    The message is formatted here (args merged) so that a secret passed as an argument
-    is caught in its final form; the record then carries no args.
-    """
-
-    def __init__(self, redactor: Redactor) -> None:
-        super().__init__()
-        self.redactor = redactor
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        redactor = self.redactor
-        try:
-            message = record.getMessage()
-        except Exception:  # a bad format string must not lose the line
-            message = f"{record.msg!s} {record.args!r}"
-        record.msg = redactor.text(message)
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            # Formatters reuse `exc_text` when set, so the redacted text is what prints.
-            record.exc_text = redactor.text(record.exc_text)
-        if record.stack_info:
-            record.stack_info = redactor.text(record.stack_info)
-        for key in _extra_keys(record):
-            setattr(record, key, redactor.field(key, getattr(record, key)))
-        return True
+def _redact_record(record: logging.LogRecord) -> bool:
+    """The handler's filter. The message is formatted here (args merged), so a secret
+    passed as an argument is caught in its final form."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a bad format string must not lose the line
+        message = f"{record.msg!s} {record.args!r}"
+    record.msg, record.args = _redactor.text(message), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:  # formatters reuse `exc_text`: the redacted text is what prints
+        record.exc_text = _redactor.text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = _redactor.text(record.stack_info)
+    for key in _extra_keys(record):
+        setattr(record, key, _redactor.value(getattr(record, key), key))
+    return True
 
 
 def _extra_keys(record: logging.LogRecord) -> list[str]:
     return [key for key in vars(record) if key not in _RECORD_ATTRS and not key.startswith("_")]
-
-
-def _timestamp(record: logging.LogRecord) -> str:
-    moment = datetime.fromtimestamp(record.created, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def cut(text: str, limit: int) -> str:
@@ -224,19 +188,18 @@ def _tails(formatter: logging.Formatter, record: logging.LogRecord) -> list[tupl
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, then every extra field,
-    each bounded (see MAX_MESSAGE)."""
+    """One JSON object per line: time, level, logger, message, then the extra fields."""
 
     def format(self, record: logging.LogRecord) -> str:
+        moment = datetime.fromtimestamp(record.created, UTC)
         data: dict[str, Any] = {
-            "time": _timestamp(record),
+            "time": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z",
             "level": record.levelname,
             "logger": record.name,
             "message": cut(record.getMessage(), MAX_MESSAGE),
         }
         for key, value in _bounded_extras(record):
-            name = f"extra_{key}" if key in _JSON_KEYS else key
-            data[name] = value
+            data[f"extra_{key}" if key in _JSON_KEYS else key] = value
         data.update(_tails(self, record))
         return jsonlib.dumps(data, ensure_ascii=False, default=str)
 
@@ -285,24 +248,20 @@ def configure_logging(
     secrets: Iterable[str] = (),
     stream: TextIO | None = None,
 ) -> logging.Handler:
-    """Install the one root handler (redacting, JSON or console) and return it.
-
-    `json=None` picks JSON unless `stream` (default stdout) is a terminal. `secrets`
-    replaces the registered secret values; `register_secret` adds more later. Calling it
-    again swaps our handler and leaves handlers others installed (e.g. pytest's) alone.
-    """
+    """Install the one root handler (redacting, JSON unless `stream`, default stdout, is
+    a terminal) in place of the one installed before; `secrets` are the values redacted."""
     out = sys.stdout if stream is None else stream
-    is_terminal = _isatty(out)
-    use_json = not is_terminal if json is None else json
-
+    try:
+        is_terminal = out.isatty()
+    except (AttributeError, ValueError):  # closed or not a real file
+        is_terminal = False
     _redactor.clear()
     for value in secrets:
         _redactor.add(value)
-
     handler = _BotHandler(out)
-    handler.addFilter(RedactingFilter(_redactor))
+    handler.addFilter(_redact_record)
+    use_json = not is_terminal if json is None else json
     handler.setFormatter(JsonFormatter() if use_json else ConsoleFormatter(colour=is_terminal))
-
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _BotHandler)]:
         root.removeHandler(old)
@@ -313,36 +272,3 @@ def configure_logging(
         logging.getLogger(name).setLevel(quiet)
     logging.captureWarnings(True)
     return handler
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):  # closed or not a real file
-        return False
-
-
-def log_action(
-    logger: logging.Logger,
-    action: str,
-    *,
-    outcome: str,
-    duration: float,
-    **fields: Any,
-) -> None:
-    """Write the one line an action leaves: what, how it ended, how long (seconds in).
-
-    `outcome="error"` (something broke) logs at WARNING; anything else, including a
-    user's mistake such as "not_found" or "denied", at INFO. Field names that clash with
-    LogRecord attributes (`name`, `msg`, ...) get a trailing underscore instead of
-    raising in the middle of a request.
-    """
-    extra: dict[str, Any] = {
-        "action": action,
-        "outcome": outcome,
-        "duration_ms": round(duration * 1000, 1),
-    }
-    for key, value in fields.items():
-        extra[f"{key}_" if key in _RECORD_ATTRS else key] = value
-    level = logging.WARNING if outcome == "error" else logging.INFO
-    logger.log(level, "%s %s in %.0f ms", action, outcome, duration * 1000, extra=extra)

@@ -1,8 +1,5 @@
-"""Prometheus metrics, one registry per `Metrics` instance.
-
-No module-level registry: tests and several apps in one process each get their own,
-so nothing clashes on "Duplicated timeseries" and counts never leak between them.
-"""
+"""Prometheus metrics, one registry per `Metrics` instance: tests and several apps in one
+process never clash on "Duplicated timeseries" nor share counts."""
 
 from __future__ import annotations
 
@@ -28,23 +25,7 @@ from prometheus_client.process_collector import ProcessCollector
 SlackKind = Literal["command", "shortcut", "action", "view", "event"]
 
 # Slack allows 3 s to ack and we aim for tens of milliseconds, so resolution is spent there.
-ACK_BUCKETS: Final = (
-    0.001,
-    0.0025,
-    0.005,
-    0.01,
-    0.02,
-    0.03,
-    0.05,
-    0.075,
-    0.1,
-    0.25,
-    0.5,
-    1.0,
-    2.0,
-    3.0,
-    5.0,
-)
+ACK_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2, 3, 5)
 MAVA_BUCKETS: Final = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # The first bucket means "did not wait"; 30 s is a whole Mava rate-limit window.
 RATELIMIT_BUCKETS: Final = (0.001, 0.01, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
@@ -59,13 +40,10 @@ def endpoint_label(path: str) -> str:
 
 
 class Metrics:
-    """Every metric the bot exports, plus small helpers that fit the callers' hooks."""
+    """Every metric the bot exports, and the hooks its callers take."""
 
     def __init__(
-        self,
-        *,
-        process_metrics: bool = True,
-        clock: Callable[[], float] = time.monotonic,
+        self, *, process_metrics: bool = True, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.registry = CollectorRegistry()
         self._clock = clock
@@ -134,31 +112,20 @@ class Metrics:
             ["reason"],
         )
 
-    # --- hooks ----------------------------------------------------------------------
-
     def mava_observer(self, endpoint: str, outcome: str, seconds: float) -> None:
-        """Fits `MavaClient(observer=...)`: called after each HTTP exchange."""
         label = endpoint_label(endpoint)
         self.mava_requests.labels(endpoint=label, status=outcome).inc()
         self.mava_request_seconds.labels(endpoint=label).observe(seconds)
 
     def observe_unreadable_ticket(self) -> None:
-        """Fits `MavaClient(unreadable_observer=...)`: one ticket skipped."""
         self.mava_tickets_unreadable.inc()
 
     def observe_ratelimit_wait(self, seconds: float) -> None:
-        """Record what `RateLimiter.acquire()` returned."""
         self.mava_ratelimit_wait_seconds.observe(seconds)
 
     def observe_slack_request(
-        self,
-        kind: SlackKind,
-        name: str,
-        outcome: str,
-        *,
-        ack_seconds: float | None = None,
+        self, kind: SlackKind, name: str, outcome: str, *, ack_seconds: float | None = None
     ) -> None:
-        """Count one handled Slack request and, if known, how fast it was acked."""
         self.slack_requests.labels(kind=kind, name=name, outcome=outcome).inc()
         if ack_seconds is not None:
             self.slack_ack_seconds.observe(ack_seconds)
@@ -182,8 +149,6 @@ class Metrics:
         if self._poll_since is None:
             return math.nan
         return max(0.0, self._clock() - self._poll_since)
-
-    # --- exposition -----------------------------------------------------------------
 
     def render(self) -> tuple[bytes, str]:
         """The text exposition format and its content type, for `GET /metrics`."""

@@ -8,9 +8,8 @@ from typing import Any
 
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.models import NewTicket
-from mava_bridge.services.outcome import Actor, Outcome
+from mava_bridge.services.outcome import Actor, Outcome, Writes
 from mava_bridge.services.ticket_actions import check_length
-from mava_bridge.services.writes import Writes
 
 
 class CustomerActions:

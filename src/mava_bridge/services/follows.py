@@ -1,19 +1,12 @@
-"""Following tickets from Slack, and the "once" checks of thread messages.
-
-The Slack side (listeners/events.py, listeners/follows.py) asks here: which follow a
-thread belongs to, whether a channel's thread messages become notes, follow and
-unfollow (audited), and whether an event or a notice was already handled. Those
-"once" checks are idempotency keys, shared by replicas, kept for their own windows
-(a Slack retry comes within minutes; a refusal is told once a day per thread).
-"""
+"""Following tickets from Slack (audited), and the "once" checks of thread messages:
+idempotency keys shared by replicas, each kept for its own window."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
-from mava_bridge.services.outcome import Actor
-from mava_bridge.services.writes import Auditor
+from mava_bridge.services.outcome import Actor, Auditor
 from mava_bridge.store import deliveries
 from mava_bridge.store import follows as store
 from mava_bridge.store.db import Database
@@ -42,8 +35,6 @@ class FollowService:
         self._auditor = auditor
         self._keys = keys
         self._clock = clock
-
-    # --- reads --------------------------------------------------------------------
 
     async def for_thread(self, channel_id: str, thread_ts: str) -> Follow | None:
         """The follow whose thread this is (active or not), or None."""

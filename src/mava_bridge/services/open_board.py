@@ -1,29 +1,15 @@
-"""The open-tickets board: every open ticket (Open, Pending, Waiting) with the few
-messages the desk reads, read from Mava at most as often as a sixth of the budget allows
-(at least every DESK_REFRESH_SECONDS unless that costs more) and shared by everyone.
+"""The open-tickets board: every open ticket, shared by App Home, reminders and the other
+desk features, so 30 people opening Home at 9:00 cost one read, not 30.
 
-App Home, reminders and the other desk features all look at the same board, so 30
-people opening Home at 9:00 cost one read, not 30: a snapshot younger than the
-caller's `max_age` (default: `kept_for`, paced by the last read's pages) is served from memory, and
-callers arriving while a read is under way wait for that read instead of starting
-their own (single flight). A read goes back one year at a time (Mava allows one year
-per search), newest year first, until the first year without an open ticket or
-`DIGEST_MAX_YEARS`, as digests do (see delivery.queries); each year is read in keyset
-pages (services.paging), so N open tickets cost about ceil(N/100) requests plus one
-for the empty year that ends it.
+A snapshot younger than the caller's `max_age` is served from memory, and callers
+arriving during a read wait for it (single flight). A read is served as long as its cost
+needs (`kept_for`: a sixth of the Mava budget) and goes back a year at a time, newest
+first, until a year without an open ticket or `DIGEST_MAX_YEARS`. It runs in its own
+task, so a caller that gives up does not cancel it for the others, in the lane of the
+caller that started it. A failed read is not cached; `last` keeps the previous snapshot.
 
-The read runs in its own task, so a caller that gives up (a Slack handler timing out)
-does not cancel it for the others, and it reads in the lane of the caller that
-started it: background jobs call `snapshot` inside `mava.ratelimit.background()`.
-A failed read is not cached; it raises to every caller waiting for it, and `last`
-still holds the previous snapshot for a caller that would rather show that.
-
-Of each ticket's messages the board keeps only what its users read (`desk_messages`):
-App Home, assignment DMs and reminders show the customer (their first message, in
-Mava's order) and how long they have waited (domain.waiting), never the conversation.
-A long conversation held for every open ticket would cost memory beside a digest
-reading the same tickets; a snapshot's ticket is therefore no ticket to draw a card
-with its last messages from (those callers read the ticket from Mava).
+Of each ticket's messages only the desk's are kept (`desk_messages`): a snapshot's
+ticket is no ticket to draw a card with its last messages from.
 """
 
 from __future__ import annotations
@@ -55,10 +41,7 @@ CLOCK_SKEW: Final = timedelta(minutes=5)  # reach past "now" for a skewed Mava c
 
 def desk_messages(ticket: Ticket) -> Ticket:
     """The ticket with only the messages the desk reads, in Mava's order: the first
-    customer message (who the customer is and what they asked, as alerts and Home show
-    them) and those `waiting_since` and `waiting_period_start` read. Every user of the
-    board draws and computes from it what it would from the whole ticket. The same
-    ticket when nothing would go (no copy)."""
+    customer message and those `domain.waiting` reads (the same ticket if all are)."""
     messages = ticket.messages
     if not messages:
         return ticket
@@ -73,9 +56,8 @@ def desk_messages(ticket: Ticket) -> Ticket:
 
 @dataclass(frozen=True)
 class BoardSnapshot:
-    """Every open ticket as one read found them (newest first; only the messages the
-    desk reads: `desk_messages`), when that read began, and how many Mava requests
-    (pages) it took."""
+    """Every open ticket as one read found them (newest first), when that read began, and
+    how many Mava requests it took."""
 
     tickets: list[Ticket]
     read_at: datetime
@@ -103,11 +85,11 @@ class OpenBoard:
         self.refresh_seconds = refresh_seconds
         self.max_years = max(1, max_years)
         self._budget = budget  # Mava's limit per window, of which the board takes a sixth
-        self._kept_for = refresh_seconds  # how long the last read is served by default
+        self.kept_for = refresh_seconds  # how long the last read is served (`_pace`)
         self._clock = clock
         self._now = now
-        self._last: BoardSnapshot | None = None
-        self._last_started = 0.0  # monotonic start of the read that made `_last`
+        self.last: BoardSnapshot | None = None  # however old; None before the first read
+        self._last_started = 0.0  # monotonic start of the read that made `last`
         self._read: _Read | None = None
         self.reads = 0  # reads started (for tests and the bench)
 
@@ -123,39 +105,31 @@ class OpenBoard:
             now=now,
         )
 
-    @property
-    def last(self) -> BoardSnapshot | None:
-        """The latest snapshot read, however old (None before the first read)."""
-        return self._last
-
     def last_pages(self) -> int:
         """The Mava requests the latest read took (0 before the first)."""
-        return self._last.pages if self._last else 0
+        return self.last.pages if self.last else 0
 
     def update(self, ticket: Ticket) -> None:
-        """Put a ticket just read back after a write into the cached snapshot (dropped
-        once it is no longer open), so the writer sees its change before the next read;
-        `read_at` and the cache's age stay those of the read."""
-        if self._last is None:
+        """Put a ticket read back after a write into the snapshot (dropped once no longer
+        open), so the writer sees its change before the next read."""
+        if self.last is None:
             return
         ticket = desk_messages(ticket)
-        rest = [t for t in self._last.tickets if t.id != ticket.id]
+        rest = [t for t in self.last.tickets if t.id != ticket.id]
         if ticket.status in OPEN_STATUSES:
-            at = next((i for i, t in enumerate(self._last.tickets) if t.id == ticket.id), 0)
+            at = next((i for i, t in enumerate(self.last.tickets) if t.id == ticket.id), 0)
             rest.insert(at, ticket)
-        self._last = replace(self._last, tickets=rest)
+        self.last = replace(self.last, tickets=rest)
 
     async def snapshot(self, *, max_age: float | None = None) -> BoardSnapshot:
-        """Open tickets read no more than `max_age` seconds ago (default: the refresh
-        interval, or longer when a read costs more than the board's share of the Mava
-        budget: see `kept_for`): from memory, from the read under way, or from a new
-        read. A read counts from when it began, so data seen after a change is never
-        served as newer than it is. Raises MavaError if the read it needs fails."""
-        limit = self._kept_for if max_age is None else max(0.0, max_age)
+        """Open tickets read no more than `max_age` seconds ago (default `kept_for`). A
+        read counts from when it began, so it is never served as newer than it is.
+        Raises MavaError if the read it needs fails."""
+        limit = self.kept_for if max_age is None else max(0.0, max_age)
         while True:
             now = self._clock()
-            if self._last is not None and now - self._last_started <= limit:
-                return self._last
+            if self.last is not None and now - self._last_started <= limit:
+                return self.last
             current = self._read
             if current is None:
                 current = self._start(now)
@@ -166,27 +140,19 @@ class OpenBoard:
                 continue
             return await asyncio.shield(current.task)
 
-    @property
-    def kept_for(self) -> float:
-        """Seconds a read is served to callers that do not ask for newer data."""
-        return self._kept_for
-
     def _pace(self, pages: int) -> None:
-        """Serve a read as long as its cost needs, so reading the board (every open
-        ticket, with messages, for the desk jobs) spends at most a sixth of the Mava
-        budget (thread sync may take a third; alerts, digests and people need the rest):
-        from FLOOR seconds up to DESK_REFRESH_SECONDS, longer only when the sixth needs
-        it (`domain.send_window.read_interval`). At 90 per 30 s: 300 open tickets
-        (4 pages) for 8 s, 5,000 (51 pages) for 102 s."""
+        """Serve a read as long as its cost needs to stay within a sixth of the Mava
+        budget (thread sync may take a third; alerts, digests and people need the rest).
+        At 90 per 30 s: 300 open tickets (4 pages) for 8 s, 5,000 (51 pages) for 102 s."""
         limit, window = self._budget
         kept = read_interval(pages, limit, window, DESK_SHARE, FLOOR, self.refresh_seconds)
-        if kept > self.refresh_seconds and kept != self._kept_for:
+        if kept > self.refresh_seconds and kept != self.kept_for:
             log.info(
                 "open board kept longer than DESK_REFRESH_SECONDS to stay within a sixth "
                 "of the Mava budget",
                 extra={"pages": pages, "seconds": round(kept, 1)},
             )
-        self._kept_for = kept
+        self.kept_for = kept
 
     def _start(self, now: float) -> _Read:
         task = asyncio.get_running_loop().create_task(self._read_all(now))
@@ -203,9 +169,9 @@ class OpenBoard:
             return
         error = task.exception()  # retrieved here, so a read nobody awaits is not logged
         if error is None:
-            if self._last is None or read.started >= self._last_started:
-                self._last, self._last_started = task.result(), read.started
-                self._pace(self._last.pages)
+            if self.last is None or read.started >= self._last_started:
+                self.last, self._last_started = task.result(), read.started
+                self._pace(self.last.pages)
         elif isinstance(error, MavaError):
             log.warning("open board: Mava read failed: %s", describe(error))
         else:

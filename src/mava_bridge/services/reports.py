@@ -1,18 +1,14 @@
 """A support report's reads from Mava: the period's tickets, the resolved ones created
-before it, and the open backlog, paced to spend at most a sixth of the Mava budget.
+before it, and the open backlog.
 
-Mava's search filters on `createdAt` only and has no "resolved at", so a ticket resolved
-in the period but created before it is found among the Resolved tickets created in the
-`RESOLVED_LOOKBACK` before the period (no messages: only its resolutionTime and rating
-count); one resolved after a longer life is not counted. Every read is a whole keyset
-search (mava.keyset: immune to tie order and to tickets changing meanwhile). The open
-backlog is Mava's own `count` of open tickets, one request per year back (Mava allows a
-year per search) until a year without any, as the open board reads them.
+Mava searches by `createdAt` only and has no "resolved at": a ticket resolved in the
+period is found among the Resolved tickets created in the `RESOLVED_LOOKBACK` before it
+(one resolved after a longer life is not counted). The backlog is Mava's `count` of open
+tickets, a year per request, back to a year without any.
 
-The pace: one report is a one-off read of up to thousands of tickets, so rather than
-being paced between runs (delivery.pacing) its requests are spaced so that reports
-never take more than 1/REPORT_SHARE of the budget (90 per 30 s: one every 2 s), however
-many run at once in the process; the request count and time of each report are logged.
+A report is a one-off read of up to thousands of tickets, so its requests are spaced
+(not paced between runs): all reports of the process together take at most
+1/REPORT_SHARE of the budget (90 per 30 s: one every 2 s).
 """
 
 from __future__ import annotations
@@ -31,6 +27,7 @@ from mava_bridge.domain.send_window import DESK_SHARE
 from mava_bridge.domain.tickets import OPEN_STATUSES, Status
 from mava_bridge.domain.waiting import first_response
 from mava_bridge.mava.keyset import Pages, pages_by_created
+from mava_bridge.mava.lookup import Counting
 from mava_bridge.mava.models import Ticket, TicketPage
 from mava_bridge.mava.query import TicketQuery
 
@@ -39,7 +36,6 @@ log = logging.getLogger(__name__)
 REPORT_SHARE: Final = DESK_SHARE  # a sixth of the budget, like the open board
 RESOLVED_LOOKBACK: Final = timedelta(days=90)
 YEAR: Final = timedelta(days=365)
-PERIODS: Final = {"7d": 7, "30d": 30}
 
 
 def facts(ticket: Ticket) -> TicketFacts:
@@ -87,20 +83,6 @@ class PacedPages:
         return await self._mava.fetch_tickets(query, limit=limit, skip=skip)
 
 
-class Counted:
-    """One report's requests, counted, through the shared pace."""
-
-    def __init__(self, mava: Pages) -> None:
-        self._mava = mava
-        self.requests = 0
-
-    async def fetch_tickets(
-        self, query: TicketQuery, *, limit: int = 50, skip: int = 0
-    ) -> TicketPage:
-        self.requests += 1
-        return await self._mava.fetch_tickets(query, limit=limit, skip=skip)
-
-
 @dataclass(frozen=True)
 class ReportRead:
     report: report_stats.Report
@@ -129,7 +111,7 @@ class ReportReader:
         started = time.monotonic()
         end = self._now()
         start = end - timedelta(days=days)
-        mava = Counted(self._paced)
+        mava = Counting(self._paced)
         found: dict[str, TicketFacts] = {}
         for query in (
             TicketQuery(start, end, include_messages=True),
@@ -151,7 +133,7 @@ class ReportReader:
         )
         return read
 
-    async def _backlog(self, mava: Counted, end: datetime) -> int:
+    async def _backlog(self, mava: Pages, end: datetime) -> int:
         total = 0
         for _ in range(self._max_years):
             page = await mava.fetch_tickets(

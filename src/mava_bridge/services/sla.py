@@ -8,9 +8,8 @@ from dataclasses import replace
 
 from mava_bridge.domain.business_hours import BusinessHours
 from mava_bridge.domain.sla import Policy
-from mava_bridge.services.outcome import Actor, Outcome
+from mava_bridge.services.outcome import Actor, Auditor, Outcome
 from mava_bridge.services.subscriptions import Clock
-from mava_bridge.services.writes import Auditor
 from mava_bridge.store import sla as store
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import utcnow

@@ -1,12 +1,8 @@
 """What people do to a channel's digests and alerts: subscribe, unsubscribe, digest now.
 
-Each succeeds with an audited `Outcome`, or raises `ServiceError` (a `SubscriptionError`
-is one) with the reason (nothing changed, nothing audited). A category filter is
-resolved against Mava's active categories as `/mava category` resolves one
-(`match_category`: any case, a unique prefix) and stored by its canonical name, so it
-can match; an unknown or ambiguous name is refused with the valid ones. The digest
-itself is posted by delivery, passed in as a `DigestPoster`, so this layer does not
-import it.
+Each succeeds with an audited `Outcome`, or raises `ServiceError` with the reason
+(nothing changed, nothing audited). A category filter is stored by the name Mava gives
+it (`match_category`: any case, a unique prefix), so it can match.
 """
 
 from __future__ import annotations
@@ -17,13 +13,10 @@ from typing import Protocol
 from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.schedule import Schedule
 from mava_bridge.domain.wording import duration
-from mava_bridge.services.errors import ServiceError
-from mava_bridge.services.outcome import Actor, Outcome
-from mava_bridge.services.subscriptions import (
-    SubscriptionService,
-)
+from mava_bridge.services.outcome import Actor, Auditor, Outcome, ServiceError
+from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.services.tickets import TicketService, match_category
-from mava_bridge.services.writes import Auditor
+from mava_bridge.store.tables import Subscription
 
 # A subscription belongs to the channel the command came from; without one, say so.
 NO_CHANNEL = (
@@ -68,24 +61,21 @@ class SubscriptionActions:
     async def subscribe_digest(self, actor: Actor, schedule: Schedule, filters: Filters) -> Outcome:
         channel_id = _channel(actor)
         filters = await self._resolved(filters)
-        row = await self.subscriptions.add_digest(channel_id, schedule, filters, actor.user_id)
+        subs = self.subscriptions
+        row = await subs.add("digest", channel_id, filters, actor.user_id, schedule=schedule)
         sentence = (
-            f"Subscribed: this channel gets a digest {schedule.describe()} "
-            f"({row.timezone}) of {filters.describe()}. "
-            f"Remove it with /mava unsubscribe {row.id}."
+            f"this channel gets a digest {schedule.describe()} ({row.timezone}) of "
+            f"{filters.describe()}."
         )
-        return await self._done(actor, "subscribe", f"digest #{row.id}: {schedule.cron}", sentence)
+        return await self._subscribed(actor, row, f"digest #{row.id}: {schedule.cron}", sentence)
 
     async def subscribe_alerts(self, actor: Actor, filters: Filters) -> Outcome:
         channel_id = _channel(actor)
         filters = await self._resolved(filters)
-        row = await self.subscriptions.add_alerts(channel_id, filters, actor.user_id)
-        sentence = (
-            f"Subscribed: this channel gets alerts for new {filters.describe()}. "
-            f"Remove it with /mava unsubscribe {row.id}."
-        )
+        row = await self.subscriptions.add("alerts", channel_id, filters, actor.user_id)
+        sentence = f"this channel gets alerts for new {filters.describe()}."
         summary = f"alerts #{row.id}: {filters.describe()}"
-        return await self._done(actor, "subscribe", summary, sentence)
+        return await self._subscribed(actor, row, summary, sentence)
 
     async def subscribe_reminders(
         self, actor: Actor, wait_minutes: int, filters: Filters
@@ -93,47 +83,52 @@ class SubscriptionActions:
         channel_id = _channel(actor)
         filters = await self._resolved(filters)
         subs = self.subscriptions
-        row = await subs.add_reminders(channel_id, wait_minutes, filters, actor.user_id)
+        row = await subs.add(
+            "reminders", channel_id, filters, actor.user_id, wait_minutes=wait_minutes
+        )
         wait = duration(60 * wait_minutes)
         sentence = (
-            f"Subscribed: this channel gets a reminder for {filters.describe()} whose customer "
-            f"has waited more than {wait} for an agent. Remove it with /mava unsubscribe {row.id}."
+            f"this channel gets a reminder for {filters.describe()} whose customer "
+            f"has waited more than {wait} for an agent."
         )
         summary = f"reminders #{row.id}: after {wait}, {filters.describe()}"
-        return await self._done(actor, "subscribe", summary, sentence)
+        return await self._subscribed(actor, row, summary, sentence)
 
     async def subscribe_breaches(self, actor: Actor, filters: Filters) -> Outcome:
         channel_id = _channel(actor)
         filters = await self._resolved(filters)
-        row = await self.subscriptions.add_breaches(channel_id, filters, actor.user_id)
+        row = await self.subscriptions.add("breaches", channel_id, filters, actor.user_id)
         sentence = (
-            f"Subscribed: this channel gets {filters.describe()} once when 80% of an SLA "
-            "target is used and once when it is missed (`/mava sla` shows the targets). "
-            f"Remove it with /mava unsubscribe {row.id}."
+            f"this channel gets {filters.describe()} once when 80% of an SLA "
+            "target is used and once when it is missed (`/mava sla` shows the targets)."
         )
-        return await self._done(
-            actor, "subscribe", f"breaches #{row.id}: {filters.describe()}", sentence
-        )
+        summary = f"breaches #{row.id}: {filters.describe()}"
+        return await self._subscribed(actor, row, summary, sentence)
 
     async def subscribe_ratings(self, actor: Actor, values: tuple[int, ...]) -> Outcome:
-        channel_id = _channel(actor)
-        row = await self.subscriptions.add_ratings(channel_id, values, actor.user_id)
+        subs = self.subscriptions
+        row = await subs.add("ratings", _channel(actor), Filters(), actor.user_id, ratings=values)
         shown = " or ".join(map(str, values))
         sentence = (
-            f"Subscribed: each ticket newly rated {shown} is posted here once, with the "
-            f"customer's last message. Remove it with /mava unsubscribe {row.id}."
+            f"each ticket newly rated {shown} is posted here once, with the "
+            "customer's last message."
         )
-        return await self._done(actor, "subscribe", f"ratings #{row.id}: {shown}", sentence)
+        return await self._subscribed(actor, row, f"ratings #{row.id}: {shown}", sentence)
 
     async def subscribe_report(self, actor: Actor, schedule: Schedule, days: int) -> Outcome:
-        channel_id = _channel(actor)
-        row = await self.subscriptions.add_report(channel_id, schedule, actor.user_id)
+        subs = self.subscriptions
+        row = await subs.add("report", _channel(actor), Filters(), actor.user_id, schedule=schedule)
         sentence = (
-            f"Subscribed: this channel gets the report of the last {days} day(s) "
-            f"{schedule.describe()} ({row.timezone}), with its chart. "
-            f"Remove it with /mava unsubscribe {row.id}."
+            f"this channel gets the report of the last {days} day(s) "
+            f"{schedule.describe()} ({row.timezone}), with its chart."
         )
-        return await self._done(actor, "subscribe", f"report #{row.id}: {schedule.cron}", sentence)
+        return await self._subscribed(actor, row, f"report #{row.id}: {schedule.cron}", sentence)
+
+    async def _subscribed(
+        self, actor: Actor, row: Subscription, summary: str, sentence: str
+    ) -> Outcome:
+        said = f"Subscribed: {sentence} Remove it with /mava unsubscribe {row.id}."
+        return await self._done(actor, "subscribe", summary, said)
 
     async def unsubscribe(self, actor: Actor, sub_id: int) -> Outcome:
         channel_id = _channel(actor)

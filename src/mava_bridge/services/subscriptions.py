@@ -1,17 +1,15 @@
 """What each channel gets: subscriptions made from Slack plus the settings' defaults.
 
-Subscriptions from `/mava subscribe` live in the `subscriptions` table. The defaults
-(DIGEST_CHANNEL, ALERT_CHANNEL) are not copied into it: they are built from settings
-on every read, so changing a setting takes effect at the next start with nothing to
-migrate, and several replicas never race to create them. Both kinds come out as
-`ActiveSubscription`, which is all the poller and the scheduler see.
+The defaults (DIGEST_CHANNEL, ALERT_CHANNEL) are built from settings on every read, not
+copied into the `subscriptions` table: a changed setting needs nothing migrated, and
+replicas never race to create them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final, Literal
 
@@ -25,7 +23,7 @@ from mava_bridge.domain.filters import (
 )
 from mava_bridge.domain.schedule import Schedule, schedule_from_cron
 from mava_bridge.domain.wording import duration
-from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.outcome import ServiceError
 from mava_bridge.settings import Settings
 from mava_bridge.store import subscriptions as store
 from mava_bridge.store.db import Database
@@ -48,18 +46,22 @@ class SubscriptionError(ServiceError):
 
 @dataclass(frozen=True)
 class ActiveSubscription:
-    """One thing to deliver, from the database (`id` set) or from settings (`id` None)."""
+    """One thing to deliver, from the database (`id` set) or from settings (`id` None);
+    `/mava subscriptions` also reads who made it and how its last delivery went."""
 
     key: str  # "sub:12", or "settings:digest:C123" / "settings:alerts:C123"
     id: int | None
     channel_id: str
     kind: Kind
     filters: Filters
-    schedule: Schedule | None = None  # digests only
+    schedule: Schedule | None = None  # digests and reports
     timezone: str = "UTC"
     created_at: datetime | None = None  # None for settings: everything seen first is old
     wait_minutes: int | None = None  # reminders: a customer waiting longer is posted
     ratings: tuple[int, ...] = ()  # ratings: the values posted
+    created_by: str | None = None
+    last_delivery_at: datetime | None = None
+    last_outcome: str | None = None
 
     @property
     def report_days(self) -> int:
@@ -75,24 +77,6 @@ class ActiveSubscription:
     def watermark_key(self) -> str:
         """Poll state key: a change of filters starts afresh (with a new baseline)."""
         return f"alerts:{self.key}:{fingerprint(self.filters)}"
-
-
-@dataclass(frozen=True)
-class SubscriptionView:
-    """A subscription as `/mava subscriptions` shows it."""
-
-    id: int | None
-    kind: Kind
-    channel_id: str
-    filters: Filters
-    schedule: Schedule | None
-    timezone: str
-    is_default: bool
-    created_by: str | None
-    last_delivery_at: datetime | None
-    last_outcome: str | None
-    wait_minutes: int | None = None
-    ratings: tuple[int, ...] = ()
 
     @property
     def source(self) -> str:
@@ -149,15 +133,6 @@ def _active(row: Subscription) -> ActiveSubscription:
     )
 
 
-def _view(
-    sub: ActiveSubscription, by: str | None, at: datetime | None, outcome: str | None
-) -> SubscriptionView:
-    return SubscriptionView(
-        sub.id, sub.kind, sub.channel_id, sub.filters, sub.schedule, sub.timezone,
-        sub.is_default, by, at, outcome, sub.wait_minutes, sub.ratings,
-    )  # fmt: skip
-
-
 class SubscriptionService:
     """Adds, lists and removes subscriptions; tells listeners (the scheduler) of changes."""
 
@@ -180,64 +155,29 @@ class SubscriptionService:
             except Exception:  # a listener must not undo a change already committed
                 log.exception("subscription change listener failed")
 
-    # --- commands -----------------------------------------------------------------
-
-    async def add_digest(
-        self, channel_id: str, schedule: Schedule, filters: Filters, created_by: str | None
-    ) -> Subscription:
-        timezone = self._settings.digest_timezone
-        cron_trigger(schedule.cron, timezone)  # ValueError now rather than at start-up
-        return await self._add(channel_id, "digest", filters, created_by, schedule.cron, timezone)
-
-    async def add_alerts(
-        self, channel_id: str, filters: Filters, created_by: str | None
-    ) -> Subscription:
-        return await self._add(channel_id, "alerts", filters, created_by, None, None)
-
-    async def add_reminders(
-        self, channel_id: str, wait_minutes: int, filters: Filters, created_by: str | None
-    ) -> Subscription:
-        return await self._add(
-            channel_id, "reminders", filters, created_by, None, None, wait_minutes
-        )
-
-    async def add_breaches(
-        self, channel_id: str, filters: Filters, created_by: str | None
-    ) -> Subscription:
-        return await self._add(channel_id, "breaches", filters, created_by, None, None)
-
-    async def add_ratings(
-        self, channel_id: str, values: tuple[int, ...], created_by: str | None
-    ) -> Subscription:
-        return await self._add(
-            channel_id, "ratings", Filters(), created_by, None, None, ratings=values
-        )
-
-    async def add_report(
-        self, channel_id: str, schedule: Schedule, created_by: str | None
-    ) -> Subscription:
-        timezone = self._settings.digest_timezone
-        cron_trigger(schedule.cron, timezone)
-        return await self._add(channel_id, "report", Filters(), created_by, schedule.cron, timezone)
-
-    async def _add(
+    async def add(
         self,
-        channel_id: str,
         kind: Kind,
+        channel_id: str,
         filters: Filters,
         created_by: str | None,
-        cron: str | None,
-        timezone: str | None,
-        wait_minutes: int | None = None,
-        ratings: tuple[int, ...] = (),
+        *,
+        schedule: Schedule | None = None,  # digests and reports
+        wait_minutes: int | None = None,  # reminders
+        ratings: tuple[int, ...] = (),  # ratings
     ) -> Subscription:
+        """The subscription, added (and the listeners told) unless the same one is there."""
+        timezone = None
+        if schedule is not None:
+            timezone = self._settings.digest_timezone
+            cron_trigger(schedule.cron, timezone)  # ValueError now rather than at start-up
         data = filters_to_json(filters)
         if ratings:  # the values a ratings subscription posts, beside its (empty) filters
             data["ratings"] = list(ratings)
         new = Subscription(
             channel_id=channel_id,
             kind=kind,
-            cron=cron,
+            cron=schedule.cron if schedule else None,
             timezone=timezone,
             filters=data,
             created_by=created_by,
@@ -264,17 +204,24 @@ class SubscriptionService:
             await self._changed()
         return removed
 
-    async def list_for_channel(self, channel_id: str) -> list[SubscriptionView]:
-        """The settings' defaults for this channel first, then its own, oldest first."""
+    async def list_for_channel(self, channel_id: str) -> list[ActiveSubscription]:
+        """The settings' defaults for this channel first, then its own, oldest first, each
+        with how its last delivery went."""
         defaults = [d for d in self.defaults() if d.channel_id == channel_id]
         statuses = await store.default_statuses(self._db, [d.key for d in defaults])
         views = []
         for sub in defaults:
-            status = statuses.get(sub.key)
-            at, outcome = (status.last_delivery_at, status.last_outcome) if status else (None, None)
-            views.append(_view(sub, None, at, outcome))
-        rows = await store.listed(self._db, channel_id)
-        views += [_view(_active(r), r.created_by, r.last_delivery_at, r.last_outcome) for r in rows]
+            if (status := statuses.get(sub.key)) is not None:
+                at, outcome = status.last_delivery_at, status.last_outcome
+                sub = replace(sub, last_delivery_at=at, last_outcome=outcome)
+            views.append(sub)
+        for r in await store.listed(self._db, channel_id):
+            at, outcome = r.last_delivery_at, r.last_outcome
+            views.append(
+                replace(
+                    _active(r), created_by=r.created_by, last_delivery_at=at, last_outcome=outcome
+                )
+            )
         return views
 
     # --- what the poller and the scheduler read ---------------------------------------
@@ -282,31 +229,18 @@ class SubscriptionService:
     def defaults(self) -> list[ActiveSubscription]:
         settings = self._settings
         found: list[ActiveSubscription] = []
-        if settings.digest_channel:
-            found.append(
-                ActiveSubscription(
-                    key=f"settings:digest:{settings.digest_channel}",
-                    id=None,
-                    channel_id=settings.digest_channel,
-                    kind="digest",
-                    filters=DEFAULT_DIGEST_FILTERS,
-                    schedule=schedule_from_cron(settings.digest_schedule),
-                    timezone=settings.digest_timezone,
-                )
+        if channel := settings.digest_channel:
+            schedule = schedule_from_cron(settings.digest_schedule)
+            key = f"settings:digest:{channel}"
+            filters = DEFAULT_DIGEST_FILTERS
+            zone = settings.digest_timezone
+            found.append(ActiveSubscription(key, None, channel, "digest", filters, schedule, zone))
+        if channel := settings.alert_channel:
+            key = f"settings:alerts:{channel}"
+            filters = Filters(
+                min_priority=settings.alert_priority, unassigned_only=settings.alert_unassigned
             )
-        if settings.alert_channel:
-            found.append(
-                ActiveSubscription(
-                    key=f"settings:alerts:{settings.alert_channel}",
-                    id=None,
-                    channel_id=settings.alert_channel,
-                    kind="alerts",
-                    filters=Filters(
-                        min_priority=settings.alert_priority,
-                        unassigned_only=settings.alert_unassigned,
-                    ),
-                )
-            )
+            found.append(ActiveSubscription(key, None, channel, "alerts", filters))
         return found
 
     async def active(self, kind: Kind | None = None) -> list[ActiveSubscription]:

@@ -1,20 +1,11 @@
 """What people do to tickets: each action once, audited, answered with an `Outcome`.
 
-Every method takes plain values (an `Actor`, a ticket id, text) and returns the
-outcome with its sentence. Checks that need no write (a category name that matches
-nothing, an agent nobody can be matched to) raise `ServiceError` before anything is
-claimed, so a typo is answered without an audit row or a write.
-
-`submission` names one Slack submission (a modal's view id, the message a button is
-on): the same one delivered twice is a duplicate. Without it, the content names the
-submission, and actions that only set a value are repeatable (setting it again later
-is harmless and may be meant: resolve, reopen, resolve again).
-
-Status changes, Resolve and "Assign to me" read the ticket first (inside the claim):
-one already so is answered "already ..." with nothing written to Mava (`Unchanged`), so
-a confirmation never claims a change that did not happen, and a button on a stale card
-says how the ticket is now. Priority, category and assign by name do not read the
-ticket (nothing they already read says its current value), so they always write.
+Checks that need no write (an unknown category, an agent nobody matches) raise
+`ServiceError` before anything is claimed. `submission` names one Slack submission (a
+modal's view, a button's message); without it the content names it, and actions that
+only set a value are repeatable. Status changes, Resolve and "Assign to me" read the
+ticket first: one already so is answered "already ..." with nothing written, so a
+stale card's button says how the ticket is now.
 """
 
 from __future__ import annotations
@@ -28,18 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.errors import MavaError, MavaOutcomeUnknown
-from mava_bridge.mava.models import (
-    Agent,
-    Attachment,
-    MessageType,
-    Priority,
-    Status,
-    Ticket,
-)
-from mava_bridge.services.errors import ServiceError, Unchanged
-from mava_bridge.services.outcome import Actor, Outcome
-from mava_bridge.services.tickets import MESSAGE_LIMIT, TicketService, too_long
-from mava_bridge.services.writes import Writes
+from mava_bridge.mava.models import Agent, Attachment, MessageType, Priority, Status, Ticket
+from mava_bridge.services.outcome import Actor, Outcome, ServiceError, Unchanged, Writes
+from mava_bridge.services.tickets import MESSAGE_LIMIT, TicketService, match_category, too_long
 from mava_bridge.store.db import Database
 from mava_bridge.store.tables import utcnow
 from mava_bridge.store.writes import (
@@ -53,18 +35,15 @@ T = TypeVar("T")
 
 
 class AssignmentWatch(Protocol):
-    """What an assignment made here tells the desk (delivery.assignment_dms): that a
-    write is under way, then how it ended and who made it. A port: the ticket actions
-    need nothing of delivery."""
+    """The desk's port (delivery.assignment_dms): told before an assignment's write (the
+    poll leaves the ticket alone meanwhile) and after it, with who made it, the Slack
+    member assigned when known and whether Mava took it. `assigned` never raises."""
 
-    async def assigning(self, ticket_id: str) -> None:
-        """Before the write to Mava (the poll leaves the ticket alone meanwhile)."""
+    async def assigning(self, ticket_id: str) -> None: ...
 
     async def assigned(
         self, ticket_id: str, agent: Agent | None, *, by: Actor, to_user: str | None, ok: bool
-    ) -> None:
-        """After it: `to_user` is the Slack member assigned (when known); `ok` whether
-        Mava took the write. Never raises."""
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -88,11 +67,11 @@ class TicketActions:
         db: Database | None,
     ) -> None:
         self.mava = mava
-        self.tickets = tickets  # the reads an action needs first (agents, categories)
+        self.tickets = tickets
         self._writes = writes
-        self.watch = watch  # told of assignments made here (the desk's DMs)
+        self.watch = watch
         # Where the bridge's own replies and notes are recorded, so a followed ticket's
-        # thread does not echo them back (mava_bridge.delivery.threads); None: nowhere.
+        # thread does not echo them back (delivery.threads); None: nowhere.
         self._db = db
 
     async def reply(
@@ -103,14 +82,8 @@ class TicketActions:
             await send_message(self.mava, self._db, ticket_id, text, MessageType.EXTERNAL)
             return f"Sent to the customer on ticket {ticket_id}."
 
-        return await self._writes.run(
-            actor,
-            action="reply",
-            ticket_id=ticket_id,
-            summary=text,
-            dedupe=(submission if submission is not None else text,),
-            write=write,
-        )
+        dedupe = (submission if submission is not None else text,)
+        return await self._writes.run(actor, "reply", ticket_id, text, dedupe, write)
 
     async def note(
         self,
@@ -122,8 +95,8 @@ class TicketActions:
         submission: str | None = None,
         attachments: Sequence[Attachment] = (),
     ) -> Outcome:
-        """A private note signed with the actor's name; `source` is a line naming
-        where it came from (the Slack message a shortcut was used on)."""
+        """A private note signed with the actor's name; `source` names where it came from
+        (the Slack message a shortcut was used on)."""
 
         async def write() -> str:
             body = note_body(text, author=actor.name or actor.user_id, source=source)
@@ -132,18 +105,12 @@ class TicketActions:
             )
             return f"Private note added to ticket {ticket_id}."
 
-        return await self._writes.run(
-            actor,
-            action="note",
-            ticket_id=ticket_id,
-            summary=text,
-            dedupe=(submission if submission is not None else text,),
-            write=write,
-        )
+        dedupe = (submission if submission is not None else text,)
+        return await self._writes.run(actor, "note", ticket_id, text, dedupe, write)
 
     async def _current(self, ticket_id: str) -> Ticket | None:
-        """The ticket as Mava has it now, or None if it cannot be read: the write is
-        then made as asked (it tells its own failure, e.g. not found)."""
+        """The ticket as Mava has it now; None if it cannot be read (the write is then
+        made as asked and tells its own failure)."""
         try:
             return await self.tickets.ticket(ticket_id)
         except MavaError as exc:
@@ -154,110 +121,106 @@ class TicketActions:
             )
             return None
 
-    async def _unless_already(self, ticket_id: str, status: Status) -> None:
-        """Raise `Unchanged` if Mava says the ticket already has `status`."""
-        ticket = await self._current(ticket_id)
-        if ticket is not None and ticket.status == status:
-            word = status.value.lower()
-            raise Unchanged(f"Ticket {ticket_id} is already {word}; nothing was changed.")
-
     async def set_status(self, actor: Actor, ticket_id: str, status: Status) -> Outcome:
-        async def write() -> str:
-            await self._unless_already(ticket_id, status)
-            await self.mava.update_ticket(ticket_id, status=status)
-            return f"Ticket {ticket_id} is now {status.value}."
-
+        write = self._status_write(ticket_id, status, f"Ticket {ticket_id} is now {status.value}.")
+        summary = f"status -> {status.value}"
         return await self._writes.run(
-            actor,
-            action="status",
-            ticket_id=ticket_id,
-            summary=f"status -> {status.value}",
-            dedupe=(status.value,),
-            write=write,
-            repeatable=True,
+            actor, "status", ticket_id, summary, (status.value,), write, repeatable=True
         )
 
     async def resolve(self, actor: Actor, ticket_id: str, *, submission: str) -> Outcome:
         """The Resolve button: once per message it is on."""
+        write = self._status_write(ticket_id, Status.RESOLVED, f"Ticket {ticket_id} resolved.")
+        summary = "status -> Resolved"
+        return await self._writes.run(actor, "resolve", ticket_id, summary, (submission,), write)
+
+    def _status_write(
+        self, ticket_id: str, status: Status, done: str
+    ) -> Callable[[], Awaitable[str]]:
+        async def write() -> str:
+            ticket = await self._current(ticket_id)
+            if ticket is not None and ticket.status == status:
+                word = status.value.lower()
+                raise Unchanged(f"Ticket {ticket_id} is already {word}; nothing was changed.")
+            await self.mava.update_ticket(ticket_id, status=status)
+            return done
+
+        return write
+
+    def _update(
+        self, actor: Actor, ticket_id: str, action: str, summary: str, done: str, **change: Any
+    ) -> Awaitable[Outcome]:
+        """A repeatable write of `change` (update_ticket's arguments), deduplicated by it."""
 
         async def write() -> str:
-            await self._unless_already(ticket_id, Status.RESOLVED)
-            await self.mava.update_ticket(ticket_id, status=Status.RESOLVED)
-            return f"Ticket {ticket_id} resolved."
+            await self.mava.update_ticket(ticket_id, **change)
+            return done
 
-        return await self._writes.run(
-            actor,
-            action="resolve",
-            ticket_id=ticket_id,
-            summary="status -> Resolved",
-            dedupe=(submission,),
-            write=write,
-        )
+        dedupe = tuple(str(value) if value is not None else "none" for value in change.values())
+        return self._writes.run(actor, action, ticket_id, summary, dedupe, write, repeatable=True)
 
     async def set_priority(self, actor: Actor, ticket_id: str, priority: Priority) -> Outcome:
-        async def write() -> str:
-            await self.mava.update_ticket(ticket_id, priority=priority)
-            return f"Ticket {ticket_id} now has {Priority(priority).label} priority."
-
-        return await self._writes.run(
-            actor,
-            action="priority",
-            ticket_id=ticket_id,
-            summary=f"priority -> {priority.label}",
-            dedupe=(str(priority),),
-            write=write,
-            repeatable=True,
+        label = Priority(priority).label
+        done = f"Ticket {ticket_id} now has {label} priority."
+        return await self._update(
+            actor, ticket_id, "priority", f"priority -> {label}", done, priority=priority
         )
 
     async def set_category(self, actor: Actor, ticket_id: str, name: str) -> Outcome:
-        # Match before claiming, so a typo gets the list of names without a write.
-        category = await self.tickets.category_named(name)
-
-        async def write() -> str:
-            await self.mava.update_ticket(ticket_id, category_id=category.id)
-            return f"Ticket {ticket_id} is now in category {category.name}."
-
-        return await self._writes.run(
-            actor,
-            action="category",
-            ticket_id=ticket_id,
-            summary=f"category -> {category.name}",
-            dedupe=(category.id,),
-            write=write,
-            repeatable=True,
+        # Matched before the claim, so a typo is answered without a write.
+        category = match_category(name, await self.tickets.categories(fresh=True))
+        done = f"Ticket {ticket_id} is now in category {category.name}."
+        summary = f"category -> {category.name}"
+        return await self._update(
+            actor, ticket_id, "category", summary, done, category_id=category.id
         )
 
     async def assign(self, actor: Actor, ticket_id: str, assignee: Assignee | None) -> Outcome:
         """Assign to the Mava agent with `assignee`'s email, or to nobody (None)."""
         agent = None
+        done = f"Ticket {ticket_id} is now unassigned."
         who = "nobody"
         if assignee is not None:
             if assignee.is_bot:
                 raise ServiceError("Bots can't be assigned tickets.")
             agent = await self.tickets.agent_for_email(assignee.email, who=assignee.name)
             who = agent.display_name
-
-        async def write() -> str:
-            await self.mava.update_ticket(ticket_id, assigned_to=agent.id if agent else None)
-            if agent is None:
-                return f"Ticket {ticket_id} is now unassigned."
-            return f"Ticket {ticket_id} is now assigned to {who}."
-
-        to_user = assignee.user_id if assignee else None
+            done = f"Ticket {ticket_id} is now assigned to {who}."
+        to = agent.id if agent else None
         return await self._watched(
             actor,
             ticket_id,
             agent,
-            to_user,
-            lambda: self._writes.run(
-                actor,
-                action="assign",
-                ticket_id=ticket_id,
-                summary=f"assign -> {who}",
-                dedupe=(agent.id if agent else "none",),
-                write=write,
-                repeatable=True,
+            assignee.user_id if assignee else None,
+            lambda: self._update(
+                actor, ticket_id, "assign", f"assign -> {who}", done, assigned_to=to
             ),
+        )
+
+    async def take(self, actor: Actor, ticket_id: str, *, submission: str) -> Outcome:
+        """The "Assign to me" button: once per message it is on."""
+        agent = await self.tickets.agent_for_email(actor.email, who="You")
+
+        async def write() -> str:
+            ticket = await self._current(ticket_id)
+            before = ticket.assigned_to if ticket is not None else None
+            if before is not None and before.id == agent.id:
+                raise Unchanged(
+                    f"Ticket {ticket_id} is already assigned to you; nothing was changed."
+                )
+            await self.mava.update_ticket(ticket_id, assigned_to=agent.id)
+            done = f"Ticket {ticket_id} assigned to {agent.display_name}"
+            if before is None:
+                return f"{done}."
+            return f"{done} (it was assigned to {before.name or 'another agent'})."
+
+        summary = f"assign -> {agent.display_name}"
+        return await self._watched(
+            actor,
+            ticket_id,
+            agent,
+            actor.user_id,
+            lambda: self._writes.run(actor, "assign", ticket_id, summary, (submission,), write),
         )
 
     async def _watched(
@@ -280,41 +243,8 @@ class TicketActions:
         finally:
             await self.watch.assigned(ticket_id, agent, by=actor, to_user=to_user, ok=ok)
 
-    async def take(self, actor: Actor, ticket_id: str, *, submission: str) -> Outcome:
-        """The "Assign to me" button: once per message it is on."""
-        agent = await self.tickets.agent_for_email(actor.email, who="You")
-
-        async def write() -> str:
-            ticket = await self._current(ticket_id)
-            before = ticket.assigned_to if ticket is not None else None
-            if before is not None and before.id == agent.id:
-                raise Unchanged(
-                    f"Ticket {ticket_id} is already assigned to you; nothing was changed."
-                )
-            await self.mava.update_ticket(ticket_id, assigned_to=agent.id if agent else None)
-            done = f"Ticket {ticket_id} assigned to {agent.display_name}"
-            if before is None:
-                return f"{done}."
-            return f"{done} (it was assigned to {before.name or 'another agent'})."
-
-        return await self._watched(
-            actor,
-            ticket_id,
-            agent,
-            actor.user_id,
-            lambda: self._writes.run(
-                actor,
-                action="assign",
-                ticket_id=ticket_id,
-                summary=f"assign -> {agent.display_name}",
-                dedupe=(submission,),
-                write=write,
-            ),
-        )
-
 
 def check_length(text: str, *, note: bool = False) -> None:
-    """Refuse (ServiceError) a text too long for Mava, with its length."""
     if len(text) > MESSAGE_LIMIT:
         raise ServiceError(str(too_long(text, note=note)))
 
@@ -343,8 +273,8 @@ async def send_message(
     attachments: Sequence[Attachment] = (),
 ) -> None:
     """Send, recorded as the bridge's own BEFORE the request (a thread sync reading the
-    ticket meanwhile must already know it); Mava's message id is added after, and a
-    refused message is forgotten. A record that fails never fails the send."""
+    ticket meanwhile must know it), with Mava's message id after; a refused message is
+    forgotten. A record that fails never fails the send."""
     record = None
     if db is not None:
         record = await _quietly(
@@ -365,7 +295,7 @@ async def send_message(
 
 
 async def _quietly(step: Awaitable[T]) -> T | None:
-    """A store write about the bridge's own message: its failure is logged, not raised."""
+    """A store write about the bridge's own message: its failure is only logged."""
     try:
         return await step
     except SQLAlchemyError as exc:

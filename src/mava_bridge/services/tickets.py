@@ -1,6 +1,5 @@
 """Ticket reads (show, list, a short id made whole, agents and categories, cached) and
-what Mava accepts in a message. The actions that write (each once, audited) are
-services.ticket_actions and services.customer_actions."""
+what Mava accepts in a message."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from mava_bridge.domain import ticket_refs
 from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.client import MavaClient
+from mava_bridge.mava.keyset import at_or_above
 from mava_bridge.mava.lookup import TicketNotFoundNear, TicketUnreadable
 from mava_bridge.mava.models import (
     UNASSIGNED,
@@ -25,8 +25,7 @@ from mava_bridge.mava.models import (
     Ticket,
 )
 from mava_bridge.mava.query import TicketQuery
-from mava_bridge.services.errors import ServiceError
-from mava_bridge.services.paging import at_or_above
+from mava_bridge.services.outcome import ServiceError
 from mava_bridge.store.db import Database
 from mava_bridge.store.seen import SeenTickets
 
@@ -73,12 +72,9 @@ class TicketService:
         self._agents: tuple[float, list[Agent]] | None = None
         self._categories: tuple[float, list[Category]] | None = None
 
-    # --- reads ----------------------------------------------------------------------
-
     async def whole_id(self, ref: str) -> str:
-        """`ref` as it was, or, for a short id as lists show it (`…562460`), the one
-        ticket the bridge has read whose id ends so; a sentence when none or several do.
-        Mava cannot search by the end of an id, so only tickets read before are found."""
+        """`ref` as it was, or for a short id as lists show it (`…562460`) the one ticket
+        the bridge has read whose id ends so (Mava cannot search by the end of an id)."""
         tail = ticket_refs.short_tail(ref)
         if tail is None:
             return ref
@@ -120,7 +116,7 @@ class TicketService:
 
     async def list_tickets(self, wanted: TicketFilter, *, limit: int = LIST_LIMIT) -> TicketListing:
         """Newest first; `total` counts every match. Mava cannot filter on priority, so
-        "high only" is checked here on what `at_or_above` reads."""
+        "high only" is checked here."""
         query = TicketQuery.recent(
             statuses=wanted.statuses,
             assigned_to=wanted.assignee_ids,
@@ -132,8 +128,6 @@ class TicketService:
         if not wanted.high_only:
             page = await self.mava.fetch_tickets(query, limit=limit)
             return TicketListing(page.tickets, page.count)
-        # One page if the cut-off is on it, else every open ticket by creation time:
-        # right whatever order Mava gives nulls, strings and ties (services.paging).
         found: dict[str, Ticket] = {}
         async for page in at_or_above(self.mava, query, int(Priority.HIGH)):
             for ticket in page.tickets:
@@ -141,10 +135,6 @@ class TicketService:
         high = [t for t in found.values() if t.priority_level is Priority.HIGH]
         high.sort(key=lambda t: t.created_at, reverse=True)
         return TicketListing(high[:limit], len(high))
-
-    async def category_named(self, name: str) -> Category:
-        """The active category `name` means (see `match_category`), from a fresh list."""
-        return match_category(name, await self.categories(fresh=True))
 
     async def agent_for_email(self, email: str | None, *, who: str) -> Agent:
         """The Mava agent whose email is this Slack user's profile email."""

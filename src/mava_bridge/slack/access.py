@@ -1,30 +1,29 @@
-"""Who may act on tickets from Slack.
+"""Who the bot is, who may act on tickets from Slack, and who has an email.
 
-Refused always, for anything that changes or reveals ticket data: guests (restricted and
-ultra-restricted), people from another workspace (Slack Connect) and bots. Then, if
-ALLOWED_SLACK_USER_IDS or ALLOWED_SLACK_USERGROUP_IDS is set, only those people.
-users.info answers are cached in the database (shared by replicas, see
-mava_bridge.store.seen) for a TTL, and in memory until the same moment, so a
-burst of commands costs no database round trip per command. The database cache is only
-a cache: when it cannot be read or written (a pool exhausted by a burst, a database
-restart) the check asks Slack and goes on.
+Refused always, for anything that changes or reveals ticket data: guests, people from
+another workspace (Slack Connect) and bots. Then, if ALLOWED_SLACK_USER_IDS or
+ALLOWED_SLACK_USERGROUP_IDS is set, only those people. users.info answers are cached in
+the database (shared by replicas) and in memory for a TTL, so a burst of commands costs
+no database round trip each. The database is only a cache: when it cannot be read or
+written, the check asks Slack and goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from mava_bridge.delivery.ports import MayReceive, SlackUnsure
 from mava_bridge.slack.errors import TRANSIENT_ERRORS, error_code, http_status, slack_error
-from mava_bridge.slack.identity import BotIdentity
 from mava_bridge.store.db import Database
 from mava_bridge.store.seen import cache_profile, cached_profile
 
@@ -32,12 +31,44 @@ log = logging.getLogger("mava_bridge.slack.access")
 
 # People remembered in memory per process (a few hundred bytes each).
 MAX_REMEMBERED = 10_000
+# Slack's "nobody here has that email" (and a deactivated or external address).
+NOT_FOUND: Final = frozenset({"users_not_found", "user_not_found"})
 
 
 class Denied(Exception):
     def __init__(self, user_message: str) -> None:
         super().__init__(user_message)
         self.user_message = user_message
+
+
+class BotIdentity:
+    """`auth.test`, asked once and shared. Bolt's default asks it on every request until
+    the first answer, so a burst into a fresh replica would each wait on Slack; here
+    concurrent callers share one call, and `mava-bot run` asks before it reports ready."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._answer: AsyncSlackResponse | None = None
+        self._lock = asyncio.Lock()
+
+    async def auth_test(self) -> AsyncSlackResponse:
+        """The first successful answer; a failure is not kept, so the next call asks again."""
+        if self._answer is None:
+            async with self._lock:
+                if self._answer is None:
+                    self._answer = await self.client.auth_test()
+        return self._answer
+
+    def authorize(self) -> Callable[[], Awaitable[AuthorizeResult]]:
+        """Bolt's `authorize`: the bot token, with what auth.test said of it. A closure, as
+        Bolt passes arguments by name (none here: a method's `self` would be one)."""
+
+        async def authorize() -> AuthorizeResult:
+            return AuthorizeResult.from_auth_test_response(
+                bot_token=self.client.token, auth_test_response=await self.auth_test()
+            )
+
+        return authorize
 
 
 @dataclass(frozen=True)
@@ -76,22 +107,19 @@ class AccessControl:
         self,
         client: AsyncWebClient,
         db: Database,
-        identity: BotIdentity,
         *,
         allowed_users: Sequence[str] = (),
         allowed_groups: Sequence[str] = (),
         ttl_seconds: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.db = db
+        self.identity = BotIdentity(client)
         self.allowed_users = frozenset(allowed_users)
         self.allowed_groups = tuple(allowed_groups)
         self.ttl = timedelta(seconds=ttl_seconds)
-        self._clock = clock
-        self.identity = identity
         self._lookups: dict[str, asyncio.Future[SlackPerson]] = {}
-        self._groups: tuple[float, frozenset[str]] | None = None
+        self._groups: tuple[datetime, frozenset[str]] | None = None
         # user id -> (when the profile was fetched from Slack, the person)
         self._people: dict[str, tuple[datetime, SlackPerson]] = {}
 
@@ -106,8 +134,8 @@ class AccessControl:
             raise Denied(
                 "Guests can't act on Mava tickets. Ask a workspace admin if you need access."
             )
-        home = await self.identity.team_id()
-        if person.team_id and home and person.team_id != home:
+        home: Any = (await self.identity.auth_test()).get("team_id")
+        if person.team_id and home and person.team_id != str(home):
             raise Denied(
                 "People from another workspace (Slack Connect) can't act on Mava tickets here."
             )
@@ -160,7 +188,23 @@ class AccessControl:
     async def _listed(self, user_id: str) -> bool:
         if user_id in self.allowed_users:
             return True
-        members, failure = await self._group_members()
+        now = datetime.now(UTC)
+        if self._groups is not None and now - self._groups[0] < self.ttl:
+            return user_id in self._groups[1]
+        members: set[str] = set()
+        failure = None
+        for group in self.allowed_groups:
+            try:
+                response = await self.client.usergroups_users_list(usergroup=group)
+            except Exception as exc:
+                if _group_refused(exc):  # an unknown group grants nobody; the others count
+                    log.warning("allowed user group %s: %s", group, slack_error(exc))
+                else:
+                    failure = slack_error(exc)
+                continue
+            members.update(response.get("users") or [])
+        if failure is None:  # a failed listing is not remembered
+            self._groups = (now, frozenset(members))
         if user_id in members:
             return True
         if failure is not None:  # maybe in the group Slack could not list: don't guess
@@ -170,33 +214,58 @@ class AccessControl:
             )
         return False
 
-    async def _group_members(self) -> tuple[frozenset[str], str | None]:
-        """Members of the allowed groups, and the error if Slack failed to list one
-        (then the answer is not cached)."""
-        if self._groups is not None and self._clock() - self._groups[0] < self.ttl.total_seconds():
-            return self._groups[1], None
-        members: set[str] = set()
-        failure = None
-        for group in self.allowed_groups:
-            try:
-                response = await self.client.usergroups_users_list(usergroup=group)
-            except Exception as exc:
-                if _group_refused(exc):
-                    log.warning("allowed user group %s: %s", group, slack_error(exc))
-                    continue  # an unknown group grants nobody; the others still count
-                failure = slack_error(exc)
-                continue
-            members.update(response.get("users") or [])
-        if failure is None:
-            self._groups = (self._clock(), frozenset(members))
-        return frozenset(members), failure
-
 
 def _group_refused(exc: BaseException) -> bool:
-    """Slack said no about the group itself (no_such_subteam, missing_scope), as opposed
-    to not answering properly (a 5xx, HTML, a timeout): only the latter is worth a retry."""
+    """Slack said no about the group itself (no_such_subteam, missing_scope), rather than
+    not answering properly (a 5xx, HTML, a timeout), which is worth a retry."""
     if not isinstance(exc, SlackApiError):
         return False
     code = error_code(exc.response)
     status = http_status(exc.response)
     return code is not None and code not in TRANSIENT_ERRORS and (status is None or status < 500)
+
+
+def receives_dms(access: AccessControl) -> MayReceive:
+    """The rules of /mava for a DM's recipient (no ticket to a guest, another workspace's
+    member, a deactivated account or one off the allow-list). A refusal that only says
+    Slack could not answer now ("Try again") is raised, so the DM waits for the next look."""
+
+    async def may_receive(user_id: str) -> bool:
+        try:
+            await access.require(user_id)
+        except Denied as exc:
+            if "Try again" in exc.user_message:
+                raise SlackUnsure(exc.user_message) from exc
+            return False
+        return True
+
+    return may_receive
+
+
+class MemberDirectory:
+    """Which Slack member has an email (users.lookupByEmail), for the assignment DMs.
+    Answers are remembered for `ttl` seconds, "nobody" included, so a poll that DMs an
+    agent twice asks once; any other failure is raised, so the DM waits for the next poll
+    rather than taking it for "no member"."""
+
+    def __init__(self, client: AsyncWebClient, *, ttl: float = 600.0) -> None:
+        self._client = client
+        self._ttl = timedelta(seconds=ttl)
+        self._found: dict[str, tuple[datetime, str | None]] = {}
+
+    async def user_for_email(self, email: str) -> str | None:
+        key = email.casefold()
+        now = datetime.now(UTC)
+        remembered = self._found.get(key)
+        if remembered is not None and now - remembered[0] < self._ttl:
+            return remembered[1]
+        try:
+            response = await self._client.users_lookupByEmail(email=email)
+            user = response.get("user") or {}
+            found = None if user.get("deleted") or user.get("is_bot") else user.get("id")
+        except SlackApiError as exc:
+            if error_code(exc.response) not in NOT_FOUND:
+                raise
+            found = None
+        self._found[key] = (now, found if isinstance(found, str) else None)
+        return self._found[key][1]

@@ -5,25 +5,11 @@ from __future__ import annotations
 import logging
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.authorization import AuthorizeResult
 
 from mava_bridge.settings import Settings
+from mava_bridge.slack import listeners
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.listeners import (
-    actions,
-    command_table,
-    create,
-    events,
-    follows,
-    home,
-    reactions,
-    shortcuts,
-    unfurls,
-    views,
-)
 from mava_bridge.slack.web import SlackClients
-
-log = logging.getLogger("mava_bridge.slack")
 
 
 def create_app(settings: Settings, clients: SlackClients, deps: Deps) -> AsyncApp:
@@ -31,35 +17,17 @@ def create_app(settings: Settings, clients: SlackClients, deps: Deps) -> AsyncAp
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
-    identity = deps.identity
-
-    async def authorize() -> AuthorizeResult:  # Bolt passes arguments by name: none here
-        return await identity.authorize()
-
     app = AsyncApp(
         client=clients.bolt,  # no token: Bolt takes it from `authorize`
-        authorize=authorize,
+        authorize=deps.identity.authorize(),
         signing_secret=signing_secret,
-        # HTTP requests are verified at the door (mava_bridge.slack.http_route) before Bolt sees
-        # them, over the raw bytes and without logging a refused body (Bolt's check logs
-        # it whole); Socket Mode has no signatures to check.
+        # HTTP requests are verified at the door (slack.http_route), over the raw bytes and
+        # without logging a refused body as Bolt would; Socket Mode has none to check.
         request_verification_enabled=False,
-        # Listeners ack, hand the rest to `deps.inflight` and return, so Bolt answers as
-        # soon as they return; Bolt's own background mode polls for the ack every 10 ms.
+        # Listeners ack, hand the rest to `deps.inflight` and return, so Bolt answers then
+        # (Bolt's own background mode polls for the ack every 10 ms).
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
-    for module in (
-        command_table,
-        shortcuts,
-        actions,
-        follows,
-        views,
-        events,
-        unfurls,
-        create,
-        home,
-        reactions,
-    ):
-        module.register(app, deps)
+    listeners.register(app, deps)
     return app

@@ -1,8 +1,5 @@
 """Ids shared by the Block Kit builders and the listeners that handle what they emit.
-
-Renaming one of these breaks buttons on messages already posted, so treat them as a
-stable interface. Shortcut callback ids must match `manifest.yml`.
-"""
+Renaming one breaks buttons on messages already posted; shortcut ids match manifest.yml."""
 
 from __future__ import annotations
 

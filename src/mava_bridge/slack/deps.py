@@ -1,6 +1,5 @@
 """Everything the listeners need, built once by mava_bridge.app (no module globals).
-
-`InFlight` (slack.inflight) is re-exported here, where the doors and listeners find it."""
+`InFlight` is re-exported for webhooks.door, which may import this module."""
 
 from __future__ import annotations
 
@@ -13,15 +12,14 @@ from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.customer_actions import CustomerActions
 from mava_bridge.services.follows import FollowService
 from mava_bridge.services.open_board import OpenBoard
+from mava_bridge.services.outcome import Auditor
 from mava_bridge.services.sla import SlaPolicies
 from mava_bridge.services.subscription_actions import SubscriptionActions
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.services.ticket_actions import TicketActions
 from mava_bridge.services.tickets import TicketService
-from mava_bridge.services.writes import Auditor
 from mava_bridge.settings import Settings
-from mava_bridge.slack.access import AccessControl
-from mava_bridge.slack.identity import BotIdentity
+from mava_bridge.slack.access import AccessControl, BotIdentity
 from mava_bridge.slack.inflight import InFlight
 from mava_bridge.store.writes import AuditLog, SharedFiles
 

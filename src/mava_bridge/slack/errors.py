@@ -1,39 +1,31 @@
 """Naming why a call to Slack failed, whatever Slack (or the network) answered.
 
-slack_sdk raises `SlackApiError` whose `response` is usually an `AsyncSlackResponse`
-with a dict body, but not always: an HTML 502 from a proxy leaves the body empty, a
-text/plain 500 makes it a str, and a body that is not JSON gives aiohttp's own
-`ClientResponse`. `exc.response.get("error")` fails on each of those, so every place
-that names a Slack failure asks here instead.
+A `SlackApiError`'s `response` is usually an `AsyncSlackResponse` with a dict body, but
+an HTML 502 leaves the body empty, a text/plain 500 makes it a str, and a body that is
+not JSON gives aiohttp's `ClientResponse`: `exc.response.get("error")` fails on each, so
+every place that names a Slack failure asks here instead.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookResponse
 
 # Longest error name we repeat: Slack's are short; anything longer is not one of them.
-_MAX_CODE = 100
+MAX_CODE = 100
 # ok:false errors that mean "Slack had a problem, not now", not "your request is wrong".
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
-# What a Slack error code looks like ("expired_url", "channel_not_found").
-_CODE = re.compile(r"[a-z][a-z0-9_.]{0,99}")
 
 
 def slack_error(exc: BaseException) -> str:
-    """A short name for the failure, for logs and users: Slack's error code
-    ("channel_not_found"), else "HTTP 502", "timeout", "connection refused
-    (slack.com:443)" (the cause and the host, when the connection was not made) or
-    "connection failed (…)"."""
+    """A short name for the failure, for logs and users: Slack's error code, else "HTTP
+    502", "timeout", "connection refused (slack.com:443)" or "connection failed (…)"."""
     if isinstance(exc, SlackApiError):
         code = error_code(exc.response)
         if code is not None:
@@ -50,9 +42,8 @@ def slack_error(exc: BaseException) -> str:
 
 
 def unreachable(exc: BaseException, url: str) -> str:
-    """One line for a connection that failed, like Mava's (mava.errors.describe): the
-    Slack host and the cause ("Slack at slack.com:443: connection refused", "...: timed
-    out"); the host the connection was for, else the one `url` (the client's) names."""
+    """ "Slack at slack.com:443: connection refused", like Mava's (mava.errors.describe):
+    the host the connection was for, else the one `url` (the client's) names."""
     if isinstance(exc, aiohttp.ClientConnectorError):
         host = f"{exc.host}:{exc.port}"
     else:
@@ -63,8 +54,7 @@ def unreachable(exc: BaseException, url: str) -> str:
 
 
 def _cause(exc: BaseException) -> str:
-    """Why a connection failed, in words: the OS error inside ("connection refused"),
-    "timed out", else the exception's class."""
+    """The OS error inside ("connection refused"), "timed out", else the class."""
     if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
         return "timed out"
     seen: BaseException | None = exc
@@ -83,37 +73,14 @@ def error_code(response: Any) -> str | None:
     """Slack's `error` field, when the answer was JSON that has one."""
     data = getattr(response, "data", None)
     if isinstance(data, dict) and isinstance(data.get("error"), str):
-        return str(data["error"])[:_MAX_CODE]
+        return str(data["error"])[:MAX_CODE]
     return None
 
 
 def http_status(response: Any) -> int | None:
-    """The HTTP status of a SlackApiError's response (an AsyncSlackResponse or aiohttp's)."""
+    """The HTTP status of an AsyncSlackResponse or an aiohttp response."""
     for name in ("status_code", "status"):
         value = getattr(response, name, None)
         if isinstance(value, int):
             return value
     return None
-
-
-def webhook_error(response: WebhookResponse) -> str | None:
-    """Why a post to a response_url was refused, or None when Slack took it.
-
-    Bolt's `respond()` does not raise on a refusal: it returns the status and body
-    (Slack answers e.g. 404 "expired_url", or 200 "ok"; proxies may answer HTML).
-    """
-    body = (response.body or "").strip()
-    parsed: Any = None
-    if body.startswith("{"):
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            parsed = None
-    refused = isinstance(parsed, dict) and parsed.get("ok") is False
-    if 200 <= response.status_code < 300 and not refused:
-        return None
-    if isinstance(parsed, dict) and isinstance(parsed.get("error"), str):
-        return str(parsed["error"])[:_MAX_CODE]
-    if _CODE.fullmatch(body) and body != "ok":
-        return body
-    return f"HTTP {response.status_code}"

@@ -1,21 +1,12 @@
 """`GET /files/<token>`: a file shared in a followed thread, as Mava fetches it.
 
-Mava takes a note's attachments only as publicly reachable URLs, and a Slack file is
-private (its `url_private` needs the bot token). So the note carries
-`PUBLIC_URL/files/<token>` and this door streams the file from Slack when it is asked:
-
-- the token is the only key (256 random bits, `store.writes`), made for one file
-  a permitted person posted in a followed thread; any other token is 404, in the same
-  words and the same time as an unknown one, with no hint of what exists;
-- each request asks Slack (`files.info`) whether the file still exists: deleted in
-  Slack is 404 here too, so deleting a file in Slack also withdraws it from Mava;
-- the bytes go through in chunks, never held whole, and stop at `FILE_MAX_MB`;
-- what comes back is served as a download under a sandboxing policy (it is user
-  content on our host), with its name and type.
-
-Slack answers a `url_private` it will not serve with its sign-in page (HTML, 200, or
-a redirect to it), not 401: such an answer is one WARNING naming the likely cause
-(`files:read` not granted, token revoked) and a 502, never passed on as the file.
+Mava takes a note's attachments only as public URLs, and a Slack file's `url_private`
+needs the bot token. So the note carries `PUBLIC_URL/files/<token>` (256 random bits,
+`store.writes`; any other token is 404, alike in words and time) and this door
+streams the file from Slack, in chunks and up to `FILE_MAX_MB`, as a download under a
+sandboxing policy. Each request asks `files.info` first, so a file deleted in Slack is
+withdrawn from Mava too. Slack answers a `url_private` it will not serve with its sign-in
+page (HTML), not 401: that is one WARNING naming the likely cause and a 502.
 """
 
 from __future__ import annotations

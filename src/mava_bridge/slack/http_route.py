@@ -1,21 +1,15 @@
-"""`POST /slack/events`: the one door for Slack's HTTP requests (HTTP mode only).
-
-Every request is checked here, in this order, before Bolt or a listener sees it:
+"""`POST /slack/events`: the one door for Slack's HTTP requests (HTTP mode only; in Socket
+Mode this route is not served). Every request is checked here, in this order, before Bolt
+or a listener sees it:
 
 1. the body is read within READ_TIMEOUT_SECONDS and up to MAX_BODY_BYTES (408, 413);
 2. its signature is checked over the raw bytes against SLACK_SIGNING_SECRET (401);
    without a secret every request is refused, since nothing could be verified;
-3. its shape is checked (`mava_bridge.slack.inbound`), so listeners get what they index (4xx).
+3. its shape is checked (`slack.inbound`), so listeners get what they index (4xx).
 
-Events API requests are JSON: `url_verification` is answered here with its challenge
-(after the signature check), an `event_callback` is acked at once and run by Bolt.
-
-A refusal is logged as one short line with the reason: never the body, never a
-response_url (the body of a request we refuse is, by definition, not Slack's word).
+A refusal is one short log line with the reason: never the body, never a response_url.
 So is a request aiohttp cannot parse (a 100 KB header, a bad request line: any path),
-which it answers 400 before any route: `quiet_parse_errors` makes its ERROR traceback
-one INFO line.
-In Socket Mode this route is not served at all: Slack's requests come over the socket.
+answered 400 before any route: `quiet_parse_errors` makes its ERROR traceback one INFO line.
 """
 
 from __future__ import annotations
@@ -25,7 +19,7 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Final
 
 from aiohttp import web
@@ -35,12 +29,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.observability.metrics import Metrics
-from mava_bridge.slack.deps import InFlight
+from mava_bridge.slack.answer import not_run
 from mava_bridge.slack.inbound import Inbound, Malformed, parse
-from mava_bridge.slack.not_run import not_run
+from mava_bridge.slack.inflight import InFlight
 
 log = logging.getLogger("mava_bridge.slack.http")
 
@@ -55,33 +50,31 @@ LISTEN_BACKLOG: Final = 2048
 SIGNATURE_MAX_AGE_SECONDS: Final = 300
 
 
-class _ParseErrors(logging.Filter):
-    """aiohttp's "Error handling request" for a request it could not parse (answered
-    400 already): one short INFO line with the reason, no traceback, nothing it sent.
-    Its other errors (a bug in a handler: 500) keep theirs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        if isinstance(exc, HttpProcessingError) and record.levelno >= logging.ERROR:
-            remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
-            # The class, not aiohttp's message: that quotes the request's own bytes.
-            reason = (
-                "a header or the request line is too long"
-                if isinstance(exc, LineTooLong)
-                else type(exc).__name__
-            )
-            record.msg = "bad HTTP request from %s answered %s: %s"
-            record.args = (remote, exc.code or 400, reason)
-            record.levelno, record.levelname = logging.INFO, "INFO"
-            record.exc_info, record.exc_text = None, None
-        return True
+def _quiet_parse_error(record: logging.LogRecord) -> bool:
+    """aiohttp's "Error handling request" for a request it could not parse (answered 400
+    already) as one INFO line with the reason, no traceback, nothing it sent. Its other
+    errors (a bug in a handler: 500) keep theirs."""
+    exc = record.exc_info[1] if record.exc_info else None
+    if isinstance(exc, HttpProcessingError) and record.levelno >= logging.ERROR:
+        remote = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+        # The class, not aiohttp's message: that quotes the request's own bytes.
+        reason = (
+            "a header or the request line is too long"
+            if isinstance(exc, LineTooLong)
+            else type(exc).__name__
+        )
+        record.msg = "bad HTTP request from %s answered %s: %s"
+        record.args = (remote, exc.code or 400, reason)
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        record.exc_info, record.exc_text = None, None
+    return True
 
 
 def quiet_parse_errors() -> None:
     """Install the filter on aiohttp's server logger (once per process)."""
     server = logging.getLogger("aiohttp.server")
-    if not any(isinstance(f, _ParseErrors) for f in server.filters):
-        server.addFilter(_ParseErrors())
+    if _quiet_parse_error not in server.filters:
+        server.addFilter(_quiet_parse_error)
 
 
 class Refused(Exception):
@@ -123,16 +116,14 @@ class SlackEventsRoute:
         *,
         signing_secret: str | None,
         inflight: InFlight,
-        metrics: Metrics | None = None,
-        clock: Callable[[], float] = time.time,
-        client: AsyncWebClient | None = None,
+        metrics: Metrics,
+        client: AsyncWebClient,
     ) -> None:
         self.app = app
         self.client = client  # the bot's, to tell a person their command was not run
         self.secret = signing_secret
         self.inflight = inflight
         self.metrics = metrics
-        self.clock = clock
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if self.inflight.closing:
@@ -154,9 +145,7 @@ class SlackEventsRoute:
             # Slack checking the certificate, or an event nothing here listens to (a 4xx
             # would only be retried): nothing to do.
             return web.Response(status=200)
-        if inbound.kind == "url_verification":
-            # Slack checking the Request URL when events are switched on; signed like
-            # any request, and answered with the challenge it sent.
+        if inbound.kind == "url_verification":  # Slack checking the Request URL
             return web.json_response({"challenge": inbound.body["challenge"]})
         retry = request.headers.get("X-Slack-Retry-Num")
         if inbound.kind == "event" and retry:
@@ -164,28 +153,26 @@ class SlackEventsRoute:
             log.info(
                 "Slack retried an event (%s, %s)", retry[:4], reason, extra={"retry": retry[:4]}
             )
+        query, headers = request.query_string, request.headers
         if inbound.kind in ("command", "event"):
-            # A slash command's ack is an empty 200 (`/mava` answers on its
-            # response_url), and so is an event's, so send it now and let Bolt run the
-            # listener after it: under a burst, Bolt's middleware before each ack was
-            # most of the time to ack the last one (bench/ack_latency.py); even the
-            # Bolt request is built then. A retried event (X-Slack-Retry-Num) is
-            # dropped by its listener, by event id.
+            # Both ack with an empty 200 (`/mava` answers on its response_url): send it
+            # now and let Bolt run the listener after it, since under a burst Bolt's
+            # middleware before each ack was most of the time to ack the last one
+            # (bench/ack_latency.py). A retried event is dropped by its listener, by id.
             self.inflight.spawn(
-                self._dispatch(request.query_string, request.headers, text, inbound),
+                self._bolt(query, headers, text, inbound),
                 name=inbound.kind,
                 untold=not_run(self.client, inbound.body) if inbound.kind == "command" else None,
             )
-            self._observe(started)
-            return web.Response(status=200)
-        bolt_request = _bolt_request(request.query_string, request.headers, text, inbound)
-        bolt_response = await self.app.async_dispatch(bolt_request)
-        self._observe(started)
-        return await to_aiohttp_response(bolt_response)
+            response: web.StreamResponse = web.Response(status=200)
+        else:
+            response = await to_aiohttp_response(await self._bolt(query, headers, text, inbound))
+        self.metrics.slack_ack_seconds.observe(time.monotonic() - started)
+        return response
 
     async def _admit(self, request: web.Request) -> tuple[Inbound, str]:
         raw = await read_body(request)
-        problem = signature_problem(self.secret, request.headers, raw, self.clock())
+        problem = signature_problem(self.secret, request.headers, raw, time.time())
         if problem is not None:
             raise Refused(401, problem)
         try:
@@ -196,14 +183,18 @@ class SlackEventsRoute:
         except Malformed as exc:
             raise Refused(exc.status, exc.reason) from None
 
-    async def _dispatch(
+    async def _bolt(
         self, query: str, headers: Mapping[str, str], text: str, inbound: Inbound
-    ) -> None:
-        await self.app.async_dispatch(_bolt_request(query, headers, text, inbound))
-
-    def _observe(self, started: float) -> None:
-        if self.metrics is not None:
-            self.metrics.slack_ack_seconds.observe(time.monotonic() - started)
+    ) -> BoltResponse:
+        """Bolt's answer to the body as parsed at the door. Bolt would parse the text
+        again, and its parser reads any form containing the word "payload" as an
+        interactivity payload (`/mava note T the payload…` would reach no listener), so
+        it gets an empty body to parse and then ours."""
+        request = AsyncBoltRequest(body="", query=query, headers=headers)  # type: ignore[arg-type]
+        request.raw_body = text  # as Bolt's own adapter sets it
+        request.body = inbound.body
+        request.context = build_async_context(AsyncBoltContext({}), inbound.body)
+        return await self.app.async_dispatch(request)
 
 
 async def read_body(request: web.Request) -> bytes:
@@ -223,19 +214,3 @@ async def read_body(request: web.Request) -> bytes:
     except (ConnectionError, asyncio.IncompleteReadError) as exc:
         # Nobody is left to answer; the 400 goes nowhere, and this is not our error.
         raise Refused(400, f"client left before the body ended ({type(exc).__name__})") from None
-
-
-def _bolt_request(
-    query: str, headers: Mapping[str, str], text: str, inbound: Inbound
-) -> AsyncBoltRequest:
-    """A Bolt request carrying the body as parsed at the door.
-
-    Bolt would parse the text again, and its parser reads any form containing the word
-    "payload" as an interactivity payload: `/mava note T the payload…` would reach no
-    listener. So it gets an empty body to parse and then ours.
-    """
-    bolt_request = AsyncBoltRequest(body="", query=query, headers=headers)  # type: ignore[arg-type]
-    bolt_request.raw_body = text  # as Bolt's own adapter sets it
-    bolt_request.body = inbound.body
-    bolt_request.context = build_async_context(AsyncBoltContext({}), inbound.body)
-    return bolt_request

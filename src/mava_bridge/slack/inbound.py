@@ -1,13 +1,7 @@
-"""The shape of a signed Slack request, checked once at the door so listeners can index it.
-
-Slack sends slash commands as a form, interactivity as a form with one `payload`
-field holding a JSON object, and Events API requests (`url_verification`,
-`event_callback`) as JSON. `parse` turns a verified body into that dict, or raises
-`Malformed` with the 4xx to answer: listeners then read `body["user"]["id"]`,
-`body["actions"][0]["value"]` or `body["view"]["id"]` without guarding each lookup,
-and a request nothing here handles is refused before Bolt would log it whole.
-The checks follow what the listeners (and Bolt's context builder) read; a field Slack
-sends that nobody reads is not checked.
+"""The shape of a signed Slack request, checked once at the door so listeners can index it
+(`body["user"]["id"]`, `body["actions"][0]["value"]`) without guarding each lookup, and a
+request nothing here handles is refused before Bolt would log it whole. Only what the
+listeners (and Bolt's context builder) read is checked.
 """
 
 from __future__ import annotations
@@ -18,21 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from mava_bridge.slack.callback_ids import (
-    ACTION_CREATE_REACTED,
-    ACTION_OPEN_IN_MAVA,
-    HOME_ACTIONS,
-    SHORTCUT_ADD_NOTE,
-    SHORTCUT_CREATE,
-    SHORTCUT_REPLY,
-    TICKET_ACTIONS,
-    VIEW_CREATE,
-    VIEW_NOTE,
-    VIEW_REPLY,
-    VIEW_SHORTCUT_NOTE,
-    VIEW_SHORTCUT_REPLY,
-    VIEW_SHORTCUT_REPLY_CONFIRM,
-)
+from mava_bridge.slack import callback_ids as ids
 
 JSON = dict[str, Any]
 FORM = "application/x-www-form-urlencoded"
@@ -40,16 +20,18 @@ JSON_TYPE = "application/json"
 
 # What the listeners handle; anything else is answered 404 here.
 COMMANDS = frozenset({"/mava"})
-SHORTCUTS = frozenset({SHORTCUT_ADD_NOTE, SHORTCUT_REPLY, SHORTCUT_CREATE})
-ACTIONS = frozenset({*TICKET_ACTIONS, ACTION_OPEN_IN_MAVA, ACTION_CREATE_REACTED, *HOME_ACTIONS})
+SHORTCUTS = frozenset({ids.SHORTCUT_ADD_NOTE, ids.SHORTCUT_REPLY, ids.SHORTCUT_CREATE})
+ACTIONS = frozenset(
+    {*ids.TICKET_ACTIONS, ids.ACTION_OPEN_IN_MAVA, ids.ACTION_CREATE_REACTED, *ids.HOME_ACTIONS}
+)
 VIEWS = frozenset(
     {
-        VIEW_REPLY,
-        VIEW_NOTE,
-        VIEW_SHORTCUT_NOTE,
-        VIEW_SHORTCUT_REPLY,
-        VIEW_SHORTCUT_REPLY_CONFIRM,
-        VIEW_CREATE,
+        ids.VIEW_REPLY,
+        ids.VIEW_NOTE,
+        ids.VIEW_SHORTCUT_NOTE,
+        ids.VIEW_SHORTCUT_REPLY,
+        ids.VIEW_SHORTCUT_REPLY_CONFIRM,
+        ids.VIEW_CREATE,
     }
 )
 # Events the listeners handle (listeners/events.py). Another type is acked and dropped
@@ -80,7 +62,8 @@ class Inbound:
 
 
 def parse(content_type: str, text: str) -> Inbound:
-    """The request body as listeners see it, or `Malformed`."""
+    """The request body as listeners see it, or `Malformed`. Slash commands come as a
+    form, interactivity as a form whose `payload` is JSON, Events API requests as JSON."""
     if content_type == JSON_TYPE:
         return _events_api(_json_object(text, "body"))
     if content_type != FORM:
@@ -121,7 +104,6 @@ def _json_object(raw: str, what: str = "payload") -> JSON:
 
 
 def _events_api(body: JSON) -> Inbound:
-    """An Events API request: the URL check when the app is set up, or one event."""
     kind = body.get("type")
     if kind == "url_verification":
         _text(body, "challenge")
@@ -138,7 +120,7 @@ def _events_api(body: JSON) -> Inbound:
     event_type = _text(event, "type", "event.")
     if event_type not in EVENTS:
         return Inbound("ignored", event_type, body)
-    if event_type == "reaction_added":  # listeners/reactions.py: who, which emoji, where
+    if event_type == "reaction_added":  # listeners/actions.py: who, which emoji, where
         for key in ("user", "reaction"):
             _text(event, key, "event.")
         item = _object(event, "item", "event.")
@@ -169,8 +151,7 @@ def _interactive(payload: JSON) -> Inbound:
     kind = payload.get("type")
     user = _object(payload, "user")
     _text(user, "id", "user.")
-    _optional(payload, "team")
-    for key in ("channel", "container", "enterprise"):
+    for key in ("team", "channel", "container", "enterprise"):
         _optional(payload, key)
     if not isinstance(payload.get("is_enterprise_install", False), bool):
         raise Malformed("is_enterprise_install is not true or false")
@@ -209,7 +190,7 @@ def _action(payload: JSON) -> Inbound:
     action_id = _text(action, "action_id", "actions[0].")
     if action_id not in ACTIONS:
         raise Malformed("unknown action", 404)
-    ticket_action = action_id in TICKET_ACTIONS
+    ticket_action = action_id in ids.TICKET_ACTIONS
     if ticket_action:
         _text(action, "value", "actions[0].")  # the ticket id
         _text(payload, "trigger_id")
@@ -262,7 +243,6 @@ def _optional(data: Mapping[str, Any], key: str, where: str = "") -> JSON | None
 
 
 def _objects(data: Mapping[str, Any], key: str, where: str = "") -> list[JSON]:
-    """A list of objects under `key`; none when it is not there."""
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise Malformed(f"{where}{key} is not a list of objects")

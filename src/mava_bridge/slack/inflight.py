@@ -1,28 +1,18 @@
 """The work Slack's requests hand off after their ack: run in arrival order, a bounded
 number at a time, after the acks of a burst, and drained on shutdown.
 
-Acks come first. The doors ack a request and hand its work here; under a burst that
-work (user look-ups, audit and idempotency rows, Mava calls, answers) would otherwise
-take the event loop from the acks of later requests (bench/ack_latency.py). So:
+Under a burst, handed-off work (look-ups, database rows, Mava calls, answers) would take
+the event loop from the acks of later requests (bench/ack_latency.py). So spawning never
+waits (the task is created and counted at once, and waits for its turn inside); work
+starts once Slack's requests pause for QUIET_SECONDS, but at most MAX_DEFER_SECONDS after
+its hand-off; at most `limit` run at once, the rest wait in arrival order. Work a running
+piece hands off (a listener's, after Bolt ran it) is the same request's: it starts at once.
 
-* spawning is instant and never waits: the task is created and counted at once, and
-  waits for its turn inside, so the ack is never behind it;
-* work starts once Slack's requests pause for QUIET_SECONDS (a burst is acked first),
-  but never more than MAX_DEFER_SECONDS after it was handed off;
-* at most `limit` pieces of work run at once, the rest wait in arrival order. All
-  started at once, hundreds of tasks that wake together (their Mava answers arrive in
-  the same few milliseconds) hold the loop for their whole wave, and past httpx's pool
-  of 100 connections each queued request makes the pool's bookkeeping slower for all.
-  Work a running piece hands off (a listener's, after Bolt ran it) is the same
-  request's and starts at once, in its place.
-
-On shutdown (`finish`) the doors refuse new requests, so the pause rule no longer
-applies; queued work keeps starting, within the bound, for the first START_SHARE of the
-drain. Then a slash command that has not started is not run: its person is told to send
-it again (`untold`), so nothing is done twice and nobody waits for an answer that will
-not come. Other queued work (an event, a button's) starts then, and what is still
-running at the end of the drain is cancelled; a slash command cut off so is told that
-it may or may not have been done.
+On shutdown (`finish`) the doors refuse new requests, so the pause rule is off; queued
+work starts for the first START_SHARE of the drain. Then a slash command not started is
+dropped and its person told to send it again (`untold`), so nothing is done twice; other
+queued work starts, and what still runs at the drain's end is cancelled, a slash command
+so cut off being told that it may or may not have been done.
 """
 
 from __future__ import annotations
@@ -46,20 +36,19 @@ log = logging.getLogger("mava_bridge.slack")
 # below anything a person would notice.
 QUIET_SECONDS: Final = 0.02
 MAX_DEFER_SECONDS: Final = 1.0
-# httpx's pool for Mava holds 100 connections: more work at once only queues there,
-# where each waiting request makes every assignment slower; fewer leaves Mava idle
-# (at 64, a 200 burst's replies took 9.5 s instead of 6.5 s with Mava at 2 s a call).
+# httpx's pool for Mava holds 100 connections: more work at once only queues there, where
+# each waiting request slows every assignment; fewer leaves Mava idle (at 64, a 200
+# burst's replies took 9.5 s instead of 6.5 s with Mava at 2 s a call).
 MAX_RUNNING: Final = 100
-# The share of the drain bound during which queued work may still start; the rest is
-# left for it to finish.
+# The share of the drain during which queued work may still start.
 START_SHARE: Final = 0.5
 
 # Tells a slash command's person it did not run (False), or that the drain's end cut it
 # off while it ran (True: it may have been done).
 Untold = Callable[[bool], Awaitable[object]]
 
-# Set inside a task running handed-off work: what it hands off in turn continues it,
-# and is told of with the same `Untold` if the drain's end cuts it off.
+# Set inside a task running handed-off work: what it hands off in turn continues it (and
+# is told of with the same `Untold`).
 _RUNNING: ContextVar[bool] = ContextVar("inflight_running", default=False)
 _UNTOLD: ContextVar[Untold | None] = ContextVar("inflight_untold", default=None)
 
@@ -76,7 +65,7 @@ class InFlight:
 
     def __init__(self, limit: int = MAX_RUNNING) -> None:
         self.limit = limit
-        self._count = 0
+        self.count = 0  # handed-off work not finished yet, queued or running
         self._running = 0
         self._permits: set[asyncio.Task[Any]] = set()  # the tasks counted in _running
         self._waiting: deque[_Turn] = deque()
@@ -88,31 +77,39 @@ class InFlight:
         self._tasks: set[asyncio.Task[Any]] = set()  # strong refs: the loop keeps weak ones
         self._last_request = float("-inf")
         self.closing = False
-        # Set by `mava-bot run` (serve.py): the process's cyclic garbage collector waits
-        # while a burst is acked (`_pause_collector`).
+        # Set by `mava-bot run`: no garbage collection while a burst is acked.
         self.pauses_collector = False
         self._collector_paused_at: float | None = None
         self._collector_wake: asyncio.TimerHandle | None = None
 
     def request_arrived(self) -> None:
-        """Called by the doors for each Slack request, before it is acked."""
-        self._last_request = asyncio.get_running_loop().time()
-        if self.pauses_collector and self._collector_paused_at is None:
-            self._pause_collector()
-
-    def _pause_collector(self) -> None:
-        """No automatic garbage collection until the door is quiet (as for the work,
-        at most MAX_DEFER_SECONDS). A burst's requests, tasks and bodies are all alive,
-        so its collections find nothing, and a full one walks every object made since
-        start: 290 ms in the middle of a 500 burst (bench/ack_latency.py)."""
-        if not gc.isenabled():
-            return  # someone else turned it off: theirs to turn on
-        gc.disable()
+        """Called by the doors for each Slack request, before its ack."""
         loop = asyncio.get_running_loop()
+        self._last_request = loop.time()
+        # No garbage collection until the door is quiet (at most MAX_DEFER_SECONDS): a
+        # burst's objects are all alive, so collecting finds nothing, and a full
+        # collection took 290 ms in a 500 burst (bench/ack_latency.py). If someone else
+        # turned the collector off, it is theirs to turn on.
+        paused = self._collector_paused_at is not None
+        if not self.pauses_collector or paused or not gc.isenabled():
+            return
+        gc.disable()
         self._collector_paused_at = loop.time()
         self._collector_wake = loop.call_at(
             self._collector_paused_at + QUIET_SECONDS, self._resume_collector
         )
+
+    async def after_acks(self) -> None:
+        """Return once Slack's requests pause for QUIET_SECONDS, or MAX_DEFER_SECONDS from
+        now: background jobs start here, so a burst's acks do not share the loop (or the
+        GIL, with the database's thread) with a poll that happened to be due."""
+        loop = asyncio.get_running_loop()
+        due = loop.time() + MAX_DEFER_SECONDS
+        # The quiet point moves with every request, so sleep until it, then look again.
+        while not self.closing and (now := loop.time()) < (  # noqa: ASYNC110
+            until := min(self._last_request + QUIET_SECONDS, due)
+        ):
+            await asyncio.sleep(until - now)
 
     def _resume_collector(self, *, now: bool = False) -> None:
         if self._collector_paused_at is None:
@@ -132,10 +129,9 @@ class InFlight:
     def spawn(
         self, work: Coroutine[Any, Any, Any], *, name: str, untold: Untold | None = None
     ) -> asyncio.Task[Any]:
-        """Run `work` in the background when its turn comes. With `untold`, work that
-        has not started when the drain stops starting work is dropped and `untold()`
-        tells its person instead."""
-        self._count += 1
+        """Run `work` when its turn comes. With `untold`, work not started when the drain
+        stops starting work is dropped, and `untold(False)` tells its person."""
+        self.count += 1
         self._idle.clear()
         continuing = _RUNNING.get()
         if continuing and untold is None:
@@ -224,25 +220,19 @@ class InFlight:
             self._permits.discard(task)
             self._running -= 1
             self._admit()
-        self._count -= 1
-        if self._count == 0:
+        self.count -= 1
+        if self.count == 0:
             self._idle.set()
         if not task.cancelled() and (error := task.exception()) is not None:
             log.error("handler failed", exc_info=error, extra={"handler": task.get_name()})
-
-    @property
-    def count(self) -> int:
-        """Handed-off work not finished yet, queued or running."""
-        return self._count
 
     @property
     def queued(self) -> int:
         return sum(1 for turn in self._waiting if not turn.ready.done())
 
     async def finish(self, grace: float) -> bool:
-        """Wait up to `grace` seconds for the work in flight (also what it hands off
-        meanwhile); queued work starts for the first START_SHARE of it (after that a
-        slash command is told it was not run); cancel what outlives it (then False)."""
+        """Wait up to `grace` seconds for the work in flight (and what it hands off); cancel
+        what outlives it (then False)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
         self.closing = True

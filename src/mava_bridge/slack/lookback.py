@@ -1,27 +1,20 @@
 """Is a post whose outcome is unknown in Slack already? Read it back by its metadata.
 
-Every alert, reminder, followed-thread post and assignment DM carries Slack message
-metadata naming it (`metadata(tag)`: event_type `mava_bridge_post`, event_payload
-{kind, key, ticket}, and a grouped DM's `items`: the "ticket/generation" rows it tells).
-When a process died (or lost an answer) between Slack taking a post and the ledger
-recording it, the next leader asks `SlackLookback.find` before posting again: the
-thread (`conversations.replies`), or the channel since the claim
-(`conversations.history` with `oldest`), each with `include_all_metadata` and paged by
-cursor; a DM (`listed`), the person's DM channel (`conversations.open`) since the
-earliest claim. Found: the ledger records that ts and nothing is posted twice.
-
-Slack may not let the bot look (no `channels:history` / `groups:history` /
-`im:history`, not in the channel, rate limited, unreachable): the answer is then
-UNSURE, the caller posts again as before (never lose, may repeat), and the cause is
-logged once per process (and once more for DMs) as one WARNING line.
+Every alert, reminder, followed-thread post and assignment DM carries metadata naming it
+(`metadata(tag)`). When a process died or lost an answer between Slack taking a post and
+the ledger recording it, the next leader asks `find` (the thread, or the channel since
+the claim) or `listed` (a person's DM channel) before posting again; found, the ledger
+records that ts. When Slack will not let the bot look (a missing scope, not in the
+channel, rate limited, unreachable) the answer is UNSURE: the caller posts again (never
+lose, may repeat), and the cause is one WARNING per process (and once more for DMs).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -31,6 +24,7 @@ from mava_bridge.delivery.ports import UNSURE, Seen, Tag, Unsure
 from mava_bridge.slack.errors import slack_error
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 EVENT_TYPE: Final = "mava_bridge_post"
 PAGE: Final = 200  # messages a page (Slack's maximum for these methods is 999 or less)
@@ -51,7 +45,6 @@ _DM_HINTS: Final = {
 
 
 def metadata(tag: Tag) -> dict[str, Any]:
-    """The `metadata` of a tagged post, as chat.postMessage takes it."""
     payload: dict[str, Any] = {"kind": tag.kind, "key": tag.key}
     if tag.ticket is not None:
         payload["ticket"] = tag.ticket
@@ -61,7 +54,6 @@ def metadata(tag: Tag) -> dict[str, Any]:
 
 
 def is_tagged(message: Any, tag: Tag) -> bool:
-    """Whether a message Slack returned carries `tag` (other metadata, or none: no)."""
     found = message.get("metadata") if isinstance(message, dict) else None
     if not isinstance(found, dict) or found.get("event_type") != EVENT_TYPE:
         return False
@@ -83,47 +75,47 @@ class _TooMany(Exception):
 
 
 class SlackLookback:
-    """`Lookback` (mava_bridge.delivery.ports) over the poster's Web API client."""
+    """delivery's `Lookback`: the poster's own posts read back."""
 
-    def __init__(self, client: AsyncWebClient, *, max_pages: int = MAX_PAGES) -> None:
+    def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
-        self._max_pages = max_pages
         self._told: set[str] = set()  # causes already logged
 
     async def find(
         self, channel: str, tag: Tag, *, since: datetime, thread_ts: str | None = None
     ) -> Seen:
-        try:
+        async def first() -> Seen:
             async for message in self._messages(channel, since, thread_ts):
                 if is_tagged(message, tag):
-                    ts = message.get("ts")
-                    return str(ts) if ts else None
-        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
-            self._unsure(slack_error(exc))
-            return UNSURE
-        except _TooMany:
-            self._unsure(f"more than {self._max_pages * PAGE} messages to read")
-            return UNSURE
-        return None
+                    return str(message["ts"]) if message.get("ts") else None
+            return None
+
+        return await self._or_unsure(first(), dm=False)
 
     async def listed(self, channel: str, tag: Tag, *, since: datetime) -> dict[str, str] | Unsure:
-        """`Lookback.listed`: the items messages tagged like `tag` name, with their ts."""
-        found: dict[str, str] = {}
-        try:
+        """The items messages tagged like `tag` name, with their ts."""
+
+        async def items() -> dict[str, str]:
+            found: dict[str, str] = {}
             where = await self._conversation(channel)
             async for message in self._messages(where, since, None):
                 if not is_tagged(message, tag) or not message.get("ts"):
                     continue
-                items = message["metadata"]["event_payload"].get("items")
-                for item in items if isinstance(items, list) else []:
+                named = message["metadata"]["event_payload"].get("items")
+                for item in named if isinstance(named, list) else []:
                     found.setdefault(str(item), str(message["ts"]))
+            return found
+
+        return await self._or_unsure(items(), dm=where_dm(channel))
+
+    async def _or_unsure(self, reading: Awaitable[T], *, dm: bool) -> T | Unsure:
+        try:
+            return await reading
         except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
-            self._unsure(slack_error(exc), dm=where_dm(channel))
-            return UNSURE
+            self._unsure(slack_error(exc), dm=dm)
         except _TooMany:
-            self._unsure(f"more than {self._max_pages * PAGE} messages to read")
-            return UNSURE
-        return found
+            self._unsure(f"more than {MAX_PAGES * PAGE} messages to read")
+        return UNSURE
 
     async def _conversation(self, channel: str) -> str:
         """A user id (a DM is posted to the person) is read as the DM channel."""
@@ -137,7 +129,7 @@ class SlackLookback:
         self, channel: str, since: datetime, thread_ts: str | None
     ) -> AsyncIterator[dict[str, Any]]:
         cursor: str | None = None
-        for _ in range(self._max_pages):
+        for _ in range(MAX_PAGES):
             if thread_ts is not None:
                 page = await self._client.conversations_replies(
                     channel=channel,

@@ -1,17 +1,13 @@
-"""Posting digests, alerts and thread replies to Slack (and updating followed tickets'
-cards): paced, retried, and every failure classified.
-
-Delivery (mava_bridge.delivery) is given a `SlackPoster` as its `Poster`.
+"""Posting digests, alerts and thread replies to Slack (delivery's `Poster`), and updating
+followed tickets' cards: paced, retried, and every failure classified. Also the audit
+channel's copy of each audit record (`AuditChannel`).
 
 Slack allows about one message per second per channel, so posts to one channel are
-spaced `min_interval` apart (posts to different channels do not wait for each other).
-HTTP 429 is retried after its `Retry-After`; 5xx answers and connection failures are
-retried with backoff. Anything else (channel_not_found, not_in_channel, invalid_auth,
-token_revoked, ...) will not get better by retrying: it is raised at once as a
-`DeliveryFailed` with `retryable=False`, for the caller to record where people see it.
-A post that timed out may have reached Slack; it is retried all the same (see
-`mava_bridge.store.ledger` for what that means for duplicates). Given
-`Stopping.sleep` as its `sleep`, a retry's wait ends at shutdown with the failure.
+spaced `min_interval` apart. A 429 is retried after its `Retry-After`, 5xx answers and
+connection failures with backoff (a post that timed out may have reached Slack: see
+`store.ledger` for duplicates). Anything else (channel_not_found, invalid_auth...) will
+not get better by retrying: it is raised at once as `DeliveryFailed(retryable=False)`.
+Given `Stopping.sleep` as its `sleep`, a retry's wait ends at shutdown with the failure.
 """
 
 from __future__ import annotations
@@ -20,21 +16,29 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from typing import Any, Final
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from mava_bridge.delivery.ports import CONNECTION_ERROR, DeliveryFailed, Seen, Tag, Unsure
+from mava_bridge.delivery.ports import CONNECTION_ERROR, DeliveryFailed, Tag
 from mava_bridge.domain.retry import SLACK_RETRY, RetryPolicy, ShuttingDown
 from mava_bridge.observability.metrics import Metrics
-from mava_bridge.slack.blocks.attachments import images_as_links
-from mava_bridge.slack.errors import TRANSIENT_ERRORS, error_code, http_status, unreachable
+from mava_bridge.slack import text as t
+from mava_bridge.slack.blocks.threads import images_as_links
+from mava_bridge.slack.errors import (
+    TRANSIENT_ERRORS,
+    error_code,
+    http_status,
+    slack_error,
+    unreachable,
+)
 from mava_bridge.slack.lookback import SlackLookback, metadata
+from mava_bridge.store.writes import AuditRecord
 
 log = logging.getLogger(__name__)
+audit_log = logging.getLogger("mava_bridge.actions")
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -82,22 +86,15 @@ def _failed(error: str, retryable: bool, detail: str | None = None) -> DeliveryF
 
 
 def _retry_after(response: Any) -> float | None:
-    headers = getattr(response, "headers", None) or {}
+    headers: Any = getattr(response, "headers", None) or {}
     try:
-        value = headers.get("Retry-After") or headers.get("retry-after")
-    except AttributeError:
-        return None
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except (TypeError, ValueError):
+        return max(0.0, float(headers.get("Retry-After") or headers.get("retry-after")))
+    except (AttributeError, TypeError, ValueError):  # no headers, no value, not a number
         return None
 
 
-class SlackPoster:
-    """`chat.postMessage` and `chat.update` with per-channel pacing and retries. Share
-    one per process."""
+class SlackPoster(SlackLookback):
+    """One per process (the pace is per channel); it reads its own posts back too."""
 
     def __init__(
         self,
@@ -109,7 +106,7 @@ class SlackPoster:
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._client = client
+        super().__init__(client)
         self._metrics = metrics
         self._min_interval = min_interval
         self._retry = retry
@@ -117,7 +114,6 @@ class SlackPoster:
         self._clock = clock
         self._locks: dict[str, asyncio.Lock] = {}
         self._last_post: dict[str, float] = {}
-        self._lookback = SlackLookback(client)
 
     async def post(
         self,
@@ -129,26 +125,17 @@ class SlackPoster:
         tag: Tag | None = None,
     ) -> str:
         """Post and return the message's `ts`, or raise `DeliveryFailed`. `tag` goes
-        with it as message metadata (`slack.lookback`).
-
-        If Slack refuses the blocks themselves, a message drawing images goes again with
-        each image as a link (Slack refuses a whole message when it cannot fetch an
-        image: one WARNING); refused still, or without images (which our builders should
-        never let happen: an ERROR), as text alone: a plain message beats none.
-        """
-
-        def send(with_blocks: Sequence[dict[str, Any]] | None) -> Awaitable[Any]:
-            return self._client.chat_postMessage(
-                channel=channel,
-                text=text,
-                blocks=list(with_blocks) if with_blocks is not None else None,
-                thread_ts=thread_ts,
-                unfurl_links=False,
-                unfurl_media=False,
-                metadata=metadata(tag) if tag is not None else None,
-            )
-
-        response = await self._send(channel, blocks, send, text_only=None)
+        with it as message metadata (`slack.lookback`)."""
+        response = await self._send(
+            self._client.chat_postMessage,
+            blocks,
+            channel=channel,
+            text=text,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata=metadata(tag) if tag is not None else None,
+        )
         ts = response.get("ts")
         if not isinstance(ts, str):
             raise _failed("unexpected_response", True, "no ts in the answer")
@@ -157,54 +144,40 @@ class SlackPoster:
     async def upload(
         self, channel: str, filename: str, data: bytes, title: str, *, thread_ts: str | None
     ) -> None:
-        """Share `data` as a file in the channel (or thread): files.getUploadURLExternal,
-        the bytes to its upload URL, files.completeUploadExternal (`files:write`); paced,
-        retried and classified like a post."""
-
-        def send(_: object) -> Awaitable[Any]:
-            return self._client.files_upload_v2(
-                channel=channel, filename=filename, content=data, title=title, thread_ts=thread_ts
-            )
-
-        await self._send(channel, None, send, text_only=None)
-
-    async def find(
-        self, channel: str, tag: Tag, *, since: datetime, thread_ts: str | None = None
-    ) -> Seen:
-        """`Lookback.find`: whether a post tagged `tag` is there already."""
-        return await self._lookback.find(channel, tag, since=since, thread_ts=thread_ts)
-
-    async def listed(self, channel: str, tag: Tag, *, since: datetime) -> dict[str, str] | Unsure:
-        """`Lookback.listed`: the rows posts tagged like `tag` told (a person's DMs)."""
-        return await self._lookback.listed(channel, tag, since=since)
+        """Share `data` as a file in the channel or thread (`files:write`), like a post."""
+        await self._send(
+            self._client.files_upload_v2,
+            None,
+            channel=channel,
+            filename=filename,
+            content=data,
+            title=title,
+            thread_ts=thread_ts,
+        )
 
     async def update(
         self, channel: str, ts: str, text: str, blocks: Sequence[dict[str, Any]] | None = None
     ) -> None:
-        """`chat.update` the message at `ts` (a followed ticket's card): paced, retried
-        and classified like a post; refused blocks fall back to text alone."""
-
-        def send(with_blocks: Sequence[dict[str, Any]] | None) -> Awaitable[Any]:
-            return self._client.chat_update(
-                channel=channel,
-                ts=ts,
-                text=text,
-                blocks=list(with_blocks) if with_blocks is not None else None,
-            )
-
-        # An update without `blocks` keeps the old ones: an empty list removes them.
-        await self._send(channel, blocks, send, text_only=[])
+        """`chat.update` the message at `ts` (a followed ticket's card), like a post. Its
+        text alone has `blocks=[]`: an update without blocks keeps the old ones."""
+        await self._send(self._client.chat_update, blocks, [], channel=channel, ts=ts, text=text)
 
     async def _send(
         self,
-        channel: str,
+        call: Callable[..., Awaitable[Any]],
         blocks: Sequence[dict[str, Any]] | None,
-        send: Callable[[Sequence[dict[str, Any]] | None], Awaitable[Any]],
-        *,
-        text_only: Sequence[dict[str, Any]] | None,
+        text_only: Sequence[dict[str, Any]] | None = None,
+        **fields: Any,
     ) -> Any:
-        lock = self._locks.setdefault(channel, asyncio.Lock())
-        async with lock:
+        """Refused blocks: a message drawing images goes again with each image as a link
+        (Slack refuses a whole message when it cannot fetch an image: one WARNING); refused
+        still, or without images (a bug of ours: an ERROR), as text alone."""
+        channel = str(fields["channel"])
+
+        def send(with_blocks: Sequence[dict[str, Any]] | None) -> Awaitable[Any]:
+            return call(**fields, **({} if with_blocks is None else {"blocks": list(with_blocks)}))
+
+        async with self._locks.setdefault(channel, asyncio.Lock()):
             try:
                 return await self._with_retries(channel, lambda: send(blocks))
             except DeliveryFailed as failure:
@@ -289,3 +262,26 @@ class SlackPoster:
                     # Slack's pace and let the post that is under way finish.
                     await asyncio.sleep(max(0.0, last + self._min_interval - self._clock()))
         self._last_post[channel] = self._clock()
+
+
+class AuditChannel:
+    """`services.outcome.AuditMirror` to AUDIT_CHANNEL: the database row is the record, so
+    a failed post is logged and nothing more."""
+
+    def __init__(self, client: AsyncWebClient, channel: str) -> None:
+        self._client = client
+        self._channel = channel
+
+    async def __call__(self, record: AuditRecord) -> None:
+        where = f" in <#{record.channel_id}>" if (record.channel_id or "").startswith("C") else ""
+        ticket = f" `{record.ticket_id}`" if record.ticket_id else ""
+        line = (
+            f"{t.mention(record.slack_user_id[:40])} {t.escape(record.action)}{ticket}{where}: "
+            f"{t.excerpt(record.summary, 300)} ({record.outcome})"
+        )
+        try:
+            await self._client.chat_postMessage(
+                channel=self._channel, text=line, unfurl_links=False
+            )
+        except Exception as exc:  # the database record stands; the channel is a mirror
+            audit_log.warning("audit channel post failed", extra={"error": slack_error(exc)})

@@ -1,16 +1,12 @@
 """Socket Mode: one websocket to Slack, kept up, watched for `/healthz`, closed for good
-on shutdown.
+on shutdown. slack_sdk's aiohttp client does the protocol and the reconnecting; around it:
 
-slack_sdk's aiohttp client does the protocol and the reconnecting; this module adds what
-a deployment needs around it:
-
-* reconnect fast: it pings every PING_INTERVAL s and aiohttp's heartbeat closes a socket
-  that gives no pong within half of that, so a dead socket is replaced within about
-  2.5 intervals (an abrupt drop within one); failed attempts back off to MAX_BACKOFF;
-* tell the truth: `check()` raises, naming Slack's error (``invalid_auth``, connection
-  refused...), once no connection has been up for `unhealthy_after` seconds;
-* stop for good: after `stop()` no URL is asked for and no socket is opened, whatever
-  the SDK's own reconnect logic (a ``disconnect`` message, its monitor) would do.
+* reconnect fast: a ping every PING_INTERVAL s, and aiohttp's heartbeat closes a socket
+  with no pong within half of that; failed attempts back off to MAX_BACKOFF;
+* tell the truth: `check()` raises, naming Slack's error, once no connection has been up
+  for `unhealthy_after` seconds;
+* stop for good: after `stop()` no URL is asked for and no socket opened, whatever the
+  SDK's own reconnect logic (a ``disconnect`` message, its monitor) would do.
 """
 
 from __future__ import annotations
@@ -34,9 +30,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.domain.shutdown import finish_or_cancel
 from mava_bridge.observability.metrics import Metrics
-from mava_bridge.slack.deps import InFlight
+from mava_bridge.slack.answer import not_run
 from mava_bridge.slack.errors import slack_error
-from mava_bridge.slack.not_run import not_run
+from mava_bridge.slack.inflight import InFlight
 
 log = logging.getLogger("mava_bridge.socket_mode")
 SDK_LOG = logging.getLogger("slack_sdk.socket_mode")
@@ -66,9 +62,8 @@ def describe(exc: BaseException) -> str:
 class _Client(SocketModeClient):
     """slack_sdk's client plus: the last failure, backoff between failed attempts, a
     fresh URL after a failed handshake (the SDK would retry the spent one forever), and
-    no new connection once `stopping`. A failed attempt is our one WARNING (when its
-    reason changes); the SDK's own line for it, a traceback on every retry, is dropped
-    (`_Told`)."""
+    no new connection once `stopping`. A failed attempt is our one WARNING when its
+    reason changes; the SDK's traceback for it is dropped (`keeps`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -85,10 +80,11 @@ class _Client(SocketModeClient):
             log.warning("Socket Mode connection failed: %s", reason, extra={"reason": reason})
         self.last_error = reason
 
-    def told(self, exc: BaseException) -> bool:
-        """Whether `exc` is the failed attempt `failed` has named."""
+    def keeps(self, record: logging.LogRecord) -> bool:
+        """slack_sdk's log filter: drops its line (a traceback) for the failure `failed` named."""
+        exc = record.exc_info[1] if record.exc_info else None
         refused = self._refused_handshake and isinstance(exc, aiohttp.WSServerHandshakeError)
-        return exc is self._named or refused
+        return exc is None or not (exc is self._named or refused)
 
     async def issue_new_wss_url(self) -> str:
         if self.stopping:
@@ -135,18 +131,6 @@ class _Client(SocketModeClient):
         return trace
 
 
-class _Told(logging.Filter):
-    """Drops slack_sdk's line (with its traceback) for a failed attempt `client` named."""
-
-    def __init__(self, client: _Client) -> None:
-        super().__init__()
-        self.client = client
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        return exc is None or not self.client.told(exc)
-
-
 class SocketMode:
     """The bot's Socket Mode connection: `start`, `check` (health), `stop`, `close`."""
 
@@ -156,10 +140,9 @@ class SocketMode:
         app_token: str,
         *,
         unhealthy_after: float,
-        metrics: Metrics | None = None,
-        inflight: InFlight | None = None,
-        ping_interval: float = PING_INTERVAL,
-        client: AsyncWebClient | None = None,
+        metrics: Metrics,
+        inflight: InFlight,
+        client: AsyncWebClient,
     ) -> None:
         self.app = app
         self.bot_client = client  # tells a person their command was not run (shutdown)
@@ -167,12 +150,8 @@ class SocketMode:
         self.metrics = metrics
         self.inflight = inflight
         self.client = _Client(
-            app_token=app_token,
-            web_client=app.client,
-            ping_interval=ping_interval,
-            logger=SDK_LOG,
+            app_token=app_token, web_client=app.client, ping_interval=PING_INTERVAL, logger=SDK_LOG
         )
-        self._quiet = _Told(self.client)
         self.client.socket_mode_request_listeners.append(self._handle)
         self.client.message_listeners.append(self._on_message)
         self.connections = 0  # hellos received
@@ -180,14 +159,10 @@ class SocketMode:
         self._was_up = False
         self._tasks: list[asyncio.Task[None]] = []
 
-    @property
-    def last_error(self) -> str | None:
-        return self.client.last_error
-
     async def start(self) -> None:
         """Connect in the background (retrying until Slack answers): nothing waits on it."""
         self._last_up = time.monotonic()
-        SDK_LOG.addFilter(self._quiet)
+        SDK_LOG.addFilter(self.client.keeps)
         # Every socket is opened through this session, so its hooks see every attempt.
         spare = self.client.aiohttp_client_session
         self.client.aiohttp_client_session = aiohttp.ClientSession(
@@ -230,7 +205,7 @@ class SocketMode:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(CLOSE_SECONDS):
                 await self.client.close()  # type: ignore[no-untyped-call]
-        SDK_LOG.removeFilter(self._quiet)
+        SDK_LOG.removeFilter(self.client.keeps)
 
     async def _watch(self) -> None:
         """Note when the connection was last seen up, and log when it drops."""
@@ -258,29 +233,21 @@ class SocketMode:
             log.info("Slack asked for a new connection (%s)", message.get("reason"))
 
     async def _handle(self, client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
-        """Bolt's Socket Mode handler, with the ack timed and acks put first under a burst
-        (`InFlight.request_arrived`), as for HTTP requests."""
+        """Bolt's Socket Mode handler, with the ack timed and acks put first under a burst."""
         started = time.monotonic()
-        if self.inflight is not None:
-            self.inflight.request_arrived()
-            if request.type in ("slash_commands", "events_api"):
-                # As the HTTP door does: `/mava` and events ack with nothing (`/mava`
-                # answers on its response_url), so ack now and let Bolt run them after
-                # the acks of a burst; Bolt's own ack then has nothing left to say. A
-                # redelivered event is dropped by its listener, by event id.
-                await client.send_socket_mode_response({"envelope_id": request.envelope_id})
-                self._acked(started)
-                command = request.type == "slash_commands"
-                self.inflight.spawn(
-                    run_async_bolt_app(self.app, request),
-                    name="command" if command else "event",
-                    untold=not_run(self.bot_client, request.payload) if command else None,
-                )
-                return
-        response = await run_async_bolt_app(self.app, request)
-        await send_async_response(client, request, response, started)
-        self._acked(started)
-
-    def _acked(self, started: float) -> None:
-        if self.metrics is not None:
-            self.metrics.slack_ack_seconds.observe(time.monotonic() - started)
+        self.inflight.request_arrived()
+        if request.type in ("slash_commands", "events_api"):
+            # As at the HTTP door: `/mava` and events ack with nothing, so ack now and let
+            # Bolt run them after the acks of a burst. A redelivered event is dropped by
+            # its listener, by event id.
+            await client.send_socket_mode_response({"envelope_id": request.envelope_id})
+            command = request.type == "slash_commands"
+            self.inflight.spawn(
+                run_async_bolt_app(self.app, request),
+                name="command" if command else "event",
+                untold=not_run(self.bot_client, request.payload) if command else None,
+            )
+        else:
+            response = await run_async_bolt_app(self.app, request)
+            await send_async_response(client, request, response, started)
+        self.metrics.slack_ack_seconds.observe(time.monotonic() - started)

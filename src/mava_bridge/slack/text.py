@@ -1,13 +1,11 @@
-"""Text helpers for Slack: escaping, Slack's size limits, truncation, ages.
+"""Text for Slack: escaping, Slack's size limits, truncation, ages.
 
-Untrusted text (customer messages, names, anything a Slack user typed) goes through
-`escape` before it enters a mrkdwn string, so `<!channel>`, `<@U123>` or a forged
-`<http://evil|your bank>` stays inert text. Slack only parses `&`, `<` and `>` as
-control characters; markdown characters (`*`, `_`, `~`, backtick) cannot be escaped
-in mrkdwn, so a customer can still make their own text bold or turn it into code.
-That is cosmetic and cannot ping anyone or forge a link, so we leave it (stripping
-the characters would change what agents read). Builders also mark mrkdwn objects
-`verbatim` so Slack does not auto-parse a bare `@channel` or channel name.
+Untrusted text (customer messages, names, what a Slack user typed) goes through `escape`
+before it enters mrkdwn, so `<!channel>`, `<@U123>` or a forged `<http://evil|your bank>`
+stays inert. Markdown characters (`*`, `_`, `~`, backtick) cannot be escaped in mrkdwn,
+so a customer can still make their own text bold: cosmetic, it cannot ping anyone or
+forge a link, and stripping them would change what agents read. Builders also mark
+mrkdwn objects `verbatim` so Slack does not auto-parse a bare `@channel`.
 """
 
 from __future__ import annotations
@@ -17,9 +15,8 @@ from datetime import UTC, datetime
 
 from mava_bridge.domain.wording import duration
 
-# --- Slack limits (characters unless noted) ---------------------------------------
-# https://docs.slack.dev/reference/block-kit : kept as names so builders say which
-# limit they respect.
+# Slack's limits in characters (docs.slack.dev/reference/block-kit), named so builders
+# say which they respect.
 SECTION_TEXT = 3000
 SECTION_FIELD_TEXT = 2000
 SECTION_FIELDS = 10  # fields per section
@@ -40,7 +37,6 @@ PRIVATE_METADATA = 3000
 INPUT_LABEL = 2000
 INPUT_PLACEHOLDER = 150
 PLAIN_TEXT_INPUT = 3000  # max_length of a plain_text_input (and its initial_value)
-MESSAGE_TEXT = 40000  # Slack's hard limit for a message's `text`
 FALLBACK_TEXT = 3000  # what we allow ourselves for a notification fallback `text`
 OPTION_TEXT = 75
 SELECT_OPTIONS = 100
@@ -49,11 +45,7 @@ ELLIPSIS = "…"
 
 
 def escape(text: str) -> str:
-    """Escape `&`, `<`, `>` so Slack shows the text as typed and parses nothing in it.
-
-    `&` first, so an already escaped `&amp;` becomes `&amp;amp;` and still reads
-    `&amp;` on screen: we escape what people wrote, not what they meant.
-    """
+    """Escape `&`, `<`, `>` so Slack shows the text as typed (`&amp;` typed reads `&amp;`)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -63,11 +55,8 @@ def unescape(text: str) -> str:
 
 
 def _cut_escaped(escaped: str, size: int) -> str:
-    """The first `size` characters of escaped text, never ending inside an entity.
-
-    Every `&` in escaped text starts an entity (`&amp;`, `&lt;`, `&gt;`), so if the
-    last `&` kept has no `;` after it, the cut fell inside that entity: drop it.
-    """
+    """The first `size` characters of escaped text, never ending inside an entity: every
+    `&` starts one, so a last `&` with no `;` after it was cut: drop it."""
     if size <= 0:
         return ""
     cut = escaped[:size]
@@ -78,10 +67,7 @@ def _cut_escaped(escaped: str, size: int) -> str:
 
 
 def truncate(text: str, limit: int) -> str:
-    """Cut `text` to at most `limit` characters, ending with "…" when it was cut.
-
-    For plain text; for mrkdwn use `escape_and_truncate`, which never splits `&amp;`.
-    """
+    """Plain text cut to at most `limit` characters, ending with "…" when it was cut."""
     if len(text) <= limit:
         return text
     if limit <= 0:
@@ -100,15 +86,12 @@ def escape_and_truncate(text: str, limit: int) -> str:
 
 
 def plain(text: str, limit: int, *, empty: str = "-") -> str:
-    """Text for a `plain_text` object: no escaping (Slack does not parse it), truncated.
-
-    Slack rejects an empty plain_text object, so blank text becomes `empty`.
-    """
+    """Text for a `plain_text` object (not parsed by Slack), truncated; Slack rejects an
+    empty one, so blank text becomes `empty`."""
     return truncate(text if text.strip() else empty, limit)
 
 
 def one_line(text: str) -> str:
-    """Collapse all whitespace (newlines included) to single spaces, for excerpts."""
     return " ".join(text.split())
 
 
@@ -118,19 +101,14 @@ def excerpt(text: str, limit: int) -> str:
 
 
 def quote(text: str, limit: int, *, max_lines: int | None = None) -> str:
-    """Show `text` as a mrkdwn block quote: escaped, every line prefixed with `>`.
-
-    The result, quote markers included, is at most `limit` characters; when the text
-    does not fit (or has more than `max_lines` lines) it ends with "…".
-    """
+    """`text` as an escaped mrkdwn block quote of at most `limit` characters, ending with
+    "…" when it does not fit (or has more than `max_lines` lines)."""
     if limit <= 0:
         return ""
     lines = escape(text.strip("\n")).split("\n")
     cut = max_lines is not None and len(lines) > max_lines
     if max_lines is not None:
         lines = lines[: max(max_lines, 1)]
-    # The `>` markers are raw and the text is escaped, so `_cut_escaped` still knows
-    # that every `&` starts an entity.
     out = "\n".join("> " + line for line in lines)
     if len(out) <= limit and not cut:
         return out
@@ -140,11 +118,8 @@ def quote(text: str, limit: int, *, max_lines: int | None = None) -> str:
 
 
 def age(since: datetime, now: datetime) -> str:
-    """How long ago `since` was, as `domain.wording.duration` says it ("5 m", "2 d 4 h",
-    "13 w"), or "just now" under a minute.
-
-    A naive datetime is taken as UTC (Mava sends UTC) so mixing never raises.
-    """
+    """How long ago `since` was ("5 m", "2 d 4 h"), or "just now" under a minute. A naive
+    datetime is taken as UTC (Mava sends UTC) so mixing never raises."""
     if since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     if now.tzinfo is None:
@@ -194,11 +169,7 @@ def _plain_token(match: re.Match[str]) -> str:
 
 
 def slack_to_plain(text: str) -> str:
-    """Turn Slack message text (as Slack sends it) into plain text for Mava.
-
-    `<@U1|bob>` -> `@bob`, `<!here>` -> `@here`, `<mailto:a@b.c|a@b.c>` -> `a@b.c`,
-    `<http://x.io|x.io>` -> `http://x.io`, `<http://x.io|docs>` -> `docs (http://x.io)`,
-    then `&lt;` `&gt;` `&amp;` back to characters. Apply it exactly once to text that
-    came from a slash command or a message; modal inputs arrive unescaped already.
-    """
+    """Slack message text as plain text for Mava: `<@U1|bob>` -> `@bob`, `<!here>` ->
+    `@here`, `<http://x.io|docs>` -> `docs (http://x.io)`, entities back to characters.
+    Once, on a slash command's or a message's text; modal inputs arrive unescaped."""
     return unescape(_SLACK_TOKEN.sub(_plain_token, text))

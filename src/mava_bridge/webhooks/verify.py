@@ -1,16 +1,11 @@
 """Verify a Mava webhook and, if the cipher is guessed right, read its event.
 
 Mava's Webhook Security Guide: the body is JSON `{signature, payload, key, webhookId}`;
-`key` is `<iv>:<base64 RSA-OAEP-encrypted symmetric key>`. The signing key from the
-dashboard is `mava_wh_<base64 PKCS8 DER RSA private key>`. Its sample decrypts the
-symmetric key with Node's `privateDecrypt` and OAEP padding, no hash named: Node's
-default, SHA-1 for OAEP and MGF1, no label. The signature is the hex HMAC-SHA256 of the
-`payload` string keyed by the *base64 text* of that symmetric key.
-
-How the payload itself is encrypted (AES mode, the IV's and the ciphertext's
-encodings) is cut off in every copy of the docs, so `read_event` tries the configured
-mode with hex then base64 and returns None when nothing fits: a verified webhook is a
-nudge either way, never the data (mava_bridge.delivery.nudges).
+`key` is `<iv>:<base64 RSA-OAEP-encrypted symmetric key>`, decrypted as its Node sample
+does (OAEP with Node's default SHA-1, no label). The signature is the hex HMAC-SHA256 of
+`payload` keyed by the *base64 text* of the symmetric key. How the payload is encrypted
+is cut off in every copy of the docs: `read_event` tries, and a verified webhook is a
+nudge either way, never the data.
 """
 
 from __future__ import annotations
@@ -31,8 +26,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.padding import MGF1, OAEP
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from mava_bridge.domain.webhook_key import load_signing_key as load_signing_key
-
 FIELDS: Final = ("signature", "payload", "key", "webhookId")
 Mode = Literal["aes-256-cbc", "aes-256-gcm", "aes-256-ctr"]
 GCM_TAG: Final = 16  # Node's default auth tag length; taken from the ciphertext's end
@@ -40,7 +33,7 @@ WEBHOOK_ID_CHARS: Final = 128  # longer ids are remembered by their SHA-256
 
 
 class Rejected(Exception):
-    """Not a webhook Mava signed: `status` (400 malformed, 401 not verified), `reason`."""
+    """Not a webhook Mava signed: 400 malformed, 401 not verified."""
 
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -63,8 +56,8 @@ class Event:
 
 
 def open_envelope(body: bytes, key: rsa.RSAPrivateKey) -> Envelope:
-    """The verified envelope, or `Rejected`. Nothing in the body is trusted before the
-    HMAC matched; the comparison is constant-time."""
+    """The verified envelope, or `Rejected`: nothing in the body is trusted before the
+    HMAC matched."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -84,7 +77,8 @@ def open_envelope(body: bytes, key: rsa.RSAPrivateKey) -> Envelope:
         )
     except (ValueError, binascii.Error):
         raise Rejected(401, "key does not decrypt with MAVA_WEBHOOK_SIGNING_KEY") from None
-    expected = signature_of(data["payload"], symmetric)
+    secret = base64.b64encode(symmetric)
+    expected = hmac.new(secret, data["payload"].encode(), hashlib.sha256).hexdigest()
     given = data["signature"].lower().encode("utf-8", "replace")
     if not hmac.compare_digest(expected.encode(), given):
         raise Rejected(401, "bad signature")
@@ -94,15 +88,9 @@ def open_envelope(body: bytes, key: rsa.RSAPrivateKey) -> Envelope:
     return Envelope(webhook_id, data["payload"], iv, symmetric)
 
 
-def signature_of(payload: str, symmetric_key: bytes) -> str:
-    """Mava's signature: hex HMAC-SHA256 of the payload, keyed by the key's base64 text."""
-    secret = base64.b64encode(symmetric_key)
-    return hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()
-
-
 def read_event(envelope: Envelope, mode: Mode) -> Event | None:
-    """The event's type and ticket id if the payload decrypts with `mode` (IV and
-    ciphertext read as hex, else base64) to JSON `{type, document}`; else None."""
+    """The event if the payload decrypts with `mode` (IV and ciphertext as hex, else
+    base64) to JSON `{type, document}`; else None."""
     if len(envelope.symmetric_key) not in (16, 24, 32):
         return None
     for iv in _decodings(envelope.iv):

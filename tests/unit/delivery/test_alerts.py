@@ -29,7 +29,7 @@ from mava_bridge.observability.logs import JsonFormatter
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.settings import Settings
-from mava_bridge.slack.blocks.digest import DigestRenderer
+from mava_bridge.slack.blocks import digest as digest_blocks
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store import deliveries as ledger
 from mava_bridge.store.db import Database
@@ -79,7 +79,7 @@ def make_poller(db: Database, stub: SlackStub, mava: MavaClient) -> PollerFactor
                 mava=mava_client or mava,
                 db=db,
                 poster=poster,
-                renderer=DigestRenderer(),
+                renderer=digest_blocks,
                 settings=settings,
                 subscriptions=SubscriptionService(db, settings, clock=now),
                 metrics=metrics,
@@ -173,7 +173,7 @@ async def test_unassigned_alerts(
 ) -> None:
     settings = make_settings(alert_channel=None)
     subscriptions = SubscriptionService(db, settings)
-    await subscriptions.add_alerts("C0UNASSIGNED", Filters(unassigned_only=True), "U0JANE")
+    await subscriptions.add("alerts", "C0UNASSIGNED", Filters(unassigned_only=True), "U0JANE")
     poller = make_poller(settings)
     agent = mava_sandbox.sandbox.agent_id("Jane Smith")
     # Created after the subscription: alerted even on its first poll.
@@ -192,8 +192,8 @@ async def test_filters_by_origin_and_category(
     settings = make_settings(alert_channel=None)
     subscriptions = SubscriptionService(db, settings)
     high = Priority.HIGH
-    await subscriptions.add_alerts("C0DISCORD", Filters(high, origins=(Origin.DISCORD,)), "U1")
-    await subscriptions.add_alerts("C0BILLING", Filters(high, categories=("billing",)), "U1")
+    await subscriptions.add("alerts", "C0DISCORD", Filters(high, origins=(Origin.DISCORD,)), "U1")
+    await subscriptions.add("alerts", "C0BILLING", Filters(high, categories=("billing",)), "U1")
     poller = make_poller(settings)
     await poller.poll_once()  # baseline (nothing new yet)
 
@@ -214,9 +214,9 @@ async def test_channels_sharing_a_filter_share_one_search(
 ) -> None:
     settings = make_settings()  # ALERT_CHANNEL: high priority
     subscriptions = SubscriptionService(db, settings)
-    await subscriptions.add_alerts("C0TWO", Filters(Priority.HIGH), "U1")
-    await subscriptions.add_alerts("C0THREE", Filters(Priority.HIGH), "U1")
-    await subscriptions.add_alerts("C0NEWBIES", Filters(unassigned_only=True), "U1")
+    await subscriptions.add("alerts", "C0TWO", Filters(Priority.HIGH), "U1")
+    await subscriptions.add("alerts", "C0THREE", Filters(Priority.HIGH), "U1")
+    await subscriptions.add("alerts", "C0NEWBIES", Filters(unassigned_only=True), "U1")
     poller = make_poller(settings)
     await poller.poll_once()
 
@@ -304,7 +304,7 @@ async def test_channel_not_found_is_recorded(
 ) -> None:
     settings = make_settings(alert_channel=None)
     subscriptions = SubscriptionService(db, settings)
-    await subscriptions.add_alerts("C0GONE", Filters(Priority.HIGH), "U0JANE")
+    await subscriptions.add("alerts", "C0GONE", Filters(Priority.HIGH), "U0JANE")
     poller = make_poller(settings)
     stub.channels_not_found.add("C0GONE")
     ticket_id = add_open(mava_sandbox)
@@ -430,7 +430,7 @@ async def test_watermark_waits_for_failed_posts_of_creation_time_searches(
     however long that takes."""
     settings = make_settings(alert_channel=None)
     subscriptions = SubscriptionService(db, settings)
-    await subscriptions.add_alerts("C0NEW", Filters(unassigned_only=True), "U1")
+    await subscriptions.add("alerts", "C0NEW", Filters(unassigned_only=True), "U1")
     polls = iter(range(100))
 
     def clock() -> datetime:  # every look at the clock is 10 minutes after the last

@@ -26,7 +26,7 @@ from mava_bridge.mava.ratelimit import RateLimiter
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.settings import Settings
-from mava_bridge.slack.blocks.digest import DigestRenderer
+from mava_bridge.slack.blocks import digest as digest_blocks
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
@@ -83,7 +83,7 @@ def poller_for(mava: MavaClient, db: Database, stub: SlackStub, metrics: Metrics
             mava=mava,
             db=db,
             poster=poster,
-            renderer=DigestRenderer(),
+            renderer=digest_blocks,
             settings=settings,
             subscriptions=SubscriptionService(db, settings, clock=now),
             metrics=metrics,

@@ -213,7 +213,9 @@ async def test_channel_digest_uses_its_subscription_filters(
     settings = make_settings(digest_channel=None)
     subscriptions = SubscriptionService(db, settings)
     discord_high = Filters(Priority.HIGH, unassigned_only=False, origins=(Origin.DISCORD,))
-    await subscriptions.add_digest("C0TEAM", Schedule.daily(9, 0), discord_high, "U0JANE")
+    await subscriptions.add(
+        "digest", "C0TEAM", discord_high, "U0JANE", schedule=Schedule.daily(9, 0)
+    )
     service = make_service(mava, db, stub, settings, subscriptions=subscriptions)
     result = await service.post("C0TEAM")
     expected = {
@@ -237,13 +239,17 @@ async def test_subscriptions_add_list_remove(db: Database) -> None:
         changes.append("changed")
 
     subscriptions.on_change(changed)
-    digest = await subscriptions.add_digest(
-        DIGESTS, Schedule.weekdays(8, 30), Filters(unassigned_only=True), "U0JANE"
+    digest = await subscriptions.add(
+        "digest",
+        DIGESTS,
+        Filters(unassigned_only=True),
+        "U0JANE",
+        schedule=Schedule.weekdays(8, 30),
     )
-    alerts = await subscriptions.add_alerts(DIGESTS, Filters(Priority.MEDIUM), "U0SAM")
-    again = await subscriptions.add_alerts(DIGESTS, Filters(Priority.MEDIUM), "U0SAM")
+    alerts = await subscriptions.add("alerts", DIGESTS, Filters(Priority.MEDIUM), "U0SAM")
+    again = await subscriptions.add("alerts", DIGESTS, Filters(Priority.MEDIUM), "U0SAM")
     assert again.id == alerts.id  # a retried command adds nothing
-    await subscriptions.add_alerts("C0ELSEWHERE", Filters(Priority.HIGH), "U0SAM")
+    await subscriptions.add("alerts", "C0ELSEWHERE", Filters(Priority.HIGH), "U0SAM")
     assert changes == ["changed"] * 3
 
     views = await subscriptions.list_for_channel(DIGESTS)
@@ -269,9 +275,11 @@ async def test_subscriptions_add_list_remove(db: Database) -> None:
 async def test_subscription_limit_per_channel(db: Database) -> None:
     subscriptions = SubscriptionService(db, make_settings())
     for minute in range(20):
-        await subscriptions.add_digest(DIGESTS, Schedule.daily(9, minute), Filters(), "U1")
+        await subscriptions.add(
+            "digest", DIGESTS, Filters(), "U1", schedule=Schedule.daily(9, minute)
+        )
     with pytest.raises(SubscriptionError, match="unsubscribe"):
-        await subscriptions.add_digest(DIGESTS, Schedule.daily(10, 0), Filters(), "U1")
+        await subscriptions.add("digest", DIGESTS, Filters(), "U1", schedule=Schedule.daily(10, 0))
 
 
 async def test_cli_preview_prints_without_posting(

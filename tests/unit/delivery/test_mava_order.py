@@ -22,7 +22,7 @@ from mava_bridge.mava.models import Priority, Ticket
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.settings import Settings
-from mava_bridge.slack.blocks.digest import DigestRenderer
+from mava_bridge.slack.blocks import digest as digest_blocks
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import MavaSandbox, RunningSandbox
@@ -80,7 +80,7 @@ async def test_threshold_alerts_each_matching_ticket_exactly_once(
             mava=client,
             db=db,
             poster=_poster(stub, metrics),
-            renderer=DigestRenderer(),
+            renderer=digest_blocks,
             settings=settings,
             subscriptions=SubscriptionService(db, settings),
             metrics=metrics,

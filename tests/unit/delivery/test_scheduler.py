@@ -166,8 +166,12 @@ async def test_running_scheduler_polls_and_follows_subscription_changes(
 
         assert scheduler.scheduler is not None
         subscriptions = scheduler.subscriptions
-        sub = await subscriptions.add_digest(
-            "C0TEAM", Schedule.daily(8, 0), Filters(unassigned_only=True), "U0JANE"
+        sub = await subscriptions.add(
+            "digest",
+            "C0TEAM",
+            Filters(unassigned_only=True),
+            "U0JANE",
+            schedule=Schedule.daily(8, 0),
         )
         assert scheduler.scheduler.get_job(f"digest:sub:{sub.id}") is not None
         assert await subscriptions.remove("C0TEAM", sub.id)
@@ -226,7 +230,7 @@ async def test_a_slow_poll_is_said_once_per_slow_run_not_on_every_tick(
     events: list[JobEvent] = []
 
     def skipped() -> int:
-        return sum(1 for e in events if e.code == EVENT_JOB_MAX_INSTANCES)
+        return sum(1 for e in events if e.code == EVENT_JOB_MAX_INSTANCES and e.job_id == POLL_JOB)
 
     def runs() -> int:
         return sum(1 for e in events if e.code == EVENT_JOB_EXECUTED and e.job_id == POLL_JOB)
@@ -250,7 +254,9 @@ async def test_a_slow_poll_is_said_once_per_slow_run_not_on_every_tick(
         finally:
             sandbox.latency = 0.0
             await scheduler.shutdown()
-    told = [r for r in logs.records() if "still running" in r["message"]]
+    # The poll's lines only: on a loaded machine the desk's jobs, slowed by the same
+    # latency, may overrun their own interval too (and say so, once per run).
+    told = [r for r in logs.records() if r["message"].startswith("poll Mava for alerts still")]
     assert [(r["level"], r["message"]) for r in told] == [
         ("INFO", "poll Mava for alerts still running: its next turns wait for it to end")
     ] * 2

@@ -7,20 +7,16 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from mava_bridge.domain.cron import (
-    Trigger,
-    cron_trigger,
-    crontab_weekdays,
-    normalize_cron,
-)
+from mava_bridge.domain.cron import cron_trigger, crontab_weekdays, normalize_cron
 from mava_bridge.domain.schedule import Schedule, schedule_from_cron
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def next_fire_times(trigger: Trigger, after: datetime, count: int) -> list[datetime]:
+def next_fire_times(trigger: BaseTrigger, after: datetime, count: int) -> list[datetime]:
     """The next `count` fire times strictly after `after`, as APScheduler asks them."""
     fires: list[datetime] = []
     previous: datetime | None = None

@@ -68,7 +68,7 @@ async def test_one_unreadable_ticket_is_skipped_and_the_rest_read(
     shapes = odd_ids(odd_sandbox)
     bad = shapes["unreadable"]
     async with client_for(odd_sandbox, metrics) as mava:
-        with caplog.at_level(logging.WARNING, logger="mava_bridge.mava.pages"):
+        with caplog.at_level(logging.WARNING, logger="mava_bridge.mava.models"):
             page = await mava.fetch_tickets(recent(include_messages=True), limit=20)
             again = await mava.fetch_tickets(recent(include_messages=True), limit=20)
     ids = [t.id for t in page.tickets]

@@ -19,8 +19,13 @@ from hypothesis import strategies as st
 
 from mava_bridge.domain.send_window import seconds_until_free
 from mava_bridge.mava.client import MavaClient
-from mava_bridge.mava.ratelimit import ARRIVAL_MARGIN, Lane, background
-from mava_bridge.mava.shared_limiter import SharedLimiter, describe_failure
+from mava_bridge.mava.ratelimit import (
+    ARRIVAL_MARGIN,
+    Lane,
+    SharedLimiter,
+    background,
+    describe_failure,
+)
 from mava_bridge.settings import Settings
 
 LIMIT = 6
@@ -163,7 +168,7 @@ async def test_unreachable_budget_falls_back_to_the_local_share_and_says_so_once
     budget = MemoryBudget()
     budget.down = True
     limiter = SharedLimiter(budget, 9, WINDOW, fallback_limit=3, retry_seconds=0.5)
-    caplog.set_level(logging.INFO, logger="mava_bridge.mava.shared_limiter")
+    caplog.set_level(logging.INFO, logger="mava_bridge.mava.ratelimit")
     granted: list[float] = []
 
     async def send() -> None:

@@ -11,8 +11,7 @@ import pytest
 
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.lookup import TicketNotFoundNear, TicketUnreadable, find_ticket
-from mava_bridge.mava.models import TicketPage
-from mava_bridge.mava.pages import TicketPageReader
+from mava_bridge.mava.models import TicketPage, TicketPageReader
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.store.db import Database

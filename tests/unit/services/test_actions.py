@@ -13,13 +13,11 @@ from mava_bridge.domain.filters import Filters
 from mava_bridge.mava.client import MavaClient, RetryPolicy
 from mava_bridge.mava.models import Priority, Status
 from mava_bridge.mava.ratelimit import RateLimiter
-from mava_bridge.services.errors import ServiceError
-from mava_bridge.services.outcome import Actor
+from mava_bridge.services.outcome import Actor, Auditor, ServiceError, Writes
 from mava_bridge.services.subscription_actions import SubscriptionActions
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.services.ticket_actions import Assignee, TicketActions
 from mava_bridge.services.tickets import TicketService
-from mava_bridge.services.writes import Auditor, Writes
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_bridge.store.writes import AuditLog, AuditRecord, IdempotencyStore

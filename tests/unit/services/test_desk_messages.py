@@ -15,7 +15,7 @@ from mava_bridge.domain.sla import clocks
 from mava_bridge.domain.waiting import waiting_period_start, waiting_since
 from mava_bridge.mava.models import Ticket
 from mava_bridge.services.open_board import desk_messages
-from mava_bridge.slack.blocks.digest import DigestRenderer
+from mava_bridge.slack.blocks import digest as digest_blocks
 from mava_bridge.slack.blocks.home import HomeModel, home_view, longest_waiting_first, queue_order
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -124,7 +124,7 @@ def tickets(draw: st.DrawFn, n: int) -> Ticket:
 
 def shown(found: list[Ticket]) -> tuple[Any, ...]:
     """What App Home, a DM or a reminder shows of `found`, and a reminder's times."""
-    renderer = DigestRenderer()
+    renderer = digest_blocks
     model = HomeModel(mine=longest_waiting_first(found), queue=queue_order(found))
     return (
         home_view(model, link=link, now=NOW, dashboard=DASHBOARD),

@@ -20,7 +20,7 @@ from mava_bridge.observability.metrics import Metrics
 from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.services.tickets import TicketFilter, TicketService
 from mava_bridge.settings import Settings
-from mava_bridge.slack.blocks.digest import DigestRenderer
+from mava_bridge.slack.blocks import digest as digest_blocks
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import MavaSandbox, RunningSandbox, running_mava_sandbox
@@ -138,7 +138,7 @@ async def test_threshold_alerts_reach_words_wherever_they_sort(
             mava=client,
             db=db,
             poster=poster,
-            renderer=DigestRenderer(),
+            renderer=digest_blocks,
             settings=settings,
             subscriptions=SubscriptionService(db, settings),
             metrics=metrics,

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from mava_bridge.mava.lookup import Counting
 from mava_bridge.mava.models import TicketPage
 from mava_bridge.mava.query import TicketQuery
-from mava_bridge.services.reports import Counted, PacedPages, ReportReader
+from mava_bridge.services.reports import PacedPages, ReportReader
 
 QUERY = TicketQuery(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC))
 
@@ -49,9 +50,9 @@ def test_the_interval_is_a_sixth_of_the_budget() -> None:
 async def test_concurrent_reports_share_one_pace() -> None:
     clock = Clock()
     paced = PacedPages(Mava(clock), 2.0, sleep=clock.sleep, clock=clock)
-    one, two = Counted(paced), Counted(paced)
+    one, two = Counting(paced), Counting(paced)
 
-    async def read(who: Counted, times: int) -> None:
+    async def read(who: Counting, times: int) -> None:
         for _ in range(times):
             await who.fetch_tickets(QUERY)
 

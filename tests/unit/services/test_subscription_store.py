@@ -38,13 +38,13 @@ async def test_a_channels_subscriptions_added_once_limited_and_removed(db: Datab
         changes.append("changed")
 
     service.on_change(changed)
-    first = await service.add_alerts("C1", Filters(), "U1")
-    again = await service.add_alerts("C1", Filters(), "U1")  # a retried command
+    first = await service.add("alerts", "C1", Filters(), "U1")
+    again = await service.add("alerts", "C1", Filters(), "U1")  # a retried command
     assert again.id == first.id and changes == ["changed"]
     for minutes in range(30, 30 + MAX_PER_CHANNEL - 1):
-        await service.add_reminders("C1", minutes, Filters(), "U1")
+        await service.add("reminders", "C1", Filters(), "U1", wait_minutes=minutes)
     with pytest.raises(SubscriptionError, match=f"already has {MAX_PER_CHANNEL} subscriptions"):
-        await service.add_reminders("C1", 5, Filters(), "U1")
+        await service.add("reminders", "C1", Filters(), "U1", wait_minutes=5)
     mine = [v for v in await service.list_for_channel("C1") if not v.is_default]
     assert len(mine) == MAX_PER_CHANNEL and mine[0].id == first.id
     assert not await service.remove("C2", first.id)  # another channel's id: nothing

@@ -19,7 +19,7 @@ from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks import threads
 from mava_bridge.slack.blocks.home import HomeModel, home_view
 from mava_bridge.slack.blocks.modals import confirm_reply_modal
-from mava_bridge.slack.blocks.unfurls import ticket_unfurl
+from mava_bridge.slack.blocks.tickets import ticket_unfurl
 from mava_bridge.slack.callback_ids import (
     ACTION_ASSIGN_ME,
     ACTION_NOTE,

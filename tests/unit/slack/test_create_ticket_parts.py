@@ -9,7 +9,7 @@ import pytest
 
 from mava_bridge.mava.models import Category, NewCustomer, NewMessage, NewTicket, Priority
 from mava_bridge.services.customer_actions import created_ticket_id
-from mava_bridge.slack.blocks.create import create_modal, first_message
+from mava_bridge.slack.blocks.modals import create_modal, first_message
 from mava_bridge.slack.command.grammar import parse
 from mava_bridge.slack.command.model import Create, Usage
 

@@ -1,4 +1,4 @@
-"""The desk's messages for many tickets (slack.blocks.desk): within Slack's limits
+"""The desk's messages for many tickets (slack.blocks.digest): within Slack's limits
 whatever the count and the text, customers' words escaped, and the `/mava tickets`
 command the backlog summary names is one the grammar takes."""
 
@@ -15,7 +15,7 @@ from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.tickets import Origin, Priority
 from mava_bridge.domain.wording import duration
 from mava_bridge.mava.models import Ticket
-from mava_bridge.slack.blocks.desk import (
+from mava_bridge.slack.blocks.digest import (
     assignments_message,
     assignments_text,
     backlog_message,

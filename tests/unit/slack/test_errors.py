@@ -13,7 +13,8 @@ import pytest_asyncio
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from mava_bridge.slack.errors import slack_error, webhook_error
+from mava_bridge.slack.answer import webhook_error
+from mava_bridge.slack.errors import slack_error
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, RESPONSE_URL, SlackStub, running_slack_stub
 
 pytestmark = pytest.mark.asyncio

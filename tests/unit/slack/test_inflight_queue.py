@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from mava_bridge.slack.inflight import InFlight, Untold
+from mava_bridge.slack.inflight import MAX_DEFER_SECONDS, InFlight, Untold
 
 
 class Recorder:
@@ -146,3 +146,31 @@ async def test_a_command_the_drains_end_cuts_off_is_told_it_may_have_been_done()
     assert await inflight.finish(0.2) is False
     assert told == [True]  # once, though both tasks were cut off
     assert await inflight.wait_idle(1.0)
+
+
+async def test_background_jobs_wait_for_the_acks_at_most_the_defer_bound() -> None:
+    """`after_acks` (where the scheduler's runs start) holds while requests keep coming,
+    returns once they pause, never later than MAX_DEFER_SECONDS, and at once on shutdown."""
+    inflight = InFlight()
+    loop = asyncio.get_running_loop()
+    await asyncio.wait_for(inflight.after_acks(), 0.5)  # no burst: no wait
+
+    async def requests_never_pause() -> None:
+        while True:
+            inflight.request_arrived()
+            await asyncio.sleep(0.001)
+
+    requests = asyncio.create_task(requests_never_pause())
+    await asyncio.sleep(0)
+    began = loop.time()
+    waiting = asyncio.create_task(inflight.after_acks())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not waiting.done()  # held while requests keep coming
+    await asyncio.wait_for(waiting, MAX_DEFER_SECONDS + 5.0)
+    assert loop.time() - began >= MAX_DEFER_SECONDS - 0.01  # the bound ended the wait
+
+    inflight.request_arrived()
+    inflight.closing = True  # the doors refuse requests: nothing to put first any more
+    await asyncio.wait_for(inflight.after_acks(), 0.5)
+    requests.cancel()

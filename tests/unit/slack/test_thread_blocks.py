@@ -13,11 +13,11 @@ from mava_bridge.delivery.thread_keys import (
     snapshot,
 )
 from mava_bridge.mava.models import Message, Ticket
-from mava_bridge.slack.blocks.threads import ThreadBlocks, safe_url
+from mava_bridge.slack.blocks import threads as blocks
+from mava_bridge.slack.blocks.threads import safe_url
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 LINK = "https://dashboard.mava.app/tickets/abc"
-blocks = ThreadBlocks()
 
 
 def msg(**fields: Any) -> Message:

@@ -11,7 +11,7 @@ import pytest
 
 from mava_bridge.mava.models import Ticket
 from mava_bridge.settings import Settings
-from mava_bridge.slack.blocks.unfurls import ticket_unfurl, waiting_label
+from mava_bridge.slack.blocks.tickets import ticket_unfurl, waiting_label
 from mava_bridge.slack.inbound import JSON_TYPE, Malformed, parse
 from mava_bridge.slack.listeners.unfurls import MAX_TICKETS, ticket_links
 from mava_sandbox.slack_requests import event_callback

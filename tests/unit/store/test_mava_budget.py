@@ -19,8 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from mava_bridge.app import mava_client
-from mava_bridge.mava.ratelimit import ARRIVAL_MARGIN, Lane, RateLimiter, background
-from mava_bridge.mava.shared_limiter import SharedLimiter
+from mava_bridge.mava.ratelimit import ARRIVAL_MARGIN, Lane, RateLimiter, SharedLimiter, background
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import Database
 from mava_bridge.store.mava_budget import PostgresBudget, key_hash

@@ -9,7 +9,7 @@ import pytest
 from backends import Backend
 
 from mava_bridge.delivery.housekeeping import Housekeeping
-from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.outcome import ServiceError
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.store.seen import SEEN_RETENTION, SeenTickets
 from mava_bridge.store.writes import IdempotencyStore

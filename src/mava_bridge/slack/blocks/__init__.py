@@ -1,12 +1,8 @@
-"""Block Kit builders: pure functions, data in, dicts out.
-
-Untrusted text is escaped and cut to Slack's limits inside the builders; links come
-from the caller (`ticket_url` / `link(ticket_id)`) and time from `now`, never the
-clock. Each message builder has a `*_text` companion for the notification fallback.
-"""
+"""Block Kit builders, data in, dicts out: untrusted text escaped and cut to Slack's
+limits inside them, links and time (`now`) from the caller, never the clock. Each message
+builder has a `*_text` companion for its notification."""
 
 from mava_bridge.slack.blocks.common import Block as Block
-from mava_bridge.slack.blocks.common import LinkFor as LinkFor
 from mava_bridge.slack.blocks.common import error_blocks as error_blocks
 from mava_bridge.slack.blocks.common import error_text as error_text
 from mava_bridge.slack.blocks.common import notice_blocks as notice_blocks
@@ -18,25 +14,19 @@ from mava_bridge.slack.blocks.digest import digest_header as digest_header
 from mava_bridge.slack.blocks.digest import digest_item as digest_item
 from mava_bridge.slack.blocks.digest import digest_messages as digest_messages
 from mava_bridge.slack.blocks.digest import digest_text as digest_text
-from mava_bridge.slack.blocks.digest import digest_thread_messages as digest_thread_messages
-from mava_bridge.slack.blocks.digest import digest_thread_text as digest_thread_text
-from mava_bridge.slack.blocks.digest import empty_digest as empty_digest
 from mava_bridge.slack.blocks.digest import item_span as item_span
 from mava_bridge.slack.blocks.digest import listed_tickets as listed_tickets
 from mava_bridge.slack.blocks.digest import replace_item as replace_item
-from mava_bridge.slack.blocks.digest import sort_for_digest as sort_for_digest
-from mava_bridge.slack.blocks.help import help_blocks as help_blocks
-from mava_bridge.slack.blocks.help import help_text as help_text
-from mava_bridge.slack.blocks.help import usage_blocks as usage_blocks
-from mava_bridge.slack.blocks.help import usage_text as usage_text
-from mava_bridge.slack.blocks.modals import View as View
 from mava_bridge.slack.blocks.modals import compose_modal as compose_modal
 from mava_bridge.slack.blocks.modals import confirm_reply_modal as confirm_reply_modal
 from mava_bridge.slack.blocks.modals import result_modal as result_modal
-from mava_bridge.slack.blocks.modals import ticket_summary as ticket_summary
 from mava_bridge.slack.blocks.tickets import categories_list as categories_list
 from mava_bridge.slack.blocks.tickets import categories_text as categories_text
+from mava_bridge.slack.blocks.tickets import help_blocks as help_blocks
+from mava_bridge.slack.blocks.tickets import help_text as help_text
 from mava_bridge.slack.blocks.tickets import ticket_card as ticket_card
 from mava_bridge.slack.blocks.tickets import ticket_card_text as ticket_card_text
 from mava_bridge.slack.blocks.tickets import ticket_list as ticket_list
 from mava_bridge.slack.blocks.tickets import ticket_list_text as ticket_list_text
+from mava_bridge.slack.blocks.tickets import usage_blocks as usage_blocks
+from mava_bridge.slack.blocks.tickets import usage_text as usage_text

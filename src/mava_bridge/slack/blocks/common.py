@@ -1,8 +1,7 @@
-"""Block Kit primitives and the small shared pieces of ticket rendering.
+"""Block Kit primitives and the shared pieces of ticket rendering.
 
-Every primitive enforces the Slack limit of what it builds, so a builder cannot emit
-an oversize block whatever the data. mrkdwn passed to these primitives must already
-be escaped (see `mava_bridge.slack.text`); they only cut it to size.
+Every primitive cuts what it builds to Slack's limit, so no builder can emit an oversize
+block whatever the data. mrkdwn given to them must already be escaped (`slack.text`).
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from mava_bridge.mava.models import (
 from mava_bridge.slack import text as t
 from mava_bridge.slack.callback_ids import (
     ACTION_ASSIGN_ME,
+    ACTION_FOLLOW,
     ACTION_NOTE,
     ACTION_OPEN_IN_MAVA,
     ACTION_REPLY,
@@ -34,15 +34,15 @@ from mava_bridge.slack.callback_ids import (
 Block = dict[str, Any]
 LinkFor = Callable[[str], str]  # ticket id -> dashboard URL
 
-# --- Primitives ----------------------------------------------------------------------
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """ "1 ticket", "3 tickets" ("2 categories" with `many`)."""
+    return f"{count} {word}" if count == 1 else f"{count} {many or word + 's'}"
 
 
 def fit(mrkdwn: str, limit: int) -> str:
-    """Cut already-built mrkdwn to `limit`, at a line break when possible.
-
-    Our own mrkdwn holds `<url|label>` links; cutting inside one would show a broken
-    link, so cut at the last line break that fits and only mid-line as a last resort.
-    """
+    """Cut built mrkdwn to `limit`: at the last line break that fits, else mid-line but
+    never inside an entity or a `<url|label>` link (it would show broken)."""
     if len(mrkdwn) <= limit:
         return mrkdwn
     head = mrkdwn[: limit - 1]
@@ -80,9 +80,9 @@ def section(text: str, *, block_id: str | None = None) -> Block:
     return _block("section", block_id, text=mrkdwn(text))
 
 
-def fields_section(fields: Sequence[str], *, block_id: str | None = None) -> Block:
+def fields_section(fields: Sequence[str]) -> Block:
     fitted = [mrkdwn(f, t.SECTION_FIELD_TEXT) for f in fields[: t.SECTION_FIELDS]]
-    return _block("section", block_id, fields=fitted)
+    return {"type": "section", "fields": fitted}
 
 
 def context(*texts: str, block_id: str | None = None) -> Block:
@@ -125,7 +125,7 @@ def actions(elements: Sequence[dict[str, Any]], *, block_id: str | None = None) 
 
 
 def text_input(action_id: str, initial: str | None = None, **options: Any) -> dict[str, Any]:
-    """A plain_text_input; the long text of a reply or a note when `options` is empty."""
+    # Without `options`: the long text of a reply or a note.
     options = options or {"multiline": True, "max_length": t.PLAIN_TEXT_INPUT}
     element: dict[str, Any] = {"type": "plain_text_input", "action_id": action_id, **options}
     if initial:
@@ -144,8 +144,7 @@ def input_block(block_id: str, label: str, element: dict[str, Any], **options: A
 
 
 def chunk_lines(lines: Iterable[str], limit: int = t.SECTION_TEXT) -> list[str]:
-    """Join lines into texts of at most `limit` characters each (a line never splits
-    unless it alone is too long, and then it is cut)."""
+    """Lines joined into texts of at most `limit` (a line too long alone is cut)."""
     chunks: list[str] = []
     current = ""
     for line in lines:
@@ -160,11 +159,8 @@ def chunk_lines(lines: Iterable[str], limit: int = t.SECTION_TEXT) -> list[str]:
 
 
 def fallback(text: str) -> str:
-    """A message's top-level `text` (shown in notifications) from plain words."""
+    """A message's `text` (its notification) from plain words."""
     return t.escape_and_truncate(t.one_line(text), t.FALLBACK_TEXT)
-
-
-# --- Short ephemerals ---------------------------------------------------------------
 
 
 def _sentence(emoji: str, sentence: str) -> list[Block]:
@@ -174,7 +170,6 @@ def _sentence(emoji: str, sentence: str) -> list[Block]:
 
 
 def error_blocks(sentence: str) -> list[Block]:
-    """An error the user can act on."""
     return _sentence(":warning:", sentence)
 
 
@@ -183,15 +178,11 @@ def success_blocks(sentence: str) -> list[Block]:
 
 
 def notice_blocks(sentence: str) -> list[Block]:
-    """Neither done nor failed: how things are (e.g. "already resolved")."""
+    # Neither done nor failed: how things are (e.g. "already resolved").
     return _sentence(":information_source:", sentence)
 
 
-# A short ephemeral's notification text.
 error_text = success_text = fallback
-
-
-# --- Ticket facts, as escaped mrkdwn ------------------------------------------------
 
 PRIORITY_EMOJI: dict[Priority | None, str] = {
     Priority.HIGH: ":red_circle:",
@@ -201,17 +192,15 @@ PRIORITY_EMOJI: dict[Priority | None, str] = {
 }
 
 
-def priority_label(ticket: Ticket) -> str:
+def priority_badge(ticket: Ticket) -> str:
     level = ticket.priority_level
     if level is not None:
-        return level.label
-    if ticket.priority is None:
-        return "none"
-    return t.escape_and_truncate(str(ticket.priority), 20)  # a value Mava added later
-
-
-def priority_badge(ticket: Ticket) -> str:
-    return f"{PRIORITY_EMOJI[ticket.priority_level]} {priority_label(ticket)}"
+        label = level.label
+    elif ticket.priority is None:
+        label = "none"
+    else:
+        label = t.escape_and_truncate(str(ticket.priority), 20)  # a value Mava added later
+    return f"{PRIORITY_EMOJI[level]} {label}"
 
 
 def status_label(ticket: Ticket) -> str:
@@ -242,7 +231,7 @@ def assignee_label(ticket: Ticket) -> str:
 
 
 def customer_name(ticket: Ticket) -> str | None:
-    """Who the customer is, in plain (unescaped) words, or None when Mava has nothing."""
+    """Who the customer is in plain words, or None when Mava has nothing."""
     customer = ticket.customer
     name = customer.name if customer else None
     email = customer.email if customer else None
@@ -282,7 +271,7 @@ def ticket_link(url: str, label: str) -> str:
 
 
 def sender_label(message: Message) -> str:
-    """`*Customer* user#1234`, `*Agent* Jane`, `*System*` (escaped mrkdwn)."""
+    """`*Customer* user#1234`, `*Agent* Jane`, `*System*`."""
     kind = message.sender_type
     if isinstance(kind, SenderType):
         role = kind.value.capitalize()
@@ -294,34 +283,29 @@ def sender_label(message: Message) -> str:
     return f"*{role}*" + (f" {name}" if name else "")
 
 
-def is_internal(message: Message) -> bool:
-    return message.message_type == MessageType.INTERNAL_NOTE
-
-
 def message_block(message: Message, *, now: datetime | None, limit: int = 1000) -> Block:
-    """One message: system messages dim in a context block, others quoted in a section.
-
-    Without `now` (a modal has no clock) the message's age is left out.
-    """
+    """A system message dim in a context, others quoted in a section; its age only
+    with `now` (a modal has no clock)."""
     when = t.age(message.created_at, now) if message.created_at and now else ""
     when = f"{when} ago" if when and when != "just now" else when
     body = (message.content or "").strip()
     files = len(message.attachments)
-    attached = f" :paperclip: {files} attachment{'s' if files != 1 else ''}" if files else ""
+    attached = f" :paperclip: {plural(files, 'attachment')}" if files else ""
     if message.sender_type == SenderType.SYSTEM:
         line = f"{sender_label(message)} · {when}: " if when else f"{sender_label(message)}: "
         return context(line + t.escape_and_truncate(t.one_line(body), limit) + attached)
-    tag = " · :lock: *Internal note*" if is_internal(message) else ""
+    internal = message.message_type == MessageType.INTERNAL_NOTE
+    tag = " · :lock: *Internal note*" if internal else ""
     top = f"{sender_label(message)}{tag}" + (f" · {when}" if when else "") + attached
     quoted = t.quote(body, limit, max_lines=15) if body else "_(no text)_"
     return section(f"{top}\n{quoted}")
 
 
-def ticket_buttons(ticket: Ticket, *, open_url: str | None = None) -> Block:
-    """Reply / Add note / Assign to me / Resolve, dropping those that no longer apply.
-
-    Resolve goes once the ticket is resolved; Assign to me once someone has it.
-    """
+def ticket_buttons(
+    ticket: Ticket, *, open_url: str | None = None, last: dict[str, Any] | None = None
+) -> Block:
+    """Reply, Add note, and Assign to me until someone has it, Resolve until resolved;
+    `last` (a Follow or Unfollow button) after them."""
     value = ticket.id
     resolved = ticket.status == Status.RESOLVED
     elements: list[dict[str, Any]] = []
@@ -333,6 +317,8 @@ def ticket_buttons(ticket: Ticket, *, open_url: str | None = None) -> Block:
         elements.append(button("Assign to me", ACTION_ASSIGN_ME, value=value))
     if not resolved:
         elements.append(button("Resolve", ACTION_RESOLVE, value=value))
+    if last is not None:
+        elements.append(last)
     return actions(elements, block_id=actions_block_id(ticket.id))
 
 
@@ -342,3 +328,8 @@ def slack_date(moment: datetime, token: str = "{date_short_pretty} {time}") -> s
         moment = moment.replace(tzinfo=UTC)
     fallback_text = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(moment.timestamp())}^{token}|{fallback_text}>"
+
+
+def follow_button(ticket_id: str) -> dict[str, Any]:
+    """Post the ticket in this channel and keep its thread in sync."""
+    return button("Follow", ACTION_FOLLOW, value=ticket_id)

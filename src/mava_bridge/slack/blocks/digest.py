@@ -1,40 +1,26 @@
-"""The daily digest and new-ticket alerts.
+"""Messages about many tickets: the daily digest, new-ticket alerts, the DM listing what
+became someone's, and a new reminders subscription's backlog. This module is delivery's
+`Renderer` and `DeskRenderer` (delivery.ports), handed over by mava_bridge.app.
 
 Each ticket is an "item": a section (`ticket:{id}`), an optional state line
-(`state:{id}`) and its buttons (`actions:{id}`). When a button acts on one ticket,
-the listener rebuilds that item and swaps it in with `replace_item`, leaving the
-rest of the message as it was.
+(`state:{id}`) and its buttons (`actions:{id}`), so a button's listener can rebuild one
+item and swap it in with `replace_item`, leaving the rest of the message as it was.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.ticket_refs import short_ref
+from mava_bridge.domain.wording import duration
 from mava_bridge.mava.models import Priority, Ticket
 from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import (
-    PRIORITY_EMOJI,
-    Block,
-    LinkFor,
-    assignee_label,
-    category_label,
-    context,
-    customer_label,
-    customer_name,
-    fallback,
-    first_message_text,
-    header,
-    origin_label,
-    priority_badge,
-    section,
-    status_label,
-    ticket_buttons,
-    ticket_link,
-)
-from mava_bridge.slack.blocks.tickets import follow_button, with_button
+from mava_bridge.slack.blocks import common as kit
+from mava_bridge.slack.blocks.common import Block, LinkFor
 from mava_bridge.slack.callback_ids import actions_block_id, item_block_id, state_block_id
 
 DEFAULT_ITEMS_PER_MESSAGE = 15
@@ -49,53 +35,48 @@ def digest_item(
     now: datetime,
     state_line: str | None = None,
     follow: bool = False,
+    last_button: dict[str, Any] | None = None,
 ) -> list[Block]:
-    """One ticket with its buttons.
-
-    `state_line` is mrkdwn built by the caller (e.g. "Resolved by <@U123>"; escape
-    any names in it with `text.escape`). Buttons follow the ticket's state: pass the
-    updated ticket so Resolve disappears once it is resolved and Assign to me once
-    someone has it.
-    """
-    facts = [priority_badge(ticket), status_label(ticket), origin_label(ticket)]
+    """One ticket with its buttons, which follow the ticket's state (pass the updated
+    ticket). `state_line` is mrkdwn, e.g. "Resolved by <@U123>" (names escaped)."""
+    facts = [kit.priority_badge(ticket), kit.status_label(ticket), kit.origin_label(ticket)]
     if ticket.category is not None:
-        facts.append(category_label(ticket))
+        facts.append(kit.category_label(ticket))
     facts.append(t.age(ticket.created_at, now))
     if ticket.assigned_to is not None:
-        facts.append(f":bust_in_silhouette: {assignee_label(ticket)}")
+        facts.append(f":bust_in_silhouette: {kit.assignee_label(ticket)}")
     facts.append(short_ref(ticket.id))
-    facts.append(ticket_link(link(ticket.id), "Open in Mava"))
-    lines = [" · ".join(facts), f"*{customer_label(ticket, 150)}*"]
-    first = first_message_text(ticket)
+    facts.append(kit.ticket_link(link(ticket.id), "Open in Mava"))
+    lines = [" · ".join(facts), f"*{kit.customer_label(ticket, 150)}*"]
+    first = kit.first_message_text(ticket)
     if first:
         lines.append(t.quote(first, 220, max_lines=3))
-    blocks = [section("\n".join(lines), block_id=item_block_id(ticket.id))]
+    blocks = [kit.section("\n".join(lines), block_id=item_block_id(ticket.id))]
     if state_line:
-        blocks.append(context(state_line, block_id=state_block_id(ticket.id)))
-    blocks.append(ticket_buttons(ticket))
+        blocks.append(kit.context(state_line, block_id=state_block_id(ticket.id)))
     # Follow on digest items; an alert's own thread already follows its ticket.
-    return with_button(blocks, ticket.id, follow_button(ticket.id)) if follow else blocks
+    if follow:
+        last_button = kit.follow_button(ticket.id)
+    blocks.append(kit.ticket_buttons(ticket, last=last_button))
+    return blocks
 
 
 def _local(now: datetime, tz_name: str) -> tuple[datetime, str, Block]:
-    """`now` in the digest's zone (UTC when the name is unknown), the zone's name, and
-    the digest's title."""
+    """`now` in the digest's zone (UTC when the name is unknown), its name, the title."""
     try:
         zone, name = ZoneInfo(tz_name), tz_name
     except (ZoneInfoNotFoundError, ValueError):
         zone, name = ZoneInfo("UTC"), "UTC"
     local = now.astimezone(zone)
-    return local, name, header(f"Mava digest · {local:%a} {local.day} {local:%b}")
+    return local, name, kit.header(f"Mava digest · {local:%a} {local.day} {local:%b}")
 
 
 def digest_header(count: int, now: datetime, tz_name: str, description: str) -> list[Block]:
-    """Title with the local date, how many tickets, and what the digest covers."""
     local, zone, title = _local(now, tz_name)
-    plural = "s" if count != 1 else ""
     return [
         title,
-        section(f"*{count} ticket{plural}* · {t.escape_and_truncate(description, 500)}"),
-        context(
+        kit.section(f"*{kit.plural(count, 'ticket')}* · {t.escape_and_truncate(description, 500)}"),
+        kit.context(
             f"As of {local:%H:%M} {t.escape(zone)}. Highest priority first, "
             "oldest first within a priority."
         ),
@@ -103,20 +84,20 @@ def digest_header(count: int, now: datetime, tz_name: str, description: str) -> 
 
 
 def empty_digest(now: datetime, description: str, tz_name: str = "UTC") -> list[Block]:
-    """A digest with nothing to report (posted so people know it ran)."""
+    """Posted so people know the digest ran."""
     about = t.escape_and_truncate(description, 500)
-    return [_local(now, tz_name)[2], section(f":sparkles: Nothing waiting: no {about} right now.")]
-
-
-def _group(ticket: Ticket) -> Priority | None:
-    return ticket.priority_level  # an unknown priority value sorts with "none"
+    return [
+        _local(now, tz_name)[2],
+        kit.section(f":sparkles: Nothing waiting: no {about} right now."),
+    ]
 
 
 def sort_for_digest(tickets: Sequence[Ticket]) -> list[Ticket]:
-    """High, Medium, Low, then no priority; oldest first in each; one entry per id."""
+    """High, Medium, Low, then no priority; oldest first in each; one entry per id (block
+    ids must be unique in a message)."""
     unique = list({ticket.id: ticket for ticket in tickets}.values())
-    # Block ids must be unique in a message, hence one entry per ticket id.
-    return sorted(unique, key=lambda tk: (_GROUPS.index(_group(tk)), tk.created_at))
+    # An unknown priority value sorts with "none".
+    return sorted(unique, key=lambda tk: (_GROUPS.index(tk.priority_level), tk.created_at))
 
 
 def digest_messages(
@@ -129,21 +110,16 @@ def digest_messages(
     tz_name: str = "UTC",
     max_messages: int | None = None,
 ) -> list[list[Block]]:
-    """The digest as messages: the first for the channel, the rest as thread replies.
-
-    Each message holds at most `max_items_per_message` tickets and 50 blocks; with
-    `max_messages`, only the first that many messages are drawn (the caller says how
-    many tickets they leave out).
-    """
+    """The first message for the channel, the rest as thread replies; with
+    `max_messages`, only that many (the caller says how many tickets they leave out)."""
     ordered = sort_for_digest(tickets)
     if not ordered:
         return [empty_digest(now, description, tz_name)]
     first = digest_header(len(ordered), now, tz_name, description)
     messages = _pack(_units(ordered, link, now), max_items_per_message, first, max_messages)
     if len(messages) > 1:
-        shown = len(listed_tickets(first))
-        rest = len(ordered) - shown
-        first.append(context(f":thread: {rest} more in the thread."))
+        rest = len(ordered) - len(listed_tickets(first))
+        first.append(kit.context(f":thread: {rest} more in the thread."))
     return messages
 
 
@@ -154,8 +130,7 @@ def digest_thread_messages(
     now: datetime,
     max_items_per_message: int = DEFAULT_ITEMS_PER_MESSAGE,
 ) -> list[list[Block]]:
-    """Thread replies only (no channel message): the rest of a digest whose posting was
-    interrupted after its channel message went out."""
+    """Thread replies only: the rest of a digest interrupted after its channel message."""
     ordered = sort_for_digest(tickets)
     if not ordered:
         return []
@@ -163,7 +138,6 @@ def digest_thread_messages(
 
 
 def listed_tickets(message: Sequence[Block]) -> list[str]:
-    """The ids of the tickets a digest message lists."""
     prefix = item_block_id("")
     return [
         str(block["block_id"])[len(prefix) :]
@@ -175,14 +149,16 @@ def listed_tickets(message: Sequence[Block]) -> list[str]:
 def _units(ordered: Sequence[Ticket], link: LinkFor, now: datetime) -> Iterator[list[Block]]:
     """One unit per item, led by its group's label when it opens the group; made as
     packed, so a digest cut at its last message never draws the tickets it leaves out."""
-    counts = {g: sum(1 for tk in ordered if _group(tk) == g) for g in _GROUPS}
+    counts = {g: sum(1 for tk in ordered if tk.priority_level == g) for g in _GROUPS}
     previous: object = object()
     for ticket in ordered:
-        group = _group(ticket)
+        group = ticket.priority_level
         unit: list[Block] = []
         if group != previous:
-            label = f"{PRIORITY_EMOJI[group]} *{_GROUP_NAMES[group]} priority* ({counts[group]})"
-            unit.append(context(label))
+            label = (
+                f"{kit.PRIORITY_EMOJI[group]} *{_GROUP_NAMES[group]} priority* ({counts[group]})"
+            )
+            unit.append(kit.context(label))
             previous = group
         unit.extend(digest_item(ticket, link=link, now=now, follow=True))
         yield unit
@@ -194,8 +170,7 @@ def _pack(
     first: list[Block],
     max_messages: int | None = None,
 ) -> list[list[Block]]:
-    """Units into messages after `first` (a header, or [] for thread replies only);
-    with `max_messages`, no more messages than that (the units after them unread)."""
+    """Units into messages after `first` (a header, or [] for thread replies only)."""
     per_message = max(1, max_items_per_message)
     messages: list[list[Block]] = [first]
     items_in_current = 0
@@ -214,36 +189,33 @@ def _pack(
 
 
 def digest_text(count: int, description: str) -> str:
-    """Fallback `text` of the digest's first message."""
-    return fallback(f"Mava digest: {count} ticket{'s' if count != 1 else ''}, {description}")
+    return kit.fallback(f"Mava digest: {kit.plural(count, 'ticket')}, {description}")
 
 
 def digest_thread_text(part: int, parts: int) -> str:
-    """Fallback `text` of a digest thread reply (`part` counts from 2)."""
-    return fallback(f"Mava digest, part {part} of {parts}")
+    return kit.fallback(f"Mava digest, part {part} of {parts}")
+
+
+def alert_headline(reason: str) -> Block:
+    """An alert's reason (plain words) on top of its ticket."""
+    return kit.section(f":rotating_light: *{t.escape_and_truncate(reason, 200)}*")
 
 
 def alert_message(ticket: Ticket, *, link: LinkFor, now: datetime, reason: str) -> list[Block]:
-    """An alert for one ticket: the reason (plain text), then the item with buttons."""
-    return [
-        section(f":rotating_light: *{t.escape_and_truncate(reason, 200)}*"),
-        *digest_item(ticket, link=link, now=now),
-    ]
+    return [alert_headline(reason), *digest_item(ticket, link=link, now=now)]
 
 
 def alert_text(ticket: Ticket, reason: str) -> str:
-    """Fallback `text` of an alert: the reason, who, and the start of their message."""
-    who = customer_name(ticket) or "unknown customer"
-    first = first_message_text(ticket)
+    who = kit.customer_name(ticket) or "unknown customer"
+    first = kit.first_message_text(ticket)
     said = f": {t.one_line(first)[:150]}" if first else ""
-    return fallback(f"{reason} from {who}{said}")
+    return kit.fallback(f"{reason} from {who}{said}")
 
 
 def item_span(blocks: Sequence[Block], ticket_id: str) -> tuple[int, int] | None:
-    """Where the whole item of `ticket_id` lies in `blocks` (start, end): its section,
-    optional state line and buttons in a row, as `digest_item` draws them. None when the
-    message holds no such run (a followed card puts its follow line between the section
-    and the buttons; a ticket card is not an item at all)."""
+    """Where the whole item of `ticket_id` lies in `blocks` (start, end), as `digest_item`
+    draws it; None without such a run (a followed card puts its follow line between the
+    section and the buttons; a ticket card is not an item at all)."""
     ids = [block.get("block_id") for block in blocks]
     for start, block_id in enumerate(ids):
         if block_id != item_block_id(ticket_id):
@@ -259,12 +231,8 @@ def item_span(blocks: Sequence[Block], ticket_id: str) -> tuple[int, int] | None
 def replace_item(
     blocks: Sequence[Block], ticket_id: str, new_item_blocks: Sequence[Block]
 ) -> list[Block]:
-    """`blocks` with the item of `ticket_id` swapped for `new_item_blocks`.
-
-    Every other block is kept as the very same object, in order. Without a whole item
-    (`item_span`) the blocks come back unchanged (as a new list): patching part of one
-    would repeat a block id, which Slack refuses.
-    """
+    """`blocks` with the item of `ticket_id` swapped, every other block the same object.
+    Without a whole item, unchanged: patching part of one would repeat a block id."""
     span = item_span(blocks, ticket_id)
     if span is None:
         return list(blocks)
@@ -273,20 +241,91 @@ def replace_item(
 
 
 def more_tickets(more: int, dashboard: str) -> list[Block]:
-    """The last reply of a digest cut short: how many more, and where to see them."""
-    return [context(f"…and {more} more: {t.link(dashboard, 'see them all in Mava')}")]
+    """The last reply of a digest cut short."""
+    return [kit.context(f"…and {more} more: {t.link(dashboard, 'see them all in Mava')}")]
 
 
-class DigestRenderer:
-    """Delivery's `Renderer` (mava_bridge.delivery.ports) in Block Kit: the builders
-    above, handed to the alert poller and the digest service by mava_bridge.app."""
+def assignments_message(
+    shown: Sequence[Ticket], *, total: int, link: LinkFor, now: datetime
+) -> list[Block]:
+    """ "12 tickets were assigned to you", the `shown` ones as items, and where the rest
+    are (App Home lists every ticket assigned to you)."""
+    were = "was" if total == 1 else "were"
+    blocks = [kit.section(f":inbox_tray: *{kit.plural(total, 'ticket')} {were} assigned to you*")]
+    for ticket in shown:
+        blocks += digest_item(ticket, link=link, now=now)
+    if (more := total - len(shown)) > 0:
+        blocks.append(
+            kit.context(
+                f"…and {more} more: all of them are under *Assigned to me* in this app's "
+                "*Home* tab (at the top of this conversation)."
+            )
+        )
+    return blocks
 
-    sort_for_digest = staticmethod(sort_for_digest)
-    digest_messages = staticmethod(digest_messages)
-    digest_thread_messages = staticmethod(digest_thread_messages)
-    more_tickets = staticmethod(more_tickets)
-    listed_tickets = staticmethod(listed_tickets)
-    digest_text = staticmethod(digest_text)
-    digest_thread_text = staticmethod(digest_thread_text)
-    alert_message = staticmethod(alert_message)
-    alert_text = staticmethod(alert_text)
+
+def assignments_text(total: int) -> str:
+    return kit.fallback(
+        f"{kit.plural(total, 'ticket')} {'was' if total == 1 else 'were'} assigned to you"
+    )
+
+
+def listing_command(filters: Filters) -> str:
+    """The `/mava tickets` closest to `filters` (it lacks category and medium: lists more)."""
+    words = ["/mava tickets"]
+    if filters.unassigned_only:
+        words.append("unassigned")
+    words += [origin.value for origin in filters.origins]
+    if filters.min_priority is Priority.HIGH:
+        words.append("high")
+    return " ".join(words)
+
+
+def _backlog_line(ticket: Ticket, waited: float, link: LinkFor) -> str:
+    who = kit.customer_name(ticket) or "unknown customer"
+    said = kit.first_message_text(ticket)
+    label = f"{who}: {t.one_line(said)[:80]}" if said else who
+    return (
+        f"• {kit.ticket_link(link(ticket.id), t.one_line(label)[:120])} · "
+        f"waiting {duration(waited)} · {kit.priority_badge(ticket)}"
+    )
+
+
+def _waiting_longer(total: int, wait: str) -> str:
+    waits = "waits" if total == 1 else "wait"
+    return f"{kit.plural(total, 'ticket')} already {waits} longer than {wait}"
+
+
+def backlog_message(
+    longest: Sequence[tuple[Ticket, float]],
+    *,
+    total: int,
+    wait: str,
+    filters: Filters,
+    link: LinkFor,
+) -> list[Block]:
+    """A new reminders subscription's one post about the tickets already waiting longer
+    than `wait` (`longest` first, with seconds waited): how many, the longest, how to
+    list them, and that only new ones are posted from now on."""
+    about = t.escape_and_truncate(filters.describe(), 300)
+    blocks = [
+        kit.section(
+            f":hourglass_flowing_sand: *{_waiting_longer(total, wait)} for an agent* ({about})"
+        )
+    ]
+    lines = [_backlog_line(ticket, waited, link) for ticket, waited in longest]
+    if lines:
+        head = "The longest:" if len(lines) == total else f"The {len(lines)} longest:"
+        blocks += [kit.section(part) for part in kit.chunk_lines([head, *lines])[:3]]
+    blocks.append(
+        kit.context(
+            f"These are not posted one by one. `{t.escape(listing_command(filters))}` lists "
+            "the open ones, newest first; "
+            f"from now on a ticket is posted here when its customer's wait passes {wait}."
+        )
+    )
+    return blocks
+
+
+def backlog_text(total: int, wait: str) -> str:
+    return kit.fallback(f"{_waiting_longer(total, wait)} for an agent")

@@ -1,11 +1,9 @@
 """The App Home tab: what is mine, what waits in the queue, what my channels get.
 
-Slack allows 100 blocks in a Home view. A ticket takes two (its line and its buttons),
-so the lists are cut to what fits, the queue keeping at least a third of the room when
-it has tickets, and a cut list ends in "and 42 more — open in Mava". Buttons carry
-Home's own action ids: Assign to me and Resolve act and then redraw this Home; Reply
-and Add note open the same editors as on a message; Follow is a channel picker (Home
-has no channel of its own to follow a ticket in).
+Slack allows 100 blocks in a Home view and a ticket takes two, so the lists are cut to
+fit (the queue keeps a third of the room when it has tickets) and end in "and 42 more".
+Buttons carry Home's own action ids, so Assign to me and Resolve redraw this Home; Follow
+is a channel picker (Home has no channel of its own to follow a ticket in).
 """
 
 from __future__ import annotations
@@ -18,31 +16,10 @@ from typing import Any, Final
 from mava_bridge.domain.ticket_refs import short_ref
 from mava_bridge.domain.waiting import waiting_since
 from mava_bridge.mava.models import Ticket
+from mava_bridge.slack import callback_ids as ids
 from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import (
-    Block,
-    actions,
-    button,
-    context,
-    customer_label,
-    divider,
-    fit,
-    header,
-    plain_text,
-    priority_badge,
-    section,
-    slack_date,
-    status_label,
-    ticket_link,
-)
-from mava_bridge.slack.callback_ids import (
-    HOME_ASSIGN_ME,
-    HOME_FOLLOW,
-    HOME_NOTE,
-    HOME_REFRESH,
-    HOME_REPLY,
-    HOME_RESOLVE,
-)
+from mava_bridge.slack.blocks import common as kit
+from mava_bridge.slack.blocks.common import Block
 
 FOLLOW_BLOCK_PREFIX: Final = "home_follow:"
 MAX_BLOCKS: Final = 100  # Slack's limit for a Home view
@@ -51,12 +28,9 @@ PER_TICKET: Final = 2
 
 @dataclass(frozen=True)
 class HomeModel:
-    """Everything one person's Home shows (already filtered and sorted)."""
-
     mine: Sequence[Ticket] = ()
     queue: Sequence[Ticket] = ()
     subscriptions: Sequence[tuple[str, str]] = ()  # (channel id, what it gets)
-    agent_name: str | None = None
     no_agent: str | None = None  # why this person has no Mava agent (plain text)
     refused: str | None = None  # why this person may not see tickets (plain text)
     notice: str | None = None  # the outcome of their last button (plain text)
@@ -71,9 +45,7 @@ def longest_waiting_first(tickets: Sequence[Ticket]) -> list[Ticket]:
 
     def key(ticket: Ticket) -> tuple[int, float]:
         since = waiting_since(ticket)
-        if since is not None:
-            return (0, since.timestamp())
-        return (1, ticket.created_at.timestamp())
+        return (0, since.timestamp()) if since else (1, ticket.created_at.timestamp())
 
     return sorted(tickets, key=key)
 
@@ -89,27 +61,29 @@ def queue_order(tickets: Sequence[Ticket]) -> list[Ticket]:
 
 
 def _line(ticket: Ticket, link: Callable[[str], str], now: datetime) -> Block:
-    facts = [priority_badge(ticket), status_label(ticket)]
+    facts = [kit.priority_badge(ticket), kit.status_label(ticket)]
     since = waiting_since(ticket)
     facts.append(f"waiting {t.age(since, now)}" if since else "answered")
-    facts.append(ticket_link(link(ticket.id), short_ref(ticket.id)))
-    text = f"*{customer_label(ticket, 150)}*\n" + " · ".join(facts)
-    return section(text, block_id=f"home_ticket:{ticket.id}")
+    facts.append(kit.ticket_link(link(ticket.id), short_ref(ticket.id)))
+    text = f"*{kit.customer_label(ticket, 150)}*\n" + " · ".join(facts)
+    return kit.section(text, block_id=f"home_ticket:{ticket.id}")
 
 
 def _buttons(ticket: Ticket, *, mine: bool) -> Block:
     value = ticket.id
     elements: list[dict[str, Any]] = []
     if not mine:
-        elements.append(button("Assign to me", HOME_ASSIGN_ME, value=value, style="primary"))
+        elements.append(
+            kit.button("Assign to me", ids.HOME_ASSIGN_ME, value=value, style="primary")
+        )
     elements += [
-        button("Resolve", HOME_RESOLVE, value=value),
-        button("Reply", HOME_REPLY, value=value),
-        button("Add note", HOME_NOTE, value=value),
+        kit.button("Resolve", ids.HOME_RESOLVE, value=value),
+        kit.button("Reply", ids.HOME_REPLY, value=value),
+        kit.button("Add note", ids.HOME_NOTE, value=value),
         {
             "type": "conversations_select",
-            "action_id": HOME_FOLLOW,
-            "placeholder": plain_text("Follow in…", t.INPUT_PLACEHOLDER),
+            "action_id": ids.HOME_FOLLOW,
+            "placeholder": kit.plain_text("Follow in…", t.INPUT_PLACEHOLDER),
             # No channel shared with another organisation: ticket data stays inside.
             "filter": {
                 "include": ["public", "private"],
@@ -118,7 +92,7 @@ def _buttons(ticket: Ticket, *, mine: bool) -> Block:
             },
         },
     ]
-    return actions(elements, block_id=f"{FOLLOW_BLOCK_PREFIX}{ticket.id}")
+    return kit.actions(elements, block_id=f"{FOLLOW_BLOCK_PREFIX}{ticket.id}")
 
 
 def ticket_of_follow_block(block_id: str) -> str | None:
@@ -126,10 +100,6 @@ def ticket_of_follow_block(block_id: str) -> str | None:
     if not block_id.startswith(FOLLOW_BLOCK_PREFIX):
         return None
     return block_id.removeprefix(FOLLOW_BLOCK_PREFIX) or None
-
-
-def _more(count: int, dashboard: str) -> Block:
-    return context(f"and {count} more — {ticket_link(dashboard, 'open in Mava')}")
 
 
 def _list(
@@ -145,57 +115,60 @@ def _list(
     blocks: list[Block] = []
     for ticket in shown:
         blocks += [_line(ticket, link, now), _buttons(ticket, mine=mine)]
-    if len(tickets) > len(shown):
-        blocks.append(_more(len(tickets) - len(shown), dashboard))
+    if (more := len(tickets) - len(shown)) > 0:
+        blocks.append(
+            kit.context(f"and {more} more — {kit.ticket_link(dashboard, 'open in Mava')}")
+        )
     return blocks
 
 
 def home_view(
     model: HomeModel, *, link: Callable[[str], str], now: datetime, dashboard: str
 ) -> dict[str, Any]:
-    """The Home tab view for `views.publish` (never more than 100 blocks)."""
-    top: list[Block] = [header("Your Mava desk")]
-    status = "Mava as of " + (slack_date(model.read_at, "{time}") if model.read_at else "—")
+    top: list[Block] = [kit.header("Your Mava desk")]
+    status = "Mava as of " + (kit.slack_date(model.read_at, "{time}") if model.read_at else "—")
     status += f" · kept for {int(model.refresh_seconds)} s"
     if model.stale:
         status += " · :warning: Mava could not be read just now; this may be out of date"
     top += [
-        context(status),
-        actions([button("Refresh", HOME_REFRESH, value="refresh")], block_id="home_refresh"),
+        kit.context(status),
+        kit.actions(
+            [kit.button("Refresh", ids.HOME_REFRESH, value="refresh")], block_id="home_refresh"
+        ),
     ]
     if model.notice:
-        top.append(section(t.escape_and_truncate(model.notice, 2000)))
+        top.append(kit.section(t.escape_and_truncate(model.notice, 2000)))
     if model.refused:
-        return _view([*top, section(t.escape_and_truncate(model.refused, 2000))])
+        return _view([*top, kit.section(t.escape_and_truncate(model.refused, 2000))])
     bottom = _subscriptions(model)
     # Fixed blocks: top, two headers (+ an explanation each) and a "more" line each.
     room = (MAX_BLOCKS - len(top) - len(bottom) - 6) // PER_TICKET
     mine_room = min(len(model.mine), room - min(len(model.queue), room // 3))
     queue_room = min(len(model.queue), room - mine_room)
-    body: list[Block] = [divider(), header(f"Assigned to me ({len(model.mine)})")]
+    body: list[Block] = [kit.divider(), kit.header(f"Assigned to me ({len(model.mine)})")]
     if model.no_agent:
-        body.append(section(t.escape_and_truncate(model.no_agent, 2000)))
+        body.append(kit.section(t.escape_and_truncate(model.no_agent, 2000)))
     elif not model.mine:
-        body.append(context("Nothing open is assigned to you."))
+        body.append(kit.context("Nothing open is assigned to you."))
     else:
         body += _list(model.mine, mine_room, mine=True, link=link, now=now, dashboard=dashboard)
-    body += [divider(), header(f"Unassigned queue ({len(model.queue)})")]
+    body += [kit.divider(), kit.header(f"Unassigned queue ({len(model.queue)})")]
     if not model.queue:
-        body.append(context("No open ticket waits for someone to take it."))
+        body.append(kit.context("No open ticket waits for someone to take it."))
     else:
         body += _list(model.queue, queue_room, mine=False, link=link, now=now, dashboard=dashboard)
     return _view([*top, *body, *bottom])
 
 
 def _subscriptions(model: HomeModel) -> list[Block]:
-    blocks: list[Block] = [divider(), header("Subscriptions in your channels")]
+    blocks: list[Block] = [kit.divider(), kit.header("Subscriptions in your channels")]
     if model.channels_unknown:
-        blocks.append(context("Slack did not say which channels you are in just now."))
+        blocks.append(kit.context("Slack did not say which channels you are in just now."))
     elif not model.subscriptions:
-        blocks.append(context("None of your channels has a digest or alerts."))
+        blocks.append(kit.context("None of your channels has a digest or alerts."))
     else:
         lines = [f"<#{channel}> · {t.escape(what)}" for channel, what in model.subscriptions]
-        blocks.append(section(fit("\n".join(lines), t.SECTION_TEXT)))
+        blocks.append(kit.section(kit.fit("\n".join(lines), t.SECTION_TEXT)))
     return blocks
 
 
@@ -204,5 +177,4 @@ def _view(blocks: list[Block]) -> dict[str, Any]:
 
 
 def home_text(model: HomeModel) -> str:
-    """A one-line summary (logs, the demo)."""
     return f"{len(model.mine)} assigned, {len(model.queue)} unassigned"

@@ -1,45 +1,30 @@
-"""Modals: compose a reply or note, confirm a reply, and show an outcome."""
+"""Modals: compose a reply or note, confirm a reply, create a ticket, show an outcome."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from mava_bridge.domain.ticket_refs import short_ref
-from mava_bridge.mava.models import Ticket
+from mava_bridge.domain.tickets import Priority
+from mava_bridge.mava.models import Category, Ticket
 from mava_bridge.services.tickets import MESSAGE_LIMIT
+from mava_bridge.slack import callback_ids as ids
 from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import (
-    Block,
-    context,
-    customer_label,
-    divider,
-    input_block,
-    message_block,
-    origin_label,
-    plain_text,
-    priority_badge,
-    section,
-    status_label,
-    text_input,
-)
-from mava_bridge.slack.callback_ids import (
-    BLOCK_TEXT,
-    BLOCK_TICKET,
-    INPUT_TEXT,
-    INPUT_TICKET,
-    VIEW_NOTE,
-    VIEW_SHORTCUT_NOTE,
-    VIEW_SHORTCUT_REPLY_CONFIRM,
-)
+from mava_bridge.slack.blocks import common as kit
+from mava_bridge.slack.blocks.common import Block
 
 View = dict[str, Any]
 
 MAX_CONTEXT_LINES = 10
 SUMMARY_MESSAGES = 3
-_NOTE_VIEWS = (VIEW_NOTE, VIEW_SHORTCUT_NOTE)
+_NOTE_VIEWS = (ids.VIEW_NOTE, ids.VIEW_SHORTCUT_NOTE)
 # A ticket id is 24 characters, a dashboard link about 80; Slack stops typing beyond.
 TICKET_INPUT_LENGTH = 300
+TITLE = "Create Mava ticket"
+DEFAULT_PRIORITY = Priority.MEDIUM  # Mava's default for a new ticket
+EMAIL_LENGTH = 254  # the longest address SMTP allows
 
 
 def _view(
@@ -56,33 +41,31 @@ def _view(
         raise ValueError(f"private_metadata is {len(private_metadata)} characters (max 3000)")
     view: View = {
         "type": "modal",
-        "title": plain_text(title, t.MODAL_TITLE),
-        "close": plain_text(close, t.MODAL_BUTTON),
+        "title": kit.plain_text(title, t.MODAL_TITLE),
+        "close": kit.plain_text(close, t.MODAL_BUTTON),
         "blocks": blocks[: t.MODAL_BLOCKS],
     }
     if callback_id:
         view["callback_id"] = callback_id
     if submit or any(block.get("type") == "input" for block in view["blocks"]):
         # Slack refuses a modal with an input and no submit button.
-        view["submit"] = plain_text(submit or "Submit", t.MODAL_BUTTON)
+        view["submit"] = kit.plain_text(submit or "Submit", t.MODAL_BUTTON)
     if private_metadata:
         view["private_metadata"] = private_metadata
     return view
 
 
-def ticket_summary(
-    ticket: Ticket, *, now: datetime | None = None, messages: int = SUMMARY_MESSAGES
-) -> list[Block]:
+def ticket_summary(ticket: Ticket, *, now: datetime | None = None) -> list[Block]:
     """Ticket, status, customer and its last few messages, for the top of a modal."""
     blocks: list[Block] = [
-        section(
-            f"*Ticket {short_ref(ticket.id)}* · {status_label(ticket)} · "
-            f"{priority_badge(ticket)} · {origin_label(ticket)}\n"
-            f"*Customer:* {customer_label(ticket, 300)}"
+        kit.section(
+            f"*Ticket {short_ref(ticket.id)}* · {kit.status_label(ticket)} · "
+            f"{kit.priority_badge(ticket)} · {kit.origin_label(ticket)}\n"
+            f"*Customer:* {kit.customer_label(ticket, 300)}"
         )
     ]
-    last = (ticket.messages or [])[-messages:] if messages > 0 else []
-    blocks.extend(message_block(m, now=now, limit=600) for m in last)
+    last = (ticket.messages or [])[-SUMMARY_MESSAGES:]
+    blocks.extend(kit.message_block(m, now=now, limit=600) for m in last)
     return blocks
 
 
@@ -97,35 +80,32 @@ def compose_modal(
     private_metadata: str,
     submit_label: str,
     context_lines: list[str] | None = None,
-    text_label: str | None = None,
     now: datetime | None = None,
 ) -> View:
-    """A modal to write a reply or a note.
+    """A modal to write a reply or a note, under the ticket's summary when there is one.
 
-    With a ticket, its summary shows first. When `ticket_editable`, a ticket input
-    (BLOCK_TICKET/INPUT_TICKET) comes prefilled with `ticket_id`; otherwise the
-    caller keeps the ticket id in `private_metadata`. `context_lines` are plain text
-    (escaped). The text input (BLOCK_TEXT/INPUT_TEXT) starts with `initial_text`
-    cut to Slack's 3000 characters. With `now`, messages show their age.
+    When `ticket_editable`, a ticket input comes prefilled with `ticket_id`; otherwise
+    the caller keeps the ticket id in `private_metadata`. `context_lines` are plain text.
     """
-    is_note = callback_id in _NOTE_VIEWS
     blocks: list[Block] = []
     if ticket is not None:
         blocks.extend(ticket_summary(ticket, now=now))
-        blocks.append(divider())
+        blocks.append(kit.divider())
     elif ticket_id and not ticket_editable:
-        blocks.append(context(f"Ticket `{t.escape_and_truncate(ticket_id, 100)}`"))
+        blocks.append(kit.context(f"Ticket `{t.escape_and_truncate(ticket_id, 100)}`"))
     for line in (context_lines or [])[:MAX_CONTEXT_LINES]:
-        blocks.append(context(t.escape_and_truncate(line, t.CONTEXT_TEXT)))
+        blocks.append(kit.context(t.escape_and_truncate(line, t.CONTEXT_TEXT)))
     if ticket_editable:
-        placeholder = plain_text("Ticket id or dashboard link", t.INPUT_PLACEHOLDER)
-        ticket_input = text_input(
-            INPUT_TICKET, ticket_id, max_length=TICKET_INPUT_LENGTH, placeholder=placeholder
+        placeholder = kit.plain_text("Ticket id or dashboard link", t.INPUT_PLACEHOLDER)
+        ticket_input = kit.text_input(
+            ids.INPUT_TICKET, ticket_id, max_length=TICKET_INPUT_LENGTH, placeholder=placeholder
         )
-        blocks.append(input_block(BLOCK_TICKET, "Ticket", ticket_input))
-    default_label = "Private note (only agents see it)" if is_note else "Message to the customer"
-    label = text_label or default_label
-    blocks.append(input_block(BLOCK_TEXT, label, text_input(INPUT_TEXT, initial_text)))
+        blocks.append(kit.input_block(ids.BLOCK_TICKET, "Ticket", ticket_input))
+    is_note = callback_id in _NOTE_VIEWS
+    label = "Private note (only agents see it)" if is_note else "Message to the customer"
+    blocks.append(
+        kit.input_block(ids.BLOCK_TEXT, label, kit.text_input(ids.INPUT_TEXT, initial_text))
+    )
     # Inputs come last and must survive the block cap, so cap what precedes them.
     inputs = 2 if ticket_editable else 1
     if len(blocks) > t.MODAL_BLOCKS:
@@ -140,7 +120,7 @@ def compose_modal(
 
 
 def _plain_chunks(text: str, size: int) -> list[str]:
-    """Split text into pieces of at most `size`, at line breaks when possible."""
+    """Pieces of at most `size`, cut at line breaks when possible."""
     chunks: list[str] = []
     rest = text
     while len(rest) > size:
@@ -154,33 +134,31 @@ def _plain_chunks(text: str, size: int) -> list[str]:
 
 
 def confirm_reply_modal(*, ticket: Ticket, text: str, private_metadata: str) -> View:
-    """Show exactly what the customer will receive before it is sent.
-
-    The text is shown in plain_text sections (no mrkdwn, no emoji codes) so what
-    Slack displays is character for character what goes to Mava; mrkdwn would turn
-    `*stars*` into bold the customer never sees. Long text spans several sections.
-    """
-    who = customer_label(ticket, 300)
+    """Exactly what the customer will receive, before it is sent: plain_text sections, as
+    mrkdwn would turn `*stars*` into bold the customer never sees."""
+    who = kit.customer_label(ticket, 300)
     blocks: list[Block] = [
-        section(
-            f"This goes to *{who}* on {origin_label(ticket)} "
-            f"(ticket {short_ref(ticket.id)}, {status_label(ticket)}), exactly as below:"
+        kit.section(
+            f"This goes to *{who}* on {kit.origin_label(ticket)} "
+            f"(ticket {short_ref(ticket.id)}, {kit.status_label(ticket)}), exactly as below:"
         ),
-        divider(),
+        kit.divider(),
     ]
     room = t.MODAL_BLOCKS - len(blocks) - 3
     pieces = _plain_chunks(text, t.SECTION_TEXT) if text.strip() else ["(empty message)"]
     for piece in pieces[:room]:
-        blocks.append({"type": "section", "text": plain_text(piece, t.SECTION_TEXT, emoji=False)})
+        blocks.append(
+            {"type": "section", "text": kit.plain_text(piece, t.SECTION_TEXT, emoji=False)}
+        )
     if len(pieces) > room:
-        blocks.append(context(":warning: The message is too long to show in full here."))
-    blocks.append(divider())
+        blocks.append(kit.context(":warning: The message is too long to show in full here."))
+    blocks.append(kit.divider())
     if len(text) > MESSAGE_LIMIT:
-        blocks.append(context(f":warning: Mava accepts at most {MESSAGE_LIMIT:,} characters."))
+        blocks.append(kit.context(f":warning: Mava accepts at most {MESSAGE_LIMIT:,} characters."))
     return _view(
         title="Send to customer?",
         blocks=blocks,
-        callback_id=VIEW_SHORTCUT_REPLY_CONFIRM,
+        callback_id=ids.VIEW_SHORTCUT_REPLY_CONFIRM,
         submit="Send to customer",
         private_metadata=private_metadata,
     )
@@ -190,6 +168,81 @@ def result_modal(title: str, sentence: str) -> View:
     """A final view ("Sent", "Failed") replacing a modal after the work is done."""
     return _view(
         title=title,
-        blocks=[section(t.escape_and_truncate(sentence, t.SECTION_TEXT))],
+        blocks=[kit.section(t.escape_and_truncate(sentence, t.SECTION_TEXT))],
         close="Close",
+    )
+
+
+def first_message(text: str, permalink: str | None) -> str:
+    """A new ticket's prefilled first message: the Slack message, then where it was."""
+    if not permalink:
+        return text
+    return f"{text}\n\nFrom Slack: {permalink}" if text else f"From Slack: {permalink}"
+
+
+def reacted_prompt(message_ts: str) -> list[Block]:
+    """A reaction cannot open a modal (it has no trigger_id), this button's click can."""
+    return [
+        kit.section("Make the message you reacted to a new Mava ticket?"),
+        kit.actions(
+            [kit.button(TITLE, ids.ACTION_CREATE_REACTED, value=message_ts, style="primary")]
+        ),
+    ]
+
+
+def priority_of(value: str | None) -> Priority | None:
+    """The priority an option value of the create modal names; None for anything else."""
+    return next((p for p in Priority if str(int(p)) == value), None)
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": kit.plain_text(text, t.OPTION_TEXT), "value": value}
+
+
+def create_modal(
+    *,
+    email: str | None,
+    text: str,
+    categories: Sequence[Category],
+    private_metadata: str,
+    where: str,
+) -> View:
+    """Customer email, first message, priority, category; `where` says in a sentence
+    where the new ticket will be followed."""
+    email_input: dict[str, Any] = {"type": "email_text_input", "action_id": ids.INPUT_EMAIL}
+    if email:
+        email_input["initial_value"] = email[:EMAIL_LENGTH]
+    priorities = [_option(p.label, str(int(p))) for p in Priority]
+    [initial] = [o for o in priorities if o["value"] == str(int(DEFAULT_PRIORITY))]
+    hint = kit.plain_text("Mava finds the customer by this email, or creates them.", t.INPUT_LABEL)
+    select: dict[str, Any] = {"type": "static_select", "action_id": ids.INPUT_PRIORITY}
+    blocks: list[Block] = [
+        kit.input_block(ids.BLOCK_EMAIL, "Customer email", email_input, hint=hint),
+        kit.input_block(
+            ids.BLOCK_TEXT,
+            "First message (from the customer)",
+            kit.text_input(ids.INPUT_TEXT, text),
+        ),
+        kit.input_block(
+            ids.BLOCK_PRIORITY,
+            "Priority",
+            {**select, "options": priorities, "initial_option": initial},
+        ),
+    ]
+    options = [_option(c.name, c.id) for c in categories][: t.SELECT_OPTIONS]
+    if options:
+        select = {
+            "type": "static_select",
+            "action_id": ids.INPUT_CATEGORY,
+            "placeholder": kit.plain_text("No category", t.OPTION_TEXT),
+            "options": options,
+        }
+        blocks.append(kit.input_block(ids.BLOCK_CATEGORY, "Category", select, optional=True))
+    blocks.append(kit.context(t.escape(where)))
+    return _view(
+        title=TITLE,
+        blocks=blocks,
+        callback_id=ids.VIEW_CREATE,
+        submit="Create ticket",
+        private_metadata=private_metadata,
     )

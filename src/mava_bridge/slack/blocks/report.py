@@ -1,5 +1,5 @@
-"""A support report as one Block Kit message: the period's totals, then by origin and by
-agent (the chart goes with it as a file: delivery.reports)."""
+"""A support report as one message: the period's totals, then by origin and by agent (the
+chart goes with it as a file: delivery.reports)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from mava_bridge.domain.report_stats import Group, Report
 from mava_bridge.domain.tickets import ORIGIN_LABELS, Origin
 from mava_bridge.domain.wording import duration
 from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import Block, chunk_lines, context, fields_section, header
+from mava_bridge.slack.blocks.common import (
+    Block,
+    chunk_lines,
+    context,
+    fields_section,
+    header,
+    plural,
+)
 from mava_bridge.slack.blocks.common import section as section_block
 
 MAX_ROWS = 15  # per breakdown; the rest said in one line
@@ -30,11 +37,8 @@ def _csat(group: Group) -> str:
 
 
 def _row(name: str, group: Group) -> str:
-    first = (
-        f"first response {duration(group.first_response_median)}"
-        if (group.first_response_median is not None)
-        else "no first response"
-    )
+    median = group.first_response_median
+    first = "no first response" if median is None else f"first response {duration(median)}"
     return (
         f"*{t.escape(name)}*: {group.created} created · {group.resolved} resolved · "
         f"{first} · CSAT {_csat(group)}"
@@ -51,21 +55,10 @@ def _origin_name(value: str) -> str:
 def report_title(report: Report, zone: tzinfo) -> str:
     start, end = report.start.astimezone(zone), report.end.astimezone(zone)
     days = round((report.end - report.start).total_seconds() / 86400)
-    return (
-        f"Support report: last {days} day{'s' if days != 1 else ''} ({start:%b %d} – {end:%b %d})"
-    )
-
-
-def report_text(report: Report, zone: tzinfo) -> str:
-    total = report.total
-    return (
-        f"{report_title(report, zone)}: {total.created} created, {total.resolved} resolved, "
-        f"{report.backlog} open"
-    )
+    return f"Support report: last {plural(days, 'day')} ({start:%b %d} – {end:%b %d})"
 
 
 def report_message(report: Report, zone: tzinfo) -> tuple[str, list[Block]]:
-    """The fallback text and the blocks."""
     total = report.total
     fields = [
         f"*Created*\n{total.created}",
@@ -77,15 +70,16 @@ def report_message(report: Report, zone: tzinfo) -> tuple[str, list[Block]]:
     ]
     if report.sla_warnings is not None and report.sla_breaches is not None:
         fields.append(f"*SLA*\n{report.sla_warnings} warnings · {report.sla_breaches} breaches")
-    blocks: list[Block] = [header(report_title(report, zone)), fields_section(fields)]
-    for title, groups, name in (
+    title = report_title(report, zone)
+    blocks: list[Block] = [header(title), fields_section(fields)]
+    for by, groups, name in (
         ("By origin", report.origins, _origin_name),
         ("By agent", report.agents, str),
     ):
         rows = [_row(name(key), group) for key, group in list(groups.items())[:MAX_ROWS]]
         if len(groups) > MAX_ROWS:
             rows.append(f"…and {len(groups) - MAX_ROWS} more")
-        for text in chunk_lines([f"*{title}*", *rows] if rows else []):
+        for text in chunk_lines([f"*{by}*", *rows] if rows else []):
             blocks.append(section_block(text))
     blocks.append(
         context(
@@ -93,4 +87,5 @@ def report_message(report: Report, zone: tzinfo) -> tuple[str, list[Block]]:
             "and CSAT: tickets resolved in it. The chart follows as a file."
         )
     )
-    return report_text(report, zone), blocks
+    summary = f"{title}: {total.created} created, {total.resolved} resolved, {report.backlog} open"
+    return summary, blocks

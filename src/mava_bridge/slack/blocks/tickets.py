@@ -1,4 +1,5 @@
-"""A ticket card (`/mava show`), a ticket list (`/mava tickets`) and the categories."""
+"""What `/mava show`, `tickets`, `categories` and `help` answer (and the usage hint of a
+mistyped command), and the compact card a pasted ticket link unfurls to."""
 
 from __future__ import annotations
 
@@ -7,117 +8,83 @@ from datetime import datetime
 from typing import Any
 
 from mava_bridge.domain.ticket_refs import short_ref
+from mava_bridge.domain.waiting import waiting_since
 from mava_bridge.mava.models import Category, Ticket
 from mava_bridge.slack import text as t
-from mava_bridge.slack.blocks.common import (
-    Block,
-    LinkFor,
-    assignee_label,
-    button,
-    category_label,
-    chunk_lines,
-    context,
-    customer_label,
-    customer_name,
-    divider,
-    fallback,
-    fields_section,
-    first_message_text,
-    message_block,
-    origin_label,
-    priority_badge,
-    section,
-    slack_date,
-    status_label,
-    tags_label,
-    ticket_buttons,
-    ticket_link,
-)
-from mava_bridge.slack.callback_ids import ACTION_FOLLOW, actions_block_id, item_block_id
+from mava_bridge.slack.blocks import common as kit
+from mava_bridge.slack.blocks.common import Block, LinkFor
+from mava_bridge.slack.callback_ids import item_block_id
+from mava_bridge.slack.command.help import HELP_ENTRIES
+from mava_bridge.slack.command.model import Usage
 
 MAX_CARD_MESSAGES = 40  # keeps a card under 50 blocks with room for its frame
 MAX_LIST_ITEMS = 100
 MAX_CATEGORY_SECTIONS = 45
-
-
-def follow_button(ticket_id: str) -> dict[str, Any]:
-    """Follow: post the ticket in this channel and keep its thread in sync."""
-    return button("Follow", ACTION_FOLLOW, value=ticket_id)
-
-
-def with_button(blocks: Sequence[Block], ticket_id: str, element: dict[str, Any]) -> list[Block]:
-    """`blocks` with `element` added to the ticket's buttons (when they have room)."""
-    out: list[Block] = []
-    for block in blocks:
-        if block.get("type") == "actions" and block.get("block_id") == actions_block_id(ticket_id):
-            elements = list(block.get("elements") or [])
-            if len(elements) < t.ACTIONS_ELEMENTS:
-                elements.append(element)
-            block = {**block, "elements": elements}
-        out.append(block)
-    return out
+_TICKET_NOTE = (
+    "TICKET is a ticket id (24 characters) or the ticket's Mava dashboard link, pasted as is."
+)
+_SHORTCUTS_NOTE = (
+    "On any Slack message, the ⋯ menu (message shortcuts) can add the message to a "
+    "ticket as a private note or send it to the customer."
+)
 
 
 def ticket_card(
-    ticket: Ticket,
-    *,
-    ticket_url: str,
-    now: datetime,
-    max_messages: int = 5,
-    follow: bool = False,
+    ticket: Ticket, *, ticket_url: str, now: datetime, max_messages: int = 5, follow: bool = False
 ) -> list[Block]:
-    """Everything about one ticket, its last messages and buttons to act on it (with
-    Follow when `follow`)."""
-    title = ticket_link(ticket_url, f"Ticket {short_ref(ticket.id)}")
+    """Everything about one ticket, its last messages and buttons to act on it."""
+    title = kit.ticket_link(ticket_url, f"Ticket {short_ref(ticket.id)}")
     blocks: list[Block] = [
-        section(f"*{title}* · {customer_label(ticket)}", block_id=item_block_id(ticket.id)),
-        fields_section(
+        kit.section(f"*{title}* · {kit.customer_label(ticket)}", block_id=item_block_id(ticket.id)),
+        kit.fields_section(
             [
-                f"*Status*\n{status_label(ticket)}",
-                f"*Priority*\n{priority_badge(ticket)}",
-                f"*Category*\n{category_label(ticket)}",
-                f"*Assignee*\n{assignee_label(ticket)}",
-                f"*Origin*\n{origin_label(ticket)}",
-                f"*Created*\n{slack_date(ticket.created_at)} ({t.age(ticket.created_at, now)})",
-                f"*Customer*\n{customer_label(ticket, 500)}",
-                f"*Tags*\n{tags_label(ticket)}",
+                f"*Status*\n{kit.status_label(ticket)}",
+                f"*Priority*\n{kit.priority_badge(ticket)}",
+                f"*Category*\n{kit.category_label(ticket)}",
+                f"*Assignee*\n{kit.assignee_label(ticket)}",
+                f"*Origin*\n{kit.origin_label(ticket)}",
+                f"*Created*\n{kit.slack_date(ticket.created_at)} ({t.age(ticket.created_at, now)})",
+                f"*Customer*\n{kit.customer_label(ticket, 500)}",
+                f"*Tags*\n{kit.tags_label(ticket)}",
             ]
         ),
     ]
     messages = ticket.messages
     if messages is not None:
-        blocks.append(divider())
+        blocks.append(kit.divider())
         count = max(0, min(max_messages, MAX_CARD_MESSAGES))
         shown = messages[-count:] if count else []
         earlier = len(messages) - len(shown)
         if not messages:
-            blocks.append(context("No messages yet."))
+            blocks.append(kit.context("No messages yet."))
         elif earlier:
-            plural = "s" if earlier != 1 else ""
-            blocks.append(context(f"{earlier} earlier message{plural}: open the ticket to read."))
-        blocks.extend(message_block(message, now=now) for message in shown)
-    blocks.append(ticket_buttons(ticket, open_url=ticket_url or None))
-    blocks.append(context(f"Ticket id `{t.escape(ticket.id)}`"))
-    return with_button(blocks, ticket.id, follow_button(ticket.id)) if follow else blocks
+            blocks.append(
+                kit.context(f"{kit.plural(earlier, 'earlier message')}: open the ticket to read.")
+            )
+        blocks.extend(kit.message_block(message, now=now) for message in shown)
+    last = kit.follow_button(ticket.id) if follow else None
+    blocks.append(kit.ticket_buttons(ticket, open_url=ticket_url or None, last=last))
+    blocks.append(kit.context(f"Ticket id `{t.escape(ticket.id)}`"))
+    return blocks
 
 
 def ticket_card_text(ticket: Ticket) -> str:
-    who = customer_name(ticket) or "unknown customer"
-    return fallback(f"Ticket {short_ref(ticket.id)} from {who}")
+    who = kit.customer_name(ticket) or "unknown customer"
+    return kit.fallback(f"Ticket {short_ref(ticket.id)} from {who}")
 
 
 def _list_line(ticket: Ticket, link: LinkFor, now: datetime) -> str:
     parts = [
-        f"{priority_badge(ticket)} *{ticket_link(link(ticket.id), short_ref(ticket.id))}*",
-        status_label(ticket),
-        origin_label(ticket),
+        f"{kit.priority_badge(ticket)} *{kit.ticket_link(link(ticket.id), short_ref(ticket.id))}*",
+        kit.status_label(ticket),
+        kit.origin_label(ticket),
         t.age(ticket.created_at, now),
-        customer_label(ticket, 60),
+        kit.customer_label(ticket, 60),
     ]
     if ticket.assigned_to is not None:
-        parts.append(f":bust_in_silhouette: {assignee_label(ticket)}")
+        parts.append(f":bust_in_silhouette: {kit.assignee_label(ticket)}")
     line = " · ".join(parts)
-    first = first_message_text(ticket)
+    first = kit.first_message_text(ticket)
     if first:
         line += f" — “{t.excerpt(first, 80)}”"
     return line
@@ -132,41 +99,100 @@ def ticket_list(
     now: datetime,
     limit: int = 20,
 ) -> list[Block]:
-    """ "N tickets (showing first 20) — description", then one compact line each.
-
-    `description` is plain text (it is escaped); `total` is Mava's count of matches.
-    """
+    """ "N tickets (showing first 20) — description", then a line each; `total` is Mava's
+    count of matches, `description` plain text."""
     shown = list(tickets)[: max(1, min(limit, MAX_LIST_ITEMS))]
     total = max(total, len(tickets))
     about = t.escape_and_truncate(description, 500)
     if not shown:
-        return [section(f"No tickets: {about}.")]
-    count = f"*{total} ticket{'s' if total != 1 else ''}*"
+        return [kit.section(f"No tickets: {about}.")]
+    count = f"*{kit.plural(total, 'ticket')}*"
     if total > len(shown):
         count += f" (showing first {len(shown)})"
-    blocks = [section(f"{count} — {about}")]
     lines = [_list_line(ticket, link, now) for ticket in shown]
-    blocks.extend(section(chunk) for chunk in chunk_lines(lines))
-    return blocks
+    return [
+        kit.section(f"{count} — {about}"),
+        *(kit.section(chunk) for chunk in kit.chunk_lines(lines)),
+    ]
 
 
 def ticket_list_text(total: int, description: str) -> str:
-    return fallback(f"{total} ticket{'s' if total != 1 else ''}: {description}")
+    return kit.fallback(f"{kit.plural(total, 'ticket')}: {description}")
 
 
 def categories_list(categories: Sequence[Category]) -> list[Block]:
-    """Mava's categories, names escaped, as many sections as needed (within 50)."""
     if not categories:
-        return [section("Mava has no categories yet. Add them in the Mava dashboard.")]
+        return [kit.section("Mava has no categories yet. Add them in the Mava dashboard.")]
     names = sorted(c.name for c in categories)
-    chunks = chunk_lines(f"• {t.escape_and_truncate(name, 100)}" for name in names)
-    blocks = [section(f"*{len(names)} categor{'ies' if len(names) != 1 else 'y'} in Mava*")]
-    blocks.extend(section(chunk) for chunk in chunks[:MAX_CATEGORY_SECTIONS])
+    chunks = kit.chunk_lines(f"• {t.escape_and_truncate(name, 100)}" for name in names)
+    blocks = [kit.section(f"*{kit.plural(len(names), 'category', 'categories')} in Mava*")]
+    blocks.extend(kit.section(chunk) for chunk in chunks[:MAX_CATEGORY_SECTIONS])
     if len(chunks) > MAX_CATEGORY_SECTIONS:
-        blocks.append(context("…and more: see the Mava dashboard for the full list."))
-    blocks.append(context("Set one with `/mava category TICKET NAME`."))
+        blocks.append(kit.context("…and more: see the Mava dashboard for the full list."))
+    blocks.append(kit.context("Set one with `/mava category TICKET NAME`."))
     return blocks
 
 
 def categories_text(categories: Sequence[Category]) -> str:
-    return fallback(f"{len(categories)} categories in Mava")
+    return kit.fallback(f"{len(categories)} categories in Mava")
+
+
+def waiting_label(ticket: Ticket, now: datetime) -> str:
+    """How long the customer's latest unanswered message has waited, or why not."""
+    if ticket.messages is None:
+        return "unknown"  # read without its messages
+    since = waiting_since(ticket)
+    return t.age(since, now) if since else "not waiting (answered)"
+
+
+def ticket_unfurl(ticket: Ticket, url: str, now: datetime) -> dict[str, Any]:
+    """One entry of chat.unfurl's `unfurls`: facts and a link, no buttons (the card stays
+    under someone else's message for the whole channel: it says what, not what to do)."""
+    title = kit.ticket_link(url, f"Mava ticket {short_ref(ticket.id)}")
+    age = t.age(ticket.created_at, now)
+    blocks: list[Block] = [
+        kit.section(f"*{title}* · {kit.customer_label(ticket, 80)}"),
+        kit.fields_section(
+            [
+                f"*Status*\n{kit.status_label(ticket)}",
+                f"*Priority*\n{kit.priority_badge(ticket)}",
+                f"*Assignee*\n{kit.assignee_label(ticket)}",
+                f"*Customer*\n{kit.customer_label(ticket, 150)}",
+                f"*Waiting*\n{waiting_label(ticket, now)}",
+            ]
+        ),
+        kit.context(
+            f"Ticket id `{t.escape(ticket.id)}` · opened "
+            + (age if age == "just now" else f"{age} ago")
+        ),
+    ]
+    return {"blocks": blocks}
+
+
+def _help_lines() -> list[str]:
+    return [
+        f"`{t.escape(entry.syntax)}`\n{t.escape(entry.summary)} "
+        f"Example: `{t.escape(entry.example)}`"
+        for entry in HELP_ENTRIES
+    ]
+
+
+def help_blocks() -> list[Block]:
+    blocks: list[Block] = [kit.header("Work Mava tickets from Slack")]
+    blocks.extend(kit.section(chunk) for chunk in kit.chunk_lines(_help_lines()))
+    blocks.append(kit.context(t.escape(_TICKET_NOTE)))
+    blocks.append(kit.context(_SHORTCUTS_NOTE))
+    return blocks
+
+
+def help_text() -> str:
+    lines = [f"{entry.syntax} - {entry.summary}" for entry in HELP_ENTRIES]
+    return t.escape_and_truncate("\n".join(lines), t.FALLBACK_TEXT)
+
+
+def usage_blocks(usage: Usage) -> list[Block]:
+    return [kit.section(":grey_question: " + t.escape_and_truncate(usage.message, 2900))]
+
+
+def usage_text(usage: Usage) -> str:
+    return kit.fallback(usage.message.split("\n", 1)[0])

@@ -31,169 +31,158 @@ class UsageEntry:
         return f"`{self.syntax}` - {self.summary} Example: `{self.example}`"
 
 
-HELP_ENTRIES: tuple[UsageEntry, ...] = (
-    UsageEntry("show", "TICKET", "Show a ticket with its last messages and buttons.", _ID),
-    UsageEntry(
-        "tickets",
-        "[open|pending|waiting|resolved ...] [unassigned|mine] "
-        "[discord|telegram|telegram-group|email|web ...] [high]",
-        f"List tickets, newest first: the count and the first {LIST_LIMIT} (open ones unless "
-        "you name statuses; the words go in any order).",
-        "unassigned discord high",
-    ),
-    UsageEntry(
-        "reply",
-        "TICKET [TEXT]",
-        "Send TEXT to the customer; without TEXT an editor opens.",
-        f"{_ID} Thanks, we are looking into it!",
-    ),
-    UsageEntry(
-        "note",
-        "TICKET [TEXT]",
-        "Add a private note only agents see; without TEXT an editor opens.",
-        f"{_ID} Customer is on the Gold plan.",
-    ),
-    UsageEntry(
-        "status",
-        "TICKET open|pending|waiting|resolved",
-        "Change a ticket's status.",
-        f"{_ID} pending",
-    ),
-    UsageEntry("resolve", "TICKET", "Resolve a ticket (`close` works too).", _ID),
-    UsageEntry("reopen", "TICKET", "Set a ticket back to Open.", _ID),
-    UsageEntry(
-        "priority", "TICKET low|medium|high", "Set the priority (1, 2, 3 work too).", f"{_ID} high"
-    ),
-    UsageEntry("category", "TICKET NAME", "Set the category by its name.", f"{_ID} Billing"),
-    UsageEntry("categories", "", "List Mava's categories."),
-    UsageEntry(
-        "assign",
-        "TICKET @user|me|none",
-        "Assign a ticket to someone, to you, or to nobody.",
-        f"{_ID} me",
-    ),
-    UsageEntry(
-        "identify",
-        "EMAIL label=value ...",
-        "Store attributes on a customer (quote values with spaces).",
-        'jane@example.com plan="Gold plus" company=Acme',
-    ),
-    UsageEntry(
-        "subscribe digest",
-        '[daily HH:MM|weekdays HH:MM|cron "m h dom mon dow"] '
-        "[all|unassigned] [high|medium] [ORIGIN ...] [category NAME]",
-        "Post a digest in this channel (weekdays at 09:00, unassigned tickets, "
-        "unless you say otherwise).",
-        "daily 08:30 discord",
-    ),
-    UsageEntry(
-        "subscribe alerts",
-        "[high|medium] [unassigned] [ORIGIN ...] [category NAME]",
-        "Alert this channel about new tickets (High priority unless you say otherwise).",
-        "unassigned email",
-    ),
-    UsageEntry(
-        "subscribe reminders",
-        "after 30m [high|medium] [unassigned] [ORIGIN ...] [category NAME]",
-        "Post a ticket here when its customer has waited longer than that for an agent's "
-        "answer: once per wait, again if they write after an agent answered.",
-        "after 2h high unassigned",
-    ),
-    UsageEntry(
-        "subscribe breaches",
-        "[high|medium] [unassigned] [ORIGIN ...] [category NAME]",
-        "Post a ticket here once when 80% of an SLA target is used (its assignee gets a DM) "
-        "and once when the target is missed (`/mava sla` sets the targets).",
-        "high",
-    ),
-    UsageEntry("sla", "", "Show the response-time targets (SLA) and business hours."),
-    UsageEntry(
-        "sla set",
-        "high|medium|low|all first-response DUR [next-reply DUR] [resolution DUR]",
-        "Set a priority's targets (DUR: 15m, 2h, 1d; a target left out: none). A ticket "
-        "without a priority counts as medium.",
-        "high first-response 15m next-reply 1h resolution 1d",
-    ),
-    UsageEntry(
-        "sla hours",
-        "always|DAYS HH:MM-HH:MM [Area/City]",
-        "When SLA clocks run (they also stop while a ticket is Pending or Waiting).",
-        "mon-fri 09:00-18:00 Europe/Berlin",
-    ),
-    UsageEntry(
-        "subscribe ratings",
-        "[1 2 3 4 5 ...]",
-        "Post each ticket newly rated with one of these values (1 and 2 unless you say "
-        "otherwise), with the customer's last message, once.",
-        "1 2 3",
-    ),
-    UsageEntry(
-        "subscribe report",
-        "weekly|daily [HH:MM]",
-        "Post the support report with its chart here every week (the last 7 days, Mondays) "
-        "or every day (the last day), at 09:00 unless you say otherwise.",
-        "weekly 08:30",
-    ),
-    UsageEntry(
-        "subscriptions",
-        "",
-        "List this channel's digests, alerts, reminders, breaches, ratings and reports.",
-    ),
-    UsageEntry(
-        "unsubscribe",
-        "ID",
-        "Stop a digest, alerts, reminders, breaches, ratings or a report (ids come from "
-        "`/mava subscriptions`).",
-        "3",
-    ),
-    UsageEntry("digest", "", "Post this channel's digest now."),
-    UsageEntry(
-        "report",
-        "[7d|30d]",
-        "Post the support report of the last 7 (or 30) days in this channel: created, "
-        "resolved, backlog, response and resolution times, CSAT, by origin and agent, "
-        "and a chart.",
-        "30d",
-    ),
-    UsageEntry(
-        "follow",
-        "TICKET",
-        "Post the ticket here and keep its thread in sync with Mava: customer messages, "
-        "agent replies, notes, status and owner changes. Messages typed in the thread become "
-        "private notes (never sent to the customer). Slash commands can't run in threads: "
-        "there, use the card's Reply button or the Reply to customer shortcut.",
-        _ID,
-    ),
-    UsageEntry(
-        "unfollow",
-        "TICKET",
-        "Stop following a ticket in this channel (its thread stops updating).",
-        _ID,
-    ),
-    UsageEntry(
-        "thread-notes",
-        "on|off",
-        "Whether messages in this channel's followed threads become private notes (on "
-        "unless turned off).",
-        "off",
-    ),
-    UsageEntry(
-        "create",
-        "[EMAIL] [TEXT]",
-        "Create a Mava ticket for the customer EMAIL: a window opens with TEXT as their "
-        "first message, a priority and a category; the new ticket is followed here. On a "
-        "message, the Create Mava ticket shortcut does the same.",
-        "ann@example.com My invoice is wrong",
-    ),
-    UsageEntry(
-        "notify",
-        "off|on",
-        "Whether you get a DM when a ticket is assigned to you (in Slack or in Mava; "
-        "assigning it to yourself sends none). On unless you turn it off.",
-        "off",
-    ),
-    UsageEntry("help", "", "Show this help."),
-)
+# One paragraph per entry: NAME, two spaces and its ARGS (going on over indented lines),
+# the summary, and the example's arguments after "e.g.".
+_CATALOGUE = f"""
+show  TICKET
+Show a ticket with its last messages and buttons.
+e.g. {_ID}
+
+tickets  [open|pending|waiting|resolved ...] [unassigned|mine]
+    [discord|telegram|telegram-group|email|web ...] [high]
+List tickets, newest first: the count and the first {LIST_LIMIT} (open ones unless you name
+statuses; the words go in any order).
+e.g. unassigned discord high
+
+reply  TICKET [TEXT]
+Send TEXT to the customer; without TEXT an editor opens.
+e.g. {_ID} Thanks, we are looking into it!
+
+note  TICKET [TEXT]
+Add a private note only agents see; without TEXT an editor opens.
+e.g. {_ID} Customer is on the Gold plan.
+
+status  TICKET open|pending|waiting|resolved
+Change a ticket's status.
+e.g. {_ID} pending
+
+resolve  TICKET
+Resolve a ticket (`close` works too).
+e.g. {_ID}
+
+reopen  TICKET
+Set a ticket back to Open.
+e.g. {_ID}
+
+priority  TICKET low|medium|high
+Set the priority (1, 2, 3 work too).
+e.g. {_ID} high
+
+category  TICKET NAME
+Set the category by its name.
+e.g. {_ID} Billing
+
+categories
+List Mava's categories.
+
+assign  TICKET @user|me|none
+Assign a ticket to someone, to you, or to nobody.
+e.g. {_ID} me
+
+identify  EMAIL label=value ...
+Store attributes on a customer (quote values with spaces).
+e.g. jane@example.com plan="Gold plus" company=Acme
+
+subscribe digest  [daily HH:MM|weekdays HH:MM|cron "m h dom mon dow"] [all|unassigned]
+    [high|medium] [ORIGIN ...] [category NAME]
+Post a digest in this channel (weekdays at 09:00, unassigned tickets, unless you say
+otherwise).
+e.g. daily 08:30 discord
+
+subscribe alerts  [high|medium] [unassigned] [ORIGIN ...] [category NAME]
+Alert this channel about new tickets (High priority unless you say otherwise).
+e.g. unassigned email
+
+subscribe reminders  after 30m [high|medium] [unassigned] [ORIGIN ...] [category NAME]
+Post a ticket here when its customer has waited longer than that for an agent's answer: once
+per wait, again if they write after an agent answered.
+e.g. after 2h high unassigned
+
+subscribe breaches  [high|medium] [unassigned] [ORIGIN ...] [category NAME]
+Post a ticket here once when 80% of an SLA target is used (its assignee gets a DM) and once
+when the target is missed (`/mava sla` sets the targets).
+e.g. high
+
+sla
+Show the response-time targets (SLA) and business hours.
+
+sla set  high|medium|low|all first-response DUR [next-reply DUR] [resolution DUR]
+Set a priority's targets (DUR: 15m, 2h, 1d; a target left out: none). A ticket without a
+priority counts as medium.
+e.g. high first-response 15m next-reply 1h resolution 1d
+
+sla hours  always|DAYS HH:MM-HH:MM [Area/City]
+When SLA clocks run (they also stop while a ticket is Pending or Waiting).
+e.g. mon-fri 09:00-18:00 Europe/Berlin
+
+subscribe ratings  [1 2 3 4 5 ...]
+Post each ticket newly rated with one of these values (1 and 2 unless you say otherwise),
+with the customer's last message, once.
+e.g. 1 2 3
+
+subscribe report  weekly|daily [HH:MM]
+Post the support report with its chart here every week (the last 7 days, Mondays) or every
+day (the last day), at 09:00 unless you say otherwise.
+e.g. weekly 08:30
+
+subscriptions
+List this channel's digests, alerts, reminders, breaches, ratings and reports.
+
+unsubscribe  ID
+Stop a digest, alerts, reminders, breaches, ratings or a report (ids come from `/mava
+subscriptions`).
+e.g. 3
+
+digest
+Post this channel's digest now.
+
+report  [7d|30d]
+Post the support report of the last 7 (or 30) days in this channel: created, resolved,
+backlog, response and resolution times, CSAT, by origin and agent, and a chart.
+e.g. 30d
+
+follow  TICKET
+Post the ticket here and keep its thread in sync with Mava: customer messages, agent
+replies, notes, status and owner changes. Messages typed in the thread become private notes
+(never sent to the customer). Slash commands can't run in threads: there, use the card's
+Reply button or the Reply to customer shortcut.
+e.g. {_ID}
+
+unfollow  TICKET
+Stop following a ticket in this channel (its thread stops updating).
+e.g. {_ID}
+
+thread-notes  on|off
+Whether messages in this channel's followed threads become private notes (on unless turned
+off).
+e.g. off
+
+create  [EMAIL] [TEXT]
+Create a Mava ticket for the customer EMAIL: a window opens with TEXT as their first
+message, a priority and a category; the new ticket is followed here. On a message, the
+Create Mava ticket shortcut does the same.
+e.g. ann@example.com My invoice is wrong
+
+notify  off|on
+Whether you get a DM when a ticket is assigned to you (in Slack or in Mava; assigning it to
+yourself sends none). On unless you turn it off.
+e.g. off
+
+help
+Show this help.
+"""
+
+
+def _entry(paragraph: str) -> UsageEntry:
+    head, *lines = paragraph.splitlines()
+    name, _, args = head.partition("  ")
+    while lines and lines[0].startswith("    "):
+        args += " " + lines.pop(0).strip()
+    example = lines.pop().removeprefix("e.g. ") if lines[-1].startswith("e.g. ") else ""
+    return UsageEntry(name, args, " ".join(lines), example)
+
+
+HELP_ENTRIES = tuple(_entry(paragraph) for paragraph in _CATALOGUE.strip().split("\n\n"))
 
 _ENTRIES = {entry.name: entry for entry in HELP_ENTRIES}
 USAGE: dict[str, str] = {entry.name: entry.line() for entry in HELP_ENTRIES}

@@ -1,5 +1,4 @@
-"""What `/mava` commands mean once parsed: one frozen dataclass per subcommand, and
-`Usage` for text that could not be understood."""
+"""What `/mava` text means once parsed: a frozen dataclass per subcommand, or `Usage`."""
 
 from __future__ import annotations
 
@@ -14,23 +13,19 @@ from mava_bridge.domain.tickets import Origin, Priority, Status
 
 @dataclass(frozen=True)
 class Help:
-    """`/mava` or `/mava help`."""
+    pass
 
 
 @dataclass(frozen=True)
 class Reply:
-    """Send `text` to the customer; `text` None means "open the compose modal"."""
-
     ticket: str
-    text: str | None
+    text: str | None  # None: open the editor
 
 
 @dataclass(frozen=True)
 class Note:
-    """Add a private note; `text` None means "open the compose modal"."""
-
     ticket: str
-    text: str | None
+    text: str | None  # None: open the editor
 
 
 @dataclass(frozen=True)
@@ -60,7 +55,7 @@ class ListCategories:
 
 @dataclass(frozen=True)
 class AssignMe:
-    """Assign to the Mava agent linked to the Slack user who ran the command."""
+    pass
 
 
 @dataclass(frozen=True)
@@ -119,22 +114,18 @@ class SubscribeAlerts:
 
 @dataclass(frozen=True)
 class SubscribeReminders:
-    """Post a ticket whose customer has waited longer than `wait_minutes` for an agent."""
-
     wait_minutes: int
     filters: Filters
 
 
 @dataclass(frozen=True)
 class SubscribeBreaches:
-    """Post SLA warnings (80% of a target) and breaches of matching open tickets."""
-
     filters: Filters
 
 
 @dataclass(frozen=True)
 class SlaShow:
-    """`/mava sla`: the response-time policy."""
+    pass
 
 
 @dataclass(frozen=True)
@@ -157,23 +148,17 @@ class SlaHours:
 
 @dataclass(frozen=True)
 class SubscribeRatings:
-    """Post each ticket newly rated with one of `values`."""
-
     values: tuple[int, ...]
 
 
 @dataclass(frozen=True)
 class SubscribeReport:
-    """Post the report of the last `days` on `schedule`."""
-
     schedule: Schedule
     days: int
 
 
 @dataclass(frozen=True)
 class ReportNow:
-    """Post the report of the last `days` in this channel now."""
-
     days: int
 
 
@@ -194,8 +179,6 @@ class DigestNow:
 
 @dataclass(frozen=True)
 class Follow:
-    """Post the ticket's card in this channel and keep its thread in sync."""
-
     ticket: str
 
 
@@ -206,8 +189,6 @@ class Unfollow:
 
 @dataclass(frozen=True)
 class ThreadNotes:
-    """Whether messages in this channel's followed threads become private notes."""
-
     enabled: bool
 
 
@@ -221,8 +202,6 @@ class Create:
 
 @dataclass(frozen=True)
 class Notify:
-    """Whether the person who typed it gets a DM when a ticket is assigned to them."""
-
     enabled: bool
 
 
@@ -234,34 +213,10 @@ class Usage:
     message: str
 
 
-Command = (
-    Help
-    | Reply
-    | Note
-    | SetStatus
-    | SetPriority
-    | SetCategory
-    | ListCategories
-    | Assign
-    | Show
-    | ListTickets
-    | Identify
-    | SubscribeDigest
-    | SubscribeAlerts
-    | SubscribeReminders
-    | SubscribeBreaches
-    | SlaShow
-    | SlaSet
-    | SlaHours
-    | SubscribeRatings
-    | SubscribeReport
-    | ReportNow
-    | ListSubscriptions
-    | Unsubscribe
-    | DigestNow
-    | Follow
-    | Unfollow
-    | ThreadNotes
-    | Notify
-    | Create
-)
+# Every command `parse` makes, in groups that fit a line (`get_args` lists them flat).
+_Tickets = Reply | Note | SetStatus | SetPriority | SetCategory | Assign | Show | Create
+_Subscribe = SubscribeDigest | SubscribeAlerts | SubscribeReminders | SubscribeBreaches
+_Channel = SubscribeRatings | SubscribeReport | Unsubscribe | ListSubscriptions | DigestNow
+_Others = Help | ListCategories | ListTickets | Identify | Notify | ReportNow
+_Settings = ThreadNotes | SlaShow | SlaSet | SlaHours
+Command = _Tickets | _Subscribe | _Channel | _Others | _Settings | Follow | Unfollow

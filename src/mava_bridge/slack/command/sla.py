@@ -8,8 +8,8 @@ from datetime import time
 from mava_bridge.domain.business_hours import ALL_DAYS, DAYS, BusinessHours
 from mava_bridge.domain.sla import PRIORITIES, TARGETS
 from mava_bridge.domain.wording import shown
+from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.command.help import refuse
-from mava_bridge.slack.command.model import Command, SlaHours, SlaSet, SlaShow
 
 _DURATION = re.compile(r"^(?:([0-9]{1,3})d)?(?:([0-9]{1,4})h)?(?:([0-9]{1,5})m)?$")
 _RANGE = re.compile(r"^([0-9]{1,2}):([0-9]{2})-([0-9]{1,2}):([0-9]{2})$")
@@ -41,10 +41,10 @@ def parse_days(word: str) -> frozenset[int] | None:
     return frozenset(found)
 
 
-def parse_sla(name: str, rest: str) -> Command:
+def parse_sla(name: str, rest: str) -> cmd.Command:
     words = rest.split()
     if not words:
-        return SlaShow()
+        return cmd.SlaShow()
     verb, words = words[0].lower(), words[1:]
     if verb == "set":
         return _parse_set(words)
@@ -53,7 +53,7 @@ def parse_sla(name: str, rest: str) -> Command:
     refuse("sla", f"I don't know `/mava sla {shown(verb)}`: say set or hours.")
 
 
-def _parse_set(words: list[str]) -> Command:
+def _parse_set(words: list[str]) -> cmd.Command:
     name = "sla set"
     if not words:
         refuse(name, "For which priority: high, medium, low or all?")
@@ -77,13 +77,13 @@ def _parse_set(words: list[str]) -> Command:
     if "first-response" not in targets:
         refuse(name, "Give at least the first-response target.")
     priorities = PRIORITIES if which == "all" else (which,)
-    return SlaSet(tuple(priorities), tuple((t, targets[t]) for t in TARGETS if t in targets))
+    return cmd.SlaSet(tuple(priorities), tuple((t, targets[t]) for t in TARGETS if t in targets))
 
 
-def _parse_hours(words: list[str]) -> Command:
+def _parse_hours(words: list[str]) -> cmd.Command:
     name = "sla hours"
     if [w.lower() for w in words] == ["always"]:
-        return SlaHours(ALL_DAYS, None, None, None)
+        return cmd.SlaHours(ALL_DAYS, None, None, None)
     if len(words) not in (2, 3):
         refuse(name, "Say which days, from when to when, and optionally a time zone.")
     days = parse_days(words[0])
@@ -100,4 +100,4 @@ def _parse_hours(words: list[str]) -> Command:
         BusinessHours(days, time(h1, m1), time(h2, m2), zone or "UTC")
     except ValueError as exc:
         refuse(name, str(exc))
-    return SlaHours(days, time(h1, m1), time(h2, m2), zone)
+    return cmd.SlaHours(days, time(h1, m1), time(h2, m2), zone)

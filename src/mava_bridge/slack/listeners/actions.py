@@ -1,8 +1,8 @@
-"""Buttons on ticket cards, digest items and alerts: reply, note, assign to me, resolve.
-
-Assign and Resolve act on one ticket and redraw the card they were pressed on with the
-builder that drew it: a followed ticket's card whole, a digest's item alone (the other
-tickets keep their state).
+"""Assign to me and Resolve on ticket cards, digest items and alerts, by button or by
+reaction (REACTION_ASSIGN, REACTION_RESOLVE): the card is redrawn by the builder that
+drew it (a digest's other items keep their state). REACTION_CREATE, on any message,
+sends the person a Create Mava ticket button: a reaction carries no trigger_id to open
+a modal, a click does.
 """
 
 from __future__ import annotations
@@ -11,100 +11,129 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.delivery.ports import ALERT
 from mava_bridge.mava.models import Ticket
 from mava_bridge.services.outcome import Outcome
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
+from mava_bridge.slack.access import Denied
 from mava_bridge.slack.answer import Answer
+from mava_bridge.slack.blocks import modals as cb
 from mava_bridge.slack.blocks import threads
-from mava_bridge.slack.callback_ids import (
-    ACTION_ASSIGN_ME,
-    ACTION_FOLLOW,
-    ACTION_NOTE,
-    ACTION_OPEN_IN_MAVA,
-    ACTION_REPLY,
-    ACTION_RESOLVE,
-    actions_block_id,
-)
-from mava_bridge.slack.command import model as cmd
+from mava_bridge.slack.callback_ids import ACTION_FOLLOW, ACTION_RESOLVE, actions_block_id
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.errors import slack_error
-from mava_bridge.slack.listeners.common import actor, admit, say_error, say_outcome, told
-from mava_bridge.slack.listeners.compose import open_compose
-from mava_bridge.slack.listeners.handoff import after_ack, only_ack
+from mava_bridge.slack.listeners.common import (
+    Body,
+    actor,
+    admit,
+    read_message,
+    say_error,
+    say_outcome,
+    told,
+    warned,
+)
+from mava_bridge.slack.lookback import EVENT_TYPE
 from mava_bridge.store.follows import HEADLINE, Follow
 
 log = logging.getLogger("mava_bridge.slack.actions")
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    app.action(ACTION_OPEN_IN_MAVA)(only_ack)  # Slack opens the URL itself
-
-    for action_id in (ACTION_REPLY, ACTION_NOTE):
-        app.action(action_id)(after_ack(deps, "action", open_compose_for))
-    for action_id in (ACTION_ASSIGN_ME, ACTION_RESOLVE):
-        app.action(action_id)(after_ack(deps, "action", act_or_refuse))
-
-
-async def open_compose_for(
-    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
-) -> None:
-    action = body["actions"][0]
-    ticket_id = action["value"]
-    command = (
-        cmd.Note(ticket_id, None)
-        if action["action_id"] == ACTION_NOTE
-        else cmd.Reply(ticket_id, None)
-    )
-    await open_compose(
-        deps, client, answer, body["trigger_id"], command, answer.channel_id, "button"
-    )
-
-
-async def act_or_refuse(
-    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
-) -> None:
+async def act_in_place(deps: Deps, body: Body, answer: Answer, client: AsyncWebClient) -> None:
+    """Assign to me / Resolve on a card or digest item, which is then redrawn."""
     try:
-        await act_in_place(deps, body, answer, client)
+        action = body["actions"][0]
+        ticket_id: str = action["value"]
+        resolve = action["action_id"] == ACTION_RESOLVE
+        name = "resolve" if resolve else "assign"
+        channel_id = answer.channel_id
+        person = await admit(
+            deps, answer.user_id, channel_id, name, ticket_id, via="button", body=body
+        )
+        message: dict[str, Any] = body.get("message") or {}
+        where = message.get("ts") or (body.get("container") or {}).get("message_ts") or ""
+        act = deps.actions.tickets.resolve if resolve else deps.actions.tickets.take
+        outcome = await act(actor(person, channel_id), ticket_id, submission=where)
+        deps.metrics.observe_slack_request("action", name, outcome.kind)
+        await redraw(deps, body, answer, client, ticket_id, outcome, resolve, person.id)
     except Exception as exc:
         await say_error(answer, told(exc, log, "button"))
 
 
-async def act_in_place(
-    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
-) -> None:
-    action = body["actions"][0]
-    ticket_id: str = action["value"]
-    resolve = action["action_id"] == ACTION_RESOLVE
-    message: dict[str, Any] = body.get("message") or {}
-    channel_id = answer.channel_id
-    person = await admit(
-        deps,
-        user_id=answer.user_id,
-        user_name=(body.get("user") or {}).get("username"),
-        channel_id=channel_id,
-        action="resolve" if resolve else "assign",
-        ticket_id=ticket_id,
-        via="button",
-    )
-    where = message.get("ts") or (body.get("container") or {}).get("message_ts") or ""
-    actions = deps.actions.tickets
-    who = actor(person, channel_id)
-    if resolve:
-        outcome = await actions.resolve(who, ticket_id, submission=where)
-    else:
-        outcome = await actions.take(who, ticket_id, submission=where)
-    name = "resolve" if resolve else "assign"
-    deps.metrics.observe_slack_request("action", name, outcome.kind)
-    await redraw(deps, body, answer, client, ticket_id, outcome, resolve, person.id)
+async def reacted(deps: Deps, client: AsyncWebClient, body: Body) -> str:
+    event: dict[str, Any] = body.get("event") or {}
+    item: dict[str, Any] = event.get("item") or {}
+    channel, ts = item.get("channel"), item.get("ts")
+    user, name = event.get("user"), event.get("reaction")
+    settings = deps.settings
+    action = {
+        settings.reaction_assign: "assign",
+        settings.reaction_resolve: "resolve",
+        settings.reaction_create: "create",
+    }.get(str(name))
+    if action is None or item.get("type") != "message" or not (channel and ts and user):
+        return "ignored"
+    own = (await deps.identity.auth_test()).get("user_id")
+    on_ours = event.get("item_user") == own
+    if user == own or on_ours == (action == "create"):
+        return "ignored"  # the bot's own reaction; a ticket emoji on ours, a card's on others'
+    message: dict[str, Any] = {"ts": ts}
+    ticket_id = None
+    if action != "create":
+        message = await read_message(client, channel, ts) or message
+        ticket_id = await ticket_of(deps, channel, ts, message)
+        if ticket_id is None:
+            return "ignored"  # a digest, a thread item: not one ticket's card
+    if not await deps.follows.first_delivery(
+        f"reaction:{channel}:{ts}:{name}:{user}:{event.get('event_ts')}"
+    ):
+        log.info("reaction delivered again; already handled", extra={"channel": channel})
+        return "duplicate"
+    answer = Answer(client, user, channel)
+    try:
+        person = await admit(deps, user, channel, action, ticket_id, via="reaction")
+    except Denied as exc:  # audited by `admit`
+        if await deps.follows.first_telling(channel, "reactions", user):
+            await say_error(answer, exc.user_message)
+        return "refused"
+    if ticket_id is None:
+        await answer(text=cb.TITLE, blocks=cb.reacted_prompt(ts))
+        return "ok"
+    resolve = action == "resolve"
+    act = deps.actions.tickets.resolve if resolve else deps.actions.tickets.take
+    try:
+        outcome = await act(actor(person, channel), ticket_id, submission=f"reaction:{ts}")
+    except Exception as exc:
+        await say_error(answer, told(exc, log, f"reaction on {ticket_id}"))
+        return "error"
+    on = {"message": message, "channel": {"id": channel}}
+    said = await redraw(deps, on, answer, client, ticket_id, outcome, resolve, person.id)
+    if not said and outcome.kind != "duplicate":  # the card is redrawn: say it in words too
+        await say_outcome(answer, outcome)
+    return outcome.kind
+
+
+async def ticket_of(deps: Deps, channel: str, ts: str, message: dict[str, Any]) -> str | None:
+    """The ticket of a followed card (its thread's root: a card, an alert followed; or
+    the card of a ticket created from a message, in that message's thread), else of an
+    alert by its metadata tag (`lookback.metadata`)."""
+    follow = await deps.follows.for_thread(channel, ts)
+    if follow is None and message.get("thread_ts") not in (None, ts):
+        follow = await deps.follows.for_thread(channel, str(message["thread_ts"]))
+    if follow is not None and is_card(follow, message):
+        return follow.ticket_id
+    tag = message.get("metadata") or {}
+    payload = tag.get("event_payload") or {}
+    if tag.get("event_type") == EVENT_TYPE and payload.get("kind") == ALERT:
+        found = payload.get("ticket")
+        return str(found) if found else None
+    return None
 
 
 async def redraw(
     deps: Deps,
-    body: dict[str, Any],
+    body: Body,
     answer: Answer,
     client: AsyncWebClient,
     ticket_id: str,
@@ -159,8 +188,7 @@ async def redraw(
             channel=body["channel"]["id"], ts=message["ts"], text=text, blocks=blocks
         )
     except Exception as exc:
-        error = slack_error(exc)
-        log.warning("chat.update failed (%s)", error, extra={"error": error})
+        warned(log, exc, "chat.update failed")
         await say_outcome(answer, outcome)
         return True
     return False

@@ -1,24 +1,20 @@
-"""The `/mava` slash command: parse, check who is asking, call a service, answer; a
-table from each command class to its handler.
-
-Some are answered before any access check (UNCHECKED), the rest once `admit` let the
-person in (CHECKED). A Reply or Note without text opens the editor, unchecked.
-"""
+"""The `/mava` slash command: parse, then a table from each command class to its
+handler, answered before any access check (UNCHECKED) or once `admit` let the person in
+(CHECKED)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Final, cast
 
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.domain.business_hours import BusinessHours
 from mava_bridge.domain.ticket_refs import short_tail
-from mava_bridge.services.outcome import Actor, Outcome
-from mava_bridge.services.ticket_actions import Assignee, TicketActions
+from mava_bridge.services.outcome import Outcome
+from mava_bridge.services.ticket_actions import Assignee
 from mava_bridge.services.tickets import list_filter
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import Denied, SlackPerson
@@ -26,14 +22,18 @@ from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.command.grammar import parse
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.listeners.common import actor, admit, say_error, say_outcome, told
+from mava_bridge.slack.listeners.common import (
+    Asked,
+    Body,
+    admit,
+    say_error,
+    say_outcome,
+    told,
+)
 from mava_bridge.slack.listeners.compose import open_compose
 from mava_bridge.slack.listeners.create import open_create_modal
-from mava_bridge.slack.listeners.desk import handle_notify
-from mava_bridge.slack.listeners.follows import FollowCommand, handle_follow_command
-from mava_bridge.slack.listeners.handoff import after_ack
+from mava_bridge.slack.listeners.follows import handle_follow_command
 from mava_bridge.slack.listeners.subscriptions import (
-    SubscriptionCommand,
     handle_subscription,
     list_subscriptions,
     report_now,
@@ -42,45 +42,13 @@ from mava_bridge.slack.listeners.subscriptions import (
 log = logging.getLogger("mava_bridge.slack.commands")
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    app.command("/mava")(after_ack(deps, "command", run_command))
-
-
-@dataclass(frozen=True)
-class Asked:
-    """One `/mava` request: what Slack sent, and who to tell."""
-
-    deps: Deps
-    body: dict[str, Any]
-    answer: Answer
-    client: AsyncWebClient
-
-    @property
-    def channel_id(self) -> str | None:
-        return self.body.get("channel_id")
-
-    def actor(self, person: SlackPerson) -> Actor:
-        return actor(person, self.channel_id)
-
-    @property
-    def writes(self) -> TicketActions:
-        """Commands that change something in Mava: the ticket actions do them (once,
-        audited)."""
-        return self.deps.actions.tickets
-
-    async def told(self, outcome: Awaitable[Outcome]) -> None:
-        await say_outcome(self.answer, await outcome)
-
-
-# A handler takes the request and its command (typed per handler; the tables below pair
-# each command class with its own), and, once access is checked, the person.
+# A handler takes the request, its command (the tables pair each class with its handler)
+# and, once access is checked, the person.
 Unchecked = Callable[[Asked, Any], Awaitable[None]]
 Checked = Callable[[Asked, Any, SlackPerson], Awaitable[None]]
 
 
-async def run_command(
-    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
-) -> None:
+async def run_command(deps: Deps, body: Body, answer: Answer, client: AsyncWebClient) -> None:
     command = parse(body.get("text") or "")
     name = type(command).__name__
     outcome = "ok"
@@ -112,14 +80,10 @@ async def handle(asked: Asked, command: cmd.Command | cmd.Usage) -> None:
     if early is not None:
         await early(asked, command)
         return
+    action, ticket_id = type(command).__name__.lower(), getattr(command, "ticket", None)
+    user_id, body = asked.body["user_id"], asked.body
     person = await admit(
-        asked.deps,
-        user_id=asked.body["user_id"],
-        user_name=asked.body.get("user_name"),
-        channel_id=asked.channel_id,
-        action=type(command).__name__.lower(),
-        ticket_id=getattr(command, "ticket", None),
-        via="/mava",
+        asked.deps, user_id, asked.channel_id, action, ticket_id, via="/mava", body=body
     )
     await CHECKED[type(command)](asked, command, person)
 
@@ -141,12 +105,7 @@ async def _help(asked: Asked, command: cmd.Help) -> None:
     await asked.answer(text=b.help_text(), blocks=b.help_blocks())
 
 
-async def _subscriptions(asked: Asked, command: cmd.ListSubscriptions) -> None:
-    await list_subscriptions(asked.deps, asked.channel_id, asked.answer)
-
-
 async def _create(asked: Asked, command: cmd.Create) -> None:
-    # The modal opens first, then checks access.
     trigger_id = asked.body["trigger_id"]
     await open_create_modal(
         asked.deps, asked.client, asked.answer, trigger_id, command.email, text=command.text
@@ -154,10 +113,8 @@ async def _create(asked: Asked, command: cmd.Create) -> None:
 
 
 async def _editor(asked: Asked, command: cmd.Reply | cmd.Note) -> None:
-    deps, trigger_id = asked.deps, asked.body["trigger_id"]
-    await open_compose(
-        deps, asked.client, asked.answer, trigger_id, command, asked.channel_id, "/mava"
-    )
+    trigger_id = asked.body["trigger_id"]
+    await open_compose(asked.deps, asked.client, asked.answer, trigger_id, command, "/mava")
 
 
 async def _show(asked: Asked, command: cmd.Show, person: SlackPerson) -> None:
@@ -174,10 +131,6 @@ async def _show(asked: Asked, command: cmd.Show, person: SlackPerson) -> None:
 async def _categories(asked: Asked, command: cmd.ListCategories, person: SlackPerson) -> None:
     categories = await asked.deps.tickets.categories(fresh=True)
     await asked.answer(text=b.categories_text(categories), blocks=b.categories_list(categories))
-
-
-async def _subscription(asked: Asked, command: SubscriptionCommand, person: SlackPerson) -> None:
-    await handle_subscription(asked.deps, command, person, asked.channel_id, asked.answer)
 
 
 async def _sla(asked: Asked, command: cmd.SlaShow) -> None:
@@ -197,18 +150,22 @@ async def _sla_change(
     await asked.told(policies.set_hours(who, hours))
 
 
-async def _report(asked: Asked, command: cmd.ReportNow, person: SlackPerson) -> None:
-    await report_now(asked.deps, command, asked.channel_id, asked.answer)
-
-
 async def _notify(asked: Asked, command: cmd.Notify, person: SlackPerson) -> None:
-    await handle_notify(asked.deps, command, person, asked.answer)
-
-
-async def _follow(asked: Asked, command: FollowCommand, person: SlackPerson) -> None:
-    await handle_follow_command(
-        asked.deps, command, person, asked.channel_id, asked.answer, asked.client
-    )
+    """Whether a person gets a DM when a ticket becomes theirs."""
+    if asked.deps.set_notify is None:
+        await say_error(asked.answer, "Assignment DMs are not set up in this bridge.")
+        return
+    await asked.deps.set_notify(person.id, command.enabled)
+    if command.enabled:
+        sentence = (
+            "You will get a DM when a ticket is assigned to you (in Slack or in Mava). "
+            "Turn it off with /mava notify off."
+        )
+    else:
+        sentence = (
+            "No more DMs when a ticket is assigned to you. Turn them back on with /mava notify on."
+        )
+    await say_outcome(asked.answer, Outcome("ok", sentence))
 
 
 async def _reply(asked: Asked, command: cmd.Reply, person: SlackPerson) -> None:
@@ -244,51 +201,6 @@ async def _identify(asked: Asked, command: cmd.Identify, person: SlackPerson) ->
     await asked.told(asked.deps.actions.customers.identify(who, command.email, command.attributes))
 
 
-async def _list(asked: Asked, command: cmd.ListTickets, person: SlackPerson) -> None:
-    await list_tickets(asked.deps, command, person, asked.answer)
-
-
-# Answered without an access check: usage and help; the SLA policy; the channel's
-# subscriptions (it changes nothing and shows no ticket data, and it is where people look
-# when Slack refuses the bot, when profile lookups fail too); and what opens a modal,
-# which checks access itself once open (the trigger id expires in 3 s).
-UNCHECKED: Final[dict[type[cmd.Command | cmd.Usage], Unchecked]] = {
-    cmd.Usage: _usage,
-    cmd.Help: _help,
-    cmd.ListSubscriptions: _subscriptions,
-    cmd.SlaShow: _sla,
-    cmd.Create: _create,
-}
-# Every other command the grammar makes, after `admit`.
-CHECKED: Final[dict[type[cmd.Command | cmd.Usage], Checked]] = {
-    cmd.Show: _show,
-    cmd.ListTickets: _list,
-    cmd.ListCategories: _categories,
-    cmd.SubscribeDigest: _subscription,
-    cmd.SubscribeAlerts: _subscription,
-    cmd.SubscribeReminders: _subscription,
-    cmd.SubscribeBreaches: _subscription,
-    cmd.SlaSet: _sla_change,
-    cmd.SlaHours: _sla_change,
-    cmd.SubscribeRatings: _subscription,
-    cmd.SubscribeReport: _subscription,
-    cmd.ReportNow: _report,
-    cmd.Unsubscribe: _subscription,
-    cmd.DigestNow: _subscription,
-    cmd.Notify: _notify,
-    cmd.Follow: _follow,
-    cmd.Unfollow: _follow,
-    cmd.ThreadNotes: _follow,
-    cmd.Reply: _reply,
-    cmd.Note: _note,
-    cmd.SetStatus: _status,
-    cmd.SetPriority: _priority,
-    cmd.SetCategory: _category,
-    cmd.Assign: _assign,
-    cmd.Identify: _identify,
-}
-
-
 async def assignee_for(
     deps: Deps, target: cmd.AssignTarget, person: SlackPerson
 ) -> Assignee | None:
@@ -299,9 +211,8 @@ async def assignee_for(
     return Assignee(who.name, who.email, is_bot=who.is_bot, user_id=who.id)
 
 
-async def list_tickets(
-    deps: Deps, command: cmd.ListTickets, person: SlackPerson, answer: Answer
-) -> None:
+async def list_tickets(asked: Asked, command: cmd.ListTickets, person: SlackPerson) -> None:
+    deps = asked.deps
     mine = None
     if command.assignee == "mine":
         mine = await deps.tickets.agent_for_email(person.email, who="You")
@@ -316,7 +227,7 @@ async def list_tickets(
     if command.high_only:
         words.append("high priority")
     description = " · ".join(words)
-    await answer(
+    await asked.answer(
         text=b.ticket_list_text(listing.total, description),
         blocks=b.ticket_list(
             listing.tickets,
@@ -326,3 +237,44 @@ async def list_tickets(
             now=deps.clock(),
         ),
     )
+
+
+# Answered without an access check: usage and help; the SLA policy; the channel's
+# subscriptions (it changes nothing and shows no ticket data, and it is where people look
+# when Slack refuses the bot, when profile lookups fail too); and what opens a modal,
+# which checks access itself once open (the trigger id expires in 3 s).
+UNCHECKED: Final[dict[type[cmd.Command | cmd.Usage], Unchecked]] = {
+    cmd.Usage: _usage,
+    cmd.Help: _help,
+    cmd.ListSubscriptions: list_subscriptions,
+    cmd.SlaShow: _sla,
+    cmd.Create: _create,
+}
+# Every other command the grammar makes, after `admit`.
+CHECKED: Final[dict[type[cmd.Command | cmd.Usage], Checked]] = {
+    cmd.Show: _show,
+    cmd.ListTickets: list_tickets,
+    cmd.ListCategories: _categories,
+    cmd.SubscribeDigest: handle_subscription,
+    cmd.SubscribeAlerts: handle_subscription,
+    cmd.SubscribeReminders: handle_subscription,
+    cmd.SubscribeBreaches: handle_subscription,
+    cmd.SlaSet: _sla_change,
+    cmd.SlaHours: _sla_change,
+    cmd.SubscribeRatings: handle_subscription,
+    cmd.SubscribeReport: handle_subscription,
+    cmd.ReportNow: report_now,
+    cmd.Unsubscribe: handle_subscription,
+    cmd.DigestNow: handle_subscription,
+    cmd.Notify: _notify,
+    cmd.Follow: handle_follow_command,
+    cmd.Unfollow: handle_follow_command,
+    cmd.ThreadNotes: handle_follow_command,
+    cmd.Reply: _reply,
+    cmd.Note: _note,
+    cmd.SetStatus: _status,
+    cmd.SetPriority: _priority,
+    cmd.SetCategory: _category,
+    cmd.Assign: _assign,
+    cmd.Identify: _identify,
+}

@@ -1,9 +1,8 @@
 """Following a ticket in a channel: `/mava follow|unfollow TICKET`, `/mava thread-notes
-on|off`, and the Follow / Unfollow buttons.
+on|off`, the Follow / Unfollow buttons, and a ticket just created from Slack.
 
 Following posts the ticket's card in the channel and records the follow on that card's
 ts (its thread); the thread sync (`mava_bridge.delivery.threads`) keeps both current.
-Access is checked as for any other write, before anything is posted.
 """
 
 from __future__ import annotations
@@ -11,22 +10,32 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
+from mava_bridge.services.follows import ThreadTaken
 from mava_bridge.services.outcome import Outcome
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import SlackPerson
 from mava_bridge.slack.answer import Answer
-from mava_bridge.slack.blocks import follows as fb
 from mava_bridge.slack.blocks import threads
-from mava_bridge.slack.callback_ids import ACTION_FOLLOW, ACTION_UNFOLLOW
+from mava_bridge.slack.callback_ids import ACTION_FOLLOW
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.errors import error_code, slack_error
-from mava_bridge.slack.listeners.common import actor, admit, say_error, say_outcome, told
-from mava_bridge.slack.listeners.handoff import after_ack
+from mava_bridge.slack.errors import error_code
+from mava_bridge.slack.listeners.common import (
+    Asked,
+    Body,
+    actor,
+    admit,
+    permalink,
+    read_message,
+    say_error,
+    say_outcome,
+    told,
+    warned,
+)
 from mava_bridge.store.follows import Follow
 
 log = logging.getLogger("mava_bridge.slack.follows")
@@ -37,12 +46,7 @@ NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 FollowCommand = cmd.Follow | cmd.Unfollow | cmd.ThreadNotes
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    for action_id in (ACTION_FOLLOW, ACTION_UNFOLLOW):
-        app.action(action_id)(after_ack(deps, "action", button))
-
-
-async def button(deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient) -> None:
+async def button(deps: Deps, body: Body, answer: Answer, client: AsyncWebClient) -> None:
     action = body["actions"][0]
     ticket_id: str = action["value"]
     follow = action["action_id"] == ACTION_FOLLOW
@@ -54,13 +58,7 @@ async def button(deps: Deps, body: dict[str, Any], answer: Answer, client: Async
             await say_error(answer, "This button works only on a message in a channel.")
             return
         person = await admit(
-            deps,
-            user_id=answer.user_id,
-            user_name=(body.get("user") or {}).get("username"),
-            channel_id=channel_id,
-            action=name,
-            ticket_id=ticket_id,
-            via="button",
+            deps, answer.user_id, channel_id, name, ticket_id, via="button", body=body
         )
         if follow:
             await follow_here(deps, client, answer, person, ticket_id, channel_id, "button")
@@ -74,15 +72,9 @@ async def button(deps: Deps, body: dict[str, Any], answer: Answer, client: Async
         deps.metrics.observe_slack_request("action", name, outcome)
 
 
-async def handle_follow_command(
-    deps: Deps,
-    command: FollowCommand,
-    person: SlackPerson,
-    channel_id: str | None,
-    answer: Answer,
-    client: AsyncWebClient,
-) -> None:
-    """`/mava follow`, `unfollow` and `thread-notes` (access already checked)."""
+async def handle_follow_command(asked: Asked, command: FollowCommand, person: SlackPerson) -> None:
+    """`/mava follow`, `unfollow` and `thread-notes`."""
+    deps, client, answer, channel_id = asked.deps, asked.client, asked.answer, asked.channel_id
     if not channel_id:
         await say_error(answer, "Run this in the channel where the ticket should be followed.")
         return
@@ -121,8 +113,7 @@ async def follow_here(
     try:
         card_ts = await post_card(client, deps, ticket, channel_id)
     except Exception as exc:
-        error = slack_error(exc)
-        log.warning("followed card not posted (%s)", error, extra={"error": error})
+        error = warned(log, exc, "followed card not posted")
         if error_code(getattr(exc, "response", None)) in NOT_THERE:
             await say_error(
                 answer,
@@ -133,14 +124,7 @@ async def follow_here(
             await say_error(answer, f"Slack refused the card ({error}); nothing is followed.")
         return
     try:
-        found, created = await deps.follows.follow(
-            actor(person, channel_id),
-            ticket.id,
-            channel_id=channel_id,
-            thread_ts=card_ts,
-            ticket_created_at=ticket.created_at,
-            via=via,
-        )
+        found, created = await _record(deps, person, ticket, channel_id, card_ts, via)
     except Exception:  # not recorded: a card nobody follows would only mislead
         await delete_card(client, channel_id, card_ts)
         raise
@@ -179,15 +163,15 @@ async def unfollow_here(
         await client.chat_postMessage(
             channel=channel_id,
             thread_ts=existing.thread_ts,
-            text=fb.unfollowed_line(person.id, ticket_id),
+            text=threads.unfollowed_line(person.id, ticket_id),
             unfurl_links=False,
             unfurl_media=False,
         )
     except Exception as exc:  # the follow has ended all the same
-        error = slack_error(exc)
-        log.warning("unfollow line not posted (%s)", error, extra={"error": error})
+        warned(log, exc, "unfollow line not posted")
     if via != "button":  # the button redraws the card it is on, from its own payload
-        await _offer_follow(client, channel_id, await _card(client, existing), ticket_id)
+        card = await read_message(client, channel_id, existing.thread_ts) or {}
+        await _offer_follow(client, channel_id, card, ticket_id)
     await say_outcome(
         answer,
         Outcome("ok", f"Stopped following ticket {ticket_id} in this channel."),
@@ -195,32 +179,13 @@ async def unfollow_here(
     return True
 
 
-async def _card(client: AsyncWebClient, follow: Follow) -> dict[str, Any]:
-    """The followed card as Slack holds it now (the first message of its thread)."""
-    try:
-        found = await client.conversations_replies(
-            channel=follow.channel_id, ts=follow.thread_ts, limit=1
-        )
-    except Exception as exc:  # the follow has ended; only the card keeps its old buttons
-        error = slack_error(exc)
-        log.info("followed card not read (%s)", error, extra={"error": error})
-        return {}
-    first = (found.get("messages") or [{}])[0]
-    return first if isinstance(first, dict) and first.get("ts") == follow.thread_ts else {}
-
-
 async def _say_already(
     client: AsyncWebClient, answer: Answer, ticket_id: str, channel_id: str, thread_ts: str
 ) -> None:
-    link = None
-    try:
-        found = await client.chat_getPermalink(channel=channel_id, message_ts=thread_ts)
-        link = str(found["permalink"])
-    except Exception as exc:  # the sentence still says it is followed here
-        error = slack_error(exc)
-        log.info("permalink not found (%s)", error, extra={"error": error})
+    link = await permalink(client, channel_id, thread_ts)
     await answer(
-        text=fb.already_followed_text(ticket_id), blocks=fb.already_followed(ticket_id, link)
+        text=threads.already_followed_text(ticket_id),
+        blocks=threads.already_followed(ticket_id, link),
     )
 
 
@@ -248,8 +213,7 @@ async def delete_card(client: AsyncWebClient, channel_id: str, ts: str) -> None:
     try:
         await client.chat_delete(channel=channel_id, ts=ts)
     except Exception as exc:
-        error = slack_error(exc)
-        log.warning("unused card not deleted (%s)", error, extra={"error": error})
+        warned(log, exc, "unused card not deleted")
 
 
 async def _offer_follow(
@@ -264,8 +228,116 @@ async def _offer_follow(
             channel=channel,
             ts=message["ts"],
             text=message.get("text") or b.success_text(f"Ticket {ticket_id}"),
-            blocks=fb.unfollowed_card(blocks, ticket_id),
+            blocks=threads.unfollowed_card(blocks, ticket_id),
         )
     except Exception as exc:
-        error = slack_error(exc)
-        log.info("card not redrawn after unfollow (%s)", error, extra={"error": error})
+        warned(log, exc, "card not redrawn after unfollow", logging.INFO)
+
+
+# A ticket just created from Slack is followed where it came from: in the source
+# message's thread, else in a card posted in the channel. Every failure is a sentence
+# after "Created ticket X": the ticket exists; the person needs to know where it is followed.
+async def follow_new_ticket(
+    deps: Deps,
+    client: AsyncWebClient,
+    person: SlackPerson,
+    ticket_id: str,
+    channel_id: str,
+    thread_ts: str | None,
+) -> str:
+    """Post the card and follow the ticket; a sentence saying where (or why not)."""
+    later = f"To follow it later: /mava follow {ticket_id} in a channel where I am."
+    try:
+        ticket = await deps.tickets.ticket(ticket_id)
+    except MavaError as exc:
+        log.warning("new ticket not read back", extra={"error": type(exc).__name__})
+        return f"Mava did not show it back yet, so it is not followed here. {later}"
+    if thread_ts and await deps.follows.for_thread(channel_id, thread_ts) is None:
+        said = await _follow_in_thread(deps, client, person, ticket, channel_id, thread_ts, later)
+        if said is not None:
+            return said
+    # No message, a thread that mirrors another ticket, or one taken a moment ago.
+    return await _follow_in_card(deps, client, person, ticket, channel_id, later)
+
+
+async def _follow_in_thread(
+    deps: Deps,
+    client: AsyncWebClient,
+    person: SlackPerson,
+    ticket: Ticket,
+    channel_id: str,
+    thread_ts: str,
+    later: str,
+) -> str | None:
+    """Follow in the message's thread, then post the card there. The follow is written
+    first (the thread is known): a crash between the two leaves a follow whose card is
+    missing, new messages still arriving, never a card saying "Following" with nothing
+    behind it. None: the thread was taken a moment ago."""
+    try:
+        _, created = await _record(deps, person, ticket, channel_id, thread_ts, "create")
+    except ThreadTaken:
+        return None
+    except Exception:
+        log.exception("new ticket's follow not recorded")
+        return f"Its follow could not be recorded, so it is not followed. {later}"
+    if not created:
+        return "It is already followed in this channel."
+    try:
+        await post_card(client, deps, ticket, channel_id, thread_ts)
+    except Exception as exc:
+        try:
+            await deps.follows.unfollow(
+                actor(person, channel_id), ticket.id, channel_id=channel_id, via="create"
+            )
+        except Exception:
+            log.exception("new ticket's follow not undone after its card was refused")
+        return _refused(exc, later)
+    return "Following it in the message's thread."
+
+
+async def _follow_in_card(
+    deps: Deps,
+    client: AsyncWebClient,
+    person: SlackPerson,
+    ticket: Ticket,
+    channel_id: str,
+    later: str,
+) -> str:
+    """Post a card in the channel and follow the ticket in the card's own thread (its
+    ts is known only once posted; a card whose follow is not recorded is deleted)."""
+    try:
+        posted = await post_card(client, deps, ticket, channel_id)
+    except Exception as exc:
+        return _refused(exc, later)
+    try:
+        _, created = await _record(deps, person, ticket, channel_id, posted, "create")
+    except Exception:
+        log.exception("new ticket's follow not recorded")
+        await delete_card(client, channel_id, posted)
+        return f"Its follow could not be recorded, so it is not followed. {later}"
+    if not created:
+        await delete_card(client, channel_id, posted)
+        return "It is already followed in this channel."
+    return "Its card is posted in this channel; following it in the card's thread."
+
+
+async def _record(
+    deps: Deps, person: SlackPerson, ticket: Ticket, channel_id: str, thread_ts: str, via: str
+) -> tuple[Follow, bool]:
+    """Follow the ticket in that thread: the follow, and whether it is new (else the
+    ticket was already followed in the channel)."""
+    return await deps.follows.follow(
+        actor(person, channel_id),
+        ticket.id,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        ticket_created_at=ticket.created_at,
+        via=via,
+    )
+
+
+def _refused(exc: Exception, later: str) -> str:
+    error = warned(log, exc, "new ticket's card not posted")
+    if error_code(getattr(exc, "response", None)) in NOT_THERE:
+        return f"I can't post in this channel ({error}), so it is not followed. {later}"
+    return f"Slack refused its card ({error}), so it is not followed. {later}"

@@ -1,16 +1,7 @@
-"""App Home: `app_home_opened` publishes that person's desk with `views.publish`.
-
-Everything comes from the shared open-tickets board (services.open_board): opening
-Home, pressing Refresh or a button costs no Mava search while the board is younger
-than it is kept for (what a sixth of the Mava budget allows, at most
-DESK_REFRESH_SECONDS), however many people do it; Mava's agent list (for the
-person's agent, by email) is cached by TicketService. Who may not act on tickets
-(guests, Slack Connect users, people not allowed: slack/access.py) sees why, and no
-ticket; each opening (or Refresh) of theirs is one `refused` audit row. Someone whose
-Slack email matches no Mava agent sees how to link it, and the queue. Assign to me
-and Resolve act, read the ticket back into the board (one Mava read) and redraw Home
-with the outcome on top; Reply and Add note are the message buttons' editors;
-"Follow in…" follows the ticket in the picked channel.
+"""App Home: each person's desk (`views.publish`), drawn from the shared open-tickets
+board (services.open_board), so opening Home, Refresh or a button costs no Mava search
+while the board is fresh. Who may not act on tickets sees why, and no ticket; each of
+their openings (or Refreshes) is one `refused` audit row.
 """
 
 from __future__ import annotations
@@ -20,7 +11,6 @@ import time
 from dataclasses import replace
 from typing import Any, Final
 
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.mava.errors import MavaError, describe
@@ -30,21 +20,10 @@ from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.slack.access import Denied, SlackPerson
 from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.blocks import home as h
-from mava_bridge.slack.callback_ids import (
-    HOME_ASSIGN_ME,
-    HOME_FOLLOW,
-    HOME_NOTE,
-    HOME_REFRESH,
-    HOME_REPLY,
-    HOME_RESOLVE,
-)
-from mava_bridge.slack.command import model as cmd
+from mava_bridge.slack.callback_ids import HOME_RESOLVE
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.errors import slack_error
-from mava_bridge.slack.listeners.common import actor, admit, told
-from mava_bridge.slack.listeners.compose import open_compose
+from mava_bridge.slack.listeners.common import Body, actor, admit, shared_outside, told, warned
 from mava_bridge.slack.listeners.follows import follow_here
-from mava_bridge.slack.listeners.handoff import after_ack, dm_answer, on_event
 
 log = logging.getLogger("mava_bridge.slack.home")
 
@@ -56,74 +35,31 @@ SHARED_CHANNEL: Final = (
 MAX_CHANNEL_PAGES: Final = 5
 
 
-def register(app: AsyncApp, deps: Deps) -> None:
-    app.event("app_home_opened")(on_event(deps, "home", home_opened))
-    app.action(HOME_REFRESH)(after_ack(deps, "home", refreshed, answer=dm_answer))
-    for action_id in (HOME_ASSIGN_ME, HOME_RESOLVE):
-        app.action(action_id)(after_ack(deps, "home", act_and_redraw, answer=dm_answer))
-    for action_id in (HOME_REPLY, HOME_NOTE):
-        app.action(action_id)(after_ack(deps, "home", compose_from_home, answer=dm_answer))
-    app.action(HOME_FOLLOW)(after_ack(deps, "home", follow_from_home, answer=dm_answer))
-
-
-async def home_opened(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
+async def home_opened(deps: Deps, client: AsyncWebClient, body: Body) -> str:
     event: dict[str, Any] = body.get("event") or {}
     if event.get("tab", "home") != "home" or not event.get("user"):
-        deps.metrics.observe_slack_request("event", "app_home_opened", "ignored")
-        return  # the Messages tab: nothing to draw
-    await opened_home(deps, client, str(event["user"]))
+        return "ignored"  # the Messages tab: nothing to draw
+    published = await publish(deps, client, str(event["user"]), door="home")
+    return "ok" if published else "error"
 
 
-async def refreshed(
-    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
-) -> None:
+async def refreshed(deps: Deps, body: Body, answer: Answer, client: AsyncWebClient) -> None:
     await publish(deps, client, answer.user_id, fresh_agents=True, door="refresh")
 
 
-async def compose_from_home(
-    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
-) -> None:
-    """Reply / Add note: the message buttons' editor; its problems are told by DM."""
-    action = body["actions"][0]
-    ticket_id = str(action.get("value") or "")
-    is_note = action["action_id"] == HOME_NOTE
-    command = cmd.Note(ticket_id, None) if is_note else cmd.Reply(ticket_id, None)
-    await open_compose(deps, client, answer, body["trigger_id"], command, None, "App Home")
-
-
-async def opened_home(deps: Deps, client: AsyncWebClient, user_id: str) -> None:
-    published = await publish(deps, client, user_id, door="home")
-    outcome = "ok" if published else "error"
-    deps.metrics.observe_slack_request("event", "app_home_opened", outcome)
-
-
-async def act_and_redraw(
-    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
-) -> None:
+async def act_and_redraw(deps: Deps, body: Body, answer: Answer, client: AsyncWebClient) -> None:
     """Assign to me / Resolve; the outcome is told on top of the redrawn Home."""
     action = body["actions"][0]
     ticket_id = str(action.get("value") or "")
-    user = body.get("user") or {}
     resolve = action["action_id"] == HOME_RESOLVE
     name = "resolve" if resolve else "assign"
     outcome = "error"
     try:
-        person = await admit(
-            deps,
-            user_id=str(user.get("id") or ""),
-            user_name=user.get("username"),
-            channel_id=None,
-            action=name,
-            ticket_id=ticket_id,
-            via="App Home",
-        )
+        person = await admit(deps, answer.user_id, None, name, ticket_id, via="App Home", body=body)
         # Once per rendering of Home: a double click on the same view is one write.
         where = "home:" + str((body.get("view") or {}).get("hash") or "")
-        tickets, who = deps.actions.tickets, actor(person, None)
-        if resolve:
-            done = await tickets.resolve(who, ticket_id, submission=where)
-        else:
-            done = await tickets.take(who, ticket_id, submission=where)
+        act = deps.actions.tickets.resolve if resolve else deps.actions.tickets.take
+        done = await act(actor(person, None), ticket_id, submission=where)
         outcome, notice = done.kind, done.message
         if done.kind in ("ok", "unknown", "unchanged"):  # unchanged: the board was stale
             await _read_back(deps, ticket_id)
@@ -131,7 +67,7 @@ async def act_and_redraw(
         notice = told(exc, log, "App Home button")
     finally:
         deps.metrics.observe_slack_request("action", f"home_{name}", outcome)
-    await publish(deps, client, str(user.get("id") or ""), notice=notice)
+    await publish(deps, client, answer.user_id, notice=notice)
 
 
 async def _read_back(deps: Deps, ticket_id: str) -> None:
@@ -143,28 +79,19 @@ async def _read_back(deps: Deps, ticket_id: str) -> None:
         log.warning("App Home: ticket not read back: %s", describe(exc))
 
 
-async def follow_from_home(
-    deps: Deps, body: dict[str, Any], answer: Answer, client: AsyncWebClient
-) -> None:
+async def follow_from_home(deps: Deps, body: Body, answer: Answer, client: AsyncWebClient) -> None:
     action = body["actions"][0]
     ticket_id = h.ticket_of_follow_block(str(action.get("block_id") or ""))
     channel_id = str(action.get("selected_conversation") or "")
-    user = body.get("user") or {}
-    user_id = str(user.get("id") or "")
+    user_id = answer.user_id
     if not ticket_id or not channel_id:
         return
     answer = replace(answer, channel_id=channel_id)  # told in that channel, else by DM
     try:
         person = await admit(
-            deps,
-            user_id=user_id,
-            user_name=user.get("username"),
-            channel_id=channel_id,
-            action="follow",
-            ticket_id=ticket_id,
-            via="App Home",
+            deps, user_id, channel_id, "follow", ticket_id, via="App Home", body=body
         )
-        if await _shared_outside(client, channel_id):
+        if await shared_outside(client, channel_id):
             notice = SHARED_CHANNEL
         else:
             await follow_here(deps, client, answer, person, ticket_id, channel_id, "App Home")
@@ -175,20 +102,6 @@ async def follow_from_home(
             exc, log, "App Home follow", "Something went wrong on our side; nothing is followed."
         )
     await publish(deps, client, user_id, notice=notice)
-
-
-async def _shared_outside(client: AsyncWebClient, channel_id: str) -> bool:
-    """Whether the channel is (or may be) shared with another organisation: the picker
-    leaves those out, but a payload is the client's word, so Slack is asked too. A
-    channel Slack will not describe counts as shared: nothing is posted there."""
-    try:
-        info = await client.conversations_info(channel=channel_id)
-    except Exception as exc:
-        error = slack_error(exc)
-        log.warning("conversations.info failed (%s)", error, extra={"error": error})
-        return True
-    channel = info.get("channel") or {}
-    return bool(channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
 
 
 async def publish(
@@ -214,26 +127,16 @@ async def publish(
         now=deps.clock(),
         dashboard=str(deps.settings.mava_dashboard_url),
     )
-    outcome = "ok"
     try:
         await client.views_publish(user_id=user_id, view=view)
+        published = True
     except Exception as exc:
-        outcome = "error"
-        error = slack_error(exc)
-        log.warning(
-            "views.publish failed (%s)", error, extra={"error": error, "slack_user": user_id}
-        )
-        return False
-    finally:
-        log.info(
-            "home published" if outcome == "ok" else "home not published",
-            extra={
-                "slack_user": user_id,
-                "seconds": round(time.monotonic() - started, 3),
-                "summary": h.home_text(model),
-            },
-        )
-    return True
+        published = False
+        warned(log, exc, "views.publish failed", slack_user=user_id)
+    seconds = round(time.monotonic() - started, 3)
+    said = {"slack_user": user_id, "seconds": seconds, "summary": h.home_text(model)}
+    log.info("home published" if published else "home not published", extra=said)
+    return published
 
 
 async def build_model(
@@ -250,9 +153,7 @@ async def build_model(
         if door is None:
             person = await deps.access.require(user_id)
         else:
-            person = await admit(
-                deps, user_id=user_id, channel_id=None, action=door, ticket_id=None, via="App Home"
-            )
+            person = await admit(deps, user_id, None, door, None, via="App Home")
     except Denied as exc:
         return h.HomeModel(refused=exc.user_message, notice=notice, refresh_seconds=refresh)
     stale = False
@@ -276,7 +177,6 @@ async def build_model(
         mine=h.longest_waiting_first(mine),
         queue=h.queue_order(queue),
         subscriptions=subscriptions,
-        agent_name=agent.display_name if agent else None,
         no_agent=no_agent,
         notice=notice,
         channels_unknown=channels is None,
@@ -345,7 +245,6 @@ async def _channels(client: AsyncWebClient, user_id: str) -> set[str] | None:
             if not cursor:
                 break
     except Exception as exc:
-        error = slack_error(exc)
-        log.warning("users.conversations failed (%s)", error, extra={"error": error})
+        warned(log, exc, "users.conversations failed")
         return None
     return found

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from mava_bridge.mava.errors import MavaError
-from mava_bridge.services.errors import ServiceError
+from mava_bridge.services.outcome import ServiceError
 from mava_bridge.services.subscription_actions import NO_CHANNEL
-from mava_bridge.services.subscriptions import SubscriptionView
+from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.access import SlackPerson
-from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.listeners.common import actor
+from mava_bridge.slack.listeners.common import Asked
 
 SubscriptionCommand = (
     cmd.SubscribeDigest
@@ -21,26 +20,18 @@ SubscriptionCommand = (
     | cmd.SubscribeBreaches
     | cmd.SubscribeRatings
     | cmd.SubscribeReport
-    | cmd.ListSubscriptions
     | cmd.Unsubscribe
     | cmd.DigestNow
 )
 
 
 async def handle_subscription(
-    deps: Deps,
-    command: SubscriptionCommand,
-    person: SlackPerson,
-    channel_id: str | None,
-    answer: Answer,
+    asked: Asked, command: SubscriptionCommand, person: SlackPerson
 ) -> None:
-    if not channel_id:
+    if not asked.channel_id:
         raise ServiceError(NO_CHANNEL)
-    actions = deps.actions.subscriptions
-    if isinstance(command, cmd.ListSubscriptions):
-        await list_subscriptions(deps, channel_id, answer)
-        return
-    who = actor(person, channel_id)
+    actions = asked.deps.actions.subscriptions
+    who = asked.actor(person)
     if isinstance(command, cmd.DigestNow):
         outcome = await actions.digest_now(who)
     elif isinstance(command, cmd.SubscribeDigest):
@@ -57,14 +48,15 @@ async def handle_subscription(
         outcome = await actions.subscribe_report(who, command.schedule, command.days)
     else:
         outcome = await actions.unsubscribe(who, command.id)
-    await answer(text=outcome.message, blocks=b.success_blocks(outcome.message))
+    await asked.answer(text=outcome.message, blocks=b.success_blocks(outcome.message))
 
 
-async def list_subscriptions(deps: Deps, channel_id: str | None, answer: Answer) -> None:
-    """`/mava subscriptions`: what this channel gets, and how its last delivery went."""
-    if not channel_id:
+async def list_subscriptions(asked: Asked, command: cmd.ListSubscriptions) -> None:
+    """What this channel gets, and how its last delivery went."""
+    if not asked.channel_id:
         raise ServiceError(NO_CHANNEL)
-    views = await deps.subscriptions.list_for_channel(channel_id)
+    deps, answer = asked.deps, asked.answer
+    views = await deps.subscriptions.list_for_channel(asked.channel_id)
     if not views:
         sentence = (
             "This channel gets no digests or alerts. Add one with "
@@ -90,7 +82,7 @@ async def list_subscriptions(deps: Deps, channel_id: str | None, answer: Answer)
 
 
 async def _missing_categories(
-    deps: Deps, views: list[SubscriptionView]
+    deps: Deps, views: list[ActiveSubscription]
 ) -> tuple[list[tuple[str, ...]], str | None]:
     """Per subscription, its category names Mava no longer has active; and, when Mava's
     categories cannot be read, the sentence that says so (nothing is guessed)."""
@@ -111,15 +103,13 @@ def _section(mrkdwn: str) -> dict[str, object]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn[:3000]}}
 
 
-async def report_now(
-    deps: Deps, command: cmd.ReportNow, channel_id: str | None, answer: Answer
-) -> None:
+async def report_now(asked: Asked, command: cmd.ReportNow, person: SlackPerson) -> None:
     """`/mava report`: posted in the channel (the chart is a file, which needs one), so
     the team sees the same numbers; the one who asked hears how it went."""
-    if not channel_id:
+    if not asked.channel_id:
         raise ServiceError(NO_CHANNEL)
     sentence = f"Building the report of the last {command.days} days; it is posted here."
-    await answer(text=sentence, blocks=b.notice_blocks(sentence))
-    problem = await deps.reports(channel_id, command.days)
+    await asked.answer(text=sentence, blocks=b.notice_blocks(sentence))
+    problem = await asked.deps.reports(asked.channel_id, command.days)
     if problem is not None:
         raise ServiceError(problem)

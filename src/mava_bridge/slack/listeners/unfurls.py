@@ -1,18 +1,9 @@
 """`link_shared` events: a Mava dashboard ticket link unfurls to a compact card.
 
-Slack sends the event for links on the manifest's unfurl domain (MAVA_DASHBOARD_URL's
-host). The listener acks at once and the work runs in `deps.inflight`: find the ticket
-links (`domain.ticket_refs`, on the dashboard's host only), look up at most
-`MAX_TICKETS` tickets (on the interactive lane: a person is waiting for the card), and
-call chat.unfurl once with a card per link.
-
-Nothing is unfurled, and each ticket is audited as refused, when the link was pasted
-by someone who may not act on tickets (`slack/access.py`: guests, Slack Connect users,
-people not allowed) or in a channel shared with another organisation, where the card
-would show customer data outside the workspace. A link still in the message composer
-(source "composer") is left alone: where it will be posted is not known yet, and Slack
-sends the event again once it is posted. Slack may deliver an event twice: its event id
-is claimed once across replicas.
+Nothing is unfurled, and each ticket audited as refused, when the person may not act
+on tickets or the channel is shared with another organisation (customer data would
+leave the workspace). A link still in the composer is left alone: Slack sends the event
+again once it is posted.
 """
 
 from __future__ import annotations
@@ -22,7 +13,6 @@ import logging
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.domain.ticket_refs import InvalidTicketRef, parse_ticket_ref
@@ -30,10 +20,9 @@ from mava_bridge.mava.models import Ticket
 from mava_bridge.services.outcome import Actor
 from mava_bridge.settings import Settings
 from mava_bridge.slack.access import Denied
-from mava_bridge.slack.blocks.unfurls import ticket_unfurl
+from mava_bridge.slack.blocks.tickets import ticket_unfurl
 from mava_bridge.slack.deps import Deps
-from mava_bridge.slack.errors import slack_error
-from mava_bridge.slack.listeners.handoff import on_event
+from mava_bridge.slack.listeners.common import Body, shared_outside, warned
 
 log = logging.getLogger("mava_bridge.slack.unfurls")
 
@@ -44,18 +33,6 @@ SHARED_CHANNEL: Final = (
     "This channel is shared with another organisation (Slack Connect), so Mava ticket "
     "links are not unfurled here."
 )
-
-
-def register(app: AsyncApp, deps: Deps) -> None:
-    app.event("link_shared")(on_event(deps, "unfurl", on_link_shared))
-
-
-async def on_link_shared(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> None:
-    outcome = "ignored"
-    try:
-        outcome = await unfurl(deps, client, body)
-    finally:
-        deps.metrics.observe_slack_request("event", "link_shared", outcome)
 
 
 def ticket_links(settings: Settings, event: dict[str, Any]) -> dict[str, str]:
@@ -77,8 +54,7 @@ def ticket_links(settings: Settings, event: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-async def unfurl(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> str:
-    """Unfurl the event's ticket links if allowed; returns the outcome for the metrics."""
+async def unfurl(deps: Deps, client: AsyncWebClient, body: Body) -> str:
     event: dict[str, Any] = body.get("event") or {}
     channel, user = str(event.get("channel") or ""), str(event.get("user") or "")
     links = ticket_links(deps.settings, event)
@@ -88,7 +64,10 @@ async def unfurl(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> st
         return "duplicate"
     tickets = sorted(set(links.values()))
     try:
-        if await _shared(client, body, channel):
+        shared = body.get("is_ext_shared_channel")  # the envelope says so; else Slack is asked
+        if not isinstance(shared, bool):
+            shared = await shared_outside(client, channel)
+        if shared:
             raise Denied(SHARED_CHANNEL)
         await deps.access.require(user)
     except Denied as exc:
@@ -126,24 +105,6 @@ async def unfurl(deps: Deps, client: AsyncWebClient, body: dict[str, Any]) -> st
             ts = str(event.get("message_ts") or "")
             await client.chat_unfurl(unfurls=unfurls, channel=channel, ts=ts)
     except Exception as exc:
-        error = slack_error(exc)
-        log.warning("chat.unfurl failed (%s)", error, extra={"error": error})
+        warned(log, exc, "chat.unfurl failed")
         return "error"
     return "ok"
-
-
-async def _shared(client: AsyncWebClient, body: dict[str, Any], channel: str) -> bool:
-    """Whether the channel is shared with another organisation. Slack's envelope says
-    so (`is_ext_shared_channel`); without it, conversations.info is asked, and a channel
-    it cannot describe counts as shared (no card rather than one in the wrong place)."""
-    flag = body.get("is_ext_shared_channel")
-    if isinstance(flag, bool):
-        return flag
-    try:
-        response = await client.conversations_info(channel=channel)
-    except Exception as exc:
-        error = slack_error(exc)
-        log.warning("channel not described (%s); no unfurl", error, extra={"error": error})
-        return True
-    info: dict[str, Any] = response.get("channel") or {}
-    return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
