@@ -94,13 +94,8 @@ class SeenWebhooks:
 
     async def since(self, after: datetime) -> list[tuple[str, str | None]]:
         """(webhook id, ticket id or None) of the webhooks received after `after`."""
-        async with self._db.session() as session:
-            rows = await session.execute(
-                select(SeenWebhook.webhook_id, SeenWebhook.ticket_id).where(
-                    SeenWebhook.received_at > after
-                )
-            )
-            return [(webhook_id, ticket_id) for webhook_id, ticket_id in rows]
+        rows = await self._db.scalars(select(SeenWebhook).where(SeenWebhook.received_at > after))
+        return [(row.webhook_id, row.ticket_id) for row in rows]
 
     async def purge(self, *, batch: int = BATCH) -> int:
         """Forget webhooks older than `SEEN_FOR`; returns how many rows went."""

@@ -84,14 +84,8 @@ async def purge_posts(db: Database, before: datetime) -> int:
 
 async def lasting_pauses(db: Database, ticket_ids: Iterable[str]) -> set[str]:
     """Of these tickets, those whose pause has not ended."""
-    found: set[str] = set()
-    async with db.session() as session:
-        for chunk in chunks(sorted(set(ticket_ids))):
-            lasting = select(SlaPause.ticket_id).where(
-                SlaPause.ticket_id.in_(chunk), SlaPause.ended_at.is_(None)
-            )
-            found.update((await session.scalars(lasting)).all())
-    return found
+    pauses = await pauses_of(db, list(ticket_ids))
+    return {ticket for ticket, spans in pauses.items() if any(end is None for _, end in spans)}
 
 
 async def begin_pauses(db: Database, ticket_ids: Iterable[str], at: datetime) -> None:
@@ -114,10 +108,9 @@ async def pauses_of(
 ) -> dict[str, list[tuple[datetime, datetime | None]]]:
     """ticket -> its pauses (from, until; None: lasting)."""
     found: dict[str, list[tuple[datetime, datetime | None]]] = {}
-    async with db.session() as session:
-        for chunk in chunks(sorted(set(ticket_ids))):
-            for row in await session.scalars(select(SlaPause).where(SlaPause.ticket_id.in_(chunk))):
-                found.setdefault(row.ticket_id, []).append((row.started_at, row.ended_at))
+    for chunk in chunks(sorted(set(ticket_ids))):
+        for row in await db.scalars(select(SlaPause).where(SlaPause.ticket_id.in_(chunk))):
+            found.setdefault(row.ticket_id, []).append((row.started_at, row.ended_at))
     return found
 
 
