@@ -471,8 +471,9 @@ EVENT_LISTENERS: dict[str, str] = {
     "app_home_opened": 'app.event("app_home_opened")',
     "reaction_added": 'app.event("reaction_added")',
 }
+# A Web API method called, or handed on to be called (`self._send(client.files_upload_v2,`).
 _API_CALL = re.compile(
-    r"\.((?:api|auth|chat|conversations|files|reactions|usergroups|users|views)_[A-Za-z0-9_]+)\("
+    r"\.((?:api|auth|chat|conversations|files|reactions|usergroups|users|views)_[A-Za-z0-9_]+)[(,]"
 )
 # Bolt's say() posts with chat.postMessage.
 _SAY = re.compile(r"\bawait say\(")
