@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -57,6 +58,7 @@ def mava_client(
     memory: TicketMemory | None = None,
     db: Database | None = None,
     stopping: Stopping | None = None,
+    after_acks: Callable[[], Awaitable[None]] | None = None,
 ) -> MavaClient:
     """`metrics` None for one-shot commands (check, preview); with a PostgreSQL `db` its
     sends draw from the budget all replicas share."""
@@ -83,6 +85,7 @@ def mava_client(
         memory=memory,
         sleep=stopping.sleep if stopping is not None else asyncio.sleep,
         unreadable_observer=metrics.observe_unreadable_ticket if metrics else None,
+        after_acks=after_acks,
     )
 
 
@@ -109,7 +112,9 @@ class Bridge:
         stopping = Stopping()
         db = Database(settings.database_url)
         await db.migrate()
-        mava = mava_client(settings, metrics, SeenTickets(db), db, stopping)
+        # The doors' handed-off work; background jobs and Mava reads wait for its acks.
+        inflight = InFlight()
+        mava = mava_client(settings, metrics, SeenTickets(db), db, stopping, inflight.after_acks)
         session = aiohttp.ClientSession()
         clients = slack_clients(settings, session)
         leadership = Leadership(db, check_seconds=settings.leader_check_seconds)
@@ -122,7 +127,6 @@ class Bridge:
             allowed_groups=settings.allowed_slack_usergroup_ids,
             ttl_seconds=settings.user_cache_ttl_seconds,
         )
-        inflight = InFlight()  # the doors' handed-off work; background jobs wait for acks
         delivery = build_delivery(
             settings,
             mava,

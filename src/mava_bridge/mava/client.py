@@ -40,7 +40,7 @@ from mava_bridge.mava.models import (
     TicketPageReader,
 )
 from mava_bridge.mava.query import TicketQuery
-from mava_bridge.mava.ratelimit import Limiter, RateLimiter
+from mava_bridge.mava.ratelimit import Lane, Limiter, RateLimiter, current_lane
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,11 @@ class MavaClient:
         unreadable_observer: Callable[[], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         memory: TicketMemory | None = None,
+        after_acks: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        # Background sends, and reading their answers, wait while Slack's requests are
+        # being acked (slack.inflight): a page of tickets parsed holds the loop for ms.
+        self._after_acks = after_acks
         self._token = token if isinstance(token, SecretStr) else SecretStr(token)
         self.limiter: Limiter = limiter or RateLimiter()
         self._retry = retry or MAVA_RETRY
@@ -238,6 +242,7 @@ class MavaClient:
         headers = {"x-auth-token": self._token.get_secret_value()}
         attempt = 0
         while True:
+            await self._yield_to_acks()
             waited = await self.limiter.acquire()
             if self._wait_observer is not None:
                 self._wait_observer(waited)
@@ -263,6 +268,7 @@ class MavaClient:
             else:
                 self._observe(path, str(response.status_code), started)
                 if response.status_code < 400:
+                    await self._yield_to_acks()
                     return response
                 failure = cause = errors.for_response(response, ticket)
                 if isinstance(failure, errors.MavaRateLimited):  # refused: safe to retry
@@ -284,6 +290,10 @@ class MavaClient:
                 await self._sleep(delay)  # ends at once on shutdown (domain.retry.Stopping)
             except ShuttingDown:
                 raise failure from cause
+
+    async def _yield_to_acks(self) -> None:
+        if self._after_acks is not None and current_lane.get() is Lane.BACKGROUND:
+            await self._after_acks()
 
     def _observe(self, path: str, outcome: str, started: float) -> None:
         if self._observer is not None:

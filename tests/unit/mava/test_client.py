@@ -7,6 +7,7 @@ faults (`inject`) make it fail the way real Mava can.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import ssl
@@ -41,7 +42,7 @@ from mava_bridge.mava.models import (
     Ticket,
     TicketPage,
 )
-from mava_bridge.mava.ratelimit import RateLimiter
+from mava_bridge.mava.ratelimit import Lane, RateLimiter, background, current_lane
 from mava_sandbox.mava_seed import TicketRecord
 from mava_sandbox.mava_server import (
     MavaSandbox,
@@ -1023,3 +1024,34 @@ async def test_client_closes_cleanly(mava_sandbox: RunningSandbox) -> None:
     assert await other.list_agents()
     await other.aclose()
     assert mava_sandbox.api_key not in repr(other)
+
+
+async def test_background_reads_wait_for_slacks_acks_and_peoples_do_not(
+    mava_sandbox: RunningSandbox,
+) -> None:
+    """A scheduler job's send, and the reading of its answer, wait while a burst of
+    Slack requests is acked (`after_acks`); a person's command never waits."""
+    acks_done = asyncio.Event()
+    asked: list[Lane] = []
+
+    async def after_acks() -> None:
+        asked.append(current_lane.get())
+        await acks_done.wait()
+
+    every = whole_range()
+    query = TicketQuery(start=every.start, end=every.end)
+    async with MavaClient(
+        mava_sandbox.url, mava_sandbox.api_key, limiter=RateLimiter(), after_acks=after_acks
+    ) as client:
+        await client.fetch_tickets(query)  # a person's: straight through
+        assert asked == []
+        mava_sandbox.sandbox.reset_requests()
+        with background():
+            read = asyncio.create_task(client.fetch_tickets(query))
+        while not asked:  # noqa: ASYNC110 - loop turns until it asks, no clock
+            await asyncio.sleep(0)
+        assert mava_sandbox.sandbox.requests == []  # nothing sent during the burst
+        acks_done.set()
+        page = await asyncio.wait_for(read, 10.0)
+    assert page.tickets
+    assert asked == [Lane.BACKGROUND, Lane.BACKGROUND]  # before sending, before reading
