@@ -24,6 +24,8 @@ from mava_bridge.slack.blocks.tickets import categories_list as categories_list
 from mava_bridge.slack.blocks.tickets import categories_text as categories_text
 from mava_bridge.slack.blocks.tickets import help_blocks as help_blocks
 from mava_bridge.slack.blocks.tickets import help_text as help_text
+from mava_bridge.slack.blocks.tickets import subscriptions_list as subscriptions_list
+from mava_bridge.slack.blocks.tickets import subscriptions_text as subscriptions_text
 from mava_bridge.slack.blocks.tickets import ticket_card as ticket_card
 from mava_bridge.slack.blocks.tickets import ticket_card_text as ticket_card_text
 from mava_bridge.slack.blocks.tickets import ticket_list as ticket_list

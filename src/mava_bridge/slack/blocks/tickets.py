@@ -1,5 +1,5 @@
-"""What `/mava show`, `tickets`, `categories` and `help` answer (and the usage hint of a
-mistyped command), and the compact card a pasted ticket link unfurls to."""
+"""What `/mava show`, `tickets`, `categories`, `subscriptions` and `help` answer (and the
+usage hint of a mistyped command), and the compact card a pasted ticket link unfurls to."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from mava_bridge.domain.ticket_refs import short_ref
 from mava_bridge.domain.waiting import waiting_since
 from mava_bridge.mava.models import Category, Ticket
+from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks import common as kit
 from mava_bridge.slack.blocks.common import Block, LinkFor
@@ -135,6 +136,47 @@ def categories_list(categories: Sequence[Category]) -> list[Block]:
 
 def categories_text(categories: Sequence[Category]) -> str:
     return kit.fallback(f"{len(categories)} categories in Mava")
+
+
+NO_SUBSCRIPTIONS = (
+    "This channel gets no digests or alerts. Add one with "
+    "`/mava subscribe digest` or `/mava subscribe alerts`."
+)
+
+
+def subscriptions_list(
+    views: Sequence[ActiveSubscription],
+    missing: Sequence[tuple[str, ...]],
+    unchecked: str | None,
+) -> list[Block]:
+    """A channel's subscriptions, each with the category names (`missing`, per view) Mava
+    no longer has active; `unchecked` says why those could not be checked."""
+    if not views:
+        return [_section(t.escape(NO_SUBSCRIPTIONS))]
+    lines = [subscriptions_text(views)]
+    for view, gone in zip(views, missing, strict=True):
+        line = f"• {t.escape(view.describe())}"
+        if gone:
+            names = ", ".join(f"'{name}'" for name in gone)
+            line += " :warning: " + t.escape(
+                f"Mava has no active category {names} now (archived or renamed), so this "
+                "matches no ticket there: subscribe again with a name from /mava categories."
+            )
+        lines.append(line)
+    if unchecked:
+        lines.append(f":warning: {t.escape(unchecked)}")
+    return [_section("\n".join(lines))]
+
+
+def subscriptions_text(views: Sequence[ActiveSubscription]) -> str:
+    if not views:
+        return NO_SUBSCRIPTIONS
+    return f"*This channel gets {len(views)} subscription(s):*"
+
+
+def _section(mrkdwn: str) -> Block:
+    # Not kit.section: this answer has always been sent without `verbatim` and cut plainly.
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn[: t.SECTION_TEXT]}}
 
 
 def waiting_label(ticket: Ticket, now: datetime) -> str:

@@ -7,7 +7,6 @@ from mava_bridge.services.outcome import ServiceError
 from mava_bridge.services.subscription_actions import NO_CHANNEL
 from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.slack import blocks as b
-from mava_bridge.slack import text as t
 from mava_bridge.slack.access import SlackPerson
 from mava_bridge.slack.command import model as cmd
 from mava_bridge.slack.deps import Deps
@@ -55,30 +54,12 @@ async def list_subscriptions(asked: Asked, command: cmd.ListSubscriptions) -> No
     """What this channel gets, and how its last delivery went."""
     if not asked.channel_id:
         raise ServiceError(NO_CHANNEL)
-    deps, answer = asked.deps, asked.answer
+    deps = asked.deps
     views = await deps.subscriptions.list_for_channel(asked.channel_id)
-    if not views:
-        sentence = (
-            "This channel gets no digests or alerts. Add one with "
-            "`/mava subscribe digest` or `/mava subscribe alerts`."
-        )
-        await answer(text=sentence, blocks=[_section(t.escape(sentence))])
-        return
     missing, unchecked = await _missing_categories(deps, views)
-    lines = []
-    for view, gone in zip(views, missing, strict=True):
-        line = f"• {t.escape(view.describe())}"
-        if gone:
-            names = ", ".join(f"'{name}'" for name in gone)
-            line += " :warning: " + t.escape(
-                f"Mava has no active category {names} now (archived or renamed), so this "
-                "matches no ticket there: subscribe again with a name from /mava categories."
-            )
-        lines.append(line)
-    header = f"*This channel gets {len(views)} subscription(s):*"
-    if unchecked:
-        lines.append(f":warning: {t.escape(unchecked)}")
-    await answer(text=header, blocks=[_section("\n".join([header, *lines]))])
+    await asked.answer(
+        text=b.subscriptions_text(views), blocks=b.subscriptions_list(views, missing, unchecked)
+    )
 
 
 async def _missing_categories(
@@ -97,10 +78,6 @@ async def _missing_categories(
             "filters above were not checked."
         )
     return [view.filters.missing_categories(active) for view in views], None
-
-
-def _section(mrkdwn: str) -> dict[str, object]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn[:3000]}}
 
 
 async def report_now(asked: Asked, command: cmd.ReportNow, person: SlackPerson) -> None:
