@@ -99,7 +99,7 @@ class ActiveSubscription:
             return f"ratings {' '.join(map(str, self.ratings))}"
         if self.kind == "report" and self.schedule is not None:
             return f"report {self.schedule.describe()} ({self.timezone})"
-        return f"alerts: {self.filters.describe()}"
+        return f"{self.kind}: {self.filters.describe()}"  # alerts
 
     def describe(self) -> str:
         """One plain-text line (escape before putting it into mrkdwn)."""

@@ -16,7 +16,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mava_bridge.mava.errors import MavaError, describe
 from mava_bridge.mava.models import Agent
 from mava_bridge.services.open_board import BoardSnapshot
-from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.slack.access import Denied, SlackPerson
 from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.blocks import home as h
@@ -172,7 +171,7 @@ async def build_model(
     if channels:
         for sub in await deps.subscriptions.active():
             if sub.channel_id in channels:
-                subscriptions.append((sub.channel_id, _what(sub)))
+                subscriptions.append((sub.channel_id, sub.what))
     return h.HomeModel(
         mine=h.longest_waiting_first(mine),
         queue=h.queue_order(queue),
@@ -184,17 +183,6 @@ async def build_model(
         stale=stale,
         refresh_seconds=deps.board.kept_for,  # paced by the read's cost (services.open_board)
     )
-
-
-def _what(sub: ActiveSubscription) -> str:
-    """What the channel gets, as `/mava subscriptions` says it."""
-    if sub.kind == "digest" and sub.schedule is not None:
-        return f"digest {sub.schedule.describe()} ({sub.timezone}): {sub.filters.describe()}"
-    if sub.kind == "ratings":
-        return f"ratings {' '.join(map(str, sub.ratings))}"
-    if sub.kind == "report" and sub.schedule is not None:
-        return f"report {sub.schedule.describe()} ({sub.timezone})"
-    return f"{sub.kind}: {sub.filters.describe()}"
 
 
 async def _agent(
