@@ -107,13 +107,19 @@ class Bridge:
     stopping: Stopping = field(default_factory=Stopping)  # set by `drain`: retry waits end
 
     @classmethod
-    async def build(cls, settings: Settings, *, metrics: Metrics | None = None) -> Bridge:
+    async def build(
+        cls,
+        settings: Settings,
+        *,
+        metrics: Metrics | None = None,
+        pauses_collector: bool = False,  # `mava-bot run`: no collection while acking
+    ) -> Bridge:
         metrics = metrics or Metrics()
         stopping = Stopping()
         db = Database(settings.database_url)
         await db.migrate()
         # The doors' handed-off work; background jobs and Mava reads wait for its acks.
-        inflight = InFlight()
+        inflight = InFlight(pauses_collector=pauses_collector)
         mava = mava_client(settings, metrics, SeenTickets(db), db, stopping, inflight.after_acks)
         session = aiohttp.ClientSession()
         clients = slack_clients(settings, session)
