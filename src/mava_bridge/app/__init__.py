@@ -160,7 +160,6 @@ class Bridge:
             settings=settings,
             inflight=inflight,
             tickets=tickets,
-            identity=access.identity,
             access=access,
             audit=audit,
             subscriptions=subs,
@@ -207,7 +206,7 @@ class Bridge:
     async def warm_up(self) -> None:
         """Ask Slack who the bot is before taking requests."""
         try:
-            await asyncio.wait_for(self.deps.identity.auth_test(), WARM_UP_SECONDS)
+            await asyncio.wait_for(self.deps.access.identity.auth_test(), WARM_UP_SECONDS)
         except Exception as exc:  # not fatal: the first request asks again
             log.warning(
                 "Slack auth.test failed at start (%s); requests will ask again", slack_error(exc)

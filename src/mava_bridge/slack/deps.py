@@ -19,7 +19,7 @@ from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.services.ticket_actions import TicketActions
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.settings import Settings
-from mava_bridge.slack.access import AccessControl, BotIdentity
+from mava_bridge.slack.access import AccessControl
 from mava_bridge.slack.inflight import InFlight
 from mava_bridge.store.writes import AuditLog, SharedFiles
 
@@ -41,8 +41,7 @@ class Actions:
 class Deps:
     settings: Settings
     tickets: TicketService
-    identity: BotIdentity
-    access: AccessControl
+    access: AccessControl  # and the bot's own identity (`access.identity`)
     audit: AuditLog
     subscriptions: SubscriptionService
     metrics: Metrics

@@ -74,7 +74,7 @@ async def reacted(deps: Deps, client: AsyncWebClient, body: Body) -> str:
     }.get(str(name))
     if action is None or item.get("type") != "message" or not (channel and ts and user):
         return "ignored"
-    own = (await deps.identity.auth_test()).get("user_id")
+    own = (await deps.access.identity.auth_test()).get("user_id")
     on_ours = event.get("item_user") == own
     if user == own or on_ours == (action == "create"):
         return "ignored"  # the bot's own reaction; a ticket emoji on ours, a card's on others'

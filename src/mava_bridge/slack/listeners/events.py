@@ -58,7 +58,7 @@ async def _from_a_bot(deps: Deps, message: dict[str, Any]) -> bool:
         return True
     if message.get("user") == "USLACKBOT":
         return True
-    own: Any = (await deps.identity.auth_test()).get("user_id")
+    own: Any = (await deps.access.identity.auth_test()).get("user_id")
     return bool(own) and message.get("user") == own
 
 
