@@ -158,6 +158,7 @@ class Bridge:
         subs = delivery.subscriptions
         deps = Deps(
             settings=settings,
+            db=db,
             inflight=inflight,
             tickets=tickets,
             access=access,

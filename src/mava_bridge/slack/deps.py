@@ -21,6 +21,7 @@ from mava_bridge.services.tickets import TicketService
 from mava_bridge.settings import Settings
 from mava_bridge.slack.access import AccessControl
 from mava_bridge.slack.inflight import InFlight
+from mava_bridge.store.db import Database
 from mava_bridge.store.writes import AuditLog, SharedFiles
 
 __all__ = ["Actions", "Deps", "InFlight"]
@@ -40,6 +41,7 @@ class Actions:
 @dataclass
 class Deps:
     settings: Settings
+    db: Database  # store reads the listeners make themselves (a follow, thread notes)
     tickets: TicketService
     access: AccessControl  # and the bot's own identity (`access.identity`)
     audit: AuditLog
