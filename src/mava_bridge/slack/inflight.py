@@ -226,10 +226,6 @@ class InFlight:
         if not task.cancelled() and (error := task.exception()) is not None:
             log.error("handler failed", exc_info=error, extra={"handler": task.get_name()})
 
-    @property
-    def queued(self) -> int:
-        return sum(1 for turn in self._waiting if not turn.ready.done())
-
     async def finish(self, grace: float) -> bool:
         """Wait up to `grace` seconds for the work in flight (and what it hands off); cancel
         what outlives it (then False)."""
