@@ -51,7 +51,7 @@ class Deps:
     follows: FollowService  # followed tickets' threads, thread notes, event ids seen
     board: OpenBoard  # every open ticket, shared (App Home reads it)
     reports: PostReport  # `/mava report`: the report posted in a channel now
-    inflight: InFlight = field(default_factory=InFlight)
+    inflight: InFlight  # the doors' one count of handed-off work
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     set_notify: SetNotify | None = None  # `/mava notify`: None without assignment DMs
     shared_files: SharedFiles | None = None  # thread files given to Mava (PUBLIC_URL)
