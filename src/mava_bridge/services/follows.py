@@ -10,7 +10,7 @@ from mava_bridge.services.outcome import Actor, Auditor
 from mava_bridge.store import deliveries
 from mava_bridge.store import follows as store
 from mava_bridge.store.db import Database
-from mava_bridge.store.follows import Follow, ThreadTaken
+from mava_bridge.store.follows import Follow
 from mava_bridge.store.writes import IdempotencyStore, make_key
 
 # Slack retries an event it got no 200 for after about 0 s, 1 min and 5 min; a Socket
@@ -18,8 +18,6 @@ from mava_bridge.store.writes import IdempotencyStore, make_key
 EVENT_WINDOW_SECONDS = 3600.0
 # A person refused in a thread is told why once a day per thread, not per message.
 TOLD_WINDOW_SECONDS = 24 * 3600.0
-
-__all__ = ["EVENT_WINDOW_SECONDS", "Follow", "FollowService", "ThreadTaken"]
 
 
 class FollowService:

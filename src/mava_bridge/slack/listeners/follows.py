@@ -14,7 +14,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
-from mava_bridge.services.follows import ThreadTaken
 from mava_bridge.services.outcome import Outcome
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import SlackPerson
@@ -36,7 +35,7 @@ from mava_bridge.slack.listeners.common import (
     told,
     warned,
 )
-from mava_bridge.store.follows import Follow, follow_for_thread, follow_in_channel
+from mava_bridge.store.follows import Follow, ThreadTaken, follow_for_thread, follow_in_channel
 
 log = logging.getLogger("mava_bridge.slack.follows")
 
