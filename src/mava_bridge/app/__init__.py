@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
@@ -103,8 +103,8 @@ class Bridge:
     delivery: Delivery
     leadership: Leadership
     session: aiohttp.ClientSession  # the Slack clients' HTTP session, closed by `close`
-    socket_mode: SocketMode | None = None  # set when SLACK_APP_TOKEN is; started by serve
-    stopping: Stopping = field(default_factory=Stopping)  # set by `drain`: retry waits end
+    socket_mode: SocketMode | None  # with SLACK_APP_TOKEN; started by serve
+    stopping: Stopping  # the Mava client's and poster's: set by `drain`, retry waits end
 
     @classmethod
     async def build(
