@@ -30,14 +30,14 @@ async def serve(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
             loop.add_signal_handler(sig, stop.set)
-    bridge = await Bridge.build(settings)
+    # No garbage collection while a burst is acked (slack.inflight).
+    bridge = await Bridge.build(settings, pauses_collector=True)
     # A signal during start-up ends the wait for Slack at once (it may be unreachable).
     await until_stopped(bridge.warm_up(), stop)
     # What start-up built (modules, Bolt, SQLAlchemy) lives as long as the process;
     # frozen, it is not walked by every full collection again (those took ~90 ms,
     # stalling acks, under bench/ack_latency.py's bursts).
     gc.freeze()
-    bridge.deps.inflight.pauses_collector = True  # and none while a burst is acked
     runner, port = await bridge.serve_http(settings.host, settings.port)
     try:
         if bridge.socket_mode is not None and not stop.is_set():

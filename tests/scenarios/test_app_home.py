@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from mava_bridge.store.follows import follow_in_channel
 from mava_sandbox.mava_seed import SandboxAgent
 from mava_sandbox.stack import Stack
 
@@ -264,7 +265,7 @@ async def test_follow_from_home_posts_the_card_in_the_picked_channel(stack: Stac
     await click(stack, JANE, "home_follow", CHANNEL, block_id=block_id)
     cards = [m for m in stack.slack.messages(CHANNEL) if ticket in json.dumps(m.get("blocks"))]
     assert len(cards) == 1
-    assert await stack.runtime.deps.follows.in_channel(CHANNEL, ticket) is not None
+    assert await follow_in_channel(stack.runtime.db, CHANNEL, ticket) is not None
 
 
 async def test_subscriptions_of_the_persons_channels_are_listed(stack: Stack) -> None:
@@ -349,4 +350,4 @@ async def test_follow_into_a_channel_shared_with_another_organisation_is_refused
     view = await click(stack, JANE, "home_follow", "C0PARTNER", block_id=f"home_follow:{ticket}")
     assert stack.slack.messages("C0PARTNER") == []
     assert "shared with another organisation" in json.dumps(view)
-    assert await stack.runtime.deps.follows.in_channel("C0PARTNER", ticket) is None
+    assert await follow_in_channel(stack.runtime.db, "C0PARTNER", ticket) is None

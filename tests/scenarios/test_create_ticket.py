@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from mava_bridge.store.follows import follow_for_thread, follow_in_channel
 from mava_sandbox.stack import Stack
 
 from .conftest import (
@@ -109,7 +110,7 @@ async def test_shortcut_makes_a_ticket_followed_in_the_message_thread(stack: Sta
     # The card is a reply under the source message, and the follow is on that thread.
     replies = [m for m in stack.slack.thread(CHANNEL, source["ts"]) if m.get("bot_id")]
     assert [ticket["_id"] in json.dumps(m["blocks"]) for m in replies] == [True]
-    follow = await stack.runtime.deps.follows.for_thread(CHANNEL, source["ts"])
+    follow = await follow_for_thread(stack.runtime.db, CHANNEL, source["ts"])
     assert follow is not None and follow.ticket_id == ticket["_id"] and follow.active
     row, followed = await audit_rows(stack, ticket["_id"])
     assert (row.slack_user_id, row.action, row.outcome) == (JANE, "create", "ok")
@@ -154,7 +155,7 @@ async def test_mava_create_posts_a_card_in_the_channel_and_follows_it(stack: Sta
         for m in stack.slack.messages(CHANNEL)
         if ticket["_id"] in json.dumps(m.get("blocks")) and "thread_ts" not in m
     ]
-    follow = await stack.runtime.deps.follows.in_channel(CHANNEL, ticket["_id"])
+    follow = await follow_in_channel(stack.runtime.db, CHANNEL, ticket["_id"])
     assert follow is not None and follow.thread_ts == card["ts"]
     assert ticket["priority"] == 2  # the modal's default, Mava's too
 
@@ -279,7 +280,7 @@ async def test_mava_refusal_is_told_and_nothing_is_followed(stack: Stack) -> Non
     await submit(stack, view, {"customer_email": email, "text": "Another problem"})
     sentence = await result(stack, view)
     assert ":warning:" in sentence and "open ticket" in sentence
-    assert await stack.runtime.deps.follows.in_channel(CHANNEL, "x" * 24) is None
+    assert await follow_in_channel(stack.runtime.db, CHANNEL, "x" * 24) is None
     rows = [r for r in await audit_rows(stack) if r.action == "create"]
     assert rows[-1].outcome == "error"
 
@@ -297,7 +298,7 @@ async def test_slack_refusing_the_card_still_says_the_ticket_was_made(stack: Sta
     assert f"/mava follow {ticket['_id']}" in sentence
     # The follow was written before the card and undone when Slack refused it.
     assert await stack.runtime.deps.follows.ticket_for_thread(CHANNEL, source["ts"]) is None
-    follow = await stack.runtime.deps.follows.in_channel(CHANNEL, ticket["_id"])
+    follow = await follow_in_channel(stack.runtime.db, CHANNEL, ticket["_id"])
     assert follow is None or not follow.active
 
 
@@ -314,7 +315,7 @@ async def test_each_answer_shape_mava_may_give(stack: Stack, shape: str) -> None
     finally:
         stack.mava.sandbox.create_answer = "ticket"
     [ticket] = created_for(stack, email)
-    follow = await stack.runtime.deps.follows.in_channel(CHANNEL, ticket["_id"])
+    follow = await follow_in_channel(stack.runtime.db, CHANNEL, ticket["_id"])
     if shape == "none":
         assert "did not say its id" in sentence and follow is None
     else:
@@ -349,7 +350,7 @@ async def test_a_change_in_mava_reaches_the_source_thread(stack: Stack) -> None:
     thread = stack.slack.thread(CHANNEL, source["ts"])
     assert thread[0]["text"] == "VPN broken"  # the person's message is left as written
     assert "Pending" in json.dumps(thread[-1])
-    follow = await stack.runtime.deps.follows.for_thread(CHANNEL, source["ts"])
+    follow = await follow_for_thread(stack.runtime.db, CHANNEL, source["ts"])
     assert follow is not None and follow.active
 
 
@@ -363,7 +364,7 @@ async def test_a_thread_following_another_ticket_keeps_it(stack: Stack) -> None:
         )
     )
     await idle(stack)
-    followed = await stack.runtime.deps.follows.in_channel(CHANNEL, other)
+    followed = await follow_in_channel(stack.runtime.db, CHANNEL, other)
     assert followed is not None
     # A message in that followed thread becomes a ticket of its own, with its own card.
     source = stack.slack.user_message(CHANNEL, SAM, "Separate issue", thread_ts=followed.thread_ts)
@@ -372,9 +373,9 @@ async def test_a_thread_following_another_ticket_keeps_it(stack: Stack) -> None:
     sentence = await result(stack, view)
     assert "Its card is posted in this channel" in sentence
     [ticket] = created_for(stack, email)
-    mine = await stack.runtime.deps.follows.in_channel(CHANNEL, ticket["_id"])
+    mine = await follow_in_channel(stack.runtime.db, CHANNEL, ticket["_id"])
     assert mine is not None and mine.thread_ts != followed.thread_ts
-    still = await stack.runtime.deps.follows.for_thread(CHANNEL, followed.thread_ts)
+    still = await follow_for_thread(stack.runtime.db, CHANNEL, followed.thread_ts)
     assert still is not None and still.ticket_id == other
 
 

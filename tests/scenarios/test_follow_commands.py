@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from mava_bridge.store.follows import follow_in_channel
 from mava_sandbox.stack import Stack
 
 from .conftest import (
@@ -152,7 +153,7 @@ async def test_unfollow_button_ends_the_follow_and_offers_follow_again(stack: St
     assert "ticket_unfollow" not in buttons(redrawn)
     assert "ticket_follow" in buttons(redrawn)
     assert "Following this ticket" not in flat(shown(redrawn))
-    assert (await stack.runtime.deps.follows.in_channel(CHANNEL, ticket)).active is False  # type: ignore[union-attr]
+    assert (await follow_in_channel(stack.runtime.db, CHANNEL, ticket)).active is False  # type: ignore[union-attr]
     # Follow on that card follows it again, in a new card.
     assert_ack(await stack.sender.action("ticket_follow", ticket, message=redrawn))
     await idle(stack)

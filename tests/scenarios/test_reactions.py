@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from mava_bridge.slack.callback_ids import ACTION_CREATE_REACTED
+from mava_bridge.store.follows import follow_for_thread
 from mava_sandbox.slack_actions import block_actions
 from mava_sandbox.slack_requests import slash_command
 from mava_sandbox.slack_stub import RESPONSE_URL
@@ -184,7 +185,7 @@ async def test_eyes_on_an_alert_of_a_ticket_followed_elsewhere_finds_it_by_its_t
         if (m.get("metadata") or {}).get("event_payload", {}).get("kind") == "alert"
         and ticket in json.dumps(m["metadata"])
     ]
-    assert await stack.runtime.deps.follows.for_thread(CHANNEL, alerted["ts"]) is None
+    assert await follow_for_thread(stack.runtime.db, CHANNEL, alerted["ts"]) is None
     await deliver(stack, stack.slack.user_reaction(CHANNEL, alerted["ts"], JANE, "eyes"))
     jane = stack.mava.sandbox.agent_id("jane@example.com")
     assert mava_ticket(stack, ticket)["assignedTo"] == jane

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from mava_bridge.store.follows import follow_for_thread
 from mava_sandbox.stack import Stack
 
 from .conftest import CHANNEL, JANE, assert_ack, idle, mava_ticket, new_ticket, scenario_stack
@@ -49,7 +50,7 @@ async def test_a_reaction_redelivered_after_a_restart_acts_no_more(
         assert len(before.slack.ephemerals(JANE)) == 1
     async with scenario_stack(**options) as after:
         after.mava.sandbox.reset_requests()
-        assert await after.runtime.deps.follows.for_thread(CHANNEL, card["ts"]) is not None
+        assert await follow_for_thread(after.runtime.db, CHANNEL, card["ts"]) is not None
         caplog.clear()
         caplog.set_level(logging.INFO, logger="mava_bridge.slack.actions")
         await deliver(after, event, "EvREACT001", retry=1)  # Slack's retry reaches the new one

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
@@ -103,17 +103,23 @@ class Bridge:
     delivery: Delivery
     leadership: Leadership
     session: aiohttp.ClientSession  # the Slack clients' HTTP session, closed by `close`
-    socket_mode: SocketMode | None = None  # set when SLACK_APP_TOKEN is; started by serve
-    stopping: Stopping = field(default_factory=Stopping)  # set by `drain`: retry waits end
+    socket_mode: SocketMode | None  # with SLACK_APP_TOKEN; started by serve
+    stopping: Stopping  # the Mava client's and poster's: set by `drain`, retry waits end
 
     @classmethod
-    async def build(cls, settings: Settings, *, metrics: Metrics | None = None) -> Bridge:
+    async def build(
+        cls,
+        settings: Settings,
+        *,
+        metrics: Metrics | None = None,
+        pauses_collector: bool = False,  # `mava-bot run`: no collection while acking
+    ) -> Bridge:
         metrics = metrics or Metrics()
         stopping = Stopping()
         db = Database(settings.database_url)
         await db.migrate()
         # The doors' handed-off work; background jobs and Mava reads wait for its acks.
-        inflight = InFlight()
+        inflight = InFlight(pauses_collector=pauses_collector)
         mava = mava_client(settings, metrics, SeenTickets(db), db, stopping, inflight.after_acks)
         session = aiohttp.ClientSession()
         clients = slack_clients(settings, session)
@@ -152,9 +158,9 @@ class Bridge:
         subs = delivery.subscriptions
         deps = Deps(
             settings=settings,
+            db=db,
             inflight=inflight,
             tickets=tickets,
-            identity=access.identity,
             access=access,
             audit=audit,
             subscriptions=subs,
@@ -201,7 +207,7 @@ class Bridge:
     async def warm_up(self) -> None:
         """Ask Slack who the bot is before taking requests."""
         try:
-            await asyncio.wait_for(self.deps.identity.auth_test(), WARM_UP_SECONDS)
+            await asyncio.wait_for(self.deps.access.identity.auth_test(), WARM_UP_SECONDS)
         except Exception as exc:  # not fatal: the first request asks again
             log.warning(
                 "Slack auth.test failed at start (%s); requests will ask again", slack_error(exc)

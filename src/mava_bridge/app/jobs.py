@@ -102,7 +102,11 @@ def build_delivery(
     """One poster paces a channel's posts across every job. `owner` names this process
     on the claims it makes (default: a fresh `replica_name`)."""
     me = owner or replica_name()
-    subscriptions = SubscriptionService(db, settings, clock=clock)
+
+    async def subscriptions_changed() -> None:
+        await scheduler.rebuild()  # the scheduler, built below from these subscriptions
+
+    subscriptions = SubscriptionService(db, settings, clock=clock, on_change=subscriptions_changed)
     digests = build_digests(
         settings,
         mava,

@@ -118,7 +118,6 @@ class BotScheduler:
         self._signatures: dict[str, tuple[str, ...]] = {}
         self._inflight = JobTasks()
         self._rebuild_lock = asyncio.Lock()
-        self._listening = False
 
     async def start(self) -> None:
         if self.scheduler is not None:
@@ -156,9 +155,6 @@ class BotScheduler:
                 self.pacing.add(job.id, job.name, "DESK_REFRESH_SECONDS", job.share, job.seconds)
             self._every(job.id, job.name, job.seconds, self.run_job, job.id)
         await self.rebuild()
-        if not self._listening:
-            self.subscriptions.on_change(self.rebuild)
-            self._listening = True
         await self._catch_up()
         log.info(
             "scheduler started",

@@ -10,7 +10,7 @@ from mava_bridge.services.outcome import Actor, Auditor
 from mava_bridge.store import deliveries
 from mava_bridge.store import follows as store
 from mava_bridge.store.db import Database
-from mava_bridge.store.follows import Follow, ThreadTaken
+from mava_bridge.store.follows import Follow
 from mava_bridge.store.writes import IdempotencyStore, make_key
 
 # Slack retries an event it got no 200 for after about 0 s, 1 min and 5 min; a Socket
@@ -18,8 +18,6 @@ from mava_bridge.store.writes import IdempotencyStore, make_key
 EVENT_WINDOW_SECONDS = 3600.0
 # A person refused in a thread is told why once a day per thread, not per message.
 TOLD_WINDOW_SECONDS = 24 * 3600.0
-
-__all__ = ["EVENT_WINDOW_SECONDS", "Follow", "FollowService", "ThreadTaken"]
 
 
 class FollowService:
@@ -31,28 +29,18 @@ class FollowService:
         *,
         clock: Callable[[], datetime],
     ) -> None:
-        self.db = db
+        self._db = db
         self._auditor = auditor
         self._keys = keys
         self._clock = clock
 
-    async def for_thread(self, channel_id: str, thread_ts: str) -> Follow | None:
-        """The follow whose thread this is (active or not), or None."""
-        return await store.follow_for_thread(self.db, channel_id, thread_ts)
-
-    async def in_channel(self, channel_id: str, ticket_id: str) -> Follow | None:
-        return await store.follow_in_channel(self.db, channel_id, ticket_id)
-
     async def ticket_for_thread(self, channel_id: str, thread_ts: str) -> str | None:
         """The ticket an active follow's thread, or else an alert's, is about (for the
         Reply shortcut)."""
-        found = await self.for_thread(channel_id, thread_ts)
+        found = await store.follow_for_thread(self._db, channel_id, thread_ts)
         if found is not None and found.active:
             return found.ticket_id
-        return await deliveries.ticket_for_thread(self.db, channel_id, thread_ts)
-
-    async def notes_enabled(self, channel_id: str) -> bool:
-        return await store.thread_notes_enabled(self.db, channel_id)
+        return await deliveries.ticket_for_thread(self._db, channel_id, thread_ts)
 
     # --- "once" checks ------------------------------------------------------------
 
@@ -64,9 +52,6 @@ class FollowService:
         """True the first time (today) this person is told why a thread refuses them."""
         key = make_key("told", channel_id, thread_ts, user_id)
         return await self._keys.claim(key, window_seconds=TOLD_WINDOW_SECONDS)
-
-    async def first_edit_notice(self, follow: Follow) -> bool:
-        return await store.mark_edit_notice(self.db, follow.id)
 
     # --- writes (audited) ---------------------------------------------------------
 
@@ -83,7 +68,7 @@ class FollowService:
         """Follow the ticket in that thread: (the follow, created); created False means
         it was already followed in the channel (the returned follow says where)."""
         found, created = await store.follow(
-            self.db,
+            self._db,
             ticket_id=ticket_id,
             channel_id=channel_id,
             thread_ts=thread_ts,
@@ -97,12 +82,12 @@ class FollowService:
 
     async def unfollow(self, actor: Actor, ticket_id: str, *, channel_id: str, via: str) -> bool:
         """Stop following in the channel; False if it was not followed there."""
-        stopped = await store.unfollow(self.db, channel_id=channel_id, ticket_id=ticket_id)
+        stopped = await store.unfollow(self._db, channel_id=channel_id, ticket_id=ticket_id)
         if stopped:
             await self._auditor.record(actor, "unfollow", ticket_id, f"{via}: unfollow", "ok")
         return stopped
 
     async def set_notes(self, actor: Actor, channel_id: str, enabled: bool) -> None:
-        await store.set_thread_notes(self.db, channel_id, enabled, actor.user_id, self._clock())
+        await store.set_thread_notes(self._db, channel_id, enabled, actor.user_id, self._clock())
         state = "on" if enabled else "off"
         await self._auditor.record(actor, "thread-notes", None, f"thread notes {state}", "ok")

@@ -134,26 +134,29 @@ def _active(row: Subscription) -> ActiveSubscription:
 
 
 class SubscriptionService:
-    """Adds, lists and removes subscriptions; tells listeners (the scheduler) of changes."""
+    """Adds, lists and removes subscriptions; `on_change` is awaited after every add or
+    remove (the scheduler rebuilds its digest jobs)."""
 
-    def __init__(self, db: Database, settings: Settings, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        clock: Clock = utcnow,
+        on_change: ChangeListener | None = None,
+    ) -> None:
         self._db = db
         self._settings = settings
         self._clock = clock
-        self._listeners: list[ChangeListener] = []
-
-    # --- change hook ----------------------------------------------------------------
-
-    def on_change(self, callback: ChangeListener) -> None:
-        """Call `callback` after every add or remove (the scheduler rebuilds its jobs)."""
-        self._listeners.append(callback)
+        self._on_change = on_change
 
     async def _changed(self) -> None:
-        for callback in list(self._listeners):
-            try:
-                await callback()
-            except Exception:  # a listener must not undo a change already committed
-                log.exception("subscription change listener failed")
+        if self._on_change is None:
+            return
+        try:
+            await self._on_change()
+        except Exception:  # a listener must not undo a change already committed
+            log.exception("subscription change listener failed")
 
     async def add(
         self,
@@ -166,7 +169,7 @@ class SubscriptionService:
         wait_minutes: int | None = None,  # reminders
         ratings: tuple[int, ...] = (),  # ratings
     ) -> Subscription:
-        """The subscription, added (and the listeners told) unless the same one is there."""
+        """The subscription, added (and `on_change` told) unless the same one is there."""
         timezone = None
         if schedule is not None:
             timezone = self._settings.digest_timezone

@@ -19,7 +19,7 @@ def create_app(settings: Settings, clients: SlackClients, deps: Deps) -> AsyncAp
     )
     app = AsyncApp(
         client=clients.bolt,  # no token: Bolt takes it from `authorize`
-        authorize=deps.identity.authorize(),
+        authorize=deps.access.identity.authorize(),
         signing_secret=signing_secret,
         # HTTP requests are verified at the door (slack.http_route), over the raw bytes and
         # without logging a refused body as Bolt would; Socket Mode has none to check.

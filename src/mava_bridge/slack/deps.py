@@ -19,8 +19,9 @@ from mava_bridge.services.subscriptions import SubscriptionService
 from mava_bridge.services.ticket_actions import TicketActions
 from mava_bridge.services.tickets import TicketService
 from mava_bridge.settings import Settings
-from mava_bridge.slack.access import AccessControl, BotIdentity
+from mava_bridge.slack.access import AccessControl
 from mava_bridge.slack.inflight import InFlight
+from mava_bridge.store.db import Database
 from mava_bridge.store.writes import AuditLog, SharedFiles
 
 __all__ = ["Actions", "Deps", "InFlight"]
@@ -40,9 +41,9 @@ class Actions:
 @dataclass
 class Deps:
     settings: Settings
+    db: Database  # store reads the listeners make themselves (a follow, thread notes)
     tickets: TicketService
-    identity: BotIdentity
-    access: AccessControl
+    access: AccessControl  # and the bot's own identity (`access.identity`)
     audit: AuditLog
     subscriptions: SubscriptionService
     metrics: Metrics
@@ -50,7 +51,7 @@ class Deps:
     follows: FollowService  # followed tickets' threads, thread notes, event ids seen
     board: OpenBoard  # every open ticket, shared (App Home reads it)
     reports: PostReport  # `/mava report`: the report posted in a channel now
-    inflight: InFlight = field(default_factory=InFlight)
+    inflight: InFlight  # the doors' one count of handed-off work
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     set_notify: SetNotify | None = None  # `/mava notify`: None without assignment DMs
     shared_files: SharedFiles | None = None  # thread files given to Mava (PUBLIC_URL)

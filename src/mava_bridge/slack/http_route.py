@@ -32,9 +32,10 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from mava_bridge.domain.refused import Refused
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.slack.answer import not_run
-from mava_bridge.slack.inbound import Inbound, Malformed, parse
+from mava_bridge.slack.inbound import Inbound, parse
 from mava_bridge.slack.inflight import InFlight
 
 log = logging.getLogger("mava_bridge.slack.http")
@@ -75,13 +76,6 @@ def quiet_parse_errors() -> None:
     server = logging.getLogger("aiohttp.server")
     if _quiet_parse_error not in server.filters:
         server.addFilter(_quiet_parse_error)
-
-
-class Refused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 def signature_problem(
@@ -180,8 +174,6 @@ class SlackEventsRoute:
             return parse(request.content_type, text), text
         except UnicodeDecodeError:
             raise Refused(400, "body is not UTF-8") from None
-        except Malformed as exc:
-            raise Refused(exc.status, exc.reason) from None
 
     async def _bolt(
         self, query: str, headers: Mapping[str, str], text: str, inbound: Inbound

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
+from mava_bridge.domain.refused import Refused
 from mava_bridge.slack import callback_ids as ids
 
 JSON = dict[str, Any]
@@ -45,15 +46,6 @@ Kind = Literal[
 ]
 
 
-class Malformed(Exception):
-    """A request the bot will not act on; `status` is the answer (400, 404 or 415)."""
-
-    def __init__(self, reason: str, status: int = 400) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-
-
 @dataclass(frozen=True)
 class Inbound:
     kind: Kind
@@ -62,31 +54,31 @@ class Inbound:
 
 
 def parse(content_type: str, text: str) -> Inbound:
-    """The request body as listeners see it, or `Malformed`. Slash commands come as a
+    """The request body as listeners see it, or `Refused`. Slash commands come as a
     form, interactivity as a form whose `payload` is JSON, Events API requests as JSON."""
     if content_type == JSON_TYPE:
         return _events_api(_json_object(text, "body"))
     if content_type != FORM:
-        raise Malformed(f"expected a form body, got {content_type or 'no content type'}", 415)
+        raise Refused(415, f"expected a form body, got {content_type or 'no content type'}")
     if text.lstrip().startswith("{"):
-        raise Malformed("expected a form body, got JSON", 415)
+        raise Refused(415, "expected a form body, got JSON")
     try:
         fields = dict(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
     except ValueError:
-        raise Malformed("too many form fields") from None
+        raise Refused(400, "too many form fields") from None
     if "ssl_check" in fields:
         return Inbound("ssl_check", "ssl_check", fields)
     if "payload" in fields:
         return _interactive(_json_object(fields["payload"]))
     if "command" in fields:
         return _command(fields)
-    raise Malformed("neither a command nor a payload")
+    raise Refused(400, "neither a command nor a payload")
 
 
 def _command(fields: dict[str, str]) -> Inbound:
     command = fields["command"]
     if command not in COMMANDS:
-        raise Malformed("unknown command", 404)
+        raise Refused(404, "unknown command")
     for key in ("user_id", "trigger_id"):
         _text(fields, key)
     _url(fields, "response_url")
@@ -97,9 +89,9 @@ def _json_object(raw: str, what: str = "payload") -> JSON:
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError):  # not JSON, a number too long, nesting too deep
-        raise Malformed(f"{what} is not JSON") from None
+        raise Refused(400, f"{what} is not JSON") from None
     if not isinstance(value, dict):
-        raise Malformed(f"{what} is not a JSON object")
+        raise Refused(400, f"{what} is not a JSON object")
     return value
 
 
@@ -111,7 +103,7 @@ def _events_api(body: JSON) -> Inbound:
     if kind == "app_rate_limited":  # Slack telling us it dropped events: nothing to run
         return Inbound("ignored", "app_rate_limited", body)
     if kind != "event_callback":
-        raise Malformed("Events API type not handled", 404)
+        raise Refused(404, "Events API type not handled")
     _text(body, "event_id")
     for key in ("team_id", "api_app_id"):
         _text(body, key, required=False)
@@ -154,22 +146,22 @@ def _interactive(payload: JSON) -> Inbound:
     for key in ("team", "channel", "container", "enterprise"):
         _optional(payload, key)
     if not isinstance(payload.get("is_enterprise_install", False), bool):
-        raise Malformed("is_enterprise_install is not true or false")
+        raise Refused(400, "is_enterprise_install is not true or false")
     if "authorizations" in payload:
-        raise Malformed("authorizations belong to Events API requests")
+        raise Refused(400, "authorizations belong to Events API requests")
     if kind == "message_action":
         return _shortcut(payload)
     if kind == "block_actions":
         return _action(payload)
     if kind == "view_submission":
         return _view(payload)
-    raise Malformed("interaction type not handled", 404)
+    raise Refused(404, "interaction type not handled")
 
 
 def _shortcut(payload: JSON) -> Inbound:
     callback_id = _text(payload, "callback_id")
     if callback_id not in SHORTCUTS:
-        raise Malformed("unknown shortcut", 404)
+        raise Refused(404, "unknown shortcut")
     _text(payload, "trigger_id")
     _url(payload, "response_url")
     message = _optional(payload, "message")
@@ -185,11 +177,11 @@ def _shortcut(payload: JSON) -> Inbound:
 def _action(payload: JSON) -> Inbound:
     actions = payload.get("actions")
     if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
-        raise Malformed("actions is empty or not a list of objects")
+        raise Refused(400, "actions is empty or not a list of objects")
     action: JSON = actions[0]
     action_id = _text(action, "action_id", "actions[0].")
     if action_id not in ACTIONS:
-        raise Malformed("unknown action", 404)
+        raise Refused(404, "unknown action")
     ticket_action = action_id in ids.TICKET_ACTIONS
     if ticket_action:
         _text(action, "value", "actions[0].")  # the ticket id
@@ -215,13 +207,13 @@ def _view(payload: JSON) -> Inbound:
     _text(view, "id", "view.")
     callback_id = _text(view, "callback_id", "view.")
     if callback_id not in VIEWS:
-        raise Malformed("unknown view", 404)
+        raise Refused(404, "unknown view")
     _text(view, "private_metadata", "view.", required=False)
     state = _optional(view, "state", "view.") or {}
     values = _optional(state, "values", "view.state.") or {}
     for block_id, block in values.items():
         if not isinstance(block, dict) or not all(isinstance(a, dict) for a in block.values()):
-            raise Malformed(f"view.state.values.{block_id[:40]} is not an object of objects")
+            raise Refused(400, f"view.state.values.{block_id[:40]} is not an object of objects")
         for element in block.values():
             _text(element, "value", "view.state.values…", required=False)
     _objects(payload, "response_urls")
@@ -231,21 +223,21 @@ def _view(payload: JSON) -> Inbound:
 def _object(data: Mapping[str, Any], key: str, where: str = "") -> JSON:
     value = _optional(data, key, where)
     if value is None:
-        raise Malformed(f"{where}{key} is missing")
+        raise Refused(400, f"{where}{key} is missing")
     return value
 
 
 def _optional(data: Mapping[str, Any], key: str, where: str = "") -> JSON | None:
     value = data.get(key)
     if value is not None and not isinstance(value, dict):
-        raise Malformed(f"{where}{key} is not an object")
+        raise Refused(400, f"{where}{key} is not an object")
     return value
 
 
 def _objects(data: Mapping[str, Any], key: str, where: str = "") -> list[JSON]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise Malformed(f"{where}{key} is not a list of objects")
+        raise Refused(400, f"{where}{key} is not a list of objects")
     return value
 
 
@@ -254,7 +246,7 @@ def _text(data: Mapping[str, Any], key: str, where: str = "", *, required: bool 
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value):
-        raise Malformed(f"{where}{key} is missing or not text")
+        raise Refused(400, f"{where}{key} is missing or not text")
     return value
 
 
@@ -262,5 +254,5 @@ def _url(data: Mapping[str, Any], key: str) -> str:
     value = _text(data, key)
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise Malformed(f"{key} is not an http(s) URL")
+        raise Refused(400, f"{key} is not an http(s) URL")
     return value

@@ -63,7 +63,7 @@ class _Turn:
 class InFlight:
     """Handed-off work, counted from its hand-off so a drain cannot miss it."""
 
-    def __init__(self, limit: int = MAX_RUNNING) -> None:
+    def __init__(self, limit: int = MAX_RUNNING, *, pauses_collector: bool = False) -> None:
         self.limit = limit
         self.count = 0  # handed-off work not finished yet, queued or running
         self._running = 0
@@ -77,8 +77,8 @@ class InFlight:
         self._tasks: set[asyncio.Task[Any]] = set()  # strong refs: the loop keeps weak ones
         self._last_request = float("-inf")
         self.closing = False
-        # Set by `mava-bot run`: no garbage collection while a burst is acked.
-        self.pauses_collector = False
+        # `mava-bot run`'s: no garbage collection while a burst is acked.
+        self._pauses_collector = pauses_collector
         self._collector_paused_at: float | None = None
         self._collector_wake: asyncio.TimerHandle | None = None
 
@@ -91,7 +91,7 @@ class InFlight:
         # collection took 290 ms in a 500 burst (bench/ack_latency.py). If someone else
         # turned the collector off, it is theirs to turn on.
         paused = self._collector_paused_at is not None
-        if not self.pauses_collector or paused or not gc.isenabled():
+        if not self._pauses_collector or paused or not gc.isenabled():
             return
         gc.disable()
         self._collector_paused_at = loop.time()
@@ -225,10 +225,6 @@ class InFlight:
             self._idle.set()
         if not task.cancelled() and (error := task.exception()) is not None:
             log.error("handler failed", exc_info=error, extra={"handler": task.get_name()})
-
-    @property
-    def queued(self) -> int:
-        return sum(1 for turn in self._waiting if not turn.ready.done())
 
     async def finish(self, grace: float) -> bool:
         """Wait up to `grace` seconds for the work in flight (and what it hands off); cancel

@@ -13,13 +13,14 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from mava_bridge.domain.refused import Refused
 from mava_bridge.domain.webhook_key import load_signing_key
 from mava_bridge.settings import Settings
 from mava_bridge.slack.deps import InFlight
-from mava_bridge.slack.http_route import Refused, read_body
+from mava_bridge.slack.http_route import read_body
 from mava_bridge.store.db import Database
 from mava_bridge.store.seen import SeenWebhooks
-from mava_bridge.webhooks.verify import Rejected, open_envelope, read_event
+from mava_bridge.webhooks.verify import open_envelope, read_event
 
 log = logging.getLogger("mava_bridge.webhooks")
 
@@ -39,7 +40,7 @@ def webhook_handler(
             return web.Response(status=503, text="shutting down")  # Mava tries again
         try:
             envelope = open_envelope(await read_body(request), key)
-        except (Refused, Rejected) as refused:
+        except Refused as refused:
             log.info(
                 "webhook refused: %s",
                 refused.reason,

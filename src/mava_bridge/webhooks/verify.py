@@ -26,19 +26,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.padding import MGF1, OAEP
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from mava_bridge.domain.refused import Refused
+
 FIELDS: Final = ("signature", "payload", "key", "webhookId")
 Mode = Literal["aes-256-cbc", "aes-256-gcm", "aes-256-ctr"]
 GCM_TAG: Final = 16  # Node's default auth tag length; taken from the ciphertext's end
 WEBHOOK_ID_CHARS: Final = 128  # longer ids are remembered by their SHA-256
-
-
-class Rejected(Exception):
-    """Not a webhook Mava signed: 400 malformed, 401 not verified."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -56,32 +49,32 @@ class Event:
 
 
 def open_envelope(body: bytes, key: rsa.RSAPrivateKey) -> Envelope:
-    """The verified envelope, or `Rejected`: nothing in the body is trusted before the
+    """The verified envelope, or `Refused`: nothing in the body is trusted before the
     HMAC matched."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise Rejected(400, "body is not JSON") from None
+        raise Refused(400, "body is not JSON") from None
     if not isinstance(data, dict):
-        raise Rejected(400, "body is not a JSON object")
+        raise Refused(400, "body is not a JSON object")
     for name in FIELDS:
         if not isinstance(data.get(name), str) or not data[name]:
-            raise Rejected(400, f"{name} is missing or not a string")
+            raise Refused(400, f"{name} is missing or not a string")
     iv, sep, wrapped = data["key"].partition(":")
     if not sep:
-        raise Rejected(400, "key is not <iv>:<encrypted key>")
+        raise Refused(400, "key is not <iv>:<encrypted key>")
     try:
         symmetric = key.decrypt(
             base64.b64decode(wrapped, validate=True),
             OAEP(mgf=MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA1(), label=None),
         )
     except (ValueError, binascii.Error):
-        raise Rejected(401, "key does not decrypt with MAVA_WEBHOOK_SIGNING_KEY") from None
+        raise Refused(401, "key does not decrypt with MAVA_WEBHOOK_SIGNING_KEY") from None
     secret = base64.b64encode(symmetric)
     expected = hmac.new(secret, data["payload"].encode(), hashlib.sha256).hexdigest()
     given = data["signature"].lower().encode("utf-8", "replace")
     if not hmac.compare_digest(expected.encode(), given):
-        raise Rejected(401, "bad signature")
+        raise Refused(401, "bad signature")
     webhook_id = data["webhookId"]
     if len(webhook_id) > WEBHOOK_ID_CHARS:
         webhook_id = "sha256:" + hashlib.sha256(webhook_id.encode()).hexdigest()

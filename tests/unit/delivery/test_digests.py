@@ -232,13 +232,12 @@ async def test_channel_digest_uses_its_subscription_filters(
 
 async def test_subscriptions_add_list_remove(db: Database) -> None:
     settings = make_settings(alert_channel=DIGESTS)
-    subscriptions = SubscriptionService(db, settings)
     changes: list[str] = []
 
     async def changed() -> None:
         changes.append("changed")
 
-    subscriptions.on_change(changed)
+    subscriptions = SubscriptionService(db, settings, on_change=changed)
     digest = await subscriptions.add(
         "digest",
         DIGESTS,

@@ -31,13 +31,12 @@ async def db(backend: Backend) -> AsyncIterator[Database]:
 
 
 async def test_a_channels_subscriptions_added_once_limited_and_removed(db: Database) -> None:
-    service = SubscriptionService(db, Settings(_env_file=None), clock=lambda: AT)
     changes: list[str] = []
 
     async def changed() -> None:
         changes.append("changed")
 
-    service.on_change(changed)
+    service = SubscriptionService(db, Settings(_env_file=None), clock=lambda: AT, on_change=changed)
     first = await service.add("alerts", "C1", Filters(), "U1")
     again = await service.add("alerts", "C1", Filters(), "U1")  # a retried command
     assert again.id == first.id and changes == ["changed"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from mava_bridge.domain.refused import Refused
 from mava_bridge.mava.models import Ticket
 from mava_bridge.slack.blocks.home import (
     HomeModel,
@@ -16,7 +17,7 @@ from mava_bridge.slack.blocks.home import (
     queue_order,
     ticket_of_follow_block,
 )
-from mava_bridge.slack.inbound import JSON_TYPE, Malformed, parse
+from mava_bridge.slack.inbound import JSON_TYPE, parse
 from mava_sandbox.slack_requests import event_callback
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -148,7 +149,7 @@ def test_the_door_lets_app_home_opened_through_and_refuses_it_without_a_user() -
     event = {"type": "app_home_opened", "user": "U0JANE", "channel": "D0JANE", "tab": "home"}
     inbound = parse(JSON_TYPE, event_callback(event))
     assert (inbound.kind, inbound.name) == ("event", "app_home_opened")
-    with pytest.raises(Malformed):
+    with pytest.raises(Refused):
         parse(JSON_TYPE, event_callback({**event, "user": None}))
-    with pytest.raises(Malformed):
+    with pytest.raises(Refused):
         parse(JSON_TYPE, event_callback({**event, "tab": ["home"]}))

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from mava_bridge.slack.inbound import JSON_TYPE, Malformed, parse
+from mava_bridge.domain.refused import Refused
+from mava_bridge.slack.inbound import JSON_TYPE, parse
 from mava_sandbox.slack_requests import event_callback, url_verification
 
 MESSAGE = {
@@ -30,7 +31,7 @@ def body(**changes: Any) -> str:
 def test_url_verification_carries_its_challenge() -> None:
     inbound = parse(JSON_TYPE, url_verification("abc"))
     assert (inbound.kind, inbound.body["challenge"]) == ("url_verification", "abc")
-    with pytest.raises(Malformed):
+    with pytest.raises(Refused):
         parse(JSON_TYPE, json.dumps({"type": "url_verification"}))
 
 
@@ -75,7 +76,7 @@ def test_a_reaction_reaches_the_listener_without_a_top_level_channel() -> None:
 )
 def test_malformed_reactions_are_refused(changes: dict[str, Any]) -> None:
     event = {k: v for k, v in {**REACTION, **changes}.items() if v is not None}
-    with pytest.raises(Malformed):
+    with pytest.raises(Refused):
         parse(JSON_TYPE, event_callback(event))
 
 
@@ -97,12 +98,12 @@ def test_malformed_reactions_are_refused(changes: dict[str, Any]) -> None:
     ],
 )
 def test_malformed_events_are_refused(raw: str, status: int) -> None:
-    with pytest.raises(Malformed) as refused:
+    with pytest.raises(Refused) as refused:
         parse(JSON_TYPE, raw)
     assert refused.value.status == status
 
 
 def test_json_sent_as_a_form_is_still_refused() -> None:
-    with pytest.raises(Malformed) as refused:
+    with pytest.raises(Refused) as refused:
         parse("application/x-www-form-urlencoded", body())
     assert refused.value.status == 415

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from mava_bridge.domain.refused import Refused
 from mava_bridge.mava.models import Ticket
 from mava_bridge.settings import Settings
 from mava_bridge.slack.blocks.tickets import ticket_unfurl, waiting_label
-from mava_bridge.slack.inbound import JSON_TYPE, Malformed, parse
+from mava_bridge.slack.inbound import JSON_TYPE, parse
 from mava_bridge.slack.listeners.unfurls import MAX_TICKETS, ticket_links
 from mava_sandbox.slack_requests import event_callback
 from mava_sandbox.slack_unfurls import link_shared, links_in
@@ -108,7 +109,7 @@ def test_the_door_passes_link_shared_and_refuses_a_broken_links_list() -> None:
     inbound = parse(JSON_TYPE, event_callback(event("https://dashboard.mava.app/x")))
     assert (inbound.kind, inbound.name) == ("event", "link_shared")
     for links in ("nope", [1], [{"domain": "x"}]):
-        with pytest.raises(Malformed):
+        with pytest.raises(Refused):
             parse(JSON_TYPE, event_callback({**event(), "links": links}))
 
 

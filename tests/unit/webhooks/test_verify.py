@@ -14,8 +14,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from mava_bridge.domain.refused import Refused
 from mava_bridge.domain.webhook_key import load_signing_key
-from mava_bridge.webhooks.verify import Event, Rejected, open_envelope, read_event
+from mava_bridge.webhooks.verify import Event, open_envelope, read_event
 from mava_sandbox.mava_webhooks import seal, signing_key_of
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -86,7 +87,7 @@ def test_an_upper_case_hex_signature_is_mavas_too() -> None:
 )
 def test_what_is_not_mavas_is_refused(change: dict[str, Any], status: int, reason: str) -> None:
     envelope = {**seal(MESSAGE, RSA_KEY.public_key()), **change}
-    with pytest.raises(Rejected) as refused:
+    with pytest.raises(Refused) as refused:
         opened(envelope)
     assert refused.value.status == status
     assert reason in refused.value.reason
@@ -94,14 +95,14 @@ def test_what_is_not_mavas_is_refused(change: dict[str, Any], status: int, reaso
 
 def test_an_envelope_for_another_key_is_refused() -> None:
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    with pytest.raises(Rejected) as refused:
+    with pytest.raises(Refused) as refused:
         opened(seal(MESSAGE, other.public_key()))
     assert refused.value.status == 401
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b"\xff\xfe", b'{"payload": "x"}'])
 def test_a_body_that_is_no_envelope_is_a_400(raw: bytes) -> None:
-    with pytest.raises(Rejected) as refused:
+    with pytest.raises(Refused) as refused:
         open_envelope(raw, load_signing_key(SIGNING_KEY))
     assert refused.value.status == 400
 

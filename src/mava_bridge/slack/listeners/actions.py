@@ -35,7 +35,7 @@ from mava_bridge.slack.listeners.common import (
     warned,
 )
 from mava_bridge.slack.lookback import EVENT_TYPE
-from mava_bridge.store.follows import HEADLINE, Follow
+from mava_bridge.store.follows import HEADLINE, Follow, follow_for_thread, follow_in_channel
 
 log = logging.getLogger("mava_bridge.slack.actions")
 
@@ -74,7 +74,7 @@ async def reacted(deps: Deps, client: AsyncWebClient, body: Body) -> str:
     }.get(str(name))
     if action is None or item.get("type") != "message" or not (channel and ts and user):
         return "ignored"
-    own = (await deps.identity.auth_test()).get("user_id")
+    own = (await deps.access.identity.auth_test()).get("user_id")
     on_ours = event.get("item_user") == own
     if user == own or on_ours == (action == "create"):
         return "ignored"  # the bot's own reaction; a ticket emoji on ours, a card's on others'
@@ -118,9 +118,9 @@ async def ticket_of(deps: Deps, channel: str, ts: str, message: dict[str, Any]) 
     """The ticket of a followed card (its thread's root: a card, an alert followed; or
     the card of a ticket created from a message, in that message's thread), else of an
     alert by its metadata tag (`lookback.metadata`)."""
-    follow = await deps.follows.for_thread(channel, ts)
+    follow = await follow_for_thread(deps.db, channel, ts)
     if follow is None and message.get("thread_ts") not in (None, ts):
-        follow = await deps.follows.for_thread(channel, str(message["thread_ts"]))
+        follow = await follow_for_thread(deps.db, channel, str(message["thread_ts"]))
     if follow is not None and is_card(follow, message):
         return follow.ticket_id
     tag = message.get("metadata") or {}
@@ -222,7 +222,7 @@ async def redrawn(
     digest, an alert not yet followed, a DM) gets that item swapped, the rest kept.
     """
     old: list[dict[str, Any]] = message.get("blocks") or []
-    follow = await deps.follows.in_channel(channel_id, ticket.id) if channel_id else None
+    follow = await follow_in_channel(deps.db, channel_id, ticket.id) if channel_id else None
     if follow is not None and follow.active and is_card(follow, message):
         headline = (follow.snapshot or {}).get(HEADLINE)
         blocks = threads.card(ticket, link=deps.link, now=now, headline=headline, state_line=state)

@@ -26,7 +26,12 @@ from mava_bridge.slack.answer import Answer
 from mava_bridge.slack.deps import Deps
 from mava_bridge.slack.errors import error_code
 from mava_bridge.slack.listeners.common import Body, actor, admit, warned
-from mava_bridge.store.follows import Follow
+from mava_bridge.store.follows import (
+    Follow,
+    follow_for_thread,
+    mark_edit_notice,
+    thread_notes_enabled,
+)
 from mava_bridge.store.writes import FileToShare, SharedFiles
 
 log = logging.getLogger("mava_bridge.slack.events")
@@ -58,16 +63,16 @@ async def _from_a_bot(deps: Deps, message: dict[str, Any]) -> bool:
         return True
     if message.get("user") == "USLACKBOT":
         return True
-    own: Any = (await deps.identity.auth_test()).get("user_id")
+    own: Any = (await deps.access.identity.auth_test()).get("user_id")
     return bool(own) and message.get("user") == own
 
 
 async def _followed(deps: Deps, channel: str, thread_ts: str) -> Follow | None:
     """The active follow of this thread, if its messages become notes."""
-    follow = await deps.follows.for_thread(channel, thread_ts)
+    follow = await follow_for_thread(deps.db, channel, thread_ts)
     if follow is None or not follow.active:
         return None
-    if not await deps.follows.notes_enabled(channel):
+    if not await thread_notes_enabled(deps.db, channel):
         return None
     return follow
 
@@ -140,7 +145,7 @@ async def edited(deps: Deps, client: AsyncWebClient, event: dict[str, Any]) -> s
     if changed and message.get("text") == (event.get("previous_message") or {}).get("text"):
         return "ignored"  # a link unfurled, a reaction count: the text did not change
     follow = await _followed(deps, channel, thread_ts)
-    if follow is None or not await deps.follows.first_edit_notice(follow):
+    if follow is None or not await mark_edit_notice(deps.db, follow.id):
         return "ignored"
     try:
         await client.chat_postMessage(

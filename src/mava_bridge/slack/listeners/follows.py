@@ -14,7 +14,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import Ticket
-from mava_bridge.services.follows import ThreadTaken
 from mava_bridge.services.outcome import Outcome
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.access import SlackPerson
@@ -36,7 +35,7 @@ from mava_bridge.slack.listeners.common import (
     told,
     warned,
 )
-from mava_bridge.store.follows import Follow
+from mava_bridge.store.follows import Follow, ThreadTaken, follow_for_thread, follow_in_channel
 
 log = logging.getLogger("mava_bridge.slack.follows")
 
@@ -105,7 +104,7 @@ async def follow_here(
 ) -> None:
     """Post the followed card in the channel and follow the ticket in its thread; if it
     is already followed there, say where."""
-    existing = await deps.follows.in_channel(channel_id, ticket_id)
+    existing = await follow_in_channel(deps.db, channel_id, ticket_id)
     if existing is not None and existing.active:
         await _say_already(client, answer, ticket_id, channel_id, existing.thread_ts)
         return
@@ -153,7 +152,7 @@ async def unfollow_here(
 ) -> bool:
     """Stop following in the channel, with a last line in its thread; False if it was
     not followed there."""
-    existing = await deps.follows.in_channel(channel_id, ticket_id)
+    existing = await follow_in_channel(deps.db, channel_id, ticket_id)
     who = actor(person, channel_id)
     stopped = await deps.follows.unfollow(who, ticket_id, channel_id=channel_id, via=via)
     if not stopped or existing is None:
@@ -252,7 +251,7 @@ async def follow_new_ticket(
     except MavaError as exc:
         log.warning("new ticket not read back", extra={"error": type(exc).__name__})
         return f"Mava did not show it back yet, so it is not followed here. {later}"
-    if thread_ts and await deps.follows.for_thread(channel_id, thread_ts) is None:
+    if thread_ts and await follow_for_thread(deps.db, channel_id, thread_ts) is None:
         said = await _follow_in_thread(deps, client, person, ticket, channel_id, thread_ts, later)
         if said is not None:
             return said
