@@ -577,7 +577,9 @@ async def test_mava_rate_limiting() -> None:
     # Own key: the client-side limiter is shared per key, and this test pauses it.
     async with scenario_stack(mava_options={"api_key": "rate-limited-key"}) as stack:
         ticket = new_ticket(stack)
-        stack.mava.sandbox.inject("status", status=429, times=None, headers={"Retry-After": "1"})
+        # Honoured Retry-After waits (a read and a write, 3 retries each): short here,
+        # where the sentence is the point (tests/unit/mava/test_client.py: the waits).
+        stack.mava.sandbox.inject("status", status=429, times=None, headers={"Retry-After": "0.2"})
         message = flat(shown(await run(stack, f"status {ticket} pending")))
         assert message == ":warning: Mava is rate limiting us (429). Try again in a minute."
         assert mava_ticket(stack, ticket)["status"] == "Open"

@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
@@ -68,7 +70,13 @@ def make_poller(db: Database, stub: SlackStub, mava: MavaClient) -> PollerFactor
     ) -> AlertPoller:
         settings = settings or make_settings()
         metrics = metrics or Metrics(process_metrics=False)
-        client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url)
+        # The SDK's connection retry (as the bot's poster has it), without its ~1 s waits.
+        fast = FixedValueRetryIntervalCalculator(0.001)
+        client = AsyncWebClient(
+            token=DEFAULT_BOT_TOKEN,
+            base_url=stub.api_url,
+            retry_handlers=[AsyncConnectionErrorRetryHandler(interval_calculator=fast)],
+        )
         retry = replace(SLACK_RETRY, base_delay=0.001, **retry_options)
         poster = SlackPoster(
             client, metrics=metrics, min_interval=0.0, retry=retry, sleep=_no_sleep
