@@ -39,7 +39,7 @@ from mava_bridge.slack.files_door import FilesDoor
 from mava_bridge.slack.poster import AuditChannel, SlackPoster
 from mava_bridge.slack.socket_mode import SocketMode
 from mava_bridge.slack.web import slack_clients
-from mava_bridge.store.db import Database
+from mava_bridge.store.db import Database, quiet_cancelled_resets
 from mava_bridge.store.leader import Leadership
 from mava_bridge.store.mava_budget import PostgresBudget
 from mava_bridge.store.seen import SeenTickets
@@ -117,6 +117,7 @@ class Bridge:
         metrics = metrics or Metrics()
         stopping = Stopping()
         db = Database(settings.database_url)
+        quiet_cancelled_resets(db)  # work cancelled at shutdown: one INFO line
         await db.migrate()
         # The doors' handed-off work; background jobs and Mava reads wait for its acks.
         inflight = InFlight(pauses_collector=pauses_collector)

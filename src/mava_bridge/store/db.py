@@ -4,6 +4,8 @@ migrations: `migrate` applies them, `schema_state` only reads where a database s
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,29 @@ CHUNK: Final = 500  # values in one IN list or one multi-row INSERT
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Serialises migrations when several replicas start at once on PostgreSQL.
 _MIGRATION_LOCK_ID = 0x6D617661
+
+
+def _quiet_cancelled_reset(record: logging.LogRecord) -> bool:
+    """SQLAlchemy's pool logs "Exception during reset or similar" with a traceback, at
+    ERROR, when work is cancelled inside a session (the drain's end at shutdown, under
+    load): the connection is dropped and the database rolls the transaction back. That
+    is expected, so it becomes one INFO line."""
+    exc = record.exc_info[1] if record.exc_info else None
+    if isinstance(exc, asyncio.CancelledError) and record.levelno >= logging.ERROR:
+        record.msg, record.args = "a database connection was dropped: its work was cancelled", ()
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        record.exc_info, record.exc_text = None, None
+    return True
+
+
+def quiet_cancelled_resets(db: Database) -> None:
+    """Install the filter on the logger of `db`'s pool class (a logger's filters do not
+    reach its children, so not on "sqlalchemy.pool"); once per process."""
+    pool = logging.getLogger(f"sqlalchemy.pool.impl.{type(db.engine.pool).__name__}")
+    if _quiet_cancelled_reset not in pool.filters:
+        pool.addFilter(_quiet_cancelled_reset)
+
+
 T = TypeVar("T")
 
 
