@@ -99,12 +99,14 @@ def test_seed_is_deterministic_for_seed_and_clock() -> None:
 
 
 def test_seed_is_fast() -> None:
-    started = time.perf_counter()
+    # The seed's own CPU time, not the wall clock: beside other busy processes (the suite's
+    # workers, a CPU burner) the wall clock measures the machine, not the seed.
+    started = time.process_time()
     build_seed(seed=1, now=NOW, tickets=300, ids=IdFactory(1))
-    assert time.perf_counter() - started < 0.5
-    started = time.perf_counter()
+    assert time.process_time() - started < 0.5
+    started = time.process_time()
     big = MavaSandbox(seed=1, now=lambda: NOW, tickets=5000)
-    assert time.perf_counter() - started < 3
+    assert time.process_time() - started < 3
     assert len(big.tickets) == 5000
 
 
