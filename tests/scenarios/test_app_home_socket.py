@@ -80,15 +80,23 @@ async def test_many_envelopes_at_once_share_one_board_read(stack: Stack) -> None
     await asyncio.sleep(REFRESH + 0.05)
     reads = stack.runtime.deps.board.reads
     stack.mava.sandbox.reset_requests()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     envelopes = await asyncio.gather(
         *(stack.socket.send_event(home_event(u)) for u in [JANE, SAM] * 10)
     )
     for envelope in envelopes:
         await acked(stack, envelope)
+    elapsed = loop.time() - started
     assert len(stack.slack.calls("views.publish")) == 20
     board = stack.runtime.deps.board.last
-    assert board is not None and stack.runtime.deps.board.reads == reads + 1
-    assert searches(stack) == board.pages
+    assert board is not None
+    # One read for all twenty: a second only if the twenty took longer than the board's
+    # REFRESH to be handled (a loaded machine), never one per person.
+    new_reads = stack.runtime.deps.board.reads - reads
+    assert 1 <= new_reads <= 1 + int(elapsed // REFRESH)
+    if new_reads == 1:
+        assert searches(stack) == board.pages
 
 
 async def test_a_member_not_allowed_sees_why_and_no_ticket(stack: Stack) -> None:
