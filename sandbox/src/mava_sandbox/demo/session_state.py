@@ -236,7 +236,8 @@ class SessionState:
             if answered and inflight.count == 0 and now - last_change >= QUIET_SECONDS:
                 break
             if now - started >= MAX_WAIT_SECONDS:
-                self.show(render_notice("(no answer from the bot after 10 s)", "yellow"))
+                waited = f"(no answer from the bot after {MAX_WAIT_SECONDS:.0f} s)"
+                self.show(render_notice(waited, "yellow"))
                 break
         return self.stub.calls()[mark:]
 
