@@ -39,11 +39,10 @@ from mava_bridge.slack.files_door import FilesDoor
 from mava_bridge.slack.poster import AuditChannel, SlackPoster
 from mava_bridge.slack.socket_mode import SocketMode
 from mava_bridge.slack.web import slack_clients
-from mava_bridge.store.db import Database, quiet_cancelled_resets
+from mava_bridge.store.db import Database, quiet_cancelled_resets, utcnow
 from mava_bridge.store.leader import Leadership
 from mava_bridge.store.mava_budget import PostgresBudget
 from mava_bridge.store.seen import SeenTickets
-from mava_bridge.store.tables import utcnow
 from mava_bridge.store.writes import AuditLog, IdempotencyStore, SharedFiles
 from mava_bridge.webhooks.door import PATH, webhook_handler
 

@@ -32,11 +32,10 @@ from mava_bridge.slack.blocks import threads as thread_blocks
 from mava_bridge.slack.blocks.report import report_message, report_title
 from mava_bridge.slack.poster import SlackPoster
 from mava_bridge.store import sla as sla_store
-from mava_bridge.store.db import Database
+from mava_bridge.store.db import Database, utcnow
 from mava_bridge.store.deliveries import take_over_claims
 from mava_bridge.store.leader import replica_name
 from mava_bridge.store.seen import SeenTickets, SeenWebhooks
-from mava_bridge.store.tables import utcnow
 from mava_bridge.store.writes import IdempotencyStore
 
 

@@ -29,9 +29,8 @@ from mava_bridge.delivery.ratings import RATING_LOOKBACK
 from mava_bridge.services.subscriptions import Clock
 from mava_bridge.store import deliveries
 from mava_bridge.store.assignments import purge_superseded_dms
-from mava_bridge.store.db import BATCH, Database
+from mava_bridge.store.db import BATCH, Database, utcnow
 from mava_bridge.store.seen import SeenTickets, SeenWebhooks
-from mava_bridge.store.tables import utcnow
 from mava_bridge.store.writes import IdempotencyStore, purge_bridge_messages
 
 log = logging.getLogger(__name__)

@@ -33,8 +33,8 @@ from mava_bridge.mava.errors import TicketNotFound
 from mava_bridge.mava.models import Ticket
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.services.open_board import OpenBoard
+from mava_bridge.store.db import utcnow
 from mava_bridge.store.seen import SeenWebhooks
-from mava_bridge.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 

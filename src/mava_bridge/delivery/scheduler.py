@@ -55,7 +55,7 @@ from mava_bridge.services.subscriptions import (
 )
 from mava_bridge.settings import Settings
 from mava_bridge.store import deliveries
-from mava_bridge.store.tables import utcnow
+from mava_bridge.store.db import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.models import SortBy, SortOrder, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.settings import Settings
-from mava_bridge.store.tables import utcnow
+from mava_bridge.store.db import utcnow
 
 log = logging.getLogger(__name__)
 

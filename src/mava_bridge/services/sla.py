@@ -11,8 +11,7 @@ from mava_bridge.domain.sla import Policy
 from mava_bridge.services.outcome import Actor, Auditor, Outcome
 from mava_bridge.services.subscriptions import Clock
 from mava_bridge.store import sla as store
-from mava_bridge.store.db import Database
-from mava_bridge.store.tables import utcnow
+from mava_bridge.store.db import Database, utcnow
 
 
 async def current_policy(db: Database) -> Policy:

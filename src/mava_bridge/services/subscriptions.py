@@ -26,8 +26,8 @@ from mava_bridge.domain.wording import duration
 from mava_bridge.services.outcome import ServiceError
 from mava_bridge.settings import Settings
 from mava_bridge.store import subscriptions as store
-from mava_bridge.store.db import Database
-from mava_bridge.store.tables import Subscription, utcnow
+from mava_bridge.store.db import Database, utcnow
+from mava_bridge.store.tables import Subscription
 
 log = logging.getLogger(__name__)
 

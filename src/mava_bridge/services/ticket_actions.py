@@ -22,8 +22,7 @@ from mava_bridge.mava.errors import MavaError, MavaOutcomeUnknown
 from mava_bridge.mava.models import Agent, Attachment, MessageType, Priority, Status, Ticket
 from mava_bridge.services.outcome import Actor, Outcome, ServiceError, Unchanged, Writes
 from mava_bridge.services.tickets import MESSAGE_LIMIT, TicketService, match_category, too_long
-from mava_bridge.store.db import Database
-from mava_bridge.store.tables import utcnow
+from mava_bridge.store.db import Database, utcnow
 from mava_bridge.store.writes import (
     bridge_message_sent,
     forget_bridge_message,

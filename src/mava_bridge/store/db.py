@@ -1,6 +1,8 @@
 """Async database access (SQLite by default, PostgreSQL to scale out) and the schema's
 migrations: `migrate` applies them, `schema_state` only reads where a database stands
-(`mava-bot check`: it must create and migrate nothing)."""
+(`mava-bot check`: it must create and migrate nothing). Time is stored the same way on
+both backends: aware UTC (`UTCDateTime`, every datetime column's type), `utcnow` the
+clock of every row's default."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import asyncio
 import logging
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -17,7 +20,18 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
 from alembic.util.exc import CommandError
-from sqlalchemy import ColumnElement, Connection, Select, delete, event, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    DateTime,
+    Dialect,
+    Select,
+    TypeDecorator,
+    delete,
+    event,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -60,6 +74,29 @@ def quiet_cancelled_resets(db: Database) -> None:
 
 
 T = TypeVar("T")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite hands back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 class UnknownRevision(Exception):

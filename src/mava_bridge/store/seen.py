@@ -26,8 +26,8 @@ from typing import Any, Final
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from mava_bridge.store.db import BATCH, Database, delete_batched
-from mava_bridge.store.tables import SeenTicket, SeenWebhook, SlackUser, utcnow
+from mava_bridge.store.db import BATCH, Database, delete_batched, utcnow
+from mava_bridge.store.tables import SeenTicket, SeenWebhook, SlackUser
 
 log = logging.getLogger(__name__)
 

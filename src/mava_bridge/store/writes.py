@@ -24,8 +24,8 @@ from typing import Final
 
 from sqlalchemy import delete, select, update
 
-from mava_bridge.store.db import BATCH, Database, delete_batched, touched
-from mava_bridge.store.tables import AuditEntry, BridgeMessage, IdempotencyKey, SharedFile, utcnow
+from mava_bridge.store.db import BATCH, Database, delete_batched, touched, utcnow
+from mava_bridge.store.tables import AuditEntry, BridgeMessage, IdempotencyKey, SharedFile
 
 
 def make_key(*parts: str) -> str:
