@@ -120,12 +120,8 @@ def build_delivery(
     poller = AlertPoller(digests.parts)  # the same parts: one poster paces both
     threads = ThreadSync(digests.parts, poster, thread_blocks)  # followed tickets' threads
 
-    reader = ReportReader(
-        mava,
-        budget=(settings.mava_rate_limit, settings.mava_rate_window_seconds),
-        max_years=settings.digest_max_years,
-        now=clock,
-    )
+    budget = (settings.mava_rate_limit, settings.mava_rate_window_seconds)  # Mava's, per window
+    reader = ReportReader(mava, budget=budget, max_years=settings.digest_max_years, now=clock)
     sla = partial(sla_store.told_between, db)  # a report counts the SLA posts told
     reports = Reports(digests.parts, reader, poster, report_message, report_title, sla=sla)
 
@@ -172,7 +168,6 @@ def build_delivery(
     nudges = None
     if settings.mava_webhook_signing_key is not None:
         seen = SeenWebhooks(db, clock=clock)
-        budget = (settings.mava_rate_limit, settings.mava_rate_window_seconds)
         poll = scheduler.run_poll
         nudges = Nudges(seen, should_run, threads, desk, board, poll, flow=flow, budget=budget)
     return Delivery(

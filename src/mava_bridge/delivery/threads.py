@@ -40,7 +40,7 @@ from mava_bridge.domain.tickets import OPEN_STATUSES
 from mava_bridge.mava.errors import MavaError, TicketNotFound, describe
 from mava_bridge.mava.keyset import pages_by_created
 from mava_bridge.mava.lookup import EXACT, Counting, find_ticket
-from mava_bridge.mava.models import SenderType, SortBy, SortOrder, Status, Ticket
+from mava_bridge.mava.models import SenderType, Status, Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.mava.ratelimit import background
 from mava_bridge.store import deliveries as items
@@ -139,8 +139,6 @@ class ThreadSync:
             start=min(dated.values()) - EXACT,
             end=max(dated.values()) + EXACT,
             statuses=OPEN_STATUSES,
-            sort_by=SortBy.CREATED_AT,
-            sort_order=SortOrder.DESC,
             include_messages=True,
         )
         wanted = set(dated)

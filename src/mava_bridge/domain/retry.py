@@ -34,6 +34,14 @@ class RetryPolicy:
         return attempt + 1 < self.attempts
 
 
+def retry_after(header: str | None) -> float | None:
+    """A Retry-After header's seconds, never negative; None when absent or no number."""
+    try:
+        return max(0.0, float(header or ""))
+    except ValueError:
+        return None
+
+
 # Mava: 4 tries, 0.5 s doubling to 8 s, Retry-After honoured up to a minute.
 MAVA_RETRY = RetryPolicy()
 # Slack posts: 6 tries, 1 s doubling to 30 s, Retry-After honoured up to two minutes.

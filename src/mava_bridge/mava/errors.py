@@ -15,6 +15,8 @@ import os
 
 import httpx
 
+from mava_bridge.domain.retry import retry_after
+
 _MAX_CAUSE = 120
 
 
@@ -181,7 +183,7 @@ def for_response(response: httpx.Response, ticket_id: str | None) -> MavaError:
     if status == 401:
         return MavaAuthError(status=401)
     if status == 429:
-        return MavaRateLimited(retry_after=_retry_after(response))
+        return MavaRateLimited(retry_after=retry_after(response.headers.get("Retry-After")))
     if status >= 500:
         return MavaServerError(status=status)
     if status in (403, 404):
@@ -213,13 +215,6 @@ def _error_code(response: httpx.Response) -> str | None:
         return None
     code = data.get("error") if isinstance(data, dict) else None
     return code if isinstance(code, str) else None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return max(0.0, float(response.headers["Retry-After"]))
-    except (KeyError, ValueError):
-        return None
 
 
 def unreadable(response: httpx.Response) -> str:

@@ -28,7 +28,7 @@ from mava_bridge.domain.waiting import read_for_waiting
 from mava_bridge.mava.client import MavaClient
 from mava_bridge.mava.errors import MavaError, describe
 from mava_bridge.mava.keyset import pages_by_created
-from mava_bridge.mava.models import SortBy, SortOrder, Ticket
+from mava_bridge.mava.models import Ticket
 from mava_bridge.mava.query import TicketQuery
 from mava_bridge.settings import Settings
 from mava_bridge.store.db import utcnow
@@ -183,14 +183,7 @@ class OpenBoard:
         pages = 0
         end = read_at + CLOCK_SKEW
         for _ in range(self.max_years):
-            query = TicketQuery(
-                start=end - YEAR,
-                end=end,
-                statuses=OPEN_STATUSES,
-                sort_by=SortBy.CREATED_AT,
-                sort_order=SortOrder.DESC,
-                include_messages=True,
-            )
+            query = TicketQuery(end - YEAR, end, statuses=OPEN_STATUSES, include_messages=True)
             empty = True
             async for page in pages_by_created(self.mava, query):
                 pages += 1

@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.delivery.ports import CONNECTION_ERROR, DeliveryFailed, Tag
-from mava_bridge.domain.retry import SLACK_RETRY, RetryPolicy, ShuttingDown
+from mava_bridge.domain.retry import SLACK_RETRY, RetryPolicy, ShuttingDown, retry_after
 from mava_bridge.observability.metrics import Metrics
 from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks.threads import images_as_links
@@ -87,10 +87,7 @@ def _failed(error: str, retryable: bool, detail: str | None = None) -> DeliveryF
 
 def _retry_after(response: Any) -> float | None:
     headers: Any = getattr(response, "headers", None) or {}
-    try:
-        return max(0.0, float(headers.get("Retry-After") or headers.get("retry-after")))
-    except (AttributeError, TypeError, ValueError):  # no headers, no value, not a number
-        return None
+    return retry_after(headers.get("Retry-After") or headers.get("retry-after"))
 
 
 class SlackPoster(SlackLookback):

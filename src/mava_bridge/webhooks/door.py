@@ -17,7 +17,7 @@ from mava_bridge.domain.refused import Refused
 from mava_bridge.domain.webhook_key import load_signing_key
 from mava_bridge.settings import Settings
 from mava_bridge.slack.deps import InFlight
-from mava_bridge.slack.http_route import read_body
+from mava_bridge.slack.http_route import read_body, refusal
 from mava_bridge.store.db import Database
 from mava_bridge.store.seen import SeenWebhooks
 from mava_bridge.webhooks.verify import open_envelope, read_event
@@ -41,12 +41,7 @@ def webhook_handler(
         try:
             envelope = open_envelope(await read_body(request), key)
         except Refused as refused:
-            log.info(
-                "webhook refused: %s",
-                refused.reason,
-                extra={"status": refused.status, "remote": request.remote},
-            )
-            return web.Response(status=refused.status, text=refused.reason)
+            return refusal(log, "webhook", request, refused)
         event = read_event(envelope, mode)
         ticket_id = event.ticket_id if event else None
         try:

@@ -182,11 +182,8 @@ async def compose_submitted(
     view = body["view"]
     is_note = view["callback_id"] == VIEW_NOTE
     text = text_value(view, BLOCK_TEXT, INPUT_TEXT)
-    if not text.strip():
-        await ack(response_action="errors", errors={BLOCK_TEXT: "Write the message first."})
-        return None
-    if (refusal := too_long(text)) is not None:  # Slack caps the input; a forged one
-        await ack(response_action="errors", errors={BLOCK_TEXT: refusal})
+    if (problem := text_problem(text)) is not None:  # Slack caps the input; a forged one
+        await ack(response_action="errors", errors={BLOCK_TEXT: problem})
         return None
     title = NOTE if is_note else REPLY
     ticket_id = read_metadata(view).get("ticket", "")
@@ -219,10 +216,8 @@ async def shortcut_submitted(
         await ack(response_action="update", view=b.result_modal(title, refusal))
         return None
     text = text_value(view, BLOCK_TEXT, INPUT_TEXT)
-    if not text.strip():
-        errors[BLOCK_TEXT] = "Write the message first."
-    elif (refusal := too_long(text)) is not None:
-        errors[BLOCK_TEXT] = refusal
+    if (problem := text_problem(text)) is not None:
+        errors[BLOCK_TEXT] = problem
     ticket: Ticket | None = None
     if ticket_id and not errors:
         left = max(deadline - asyncio.get_running_loop().time(), 0.1)
@@ -344,6 +339,11 @@ def text_value(view: View, block_id: str, action_id: str) -> str:
     """A text input's value; "" when missing or not text."""
     value = _element(view, block_id, action_id).get("value")
     return value if isinstance(value, str) else ""
+
+
+def text_problem(text: str, empty: str = "Write the message first.") -> str | None:
+    """Why a typed message cannot go to Mava (`empty`, or its length); None: it can."""
+    return empty if not text.strip() else too_long(text)
 
 
 def selected_value(view: View, block_id: str, action_id: str) -> str | None:

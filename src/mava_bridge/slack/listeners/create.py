@@ -20,7 +20,6 @@ from mava_bridge.domain.tickets import Origin, Priority
 from mava_bridge.mava.errors import MavaError
 from mava_bridge.mava.models import NewCustomer, NewMessage, NewTicket
 from mava_bridge.services.outcome import Outcome
-from mava_bridge.services.tickets import too_long
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.answer import Answer
@@ -57,6 +56,7 @@ from mava_bridge.slack.listeners.compose import (
     LOOKUP_BUDGET,
     selected_value,
     still_allowed,
+    text_problem,
     text_value,
 )
 from mava_bridge.slack.listeners.follows import follow_new_ticket
@@ -214,10 +214,8 @@ async def check_create(
     errors: dict[str, str] = {}
     if not _EMAIL.match(email):
         errors[BLOCK_EMAIL] = "Give the customer's email address, like ann@example.com."
-    if not text.strip():
-        errors[BLOCK_TEXT] = "Write the customer's first message."
-    elif (long := too_long(text)) is not None:
-        errors[BLOCK_TEXT] = long
+    if (problem := text_problem(text, "Write the customer's first message.")) is not None:
+        errors[BLOCK_TEXT] = problem
     priority = cb.priority_of(selected_value(view, BLOCK_PRIORITY, INPUT_PRIORITY))
     if priority is None:
         errors[BLOCK_PRIORITY] = _PRIORITY
