@@ -113,19 +113,6 @@ def running(
             return
 
 
-def elapsed(
-    hours: BusinessHours, start: datetime, now: datetime, pauses: Sequence[Pause] = ()
-) -> float:
-    """Seconds of running clock between `start` and `now` (0 when now <= start)."""
-    now = now.astimezone(UTC)
-    total = 0.0
-    for a, b in running(hours, start, pauses):
-        if a >= now:
-            break
-        total += (min(b, now) - a).total_seconds()
-    return total
-
-
 def deadlines(
     hours: BusinessHours, start: datetime, amounts: Sequence[float], pauses: Sequence[Pause] = ()
 ) -> list[datetime | None]:

@@ -3,6 +3,7 @@ pauses and a reopen, as properties over random times."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mava_bridge.domain.business_hours import BusinessHours, deadlines, elapsed
+from mava_bridge.domain.business_hours import BusinessHours, Pause, deadlines, running
 
 ALWAYS = BusinessHours()
 BERLIN = BusinessHours(frozenset(range(5)), time(9), time(18), "Europe/Berlin")
@@ -20,6 +21,20 @@ BASE = datetime(2026, 1, 1, tzinfo=UTC)
 # Two years in minutes: every DST change of 2026 and 2027 in both zones is in reach.
 MOMENTS = st.integers(0, 2 * 365 * 24 * 60).map(lambda m: BASE + timedelta(minutes=m))
 SPANS = st.integers(0, 20 * 24 * 60).map(lambda m: timedelta(minutes=m))
+
+
+def elapsed(
+    hours: BusinessHours, start: datetime, now: datetime, pauses: Sequence[Pause] = ()
+) -> float:
+    """Seconds of running clock between `start` and `now` (0 when now <= start): the
+    sum of the running intervals, the measure `deadlines` is checked against."""
+    now = now.astimezone(UTC)
+    total = 0.0
+    for a, b in running(hours, start, pauses):
+        if a >= now:
+            break
+        total += (min(b, now) - a).total_seconds()
+    return total
 
 
 def pauses_from(start: datetime, gaps: list[tuple[int, int]]) -> list[tuple[datetime, datetime]]:
