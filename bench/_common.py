@@ -38,15 +38,16 @@ def machine() -> str:
 NOTES = "Notes (kept when the script writes this section again):"
 
 
-def write_section(name: str, body: str) -> None:
-    """Print `body`, and replace (or append) the `## name` section of bench/RESULTS.md."""
+def write_section(name: str, body: str, *, script: str = "", args: str = "") -> None:
+    """Print `body`, and replace (or append) the `## name` section of bench/RESULTS.md.
+    `script` (default: `name`) and `args` say how to run it again."""
     print(body)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = (
         f"## {name}\n\n"
         f"- Date: {stamp}\n"
         f"- Machine: {machine()}\n"
-        f"- Command: `.venv/bin/python bench/{name}.py`\n\n"
+        f"- Command: `.venv/bin/python bench/{script or name}.py{' ' + args if args else ''}`\n\n"
         f"{body.rstrip()}\n"
     )
     text = RESULTS.read_text() if RESULTS.exists() else HEADER
