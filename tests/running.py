@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import socket
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -25,7 +26,37 @@ from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 
 
+def _port_numbers() -> Iterator[int]:
+    """This worker's own ports, below the kernel's ephemeral range: a port picked by
+    binding port 0 is an ephemeral one, and between the pick and the bot's bind another
+    worker's outgoing connection could take it as its local port (seen in a full run:
+    "address already in use"). No connection takes a port outside that range by itself,
+    and each xdist worker has a slice of its own."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 0
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    first = PORTS_FROM + worker * PORTS_PER_WORKER
+    if first + PORTS_PER_WORKER > low:  # no room below it here: the kernel's pick
+        return iter(())
+    return itertools.cycle(range(first, first + PORTS_PER_WORKER))
+
+
+PORTS_FROM = 20_000
+PORTS_PER_WORKER = 500
+_PORTS = _port_numbers()
+
+
 def free_port() -> int:
+    """A port nothing listens on, for a bot to bind (or for a client to find closed)."""
+    for port in itertools.islice(_PORTS, PORTS_PER_WORKER):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # taken by someone else: the next one
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

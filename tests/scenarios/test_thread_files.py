@@ -12,13 +12,13 @@ is an image block, any other file a link.
 from __future__ import annotations
 
 import secrets
-import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
+from running import free_port
 from sqlalchemy import func, select
 
 from mava_bridge.store.tables import SharedFile
@@ -34,12 +34,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 JSON = dict[str, Any]
 PNG = b"\x89PNG\r\n\x1a\n" + secrets.token_bytes(200_000)  # several chunks
 PDF = b"%PDF-1.7\n" + secrets.token_bytes(5_000)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

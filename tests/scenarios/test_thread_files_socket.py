@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import pytest_asyncio
+from running import free_port
 
 from mava_sandbox.stack import Stack
 
 from .conftest import CHANNEL, JANE, messages, new_ticket, scenario_stack, send_event
-from .test_thread_files import free_port
 from .test_thread_notes_socket import follow
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
