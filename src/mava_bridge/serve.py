@@ -14,7 +14,7 @@ import sys
 from collections.abc import Awaitable, Coroutine
 from typing import Any
 
-from mava_bridge.app import Bridge
+from mava_bridge.app import Bridge, CannotListen
 from mava_bridge.observability.logs import configure_logging
 from mava_bridge.settings import FOR_RUN, Settings, drop_secrets_from_environment, load_settings
 from mava_bridge.store.db import UnknownRevision
@@ -38,7 +38,11 @@ async def serve(settings: Settings) -> int:
     # frozen, it is not walked by every full collection again (those took ~90 ms,
     # stalling acks, under bench/ack_latency.py's bursts).
     gc.freeze()
-    runner, port = await bridge.serve_http(settings.host, settings.port)
+    try:
+        runner, port = await bridge.serve_http(settings.host, settings.port)
+    except CannotListen:
+        await bridge.close()
+        raise
     try:
         if bridge.socket_mode is not None and not stop.is_set():
             # In the background: nothing waits for Slack; /healthz tells whether it is up.
@@ -95,6 +99,13 @@ def run_cli(argv: list[str]) -> int:
     configure_logging(settings.log_level, secrets=settings.secret_values())
     try:
         return run_loop(serve(settings))
+    except CannotListen as exc:  # PORT taken by another process, or HOST not ours
+        print(
+            f"mava-bot cannot start: {exc} (set PORT, or HOST, to an address that is free "
+            "on this machine, or stop what uses it)",
+            file=sys.stderr,
+        )
+        return 2
     except UnknownRevision as exc:  # a rollback of the code alone
         print(
             f"mava-bot cannot start: the database schema is at revision {exc}, which this "

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -163,6 +164,26 @@ async def test_run_without_tokens_lists_each_missing_setting(tmp_path: Path) -> 
     assert "SLACK_BOT_TOKEN: is not set" in err
     assert "MAVA_API_TOKEN: is not set" in err
     assert "Traceback" not in err
+
+
+async def test_run_on_a_port_in_use_says_so_in_one_line_and_exits_2(
+    services: tuple[RunningSandbox, SlackStub], tmp_path: Path
+) -> None:
+    """Another process listens on PORT: one line naming the address and the cause, no
+    traceback, exit 2 (a supervisor shows it; a restart loop would not help)."""
+    mava, slack = services
+    port = free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        env = bot_env(mava, slack, tmp_path, PORT=str(port))
+        code, out, err = await run_cli("run", env=env, cwd=tmp_path)
+    assert code == 2
+    assert (
+        f"mava-bot cannot start: cannot listen on 127.0.0.1:{port}: address already in use" in err
+    )
+    assert "Traceback" not in out + err
+    assert MAVA_KEY not in out + err
 
 
 async def test_check_passes_against_the_sandbox_and_stub(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -49,6 +50,10 @@ from mava_bridge.webhooks.door import PATH, webhook_handler
 log = logging.getLogger("mava_bridge.app")
 
 WARM_UP_SECONDS = 5.0
+
+
+class CannotListen(Exception):
+    """HOST:PORT cannot be bound: said in one line, and the process exits 2."""
 
 
 def mava_client(
@@ -297,7 +302,12 @@ class Bridge:
         # Slack opens many connections at once in a burst; aiohttp's default listen
         # backlog of 128 lets the kernel reset the rest before we can accept them.
         site = web.TCPSite(runner, host, port, backlog=http_route.LISTEN_BACKLOG)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:  # a port in use, a HOST not of this machine, no permission
+            await runner.cleanup()
+            cause = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+            raise CannotListen(f"cannot listen on {host}:{port}: {cause.lower()}") from None
         return runner, int(runner.addresses[0][1])
 
     async def drain(self, grace: float) -> bool:
