@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from running import free_port
 
 from mava_bridge.app import Bridge
 from mava_sandbox.mava_server import RunningSandbox
@@ -43,16 +43,10 @@ def _pg(*args: str) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=60)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Cluster:
     def __init__(self, root: Path) -> None:
         self.data = root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.options = f"-p {self.port} -k {root} -c listen_addresses=127.0.0.1"
 
     @property

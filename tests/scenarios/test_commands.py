@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import socket
 from typing import Any
 
 import pytest
+from running import free_port
 
 from mava_bridge.slack.command.help import HELP_ENTRIES
 from mava_sandbox.stack import Stack
@@ -525,9 +525,7 @@ async def test_mava_unreadable_answer_is_a_plain_sentence(stack: Stack) -> None:
 
 
 async def test_mava_refusing_connections_is_a_plain_sentence() -> None:
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     async with scenario_stack(mava_api_url=closed) as stack:
         ticket = new_ticket(stack)
         for text in (f"show {ticket}", f"reply {ticket} hello"):

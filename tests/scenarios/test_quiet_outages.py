@@ -4,11 +4,11 @@ jobs are run as the scheduler runs them (`LeaderJob.run`)."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from running import free_port
 
 from mava_sandbox.stack import Stack
 
@@ -17,13 +17,6 @@ from .log_capture import CapturedLogs, captured_logs
 
 HTML = "<!doctype html><html><body><h1>Sign in to continue</h1>SECRET-PAGE</body></html>"
 JOBS = ("assignment DMs", "waiting-too-long reminders", "SLA warnings and breaches")
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def warnings(logs: CapturedLogs) -> list[str]:
@@ -85,7 +78,7 @@ async def test_mava_answering_200_with_html_is_one_warning_per_job(html_stack: S
 
 @pytest.fixture
 async def unreachable_stack() -> AsyncIterator[tuple[Stack, int]]:
-    port = closed_port()
+    port = free_port()
     overrides: dict[str, Any] = {"mava_api_url": f"http://127.0.0.1:{port}"}
     async with scenario_stack(**overrides) as stack:
         await subscribe_desk_jobs(stack)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import socket as socket_module
 import statistics
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -20,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from running import wait_for
+from running import free_port, wait_for
 
 from mava_bridge.app import Bridge
 from mava_sandbox.slack_requests import (
@@ -349,12 +348,6 @@ async def test_health_is_503_with_invalid_auth_for_a_wrong_app_token(tmp_path: P
 # --- Quiet logs ----------------------------------------------------------------------------
 
 
-def closed_port() -> int:
-    with socket_module.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def failed_attempts(runtime: Bridge, count: int) -> None:
     assert runtime.socket_mode is not None
     client = runtime.socket_mode.client
@@ -377,7 +370,7 @@ async def test_slack_web_api_unreachable_is_one_warning_not_a_traceback_per_atte
     tmp_path: Path,
 ) -> None:
     async with scenario_stack() as plain:
-        closed = closed_port()  # nothing listens there
+        closed = free_port()  # nothing listens there
         settings = stack_settings(
             plain.mava,
             plain.slack,

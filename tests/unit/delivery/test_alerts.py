@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from running import free_port
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
@@ -373,9 +373,7 @@ async def test_every_kind_of_mava_failure_during_a_poll_loses_nothing(
     ticket_id = add_open(mava_sandbox)
     url = mava_sandbox.url
     if fault == "refused":
-        with socket.socket() as sock:  # a port nothing listens on
-            sock.bind(("127.0.0.1", 0))
-            url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     elif fault == "429 storm":
         mava_sandbox.sandbox.inject("status", status=429, times=None, path="/api/tickets")
     else:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -19,6 +18,7 @@ from typing import Any, TypeVar, cast
 
 import httpx
 import pytest
+from running import free_port
 
 from mava_bridge.mava import errors
 from mava_bridge.mava.client import MavaClient, RetryPolicy, TicketQuery
@@ -155,13 +155,6 @@ def whole_range() -> TicketQuery:
 
 def in_range(sandbox: MavaSandbox, query: TicketQuery) -> list[TicketRecord]:
     return [t for t in sandbox.tickets if query.start <= t["createdAt"] < query.end]
-
-
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 # --- Endpoints ----------------------------------------------------------------------
@@ -885,7 +878,7 @@ async def test_timeout_on_a_read_is_retried_then_gives_unavailable(mava: Harness
 
 
 async def test_connection_refused_gives_unavailable(mava: Harness) -> None:
-    async with mava.client_with(url=closed_port_url()) as client:
+    async with mava.client_with(url=f"http://127.0.0.1:{free_port()}") as client:
         exc = await mava.fails(client.list_categories(), errors.MavaUnavailable)
         assert exc.user_message == "Mava could not be reached. Try again in a moment."
         # Never reached Mava: a write may be retried and ends the same way.

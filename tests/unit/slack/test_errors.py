@@ -5,11 +5,11 @@ Real slack_sdk calls against the local Slack stub and a closed port; nothing moc
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+from running import free_port
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -56,9 +56,7 @@ async def test_a_non_json_answer_is_named_by_its_status(
 
 
 async def test_no_answer_names_the_cause_and_the_host() -> None:
-    with socket.socket() as closed:  # a port nobody listens on
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
+    port = free_port()  # nobody listens there
     client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=f"http://127.0.0.1:{port}/api/")
     with pytest.raises(Exception) as caught:
         await client.users_info(user="U0JANE")
