@@ -235,6 +235,35 @@ async def view_update(stack: Stack, view_id: str, count: int = 1) -> JSON:
     return view
 
 
+async def post_resolve_button(stack: Stack, ticket: str, text: str) -> JSON | None:
+    """A channel message the bot posted with one item and its Resolve button (a digest
+    cut to its bones); return it as the stub holds it."""
+    posted = await stack.runtime.slack.chat_postMessage(
+        channel=CHANNEL,
+        text=text,
+        blocks=[
+            {
+                "type": "section",
+                "block_id": f"ticket:{ticket}",
+                "text": {"type": "mrkdwn", "text": "x"},
+            },
+            {
+                "type": "actions",
+                "block_id": f"actions:{ticket}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "ticket_resolve",
+                        "value": ticket,
+                        "text": {"type": "plain_text", "text": "Resolve"},
+                    }
+                ],
+            },
+        ],
+    )
+    return stack.slack.message(CHANNEL, posted["ts"])
+
+
 # --- Mava sandbox state -------------------------------------------------------------------
 
 

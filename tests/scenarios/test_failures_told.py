@@ -28,6 +28,7 @@ from .conftest import (
     flat,
     messages,
     new_ticket,
+    post_resolve_button,
     run,
     scenario_stack,
     send,
@@ -183,30 +184,7 @@ async def test_a_button_outcome_is_told_when_its_message_cannot_be_redrawn(
     5xx once), so the redraw fails; the resolve stands and the person is told."""
     caplog.set_level(logging.WARNING)
     ticket = new_ticket(stack)
-    posted = await stack.runtime.slack.chat_postMessage(
-        channel=CHANNEL,
-        text="digest",
-        blocks=[
-            {
-                "type": "section",
-                "block_id": f"ticket:{ticket}",
-                "text": {"type": "mrkdwn", "text": "x"},
-            },
-            {
-                "type": "actions",
-                "block_id": f"actions:{ticket}",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": "ticket_resolve",
-                        "value": ticket,
-                        "text": {"type": "plain_text", "text": "Resolve"},
-                    }
-                ],
-            },
-        ],
-    )
-    message = stack.slack.message(CHANNEL, posted["ts"])
+    message = await post_resolve_button(stack, ticket, "digest")
     stack.slack.http_error("chat.update", 502, times=None, body=HTML_502, content_type="text/html")
     assert_ack(await stack.sender.action("ticket_resolve", ticket, message=message))
     [answer] = await eventually(lambda: stack.slack.responses())

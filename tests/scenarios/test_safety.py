@@ -33,6 +33,7 @@ from .conftest import (
     mava_ticket,
     messages,
     new_ticket,
+    post_resolve_button,
     run,
     scenario_stack,
     send,
@@ -303,30 +304,7 @@ async def test_the_same_confirm_view_twice_sends_once(stack: Stack) -> None:
 
 async def test_a_double_click_on_resolve_writes_once(stack: Stack) -> None:
     ticket = new_ticket(stack)
-    posted = await stack.runtime.slack.chat_postMessage(
-        channel=CHANNEL,
-        text="one ticket",
-        blocks=[
-            {
-                "type": "section",
-                "block_id": f"ticket:{ticket}",
-                "text": {"type": "mrkdwn", "text": "x"},
-            },
-            {
-                "type": "actions",
-                "block_id": f"actions:{ticket}",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": "ticket_resolve",
-                        "value": ticket,
-                        "text": {"type": "plain_text", "text": "Resolve"},
-                    }
-                ],
-            },
-        ],
-    )
-    message = stack.slack.message(CHANNEL, posted["ts"])
+    message = await post_resolve_button(stack, ticket, "one ticket")
     assert message is not None
     clicks = await asyncio.gather(
         stack.sender.action("ticket_resolve", ticket, message=message),
