@@ -8,7 +8,7 @@ rating (the sandbox's switch): the same either way."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from mava_bridge.delivery.ratings import RatingReport, Ratings
 from mava_bridge.store import deliveries
 from mava_sandbox.stack import Stack
 
-from .conftest import flat, reset, run, scenario_stack, shown
+from .conftest import flat, run, scenario_stack, shown
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -31,14 +31,10 @@ BEFORE = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # fixed: the same ids after a 
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def ratings_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
+    """An empty sandbox: the tests make every ticket they see."""
     async with scenario_stack(mava_options={"tickets": 0}) as stack:
         yield stack
-
-
-@pytest.fixture
-def stack(ratings_stack: Stack) -> Iterator[Stack]:
-    yield reset(ratings_stack)
 
 
 def ratings(stack: Stack) -> Ratings:

@@ -7,7 +7,7 @@ again — with the ticket's buttons. Shown in `/mava subscriptions`, removed by
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -26,7 +26,6 @@ from .conftest import (
     buttons,
     flat,
     posts_about,
-    reset,
     run,
     scenario_stack,
     shown,
@@ -39,14 +38,10 @@ JSON = dict[str, Any]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def reminder_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
+    """An empty sandbox: the tests make every ticket they see."""
     async with scenario_stack(mava_options={"tickets": 0}) as stack:
         yield stack
-
-
-@pytest.fixture
-def stack(reminder_stack: Stack) -> Iterator[Stack]:
-    yield reset(reminder_stack)
 
 
 async def remind(stack: Stack) -> ReminderReport:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ import pytest_asyncio
 from mava_bridge.delivery.reminders import BACKLOG_SHOWN, ReminderReport
 from mava_sandbox.stack import Stack
 
-from .conftest import flat, reset, run, scenario_stack, shown
+from .conftest import flat, run, scenario_stack, shown
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -30,14 +30,10 @@ LINKED = re.compile(r"id=([0-9a-f]{24})\|")  # a ticket's dashboard link in mrkd
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def busy_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
+    """An empty sandbox: the tests make every ticket they see."""
     async with scenario_stack(mava_options={"tickets": 0}) as stack:
         yield stack
-
-
-@pytest.fixture
-def stack(busy_stack: Stack) -> Iterator[Stack]:
-    yield reset(busy_stack)
 
 
 def waiting_ticket(stack: Stack, text: str, waited: timedelta, **fields: Any) -> str:

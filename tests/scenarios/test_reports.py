@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ from mava_bridge.domain.wording import duration
 from mava_bridge.store import sla
 from mava_sandbox.stack import Stack
 
-from .conftest import CHANNEL, answer, flat, reset, run, scenario_stack, send, shown
+from .conftest import CHANNEL, answer, flat, run, scenario_stack, send, shown
 from .log_capture import captured_logs
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -29,15 +29,11 @@ NOW = datetime.now(UTC)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def report_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
+    """A sandbox holding only the tickets `seed` makes."""
     async with scenario_stack(mava_options={"tickets": 0}) as stack:
         seed(stack)
         yield stack
-
-
-@pytest.fixture
-def stack(report_stack: Stack) -> Iterator[Stack]:
-    yield reset(report_stack)
 
 
 def seed(stack: Stack) -> None:

@@ -8,7 +8,7 @@ each test sets the one it needs."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -30,7 +30,6 @@ from .conftest import (
     buttons,
     flat,
     posts_about,
-    reset,
     run,
     scenario_stack,
     shown,
@@ -43,14 +42,10 @@ JSON = dict[str, Any]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def sla_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
+    """An empty sandbox: the tests make every ticket they see."""
     async with scenario_stack(mava_options={"tickets": 0}) as stack:
         yield stack
-
-
-@pytest.fixture
-def stack(sla_stack: Stack) -> Iterator[Stack]:
-    yield reset(sla_stack)
 
 
 async def poll(stack: Stack) -> BreachReport:
