@@ -109,7 +109,7 @@ async def test_the_new_leader_takes_over_the_dead_leaders_thread_claim(
     assert [t.rsplit(" ", 1)[1] for t in texts] == [str(n) for n in range(7)]
 
 
-async def _followed(
+async def followed(
     backend: Backend, sandbox: Any, stub: SlackStub, channel: str
 ) -> tuple[Database, str, str]:
     """A followed open ticket: (database, ticket id, the thread's ts)."""
@@ -146,7 +146,7 @@ async def test_the_new_leader_finds_the_dead_leaders_post_in_the_thread_and_skip
     lands, its claim is left. The new leader reads the thread back, finds the post by
     its metadata, records it and posts only what follows: each message once."""
     sandbox = mava_sandbox.sandbox
-    db, ticket, thread = await _followed(backend, sandbox, stub, CHANNEL)
+    db, ticket, thread = await followed(backend, sandbox, stub, CHANNEL)
     leading = ["a"]
     first = replica(backend.database(), mava, stub, "a", leading)
     second = replica(backend.database(), mava, stub, "b", leading)
@@ -184,8 +184,8 @@ async def test_when_slack_cannot_tell_the_in_doubt_item_is_posted_again_once(
     posts the dead leader's claimed item again (never lost), and says why in one
     WARNING line however many items are in doubt."""
     sandbox = mava_sandbox.sandbox
-    db, ticket, thread = await _followed(backend, sandbox, stub, CHANNEL)
-    other_db, other, other_thread = await _followed(backend, sandbox, stub, "C0OTHER")
+    db, ticket, thread = await followed(backend, sandbox, stub, CHANNEL)
+    other_db, other, other_thread = await followed(backend, sandbox, stub, "C0OTHER")
     leading = ["a"]
     first = replica(backend.database(), mava, stub, "a", leading)
     second = replica(backend.database(), mava, stub, "b", leading)

@@ -4,9 +4,7 @@ and PostgreSQL. Intervals are an hour: only the nudge explains the thread catchi
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import httpx
 from aiohttp import web
@@ -21,13 +19,14 @@ from mava_bridge.observability.metrics import Metrics
 from mava_bridge.settings import Settings
 from mava_bridge.slack.deps import InFlight
 from mava_bridge.slack.poster import SlackPoster
-from mava_bridge.store import follows
 from mava_bridge.store.db import Database
 from mava_bridge.store.writes import IdempotencyStore
 from mava_bridge.webhooks.door import PATH, webhook_handler
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.mava_webhooks import MavaWebhooks
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
+
+from .test_thread_failover import followed
 
 CHANNEL = "C0HOOKS"
 HOUR = 3600.0
@@ -69,22 +68,7 @@ async def test_a_webhook_taken_by_a_follower_replica_reaches_the_leaders_thread(
         desk_refresh_seconds=HOUR,
         poll_interval_seconds=HOUR,
     )
-    db = backend.database()
-    await db.migrate()
-    ticket = str(sandbox.add_ticket(status="Open")["_id"])
-    card = await AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url=stub.api_url).chat_postMessage(
-        channel=CHANNEL, text="card"
-    )
-    await follows.follow(
-        db,
-        ticket_id=ticket,
-        channel_id=CHANNEL,
-        thread_ts=card["ts"],
-        ticket_created_at=sandbox._by_id[ticket]["createdAt"],
-        followed_by="U1",
-        now=datetime.now(UTC),
-    )
-    await asyncio.sleep(0.01)
+    _db, ticket, thread = await followed(backend, sandbox, stub, CHANNEL)
     leader = replica(backend.database(), mava, stub, settings, "a", leading="a")
     follower = replica(backend.database(), mava, stub, settings, "b", leading="a")
     assert leader.nudges is not None and follower.nudges is not None
@@ -110,7 +94,7 @@ async def test_a_webhook_taken_by_a_follower_replica_reaches_the_leaders_thread(
         assert answer.status_code == 200
 
         def mirrored() -> bool:
-            texts = [m.get("text", "") for m in stub.thread(CHANNEL, card["ts"])[1:]]
+            texts = [m.get("text", "") for m in stub.thread(CHANNEL, thread)[1:]]
             return any("Sent while the follower" in text for text in texts)
 
         await wait_for(mirrored, 10.0, "the leader to mirror the message")
