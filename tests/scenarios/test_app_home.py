@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -31,7 +31,6 @@ from .conftest import (
     audit_rows,
     idle,
     new_ticket,
-    reset,
     run,
     scenario_stack,
 )
@@ -53,14 +52,9 @@ REFRESH = 1.0
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def home_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
     async with scenario_stack(desk_refresh_seconds=REFRESH) as stack:
         yield stack
-
-
-@pytest.fixture
-def stack(home_stack: Stack) -> Iterator[Stack]:
-    yield reset(home_stack)
 
 
 async def board_expires() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -24,7 +24,6 @@ from .conftest import (
     audit_rows,
     idle,
     new_ticket,
-    reset,
     scenario_stack,
 )
 from .home_helpers import MINE, QUEUE, customer_wrote, home_event, lists, searches
@@ -38,16 +37,11 @@ REFRESH = 3.0
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def socket_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
     async with scenario_stack(
         socket_mode=True, allowed_slack_user_ids=f"{JANE},{SAM}", desk_refresh_seconds=REFRESH
     ) as stack:
         yield stack
-
-
-@pytest.fixture
-def stack(socket_stack: Stack) -> Iterator[Stack]:
-    yield reset(socket_stack)
 
 
 async def acked(stack: Stack, envelope: Envelope) -> None:

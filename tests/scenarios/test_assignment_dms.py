@@ -7,7 +7,7 @@ poll only records what is assigned already (no flood at install)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from mava_bridge.delivery.desk_jobs import DMS_JOB
 from mava_bridge.store import assignments
 from mava_sandbox.stack import Stack
 
-from .conftest import JANE, OMAR, SAM, flat, new_ticket, reset, run, scenario_stack, shown
+from .conftest import JANE, OMAR, SAM, flat, new_ticket, run, scenario_stack, shown
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -27,7 +27,7 @@ JSON = dict[str, Any]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def desk_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
     async with scenario_stack() as stack:
         # A ticket assigned before the bridge ever polled: the baseline, never DMed.
         before = new_ticket(stack, messages=["Old problem"])
@@ -37,11 +37,6 @@ async def desk_stack() -> AsyncIterator[Stack]:
         assert dms(stack, OMAR) == []
         stack.before = before  # type: ignore[attr-defined]
         yield stack
-
-
-@pytest.fixture
-def stack(desk_stack: Stack) -> Iterator[Stack]:
-    yield reset(desk_stack)
 
 
 async def poll(stack: Stack) -> DmReport:

@@ -7,7 +7,7 @@ and told in one DM by the next."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from mava_bridge.delivery.assignment_dms import CARDS_PER_DM, DmReport
 from mava_bridge.store import assignments
 from mava_sandbox.stack import Stack
 
-from .conftest import JANE, OMAR, flat, new_ticket, reset, scenario_stack, shown
+from .conftest import JANE, OMAR, flat, new_ticket, scenario_stack, shown
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -27,15 +27,10 @@ SLOW = 2.0  # seconds the stub holds each chat.postMessage in the overlap test
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bulk_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
     async with scenario_stack() as stack:
         await poll(stack)  # the baseline: what the seed has assigned is never DMed
         yield stack
-
-
-@pytest.fixture
-def stack(bulk_stack: Stack) -> Iterator[Stack]:
-    yield reset(bulk_stack)
 
 
 async def poll(stack: Stack) -> DmReport:

@@ -7,7 +7,7 @@ read (no im:history): sent again as before, nothing lost, one WARNING."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from mava_bridge.delivery.in_doubt import dm_tag
 from mava_bridge.store import assignments
 from mava_sandbox.stack import Stack
 
-from .conftest import OMAR, new_ticket, reset, scenario_stack
+from .conftest import OMAR, new_ticket, scenario_stack
 from .log_capture import captured_logs
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -28,15 +28,10 @@ DEAD = "replica-that-died"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def desk_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
     async with scenario_stack() as stack:
         await poll(stack)  # the baseline
         yield stack
-
-
-@pytest.fixture
-def stack(desk_stack: Stack) -> Iterator[Stack]:
-    yield reset(desk_stack)
 
 
 async def poll(stack: Stack) -> DmReport:

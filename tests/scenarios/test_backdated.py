@@ -3,7 +3,7 @@ from their createdAt, as imported tickets have), and identify telling the truth.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +21,6 @@ from .conftest import (
     audit_rows,
     flat,
     messages,
-    reset,
     run,
     scenario_stack,
     shown,
@@ -35,14 +34,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def backdated_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
     async with scenario_stack(mava_options={"backdated": True}) as stack:
         yield stack
-
-
-@pytest.fixture
-def stack(backdated_stack: Stack) -> Iterator[Stack]:
-    yield reset(backdated_stack)
 
 
 def _listings(stack: Stack) -> int:

@@ -7,7 +7,7 @@ modal is told with the text command that does the same."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -26,7 +26,6 @@ from .conftest import (
     audit_rows,
     flat,
     idle,
-    reset,
     scenario_stack,
     shown,
     view_update,
@@ -39,14 +38,9 @@ JSON = dict[str, Any]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def socket_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
     async with scenario_stack(socket_mode=True, allowed_slack_user_ids=f"{JANE},{SAM}") as stack:
         yield stack
-
-
-@pytest.fixture
-def stack(socket_stack: Stack) -> Iterator[Stack]:
-    yield reset(socket_stack)
 
 
 async def deliver(stack: Stack, body: str) -> JSON | None:

@@ -7,7 +7,7 @@ the allow-list is refused and changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from mava_sandbox.slack_requests import block_actions, slash_command
 from mava_sandbox.socket_mode_server import Envelope
 from mava_sandbox.stack import Stack
 
-from .conftest import JANE, OMAR, SAM, answer, flat, new_ticket, reset, scenario_stack, shown
+from .conftest import JANE, OMAR, SAM, answer, flat, new_ticket, scenario_stack, shown
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -30,18 +30,13 @@ CHANNEL = "C0DESKSOCK"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def socket_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
     allowed = f"{JANE},{SAM},{OMAR}"
     async with scenario_stack(
         socket_mode=True, allowed_slack_user_ids=allowed, mava_options={"tickets": 0}
     ) as stack:
         await poll(stack)  # the baseline
         yield stack
-
-
-@pytest.fixture
-def stack(socket_stack: Stack) -> Iterator[Stack]:
-    yield reset(socket_stack)
 
 
 async def poll(stack: Stack) -> None:

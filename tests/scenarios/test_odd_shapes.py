@@ -8,7 +8,7 @@ without `_id` or `createdAt`, and one ticket no client can read (priority an obj
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -16,7 +16,7 @@ import pytest_asyncio
 from mava_sandbox.odd_shapes import ODD_SHAPES
 from mava_sandbox.stack import Stack
 
-from .conftest import CHANNEL, flat, reset, run, scenario_stack, shown
+from .conftest import CHANNEL, flat, run, scenario_stack, shown
 from .log_capture import captured_logs
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -25,15 +25,9 @@ OPEN_STATUSES = ("Open", "Pending", "Waiting")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def odd_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
     async with scenario_stack(mava_options={"odd_shapes": True}) as stack:
         yield stack
-
-
-@pytest.fixture
-def stack(odd_stack: Stack) -> Iterator[Stack]:
-    yield reset(odd_stack)
-    odd_stack.mava.sandbox.clear_faults()
 
 
 def odd_tickets(stack: Stack) -> dict[str, str]:

@@ -12,7 +12,7 @@ import contextlib
 import gc
 import statistics
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,6 @@ from .conftest import (
     mava_ticket,
     messages,
     new_ticket,
-    reset,
     scenario_stack,
     shown,
     target_of,
@@ -58,14 +57,9 @@ MESSAGE_TS = "1767225600.000400"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def socket_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
     async with scenario_stack(socket_mode=True) as stack:
         yield stack
-
-
-@pytest.fixture
-def stack(socket_stack: Stack) -> Iterator[Stack]:
-    yield reset(socket_stack)
 
 
 def server(stack: Stack) -> Any:

@@ -6,7 +6,7 @@ envelope (same event id) makes no second note. This stack allows only Jane and S
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -26,7 +26,6 @@ from .conftest import (
     flat,
     messages,
     new_ticket,
-    reset,
     scenario_stack,
     send_event,
     shown,
@@ -38,14 +37,9 @@ JSON = dict[str, Any]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def socket_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
     async with scenario_stack(socket_mode=True, allowed_slack_user_ids=f"{JANE},{SAM}") as stack:
         yield stack
-
-
-@pytest.fixture
-def stack(socket_stack: Stack) -> Iterator[Stack]:
-    yield reset(socket_stack)
 
 
 async def follow(stack: Stack, ticket: str) -> str:

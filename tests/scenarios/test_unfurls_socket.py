@@ -5,7 +5,7 @@ not on the list pastes a link and gets no card, only a refused audit row."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -22,7 +22,6 @@ from .conftest import (
     audit_rows,
     flat,
     new_ticket,
-    reset,
     scenario_stack,
     send_event,
     shown,
@@ -34,14 +33,9 @@ JSON = dict[str, Any]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def socket_stack() -> AsyncIterator[Stack]:
+async def module_stack() -> AsyncIterator[Stack]:
     async with scenario_stack(socket_mode=True, allowed_slack_user_ids=f"{JANE},{SAM}") as stack:
         yield stack
-
-
-@pytest.fixture
-def stack(socket_stack: Stack) -> Iterator[Stack]:
-    yield reset(socket_stack)
 
 
 def link(stack: Stack, ticket: str) -> str:
