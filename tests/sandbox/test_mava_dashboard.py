@@ -7,27 +7,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from test_mava_server import Clock
 
 from mava_sandbox.mava_server import MavaSandbox, running_mava_sandbox
 
-NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 KEY = "dashboard-test-key"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @dataclass
