@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
+from test_alerts import ALERTS, alerted_ids
 
 from mava_bridge.delivery.alerts import AlertPoller
 from mava_bridge.delivery.parts import DeliveryParts
@@ -32,8 +33,6 @@ from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from mava_sandbox.odd_shapes import ODD_SHAPES
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
-
-ALERTS = "C0ALERTS"
 
 
 async def _no_sleep(_seconds: float) -> None:
@@ -91,16 +90,6 @@ def poller_for(mava: MavaClient, db: Database, stub: SlackStub, metrics: Metrics
             clock=now,
         )
     )
-
-
-def alerted_ids(stub: SlackStub) -> list[str]:
-    found = []
-    for message in stub.messages(ALERTS):
-        for block in message.get("blocks") or []:
-            block_id = str(block.get("block_id", ""))
-            if block_id.startswith("ticket:"):
-                found.append(block_id.removeprefix("ticket:"))
-    return found
 
 
 def add_high(running: RunningSandbox, **fields: Any) -> str:
