@@ -76,6 +76,23 @@ def worker_database(create: bool) -> None:
         ) from exc
 
 
+@contextlib.asynccontextmanager
+async def fresh_postgres(prefix: str) -> AsyncIterator[str]:
+    """A new PostgreSQL database on PG_URL's server, named `prefix` and a random tail,
+    dropped afterwards (FORCE: a killed bot process must not keep it alive); its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    dsn = make_url(PG_URL).set(drivername="postgresql", database="postgres")
+    admin = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
 @dataclass
 class Backend:
     """Makes `Database`s on one fresh database: each is like another replica."""

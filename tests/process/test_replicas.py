@@ -12,14 +12,12 @@ import asyncio
 import json
 import signal
 import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
-from backends import PG_URL, needs_postgres
+from backends import fresh_postgres, needs_postgres
 from running import (
     bot_env,
     daily_cron_that_fired,
@@ -29,7 +27,6 @@ from running import (
     wait_for,
     wait_healthy,
 )
-from sqlalchemy.engine import make_url
 
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from mava_sandbox.slack_stub import SlackStub, running_slack_stub
@@ -40,24 +37,11 @@ DIGESTS = "C0DIGEST"
 REPLICAS = 3
 
 
-def _dsn(database: str) -> str:
-    url = make_url(PG_URL).set(drivername="postgresql", database=database)
-    return url.render_as_string(hide_password=False)
-
-
 @pytest.fixture
 async def replica_db() -> AsyncIterator[str]:
     """A fresh database for this run; yields its SQLAlchemy URL."""
-    name = f"mava_replicas_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(_dsn("postgres"))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with fresh_postgres("mava_replicas") as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,14 +4,11 @@ database connection pool, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
-from backends import PG_URL, needs_postgres
+from backends import fresh_postgres, needs_postgres
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from mava_sandbox.slack_requests import slash_command
 from mava_sandbox.slack_stub import RESPONSE_URL
@@ -32,17 +29,8 @@ async def database_url(request: pytest.FixtureRequest) -> AsyncIterator[str | No
     if request.param == "sqlite":
         yield None
         return
-    name = f"mava_burst_{uuid.uuid4().hex[:12]}"
-    dsn = make_url(PG_URL).set(drivername="postgresql", database="postgres")
-    admin = await asyncpg.connect(dsn.render_as_string(hide_password=False))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with fresh_postgres("mava_burst") as url:
+        yield url
 
 
 async def burst(stack: Stack, ticket: str) -> list[tuple[str, str, Ack]]:
