@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import os
+import signal
 import socket
 import sqlite3
 import sys
@@ -24,6 +25,9 @@ from mava_bridge.store.db import Database
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_requests import DEFAULT_SIGNING_SECRET
 from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
+
+# A Slack member whose email matches the seeded Mava agent "Omar Haddad".
+OMAR = "U0OMAR"
 
 
 def _port_numbers() -> Iterator[int]:
@@ -142,6 +146,17 @@ def sqlite_value(database: Path, query: str, *params: Any) -> Any:
     return None if row is None else row[0]
 
 
+def add_omar(slack: SlackStub) -> None:
+    """Make Omar a Slack member, so what Mava assigns to him is DMed to OMAR."""
+    slack.add_user(OMAR, name="omar", real_name="Omar Haddad", email="omar@example.com")
+
+
+def desk_polled(database: Path) -> Any:
+    """When the desk's DM poll last recorded what is assigned (each poll rewrites it)."""
+    query = "SELECT updated_at FROM poll_watermarks WHERE query_key = 'desk:assignments'"
+    return sqlite_value(database, query)
+
+
 def daily_cron_that_fired(minutes_ago: int) -> tuple[str, datetime]:
     """A daily crontab (UTC) whose latest fire time was `minutes_ago` minutes ago, and
     that fire time: the start-up catch-up posts that digest at once."""
@@ -178,3 +193,11 @@ async def followed_card(
     )
     await db.dispose()
     return ticket, str(card["ts"])
+
+
+async def sigterm_timed(process: asyncio.subprocess.Process) -> tuple[int, float]:
+    """SIGTERM `process` and wait (at most 60 s): its exit code and the seconds it took."""
+    signalled = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    code = await asyncio.wait_for(process.wait(), 60)
+    return code, time.monotonic() - signalled

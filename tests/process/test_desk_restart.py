@@ -11,14 +11,15 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from running import (
+    OMAR,
+    add_omar,
     bot_env,
+    desk_polled,
     free_port,
     sqlite_value,
     start_bot,
@@ -27,22 +28,11 @@ from running import (
     wait_healthy,
 )
 
-from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
+from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_requests import SlackEventSender
-from mava_sandbox.slack_stub import SlackStub, running_slack_stub
+from mava_sandbox.slack_stub import SlackStub
 
 CHANNEL = "C0REMIND"
-OMAR = "U0OMAR"
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[tuple[RunningSandbox, SlackStub]]:
-    async with (
-        running_mava_sandbox(rate_limit=None, tickets=0) as mava,
-        running_slack_stub() as slack,
-    ):
-        slack.add_user(OMAR, name="omar", real_name="Omar Haddad", email="omar@example.com")
-        yield mava, slack
 
 
 def about(messages: list[dict[str, Any]], ticket: str) -> list[dict[str, Any]]:
@@ -68,17 +58,13 @@ async def test_dms_and_reminders_once_across_a_restart(
     services: tuple[RunningSandbox, SlackStub], tmp_path: Path
 ) -> None:
     mava, slack = services
+    add_omar(slack)
     sandbox = mava.sandbox
     port = free_port()
     env = bot_env(mava, slack, tmp_path, PORT=str(port), DESK_REFRESH_SECONDS="1")
     log = tmp_path / "bot.log"
     base = f"http://127.0.0.1:{port}"
     database = tmp_path / "bot.db"
-
-    def dm_polled() -> object:
-        """When the DM poll last recorded what is assigned (each poll does)."""
-        query = "SELECT updated_at FROM poll_watermarks WHERE query_key = 'desk:assignments'"
-        return sqlite_value(database, query)
 
     old = str(sandbox.add_ticket(messages=["Assigned before install"])["_id"])
     sandbox.dashboard(old, assignee="Omar Haddad")
@@ -97,7 +83,7 @@ async def test_dms_and_reminders_once_across_a_restart(
         await wait_for(lambda: summaries(slack.messages(CHANNEL)), 20, "the backlog summary")
         waiting = backdated(sandbox, "Late after the subscription")
         await wait_for(lambda: about(slack.messages(CHANNEL), waiting), 20, "the reminder")
-        await wait_for(dm_polled, 20, "the first DM poll's baseline")
+        await wait_for(lambda: desk_polled(database), 20, "the first DM poll's baseline")
         sandbox.dashboard(fresh, assignee="Omar Haddad")
         await wait_for(lambda: about(slack.messages(OMAR), fresh), 20, "the DM")
         for ticket in bulk:
@@ -123,7 +109,7 @@ async def test_dms_and_reminders_once_across_a_restart(
         await wait_healthy(f"{base}/healthz")
         await wait_for(lambda: about(slack.messages(OMAR), later), 20, "the DM after restart")
         # Three more polls: anything it might (wrongly) repeat, it has repeated by then.
-        await wait_for_changes(dm_polled, 3, 30, "another DM poll")
+        await wait_for_changes(lambda: desk_polled(database), 3, 30, "another DM poll")
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 30) == 0
     finally:

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from running import (
+    OMAR,
+    add_omar,
     bot_env,
+    desk_polled,
     followed_card,
     free_port,
     mava_rounds,
-    sqlite_value,
     start_bot,
     wait_for,
     wait_for_changes,
@@ -32,7 +34,6 @@ from mava_sandbox.slack_stub import SlackStub
 
 CHANNEL = "C0FOLLOW"
 ALERTS = "C0ALERTS"
-OMAR = "U0OMAR"
 BURST = 6
 POST = "chat.postMessage"
 FOUND = "an interrupted post is in Slack already: recorded, not posted again"
@@ -177,7 +178,7 @@ async def test_an_assignment_dm_slack_took_from_a_killed_bot_is_not_sent_again(
     services: tuple[RunningSandbox, SlackStub], tmp_path: Path
 ) -> None:
     mava, slack = services
-    slack.add_user(OMAR, name="omar", real_name="Omar Haddad", email="omar@example.com")
+    add_omar(slack)
     database = tmp_path / "bot.db"
     port = free_port()
     env = bot_env(mava, slack, tmp_path, PORT=str(port), DESK_REFRESH_SECONDS="1")
@@ -203,8 +204,7 @@ async def test_an_assignment_dm_slack_took_from_a_killed_bot_is_not_sent_again(
     await wait_for(lambda: posted() >= len(tickets), 60, "the DM recorded")
     # Three more DM polls (each rewrites its watermark): anything it might (wrongly) send
     # again, it has sent by then.
-    polled = "SELECT updated_at FROM poll_watermarks WHERE query_key = 'desk:assignments'"
-    await wait_for_changes(lambda: sqlite_value(database, polled), 3, 30, "another DM poll")
+    await wait_for_changes(lambda: desk_polled(database), 3, 30, "another DM poll")
     await stop(second)
 
     assert [m["ts"] for m in slack.messages(OMAR)] == [dm["ts"]]  # one DM, not two

@@ -5,32 +5,16 @@ with no traceback in its log (issue #18)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import signal
-import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from running import bot_env, free_port, start_bot, wait_for, wait_healthy
+from running import add_omar, bot_env, free_port, sigterm_timed, start_bot, wait_for, wait_healthy
 
 from mava_bridge.serve import DRAIN_SECONDS
-from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
-from mava_sandbox.slack_stub import SlackStub, running_slack_stub
-
-OMAR = "U0OMAR"
-
-
-@pytest.fixture
-async def services() -> AsyncIterator[tuple[RunningSandbox, SlackStub]]:
-    async with (
-        running_mava_sandbox(rate_limit=None, tickets=0) as mava,
-        running_slack_stub() as slack,
-    ):
-        slack.add_user(OMAR, name="omar", real_name="Omar Haddad", email="omar@example.com")
-        yield mava, slack
+from mava_sandbox.mava_server import RunningSandbox
+from mava_sandbox.slack_stub import SlackStub
 
 
 def records(log: Path) -> list[dict[str, Any]]:
@@ -46,6 +30,7 @@ async def test_sigterm_during_dm_retries_exits_within_the_drain_bound(
     services: tuple[RunningSandbox, SlackStub], tmp_path: Path, slack_state: str
 ) -> None:
     mava, slack = services
+    add_omar(slack)
     port = free_port()
     env = bot_env(mava, slack, tmp_path, PORT=str(port), DESK_REFRESH_SECONDS="1")
     log = tmp_path / "bot.log"
@@ -64,10 +49,7 @@ async def test_sigterm_during_dm_retries_exits_within_the_drain_bound(
             await wait_for(lambda: messages(log, "slack post retry")[1:], 30, "a second retry")
         else:
             await slack.wait_for("chat.postMessage", 3, timeout=30)  # the next wait is ~4 s
-        signalled = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(process.wait(), 60)
-        took = time.monotonic() - signalled
+        code, took = await sigterm_timed(process)
     finally:
         if process.returncode is None:
             process.kill()
@@ -95,10 +77,7 @@ async def test_sigterm_while_mava_hangs_cancels_the_job_at_the_bound_quietly(
     try:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         await wait_for(lambda: mava.sandbox.requests, 30, "the first poll's Mava request")
-        signalled = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(process.wait(), 60)
-        took = time.monotonic() - signalled
+        code, took = await sigterm_timed(process)
     finally:
         if process.returncode is None:
             process.kill()

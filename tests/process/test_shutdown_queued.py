@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
-import time
 from pathlib import Path
 
 import httpx
-from running import bot_env, free_port, start_bot, wait_healthy
+from running import bot_env, free_port, sigterm_timed, start_bot, wait_healthy
 
 from mava_bridge.serve import DRAIN_SECONDS
 from mava_bridge.slack.inflight import MAX_RUNNING
@@ -67,10 +65,7 @@ async def test_sigterm_with_queued_commands_tells_everyone_within_the_bound(
                 )
             assert [a.status_code for a in acks] == [200] * COMMANDS
             # All acked: MAX_RUNNING start now, the rest wait their turn.
-            signalled = time.monotonic()
-            process.send_signal(signal.SIGTERM)
-            code = await asyncio.wait_for(process.wait(), 60)
-            took = time.monotonic() - signalled
+            code, took = await sigterm_timed(process)
         finally:
             if process.returncode is None:
                 process.kill()

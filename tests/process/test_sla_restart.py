@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from running import (
+    OMAR,
+    add_omar,
     bot_env,
+    desk_polled,
     free_port,
     sqlite_value,
     start_bot,
@@ -28,7 +31,6 @@ from mava_sandbox.slack_requests import SlackEventSender
 from mava_sandbox.slack_stub import SlackStub
 
 CHANNEL = "C0SLARESTART"
-OMAR = "U0OMAR"
 
 
 def about(messages: list[dict[str, Any]], ticket: str, words: str) -> list[dict[str, Any]]:
@@ -46,18 +48,13 @@ async def test_warnings_and_breaches_once_across_a_restart(
     services: tuple[RunningSandbox, SlackStub], tmp_path: Path
 ) -> None:
     mava, slack = services
-    slack.add_user(OMAR, name="omar", real_name="Omar Haddad", email="omar@example.com")
+    add_omar(slack)
     sandbox = mava.sandbox
     port = free_port()
     env = bot_env(mava, slack, tmp_path, PORT=str(port), DESK_REFRESH_SECONDS="1")
     log = tmp_path / "bot.log"
     base = f"http://127.0.0.1:{port}"
     database = tmp_path / "bot.db"
-
-    def dm_polled() -> object:
-        """When the desk last polled (the DM job runs beside the breach job)."""
-        query = "SELECT updated_at FROM poll_watermarks WHERE query_key = 'desk:assignments'"
-        return sqlite_value(database, query)
 
     old = waiting(sandbox, "Late before the subscription", 90)
     first = await start_bot(env, tmp_path, log)
@@ -89,7 +86,7 @@ async def test_warnings_and_breaches_once_across_a_restart(
         await wait_healthy(f"{base}/healthz")
         await wait_for(lambda: about(slack.messages(CHANNEL), later, "SLA warning"), 20, "later")
         # Three more polls: anything it might (wrongly) repeat, it has repeated by then.
-        await wait_for_changes(dm_polled, 3, 30, "another desk poll")
+        await wait_for_changes(lambda: desk_polled(database), 3, 30, "another desk poll")
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 30) == 0
     finally:
