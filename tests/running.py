@@ -134,6 +134,13 @@ def mava_rounds(mava: RunningSandbox, since: float, path: str = "/api/") -> int:
     return sum(1 for before, after in pairwise([since - 1.0, *times]) if after - before >= 0.5)
 
 
+async def three_more_rounds(mava: RunningSandbox, what: str, path: str = "/api/") -> None:
+    """Wait until three more rounds of the bot's Mava requests (to `path`...) begin, so
+    two more have run to the end: anything it might (wrongly) post, it has posted by then."""
+    now = time.time()
+    await wait_for(lambda: mava_rounds(mava, now, path) >= 3, 30, f"three more {what}")
+
+
 def sqlite_value(database: Path, query: str, *params: Any) -> Any:
     """The first column of the first row `query` finds in the bot's SQLite file (None
     without a row, or before the bot has made the file and its tables)."""

@@ -8,10 +8,9 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import time
 from pathlib import Path
 
-from running import bot_env, free_port, mava_rounds, start_bot, wait_for, wait_healthy
+from running import bot_env, free_port, start_bot, three_more_rounds, wait_for, wait_healthy
 
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_requests import SlackEventSender
@@ -83,10 +82,7 @@ async def test_created_ticket_survives_a_restart_once_and_followed(
             assert again.status_code == 200
         mava.sandbox.customer_writes(str(ticket["_id"]), "Still declined today")
         await wait_for(lambda: "Still declined today" in thread_text(), 30, "the mirror")
-        # Three more thread syncs begin (two have run to the end): anything more it might
-        # (wrongly) post, it has posted by then.
-        now = time.time()
-        await wait_for(lambda: mava_rounds(mava, now) >= 3, 30, "three more thread syncs")
+        await three_more_rounds(mava, "thread syncs")
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 30) == 0
     finally:

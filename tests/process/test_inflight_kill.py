@@ -11,7 +11,6 @@ import contextlib
 import json
 import signal
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +21,8 @@ from running import (
     desk_polled,
     followed_card,
     free_port,
-    mava_rounds,
     start_bot,
+    three_more_rounds,
     wait_for,
     wait_for_changes,
     wait_healthy,
@@ -110,10 +109,7 @@ async def test_a_thread_post_slack_took_from_a_killed_bot_is_not_posted_again(
     second = await start_bot(env, tmp_path, log)
     await wait_healthy(f"http://127.0.0.1:{port}/healthz")
     await wait_for(lambda: recorded() >= BURST, 60, "the rest of the burst")
-    # Three more syncs begin (two have run to the end): anything it might (wrongly)
-    # post again, it has posted by then.
-    now = time.time()
-    await wait_for(lambda: mava_rounds(mava, now) >= 3, 30, "three more thread syncs")
+    await three_more_rounds(mava, "thread syncs")
     await stop(second)
 
     assert [numbers().count(str(n)) for n in range(BURST)] == [1] * BURST
@@ -162,10 +158,7 @@ async def test_an_alert_slack_took_from_a_killed_bot_is_not_posted_again(
     second = await start_bot(env, tmp_path, log)
     await wait_healthy(f"http://127.0.0.1:{port}/healthz")
     await wait_for(lambda: recorded() >= len(tickets), 60, "the other alerts")
-    # Three more polls begin (two have run to the end): anything it might (wrongly) post
-    # again, it has posted by then.
-    now = time.time()
-    await wait_for(lambda: mava_rounds(mava, now, "/api/tickets") >= 3, 30, "three more polls")
+    await three_more_rounds(mava, "polls", "/api/tickets")
     await stop(second)
 
     assert sorted(alerted()) == sorted(tickets)  # each ticket alerted exactly once

@@ -22,8 +22,8 @@ from running import (
     bot_env,
     daily_cron_that_fired,
     free_port,
-    mava_rounds,
     start_bot,
+    three_more_rounds,
     wait_for,
     wait_healthy,
 )
@@ -154,9 +154,7 @@ async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
         took_over = time.monotonic() - killed_at
         assert took_over < 10, took_over
 
-        # Three more polls begin (so two more have run to the end): nothing is posted twice.
-        now = time.time()
-        await wait_for(lambda: mava_rounds(mava, now, "/api/tickets") >= 3, 30, "three more polls")
+        await three_more_rounds(mava, "polls", "/api/tickets")
         counts = alert_counts(slack, first + second)
         assert counts == dict.fromkeys(first + second, 1), counts
         assert len(slack.messages(ALERTS)) == len(first + second)

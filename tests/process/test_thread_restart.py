@@ -9,15 +9,14 @@ import contextlib
 import json
 import signal
 import sqlite3
-import time
 from pathlib import Path
 
 from running import (
     bot_env,
     followed_card,
     free_port,
-    mava_rounds,
     start_bot,
+    three_more_rounds,
     wait_for,
     wait_healthy,
 )
@@ -77,10 +76,7 @@ async def test_sigkill_mid_thread_then_restart_leaves_no_gap_and_no_duplicate(
     try:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         await wait_for(lambda: len(replies()) >= BURST, 60, "the rest of the burst")
-        # Three more thread syncs begin (two have run to the end): anything more it might
-        # (wrongly) post, it has posted by then.
-        now = time.time()
-        await wait_for(lambda: mava_rounds(mava, now) >= 3, 30, "three more thread syncs")
+        await three_more_rounds(mava, "thread syncs")
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 30) == 0
     finally:
