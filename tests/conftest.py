@@ -61,52 +61,56 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     )
 
 
-# The files that took longest (about 9 s or more each in a -n 4 run on 2 cores), longest
-# first. pytest-xdist hands out whole files (--dist loadfile) in collection order
-# (--no-loadscope-reorder: its default, most tests first, left these few-test files for
-# last, where one of them alone decided when the run ended); the many short files then
-# fill in behind them.
+# The files that took longest (9 s or more each, setup and teardown included, in a -n 6
+# run with PostgreSQL on 2 cores: `pytest --durations=0`), longest first. pytest-xdist
+# hands out whole files (--dist loadfile) in collection order (--no-loadscope-reorder:
+# its default, most tests first, left these few-test files for last, where one of them
+# alone decided when the run ended); the many short files then fill in behind them.
 SLOW_FIRST = (
     "tests/scenarios/test_socket_mode.py",
     "tests/process/test_inflight_kill.py",
-    "tests/scenarios/test_live_pace.py",
     "tests/process/test_shutdown_bounded.py",
-    "tests/process/test_socket_mode_run.py",
-    "tests/process/test_desk_restart.py",
-    "tests/scenarios/test_commands.py",
-    "tests/scenarios/test_webhooks.py",
-    "tests/unit/delivery/test_mava_order.py",
-    "tests/scenarios/test_app_home.py",
-    "tests/scenarios/test_live_pace_commands.py",
-    "tests/process/test_digest_preview.py",
-    "tests/sandbox/test_demo.py",
-    "tests/process/test_check.py",
-    "tests/process/test_replicas.py",
-    "tests/process/test_sla_restart.py",
-    "tests/scenarios/test_reactions.py",
+    "tests/scenarios/test_live_pace.py",
     "tests/scenarios/test_command_burst.py",
-    "tests/process/test_thread_restart.py",
+    "tests/process/test_desk_restart.py",
+    "tests/sandbox/test_demo.py",
+    "tests/scenarios/test_webhooks.py",
     "tests/scenarios/test_all_switches.py",
-    "tests/scenarios/test_bad_requests.py",
+    "tests/scenarios/test_app_home.py",
+    "tests/scenarios/test_commands.py",
+    "tests/process/test_check.py",
+    "tests/process/test_socket_mode_run.py",
+    "tests/process/test_sla_restart.py",
+    "tests/unit/delivery/test_mava_order.py",
+    "tests/scenarios/test_reactions.py",
+    "tests/process/test_replicas.py",
+    "tests/unit/mava/test_lookup_ties.py",
+    "tests/unit/services/test_actions.py",
+    "tests/scenarios/test_live_pace_commands.py",
+    "tests/process/test_thread_restart.py",
+    "tests/unit/settings/test_settings.py",
     "tests/process/test_shutdown_queued.py",
-    "tests/process/test_run.py",
-    "tests/unit/delivery/test_scheduler.py",
-    "tests/scenarios/test_reminders_backlog.py",
-    "tests/packaging/test_dockerfile_manifest_readme.py",
     "tests/scenarios/test_ack_burst.py",
-    "tests/unit/store/test_migrations_and_keys.py",
+    "tests/scenarios/test_reminders_backlog.py",
+    "tests/unit/services/test_priority_words.py",
+    "tests/scenarios/test_bad_requests.py",
+    "tests/scenarios/test_thread_sync.py",
+    "tests/unit/delivery/test_scheduler.py",
     "tests/unit/store/test_mava_budget.py",
+    "tests/process/test_run.py",
     "tests/scenarios/test_app_home_socket.py",
-    "tests/unit/delivery/test_alerts.py",
+    "tests/packaging/test_dockerfile_manifest_readme.py",
     "tests/scenarios/test_reports.py",
-    "tests/process/test_create_restart.py",
-    "tests/unit/mava/test_client.py",
+    "tests/sandbox/test_mava_server.py",
     "tests/scenarios/test_ratings.py",
-    "tests/unit/store/test_assignment_ledger.py",
-    "tests/scenarios/test_quiet_outages.py",
+    "tests/unit/mava/test_client.py",
     "tests/sandbox/test_demo_ratings_report.py",
-    "tests/process/test_webhook_restart.py",
-    "tests/scenarios/test_http_limits.py",
+    "tests/unit/store/test_migrations_and_keys.py",
+    "tests/unit/store/test_assignment_ledger.py",
+    "tests/scenarios/test_failures_told.py",
+    "tests/unit/delivery/test_alerts.py",
+    "tests/unit/services/test_desk_messages.py",
+    "tests/process/test_digest_preview.py",
 )
 
 
