@@ -44,14 +44,17 @@ async def test_socket_mode_drain_tells_a_queued_command_it_was_not_run() -> None
         stack.runtime.deps.inflight.limit = 1  # one at a time: the second one waits
         sandbox = stack.mava.sandbox
         first, second = (str(sandbox.add_ticket(status="Open")["_id"]) for _ in range(2))
-        sandbox.latency = 1.5  # longer than the drain's start window below (1 s)
+        # The drain below starts work for 2.5 s (half its bound): the first reply's 3 s
+        # in Mava outlast that, so the second is still queued then; the bound leaves 2 s
+        # for the rest of the first (its rows, its answer) on a loaded machine.
+        sandbox.latency = 3.0
         urls = [stack.slack.response_url(), stack.slack.response_url()]
         for ticket, url in zip((first, second), urls, strict=True):
             body = slash_command(f"reply {ticket} Over the socket", user_id=JANE, response_url=url)
             envelope = await stack.socket.send_request(body)
             assert (await envelope.acked(timeout=SLACK_ACK_LIMIT)).seconds < SLACK_ACK_LIMIT
         await stack.slack.wait_for("users.info", 1, timeout=10.0)  # the first is under way
-        assert await stack.runtime.drain(2.0) is True
+        assert await stack.runtime.drain(5.0) is True
 
         answers = await stack.slack.wait_for(RESPONSE_URL, 2, timeout=10.0)
         by_target = {call.target: flat(str(call.params.get("text"))) for call in answers}
