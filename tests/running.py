@@ -29,6 +29,10 @@ from mava_sandbox.slack_stub import DEFAULT_BOT_TOKEN, SlackStub
 # A Slack member whose email matches the seeded Mava agent "Omar Haddad".
 OMAR = "U0OMAR"
 
+# Each xdist worker's ports for the bots it starts: gw0 from 20,000, gw1 from 20,500…
+PORTS_FROM = 20_000
+PORTS_PER_WORKER = 500
+
 
 def _port_numbers() -> Iterator[int]:
     """This worker's own ports, below the kernel's ephemeral range: a port picked by
@@ -47,8 +51,6 @@ def _port_numbers() -> Iterator[int]:
     return itertools.cycle(range(first, first + PORTS_PER_WORKER))
 
 
-PORTS_FROM = 20_000
-PORTS_PER_WORKER = 500
 _PORTS = _port_numbers()
 
 
