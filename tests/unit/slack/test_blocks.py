@@ -12,8 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mava_bridge.domain.filters import Filters
 from mava_bridge.domain.ticket_refs import ending_with, short_ref
 from mava_bridge.mava.models import Category, Ticket
+from mava_bridge.services.subscriptions import ActiveSubscription
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack import text as t
 from mava_bridge.slack.blocks import threads
@@ -336,6 +338,20 @@ def test_categories_list() -> None:
     check_blocks(b.categories_list([]))
     huge = [Category.model_validate({"_id": str(i), "name": NASTY * 5}) for i in range(5000)]
     check_blocks(b.categories_list(huge))
+
+
+def test_subscriptions_list_escapes_names_and_stays_within_limits() -> None:
+    """Category names and outcomes come from Mava and past deliveries: shown as typed,
+    never a mention (verbatim), and a channel with many subscriptions stays one section."""
+    hostile = Filters(categories=(NASTY, "@channel #general"))
+    many = [
+        ActiveSubscription(f"sub:{i}", i, "C1", "alerts", hostile, last_outcome=NASTY)
+        for i in range(200)
+    ]
+    for views in ([], many[:1], many):
+        check_blocks(b.subscriptions_list(views, [(NASTY,)] * len(views), NASTY))
+    shown = all_text(b.subscriptions_list(many[:1], [()], None))
+    assert "&lt;!channel&gt;" in shown and "@channel #general" in shown
 
 
 @settings(max_examples=60, deadline=None)

@@ -152,7 +152,7 @@ def subscriptions_list(
     """A channel's subscriptions, each with the category names (`missing`, per view) Mava
     no longer has active; `unchecked` says why those could not be checked."""
     if not views:
-        return [_section(t.escape(NO_SUBSCRIPTIONS))]
+        return [kit.section(t.escape(NO_SUBSCRIPTIONS))]
     lines = [subscriptions_text(views)]
     for view, gone in zip(views, missing, strict=True):
         line = f"• {t.escape(view.describe())}"
@@ -165,18 +165,13 @@ def subscriptions_list(
         lines.append(line)
     if unchecked:
         lines.append(f":warning: {t.escape(unchecked)}")
-    return [_section("\n".join(lines))]
+    return [kit.section("\n".join(lines))]
 
 
 def subscriptions_text(views: Sequence[ActiveSubscription]) -> str:
     if not views:
         return NO_SUBSCRIPTIONS
     return f"*This channel gets {len(views)} subscription(s):*"
-
-
-def _section(mrkdwn: str) -> Block:
-    # Not kit.section: this answer has always been sent without `verbatim` and cut plainly.
-    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn[: t.SECTION_TEXT]}}
 
 
 def waiting_label(ticket: Ticket, now: datetime) -> str:
