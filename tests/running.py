@@ -11,7 +11,7 @@ import socket
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -179,6 +179,22 @@ async def start_bot(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subpro
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "mava_bridge", "run", env=env, cwd=cwd, stdout=out, stderr=out
         )
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    env: dict[str, str], cwd: Path, log: Path
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`start_bot`'s process, killed on the way out if it still runs (the test failed or
+    timed out before stopping it) and then awaited: no bot outlives its test to hold a
+    port or write to a shared database, and no zombie or open transport is left."""
+    process = await start_bot(env, cwd, log)
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 async def followed_card(

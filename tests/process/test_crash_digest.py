@@ -22,8 +22,8 @@ from running import (
     bot_env,
     daily_cron_that_fired,
     free_port,
+    running_bot,
     sqlite_value,
-    start_bot,
     wait_for,
     wait_healthy,
 )
@@ -80,8 +80,7 @@ async def test_sigkill_mid_digest_then_restart_finishes_the_thread_listing_each_
     log = tmp_path / "bot.log"
     expected = sorted(str(t["_id"]) for t in mava.sandbox.tickets)
 
-    first = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as first:
         # The channel message and one thread reply are out and recorded: kill it
         # mid-thread. (Killed between Slack accepting a reply and the bot recording it,
         # the reply's tickets would be listed again: the documented duplicate window,
@@ -94,15 +93,11 @@ async def test_sigkill_mid_digest_then_restart_finishes_the_thread_listing_each_
         )
         first.send_signal(signal.SIGKILL)
         await first.wait()
-    finally:
-        if first.returncode is None:
-            first.kill()
     before = slack.messages(DIGESTS)
     assert 2 <= len(before) < 5, "the kill should land mid-thread"
     assert len(set(listed(before))) < TICKETS
 
-    second = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as second:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         await wait_for(lambda: len(listed(slack.messages(DIGESTS))) >= TICKETS, 30, "the rest")
         # The run is marked done after its last reply: anything more it might (wrongly)
@@ -114,9 +109,6 @@ async def test_sigkill_mid_digest_then_restart_finishes_the_thread_listing_each_
         )
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 30) == 0
-    finally:
-        if second.returncode is None:
-            second.kill()
 
     messages = slack.messages(DIGESTS)
     tops = [m for m in messages if not m.get("thread_ts") or m["thread_ts"] == m["ts"]]

@@ -10,7 +10,7 @@ import json
 import signal
 from pathlib import Path
 
-from running import bot_env, free_port, start_bot, three_more_rounds, wait_for, wait_healthy
+from running import bot_env, free_port, running_bot, three_more_rounds, wait_for, wait_healthy
 
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_requests import SlackEventSender
@@ -40,8 +40,7 @@ async def test_created_ticket_survives_a_restart_once_and_followed(
     def thread_text() -> str:
         return json.dumps(slack.thread(CHANNEL, source["ts"]))
 
-    first = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as first:
         await wait_healthy(f"{base}/healthz")
         async with SlackEventSender(f"{base}/slack/events", stub=slack) as sender:
             ack = await sender.shortcut(
@@ -69,13 +68,9 @@ async def test_created_ticket_survives_a_restart_once_and_followed(
             await wait_for(lambda: "Following this ticket" in thread_text(), 20, "the card")
         first.send_signal(signal.SIGKILL)
         await first.wait()
-    finally:
-        if first.returncode is None:
-            first.kill()
     [ticket] = created()
 
-    second = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as second:
         await wait_healthy(f"{base}/healthz")
         async with SlackEventSender(f"{base}/slack/events", stub=slack) as sender:
             again = await sender.submit_view("create_ticket_modal", values, view=view)
@@ -85,9 +80,6 @@ async def test_created_ticket_survives_a_restart_once_and_followed(
         await three_more_rounds(mava, "thread syncs")
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 30) == 0
-    finally:
-        if second.returncode is None:
-            second.kill()
     assert len(created()) == 1
     posts = [r for r in mava.sandbox.requests if r.method == "POST" and r.path == "/api/ticket"]
     assert len(posts) == 1

@@ -21,8 +21,8 @@ from running import (
     bot_env,
     desk_polled,
     free_port,
+    running_bot,
     sqlite_value,
-    start_bot,
     wait_for,
     wait_for_changes,
     wait_healthy,
@@ -72,8 +72,7 @@ async def test_dms_and_reminders_once_across_a_restart(
     fresh = str(sandbox.add_ticket(messages=["Please help"])["_id"])
     bulk = [str(sandbox.add_ticket(messages=[f"Bulk {n}"])["_id"]) for n in range(12)]
 
-    first = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as first:
         await wait_healthy(f"{base}/healthz")
         async with SlackEventSender(f"{base}/slack/events", stub=slack) as sender:
             response = await sender.command(
@@ -98,23 +97,16 @@ async def test_dms_and_reminders_once_across_a_restart(
         )
         first.send_signal(signal.SIGKILL)
         await first.wait()
-    finally:
-        if first.returncode is None:
-            first.kill()
 
     later = str(sandbox.add_ticket(messages=["Assigned while the bot was down"])["_id"])
     sandbox.dashboard(later, assignee="Omar Haddad")
-    second = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as second:
         await wait_healthy(f"{base}/healthz")
         await wait_for(lambda: about(slack.messages(OMAR), later), 20, "the DM after restart")
         # Three more polls: anything it might (wrongly) repeat, it has repeated by then.
         await wait_for_changes(lambda: desk_polled(database), 3, 30, "another DM poll")
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 30) == 0
-    finally:
-        if second.returncode is None:
-            second.kill()
 
     dms = slack.messages(OMAR)
     assert about(dms, old) == []  # the baseline: assigned before the bridge polled

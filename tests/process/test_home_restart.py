@@ -11,7 +11,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from running import bot_env, free_port, start_bot, wait_healthy
+from running import bot_env, free_port, running_bot, start_bot, wait_healthy
 
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.slack_requests import SlackEventSender
@@ -58,17 +58,13 @@ async def test_home_after_a_restart_reads_afresh_and_old_buttons_still_act(
     log = tmp_path / "bot.log"
     base = f"http://127.0.0.1:{port}"
 
-    first = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as first:
         await wait_healthy(f"{base}/healthz")
         async with SlackEventSender(f"{base}/slack/events", stub=slack) as sender:
             before = await open_home(sender, slack)
         assert mine(before) == [hers]
         first.send_signal(signal.SIGKILL)
         await first.wait()
-    finally:
-        if first.returncode is None:
-            first.kill()
 
     sandbox.dashboard(later, assignee="Jane Smith")  # while the bot is down
     second = await start_bot(env, tmp_path, log)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from running import add_omar, bot_env, free_port, sigterm_timed, start_bot, wait_for, wait_healthy
+from running import add_omar, bot_env, free_port, running_bot, sigterm_timed, wait_for, wait_healthy
 
 from mava_bridge.serve import DRAIN_SECONDS
 from mava_sandbox.mava_server import RunningSandbox
@@ -35,8 +35,7 @@ async def test_sigterm_during_dm_retries_exits_within_the_drain_bound(
     env = bot_env(mava, slack, tmp_path, PORT=str(port), DESK_REFRESH_SECONDS="1")
     log = tmp_path / "bot.log"
     ticket = str(mava.sandbox.add_ticket(messages=["Please help"])["_id"])
-    process = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as process:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         # Two board reads: the first DM poll (the baseline) is done, so the assignment
         # below is a change that gets a DM.
@@ -50,10 +49,6 @@ async def test_sigterm_during_dm_retries_exits_within_the_drain_bound(
         else:
             await slack.wait_for("chat.postMessage", 3, timeout=30)  # the next wait is ~4 s
         code, took = await sigterm_timed(process)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     print(f"\nSlack {slack_state}: exited {code} {took:.1f} s after SIGTERM")
     assert code == 0
     assert took < DRAIN_SECONDS
@@ -73,15 +68,10 @@ async def test_sigterm_while_mava_hangs_cancels_the_job_at_the_bound_quietly(
     env = bot_env(mava, slack, tmp_path, PORT=str(port), MAVA_TIMEOUT_SECONDS="120")
     log = tmp_path / "bot.log"
     mava.sandbox.inject("timeout", times=None, path="/api/tickets")  # never answered
-    process = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as process:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         await wait_for(lambda: mava.sandbox.requests, 30, "the first poll's Mava request")
         code, took = await sigterm_timed(process)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     print(f"\nMava hanging: exited {code} {took:.1f} s after SIGTERM")
     assert code == 0
     assert DRAIN_SECONDS - 1 < took < DRAIN_SECONDS + 3  # the bound, plus unwinding

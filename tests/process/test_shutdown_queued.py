@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import httpx
-from running import bot_env, free_port, sigterm_timed, start_bot, wait_healthy
+from running import bot_env, free_port, running_bot, sigterm_timed, wait_healthy
 
 from mava_bridge.serve import DRAIN_SECONDS
 from mava_bridge.slack.inflight import MAX_RUNNING
@@ -38,8 +38,7 @@ async def test_sigterm_with_queued_commands_tells_everyone_within_the_bound(
         log = tmp_path / "bot.log"
         tickets = [str(mava.sandbox.add_ticket(status="Open")["_id"]) for _ in range(COMMANDS)]
         mava.sandbox.latency = MAVA_LATENCY
-        process = await start_bot(env, tmp_path, log)
-        try:
+        async with running_bot(env, tmp_path, log) as process:
             url = f"http://127.0.0.1:{port}"
             await wait_healthy(f"{url}/healthz")
             targets = [f"queued{i}" for i in range(COMMANDS)]
@@ -66,10 +65,6 @@ async def test_sigterm_with_queued_commands_tells_everyone_within_the_bound(
             assert [a.status_code for a in acks] == [200] * COMMANDS
             # All acked: MAX_RUNNING start now, the rest wait their turn.
             code, took = await sigterm_timed(process)
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
         answers = {c.target: str(c.params.get("text")) for c in slack.calls(RESPONSE_URL)}
         puts = [r for r in mava.sandbox.requests if r.method == "PUT"]
 

@@ -19,8 +19,8 @@ from running import (
     bot_env,
     desk_polled,
     free_port,
+    running_bot,
     sqlite_value,
-    start_bot,
     wait_for,
     wait_for_changes,
     wait_healthy,
@@ -57,8 +57,7 @@ async def test_warnings_and_breaches_once_across_a_restart(
     database = tmp_path / "bot.db"
 
     old = waiting(sandbox, "Late before the subscription", 90)
-    first = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as first:
         await wait_healthy(f"{base}/healthz")
         async with SlackEventSender(f"{base}/slack/events", stub=slack) as sender:
             for text in ("sla set all first-response 1h", "subscribe breaches"):
@@ -76,22 +75,15 @@ async def test_warnings_and_breaches_once_across_a_restart(
         await wait_for(lambda: sqlite_value(database, unrecorded) == 0, 20, "posts recorded")
         first.send_signal(signal.SIGKILL)
         await first.wait()
-    finally:
-        if first.returncode is None:
-            first.kill()
 
     later = waiting(sandbox, "Late while the bot was down", 55)
-    second = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as second:
         await wait_healthy(f"{base}/healthz")
         await wait_for(lambda: about(slack.messages(CHANNEL), later, "SLA warning"), 20, "later")
         # Three more polls: anything it might (wrongly) repeat, it has repeated by then.
         await wait_for_changes(lambda: desk_polled(database), 3, 30, "another desk poll")
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 30) == 0
-    finally:
-        if second.returncode is None:
-            second.kill()
 
     channel = slack.messages(CHANNEL)
     assert about(channel, old, "SLA") == []  # past its target when the channel subscribed

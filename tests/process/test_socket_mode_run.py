@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from running import bot_env, free_port, start_bot, wait_for, wait_healthy
+from running import bot_env, free_port, running_bot, wait_for, wait_healthy
 
 from mava_bridge.serve import DRAIN_SECONDS
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
@@ -65,8 +65,7 @@ async def test_sigterm_finishes_the_write_in_flight_and_opens_no_new_socket(
         services.mava, services.stub, tmp_path, PORT=str(port), SLACK_APP_TOKEN=DEFAULT_APP_TOKEN
     )
     log = tmp_path / "bot.log"
-    process = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as process:
         socket = services.socket
         await socket.wait_for_connection(1, timeout=30)
         ticket = str(services.mava.sandbox.add_ticket(status="Open")["_id"])
@@ -81,9 +80,6 @@ async def test_sigterm_finishes_the_write_in_flight_and_opens_no_new_socket(
         asked = len(services.stub.calls("apps.connections.open"))
 
         took = await stop_within_bound(process)
-    finally:
-        if process.returncode is None:
-            process.kill()
 
     print(f"\nSIGTERM with a write in flight: exited 0 in {took:.2f} s")
     assert took < EXIT_LIMIT
@@ -111,8 +107,7 @@ async def test_a_running_process_acks_a_hundred_envelopes_at_once(
         SLACK_APP_TOKEN=DEFAULT_APP_TOKEN,
         MAVA_RATE_LIMIT="100000",
     )
-    process = await start_bot(env, tmp_path, tmp_path / "bot.log")
-    try:
+    async with running_bot(env, tmp_path, tmp_path / "bot.log") as process:
         await services.socket.wait_for_connection(1, timeout=30)
         sandbox = services.mava.sandbox
         tickets = [str(sandbox.add_ticket(status="Open")["_id"]) for _ in range(100)]
@@ -125,9 +120,6 @@ async def test_a_running_process_acks_a_hundred_envelopes_at_once(
         acks = await asyncio.gather(*(e.acked(timeout=5) for e in sent))
         await wait_for(lambda: len(services.stub.responses()) >= 100, 30, "100 answers")
         took = await stop_within_bound(process)
-    finally:
-        if process.returncode is None:
-            process.kill()
     seconds = sorted(a.seconds for a in acks)
     p50, p99 = statistics.median(seconds), seconds[98]
     print(
@@ -153,16 +145,12 @@ async def test_sigterm_while_slack_is_unreachable_exits_within_the_bound_and_hea
         await services.socket.refuse_connections()
     env = bot_env(services.mava, services.stub, tmp_path, **extra)
     log = tmp_path / "bot.log"
-    process = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as process:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz", deadline=30)
         await asyncio.sleep(1.5)  # past the bound, still retrying
         async with httpx.AsyncClient() as client:
             health = await client.get(f"http://127.0.0.1:{port}/healthz")
         took = await stop_within_bound(process)
-    finally:
-        if process.returncode is None:
-            process.kill()
 
     print(f"\nSIGTERM while Slack's {unreachable} is unreachable: exited 0 in {took:.2f} s")
     assert took < EXIT_LIMIT
@@ -188,15 +176,11 @@ async def test_sigterm_while_slack_hangs_at_start_exits_within_the_bound(
         PORT=str(free_port()),
         SLACK_APP_TOKEN=DEFAULT_APP_TOKEN,
     )
-    process = await start_bot(env, tmp_path, tmp_path / "bot.log")
-    try:
+    async with running_bot(env, tmp_path, tmp_path / "bot.log") as process:
         # The database exists once start-up is under way (signal handlers are in place).
         await wait_for(lambda: (tmp_path / "bot.db").exists(), 30, "the database file")
         await asyncio.sleep(0.5)
         took = await stop_within_bound(process)
-    finally:
-        if process.returncode is None:
-            process.kill()
     print(f"\nSIGTERM while Slack hangs at start: exited 0 in {took:.2f} s")
     assert took < EXIT_LIMIT
     assert services.socket.connections_opened == 0

@@ -15,7 +15,7 @@ from running import (
     bot_env,
     followed_card,
     free_port,
-    start_bot,
+    running_bot,
     three_more_rounds,
     wait_for,
     wait_healthy,
@@ -54,8 +54,7 @@ async def test_sigkill_mid_thread_then_restart_leaves_no_gap_and_no_duplicate(
     port = free_port()
     env = bot_env(mava, slack, tmp_path, PORT=str(port), THREAD_SYNC_SECONDS="1")
     log = tmp_path / "bot.log"
-    first = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as first:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         await wait_for(lambda: first_synced(database), 20, "the first sync")
         for n in range(BURST):
@@ -67,21 +66,14 @@ async def test_sigkill_mid_thread_then_restart_leaves_no_gap_and_no_duplicate(
         await wait_for(lambda: posted(database) >= len(replies()), 5, "the bot to record them")
         first.send_signal(signal.SIGKILL)
         await first.wait()
-    finally:
-        if first.returncode is None:
-            first.kill()
     assert len(replies()) < BURST, "the kill should land mid-burst"
 
-    second = await start_bot(env, tmp_path, log)
-    try:
+    async with running_bot(env, tmp_path, log) as second:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
         await wait_for(lambda: len(replies()) >= BURST, 60, "the rest of the burst")
         await three_more_rounds(mava, "thread syncs")
         second.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(second.wait(), 30) == 0
-    finally:
-        if second.returncode is None:
-            second.kill()
     assert [r.rsplit(" ", 1)[1] for r in replies()] == [str(n) for n in range(BURST)]
     lines = [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
     assert not [x for x in lines if x["level"] == "ERROR"]
