@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from running import bot_env, free_port, start_bot, wait_healthy
+from running import bot_env, free_port, running_bot, wait_healthy
 
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from mava_sandbox.mava_webhooks import MavaWebhooks
@@ -54,8 +54,7 @@ async def test_run_serves_slack_health_and_metrics_then_stops_cleanly_on_sigterm
     port = free_port()
     env = bot_env(mava, slack, tmp_path, PORT=str(port), ALERT_CHANNEL="C0ALERTS")
     log_path = tmp_path / "bot.log"
-    process = await start_bot(env, tmp_path, log_path)
-    try:
+    async with running_bot(env, tmp_path, log_path) as process:
         base = f"http://127.0.0.1:{port}"
         health = await wait_healthy(f"{base}/healthz")
         assert health.json() == {"status": "ok", "checks": {"database": "ok"}}
@@ -78,9 +77,6 @@ async def test_run_serves_slack_health_and_metrics_then_stops_cleanly_on_sigterm
 
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 30) == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
     ready = [line for line in lines if line["message"].startswith("mava-bot ready")]
     assert len(ready) == 1
@@ -105,26 +101,24 @@ async def test_run_with_a_webhook_key_takes_mava_webhooks(
     key = webhooks.signing_key
     env = bot_env(mava, slack, tmp_path, PORT=str(port), MAVA_WEBHOOK_SIGNING_KEY=key)
     log_path = tmp_path / "bot.log"
-    process = await start_bot(env, tmp_path, log_path)
     try:
-        base = f"http://127.0.0.1:{port}"
-        await wait_healthy(f"{base}/healthz")
-        webhooks.url = f"{base}/mava/webhook"
-        ticket = next(t for t in reversed(mava.sandbox.tickets) if t["status"] == "Open")
-        mava.sandbox.customer_writes(str(ticket["_id"]), "is anyone there?")
-        await webhooks.settle()
-        assert webhooks.sent and {d.status for d in webhooks.sent} == {200}, webhooks.sent
+        async with running_bot(env, tmp_path, log_path) as process:
+            base = f"http://127.0.0.1:{port}"
+            await wait_healthy(f"{base}/healthz")
+            webhooks.url = f"{base}/mava/webhook"
+            ticket = next(t for t in reversed(mava.sandbox.tickets) if t["status"] == "Open")
+            mava.sandbox.customer_writes(str(ticket["_id"]), "is anyone there?")
+            await webhooks.settle()
+            assert webhooks.sent and {d.status for d in webhooks.sent} == {200}, webhooks.sent
 
-        forged = {**webhooks.envelope({"type": "x", "document": {}}), "signature": "0" * 64}
-        async with httpx.AsyncClient() as client:
-            refused = await client.post(webhooks.url, json=forged)
-        assert refused.status_code == 401
+            forged = {**webhooks.envelope({"type": "x", "document": {}}), "signature": "0" * 64}
+            async with httpx.AsyncClient() as client:
+                refused = await client.post(webhooks.url, json=forged)
+            assert refused.status_code == 401
 
-        process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), 30) == 0
+            process.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(process.wait(), 30) == 0
     finally:
-        if process.returncode is None:
-            process.kill()
         await webhooks.aclose()
     text = log_path.read_text()
     assert key not in text and key[8:40] not in text

@@ -10,7 +10,7 @@ import signal
 import sqlite3
 from pathlib import Path
 
-from running import bot_env, followed_card, free_port, start_bot, wait_for, wait_healthy
+from running import bot_env, followed_card, free_port, running_bot, wait_for, wait_healthy
 
 from mava_sandbox.mava_server import RunningSandbox
 from mava_sandbox.mava_webhooks import MavaWebhooks
@@ -47,35 +47,32 @@ async def test_a_webhook_taken_just_before_a_kill_is_not_lost(
         MAVA_WEBHOOK_SIGNING_KEY=webhooks.signing_key,
     )
     log = tmp_path / "bot.log"
-    first = await start_bot(env, tmp_path, log)
-    second = None
     try:
-        await wait_healthy(f"http://127.0.0.1:{port}/healthz")
-        webhooks.url = f"http://127.0.0.1:{port}/mava/webhook"
-        synced = "SELECT synced_at FROM followed_tickets WHERE synced_at IS NOT NULL"
-        await wait_for(lambda: bool(rows(database, synced)), 20, "the follow's first sync")
+        async with running_bot(env, tmp_path, log) as first:
+            await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+            webhooks.url = f"http://127.0.0.1:{port}/mava/webhook"
+            synced = "SELECT synced_at FROM followed_tickets WHERE synced_at IS NOT NULL"
+            await wait_for(lambda: bool(rows(database, synced)), 20, "the follow's first sync")
 
-        mava.sandbox.latency = 5.0  # the nudged sync is still reading Mava at the kill
-        mava.sandbox.customer_writes(ticket, "is anyone there?")
-        await webhooks.settle()
-        assert [d.status for d in webhooks.sent] == [200], webhooks.sent
-        assert rows(database, "SELECT count(*) FROM seen_webhooks") == [(1,)]
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
+            mava.sandbox.latency = 5.0  # the nudged sync is still reading Mava at the kill
+            mava.sandbox.customer_writes(ticket, "is anyone there?")
+            await webhooks.settle()
+            assert [d.status for d in webhooks.sent] == [200], webhooks.sent
+            assert rows(database, "SELECT count(*) FROM seen_webhooks") == [(1,)]
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
         assert replies() == []  # killed between the webhook's 200 and its sync
 
         mava.sandbox.latency = 0.0
-        second = await start_bot(env, tmp_path, log)
-        await wait_healthy(f"http://127.0.0.1:{port}/healthz")
-        await wait_for(lambda: len(replies()) >= 1, 30, "the message in the thread")
-        # The restarted leader also sees the webhook's row: it runs a sync for it, which
-        # finds the message posted. One more turn of that watcher (1 s) is enough to see.
-        await asyncio.sleep(2.5)
-        second.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(second.wait(), 30) == 0
+        async with running_bot(env, tmp_path, log) as second:
+            await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+            await wait_for(lambda: len(replies()) >= 1, 30, "the message in the thread")
+            # The restarted leader also sees the webhook's row: it runs a sync for it,
+            # which finds the message posted. One more turn of that watcher (1 s) is
+            # enough to see.
+            await asyncio.sleep(2.5)
+            second.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(second.wait(), 30) == 0
     finally:
-        for process in (first, second):
-            if process is not None and process.returncode is None:
-                process.kill()
         await webhooks.aclose()
     assert len(replies()) == 1 and "is anyone there?" in replies()[0], replies()
