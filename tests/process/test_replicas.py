@@ -9,6 +9,7 @@ tables are not shared with anything else. Skipped without TEST_DATABASE_URL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import time
@@ -22,7 +23,7 @@ from running import (
     bot_env,
     daily_cron_that_fired,
     free_port,
-    start_bot,
+    running_bot,
     three_more_rounds,
     wait_for,
     wait_healthy,
@@ -93,7 +94,7 @@ async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
     mava, slack = services
     replicas: list[Replica] = []
     schedule = daily_cron_that_fired(minutes_ago=2)[0]
-    try:
+    async with contextlib.AsyncExitStack() as bots:
         for index in range(REPLICAS):
             port = free_port()
             env = bot_env(
@@ -110,7 +111,7 @@ async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
                 LEADER_CHECK_SECONDS="0.5",
             )
             log = tmp_path / f"replica-{index}.log"
-            process = await start_bot(env, tmp_path, log)
+            process = await bots.enter_async_context(running_bot(env, tmp_path, log))
             replicas.append(Replica(index, process, log, port))
         for replica in replicas:
             await wait_healthy(f"http://127.0.0.1:{replica.port}/healthz", deadline=30)
@@ -168,8 +169,3 @@ async def test_three_replicas_alert_each_ticket_once_across_a_leader_crash(
         # Exactly one replica led before the crash and one after; the other never did.
         assert sorted(r.said("leadership gained") for r in replicas) == [0, 1, 1]
         assert successor[0].said("leadership released") == 1
-    finally:
-        for replica in replicas:
-            if replica.process.returncode is None:
-                replica.process.kill()
-                await replica.process.wait()
