@@ -21,7 +21,7 @@ from running import (
     desk_polled,
     followed_card,
     free_port,
-    start_bot,
+    running_bot,
     three_more_rounds,
     wait_for,
     wait_for_changes,
@@ -52,24 +52,16 @@ async def kill_while_slack_holds_a_post(
 ) -> None:
     """SIGKILL `bot` once `ready()` holds while Slack holds one of its posts; then wait
     for Slack to post it (its answer goes nowhere)."""
-    try:
-        await wait_for(lambda: ready() and slack.in_flight(POST) == 1, 60, "a post in flight")
-        bot.send_signal(signal.SIGKILL)
-        await bot.wait()
-    finally:
-        if bot.returncode is None:
-            bot.kill()
+    await wait_for(lambda: ready() and slack.in_flight(POST) == 1, 60, "a post in flight")
+    bot.send_signal(signal.SIGKILL)
+    await bot.wait()
     await wait_for(lambda: slack.in_flight(POST) == 0, 10, "Slack to post it")
     slack.clear_faults()
 
 
 async def stop(bot: asyncio.subprocess.Process) -> None:
-    try:
-        bot.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(bot.wait(), 30) == 0
-    finally:
-        if bot.returncode is None:
-            bot.kill()
+    bot.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(bot.wait(), 30) == 0
 
 
 async def test_a_thread_post_slack_took_from_a_killed_bot_is_not_posted_again(
@@ -88,29 +80,29 @@ async def test_a_thread_post_slack_took_from_a_killed_bot_is_not_posted_again(
     port = free_port()
     env = bot_env(mava, slack, tmp_path, PORT=str(port), THREAD_SYNC_SECONDS="1")
     log = tmp_path / "bot.log"
-    first = await start_bot(env, tmp_path, log)
-    await wait_healthy(f"http://127.0.0.1:{port}/healthz")
-    await wait_for(
-        lambda: count(
-            database, "SELECT count(*) FROM followed_tickets WHERE synced_at IS NOT NULL"
-        ),
-        20,
-        "the first sync",
-    )
-    slack.slow_down(POST, 1.5)
-    for n in range(BURST):
-        mava.sandbox.customer_writes(ticket, f"burst {n}")
-    # Killed while Slack holds the third reply, the first two recorded.
-    await kill_while_slack_holds_a_post(
-        first, slack, lambda: len(numbers()) >= 2 and recorded() >= len(numbers())
-    )
+    async with running_bot(env, tmp_path, log) as first:
+        await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        await wait_for(
+            lambda: count(
+                database, "SELECT count(*) FROM followed_tickets WHERE synced_at IS NOT NULL"
+            ),
+            20,
+            "the first sync",
+        )
+        slack.slow_down(POST, 1.5)
+        for n in range(BURST):
+            mava.sandbox.customer_writes(ticket, f"burst {n}")
+        # Killed while Slack holds the third reply, the first two recorded.
+        await kill_while_slack_holds_a_post(
+            first, slack, lambda: len(numbers()) >= 2 and recorded() >= len(numbers())
+        )
     assert len(numbers()) == recorded() + 1 < BURST  # in the thread, not in the ledger
 
-    second = await start_bot(env, tmp_path, log)
-    await wait_healthy(f"http://127.0.0.1:{port}/healthz")
-    await wait_for(lambda: recorded() >= BURST, 60, "the rest of the burst")
-    await three_more_rounds(mava, "thread syncs")
-    await stop(second)
+    async with running_bot(env, tmp_path, log) as second:
+        await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        await wait_for(lambda: recorded() >= BURST, 60, "the rest of the burst")
+        await three_more_rounds(mava, "thread syncs")
+        await stop(second)
 
     assert [numbers().count(str(n)) for n in range(BURST)] == [1] * BURST
     assert numbers() == [str(n) for n in range(BURST)]
@@ -142,24 +134,24 @@ async def test_an_alert_slack_took_from_a_killed_bot_is_not_posted_again(
     def recorded() -> int:
         return count(database, "SELECT count(*) FROM alert_deliveries WHERE state = 'posted'")
 
-    first = await start_bot(env, tmp_path, log)
-    await wait_healthy(f"http://127.0.0.1:{port}/healthz")
-    # The alerts' own first poll (it baselines what is open then): the DM poll writes a
-    # watermark too, and tickets added before the alerts' first poll were never alerted.
-    first_poll = "SELECT count(*) FROM poll_watermarks WHERE query_key LIKE 'alerts:%'"
-    await wait_for(lambda: count(database, first_poll), 20, "the alerts' first poll")
-    slack.slow_down(POST, 1.5)
-    tickets = [str(mava.sandbox.add_ticket(status="Open", priority=3)["_id"]) for _ in range(4)]
-    await kill_while_slack_holds_a_post(
-        first, slack, lambda: len(alerted()) >= 1 and recorded() >= len(alerted())
-    )
+    async with running_bot(env, tmp_path, log) as first:
+        await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        # The alerts' own first poll (it baselines what is open then): the DM poll writes a
+        # watermark too, and tickets added before the alerts' first poll were never alerted.
+        first_poll = "SELECT count(*) FROM poll_watermarks WHERE query_key LIKE 'alerts:%'"
+        await wait_for(lambda: count(database, first_poll), 20, "the alerts' first poll")
+        slack.slow_down(POST, 1.5)
+        tickets = [str(mava.sandbox.add_ticket(status="Open", priority=3)["_id"]) for _ in range(4)]
+        await kill_while_slack_holds_a_post(
+            first, slack, lambda: len(alerted()) >= 1 and recorded() >= len(alerted())
+        )
     assert len(alerted()) == recorded() + 1 < len(tickets)
 
-    second = await start_bot(env, tmp_path, log)
-    await wait_healthy(f"http://127.0.0.1:{port}/healthz")
-    await wait_for(lambda: recorded() >= len(tickets), 60, "the other alerts")
-    await three_more_rounds(mava, "polls", "/api/tickets")
-    await stop(second)
+    async with running_bot(env, tmp_path, log) as second:
+        await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        await wait_for(lambda: recorded() >= len(tickets), 60, "the other alerts")
+        await three_more_rounds(mava, "polls", "/api/tickets")
+        await stop(second)
 
     assert sorted(alerted()) == sorted(tickets)  # each ticket alerted exactly once
     lines = log_lines(log)
@@ -181,24 +173,24 @@ async def test_an_assignment_dm_slack_took_from_a_killed_bot_is_not_sent_again(
     def posted() -> int:
         return count(database, "SELECT count(*) FROM assignment_dms WHERE state = 'posted'")
 
-    first = await start_bot(env, tmp_path, log)
-    await wait_healthy(f"http://127.0.0.1:{port}/healthz")
-    baseline = "SELECT count(*) FROM poll_watermarks WHERE query_key = 'desk:assignments'"
-    await wait_for(lambda: count(database, baseline), 20, "the first DM poll")
-    slack.slow_down(POST, 1.5)
-    for ticket in tickets:  # at once: one poll sees all three, one grouped DM
-        mava.sandbox.dashboard(ticket, assignee="Omar Haddad")
-    await kill_while_slack_holds_a_post(first, slack, lambda: True)
+    async with running_bot(env, tmp_path, log) as first:
+        await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        baseline = "SELECT count(*) FROM poll_watermarks WHERE query_key = 'desk:assignments'"
+        await wait_for(lambda: count(database, baseline), 20, "the first DM poll")
+        slack.slow_down(POST, 1.5)
+        for ticket in tickets:  # at once: one poll sees all three, one grouped DM
+            mava.sandbox.dashboard(ticket, assignee="Omar Haddad")
+        await kill_while_slack_holds_a_post(first, slack, lambda: True)
     [dm] = slack.messages(OMAR)  # Slack took it; the ledger did not hear
     assert posted() == 0
 
-    second = await start_bot(env, tmp_path, log)
-    await wait_healthy(f"http://127.0.0.1:{port}/healthz")
-    await wait_for(lambda: posted() >= len(tickets), 60, "the DM recorded")
-    # Three more DM polls (each rewrites its watermark): anything it might (wrongly) send
-    # again, it has sent by then.
-    await wait_for_changes(lambda: desk_polled(database), 3, 30, "another DM poll")
-    await stop(second)
+    async with running_bot(env, tmp_path, log) as second:
+        await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+        await wait_for(lambda: posted() >= len(tickets), 60, "the DM recorded")
+        # Three more DM polls (each rewrites its watermark): anything it might (wrongly) send
+        # again, it has sent by then.
+        await wait_for_changes(lambda: desk_polled(database), 3, 30, "another DM poll")
+        await stop(second)
 
     assert [m["ts"] for m in slack.messages(OMAR)] == [dm["ts"]]  # one DM, not two
     assert all(ticket in json.dumps(dm) for ticket in tickets)  # each told, once
