@@ -31,11 +31,11 @@ from mava_sandbox.socket_mode_server import Envelope
 from mava_sandbox.stack import Stack, running_stack
 
 JSON = dict[str, Any]
-SLACK_ACK_LIMIT = 3.0  # seconds Slack waits for an envelope's ack
-
-# Slack shows operation_timeout after 3 s; our acks come before any Mava call, so they
-# take milliseconds. The margin is for a busy shared test machine.
-ACK_SECONDS = 1.5
+# Slack shows operation_timeout when an ack (HTTP or envelope) takes 3 s. Ours come before
+# any work, in milliseconds; these in-process tests check Slack's own limit, since their
+# client shares the bot's loop and 6 workers share 2 cores (one ack measured 1.51 s there:
+# a margin of 1.5 s proved too tight). bench/ack_latency.py measures the real door.
+SLACK_ACK_LIMIT = 3.0
 # View submissions whose ack waits for a short Mava lookup (LOOKUP_BUDGET is 2 s).
 LOOKUP_ACK_SECONDS = 2.9
 CHANNEL = "C0SUPPORT"
@@ -106,13 +106,13 @@ async def send_event(stack: Stack, event: JSON, **options: Any) -> Envelope:
     return envelope
 
 
-def assert_ack(response: httpx.Response, limit: float = ACK_SECONDS) -> None:
-    """Slack needs a 200 within 3 s; ours come long before that."""
+def assert_ack(response: httpx.Response, limit: float = SLACK_ACK_LIMIT) -> None:
+    """Slack needs a 200 within 3 s."""
     assert response.status_code == 200, response.text
     assert response.elapsed.total_seconds() < limit, response.elapsed
 
 
-def ack_json(response: httpx.Response, limit: float = ACK_SECONDS) -> JSON:
+def ack_json(response: httpx.Response, limit: float = SLACK_ACK_LIMIT) -> JSON:
     """The ack's body for a view submission (`response_action`...), or {} when empty."""
     assert_ack(response, limit)
     return response.json() if response.content else {}

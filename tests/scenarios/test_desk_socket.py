@@ -20,12 +20,21 @@ from mava_sandbox.slack_requests import block_actions, slash_command
 from mava_sandbox.socket_mode_server import Envelope
 from mava_sandbox.stack import Stack
 
-from .conftest import JANE, OMAR, SAM, answer, flat, new_ticket, scenario_stack, shown
+from .conftest import (
+    JANE,
+    OMAR,
+    SAM,
+    SLACK_ACK_LIMIT,
+    answer,
+    flat,
+    new_ticket,
+    scenario_stack,
+    shown,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 JSON = dict[str, Any]
-SLACK_ACK_LIMIT = 3.0
 CHANNEL = "C0DESKSOCK"
 
 

@@ -15,12 +15,11 @@ import pytest_asyncio
 from mava_sandbox.slack_requests import slash_command
 from mava_sandbox.stack import Stack
 
-from .conftest import JANE, SAM, answer, audit_rows, flat, scenario_stack, shown
+from .conftest import JANE, SAM, SLACK_ACK_LIMIT, answer, audit_rows, flat, scenario_stack, shown
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 JSON = dict[str, Any]
-SLACK_ACK_LIMIT = 3.0
 CHANNEL = "C0SLASOCK"
 
 

@@ -35,6 +35,7 @@ from mava_sandbox.stack import Stack, stack_settings
 from .conftest import (
     CHANNEL,
     SAM,
+    SLACK_ACK_LIMIT,
     answer,
     mava_ticket,
     messages,
@@ -50,8 +51,6 @@ from .log_capture import CapturedLogs, captured_logs
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 JSON = dict[str, Any]
-# Slack shows "operation_timeout" when an envelope is not acked within 3 s.
-SLACK_ACK_LIMIT = 3.0
 RECONNECT_LIMIT = 10.0
 MESSAGE_TS = "1767225600.000400"
 
