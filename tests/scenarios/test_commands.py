@@ -9,6 +9,7 @@ import pytest
 from running import free_port
 
 from mava_bridge.slack.command.help import HELP_ENTRIES
+from mava_sandbox.slack_stub import RESPONSE_URL
 from mava_sandbox.stack import Stack
 
 from .conftest import (
@@ -49,6 +50,15 @@ async def test_help_lists_every_subcommand(stack: Stack, text: str) -> None:
     assert "/mava show TICKET" in body["text"]
     assert body.get("response_type", "ephemeral") == "ephemeral"
     assert stack.mava.sandbox.requests == []  # help needs nothing from Mava
+
+
+async def test_answers_share_the_bots_connections_to_slack(stack: Stack) -> None:
+    """The bot answers over its own connection pool, not a new connection (in production,
+    a TLS handshake with Slack) per answer as Bolt's `respond` would."""
+    for text in ("help", "help", "help"):
+        await run(stack, text)
+    ports = [call.client_port for call in stack.slack.calls(RESPONSE_URL)[-3:]]
+    assert None not in ports and len(set(ports)) == 1, ports
 
 
 # --- reply and note -----------------------------------------------------------------------

@@ -203,9 +203,12 @@ class SlackStub(ChatMixin, ViewsMixin, DirectoryMixin, PeopleMixin, RecordingMix
         raw = await request.text()
         params = parse_response_body(raw, request.content_type)
         now = time.time()
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        port = int(peer[1]) if isinstance(peer, tuple) else None
 
         def answer(body: JSON, status: int = 200) -> JSON:
-            self._record(SlackCall(RESPONSE_URL, params, None, now, status, body, target=name))
+            call = SlackCall(RESPONSE_URL, params, None, now, status, body, name, port)
+            self._record(call)
             return body
 
         fault = self._take_fault(RESPONSE_URL, ("ratelimit", "http", "error"))

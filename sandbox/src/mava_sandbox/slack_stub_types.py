@@ -166,8 +166,10 @@ class SlackCall:
     time: float
     status: int = 200
     response: JSON | None = None
-    # For response_url posts: the `name` part of /response/{name}.
+    # For response_url posts: the `name` part of /response/{name}, and the sender's port
+    # (a new port is a new connection).
     target: str | None = None
+    client_port: int | None = None
 
     @property
     def ok(self) -> bool:

@@ -20,6 +20,7 @@ from typing import Any, Final
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from mava_bridge.slack import blocks as b
 from mava_bridge.slack.errors import MAX_CODE, slack_error
@@ -111,9 +112,21 @@ class Answer:
             )
 
     async def _via_response_url(self, **message: Any) -> str | None:
-        assert self.respond is not None
+        assert self.respond is not None and self.respond.response_url
+        # Through the bot's connection pool (`client.session`, when it has one): Bolt's
+        # `respond` opens a session, a new connection to Slack, for every answer, and a
+        # burst's answers or a shutdown's "not run" notes then cost most of their time in
+        # handshakes. The body is what `respond` sends: always a text, blocks when any.
+        webhook = AsyncWebhookClient(
+            self.respond.response_url,
+            session=self.client.session,
+            proxy=self.respond.proxy,
+            ssl=self.respond.ssl,
+        )
+        blocks = message.pop("blocks", None)
+        body = {"text": "", **message} | ({"blocks": list(blocks)} if blocks else {})
         try:
-            response = await self.respond(**message)
+            response = await webhook.send_dict(body)
         except Exception as exc:  # connection refused, timeout: Slack may be unreachable
             return slack_error(exc)
         return webhook_error(response)
