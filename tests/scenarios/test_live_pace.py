@@ -61,9 +61,10 @@ async def test_with_many_followed_tickets_the_sync_waits_longer() -> None:
             await wait_for(lambda: synced_pages(stack) >= 1, 10.0, "the first sync")
             assert sync_wait(stack) == 3.0  # one page
             await follow_many(stack, 450)  # five pages of 100 now
-            await wait_for(lambda: sync_wait(stack) > 3.0, 20.0, "a sync of many pages")
+            # A sync may run while they are being followed (one at a time) and read fewer
+            # pages: the wait is for one that read all of them.
+            await wait_for(lambda: sync_wait(stack) >= 5 * 3.0, 30.0, "a sync of 5 pages")
             pages = round(sync_wait(stack) / 3.0)
-            assert pages >= 5
             assert job_interval(stack) == timedelta(seconds=sync_wait(stack))
             # The sync now spends at most its share: over the next 30 s, 10 requests
             # (and the one sync that may straddle the window's start).
