@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from backends import Backend
+from running import wait_for
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mava_bridge.app import build_delivery
@@ -132,13 +132,6 @@ async def followed(
     return db, ticket, str(card["ts"])
 
 
-async def _bounded(check: Any, what: str, within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.01)
-
-
 async def test_the_new_leader_finds_the_dead_leaders_post_in_the_thread_and_skips_it(
     backend: Backend, mava_sandbox: RunningSandbox, mava: MavaClient, stub: SlackStub
 ) -> None:
@@ -155,11 +148,11 @@ async def test_the_new_leader_finds_the_dead_leaders_post_in_the_thread_and_skip
         sandbox.customer_writes(ticket, f"message {n}")
     stub.slow_down("chat.postMessage", 0.5)
     dying = asyncio.create_task(first.run_threads())
-    await _bounded(lambda: stub.in_flight("chat.postMessage") == 1, "the post to reach Slack")
+    await wait_for(lambda: stub.in_flight("chat.postMessage") == 1, 10, "the post to reach Slack")
     dying.cancel()  # "a" dies waiting for Slack's answer
     with contextlib.suppress(asyncio.CancelledError):
         await dying
-    await _bounded(lambda: stub.in_flight("chat.postMessage") == 0, "Slack to take it")
+    await wait_for(lambda: stub.in_flight("chat.postMessage") == 0, 10, "Slack to take it")
     stub.clear_faults()
     assert len(stub.thread(CHANNEL, thread)) == 2  # the card and message 0, unrecorded
 
