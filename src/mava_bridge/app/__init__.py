@@ -323,6 +323,7 @@ class Bridge:
     async def close(self) -> None:
         if self.socket_mode is not None:
             await self.socket_mode.close()
+        await self.delivery.board.close()
         await self.mava.aclose()
         await self.db.dispose()
         if not self.session.closed:

@@ -140,6 +140,13 @@ class OpenBoard:
                 continue
             return await asyncio.shield(current.task)
 
+    async def close(self) -> None:
+        """End a read still under way. Its callers wait through a shield, so cancelling them
+        (the jobs, at shutdown) leaves it running; it must not ask a closed Mava client."""
+        if self._read is not None:
+            self._read.task.cancel()
+            await asyncio.wait({self._read.task})
+
     def _pace(self, pages: int) -> None:
         """Serve a read as long as its cost needs to stay within a sixth of the Mava
         budget (thread sync may take a third; alerts, digests and people need the rest).

@@ -4,10 +4,14 @@ keeping of each ticket only the messages the desk reads."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fast_mava import fast_client
+from running import wait_for
 
 from mava_bridge.domain.send_window import FLOOR
 from mava_bridge.domain.tickets import OPEN_STATUSES
@@ -214,3 +218,29 @@ async def test_a_costly_read_is_kept_so_the_board_spends_a_sixth_of_the_budget(
     roomy = OpenBoard(mava, refresh_seconds=1, budget=(100_000, 30.0), clock=clock)
     await roomy.snapshot()
     assert roomy.kept_for == 1
+
+
+async def test_closing_the_board_ends_a_read_its_callers_left(
+    mava_sandbox: RunningSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At shutdown the jobs waiting on a read are cancelled, but the read is shielded from
+    them: closing the board ends it, so it never asks the closed Mava client (an ERROR
+    with a traceback, seen in a shutdown under load)."""
+    client = fast_client(mava_sandbox)
+    board = OpenBoard(client)
+    mava_sandbox.sandbox.reset_requests()
+    mava_sandbox.sandbox.latency = 0.5
+    try:
+        caller = asyncio.create_task(board.snapshot())
+        await wait_for(lambda: mava_sandbox.sandbox.requests, 10, "the read's first page")
+        caller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await caller
+        with caplog.at_level(logging.INFO, logger="mava_bridge"):
+            await board.close()
+            await client.aclose()
+    finally:
+        mava_sandbox.sandbox.latency = 0.0
+    reads = [t for t in asyncio.all_tasks() if "_read_all" in repr(t.get_coro())]
+    assert reads == [] and board.last is None
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
