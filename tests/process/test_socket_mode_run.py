@@ -18,15 +18,14 @@ import httpx
 import pytest
 from running import bot_env, free_port, running_bot, wait_for, wait_healthy
 
-from mava_bridge.serve import DRAIN_SECONDS
+from mava_bridge.serve import EXIT_SECONDS
 from mava_sandbox.mava_server import RunningSandbox, running_mava_sandbox
 from mava_sandbox.slack_requests import slash_command
 from mava_sandbox.slack_stub import DEFAULT_APP_TOKEN, SlackStub, running_slack_stub
 from mava_sandbox.socket_mode_server import SocketModeServer, running_socket_mode_server
 
-# Everything after SIGTERM (drain included) must fit in this; the margin is for Python's
-# own exit on a busy shared machine.
-EXIT_LIMIT = DRAIN_SECONDS + 3
+# Everything after SIGTERM (drain included) must fit in this: `docker stop`'s grace.
+EXIT_LIMIT = EXIT_SECONDS
 
 
 @dataclass
