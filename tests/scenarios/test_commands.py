@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from typing import Any
 
 import pytest
-from running import free_port
+from running import free_port, wait_for
 
 from mava_bridge.slack.command.help import HELP_ENTRIES
+from mava_bridge.slack.inflight import MAX_RUNNING
 from mava_sandbox.slack_stub import RESPONSE_URL
 from mava_sandbox.stack import Stack
 
@@ -21,6 +24,7 @@ from .conftest import (
     ack_json,
     audit_rows,
     flat,
+    idle,
     mava_ticket,
     messages,
     new_ticket,
@@ -59,6 +63,33 @@ async def test_answers_share_the_bots_connections_to_slack(stack: Stack) -> None
         await run(stack, text)
     ports = [call.client_port for call in stack.slack.calls(RESPONSE_URL)[-3:]]
     assert None not in ports and len(set(ports)) == 1, ports
+
+
+async def test_answers_slack_holds_leave_the_web_api_its_connections() -> None:
+    """Answers (hooks.slack.com) and Web API calls (slack.com) share that pool: a hundred
+    answers Slack is slow to take must not make posts to channels wait behind them."""
+    held = 6.0  # how long Slack holds each answer
+    async with scenario_stack() as stack:  # its own pool: no idle connections to reuse
+        stack.slack.slow_down(RESPONSE_URL, held)
+        for _ in range(MAX_RUNNING):
+            # Another host name for the stub, as Slack's answers come from another host.
+            url = stack.slack.response_url(channel=CHANNEL).replace("127.0.0.1", "localhost")
+            sent = await stack.sender.command(
+                "help", user_id=JANE, channel_id=CHANNEL, response_url=url
+            )
+            assert sent.status_code == 200
+        await wait_for(lambda: stack.slack.in_flight(RESPONSE_URL) == MAX_RUNNING, 30, "held")
+
+        async def post(i: int) -> float:
+            started = time.monotonic()
+            posted = await stack.runtime.slack.chat_postMessage(channel=CHANNEL, text=f"{i}")
+            assert posted["ok"]
+            return time.monotonic() - started
+
+        took = await asyncio.gather(*(post(i) for i in range(20)))
+        assert max(took) < held / 2, f"posts waited up to {max(took):.1f} s"
+        await idle(stack)  # the held answers end
+        assert len(stack.slack.calls(RESPONSE_URL)) == MAX_RUNNING
 
 
 # --- reply and note -----------------------------------------------------------------------

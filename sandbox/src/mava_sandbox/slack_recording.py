@@ -46,8 +46,9 @@ class RecordingMixin(StubState):
         self._add_fault(method, fault)
 
     def slow_down(self, method: str, seconds: float) -> None:
-        """Answer every `method` call `seconds` late (stamped with its arrival time), until
-        clear_faults(): lets a test hold many callers inside one call at once."""
+        """Answer every `method` call (or RESPONSE_URL post) `seconds` late (stamped with
+        its arrival time), until clear_faults(): lets a test hold many callers inside one
+        call at once."""
         self._slow[method] = seconds
 
     def in_flight(self, method: str) -> int:

@@ -150,12 +150,7 @@ class SlackStub(ChatMixin, ViewsMixin, DirectoryMixin, PeopleMixin, RecordingMix
             self._record(SlackCall(method, params, token, now, status, body))
             return body
 
-        if method in self._slow:
-            self._in_flight[method] = self._in_flight.get(method, 0) + 1
-            try:  # answered even when the caller has gone (killed): as Slack does
-                await asyncio.sleep(self._slow[method])
-            finally:
-                self._in_flight[method] -= 1
+        await self._late(method)
         if method not in self._methods:
             body = answer({"ok": False, "error": "unknown_method", "req_method": method})
             return web.json_response(body)
@@ -184,6 +179,15 @@ class SlackStub(ChatMixin, ViewsMixin, DirectoryMixin, PeopleMixin, RecordingMix
             self._posted_at.setdefault(str(result["channel"]), deque()).append(time.monotonic())
         return web.json_response(answer(result))
 
+    async def _late(self, method: str) -> None:
+        """Wait out `slow_down(method)`, counted in `in_flight`."""
+        if method in self._slow:
+            self._in_flight[method] = self._in_flight.get(method, 0) + 1
+            try:  # answered even when the caller has gone (killed): as Slack does
+                await asyncio.sleep(self._slow[method])
+            finally:
+                self._in_flight[method] -= 1
+
     def _posting_wait(self, method: str, params: JSON) -> int | None:
         """Under `channel_post_limit`: the Retry-After (whole seconds) a chat.postMessage to a
         channel that already had its posts this second gets, else None."""
@@ -211,6 +215,7 @@ class SlackStub(ChatMixin, ViewsMixin, DirectoryMixin, PeopleMixin, RecordingMix
             self._record(call)
             return body
 
+        await self._late(RESPONSE_URL)
         fault = self._take_fault(RESPONSE_URL, ("ratelimit", "http", "error"))
         if fault is not None and fault.kind != "error":
             return self._fault_response(fault, answer)

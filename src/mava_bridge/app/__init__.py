@@ -126,7 +126,9 @@ class Bridge:
         # The doors' handed-off work; background jobs and Mava reads wait for its acks.
         inflight = InFlight(pauses_collector=pauses_collector)
         mava = mava_client(settings, metrics, SeenTickets(db), db, stopping, inflight.after_acks)
-        session = aiohttp.ClientSession()
+        # Answers (hooks.slack.com), the Web API (slack.com) and file downloads share it:
+        # bounded per host, so answers Slack is slow to take cannot hold every connection.
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, limit_per_host=100))
         clients = slack_clients(settings, session)
         leadership = Leadership(db, check_seconds=settings.leader_check_seconds)
         # One store of "said once" keys: actions, Slack event ids, housekeeping's purge.
