@@ -1,11 +1,13 @@
 """The retry policy of the clients of outside systems (Mava, Slack); what is safe to
 retry stays with each client. A retry's wait ends at once when the process begins to
-stop (`Stopping`), so the failure is recorded within the drain bound."""
+stop (`Stopping`), so the failure is recorded within the drain bound. `os_cause` names
+why a connection failed, for both clients' one line about an outage."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,3 +73,17 @@ class Stopping:
                     await self._event.wait()
         if self._event.is_set():
             raise ShuttingDown()
+
+
+def os_cause(exc: BaseException) -> str | None:
+    """The OS error inside a client library's failure, in words ("connection refused",
+    "name or service not known"), for an outage's one log line; None if there is none."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        number = getattr(seen, "errno", None)
+        if isinstance(seen, OSError) and isinstance(number, int) and number:
+            # A resolver's errors are negative: "name or service not known" is its text.
+            text = os.strerror(number) if number > 0 else seen.strerror
+            return str(text or type(seen).__name__).lower()
+        seen = seen.__cause__ or seen.__context__
+    return None

@@ -11,11 +11,10 @@ beyond its error code, Retry-After and content type.
 from __future__ import annotations
 
 import json
-import os
 
 import httpx
 
-from mava_bridge.domain.retry import retry_after
+from mava_bridge.domain.retry import os_cause, retry_after
 
 _MAX_CAUSE = 120
 
@@ -229,11 +228,7 @@ def transport_cause(exc: BaseException) -> str:
     OS error inside httpx's when there is one."""
     if isinstance(exc, httpx.TimeoutException):
         return f"timed out ({type(exc).__name__})"
-    seen: BaseException | None = exc
-    while seen is not None:
-        code = getattr(seen, "errno", None)
-        if isinstance(seen, OSError) and isinstance(code, int) and code > 0:
-            return os.strerror(code).lower()
-        seen = seen.__cause__ or seen.__context__
+    if (cause := os_cause(exc)) is not None:
+        return cause
     text = str(exc).strip()
     return text[:_MAX_CAUSE].lower() if text else type(exc).__name__

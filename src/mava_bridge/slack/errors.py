@@ -8,12 +8,13 @@ every place that names a Slack failure asks here instead.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+
+from mava_bridge.domain.retry import os_cause
 
 # Longest error name we repeat: Slack's are short; anything longer is not one of them.
 MAX_CODE = 100
@@ -57,16 +58,7 @@ def _cause(exc: BaseException) -> str:
     """The OS error inside ("connection refused"), "timed out", else the class."""
     if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
         return "timed out"
-    seen: BaseException | None = exc
-    while seen is not None:
-        number = getattr(seen, "errno", None)
-        if isinstance(seen, OSError) and isinstance(number, int) and number:
-            # A resolver's errors are negative: "name or service not known" is its text.
-            text = os.strerror(number) if number > 0 else seen.strerror
-            return str(text or type(seen).__name__).lower()
-        inner = seen.os_error if isinstance(seen, aiohttp.ClientConnectorError) else None
-        seen = inner or seen.__cause__ or seen.__context__
-    return type(exc).__name__
+    return os_cause(exc) or type(exc).__name__
 
 
 def error_code(response: Any) -> str | None:

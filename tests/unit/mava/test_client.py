@@ -888,6 +888,20 @@ async def test_connection_refused_gives_unavailable(mava: Harness) -> None:
         assert not isinstance(exc, errors.MavaOutcomeUnknown)
 
 
+async def test_a_host_that_does_not_resolve_is_named_in_the_resolvers_words(
+    mava: Harness,
+) -> None:
+    """The outage's log line names the cause as the Slack side does, not as "[errno -2]
+    ...". `.invalid` never resolves (RFC 6761), so no network is needed."""
+    async with mava.client_with(url="http://mava.invalid:8080") as client:
+        exc = await mava.fails(client.list_categories(), errors.MavaUnavailable)
+    line = errors.describe(exc)
+    host, _, cause = line.partition(": ")
+    assert host == "Mava at mava.invalid:8080"
+    # "name or service not known"; "temporary failure in name resolution" without DNS.
+    assert cause.startswith(("name", "temporary", "no address")) and "errno" not in cause, line
+
+
 async def test_malformed_json_gives_protocol_error(mava: Harness) -> None:
     mava.sandbox.inject("malformed", path="/api/tickets")
     exc = await mava.fails(mava.client.fetch_tickets(whole_range()), errors.MavaProtocolError)

@@ -63,6 +63,16 @@ async def test_no_answer_names_the_cause_and_the_host() -> None:
     assert slack_error(caught.value) == f"connection refused (127.0.0.1:{port})"
 
 
+async def test_a_host_that_does_not_resolve_is_named_in_the_resolvers_words() -> None:
+    client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url="http://slack.invalid:8080/api/")
+    with pytest.raises(Exception) as caught:
+        await client.users_info(user="U0JANE")
+    said = slack_error(caught.value)
+    # "name or service not known"; "temporary failure in name resolution" without DNS.
+    assert said.startswith(("name", "temporary", "no address")), said
+    assert said.endswith(" (slack.invalid:8080)") and "errno" not in said, said
+
+
 @pytest.mark.parametrize(
     ("fault", "expected"),
     [
