@@ -13,7 +13,6 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +132,9 @@ def mava_rounds(mava: RunningSandbox, since: float, path: str = "/api/") -> int:
     starts a round. A turn starts only after the one before has finished: seeing round
     N+1 begin means round N has done all it would do."""
     times = [r.time for r in mava.sandbox.requests if r.time > since and r.path.startswith(path)]
-    return sum(1 for before, after in pairwise([since - 1.0, *times]) if after - before >= 0.5)
+    return sum(
+        1 for before, after in itertools.pairwise([since - 1.0, *times]) if after - before >= 0.5
+    )
 
 
 async def three_more_rounds(mava: RunningSandbox, what: str, path: str = "/api/") -> None:
